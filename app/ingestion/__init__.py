@@ -1,0 +1,1 @@
+"""Ingestion: source files + a mapping -> validated, normalised rows -> graph upserts."""

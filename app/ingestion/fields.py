@@ -1,0 +1,45 @@
+"""Canonical fields every source is mapped onto, per record kind."""
+
+from typing import Literal
+
+Kind = Literal["customers", "interactions"]
+
+# Canonical customer fields. sourceKey is the source system's own key for the record.
+CUSTOMER_FIELDS: tuple[str, ...] = (
+    "sourceKey",
+    "firstName",
+    "lastName",
+    "fullName",  # split into first/last when those are not mapped or empty
+    "dateOfBirth",
+    "gender",
+    "email",
+    "phone",
+    "street",
+    "city",
+    "postcode",
+    "country",
+    "deviceId",
+    "accountId",
+    "accountRole",  # owner | payer | member | user
+    "updatedAt",
+)
+CUSTOMER_REQUIRED: tuple[str, ...] = ("sourceKey",)
+
+# Canonical interaction fields. customerKey is the sourceKey of the customer in the same source.
+INTERACTION_FIELDS: tuple[str, ...] = (
+    "interactionId",
+    "customerKey",
+    "type",  # purchase, pos, web_click, email_open, email_click, call, complaint, data_usage
+    "channel",
+    "timestamp",
+    "value",
+    "deviceId",
+    "accountId",
+)
+INTERACTION_REQUIRED: tuple[str, ...] = ("interactionId", "customerKey", "type", "timestamp")
+
+FIELDS: dict[str, tuple[str, ...]] = {"customers": CUSTOMER_FIELDS, "interactions": INTERACTION_FIELDS}
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "customers": CUSTOMER_REQUIRED,
+    "interactions": INTERACTION_REQUIRED,
+}

@@ -1,0 +1,44 @@
+"""All configuration, read once from IDGRAPH_* environment variables (or a .env file)."""
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="IDGRAPH_", env_file=".env", extra="ignore")
+
+    store: Literal["falkordb", "neo4j"] = "falkordb"
+    data_dir: Path = Path("data")
+    graph_name: str = "idgraph"
+
+    neo4j_uri: str = "bolt://localhost:7687"
+    neo4j_user: str = "neo4j"
+    neo4j_password: str = Field(default="", repr=False)
+    neo4j_database: str = "neo4j"
+
+    batch_size: int = Field(default=5000, ge=1, le=100_000)
+    chunk_rows: int = Field(default=50_000, ge=1)
+    max_field_length: int = Field(default=512, ge=8)
+    default_country: str = "GB"
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    demo_people: int = 1500
+    demo_seed: int = 7
+
+    @property
+    def falkordb_file(self) -> Path:
+        return self.data_dir / "graph.rdb"
+
+    @property
+    def quarantine_dir(self) -> Path:
+        return self.data_dir / "quarantine"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

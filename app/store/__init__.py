@@ -1,0 +1,22 @@
+"""Storage: one interface (base.GraphStore), one module per backend."""
+
+from app.settings import Settings
+from app.store.base import GraphStore, WriteSummary, query_names
+
+__all__ = ["GraphStore", "WriteSummary", "open_store", "query_names"]
+
+
+def open_store(settings: Settings) -> GraphStore:
+    """Open the configured store. Backend modules are imported only when chosen."""
+    if settings.store == "neo4j":
+        from app.store.neo4j import Neo4jStore
+
+        return Neo4jStore(
+            settings.neo4j_uri,
+            settings.neo4j_user,
+            settings.neo4j_password,
+            settings.neo4j_database,
+        )
+    from app.store.falkordb import FalkorStore
+
+    return FalkorStore(settings.falkordb_file, settings.graph_name)

@@ -1,0 +1,167 @@
+"""The storage interface: named Cypher queries read and written in batches, schema, close."""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from app.errors import StoreError
+
+CYPHER_DIR = Path(__file__).resolve().parents[2] / "cypher"
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
+
+Row = dict[str, Any]
+
+
+def safe_identifier(value: str) -> str:
+    """Return value if it may be spliced into Cypher as a label, type or property name."""
+    if not IDENTIFIER.match(value):
+        raise StoreError(f"{value!r} is not a valid identifier (letters, digits, _; max 64)")
+    return value
+
+
+@cache
+def load_cypher(name: str, backend: str) -> str:
+    """Text of cypher/<backend>/<name>.cypher if that twin exists, else cypher/<name>.cypher."""
+    if not _NAME.match(name):
+        raise StoreError(f"{name!r} is not a query name")
+    for path in (CYPHER_DIR / backend / f"{name}.cypher", CYPHER_DIR / f"{name}.cypher"):
+        if path.is_file():
+            return path.read_text(encoding="utf-8")
+    raise StoreError(f"no query named {name!r} in {CYPHER_DIR}")
+
+
+def query_names() -> list[str]:
+    """Every common query name (the files at the top of cypher/)."""
+    return sorted(p.stem for p in CYPHER_DIR.glob("*.cypher"))
+
+
+@dataclass
+class WriteSummary:
+    nodes_created: int = 0
+    nodes_deleted: int = 0
+    relationships_created: int = 0
+    relationships_deleted: int = 0
+    properties_set: int = 0
+
+    def add(self, other: WriteSummary) -> None:
+        self.nodes_created += other.nodes_created
+        self.nodes_deleted += other.nodes_deleted
+        self.relationships_created += other.relationships_created
+        self.relationships_deleted += other.relationships_deleted
+        self.properties_set += other.properties_set
+
+
+@dataclass(frozen=True)
+class Key:
+    """A uniquely keyed node label."""
+
+    label: str
+    prop: str
+
+
+# Every lookup key of the domain model gets a unique constraint (and so an index).
+UNIQUE_KEYS: tuple[Key, ...] = (
+    Key("Customer", "customerId"),
+    Key("Profile", "profileId"),
+    Key("Email", "email"),
+    Key("Phone", "phone"),
+    Key("Device", "deviceId"),
+    Key("Account", "accountId"),
+    Key("Address", "addressId"),
+    Key("Household", "householdId"),
+    Key("Interaction", "interactionId"),
+    Key("Alert", "alertId"),
+)
+# Non-unique properties that queries filter on.
+INDEXES: tuple[Key, ...] = (
+    Key("Customer", "source"),
+    Key("Interaction", "ts"),
+)
+
+
+@dataclass
+class Schema:
+    unique: Sequence[Key] = UNIQUE_KEYS
+    indexes: Sequence[Key] = INDEXES
+    created: list[str] = field(default_factory=list)
+
+
+def batched(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
+    batch: list[Row] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+class GraphStore(ABC):
+    """A graph database reached by named Cypher queries. One subclass per backend."""
+
+    backend: str = ""
+
+    def cypher(self, name: str) -> str:
+        return load_cypher(name, self.backend)
+
+    @abstractmethod
+    def run_text(
+        self, text: str, params: Mapping[str, Any] | None = None, *, write: bool
+    ) -> tuple[list[Row], WriteSummary]:
+        """Run Cypher text; rows come back as dicts of plain values."""
+
+    def read(self, name: str, **params: Any) -> list[Row]:
+        rows, _ = self.run_text(self.cypher(name), params, write=False)
+        return list(rows)
+
+    def read_one(self, name: str, **params: Any) -> Row | None:
+        rows = self.read(name, **params)
+        return rows[0] if rows else None
+
+    def write(self, name: str, **params: Any) -> WriteSummary:
+        return self.run_text(self.cypher(name), params, write=True)[1]
+
+    def write_batches(
+        self,
+        name: str,
+        rows: Iterable[Row],
+        batch_size: int,
+        on_batch: Callable[[int], None] | None = None,
+        **params: Any,
+    ) -> WriteSummary:
+        """UNWIND-style write: the query takes $rows; rows are sent batch_size at a time."""
+        total = WriteSummary()
+        for batch in batched(rows, batch_size):
+            total.add(self.write(name, rows=batch, **params))
+            if on_batch:
+                on_batch(len(batch))
+        return total
+
+    @abstractmethod
+    def setup_schema(self, schema: Schema | None = None) -> list[str]:
+        """Create every constraint and index that is missing; return what was created."""
+
+    @abstractmethod
+    def ping(self) -> bool:
+        """True when the store answers a trivial query."""
+
+    @abstractmethod
+    def clear(self) -> None:
+        """Delete every node and relationship (tests and demo resets)."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    def __enter__(self) -> GraphStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

