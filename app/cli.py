@@ -1,17 +1,145 @@
-"""Command line: `idgraph ...`."""
+"""Command line: `idgraph synth | ingest | load-dir | serve | schema | stats`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
 
 import typer
+from rich.console import Console
+from rich.table import Table
 
-cli = typer.Typer(no_args_is_help=True, add_completion=False)
+from app.errors import IdGraphError
+from app.settings import get_settings
+
+cli = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+console = Console(stderr=True)
 
 
 @cli.command()
-def version() -> None:
-    """Print the version."""
-    from app import __version__
+def schema() -> None:
+    """Create missing constraints and indexes in the configured store."""
+    from app.store import open_store
 
-    typer.echo(__version__)
+    with open_store(get_settings()) as store:
+        created = store.setup_schema()
+    console.print(f"schema ready ({len(created)} created)")
+
+
+@cli.command()
+def ingest(
+    file: Annotated[Path, typer.Argument(help="CSV, JSON Lines or Parquet file")],
+    source: Annotated[str, typer.Option(help="source system name, e.g. crm")],
+    mapping: Annotated[Path | None, typer.Option(help="YAML mapping of columns")] = None,
+    kind: Annotated[str | None, typer.Option(help="customers or interactions")] = None,
+    progress: Annotated[bool, typer.Option(help="show a progress bar")] = True,
+) -> None:
+    """Load one source file into the graph (idempotent)."""
+    from app.ingestion.loader import ingest_file
+    from app.ingestion.mapping import KINDS, load_mapping
+    from app.store import open_store
+
+    if kind is not None and kind not in KINDS:
+        raise typer.BadParameter(f"--kind must be one of {', '.join(KINDS)}")
+    settings = get_settings()
+    m = load_mapping(mapping, source) if mapping else None
+    with open_store(settings) as store:
+        store.setup_schema()
+        summary = ingest_file(
+            store, file, source, settings, mapping=m, kind=kind, show_progress=progress  # type: ignore[arg-type]
+        )
+    _print_summaries([summary.as_dict()])
+
+
+@cli.command("load-dir")
+def load_dir(
+    directory: Annotated[Path, typer.Argument(help="folder written by `idgraph synth`")],
+    progress: Annotated[bool, typer.Option(help="show a progress bar")] = True,
+) -> None:
+    """Load every <source>_customers / <source>_interactions file of a folder."""
+    from app.ingestion.batch import load_directory
+    from app.store import open_store
+
+    settings = get_settings()
+    with open_store(settings) as store:
+        store.setup_schema()
+        summaries = load_directory(store, directory, settings, show_progress=progress)
+    _print_summaries([s.as_dict() for s in summaries])
+
+
+@cli.command()
+def synth(
+    out: Annotated[Path, typer.Option(help="output folder")] = Path("data/synth"),
+    people: Annotated[int, typer.Option(help="number of people")] = 1000,
+    seed: Annotated[int, typer.Option(help="random seed")] = 42,
+    mess: Annotated[float, typer.Option(help="0 clean, 1 default, 2 very messy")] = 1.0,
+    fmt: Annotated[str, typer.Option("--format", help="csv, jsonl or parquet")] = "csv",
+) -> None:
+    """Generate synthetic customers across source systems, with ground truth."""
+    from app.synth import SynthConfig, generate
+
+    if fmt not in ("csv", "jsonl", "parquet"):
+        raise typer.BadParameter("--format must be csv, jsonl or parquet")
+    summary = generate(SynthConfig(people=people, seed=seed, mess=mess), out, fmt, progress=True)  # type: ignore[arg-type]
+    console.print(f"wrote {len(summary.files)} files to {out} in {summary.seconds:.1f}s")
+
+
+@cli.command()
+def stats() -> None:
+    """Node and relationship counts of the configured store."""
+    from app.store import open_store
+
+    with open_store(get_settings()) as store:
+        table = Table("label / type", "count")
+        for row in store.read("graph_counts"):
+            table.add_row(str(row["label"]), f"{row['n']:,}")
+        for row in store.read("relationship_counts"):
+            table.add_row(f"[{row['type']}]", f"{row['n']:,}")
+    Console().print(table)
+
+
+@cli.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="bind address")] = None,
+    port: Annotated[int | None, typer.Option(help="port")] = None,
+    demo: Annotated[bool, typer.Option(help="load demo data into an empty store")] = True,
+) -> None:
+    """Serve GraphQL (and GraphiQL) over HTTP; an empty embedded store gets demo data."""
+    import uvicorn
+
+    from app.api.app import create_app
+    from app.demo import ensure_demo_data
+
+    settings = get_settings()
+    if demo:
+        ensure_demo_data(settings)
+    host, port = host or settings.host, port or settings.port
+    console.print(f"GraphiQL:  http://{host}:{port}/graphql")
+    console.print(f"Health:    http://{host}:{port}/health")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+def _print_summaries(rows: list[dict[str, object]]) -> None:
+    table = Table("file", "kind", "read", "loaded", "quarantined", "seconds", "rows/s")
+    for r in rows:
+        table.add_row(
+            Path(str(r["file"])).name,
+            str(r["kind"]),
+            f"{r['rows_read']:,}",
+            f"{r['rows_loaded']:,}",
+            f"{r['rows_quarantined']:,}",
+            f"{r['seconds']:.2f}",
+            f"{r['rows_per_second']:,.0f}",
+        )
+    Console().print(table)
+    for r in rows:
+        if r["quarantine_file"]:
+            console.print(f"quarantined rows of {Path(str(r['file'])).name}: {r['quarantine_file']}")
 
 
 def main() -> None:
-    cli()
+    try:
+        cli()
+    except IdGraphError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise SystemExit(2) from exc

@@ -1,0 +1,36 @@
+"""Load a folder of source files named <source>_customers.<ext> / <source>_interactions.<ext>."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from app.errors import InputError
+from app.ingestion.loader import IngestSummary, ingest_file
+from app.ingestion.reader import SUFFIXES
+from app.settings import Settings
+from app.store import GraphStore
+
+_FILE = re.compile(r"^(?P<source>[a-z][a-z0-9_]*?)_(?P<kind>customers|interactions)$")
+
+
+def source_files(directory: Path) -> list[tuple[str, str, Path]]:
+    """(source, kind, path) for every loadable file, customers before interactions."""
+    found = []
+    for path in sorted(directory.iterdir()):
+        m = _FILE.match(path.stem)
+        if m and path.suffix.lower() in SUFFIXES:
+            found.append((m["source"], m["kind"], path))
+    return sorted(found, key=lambda t: (t[1] != "customers", t[0]))
+
+
+def load_directory(
+    store: GraphStore, directory: Path, settings: Settings, *, show_progress: bool = True
+) -> list[IngestSummary]:
+    files = source_files(directory)
+    if not files:
+        raise InputError(f"{directory}: no <source>_customers or <source>_interactions files")
+    return [
+        ingest_file(store, path, source, settings, kind=kind, show_progress=show_progress)  # type: ignore[arg-type]
+        for source, kind, path in files
+    ]

@@ -1,0 +1,126 @@
+"""Vectorised normalisers: each takes raw strings and returns (clean values, error mask)."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+# Calling codes for the default region of a phone number written without one.
+CALLING_CODES: dict[str, str] = {
+    "GB": "44", "IE": "353", "US": "1", "CA": "1", "DE": "49", "FR": "33", "NL": "31",
+    "BE": "32", "ES": "34", "IT": "39", "PT": "351", "AT": "43", "CH": "41", "SE": "46",
+    "NO": "47", "DK": "45", "FI": "358", "PL": "48", "AU": "61", "NZ": "64", "IN": "91",
+}  # fmt: skip
+
+EMAIL = re.compile(r"^[a-z0-9!#$%&'*+/=?^_`{|}~.-]+@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9-]+)*\.[a-z]{2,}$")
+STREET_WORDS = {
+    "st": "street", "rd": "road", "ave": "avenue", "av": "avenue", "ln": "lane", "dr": "drive",
+    "ct": "court", "pl": "place", "sq": "square", "cres": "crescent", "gdns": "gardens",
+    "blvd": "boulevard", "hwy": "highway", "terr": "terrace", "apt": "apartment", "fl": "flat",
+}  # fmt: skip
+_STREET_WORD = re.compile(r"\b(" + "|".join(STREET_WORDS) + r")\b")
+
+
+_EPOCH = pd.Timestamp(0, tz="UTC")
+
+
+def blank_to_na(s: pd.Series) -> pd.Series:
+    """Trim, collapse inner white space; empty strings become missing."""
+    out = s.astype("str").str.strip().str.replace(r"\s+", " ", regex=True)
+    return out.where(out != "", None).where(s.notna(), None)
+
+
+def name(s: pd.Series) -> pd.Series:
+    """Person name parts: trimmed and in title case ("o'NEIL" -> "O'Neil")."""
+    return blank_to_na(s).str.title()
+
+
+def split_full_name(full: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """'First Middle Last' or 'Last, First' -> (first, last)."""
+    full = blank_to_na(full)
+    comma = full.str.contains(",", regex=False, na=False)
+    parts = full.str.split(",", n=1)
+    last_c, first_c = parts.str[0].str.strip(), parts.str[1].str.strip().str.split(" ").str[0]
+    words = full.str.split(" ")
+    first_s = words.str[0]
+    last_s = words.str[-1].where(words.str.len() > 1, None)
+    first = first_c.where(comma, first_s)
+    last = last_c.where(comma, last_s)
+    return name(first), name(last)
+
+
+def email(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    out = blank_to_na(s).str.lower().str.replace(" ", "", regex=False)
+    bad = out.notna() & ~out.str.match(EMAIL, na=False)
+    return out.where(~bad, None), bad
+
+
+def phone(s: pd.Series, default_country: str) -> tuple[pd.Series, pd.Series]:
+    """To E.164 (+<country><number>). Written without a country code, the default region's
+    code is used and a national trunk 0 is dropped. 8-15 digits in all, else an error."""
+    raw = blank_to_na(s)
+    present = raw.notna()
+    digits = raw.str.replace(r"[^\d+]", "", regex=True)
+    cc = CALLING_CODES.get(default_country.upper(), "")
+    plus = digits.str.startswith("+", na=False)
+    intl = digits.str.startswith("00", na=False)
+    trunk = digits.str.startswith("0", na=False) & ~intl
+    body = digits.str.replace("+", "", regex=False)
+    e164 = (
+        body.where(plus | intl | trunk, cc + body)
+        .where(~intl, body.str[2:])
+        .where(~trunk, cc + body.str[1:])
+    )
+    n = e164.str.len()
+    bad = present & (e164.isna() | ~e164.str.isdigit().fillna(False) | (n < 8) | (n > 15))
+    bad |= present & ~plus & ~intl & (cc == "")
+    return ("+" + e164).where(present & ~bad, None), bad
+
+
+def date(s: pd.Series, fmt: str | None) -> tuple[pd.Series, pd.Series]:
+    """Dates to ISO YYYY-MM-DD; with no format, ISO 8601 input is expected."""
+    raw = blank_to_na(s)
+    parsed = pd.to_datetime(raw, format=fmt or "ISO8601", errors="coerce")
+    bad = raw.notna() & (parsed.isna() | (parsed.dt.year < 1900) | (parsed > pd.Timestamp.now()))
+    return parsed.dt.strftime("%Y-%m-%d").where(~bad & raw.notna(), None), bad
+
+
+def timestamp(s: pd.Series, fmt: str | None) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Date-times to (ISO string, epoch milliseconds, error mask). Naive times are UTC."""
+    raw = blank_to_na(s)
+    parsed = pd.to_datetime(raw, format=fmt or "ISO8601", errors="coerce", utc=True)
+    bad = raw.notna() & parsed.isna()
+    iso = parsed.dt.strftime("%Y-%m-%dT%H:%M:%S")
+    ms = ((parsed - _EPOCH) // pd.Timedelta(milliseconds=1)).fillna(0).astype("int64")
+    return iso.where(~parsed.isna(), None), ms, bad
+
+
+def number(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    raw = blank_to_na(s)
+    val = pd.to_numeric(raw, errors="coerce")
+    bad = raw.notna() & val.isna()
+    return val, bad
+
+
+def postcode(s: pd.Series) -> pd.Series:
+    """Upper case with one space before the inward code of a UK-style postcode."""
+    p = blank_to_na(s).str.upper().str.replace(" ", "", regex=False)
+    uk = p.str.match(r"^[A-Z]{1,2}\d[A-Z\d]?\d[A-Z]{2}$", na=False)
+    return p.where(~uk, p.str[:-3] + " " + p.str[-3:])
+
+
+def street_key(s: pd.Series) -> pd.Series:
+    """Street for matching: lower case, no punctuation, common abbreviations spelled out."""
+    out = blank_to_na(s).str.lower().str.replace(r"[^\w\s]", " ", regex=True)
+    out = out.str.replace(_STREET_WORD, lambda m: STREET_WORDS[m.group(1)], regex=True)
+    return out.str.replace(r"\s+", " ", regex=True).str.strip()
+
+
+def address_id(
+    street: pd.Series, postcode_: pd.Series, city: pd.Series, country: pd.Series
+) -> pd.Series:
+    """Natural key of an address: country|POSTCODE|street (city when there is no postcode)."""
+    place = postcode_.str.replace(" ", "", regex=False).where(postcode_.notna(), city.str.lower())
+    key = country.fillna("").str.upper() + "|" + place.fillna("") + "|" + street_key(street)
+    return key.where(street.notna() & (postcode_.notna() | city.notna()), None)

@@ -1,0 +1,242 @@
+"""Pure step from a chunk of raw source rows to validated graph-write rows plus quarantine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from app.ingestion import normalize as norm
+from app.ingestion.mapping import Mapping
+from app.ingestion.reader import Chunk
+
+Row = dict[str, Any]
+
+
+@dataclass
+class Prepared:
+    """Query name -> rows for it, in write order; plus rejected records."""
+
+    writes: dict[str, list[Row]] = field(default_factory=dict)
+    quarantined: list[Row] = field(default_factory=list)
+    loaded: int = 0
+
+
+class _Checker:
+    """Collects the first reason each row is rejected for."""
+
+    def __init__(self, index: pd.Index) -> None:
+        self.reason = pd.Series(None, index=index, dtype="object")
+
+    def flag(self, mask: pd.Series, message: pd.Series | str) -> None:
+        new = mask & self.reason.isna()
+        if new.any():
+            msg = message if isinstance(message, str) else message[new]
+            self.reason = self.reason.mask(new, msg)
+
+
+def _canonical(frame: pd.DataFrame, mapping: Mapping, max_len: int, check: _Checker) -> pd.DataFrame:
+    """Rename mapped columns to canonical fields; check sizes; apply defaults."""
+    out: dict[str, pd.Series] = {}
+    for column, target in mapping.columns.items():
+        if column not in frame.columns:
+            continue
+        raw = frame[column]
+        too_long = raw.str.len() > max_len
+        check.flag(too_long.fillna(False), f"field {column} ({target}) longer than {max_len} chars")
+        out[target] = norm.blank_to_na(raw)
+    df = pd.DataFrame(out, index=frame.index)
+    for target, value in mapping.defaults.items():
+        df[target] = df[target].fillna(value) if target in df else value
+    return df
+
+
+def _col(df: pd.DataFrame, name: str) -> pd.Series:
+    if name in df:
+        return df[name]
+    return pd.Series(None, index=df.index, dtype="str")
+
+
+def _bad(check: _Checker, mask: pd.Series, what: str, raw: pd.Series, column: str) -> None:
+    check.flag(mask, f"invalid {what} '" + raw.astype("str") + f"' (column {column})")
+
+
+def _records(df: pd.DataFrame) -> list[Row]:
+    return list(df.astype(object).where(df.notna(), None).to_dict("records"))  # type: ignore[arg-type]
+
+
+def _source_column(mapping: Mapping, target: str) -> str:
+    return next((c for c, t in mapping.columns.items() if t == target), target)
+
+
+def _quarantine(
+    chunk: Chunk, mapping: Mapping, check: _Checker, file: str
+) -> list[Row]:
+    out = [
+        {"file": file, "row": n, "reason": reason, "raw": raw}
+        for n, raw, reason in chunk.bad
+    ]
+    bad = check.reason.notna()
+    if bad.any():
+        rows = pd.Series(chunk.rows, index=chunk.frame.index)
+        raws = _records(chunk.frame[bad])
+        for n, reason, raw in zip(rows[bad], check.reason[bad], raws, strict=True):
+            out.append({"file": file, "row": int(n), "reason": reason, "raw": raw})
+    return out
+
+
+def _first_seen(keys: pd.Series, rows: list[int], seen: dict[str, int], check: _Checker) -> None:
+    """Flag a key already used by an earlier record of the same file."""
+    index = keys.index
+    earlier = pd.Series([seen.get(k, 0) if isinstance(k, str) else 0 for k in keys], index=index)
+    dup_in_chunk = keys.duplicated(keep="first") & keys.notna()
+    first_row = pd.Series(rows, index=index).groupby(keys).transform("min")
+    earlier = earlier.where(earlier > 0, first_row.where(dup_in_chunk, 0)).fillna(0).astype(int)
+    check.flag(earlier > 0, "duplicate key (first used at row " + earlier.astype(str) + ")")
+    for k, n in zip(keys, rows, strict=True):
+        if isinstance(k, str) and k not in seen:
+            seen[k] = n
+
+
+def prepare_customers(
+    chunk: Chunk, mapping: Mapping, *, file: str, max_len: int, country: str, seen: dict[str, int]
+) -> Prepared:
+    check = _Checker(chunk.frame.index)
+    df = _canonical(chunk.frame, mapping, max_len, check)
+    key = _col(df, "sourceKey")
+    check.flag(key.isna(), f"empty key (column {_source_column(mapping, 'sourceKey')})")
+    _first_seen(key, chunk.rows, seen, check)
+
+    first, last = norm.name(_col(df, "firstName")), norm.name(_col(df, "lastName"))
+    if "fullName" in df:
+        f2, l2 = norm.split_full_name(df["fullName"])
+        first, last = first.fillna(f2), last.fillna(l2)
+    email, bad = norm.email(_col(df, "email"))
+    _bad(check, bad, "email", _col(df, "email"), _source_column(mapping, "email"))
+    ctry = _col(df, "country").str.upper().fillna(country)
+    phone, bad = norm.phone(_col(df, "phone"), country)
+    _bad(check, bad, "phone", _col(df, "phone"), _source_column(mapping, "phone"))
+    dob, bad = norm.date(_col(df, "dateOfBirth"), mapping.formats.get("dateOfBirth"))
+    _bad(check, bad, "date", _col(df, "dateOfBirth"), _source_column(mapping, "dateOfBirth"))
+    updated, _, bad = norm.timestamp(_col(df, "updatedAt"), mapping.formats.get("updatedAt"))
+    _bad(check, bad, "date-time", _col(df, "updatedAt"), _source_column(mapping, "updatedAt"))
+    postcode = norm.postcode(_col(df, "postcode"))
+    street, city = _col(df, "street"), _col(df, "city").str.title()
+    address = norm.address_id(street, postcode, city, ctry)
+
+    ok = check.reason.isna()
+    customer_id = mapping.source + ":" + key
+    props = pd.DataFrame(
+        {
+            "source": mapping.source,
+            "sourceKey": key,
+            "firstName": first,
+            "lastName": last,
+            "dateOfBirth": dob,
+            "gender": _col(df, "gender").str.lower().str[:1],
+            "email": email,
+            "phone": phone,
+            "street": street,
+            "city": city,
+            "postcode": postcode,
+            "country": ctry,
+            "addressId": address,
+            "updatedAt": updated,
+        }
+    )[ok]
+    ids = customer_id[ok]
+    device, account = _col(df, "deviceId")[ok], _col(df, "accountId")[ok]
+    role = _col(df, "accountRole").str.lower()[ok]
+    typed = pd.DataFrame(
+        {
+            "Email": "Email:" + props["email"],
+            "Phone": "Phone:" + props["phone"],
+            "Address": "Address:" + props["addressId"],
+            "Device": "Device:" + device,
+            "Account": "Account:" + account,
+        }
+    )
+    keys = [[k for k in row if isinstance(k, str)] for row in typed.itertuples(index=False)]
+    has = props.notna()
+    out = Prepared(loaded=int(ok.sum()))
+    out.writes["upsert_customers"] = [
+        {"customerId": c, "props": p} for c, p in zip(ids, _records(props), strict=True)
+    ]
+    out.writes["unlink_stale_identifiers"] = [
+        {"customerId": c, "keys": k} for c, k in zip(ids, keys, strict=True)
+    ]
+    out.writes["link_emails"] = _records(
+        pd.DataFrame({"customerId": ids, "email": props["email"]})[has["email"]]
+    )
+    out.writes["link_phones"] = _records(
+        pd.DataFrame({"customerId": ids, "phone": props["phone"]})[has["phone"]]
+    )
+    addr = props[has["addressId"]]
+    out.writes["link_addresses"] = [
+        {"customerId": c, "addressId": a, "props": p}
+        for c, a, p in zip(
+            ids[has["addressId"]],
+            addr["addressId"],
+            _records(addr[["street", "city", "postcode", "country"]]),
+            strict=True,
+        )
+    ]
+    out.writes["link_devices"] = _records(
+        pd.DataFrame({"customerId": ids, "deviceId": device, "seen": props["updatedAt"]})[
+            device.notna()
+        ]
+    )
+    out.writes["link_accounts"] = _records(
+        pd.DataFrame({"customerId": ids, "accountId": account, "role": role.fillna("holder")})[
+            account.notna()
+        ]
+    )
+    out.quarantined = _quarantine(chunk, mapping, check, file)
+    return out
+
+
+def prepare_interactions(
+    chunk: Chunk, mapping: Mapping, *, file: str, max_len: int, seen: dict[str, int]
+) -> Prepared:
+    check = _Checker(chunk.frame.index)
+    df = _canonical(chunk.frame, mapping, max_len, check)
+    event, customer = _col(df, "interactionId"), _col(df, "customerKey")
+    kind = _col(df, "type").str.lower().str.replace(" ", "_", regex=False)
+    for name, series in (("interactionId", event), ("customerKey", customer), ("type", kind)):
+        check.flag(series.isna(), f"empty {name} (column {_source_column(mapping, name)})")
+    _first_seen(event, chunk.rows, seen, check)
+    occurred, ts, bad = norm.timestamp(_col(df, "timestamp"), mapping.formats.get("timestamp"))
+    _bad(check, bad, "date-time", _col(df, "timestamp"), _source_column(mapping, "timestamp"))
+    check.flag(_col(df, "timestamp").isna(), "empty timestamp")
+    value, bad = norm.number(_col(df, "value"))
+    _bad(check, bad, "number", _col(df, "value"), _source_column(mapping, "value"))
+
+    ok = check.reason.isna()
+    src = mapping.source
+    iid = (src + ":" + event)[ok]
+    props = pd.DataFrame(
+        {
+            "source": src,
+            "type": kind,
+            "channel": _col(df, "channel").str.lower(),
+            "occurredAt": occurred,
+            "ts": ts,
+            "value": value,
+        }
+    )[ok]
+    device, account = _col(df, "deviceId")[ok], _col(df, "accountId")[ok]
+    out = Prepared(loaded=int(ok.sum()))
+    out.writes["upsert_interactions"] = [
+        {"interactionId": i, "customerId": src + ":" + c, "customerKey": c, "source": src,
+         "props": p}
+        for i, c, p in zip(iid, customer[ok], _records(props), strict=True)
+    ]  # fmt: skip
+    out.writes["link_interaction_devices"] = _records(
+        pd.DataFrame({"interactionId": iid, "deviceId": device})[device.notna()]
+    )
+    out.writes["link_interaction_accounts"] = _records(
+        pd.DataFrame({"interactionId": iid, "accountId": account})[account.notna()]
+    )
+    out.quarantined = _quarantine(chunk, mapping, check, file)
+    return out

@@ -1,0 +1,2 @@
+MATCH (c:Customer)
+RETURN count(c) AS n

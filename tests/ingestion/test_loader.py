@@ -1,0 +1,214 @@
+"""Loading files: what lands in the graph, what is quarantined and why, and reloads."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from app.errors import ConfigError, InputError
+from app.ingestion.loader import ingest_file
+from app.ingestion.mapping import load_mapping
+from app.settings import Settings
+from app.store import GraphStore
+from tests.ingestion.helpers import (
+    CUSTOMER_COLUMNS,
+    INTERACTION_COLUMNS,
+    customer_rows,
+    snapshot,
+    write_mapping,
+)
+
+MESSY_CSV = """id,first,last,dob,email,phone,street,city,postcode,device,account,role
+1,John,Smith,1980-02-03,John.Smith@Example.com,07700 900123,12 High St,London,sw1a1aa,D1,A1,owner
+2,Jane,Smith,1982-05-06,jane@example.com,+44 7700 900124,12 High Street,London,SW1A 1AA,D1,A1,member
+3,Bad,Email,1990-01-01,john@,,,,,,,
+4,Bad,Date,31/31/1990,,,,,,,,
+5,Rag,ged
+,No,Key,,,,,,,,,
+1,Dup,Key,,,,,,,,,
+6,Long,Name,,,0770,,,,,,
+"""
+
+
+@pytest.fixture
+def settings(store: GraphStore, tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path / "data", batch_size=3, chunk_rows=4)
+
+
+def _counts(store: GraphStore) -> dict[str, int]:
+    out = {r["label"]: r["n"] for r in store.read("graph_counts")}
+    out.update({r["type"]: r["n"] for r in store.read("relationship_counts")})
+    return out
+
+
+def test_messy_file_loads_good_rows_and_quarantines_the_rest(
+    store: GraphStore, settings: Settings, tmp_path: Path
+) -> None:
+    f = tmp_path / "crm.csv"
+    f.write_text(MESSY_CSV)
+    m = load_mapping(write_mapping(tmp_path / "m.yaml", "customers", CUSTOMER_COLUMNS))
+    summary = ingest_file(store, f, "crm", settings, mapping=m, show_progress=False)
+
+    assert (summary.rows_read, summary.rows_loaded, summary.rows_quarantined) == (8, 2, 6)
+    reasons = {
+        r["row"]: r["reason"]
+        for r in map(json.loads, Path(summary.quarantine_file or "").read_text().splitlines())
+    }
+    assert reasons == {
+        3: "invalid email 'john@' (column email)",
+        4: "invalid date '31/31/1990' (column dob)",
+        5: "ragged line: 3 fields where the header has 12",
+        6: "empty key (column id)",
+        7: "duplicate key (first used at row 1)",
+        8: "invalid phone '0770' (column phone)",
+    }
+    counts = _counts(store)
+    # Two people at one address ("St" and "Street" written differently), sharing a device
+    # and an account.
+    assert counts["Customer"] == 2
+    assert counts["Address"] == 1 and counts["Device"] == 1 and counts["Account"] == 1
+    assert counts["HOLDS"] == 2 and counts["LIVES_AT"] == 2 and counts["HAS_PHONE"] == 2
+    john = store.run_text(
+        "MATCH (c:Customer {customerId: 'crm:1'})-[h:HOLDS]->(a:Account) "
+        "RETURN c.email AS email, c.phone AS phone, h.role AS role",
+        write=False,
+    )[0]
+    assert john == [{"email": "john.smith@example.com", "phone": "+447700900123", "role": "owner"}]
+
+
+def test_loading_twice_leaves_the_graph_as_after_once(
+    store: GraphStore, settings: Settings, tmp_path: Path
+) -> None:
+    f = tmp_path / "crm.csv"
+    pd.DataFrame(customer_rows(40)).to_csv(f, index=False)
+    m = load_mapping(write_mapping(tmp_path / "m.yaml", "customers", CUSTOMER_COLUMNS))
+    ingest_file(store, f, "crm", settings, mapping=m, show_progress=False)
+    first = snapshot(store)
+    again = ingest_file(store, f, "crm", settings, mapping=m, show_progress=False)
+    assert again.nodes_created == 0 and again.relationships_created == 0
+    assert snapshot(store) == first
+
+
+def test_changed_record_drops_identifiers_it_no_longer_has(
+    store: GraphStore, settings: Settings, tmp_path: Path
+) -> None:
+    m = load_mapping(write_mapping(tmp_path / "m.yaml", "customers", CUSTOMER_COLUMNS))
+    f = tmp_path / "crm.csv"
+    rows = customer_rows(2)
+    pd.DataFrame(rows).to_csv(f, index=False)
+    ingest_file(store, f, "crm", settings, mapping=m, show_progress=False)
+    rows[0]["email"] = "new.address@example.com"
+    rows[0]["device"] = ""
+    pd.DataFrame(rows).to_csv(f, index=False)
+    ingest_file(store, f, "crm", settings, mapping=m, show_progress=False)
+    found, _ = store.run_text(
+        "MATCH (c:Customer {customerId: 'crm:C000000'}) "
+        "OPTIONAL MATCH (c)-[:HAS_EMAIL]->(e) OPTIONAL MATCH (c)-[:USES_DEVICE]->(d) "
+        "RETURN collect(DISTINCT e.email) AS emails, count(d) AS devices",
+        write=False,
+    )
+    assert found == [{"emails": ["new.address@example.com"], "devices": 0}]
+
+
+def test_missing_required_column_names_it_and_writes_nothing(
+    store: GraphStore, settings: Settings, tmp_path: Path
+) -> None:
+    f = tmp_path / "crm.csv"
+    pd.DataFrame(customer_rows(3)).drop(columns=["id"]).to_csv(f, index=False)
+    mpath = write_mapping(tmp_path / "m.yaml", "customers", CUSTOMER_COLUMNS)
+    with pytest.raises(InputError, match=r"missing required column\(s\) id .*m\.yaml"):
+        ingest_file(store, f, "crm", settings, mapping=load_mapping(mpath), show_progress=False)
+    assert _counts(store) == {}
+
+
+def test_wrong_encoding_is_a_clear_error(
+    store: GraphStore, settings: Settings, tmp_path: Path
+) -> None:
+    f = tmp_path / "crm.csv"
+    f.write_bytes("id,first\n1,Jos\xe9\n".encode("latin-1"))
+    m = load_mapping(write_mapping(tmp_path / "m.yaml", "customers", {"id": "sourceKey", "first": "firstName"}))
+    with pytest.raises(InputError, match="not valid utf8"):
+        ingest_file(store, f, "crm", settings, mapping=m, show_progress=False)
+    latin = load_mapping(
+        write_mapping(tmp_path / "l.yaml", "customers", {"id": "sourceKey", "first": "firstName"},
+                      encoding="latin-1")
+    )
+    ingest_file(store, f, "crm", settings, mapping=latin, show_progress=False)
+    names, _ = store.run_text("MATCH (c:Customer) RETURN c.firstName AS n", write=False)
+    assert names == [{"n": "José"}]
+
+
+def test_unknown_canonical_field_in_mapping_is_refused(tmp_path: Path) -> None:
+    path = write_mapping(tmp_path / "m.yaml", "customers", {"id": "sourceKey", "x": "shoeSize"})
+    with pytest.raises(ConfigError, match="unknown canonical field.*shoeSize"):
+        load_mapping(path)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "parquet"])
+def test_each_format_loads_the_same_graph(
+    store: GraphStore, settings: Settings, tmp_path: Path, fmt: str
+) -> None:
+    frame = pd.DataFrame(customer_rows(10))
+    f = tmp_path / f"crm.{fmt}"
+    if fmt == "csv":
+        frame.to_csv(f, index=False)
+    elif fmt == "jsonl":
+        frame.to_json(f, orient="records", lines=True)
+    else:
+        frame.to_parquet(f)
+    m = load_mapping(write_mapping(tmp_path / "m.yaml", "customers", CUSTOMER_COLUMNS))
+    s = ingest_file(store, f, "crm", settings, mapping=m, show_progress=False)
+    assert (s.rows_read, s.rows_loaded) == (10, 10)
+    counts = _counts(store)
+    assert counts["Customer"] == 10 and counts["HAS_EMAIL"] == 10
+
+
+def test_broken_jsonl_line_is_quarantined(
+    store: GraphStore, settings: Settings, tmp_path: Path
+) -> None:
+    f = tmp_path / "crm.jsonl"
+    f.write_text('{"id": "1", "first": "A"}\n{"id": "2", "first": \n{"id": "3"}\n')
+    m = load_mapping(write_mapping(tmp_path / "m.yaml", "customers", {"id": "sourceKey", "first": "firstName"}))
+    s = ingest_file(store, f, "crm", settings, mapping=m, show_progress=False)
+    assert (s.rows_loaded, s.rows_quarantined) == (2, 1)
+    bad = json.loads(Path(s.quarantine_file or "").read_text())
+    assert bad["row"] == 2 and bad["reason"].startswith("not a JSON object")
+
+
+def test_interactions_before_customers_link_up(
+    store: GraphStore, settings: Settings, tmp_path: Path
+) -> None:
+    events = tmp_path / "events.csv"
+    pd.DataFrame(
+        [
+            {"event": "e1", "cust": "C000000", "type": "Purchase", "channel": "web",
+             "at": "2025-03-01T10:00:00", "amount": "19.99", "device": "D0", "account": ""},
+            {"event": "e2", "cust": "C000000", "type": "call", "channel": "phone",
+             "at": "2025-03-02T10:00:00", "amount": "", "device": "", "account": "A0"},
+            {"event": "e3", "cust": "C000001", "type": "pos", "channel": "store",
+             "at": "yesterday", "amount": "5", "device": "", "account": ""},
+        ]  # fmt: skip
+    ).to_csv(events, index=False)
+    mi = load_mapping(write_mapping(tmp_path / "i.yaml", "interactions", INTERACTION_COLUMNS))
+    s = ingest_file(store, events, "crm", settings, mapping=mi, show_progress=False)
+    assert (s.rows_loaded, s.rows_quarantined) == (2, 1)
+    customers = tmp_path / "crm.csv"
+    pd.DataFrame(customer_rows(1)).to_csv(customers, index=False)
+    mc = load_mapping(write_mapping(tmp_path / "m.yaml", "customers", CUSTOMER_COLUMNS))
+    ingest_file(store, customers, "crm", settings, mapping=mc, show_progress=False)
+    rows, _ = store.run_text(
+        "MATCH (c:Customer {customerId: 'crm:C000000'})-[:PERFORMED]->(i:Interaction) "
+        "OPTIONAL MATCH (i)-[:VIA]->(d:Device) "
+        "RETURN c.stub AS stub, c.firstName AS first, i.type AS type, i.value AS value, "
+        "i.ts AS ts, d.deviceId AS device ORDER BY i.ts",
+        write=False,
+    )
+    assert rows == [
+        {"stub": None, "first": "First0", "type": "purchase", "value": 19.99,
+         "ts": 1740823200000, "device": "D0"},
+        {"stub": None, "first": "First0", "type": "call", "value": None,
+         "ts": 1740909600000, "device": None},
+    ]  # fmt: skip
