@@ -46,7 +46,13 @@ def ingest(
     with open_store(settings) as store:
         store.setup_schema()
         summary = ingest_file(
-            store, file, source, settings, mapping=m, kind=kind, show_progress=progress  # type: ignore[arg-type]
+            store,
+            file,
+            source,
+            settings,
+            mapping=m,
+            kind=kind,
+            show_progress=progress,
         )
     _print_summaries([summary.as_dict()])
 
@@ -134,7 +140,9 @@ def _print_summaries(rows: list[dict[str, object]]) -> None:
     Console().print(table)
     for r in rows:
         if r["quarantine_file"]:
-            console.print(f"quarantined rows of {Path(str(r['file'])).name}: {r['quarantine_file']}")
+            console.print(
+                f"quarantined rows of {Path(str(r['file'])).name}: {r['quarantine_file']}"
+            )
 
 
 def main() -> None:

@@ -1,4 +1,5 @@
-"""Demo data: an empty store gets a generated data set on first start, so there is something to query."""
+"""Demo data: an empty store gets a generated data set on first start, so there is
+something to query."""
 
 from __future__ import annotations
 

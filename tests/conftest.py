@@ -1,4 +1,5 @@
-"""Shared fixtures: a store per available backend (embedded FalkorDB always; Neo4j when reachable)."""
+"""Shared fixtures: a store per available backend (embedded FalkorDB always; Neo4j when
+reachable)."""
 
 from __future__ import annotations
 
@@ -41,7 +42,9 @@ def _neo4j_settings(tmp: Path) -> Iterator[Settings]:
         )
         return
     if not _docker_engine():
-        pytest.skip("Neo4j backend not tested: NEO4J_URI is not set and no Docker engine is running")
+        pytest.skip(
+            "Neo4j backend not tested: NEO4J_URI is not set and no Docker engine is running"
+        )
     from testcontainers.neo4j import Neo4jContainer
 
     with Neo4jContainer("neo4j:5") as neo:

@@ -27,7 +27,7 @@ def test_batched_upsert_round_trips_values(store: GraphStore) -> None:
         {"customerId": f"crm:{i}", "props": {"source": "crm", "sourceKey": str(i), "n": i}}
         for i in range(25)
     ]
-    rows[3]["props"]["firstName"] = "O'Brien \"Ünï\""
+    rows[3]["props"]["firstName"] = 'O\'Brien "Ünï"'
     batches: list[int] = []
     summary = store.write_batches("upsert_customers", rows, batch_size=10, on_batch=batches.append)
     assert batches == [10, 10, 5]
@@ -41,7 +41,7 @@ def test_batched_upsert_round_trips_values(store: GraphStore) -> None:
         {"id": "crm:3"},
         write=False,
     )
-    assert rows_back == [{"name": "O'Brien \"Ünï\"", "n": 3}]
+    assert rows_back == [{"name": 'O\'Brien "Ünï"', "n": 3}]
 
 
 def test_every_query_file_runs(store: GraphStore) -> None:

@@ -38,7 +38,10 @@ INTERACTION_FIELDS: tuple[str, ...] = (
 )
 INTERACTION_REQUIRED: tuple[str, ...] = ("interactionId", "customerKey", "type", "timestamp")
 
-FIELDS: dict[str, tuple[str, ...]] = {"customers": CUSTOMER_FIELDS, "interactions": INTERACTION_FIELDS}
+FIELDS: dict[str, tuple[str, ...]] = {
+    "customers": CUSTOMER_FIELDS,
+    "interactions": INTERACTION_FIELDS,
+}
 REQUIRED: dict[str, tuple[str, ...]] = {
     "customers": CUSTOMER_REQUIRED,
     "interactions": INTERACTION_REQUIRED,

@@ -1,4 +1,5 @@
-"""Ingest one file: read in chunks, validate, quarantine, and upsert while the next chunk is read."""
+"""Ingest one file: read in chunks, validate, quarantine, and upsert while the next chunk
+is read."""
 
 from __future__ import annotations
 

@@ -54,7 +54,11 @@ def parse_mapping(data: Any, origin: str, source: str | None = None) -> Mapping:
     formats = _require_map(data, "formats", origin)
     defaults = _require_map(data, "defaults", origin)
     allowed = set(FIELDS[kind])
-    for where, names in (("columns", columns.values()), ("formats", formats), ("defaults", defaults)):
+    for where, names in (
+        ("columns", columns.values()),
+        ("formats", formats),
+        ("defaults", defaults),
+    ):
         unknown = sorted(set(names) - allowed)
         if unknown:
             raise ConfigError(

@@ -13,7 +13,9 @@ CALLING_CODES: dict[str, str] = {
     "NO": "47", "DK": "45", "FI": "358", "PL": "48", "AU": "61", "NZ": "64", "IN": "91",
 }  # fmt: skip
 
-EMAIL = re.compile(r"^[a-z0-9!#$%&'*+/=?^_`{|}~.-]+@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9-]+)*\.[a-z]{2,}$")
+EMAIL = re.compile(
+    r"^[a-z0-9!#$%&'*+/=?^_`{|}~.-]+@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9-]+)*\.[a-z]{2,}$"
+)
 STREET_WORDS = {
     "st": "street", "rd": "road", "ave": "avenue", "av": "avenue", "ln": "lane", "dr": "drive",
     "ct": "court", "pl": "place", "sq": "square", "cres": "crescent", "gdns": "gardens",
@@ -38,15 +40,12 @@ def name(s: pd.Series) -> pd.Series:
 
 def split_full_name(full: pd.Series) -> tuple[pd.Series, pd.Series]:
     """'First Middle Last' or 'Last, First' -> (first, last)."""
-    full = blank_to_na(full)
-    comma = full.str.contains(",", regex=False, na=False)
-    parts = full.str.split(",", n=1)
-    last_c, first_c = parts.str[0].str.strip(), parts.str[1].str.strip().str.split(" ").str[0]
-    words = full.str.split(" ")
-    first_s = words.str[0]
-    last_s = words.str[-1].where(words.str.len() > 1, None)
-    first = first_c.where(comma, first_s)
-    last = last_c.where(comma, last_s)
+    full = blank_to_na(full).astype("str")
+    comma = full.str.extract(r"^(?P<last>[^,]+?)\s*,\s*(?P<first>\S+)")
+    plain = full.str.extract(r"^(?P<first>[^\s,]+)(?:.*\s(?P<last>\S+))?$")
+    has_comma = comma["last"].notna()
+    first = comma["first"].where(has_comma, plain["first"])
+    last = comma["last"].where(has_comma, plain["last"])
     return name(first), name(last)
 
 

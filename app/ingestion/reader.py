@@ -67,8 +67,9 @@ def read_header(path: Path, fmt: Format, encoding: str = "utf8") -> list[str]:
                     keys.update(dict.fromkeys(obj))
         return list(keys)
     except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not valid {encoding} text ({exc.reason}); set 'encoding:' "
-                         "in the mapping") from exc
+        raise InputError(
+            f"{path}: not valid {encoding} text ({exc.reason}); set 'encoding:' in the mapping"
+        ) from exc
     except (OSError, pa.ArrowException, csv.Error) as exc:
         raise InputError(f"{path}: cannot read the file: {exc}") from exc
 
@@ -84,13 +85,15 @@ def read_chunks(
         else:
             yield from _parquet_chunks(path, chunk_rows)
     except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not valid {encoding} text at byte {exc.start}; set "
-                         "'encoding:' in the mapping") from exc
+        raise InputError(
+            f"{path}: not valid {encoding} text at byte {exc.start}; set 'encoding:' in the mapping"
+        ) from exc
     except pa.ArrowInvalid as exc:
         msg = str(exc)
         if "UTF8" in msg or "utf8" in msg.lower():
-            raise InputError(f"{path}: not valid {encoding} text; set 'encoding:' in the "
-                             "mapping") from exc
+            raise InputError(
+                f"{path}: not valid {encoding} text; set 'encoding:' in the mapping"
+            ) from exc
         raise InputError(f"{path}: cannot read the file: {msg}") from exc
     except OSError as exc:
         raise InputError(f"{path}: cannot read the file: {exc}") from exc
@@ -154,8 +157,13 @@ def _jsonl_chunks(path: Path, chunk_rows: int, encoding: str) -> Iterator[Chunk]
                     bad.append((number, {"line": text}, f"not a JSON object: {exc}"))
                 continue
             if not isinstance(obj, dict):
-                bad.append((number, {"line": raw.decode(encoding, "replace").rstrip()},
-                            "not a JSON object"))
+                bad.append(
+                    (
+                        number,
+                        {"line": raw.decode(encoding, "replace").rstrip()},
+                        "not a JSON object",
+                    )
+                )
                 continue
             records.append({k: None if v is None else str(v) for k, v in obj.items()})
             rows.append(number)

