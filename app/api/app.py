@@ -1,0 +1,74 @@
+"""The web app: Starlette routes for GraphQL, health and GraphiQL's files; the store's lifespan.
+
+Serve with `uvicorn.run(create_app(settings), host=settings.host, port=settings.port)`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+import anyio
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from app.api.endpoint import GraphQLEndpoint
+from app.api.graphiql import STATIC_DIR
+from app.settings import Settings, get_settings
+from app.store import GraphStore, open_store
+
+StoreFactory = Callable[[Settings], GraphStore]
+
+# A store that is down can take seconds to say so (client retries); probes want an answer
+# sooner. The ping goes on in its worker thread and its late answer is dropped.
+HEALTH_TIMEOUT_S = 2.0
+
+
+async def health(request: Request) -> Response:
+    """Liveness plus readiness: 200 when the store answers, 503 when it does not."""
+    store: GraphStore = request.app.state.store
+    ready = False
+    with anyio.move_on_after(HEALTH_TIMEOUT_S):
+        ready = await anyio.to_thread.run_sync(store.ping, abandon_on_cancel=True)
+    body = {
+        "status": "ok" if ready else "unavailable",
+        "store": {"backend": store.backend, "ready": ready},
+    }
+    return JSONResponse(body, status_code=200 if ready else 503)
+
+
+async def home(request: Request) -> Response:
+    return RedirectResponse(request.url_for("graphql").path, status_code=307)
+
+
+def create_app(
+    settings: Settings | None = None, store_factory: StoreFactory = open_store
+) -> Starlette:
+    """The ASGI app. The store is opened when the server starts and closed when it stops."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        store = await run_in_threadpool(store_factory, settings)
+        try:
+            # Idempotent. Gives the lookups their indexes, and on embedded FalkorDB creates
+            # the graph: before its first write, reads (and the health ping) on it fail.
+            await run_in_threadpool(store.setup_schema)
+            app.state.settings = settings
+            app.state.store = store
+            yield
+        finally:
+            await run_in_threadpool(store.close)
+
+    graphql = GraphQLEndpoint()
+    routes = [
+        Route("/graphql", graphql.handle, methods=["GET", "POST"], name="graphql"),
+        Route("/health", health, methods=["GET"], name="health"),
+        Route("/", home, methods=["GET"], name="home"),
+        Mount("/static", app=StaticFiles(directory=STATIC_DIR, check_dir=False), name="static"),
+    ]
+    return Starlette(routes=routes, lifespan=lifespan)

@@ -1,0 +1,209 @@
+"""GraphQL over HTTP: GET and POST on one route, GraphiQL for browsers.
+
+Starlette has no GraphQL app of its own, so this is a small one around graphql-core's
+parse / validate / execute on the graphene schema. It parses the document itself (instead of
+graphene's `schema.execute_async`, which would parse again) so it can refuse a mutation sent
+over GET before anything runs.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from inspect import isawaitable
+from typing import Any
+
+from graphql import (
+    ExecutionResult,
+    GraphQLError,
+    GraphQLSchema,
+    OperationType,
+    execute,
+    get_operation_ast,
+    parse,
+    validate,
+)
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+
+from app.api.errors import (
+    BAD_REQUEST,
+    GRAPHQL_PARSE_FAILED,
+    GRAPHQL_VALIDATION_FAILED,
+    INTERNAL,
+    INTERNAL_MESSAGE,
+    METHOD_NOT_ALLOWED,
+    format_error,
+    request_error,
+)
+from app.api.graphiql import graphiql_page
+from app.api.loaders import RequestContext
+from app.api.schema import schema as default_schema
+
+log = logging.getLogger(__name__)
+
+_JSON_TYPES = ("application/json", "application/graphql-response+json")
+_SAFE_METHODS = ("GET", "HEAD")
+MAX_BODY_BYTES = 1 << 20  # a GraphQL document with variables; far more is a mistake or abuse
+
+
+class _RequestProblem(Exception):
+    """A request that cannot be run as GraphQL; becomes one error with a status."""
+
+    def __init__(self, message: str, code: str, status: int) -> None:
+        super().__init__(message)
+        self.code = code
+        self.status = status
+
+
+def _accept_q(accept: str) -> dict[str, float]:
+    """Media ranges of an Accept header with their q values."""
+    out: dict[str, float] = {}
+    for part in accept.split(","):
+        media, *params = (p.strip() for p in part.split(";"))
+        if not media:
+            continue
+        q = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        out[media.lower()] = max(q, out.get(media.lower(), 0.0))
+    return out
+
+
+def prefers_html(accept: str) -> bool:
+    """True for a browser navigating here: text/html asked for explicitly and ranked above
+    JSON (a bare */* or no Accept means an API client)."""
+    q = _accept_q(accept)
+    html = q.get("text/html", 0.0)
+    json_q = max([q.get(t, 0.0) for t in (*_JSON_TYPES, "application/*", "*/*")])
+    return html > 0 and html > json_q
+
+
+def _graphql_params(data: Any) -> tuple[str, dict[str, Any] | None, str | None]:
+    if not isinstance(data, dict):
+        raise _RequestProblem(
+            "send a JSON object {query, variables, operationName}", BAD_REQUEST, 400
+        )
+    query, variables, operation = (
+        data.get("query"),
+        data.get("variables"),
+        data.get("operationName"),
+    )
+    if not isinstance(query, str) or not query.strip():
+        raise _RequestProblem("no GraphQL query: send it in 'query'", BAD_REQUEST, 400)
+    if isinstance(variables, str) and variables.strip():
+        try:
+            variables = json.loads(variables)
+        except ValueError as exc:
+            raise _RequestProblem(f"'variables' is not JSON: {exc}", BAD_REQUEST, 400) from exc
+    if variables in ("", None):
+        variables = None
+    elif not isinstance(variables, dict):
+        raise _RequestProblem("'variables' must be a JSON object", BAD_REQUEST, 400)
+    if operation in ("", None):
+        operation = None
+    elif not isinstance(operation, str):
+        raise _RequestProblem("'operationName' must be a string", BAD_REQUEST, 400)
+    return query, variables, operation
+
+
+async def _read_params(request: Request) -> tuple[str, dict[str, Any] | None, str | None]:
+    if request.method in _SAFE_METHODS:
+        return _graphql_params(dict(request.query_params))
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type not in ("application/json", ""):
+        raise _RequestProblem(
+            f"send the query as application/json, not {content_type}", BAD_REQUEST, 415
+        )
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY_BYTES:
+            raise _RequestProblem(
+                f"the request body is over {MAX_BODY_BYTES} bytes", BAD_REQUEST, 413
+            )
+    try:
+        data = json.loads(bytes(body))
+    except ValueError as exc:
+        raise _RequestProblem(f"the body is not JSON: {exc}", BAD_REQUEST, 400) from exc
+    return _graphql_params(data)
+
+
+def _json(payload: dict[str, Any], status: int, headers: dict[str, str] | None = None) -> Response:
+    return JSONResponse(payload, status_code=status, headers=headers)
+
+
+class GraphQLEndpoint:
+    """The /graphql route: `Route("/graphql", GraphQLEndpoint().handle)`. Needs app.state.store
+    and app.state.settings (the lifespan sets them)."""
+
+    def __init__(self, schema: GraphQLSchema | None = None) -> None:
+        self.schema = schema or default_schema.graphql_schema
+
+    async def handle(self, request: Request) -> Response:
+        if request.method in _SAFE_METHODS and prefers_html(request.headers.get("accept", "")):
+            page, status = graphiql_page(
+                endpoint=request.url.path, static_url=f"{request.scope.get('root_path', '')}/static"
+            )
+            return HTMLResponse(page, status_code=status)
+        try:
+            return await self._run(request)
+        except _RequestProblem as problem:
+            return _json({"errors": [request_error(str(problem), problem.code)]}, problem.status)
+        except Exception:
+            log.exception("GraphQL request failed outside any resolver")
+            return _json({"errors": [request_error(INTERNAL_MESSAGE, INTERNAL)]}, 500)
+
+    async def _run(self, request: Request) -> Response:
+        query, variables, operation_name = await _read_params(request)
+        try:
+            document = parse(query)
+        except GraphQLError as error:
+            return _json({"errors": [_with_code(error, GRAPHQL_PARSE_FAILED)]}, 400)
+        operation = get_operation_ast(document, operation_name)
+        if (
+            request.method in _SAFE_METHODS
+            and operation is not None
+            and operation.operation is not OperationType.QUERY
+        ):
+            kind = operation.operation.value
+            return _json(
+                {"errors": [request_error(f"a {kind} must be sent with POST", METHOD_NOT_ALLOWED)]},
+                405,
+                headers={"Allow": "POST"},
+            )
+        invalid = validate(self.schema, document)
+        if invalid:
+            return _json(
+                {"errors": [_with_code(e, GRAPHQL_VALIDATION_FAILED) for e in invalid]}, 400
+            )
+        context = RequestContext.create(request.app.state.store, request.app.state.settings)
+        result = execute(
+            self.schema,
+            document,
+            context_value=context,
+            variable_values=variables,
+            operation_name=operation_name,
+        )
+        if isawaitable(result):
+            result = await result
+        assert isinstance(result, ExecutionResult)
+        payload: dict[str, Any] = {}
+        if result.errors:
+            payload["errors"] = [format_error(e) for e in result.errors]
+        if result.data is None and all(e.path is None for e in result.errors or []):
+            # Nothing ran: variables that do not fit, or no operation to run.
+            return _json(payload, 400)
+        payload["data"] = result.data
+        return _json(payload, 200)
+
+
+def _with_code(error: GraphQLError, code: str) -> dict[str, Any]:
+    out: dict[str, Any] = dict(error.formatted)
+    out["extensions"] = {**(error.extensions or {}), "code": code}
+    return out

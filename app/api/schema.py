@@ -1,0 +1,242 @@
+"""The GraphQL schema (graphene): customers with their identifiers, assets and interactions."""
+
+from __future__ import annotations
+
+from typing import cast
+
+import graphene
+from graphene import relay
+from starlette.concurrency import run_in_threadpool
+
+from app.api import reads, records
+from app.api.errors import BadUserInput
+from app.api.inputs import (
+    decode_cursor,
+    encode_cursor,
+    normalise_device,
+    normalise_email,
+    normalise_phone,
+    page_size,
+)
+from app.api.loaders import RequestContext
+from app.api.records import CustomerRecord, InteractionRecord, Page
+
+INTERACTIONS_PAGE = 10
+CUSTOMERS_PAGE = 20
+_INTERACTION_CURSOR = "interaction"
+_CUSTOMER_CURSOR = "customer"
+
+
+def _context(info: graphene.ResolveInfo) -> RequestContext:
+    return cast(RequestContext, info.context)
+
+
+class Email(graphene.ObjectType):
+    email = graphene.String(required=True, description="Lower case, no white space.")
+
+
+class Phone(graphene.ObjectType):
+    phone = graphene.String(required=True, description="E.164: + country code and number.")
+
+
+class Address(graphene.ObjectType):
+    address_id = graphene.String(required=True)
+    street = graphene.String()
+    city = graphene.String()
+    postcode = graphene.String()
+    country = graphene.String()
+
+
+class AccountHolding(graphene.ObjectType):
+    account_id = graphene.String(required=True)
+    role = graphene.String(description="owner, payer, member or user.")
+
+
+class DeviceUse(graphene.ObjectType):
+    device_id = graphene.String(required=True)
+    first_seen = graphene.String()
+    last_seen = graphene.String()
+
+
+class Interaction(graphene.ObjectType):
+    class Meta:
+        description = "One behavioural event: a purchase, a web click, a call..."
+
+    id = graphene.ID(required=True, description='"<source>:<eventId>"')
+    type = graphene.String()
+    channel = graphene.String()
+    occurred_at = graphene.String(description="ISO 8601 date-time, UTC.")
+    value = graphene.Float()
+    device_id = graphene.String(description="The device it came through, if known.")
+    account_id = graphene.String(description="The account it was on, if known.")
+
+
+class InteractionConnection(relay.Connection):
+    class Meta:
+        node = Interaction
+        strict_types = True
+
+
+def _page_info(after: str | None, cursors: list[str], has_next: bool) -> relay.PageInfo:
+    """Forward paging only: hasPreviousPage says whether this page started after a cursor."""
+    return relay.PageInfo(
+        has_next_page=has_next,
+        has_previous_page=after is not None,
+        start_cursor=cursors[0] if cursors else None,
+        end_cursor=cursors[-1] if cursors else after,
+    )
+
+
+def _interaction_connection(
+    page: Page[InteractionRecord], after: str | None
+) -> InteractionConnection:
+    edges = [
+        InteractionConnection.Edge(node=i, cursor=encode_cursor(_INTERACTION_CURSOR, i.ts, i.id))
+        for i in page.items
+    ]
+    info = _page_info(after, [e.cursor for e in edges], page.has_next)
+    return InteractionConnection(edges=edges, page_info=info)
+
+
+class Customer(graphene.ObjectType):
+    class Meta:
+        description = "One record about a person in one source system."
+
+    id = graphene.ID(required=True, description='customerId: "<source>:<sourceKey>"')
+    source = graphene.String()
+    source_key = graphene.String()
+    first_name = graphene.String()
+    last_name = graphene.String()
+    date_of_birth = graphene.String(description="YYYY-MM-DD")
+    gender = graphene.String()
+    updated_at = graphene.String()
+    stub = graphene.Boolean(
+        required=True, description="Known only from interactions; no record loaded yet."
+    )
+    emails = graphene.List(graphene.NonNull(Email), required=True)
+    phones = graphene.List(graphene.NonNull(Phone), required=True)
+    addresses = graphene.List(graphene.NonNull(Address), required=True)
+    accounts = graphene.List(graphene.NonNull(AccountHolding), required=True)
+    devices = graphene.List(graphene.NonNull(DeviceUse), required=True)
+    interactions = graphene.Field(
+        InteractionConnection,
+        first=graphene.Int(default_value=INTERACTIONS_PAGE, description="At most 100."),
+        after=graphene.String(description="endCursor of the previous page."),
+        description="Newest first.",
+    )
+
+    @staticmethod
+    async def resolve_emails(
+        parent: CustomerRecord, info: graphene.ResolveInfo
+    ) -> list[records.EmailRecord]:
+        return (await _context(info).loaders.identifiers.load(parent.id)).emails
+
+    @staticmethod
+    async def resolve_phones(
+        parent: CustomerRecord, info: graphene.ResolveInfo
+    ) -> list[records.PhoneRecord]:
+        return (await _context(info).loaders.identifiers.load(parent.id)).phones
+
+    @staticmethod
+    async def resolve_addresses(
+        parent: CustomerRecord, info: graphene.ResolveInfo
+    ) -> list[records.AddressRecord]:
+        return (await _context(info).loaders.identifiers.load(parent.id)).addresses
+
+    @staticmethod
+    async def resolve_accounts(
+        parent: CustomerRecord, info: graphene.ResolveInfo
+    ) -> list[records.AccountHolding]:
+        return await _context(info).loaders.accounts.load(parent.id)
+
+    @staticmethod
+    async def resolve_devices(
+        parent: CustomerRecord, info: graphene.ResolveInfo
+    ) -> list[records.DeviceUse]:
+        return await _context(info).loaders.devices.load(parent.id)
+
+    @staticmethod
+    async def resolve_interactions(
+        parent: CustomerRecord,
+        info: graphene.ResolveInfo,
+        first: int | None = INTERACTIONS_PAGE,
+        after: str | None = None,
+    ) -> InteractionConnection:
+        size = page_size(first, INTERACTIONS_PAGE)
+        key = decode_cursor(after, _INTERACTION_CURSOR, (int, str)) if after else None
+        after_key = (int(key[0]), str(key[1])) if key else None
+        page = await _context(info).loaders.interactions.load((parent.id, size, after_key))
+        return _interaction_connection(page, after)
+
+
+class CustomerConnection(relay.Connection):
+    class Meta:
+        node = Customer
+        strict_types = True
+
+
+class Query(graphene.ObjectType):
+    customer = graphene.Field(
+        Customer,
+        id=graphene.ID(required=True),
+        description="The customer with this customerId, or null.",
+    )
+    customers_by_identifier = graphene.Field(
+        CustomerConnection,
+        email=graphene.String(),
+        phone=graphene.String(
+            description="Any common format; national numbers use the service's default country."
+        ),
+        device_id=graphene.String(),
+        first=graphene.Int(default_value=CUSTOMERS_PAGE, description="At most 100."),
+        after=graphene.String(description="endCursor of the previous page."),
+        description="Customers linked to exactly one of email, phone or deviceId.",
+    )
+
+    @staticmethod
+    async def resolve_customer(
+        root: object, info: graphene.ResolveInfo, id: str
+    ) -> CustomerRecord | None:
+        return await _context(info).loaders.customers.load(id)
+
+    @staticmethod
+    async def resolve_customers_by_identifier(
+        root: object,
+        info: graphene.ResolveInfo,
+        email: str | None = None,
+        phone: str | None = None,
+        device_id: str | None = None,
+        first: int | None = CUSTOMERS_PAGE,
+        after: str | None = None,
+    ) -> CustomerConnection:
+        ctx = _context(info)
+        args = {"email": email, "phone": phone, "deviceId": device_id}
+        given = [name for name, value in args.items() if value is not None]
+        if len(given) != 1:
+            raise BadUserInput(
+                "give exactly one of email, phone or deviceId "
+                f"(got {', '.join(given) if given else 'none'})"
+            )
+        kind: reads.IdentifierKind
+        if email is not None:
+            kind, value = "email", normalise_email(email)
+        elif phone is not None:
+            kind, value = "phone", normalise_phone(phone, ctx.settings.default_country)
+        else:
+            kind, value = "deviceId", normalise_device(device_id or "")
+        size = page_size(first, CUSTOMERS_PAGE)
+        after_id = decode_cursor(after, _CUSTOMER_CURSOR, (str,))[0] if after else None
+        page = await run_in_threadpool(
+            reads.customers_by_identifier, ctx.store, kind, value, size, after_id
+        )
+        for customer in page.items:
+            ctx.loaders.customers.prime(customer.id, customer)
+        edges = [
+            CustomerConnection.Edge(node=c, cursor=encode_cursor(_CUSTOMER_CURSOR, c.id))
+            for c in page.items
+        ]
+        info_ = _page_info(after, [e.cursor for e in edges], page.has_next)
+        return CustomerConnection(edges=edges, page_info=info_)
+
+
+schema = graphene.Schema(query=Query, auto_camelcase=True)

@@ -1,0 +1,9 @@
+// API: customers linked to the Phone $value (already normalised), ordered by customerId,
+// after the keyset cursor $after; $limit = page size + 1 (see api_customer_interactions).
+MATCH (:Phone {phone: $value})<-[:HAS_PHONE]-(c:Customer)
+WHERE $after IS NULL OR c.customerId > $after
+WITH c
+ORDER BY c.customerId
+WITH collect(properties(c))[..$limit] AS page
+UNWIND page AS customer
+RETURN customer

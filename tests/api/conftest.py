@@ -1,0 +1,196 @@
+"""API fixtures: one embedded FalkorDB for the API tests, emptied per test, and a seeder that
+writes through the store's own write queries (the ones ingestion uses)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from app.api.app import create_app
+from app.settings import Settings
+from app.store import GraphStore, WriteSummary, open_store
+from app.store.base import Row, Schema
+
+
+class CountingStore(GraphStore):
+    """The real store, with every round trip counted. Closing it leaves the real one open
+    (the session fixture owns it), so an app's lifespan can 'close' it per test."""
+
+    def __init__(self, inner: GraphStore) -> None:
+        self.inner = inner
+        self.backend = inner.backend
+        self.round_trips = 0
+        self.queries: list[str] = []
+        self.closed = False
+
+    def read(self, name: str, **params: Any) -> list[Row]:
+        self.queries.append(name)
+        return super().read(name, **params)
+
+    def run_text(
+        self, text: str, params: Mapping[str, Any] | None = None, *, write: bool
+    ) -> tuple[list[Row], WriteSummary]:
+        self.round_trips += 1
+        return self.inner.run_text(text, params, write=write)
+
+    def setup_schema(self, schema: Schema | None = None) -> list[str]:
+        return self.inner.setup_schema(schema)
+
+    def ping(self) -> bool:
+        return not self.closed and self.inner.ping()
+
+    def clear(self) -> None:
+        self.inner.clear()
+
+    def close(self) -> None:
+        self.closed = True
+
+    def reset_counts(self) -> None:
+        self.round_trips = 0
+        self.queries.clear()
+
+
+@pytest.fixture(scope="session")
+def api_settings(falkor_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Like falkor_settings, in a folder of its own so this store can stay open all session
+    (closing embedded FalkorDB takes seconds)."""
+    return falkor_settings.model_copy(
+        update={"data_dir": tmp_path_factory.mktemp("api"), "graph_name": "api"}
+    )
+
+
+@pytest.fixture(scope="session")
+def _api_session_store(api_settings: Settings) -> Iterator[GraphStore]:
+    store = open_store(api_settings)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def api_store(_api_session_store: GraphStore) -> CountingStore:
+    """An empty graph with the schema in place, round trips counted."""
+    _api_session_store.clear()
+    _api_session_store.setup_schema()
+    return CountingStore(_api_session_store)
+
+
+@dataclass
+class Seeder:
+    """Writes test data with the store's write queries, as ingestion does."""
+
+    store: GraphStore
+
+    def _write(self, name: str, rows: Sequence[dict[str, Any]]) -> None:
+        if rows:
+            self.store.write_batches(name, rows, batch_size=500)
+
+    def customer(
+        self,
+        customer_id: str,
+        *,
+        emails: Sequence[str] = (),
+        phones: Sequence[str] = (),
+        devices: Sequence[str] = (),
+        accounts: Sequence[tuple[str, str]] = (),
+        address: dict[str, str] | None = None,
+        **props: Any,
+    ) -> str:
+        source, key = customer_id.split(":", 1)
+        base = {"source": source, "sourceKey": key, "firstName": "Ada", "lastName": "Lovelace"}
+        base.update({"updatedAt": "2024-05-01T10:00:00", **props})
+        self._write("upsert_customers", [{"customerId": customer_id, "props": base}])
+        ids = {"customerId": customer_id}
+        self._write("link_emails", [{**ids, "email": e} for e in emails])
+        self._write("link_phones", [{**ids, "phone": p} for p in phones])
+        seen = base["updatedAt"]
+        self._write("link_devices", [{**ids, "deviceId": d, "seen": seen} for d in devices])
+        self._write(
+            "link_accounts", [{**ids, "accountId": a, "role": role} for a, role in accounts]
+        )
+        if address:
+            addr = {**ids, "addressId": address["addressId"], "props": address}
+            self._write("link_addresses", [addr])
+        return customer_id
+
+    def interactions(self, customer_id: str, events: Sequence[dict[str, Any]]) -> list[str]:
+        """events: {eventId, ts, type?, channel?, value?, deviceId?, accountId?}."""
+        source, key = customer_id.split(":", 1)
+        rows, via, on = [], [], []
+        for event in events:
+            iid = f"{source}:{event['eventId']}"
+            props = {
+                "source": source,
+                "type": event.get("type", "purchase"),
+                "channel": event.get("channel", "web"),
+                "ts": event["ts"],
+                "occurredAt": f"ts-{event['ts']}",
+            }
+            if "value" in event:
+                props["value"] = event["value"]
+            rows.append(
+                {
+                    "customerId": customer_id,
+                    "source": source,
+                    "customerKey": key,
+                    "interactionId": iid,
+                    "props": props,
+                }
+            )
+            if event.get("deviceId"):
+                via.append({"interactionId": iid, "deviceId": event["deviceId"]})
+            if event.get("accountId"):
+                on.append({"interactionId": iid, "accountId": event["accountId"]})
+        self._write("upsert_interactions", rows)
+        self._write("link_interaction_devices", via)
+        self._write("link_interaction_accounts", on)
+        return [r["interactionId"] for r in rows]
+
+
+@pytest.fixture
+def seed(api_store: CountingStore) -> Seeder:
+    return Seeder(api_store.inner)
+
+
+@pytest.fixture
+def app(api_settings: Settings, api_store: CountingStore) -> Starlette:
+    return create_app(api_settings, store_factory=lambda _settings: api_store)
+
+
+@pytest.fixture
+async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client on the app, with the app's lifespan run around it."""
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://api.test") as c:
+            yield c
+
+
+class GraphQL:
+    """POSTs a query; returns the JSON body and keeps the last response."""
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
+
+    async def __call__(self, query: str, **variables: Any) -> dict[str, Any]:
+        response = await self.client.post("/graphql", json={"query": query, "variables": variables})
+        self.response = response
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def data(self, query: str, **variables: Any) -> dict[str, Any]:
+        """The data of a query that must succeed."""
+        body = await self(query, **variables)
+        assert "errors" not in body, body
+        assert self.response.status_code == 200
+        data: dict[str, Any] = body["data"]
+        return data
+
+
+@pytest.fixture
+def gql(client: httpx.AsyncClient) -> GraphQL:
+    return GraphQL(client)

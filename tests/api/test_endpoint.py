@@ -1,0 +1,149 @@
+"""GraphQL over HTTP: GET and POST, status codes, error codes, GraphiQL for browsers."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from app.api.endpoint import prefers_html
+
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+QUERY = '{ customer(id: "crm:1") { id firstName } }'
+
+
+async def test_get_runs_a_query(client, seed) -> None:
+    seed.customer("crm:1")
+    response = await client.get(
+        "/graphql", params={"query": QUERY}, headers={"Accept": "application/json"}
+    )
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/json")
+    assert response.json() == {"data": {"customer": {"id": "crm:1", "firstName": "Ada"}}}
+
+
+async def test_get_with_variables_and_operation_name(client, seed) -> None:
+    seed.customer("crm:1")
+    document = """
+    query One($id: ID!) { customer(id: $id) { id } }
+    query Other { customer(id: "nope") { id } }
+    """
+    params = {
+        "query": document,
+        "variables": json.dumps({"id": "crm:1"}),
+        "operationName": "One",
+    }
+    response = await client.get("/graphql", params=params)  # httpx sends Accept: */*
+    assert response.json() == {"data": {"customer": {"id": "crm:1"}}}
+
+
+async def test_post_with_operation_name(client, seed) -> None:
+    seed.customer("crm:1")
+    body = {
+        "query": 'query A { customer(id: "crm:1") { id } } query B { customer(id: "x") { id } }',
+        "operationName": "B",
+    }
+    response = await client.post("/graphql", json=body)
+    assert response.status_code == 200
+    assert response.json() == {"data": {"customer": None}}
+
+
+async def test_mutation_over_get_is_refused(client) -> None:
+    response = await client.get(
+        "/graphql",
+        params={"query": "mutation { anything }"},
+        headers={"Accept": "application/json"},
+    )
+    assert response.status_code == 405
+    assert response.headers["allow"] == "POST"
+    error = response.json()["errors"][0]
+    assert error["extensions"]["code"] == "METHOD_NOT_ALLOWED"
+    assert "POST" in error["message"]
+
+
+async def test_mutation_over_post_is_not_refused_for_its_method(client) -> None:
+    response = await client.post("/graphql", json={"query": "mutation { anything }"})
+    assert response.status_code == 400  # there are no mutations yet
+    error = response.json()["errors"][0]
+    assert error["extensions"]["code"] != "METHOD_NOT_ALLOWED"
+    assert "mutation" in error["message"]
+
+
+async def test_syntax_error(client) -> None:
+    response = await client.post("/graphql", json={"query": "{ customer(id: "})
+    assert response.status_code == 400
+    error = response.json()["errors"][0]
+    assert error["extensions"]["code"] == "GRAPHQL_PARSE_FAILED"
+    assert error["locations"] == [{"line": 1, "column": 16}]
+
+
+async def test_unknown_field(client) -> None:
+    response = await client.post("/graphql", json={"query": "{ customer(id: 1) { shoeSize } }"})
+    assert response.status_code == 400
+    error = response.json()["errors"][0]
+    assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    assert "shoeSize" in error["message"]
+
+
+async def test_variables_of_the_wrong_type(client) -> None:
+    body = {"query": "query($id: ID!) { customer(id: $id) { id } }", "variables": {"id": None}}
+    response = await client.post("/graphql", json=body)
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+@pytest.mark.parametrize(
+    ("content", "content_type", "status"),
+    [
+        ("not json", "application/json", 400),
+        ("[1, 2]", "application/json", 400),
+        ('{"variables": {}}', "application/json", 400),
+        ("query=x", "application/x-www-form-urlencoded", 415),
+    ],
+)
+async def test_bodies_that_are_not_a_graphql_request(client, content, content_type, status) -> None:
+    response = await client.post(
+        "/graphql", content=content, headers={"Content-Type": content_type}
+    )
+    assert response.status_code == status
+    assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+
+
+async def test_get_without_a_query_from_an_api_client(client) -> None:
+    response = await client.get("/graphql", headers={"Accept": "application/json"})
+    assert response.status_code == 400
+    assert "no GraphQL query" in response.json()["errors"][0]["message"]
+
+
+async def test_browser_gets_graphiql(client) -> None:
+    response = await client.get("/graphql", headers={"Accept": BROWSER_ACCEPT})
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/html")
+    page = response.text
+    for name in ("react.production.min.js", "react-dom.production.min.js", "graphiql.min.js"):
+        assert f'src="/static/vendor/{name}"' in page
+    assert 'href="/static/vendor/graphiql.min.css"' in page
+    assert 'data-endpoint="/graphql"' in page
+    # and the files it names are served
+    script = await client.get("/static/vendor/graphiql.min.js")
+    assert script.status_code == 200
+    assert "javascript" in script.headers["content-type"]
+    assert len(script.content) > 1_000_000
+
+
+def test_content_negotiation() -> None:
+    assert prefers_html(BROWSER_ACCEPT)
+    assert prefers_html("text/html")
+    assert not prefers_html("*/*")
+    assert not prefers_html("")
+    assert not prefers_html("application/json")
+    assert not prefers_html("application/json, text/html")
+    assert not prefers_html("text/html;q=0.5, application/json")
+    assert prefers_html("application/json;q=0.2, text/html")
+
+
+async def test_oversized_body_is_refused(client) -> None:
+    query = '{ customer(id: "' + "x" * (1 << 20) + '") { id } }'
+    response = await client.post("/graphql", json={"query": query})
+    assert response.status_code == 413
+    assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
