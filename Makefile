@@ -28,6 +28,11 @@ install: $(STAMP) $(GRAPHIQL)
 
 # GraphiQL and React are browser code: fetched from the npm registry into a git-ignored folder.
 $(GRAPHIQL): scripts/fetch_graphiql.sh
+	@if ! command -v npm >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing npm (Debian) to fetch GraphiQL's browser files"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq npm >/dev/null; \
+	fi
 	@bash scripts/fetch_graphiql.sh app/api/static/vendor
 
 # Debian's Chromium drives the browser tests (Playwright cannot download its own here).
@@ -54,7 +59,7 @@ unit: install browser
 test: install browser lint typecheck unit
 
 bench: install
-	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/ingest.py --records 100000
 
 clean:
 	rm -rf $(VENV) app/api/static/vendor .mypy_cache .ruff_cache .pytest_cache

@@ -127,3 +127,15 @@ def address_id(
     place = postcode_.str.replace(" ", "", regex=False).where(postcode_.notna(), city.str.lower())
     key = country.fillna("").str.upper() + "|" + place.fillna("") + "|" + street_key(street)
     return key.where(street.notna() & (postcode_.notna() | city.notna()), None)
+
+
+def one_email(raw: str) -> str | None:
+    """A single e-mail address by the same rules as a column; None when it is not valid."""
+    out, bad = email(pd.Series([raw], dtype="str"))
+    return None if bad.iloc[0] or pd.isna(out.iloc[0]) else str(out.iloc[0])
+
+
+def one_phone(raw: str, default_country: str) -> str | None:
+    """A single phone number to E.164 by the same rules as a column; None when not valid."""
+    out, bad = phone(pd.Series([raw], dtype="str"), default_country)
+    return None if bad.iloc[0] or pd.isna(out.iloc[0]) else str(out.iloc[0])
