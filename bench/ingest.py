@@ -1,0 +1,135 @@
+"""Ingestion benchmark: synthetic records with identifiers and interactions into the embedded store.
+
+    .venv/bin/python bench/ingest.py --records 100000
+
+Prints source rows/s, nodes/s and relationships/s end to end (read, validate, normalise,
+upsert), and, as a baseline run in the same command, the same pipeline writing one row per
+query on a sample, so the ratio shows what batching buys. Results go to docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import resource
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+from rich.console import Console
+from rich.table import Table
+
+from app.ingestion.batch import load_directory
+from app.ingestion.loader import ingest_file
+from app.settings import Settings
+from app.store import open_store
+from app.synth import SynthConfig, generate
+
+RECORDS_PER_PERSON = 2.71  # measured on the generator's default mix of sources
+console = Console()
+
+
+def synth_dir(records: int, seed: int, root: Path) -> Path:
+    people = math.ceil(records / RECORDS_PER_PERSON)
+    out = root / f"synth-{people}-{seed}"
+    if not (out / "truth_records.csv").exists():
+        console.print(f"generating {people:,} people (~{records:,} records) into {out}")
+        generate(SynthConfig(people=people, seed=seed), out, "csv", progress=True)
+    return out
+
+
+def baseline(data: Path, work: Path, sample: int) -> float:
+    """Rows/s of the same pipeline sending one row per query, on the first `sample` rows."""
+    sample_dir = work / "sample"
+    sample_dir.mkdir(parents=True)
+    for f in ("crm_customers.csv", "crm_interactions.csv"):
+        with (data / f).open() as src, (sample_dir / f).open("w") as dst:
+            for i, line in enumerate(src):
+                if i > sample:
+                    break
+                dst.write(line)
+    settings = Settings(data_dir=work / "baseline", batch_size=1)
+    with open_store(settings) as store:
+        store.setup_schema()
+        started, rows = time.perf_counter(), 0
+        for kind in ("customers", "interactions"):
+            s = ingest_file(
+                store, sample_dir / f"crm_{kind}.csv", "crm", settings, show_progress=False
+            )
+            rows += s.rows_read
+        return rows / (time.perf_counter() - started)
+
+
+def server_rss() -> int:
+    return sum(
+        p.memory_info().rss
+        for p in psutil.process_iter(["name"])
+        if p.info["name"] == "redis-server"
+    )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--records", type=int, default=100_000)
+    ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--batch-size", type=int, default=5000)
+    ap.add_argument("--baseline-rows", type=int, default=1000)
+    ap.add_argument("--out", type=Path, default=Path("bench/out"))
+    args = ap.parse_args()
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    data = synth_dir(args.records, args.seed, args.out)
+    work = Path(tempfile.mkdtemp(prefix="idgraph-bench-", dir=args.out))
+    try:
+        base = baseline(data, work, args.baseline_rows)
+        settings = Settings(data_dir=work / "db", batch_size=args.batch_size)
+        with open_store(settings) as store:
+            store.setup_schema()
+            started = time.perf_counter()
+            summaries = load_directory(store, data, settings, show_progress=True)
+            seconds = time.perf_counter() - started
+            rss_server = server_rss()
+        rows = sum(s.rows_read for s in summaries)
+        customers = sum(s.rows_read for s in summaries if s.kind == "customers")
+        nodes = sum(s.nodes_created for s in summaries)
+        rels = sum(s.relationships_created for s in summaries)
+        result = {
+            "records": customers,
+            "interactions": rows - customers,
+            "source_rows": rows,
+            "seconds": round(seconds, 2),
+            "rows_per_s": round(rows / seconds),
+            "nodes_per_s": round(nodes / seconds),
+            "relationships_per_s": round(rels / seconds),
+            "nodes_created": nodes,
+            "relationships_created": rels,
+            "quarantined": sum(s.rows_quarantined for s in summaries),
+            "baseline_rows_per_s_one_row_per_query": round(base),
+            "speedup_vs_baseline": round(rows / seconds / base, 1),
+            "peak_rss_loader_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
+            "rss_store_mb": rss_server // 2**20,
+            "per_file": [
+                {
+                    "file": Path(s.file).name,
+                    "rows": s.rows_read,
+                    "rows_per_s": round(s.rows_per_second),
+                }
+                for s in summaries
+            ],
+        }
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    table = Table("measure", "value", title=f"ingest {result['records']:,} records")
+    for k, v in result.items():
+        if k != "per_file":
+            table.add_row(k, f"{v:,}" if isinstance(v, int) else str(v))
+    console.print(table)
+    (args.out / f"ingest-{args.records}.json").write_text(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
