@@ -64,7 +64,8 @@ def phone(s: pd.Series, default_country: str) -> tuple[pd.Series, pd.Series]:
     code is used and a national trunk 0 is dropped. 8-15 digits in all, else an error."""
     raw = blank_to_na(s)
     present = raw.notna()
-    digits = raw.str.replace(r"[^\d+]", "", regex=True)
+    # "+44 (0)7700 900123": the bracketed trunk 0 is not dialled after a country code.
+    digits = raw.str.replace("(0)", "", regex=False).str.replace(r"[^\d+]", "", regex=True)
     cc = CALLING_CODES.get(default_country.upper(), "")
     plus = digits.str.startswith("+", na=False)
     intl = digits.str.startswith("00", na=False)
@@ -79,6 +80,22 @@ def phone(s: pd.Series, default_country: str) -> tuple[pd.Series, pd.Series]:
     bad = present & (e164.isna() | ~e164.str.isdigit().fillna(False) | (n < 8) | (n > 15))
     bad |= present & ~plus & ~intl & (cc == "")
     return ("+" + e164).where(present & ~bad, None), bad
+
+
+COUNTRY_ALIASES: dict[str, str] = {
+    "UK": "GB", "UNITED KINGDOM": "GB", "GREAT BRITAIN": "GB", "BRITAIN": "GB", "ENGLAND": "GB",
+    "SCOTLAND": "GB", "WALES": "GB", "NORTHERN IRELAND": "GB", "IRELAND": "IE", "EIRE": "IE",
+    "USA": "US", "UNITED STATES": "US", "UNITED STATES OF AMERICA": "US", "GERMANY": "DE",
+    "DEUTSCHLAND": "DE", "FRANCE": "FR", "NETHERLANDS": "NL", "HOLLAND": "NL", "SPAIN": "ES",
+    "ITALY": "IT", "BELGIUM": "BE", "CANADA": "CA", "AUSTRALIA": "AU",
+}  # fmt: skip
+
+
+def country(s: pd.Series, default: str) -> pd.Series:
+    """ISO 3166 alpha-2 codes: common names and aliases ("UK", "England") mapped; others kept
+    upper-cased; missing -> the default country."""
+    up = blank_to_na(s).str.upper().str.replace(".", "", regex=False)
+    return up.replace(COUNTRY_ALIASES).fillna(default.upper())
 
 
 def date(s: pd.Series, fmt: str | None) -> tuple[pd.Series, pd.Series]:

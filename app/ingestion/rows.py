@@ -122,7 +122,7 @@ def prepare_customers(
         first, last = first.fillna(f2), last.fillna(l2)
     email, bad = norm.email(_col(df, "email"))
     _bad(check, bad, "email", _col(df, "email"), _source_column(mapping, "email"))
-    ctry = _col(df, "country").str.upper().fillna(country)
+    ctry = norm.country(_col(df, "country"), country)
     phone, bad = norm.phone(_col(df, "phone"), country)
     _bad(check, bad, "phone", _col(df, "phone"), _source_column(mapping, "phone"))
     dob, bad = norm.date(_col(df, "dateOfBirth"), mapping.formats.get("dateOfBirth"))

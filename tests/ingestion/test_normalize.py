@@ -16,6 +16,23 @@ def test_phone_formats_become_one_e164_number() -> None:
     assert not bad.any()
 
 
+def test_bracketed_trunk_zero_after_country_code_is_dropped() -> None:
+    out, bad = n.phone(s("+44 (0)7700 900123", "0044 (0) 7700 900123"), "GB")
+    assert set(out) == {"+447700900123"} and not bad.any()
+
+
+def test_country_names_and_aliases_become_codes() -> None:
+    assert n.country(s("UK", "England", "gb", "U.K.", None, "Ireland", "NZ"), "GB").tolist() == [
+        "GB",
+        "GB",
+        "GB",
+        "GB",
+        "GB",
+        "IE",
+        "NZ",
+    ]
+
+
 def test_phone_too_short_is_an_error_and_missing_is_not() -> None:
     out, bad = n.phone(s("12", None, ""), "GB")
     assert bad.tolist() == [True, False, False]
