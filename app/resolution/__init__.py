@@ -1,0 +1,1 @@
+"""Identity resolution: candidate pairs by blocking, scoring, clustering into profiles."""
