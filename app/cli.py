@@ -91,6 +91,83 @@ def synth(
 
 
 @cli.command()
+def train(
+    labels: Annotated[Path | None, typer.Option(help="labelled pairs (dedupe JSON)")] = None,
+    from_truth: Annotated[
+        Path | None, typer.Option(help="truth_records.csv: draw labelled pairs from it")
+    ] = None,
+    pairs: Annotated[int | None, typer.Option(help="labelled pairs to draw from truth")] = None,
+    seed: Annotated[int, typer.Option(help="random seed for drawing pairs")] = 0,
+) -> None:
+    """Learn the match model from labelled pairs and save it (versioned) in the data folder."""
+    from app.resolution.blocking import candidate_pairs
+    from app.resolution.model import Labels
+    from app.resolution.model import train as fit
+    from app.resolution.records import load_records
+    from app.resolution.truth import labels_from_truth, read_truth
+    from app.store import open_store
+
+    settings = get_settings()
+    if (labels is None) == (from_truth is None):
+        raise typer.BadParameter("give exactly one of --labels or --from-truth")
+    if from_truth is not None:
+        with open_store(settings) as store:
+            records = load_records(store)
+        drawn = labels_from_truth(
+            records, candidate_pairs(records), read_truth(from_truth),
+            pairs or settings.training_pairs, seed,
+        )  # fmt: skip
+        drawn.save(settings.labels_file)
+        console.print(f"drew {len(drawn)} labelled pairs into {settings.labels_file}")
+        training = drawn
+    else:
+        assert labels is not None
+        training = Labels.load(labels)
+    model = fit(training, seed)
+    model.save(settings.model_file)
+    console.print(f"model {model.version} trained on {len(training)} pairs: {settings.model_file}")
+
+
+@cli.command()
+def resolve() -> None:
+    """Block, score and cluster every customer; write MATCHES edges and profiles."""
+    from app.resolution.batch import resolve as run
+    from app.resolution.model import MatchModel
+    from app.store import open_store
+
+    settings = get_settings()
+    model = MatchModel.load(settings.model_file)
+    with open_store(settings) as store:
+        store.setup_schema()
+        summary = run(store, settings, model, console)
+    table = Table("measure", "value")
+    for k, v in summary.__dict__.items():
+        table.add_row(k, f"{v:,}" if isinstance(v, int) else str(v))
+    Console().print(table)
+
+
+@cli.command()
+def evaluate(
+    truth: Annotated[Path, typer.Option(help="truth_records.csv")],
+    thresholds: Annotated[str, typer.Option(help="comma-separated")] = "0.2,0.35,0.5,0.7,0.9",
+) -> None:
+    """Pairwise and B-cubed precision, recall and F1 of the profiles against ground truth."""
+    from app.resolution.evaluation import evaluate_store
+    from app.resolution.truth import read_truth
+    from app.store import open_store
+
+    levels = [float(t) for t in thresholds.split(",") if t.strip()]
+    with open_store(get_settings()) as store:
+        rows = evaluate_store(store, read_truth(truth), levels)
+    table = Table("clustering", "precision", "recall", "F1", "B3 precision", "B3 recall", "B3 F1")
+    for r in rows:
+        p, b = r.pairwise, r.bcubed
+        table.add_row(r.label, *(f"{x:.4f}" for x in (p.precision, p.recall, p.f1,
+                                                       b.precision, b.recall, b.f1)))  # fmt: skip
+    Console().print(table)
+
+
+@cli.command()
 def stats() -> None:
     """Node and relationship counts of the configured store."""
     from app.store import open_store

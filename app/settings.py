@@ -26,6 +26,12 @@ class Settings(BaseSettings):
     max_field_length: int = Field(default=512, ge=8)
     default_country: str = "GB"
 
+    # Identity resolution (docs/resolution.md)
+    match_threshold: float = Field(default=0.35, gt=0, lt=1)  # operational profile threshold
+    match_floor: float = Field(default=0.2, ge=0, lt=1)  # MATCHES edges kept from here up
+    training_pairs: int = Field(default=500, ge=4)
+    resolve_workers: int = Field(default=2, ge=1)
+
     host: str = "127.0.0.1"
     port: int = 8000
     demo_people: int = 1500
@@ -34,6 +40,14 @@ class Settings(BaseSettings):
     @property
     def falkordb_file(self) -> Path:
         return self.data_dir / "graph.rdb"
+
+    @property
+    def model_file(self) -> Path:
+        return self.data_dir / "model" / "match-model.json"
+
+    @property
+    def labels_file(self) -> Path:
+        return self.data_dir / "model" / "labels.json"
 
     @property
     def quarantine_dir(self) -> Path:

@@ -1,0 +1,200 @@
+"""Batch resolution: block, score, cluster every customer record; write MATCHES edges and
+profiles with stable IDs, lineage and golden attributes."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from rich.console import Console
+
+from app.resolution.blocking import candidate_pairs
+from app.resolution.cluster import hierarchical, score_pairs
+from app.resolution.model import MatchModel, model_records
+from app.resolution.profiles import assign_ids, golden
+from app.resolution.records import load_records
+from app.settings import Settings
+from app.store import GraphStore
+
+EVIDENCE = ("dateOfBirth", "email", "phone", "addressId")
+
+
+@dataclass
+class ResolveSummary:
+    records: int = 0
+    sparse: int = 0
+    candidate_pairs: int = 0
+    match_edges: int = 0
+    profiles: int = 0
+    kept_ids: int = 0
+    new_ids: int = 0
+    retired_ids: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def sparse_mask(records: pd.DataFrame) -> np.ndarray:
+    """Records with fewer than two identifying facts (a name counts as one): kept as their
+    own flagged profile, never merged by the model."""
+    name = (records["firstName"].notna() | records["lastName"].notna()).astype(int)
+    facts = name + sum(records[c].notna().astype(int) for c in EVIDENCE)
+    return (facts < 2).to_numpy()
+
+
+def resolve(
+    store: GraphStore,
+    settings: Settings,
+    model: MatchModel,
+    console: Console | None = None,
+) -> ResolveSummary:
+    say = console.print if console else (lambda *a, **k: None)
+    out = ResolveSummary()
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        out.seconds[name] = round(now - clock, 2)
+        clock = now
+
+    records = load_records(store)
+    ids = records.index.to_numpy()
+    out.records = len(records)
+    sparse = sparse_mask(records)
+    out.sparse = int(sparse.sum())
+    lap("read")
+
+    cand = candidate_pairs(records)
+    keep = ~sparse[cand.left] & ~sparse[cand.right]
+    left, right = cand.left[keep], cand.right[keep]
+    out.candidate_pairs = len(left)
+    say(f"{len(records):,} records, {out.sparse:,} sparse, {len(left):,} candidate pairs")
+    lap("block")
+
+    recs = model_records(records)
+    logits = score_pairs(model, recs, left, right, workers=settings.resolve_workers)
+    prob = 1.0 / (1.0 + np.exp(-logits.astype("float64")))
+    lap("score")
+
+    # Steward decisions win over the model, in clustering and on the edge.
+    position = pd.Series(np.arange(len(ids)), index=ids)
+    decided = store.read("resolution_decisions")
+    if decided:
+        pair_index = pd.Series(np.arange(len(left)), index=pd.MultiIndex.from_arrays([left, right]))
+        extra: list[tuple[int, int, float]] = []
+        for d in decided:
+            if d["a"] not in position or d["b"] not in position:
+                continue
+            a, b = sorted((int(position[d["a"]]), int(position[d["b"]])))
+            value = 1.0 if d["status"] == "confirmed" else 0.0
+            if (a, b) in pair_index.index:
+                prob[pair_index[(a, b)]] = value
+            else:
+                extra.append((a, b, value))
+        if extra:
+            el, er, ep = map(np.asarray, zip(*extra, strict=True))
+            left, right, prob = np.r_[left, el], np.r_[right, er], np.r_[prob, ep]
+    clustering = hierarchical(len(ids), left, right, prob, settings.match_threshold)
+    labels = pd.Series(clustering.labels, index=records.index)
+    lap("cluster")
+
+    _write_matches(store, settings, model, recs, ids, left, right, prob, out)
+    lap("write edges")
+    _write_profiles(store, settings, records, labels, left, right, prob, sparse, out)
+    lap("write profiles")
+    return out
+
+
+def _write_matches(
+    store: GraphStore,
+    settings: Settings,
+    model: MatchModel,
+    recs: list[dict[str, str | None]],
+    ids: np.ndarray,
+    left: np.ndarray,
+    right: np.ndarray,
+    prob: np.ndarray,
+    out: ResolveSummary,
+) -> None:
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    run_id = f"{now}/{model.version}"
+    keep = np.flatnonzero(prob >= settings.match_floor)
+    rows = []
+    for start in range(0, len(keep), 20_000):
+        idx = keep[start : start + 20_000]
+        dist = model.distances([(recs[left[i]], recs[right[i]]) for i in idx])
+        for i, expl in zip(idx, model.explain(dist), strict=True):
+            a, b = sorted((str(ids[left[i]]), str(ids[right[i]])))
+            rows.append({
+                "a": a, "b": b, "probability": round(float(prob[i]), 6),
+                "explanation": json.dumps({"intercept": round(model.intercept, 4), **expl}),
+                "modelVersion": model.version, "runId": run_id, "updatedAt": now,
+            })  # fmt: skip
+    store.write_batches("upsert_matches", rows, settings.batch_size)
+    store.write("delete_stale_matches", runId=run_id)
+    out.match_edges = len(rows)
+
+
+def _write_profiles(
+    store: GraphStore,
+    settings: Settings,
+    records: pd.DataFrame,
+    labels: pd.Series,
+    left: np.ndarray,
+    right: np.ndarray,
+    prob: np.ndarray,
+    sparse: np.ndarray,
+    out: ResolveSummary,
+) -> None:
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    groups = labels.groupby(labels.to_numpy()).groups
+    keys = sorted(int(k) for k in groups)  # type: ignore[call-overload]
+    clusters = [sorted(map(str, groups[k])) for k in keys]
+    previous = {r["customerId"]: r["profileId"] for r in store.read("profile_memberships")}
+    assignment = assign_ids(clusters, previous)
+    out.profiles = len(clusters)
+    out.kept_ids = len(set(assignment.ids) & set(previous.values()))
+    out.new_ids = out.profiles - out.kept_ids
+    out.retired_ids = len(assignment.retired)
+
+    # Confidence of a record in its profile: its best in-cluster edge (1 for a singleton).
+    lab = labels.to_numpy()
+    same = lab[left] == lab[right]
+    best = np.zeros(len(lab))
+    has = np.zeros(len(lab), dtype=bool)
+    for side in (left, right):
+        np.maximum.at(best, side[same], prob[same])
+        has[side[same]] = True
+    confidence = np.where(has, best, 1.0)
+
+    gold = golden(records, labels)
+    sparse_s = pd.Series(sparse, index=records.index)
+    profile_rows, link_rows = [], []
+    for key, pid, members in zip(keys, assignment.ids, clusters, strict=True):
+        g = gold.loc[int(key)]
+        props: dict[str, Any] = {c: (None if pd.isna(g[c]) else str(g[c])) for c in gold.columns}
+        props.update(
+            size=len(members),
+            sources=sorted({m.split(":", 1)[0] for m in members}),
+            sparse=bool(len(members) == 1 and sparse_s[members[0]]),
+            absorbed=sorted(assignment.absorbed.get(pid, [])) or None,
+            splitFrom=assignment.split_from.get(pid),
+        )
+        profile_rows.append({"profileId": pid, "props": props, "at": now})
+        for m in members:
+            pos = records.index.get_loc(m)
+            link_rows.append(
+                {"customerId": m, "profileId": pid, "confidence": round(float(confidence[pos]), 6)}
+            )
+    store.write_batches("upsert_profiles", profile_rows, settings.batch_size)
+    store.write_batches("unlink_moved_customers", link_rows, settings.batch_size)
+    store.write_batches("link_profiles", link_rows, settings.batch_size)
+    store.write_batches(
+        "retire_profiles",
+        [{"profileId": o, "successor": s, "at": now} for o, s in assignment.retired.items()],
+        settings.batch_size,
+    )

@@ -1,0 +1,127 @@
+"""Scoring candidate pairs in parallel chunks and clustering the scores into profiles."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from app.resolution.model import MatchModel, Record
+
+# Worker state: set before the pool forks, so records are shared, not pickled per task.
+_WORK: tuple[MatchModel, list[Record], np.ndarray, np.ndarray] | None = None
+
+
+def _score_slice(bounds: tuple[int, int]) -> tuple[int, np.ndarray]:
+    assert _WORK is not None
+    model, recs, left, right = _WORK
+    lo, hi = bounds
+    pairs = [(recs[a], recs[b]) for a, b in zip(left[lo:hi], right[lo:hi], strict=True)]
+    return lo, model.logits(model.distances(pairs)).astype("float32")
+
+
+def score_pairs(
+    model: MatchModel,
+    recs: list[Record],
+    left: np.ndarray,
+    right: np.ndarray,
+    workers: int | None = None,
+    chunk: int = 50_000,
+    on_chunk: Callable[[int], None] | None = None,
+) -> np.ndarray:
+    """Logit of a match for every candidate pair. Chunks go to `workers` forked processes
+    (default: one per core); memory holds the records once plus one chunk per worker."""
+    global _WORK
+    n = len(left)
+    logits = np.empty(n, dtype="float32")
+    bounds = [(lo, min(lo + chunk, n)) for lo in range(0, n, chunk)]
+    workers = workers if workers is not None else (os.cpu_count() or 1)
+    _WORK = (model, recs, left, right)
+    try:
+        if workers <= 1 or len(bounds) <= 1:
+            results = map(_score_slice, bounds)
+            for lo, part in results:
+                logits[lo : lo + len(part)] = part
+                if on_chunk:
+                    on_chunk(len(part))
+        else:
+            with ProcessPoolExecutor(workers) as pool:
+                for lo, part in pool.map(_score_slice, bounds):
+                    logits[lo : lo + len(part)] = part
+                    if on_chunk:
+                        on_chunk(len(part))
+    finally:
+        _WORK = None
+    return logits
+
+
+@dataclass
+class Clustering:
+    labels: np.ndarray  # cluster number per record position
+    oversized_split: int = 0
+
+
+def connected(
+    n: int, left: np.ndarray, right: np.ndarray, keep: np.ndarray, max_size: int = 0
+) -> np.ndarray:
+    """Cluster number per record: connected components of the kept pairs."""
+    graph = coo_matrix((np.ones(int(keep.sum())), (left[keep], right[keep])), shape=(n, n))
+    _, labels = connected_components(graph, directed=False)
+    return labels
+
+
+def cluster(
+    n: int,
+    left: np.ndarray,
+    right: np.ndarray,
+    probability: np.ndarray,
+    threshold: float,
+    max_size: int = 30,
+) -> Clustering:
+    """Connected components over pairs at or above `threshold`. A component larger than
+    `max_size` (a chain of weak links through a shared family address, say) is re-clustered
+    inside with a stricter threshold until every part fits."""
+    keep = probability >= threshold
+    labels = connected(n, left, right, keep)
+    split = 0
+    t = threshold
+    while True:
+        sizes = np.bincount(labels)
+        big = np.flatnonzero(sizes > max_size)
+        if not len(big) or t >= 0.999:
+            break
+        t = min(0.999, t + (1 - t) / 2)
+        in_big = np.isin(labels, big)
+        inner = keep & in_big[left] & (probability >= t)
+        outer = keep & ~in_big[left]
+        labels = connected(n, left, right, inner | outer)
+        split += len(big)
+    return Clustering(labels=labels, oversized_split=split)
+
+
+def as_series(index: pd.Index, labels: np.ndarray) -> pd.Series:
+    return pd.Series(labels, index=index)
+
+
+def hierarchical(
+    n: int, left: np.ndarray, right: np.ndarray, probability: np.ndarray, threshold: float
+) -> Clustering:
+    """dedupe's clustering: components of the scored pairs, each split by centroid-linkage
+    hierarchical clustering at 1 - threshold, so a weak chain does not glue two people."""
+    from dedupe.clustering import cluster as dedupe_cluster
+
+    keep = probability > 0
+    scored = np.empty(int(keep.sum()), dtype=[("pairs", "i8", 2), ("score", "f4")])
+    scored["pairs"] = np.column_stack([left[keep], right[keep]])
+    scored["score"] = probability[keep]
+    labels = np.arange(n)
+    for members, _ in dedupe_cluster(scored, threshold=threshold):
+        ids = np.fromiter(members, dtype=np.int64)
+        labels[ids] = ids.min()
+    return Clustering(labels=labels)
