@@ -78,6 +78,7 @@ UNIQUE_KEYS: tuple[Key, ...] = (
     Key("Household", "householdId"),
     Key("Interaction", "interactionId"),
     Key("Alert", "alertId"),
+    Key("AuditEvent", "auditId"),
 )
 # Non-unique properties that queries filter on.
 INDEXES: tuple[Key, ...] = (
