@@ -14,7 +14,7 @@ import pandas as pd
 from rich.console import Console
 
 from app.resolution.blocking import candidate_pairs
-from app.resolution.cluster import hierarchical, score_pairs
+from app.resolution.cluster import apply_decisions, hierarchical, score_pairs
 from app.resolution.model import MatchModel, model_records
 from app.resolution.profiles import assign_ids, golden
 from app.resolution.records import load_records
@@ -80,25 +80,24 @@ def resolve(
     prob = 1.0 / (1.0 + np.exp(-logits.astype("float64")))
     lap("score")
 
-    # Steward decisions win over the model, in clustering and on the edge.
+    # Steward decisions win over the model: as scores, and as hard constraints after.
     position = pd.Series(np.arange(len(ids)), index=ids)
-    decided = store.read("resolution_decisions")
-    if decided:
-        pair_index = pd.Series(np.arange(len(left)), index=pd.MultiIndex.from_arrays([left, right]))
-        extra: list[tuple[int, int, float]] = []
-        for d in decided:
-            if d["a"] not in position or d["b"] not in position:
-                continue
-            a, b = sorted((int(position[d["a"]]), int(position[d["b"]])))
-            value = 1.0 if d["status"] == "confirmed" else 0.0
-            if (a, b) in pair_index.index:
-                prob[pair_index[(a, b)]] = value
-            else:
-                extra.append((a, b, value))
-        if extra:
-            el, er, ep = map(np.asarray, zip(*extra, strict=True))
-            left, right, prob = np.r_[left, el], np.r_[right, er], np.r_[prob, ep]
+    confirmed: list[tuple[int, int]] = []
+    rejected: list[tuple[int, int]] = []
+    for d in store.read("resolution_decisions"):
+        if d["a"] in position.index and d["b"] in position.index:
+            pair = (int(position[d["a"]]), int(position[d["b"]]))
+            (confirmed if d["status"] == "confirmed" else rejected).append(pair)
+    if confirmed or rejected:
+        decided = pd.Series(
+            [1.0] * len(confirmed) + [0.0] * len(rejected),
+            index=pd.MultiIndex.from_tuples([tuple(sorted(p)) for p in confirmed + rejected]),
+        )
+        scored = pd.MultiIndex.from_arrays([left, right])
+        hit = scored.isin(decided.index)
+        prob[hit] = decided.reindex(scored[hit]).to_numpy()
     clustering = hierarchical(len(ids), left, right, prob, settings.match_threshold)
+    clustering.labels = apply_decisions(clustering.labels, confirmed, rejected)
     labels = pd.Series(clustering.labels, index=records.index)
     lap("cluster")
 

@@ -125,3 +125,25 @@ def hierarchical(
         ids = np.fromiter(members, dtype=np.int64)
         labels[ids] = ids.min()
     return Clustering(labels=labels)
+
+
+def apply_decisions(
+    labels: np.ndarray, confirmed: list[tuple[int, int]], rejected: list[tuple[int, int]]
+) -> np.ndarray:
+    """Steward decisions as hard constraints on a clustering: records confirmed as one
+    person end in one cluster (their clusters are joined); of a rejected pair found in one
+    cluster, the second record leaves it for a cluster of its own."""
+    labels = labels.copy()
+    if confirmed:
+        n = int(labels.max()) + 1 if len(labels) else 0
+        a = np.array([labels[i] for i, _ in confirmed])
+        b = np.array([labels[j] for _, j in confirmed])
+        graph = coo_matrix((np.ones(len(a)), (a, b)), shape=(n, n))
+        _, joined = connected_components(graph, directed=False)
+        labels = joined[labels]
+    fresh = int(labels.max()) + 1 if len(labels) else 0
+    for i, j in rejected:
+        if labels[i] == labels[j]:
+            labels[j] = fresh
+            fresh += 1
+    return labels
