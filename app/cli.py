@@ -147,6 +147,31 @@ def resolve() -> None:
 
 
 @cli.command()
+def upsert(
+    source: Annotated[str, typer.Argument(help="source system, e.g. crm")],
+    fields: Annotated[list[str], typer.Argument(help="canonical field=value pairs")],
+) -> None:
+    """Load one record and resolve it in real time (join, bridge or found a profile)."""
+    import json as _json
+
+    from app.resolution.model import MatchModel
+    from app.resolution.realtime import upsert_record
+    from app.store import open_store
+
+    record: dict[str, str] = {}
+    for item in fields:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise typer.BadParameter(f"{item!r} is not field=value")
+        record[key.strip()] = value
+    settings = get_settings()
+    model = MatchModel.load(settings.model_file)
+    with open_store(settings) as store:
+        result = upsert_record(store, settings, model, source, record)
+    Console().print_json(_json.dumps(result.__dict__))
+
+
+@cli.command()
 def evaluate(
     truth: Annotated[Path, typer.Option(help="truth_records.csv")],
     thresholds: Annotated[str, typer.Option(help="comma-separated")] = "0.2,0.35,0.5,0.7,0.9",

@@ -2,14 +2,31 @@
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
 
 
 def _str(value: Any) -> str | None:
     return None if value is None else str(value)
+
+
+def _float(value: Any) -> float | None:
+    """A finite number as float; anything else (null, NaN, text) as None."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        return float(value)
+    return None
+
+
+def _strs(value: Any) -> list[str]:
+    """A stored list property (or a single value, or null) as a list of strings."""
+    if value is None:
+        return []
+    if isinstance(value, list | tuple):
+        return [str(v) for v in value if v is not None]
+    return [str(value)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,18 +118,13 @@ class InteractionRecord:
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> InteractionRecord:
-        value = row.get("value")
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            value = None if math.isnan(value) else float(value)
-        else:
-            value = None
         return cls(
             id=str(row["interactionId"]),
             ts=int(row.get("ts") or 0),
             type=_str(row.get("type")),
             channel=_str(row.get("channel")),
             occurred_at=_str(row.get("occurredAt")),
-            value=value,
+            value=_float(row.get("value")),
             device_id=_str(row.get("deviceId")),
             account_id=_str(row.get("accountId")),
         )
@@ -124,3 +136,170 @@ class Page[T]:
 
     items: list[T]
     has_next: bool
+
+
+class ProfileViewLike(Protocol):
+    """What app.resolution.dial.ProfileView offers the API (kept structural: the API reads
+    the view, it does not depend on how it is built)."""
+
+    profile_id: str
+    requested_id: str
+    min_confidence: float | None
+    customer_ids: list[str]
+    materialised_ids: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileRecord:
+    """A stored profile (a resolved person), plus what a confidence dial saw of it.
+
+    `customer_ids` / `materialised_ids` are None when no dial was asked for: the members are
+    then the materialised ones, loaded in a batch when a query asks for them."""
+
+    id: str
+    status: str | None = None
+    merged_into: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    date_of_birth: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    address_id: str | None = None
+    street: str | None = None
+    city: str | None = None
+    postcode: str | None = None
+    size: int | None = None
+    sources: list[str] = field(default_factory=list)
+    sparse: bool = False
+    absorbed: list[str] = field(default_factory=list)
+    split_from: list[str] = field(default_factory=list)
+    created_at: str | None = None
+    updated_at: str | None = None
+    requested_id: str | None = None
+    min_confidence: float | None = None
+    customer_ids: list[str] | None = None
+    materialised_ids: list[str] | None = None
+
+    @classmethod
+    def from_props(cls, props: Mapping[str, Any]) -> ProfileRecord:
+        size = props.get("size")
+        return cls(
+            id=str(props["profileId"]),
+            status=_str(props.get("status")),
+            merged_into=_str(props.get("mergedInto")),
+            first_name=_str(props.get("firstName")),
+            last_name=_str(props.get("lastName")),
+            date_of_birth=_str(props.get("dateOfBirth")),
+            email=_str(props.get("email")),
+            phone=_str(props.get("phone")),
+            address_id=_str(props.get("addressId")),
+            street=_str(props.get("street")),
+            city=_str(props.get("city")),
+            postcode=_str(props.get("postcode")),
+            size=int(size) if isinstance(size, int | float) and not isinstance(size, bool) else None,
+            sources=sorted(_strs(props.get("sources"))),
+            sparse=bool(props.get("sparse", False)),
+            absorbed=sorted(_strs(props.get("absorbed"))),
+            split_from=sorted(_strs(props.get("splitFrom"))),
+            created_at=_str(props.get("createdAt")),
+            updated_at=_str(props.get("updatedAt")),
+        )
+
+    def seen_through(self, view: ProfileViewLike) -> ProfileRecord:
+        """This profile with the members a dial found; `requested_id` only when the id asked
+        for was a retired one that led here."""
+        return replace(
+            self,
+            requested_id=view.requested_id if view.requested_id != self.id else None,
+            min_confidence=view.min_confidence,
+            customer_ids=list(view.customer_ids),
+            materialised_ids=list(view.materialised_ids),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerProfile:
+    """A customer's RESOLVES_TO edge: its profile and how confidently it belongs there."""
+
+    profile: ProfileRecord
+    confidence: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class FieldWeightRecord:
+    field: str
+    weight: float
+
+
+def parse_explanation(raw: Any) -> tuple[list[FieldWeightRecord], float | None]:
+    """The MATCHES edge's explanation (JSON: {"intercept": x, "<field>": push, ...}) as
+    field weights, strongest push first, and the intercept. Unreadable text gives nothing
+    rather than an error: an explanation is an aid, the match stands without it."""
+    if not isinstance(raw, str):
+        return [], None
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return [], None
+    if not isinstance(data, dict):
+        return [], None
+    intercept = _float(data.pop("intercept", None))
+    weights = [
+        FieldWeightRecord(str(name), w)
+        for name, value in data.items()
+        if (w := _float(value)) is not None
+    ]
+    weights.sort(key=lambda fw: (-abs(fw.weight), fw.field))
+    return weights, intercept
+
+
+@dataclass(frozen=True, slots=True)
+class MatchRecord:
+    """A MATCHES edge: records `a` < `b` (by customerId, the stored direction) and the
+    model's or a steward's verdict. `other` is set when it was reached from one customer."""
+
+    a: str
+    b: str
+    probability: float | None = None
+    status: str | None = None
+    method: str | None = None
+    model_version: str | None = None
+    run_id: str | None = None
+    updated_at: str | None = None
+    explanation: list[FieldWeightRecord] = field(default_factory=list)
+    intercept: float | None = None
+    decided_by: str | None = None
+    decided_at: str | None = None
+    reason: str | None = None
+    other: str | None = None
+
+    @classmethod
+    def from_props(
+        cls, a: str, b: str, props: Mapping[str, Any], other: str | None = None
+    ) -> MatchRecord:
+        weights, intercept = parse_explanation(props.get("explanation"))
+        return cls(
+            a=a,
+            b=b,
+            probability=_float(props.get("probability")),
+            status=_str(props.get("status")),
+            method=_str(props.get("method")),
+            model_version=_str(props.get("modelVersion")),
+            run_id=_str(props.get("runId")),
+            updated_at=_str(props.get("updatedAt")),
+            explanation=weights,
+            intercept=intercept,
+            decided_by=_str(props.get("decidedBy")),
+            decided_at=_str(props.get("decidedAt")),
+            reason=_str(props.get("reason")),
+            other=other,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedMatch:
+    """A pair in the review queue and its distance from 0.5 (the queue's sort key, as the
+    store computed it, so a cursor compares equal on the next page)."""
+
+    distance: float
+    match: MatchRecord

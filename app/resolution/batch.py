@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from rich.console import Console
 
-from app.resolution.blocking import candidate_pairs
+from app.resolution.blocking import BLOCKING_KEYS, candidate_pairs, key_frame, key_property
 from app.resolution.cluster import apply_decisions, hierarchical, score_pairs
 from app.resolution.model import MatchModel, model_records
 from app.resolution.profiles import assign_ids, golden
@@ -35,6 +35,18 @@ class ResolveSummary:
     new_ids: int = 0
     retired_ids: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
+
+
+def block_key_rows(ids: np.ndarray, keys: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows for set_block_keys: each record's keys under their property names (the
+    identifier keys email and phone are the record's own properties already)."""
+    own = [k for k in BLOCKING_KEYS if key_property(k) not in ("email", "phone")]
+    values = keys[own].astype(object).where(keys[own].notna(), None)
+    props = [key_property(k) for k in own]
+    return [
+        {"customerId": str(cid), "keys": dict(zip(props, row, strict=True))}
+        for cid, row in zip(ids, values.itertuples(index=False), strict=True)
+    ]
 
 
 def sparse_mask(records: pd.DataFrame) -> np.ndarray:
@@ -67,6 +79,10 @@ def resolve(
     sparse = sparse_mask(records)
     out.sparse = int(sparse.sum())
     lap("read")
+
+    keys = key_frame(records)
+    store.write_batches("set_block_keys", block_key_rows(ids, keys), settings.batch_size)
+    lap("write block keys")
 
     cand = candidate_pairs(records)
     keep = ~sparse[cand.left] & ~sparse[cand.right]

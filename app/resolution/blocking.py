@@ -99,19 +99,33 @@ def _block_pairs(key: pd.Series, cap: int) -> tuple[np.ndarray, int]:
     return (np.concatenate(out) if out else np.empty(0, dtype=np.int64)), skipped
 
 
-def candidate_pairs(records: pd.DataFrame, cap: int = 50) -> Candidates:
-    """Every pair of records (by position in `records`) that shares a blocking key."""
+def key_property(name: str) -> str:
+    """Customer property holding a key ("dob_last" -> "bkDobLast"); email and phone are the
+    record's own properties."""
+    if name in ("email", "phone"):
+        return name
+    return "bk" + "".join(part.title() for part in name.split("_"))
+
+
+def key_frame(records: pd.DataFrame) -> pd.DataFrame:
+    """Every blocking key of every record (rows in the order of `records`)."""
     missing = [c for c in RECORD_COLUMNS if c not in records]
     if missing:
         raise ValueError(f"records lack column(s) {missing}")
     # Text columns as pandas' string dtype even when a column is all missing.
     df = records.reset_index(drop=True)[list(RECORD_COLUMNS)].astype("str")
     phonetic = {"first": _phonetic(df["firstName"]), "last": _phonetic(df["lastName"])}
+    return pd.DataFrame({name: fn(df, phonetic) for name, fn in BLOCKING_KEYS.items()})
+
+
+def candidate_pairs(records: pd.DataFrame, cap: int = 50) -> Candidates:
+    """Every pair of records (by position in `records`) that shares a blocking key."""
+    keys = key_frame(records)
     encoded, per_key, skipped = [], {}, {}
-    for name, fn in BLOCKING_KEYS.items():
-        pairs, skipped[name] = _block_pairs(fn(df, phonetic), cap)
+    for name in BLOCKING_KEYS:
+        pairs, skipped[name] = _block_pairs(keys[name], cap)
         per_key[name] = len(pairs)
         encoded.append(pairs)
     unique = np.unique(np.concatenate(encoded)) if encoded else np.empty(0, dtype=np.int64)
-    n = len(df)
+    n = len(keys)
     return Candidates(unique // n, unique % n, per_key, skipped)

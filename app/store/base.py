@@ -84,6 +84,23 @@ UNIQUE_KEYS: tuple[Key, ...] = (
 INDEXES: tuple[Key, ...] = (
     Key("Customer", "source"),
     Key("Interaction", "ts"),
+    # Real-time matching looks up candidates by the resolver's blocking keys
+    # (app/resolution/blocking.py, key_property).
+    *(
+        Key("Customer", prop)
+        for prop in (
+            "email",
+            "phone",
+            "bkAddressInitial",
+            "bkDobLast",
+            "bkDobFirst",
+            "bkDobAnyOrder",
+            "bkNamesPostcode",
+            "bkNamesCity",
+            "bkLastPostcode",
+            "bkNames",
+        )
+    ),  # fmt: skip
 )
 
 

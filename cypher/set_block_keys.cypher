@@ -1,0 +1,3 @@
+UNWIND $rows AS row
+MATCH (c:Customer {customerId: row.customerId})
+SET c += row.keys

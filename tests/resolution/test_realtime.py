@@ -1,0 +1,70 @@
+"""One record resolved in real time against a resolved population."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app.errors import InputError
+from app.ingestion.batch import load_directory
+from app.resolution.batch import resolve
+from app.resolution.blocking import candidate_pairs
+from app.resolution.model import MatchModel, train
+from app.resolution.realtime import upsert_record
+from app.resolution.records import load_records
+from app.resolution.truth import labels_from_truth, read_truth
+from app.settings import Settings
+from app.store import GraphStore
+from app.synth import SynthConfig, generate
+
+
+@pytest.fixture
+def resolved(falkor_store: GraphStore, tmp_path: Path) -> tuple[Settings, MatchModel]:
+    out = tmp_path / "synth"
+    generate(SynthConfig(people=200, seed=21), out, "csv")
+    settings = Settings(data_dir=tmp_path / "data", resolve_workers=1)
+    load_directory(falkor_store, out, settings, show_progress=False)
+    records = load_records(falkor_store)
+    truth = read_truth(out / "truth_records.csv")
+    model = train(labels_from_truth(records, candidate_pairs(records), truth, 200, seed=2))
+    resolve(falkor_store, settings, model)
+    return settings, model
+
+
+def test_new_record_of_a_known_person_joins_their_profile(
+    falkor_store: GraphStore, resolved: tuple[Settings, MatchModel]
+) -> None:
+    settings, model = resolved
+    known = falkor_store.read_one("realtime_known_person")
+    assert known is not None
+    result = upsert_record(
+        falkor_store, settings, model, "webshop",
+        {"sourceKey": "RT-1", "fullName": f"{known['firstName']} {known['lastName']}",
+         "email": known["email"], "dateOfBirth": known["dateOfBirth"]},
+    )  # fmt: skip
+    assert result.action in {"joined", "bridged"}
+    assert result.profile_id == known["profileId"] or known["profileId"] in result.retired
+    assert any(other == known["customerId"] for other, _ in result.matches)
+
+
+def test_stranger_founds_a_profile_and_bad_input_is_refused(
+    falkor_store: GraphStore, resolved: tuple[Settings, MatchModel]
+) -> None:
+    settings, model = resolved
+    result = upsert_record(
+        falkor_store, settings, model, "crm",
+        {"sourceKey": "RT-2", "firstName": "Zebedee", "lastName": "Quillfeather",
+         "dateOfBirth": "1911-11-11", "email": "zq@example.org"},
+    )  # fmt: skip
+    assert result.action == "founded" and result.matches == []
+    again = upsert_record(
+        falkor_store, settings, model, "crm",
+        {"sourceKey": "RT-2", "firstName": "Zebedee", "lastName": "Quillfeather",
+         "dateOfBirth": "1911-11-11", "email": "zq@example.org"},
+    )  # fmt: skip
+    assert again.profile_id == result.profile_id  # an unchanged record stays where it is
+    with pytest.raises(InputError, match="invalid email"):
+        upsert_record(falkor_store, settings, model, "crm", {"sourceKey": "RT-3", "email": "x@"})
+    with pytest.raises(InputError, match="unknown field"):
+        upsert_record(falkor_store, settings, model, "crm", {"sourceKey": "RT-4", "shoe": "9"})
