@@ -104,7 +104,7 @@ def train(
     from app.resolution.model import Labels
     from app.resolution.model import train as fit
     from app.resolution.records import load_records
-    from app.resolution.truth import labels_from_truth, read_truth
+    from app.resolution.truth import active_labels_from_truth, read_truth
     from app.store import open_store
 
     settings = get_settings()
@@ -113,7 +113,7 @@ def train(
     if from_truth is not None:
         with open_store(settings) as store:
             records = load_records(store)
-        drawn = labels_from_truth(
+        drawn = active_labels_from_truth(
             records, candidate_pairs(records), read_truth(from_truth),
             pairs or settings.training_pairs, seed,
         )  # fmt: skip

@@ -38,3 +38,7 @@ UNION
 MATCH (c:Customer {bkNames: $bkNames})
 RETURN c.customerId AS customerId
 LIMIT 50
+UNION
+MATCH (c:Customer {bkFormalNames: $bkFormalNames})
+RETURN c.customerId AS customerId
+LIMIT 50

@@ -60,6 +60,8 @@ def create_app(
             await run_in_threadpool(store.setup_schema)
             app.state.settings = settings
             app.state.store = store
+            # Steward changes read then write; they take turns (see app/api/stewards.py).
+            app.state.write_lock = anyio.Lock()
             yield
         finally:
             await run_in_threadpool(store.close)

@@ -37,6 +37,7 @@ from app.api.errors import (
     request_error,
 )
 from app.api.graphiql import graphiql_page
+from app.api.inputs import ACTOR_HEADER
 from app.api.loaders import RequestContext
 from app.api.schema import schema as default_schema
 
@@ -139,8 +140,8 @@ def _json(payload: dict[str, Any], status: int, headers: dict[str, str] | None =
 
 
 class GraphQLEndpoint:
-    """The /graphql route: `Route("/graphql", GraphQLEndpoint().handle)`. Needs app.state.store
-    and app.state.settings (the lifespan sets them)."""
+    """The /graphql route: `Route("/graphql", GraphQLEndpoint().handle)`. Needs app.state.store,
+    app.state.settings and app.state.write_lock (the lifespan sets them)."""
 
     def __init__(self, schema: GraphQLSchema | None = None) -> None:
         self.schema = schema or default_schema.graphql_schema
@@ -182,7 +183,13 @@ class GraphQLEndpoint:
             return _json(
                 {"errors": [_with_code(e, GRAPHQL_VALIDATION_FAILED) for e in invalid]}, 400
             )
-        context = RequestContext.create(request.app.state.store, request.app.state.settings)
+        state = request.app.state
+        context = RequestContext.create(
+            state.store,
+            state.settings,
+            actor=request.headers.get(ACTOR_HEADER),
+            write_lock=state.write_lock,
+        )
         result = execute(
             self.schema,
             document,

@@ -1,11 +1,15 @@
-"""Argument handling: identifiers normalised as on ingestion, page sizes, opaque cursors."""
+"""Argument handling: identifiers normalised as on ingestion, page sizes, opaque cursors,
+probabilities, and who makes a change (X-Actor)."""
 
 from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import json
 from typing import Any
+
+from graphene import relay
 
 from app.api.errors import BadUserInput
 from app.ingestion import normalize as norm
@@ -48,7 +52,17 @@ def page_size(first: int | None, default: int) -> int:
     return min(first, MAX_PAGE)
 
 
-def encode_cursor(kind: str, *key: str | int) -> str:
+def page_info(after: str | None, cursors: list[str], has_next: bool) -> relay.PageInfo:
+    """Forward paging only: hasPreviousPage says whether this page started after a cursor."""
+    return relay.PageInfo(
+        has_next_page=has_next,
+        has_previous_page=after is not None,
+        start_cursor=cursors[0] if cursors else None,
+        end_cursor=cursors[-1] if cursors else after,
+    )
+
+
+def encode_cursor(kind: str, *key: str | int | float) -> str:
     raw = json.dumps([kind, *key], separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
@@ -68,3 +82,49 @@ def decode_cursor(cursor: str, kind: str, types: tuple[type, ...]) -> tuple[Any,
     ):
         return tuple(value[1:])
     raise BadUserInput(f"after={cursor!r} is not a cursor of this list; use an endCursor from it")
+
+
+MAX_ACTOR = 100
+ACTOR_HEADER = "X-Actor"
+
+
+def actor(raw: str | None) -> str:
+    """Who makes a change, from the X-Actor header: trimmed, 1 to MAX_ACTOR characters.
+
+    HTTP headers travel as bytes that Starlette reads as Latin-1; a name sent as UTF-8
+    (the usual case for non-ASCII) is read back as UTF-8."""
+    value = (raw or "").strip()
+    with contextlib.suppress(UnicodeError):  # not Latin-1 text, or not UTF-8 bytes
+        value = value.encode("latin-1").decode("utf-8")
+    if not value:
+        raise BadUserInput(
+            f"send the {ACTOR_HEADER} header with who makes this change "
+            f"(a user name or id, at most {MAX_ACTOR} characters); it goes into the audit trail"
+        )
+    if len(value) > MAX_ACTOR:
+        raise BadUserInput(f"{ACTOR_HEADER} is {len(value)} characters long; at most {MAX_ACTOR}")
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        raise BadUserInput(f"{ACTOR_HEADER} contains control characters")
+    return value
+
+
+def probability(name: str, value: float | None, default: float) -> float:
+    """A probability argument: the default when absent (or null), else between 0 and 1."""
+    if value is None:
+        return default
+    if not 0.0 <= value <= 1.0:
+        raise BadUserInput(f"{name} must be between 0 and 1, not {value}")
+    return float(value)
+
+
+MAX_REASON = 2000
+
+
+def reason(raw: str) -> str:
+    """A steward's reason: trimmed, not empty, at most MAX_REASON characters."""
+    value = raw.strip()
+    if not value:
+        raise BadUserInput("give a reason: it goes into the audit trail with the change")
+    if len(value) > MAX_REASON:
+        raise BadUserInput(f"the reason is {len(value)} characters long; at most {MAX_REASON}")
+    return value

@@ -8,20 +8,24 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from typing import Any
 
+import anyio
 from aiodataloader import DataLoader
 from starlette.concurrency import run_in_threadpool
 
 from app.api import reads
 from app.api.records import (
     AccountHolding,
+    CustomerProfile,
     CustomerRecord,
     DeviceUse,
     Identifiers,
     InteractionRecord,
+    MatchRecord,
     Page,
+    ProfileRecord,
 )
 from app.settings import Settings
 from app.store import GraphStore
@@ -31,10 +35,12 @@ MAX_BATCH = 1000
 
 # (customerId, page size, keyset cursor (ts, interactionId) or None)
 InteractionKey = tuple[str, int, tuple[int, str] | None]
+# (customerId, minProbability, page size, keyset cursor (probability, other id) or None)
+MatchKey = tuple[str, float, int, tuple[float, str] | None]
 
 
-class _ByCustomer[V](DataLoader[str, V]):
-    """Batches customer ids into one call of read(store, ids) -> {id: value}."""
+class _ByKey[V](DataLoader[str, V]):
+    """Batches keys (customer or profile ids) into one call of read(store, ids) -> {id: value}."""
 
     max_batch_size = MAX_BATCH
 
@@ -54,23 +60,25 @@ class _ByCustomer[V](DataLoader[str, V]):
         return [found[k] if k in found else self._missing() for k in keys]
 
 
-class InteractionLoader(DataLoader[InteractionKey, Page[InteractionRecord]]):
-    """Batches interaction pages; one store read per distinct (page size, cursor)."""
+class _Pages[V](DataLoader[tuple[Any, ...], Page[V]]):
+    """Batches pages of a per-customer list. A key is (customerId, *page arguments); one
+    store read per distinct page arguments, as read(store, ids, *arguments)."""
 
     max_batch_size = MAX_BATCH
 
-    def __init__(self, store: GraphStore) -> None:
+    def __init__(self, store: GraphStore, read: Callable[..., dict[str, Page[V]]]) -> None:
         super().__init__()
         self._store = store
+        self._read = read
 
-    async def batch_load_fn(self, keys: list[InteractionKey]) -> list[Page[InteractionRecord]]:
-        groups: defaultdict[tuple[int, tuple[int, str] | None], list[str]] = defaultdict(list)
-        for cid, size, after in keys:
-            groups[(size, after)].append(cid)
-        pages: dict[InteractionKey, Page[InteractionRecord]] = {}
-        for (size, after), ids in groups.items():
-            found = await run_in_threadpool(reads.interactions, self._store, ids, size, after)
-            pages.update({(cid, size, after): page for cid, page in found.items()})
+    async def batch_load_fn(self, keys: list[tuple[Any, ...]]) -> list[Page[V]]:
+        groups: defaultdict[tuple[Any, ...], list[str]] = defaultdict(list)
+        for key in keys:
+            groups[key[1:]].append(key[0])
+        pages: dict[tuple[Any, ...], Page[V]] = {}
+        for arguments, ids in groups.items():
+            found = await run_in_threadpool(self._read, self._store, ids, *arguments)
+            pages.update({(cid, *arguments): page for cid, page in found.items()})
         return [pages[k] for k in keys]
 
 
@@ -80,22 +88,36 @@ def _none() -> None:
 
 @dataclass
 class Loaders:
-    customers: _ByCustomer[CustomerRecord | None]
-    identifiers: _ByCustomer[Identifiers]
-    accounts: _ByCustomer[list[AccountHolding]]
-    devices: _ByCustomer[list[DeviceUse]]
-    interactions: InteractionLoader
+    customers: _ByKey[CustomerRecord | None]
+    identifiers: _ByKey[Identifiers]
+    accounts: _ByKey[list[AccountHolding]]
+    devices: _ByKey[list[DeviceUse]]
+    interactions: _Pages[InteractionRecord]  # keys: InteractionKey
+    profiles: _ByKey[ProfileRecord | None]  # by profileId
+    customer_profiles: _ByKey[CustomerProfile | None]  # by customerId, via RESOLVES_TO
+    profile_members: _ByKey[list[str]]  # by profileId: materialised member customerIds
+    matches: _Pages[MatchRecord]  # keys: MatchKey
 
     @classmethod
     def for_store(cls, store: GraphStore) -> Loaders:
         """Fresh loaders; call inside the request's event loop."""
         return cls(
-            customers=_ByCustomer(store, reads.customers, _none),
-            identifiers=_ByCustomer(store, reads.identifiers, Identifiers),
-            accounts=_ByCustomer(store, reads.accounts, list),
-            devices=_ByCustomer(store, reads.devices, list),
-            interactions=InteractionLoader(store),
+            customers=_ByKey(store, reads.customers, _none),
+            identifiers=_ByKey(store, reads.identifiers, Identifiers),
+            accounts=_ByKey(store, reads.accounts, list),
+            devices=_ByKey(store, reads.devices, list),
+            interactions=_Pages(store, reads.interactions),
+            profiles=_ByKey(store, reads.profiles, _none),
+            customer_profiles=_ByKey(store, reads.customer_profiles, _none),
+            profile_members=_ByKey(store, reads.profile_members, list),
+            matches=_Pages(store, reads.matches),
         )
+
+    def clear_all(self) -> None:
+        """Forget everything read so far: after a mutation, later fields of the same
+        request must see the graph as it is now."""
+        for f in fields(self):
+            getattr(self, f.name).clear_all()
 
 
 @dataclass
@@ -105,7 +127,23 @@ class RequestContext:
     store: GraphStore
     settings: Settings
     loaders: Loaders
+    actor: str | None = None  # the X-Actor header as sent; mutations check it
+    # Steward changes read, then write: one at a time per server, so two merges of the same
+    # profiles cannot interleave. The endpoint passes the app's lock, shared by all requests.
+    write_lock: anyio.Lock = field(default_factory=anyio.Lock)
 
     @classmethod
-    def create(cls, store: GraphStore, settings: Settings) -> RequestContext:
-        return cls(store=store, settings=settings, loaders=Loaders.for_store(store))
+    def create(
+        cls,
+        store: GraphStore,
+        settings: Settings,
+        actor: str | None = None,
+        write_lock: anyio.Lock | None = None,
+    ) -> RequestContext:
+        return cls(
+            store=store,
+            settings=settings,
+            loaders=Loaders.for_store(store),
+            actor=actor,
+            write_lock=write_lock or anyio.Lock(),
+        )

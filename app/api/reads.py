@@ -12,13 +12,17 @@ from typing import Literal
 from app.api.records import (
     AccountHolding,
     AddressRecord,
+    CustomerProfile,
     CustomerRecord,
     DeviceUse,
     EmailRecord,
     Identifiers,
     InteractionRecord,
+    MatchRecord,
     Page,
     PhoneRecord,
+    ProfileRecord,
+    QueuedMatch,
 )
 from app.store import GraphStore
 
@@ -94,6 +98,104 @@ def customers_by_identifier(
     rows = store.read(_BY_IDENTIFIER[kind], value=value, limit=size + 1, after=after)
     found = sorted((CustomerRecord.from_props(r["customer"]) for r in rows), key=lambda c: c.id)
     return Page(found[:size], has_next=len(found) > size)
+
+
+def profiles(store: GraphStore, ids: Sequence[str]) -> dict[str, ProfileRecord]:
+    found = (
+        ProfileRecord.from_props(r["profile"]) for r in store.read("api_profiles", ids=list(ids))
+    )
+    return {p.id: p for p in found}
+
+
+def customer_profiles(store: GraphStore, ids: Sequence[str]) -> dict[str, CustomerProfile]:
+    out: dict[str, CustomerProfile] = {}
+    for row in store.read("api_customer_profiles", ids=list(ids)):
+        confidence = row["confidence"]
+        out[row["customerId"]] = CustomerProfile(
+            ProfileRecord.from_props(row["profile"]),
+            float(confidence) if isinstance(confidence, int | float) else None,
+        )
+    return out
+
+
+def profile_members(store: GraphStore, ids: Sequence[str]) -> dict[str, list[str]]:
+    out: defaultdict[str, list[str]] = defaultdict(list)
+    for row in store.read("api_profile_members", ids=list(ids)):
+        out[row["profileId"]].append(str(row["customerId"]))
+    return {k: sorted(v) for k, v in out.items()}
+
+
+def match_key(match: MatchRecord) -> tuple[float, str]:
+    """The keyset of Customer.matches: the probability (0 when the model never scored the
+    pair), then the other record's id. Sorted by probability descending, id ascending."""
+    return (0.0 if match.probability is None else match.probability, match.other or "")
+
+
+def matches(
+    store: GraphStore,
+    ids: Sequence[str],
+    min_probability: float,
+    size: int,
+    after: tuple[float, str] | None,
+) -> dict[str, Page[MatchRecord]]:
+    """A page of at most `size` MATCHES edges per customer, most probable first."""
+    after_p, after_id = after if after else (None, None)
+    rows = store.read(
+        "api_customer_matches",
+        ids=list(ids),
+        min=min_probability,
+        limit=size + 1,
+        afterP=after_p,
+        afterId=after_id,
+    )
+    per: defaultdict[str, list[MatchRecord]] = defaultdict(list)
+    for row in rows:
+        per[row["customerId"]].append(
+            MatchRecord.from_props(str(row["a"]), str(row["b"]), row["match"], str(row["other"]))
+        )
+    pages: dict[str, Page[MatchRecord]] = {}
+    for cid in ids:
+        items = sorted(per.get(cid, []), key=lambda m: (-match_key(m)[0], match_key(m)[1]))
+        pages[cid] = Page(items[:size], has_next=len(items) > size)
+    return pages
+
+
+def review_queue(
+    store: GraphStore,
+    min_probability: float,
+    max_probability: float,
+    size: int,
+    after: tuple[float, str, str] | None,
+) -> Page[QueuedMatch]:
+    """Undecided pairs in the band, closest to 0.5 first, after the key (distance, a, b)."""
+    after_d, after_a, after_b = after if after else (None, None, None)
+    rows = store.read(
+        "api_review_queue",
+        min=min_probability,
+        max=max_probability,
+        limit=size + 1,
+        afterD=after_d,
+        afterA=after_a,
+        afterB=after_b,
+    )
+    items = sorted(
+        (
+            QueuedMatch(
+                float(r["distance"]), MatchRecord.from_props(str(r["a"]), str(r["b"]), r["match"])
+            )
+            for r in rows
+        ),
+        key=lambda q: (q.distance, q.match.a, q.match.b),
+    )
+    return Page(items[:size], has_next=len(items) > size)
+
+
+def match(store: GraphStore, a: str, b: str) -> MatchRecord | None:
+    """The MATCHES edge between two records, or None."""
+    row = store.read_one("api_match", a=a, b=b)
+    if row is None:
+        return None
+    return MatchRecord.from_props(str(row["a"]), str(row["b"]), row["match"])
 
 
 def _opt(value: object) -> str | None:

@@ -6,7 +6,10 @@ import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from app.resolution.dial import ProfileView
 
 
 def _str(value: Any) -> str | None:
@@ -138,17 +141,6 @@ class Page[T]:
     has_next: bool
 
 
-class ProfileViewLike(Protocol):
-    """What app.resolution.dial.ProfileView offers the API (kept structural: the API reads
-    the view, it does not depend on how it is built)."""
-
-    profile_id: str
-    requested_id: str
-    min_confidence: float | None
-    customer_ids: list[str]
-    materialised_ids: list[str]
-
-
 @dataclass(frozen=True, slots=True)
 class ProfileRecord:
     """A stored profile (a resolved person), plus what a confidence dial saw of it.
@@ -196,7 +188,9 @@ class ProfileRecord:
             street=_str(props.get("street")),
             city=_str(props.get("city")),
             postcode=_str(props.get("postcode")),
-            size=int(size) if isinstance(size, int | float) and not isinstance(size, bool) else None,
+            size=int(size)
+            if isinstance(size, int | float) and not isinstance(size, bool)
+            else None,
             sources=sorted(_strs(props.get("sources"))),
             sparse=bool(props.get("sparse", False)),
             absorbed=sorted(_strs(props.get("absorbed"))),
@@ -205,7 +199,7 @@ class ProfileRecord:
             updated_at=_str(props.get("updatedAt")),
         )
 
-    def seen_through(self, view: ProfileViewLike) -> ProfileRecord:
+    def seen_through(self, view: ProfileView) -> ProfileRecord:
         """This profile with the members a dial found; `requested_id` only when the id asked
         for was a retired one that led here."""
         return replace(

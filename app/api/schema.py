@@ -1,4 +1,5 @@
-"""The GraphQL schema (graphene): customers with their identifiers, assets and interactions."""
+"""The GraphQL schema (graphene): customers with their identifiers, assets and interactions;
+the profiles and matches resolution made of them (profiles.py); steward changes (stewards.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import graphene
 from graphene import relay
 from starlette.concurrency import run_in_threadpool
 
-from app.api import reads, records
+from app.api import profiles, reads, records
 from app.api.errors import BadUserInput
 from app.api.inputs import (
     decode_cursor,
@@ -16,10 +17,13 @@ from app.api.inputs import (
     normalise_device,
     normalise_email,
     normalise_phone,
+    page_info,
     page_size,
 )
 from app.api.loaders import RequestContext
-from app.api.records import CustomerRecord, InteractionRecord, Page
+from app.api.profiles import MatchConnection, Profile
+from app.api.records import CustomerRecord, InteractionRecord, Page, ProfileRecord
+from app.api.stewards import Mutation
 
 INTERACTIONS_PAGE = 10
 CUSTOMERS_PAGE = 20
@@ -77,16 +81,6 @@ class InteractionConnection(relay.Connection):
         strict_types = True
 
 
-def _page_info(after: str | None, cursors: list[str], has_next: bool) -> relay.PageInfo:
-    """Forward paging only: hasPreviousPage says whether this page started after a cursor."""
-    return relay.PageInfo(
-        has_next_page=has_next,
-        has_previous_page=after is not None,
-        start_cursor=cursors[0] if cursors else None,
-        end_cursor=cursors[-1] if cursors else after,
-    )
-
-
 def _interaction_connection(
     page: Page[InteractionRecord], after: str | None
 ) -> InteractionConnection:
@@ -94,7 +88,7 @@ def _interaction_connection(
         InteractionConnection.Edge(node=i, cursor=encode_cursor(_INTERACTION_CURSOR, i.ts, i.id))
         for i in page.items
     ]
-    info = _page_info(after, [e.cursor for e in edges], page.has_next)
+    info = page_info(after, [e.cursor for e in edges], page.has_next)
     return InteractionConnection(edges=edges, page_info=info)
 
 
@@ -124,6 +118,36 @@ class Customer(graphene.ObjectType):
         after=graphene.String(description="endCursor of the previous page."),
         description="Newest first.",
     )
+    profile = graphene.Field(
+        Profile, description="The profile this record resolves to; null before resolution."
+    )
+    profile_confidence = graphene.Float(
+        description="How firmly the record belongs to its profile: its best edge inside it "
+        "(1 for a record alone or placed by a steward)."
+    )
+    matches = profiles.matches_field()
+
+    @staticmethod
+    async def resolve_profile(
+        parent: CustomerRecord, info: graphene.ResolveInfo
+    ) -> ProfileRecord | None:
+        return await profiles.customer_profile(parent.id, info)
+
+    @staticmethod
+    async def resolve_profile_confidence(
+        parent: CustomerRecord, info: graphene.ResolveInfo
+    ) -> float | None:
+        return await profiles.customer_profile_confidence(parent.id, info)
+
+    @staticmethod
+    async def resolve_matches(
+        parent: CustomerRecord,
+        info: graphene.ResolveInfo,
+        min_probability: float | None = 0.0,
+        first: int | None = profiles.MATCHES_PAGE,
+        after: str | None = None,
+    ) -> MatchConnection:
+        return await profiles.customer_matches(parent.id, info, min_probability, first, after)
 
     @staticmethod
     async def resolve_emails(
@@ -192,6 +216,25 @@ class Query(graphene.ObjectType):
         after=graphene.String(description="endCursor of the previous page."),
         description="Customers linked to exactly one of email, phone or deviceId.",
     )
+    profile = profiles.profile_field()
+    review_queue = profiles.review_queue_field()
+
+    @staticmethod
+    async def resolve_profile(
+        root: object, info: graphene.ResolveInfo, id: str, min_confidence: float | None = None
+    ) -> ProfileRecord | None:
+        return await profiles.profile_by_id(info, id, min_confidence)
+
+    @staticmethod
+    async def resolve_review_queue(
+        root: object,
+        info: graphene.ResolveInfo,
+        min_probability: float | None = profiles.REVIEW_MIN,
+        max_probability: float | None = profiles.REVIEW_MAX,
+        first: int | None = profiles.REVIEW_PAGE,
+        after: str | None = None,
+    ) -> MatchConnection:
+        return await profiles.review_queue(info, min_probability, max_probability, first, after)
 
     @staticmethod
     async def resolve_customer(
@@ -235,8 +278,8 @@ class Query(graphene.ObjectType):
             CustomerConnection.Edge(node=c, cursor=encode_cursor(_CUSTOMER_CURSOR, c.id))
             for c in page.items
         ]
-        info_ = _page_info(after, [e.cursor for e in edges], page.has_next)
+        info_ = page_info(after, [e.cursor for e in edges], page.has_next)
         return CustomerConnection(edges=edges, page_info=info_)
 
 
-schema = graphene.Schema(query=Query, auto_camelcase=True)
+schema = graphene.Schema(query=Query, mutation=Mutation, auto_camelcase=True)

@@ -25,9 +25,14 @@ def source_files(directory: Path) -> list[tuple[str, str, Path]]:
 
 
 def load_directory(
-    store: GraphStore, directory: Path, settings: Settings, *, show_progress: bool = True
+    store: GraphStore,
+    directory: Path,
+    settings: Settings,
+    *,
+    show_progress: bool = True,
+    kinds: tuple[str, ...] = ("customers", "interactions"),
 ) -> list[IngestSummary]:
-    files = source_files(directory)
+    files = [f for f in source_files(directory) if f[1] in kinds]
     if not files:
         raise InputError(f"{directory}: no <source>_customers or <source>_interactions files")
     return [

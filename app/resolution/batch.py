@@ -21,7 +21,7 @@ from app.resolution.records import load_records
 from app.settings import Settings
 from app.store import GraphStore
 
-EVIDENCE = ("dateOfBirth", "email", "phone", "addressId")
+EVIDENCE = ("dateOfBirth", "email", "phone")  # plus an address or postcode, plus a name
 
 
 @dataclass
@@ -52,9 +52,18 @@ def block_key_rows(ids: np.ndarray, keys: pd.DataFrame) -> list[dict[str, Any]]:
 def sparse_mask(records: pd.DataFrame) -> np.ndarray:
     """Records with fewer than two identifying facts (a name counts as one): kept as their
     own flagged profile, never merged by the model."""
-    name = (records["firstName"].notna() | records["lastName"].notna()).astype(int)
-    facts = name + sum(records[c].notna().astype(int) for c in EVIDENCE)
-    return (facts < 2).to_numpy()
+    return (identifying_facts(records) < 2).to_numpy()
+
+
+def identifying_facts(records: pd.DataFrame) -> pd.Series:
+    """How many independent facts identify each record: a name, a birth date, an e-mail, a
+    phone, a place (address or postcode)."""
+    name = records["firstName"].notna() | records["lastName"].notna()
+    place = records["addressId"].notna() | records["postcode"].notna()
+    facts = name.astype(int) + place.astype(int)
+    for c in EVIDENCE:
+        facts += records[c].notna().astype(int)
+    return facts
 
 
 def resolve(

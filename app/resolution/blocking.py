@@ -10,6 +10,8 @@ import numpy as np
 import pandas as pd
 from doublemetaphone import doublemetaphone
 
+from app.resolution.names import FORMAL
+
 
 def _phonetic(s: pd.Series) -> pd.Series:
     """Primary double-metaphone code of each value, computed once per distinct value."""
@@ -52,6 +54,7 @@ BLOCKING_KEYS: dict[str, KeyFn] = {
     "names_city": lambda df, ph: _join(ph["first"], ph["last"], df["city"].str.lower()),
     "last_postcode": lambda df, ph: _join(ph["last"], df["postcode"]),
     "names": lambda df, ph: _join(ph["first"], ph["last"]),
+    "formal_names": lambda df, ph: _join(ph["formal"], ph["last"]),
 }  # fmt: skip
 
 RECORD_COLUMNS = (
@@ -114,7 +117,12 @@ def key_frame(records: pd.DataFrame) -> pd.DataFrame:
         raise ValueError(f"records lack column(s) {missing}")
     # Text columns as pandas' string dtype even when a column is all missing.
     df = records.reset_index(drop=True)[list(RECORD_COLUMNS)].astype("str")
-    phonetic = {"first": _phonetic(df["firstName"]), "last": _phonetic(df["lastName"])}
+    formal = df["firstName"].str.lower().map(lambda f: FORMAL.get(f, f), na_action="ignore")
+    phonetic = {
+        "first": _phonetic(df["firstName"]),
+        "last": _phonetic(df["lastName"]),
+        "formal": _phonetic(formal),  # "Bob" and "Robert" share a key
+    }
     return pd.DataFrame({name: fn(df, phonetic) for name, fn in BLOCKING_KEYS.items()})
 
 

@@ -19,7 +19,7 @@ from app.ingestion.fields import CUSTOMER_FIELDS
 from app.ingestion.mapping import Mapping
 from app.ingestion.reader import Chunk
 from app.ingestion.rows import prepare_customers
-from app.resolution.batch import EVIDENCE, block_key_rows
+from app.resolution.batch import block_key_rows, identifying_facts
 from app.resolution.blocking import key_frame, key_property
 from app.resolution.model import MatchModel, model_records
 from app.resolution.profiles import new_profile_id
@@ -68,9 +68,7 @@ def upsert_record(
     )
     keys = key_frame(rec)
     store.write("set_block_keys", rows=block_key_rows(rec.index.to_numpy(), keys))
-    facts = int(rec[["firstName", "lastName"]].notna().any(axis=1).iloc[0]) + int(
-        rec[list(EVIDENCE)].notna().sum(axis=1).iloc[0]
-    )
+    facts = int(identifying_facts(rec).iloc[0])
     params = {key_property(str(k)): (None if pd.isna(v) else v) for k, v in keys.iloc[0].items()}
     candidates = [] if facts < 2 else sorted(
         {r["customerId"] for r in store.read("realtime_candidates", **params)} - {customer_id}

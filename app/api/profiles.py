@@ -1,0 +1,300 @@
+"""GraphQL types for resolution: profiles (resolved people, with the confidence dial), the
+MATCHES edges between records with their explanations, and the stewards' review queue."""
+
+from __future__ import annotations
+
+from typing import cast
+
+import graphene
+from graphene import relay
+from starlette.concurrency import run_in_threadpool
+
+from app.api import reads
+from app.api.errors import BadUserInput
+from app.api.inputs import decode_cursor, encode_cursor, page_info, page_size, probability
+from app.api.loaders import RequestContext
+from app.api.records import (
+    CustomerRecord,
+    FieldWeightRecord,
+    MatchRecord,
+    Page,
+    ProfileRecord,
+    QueuedMatch,
+)
+from app.resolution.dial import profile_view
+
+# Customer lives in schema.py, which imports this module; graphene resolves the name late.
+_CUSTOMER = "app.api.schema.Customer"
+
+MATCHES_PAGE = 20
+REVIEW_PAGE = 20
+REVIEW_MIN = 0.2
+REVIEW_MAX = 0.8
+MATCH_CURSOR = "match"
+REVIEW_CURSOR = "review"
+
+
+def _context(info: graphene.ResolveInfo) -> RequestContext:
+    return cast(RequestContext, info.context)
+
+
+class Profile(graphene.ObjectType):
+    class Meta:
+        description = (
+            "A resolved person: the customer records resolution put together, with golden "
+            "attributes chosen from them by survivorship rules."
+        )
+
+    id = graphene.ID(required=True, description='profileId, "PR-" and 12 hex digits.')
+    status = graphene.String(description="active, or merged for a retired profile.")
+    merged_into = graphene.ID(description="For a retired profile: the one that took it over.")
+    requested_id = graphene.ID(
+        description="The retired id that was asked for and led here; null otherwise."
+    )
+    first_name = graphene.String()
+    last_name = graphene.String()
+    date_of_birth = graphene.String(description="YYYY-MM-DD")
+    email = graphene.String()
+    phone = graphene.String()
+    address_id = graphene.String()
+    street = graphene.String()
+    city = graphene.String()
+    postcode = graphene.String()
+    size = graphene.Int(description="Number of materialised member records.")
+    sources = graphene.List(graphene.NonNull(graphene.String), required=True)
+    sparse = graphene.Boolean(
+        required=True, description="A lone record with too little to match on."
+    )
+    absorbed = graphene.List(
+        graphene.NonNull(graphene.ID),
+        required=True,
+        description="Profile ids a resolution run folded into this one.",
+    )
+    split_from = graphene.List(
+        graphene.NonNull(graphene.ID),
+        required=True,
+        description="Profile ids this one was split off from.",
+    )
+    created_at = graphene.String()
+    updated_at = graphene.String()
+    min_confidence = graphene.Float(description="The dial asked for; null for none.")
+    customers = graphene.List(
+        graphene.NonNull(_CUSTOMER),
+        required=True,
+        description=(
+            "The member records, by id. With minConfidence: the records linked to the "
+            "profile's anchor record by edges that count at that confidence."
+        ),
+    )
+    materialised_customer_ids = graphene.List(
+        graphene.NonNull(graphene.ID),
+        required=True,
+        description="The members as stored (operational threshold), whatever the dial.",
+    )
+
+    @staticmethod
+    async def _materialised(parent: ProfileRecord, info: graphene.ResolveInfo) -> list[str]:
+        if parent.materialised_ids is not None:
+            return parent.materialised_ids
+        return await _context(info).loaders.profile_members.load(parent.id)
+
+    @staticmethod
+    async def resolve_materialised_customer_ids(
+        parent: ProfileRecord, info: graphene.ResolveInfo
+    ) -> list[str]:
+        return await Profile._materialised(parent, info)
+
+    @staticmethod
+    async def resolve_customers(
+        parent: ProfileRecord, info: graphene.ResolveInfo
+    ) -> list[CustomerRecord]:
+        ids = parent.customer_ids
+        if ids is None:
+            ids = await Profile._materialised(parent, info)
+        found = await _context(info).loaders.customers.load_many(ids)
+        return [c for c in found if c is not None]
+
+
+class FieldWeight(graphene.ObjectType):
+    class Meta:
+        description = "One field's push on the match's log-odds; positive: towards a match."
+
+    field = graphene.String(required=True)
+    weight = graphene.Float(required=True)
+
+
+class Match(graphene.ObjectType):
+    class Meta:
+        description = (
+            "A scored or decided pair of customer records (a MATCHES edge). `a` has the "
+            "smaller customerId."
+        )
+
+    a = graphene.Field(_CUSTOMER)
+    b = graphene.Field(_CUSTOMER)
+    other = graphene.Field(
+        _CUSTOMER,
+        description="Under Customer.matches: the record on the other side. Elsewhere null.",
+    )
+    probability = graphene.Float(
+        description="The model's probability; null when a steward paired records it never scored."
+    )
+    status = graphene.String(description="auto (undecided), confirmed or rejected.")
+    method = graphene.String(description="dedupe (the model) or steward.")
+    model_version = graphene.String()
+    updated_at = graphene.String(description="When the model last scored the pair.")
+    explanation = graphene.List(
+        graphene.NonNull(FieldWeight),
+        required=True,
+        description=(
+            "Per field, its push on the log-odds, strongest first; fields that did not move "
+            "the score are left out. With intercept they add up to logit(probability)."
+        ),
+    )
+    intercept = graphene.Float()
+    decided_by = graphene.String(description="The steward (X-Actor) who decided.")
+    decided_at = graphene.String()
+    reason = graphene.String()
+
+    @staticmethod
+    async def resolve_a(parent: MatchRecord, info: graphene.ResolveInfo) -> CustomerRecord | None:
+        return await _context(info).loaders.customers.load(parent.a)
+
+    @staticmethod
+    async def resolve_b(parent: MatchRecord, info: graphene.ResolveInfo) -> CustomerRecord | None:
+        return await _context(info).loaders.customers.load(parent.b)
+
+    @staticmethod
+    async def resolve_other(
+        parent: MatchRecord, info: graphene.ResolveInfo
+    ) -> CustomerRecord | None:
+        if parent.other is None:
+            return None
+        return await _context(info).loaders.customers.load(parent.other)
+
+    @staticmethod
+    def resolve_explanation(
+        parent: MatchRecord, info: graphene.ResolveInfo
+    ) -> list[FieldWeightRecord]:
+        return parent.explanation
+
+
+class MatchConnection(relay.Connection):
+    class Meta:
+        node = Match
+        strict_types = True
+
+
+def _connection(page: Page[MatchRecord], cursors: list[str], after: str | None) -> MatchConnection:
+    edges = [
+        MatchConnection.Edge(node=m, cursor=c) for m, c in zip(page.items, cursors, strict=True)
+    ]
+    return MatchConnection(edges=edges, page_info=page_info(after, cursors, page.has_next))
+
+
+# Fields and their resolvers, mounted by schema.py on Customer and Query.
+
+
+def matches_field() -> graphene.Field:
+    return graphene.Field(
+        MatchConnection,
+        min_probability=graphene.Float(
+            default_value=0.0,
+            description="Only pairs the model scored at least this (0 to 1); steward-made "
+            "pairs it never scored count as 0.",
+        ),
+        first=graphene.Int(default_value=MATCHES_PAGE, description="At most 100."),
+        after=graphene.String(description="endCursor of the previous page."),
+        description="This record's MATCHES edges, most probable first, then by the other id.",
+    )
+
+
+async def customer_matches(
+    customer_id: str,
+    info: graphene.ResolveInfo,
+    min_probability: float | None,
+    first: int | None,
+    after: str | None,
+) -> MatchConnection:
+    floor = probability("minProbability", min_probability, 0.0)
+    size = page_size(first, MATCHES_PAGE)
+    key = decode_cursor(after, MATCH_CURSOR, (float, str)) if after else None
+    after_key = (float(key[0]), str(key[1])) if key else None
+    page = await _context(info).loaders.matches.load((customer_id, floor, size, after_key))
+    cursors = [encode_cursor(MATCH_CURSOR, *reads.match_key(m)) for m in page.items]
+    return _connection(page, cursors, after)
+
+
+async def customer_profile(customer_id: str, info: graphene.ResolveInfo) -> ProfileRecord | None:
+    ctx = _context(info)
+    found = await ctx.loaders.customer_profiles.load(customer_id)
+    if found is None:
+        return None
+    ctx.loaders.profiles.prime(found.profile.id, found.profile)
+    return found.profile
+
+
+async def customer_profile_confidence(customer_id: str, info: graphene.ResolveInfo) -> float | None:
+    found = await _context(info).loaders.customer_profiles.load(customer_id)
+    return None if found is None else found.confidence
+
+
+async def profile_by_id(
+    info: graphene.ResolveInfo, profile_id: str, min_confidence: float | None
+) -> ProfileRecord | None:
+    """The live profile for an id (following merges from a retired one), seen through the
+    confidence dial when min_confidence is given."""
+    ctx = _context(info)
+    view = await run_in_threadpool(profile_view, ctx.store, profile_id, min_confidence)
+    if view is None:
+        return None
+    record = await ctx.loaders.profiles.load(view.profile_id)
+    return None if record is None else record.seen_through(view)
+
+
+def profile_field() -> graphene.Field:
+    return graphene.Field(
+        Profile,
+        id=graphene.ID(required=True),
+        min_confidence=graphene.Float(
+            description="The confidence dial (0 to 1): re-derive the members from the "
+            "MATCHES edges that count at this probability."
+        ),
+        description="The profile with this id; a retired id answers with its successor "
+        "(requestedId set). Null for an unknown id.",
+    )
+
+
+def review_queue_field() -> graphene.Field:
+    return graphene.Field(
+        MatchConnection,
+        min_probability=graphene.Float(default_value=REVIEW_MIN),
+        max_probability=graphene.Float(default_value=REVIEW_MAX),
+        first=graphene.Int(default_value=REVIEW_PAGE, description="At most 100."),
+        after=graphene.String(description="endCursor of the previous page."),
+        description="Undecided (auto) pairs scored in the band, most uncertain first "
+        "(closest to 0.5), for a steward to confirm or reject.",
+    )
+
+
+async def review_queue(
+    info: graphene.ResolveInfo,
+    min_probability: float | None,
+    max_probability: float | None,
+    first: int | None,
+    after: str | None,
+) -> MatchConnection:
+    low = probability("minProbability", min_probability, REVIEW_MIN)
+    high = probability("maxProbability", max_probability, REVIEW_MAX)
+    if low > high:
+        raise BadUserInput(f"minProbability ({low}) is above maxProbability ({high})")
+    size = page_size(first, REVIEW_PAGE)
+    key = decode_cursor(after, REVIEW_CURSOR, (float, str, str)) if after else None
+    after_key = (float(key[0]), str(key[1]), str(key[2])) if key else None
+    ctx = _context(info)
+    queued: Page[QueuedMatch] = await run_in_threadpool(
+        reads.review_queue, ctx.store, low, high, size, after_key
+    )
+    page = Page([q.match for q in queued.items], queued.has_next)
+    cursors = [encode_cursor(REVIEW_CURSOR, q.distance, q.match.a, q.match.b) for q in queued.items]
+    return _connection(page, cursors, after)

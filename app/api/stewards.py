@@ -1,0 +1,197 @@
+"""Steward changes over GraphQL: confirm or reject a pair, merge profiles, split a record off.
+
+Each names who makes it (the X-Actor header) and why; app.resolution.stewards does the work
+and writes the audit event. Changes run one at a time per server (they read, then write),
+in a worker thread since the store is synchronous."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import cast
+
+import graphene
+from starlette.concurrency import run_in_threadpool
+
+from app.api import inputs, reads
+from app.api.errors import BadUserInput
+from app.api.loaders import RequestContext
+from app.api.profiles import Match, Profile
+from app.api.records import CustomerRecord, MatchRecord, ProfileRecord
+from app.resolution import stewards
+from app.resolution.dial import follow
+from app.settings import Settings
+from app.store import GraphStore
+
+_CUSTOMER = "app.api.schema.Customer"  # see profiles.py
+MAX_MERGE = 50  # profiles in one merge; a steward merging more is better served by a re-run
+
+
+def _context(info: graphene.ResolveInfo) -> RequestContext:
+    return cast(RequestContext, info.context)
+
+
+class MatchDecisionPayload(graphene.ObjectType):
+    class Meta:
+        description = (
+            "The pair's edge after the decision. Profiles follow at the next `idgraph "
+            "resolve`, which keeps the decision as a hard constraint."
+        )
+
+    match = graphene.Field(Match, required=True)
+    previous_status = graphene.String(
+        description="The edge's status before: auto, confirmed, rejected; null if the model "
+        "had not kept the pair."
+    )
+
+
+class MergeProfilesPayload(graphene.ObjectType):
+    profile = graphene.Field(
+        Profile, required=True, description="The surviving profile (the largest keeps its id)."
+    )
+    retired_ids = graphene.List(
+        graphene.NonNull(graphene.ID),
+        required=True,
+        description="The profiles now merged into it; asking for one answers with the survivor.",
+    )
+
+
+class SplitCustomerPayload(graphene.ObjectType):
+    customer = graphene.Field(_CUSTOMER)
+    profile = graphene.Field(
+        Profile, required=True, description="The record's new profile of its own."
+    )
+    previous_profile = graphene.Field(Profile, description="The profile it left.")
+
+
+def _decide(
+    store: GraphStore, settings: Settings, a: str, b: str, status: stewards.Decision,
+    who: str, why: str,
+) -> tuple[MatchRecord, str | None]:  # fmt: skip
+    result = stewards.decide(store, settings, a, b, status, who, why)
+    before = result.get("before")
+    previous = before.get("status") if isinstance(before, dict) else None
+    edge = reads.match(store, a, b)
+    if edge is None:  # decide() has just written it
+        raise RuntimeError(f"the MATCHES edge {a} - {b} is missing after a decision")
+    return edge, None if previous is None else str(previous)
+
+
+def _merge(
+    store: GraphStore, settings: Settings, ids: list[str], who: str, why: str
+) -> tuple[str, list[str]]:
+    live = {str(row["profileId"]) for p in dict.fromkeys(ids) if (row := follow(store, p))}
+    kept = stewards.merge_profiles(store, settings, ids, who, why)
+    return kept, sorted(live - {kept})
+
+
+def _split(
+    store: GraphStore, settings: Settings, customer_id: str, who: str, why: str
+) -> tuple[str, str | None]:
+    before = reads.customer_profiles(store, [customer_id]).get(customer_id)
+    new_id = stewards.split_customer(store, settings, customer_id, who, why)
+    return new_id, None if before is None else before.profile.id
+
+
+async def _change[T](info: graphene.ResolveInfo, work: Callable[[str], T]) -> T:
+    """Run work(actor) in a worker thread under the app's write lock; afterwards this
+    request's loaders forget what they read, so the payload shows the graph as changed."""
+    ctx = _context(info)
+    who = inputs.actor(ctx.actor)
+    async with ctx.write_lock:
+        result = await run_in_threadpool(work, who)
+    ctx.loaders.clear_all()
+    return result
+
+
+async def _profile(info: graphene.ResolveInfo, profile_id: str) -> ProfileRecord:
+    record = await _context(info).loaders.profiles.load(profile_id)
+    if record is None:
+        raise RuntimeError(f"profile {profile_id} is missing after a steward change")
+    return record
+
+
+def _decision_field(verb: str) -> graphene.Field:
+    return graphene.Field(
+        MatchDecisionPayload,
+        a=graphene.ID(required=True, description="customerId of one record."),
+        b=graphene.ID(required=True, description="customerId of the other (any order)."),
+        reason=graphene.String(required=True),
+        description=f"{verb} that two records are the same person; audited, and added to "
+        "the training labels for the next `idgraph train`. Needs X-Actor.",
+    )
+
+
+class Mutation(graphene.ObjectType):
+    confirm_match = _decision_field("Confirm")
+    reject_match = _decision_field("Reject (deny)")
+    merge_profiles = graphene.Field(
+        MergeProfilesPayload,
+        ids=graphene.List(graphene.NonNull(graphene.ID), required=True),
+        reason=graphene.String(required=True),
+        description="These profiles are one person: the largest keeps its id, the others "
+        "point at it. Takes effect at once; re-runs keep it. Needs X-Actor.",
+    )
+    split_customer = graphene.Field(
+        SplitCustomerPayload,
+        customer_id=graphene.ID(required=True),
+        reason=graphene.String(required=True),
+        description="Take one record out of its profile into a profile of its own; re-runs "
+        "keep it apart. Needs X-Actor.",
+    )
+
+    @staticmethod
+    async def resolve_confirm_match(
+        root: object, info: graphene.ResolveInfo, a: str, b: str, reason: str
+    ) -> MatchDecisionPayload:
+        return await _decision(info, a, b, "confirmed", reason)
+
+    @staticmethod
+    async def resolve_reject_match(
+        root: object, info: graphene.ResolveInfo, a: str, b: str, reason: str
+    ) -> MatchDecisionPayload:
+        return await _decision(info, a, b, "rejected", reason)
+
+    @staticmethod
+    async def resolve_merge_profiles(
+        root: object, info: graphene.ResolveInfo, ids: list[str], reason: str
+    ) -> MergeProfilesPayload:
+        why = _reason(info, reason)
+        if len(ids) > MAX_MERGE:
+            raise BadUserInput(f"merge at most {MAX_MERGE} profiles at once, not {len(ids)}")
+        ctx = _context(info)
+        kept, retired = await _change(
+            info, lambda who: _merge(ctx.store, ctx.settings, list(ids), who, why)
+        )
+        return MergeProfilesPayload(profile=await _profile(info, kept), retired_ids=retired)
+
+    @staticmethod
+    async def resolve_split_customer(
+        root: object, info: graphene.ResolveInfo, customer_id: str, reason: str
+    ) -> SplitCustomerPayload:
+        why = _reason(info, reason)
+        ctx = _context(info)
+        new_id, old_id = await _change(
+            info, lambda who: _split(ctx.store, ctx.settings, customer_id, who, why)
+        )
+        customer: CustomerRecord | None = await ctx.loaders.customers.load(customer_id)
+        previous = await ctx.loaders.profiles.load(old_id) if old_id else None
+        return SplitCustomerPayload(
+            customer=customer, profile=await _profile(info, new_id), previous_profile=previous
+        )
+
+
+def _reason(info: graphene.ResolveInfo, raw: str) -> str:
+    """The reason, checked after the actor: a caller without X-Actor hears about that first."""
+    inputs.actor(_context(info).actor)
+    return inputs.reason(raw)
+
+
+async def _decision(
+    info: graphene.ResolveInfo, a: str, b: str, status: stewards.Decision, raw_reason: str
+) -> MatchDecisionPayload:
+    why = _reason(info, raw_reason)
+    ctx = _context(info)
+    edge, previous = await _change(
+        info, lambda who: _decide(ctx.store, ctx.settings, a, b, status, who, why)
+    )
+    return MatchDecisionPayload(match=edge, previous_status=previous)
