@@ -87,3 +87,27 @@ def test_steward_decisions_survive_a_rerun(
     ]
     labels = settings.labels_file.read_text()
     assert '"distinct"' in labels and '"match"' in labels
+
+
+def test_one_percent_new_records_keep_profile_ids(
+    store: GraphStore, loaded: tuple[Settings, MatchModel], population: Path, tmp_path: Path
+) -> None:
+    settings, model = loaded
+    resolve(store, settings, model)
+    before = memberships(store)
+    # 1% more records: re-registrations of known people in the CRM under new keys.
+    crm = pd.read_csv(population / "crm_customers.csv", dtype=str).dropna(subset=["crm_id"])
+    extra = crm.sample(n=max(1, len(before) // 100), random_state=3)
+    extra["crm_id"] = "NEW-" + extra["crm_id"]
+    new_file = tmp_path / "crm_customers.csv"
+    extra.to_csv(new_file, index=False)
+    load_directory(store, tmp_path, settings, show_progress=False, kinds=("customers",))
+    summary = resolve(store, settings, model)
+    after = memberships(store)
+    old_ids = set(before.unique())
+    kept = old_ids & set(after.unique())
+    assert len(kept) >= 0.98 * len(old_ids)
+    # Each re-registration joined the profile its original record is in.
+    joined = sum(after["crm:NEW-" + k] == after["crm:" + k] for k in extra["crm_id"].str[4:])
+    assert joined >= 0.9 * len(extra)
+    assert summary.retired_ids <= 0.02 * len(old_ids)
