@@ -3,11 +3,18 @@ something to query."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from rich.console import Console
 
 from app.ingestion.batch import load_directory
+from app.resolution.batch import resolve
+from app.resolution.blocking import candidate_pairs
+from app.resolution.model import train
+from app.resolution.records import load_records
+from app.resolution.truth import active_labels_from_truth, read_truth
 from app.settings import Settings
-from app.store import open_store
+from app.store import GraphStore, open_store
 from app.synth import SynthConfig, generate
 
 console = Console(stderr=True)
@@ -27,4 +34,21 @@ def ensure_demo_data(settings: Settings) -> bool:
                 f"  {s.source} {s.kind}: {s.rows_loaded:,} loaded, "
                 f"{s.rows_quarantined:,} quarantined"
             )
+        _resolve_demo(store, settings, out / "truth_records.csv")
         return True
+
+
+def _resolve_demo(store: GraphStore, settings: Settings, truth_file: Path) -> None:
+    """Train the match model from the demo's ground truth and resolve profiles, so the demo
+    shows profiles and match edges, not only source records."""
+    records = load_records(store)
+    labels = active_labels_from_truth(
+        records, candidate_pairs(records), read_truth(truth_file), settings.training_pairs
+    )
+    model = train(labels)
+    model.save(settings.model_file)
+    summary = resolve(store, settings, model)
+    console.print(
+        f"  resolved {summary.records:,} records into {summary.profiles:,} profiles "
+        f"({summary.match_edges:,} match edges; model {model.version})"
+    )
