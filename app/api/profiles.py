@@ -19,7 +19,6 @@ from app.api.records import (
     MatchRecord,
     Page,
     ProfileRecord,
-    QueuedMatch,
 )
 from app.resolution.dial import profile_view
 
@@ -292,9 +291,7 @@ async def review_queue(
     key = decode_cursor(after, REVIEW_CURSOR, (float, str, str)) if after else None
     after_key = (float(key[0]), str(key[1]), str(key[2])) if key else None
     ctx = _context(info)
-    queued: Page[QueuedMatch] = await run_in_threadpool(
-        reads.review_queue, ctx.store, low, high, size, after_key
-    )
-    page = Page([q.match for q in queued.items], queued.has_next)
-    cursors = [encode_cursor(REVIEW_CURSOR, q.distance, q.match.a, q.match.b) for q in queued.items]
+    page = await run_in_threadpool(reads.review_queue, ctx.store, low, high, size, after_key)
+    # The stored probability, not the distance from 0.5: see api_review_queue.cypher.
+    cursors = [encode_cursor(REVIEW_CURSOR, m.probability or 0.0, m.a, m.b) for m in page.items]
     return _connection(page, cursors, after)

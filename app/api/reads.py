@@ -22,7 +22,6 @@ from app.api.records import (
     Page,
     PhoneRecord,
     ProfileRecord,
-    QueuedMatch,
 )
 from app.store import GraphStore
 
@@ -166,27 +165,21 @@ def review_queue(
     max_probability: float,
     size: int,
     after: tuple[float, str, str] | None,
-) -> Page[QueuedMatch]:
-    """Undecided pairs in the band, closest to 0.5 first, after the key (distance, a, b)."""
-    after_d, after_a, after_b = after if after else (None, None, None)
+) -> Page[MatchRecord]:
+    """Undecided pairs in the band, closest to 0.5 first, then by (a, b), after the pair
+    (probability, a, b) that ended the previous page."""
+    after_p, after_a, after_b = after if after else (None, None, None)
     rows = store.read(
         "api_review_queue",
         min=min_probability,
         max=max_probability,
         limit=size + 1,
-        afterD=after_d,
+        afterP=after_p,
         afterA=after_a,
         afterB=after_b,
     )
-    items = sorted(
-        (
-            QueuedMatch(
-                float(r["distance"]), MatchRecord.from_props(str(r["a"]), str(r["b"]), r["match"])
-            )
-            for r in rows
-        ),
-        key=lambda q: (q.distance, q.match.a, q.match.b),
-    )
+    # The store's order stands: re-sorting here would compute distances in another place.
+    items = [MatchRecord.from_props(str(r["a"]), str(r["b"]), r["match"]) for r in rows]
     return Page(items[:size], has_next=len(items) > size)
 
 

@@ -288,12 +288,3 @@ class MatchRecord:
             reason=_str(props.get("reason")),
             other=other,
         )
-
-
-@dataclass(frozen=True, slots=True)
-class QueuedMatch:
-    """A pair in the review queue and its distance from 0.5 (the queue's sort key, as the
-    store computed it, so a cursor compares equal on the next page)."""
-
-    distance: float
-    match: MatchRecord

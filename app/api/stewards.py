@@ -97,10 +97,12 @@ async def _change[T](info: graphene.ResolveInfo, work: Callable[[str], T]) -> T:
     request's loaders forget what they read, so the payload shows the graph as changed."""
     ctx = _context(info)
     who = inputs.actor(ctx.actor)
-    async with ctx.write_lock:
-        result = await run_in_threadpool(work, who)
-    ctx.loaders.clear_all()
-    return result
+    try:
+        async with ctx.write_lock:
+            return await run_in_threadpool(work, who)
+    finally:
+        # Also after a failure: a change that stops half-way may have written some of it.
+        ctx.loaders.clear_all()
 
 
 async def _profile(info: graphene.ResolveInfo, profile_id: str) -> ProfileRecord:
@@ -110,20 +112,21 @@ async def _profile(info: graphene.ResolveInfo, profile_id: str) -> ProfileRecord
     return record
 
 
-def _decision_field(verb: str) -> graphene.Field:
+def _decision_field(claim: str) -> graphene.Field:
     return graphene.Field(
         MatchDecisionPayload,
         a=graphene.ID(required=True, description="customerId of one record."),
         b=graphene.ID(required=True, description="customerId of the other (any order)."),
         reason=graphene.String(required=True),
-        description=f"{verb} that two records are the same person; audited, and added to "
-        "the training labels for the next `idgraph train`. Needs X-Actor.",
+        description=f"{claim} Sets the pair's edge (creating it if the model kept none), "
+        "audits the decision and adds it to the training labels for the next `idgraph "
+        "train`. Profiles follow at the next `idgraph resolve`. Needs X-Actor.",
     )
 
 
 class Mutation(graphene.ObjectType):
-    confirm_match = _decision_field("Confirm")
-    reject_match = _decision_field("Reject (deny)")
+    confirm_match = _decision_field("The two records are the same person.")
+    reject_match = _decision_field("The two records are different people.")
     merge_profiles = graphene.Field(
         MergeProfilesPayload,
         ids=graphene.List(graphene.NonNull(graphene.ID), required=True),

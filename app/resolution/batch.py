@@ -113,6 +113,7 @@ def resolve(
         if d["a"] in position.index and d["b"] in position.index:
             pair = (int(position[d["a"]]), int(position[d["b"]]))
             (confirmed if d["status"] == "confirmed" else rejected).append(pair)
+    clustered = prob.copy()  # edges keep the model's score; clustering obeys the stewards
     if confirmed or rejected:
         decided = pd.Series(
             [1.0] * len(confirmed) + [0.0] * len(rejected),
@@ -120,15 +121,15 @@ def resolve(
         )
         scored = pd.MultiIndex.from_arrays([left, right])
         hit = scored.isin(decided.index)
-        prob[hit] = decided.reindex(scored[hit]).to_numpy()
-    clustering = hierarchical(len(ids), left, right, prob, settings.match_threshold)
+        clustered[hit] = decided.reindex(scored[hit]).to_numpy()
+    clustering = hierarchical(len(ids), left, right, clustered, settings.match_threshold)
     clustering.labels = apply_decisions(clustering.labels, confirmed, rejected)
     labels = pd.Series(clustering.labels, index=records.index)
     lap("cluster")
 
     _write_matches(store, settings, model, recs, ids, left, right, prob, out)
     lap("write edges")
-    _write_profiles(store, settings, records, labels, left, right, prob, sparse, out)
+    _write_profiles(store, settings, records, labels, left, right, clustered, sparse, out)
     lap("write profiles")
     return out
 

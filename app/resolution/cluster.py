@@ -116,11 +116,20 @@ def hierarchical(
     hierarchical clustering at 1 - threshold, so a weak chain does not glue two people."""
     from dedupe.clustering import cluster as dedupe_cluster
 
-    keep = probability > 0
-    scored = np.empty(int(keep.sum()), dtype=[("pairs", "i8", 2), ("score", "f4")])
-    scored["pairs"] = np.column_stack([left[keep], right[keep]])
-    scored["score"] = probability[keep]
+    # Pairs far below the threshold cannot join anything but would chain whole towns into
+    # one component, whose pairwise distance matrix grows with its size squared.
+    keep = probability >= threshold / 2
     labels = np.arange(n)
+    # Components of two records need no linkage: together if their one pair makes it.
+    component = connected(n, left, right, keep)
+    size = np.bincount(component, minlength=n)
+    pair_only = keep & (size[component[left]] == 2)
+    joined = pair_only & (probability >= threshold)
+    labels[right[joined]] = left[joined]
+    rest = keep & ~pair_only
+    scored = np.empty(int(rest.sum()), dtype=[("pairs", "i8", 2), ("score", "f4")])
+    scored["pairs"] = np.column_stack([left[rest], right[rest]])
+    scored["score"] = probability[rest]
     for members, _ in dedupe_cluster(scored, threshold=threshold):
         ids = np.fromiter(members, dtype=np.int64)
         labels[ids] = ids.min()

@@ -140,6 +140,11 @@ def merge_profiles(
         settings.batch_size,
     )
     refresh_profiles(store, settings, [str(kept["profileId"])])
+    store.write(
+        "add_absorbed",
+        profileId=kept["profileId"],
+        absorbed=[str(o["profileId"]) for o in absorbed],
+    )
     _audit(store, actor, "mergeProfiles", reason,
            {"profiles": sorted(live)}, {"profile": kept["profileId"]},
            [m["customerId"] for v in live.values() for m in v["members"]])  # fmt: skip

@@ -54,7 +54,7 @@ def active_labels_from_truth(
     limit: int = 500,
     seed: int = 0,
     rounds: int = 4,
-    pool: int = 200_000,
+    pool: int = 50_000,
 ) -> Labels:
     """Active learning with the truth as the oracle: start from a small random draw, then
     repeatedly label the pairs the current model is least sure of. The labels go where the

@@ -1,10 +1,12 @@
 """API fixtures: one embedded FalkorDB for the API tests, emptied per test, and a seeder that
-writes through the store's own write queries (the ones ingestion uses)."""
+writes through the store's own write queries (the ones ingestion uses). For profiles, matches
+and steward changes: a second store with a small synthetic population, loaded and resolved."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -12,9 +14,16 @@ import pytest
 from starlette.applications import Starlette
 
 from app.api.app import create_app
+from app.ingestion.batch import load_directory
+from app.resolution.batch import resolve
+from app.resolution.blocking import candidate_pairs
+from app.resolution.model import MatchModel, train
+from app.resolution.records import load_records
+from app.resolution.truth import labels_from_truth, read_truth
 from app.settings import Settings
 from app.store import GraphStore, WriteSummary, open_store
 from app.store.base import Row, Schema
+from app.synth import SynthConfig, generate
 
 
 class CountingStore(GraphStore):
@@ -173,11 +182,20 @@ async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
 class GraphQL:
     """POSTs a query; returns the JSON body and keeps the last response."""
 
-    def __init__(self, client: httpx.AsyncClient) -> None:
+    def __init__(
+        self, client: httpx.AsyncClient, headers: Mapping[str, str | bytes] | None = None
+    ) -> None:
         self.client = client
+        self.headers = dict(headers or {})
+
+    def as_actor(self, actor: str) -> GraphQL:
+        """The same client, sending X-Actor (who makes a steward change) as UTF-8."""
+        return GraphQL(self.client, {**self.headers, "X-Actor": actor.encode()})
 
     async def __call__(self, query: str, **variables: Any) -> dict[str, Any]:
-        response = await self.client.post("/graphql", json={"query": query, "variables": variables})
+        response = await self.client.post(
+            "/graphql", json={"query": query, "variables": variables}, headers=self.headers
+        )
         self.response = response
         body: dict[str, Any] = response.json()
         return body
@@ -194,3 +212,82 @@ class GraphQL:
 @pytest.fixture
 def gql(client: httpx.AsyncClient) -> GraphQL:
     return GraphQL(client)
+
+
+# A resolved graph: 150 synthetic people (about 400 records in four sources), a model trained
+# from the generator's truth, and `resolve`. Loading and training happen once per session;
+# resetting removes only what resolution and stewards wrote, and resolves again (resolution
+# is deterministic, so every reset gives the same profiles, ids and scores).
+
+_RESOLUTION_STATE = (
+    "MATCH (p:Profile) DETACH DELETE p",
+    "MATCH (e:AuditEvent) DETACH DELETE e",
+    "MATCH (:Customer)-[m:MATCHES]->(:Customer) DELETE m",
+)
+
+
+@dataclass
+class Resolved:
+    store: CountingStore
+    settings: Settings
+    model: MatchModel
+    population: Path
+    truth: Any = field(repr=False)  # customerId -> person id (pandas Series)
+
+    def reset(self) -> Resolved:
+        for statement in _RESOLUTION_STATE:
+            self.store.inner.run_text(statement, write=True)
+        self.settings.labels_file.unlink(missing_ok=True)
+        resolve(self.store.inner, self.settings, self.model)
+        self.store.reset_counts()
+        return self
+
+    def rows(self, cypher: str, **params: Any) -> list[Row]:
+        """Read the graph directly, to check what the API says against what is stored."""
+        rows, _ = self.store.inner.run_text(cypher, params, write=False)
+        return list(rows)
+
+
+@pytest.fixture(scope="session")
+def _resolved_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Resolved]:
+    base = tmp_path_factory.mktemp("resolved")
+    population = base / "synth"
+    generate(SynthConfig(people=150, seed=5), population, "csv")
+    settings = Settings(
+        store="falkordb", data_dir=base / "data", graph_name="resolved", resolve_workers=1
+    )
+    store = open_store(settings)
+    try:
+        store.setup_schema()
+        load_directory(store, population, settings, show_progress=False)
+        records = load_records(store)
+        truth = read_truth(population / "truth_records.csv")
+        model = train(labels_from_truth(records, candidate_pairs(records), truth, 200))
+        yield Resolved(CountingStore(store), settings, model, population, truth)
+    finally:
+        store.close()
+
+
+@pytest.fixture(scope="module")
+def resolved(_resolved_session: Resolved) -> Resolved:
+    """The resolved graph, fresh for each test module. For tests that only read."""
+    return _resolved_session.reset()
+
+
+@pytest.fixture
+def fresh_resolved(_resolved_session: Resolved) -> Resolved:
+    """The resolved graph, fresh for this test: for tests that change it."""
+    return _resolved_session.reset()
+
+
+@pytest.fixture
+async def resolved_gql(_resolved_session: Resolved) -> AsyncIterator[GraphQL]:
+    """A GraphQL client on an app serving the resolved graph (ask for `resolved` or
+    `fresh_resolved` too, to say how fresh it must be)."""
+    store = _resolved_session.store
+    store.closed = False  # the previous test's app 'closed' it
+    app = create_app(_resolved_session.settings, store_factory=lambda _s: store)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://api.test") as c:
+            yield GraphQL(c)

@@ -1,0 +1,179 @@
+"""MATCHES edges over GraphQL on a resolved synthetic population: a customer's matches with
+their explanations, and the stewards' review queue. These tests only read."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+MATCHES = """
+query($id: ID!, $min: Float, $first: Int, $after: String) {
+  customer(id: $id) {
+    matches(minProbability: $min, first: $first, after: $after) {
+      edges { cursor node {
+        a { id } b { id } other { id }
+        probability status method modelVersion explanation { field weight } intercept
+        decidedBy decidedAt reason
+      } }
+      pageInfo { hasNextPage hasPreviousPage endCursor }
+    }
+  }
+}
+"""
+
+QUEUE = """
+query($min: Float, $max: Float, $first: Int, $after: String) {
+  reviewQueue(minProbability: $min, maxProbability: $max, first: $first, after: $after) {
+    edges { cursor node {
+      a { id } b { id } other { id } probability status method
+      explanation { field weight } intercept
+    } }
+    pageInfo { hasNextPage hasPreviousPage endCursor }
+  }
+}
+"""
+
+
+@pytest.fixture(autouse=True)
+def _graph(resolved) -> None:
+    """Every test here reads the module's resolved graph."""
+
+
+def _logit(p: float) -> float:
+    return math.log(p / (1 - p))
+
+
+async def _walk(gql, query: str, path: str, first: int, **variables) -> list[dict]:
+    """Every node of a connection, page by page."""
+    nodes, after, pages = [], None, 0
+    while True:
+        data = await gql.data(query, first=first, after=after, **variables)
+        for key in path.split("."):
+            data = data[key]
+        nodes += [e["node"] for e in data["edges"]]
+        assert data["pageInfo"]["hasPreviousPage"] is (after is not None)
+        pages += 1
+        if not data["pageInfo"]["hasNextPage"]:
+            return nodes
+        after = data["pageInfo"]["endCursor"]
+        assert pages < 200
+
+
+def _edges_of(resolved, cid: str) -> list[dict]:
+    return resolved.rows(
+        "MATCH (:Customer {customerId: $id})-[m:MATCHES]-(o:Customer) "
+        "RETURN o.customerId AS other, m.probability AS p",
+        id=cid,
+    )
+
+
+async def test_customer_matches_are_ordered_explained_and_paged(resolved, resolved_gql) -> None:
+    counts = resolved.rows(
+        "MATCH (c:Customer)-[:MATCHES]-(:Customer) "
+        "RETURN c.customerId AS id, count(*) AS n ORDER BY n DESC, id LIMIT 1"
+    )
+    cid = counts[0]["id"]
+    stored = sorted(_edges_of(resolved, cid), key=lambda r: (-r["p"], r["other"]))
+    assert len(stored) >= 3
+
+    whole = (await resolved_gql.data(MATCHES, id=cid, first=100))["customer"]["matches"]
+    nodes = [e["node"] for e in whole["edges"]]
+    assert [(n["other"]["id"], n["probability"]) for n in nodes] == [
+        (r["other"], r["p"]) for r in stored
+    ]
+    assert whole["pageInfo"]["hasNextPage"] is False
+    for n in nodes:
+        assert n["a"]["id"] < n["b"]["id"]
+        assert {n["a"]["id"], n["b"]["id"]} == {cid, n["other"]["id"]}
+        assert (n["status"], n["method"]) == ("auto", "dedupe")
+        assert n["modelVersion"] == resolved.model.version
+        assert n["decidedBy"] is None and n["reason"] is None
+        weights = [abs(w["weight"]) for w in n["explanation"]]
+        assert weights == sorted(weights, reverse=True) and n["intercept"] is not None
+
+    paged = await _walk(resolved_gql, MATCHES, "customer.matches", first=2, id=cid)
+    assert paged == nodes  # no gaps, no duplicates
+
+    strong = (await resolved_gql.data(MATCHES, id=cid, min=0.9, first=100))["customer"]
+    assert [e["node"]["other"]["id"] for e in strong["matches"]["edges"]] == [
+        r["other"] for r in stored if r["p"] >= 0.9
+    ]
+
+
+async def test_review_queue_is_most_uncertain_first_and_pages_without_gaps(
+    resolved, resolved_gql
+) -> None:
+    stored = resolved.rows(
+        "MATCH (a:Customer)-[m:MATCHES]->(b:Customer) "
+        "WHERE m.status = 'auto' AND m.probability >= 0.2 AND m.probability <= 0.8 "
+        "RETURN a.customerId AS a, b.customerId AS b, m.probability AS p"
+    )
+    expected = sorted(stored, key=lambda r: (abs(r["p"] - 0.5), r["a"], r["b"]))
+    assert len(expected) >= 7  # enough for several pages of 3
+
+    nodes = await _walk(resolved_gql, QUEUE, "reviewQueue", first=3)
+    assert [(n["a"]["id"], n["b"]["id"], n["probability"]) for n in nodes] == [
+        (r["a"], r["b"], r["p"]) for r in expected
+    ]
+    closeness = [abs(n["probability"] - 0.5) for n in nodes]
+    assert closeness == sorted(closeness)
+    assert all(n["status"] == "auto" and n["other"] is None for n in nodes)
+
+    narrow = (await resolved_gql.data(QUEUE, min=0.4, max=0.6, first=100))["reviewQueue"]
+    assert [e["node"]["probability"] for e in narrow["edges"]] == [
+        r["p"] for r in expected if 0.4 <= r["p"] <= 0.6
+    ]
+
+
+async def test_explanation_weights_and_intercept_add_up_to_the_logit(resolved_gql) -> None:
+    queue = (await resolved_gql.data(QUEUE, min=0.01, max=0.99, first=100))["reviewQueue"]
+    nodes = [e["node"] for e in queue["edges"]]
+    assert nodes
+    for n in nodes:
+        assert n["method"] == "dedupe" and n["explanation"]
+        total = n["intercept"] + sum(w["weight"] for w in n["explanation"])
+        assert total == pytest.approx(_logit(n["probability"]), abs=1e-3), n
+
+
+@pytest.mark.parametrize(
+    ("variables", "words"),
+    [
+        ({"min": 0.7, "max": 0.3}, "above maxProbability"),
+        ({"min": -0.1}, "minProbability must be between 0 and 1"),
+        ({"max": 1.5}, "maxProbability must be between 0 and 1"),
+        ({"first": -1}, "first must be 0 or more"),
+        ({"after": "nonsense"}, "not a cursor of this list"),
+    ],
+)
+async def test_review_queue_refuses_bad_arguments(resolved_gql, variables, words) -> None:
+    body = await resolved_gql(QUEUE, **variables)
+    assert body["data"] == {"reviewQueue": None}
+    (error,) = body["errors"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert words in error["message"]
+
+
+async def test_a_cursor_only_fits_its_own_list(resolved, resolved_gql) -> None:
+    queue = (await resolved_gql.data(QUEUE, first=1))["reviewQueue"]
+    queue_cursor = queue["edges"][0]["cursor"]
+    cid = queue["edges"][0]["node"]["a"]["id"]
+    body = await resolved_gql(MATCHES, id=cid, after=queue_cursor)
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert body["errors"][0]["path"] == ["customer", "matches"]
+
+    matches = (await resolved_gql.data(MATCHES, id=cid, first=1))["customer"]["matches"]
+    body = await resolved_gql(QUEUE, after=matches["edges"][0]["cursor"])
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+async def test_matches_of_many_customers_cost_one_read(resolved, resolved_gql) -> None:
+    query = """{ reviewQueue(first: 100) { edges { node {
+      a { matches(first: 1) { edges { node { other { id } probability } } } }
+      b { matches(first: 1) { edges { node { other { id } probability } } } }
+    } } } }"""
+    resolved.store.reset_counts()
+    edges = (await resolved_gql.data(query))["reviewQueue"]["edges"]
+    assert len(edges) >= 5
+    assert all(len(e["node"][side]["matches"]["edges"]) == 1 for e in edges for side in "ab")
+    assert resolved.store.queries.count("api_customer_matches") == 1
