@@ -134,6 +134,19 @@ def resolve(
     return out
 
 
+def match_row(
+    model: MatchModel, x: str, y: str, p: float, explanation: dict[str, float], run_id: str,
+    now: str,
+) -> dict[str, Any]:  # fmt: skip
+    """A row for upsert_matches: the pair in stored order with score and explanation."""
+    a, b = sorted((x, y))
+    return {
+        "a": a, "b": b, "probability": round(float(p), 6),
+        "explanation": json.dumps({"intercept": round(model.intercept, 4), **explanation}),
+        "modelVersion": model.version, "runId": run_id, "updatedAt": now,
+    }  # fmt: skip
+
+
 def _write_matches(
     store: GraphStore,
     settings: Settings,
@@ -153,12 +166,9 @@ def _write_matches(
         idx = keep[start : start + 20_000]
         dist = model.distances([(recs[left[i]], recs[right[i]]) for i in idx])
         for i, expl in zip(idx, model.explain(dist), strict=True):
-            a, b = sorted((str(ids[left[i]]), str(ids[right[i]])))
-            rows.append({
-                "a": a, "b": b, "probability": round(float(prob[i]), 6),
-                "explanation": json.dumps({"intercept": round(model.intercept, 4), **expl}),
-                "modelVersion": model.version, "runId": run_id, "updatedAt": now,
-            })  # fmt: skip
+            rows.append(
+                match_row(model, str(ids[left[i]]), str(ids[right[i]]), prob[i], expl, run_id, now)
+            )
     store.write_batches("upsert_matches", rows, settings.batch_size)
     store.write("delete_stale_matches", runId=run_id)
     out.match_edges = len(rows)

@@ -5,7 +5,6 @@ it re-clusters everything and may refine what this path decided."""
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -19,7 +18,7 @@ from app.ingestion.fields import CUSTOMER_FIELDS
 from app.ingestion.mapping import Mapping
 from app.ingestion.reader import Chunk
 from app.ingestion.rows import prepare_customers
-from app.resolution.batch import block_key_rows, identifying_facts
+from app.resolution.batch import block_key_rows, identifying_facts, match_row
 from app.resolution.blocking import key_frame, key_property
 from app.resolution.model import MatchModel, model_records
 from app.resolution.profiles import new_profile_id
@@ -87,12 +86,7 @@ def upsert_record(
         rows = []
         for other, p, expl in zip(others.index, prob, model.explain(dist), strict=True):
             if p >= settings.match_floor:
-                a, b = sorted((customer_id, str(other)))
-                rows.append({
-                    "a": a, "b": b, "probability": round(float(p), 6),
-                    "explanation": json.dumps({"intercept": round(model.intercept, 4), **expl}),
-                    "modelVersion": model.version, "runId": f"rt/{now}", "updatedAt": now,
-                })  # fmt: skip
+                rows.append(match_row(model, customer_id, str(other), p, expl, f"rt/{now}", now))
             if p >= settings.match_threshold:
                 matches.append((str(other), round(float(p), 6)))
         if rows:
