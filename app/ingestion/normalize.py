@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import pandas as pd
 
@@ -156,3 +157,133 @@ def one_phone(raw: str, default_country: str) -> str | None:
     """A single phone number to E.164 by the same rules as a column; None when not valid."""
     out, bad = phone(pd.Series([raw], dtype="str"), default_country)
     return None if bad.iloc[0] or pd.isna(out.iloc[0]) else str(out.iloc[0])
+
+
+# Scalar twins of the column functions above, for one record at a time (the real-time
+# path, where pandas' per-call overhead would dominate). They follow the same rules;
+# tests/ingestion/test_scalar_agreement.py checks both give the same rows on the
+# synthetic sources.
+_RUNS = re.compile(r"\s+")
+_NOT_DIAL = re.compile(r"[^\d+]")
+_UK_POSTCODE = re.compile(r"^[A-Z]{1,2}\d[A-Z\d]?\d[A-Z]{2}$")
+_COMMA_NAME = re.compile(r"^(?P<last>[^,]+?)\s*,\s*(?P<first>\S+)")
+_PLAIN_NAME = re.compile(r"^(?P<first>[^\s,]+)(?:.*\s(?P<last>\S+))?$")
+
+
+def clean1(value: object) -> str | None:
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    out = str(value).strip()
+    if "  " in out or "\t" in out or "\r" in out or "\n" in out:
+        out = _RUNS.sub(" ", out)
+    return out or None
+
+
+def name1(value: object) -> str | None:
+    out = clean1(value)
+    return out.title() if out else None
+
+
+def split_full_name1(value: object) -> tuple[str | None, str | None]:
+    full = clean1(value)
+    if full is None:
+        return None, None
+    m = _COMMA_NAME.match(full)
+    if m:
+        return name1(m["first"]), name1(m["last"])
+    m = _PLAIN_NAME.match(full)
+    return (name1(m["first"]), name1(m["last"])) if m else (None, None)
+
+
+def email1(value: object) -> tuple[str | None, bool]:
+    out = clean1(value)
+    if out is None:
+        return None, False
+    out = out.lower().replace(" ", "")
+    return (out, False) if EMAIL.match(out) else (None, True)
+
+
+def phone1(value: object, default_country: str) -> tuple[str | None, bool]:
+    raw = clean1(value)
+    if raw is None:
+        return None, False
+    digits = _NOT_DIAL.sub("", raw.replace("(0)", ""))
+    cc = CALLING_CODES.get(default_country.upper(), "")
+    plus, intl = digits.startswith("+"), digits.startswith("00")
+    trunk = digits.startswith("0") and not intl
+    body = digits.replace("+", "")
+    if intl:
+        e164 = body[2:]
+    elif trunk:
+        e164 = cc + body[1:]
+    elif plus:
+        e164 = body
+    else:
+        e164 = cc + body
+    bad = not e164.isdigit() or not 8 <= len(e164) <= 15 or (not plus and not intl and not cc)
+    return (None, True) if bad else ("+" + e164, False)
+
+
+def _parse1(raw: str, fmt: str | None) -> datetime | None:
+    try:
+        return datetime.strptime(raw, fmt) if fmt else datetime.fromisoformat(raw)
+    except ValueError:
+        return None
+
+
+def date1(value: object, fmt: str | None) -> tuple[str | None, bool]:
+    raw = clean1(value)
+    if raw is None:
+        return None, False
+    parsed = _parse1(raw, fmt)
+    if parsed is None:
+        return None, True
+    naive = parsed.replace(tzinfo=None)
+    if naive.year < 1900 or naive > datetime.now():
+        return None, True
+    return naive.strftime("%Y-%m-%d"), False
+
+
+def timestamp1(value: object, fmt: str | None) -> tuple[str | None, int, bool]:
+    raw = clean1(value)
+    if raw is None:
+        return None, 0, False
+    parsed = _parse1(raw, fmt)
+    if parsed is None:
+        return None, 0, True
+    aware = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    return aware.strftime("%Y-%m-%dT%H:%M:%S"), int(aware.timestamp() * 1000), False
+
+
+def postcode1(value: object) -> str | None:
+    p = clean1(value)
+    if p is None:
+        return None
+    p = p.upper().replace(" ", "")
+    return p[:-3] + " " + p[-3:] if _UK_POSTCODE.match(p) else p
+
+
+def street_key1(value: object) -> str | None:
+    s = clean1(value)
+    if s is None:
+        return None
+    s = re.sub(r"[^\w\s]", " ", s.lower())
+    s = _STREET_WORD.sub(lambda m: STREET_WORDS[m.group(1)], s)
+    return _RUNS.sub(" ", s).strip()
+
+
+def address_id1(
+    street: str | None, postcode_: str | None, city: str | None, country_: str | None
+) -> str | None:
+    if street is None or (postcode_ is None and city is None):
+        return None
+    place = postcode_.replace(" ", "") if postcode_ is not None else (city or "").lower()
+    return f"{(country_ or '').upper()}|{place}|{street_key1(street)}"
+
+
+def country1(value: object, default: str) -> str:
+    c = clean1(value)
+    if c is None:
+        return default.upper()
+    c = c.upper().replace(".", "")
+    return COUNTRY_ALIASES.get(c, c)

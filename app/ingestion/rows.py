@@ -251,3 +251,91 @@ def prepare_interactions(
     )
     out.quarantined = _quarantine(chunk, mapping, check, file)
     return out
+
+
+def prepare_customer_record(
+    record: dict[str, Any], mapping: Mapping, *, file: str, row: int, max_len: int, country: str
+) -> Prepared:
+    """One record, by the same rules as prepare_customers, without pandas (real-time path;
+    tests/ingestion/test_scalar_agreement.py keeps the two in step)."""
+    out = Prepared()
+    reason: str | None = None
+    canon: dict[str, str | None] = {}
+    for column, target in mapping.columns.items():
+        if column not in record:
+            continue
+        raw = record[column]
+        if raw is not None and len(str(raw)) > max_len and reason is None:
+            reason = f"field {column} ({target}) longer than {max_len} chars"
+        canon[target] = norm.clean1(raw)
+    for target, value in mapping.defaults.items():
+        if canon.get(target) is None:
+            canon[target] = value
+    col = {t: c for c, t in mapping.columns.items()}
+
+    def bad(what: str, field: str) -> str:
+        return f"invalid {what} '{canon.get(field)}' (column {col.get(field, field)})"
+
+    key = canon.get("sourceKey")
+    if key is None and reason is None:
+        reason = f"empty key (column {col.get('sourceKey', 'sourceKey')})"
+    email, email_bad = norm.email1(canon.get("email"))
+    phone, phone_bad = norm.phone1(canon.get("phone"), country)
+    dob, dob_bad = norm.date1(canon.get("dateOfBirth"), mapping.formats.get("dateOfBirth"))
+    updated, _, updated_bad = norm.timestamp1(
+        canon.get("updatedAt"), mapping.formats.get("updatedAt")
+    )
+    for failed, message in (
+        (email_bad, bad("email", "email")),
+        (phone_bad, bad("phone", "phone")),
+        (dob_bad, bad("date", "dateOfBirth")),
+        (updated_bad, bad("date-time", "updatedAt")),
+    ):
+        if failed and reason is None:
+            reason = message
+    if reason is not None:
+        out.quarantined = [{"file": file, "row": row, "reason": reason, "raw": dict(record)}]
+        return out
+
+    first, last = norm.name1(canon.get("firstName")), norm.name1(canon.get("lastName"))
+    if "fullName" in canon:
+        f2, l2 = norm.split_full_name1(canon["fullName"])
+        first, last = first or f2, last or l2
+    ctry = norm.country1(canon.get("country"), country)
+    postcode = norm.postcode1(canon.get("postcode"))
+    street = canon.get("street")
+    raw_city = canon.get("city")
+    city = raw_city.title() if raw_city else None
+    address = norm.address_id1(street, postcode, city, ctry)
+    gender = canon.get("gender")
+    customer_id = f"{mapping.source}:{key}"
+    props = {
+        "source": mapping.source, "sourceKey": key, "firstName": first, "lastName": last,
+        "dateOfBirth": dob, "gender": gender.lower()[:1] if gender else None, "email": email,
+        "phone": phone, "street": street, "city": city, "postcode": postcode, "country": ctry,
+        "addressId": address, "updatedAt": updated,
+    }  # fmt: skip
+    device, account = canon.get("deviceId"), canon.get("accountId")
+    role = canon.get("accountRole")
+    typed = [("Email", email), ("Phone", phone), ("Address", address), ("Device", device),
+             ("Account", account)]  # fmt: skip
+    out.loaded = 1
+    out.writes["upsert_customers"] = [{"customerId": customer_id, "props": props}]
+    out.writes["unlink_stale_identifiers"] = [
+        {"customerId": customer_id, "keys": [f"{label}:{v}" for label, v in typed if v is not None]}
+    ]
+    out.writes["link_emails"] = [{"customerId": customer_id, "email": email}] if email else []
+    out.writes["link_phones"] = [{"customerId": customer_id, "phone": phone}] if phone else []
+    out.writes["link_addresses"] = (
+        [{"customerId": customer_id, "addressId": address,
+          "props": {"street": street, "city": city, "postcode": postcode, "country": ctry}}]
+        if address else []
+    )  # fmt: skip
+    out.writes["link_devices"] = (
+        [{"customerId": customer_id, "deviceId": device, "seen": updated}] if device else []
+    )
+    out.writes["link_accounts"] = (
+        [{"customerId": customer_id, "accountId": account,
+          "role": role.lower() if role else "holder"}] if account else []
+    )  # fmt: skip
+    return out
