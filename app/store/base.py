@@ -80,27 +80,17 @@ UNIQUE_KEYS: tuple[Key, ...] = (
     Key("Alert", "alertId"),
     Key("AuditEvent", "auditId"),
 )
+BLOCK_KEY_PROPERTIES = (
+    "email", "phone", "bkAddressInitial", "bkDobLast", "bkDobFirst", "bkDobAnyOrder",
+    "bkNamesPostcode", "bkNamesCity", "bkLastPostcode", "bkNames", "bkFormalNames",
+)  # fmt: skip
 # Non-unique properties that queries filter on.
 INDEXES: tuple[Key, ...] = (
     Key("Customer", "source"),
     Key("Interaction", "ts"),
     # Real-time matching looks up candidates by the resolver's blocking keys
     # (app/resolution/blocking.py, key_property).
-    *(
-        Key("Customer", prop)
-        for prop in (
-            "email",
-            "phone",
-            "bkAddressInitial",
-            "bkDobLast",
-            "bkDobFirst",
-            "bkDobAnyOrder",
-            "bkNamesPostcode",
-            "bkNamesCity",
-            "bkLastPostcode",
-            "bkNames",
-        )
-    ),  # fmt: skip
+    *(Key("Customer", prop) for prop in BLOCK_KEY_PROPERTIES),
 )
 
 

@@ -47,3 +47,11 @@ def test_pairs_are_unique_across_keys() -> None:
     assert c.pairs.tolist() == [[0, 1]]
     assert sum(c.per_key.values()) > 1  # found by several keys, listed once
     assert isinstance(c.left, np.ndarray)
+
+
+def test_every_blocking_key_has_a_store_index() -> None:
+    from app.resolution.blocking import BLOCKING_KEYS, key_property
+    from app.store.base import INDEXES
+
+    indexed = {k.prop for k in INDEXES if k.label == "Customer"}
+    assert {key_property(k) for k in BLOCKING_KEYS} <= indexed
