@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -137,3 +138,35 @@ def candidate_pairs(records: pd.DataFrame, cap: int = 50) -> Candidates:
     unique = np.unique(np.concatenate(encoded)) if encoded else np.empty(0, dtype=np.int64)
     n = len(keys)
     return Candidates(unique // n, unique % n, per_key, skipped)
+
+
+def _sound1(value: str | None) -> str | None:
+    return (doublemetaphone(value)[0] or None) if value else None
+
+
+def _join1(*parts: str | None) -> str | None:
+    return None if any(p is None for p in parts) else "|".join(parts)  # type: ignore[arg-type]
+
+
+def keys1(record: dict[str, Any]) -> dict[str, str | None]:
+    """Every blocking key of one record, as `key_frame` computes them (real-time path)."""
+    r = {c: (None if record.get(c) in (None, "") else str(record[c])) for c in RECORD_COLUMNS}
+    first, last = _sound1(r["firstName"]), _sound1(r["lastName"])
+    lower = r["firstName"].lower() if r["firstName"] else None
+    formal = _sound1(FORMAL.get(lower, lower) if lower else None)
+    pc, dob = r["postcode"], r["dateOfBirth"]
+    outward = pc.split()[0] if pc and pc.split() else None
+    ordered = sorted((first, last)) if first and last else [None, None]
+    return {
+        "email": r["email"],
+        "phone": r["phone"],
+        "address_initial": _join1(r["addressId"], r["firstName"][:1] if r["firstName"] else None),
+        "dob_last": _join1(dob, last),
+        "dob_first": _join1(dob, first),
+        "dob_any_order": _join1(dob, ordered[0], ordered[1]),
+        "names_postcode": _join1(first, last, outward),
+        "names_city": _join1(first, last, r["city"].lower() if r["city"] else None),
+        "last_postcode": _join1(last, pc),
+        "names": _join1(first, last),
+        "formal_names": _join1(formal, last),
+    }

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
@@ -267,3 +267,27 @@ def train(labels: Labels, seed: int = 0) -> MatchModel:
 def logit(p: float) -> float:
     p = min(max(p, 1e-12), 1 - 1e-12)
     return math.log(p / (1 - p))
+
+
+def model_record1(record: Mapping[str, object]) -> Record:
+    """One record as `model_records` renders it, without pandas (real-time path)."""
+    out: dict[str, str | None] = {}
+    for name in (*FIELD_TYPES, "phone"):
+        value = record.get(name)
+        text = None if value is None else str(value).lower().strip()
+        out[name] = text or None
+    first = out["firstName"]
+    if first is not None:
+        first = first.replace(".", "") or None
+        first = None if first in TITLES else first
+    out["firstName"] = first
+    out["formalFirstName"] = FORMAL.get(first, first) if first else None
+    out["firstSound"] = (doublemetaphone(first)[0] or None) if first else None
+    last = out["lastName"]
+    out["lastSound"] = (doublemetaphone(last)[0] or None) if last else None
+    phone = out.pop("phone")
+    mobile = phone is not None and phone.startswith(MOBILE_PREFIXES)
+    out["mobile"] = phone if mobile else None
+    out["landline"] = phone if phone is not None and not mobile else None
+    out["nameKey"] = " ".join(sorted((first, last))) if first and last else None
+    return {name: out.get(name) for name in FIELD_TYPES}

@@ -82,14 +82,43 @@ def golden(records: pd.DataFrame, labels: pd.Series) -> pd.DataFrame:
         key = cols[0]
         have = df[df[key].notna()]
         if rule == "most_recent":
-            have = have.sort_values(["_recent", "_trust"], ascending=[False, True])
+            have = have.sort_values(["_recent", "_trust"], ascending=[False, True], kind="stable")
         elif rule == "most_trusted":
-            have = have.sort_values(["_trust", "_recent"], ascending=[True, False])
+            have = have.sort_values(["_trust", "_recent"], ascending=[True, False], kind="stable")
         else:
             have = have.assign(_len=have[key].str.len()).sort_values(
-                ["_len", "_recent"], ascending=[False, False]
+                ["_len", "_recent"], ascending=[False, False], kind="stable"
             )
         first = have.groupby("_cluster")[cols].first()
         for c in cols:
             out[c] = first[c]
+    return out
+
+
+def golden1(members: Sequence[Mapping[str, object]]) -> dict[str, object]:
+    """`golden` for one profile's member records, without pandas."""
+    trust = {s: i for i, s in enumerate(SOURCE_TRUST)}
+    out: dict[str, object] = {}
+    for name, rule in SURVIVORSHIP.items():
+        cols = list(ADDRESS_FIELDS) if name == "address" else [name]
+        have = [m for m in members if m.get(cols[0]) is not None]
+
+        def recent(m: Mapping[str, object]) -> str:
+            return str(m.get("updatedAt") or "")
+
+        def trusted(m: Mapping[str, object]) -> int:
+            return trust.get(str(m.get("source")), len(trust))
+
+        if rule == "most_recent":
+            have.sort(key=trusted)
+            have.sort(key=recent, reverse=True)
+        elif rule == "most_trusted":
+            have.sort(key=recent, reverse=True)
+            have.sort(key=trusted)
+        else:
+            have.sort(key=recent, reverse=True)
+            have.sort(key=lambda m: len(str(m.get(cols[0]))), reverse=True)
+        for c in cols:
+            # like groupby().first(): the first non-missing value of each column in that order
+            out[c] = next((m[c] for m in have if m.get(c) is not None), None)
     return out

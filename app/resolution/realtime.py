@@ -11,20 +11,21 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from app.errors import InputError
 from app.ingestion.fields import CUSTOMER_FIELDS
 from app.ingestion.mapping import Mapping
-from app.ingestion.reader import Chunk
-from app.ingestion.rows import prepare_customers
-from app.resolution.batch import block_key_rows, identifying_facts, match_row
-from app.resolution.blocking import key_frame, key_property
-from app.resolution.model import MatchModel, model_records
+from app.ingestion.rows import prepare_customer_record
+from app.resolution.batch import EVIDENCE, match_row
+from app.resolution.blocking import key_property, keys1
+from app.resolution.model import MatchModel, model_record1
 from app.resolution.profiles import new_profile_id
 from app.resolution.stewards import refresh_profiles
 from app.settings import Settings
 from app.store import GraphStore
+
+
+NO_KEY = "<no key>"
 
 
 @dataclass
@@ -35,6 +36,13 @@ class RealtimeResult:
     matches: list[tuple[str, float]] = field(default_factory=list)
     retired: list[str] = field(default_factory=list)
     milliseconds: float = 0.0
+
+
+def identifying_facts1(record: dict[str, Any]) -> int:
+    """`batch.identifying_facts` for one record."""
+    name = record.get("firstName") is not None or record.get("lastName") is not None
+    place = record.get("addressId") is not None or record.get("postcode") is not None
+    return int(name) + int(place) + sum(record.get(c) is not None for c in EVIDENCE)
 
 
 def _identity_mapping(source: str) -> Mapping:
@@ -48,47 +56,44 @@ def upsert_record(
     unknown = sorted(set(record) - set(CUSTOMER_FIELDS))
     if unknown:
         raise InputError(f"unknown field(s) {unknown}; customer fields are {list(CUSTOMER_FIELDS)}")
-    frame = pd.DataFrame([{k: (None if v is None else str(v)) for k, v in record.items()}],
-                         dtype="str")  # fmt: skip
-    prepared = prepare_customers(
-        Chunk(frame, [1]), _identity_mapping(source), file="api",
-        max_len=settings.max_field_length, country=settings.default_country, seen={},
+    # One record: the scalar twins of the ingestion and resolution functions (pandas'
+    # per-call overhead would cost more than everything else here together).
+    prepared = prepare_customer_record(
+        record, _identity_mapping(source), file="api", row=1,
+        max_len=settings.max_field_length, country=settings.default_country,
     )  # fmt: skip
     if prepared.quarantined:
         raise InputError(f"record refused: {prepared.quarantined[0]['reason']}")
     for name, rows in prepared.writes.items():
         if rows:
             store.write(name, rows=rows)
-    customer_id = prepared.writes["upsert_customers"][0]["customerId"]
+    upserted = prepared.writes["upsert_customers"][0]
+    customer_id, props = upserted["customerId"], upserted["props"]
 
-    # The record as resolution sees it, read back normalised.
-    rec = pd.DataFrame(store.read("customer_model_fields", ids=[customer_id])).set_index(
-        "customerId"
-    )
-    keys = key_frame(rec)
-    store.write("set_block_keys", rows=block_key_rows(rec.index.to_numpy(), keys))
-    facts = int(identifying_facts(rec).iloc[0])
-    params = {key_property(str(k)): (None if pd.isna(v) else v) for k, v in keys.iloc[0].items()}
-    candidates = [] if facts < 2 else sorted(
-        {r["customerId"] for r in store.read("realtime_candidates", **params)} - {customer_id}
-    )  # fmt: skip
+    keys = keys1(props)
+    own = {key_property(k): v for k, v in keys.items() if key_property(k) not in ("email", "phone")}
+    store.write("set_block_keys", rows=[{"customerId": customer_id, "keys": own}])
+    candidates: list[str] = []
+    if identifying_facts1(props) >= 2:
+        # A null parameter makes FalkorDB filter a label scan instead of using the index;
+        # a value no key can have keeps every branch an index lookup.
+        params = {key_property(k): (NO_KEY if v is None else v) for k, v in keys.items()}
+        found = {r["customerId"] for r in store.read("realtime_candidates", **params)}
+        candidates = sorted(found - {customer_id})
     matches: list[tuple[str, float]] = []
     if candidates:
-        others = pd.DataFrame(store.read("customer_model_fields", ids=candidates)).set_index(
-            "customerId"
-        )
-        mine = model_records(rec)[0]
-        theirs = model_records(others)
-        pairs = [(mine, t) for t in theirs]
-        dist = model.distances(pairs)
+        others = store.read("customer_model_fields", ids=candidates)
+        mine = model_record1(props)
+        dist = model.distances([(mine, model_record1(o)) for o in others])
         prob = 1.0 / (1.0 + np.exp(-model.logits(dist)))
         now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         rows = []
-        for other, p, expl in zip(others.index, prob, model.explain(dist), strict=True):
+        for other, p, expl in zip(others, prob, model.explain(dist), strict=True):
+            other_id = str(other["customerId"])
             if p >= settings.match_floor:
-                rows.append(match_row(model, customer_id, str(other), p, expl, f"rt/{now}", now))
+                rows.append(match_row(model, customer_id, other_id, p, expl, f"rt/{now}", now))
             if p >= settings.match_threshold:
-                matches.append((str(other), round(float(p), 6)))
+                matches.append((other_id, round(float(p), 6)))
         if rows:
             store.write("upsert_matches", rows=rows)
     result = _place(store, settings, customer_id, matches)

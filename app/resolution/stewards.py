@@ -13,7 +13,7 @@ import pandas as pd
 from app.errors import InputError
 from app.resolution.dial import follow
 from app.resolution.model import Labels, model_records
-from app.resolution.profiles import golden, new_profile_id
+from app.resolution.profiles import golden1, new_profile_id
 from app.settings import Settings
 from app.store import GraphStore
 
@@ -89,19 +89,17 @@ def _now() -> str:
 
 def refresh_profiles(store: GraphStore, settings: Settings, profile_ids: list[str]) -> None:
     """Recompute golden attributes and sizes of profiles whose members changed."""
-    rows = store.read("profile_members_fields", ids=profile_ids)
-    if not rows:
-        return
-    df = pd.DataFrame(rows).set_index("customerId")
-    gold = golden(df.drop(columns=["profileId"]), df["profileId"])
+    members: dict[str, list[dict[str, object]]] = {}
+    for row in store.read("profile_members_fields", ids=profile_ids):
+        members.setdefault(str(row["profileId"]), []).append(row)
     at = _now()
     out = []
-    for pid, g in gold.iterrows():
-        members = df.index[df["profileId"] == pid]
-        props: dict[str, object] = {str(c): (None if pd.isna(v) else str(v)) for c, v in g.items()}
-        props.update(size=len(members), sources=sorted({m.split(":", 1)[0] for m in members}))
+    for pid, rows in members.items():
+        props = golden1(rows)
+        props.update(size=len(rows), sources=sorted({str(r["source"]) for r in rows}))
         out.append({"profileId": pid, "props": props, "at": at})
-    store.write_batches("upsert_profiles", out, settings.batch_size)
+    if out:
+        store.write_batches("upsert_profiles", out, settings.batch_size)
 
 
 def merge_profiles(
