@@ -24,7 +24,6 @@ from app.resolution.stewards import refresh_profiles
 from app.settings import Settings
 from app.store import GraphStore
 
-
 NO_KEY = "<no key>"
 
 
