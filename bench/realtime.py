@@ -1,0 +1,112 @@
+"""Real-time resolution latency: one record at a time against a resolved population.
+
+    .venv/bin/python bench/realtime.py --records 100000 --samples 500
+
+Loads the synthetic customer files (~N records), trains from truth, resolves them all, then
+upserts `samples` records one by one through app.resolution.realtime.upsert_record: half
+re-registrations of known people (a known record under a new key, a nickname or typo
+applied), half strangers. Prints p50/p95/p99 per record, graph writes included, and the
+actions taken (joined, bridged, founded). Results go to docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import shutil
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from rich.console import Console
+
+from app.ingestion.batch import load_directory
+from app.resolution.batch import resolve
+from app.resolution.blocking import candidate_pairs
+from app.resolution.model import train
+from app.resolution.realtime import upsert_record
+from app.resolution.records import load_records
+from app.resolution.truth import active_labels_from_truth, read_truth
+from app.settings import Settings
+from app.store import open_store
+from app.synth import SynthConfig, generate
+
+RECORDS_PER_PERSON = 2.71
+console = Console()
+
+
+def samples(crm: pd.DataFrame, n: int, seed: int) -> list[dict[str, Any]]:
+    rng = random.Random(seed)
+    rows = crm.dropna(subset=["crm_id", "first_name", "last_name"]).to_dict("records")
+    out = []
+    for i in range(n):
+        if i % 2 == 0:
+            r = rng.choice(rows)
+            first = str(r["first_name"])
+            if rng.random() < 0.3 and len(first) > 3:
+                j = rng.randrange(1, len(first) - 1)
+                first = first[:j] + first[j + 1] + first[j] + first[j + 2 :]  # transposition
+            rec = {"sourceKey": f"RT-{i}", "firstName": first, "lastName": r["last_name"],
+                   "dateOfBirth": r["birth_date"], "email": r["email"], "phone": r["phone"],
+                   "street": r["street"], "city": r["city"], "postcode": r["postcode"]}  # fmt: skip
+        else:
+            rec = {"sourceKey": f"RT-{i}", "firstName": f"Stranger{i}", "lastName": "Nobody",
+                   "dateOfBirth": "1950-01-01", "email": f"stranger{i}@example.org"}  # fmt: skip
+        out.append({k: (None if isinstance(v, float) else v) for k, v in rec.items()})
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--records", type=int, default=100_000)
+    ap.add_argument("--samples", type=int, default=500)
+    ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--out", type=Path, default=Path("bench/out"))
+    args = ap.parse_args()
+    people = math.ceil(args.records / RECORDS_PER_PERSON)
+    synth = args.out / f"synth-{people}-{args.seed}"
+    if not (synth / "truth_records.csv").exists():
+        generate(SynthConfig(people=people, seed=args.seed), synth, "csv", progress=True)
+    work = Path(tempfile.mkdtemp(prefix="idgraph-realtime-", dir=args.out))
+    try:
+        settings = Settings(data_dir=work / "data")
+        with open_store(settings) as store:
+            store.setup_schema()
+            load_directory(store, synth, settings, show_progress=False, kinds=("customers",))
+            recs = load_records(store)
+            truth = read_truth(synth / "truth_records.csv")
+            model = train(active_labels_from_truth(recs, candidate_pairs(recs), truth, 500))
+            summary = resolve(store, settings, model)
+            console.print(f"resolved {summary.records:,} records into {summary.profiles:,}")
+            crm = pd.read_csv(synth / "crm_customers.csv", dtype=str)
+            latencies: list[float] = []
+            actions: Counter[str] = Counter()
+            for rec in samples(crm, args.samples, args.seed):
+                t = time.perf_counter()
+                placed = upsert_record(store, settings, model, "webshop", rec)
+                latencies.append((time.perf_counter() - t) * 1000)
+                actions[placed.action] += 1
+        ms = np.array(latencies)
+        result = {
+            "records_resolved": summary.records,
+            "samples": len(ms),
+            "p50_ms": round(float(np.percentile(ms, 50)), 1),
+            "p95_ms": round(float(np.percentile(ms, 95)), 1),
+            "p99_ms": round(float(np.percentile(ms, 99)), 1),
+            "max_ms": round(float(ms.max()), 1),
+            "actions": dict(actions),
+        }
+        console.print_json(json.dumps(result))
+        (args.out / f"realtime-{args.records}.json").write_text(json.dumps(result, indent=2))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
