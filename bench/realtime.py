@@ -122,7 +122,10 @@ def main() -> None:
             "p99_ms": round(float(np.percentile(ms, 99)), 1),
             "max_ms": round(float(ms.max()), 1),
             "actions": dict(actions),
-            "store_ms_per_record": {k: round(v / len(ms), 2) for k, v in timings.most_common(6)},
+            "store_ms_per_record": {
+                k: round(v / len(ms), 2)
+                for k, v in sorted(timings.items(), key=lambda kv: -kv[1])[:8]
+            },
         }
         console.print_json(json.dumps(result))
         (args.out / f"realtime-{args.records}.json").write_text(json.dumps(result, indent=2))
