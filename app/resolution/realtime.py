@@ -63,15 +63,21 @@ def upsert_record(
     )  # fmt: skip
     if prepared.quarantined:
         raise InputError(f"record refused: {prepared.quarantined[0]['reason']}")
-    for name, rows in prepared.writes.items():
-        if rows:
-            store.write(name, rows=rows)
-    upserted = prepared.writes["upsert_customers"][0]
+    w = prepared.writes
+    upserted = w["upsert_customers"][0]
     customer_id, props = upserted["customerId"], upserted["props"]
-
     keys = keys1(props)
     own = {key_property(k): v for k, v in keys.items() if key_property(k) not in ("email", "phone")}
-    store.write("set_block_keys", rows=[{"customerId": customer_id, "keys": own}])
+    store.write("realtime_upsert_record", rows=[{
+        "customerId": customer_id, "props": props, "keys": own,
+        "identifierKeys": w["unlink_stale_identifiers"][0]["keys"],
+        "emails": [r["email"] for r in w["link_emails"]],
+        "phones": [r["phone"] for r in w["link_phones"]],
+        "addresses": [{"addressId": r["addressId"], "props": r["props"]}
+                      for r in w["link_addresses"]],
+        "devices": [{"deviceId": r["deviceId"], "seen": r["seen"]} for r in w["link_devices"]],
+        "accounts": [{"accountId": r["accountId"], "role": r["role"]} for r in w["link_accounts"]],
+    }])  # fmt: skip
     candidates: list[str] = []
     if identifying_facts1(props) >= 2:
         # A null parameter makes FalkorDB filter a label scan instead of using the index;
@@ -105,10 +111,17 @@ def _place(
 ) -> RealtimeResult:
     """Join the profile of the matched records; several profiles are bridged into the
     largest; no match founds a profile. Steward rejections are respected by the batch run."""
-    rejected = {r["b"] for r in store.read("rejections_of", ids=[customer_id])}
-    matches = [(o, p) for o, p in matches if o not in rejected]
     ids = [customer_id, *(o for o, _ in matches)]
-    current = {r["customerId"]: r for r in store.read("realtime_profiles_of", ids=ids)}
+    context = store.read("realtime_context", ids=ids, me=customer_id)
+    rejected = {r["customerId"] for r in context if r["status"] == "rejected"}
+    matches = [(o, p) for o, p in matches if o not in rejected]
+    current = {
+        r["customerId"]: r
+        for r in context
+        if r["profileId"] is not None
+        and r["customerId"] not in rejected
+        and (r["customerId"] == customer_id or any(o == r["customerId"] for o, _ in matches))
+    }
     mine = current.get(customer_id)
     targets = sorted(
         {(r["profileId"], r["size"] or 0) for o, r in current.items() if o != customer_id},
@@ -129,15 +142,13 @@ def _place(
             moved = store.read("profile_memberships_all", profileId=other_pid)
             members = [{"customerId": m["customerId"], "profileId": pid, "confidence": 1.0}
                        for m in moved]  # fmt: skip
-            store.write("unlink_moved_customers", rows=members)
-            store.write("link_profiles", rows=members)
+            store.write("realtime_link_profile", rows=members)
             store.write(
                 "retire_profiles", rows=[{"profileId": other_pid, "successor": pid, "at": at}]
             )
             retired.append(other_pid)
     link = [{"customerId": customer_id, "profileId": pid, "confidence": confidence}]
-    store.write("unlink_moved_customers", rows=link)
-    store.write("link_profiles", rows=link)
+    store.write("realtime_link_profile", rows=link)
     if mine and mine["profileId"] != pid and (mine["size"] or 0) <= 1:
         store.write(
             "retire_profiles", rows=[{"profileId": mine["profileId"], "successor": pid, "at": at}]
