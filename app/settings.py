@@ -27,7 +27,7 @@ class Settings(BaseSettings):
     default_country: str = "GB"
 
     # Identity resolution (docs/resolution.md)
-    match_threshold: float = Field(default=0.3, gt=0, lt=1)  # operational profile threshold
+    match_threshold: float = Field(default=0.25, gt=0, lt=1)  # operational profile threshold
     match_floor: float = Field(default=0.2, ge=0, lt=1)  # MATCHES edges kept from here up
     training_pairs: int = Field(default=500, ge=4)
     resolve_workers: int = Field(default=2, ge=1)
