@@ -53,3 +53,13 @@ def test_golden_attributes_agree(records: pd.DataFrame) -> None:
         one = golden1(group.to_dict("records"))
         expected = many.loc[key]
         assert one == {c: (None if pd.isna(v) else v) for c, v in expected.items()}
+
+
+def test_identifying_facts_agree(records: pd.DataFrame) -> None:
+    from app.resolution.batch import identifying_facts
+    from app.resolution.realtime import identifying_facts1
+
+    many = identifying_facts(records).tolist()
+    plain = records.astype(object).where(records.notna(), None).to_dict("records")
+    assert [identifying_facts1(r) for r in plain] == many
+    assert min(many) < 2 <= max(many)  # the data has sparse and identified records
