@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import Any, cast
 
 import anyio
 from aiodataloader import DataLoader
@@ -147,3 +147,8 @@ class RequestContext:
             actor=actor,
             write_lock=write_lock or anyio.Lock(),
         )
+
+
+def request_context(info: Any) -> RequestContext:
+    """The per-request context a resolver's `info` carries (loaders, store, actor)."""
+    return cast(RequestContext, info.context)

@@ -3,8 +3,6 @@ MATCHES edges between records with their explanations, and the stewards' review 
 
 from __future__ import annotations
 
-from typing import cast
-
 import graphene
 from graphene import relay
 from starlette.concurrency import run_in_threadpool
@@ -12,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from app.api import reads
 from app.api.errors import BadUserInput
 from app.api.inputs import decode_cursor, encode_cursor, page_info, page_size, probability
-from app.api.loaders import RequestContext
+from app.api.loaders import request_context
 from app.api.records import (
     CustomerRecord,
     FieldWeightRecord,
@@ -31,10 +29,6 @@ REVIEW_MIN = 0.2
 REVIEW_MAX = 0.8
 MATCH_CURSOR = "match"
 REVIEW_CURSOR = "review"
-
-
-def _context(info: graphene.ResolveInfo) -> RequestContext:
-    return cast(RequestContext, info.context)
 
 
 class Profile(graphene.ObjectType):
@@ -95,7 +89,7 @@ class Profile(graphene.ObjectType):
     async def _materialised(parent: ProfileRecord, info: graphene.ResolveInfo) -> list[str]:
         if parent.materialised_ids is not None:
             return parent.materialised_ids
-        return await _context(info).loaders.profile_members.load(parent.id)
+        return await request_context(info).loaders.profile_members.load(parent.id)
 
     @staticmethod
     async def resolve_materialised_customer_ids(
@@ -110,7 +104,7 @@ class Profile(graphene.ObjectType):
         ids = parent.customer_ids
         if ids is None:
             ids = await Profile._materialised(parent, info)
-        found = await _context(info).loaders.customers.load_many(ids)
+        found = await request_context(info).loaders.customers.load_many(ids)
         return [c for c in found if c is not None]
 
 
@@ -157,11 +151,11 @@ class Match(graphene.ObjectType):
 
     @staticmethod
     async def resolve_a(parent: MatchRecord, info: graphene.ResolveInfo) -> CustomerRecord | None:
-        return await _context(info).loaders.customers.load(parent.a)
+        return await request_context(info).loaders.customers.load(parent.a)
 
     @staticmethod
     async def resolve_b(parent: MatchRecord, info: graphene.ResolveInfo) -> CustomerRecord | None:
-        return await _context(info).loaders.customers.load(parent.b)
+        return await request_context(info).loaders.customers.load(parent.b)
 
     @staticmethod
     async def resolve_other(
@@ -169,7 +163,7 @@ class Match(graphene.ObjectType):
     ) -> CustomerRecord | None:
         if parent.other is None:
             return None
-        return await _context(info).loaders.customers.load(parent.other)
+        return await request_context(info).loaders.customers.load(parent.other)
 
     @staticmethod
     def resolve_explanation(
@@ -219,13 +213,13 @@ async def customer_matches(
     size = page_size(first, MATCHES_PAGE)
     key = decode_cursor(after, MATCH_CURSOR, (float, str)) if after else None
     after_key = (float(key[0]), str(key[1])) if key else None
-    page = await _context(info).loaders.matches.load((customer_id, floor, size, after_key))
+    page = await request_context(info).loaders.matches.load((customer_id, floor, size, after_key))
     cursors = [encode_cursor(MATCH_CURSOR, *reads.match_key(m)) for m in page.items]
     return _connection(page, cursors, after)
 
 
 async def customer_profile(customer_id: str, info: graphene.ResolveInfo) -> ProfileRecord | None:
-    ctx = _context(info)
+    ctx = request_context(info)
     found = await ctx.loaders.customer_profiles.load(customer_id)
     if found is None:
         return None
@@ -234,7 +228,7 @@ async def customer_profile(customer_id: str, info: graphene.ResolveInfo) -> Prof
 
 
 async def customer_profile_confidence(customer_id: str, info: graphene.ResolveInfo) -> float | None:
-    found = await _context(info).loaders.customer_profiles.load(customer_id)
+    found = await request_context(info).loaders.customer_profiles.load(customer_id)
     return None if found is None else found.confidence
 
 
@@ -243,7 +237,7 @@ async def profile_by_id(
 ) -> ProfileRecord | None:
     """The live profile for an id (following merges from a retired one), seen through the
     confidence dial when min_confidence is given."""
-    ctx = _context(info)
+    ctx = request_context(info)
     view = await run_in_threadpool(profile_view, ctx.store, profile_id, min_confidence)
     if view is None:
         return None
@@ -290,7 +284,7 @@ async def review_queue(
     size = page_size(first, REVIEW_PAGE)
     key = decode_cursor(after, REVIEW_CURSOR, (float, str, str)) if after else None
     after_key = (float(key[0]), str(key[1]), str(key[2])) if key else None
-    ctx = _context(info)
+    ctx = request_context(info)
     page = await run_in_threadpool(reads.review_queue, ctx.store, low, high, size, after_key)
     # The stored probability, not the distance from 0.5: see api_review_queue.cypher.
     cursors = [encode_cursor(REVIEW_CURSOR, m.probability or 0.0, m.a, m.b) for m in page.items]

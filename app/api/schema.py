@@ -3,8 +3,6 @@ the profiles and matches resolution made of them (profiles.py); steward changes 
 
 from __future__ import annotations
 
-from typing import cast
-
 import graphene
 from graphene import relay
 from starlette.concurrency import run_in_threadpool
@@ -20,7 +18,7 @@ from app.api.inputs import (
     page_info,
     page_size,
 )
-from app.api.loaders import RequestContext
+from app.api.loaders import request_context
 from app.api.profiles import MatchConnection, Profile
 from app.api.records import CustomerRecord, InteractionRecord, Page, ProfileRecord
 from app.api.stewards import Mutation
@@ -29,10 +27,6 @@ INTERACTIONS_PAGE = 10
 CUSTOMERS_PAGE = 20
 _INTERACTION_CURSOR = "interaction"
 _CUSTOMER_CURSOR = "customer"
-
-
-def _context(info: graphene.ResolveInfo) -> RequestContext:
-    return cast(RequestContext, info.context)
 
 
 class Email(graphene.ObjectType):
@@ -153,31 +147,31 @@ class Customer(graphene.ObjectType):
     async def resolve_emails(
         parent: CustomerRecord, info: graphene.ResolveInfo
     ) -> list[records.EmailRecord]:
-        return (await _context(info).loaders.identifiers.load(parent.id)).emails
+        return (await request_context(info).loaders.identifiers.load(parent.id)).emails
 
     @staticmethod
     async def resolve_phones(
         parent: CustomerRecord, info: graphene.ResolveInfo
     ) -> list[records.PhoneRecord]:
-        return (await _context(info).loaders.identifiers.load(parent.id)).phones
+        return (await request_context(info).loaders.identifiers.load(parent.id)).phones
 
     @staticmethod
     async def resolve_addresses(
         parent: CustomerRecord, info: graphene.ResolveInfo
     ) -> list[records.AddressRecord]:
-        return (await _context(info).loaders.identifiers.load(parent.id)).addresses
+        return (await request_context(info).loaders.identifiers.load(parent.id)).addresses
 
     @staticmethod
     async def resolve_accounts(
         parent: CustomerRecord, info: graphene.ResolveInfo
     ) -> list[records.AccountHolding]:
-        return await _context(info).loaders.accounts.load(parent.id)
+        return await request_context(info).loaders.accounts.load(parent.id)
 
     @staticmethod
     async def resolve_devices(
         parent: CustomerRecord, info: graphene.ResolveInfo
     ) -> list[records.DeviceUse]:
-        return await _context(info).loaders.devices.load(parent.id)
+        return await request_context(info).loaders.devices.load(parent.id)
 
     @staticmethod
     async def resolve_interactions(
@@ -189,7 +183,7 @@ class Customer(graphene.ObjectType):
         size = page_size(first, INTERACTIONS_PAGE)
         key = decode_cursor(after, _INTERACTION_CURSOR, (int, str)) if after else None
         after_key = (int(key[0]), str(key[1])) if key else None
-        page = await _context(info).loaders.interactions.load((parent.id, size, after_key))
+        page = await request_context(info).loaders.interactions.load((parent.id, size, after_key))
         return _interaction_connection(page, after)
 
 
@@ -240,7 +234,7 @@ class Query(graphene.ObjectType):
     async def resolve_customer(
         root: object, info: graphene.ResolveInfo, id: str
     ) -> CustomerRecord | None:
-        return await _context(info).loaders.customers.load(id)
+        return await request_context(info).loaders.customers.load(id)
 
     @staticmethod
     async def resolve_customers_by_identifier(
@@ -252,7 +246,7 @@ class Query(graphene.ObjectType):
         first: int | None = CUSTOMERS_PAGE,
         after: str | None = None,
     ) -> CustomerConnection:
-        ctx = _context(info)
+        ctx = request_context(info)
         args = {"email": email, "phone": phone, "deviceId": device_id}
         given = [name for name, value in args.items() if value is not None]
         if len(given) != 1:

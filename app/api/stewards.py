@@ -7,14 +7,13 @@ in a worker thread since the store is synchronous."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import cast
 
 import graphene
 from starlette.concurrency import run_in_threadpool
 
 from app.api import inputs, reads
 from app.api.errors import BadUserInput
-from app.api.loaders import RequestContext
+from app.api.loaders import request_context
 from app.api.profiles import Match, Profile
 from app.api.records import CustomerRecord, MatchRecord, ProfileRecord
 from app.resolution import stewards
@@ -24,10 +23,6 @@ from app.store import GraphStore
 
 _CUSTOMER = "app.api.schema.Customer"  # see profiles.py
 MAX_MERGE = 50  # profiles in one merge; a steward merging more is better served by a re-run
-
-
-def _context(info: graphene.ResolveInfo) -> RequestContext:
-    return cast(RequestContext, info.context)
 
 
 class MatchDecisionPayload(graphene.ObjectType):
@@ -95,7 +90,7 @@ def _split(
 async def _change[T](info: graphene.ResolveInfo, work: Callable[[str], T]) -> T:
     """Run work(actor) in a worker thread under the app's write lock; afterwards this
     request's loaders forget what they read, so the payload shows the graph as changed."""
-    ctx = _context(info)
+    ctx = request_context(info)
     who = inputs.actor(ctx.actor)
     try:
         async with ctx.write_lock:
@@ -106,7 +101,7 @@ async def _change[T](info: graphene.ResolveInfo, work: Callable[[str], T]) -> T:
 
 
 async def _profile(info: graphene.ResolveInfo, profile_id: str) -> ProfileRecord:
-    record = await _context(info).loaders.profiles.load(profile_id)
+    record = await request_context(info).loaders.profiles.load(profile_id)
     if record is None:
         raise RuntimeError(f"profile {profile_id} is missing after a steward change")
     return record
@@ -161,7 +156,7 @@ class Mutation(graphene.ObjectType):
         why = _reason(info, reason)
         if len(ids) > MAX_MERGE:
             raise BadUserInput(f"merge at most {MAX_MERGE} profiles at once, not {len(ids)}")
-        ctx = _context(info)
+        ctx = request_context(info)
         kept, retired = await _change(
             info, lambda who: _merge(ctx.store, ctx.settings, list(ids), who, why)
         )
@@ -172,7 +167,7 @@ class Mutation(graphene.ObjectType):
         root: object, info: graphene.ResolveInfo, customer_id: str, reason: str
     ) -> SplitCustomerPayload:
         why = _reason(info, reason)
-        ctx = _context(info)
+        ctx = request_context(info)
         new_id, old_id = await _change(
             info, lambda who: _split(ctx.store, ctx.settings, customer_id, who, why)
         )
@@ -185,7 +180,7 @@ class Mutation(graphene.ObjectType):
 
 def _reason(info: graphene.ResolveInfo, raw: str) -> str:
     """The reason, checked after the actor: a caller without X-Actor hears about that first."""
-    inputs.actor(_context(info).actor)
+    inputs.actor(request_context(info).actor)
     return inputs.reason(raw)
 
 
@@ -193,7 +188,7 @@ async def _decision(
     info: graphene.ResolveInfo, a: str, b: str, status: stewards.Decision, raw_reason: str
 ) -> MatchDecisionPayload:
     why = _reason(info, raw_reason)
-    ctx = _context(info)
+    ctx = request_context(info)
     edge, previous = await _change(
         info, lambda who: _decide(ctx.store, ctx.settings, a, b, status, who, why)
     )
