@@ -19,7 +19,7 @@ MAX_PAGE = 100
 
 def normalise_email(raw: str) -> str:
     """Lower case without white space, by the rules ingestion stores it with."""
-    email = norm.one_email(raw)
+    email, _ = norm.email1(raw)
     if email is None:
         raise BadUserInput(f"email {raw!r} is not an e-mail address (name@domain)")
     return email
@@ -27,7 +27,7 @@ def normalise_email(raw: str) -> str:
 
 def normalise_phone(raw: str, default_country: str) -> str:
     """To E.164, by the rules ingestion stores it with (default region for national numbers)."""
-    phone = norm.one_phone(raw, default_country)
+    phone, _ = norm.phone1(raw, default_country)
     if phone is None:
         raise BadUserInput(
             f"phone {raw!r} is not a phone number: 8 to 15 digits, national for "

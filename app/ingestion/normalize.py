@@ -147,18 +147,6 @@ def address_id(
     return key.where(street.notna() & (postcode_.notna() | city.notna()), None)
 
 
-def one_email(raw: str) -> str | None:
-    """A single e-mail address by the same rules as a column; None when it is not valid."""
-    out, bad = email(pd.Series([raw], dtype="str"))
-    return None if bad.iloc[0] or pd.isna(out.iloc[0]) else str(out.iloc[0])
-
-
-def one_phone(raw: str, default_country: str) -> str | None:
-    """A single phone number to E.164 by the same rules as a column; None when not valid."""
-    out, bad = phone(pd.Series([raw], dtype="str"), default_country)
-    return None if bad.iloc[0] or pd.isna(out.iloc[0]) else str(out.iloc[0])
-
-
 # Scalar twins of the column functions above, for one record at a time (the real-time
 # path, where pandas' per-call overhead would dominate). They follow the same rules;
 # tests/ingestion/test_scalar_agreement.py checks both give the same rows on the
