@@ -8,7 +8,6 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
@@ -64,49 +63,13 @@ def score_pairs(
 @dataclass
 class Clustering:
     labels: np.ndarray  # cluster number per record position
-    oversized_split: int = 0
 
 
-def connected(
-    n: int, left: np.ndarray, right: np.ndarray, keep: np.ndarray, max_size: int = 0
-) -> np.ndarray:
+def connected(n: int, left: np.ndarray, right: np.ndarray, keep: np.ndarray) -> np.ndarray:
     """Cluster number per record: connected components of the kept pairs."""
     graph = coo_matrix((np.ones(int(keep.sum())), (left[keep], right[keep])), shape=(n, n))
     _, labels = connected_components(graph, directed=False)
     return labels
-
-
-def cluster(
-    n: int,
-    left: np.ndarray,
-    right: np.ndarray,
-    probability: np.ndarray,
-    threshold: float,
-    max_size: int = 30,
-) -> Clustering:
-    """Connected components over pairs at or above `threshold`. A component larger than
-    `max_size` (a chain of weak links through a shared family address, say) is re-clustered
-    inside with a stricter threshold until every part fits."""
-    keep = probability >= threshold
-    labels = connected(n, left, right, keep)
-    split = 0
-    t = threshold
-    while True:
-        sizes = np.bincount(labels)
-        big = np.flatnonzero(sizes > max_size)
-        if not len(big) or t >= 0.999:
-            break
-        t = min(0.999, t + (1 - t) / 2)
-        in_big = np.isin(labels, big)
-        inner = keep & in_big[left] & (probability >= t)
-        outer = keep & ~in_big[left]
-        labels = connected(n, left, right, inner | outer)
-        split += len(big)
-    return Clustering(labels=labels, oversized_split=split)
-
-
-def as_series(index: pd.Index, labels: np.ndarray) -> pd.Series:
-    return pd.Series(labels, index=index)
 
 
 def hierarchical(
