@@ -1,0 +1,2 @@
+"""Customer DNA: metric definitions, storage with history and trend, batch and
+per-event computation."""

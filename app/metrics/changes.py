@@ -1,0 +1,24 @@
+"""What a metric computation hands on: one changed value of one metric on one entity.
+
+Metrics (Customer DNA on Profile nodes, Group DNA on Household nodes) produce these;
+alert rules consume them. Kept here, upstream of both, so arrows point one way:
+metrics -> alerts, and whoever runs the pipeline (CLI, API) passes them along."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+Value = float | int | str | bool | None
+
+
+@dataclass(frozen=True)
+class MetricChange:
+    label: str  # "Profile" or "Household": the entity's node label
+    entity_id: str  # its key: profileId or householdId
+    metric: str  # the metric's name as defined (without the storage prefix)
+    previous: Value  # the value before this computation; None if it had none
+    value: Value  # the value now
+    at: str  # when it was computed, ISO 8601 UTC ("2026-11-25T17:46:09Z")
+    # The latest history values, oldest first, ending with `value` (for rules such as
+    # "above the line for two consecutive periods"). Empty when the metric keeps none.
+    history: tuple[Value, ...] = ()
