@@ -19,6 +19,7 @@ GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
 GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
 METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
 BAD_REQUEST = "BAD_REQUEST"
+FAILED_PRECONDITION = "FAILED_PRECONDITION"
 
 # What a client sees instead of details that help only an operator (they go to the log).
 INTERNAL_MESSAGE = "Internal server error; the details are in the service's log."
@@ -35,6 +36,13 @@ class BadUserInput(ApiError):
     """An argument the caller can fix (wrong combination, malformed value or cursor)."""
 
     code = BAD_USER_INPUT
+
+
+class FailedPrecondition(ApiError):
+    """The service is not set up for this yet (e.g. no match model trained); the message
+    says what to do."""
+
+    code = FAILED_PRECONDITION
 
 
 class NotFound(ApiError):

@@ -20,8 +20,9 @@ from app.api.inputs import (
 )
 from app.api.loaders import request_context
 from app.api.profiles import MatchConnection, Profile
+from app.api.realtime import RealtimeMutation
 from app.api.records import CustomerRecord, InteractionRecord, Page, ProfileRecord
-from app.api.stewards import Mutation
+from app.api.stewards import Mutation as StewardMutation
 
 INTERACTIONS_PAGE = 10
 CUSTOMERS_PAGE = 20
@@ -274,6 +275,10 @@ class Query(graphene.ObjectType):
         ]
         info_ = page_info(after, [e.cursor for e in edges], page.has_next)
         return CustomerConnection(edges=edges, page_info=info_)
+
+
+class Mutation(StewardMutation, RealtimeMutation):
+    """Every mutation: steward changes, real-time records (one root, fields from each part)."""
 
 
 schema = graphene.Schema(query=Query, mutation=Mutation, auto_camelcase=True)

@@ -87,11 +87,13 @@ def _split(
     return new_id, None if before is None else before.profile.id
 
 
-async def _change[T](info: graphene.ResolveInfo, work: Callable[[str], T]) -> T:
+async def _change[T](
+    info: graphene.ResolveInfo, work: Callable[[str], T], *, needs_actor: bool = True
+) -> T:
     """Run work(actor) in a worker thread under the app's write lock; afterwards this
     request's loaders forget what they read, so the payload shows the graph as changed."""
     ctx = request_context(info)
-    who = inputs.actor(ctx.actor)
+    who = inputs.actor(ctx.actor) if needs_actor or ctx.actor else ""
     try:
         async with ctx.write_lock:
             return await run_in_threadpool(work, who)

@@ -1,0 +1,73 @@
+"""upsertCustomerRecord: one record over GraphQL, resolved in real time against the resolved
+synthetic population."""
+
+from __future__ import annotations
+
+UPSERT = """
+mutation($source: String!, $record: CustomerRecordInput!) {
+  upsertCustomerRecord(source: $source, record: $record) {
+    action milliseconds retiredProfileIds
+    matches { customerId probability }
+    customer { id firstName profile { id } }
+    profile { id size customers { id } }
+  }
+}
+"""
+
+
+async def test_a_record_of_a_known_person_joins_their_profile(fresh_resolved, resolved_gql):
+    fresh_resolved.model.save(fresh_resolved.settings.model_file)
+    known = fresh_resolved.store.inner.read_one("realtime_known_person")
+    record = {
+        "sourceKey": "GQL-1",
+        "fullName": f"{known['firstName']} {known['lastName']}",
+        "email": known["email"].upper(),  # normalised as batch ingestion does
+        "dateOfBirth": known["dateOfBirth"],
+    }
+    out = (await resolved_gql.data(UPSERT, source="webshop", record=record))["upsertCustomerRecord"]
+    assert out["action"] in {"JOINED", "BRIDGED"}
+    assert known["customerId"] in [m["customerId"] for m in out["matches"]]
+    assert all(0.0 <= m["probability"] <= 1.0 for m in out["matches"])
+    assert out["customer"]["id"] == "webshop:GQL-1"
+    assert out["customer"]["firstName"] == known["firstName"]
+    members = [c["id"] for c in out["profile"]["customers"]]
+    assert {"webshop:GQL-1", known["customerId"]} <= set(members)
+    assert out["customer"]["profile"]["id"] == out["profile"]["id"]
+
+    # The same record again changes nothing: it stays in its profile.
+    again = (await resolved_gql.data(UPSERT, source="webshop", record=record))[
+        "upsertCustomerRecord"
+    ]
+    assert again["profile"]["id"] == out["profile"]["id"]
+    assert again["action"] in {"KEPT", "JOINED"}
+
+
+async def test_a_stranger_founds_a_profile_of_their_own(fresh_resolved, resolved_gql):
+    fresh_resolved.model.save(fresh_resolved.settings.model_file)
+    record = {"sourceKey": "GQL-2", "firstName": "Zebedee", "lastName": "Quillfeather",
+              "dateOfBirth": "1911-11-11", "email": "zq@example.org"}  # fmt: skip
+    out = (await resolved_gql.data(UPSERT, source="crm", record=record))["upsertCustomerRecord"]
+    assert (out["action"], out["matches"]) == ("FOUNDED", [])
+    assert out["profile"]["size"] == 1
+    assert [c["id"] for c in out["profile"]["customers"]] == ["crm:GQL-2"]
+
+
+async def test_bad_records_and_a_missing_model_are_refused_with_the_reason(
+    fresh_resolved, resolved_gql
+):
+    fresh_resolved.settings.model_file.unlink(missing_ok=True)
+    record = {"sourceKey": "GQL-3", "firstName": "Ann"}
+    body = await resolved_gql(UPSERT, source="crm", record=record)
+    (error,) = body["errors"]
+    assert error["extensions"]["code"] == "FAILED_PRECONDITION"
+    assert "idgraph train" in error["message"]
+
+    fresh_resolved.model.save(fresh_resolved.settings.model_file)
+    body = await resolved_gql(UPSERT, source="crm", record={"sourceKey": "GQL-4", "email": "x@"})
+    (error,) = body["errors"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "invalid email" in error["message"]
+    assert fresh_resolved.rows("MATCH (c:Customer {customerId: 'crm:GQL-4'}) RETURN c") == []
+
+    body = await resolved_gql(UPSERT, source="crm", record={"firstName": "Ann"})
+    assert "sourceKey" in body["errors"][0]["message"]
