@@ -1,12 +1,14 @@
 """Identity-resolution benchmark: our resolver against Splink (DuckDB) on the same records.
 
-    .venv/bin/python bench/resolve.py --records 10000 100000 [--seed 42]
+    .venv/bin/python -m bench.resolve --records 10000 100000 [--seeds 42]
+    .venv/bin/python -m bench.resolve --records 27100 --seeds 1 2 3 4 5 --no-splink
 
 For each size: synthetic people (customer files only) loaded into a fresh embedded store,
 500 labelled pairs drawn from the truth by active learning, then `resolve` (block, score,
 cluster, write edges and profiles) timed per stage; Splink run in the same process on the
 same records at thresholds 0.5 and 0.99. Prints pairwise precision/recall/F1, B-cubed F1,
-seconds, peak memory and our time / Splink time. Results go to docs/performance.md.
+seconds, peak memory and our time / Splink time. With several seeds it also prints the
+spread of our F1 across them. Results go to docs/performance.md.
 """
 
 from __future__ import annotations
@@ -46,7 +48,9 @@ def store_rss_mb() -> float:
     return sum(p.memory_info().rss for p in procs) / 2**20
 
 
-def run_size(records: int, seed: int, root: Path, labels: int) -> dict[str, Any]:
+def run_size(
+    records: int, seed: int, root: Path, labels: int, splink: bool = True
+) -> dict[str, Any]:
     people = math.ceil(records / RECORDS_PER_PERSON)
     synth = root / f"synth-{people}-{seed}"
     if not (synth / "truth_records.csv").exists():
@@ -87,6 +91,8 @@ def run_size(records: int, seed: int, root: Path, labels: int) -> dict[str, Any]
                 "store_rss_mb": round(store_mb),
             },
         }  # fmt: skip
+        if not splink:
+            return result
         for threshold in (0.5, 0.99):
             s = run_splink(recs, truth, threshold=threshold)
             sp, sb = pairwise(s.clusters, truth), bcubed(s.clusters, truth)
@@ -106,25 +112,40 @@ def run_size(records: int, seed: int, root: Path, labels: int) -> dict[str, Any]
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--records", type=int, nargs="+", default=[10_000, 100_000])
-    ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--seeds", "--seed", type=int, nargs="+", default=[42])
+    ap.add_argument("--no-splink", action="store_true", help="ours only (e.g. for seed spread)")
     ap.add_argument("--labels", type=int, default=500)
     ap.add_argument("--out", type=Path, default=Path("bench/out"))
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     for n in args.records:
-        result = run_size(n, args.seed, args.out, args.labels)
-        table = Table("", "precision", "recall", "F1", "B3 F1", "seconds", title=f"{n:,} records")
-        o = result["ours"]
-        seconds = f"{o['compute_s']} (with graph writes {o['resolve_s']})"
-        table.add_row("identity-graph", str(o["precision"]), str(o["recall"]), str(o["f1"]),
-                      str(o["bcubed_f1"]), seconds)  # fmt: skip
-        for t in ("0.5", "0.99"):
-            s = result[f"splink_{t}"]
+        f1s: dict[int, float] = {}
+        for seed in args.seeds:
+            result = run_size(n, seed, args.out, args.labels, splink=not args.no_splink)
+            f1s[seed] = result["ours"]["f1"]
+            _report(n, seed, result)
+            (args.out / f"resolve-{n}-{seed}.json").write_text(json.dumps(result, indent=2))
+        if len(f1s) > 1:
+            spread = max(f1s.values()) - min(f1s.values())
+            console.print(
+                f"{n:,} records, {len(f1s)} seeds: our F1 {min(f1s.values()):.4f} to "
+                f"{max(f1s.values()):.4f} (spread {spread:.4f}); per seed {f1s}"
+            )
+
+
+def _report(n: int, seed: int, result: dict[str, Any]) -> None:
+    title = f"{n:,} records, seed {seed}"
+    table = Table("", "precision", "recall", "F1", "B3 F1", "seconds", title=title)
+    o = result["ours"]
+    seconds = f"{o['compute_s']} (with graph writes {o['resolve_s']})"
+    table.add_row("identity-graph", str(o["precision"]), str(o["recall"]), str(o["f1"]),
+                  str(o["bcubed_f1"]), seconds)  # fmt: skip
+    for t in ("0.5", "0.99"):
+        if (s := result.get(f"splink_{t}")) is not None:
             table.add_row(f"Splink @ {t}", str(s["precision"]), str(s["recall"]), str(s["f1"]),
                           str(s["bcubed_f1"]), str(s["seconds"]))  # fmt: skip
-        console.print(table)
-        console.print_json(json.dumps(result))
-        (args.out / f"resolve-{n}-{args.seed}.json").write_text(json.dumps(result, indent=2))
+    console.print(table)
+    console.print_json(json.dumps(result))
 
 
 if __name__ == "__main__":
