@@ -19,7 +19,7 @@ from app.ingestion.rows import prepare_customer_record
 from app.resolution.batch import EVIDENCE, match_row
 from app.resolution.blocking import key_property, keys1
 from app.resolution.model import MatchModel, model_record1
-from app.resolution.profiles import new_profile_id
+from app.resolution.profiles import golden1, new_profile_id
 from app.resolution.stewards import refresh_profiles
 from app.settings import Settings
 from app.store import GraphStore
@@ -85,74 +85,98 @@ def upsert_record(
         params = {key_property(k): (NO_KEY if v is None else v) for k, v in keys.items()}
         found = {r["customerId"] for r in store.read("realtime_candidates", **params)}
         candidates = sorted(found - {customer_id})
+    # One read for everything placing needs: candidates' fields, profiles, members, decisions.
+    context = store.read("realtime_candidate_context", ids=[customer_id, *candidates],
+                         me=customer_id)  # fmt: skip
+    others = [r for r in context if r["customerId"] != customer_id]
+    mine = next((r for r in context if r["customerId"] == customer_id), None)
+    pairs: list[dict[str, Any]] = []
     matches: list[tuple[str, float]] = []
-    if candidates:
-        others = store.read("customer_model_fields", ids=candidates)
-        mine = model_record1(props)
-        dist = model.distances([(mine, model_record1(o)) for o in others])
+    if others:
+        record = model_record1(props)
+        dist = model.distances([(record, model_record1(o)) for o in others])
         prob = 1.0 / (1.0 + np.exp(-model.logits(dist)))
-        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        rows = []
+        now = _now()
         for other, p, expl in zip(others, prob, model.explain(dist), strict=True):
             other_id = str(other["customerId"])
             if p >= settings.match_floor:
-                rows.append(match_row(model, customer_id, other_id, p, expl, f"rt/{now}", now))
+                pairs.append(match_row(model, customer_id, other_id, p, expl, f"rt/{now}", now))
             if p >= settings.match_threshold:
                 matches.append((other_id, round(float(p), 6)))
-        if rows:
-            store.write("upsert_matches", rows=rows)
-    result = _place(store, settings, customer_id, matches)
+    me = {**props, "customerId": customer_id}
+    result = _place(store, settings, me, mine, others, matches, pairs)
     result.milliseconds = round((time.perf_counter() - started) * 1000, 2)
     return result
 
 
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def _place(
-    store: GraphStore, settings: Settings, customer_id: str, matches: list[tuple[str, float]]
+    store: GraphStore,
+    settings: Settings,
+    me: dict[str, Any],
+    mine: dict[str, Any] | None,
+    others: list[dict[str, Any]],
+    matches: list[tuple[str, float]],
+    pairs: list[dict[str, Any]],
 ) -> RealtimeResult:
     """Join the profile of the matched records; several profiles are bridged into the
-    largest; no match founds a profile. Steward rejections are respected by the batch run."""
-    ids = [customer_id, *(o for o, _ in matches)]
-    context = store.read("realtime_context", ids=ids, me=customer_id)
-    rejected = {r["customerId"] for r in context if r["status"] == "rejected"}
+    largest; no match founds a profile (or keeps a known record where it is). Steward
+    rejections hold. The common cases take one write; bridges and moves take a few."""
+    customer_id = str(me["customerId"])
+    rejected = {r["customerId"] for r in others if "rejected" in (r["statuses"] or [])}
     matches = [(o, p) for o, p in matches if o not in rejected]
-    current = {
-        r["customerId"]: r
-        for r in context
-        if r["profileId"] is not None
-        and r["customerId"] not in rejected
-        and (r["customerId"] == customer_id or any(o == r["customerId"] for o, _ in matches))
-    }
-    mine = current.get(customer_id)
+    matched = {o for o, _ in matches}
+    placed = {r["customerId"]: r for r in others if r["customerId"] in matched and r["profileId"]}
+    own = mine if mine is not None and mine["profileId"] is not None else None
     targets = sorted(
-        {(r["profileId"], r["size"] or 0) for o, r in current.items() if o != customer_id},
-        key=lambda t: (-t[1], t[0]),
+        {(r["profileId"], r["size"] or 0) for r in placed.values()}, key=lambda t: (-t[1], t[0])
     )
-    at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    at = _now()
     confidence = max((p for _, p in matches), default=1.0)
+    if len(targets) <= 1 and (own is None or not targets or own["profileId"] == targets[0][0]):
+        # Founds, joins, or keeps: one write with the profile's golden attributes.
+        if targets:
+            pid = targets[0][0]
+            members = next(r["members"] for r in placed.values() if r["profileId"] == pid)
+            action = "kept" if own is not None else "joined"
+        elif own is not None:
+            pid, members, action = own["profileId"], own["members"], "kept"
+        else:
+            pid, members, action = new_profile_id([customer_id]), [], "founded"
+        group = [m for m in members if m["customerId"] != customer_id] + [me]
+        props = golden1(group)
+        props.update(size=len(group), sources=sorted({str(m["source"]) for m in group}))
+        row = {"profileId": pid, "props": props, "at": at, "customerId": customer_id,
+               "confidence": confidence, "matches": pairs}  # fmt: skip
+        store.write("realtime_place", rows=[row])
+        return RealtimeResult(customer_id, pid, action, matches)
+    # A bridge of several profiles, or a known record moving to another profile.
+    if pairs:
+        store.write("upsert_matches", rows=pairs)
+    pid = targets[0][0]
     retired: list[str] = []
-    if not targets:
-        if mine:
-            return RealtimeResult(customer_id, mine["profileId"], "kept", matches)
-        pid, action = new_profile_id([customer_id]), "founded"
-        store.write("upsert_profiles", rows=[{"profileId": pid, "props": {}, "at": at}])
-    else:
-        pid = targets[0][0]
-        action = "joined" if len(targets) == 1 else "bridged"
-        for other_pid, _ in targets[1:]:
-            moved = store.read("profile_memberships_all", profileId=other_pid)
-            members = [{"customerId": m["customerId"], "profileId": pid, "confidence": 1.0}
-                       for m in moved]  # fmt: skip
-            store.write("realtime_link_profile", rows=members)
-            store.write(
-                "retire_profiles", rows=[{"profileId": other_pid, "successor": pid, "at": at}]
-            )
-            retired.append(other_pid)
+    for other_pid, _ in targets[1:]:
+        moved = store.read("profile_memberships_all", profileId=other_pid)
+        members = [{"customerId": m["customerId"], "profileId": pid, "confidence": 1.0}
+                   for m in moved]  # fmt: skip
+        store.write("realtime_link_profile", rows=members)
+        store.write("retire_profiles", rows=[{"profileId": other_pid, "successor": pid, "at": at}])
+        retired.append(other_pid)
     link = [{"customerId": customer_id, "profileId": pid, "confidence": confidence}]
     store.write("realtime_link_profile", rows=link)
-    if mine and mine["profileId"] != pid and (mine["size"] or 0) <= 1:
-        store.write(
-            "retire_profiles", rows=[{"profileId": mine["profileId"], "successor": pid, "at": at}]
-        )
-        retired.append(mine["profileId"])
-    refresh_profiles(store, settings, [pid])
+    refresh = [pid]
+    if own is not None and own["profileId"] != pid:
+        if (own["size"] or 0) <= 1:
+            store.write(
+                "retire_profiles",
+                rows=[{"profileId": own["profileId"], "successor": pid, "at": at}],
+            )
+            retired.append(own["profileId"])
+        else:
+            refresh.append(own["profileId"])  # the profile it left keeps the others
+    refresh_profiles(store, settings, refresh)
+    action = "bridged" if len(targets) > 1 else "joined"
     return RealtimeResult(customer_id, pid, action, matches, retired)
