@@ -32,6 +32,15 @@ class Settings(BaseSettings):
     training_pairs: int = Field(default=500, ge=4)
     resolve_workers: int = Field(default=2, ge=1)
 
+    # Alerts and webhooks (docs/alerts.md)
+    alert_rules_file: Path | None = None  # None: the starter rules in app/alerts/rules.yaml
+    alert_rules_refresh_s: float = Field(default=5.0, ge=0)  # re-read GraphQL-defined rules
+    webhooks: dict[str, str] = Field(default_factory=dict)  # name -> URL (JSON in the env)
+    webhook_timeout_s: float = Field(default=2.0, gt=0)
+    webhook_backoff_s: float = Field(default=2.0, gt=0)  # first retry; doubles per attempt
+    webhook_max_backoff_s: float = Field(default=3600.0, gt=0)
+    webhook_poll_s: float = Field(default=1.0, gt=0)
+
     host: str = "127.0.0.1"
     port: int = 8000
     demo_people: int = 1500

@@ -79,6 +79,8 @@ UNIQUE_KEYS: tuple[Key, ...] = (
     Key("Interaction", "interactionId"),
     Key("Alert", "alertId"),
     Key("AuditEvent", "auditId"),
+    Key("AlertRule", "name"),
+    Key("WebhookDelivery", "deliveryId"),
 )
 BLOCK_KEY_PROPERTIES = (
     "email", "phone", "bkAddressInitial", "bkDobLast", "bkDobFirst", "bkDobAnyOrder",
@@ -91,6 +93,11 @@ INDEXES: tuple[Key, ...] = (
     # Real-time matching looks up candidates by the resolver's blocking keys
     # (app/resolution/blocking.py, key_property).
     *(Key("Customer", prop) for prop in BLOCK_KEY_PROPERTIES),
+    # Alerts: cooldown check, listing by entity or status, the delivery worker's queue.
+    Key("Alert", "cooldownKey"),
+    Key("Alert", "entityId"),
+    Key("Alert", "status"),
+    Key("WebhookDelivery", "status"),
 )
 
 
