@@ -193,6 +193,20 @@ def evaluate(
 
 
 @cli.command()
+def households(
+    truth: Annotated[
+        Path | None,
+        typer.Option(help="truth_records.csv (truth_people.csv beside it): evaluate"),
+    ] = None,
+    rules: Annotated[Path | None, typer.Option(help="YAML household rules")] = None,
+) -> None:
+    """Group profiles into households, choose decision-makers, compute Group DNA."""
+    from app.households.cli import run_households
+
+    run_households(get_settings(), console, truth, rules)
+
+
+@cli.command()
 def stats() -> None:
     """Node and relationship counts of the configured store."""
     from app.store import open_store

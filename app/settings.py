@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     training_pairs: int = Field(default=500, ge=4)
     resolve_workers: int = Field(default=2, ge=1)
 
+    # Households (docs/households.md): a YAML file overriding app/households/rules.py defaults
+    household_rules_file: Path | None = None
+
     # Alerts and webhooks (docs/alerts.md)
     alert_rules_file: Path | None = None  # None: the starter rules in app/alerts/rules.yaml
     alert_rules_refresh_s: float = Field(default=5.0, ge=0)  # re-read GraphQL-defined rules

@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from app.alerts.delivery import start_delivery_worker
 from app.api.endpoint import GraphQLEndpoint
 from app.api.graphiql import STATIC_DIR
 from app.settings import Settings, get_settings
@@ -54,6 +55,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         store = await run_in_threadpool(store_factory, settings)
+        worker = None  # webhook delivery (docs/alerts.md)
         try:
             # Idempotent. Gives the lookups their indexes, and on embedded FalkorDB creates
             # the graph: before its first write, reads (and the health ping) on it fail.
@@ -62,8 +64,11 @@ def create_app(
             app.state.store = store
             # Steward changes read then write; they take turns (see app/api/stewards.py).
             app.state.write_lock = anyio.Lock()
+            worker = start_delivery_worker(store, settings)
             yield
         finally:
+            if worker is not None:
+                await run_in_threadpool(worker.stop)
             await run_in_threadpool(store.close)
 
     graphql = GraphQLEndpoint()

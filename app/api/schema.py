@@ -18,6 +18,7 @@ from app.api.inputs import (
     page_info,
     page_size,
 )
+from app.api.alerts import AlertMutation, AlertQuery
 from app.api.loaders import request_context
 from app.api.profiles import MatchConnection, Profile
 from app.api.realtime import RealtimeMutation
@@ -194,7 +195,7 @@ class CustomerConnection(relay.Connection):
         strict_types = True
 
 
-class Query(graphene.ObjectType):
+class Query(AlertQuery, graphene.ObjectType):
     customer = graphene.Field(
         Customer,
         id=graphene.ID(required=True),
@@ -277,7 +278,7 @@ class Query(graphene.ObjectType):
         return CustomerConnection(edges=edges, page_info=info_)
 
 
-class Mutation(StewardMutation, RealtimeMutation):
+class Mutation(StewardMutation, RealtimeMutation, AlertMutation):
     """Every mutation: steward changes, real-time records (one root, fields from each part)."""
 
 

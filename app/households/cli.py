@@ -1,0 +1,49 @@
+"""`idgraph households`: resolve households, compute Group DNA, optionally evaluate."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from app.households.dna import all_household_ids, compute_dna
+from app.households.evaluate import evaluate_households
+from app.households.resolve import resolve_households
+from app.households.rules import load_rules
+from app.settings import Settings
+from app.store import open_store
+
+
+def run_households(
+    settings: Settings, console: Console, truth: Path | None, rules_file: Path | None
+) -> None:
+    rules = load_rules(rules_file or settings.household_rules_file)
+    with open_store(settings) as store:
+        store.setup_schema()
+        summary = resolve_households(store, settings, rules, say=console.print)
+        ids = all_household_ids(store)
+        with Progress(console=console, transient=True) as bar:
+            task = bar.add_task("Group DNA", total=len(ids))
+            changes = compute_dna(
+                store, settings, ids, rules, on_batch=lambda n: bar.advance(task, n)
+            )
+        scores = evaluate_households(store, truth) if truth else None
+    table = Table("measure", "value")
+    for k, v in summary.__dict__.items():
+        if k != "household_ids":
+            table.add_row(k, f"{v:,}" if isinstance(v, int) else str(v))
+    table.add_row("Group DNA changes", f"{len(changes):,}")
+    out = Console()
+    out.print(table)
+    if scores:
+        t = Table("households vs truth", "precision", "recall", "F1")
+        for label, s in (("record pairs", scores.records), ("profile pairs", scores.profiles)):
+            t.add_row(label, f"{s.precision:.4f}", f"{s.recall:.4f}", f"{s.f1:.4f}")
+        out.print(t)
+        out.print(
+            f"decision-maker accuracy {scores.decision_maker_accuracy:.4f} over "
+            f"{scores.decision_maker_households:,} true households of 2+ people "
+            f"({scores.households_found:,} households found, {scores.true_households:,} true)"
+        )

@@ -1,0 +1,183 @@
+"""Group DNA: household metrics computed by traversal from the members, their records'
+accounts and devices, and the members' own Customer DNA; stored on the Household as
+`dna_<name>` with a bounded history (`_hv` values, `_ht` times) and a trend (`_slope`).
+In batch for every household, or for one household when a member's event arrives."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from app.households.grouping import age_on
+from app.households.resolve import now_iso
+from app.households.rules import Rules, load_rules
+from app.metrics.changes import MetricChange
+from app.settings import Settings
+from app.store import GraphStore
+from app.store.base import batched, safe_identifier
+
+PREFIX = "dna_"
+# The Customer DNA metric whose maximum over the members is the household's churn risk.
+CHURN_METRIC = "churnRisk"
+METRICS: tuple[str, ...] = (
+    "members", "adults", "devices", "accounts", "totalSpend", "spendPerMember",
+    "dataUsageMb", "dataPlanMb", "dataUsageVsPlan", "maxChurnRisk",
+)  # fmt: skip
+DEFAULT_HISTORY = 12
+
+
+@dataclass
+class GroupDna:
+    household_id: str
+    values: dict[str, float | int | None] = field(default_factory=dict)
+    services: list[str] = field(default_factory=list)  # data services seen on its accounts
+    usage_month: str | None = None  # the month dataUsageMb is for (YYYY-MM)
+
+
+def compute(
+    household_id: str,
+    members: Sequence[Mapping[str, Any]],
+    usage: Sequence[Mapping[str, Any]],
+    rules: Rules,
+    today: date,
+) -> GroupDna:
+    """Group DNA of one household from the rows of household_dna_members / _usage."""
+    devices = {d for m in members for d in m.get("devices") or []}
+    accounts = {a for m in members for a in m.get("accounts") or []}
+    spend = sum(float(v or 0.0) for m in members for v in m.get("spend") or [])
+    adults = sum(
+        1 for m in members if (age_on(m.get("dateOfBirth"), today) or 0) >= rules.adult_age
+    )
+    churn = [
+        float(v)
+        for m in members
+        if isinstance(v := (m.get("props") or {}).get(PREFIX + CHURN_METRIC), int | float)
+    ]
+    monthly: dict[str, float] = defaultdict(float)
+    services: set[str] = set()
+    plan = 0.0
+    planned = False
+    for row in usage:
+        if row.get("planMb") is not None:
+            plan += float(row["planMb"])
+            planned = True
+        for month, value, channel in row.get("usage") or []:
+            if month:
+                monthly[str(month)] += float(value or 0.0)
+            if channel:
+                services.add(str(channel))
+    month = max(monthly) if monthly else None
+    used = round(monthly[month], 2) if month else None
+    n = len(members)
+    values: dict[str, float | int | None] = {
+        "members": n,
+        "adults": adults,
+        "devices": len(devices),
+        "accounts": len(accounts),
+        "totalSpend": round(spend, 2),
+        "spendPerMember": round(spend / n, 2) if n else None,
+        "dataUsageMb": used,
+        "dataPlanMb": round(plan, 2) if planned else None,
+        "dataUsageVsPlan": round(used / plan, 4) if used is not None and planned and plan else None,
+        "maxChurnRisk": max(churn) if churn else None,
+    }
+    return GroupDna(household_id, values, sorted(services), month)
+
+
+def _slope(values: Sequence[float]) -> float | None:
+    """Least-squares change per computation over the history (None below two points)."""
+    n = len(values)
+    if n < 2:
+        return None
+    mx = (n - 1) / 2
+    my = sum(values) / n
+    num = sum((i - mx) * (v - my) for i, v in enumerate(values))
+    den = sum((i - mx) ** 2 for i in range(n))
+    return round(num / den, 6)
+
+
+def stored_props(
+    dna: GroupDna, previous: Mapping[str, Any], at: str, keep: int
+) -> tuple[dict[str, Any], list[MetricChange]]:
+    """The properties to write (values, histories, trends) and the changes to hand on."""
+    props: dict[str, Any] = {"services": dna.services, "dataUsageMonth": dna.usage_month,
+                             "dnaComputedAt": at}  # fmt: skip
+    changes: list[MetricChange] = []
+    for name, value in dna.values.items():
+        key = PREFIX + safe_identifier(name)
+        before = previous.get(key)
+        hv = list(previous.get(key + "_hv") or [])
+        ht = list(previous.get(key + "_ht") or [])
+        if value is not None and (not hv or value != before):
+            hv, ht = [*hv, value][-keep:], [*ht, at][-keep:]
+        props[key] = value
+        props[key + "_hv"] = hv or None
+        props[key + "_ht"] = ht or None
+        props[key + "_slope"] = _slope([float(v) for v in hv])
+        if value != before:
+            changes.append(MetricChange("Household", dna.household_id, name, before, value, at,
+                                        tuple(hv)))  # fmt: skip
+    return props, changes
+
+
+def compute_dna(
+    store: GraphStore,
+    settings: Settings,
+    household_ids: Sequence[str],
+    rules: Rules | None = None,
+    today: date | None = None,
+    on_batch: Callable[[int], None] | None = None,
+    batch_size: int = 500,
+) -> list[MetricChange]:
+    """Compute and store Group DNA for these households; return what changed."""
+    rules = rules or load_rules(settings.household_rules_file)
+    today = today or date.today()
+    keep = int(getattr(settings, "metrics_history", DEFAULT_HISTORY))
+    changes: list[MetricChange] = []
+    for chunk in batched(({"id": h} for h in household_ids), batch_size):
+        ids = [r["id"] for r in chunk]
+        members: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for row in store.read("household_dna_members", ids=ids,
+                              spendTypes=list(rules.spend_types)):  # fmt: skip
+            members[row["householdId"]].append(row)
+        usage: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for row in store.read("household_dna_usage", ids=ids):
+            usage[row["householdId"]].append(row)
+        previous = {
+            r["householdId"]: r["props"] for r in store.read("household_dna_props", ids=ids)
+        }
+        at = now_iso()
+        rows = []
+        for hid in ids:
+            if hid not in previous:
+                continue
+            dna = compute(hid, members[hid], usage[hid], rules, today)
+            props, changed = stored_props(dna, previous[hid], at, keep)
+            rows.append({"householdId": hid, "props": props})
+            changes.extend(changed)
+        store.write_batches("household_set_dna", rows, settings.batch_size)
+        if on_batch:
+            on_batch(len(ids))
+    return changes
+
+
+def refresh_household(
+    store: GraphStore, settings: Settings, household_id: str
+) -> list[MetricChange]:
+    """Recompute one household's Group DNA (after a member's event); the changed metrics."""
+    return compute_dna(store, settings, [household_id])
+
+
+def refresh_for_profile(
+    store: GraphStore, settings: Settings, profile_id: str
+) -> list[MetricChange]:
+    """Recompute the Group DNA of the household this profile currently belongs to."""
+    row = store.read_one("household_of_profile", ids=[profile_id])
+    return refresh_household(store, settings, row["householdId"]) if row else []
+
+
+def all_household_ids(store: GraphStore) -> list[str]:
+    return [r["householdId"] for r in store.read("household_active_ids")]

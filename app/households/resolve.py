@@ -1,0 +1,182 @@
+"""Household resolution against the store: read profile facts, group, keep IDs stable, write
+Household nodes and MEMBER_OF edges (ended edges stay as history). In batch for every profile
+(`resolve_households`) or for the part of the graph around changed profiles (`rehouse`)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from app.households.grouping import Group, ProfileFacts, group_profiles
+from app.households.ids import assign_household_ids
+from app.households.rules import Rules, load_rules
+from app.settings import Settings
+from app.store import GraphStore
+
+
+@dataclass
+class HouseholdSummary:
+    profiles: int = 0
+    households: int = 0
+    multi_member: int = 0
+    largest: int = 0
+    kept_ids: int = 0
+    new_ids: int = 0
+    retired_ids: int = 0
+    memberships_ended: int = 0
+    dissolved: int = 0
+    hubs: dict[str, int] = field(default_factory=dict)
+    household_ids: list[str] = field(default_factory=list)  # the households written
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def facts_from_rows(rows: Iterable[Mapping[str, Any]]) -> list[ProfileFacts]:
+    out = []
+    for r in rows:
+        out.append(
+            ProfileFacts(
+                profile_id=str(r["profileId"]),
+                last_name=r.get("lastName"),
+                date_of_birth=r.get("dateOfBirth"),
+                address_id=r.get("addressId"),
+                city=r.get("city"),
+                accounts=sorted(
+                    {(str(a[0]), a[1]) for a in r.get("accounts") or []},
+                    key=lambda a: (a[0], a[1] or ""),
+                ),
+                devices=sorted(set(r.get("devices") or [])),
+                phones=sorted(set(r.get("phones") or [])),
+                emails=sorted(set(r.get("emails") or [])),
+                postcodes=sorted(set(r.get("postcodes") or [])),
+                spend=float(r.get("spend") or 0.0),
+                records=int(r.get("records") or 0),
+            )
+        )
+    return out
+
+
+def resolve_households(
+    store: GraphStore,
+    settings: Settings,
+    rules: Rules | None = None,
+    today: date | None = None,
+    say: Callable[[str], None] | None = None,
+) -> HouseholdSummary:
+    """Group every active profile into a household and write the result."""
+    rules = rules or load_rules(settings.household_rules_file)
+    out = HouseholdSummary()
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        out.seconds[name] = round(now - clock, 2)
+        clock = now
+
+    facts = facts_from_rows(store.read("household_profile_facts",
+                                       spendTypes=list(rules.spend_types)))  # fmt: skip
+    previous = {r["profileId"]: r["householdId"] for r in store.read("household_memberships")}
+    lap("read")
+    if say:
+        say(f"{len(facts):,} active profiles; {len(set(previous.values())):,} households before")
+    grouping = group_profiles(facts, rules, today or date.today())
+    out.hubs = dict(grouping.hubs)
+    lap("group")
+    _write(store, settings, grouping.groups, previous, out, full=True)
+    lap("write")
+    return out
+
+
+def rehouse(
+    store: GraphStore,
+    settings: Settings,
+    profile_ids: Sequence[str],
+    rules: Rules | None = None,
+    today: date | None = None,
+) -> HouseholdSummary:
+    """Regroup after a change to these profiles (their address, accounts or devices): the
+    profiles that share an identifier with them and the members of all their households are
+    grouped again by the same rules; the rest of the graph is untouched."""
+    rules = rules or load_rules(settings.household_rules_file)
+    out = HouseholdSummary()
+    near = [r["profileId"] for r in store.read("household_neighbours", ids=list(profile_ids))]
+    ids = sorted(set(near) | set(profile_ids))
+    facts = facts_from_rows(
+        store.read("household_profile_facts_of", ids=ids, spendTypes=list(rules.spend_types))
+    )
+    previous = {r["profileId"]: r["householdId"]
+                for r in store.read("household_memberships_of", ids=ids)}  # fmt: skip
+    grouping = group_profiles(facts, rules, today or date.today())
+    _write(store, settings, grouping.groups, previous, out, full=False)
+    return out
+
+
+def _write(
+    store: GraphStore,
+    settings: Settings,
+    groups: list[Group],
+    previous: dict[str, str],
+    out: HouseholdSummary,
+    *,
+    full: bool,
+) -> None:
+    at = now_iso()
+    members = [[m.profile_id for m in g.members] for g in groups]
+    assignment = assign_household_ids(members, previous)
+    out.profiles = sum(len(m) for m in members)
+    out.households = len(groups)
+    out.multi_member = sum(1 for m in members if len(m) > 1)
+    out.largest = max((len(m) for m in members), default=0)
+    out.kept_ids = len(set(assignment.ids) & set(previous.values()))
+    out.new_ids = out.households - out.kept_ids
+    out.retired_ids = len(assignment.retired)
+    out.household_ids = list(assignment.ids)
+
+    household_rows, link_rows = [], []
+    now_in: dict[str, str] = {}
+    for hid, group in zip(assignment.ids, groups, strict=True):
+        decision = next(m for m in group.members if m.role == "decision_maker")
+        props = {
+            "size": len(group.members),
+            "addressId": group.address_id,
+            "evidenceKinds": group.kinds,
+            "decisionMaker": decision.profile_id,
+            "absorbed": sorted(assignment.absorbed.get(hid, [])) or None,
+            "splitFrom": assignment.split_from.get(hid),
+        }
+        household_rows.append({"householdId": hid, "props": props, "at": at})
+        for m in group.members:
+            now_in[m.profile_id] = hid
+            link_rows.append({"profileId": m.profile_id, "householdId": hid, "role": m.role,
+                              "reason": m.reason, "evidence": m.evidence,
+                              "confidence": m.confidence, "at": at})  # fmt: skip
+    ended = [
+        {"profileId": p, "householdId": h, "at": at,
+         "reason": f"moved to {now_in[p]}" if p in now_in else "profile no longer active"}
+        for p, h in previous.items() if now_in.get(p) != h
+    ]  # fmt: skip
+    out.memberships_ended = len(ended)
+    size = settings.batch_size
+    store.write_batches("household_upsert", household_rows, size)
+    store.write_batches("household_end_memberships", ended, size)
+    store.write_batches("household_link_members", link_rows, size)
+    store.write_batches(
+        "household_retire",
+        [{"householdId": o, "successor": s, "at": at} for o, s in assignment.retired.items()],
+        size,
+    )
+    if full:
+        rows, _ = store.run_text(store.cypher("household_dissolve_empty"), {"at": at}, write=True)
+    else:
+        touched = sorted(set(previous.values()))
+        rows, _ = store.run_text(
+            store.cypher("household_dissolve_empty_of"), {"ids": touched, "at": at}, write=True
+        )
+    out.dissolved = int(rows[0]["dissolved"]) if rows else 0

@@ -1,0 +1,5 @@
+// Households: a profile left a household. The edge stays as history, ended.
+UNWIND $rows AS row
+MATCH (p:Profile {profileId: row.profileId})-[m:MEMBER_OF]->(h:Household {householdId: row.householdId})
+WHERE m.status = 'current'
+SET m.status = 'ended', m.until = row.at, m.endReason = row.reason
