@@ -241,6 +241,35 @@ def serve(
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
 
+@cli.command()
+def alerts(
+    status: Annotated[str | None, typer.Option(help="open or acknowledged")] = None,
+    entity: Annotated[str | None, typer.Option(help="a profileId or householdId")] = None,
+    limit: Annotated[int, typer.Option(help="newest this many")] = 50,
+) -> None:
+    """List fired alerts, newest first, with their webhook deliveries."""
+    from app.alerts.cli import print_alerts
+    from app.store import open_store
+
+    with open_store(get_settings()) as store:
+        store.setup_schema()  # also creates an empty graph, which reads need
+        print_alerts(store, status, entity, limit)
+
+
+@cli.command()
+def deliver(
+    loop: Annotated[bool, typer.Option(help="keep delivering until Ctrl-C")] = False,
+) -> None:
+    """Post due webhook deliveries once (for cron), or keep at it with --loop."""
+    from app.alerts.cli import run_deliveries
+    from app.store import open_store
+
+    settings = get_settings()
+    with open_store(settings) as store:
+        store.setup_schema()
+        run_deliveries(store, settings, console, loop)
+
+
 def _print_summaries(rows: list[dict[str, object]]) -> None:
     table = Table("file", "kind", "read", "loaded", "quarantined", "seconds", "rows/s")
     for r in rows:

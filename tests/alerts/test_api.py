@@ -166,6 +166,9 @@ async def test_acknowledging_needs_an_actor_and_an_existing_alert(store, rules, 
         assert missing["errors"][0]["extensions"]["code"] == "NOT_FOUND"
         anonymous = await gql(ACK, id="AL-nope")
         assert "X-Actor" in anonymous["errors"][0]["message"]
+        closed = await gql(ALERTS, status="closed")
+        assert closed["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+        assert "status must be one of open, acknowledged" in closed["errors"][0]["message"]
 
 
 async def test_alerts_are_paged_newest_first(store, rules: Rules, serve: Serve):
