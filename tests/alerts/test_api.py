@@ -131,6 +131,14 @@ async def test_define_list_and_acknowledge(store, rules: Rules, serve: Serve):
         done = _nodes(await gql.data(ALERTS, status="acknowledged"))
         assert [(n["id"], n["acknowledgedBy"]) for n in done] == [(drop["id"], "Zoë")]
 
+        remove = "mutation($name: String!) { removeAlertRule(name: $name) }"
+        assert (await gql.as_actor("Ana").data(remove, name="gold-drop"))["removeAlertRule"]
+        assert not (await gql.as_actor("Ana").data(remove, name="gold-drop"))["removeAlertRule"]
+        refused = await gql.as_actor("Ana")(remove, name="big-spender")
+        assert "comes from the rules file" in refused["errors"][0]["message"]
+        assert [r["name"] for r in (await gql.data(RULES))["alertRules"]] == ["big-spender"]
+        assert len(_nodes(await gql.data(ALERTS))) == 2  # its alerts stay
+
 
 async def test_a_bad_rule_is_refused_and_the_running_rules_stay(store, rules: Rules, serve):
     settings = rules(FILE_RULES)

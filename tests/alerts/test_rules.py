@@ -19,7 +19,7 @@ GOOD = {"name": "r1", "metric": "spend_90d", "condition": "above", "threshold": 
 
 def test_the_starter_rules_are_valid_and_name_their_metrics():
     rules = load_rules_file(None)
-    assert {r.metric for r in rules} == {"spend_90d", "complaints_30d", "data_usage_plan_ratio"}
+    assert {r.metric for r in rules} == {"spend90d", "complaints90d", "dataUsageVsPlan"}
     plan = next(r for r in rules if r.label == "Household")
     assert plan.periods == 2 and plan.condition == "above"
 
