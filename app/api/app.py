@@ -19,6 +19,7 @@ from starlette.staticfiles import StaticFiles
 from app.alerts.delivery import start_delivery_worker
 from app.api.endpoint import GraphQLEndpoint
 from app.api.graphiql import STATIC_DIR
+from app.api.households import export_households
 from app.settings import Settings, get_settings
 from app.store import GraphStore, open_store
 
@@ -75,6 +76,7 @@ def create_app(
     routes = [
         Route("/graphql", graphql.handle, methods=["GET", "POST"], name="graphql"),
         Route("/health", health, methods=["GET"], name="health"),
+        Route("/export/households.csv", export_households, methods=["GET"], name="export"),
         Route("/", home, methods=["GET"], name="home"),
         Mount("/static", app=StaticFiles(directory=STATIC_DIR, check_dir=False), name="static"),
     ]

@@ -84,6 +84,16 @@ class Profile(graphene.ObjectType):
         required=True,
         description="The members as stored (operational threshold), whatever the dial.",
     )
+    household = graphene.Field(
+        "app.api.households.Household",
+        description="The household the profile belongs to now; null before households ran.",
+    )
+
+    @staticmethod
+    async def resolve_household(parent: ProfileRecord, info: graphene.ResolveInfo) -> object:
+        from app.api.households import profile_household  # households.py imports this module
+
+        return await profile_household(parent.id, info)
 
     @staticmethod
     async def _materialised(parent: ProfileRecord, info: graphene.ResolveInfo) -> list[str]:

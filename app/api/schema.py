@@ -19,6 +19,7 @@ from app.api.inputs import (
     page_size,
 )
 from app.api.alerts import AlertMutation, AlertQuery
+from app.api.households import HouseholdQuery
 from app.api.loaders import request_context
 from app.api.profiles import MatchConnection, Profile
 from app.api.realtime import RealtimeMutation
@@ -195,7 +196,7 @@ class CustomerConnection(relay.Connection):
         strict_types = True
 
 
-class Query(AlertQuery, graphene.ObjectType):
+class Query(HouseholdQuery, AlertQuery, graphene.ObjectType):
     customer = graphene.Field(
         Customer,
         id=graphene.ID(required=True),

@@ -175,7 +175,7 @@ def refresh_for_profile(
     store: GraphStore, settings: Settings, profile_id: str
 ) -> list[MetricChange]:
     """Recompute the Group DNA of the household this profile currently belongs to."""
-    row = store.read_one("household_of_profile", ids=[profile_id])
+    row = store.read_one("household_of_profiles", ids=[profile_id])
     return refresh_household(store, settings, row["householdId"]) if row else []
 
 

@@ -90,6 +90,7 @@ def resolve_households(
     out.hubs = dict(grouping.hubs)
     lap("group")
     _write(store, settings, grouping.groups, previous, out, full=True)
+    store.write("household_profile_consent")
     lap("write")
     return out
 

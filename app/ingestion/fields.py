@@ -21,6 +21,7 @@ CUSTOMER_FIELDS: tuple[str, ...] = (
     "deviceId",
     "accountId",
     "accountRole",  # owner | payer | member | user
+    "marketingConsent",  # yes/no, true/false, opt-in/opt-out...; blank when the source has none
     "updatedAt",
 )
 CUSTOMER_REQUIRED: tuple[str, ...] = ("sourceKey",)

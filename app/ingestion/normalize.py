@@ -275,3 +275,29 @@ def country1(value: object, default: str) -> str:
         return default.upper()
     c = c.upper().replace(".", "")
     return COUNTRY_ALIASES.get(c, c)
+
+
+# Marketing consent as sources write it. Anything else is a bad value (the row is
+# quarantined with the column named), since guessing consent is not an option.
+CONSENT_WORDS: dict[str, bool] = {
+    **dict.fromkeys(("y", "yes", "true", "t", "1", "opt-in", "optin", "opted in",
+                     "opted-in", "granted", "subscribed"), True),
+    **dict.fromkeys(("n", "no", "false", "f", "0", "opt-out", "optout", "opted out",
+                     "opted-out", "denied", "refused", "withdrawn", "unsubscribed"), False),
+}  # fmt: skip
+
+
+def consent(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """yes/no-like words -> True/False (object column, None when blank)."""
+    raw = blank_to_na(s)
+    val = raw.str.lower().map(CONSENT_WORDS)
+    bad = raw.notna() & val.isna()
+    return val.astype(object).where(val.notna(), None), bad
+
+
+def consent1(value: object) -> tuple[bool | None, bool]:
+    c = clean1(value)
+    if c is None:
+        return None, False
+    word = CONSENT_WORDS.get(c.lower())
+    return word, word is None

@@ -129,6 +129,9 @@ def prepare_customers(
     _bad(check, bad, "date", _col(df, "dateOfBirth"), _source_column(mapping, "dateOfBirth"))
     updated, _, bad = norm.timestamp(_col(df, "updatedAt"), mapping.formats.get("updatedAt"))
     _bad(check, bad, "date-time", _col(df, "updatedAt"), _source_column(mapping, "updatedAt"))
+    consent, bad = norm.consent(_col(df, "marketingConsent"))
+    _bad(check, bad, "consent", _col(df, "marketingConsent"),
+         _source_column(mapping, "marketingConsent"))  # fmt: skip
     postcode = norm.postcode(_col(df, "postcode"))
     street, city = _col(df, "street"), _col(df, "city").str.title()
     address = norm.address_id(street, postcode, city, ctry)
@@ -151,6 +154,7 @@ def prepare_customers(
             "country": ctry,
             "addressId": address,
             "updatedAt": updated,
+            "marketingConsent": consent,
         }
     )[ok]
     ids = customer_id[ok]
@@ -285,11 +289,13 @@ def prepare_customer_record(
     updated, _, updated_bad = norm.timestamp1(
         canon.get("updatedAt"), mapping.formats.get("updatedAt")
     )
+    consent, consent_bad = norm.consent1(canon.get("marketingConsent"))
     for failed, message in (
         (email_bad, bad("email", "email")),
         (phone_bad, bad("phone", "phone")),
         (dob_bad, bad("date", "dateOfBirth")),
         (updated_bad, bad("date-time", "updatedAt")),
+        (consent_bad, bad("consent", "marketingConsent")),
     ):
         if failed and reason is None:
             reason = message
@@ -313,7 +319,7 @@ def prepare_customer_record(
         "source": mapping.source, "sourceKey": key, "firstName": first, "lastName": last,
         "dateOfBirth": dob, "gender": gender.lower()[:1] if gender else None, "email": email,
         "phone": phone, "street": street, "city": city, "postcode": postcode, "country": ctry,
-        "addressId": address, "updatedAt": updated,
+        "addressId": address, "updatedAt": updated, "marketingConsent": consent,
     }  # fmt: skip
     device, account = canon.get("deviceId"), canon.get("accountId")
     role = canon.get("accountRole")

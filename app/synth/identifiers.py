@@ -19,6 +19,7 @@ LANDLINE_RATE = 0.10  # of multi-person households
 SHARED_DEVICE_RATE = 0.35
 SHARED_ACCOUNT_RATE = 0.5
 SECOND_EMAIL_RATE = 0.12
+CONSENT_RATE = 0.55  # people who agree to marketing
 
 _NOT_LETTER = re.compile(r"[^a-z]")
 # Local-part patterns with weights; {f} first, {l} last, {i} initial, {n} number, {y} birth year.
@@ -47,6 +48,7 @@ class Identifiers:
     devices: Grouped  # device ids used by each person
     accounts: Grouped  # account ids held by each person; tags are roles
     decision_maker: IntArray  # person index per household
+    consent: BoolArray  # whether the person agrees to marketing (sources may lag behind)
 
 
 def _plain(values: ObjArray) -> list[str]:
@@ -237,4 +239,6 @@ def build_identifiers(people: People, rng: np.random.Generator) -> Identifiers:
         devices=_devices(people, rng),
         accounts=accounts,
         decision_maker=decision,
+        # Drawn last, so every identifier above is the same as before consent existed.
+        consent=rng.random(people.n) < CONSENT_RATE,
     )

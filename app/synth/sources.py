@@ -22,10 +22,11 @@ CUSTOMER_COLUMNS: dict[str, tuple[str, ...]] = {
     "crm": (
         "crm_id", "first_name", "last_name", "gender", "birth_date", "email", "phone", "street",
         "city", "postcode", "country", "account_no", "account_role", "updated_at",
+        "marketing_opt_in",
     ),
     "webshop": (
         "user_id", "full_name", "email", "mobile", "device_id", "ship_street", "ship_city",
-        "ship_zip", "signup_date",
+        "ship_zip", "signup_date", "newsletter",
     ),
     "loyalty": ("card_no", "fname", "lname", "dob", "phone", "zip", "email", "store_city"),
     "callcenter": (
@@ -177,6 +178,16 @@ class _View:
             m.blank(cols[col], rng, rate * self.mess)
 
 
+def _consent(v: _View, rng: np.random.Generator, words: tuple[str, str], blank: float) -> ObjArray:
+    """The person's marketing choice as this source last heard it: mostly right, sometimes
+    the opposite (the person changed their mind since), sometimes not asked. Drawn after
+    every other column, so those stay as they were before consent existed."""
+    agree = v.ids.consent[v.person] ^ hits(rng, v.n, 0.1)
+    out = np.where(agree, words[0], words[1]).astype(object)
+    out[hits(rng, v.n, blank)] = ""
+    return out
+
+
 def _timestamps(as_of: DayArray, sep: str) -> ObjArray:
     text = as_of.astype("datetime64[s]").astype(str)
     if len(text) == 0:
@@ -237,6 +248,7 @@ def _crm(v: _View, rng: np.random.Generator) -> dict[str, ObjArray]:
             "country": 0.20,
         },
     )
+    cols["marketing_opt_in"] = _consent(v, rng, ("Y", "N"), 0.2)
     return cols
 
 
@@ -268,6 +280,7 @@ def _webshop(v: _View, rng: np.random.Generator) -> dict[str, ObjArray]:
             "ship_zip": 0.10,
         },
     )
+    cols["newsletter"] = _consent(v, rng, ("true", "false"), 0.1)
     return cols
 
 

@@ -62,6 +62,7 @@ class Person:
                            for d in devices], 100)  # fmt: skip
         rows = [{"interactionId": f"crm:{pid}-{k}", "customerId": cid, "customerKey": pid,
                  "source": "crm", "props": {"source": "crm", "type": e.get("type", "purchase"),
+                 "channel": e.get("channel", "web"),
                  "ts": 1_700_000_000_000 + k, "occurredAt": e.get("at", "2025-03-01T10:00:00"),
                  "value": e["value"]}} for k, e in enumerate(events)]  # fmt: skip
         w("upsert_interactions", rows, 100)
@@ -73,6 +74,16 @@ class Person:
         w("upsert_profiles", [{"profileId": pid, "props": gold, "at": "2024-01-01T00:00:00Z"}], 100)
         w("link_profiles", [{"customerId": cid, "profileId": pid, "confidence": 1.0}], 100)
         return pid
+
+    def record(self, pid: str, key: str, consent: bool | None) -> None:
+        """A second record of the person behind profile pid (another source)."""
+        cid = f"webshop:{key}"
+        props = {"source": "webshop", "sourceKey": key, "marketingConsent": consent,
+                 "updatedAt": "2025-06-01T00:00:00"}  # fmt: skip
+        self.store.write_batches("upsert_customers", [{"customerId": cid, "props": props}], 10)
+        self.store.write_batches(
+            "link_profiles", [{"customerId": cid, "profileId": pid, "confidence": 1.0}], 10
+        )
 
 
 @pytest.fixture

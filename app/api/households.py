@@ -1,0 +1,401 @@
+"""GraphQL for households: a household by id, Profile.household, and the marketing query
+(households filtered by composition and Group DNA, paged, with the decision-maker's contact
+only where consent allows). The CSV export of the same query is `export_households`."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from typing import Any
+
+import graphene
+from graphene import relay
+from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+
+from app.api.errors import BadUserInput
+from app.api.inputs import decode_cursor, encode_cursor, page_info, page_size
+from app.api.loaders import request_context
+from app.errors import InputError
+from app.households.dna import METRICS, PREFIX
+from app.households.marketing import (
+    CSV_COLUMNS,
+    HouseholdFilter,
+    HouseholdHit,
+    MetricCondition,
+    csv_row,
+    households_by_id,
+    search,
+    search_all,
+)
+from app.store import GraphStore
+
+_PROFILE = "app.api.profiles.Profile"
+HOUSEHOLDS_PAGE = 20
+_CURSOR = "household"
+
+
+class GroupMetric(graphene.ObjectType):
+    class Meta:
+        description = "One Group DNA metric with its recent values (oldest first) and trend."
+
+    name = graphene.String(required=True)
+    value = graphene.Float()
+    history = graphene.List(graphene.NonNull(graphene.Float), required=True)
+    trend = graphene.Float(description="Least-squares change per computation over history.")
+
+
+class Contact(graphene.ObjectType):
+    class Meta:
+        description = "How to reach a household's decision-maker (only with their consent)."
+
+    profile_id = graphene.ID(required=True)
+    first_name = graphene.String()
+    last_name = graphene.String()
+    email = graphene.String()
+    phone = graphene.String()
+    street = graphene.String()
+    city = graphene.String()
+    postcode = graphene.String()
+
+
+class Membership(graphene.ObjectType):
+    class Meta:
+        description = "A profile's membership of a household, current or ended (history)."
+
+    profile = graphene.Field(_PROFILE)
+    profile_id = graphene.ID(required=True)
+    status = graphene.String(description="current or ended")
+    role = graphene.String(description="decision_maker or member")
+    reason = graphene.String(description="Why this role (e.g. owner of shared account A1).")
+    evidence = graphene.List(
+        graphene.NonNull(graphene.String),
+        required=True,
+        description='What put the profile here: "kind:value" (address, account, device...).',
+    )
+    confidence = graphene.Float()
+    since = graphene.String()
+    until = graphene.String()
+    end_reason = graphene.String()
+
+    @staticmethod
+    async def resolve_profile(parent: dict[str, Any], info: graphene.ResolveInfo) -> Any:
+        return await request_context(info).loaders.profiles.load(parent["profile_id"])
+
+
+class Household(graphene.ObjectType):
+    class Meta:
+        description = "Profiles living or buying together, with Group DNA and roles."
+
+    id = graphene.ID(required=True, description='householdId, "HH-" and 12 hex digits.')
+    status = graphene.String(description="active, merged (see mergedInto) or dissolved.")
+    merged_into = graphene.ID()
+    size = graphene.Int()
+    address_id = graphene.String()
+    evidence_kinds = graphene.List(graphene.NonNull(graphene.String), required=True)
+    services = graphene.List(
+        graphene.NonNull(graphene.String),
+        required=True,
+        description="Data services seen on its accounts (e.g. mobile, broadband).",
+    )
+    metrics = graphene.List(graphene.NonNull(GroupMetric), required=True)
+    metric = graphene.Float(name=graphene.String(required=True), description="One metric's value.")
+    decision_maker_id = graphene.ID()
+    decision_maker_contact = graphene.Field(
+        Contact, description="Null unless the decision-maker's consent allows contact."
+    )
+    contact_withheld_reason = graphene.String(description="Why the contact is null.")
+    members = graphene.List(
+        graphene.NonNull(Membership),
+        required=True,
+        description="Current members, and with includeEnded the ended memberships too.",
+        include_ended=graphene.Boolean(default_value=False),
+    )
+    created_at = graphene.String()
+    updated_at = graphene.String()
+
+    @staticmethod
+    def resolve_id(parent: HouseholdHit, info: graphene.ResolveInfo) -> str:
+        return parent.id
+
+    @staticmethod
+    def resolve_status(parent: HouseholdHit, info: graphene.ResolveInfo) -> Any:
+        return parent.props.get("status")
+
+    @staticmethod
+    def resolve_merged_into(parent: HouseholdHit, info: graphene.ResolveInfo) -> Any:
+        return parent.props.get("mergedInto")
+
+    @staticmethod
+    def resolve_size(parent: HouseholdHit, info: graphene.ResolveInfo) -> Any:
+        return parent.props.get("size")
+
+    @staticmethod
+    def resolve_address_id(parent: HouseholdHit, info: graphene.ResolveInfo) -> Any:
+        return parent.props.get("addressId")
+
+    @staticmethod
+    def resolve_evidence_kinds(parent: HouseholdHit, info: graphene.ResolveInfo) -> list[str]:
+        return list(parent.props.get("evidenceKinds") or [])
+
+    @staticmethod
+    def resolve_services(parent: HouseholdHit, info: graphene.ResolveInfo) -> list[str]:
+        return list(parent.props.get("services") or [])
+
+    @staticmethod
+    def resolve_metrics(parent: HouseholdHit, info: graphene.ResolveInfo) -> list[GroupMetric]:
+        out = []
+        for name in METRICS:
+            key = PREFIX + name
+            if key in parent.props or key + "_hv" in parent.props:
+                out.append(
+                    GroupMetric(
+                        name=name,
+                        value=parent.props.get(key),
+                        history=list(parent.props.get(key + "_hv") or []),
+                        trend=parent.props.get(key + "_slope"),
+                    )
+                )
+        return out
+
+    @staticmethod
+    def resolve_metric(parent: HouseholdHit, info: graphene.ResolveInfo, name: str) -> Any:
+        if name not in METRICS:
+            raise BadUserInput(
+                f"unknown Group DNA metric {name!r}; use one of {', '.join(METRICS)}"
+            )
+        return parent.props.get(PREFIX + name)
+
+    @staticmethod
+    def resolve_decision_maker_id(parent: HouseholdHit, info: graphene.ResolveInfo) -> Any:
+        return parent.decision_maker_id
+
+    @staticmethod
+    def resolve_decision_maker_contact(parent: HouseholdHit, info: graphene.ResolveInfo) -> Any:
+        return parent.contact
+
+    @staticmethod
+    def resolve_contact_withheld_reason(parent: HouseholdHit, info: graphene.ResolveInfo) -> Any:
+        return parent.withheld_reason
+
+    @staticmethod
+    def resolve_created_at(parent: HouseholdHit, info: graphene.ResolveInfo) -> Any:
+        return parent.props.get("createdAt")
+
+    @staticmethod
+    def resolve_updated_at(parent: HouseholdHit, info: graphene.ResolveInfo) -> Any:
+        return parent.props.get("updatedAt")
+
+    @staticmethod
+    async def resolve_members(
+        parent: HouseholdHit, info: graphene.ResolveInfo, include_ended: bool = False
+    ) -> list[dict[str, Any]]:
+        store = request_context(info).store
+        rows = await run_in_threadpool(store.read, "household_members", ids=[parent.id])
+        out = []
+        for r in rows:
+            m = r["membership"]
+            if m.get("status") != "current" and not include_ended:
+                continue
+            out.append(
+                {
+                    "profile_id": r["profileId"],
+                    "status": m.get("status"),
+                    "role": m.get("role"),
+                    "reason": m.get("reason"),
+                    "evidence": list(m.get("evidence") or []),
+                    "confidence": m.get("confidence"),
+                    "since": m.get("since"),
+                    "until": m.get("until"),
+                    "end_reason": m.get("endReason"),
+                }
+            )
+        out.sort(key=lambda m: (m["status"] != "current", m["role"] != "decision_maker",
+                                m["profile_id"]))  # fmt: skip
+        return out
+
+
+class HouseholdConnection(relay.Connection):
+    class Meta:
+        node = Household
+        strict_types = True
+
+
+class MetricFilter(graphene.InputObjectType):
+    name = graphene.String(required=True, description=f"One of: {', '.join(METRICS)}")
+    gte = graphene.Float()
+    lte = graphene.Float()
+    top_share = graphene.Float(description="Only the top share by this metric: 0.1 = top decile.")
+
+
+class HouseholdFilterInput(graphene.InputObjectType):
+    min_members = graphene.Int()
+    max_members = graphene.Int()
+    metrics = graphene.List(graphene.NonNull(MetricFilter))
+    lacks_subscription = graphene.String(description="A data service none of it uses.")
+    has_subscription = graphene.String()
+    contactable_only = graphene.Boolean(
+        description="Only households whose decision-maker's consent allows contact."
+    )
+
+
+def _filter(raw: Any) -> HouseholdFilter:
+    raw = raw or {}
+    return HouseholdFilter(
+        min_members=raw.get("min_members"),
+        max_members=raw.get("max_members"),
+        metrics=tuple(
+            MetricCondition(m["name"], m.get("gte"), m.get("lte"), m.get("top_share"))
+            for m in raw.get("metrics") or []
+        ),
+        lacks_subscription=raw.get("lacks_subscription"),
+        has_subscription=raw.get("has_subscription"),
+        contactable_only=bool(raw.get("contactable_only")),
+    )
+
+
+def household_field() -> graphene.Field:
+    return graphene.Field(
+        Household, id=graphene.ID(required=True), description="The household with this id."
+    )
+
+
+def households_field() -> graphene.Field:
+    return graphene.Field(
+        HouseholdConnection,
+        filter=HouseholdFilterInput(),
+        first=graphene.Int(default_value=HOUSEHOLDS_PAGE, description="At most 100."),
+        after=graphene.String(description="endCursor of the previous page."),
+        description="Active households by composition and Group DNA, in id order; the "
+        "decision-maker's contact only where consent allows.",
+    )
+
+
+async def household_by_id(info: graphene.ResolveInfo, id: str) -> HouseholdHit | None:
+    store = request_context(info).store
+    found = await run_in_threadpool(households_by_id, store, [id])
+    return found.get(id)
+
+
+async def households(
+    info: graphene.ResolveInfo, filter: Any, first: int | None, after: str | None
+) -> HouseholdConnection:
+    store = request_context(info).store
+    size = page_size(first, HOUSEHOLDS_PAGE)
+    after_id = decode_cursor(after, _CURSOR, (str,))[0] if after else None
+    try:
+        hits, more = await run_in_threadpool(search, store, _filter(filter), size, after_id)
+    except InputError as exc:
+        raise BadUserInput(str(exc)) from exc
+    edges = [HouseholdConnection.Edge(node=h, cursor=encode_cursor(_CURSOR, h.id)) for h in hits]
+    return HouseholdConnection(
+        edges=edges, page_info=page_info(after, [e.cursor for e in edges], more)
+    )
+
+
+async def profile_household(profile_id: str, info: graphene.ResolveInfo) -> HouseholdHit | None:
+    store = request_context(info).store
+
+    def read() -> HouseholdHit | None:
+        row = store.read_one("household_of_profiles", ids=[profile_id])
+        return (
+            households_by_id(store, [row["householdId"]]).get(row["householdId"]) if row else None
+        )
+
+    return await run_in_threadpool(read)
+
+
+# -- CSV export: GET /export/households.csv?minMembers=3&metric=totalSpend:top:0.1&... ------
+
+
+def filter_from_query(params: Any) -> HouseholdFilter:
+    """The export's filter from query parameters: minMembers, maxMembers, lacksSubscription,
+    hasSubscription, contactableOnly=true, and metric=<name>:<gte|lte|top>:<number>
+    (repeatable)."""
+
+    def integer(name: str) -> int | None:
+        raw = params.get(name)
+        if raw is None or raw == "":
+            return None
+        try:
+            return int(raw)
+        except ValueError:
+            raise InputError(f"{name}={raw!r} is not a whole number") from None
+
+    conditions: dict[str, dict[str, float]] = {}
+    for item in params.getlist("metric"):
+        name, _, rest = item.partition(":")
+        op, _, number = rest.partition(":")
+        if op not in ("gte", "lte", "top"):
+            raise InputError(f"metric={item!r}: use <name>:gte|lte|top:<number>")
+        try:
+            conditions.setdefault(name, {})[op] = float(number)
+        except ValueError:
+            raise InputError(f"metric={item!r}: {number!r} is not a number") from None
+    return HouseholdFilter(
+        min_members=integer("minMembers"),
+        max_members=integer("maxMembers"),
+        metrics=tuple(
+            MetricCondition(n, c.get("gte"), c.get("lte"), c.get("top"))
+            for n, c in conditions.items()
+        ),
+        lacks_subscription=params.get("lacksSubscription") or None,
+        has_subscription=params.get("hasSubscription") or None,
+        contactable_only=params.get("contactableOnly", "").lower() in ("1", "true", "yes"),
+    )
+
+
+def _csv_lines(store: GraphStore, flt: HouseholdFilter) -> Iterator[str]:
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(CSV_COLUMNS)
+    for n, hit in enumerate(search_all(store, flt), start=1):
+        writer.writerow(csv_row(hit))
+        if n % 500 == 0:
+            yield buf.getvalue()
+            buf.seek(0)
+            buf.truncate()
+    yield buf.getvalue()
+
+
+async def export_households(request: Request) -> Response:
+    """The marketing query as CSV for campaign tools: one row per household, the contact
+    columns empty (and withheldReason set) where consent does not allow."""
+    store: GraphStore = request.app.state.store
+    try:
+        flt = filter_from_query(request.query_params)
+        # Check the filter before the response starts (a bad metric name is a 400, not a
+        # broken download).
+        await run_in_threadpool(search, store, flt, 1)
+    except InputError as exc:
+        return Response(f"{exc}\n", status_code=400, media_type="text/plain")
+    return StreamingResponse(
+        iterate_in_threadpool(_csv_lines(store, flt)),
+        media_type="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="households.csv"'},
+    )
+
+
+class HouseholdQuery(graphene.ObjectType):
+    """The household fields of the root Query (schema.py mixes this in)."""
+
+    household = household_field()
+    households = households_field()
+
+    @staticmethod
+    async def resolve_household(
+        root: object, info: graphene.ResolveInfo, id: str
+    ) -> HouseholdHit | None:
+        return await household_by_id(info, id)
+
+    @staticmethod
+    async def resolve_households(
+        root: object,
+        info: graphene.ResolveInfo,
+        filter: Any = None,
+        first: int | None = HOUSEHOLDS_PAGE,
+        after: str | None = None,
+    ) -> HouseholdConnection:
+        return await households(info, filter, first, after)

@@ -1,0 +1,187 @@
+"""Household-level marketing: households filtered by composition and Group DNA, paged, with
+the decision-maker's contact only where their consent allows. GraphQL (app/api/households.py)
+and the CSV export both read through here, so the consent rule lives in one place."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.errors import InputError
+from app.households.dna import METRICS, PREFIX
+from app.store import GraphStore
+from app.store.base import safe_identifier
+
+
+@dataclass(frozen=True)
+class MetricCondition:
+    """One Group DNA comparison: gte / lte bounds, and/or top_share (0.1: the top decile)."""
+
+    name: str
+    gte: float | None = None
+    lte: float | None = None
+    top_share: float | None = None
+
+
+@dataclass(frozen=True)
+class HouseholdFilter:
+    min_members: int | None = None
+    max_members: int | None = None
+    metrics: tuple[MetricCondition, ...] = ()
+    lacks_subscription: str | None = None  # a data service (e.g. broadband) none of it uses
+    has_subscription: str | None = None
+    contactable_only: bool = False  # only households whose decision-maker may be contacted
+
+
+@dataclass(frozen=True)
+class Contact:
+    profile_id: str
+    first_name: str | None
+    last_name: str | None
+    email: str | None
+    phone: str | None
+    street: str | None
+    city: str | None
+    postcode: str | None
+
+
+@dataclass
+class HouseholdHit:
+    props: dict[str, Any]
+    decision_maker_id: str | None
+    contact: Contact | None  # None unless consent allows
+    withheld_reason: str | None  # why contact is None
+    consent: bool | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return str(self.props["householdId"])
+
+
+def consent_decision(said: Sequence[Sequence[Any]]) -> tuple[bool | None, str | None]:
+    """(consent, reason withheld) from [customerId, marketingConsent] pairs: a refusal in
+    any record wins (the person said no somewhere, and we cannot tell it was superseded);
+    with none, a grant in any record allows; with no statement at all, no contact."""
+    refused = sorted(str(c) for c, v in said if v is False)
+    if refused:
+        return False, f"marketing consent refused in {', '.join(refused)}"
+    if any(v is True for _, v in said):
+        return True, None
+    return None, "no marketing consent on record"
+
+
+def hit_from_row(row: Mapping[str, Any]) -> HouseholdHit:
+    dm = row.get("decisionMaker") or None
+    consent, reason = consent_decision(row.get("consents") or [])
+    if dm is None:
+        consent, reason = None, "the household has no decision-maker"
+    contact = None
+    if dm is not None and consent is True:
+        contact = Contact(
+            profile_id=str(dm["profileId"]),
+            first_name=dm.get("firstName"),
+            last_name=dm.get("lastName"),
+            email=dm.get("email"),
+            phone=dm.get("phone"),
+            street=dm.get("street"),
+            city=dm.get("city"),
+            postcode=dm.get("postcode"),
+        )
+    return HouseholdHit(
+        props=dict(row["household"]),
+        decision_maker_id=str(dm["profileId"]) if dm else None,
+        contact=contact,
+        withheld_reason=reason,
+        consent=consent,
+    )
+
+
+def metric_property(name: str) -> str:
+    if name not in METRICS:
+        raise InputError(f"unknown Group DNA metric {name!r}; use one of {', '.join(METRICS)}")
+    return PREFIX + safe_identifier(name)
+
+
+def _conditions(store: GraphStore, flt: HouseholdFilter) -> list[dict[str, Any]]:
+    out = []
+    for m in flt.metrics:
+        prop = metric_property(m.name)
+        gte = m.gte
+        if m.top_share is not None:
+            if not 0 < m.top_share <= 1:
+                raise InputError(
+                    f"metric {m.name}: topShare must be in (0, 1], e.g. 0.1 for the top decile"
+                )
+            row = store.read_one(
+                "household_metric_percentile", property=prop, percentile=1 - m.top_share
+            )
+            cut = row["value"] if row else None
+            if cut is not None:
+                gte = cut if gte is None else max(gte, cut)
+        out.append({"property": prop, "gte": gte, "lte": m.lte})
+    return out
+
+
+def search(
+    store: GraphStore, flt: HouseholdFilter, size: int, after: str | None = None
+) -> tuple[list[HouseholdHit], bool]:
+    """One page of households (size rows) after the household id `after`; and whether
+    more follow."""
+    for name, value in (("minMembers", flt.min_members), ("maxMembers", flt.max_members)):
+        if value is not None and value < 1:
+            raise InputError(f"{name} must be 1 or more, not {value}")
+    rows = store.read(
+        "household_search",
+        after=after,
+        minMembers=flt.min_members,
+        maxMembers=flt.max_members,
+        lacks=flt.lacks_subscription,
+        has=flt.has_subscription,
+        metrics=_conditions(store, flt),
+        contactableOnly=flt.contactable_only,
+        limit=size + 1,
+    )
+    hits = [hit_from_row(r) for r in rows[:size]]
+    return hits, len(rows) > size
+
+
+def search_all(store: GraphStore, flt: HouseholdFilter, page: int = 1000) -> Iterator[HouseholdHit]:
+    """Every matching household, page by page (the CSV export)."""
+    after: str | None = None
+    while True:
+        hits, more = search(store, flt, page, after)
+        yield from hits
+        if not more or not hits:
+            return
+        after = hits[-1].id
+
+
+def households_by_id(store: GraphStore, ids: Sequence[str]) -> dict[str, HouseholdHit]:
+    return {h.id: h for h in map(hit_from_row, store.read("household_by_ids", ids=list(ids)))}
+
+
+CSV_COLUMNS: tuple[str, ...] = (
+    "householdId", "size", "addressId", "services",
+    *(PREFIX + m for m in METRICS),
+    "decisionMakerId", "contactable", "withheldReason",
+    "firstName", "lastName", "email", "phone", "street", "city", "postcode",
+)  # fmt: skip
+
+
+def csv_row(hit: HouseholdHit) -> list[str]:
+    def text(v: Any) -> str:
+        if v is None:
+            return ""
+        if isinstance(v, list):
+            return ";".join(map(str, v))
+        return str(v)
+
+    c = hit.contact
+    values: list[Any] = [hit.props.get(k) for k in ("householdId", "size", "addressId", "services")]
+    values += [hit.props.get(PREFIX + m) for m in METRICS]
+    values += [hit.decision_maker_id, "yes" if c else "no", hit.withheld_reason]
+    values += [getattr(c, f) if c else None for f in (
+        "first_name", "last_name", "email", "phone", "street", "city", "postcode")]  # fmt: skip
+    return [text(v) for v in values]

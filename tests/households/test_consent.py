@@ -1,0 +1,53 @@
+"""Marketing consent through ingestion: the words sources use, a bad value quarantined with
+its column named, the one-record path agreeing, and the golden consent on the profile."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+from app.households.resolve import resolve_households
+from app.ingestion.loader import ingest_file
+from app.ingestion.mapping import load_mapping
+from app.ingestion.normalize import consent1
+from tests.ingestion.helpers import write_mapping
+
+CSV = """id,last,opt
+1,Moss,Yes
+2,Moss,opted-out
+3,Moss,
+4,Moss,maybe
+5,Moss,TRUE
+"""
+
+
+def test_consent_words_load_and_a_bad_value_is_quarantined(store, settings, tmp_path) -> None:
+    f = tmp_path / "crm.csv"
+    f.write_text(CSV)
+    columns = {"id": "sourceKey", "last": "lastName", "opt": "marketingConsent"}
+    m = load_mapping(write_mapping(tmp_path / "m.yaml", "customers", columns))
+    summary = ingest_file(store, f, "crm", settings, mapping=m, show_progress=False)
+    assert (summary.rows_loaded, summary.rows_quarantined) == (4, 1)
+    (bad,) = map(json.loads, Path(summary.quarantine_file or "").read_text().splitlines())
+    assert (bad["row"], bad["reason"]) == (4, "invalid consent 'maybe' (column opt)")
+    rows, _ = store.run_text(
+        "MATCH (c:Customer) RETURN c.sourceKey AS k, c.marketingConsent AS v ORDER BY k",
+        write=False,
+    )
+    assert [(r["k"], r["v"]) for r in rows] == [("1", True), ("2", False), ("3", None),
+                                                ("5", True)]  # fmt: skip
+    assert consent1(" Opted In ") == (True, False) and consent1("perhaps") == (None, True)
+
+
+def test_golden_consent_on_the_profile_refusal_wins(people, store, settings) -> None:
+    people.add("p1", "Moss", consent=True)
+    people.record("p1", "W1", consent=False)
+    people.add("p2", "Cole", consent=True)
+    people.add("p3", "Ida")
+    resolve_households(store, settings, today=date(2026, 1, 1))
+    rows, _ = store.run_text(
+        "MATCH (p:Profile) RETURN p.profileId AS p, p.marketingConsent AS v ORDER BY p",
+        write=False,
+    )
+    assert [(r["p"], r["v"]) for r in rows] == [("p1", False), ("p2", True), ("p3", None)]
