@@ -32,6 +32,7 @@ from app.alerts.rules import (
 from app.metrics.changes import MetricChange
 from app.settings import Settings
 from app.store import GraphStore
+from app.store.base import batched
 
 log = logging.getLogger(__name__)
 
@@ -171,7 +172,8 @@ def evaluate_changes(
                 hits[(rule.name, change.label, change.entity_id)] = (rule, change)
     if not hits:
         return []
-    props = _collection_props(store, [h for h in hits.values() if h[0].scope.where])
+    scoped = [h for h in hits.values() if h[0].scope.where]
+    props = _collection_props(store, scoped, settings.batch_size)
     ms = now if now is not None else now_ms()
     fired: list[AlertRecord] = []
     by_label: dict[str, list[tuple[AlertRecord, AlertRule]]] = {}
@@ -183,8 +185,12 @@ def evaluate_changes(
     queued = False
     for label, items in by_label.items():
         rows = [_fire_row(alert, rule, settings, ms) for alert, rule in items]
-        created, _ = store.run_text(store.cypher(_FIRE_QUERY[label]), {"rows": rows}, write=True)
-        made = {str(r["alertId"]): r.get("decisionMakerId") for r in created}
+        made: dict[str, Any] = {}
+        for batch in batched(rows, settings.batch_size):  # a batch run may fire thousands
+            created, _ = store.run_text(
+                store.cypher(_FIRE_QUERY[label]), {"rows": batch}, write=True
+            )
+            made.update((str(r["alertId"]), r.get("decisionMakerId")) for r in created)
         for (alert, _rule), row in zip(items, rows, strict=True):
             if alert.alert_id in made:
                 dm = made[alert.alert_id]
@@ -196,16 +202,19 @@ def evaluate_changes(
 
 
 def _collection_props(
-    store: GraphStore, hits: Sequence[tuple[AlertRule, MetricChange]]
+    store: GraphStore, hits: Sequence[tuple[AlertRule, MetricChange]], batch_size: int
 ) -> dict[tuple[str, str], dict[str, Any]]:
-    """Properties of the entities collection-scoped rules must filter: one read per label."""
+    """Properties of the entities collection-scoped rules must filter: one read per label
+    (per batch_size entities)."""
     ids: dict[str, set[str]] = {}
     for _rule, change in hits:
         ids.setdefault(change.label, set()).add(change.entity_id)
     out: dict[tuple[str, str], dict[str, Any]] = {}
     for label, wanted in ids.items():
-        for row in store.read(_PROPS_QUERY[label], ids=sorted(wanted)):
-            out[(label, str(row["id"]))] = dict(row["props"] or {})
+        ordered = sorted(wanted)
+        for i in range(0, len(ordered), batch_size):
+            for row in store.read(_PROPS_QUERY[label], ids=ordered[i : i + batch_size]):
+                out[(label, str(row["id"]))] = dict(row["props"] or {})
     return out
 
 

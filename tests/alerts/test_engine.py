@@ -226,3 +226,16 @@ def test_a_defined_rule_runs_at_once_and_a_bad_one_changes_nothing(store, rules:
         )  # fmt: skip
     fired = evaluate_changes(store, settings, [change("spend_90d", 90.0, 120.0)], now=T0)
     assert [(a.rule, a.threshold, a.condition) for a in fired] == [("drop", 100.0, "crosses")]
+
+
+def test_a_big_batch_is_written_in_store_batches(store, rules: Rules):
+    settings = rules(SPEND.replace("metric: spend_90d", "metric: spend_90d\n    scope: "
+                                   "{where: {dna_segment: gold}}"), batch_size=2)  # fmt: skip
+    for i in range(5):
+        profile(store, f"PR-{i}", dna_segment="gold")
+    counting = CountingStore(store)
+    changes = [change("spend_90d", 2000.0, entity=f"PR-{i}") for i in range(5)]
+    fired = evaluate_changes(counting, settings, changes, now=T0)
+    assert sorted(a.entity_id for a in fired) == [f"PR-{i}" for i in range(5)]
+    assert len(alerts_in_graph(store)) == 5
+    assert counting.round_trips == 1 + 3 + 3  # rules, 3 property reads, 3 writes
