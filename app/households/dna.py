@@ -37,30 +37,29 @@ class GroupDna:
     usage_month: str | None = None  # the month dataUsageMb is for (YYYY-MM)
 
 
-def compute(
-    household_id: str,
-    members: Sequence[Mapping[str, Any]],
-    usage: Sequence[Mapping[str, Any]],
-    rules: Rules,
-    today: date,
-) -> GroupDna:
-    """Group DNA of one household from the rows of household_dna_members / _usage."""
-    devices = {d for m in members for d in m.get("devices") or []}
-    accounts = {a for m in members for a in m.get("accounts") or []}
-    spend = sum(float(v or 0.0) for m in members for v in m.get("spend") or [])
+@dataclass
+class DnaInputs:
+    """What the traversals found for one household."""
+
+    members: list[dict[str, Any]] = field(default_factory=list)  # profileId, dob, churnRisk
+    devices: int = 0
+    accounts: int = 0
+    spend: float = 0.0
+    usage: list[dict[str, Any]] = field(default_factory=list)  # accountId, planMb, usage
+
+
+def compute(household_id: str, inputs: DnaInputs, rules: Rules, today: date) -> GroupDna:
+    """Group DNA of one household from what the traversals found."""
+    members = inputs.members
     adults = sum(
         1 for m in members if (age_on(m.get("dateOfBirth"), today) or 0) >= rules.adult_age
     )
-    churn = [
-        float(v)
-        for m in members
-        if isinstance(v := (m.get("props") or {}).get(PREFIX + CHURN_METRIC), int | float)
-    ]
+    churn = [float(v) for m in members if isinstance(v := m.get("churnRisk"), int | float)]
     monthly: dict[str, float] = defaultdict(float)
     services: set[str] = set()
     plan = 0.0
     planned = False
-    for row in usage:
+    for row in inputs.usage:
         if row.get("planMb") is not None:
             plan += float(row["planMb"])
             planned = True
@@ -72,11 +71,12 @@ def compute(
     month = max(monthly) if monthly else None
     used = round(monthly[month], 2) if month else None
     n = len(members)
+    spend = inputs.spend
     values: dict[str, float | int | None] = {
         "members": n,
         "adults": adults,
-        "devices": len(devices),
-        "accounts": len(accounts),
+        "devices": inputs.devices,
+        "accounts": inputs.accounts,
         "totalSpend": round(spend, 2),
         "spendPerMember": round(spend / n, 2) if n else None,
         "dataUsageMb": used,
@@ -139,13 +139,18 @@ def compute_dna(
     changes: list[MetricChange] = []
     for chunk in batched(({"id": h} for h in household_ids), batch_size):
         ids = [r["id"] for r in chunk]
-        members: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for row in store.read("household_dna_members", ids=ids,
-                              spendTypes=list(rules.spend_types)):  # fmt: skip
-            members[row["householdId"]].append(row)
-        usage: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        inputs = {h: DnaInputs() for h in ids}
+        for row in store.read("household_dna_members", ids=ids):
+            inputs[row["householdId"]].members.append(row)
+        for row in store.read("household_dna_assets", ids=ids):
+            if row["label"] == "Device":
+                inputs[row["householdId"]].devices = int(row["n"])
+            elif row["label"] == "Account":
+                inputs[row["householdId"]].accounts = int(row["n"])
+        for row in store.read("household_dna_spend", ids=ids, spendTypes=list(rules.spend_types)):
+            inputs[row["householdId"]].spend = float(row["spend"] or 0.0)
         for row in store.read("household_dna_usage", ids=ids):
-            usage[row["householdId"]].append(row)
+            inputs[row["householdId"]].usage.append(row)
         previous = {
             r["householdId"]: r["props"] for r in store.read("household_dna_props", ids=ids)
         }
@@ -154,7 +159,7 @@ def compute_dna(
         for hid in ids:
             if hid not in previous:
                 continue
-            dna = compute(hid, members[hid], usage[hid], rules, today)
+            dna = compute(hid, inputs[hid], rules, today)
             props, changed = stored_props(dna, previous[hid], at, keep)
             rows.append({"householdId": hid, "props": props})
             changes.extend(changed)

@@ -5,7 +5,8 @@ Household nodes and MEMBER_OF edges (ended edges stay as history). In batch for 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -37,29 +38,45 @@ def now_iso() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def facts_from_rows(rows: Iterable[Mapping[str, Any]]) -> list[ProfileFacts]:
-    out = []
-    for r in rows:
-        out.append(
-            ProfileFacts(
-                profile_id=str(r["profileId"]),
-                last_name=r.get("lastName"),
-                date_of_birth=r.get("dateOfBirth"),
-                address_id=r.get("addressId"),
-                city=r.get("city"),
-                accounts=sorted(
-                    {(str(a[0]), a[1]) for a in r.get("accounts") or []},
-                    key=lambda a: (a[0], a[1] or ""),
-                ),
-                devices=sorted(set(r.get("devices") or [])),
-                phones=sorted(set(r.get("phones") or [])),
-                emails=sorted(set(r.get("emails") or [])),
-                postcodes=sorted(set(r.get("postcodes") or [])),
-                spend=float(r.get("spend") or 0.0),
-                records=int(r.get("records") or 0),
-            )
-        )
-    return out
+def read_facts(
+    store: GraphStore, spend_types: Sequence[str], ids: Sequence[str] | None = None
+) -> list[ProfileFacts]:
+    """What grouping needs of every active profile (ids None) or of the active ones in ids:
+    a few flat reads joined here."""
+
+    def read(part: str, **params: Any) -> list[dict[str, Any]]:
+        if ids is None:
+            return store.read(f"household_facts_{part}", **params)
+        return store.read(f"household_facts_{part}_of", ids=list(ids), **params)
+
+    facts: dict[str, ProfileFacts] = {}
+    for r in read("profiles"):
+        pid = str(r["profileId"])
+        facts[pid] = ProfileFacts(pid, r.get("lastName"), r.get("dateOfBirth"),
+                                  r.get("addressId"), r.get("city"), records=0)  # fmt: skip
+    postcodes: dict[str, set[str]] = defaultdict(set)
+    for r in read("records"):
+        if (f := facts.get(r["profileId"])) is not None:
+            f.records += 1
+            if r.get("postcode"):
+                postcodes[f.profile_id].add(str(r["postcode"]))
+    accounts: dict[str, set[tuple[str, str | None]]] = defaultdict(set)
+    for r in read("accounts"):
+        accounts[r["profileId"]].add((str(r["accountId"]), r.get("role")))
+    found: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for r in read("identifiers"):
+        if r.get("value") is not None:
+            found[(r["profileId"], r["label"])].add(str(r["value"]))
+    spend = {r["profileId"]: float(r["spend"] or 0.0)
+             for r in read("spend", spendTypes=list(spend_types))}  # fmt: skip
+    for pid, f in facts.items():
+        f.accounts = sorted(accounts.get(pid, ()), key=lambda a: (a[0], a[1] or ""))
+        f.devices = sorted(found.get((pid, "Device"), ()))
+        f.phones = sorted(found.get((pid, "Phone"), ()))
+        f.emails = sorted(found.get((pid, "Email"), ()))
+        f.postcodes = sorted(postcodes.get(pid, ()))
+        f.spend = spend.get(pid, 0.0)
+    return [facts[p] for p in sorted(facts)]
 
 
 def resolve_households(
@@ -80,8 +97,7 @@ def resolve_households(
         out.seconds[name] = round(now - clock, 2)
         clock = now
 
-    facts = facts_from_rows(store.read("household_profile_facts",
-                                       spendTypes=list(rules.spend_types)))  # fmt: skip
+    facts = read_facts(store, rules.spend_types)
     previous = {r["profileId"]: r["householdId"] for r in store.read("household_memberships")}
     lap("read")
     if say:
@@ -109,9 +125,7 @@ def rehouse(
     out = HouseholdSummary()
     near = [r["profileId"] for r in store.read("household_neighbours", ids=list(profile_ids))]
     ids = sorted(set(near) | set(profile_ids))
-    facts = facts_from_rows(
-        store.read("household_profile_facts_of", ids=ids, spendTypes=list(rules.spend_types))
-    )
+    facts = read_facts(store, rules.spend_types, ids)
     previous = {r["profileId"]: r["householdId"]
                 for r in store.read("household_memberships_of", ids=ids)}  # fmt: skip
     grouping = group_profiles(facts, rules, today or date.today())
