@@ -89,6 +89,8 @@ def deliver_due(
                 error, endpoint_down = f"timeout after {settings.webhook_timeout_s}s: {exc}", True
             except httpx.TransportError as exc:
                 error, endpoint_down = f"{type(exc).__name__}: {exc}", True
+            except Exception as exc:  # a malformed URL and the like: kept, and said why
+                error, endpoint_down = f"{type(exc).__name__}: {exc}", True
         if error is None:
             outcomes.append(
                 {"deliveryId": delivery_id, "status": "delivered", "attempts": attempts + 1,

@@ -133,15 +133,17 @@ def test_a_refused_connection_or_an_unknown_webhook_is_kept_for_retry(store, rul
     with socket.socket() as s:  # a port nobody listens on
         s.bind(("127.0.0.1", 0))
         closed = f"http://127.0.0.1:{s.getsockname()[1]}/hook"
-    settings = rules(PLAN, webhooks={"crm": closed, "gone": "http://127.0.0.1:9/x"})
+    hooks = {"crm": closed, "gone": "http://127.0.0.1:9/x", "typo": "htp:/nowhere"}
+    settings = rules(PLAN, webhooks=hooks)
     _fire(store, settings, _households(store, 1))
-    without_gone = settings.model_copy(update={"webhooks": {"crm": closed}})
+    without_gone = settings.model_copy(update={"webhooks": {"crm": closed, "typo": hooks["typo"]}})
     with http_client(settings) as client:
         result = deliver_due(store, without_gone, client)
-    assert (result.claimed, result.failed) == (2, 2)
+    assert (result.claimed, result.failed) == (3, 3)
     by_hook = {d["webhook"]: d for d in _deliveries(store)}
     assert "ConnectError" in by_hook["crm"]["lastError"]
     assert "'gone' is not configured" in by_hook["gone"]["lastError"]
+    assert "UnsupportedProtocol" in by_hook["typo"]["lastError"]
     assert all(d["status"] == "pending" and d["attempts"] == 1 for d in by_hook.values())
 
 
