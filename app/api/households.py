@@ -68,7 +68,7 @@ class Membership(graphene.ObjectType):
     profile = graphene.Field(_PROFILE)
     profile_id = graphene.ID(required=True)
     status = graphene.String(description="current or ended")
-    role = graphene.String(description="decision_maker or member")
+    role = graphene.String(description="decision_maker or member (for an ended one: then)")
     reason = graphene.String(description="Why this role (e.g. owner of shared account A1).")
     evidence = graphene.List(
         graphene.NonNull(graphene.String),
@@ -203,7 +203,7 @@ class Household(graphene.ObjectType):
                 {
                     "profile_id": r["profileId"],
                     "status": m.get("status"),
-                    "role": m.get("role"),
+                    "role": m.get("role") or m.get("endedRole"),
                     "reason": m.get("reason"),
                     "evidence": list(m.get("evidence") or []),
                     "confidence": m.get("confidence"),

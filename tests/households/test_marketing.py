@@ -13,7 +13,7 @@ import pytest
 
 from app.api.app import create_app
 from app.households.dna import all_household_ids, compute_dna
-from app.households.resolve import resolve_households
+from app.households.resolve import rehouse, resolve_households
 from tests.api.conftest import CountingStore, GraphQL
 
 TODAY = date(2026, 1, 1)
@@ -144,3 +144,20 @@ async def test_csv_export_applies_the_same_filter_and_consent(client) -> None:
 
     bad = await client.get("/export/households.csv", params={"metric": "wealth:gte:1"})
     assert bad.status_code == 400 and "wealth" in bad.text
+
+
+async def test_a_move_shows_in_the_household_history(gql, people, town, settings) -> None:
+    query = """query($p: ID!) { profile(id: $p) { household { id
+        members(includeEnded: true) { profileId status role endReason until } } } }"""
+    before = (await gql.data(query, p="a1"))["profile"]["household"]
+    people.add("a3", "Moss", address="GB|B1|2 ash row")  # a3 moves in with Ida
+    rehouse(town, settings, ["a3"], today=TODAY)
+
+    now = (await gql.data(query, p="a3"))["profile"]["household"]
+    assert {m["profileId"] for m in now["members"]} == {"a3", "c1"}
+    old = (await gql.data(query, p="a1"))["profile"]["household"]
+    assert old["id"] == before["id"]
+    gone = next(m for m in old["members"] if m["profileId"] == "a3")
+    assert gone["status"] == "ended" and gone["role"] == "member" and gone["until"]
+    assert gone["endReason"] == f"moved to {now['id']}"
+    assert [m["status"] for m in old["members"]] == ["current", "current", "ended"]

@@ -19,7 +19,8 @@ def _edges(store: GraphStore, pid: str) -> list[dict[str, Any]]:
     rows, _ = store.run_text(
         "MATCH (:Profile {profileId: $p})-[m:MEMBER_OF]->(h:Household) "
         "RETURN h.householdId AS household, m.status AS status, m.since AS since, "
-        "m.until AS until, m.endReason AS endReason, m.role AS role ORDER BY status",
+        "m.until AS until, m.endReason AS endReason, m.role AS role, m.endedRole AS endedRole "
+        "ORDER BY status",
         {"p": pid}, write=False,
     )  # fmt: skip
     return rows
@@ -45,6 +46,7 @@ def test_a_move_reassigns_the_household_and_keeps_history(people, store, setting
                                                               (home_a, "ended")]  # fmt: skip
     ended = edges[1]
     assert ended["until"] and ended["since"] and ended["endReason"] == f"moved to {home_b}"
+    assert ended["role"] is None and ended["endedRole"] == "member"  # roles are current only
     assert _household_of(store, "a1") == home_a  # the ones who stayed keep the household
     assert _household_of(store, "b1") == home_b  # the one joined keeps hers
 
