@@ -8,7 +8,8 @@ from typing import Any
 
 from app.households.dna import all_household_ids, compute_dna, refresh_household
 from app.households.evaluate import evaluate_households
-from app.households.resolve import rehouse, resolve_households
+from app.households.events import profiles_changed
+from app.households.resolve import resolve_households
 from app.settings import Settings
 from app.store import GraphStore
 
@@ -39,7 +40,7 @@ def test_a_move_reassigns_the_household_and_keeps_history(people, store, setting
     assert _household_of(store, "a3") == home_a != home_b
 
     people.add("a3", "Moss", address="GB|M1|7 oak road")  # a3 moves in with b1
-    rehouse(store, settings, ["a3"], today=TODAY)
+    changes = profiles_changed(store, settings, ["a3"])
 
     edges = _edges(store, "a3")
     assert [(e["household"], e["status"]) for e in edges] == [(home_b, "current"),
@@ -49,6 +50,9 @@ def test_a_move_reassigns_the_household_and_keeps_history(people, store, setting
     assert ended["role"] is None and ended["endedRole"] == "member"  # roles are current only
     assert _household_of(store, "a1") == home_a  # the ones who stayed keep the household
     assert _household_of(store, "b1") == home_b  # the one joined keeps hers
+    # and the Group DNA of both households follows, handed on for the alert rules
+    members = {c.entity_id: c.value for c in changes if c.metric == "members"}
+    assert members == {home_a: 2, home_b: 2}
 
 
 def test_ids_are_stable_across_a_rerun(people, store, settings) -> None:
