@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     # Identity resolution (docs/resolution.md)
     match_threshold: float = Field(default=0.25, gt=0, lt=1)  # operational profile threshold
     match_floor: float = Field(default=0.2, ge=0, lt=1)  # MATCHES edges kept from here up
+    # A record with a single identifying fact (a name only, a phone only) joins a profile only
+    # on a pair this sure; above 1 it never does.
+    sparse_threshold: float = Field(default=0.9, gt=0)
     training_pairs: int = Field(default=500, ge=4)
     resolve_workers: int = Field(default=2, ge=1)
 
@@ -43,6 +46,11 @@ class Settings(BaseSettings):
     webhook_backoff_s: float = Field(default=2.0, gt=0)  # first retry; doubles per attempt
     webhook_max_backoff_s: float = Field(default=3600.0, gt=0)
     webhook_poll_s: float = Field(default=1.0, gt=0)
+
+    # Customer DNA metrics (docs/metrics.md): a definitions file used instead of the shipped
+    # starter set, and how many (time, value) points each metric keeps.
+    metrics_file: Path | None = None
+    metrics_history: int = Field(default=12, ge=2, le=1000)
 
     host: str = "127.0.0.1"
     port: int = 8000

@@ -14,7 +14,7 @@ import pandas as pd
 from rich.console import Console
 
 from app.resolution.blocking import BLOCKING_KEYS, candidate_pairs, key_frame, key_property
-from app.resolution.cluster import apply_decisions, hierarchical, score_pairs
+from app.resolution.cluster import apply_decisions, attach_sparse, hierarchical, score_pairs
 from app.resolution.model import MatchModel, model_records
 from app.resolution.profiles import assign_ids, golden
 from app.resolution.records import load_records
@@ -94,8 +94,8 @@ def resolve(
     lap("write block keys")
 
     cand = candidate_pairs(records)
-    keep = ~sparse[cand.left] & ~sparse[cand.right]
-    left, right = cand.left[keep], cand.right[keep]
+    left, right = cand.left, cand.right
+    thin = sparse[left] | sparse[right]
     out.candidate_pairs = len(left)
     say(f"{len(records):,} records, {out.sparse:,} sparse, {len(left):,} candidate pairs")
     lap("block")
@@ -122,7 +122,15 @@ def resolve(
         scored = pd.MultiIndex.from_arrays([left, right])
         hit = scored.isin(decided.index)
         clustered[hit] = decided.reindex(scored[hit]).to_numpy()
-    clustering = hierarchical(len(ids), left, right, clustered, settings.match_threshold)
+    # Records with one identifying fact are placed after the others (cluster.attach_sparse).
+    dense = ~thin
+    clustering = hierarchical(
+        len(ids), left[dense], right[dense], clustered[dense], settings.match_threshold
+    )
+    clustering.labels = attach_sparse(
+        clustering.labels, left, right, clustered, sparse,
+        settings.match_threshold, settings.sparse_threshold,
+    )  # fmt: skip
     clustering.labels = apply_decisions(clustering.labels, confirmed, rejected)
     labels = pd.Series(clustering.labels, index=records.index)
     lap("cluster")

@@ -40,6 +40,10 @@ def _outward(postcode: pd.Series) -> pd.Series:
     return postcode.str.extract(r"^(\S+)", expand=False)
 
 
+# Name frequency counts records sharing a name key up to this many (the candidate lookup's
+# per-key limit, so batch and real time count alike).
+NAME_COUNT_CAP = 50
+
 KeyFn = Callable[[pd.DataFrame, dict[str, pd.Series]], pd.Series]
 
 # Each key is a rule a steward would accept as "worth comparing". Several overlapping keys
@@ -125,6 +129,17 @@ def key_frame(records: pd.DataFrame) -> pd.DataFrame:
         "formal": _phonetic(formal),  # "Bob" and "Robert" share a key
     }
     return pd.DataFrame({name: fn(df, phonetic) for name, fn in BLOCKING_KEYS.items()})
+
+
+def name_frequency(records: pd.DataFrame, cap: int = NAME_COUNT_CAP) -> pd.Series:
+    """Per record, "<formal_names key>|<records sharing it, at most cap>" (None without a
+    key): how common the record's name is, for the model's name-frequency comparator. The
+    real-time path counts the same key's block as its candidate lookup returns it."""
+    keys = key_frame(records)["formal_names"]
+    counts = keys.map(keys.value_counts()).clip(upper=cap)
+    out = keys + "|" + counts.astype("Int64").astype("str")
+    out.index = records.index
+    return out.where(keys.notna().to_numpy(), None)
 
 
 def candidate_pairs(records: pd.DataFrame, cap: int = 50) -> Candidates:

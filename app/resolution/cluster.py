@@ -8,6 +8,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
@@ -97,6 +98,37 @@ def hierarchical(
         ids = np.fromiter(members, dtype=np.int64)
         labels[ids] = ids.min()
     return Clustering(labels=labels)
+
+
+def attach_sparse(
+    labels: np.ndarray,
+    left: np.ndarray,
+    right: np.ndarray,
+    probability: np.ndarray,
+    sparse: np.ndarray,
+    threshold: float,
+    sparse_threshold: float,
+) -> np.ndarray:
+    """Sparse records (one identifying fact) after the others are clustered: each joins the
+    cluster of its best partner when that pair reaches sparse_threshold and every partner at
+    or above the operational threshold lies in that one cluster. A name shared by several
+    people is no evidence for any of them, and a sparse record never bridges two clusters."""
+    labels = labels.copy()
+    thin_left, thin_right = sparse[left], sparse[right]
+    one = thin_left ^ thin_right  # a sparse record and a dense one
+    keep = one & (probability >= threshold)
+    frame = pd.DataFrame({
+        "sparse": np.where(thin_left[keep], left[keep], right[keep]),
+        "cluster": labels[np.where(thin_left[keep], right[keep], left[keep])],
+        "p": probability[keep],
+    })  # fmt: skip
+    if frame.empty:
+        return labels
+    per = frame.groupby("sparse").agg(clusters=("cluster", "nunique"), best=("p", "max"),
+                                      cluster=("cluster", "first"))  # fmt: skip
+    sure = per[(per["clusters"] == 1) & (per["best"] >= sparse_threshold)]
+    labels[sure.index.to_numpy()] = sure["cluster"].to_numpy()
+    return labels
 
 
 def apply_decisions(

@@ -24,6 +24,8 @@ from dedupe.datamodel import DataModel
 from doublemetaphone import doublemetaphone
 
 from app.errors import ConfigError
+from app.resolution.blocking import NAME_COUNT_CAP, RECORD_COLUMNS, keys1
+from app.resolution.blocking import name_frequency as _name_frequency
 from app.resolution.names import FORMAL, TITLES
 
 FORMAT = "identity-graph/match-model/1"
@@ -43,19 +45,45 @@ FIELD_TYPES: dict[str, str] = {
     "postcode": "ShortString",
     "street": "String",
     "addressId": "Exact",
+    # "<formal name key>|<records sharing it>": a rare name that agrees is stronger evidence
+    # than "John Smith" agreeing (households and namesakes share common names).
+    "nameFrequency": "Custom",
 }
 MOBILE_PREFIXES = ("+447",)  # UK mobiles; other countries' numbers count as landlines
-_VARIABLES = {"String": variables.String, "ShortString": variables.ShortString,
-              "Exact": variables.Exact}  # fmt: skip
+
+
+def _name_specificity(a: str, b: str) -> float:
+    """log(cap / count) when both records carry the same name key: 0 for the commonest
+    names, ~3.9 for a name no other record has; 0 when the keys differ (no evidence)."""
+    key_a, _, count_a = a.rpartition("|")
+    key_b, _, count_b = b.rpartition("|")
+    if key_a != key_b:
+        return 0.0
+    count = max(int(count_a), int(count_b), 1)
+    return math.log(NAME_COUNT_CAP / min(count, NAME_COUNT_CAP))
+
+
+def _custom(name: str, has_missing: bool) -> Any:
+    return variables.Custom(name, comparator=_name_specificity, has_missing=has_missing)
+
+
+_VARIABLES: dict[str, Any] = {"String": variables.String, "ShortString": variables.ShortString,
+                              "Exact": variables.Exact, "Custom": _custom}  # fmt: skip
 
 Record = dict[str, str | None]
 Pair = tuple[Record, Record]
 
 
-def model_records(records: pd.DataFrame) -> list[Record]:
-    """Records as dedupe wants them: model fields only, lower-case text, None for missing."""
+def model_records(records: pd.DataFrame, name_frequency: bool = True) -> list[Record]:
+    """Records as dedupe wants them: model fields only, lower-case text, None for missing.
+    Name frequency is counted over `records` (all of them, in batch); without it (a pair a
+    steward labels) the field is missing."""
     df = pd.DataFrame(index=records.index)
+    if name_frequency and set(RECORD_COLUMNS) <= set(records.columns):
+        df["nameFrequency"] = _name_frequency(records)
     for name in (*FIELD_TYPES, "phone"):
+        if name == "nameFrequency":
+            continue
         if name in records:
             df[name] = records[name].astype("str").str.lower().str.strip()
     if "firstName" in df:
@@ -269,10 +297,16 @@ def logit(p: float) -> float:
     return math.log(p / (1 - p))
 
 
-def model_record1(record: Mapping[str, object]) -> Record:
-    """One record as `model_records` renders it, without pandas (real-time path)."""
+def model_record1(record: Mapping[str, object], name_count: int | None = None) -> Record:
+    """One record as `model_records` renders it, without pandas (real-time path). name_count:
+    how many records carry its name key (itself included), as the candidate lookup found."""
     out: dict[str, str | None] = {}
+    key = keys1(dict(record))["formal_names"]
+    if key is not None and name_count is not None:
+        out["nameFrequency"] = f"{key}|{min(name_count, NAME_COUNT_CAP)}"
     for name in (*FIELD_TYPES, "phone"):
+        if name == "nameFrequency":
+            continue
         value = record.get(name)
         text = None if value is None else str(value).lower().strip()
         out[name] = text or None

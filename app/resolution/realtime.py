@@ -79,12 +79,15 @@ def upsert_record(
         "accounts": [{"accountId": r["accountId"], "role": r["role"]} for r in w["link_accounts"]],
     }])  # fmt: skip
     candidates: list[str] = []
-    if identifying_facts1(props) >= 2:
+    name_count: int | None = None
+    if identifying_facts1(props) >= 1:
         # A null parameter makes FalkorDB filter a label scan instead of using the index;
         # a value no key can have keeps every branch an index lookup.
         params = {key_property(k): (NO_KEY if v is None else v) for k, v in keys.items()}
-        found = {r["customerId"] for r in store.read("realtime_candidates", **params)}
-        candidates = sorted(found - {customer_id})
+        found = store.read("realtime_candidates", **params)
+        candidates = sorted({r["customerId"] for r in found} - {customer_id})
+        # The record itself is among them: its keys were written first.
+        name_count = sum(r["key"] == "bkFormalNames" for r in found) or None
     # One read for everything placing needs: candidates' fields, profiles, members, decisions.
     context = store.read("realtime_candidate_context", ids=[customer_id, *candidates],
                          me=customer_id)  # fmt: skip
@@ -93,8 +96,9 @@ def upsert_record(
     pairs: list[dict[str, Any]] = []
     matches: list[tuple[str, float]] = []
     if others:
-        record = model_record1(props)
-        dist = model.distances([(record, model_record1(o)) for o in others])
+        # Only records with the same name key compare name frequency; they share its count.
+        record = model_record1(props, name_count)
+        dist = model.distances([(record, model_record1(o, name_count)) for o in others])
         prob = 1.0 / (1.0 + np.exp(-model.logits(dist)))
         now = _now()
         for other, p, expl in zip(others, prob, model.explain(dist), strict=True):
@@ -103,10 +107,27 @@ def upsert_record(
                 pairs.append(match_row(model, customer_id, other_id, p, expl, f"rt/{now}", now))
             if p >= settings.match_threshold:
                 matches.append((other_id, round(float(p), 6)))
+        matches = _usable(settings, identifying_facts1(props) < 2, others, matches)
     me = {**props, "customerId": customer_id}
     result = _place(store, settings, me, mine, others, matches, pairs)
     result.milliseconds = round((time.perf_counter() - started) * 1000, 2)
     return result
+
+
+def _usable(
+    settings: Settings, sparse: bool, others: list[dict[str, Any]], matches: list[tuple[str, float]]
+) -> list[tuple[str, float]]:
+    """The matches placing may follow, by batch's rules (cluster.attach_sparse): sparse
+    records link no one; a sparse record joins only a single profile it matches, and only
+    when its best pair reaches the sparse threshold."""
+    info = {str(o["customerId"]): o for o in others}
+    dense = [(o, p) for o, p in matches if identifying_facts1(info[o]) >= 2]
+    if not sparse:
+        return dense
+    profiles = {info[o]["profileId"] for o, _ in dense}
+    if len(profiles) != 1 or max(p for _, p in dense) < settings.sparse_threshold:
+        return []
+    return dense
 
 
 def _now() -> str:

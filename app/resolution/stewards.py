@@ -61,7 +61,7 @@ def decide(
 def _append_label(settings: Settings, rows: list[dict[str, object]], status: Decision) -> None:
     path = settings.labels_file
     labels = Labels.load(path) if path.exists() else Labels()
-    left, right = model_records(pd.DataFrame(rows).set_index("customerId"))
+    left, right = model_records(pd.DataFrame(rows).set_index("customerId"), name_frequency=False)
     (labels.match if status == "confirmed" else labels.distinct).append((left, right))
     labels.save(path)
 

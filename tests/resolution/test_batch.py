@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from app.ingestion.batch import load_directory
 from app.resolution.batch import resolve
 from app.resolution.blocking import candidate_pairs
+from app.resolution.cluster import attach_sparse
 from app.resolution.evaluate import pairwise
 from app.resolution.model import MatchModel, train
 from app.resolution.records import load_records
@@ -111,3 +113,51 @@ def test_one_percent_new_records_keep_profile_ids(
     joined = sum(after["crm:NEW-" + k] == after["crm:" + k] for k in extra["crm_id"].str[4:])
     assert joined >= 0.9 * len(extra)
     assert summary.retired_ids <= 0.02 * len(old_ids)
+
+
+def _add(store: GraphStore, key: str, **props: str) -> str:
+    cid = f"callcenter:{key}"
+    base = {"source": "callcenter", "sourceKey": key, "updatedAt": "2026-01-01T00:00:00"}
+    store.write("upsert_customers", rows=[{"customerId": cid, "props": {**base, **props}}])
+    return cid
+
+
+def test_sparse_records_join_only_on_strong_evidence(
+    store: GraphStore, loaded: tuple[Settings, MatchModel]
+) -> None:
+    settings, model = loaded
+    # One person with a name nobody else has, known to the CRM with everything, and a call
+    # that caught only the name.
+    full = {"firstName": "Zebulon", "lastName": "Quattlebaum", "dateOfBirth": "1961-04-09",
+            "email": "zq@example.org", "phone": "+447700900123", "postcode": "EH1 1AA"}  # fmt: skip
+    rare = _add(store, "Z-FULL", **full)
+    rare_call = _add(store, "Z-CALL", firstName="Zebulon", lastName="Quattlebaum")
+    nothing = _add(store, "NOTHING", gender="F")
+
+    summary = resolve(store, settings, model)
+    after = memberships(store)
+    assert summary.sparse >= 2
+    assert after[rare_call] == after[rare]  # a rare name is enough for a name-only call
+    assert (after == after[nothing]).sum() == 1  # no identifying fact: alone, and flagged
+    (flagged,) = store.read("api_profiles", ids=[after[nothing]])
+    assert flagged["profile"]["sparse"] is True
+
+    # Operators who want sparse records never merged say so.
+    strict = settings.model_copy(update={"sparse_threshold": 1.01})
+    resolve(store, strict, model)
+    assert memberships(store)[rare_call] != memberships(store)[rare]
+
+
+def test_a_sparse_record_joins_one_cluster_or_none() -> None:
+    # Records 0-3 are clustered (0+1 one person, 2 and 3 others); 4, 5, 6 are sparse calls.
+    labels = np.array([0, 0, 2, 3, 4, 5, 6])
+    sparse = np.array([False] * 4 + [True] * 3)
+    pairs = [
+        (0, 4, 0.97), (1, 4, 0.95),  # 4 matches one person only: joins cluster 0
+        (0, 5, 0.97), (2, 5, 0.96),  # 5 matches two people (a shared name): joins neither
+        (3, 6, 0.6),  # 6 matches one person, but not surely enough
+        (4, 5, 0.99),  # two sparse records never link each other
+    ]  # fmt: skip
+    left, right, p = (np.array(c) for c in zip(*pairs, strict=True))
+    out = attach_sparse(labels, left, right, p, sparse, threshold=0.25, sparse_threshold=0.9)
+    assert out.tolist() == [0, 0, 2, 3, 0, 5, 6]

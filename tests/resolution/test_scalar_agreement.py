@@ -39,8 +39,14 @@ def test_blocking_keys_agree(records: pd.DataFrame) -> None:
 
 def test_model_records_agree(records: pd.DataFrame) -> None:
     many = model_records(records)
-    for rec, expected in zip(records.to_dict("records"), many, strict=True):
-        assert model_record1({k: (None if pd.isna(v) else v) for k, v in rec.items()}) == expected
+    keys = key_frame(records)["formal_names"]
+    counts = keys.map(keys.value_counts())
+    for i, (rec, expected) in enumerate(zip(records.to_dict("records"), many, strict=True)):
+        count = None if pd.isna(counts.iloc[i]) else int(counts.iloc[i])
+        one = model_record1({k: (None if pd.isna(v) else v) for k, v in rec.items()}, count)
+        assert one == expected
+    frequencies = [r["nameFrequency"] for r in many if r["nameFrequency"]]
+    assert len({f.rpartition("|")[2] for f in frequencies}) > 1  # common and rare names
 
 
 def test_golden_attributes_agree(records: pd.DataFrame) -> None:
