@@ -207,6 +207,58 @@ def households(
 
 
 @cli.command()
+def metrics(
+    now: Annotated[
+        str | None,
+        typer.Option(help="compute windows as of this ISO time, or 'latest' (newest event)"),
+    ] = None,
+    progress: Annotated[bool, typer.Option(help="show a progress bar")] = True,
+) -> None:
+    """Recompute every profile's Customer DNA metrics (batch) and pass changes to alerts."""
+    from app.api.metrics import pass_to_alerts
+    from app.metrics.batch import resolve_now, run_batch
+    from app.store import open_store
+
+    settings = get_settings()
+    with open_store(settings) as store:
+        summary = run_batch(store, settings, resolve_now(store, now), console, progress)
+        raised = pass_to_alerts(store, settings, summary.changes)
+    console.print(
+        f"{summary.metrics} metrics on {summary.profiles:,} profiles in {summary.seconds:.1f}s: "
+        f"{len(summary.changes):,} changed values on {summary.profiles_written:,} profiles; "
+        f"{raised:,} alerts raised"
+    )
+
+
+@cli.command("fit-model")
+def fit_model(
+    name: Annotated[str, typer.Option(help="the model metric to define")] = "purchasePropensity",
+    target: Annotated[str, typer.Option(help="interaction types to predict")] = "purchase,pos",
+    horizon: Annotated[str, typer.Option(help="predict this far ahead, e.g. 30d")] = "30d",
+    features: Annotated[
+        str | None, typer.Option(help="comma-separated metrics (default: all numeric ones)")
+    ] = None,
+    now: Annotated[str | None, typer.Option(help="ISO time or 'latest' (newest event)")] = None,
+) -> None:
+    """Train a propensity model on the graph's own history and define its metric."""
+    from app.metrics.batch import fit_model as fit
+    from app.metrics.batch import resolve_now
+    from app.store import open_store
+
+    settings = get_settings()
+    targets = tuple(t.strip() for t in target.split(",") if t.strip())
+    chosen = tuple(f.strip() for f in features.split(",") if f.strip()) if features else None
+    with open_store(settings) as store:
+        model, auc, n, _ = fit(
+            store, settings, name, targets, horizon, chosen, resolve_now(store, now)
+        )
+    console.print(
+        f"model {model.version} for metric {name}: {len(model.features)} features, "
+        f"{n:,} profiles, held-out AUC {auc:.3f}; run `idgraph metrics` to score"
+    )
+
+
+@cli.command()
 def stats() -> None:
     """Node and relationship counts of the configured store."""
     from app.store import open_store

@@ -3,6 +3,8 @@ MATCHES edges between records with their explanations, and the stewards' review 
 
 from __future__ import annotations
 
+from typing import Any
+
 import graphene
 from graphene import relay
 from starlette.concurrency import run_in_threadpool
@@ -94,6 +96,18 @@ class Profile(graphene.ObjectType):
         from app.api.households import profile_household  # households.py imports this module
 
         return await profile_household(parent.id, info)
+
+    metrics = graphene.List(
+        graphene.NonNull("app.api.metrics.ProfileMetric"),
+        required=True,
+        description="Customer DNA: every running metric with its history and trend.",
+    )
+
+    @staticmethod
+    async def resolve_metrics(parent: ProfileRecord, info: graphene.ResolveInfo) -> list[Any]:
+        from app.api.metrics import profile_metrics  # metrics.py imports this module
+
+        return await profile_metrics(parent.id, info)
 
     @staticmethod
     async def _materialised(parent: ProfileRecord, info: graphene.ResolveInfo) -> list[str]:

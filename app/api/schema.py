@@ -21,6 +21,7 @@ from app.api.inputs import (
 from app.api.alerts import AlertMutation, AlertQuery
 from app.api.households import HouseholdQuery
 from app.api.loaders import request_context
+from app.api.metrics import MetricsMutation, MetricsQuery
 from app.api.profiles import MatchConnection, Profile
 from app.api.realtime import RealtimeMutation
 from app.api.records import CustomerRecord, InteractionRecord, Page, ProfileRecord
@@ -196,7 +197,7 @@ class CustomerConnection(relay.Connection):
         strict_types = True
 
 
-class Query(HouseholdQuery, AlertQuery, graphene.ObjectType):
+class Query(HouseholdQuery, MetricsQuery, AlertQuery, graphene.ObjectType):
     customer = graphene.Field(
         Customer,
         id=graphene.ID(required=True),
@@ -279,8 +280,9 @@ class Query(HouseholdQuery, AlertQuery, graphene.ObjectType):
         return CustomerConnection(edges=edges, page_info=info_)
 
 
-class Mutation(StewardMutation, RealtimeMutation, AlertMutation):
-    """Every mutation: steward changes, real-time records (one root, fields from each part)."""
+class Mutation(StewardMutation, RealtimeMutation, MetricsMutation, AlertMutation):
+    """Every mutation: steward changes, real-time records, metrics (one root, fields from each
+    part)."""
 
 
 schema = graphene.Schema(query=Query, mutation=Mutation, auto_camelcase=True)

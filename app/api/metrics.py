@@ -1,0 +1,238 @@
+"""Customer DNA over GraphQL: a profile's metrics (value, history, trend), the running metric
+definitions, `defineMetric`, and `recordInteraction`, which stores one event and recomputes
+the metrics of the profile it touched before answering."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import graphene
+from graphene.types.generic import GenericScalar
+from starlette.concurrency import run_in_threadpool
+
+from app.api.errors import BadUserInput
+from app.api.loaders import request_context
+from app.api.profiles import Profile
+from app.api.records import ProfileRecord
+from app.errors import ConfigError
+from app.metrics import registry
+from app.metrics.changes import MetricChange
+from app.metrics.definitions import Definition, as_dict, parse_definition
+from app.metrics.events import EventResult, interaction_row, record_interaction
+from app.metrics.storage import Stored
+from app.settings import Settings
+from app.store import GraphStore
+
+
+def pass_to_alerts(store: GraphStore, settings: Settings, changes: list[MetricChange]) -> int:
+    """Hand metric changes to the alert rules; the number of alerts raised. The one place
+    metrics meet alerts (the CLI's `idgraph metrics` calls it too)."""
+    try:
+        from app.alerts import evaluate_changes
+    except ImportError:  # alerts not installed in this build
+        return 0
+    return len(evaluate_changes(store, settings, changes)) if changes else 0
+
+
+class HistoryPoint(graphene.ObjectType):
+    at = graphene.String(required=True, description="When the value took effect (ISO, UTC).")
+    value = GenericScalar(description="A number or a text.")
+
+
+class ProfileMetric(graphene.ObjectType):
+    class Meta:
+        description = "One Customer DNA metric of a profile, as last computed."
+
+    name = graphene.String(required=True)
+    kind = graphene.String(required=True)
+    value = GenericScalar(description="Number, text or boolean; null when it has none.")
+    updated_at = graphene.String(description="When the value last changed.")
+    history = graphene.List(
+        graphene.NonNull(HistoryPoint), required=True, description="Oldest first, bounded."
+    )
+    trend_slope = graphene.Float(description="Least-squares slope of the history, per day.")
+    trend_pct = graphene.Float(description="Percent change from first to last history value.")
+    model_version = graphene.String(description="Model metrics: the model that scored it.")
+
+
+class MetricDefinition(graphene.ObjectType):
+    name = graphene.String(required=True)
+    kind = graphene.String(required=True)
+    description = graphene.String()
+    depends_on = graphene.List(graphene.NonNull(graphene.String), required=True)
+    definition = GenericScalar(
+        required=True, description="Every field, as in the YAML file (defaults left out)."
+    )
+
+
+class MetricChangeType(graphene.ObjectType):
+    class Meta:
+        name = "MetricChange"
+
+    metric = graphene.String(required=True)
+    previous = GenericScalar()
+    value = GenericScalar()
+    at = graphene.String(required=True)
+    history = graphene.List(GenericScalar, required=True)
+
+
+class RecordInteractionPayload(graphene.ObjectType):
+    interaction_id = graphene.ID(required=True)
+    customer_id = graphene.ID(required=True)
+    profile = graphene.Field(
+        Profile, description="The profile the record resolves to; null before resolution."
+    )
+    changes = graphene.List(graphene.NonNull(MetricChangeType), required=True)
+    alerts_raised = graphene.Int(required=True)
+    milliseconds = graphene.Float(required=True, description="Store and recompute time.")
+
+
+def _metric(d: Definition, dna: dict[str, Any]) -> ProfileMetric:
+    s = Stored.of(d.name, dna)
+    return ProfileMetric(
+        name=d.name,
+        kind=d.kind,
+        value=s.value,
+        updated_at=s.at,
+        history=[HistoryPoint(at=t, value=v) for t, v in zip(s.times, s.values, strict=False)],
+        trend_slope=s.slope,
+        trend_pct=s.pct,
+        model_version=s.version,
+    )
+
+
+def _definition(d: Definition) -> MetricDefinition:
+    deps = d.depends_on()
+    return MetricDefinition(
+        name=d.name, kind=d.kind, description=d.description or None,
+        depends_on=list(deps), definition=as_dict(d),
+    )  # fmt: skip
+
+
+def _read_metrics(store: GraphStore, settings: Settings, pid: str) -> list[ProfileMetric]:
+    row = store.read_one("metrics_profile_props", ids=[pid])
+    props = dict(row["props"]) if row else {}
+    return [_metric(d, props) for d in registry.running(settings)]
+
+
+async def profile_metrics(profile_id: str, info: graphene.ResolveInfo) -> list[ProfileMetric]:
+    """Profile.metrics: every running metric of the profile (value null if never computed)."""
+    ctx = request_context(info)
+    return await run_in_threadpool(_read_metrics, ctx.store, ctx.settings, profile_id)
+
+
+def _as_of(raw: str | None) -> datetime | None:
+    if raw is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise BadUserInput(f"asOf: {raw!r} is not an ISO 8601 date-time") from None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+class MetricsQuery(graphene.ObjectType):
+    metric_definitions = graphene.List(
+        graphene.NonNull(MetricDefinition),
+        required=True,
+        description="The running metric definitions, each after the metrics it reads.",
+    )
+
+    @staticmethod
+    async def resolve_metric_definitions(
+        root: object, info: graphene.ResolveInfo
+    ) -> list[MetricDefinition]:
+        settings = request_context(info).settings
+        defs = await run_in_threadpool(registry.running, settings)
+        return [_definition(d) for d in defs]
+
+
+class MetricsMutation(graphene.ObjectType):
+    define_metric = graphene.Field(
+        graphene.NonNull(MetricDefinition),
+        definition=GenericScalar(
+            required=True,
+            description='Fields as in the YAML file, e.g. {name: "spend7d", kind: "aggregate", '
+            'agg: "sum", where: {types: ["purchase"]}, window: "7d"}.',
+        ),
+        description="Add a metric or replace one of the same name. The whole set is checked "
+        "first (fields, windows, formula references, cycles, model files); a refused "
+        "definition changes nothing. Takes effect at the next computation.",
+    )
+    record_interaction = graphene.Field(
+        graphene.NonNull(RecordInteractionPayload),
+        source=graphene.String(required=True),
+        customer_key=graphene.String(required=True, description="The record's key in source."),
+        type=graphene.String(required=True, description="purchase, pos, web_click, ..."),
+        timestamp=graphene.String(required=True, description="ISO 8601; naive means UTC."),
+        channel=graphene.String(),
+        value=graphene.Float(),
+        event_id=graphene.String(description="Unique in the source; generated if left out."),
+        as_of=graphene.String(
+            description="Compute windows as of this time instead of now (replays, tests)."
+        ),
+        description="Store one interaction and recompute the metrics of the profile its "
+        "record resolves to; the changed metrics come back and go to the alert rules.",
+    )
+
+    @staticmethod
+    async def resolve_define_metric(
+        root: object, info: graphene.ResolveInfo, definition: Any
+    ) -> MetricDefinition:
+        if not isinstance(definition, dict):
+            raise BadUserInput("definition must be an object of fields")
+        settings = request_context(info).settings
+        try:
+            parsed = parse_definition(definition)
+            await run_in_threadpool(registry.define, settings, parsed)
+        except ConfigError as exc:
+            raise BadUserInput(str(exc)) from None
+        return _definition(parsed)
+
+    @staticmethod
+    async def resolve_record_interaction(
+        root: object,
+        info: graphene.ResolveInfo,
+        source: str,
+        customer_key: str,
+        type: str,
+        timestamp: str,
+        channel: str | None = None,
+        value: float | None = None,
+        event_id: str | None = None,
+        as_of: str | None = None,
+    ) -> RecordInteractionPayload:
+        ctx = request_context(info)
+        row = interaction_row(source, customer_key, type, timestamp, channel, value, event_id)
+        now = _as_of(as_of)
+
+        def work() -> tuple[EventResult, int]:
+            result = record_interaction(ctx.store, ctx.settings, row, now)
+            return result, pass_to_alerts(ctx.store, ctx.settings, result.changes)
+
+        try:
+            async with ctx.write_lock:
+                result, raised = await run_in_threadpool(work)
+        finally:
+            ctx.loaders.clear_all()
+        profile: ProfileRecord | None = None
+        if result.profile_id:
+            profile = await ctx.loaders.profiles.load(result.profile_id)
+        return RecordInteractionPayload(
+            interaction_id=result.interaction_id,
+            customer_id=result.customer_id,
+            profile=profile,
+            changes=[
+                MetricChangeType(
+                    metric=c.metric,
+                    previous=c.previous,
+                    value=c.value,
+                    at=c.at,
+                    history=list(c.history),
+                )
+                for c in result.changes
+            ],
+            alerts_raised=raised,
+            milliseconds=result.milliseconds,
+        )

@@ -1,0 +1,130 @@
+"""Batch runs: every active profile's metrics with a progress bar (`idgraph metrics`, the
+demo), and training a propensity model on the graph's own history (`idgraph fit-model`)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from app.errors import ConfigError, InputError
+from app.metrics import registry
+from app.metrics.compute import RunSummary, epoch_ms, evaluate, now_utc, run
+from app.metrics.definitions import Definition, Model, window_ms
+from app.metrics.models import LogisticModel, fit_logistic
+from app.settings import Settings
+from app.store import GraphStore
+
+
+def resolve_now(store: GraphStore, when: str | None) -> datetime:
+    """`None`: the clock; "latest": the newest interaction's time (replaying a data set such
+    as the demo's, which lies in the past); else an ISO 8601 date-time (UTC if naive)."""
+    if when is None:
+        return now_utc()
+    if when == "latest":
+        row = store.read_one("metrics_latest_event")
+        if not row or row["ts"] is None:
+            return now_utc()
+        return datetime.fromtimestamp(int(row["ts"]) / 1000, UTC)
+    try:
+        parsed = datetime.fromisoformat(when.replace("Z", "+00:00"))
+    except ValueError:
+        raise InputError(f"--now: {when!r} is not an ISO date-time or 'latest'") from None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def run_batch(
+    store: GraphStore,
+    settings: Settings,
+    now: datetime | None = None,
+    console: Console | None = None,
+    show_progress: bool = True,
+) -> RunSummary:
+    """Recompute every active profile's metrics, writing what changed."""
+    defs = registry.running(settings)
+    columns = (
+        TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed:,}"),
+        TimeElapsedColumn(),
+    )  # fmt: skip
+    with Progress(*columns, console=console, disable=not show_progress, transient=False) as bar:
+        phases = bar.add_task("metrics: reading and computing", total=4)
+        write = bar.add_task("metrics: writing profiles", total=None, start=False)
+
+        def step(what: str, n: int) -> None:
+            bar.update(phases, advance=1, description=f"metrics: {what}")
+
+        def rows(n: int) -> None:
+            bar.start_task(write)
+            bar.update(write, total=n)
+
+        summary = run(
+            store, settings, defs, now, step=step, on_rows=rows,
+            on_batch=lambda n: bar.advance(write, n),
+        )  # fmt: skip
+    return summary
+
+
+def fit_model(
+    store: GraphStore,
+    settings: Settings,
+    name: str,
+    target_types: tuple[str, ...],
+    horizon: str,
+    features: tuple[str, ...] | None,
+    now: datetime | None = None,
+) -> tuple[LogisticModel, float, int, Definition]:
+    """Learn P(an interaction of target_types within `horizon`) from the metrics as they stood
+    `horizon` before now, save the model and define the metric `name` that scores it.
+    Returns (model, held-out AUC, profiles trained on, definition)."""
+    span = window_ms(horizon)
+    if span is None:
+        raise ConfigError("--horizon must be a window such as 30d, not 'all'")
+    now = now or now_utc()
+    cutoff = now - timedelta(milliseconds=span)
+    defs = registry.running(settings)
+    numeric = [d.name for d in defs if d.kind in ("aggregate", "formula")]
+    chosen = features or tuple(numeric)
+    unknown = [f for f in chosen if f not in {d.name for d in defs}]
+    if unknown:
+        raise ConfigError(f"--features: unknown metric(s) {', '.join(unknown)}")
+    needed = _with_dependencies(defs, set(chosen))
+    mdir = registry.model_dir(settings)
+    before = evaluate(store, needed, cutoff, mdir)
+    if not before.ids:
+        raise ConfigError("no active profiles to learn from: load and resolve data first")
+    x = np.column_stack([
+        np.array([np.nan if v is None else float(v) for v in before.columns[f]])
+        for f in chosen
+    ])  # fmt: skip
+    rows = store.read(
+        "metrics_aggregate_all", sinces=[epoch_ms(cutoff)], until=epoch_ms(now),
+        minValue=None, maxValue=None,
+    )  # fmt: skip
+    positive = {str(r["profileId"]) for r in rows if r["band"] == 1 and r["type"] in target_types}
+    y = np.array([pid in positive for pid in before.ids], dtype=int)
+    target = f"any of {', '.join(target_types)} within {horizon}"
+    model, auc = fit_logistic(x, y, tuple(chosen), target)
+    model.save(mdir / f"{name}.json")
+    definition = Model(
+        name=name, kind="model", model=f"{name}.json",
+        description=f"Propensity: {target} (model {model.version}, held-out AUC {auc:.3f}).",
+    )  # fmt: skip
+    registry.define(settings, definition)
+    return model, auc, len(y), definition
+
+
+def _with_dependencies(defs: tuple[Definition, ...], names: set[str]) -> list[Definition]:
+    """The definitions needed to compute `names`, in dependency order."""
+    by_name = {d.name: d for d in defs}
+    need: set[str] = set()
+    todo = list(names)
+    while todo:
+        n = todo.pop()
+        if n in need:
+            continue
+        need.add(n)
+        d = by_name[n]
+        todo.extend(d.depends_on() if not isinstance(d, Model) else ())
+    return [d for d in defs if d.name in need]

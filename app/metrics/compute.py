@@ -1,0 +1,389 @@
+"""Computing metrics: the same pipeline for every active profile (batch) and for the one
+profile an event touched. Aggregation runs in the graph store (one grouped query per window),
+factual and preference metrics from per-record and per-event rows, formulas and models over
+whole columns in Python; only values that changed are written back, with their history."""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from app.metrics import formula
+from app.metrics.changes import MetricChange, Value
+from app.metrics.definitions import (
+    Aggregate,
+    Definition,
+    Factual,
+    Formula,
+    Model,
+    Preference,
+    window_ms,
+)
+from app.metrics.models import load_model
+from app.metrics.storage import STATE, State, Stored, iso, prop, same, update
+from app.settings import Settings
+from app.store import GraphStore
+
+LABEL = "Profile"
+_AGG_COLUMNS = ["profileId", "band", "type", "channel", "source", "n", "nv", "total", "lo", "hi"]
+_EVENT_COLUMNS = ["profileId", "type", "channel", "source", "ts", "occurredAt"]
+Step = Callable[[str, int], None]  # (what, how many) for progress
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def epoch_ms(now: datetime) -> int:
+    return int(now.timestamp() * 1000)
+
+
+@dataclass
+class Snapshot:
+    """Metric values of a set of profiles, computed but not yet stored."""
+
+    ids: list[str]
+    stored: list[State]  # what each profile holds now
+    columns: dict[str, list[Value]] = field(default_factory=dict)
+    versions: dict[str, str] = field(default_factory=dict)  # model metric -> model version
+
+    def value(self, profile_id: str, metric: str) -> Value:
+        return self.columns[metric][self.ids.index(profile_id)]
+
+
+def _read(store: GraphStore, base: str, ids: Sequence[str] | None, **params: Any) -> list[Any]:
+    """metrics_<base>_all for every active profile, metrics_<base>_of for some."""
+    if ids is None:
+        return store.read(f"metrics_{base}_all", **params)
+    return store.read(f"metrics_{base}_of", ids=list(ids), **params)
+
+
+def _since(now_ms: int, window: str) -> int | None:
+    span = window_ms(window)
+    return None if span is None else now_ms - span
+
+
+def _rounded(v: Any) -> Value:
+    if v is None or (isinstance(v, float) and not np.isfinite(v)):
+        return None
+    if isinstance(v, np.integer | int) and not isinstance(v, bool):
+        return int(v)
+    if isinstance(v, np.floating | float):
+        return round(float(v), 6)
+    return v
+
+
+def _column(series: pd.Series, index: list[str], fill: Value) -> list[Value]:
+    out = series.reindex(index)
+    if isinstance(fill, int):  # counts: whole numbers, though reindexing made them floats
+        return [fill if pd.isna(v) else int(v) for v in out.tolist()]
+    return [fill if pd.isna(v) else _rounded(v) for v in out.tolist()]
+
+
+def _aggregates(
+    store: GraphStore, defs: list[Aggregate], now_ms: int, ids: Sequence[str] | None,
+    index: list[str], columns: dict[str, list[Value]],
+) -> None:  # fmt: skip
+    """One store pass per value filter (usually one in all): rows per profile, band and
+    (type, channel, source); a window of band k keeps the rows after its start."""
+    groups: defaultdict[tuple[float | None, float | None], list[Aggregate]] = defaultdict(list)
+    for d in defs:
+        groups[(d.where.min_value, d.where.max_value)].append(d)
+    for (lo, hi), members in groups.items():
+        spans = sorted({s for d in members if (s := window_ms(d.window)) is not None}, reverse=True)
+        sinces = [now_ms - span for span in spans]  # oldest start first
+        rows = _read(store, "aggregate", ids, sinces=sinces, until=now_ms, minValue=lo, maxValue=hi)
+        df = pd.DataFrame(rows, columns=_AGG_COLUMNS)
+        for d in members:
+            w = d.where
+            span = window_ms(d.window)
+            mask = pd.Series(True, index=df.index)
+            if span is not None:
+                mask &= df["band"] > spans.index(span)
+            for col, allowed in (("type", w.types), ("channel", w.channels), ("source", w.sources)):
+                if allowed is not None:
+                    mask &= df[col].isin(allowed)
+            g = df[mask].groupby("profileId")
+            if d.agg == "count":
+                columns[d.name] = _column(g["n"].sum(), index, 0)
+            elif d.agg == "sum":
+                columns[d.name] = _column(g["total"].sum(min_count=1), index, 0.0)
+            elif d.agg == "avg":
+                nv = g["nv"].sum()
+                avg = g["total"].sum() / nv.where(nv > 0)
+                columns[d.name] = _column(avg, index, None)
+            elif d.agg == "min":
+                columns[d.name] = _column(g["lo"].min(), index, None)
+            elif d.agg == "max":
+                columns[d.name] = _column(g["hi"].max(), index, None)
+            else:
+                columns[d.name] = _column(g[d.of].nunique(), index, 0)
+
+
+def _hour(occurred: pd.Series, ts: pd.Series) -> pd.Series:
+    """Hour of day from occurredAt (ISO, UTC); from ts where occurredAt does not parse."""
+    text = occurred.astype("string")
+    hour = pd.to_numeric(text.str.slice(11, 13), errors="coerce")
+    fallback = (ts.astype("float64") // 3_600_000) % 24
+    return hour.where(text.str.slice(10, 11) == "T", fallback).fillna(fallback)
+
+
+def _preferences(
+    store: GraphStore, defs: list[Preference], now_ms: int, ids: Sequence[str] | None,
+    index: list[str], columns: dict[str, list[Value]],
+) -> None:  # fmt: skip
+    if not defs:
+        return
+    types = sorted({t for d in defs for t in (*d.responses, *d.exposures)})
+    sinces = [_since(now_ms, d.window) for d in defs]
+    since = None if None in sinces else min(s for s in sinces if s is not None)
+    rows = _read(store, "events", ids, types=types, since=since, until=now_ms)
+    df = pd.DataFrame(rows, columns=_EVENT_COLUMNS)
+    df["hour"] = _hour(df["occurredAt"], df["ts"])
+    for d in defs:
+        start = _since(now_ms, d.window)
+        sub = df if start is None else df[df["ts"] > start]
+        if d.hours is not None:
+            a, b = d.hours
+            inside = (
+                (sub["hour"] >= a) & (sub["hour"] < b)
+                if a < b
+                else ((sub["hour"] >= a) | (sub["hour"] < b))
+            )
+            sub = sub[inside]
+        sub = sub[sub[d.over].notna()]
+        half = float(window_ms(d.half_life) or 1)
+        weight = np.power(0.5, (now_ms - sub["ts"].astype("float64")) / half)
+        sub = sub.assign(w=weight)
+        resp = sub[sub["type"].isin(d.responses)].groupby(["profileId", d.over])["w"].sum()
+        if d.exposures:
+            expo = sub[sub["type"].isin(d.exposures)].groupby(["profileId", d.over])["w"].sum()
+            both = pd.concat([resp.rename("r"), expo.rename("e")], axis=1).fillna(0.0)
+            responded = both.groupby(level=0)["r"].transform("sum") > 0
+            both = both[responded]
+            score = (both["r"] + 1.0) / (both["e"] + 2.0)
+        else:
+            score = resp
+        ranked = (
+            score.rename("score")
+            .reset_index()
+            .sort_values(["profileId", "score", d.over], ascending=[True, False, True])
+        )
+        best = ranked.drop_duplicates("profileId").set_index("profileId")[d.over]
+        columns[d.name] = _column(best, index, None)
+
+
+def _facts(
+    store: GraphStore, defs: list[Factual], ids: Sequence[str] | None, index: list[str],
+    columns: dict[str, list[Value]],
+) -> None:  # fmt: skip
+    if not defs:
+        return
+    fields = sorted({d.field for d in defs})
+    rows = _read(store, "facts", ids, fields=fields)
+    base = pd.DataFrame(rows, columns=["profileId", "source", "updatedAt", "fields"])
+    values = pd.DataFrame(base["fields"].tolist(), columns=fields, index=base.index)
+    base = base.drop(columns="fields").fillna({"updatedAt": ""})
+    for d in defs:
+        df = base.assign(value=values[d.field] if len(values) else None)
+        df = df[df["value"].notna()]
+        if d.sources and d.rule != "source_priority":
+            df = df[df["source"].isin(d.sources)]
+        df = df.assign(text=df["value"].astype(str))
+        if d.rule in ("latest", "earliest"):
+            asc = d.rule == "earliest"
+            df = df.sort_values(["profileId", "updatedAt", "source", "text"],
+                                ascending=[True, asc, True, True])  # fmt: skip
+        elif d.rule == "most_frequent":
+            freq = df.groupby(["profileId", "text"])["text"].transform("size")
+            df = df.assign(freq=freq).sort_values(
+                ["profileId", "freq", "updatedAt", "text"], ascending=[True, False, False, True]
+            )
+        else:
+            rank = {s: i for i, s in enumerate(d.sources)}
+            df = df.assign(rank=df["source"].map(rank).fillna(len(rank))).sort_values(
+                ["profileId", "rank", "updatedAt", "text"], ascending=[True, True, False, True]
+            )
+        best = df.drop_duplicates("profileId").set_index("profileId")["value"]
+        columns[d.name] = _column(best, index, None)
+
+
+def _array(values: list[Value]) -> np.ndarray[Any, Any]:
+    """Numbers (and booleans) as float64 with NaN for none; anything else as objects."""
+    if all(v is None or isinstance(v, int | float) for v in values):
+        return np.array([np.nan if v is None else float(v) for v in values], dtype=np.float64)
+    return np.array(values, dtype=object)
+
+
+def evaluate(
+    store: GraphStore,
+    definitions: Sequence[Definition],
+    now: datetime,
+    model_dir: Path,
+    ids: Sequence[str] | None = None,
+    step: Step | None = None,
+) -> Snapshot:
+    """Every definition's value for every active profile (ids None) or for those of ids,
+    as of `now`. Definitions must be in dependency order (registry.running gives that)."""
+    now_ms = epoch_ms(now)
+    state = _read(store, "state", ids)
+    snap = Snapshot(
+        ids=[str(r["profileId"]) for r in state], stored=[State.parse(r["state"]) for r in state]
+    )
+    if step:
+        step("profiles read", len(snap.ids))
+    if not snap.ids:
+        return snap
+    scope = None if ids is None else snap.ids
+    by_kind: defaultdict[str, list[Any]] = defaultdict(list)
+    for d in definitions:
+        by_kind[d.kind].append(d)
+    _aggregates(store, by_kind["aggregate"], now_ms, scope, snap.ids, snap.columns)
+    if step:
+        step("aggregates", len(by_kind["aggregate"]))
+    _facts(store, by_kind["factual"], scope, snap.ids, snap.columns)
+    _preferences(store, by_kind["preference"], now_ms, scope, snap.ids, snap.columns)
+    if step:
+        step("facts and preferences", len(by_kind["factual"]) + len(by_kind["preference"]))
+    n = len(snap.ids)
+    arrays: dict[str, np.ndarray[Any, Any]] = {}
+    for d in definitions:  # formulas and models read earlier metrics: dependency order
+        if isinstance(d, Formula):
+            names = d.depends_on()
+            cols = {k: arrays.get(k, _array(snap.columns[k])) for k in names}
+            snap.columns[d.name] = [_rounded(v) for v in formula.evaluate(d.expression, cols, n)]
+        elif isinstance(d, Model):
+            model = load_model(d.model, model_dir)
+            cols = {k: arrays.get(k, _array(snap.columns[k])) for k in model.features}
+            snap.columns[d.name] = list(model.score(cols, n))
+            snap.versions[d.name] = model.version
+    if step:
+        step("formulas and models", len(by_kind["formula"]) + len(by_kind["model"]))
+    return snap
+
+
+def _histories(
+    store: GraphStore, wanted: dict[str, list[str]], batch: int
+) -> dict[tuple[str, str], tuple[list[str], list[Any]]]:
+    """(profileId, metric) -> (history times, values) for the metrics that changed."""
+    out: dict[tuple[str, str], tuple[list[str], list[Any]]] = {}
+    rows = [
+        {"profileId": pid, "keys": [prop(m, sfx) for m in names for sfx in ("ht", "hv")]}
+        for pid, names in wanted.items()
+    ]
+    for lo in range(0, len(rows), batch):
+        for r in store.read("metrics_history_of", rows=rows[lo : lo + batch]):
+            pid, vals = str(r["profileId"]), r["values"]
+            for k, m in enumerate(wanted[pid]):
+                out[(pid, m)] = (list(vals[2 * k] or []), list(vals[2 * k + 1] or []))
+    return out
+
+
+def changes_of(
+    store: GraphStore, snap: Snapshot, definitions: Sequence[Definition], now: datetime,
+    keep: int, batch: int,
+) -> tuple[list[dict[str, Any]], list[MetricChange]]:  # fmt: skip
+    """Write rows (profileId, props) for the profiles whose metrics changed, and the changes.
+    Values are compared with the stored state; histories are read only where one changed."""
+    wanted: dict[str, list[str]] = {}
+    want_history: dict[str, list[str]] = {}
+    new_version: set[int] = set()
+    for i, pid in enumerate(snap.ids):
+        st = snap.stored[i]
+        changed = [
+            d.name for d in definitions
+            if d.name not in st.values or not same(st.values[d.name], snap.columns[d.name][i])
+        ]  # fmt: skip
+        if changed:
+            wanted[pid] = changed
+            with_history = set(st.history)
+            want_history[pid] = [m for m in changed if m in with_history]
+        if any(st.versions.get(m) != v for m, v in snap.versions.items()):
+            new_version.add(i)
+    histories = _histories(store, {p: m for p, m in want_history.items() if m}, batch)
+    at = iso(now)
+    rows: list[dict[str, Any]] = []
+    changes: list[MetricChange] = []
+    for i, pid in enumerate(snap.ids):
+        if pid not in wanted and i not in new_version:
+            continue
+        st = snap.stored[i]
+        props: dict[str, Any] = {}
+        for name in wanted.get(pid, []):
+            times, values = histories.get((pid, name), ([], []))
+            old = Stored(st.values.get(name), times, values, version=st.versions.get(name))
+            value = snap.columns[name][i]
+            new, change = update(LABEL, pid, name, old, value, at, keep)
+            props |= new
+            if change:
+                changes.append(change)
+        for name, version in snap.versions.items():
+            if st.versions.get(name) != version:
+                props[prop(name, "ver")] = version
+        history = set(st.history) | {c for c in wanted.get(pid, []) if prop(c, "hv") in props}
+        state = State(
+            {d.name: snap.columns[d.name][i] for d in definitions},
+            dict(snap.versions),
+            sorted(history),
+        )
+        props[STATE] = state.dump()
+        rows.append({"profileId": pid, "props": props})
+    return rows, changes
+
+
+@dataclass
+class RunSummary:
+    profiles: int = 0
+    metrics: int = 0
+    changes: list[MetricChange] = field(default_factory=list)
+    profiles_written: int = 0
+    seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def run(
+    store: GraphStore,
+    settings: Settings,
+    definitions: Sequence[Definition],
+    now: datetime | None = None,
+    ids: Sequence[str] | None = None,
+    step: Step | None = None,
+    on_batch: Callable[[int], None] | None = None,
+    on_rows: Callable[[int], None] | None = None,
+) -> RunSummary:
+    """Compute and store: every active profile (ids None) or the ones given."""
+    from app.metrics.registry import model_dir
+
+    started = time.perf_counter()
+    now = now or now_utc()
+    snap = evaluate(store, definitions, now, model_dir(settings), ids, step)
+    t_eval = time.perf_counter()
+    rows, changes = changes_of(
+        store, snap, definitions, now, settings.metrics_history, settings.batch_size
+    )
+    t_diff = time.perf_counter()
+    if on_rows:
+        on_rows(len(rows))
+    if rows:
+        store.write_batches("metrics_write", rows, settings.batch_size, on_batch)
+    end = time.perf_counter()
+    return RunSummary(
+        profiles=len(snap.ids),
+        metrics=len(definitions),
+        changes=changes,
+        profiles_written=len(rows),
+        seconds=round(end - started, 3),
+        timings={
+            "compute": round(t_eval - started, 3),
+            "compare": round(t_diff - t_eval, 3),
+            "write": round(end - t_diff, 3),
+        },
+    )

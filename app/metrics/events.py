@@ -1,0 +1,105 @@
+"""One interaction in real time: normalise it as ingestion would, upsert it, and recompute the
+metrics of the one profile its record resolves to."""
+
+from __future__ import annotations
+
+import math
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from app.errors import InputError
+from app.ingestion.normalize import clean1, timestamp1
+from app.metrics import registry
+from app.metrics.changes import MetricChange
+from app.metrics.compute import now_utc, run
+from app.settings import Settings
+from app.store import GraphStore
+
+
+@dataclass
+class EventResult:
+    interaction_id: str
+    customer_id: str
+    profile_id: str | None  # None while the record resolves to no profile
+    changes: list[MetricChange] = field(default_factory=list)
+    milliseconds: float = 0.0
+
+
+def _text(name: str, value: object, required: bool = False) -> str | None:
+    text = clean1(value)
+    if text is None and required:
+        raise InputError(f"interaction refused: field {name} is empty")
+    return text
+
+
+def interaction_row(
+    source: str,
+    customer_key: str,
+    type_: str,
+    timestamp: str,
+    channel: str | None = None,
+    value: float | str | None = None,
+    event_id: str | None = None,
+) -> dict[str, Any]:
+    """The upsert_interactions row for one event, by the rules of prepare_interactions."""
+    src = _text("source", source, True)
+    key = _text("customerKey", customer_key, True)
+    kind = _text("type", type_, True)
+    assert src is not None and key is not None and kind is not None
+    occurred, ts, bad = timestamp1(timestamp, None)
+    if bad or occurred is None:
+        raise InputError(f"interaction refused: field timestamp: {timestamp!r} is not a date-time")
+    number: float | None = None
+    if value is not None and clean1(value) is not None:
+        try:
+            number = float(str(value).strip())
+        except ValueError:
+            number = math.nan
+        if not math.isfinite(number):
+            raise InputError(f"interaction refused: field value: {value!r} is not a number")
+    event = _text("eventId", event_id) or uuid.uuid4().hex
+    chan = _text("channel", channel)
+    props = {
+        "source": src,
+        "type": kind.lower().replace(" ", "_"),
+        "channel": chan.lower() if chan else None,
+        "occurredAt": occurred,
+        "ts": ts,
+        "value": number,
+    }
+    return {
+        "interactionId": f"{src}:{event}",
+        "customerId": f"{src}:{key}",
+        "customerKey": key,
+        "source": src,
+        "props": props,
+    }
+
+
+def recompute_profile(
+    store: GraphStore, settings: Settings, profile_id: str, now: datetime | None = None
+) -> list[MetricChange]:
+    """Recompute and store the metrics of one profile; the changes that made."""
+    defs = registry.running(settings)
+    return run(store, settings, defs, now or now_utc(), ids=[profile_id]).changes
+
+
+def record_interaction(
+    store: GraphStore,
+    settings: Settings,
+    row: dict[str, Any],
+    now: datetime | None = None,
+) -> EventResult:
+    """Upsert one interaction (a row from interaction_row) and recompute its profile."""
+    started = time.perf_counter()
+    store.write("upsert_interactions", rows=[row])
+    found = store.read_one("metrics_customer_profile", customerId=row["customerId"])
+    result = EventResult(row["interactionId"], row["customerId"], None)
+    if found:
+        result.profile_id = str(found["profileId"])
+        result.changes = recompute_profile(store, settings, result.profile_id, now)
+    result.milliseconds = round((time.perf_counter() - started) * 1000, 2)
+    return result

@@ -1,0 +1,170 @@
+"""How a metric lives on its node: properties named from a fixed prefix, a bounded history
+as two parallel lists, and a trend over that history.
+
+For a metric `spend90d`:
+  dna_spend90d         the value (absent when it has none, e.g. an average of nothing)
+  dna_spend90d_ht      history times, oldest first (ISO 8601 UTC); the last is when the
+                       value last changed
+  dna_spend90d_hv      history values (numbers as floats, text as text)
+  dna_spend90d_slope   least-squares slope of the history, per day (numbers only)
+  dna_spend90d_pct     percent change from the first to the last history value
+  dna_spend90d_ver     model metrics: the version of the model that scored it
+
+A history point is added when the value changes (in a batch run or on an event), so the
+history is the metric's last N distinct values with the time each took effect."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+from app.metrics.changes import MetricChange, Value
+from app.store.base import safe_identifier
+
+PREFIX = "dna_"
+SUFFIXES = ("ht", "hv", "slope", "pct", "ver")
+
+
+@cache
+def prop(name: str, suffix: str = "") -> str:
+    """The property key of a metric (or of one of its companions)."""
+    return safe_identifier(f"{PREFIX}{name}_{suffix}" if suffix else f"{PREFIX}{name}")
+
+
+def iso(now: datetime) -> str:
+    return now.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _parse(t: str) -> float:
+    return datetime.fromisoformat(t.replace("Z", "+00:00")).timestamp()
+
+
+def _number(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+def history_value(v: Value) -> float | str:
+    """Lists on the node hold one type (Neo4j's rule): numbers and booleans as floats."""
+    return v if isinstance(v, str) else float(v)  # type: ignore[arg-type]
+
+
+def trend(times: list[str], values: list[Any]) -> tuple[float | None, float | None]:
+    """(slope per day, percent change first -> last) of a numeric history; None without two
+    numeric points (pct also when the first value is 0)."""
+    if len(values) < 2 or not all(_number(v) for v in values):
+        return None, None
+    pts = [(_parse(t) / 86400.0, float(v)) for t, v in zip(times, values, strict=False)]
+    n = len(pts)
+    mx = sum(x for x, _ in pts) / n
+    my = sum(y for _, y in pts) / n
+    sxx = sum((x - mx) ** 2 for x, _ in pts)
+    slope = sum((x - mx) * (y - my) for x, y in pts) / sxx if sxx > 0 else None
+    first, last = pts[0][1], pts[-1][1]
+    pct = (last - first) / abs(first) * 100.0 if first != 0 else None
+    return (
+        None if slope is None else round(slope, 6),
+        None if pct is None else round(pct, 4),
+    )
+
+
+STATE = "dnaState"  # JSON of every metric's current value and model version (see below)
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What a node holds of one metric."""
+
+    value: Value
+    times: list[str]
+    values: list[Any]
+    slope: float | None = None
+    pct: float | None = None
+    version: str | None = None
+
+    @property
+    def at(self) -> str | None:
+        """When the value last changed (to a value; a value that went away keeps its time)."""
+        return self.times[-1] if self.times else None
+
+    @classmethod
+    def of(cls, name: str, props: Mapping[str, Any]) -> Stored:
+        """From a node's properties."""
+        return cls(
+            value=props.get(prop(name)),
+            times=list(props.get(prop(name, "ht")) or []),
+            values=list(props.get(prop(name, "hv")) or []),
+            slope=props.get(prop(name, "slope")),
+            pct=props.get(prop(name, "pct")),
+            version=props.get(prop(name, "ver")),
+        )
+
+
+@dataclass
+class State:
+    """Every metric's current value, model version and whether it has a history, on one
+    node, kept as one JSON text
+    (`dnaState`) beside the metric properties: a batch compares 100k profiles' new values
+    against one property each instead of reading every metric property (parsing each value
+    costs the FalkorDB client microseconds). The dna_ properties remain the record."""
+
+    values: dict[str, Value]
+    versions: dict[str, str]
+    history: list[str]  # metrics with history points: only theirs are read on a change
+
+    @classmethod
+    def parse(cls, text: Any) -> State:
+        if not isinstance(text, str) or not text:
+            return cls({}, {}, [])
+        raw = json.loads(text)
+        return cls(dict(raw.get("v", {})), dict(raw.get("ver", {})), list(raw.get("h", [])))
+
+    def dump(self) -> str:
+        doc = {"v": self.values, "ver": self.versions, "h": self.history}
+        return json.dumps(doc, separators=(",", ":"))
+
+
+def same(a: Value, b: Value) -> bool:
+    if _number(a) and _number(b):
+        return float(a) == float(b)  # type: ignore[arg-type]
+    return type(a) is type(b) and a == b
+
+
+def update(
+    label: str,
+    entity_id: str,
+    name: str,
+    old: Stored,
+    value: Value,
+    at: str,
+    keep: int,
+) -> tuple[dict[str, Any], MetricChange | None]:
+    """The properties to set for a new value at time `at` (ISO), and the change (None when
+    it did not change). Trend properties are only sent when there is one or was one."""
+    props: dict[str, Any] = {}
+    if same(old.value, value):
+        return props, None
+    props[prop(name)] = value
+    times, values = old.times, old.values
+    if value is not None:
+        point = history_value(value)
+        if values and isinstance(values[-1], str) != isinstance(point, str):
+            times, values = [], []  # the metric changed type: a new history
+        times, values = [*times, at][-keep:], [*values, point][-keep:]
+        slope, pct = trend(times, values)
+        props |= {prop(name, "ht"): times, prop(name, "hv"): values}
+        if slope is not None or pct is not None or len(old.values) > 1:
+            props |= {prop(name, "slope"): slope, prop(name, "pct"): pct}
+    change = MetricChange(
+        label=label,
+        entity_id=entity_id,
+        metric=name,
+        previous=old.value,
+        value=value,
+        at=at,
+        history=tuple(values) if value is not None else (),
+    )
+    return props, change
