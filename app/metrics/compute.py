@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from app.metrics import formula
+from app.metrics import formula, small
 from app.metrics.changes import MetricChange, Value
 from app.metrics.definitions import (
     Aggregate,
@@ -33,6 +33,7 @@ from app.settings import Settings
 from app.store import GraphStore
 
 LABEL = "Profile"
+SMALL = 20  # up to this many profiles, fold rows in plain Python rather than pandas
 _AGG_COLUMNS = ["profileId", "band", "type", "channel", "source", "n", "nv", "total", "lo", "hi"]
 _EVENT_COLUMNS = ["profileId", "type", "channel", "source", "ts", "occurredAt"]
 Step = Callable[[str, int], None]  # (what, how many) for progress
@@ -64,6 +65,11 @@ def _read(store: GraphStore, base: str, ids: Sequence[str] | None, **params: Any
     if ids is None:
         return store.read(f"metrics_{base}_all", **params)
     return store.read(f"metrics_{base}_of", ids=list(ids), **params)
+
+
+def _few(ids: Sequence[str] | None) -> bool:
+    """Few enough profiles for the plain-Python folds (app/metrics/small.py)."""
+    return ids is not None and len(ids) <= SMALL
 
 
 def _since(now_ms: int, window: str) -> int | None:
@@ -101,6 +107,9 @@ def _aggregates(
         spans = sorted({s for d in members if (s := window_ms(d.window)) is not None}, reverse=True)
         sinces = [now_ms - span for span in spans]  # oldest start first
         rows = _read(store, "aggregate", ids, sinces=sinces, until=now_ms, minValue=lo, maxValue=hi)
+        if _few(ids):
+            columns.update(small.aggregates(rows, members, spans, index, _rounded))
+            continue
         df = pd.DataFrame(rows, columns=_AGG_COLUMNS)
         for d in members:
             w = d.where
@@ -146,6 +155,9 @@ def _preferences(
     sinces = [_since(now_ms, d.window) for d in defs]
     since = None if None in sinces else min(s for s in sinces if s is not None)
     rows = _read(store, "events", ids, types=types, since=since, until=now_ms)
+    if _few(ids):
+        columns.update(small.preferences(rows, defs, now_ms, index, _rounded))
+        return
     df = pd.DataFrame(rows, columns=_EVENT_COLUMNS)
     df["hour"] = _hour(df["occurredAt"], df["ts"])
     for d in defs:
@@ -189,6 +201,9 @@ def _facts(
         return
     fields = sorted({d.field for d in defs})
     rows = _read(store, "facts", ids, fields=fields)
+    if _few(ids):
+        columns.update(small.facts(rows, defs, fields, index, _rounded))
+        return
     base = pd.DataFrame(rows, columns=["profileId", "source", "updatedAt", "fields"])
     values = pd.DataFrame(base["fields"].tolist(), columns=fields, index=base.index)
     base = base.drop(columns="fields").fillna({"updatedAt": ""})
