@@ -90,7 +90,16 @@ def hierarchical(
     pair_only = keep & (size[component[left]] == 2)
     joined = pair_only & (probability >= threshold)
     labels[right[joined]] = left[joined]
-    rest = keep & ~pair_only
+    # Components where every pair is scored at or above the threshold end as one cluster
+    # under centroid linkage (each merge height is at most the largest pairwise distance),
+    # so they need no linkage either: that is most people with three or more records.
+    strong = np.bincount(component[left[keep & (probability >= threshold)]], minlength=n)
+    clique = (size > 2) & (strong == size * (size - 1) // 2)
+    in_clique = clique[component]
+    first = np.full(n, n, dtype=np.int64)
+    np.minimum.at(first, component, np.arange(n))
+    labels[in_clique] = first[component[in_clique]]
+    rest = keep & ~pair_only & ~clique[component[left]]
     scored = np.empty(int(rest.sum()), dtype=[("pairs", "i8", 2), ("score", "f4")])
     scored["pairs"] = np.column_stack([left[rest], right[rest]])
     scored["score"] = probability[rest]
