@@ -55,8 +55,11 @@ def assign_household_ids(
             successor = max(targets.items(), key=lambda kv: (kv[1], -kv[0]))[0]
             out.retired[old] = out.ids[successor]
             out.absorbed.setdefault(out.ids[successor], []).append(old)
+    came: dict[int, set[str]] = defaultdict(set)  # one pass, not a scan per group
+    for k, old in overlap:
+        came[k].add(old)
     for k, hid in enumerate(out.ids):
-        sources = sorted({o for (kk, o) in overlap if kk == k} - {hid})
+        sources = sorted(came.get(k, set()) - {hid})
         if hid not in taken and sources:
             out.split_from[hid] = sources
     return out
