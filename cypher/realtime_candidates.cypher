@@ -44,3 +44,7 @@ UNION
 MATCH (c:Customer {bkFormalNames: $bkFormalNames})
 RETURN c.customerId AS customerId, 'bkFormalNames' AS key
 LIMIT 50
+UNION
+MATCH (c:Customer {bkPostcodeFormal: $bkPostcodeFormal})
+RETURN c.customerId AS customerId, 'bkPostcodeFormal' AS key
+LIMIT 50

@@ -60,6 +60,8 @@ BLOCKING_KEYS: dict[str, KeyFn] = {
     "last_postcode": lambda df, ph: _join(ph["last"], df["postcode"]),
     "names": lambda df, ph: _join(ph["first"], ph["last"]),
     "formal_names": lambda df, ph: _join(ph["formal"], ph["last"]),
+    # a typo in the surname or no surname at all: the same first name at the same postcode
+    "postcode_formal": lambda df, ph: _join(df["postcode"], ph["formal"]),
 }  # fmt: skip
 
 RECORD_COLUMNS = (
@@ -184,4 +186,5 @@ def keys1(record: dict[str, Any]) -> dict[str, str | None]:
         "last_postcode": _join1(last, pc),
         "names": _join1(first, last),
         "formal_names": _join1(formal, last),
+        "postcode_formal": _join1(pc, formal),
     }

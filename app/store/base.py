@@ -85,6 +85,7 @@ UNIQUE_KEYS: tuple[Key, ...] = (
 BLOCK_KEY_PROPERTIES = (
     "email", "phone", "bkAddressInitial", "bkDobLast", "bkDobFirst", "bkDobAnyOrder",
     "bkNamesPostcode", "bkNamesCity", "bkLastPostcode", "bkNames", "bkFormalNames",
+    "bkPostcodeFormal",
 )  # fmt: skip
 # Non-unique properties that queries filter on.
 INDEXES: tuple[Key, ...] = (
