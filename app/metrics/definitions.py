@@ -110,10 +110,6 @@ class Aggregate(_Base):
     def _window(cls, v: str) -> str:
         return _check_window(v)
 
-    def group(self) -> tuple[str, Filter]:
-        """Aggregates of one group come from one query."""
-        return (self.window, self.where)
-
 
 class Formula(_Base):
     """An expression over other metrics (simpleeval, element-wise over numpy columns)."""
