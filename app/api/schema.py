@@ -8,7 +8,9 @@ from graphene import relay
 from starlette.concurrency import run_in_threadpool
 
 from app.api import profiles, reads, records
+from app.api.alerts import AlertMutation, AlertQuery
 from app.api.errors import BadUserInput
+from app.api.households import HouseholdQuery
 from app.api.inputs import (
     decode_cursor,
     encode_cursor,
@@ -18,8 +20,6 @@ from app.api.inputs import (
     page_info,
     page_size,
 )
-from app.api.alerts import AlertMutation, AlertQuery
-from app.api.households import HouseholdQuery
 from app.api.loaders import request_context
 from app.api.metrics import MetricsMutation, MetricsQuery
 from app.api.profiles import MatchConnection, Profile
