@@ -15,11 +15,14 @@ import graphene
 
 from app.api.errors import FailedPrecondition
 from app.api.loaders import request_context
+from app.api.metrics import pass_to_alerts
 from app.api.profiles import Profile
 from app.api.records import CustomerRecord, ProfileRecord
 from app.api.stewards import _CUSTOMER, _change
 from app.errors import ConfigError
+from app.households.events import profiles_changed
 from app.ingestion.fields import CUSTOMER_FIELDS
+from app.metrics.events import recompute_profile
 from app.resolution.model import MatchModel
 from app.resolution.realtime import RealtimeResult, upsert_record
 
@@ -101,6 +104,10 @@ class UpsertCustomerRecordPayload(graphene.ObjectType):
         description="Profiles merged away by a bridge; asking for one answers with the survivor.",
     )
     milliseconds = graphene.Float(required=True, description="Time spent resolving it.")
+    alerts_raised = graphene.Int(
+        required=True,
+        description="Alerts raised by the metric changes that followed (profile and household).",
+    )
 
 
 def upsert_field() -> graphene.Field:
@@ -120,12 +127,18 @@ async def upsert_customer_record(
     ctx = request_context(info)
     fields = {k: v for k, v in dict(record).items() if v is not None}
 
-    def work(_who: str) -> RealtimeResult:
-        model = current_model(ctx.settings.model_file)
-        return upsert_record(ctx.store, ctx.settings, model, source, fields)
+    def work(_who: str) -> tuple[RealtimeResult, int]:
+        store, settings = ctx.store, ctx.settings
+        result = upsert_record(store, settings, model=current_model(settings.model_file),
+                               source=source, record=fields)  # fmt: skip
+        # The rest of the real-time flow: the profile's Customer DNA, its household (regrouped,
+        # Group DNA), then alert rules over every change (docs/architecture.md, flows).
+        changes = recompute_profile(store, settings, result.profile_id)
+        changes += profiles_changed(store, settings, [result.profile_id])
+        return result, pass_to_alerts(store, settings, changes)
 
     # Reads then writes, like a steward change: take turns under the app's write lock.
-    result = await _change(info, work, needs_actor=False)
+    result, alerts = await _change(info, work, needs_actor=False)
     customer: CustomerRecord | None = await ctx.loaders.customers.load(result.customer_id)
     profile: ProfileRecord | None = await ctx.loaders.profiles.load(result.profile_id)
     if profile is None:
@@ -137,6 +150,7 @@ async def upsert_customer_record(
         matches=[RecordMatch(customer_id=c, probability=p) for c, p in result.matches],
         retired_profile_ids=result.retired,
         milliseconds=result.milliseconds,
+        alerts_raised=alerts,
     )
 
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 UPSERT = """
 mutation($source: String!, $record: CustomerRecordInput!) {
   upsertCustomerRecord(source: $source, record: $record) {
-    action milliseconds retiredProfileIds
+    action milliseconds retiredProfileIds alertsRaised
     matches { customerId probability }
     customer { id firstName profile { id } }
-    profile { id size customers { id } }
+    profile { id size customers { id } metrics { name value } household { id } }
   }
 }
 """
@@ -33,6 +33,9 @@ async def test_a_record_of_a_known_person_joins_their_profile(fresh_resolved, re
     members = [c["id"] for c in out["profile"]["customers"]]
     assert {"webshop:GQL-1", known["customerId"]} <= set(members)
     assert out["customer"]["profile"]["id"] == out["profile"]["id"]
+    # The rest of the real-time flow ran: the profile's metrics and its household.
+    assert out["profile"]["metrics"], out["profile"]
+    assert out["profile"]["household"] is not None
 
     # The same record again changes nothing: it stays in its profile.
     again = (await resolved_gql.data(UPSERT, source="webshop", record=record))[
