@@ -107,3 +107,18 @@ def test_households_meet_the_synthetic_truth(population) -> None:
     assert scores.records.f1 >= 0.95, scores
     assert scores.records.precision >= 0.98, scores
     assert scores.decision_maker_accuracy >= 0.7, scores
+
+
+def test_a_retired_profile_leaves_its_household(people, store, settings) -> None:
+    people.add("a1", "Moss", address="GB|LS1|1 elm street")
+    people.add("a2", "Moss", address="GB|LS1|1 elm street")
+    resolve_households(store, settings, today=TODAY)
+    home = _household_of(store, "a1")
+    # resolution merges a2 into a1 (a steward found they are one person)
+    store.write_batches("retire_profiles", [{"profileId": "a2", "successor": "a1",
+                                             "at": "2026-01-01T00:00:00Z"}], 10)  # fmt: skip
+    profiles_changed(store, settings, ["a1", "a2"])
+    (edge,) = _edges(store, "a2")
+    assert (edge["household"], edge["status"], edge["endReason"]) == (
+        home, "ended", "profile no longer active")  # fmt: skip
+    assert _household_of(store, "a1") == home
