@@ -1,7 +1,8 @@
 // Marketing: active households by composition and Group DNA, keyset-paged by householdId
-// (after $after, up to $limit rows: page size + 1), each with its decision-maker and the
-// consent every record of that person states (the caller decides: a refusal anywhere wins).
-// $metrics: [{property, gte, lte}] with property a validated `dna_` name.
+// (after $after, up to $limit rows: page size + 1). Only the page is then decorated with
+// its decision-maker and the consent every record of that person states (the caller
+// decides: a refusal anywhere wins). $metrics: [{property, gte, lte}], property a validated
+// `dna_` name.
 MATCH (h:Household)
 WHERE h.status = 'active'
   AND ($after IS NULL OR h.householdId > $after)
@@ -12,15 +13,13 @@ WHERE h.status = 'active'
   AND ALL(f IN coalesce($metrics, []) WHERE h[f.property] IS NOT NULL
           AND (f.gte IS NULL OR h[f.property] >= f.gte)
           AND (f.lte IS NULL OR h[f.property] <= f.lte))
+WITH h
+ORDER BY h.householdId
+WITH collect(h)[..$limit] AS page
+UNWIND page AS h
 OPTIONAL MATCH (dm:Profile)-[m:MEMBER_OF]->(h)
 WHERE m.status = 'current' AND m.role = 'decision_maker'
-WITH h, dm,
-     [(dm)<-[:RESOLVES_TO]-(c:Customer) WHERE c.marketingConsent IS NOT NULL
-      | [c.customerId, c.marketingConsent]] AS said
-WHERE NOT coalesce($contactableOnly, false)
-   OR (size(said) > 0 AND NOT false IN [s IN said | s[1]])
-WITH h, dm, said
-ORDER BY h.householdId
-WITH collect({h: properties(h), dm: properties(dm), said: said})[..$limit] AS page
-UNWIND page AS row
-RETURN row.h AS household, row.dm AS decisionMaker, row.said AS consents
+RETURN properties(h) AS household, properties(dm) AS decisionMaker,
+       [(dm)<-[:RESOLVES_TO]-(c:Customer) WHERE c.marketingConsent IS NOT NULL
+        | [c.customerId, c.marketingConsent]] AS consents
+ORDER BY household.householdId

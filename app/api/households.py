@@ -286,13 +286,17 @@ async def households(
     size = page_size(first, HOUSEHOLDS_PAGE)
     after_id = decode_cursor(after, _CURSOR, (str,))[0] if after else None
     try:
-        hits, more = await run_in_threadpool(search, store, _filter(filter), size, after_id)
+        found = await run_in_threadpool(search, store, _filter(filter), size, after_id)
     except InputError as exc:
         raise BadUserInput(str(exc)) from exc
-    edges = [HouseholdConnection.Edge(node=h, cursor=encode_cursor(_CURSOR, h.id)) for h in hits]
-    return HouseholdConnection(
-        edges=edges, page_info=page_info(after, [e.cursor for e in edges], more)
-    )
+    edges = [HouseholdConnection.Edge(node=h, cursor=encode_cursor(_CURSOR, h.id))
+             for h in found.hits]  # fmt: skip
+    info_ = page_info(after, [e.cursor for e in edges], found.has_next)
+    if found.last_id is not None:
+        # A contactable-only page may drop rows; the next page starts after the last one
+        # looked at, so paging always moves on.
+        info_.end_cursor = encode_cursor(_CURSOR, found.last_id)
+    return HouseholdConnection(edges=edges, page_info=info_)
 
 
 async def profile_household(profile_id: str, info: graphene.ResolveInfo) -> HouseholdHit | None:

@@ -124,38 +124,48 @@ def _conditions(store: GraphStore, flt: HouseholdFilter) -> list[dict[str, Any]]
     return out
 
 
+@dataclass
+class HouseholdPage:
+    hits: list[HouseholdHit]
+    has_next: bool
+    last_id: str | None  # the last household looked at (the next page starts after it)
+
+
 def search(
     store: GraphStore, flt: HouseholdFilter, size: int, after: str | None = None
-) -> tuple[list[HouseholdHit], bool]:
-    """One page of households (size rows) after the household id `after`; and whether
-    more follow."""
+) -> HouseholdPage:
+    """One page of households (size rows) after the household id `after`."""
     for name, value in (("minMembers", flt.min_members), ("maxMembers", flt.max_members)):
         if value is not None and value < 1:
             raise InputError(f"{name} must be 1 or more, not {value}")
     rows = store.read(
-        "household_search",
+        "household_search_contactable" if flt.contactable_only else "household_search",
         after=after,
         minMembers=flt.min_members,
         maxMembers=flt.max_members,
         lacks=flt.lacks_subscription,
         has=flt.has_subscription,
         metrics=_conditions(store, flt),
-        contactableOnly=flt.contactable_only,
         limit=size + 1,
     )
     hits = [hit_from_row(r) for r in rows[:size]]
-    return hits, len(rows) > size
+    last = hits[-1].id if hits else after
+    if flt.contactable_only:
+        # Filtered on the stored golden consent; a refusal loaded since withholds the
+        # contact (checked live) and drops the row, so a page may come back short.
+        hits = [h for h in hits if h.contact is not None]
+    return HouseholdPage(hits, len(rows) > size, last)
 
 
 def search_all(store: GraphStore, flt: HouseholdFilter, page: int = 1000) -> Iterator[HouseholdHit]:
     """Every matching household, page by page (the CSV export)."""
     after: str | None = None
     while True:
-        hits, more = search(store, flt, page, after)
-        yield from hits
-        if not more or not hits:
+        found = search(store, flt, page, after)
+        yield from found.hits
+        if not found.has_next:
             return
-        after = hits[-1].id
+        after = found.last_id
 
 
 def households_by_id(store: GraphStore, ids: Sequence[str]) -> dict[str, HouseholdHit]:

@@ -161,3 +161,13 @@ async def test_a_move_shows_in_the_household_history(gql, people, town, settings
     assert gone["status"] == "ended" and gone["role"] == "member" and gone["until"]
     assert gone["endReason"] == f"moved to {now['id']}"
     assert [m["status"] for m in old["members"]] == ["current", "current", "ended"]
+
+
+async def test_a_refusal_loaded_after_the_run_withholds_the_contact_at_once(gql, people) -> None:
+    people.record("a1", "W-A1", consent=False)  # real time, no households run since
+    only = await gql.data(SEARCH, filter={"minMembers": 3, "contactableOnly": True})
+    assert _nodes(only) == []
+    data = await gql.data(SEARCH, filter={"minMembers": 3})
+    moss = next(n for n in _nodes(data) if n["decisionMakerId"] == "a1")
+    assert moss["decisionMakerContact"] is None
+    assert moss["contactWithheldReason"] == "marketing consent refused in webshop:W-A1"
