@@ -31,7 +31,7 @@ class Settings(BaseSettings):
     match_floor: float = Field(default=0.2, ge=0, lt=1)  # MATCHES edges kept from here up
     # A record with a single identifying fact (a name only, a phone only) joins a profile only
     # on a pair this sure; above 1 it never does.
-    sparse_threshold: float = Field(default=0.9, gt=0)
+    sparse_threshold: float = Field(default=0.7, gt=0)
     training_pairs: int = Field(default=500, ge=4)
     resolve_workers: int = Field(default=2, ge=1)
 
