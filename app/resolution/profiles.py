@@ -63,8 +63,11 @@ def assign_ids(clusters: Sequence[Sequence[str]], previous: Mapping[str, str]) -
             successor = max(targets.items(), key=lambda kv: (kv[1], -kv[0]))[0]
             out.retired[old] = out.ids[successor]
             out.absorbed.setdefault(out.ids[successor], []).append(old)
+    came: dict[int, set[str]] = defaultdict(set)
+    for k, old in overlap:
+        came[k].add(old)
     for k, pid in enumerate(out.ids):
-        sources = sorted({o for (kk, o) in overlap if kk == k} - {pid})
+        sources = sorted(came.get(k, set()) - {pid})
         if pid not in taken and sources:
             out.split_from[pid] = sources
     return out
