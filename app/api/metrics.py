@@ -16,6 +16,7 @@ from app.api.loaders import request_context
 from app.api.profiles import Profile
 from app.api.records import ProfileRecord
 from app.errors import ConfigError
+from app.households.events import member_event
 from app.metrics import registry
 from app.metrics.changes import MetricChange
 from app.metrics.definitions import Definition, as_dict, parse_definition
@@ -209,7 +210,10 @@ class MetricsMutation(graphene.ObjectType):
 
         def work() -> tuple[EventResult, int]:
             result = record_interaction(ctx.store, ctx.settings, row, now)
-            return result, pass_to_alerts(ctx.store, ctx.settings, result.changes)
+            changes = list(result.changes)
+            if result.profile_id:  # the member's household: its Group DNA follows the event
+                changes += member_event(ctx.store, ctx.settings, result.profile_id)
+            return result, pass_to_alerts(ctx.store, ctx.settings, changes)
 
         try:
             async with ctx.write_lock:

@@ -134,7 +134,7 @@ async def upsert_customer_record(
         # The rest of the real-time flow: the profile's Customer DNA, its household (regrouped,
         # Group DNA), then alert rules over every change (docs/architecture.md, flows).
         changes = recompute_profile(store, settings, result.profile_id)
-        changes += profiles_changed(store, settings, [result.profile_id])
+        changes += profiles_changed(store, settings, [result.profile_id, *result.retired])
         return result, pass_to_alerts(store, settings, changes)
 
     # Reads then writes, like a steward change: take turns under the app's write lock.

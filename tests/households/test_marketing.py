@@ -171,3 +171,16 @@ async def test_a_refusal_loaded_after_the_run_withholds_the_contact_at_once(gql,
     moss = next(n for n in _nodes(data) if n["decisionMakerId"] == "a1")
     assert moss["decisionMakerContact"] is None
     assert moss["contactWithheldReason"] == "marketing consent refused in webshop:W-A1"
+
+
+async def test_a_members_purchase_updates_the_household_at_once(gql) -> None:
+    spend = """query { profile(id: "b2") { household { id metric(name: "totalSpend") } } }"""
+    before = (await gql.data(spend))["profile"]["household"]
+    record = """mutation { recordInteraction(source: "crm", customerKey: "b2", type: "purchase",
+        timestamp: "2025-03-02T09:00:00", value: 12.5, eventId: "b2-new") {
+        profile { id } changes { metric } } }"""
+    out = (await gql.data(record))["recordInteraction"]
+    assert out["profile"]["id"] == "b2"
+    after = (await gql.data(spend))["profile"]["household"]
+    assert after["id"] == before["id"]
+    assert after["metric"] == before["metric"] + 12.5  # Group DNA followed the event
