@@ -15,15 +15,15 @@ from scipy.sparse.csgraph import connected_components
 from app.resolution.model import MatchModel, Record
 
 # Worker state: set before the pool forks, so records are shared, not pickled per task.
-_WORK: tuple[MatchModel, list[Record], np.ndarray, np.ndarray] | None = None
+_WORK: tuple[MatchModel, list[np.ndarray], np.ndarray, np.ndarray] | None = None
 
 
 def _score_slice(bounds: tuple[int, int]) -> tuple[int, np.ndarray]:
     assert _WORK is not None
-    model, recs, left, right = _WORK
+    model, columns, left, right = _WORK
     lo, hi = bounds
-    pairs = [(recs[a], recs[b]) for a, b in zip(left[lo:hi], right[lo:hi], strict=True)]
-    return lo, model.logits(model.distances(pairs)).astype("float32")
+    distances = model.distances_between(columns, left[lo:hi], right[lo:hi])
+    return lo, model.logits(distances).astype("float32")
 
 
 def score_pairs(
@@ -42,7 +42,7 @@ def score_pairs(
     logits = np.empty(n, dtype="float32")
     bounds = [(lo, min(lo + chunk, n)) for lo in range(0, n, chunk)]
     workers = workers if workers is not None else (os.cpu_count() or 1)
-    _WORK = (model, recs, left, right)
+    _WORK = (model, model.columns(recs), left, right)
     try:
         if workers <= 1 or len(bounds) <= 1:
             results = map(_score_slice, bounds)

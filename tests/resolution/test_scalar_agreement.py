@@ -69,3 +69,20 @@ def test_identifying_facts_agree(records: pd.DataFrame) -> None:
     plain = records.astype(object).where(records.notna(), None).to_dict("records")
     assert [identifying_facts1(r) for r in plain] == many
     assert min(many) < 2 <= max(many)  # the data has sparse and identified records
+
+
+def test_our_distances_are_dedupes(records: pd.DataFrame) -> None:
+    import numpy as np
+
+    from app.resolution.blocking import candidate_pairs
+    from app.resolution.model import FIELD_TYPES, MatchModel, data_model
+
+    recs = model_records(records)
+    cand = candidate_pairs(records)
+    model = MatchModel(coef=[0.0] * 2 * len(FIELD_TYPES), intercept=0.0)
+    ours = model.distances_between(model.columns(recs), cand.left, cand.right)
+    pairs = [(recs[a], recs[b]) for a, b in zip(cand.left, cand.right, strict=True)]
+    theirs = np.asarray(data_model().distances(pairs), dtype="float64")
+    assert len(pairs) > 1000 and ours.shape == theirs.shape
+    np.testing.assert_array_equal(ours, theirs)
+    np.testing.assert_array_equal(model.distances(pairs[:50]), theirs[:50])
