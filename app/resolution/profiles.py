@@ -34,14 +34,26 @@ class Assignment:
     retired: dict[str, str] = field(default_factory=dict)  # vanished id -> successor id
 
 
+def stable_id(prefix: str, members: Sequence[str]) -> str:
+    """Deterministic for a set of members, so a rebuild from scratch gives the same IDs."""
+    return prefix + hashlib.sha1("\n".join(sorted(members)).encode()).hexdigest()[:12]
+
+
 def new_profile_id(members: Sequence[str]) -> str:
-    """Deterministic for a set of records, so a rebuild from scratch gives the same IDs."""
-    return "PR-" + hashlib.sha1("\n".join(sorted(members)).encode()).hexdigest()[:12]
+    return stable_id("PR-", members)
 
 
-def assign_ids(clusters: Sequence[Sequence[str]], previous: Mapping[str, str]) -> Assignment:
-    """Keep an existing profile ID for the new cluster holding most of its records (and
-    more than half of the cluster), largest overlaps first; other clusters get new IDs."""
+def assign_ids(
+    clusters: Sequence[Sequence[str]],
+    previous: Mapping[str, str],
+    *,
+    prefix: str = "PR-",
+    keep_with_half_of_old: bool = False,
+) -> Assignment:
+    """Keep an existing ID for the new cluster holding most of its members (and more than
+    half of the cluster, or with keep_with_half_of_old also at least half of the old group),
+    largest overlaps first; other clusters get new IDs. Profiles and households both."""
+    old_size = Counter(previous.values())
     overlap: Counter[tuple[int, str]] = Counter()
     for k, members in enumerate(clusters):
         for m in members:
@@ -50,10 +62,11 @@ def assign_ids(clusters: Sequence[Sequence[str]], previous: Mapping[str, str]) -
     ids: list[str | None] = [None] * len(clusters)
     taken: set[str] = set()
     for (k, old), n in sorted(overlap.items(), key=lambda kv: (-kv[1], kv[0][1], kv[0][0])):
-        if ids[k] is None and old not in taken and 2 * n > len(clusters[k]):
+        holds = 2 * n > len(clusters[k]) or (keep_with_half_of_old and 2 * n >= old_size[old])
+        if ids[k] is None and old not in taken and holds:
             ids[k] = old
             taken.add(old)
-    out = Assignment(ids=[i or new_profile_id(clusters[k]) for k, i in enumerate(ids)])
+    out = Assignment(ids=[i or stable_id(prefix, clusters[k]) for k, i in enumerate(ids)])
     # lineage
     went: dict[str, Counter[int]] = defaultdict(Counter)
     for (k, old), n in overlap.items():
