@@ -112,16 +112,25 @@ def main() -> None:
     ap.add_argument("--events", type=int, default=300, help="per-event samples")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--keep", action="store_true", help="keep the data folder")
+    ap.add_argument(
+        "--data", type=Path, default=None,
+        help="data folder to use and keep; a graph already built there is reused",
+    )  # fmt: skip
     args = ap.parse_args()
 
-    tmp = Path(tempfile.mkdtemp(prefix="bench-metrics-"))
+    tmp = args.data or Path(tempfile.mkdtemp(prefix="bench-metrics-"))
     settings = Settings(data_dir=tmp, graph_name="bench_metrics")
     store = open_store(settings)
     try:
         store.setup_schema()
-        built = build(store, args.profiles, args.interactions, args.seed, 2000)
         counts = {r["label"]: r["n"] for r in store.read("graph_counts")}
-        console.print(f"graph built in {built:.1f}s: {counts}")
+        if counts.get("Profile"):
+            console.print(f"reusing the graph in {tmp}: {counts}")
+            store.write("metrics_bench_reset")
+        else:
+            built = build(store, args.profiles, args.interactions, args.seed, 2000)
+            counts = {r["label"]: r["n"] for r in store.read("graph_counts")}
+            console.print(f"graph built in {built:.1f}s: {counts}")
         defs = registry.running(settings)
 
         first = run(store, settings, defs, NOW)
@@ -172,7 +181,7 @@ def main() -> None:
             console.print("app.alerts is not installed: no alert latency measured")
     finally:
         store.close()
-        if not args.keep:
+        if not args.keep and args.data is None:
             shutil.rmtree(tmp, ignore_errors=True)
 
 

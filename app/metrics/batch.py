@@ -11,6 +11,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from app.errors import ConfigError, InputError
 from app.metrics import registry
+from app.metrics.columnar import read_events
 from app.metrics.compute import RunSummary, epoch_ms, evaluate, now_utc, run
 from app.metrics.definitions import Definition, Model, window_ms
 from app.metrics.models import LogisticModel, fit_logistic
@@ -98,12 +99,11 @@ def fit_model(
         np.array([np.nan if v is None else float(v) for v in before.columns[f]])
         for f in chosen
     ])  # fmt: skip
-    rows = store.read(
-        "metrics_aggregate_all", sinces=[epoch_ms(cutoff)], until=epoch_ms(now),
-        minValue=None, maxValue=None,
-    )  # fmt: skip
-    positive = {str(r["profileId"]) for r in rows if r["band"] == 1 and r["type"] in target_types}
-    y = np.array([pid in positive for pid in before.ids], dtype=int)
+    events = read_events(store, None, before.ids, epoch_ms(now))
+    hit = (events.ts > epoch_ms(cutoff)) & np.isin(
+        events.codes["type"], events.code_set("type", target_types)
+    )
+    y = (np.bincount(events.profile[hit], minlength=len(before.ids)) > 0).astype(int)
     target = f"any of {', '.join(target_types)} within {horizon}"
     model, auc = fit_logistic(x, y, tuple(chosen), target)
     model.save(mdir / f"{name}.json")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 Value = float | int | str | bool | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MetricChange:
     label: str  # "Profile" or "Household": the entity's node label
     entity_id: str  # its key: profileId or householdId

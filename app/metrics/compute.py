@@ -1,7 +1,8 @@
 """Computing metrics: the same pipeline for every active profile (batch) and for the one
-profile an event touched. Aggregation runs in the graph store (one grouped query per window),
-factual and preference metrics from per-record and per-event rows, formulas and models over
-whole columns in Python; only values that changed are written back, with their history."""
+profile an event touched. Aggregates and preferences are folded from one read of the
+interactions (app/metrics/columnar.py), factual metrics from per-record rows, formulas and
+models over whole columns in Python; only values that changed are written back, with their
+history."""
 
 from __future__ import annotations
 
@@ -16,26 +17,22 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from app.metrics import formula, small
+from app.metrics import columnar, formula, small
 from app.metrics.changes import MetricChange, Value
 from app.metrics.definitions import (
-    Aggregate,
     Definition,
     Factual,
     Formula,
     Model,
-    Preference,
     window_ms,
 )
 from app.metrics.models import load_model
-from app.metrics.storage import STATE, State, Stored, iso, prop, same, update
+from app.metrics.storage import STATE, State, Stored, first, iso, prop, same, update
 from app.settings import Settings
 from app.store import GraphStore
 
 LABEL = "Profile"
 SMALL = 20  # up to this many profiles, fold rows in plain Python rather than pandas
-_AGG_COLUMNS = ["profileId", "band", "type", "channel", "source", "n", "nv", "total", "lo", "hi"]
-_EVENT_COLUMNS = ["profileId", "type", "channel", "source", "ts", "occurredAt"]
 Step = Callable[[str, int], None]  # (what, how many) for progress
 
 
@@ -92,105 +89,6 @@ def _column(series: pd.Series, index: list[str], fill: Value) -> list[Value]:
     if isinstance(fill, int):  # counts: whole numbers, though reindexing made them floats
         return [fill if pd.isna(v) else int(v) for v in out.tolist()]
     return [fill if pd.isna(v) else _rounded(v) for v in out.tolist()]
-
-
-def _aggregates(
-    store: GraphStore, defs: list[Aggregate], now_ms: int, ids: Sequence[str] | None,
-    index: list[str], columns: dict[str, list[Value]],
-) -> None:  # fmt: skip
-    """One store pass per value filter (usually one in all): rows per profile, band and
-    (type, channel, source); a window of band k keeps the rows after its start."""
-    groups: defaultdict[tuple[float | None, float | None], list[Aggregate]] = defaultdict(list)
-    for d in defs:
-        groups[(d.where.min_value, d.where.max_value)].append(d)
-    for (lo, hi), members in groups.items():
-        spans = sorted({s for d in members if (s := window_ms(d.window)) is not None}, reverse=True)
-        sinces = [now_ms - span for span in spans]  # oldest start first
-        rows = _read(store, "aggregate", ids, sinces=sinces, until=now_ms, minValue=lo, maxValue=hi)
-        if _few(ids):
-            columns.update(small.aggregates(rows, members, spans, index, _rounded))
-            continue
-        df = pd.DataFrame(rows, columns=_AGG_COLUMNS)
-        for d in members:
-            w = d.where
-            span = window_ms(d.window)
-            mask = pd.Series(True, index=df.index)
-            if span is not None:
-                mask &= df["band"] > spans.index(span)
-            for col, allowed in (("type", w.types), ("channel", w.channels), ("source", w.sources)):
-                if allowed is not None:
-                    mask &= df[col].isin(allowed)
-            g = df[mask].groupby("profileId")
-            if d.agg == "count":
-                columns[d.name] = _column(g["n"].sum(), index, 0)
-            elif d.agg == "sum":
-                columns[d.name] = _column(g["total"].sum(min_count=1), index, 0.0)
-            elif d.agg == "avg":
-                nv = g["nv"].sum()
-                avg = g["total"].sum() / nv.where(nv > 0)
-                columns[d.name] = _column(avg, index, None)
-            elif d.agg == "min":
-                columns[d.name] = _column(g["lo"].min(), index, None)
-            elif d.agg == "max":
-                columns[d.name] = _column(g["hi"].max(), index, None)
-            else:
-                columns[d.name] = _column(g[d.of].nunique(), index, 0)
-
-
-def _hour(occurred: pd.Series, ts: pd.Series) -> pd.Series:
-    """Hour of day from occurredAt (ISO, UTC); from ts where occurredAt does not parse."""
-    text = occurred.astype("string")
-    hour = pd.to_numeric(text.str.slice(11, 13), errors="coerce")
-    fallback = (ts.astype("float64") // 3_600_000) % 24
-    return hour.where(text.str.slice(10, 11) == "T", fallback).fillna(fallback)
-
-
-def _preferences(
-    store: GraphStore, defs: list[Preference], now_ms: int, ids: Sequence[str] | None,
-    index: list[str], columns: dict[str, list[Value]],
-) -> None:  # fmt: skip
-    if not defs:
-        return
-    types = sorted({t for d in defs for t in (*d.responses, *d.exposures)})
-    sinces = [_since(now_ms, d.window) for d in defs]
-    since = None if None in sinces else min(s for s in sinces if s is not None)
-    rows = _read(store, "events", ids, types=types, since=since, until=now_ms)
-    if _few(ids):
-        columns.update(small.preferences(rows, defs, now_ms, index, _rounded))
-        return
-    df = pd.DataFrame(rows, columns=_EVENT_COLUMNS)
-    df["hour"] = _hour(df["occurredAt"], df["ts"])
-    for d in defs:
-        start = _since(now_ms, d.window)
-        sub = df if start is None else df[df["ts"] > start]
-        if d.hours is not None:
-            a, b = d.hours
-            inside = (
-                (sub["hour"] >= a) & (sub["hour"] < b)
-                if a < b
-                else ((sub["hour"] >= a) | (sub["hour"] < b))
-            )
-            sub = sub[inside]
-        sub = sub[sub[d.over].notna()]
-        half = float(window_ms(d.half_life) or 1)
-        weight = np.power(0.5, (now_ms - sub["ts"].astype("float64")) / half)
-        sub = sub.assign(w=weight)
-        resp = sub[sub["type"].isin(d.responses)].groupby(["profileId", d.over])["w"].sum()
-        if d.exposures:
-            expo = sub[sub["type"].isin(d.exposures)].groupby(["profileId", d.over])["w"].sum()
-            both = pd.concat([resp.rename("r"), expo.rename("e")], axis=1).fillna(0.0)
-            responded = both.groupby(level=0)["r"].transform("sum") > 0
-            both = both[responded]
-            score = (both["r"] + 1.0) / (both["e"] + 2.0)
-        else:
-            score = resp
-        ranked = (
-            score.rename("score")
-            .reset_index()
-            .sort_values(["profileId", "score", d.over], ascending=[True, False, True])
-        )
-        best = ranked.drop_duplicates("profileId").set_index("profileId")[d.over]
-        columns[d.name] = _column(best, index, None)
 
 
 def _facts(
@@ -261,11 +159,13 @@ def evaluate(
     by_kind: defaultdict[str, list[Any]] = defaultdict(list)
     for d in definitions:
         by_kind[d.kind].append(d)
-    _aggregates(store, by_kind["aggregate"], now_ms, scope, snap.ids, snap.columns)
+    if by_kind["aggregate"] or by_kind["preference"]:
+        events = columnar.read_events(store, scope, snap.ids, now_ms)
+        snap.columns.update(columnar.aggregates(events, by_kind["aggregate"], now_ms, _rounded))
+        snap.columns.update(columnar.preferences(events, by_kind["preference"], now_ms, _rounded))
     if step:
         step("aggregates", len(by_kind["aggregate"]))
     _facts(store, by_kind["factual"], scope, snap.ids, snap.columns)
-    _preferences(store, by_kind["preference"], now_ms, scope, snap.ids, snap.columns)
     if step:
         step("facts and preferences", len(by_kind["factual"]) + len(by_kind["preference"]))
     n = len(snap.ids)
@@ -311,17 +211,23 @@ def changes_of(
     wanted: dict[str, list[str]] = {}
     want_history: dict[str, list[str]] = {}
     new_version: set[int] = set()
+    names = [d.name for d in definitions]
+    columns = [snap.columns[n] for n in names]
     for i, pid in enumerate(snap.ids):
         st = snap.stored[i]
-        changed = [
-            d.name for d in definitions
-            if d.name not in st.values or not same(st.values[d.name], snap.columns[d.name][i])
-        ]  # fmt: skip
-        if changed:
-            wanted[pid] = changed
-            with_history = set(st.history)
-            want_history[pid] = [m for m in changed if m in with_history]
-        if any(st.versions.get(m) != v for m, v in snap.versions.items()):
+        held = st.values
+        if not held and not st.history:  # never computed: every metric is new
+            wanted[pid] = names
+        else:
+            changed = [
+                n for n, col in zip(names, columns, strict=True)
+                if n not in held or not same(held[n], col[i])
+            ]  # fmt: skip
+            if changed:
+                wanted[pid] = changed
+                with_history = set(st.history)
+                want_history[pid] = [m for m in changed if m in with_history]
+        if snap.versions and any(st.versions.get(m) != v for m, v in snap.versions.items()):
             new_version.add(i)
     histories = _histories(store, {p: m for p, m in want_history.items() if m}, batch)
     at = iso(now)
@@ -332,7 +238,13 @@ def changes_of(
             continue
         st = snap.stored[i]
         props: dict[str, Any] = {}
-        for name in wanted.get(pid, []):
+        if not st.values and not st.history:
+            for name, col in zip(names, columns, strict=True):
+                new, change = first(LABEL, pid, name, col[i], at)
+                props |= new
+                if change:
+                    changes.append(change)
+        for name in wanted.get(pid, []) if st.values or st.history else ():
             times, values = histories.get((pid, name), ([], []))
             old = Stored(st.values.get(name), times, values, version=st.versions.get(name))
             value = snap.columns[name][i]
@@ -345,7 +257,7 @@ def changes_of(
                 props[prop(name, "ver")] = version
         history = set(st.history) | {c for c in wanted.get(pid, []) if prop(c, "hv") in props}
         state = State(
-            {d.name: snap.columns[d.name][i] for d in definitions},
+            {n: col[i] for n, col in zip(names, columns, strict=True)},
             dict(snap.versions),
             sorted(history),
         )

