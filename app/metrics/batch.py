@@ -99,7 +99,7 @@ def fit_model(
         np.array([np.nan if v is None else float(v) for v in before.columns[f]])
         for f in chosen
     ])  # fmt: skip
-    events = read_events(store, None, before.ids, epoch_ms(now))
+    events = read_events(store, None, epoch_ms(now)).placed(before.ids)
     hit = (events.ts > epoch_ms(cutoff)) & np.isin(
         events.codes["type"], events.code_set("type", target_types)
     )

@@ -6,13 +6,14 @@ metrics -> alerts, and whoever runs the pipeline (CLI, API) passes them along.""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 Value = float | int | str | bool | None
 
 
-@dataclass(frozen=True, slots=True)
-class MetricChange:
+class MetricChange(NamedTuple):
+    """Immutable; a named tuple because a first batch makes millions of them."""
+
     label: str  # "Profile" or "Household": the entity's node label
     entity_id: str  # its key: profileId or householdId
     metric: str  # the metric's name as defined (without the storage prefix)

@@ -32,14 +32,28 @@ Ints = np.ndarray[Any, np.dtype[np.int64]]
 
 @dataclass
 class Events:
-    """Interactions of `n` profiles (positions in the caller's index) as parallel columns."""
+    """Interactions of `n` profiles as parallel columns: as read, profile k is owners[k];
+    placed(index) puts them at the positions of the caller's profile ids."""
 
     n: int
     profile: Ints  # position of the interaction's profile
+    owners: list[str]  # profile id at each position
     ts: Floats  # epoch ms
     value: Floats  # NaN where the interaction has no value
     codes: dict[str, Ints]  # attribute -> 1 + its position in vocab[attribute]; 0 for none
     vocab: dict[str, list[str]]  # attribute -> its values, sorted (so codes sort as text)
+
+    def placed(self, index: list[str]) -> Events:
+        """The interactions at the positions of `index` (those of other profiles dropped)."""
+        pos = {pid: k for k, pid in enumerate(index)}
+        where = np.array([pos.get(o, -1) for o in self.owners], dtype=np.int64)
+        at = where[self.profile] if len(self.profile) else self.profile
+        keep = at >= 0
+        return Events(
+            n=len(index), profile=at[keep], owners=list(index), ts=self.ts[keep],
+            value=self.value[keep], codes={a: c[keep] for a, c in self.codes.items()},
+            vocab=self.vocab,
+        )  # fmt: skip
 
     def code_set(self, attr: str, allowed: Sequence[str]) -> Ints:
         lookup = {v: k + 1 for k, v in enumerate(self.vocab[attr])}
@@ -50,18 +64,15 @@ def _bits(n: int) -> int:
     return max(1, int(n).bit_length())
 
 
-def read_events(
-    store: GraphStore, ids: Sequence[str] | None, index: list[str], until: int
-) -> Events:
-    """The interactions up to `until` of every active profile (ids None) or of those ids,
-    placed by `index` (profile ids; interactions of profiles not in it are left out)."""
+def read_events(store: GraphStore, ids: Sequence[str] | None, until: int) -> Events:
+    """The interactions up to `until` of every active profile (ids None) or of those ids
+    that are active."""
     if ids is None:
-        return _read_packed(store, index, until)
-    rows = store.read("metrics_interactions_of", ids=list(ids), until=until)
-    return _from_rows(rows, index)
+        return _read_packed(store, until)
+    return _from_rows(store.read("metrics_interactions_of", ids=list(ids), until=until))
 
 
-def _read_packed(store: GraphStore, index: list[str], until: int) -> Events:
+def _read_packed(store: GraphStore, until: int) -> Events:
     vocab: dict[str, list[str]] = {a: [] for a in ATTRS}
     seen: dict[str, set[str]] = {a: set() for a in ATTRS}
     for row in store.read("metrics_vocabulary"):
@@ -81,17 +92,16 @@ def _read_packed(store: GraphStore, index: list[str], until: int) -> Events:
         channels=maps["channel"], sources=maps["source"],
         typeMul=2 ** (cb + sb + 1), channelMul=2 ** (sb + 1),
     )  # fmt: skip
-    pos = {pid: k for k, pid in enumerate(index)}
-    where = np.array([pos.get(str(k), -1) for k in packed.keys], dtype=np.int64)
-    profile = np.repeat(where, packed.lengths)
-    keep = profile >= 0
-    code = packed.columns["codes"][keep].astype(np.int64)
+    owners = [str(k) for k in packed.keys]
+    profile = np.repeat(np.arange(len(owners), dtype=np.int64), packed.lengths)
+    code = packed.columns.get("codes", np.zeros(0)).astype(np.int64)
     has = (code & 1).astype(bool)
-    value = np.where(has, packed.columns["vals"][keep], np.nan)
+    value = np.where(has, packed.columns.get("vals", np.zeros(0)), np.nan)
     return Events(
-        n=len(index),
-        profile=profile[keep],
-        ts=packed.columns["ts"][keep],
+        n=len(owners),
+        profile=profile,
+        owners=owners,
+        ts=packed.columns.get("ts", np.zeros(0)),
         value=value,
         codes={
             "type": code >> (cb + sb + 1),
@@ -102,14 +112,10 @@ def _read_packed(store: GraphStore, index: list[str], until: int) -> Events:
     )
 
 
-def _from_rows(rows: list[dict[str, Any]], index: list[str]) -> Events:
+def _from_rows(rows: list[dict[str, Any]]) -> Events:
     """metrics_interactions_of rows: profileId and events, lists of [type, channel, source,
     ts, value]."""
-    pos = {pid: k for k, pid in enumerate(index)}
-    flat: list[tuple[int, list[Any]]] = [
-        (pos[str(r["profileId"])], e) for r in rows if str(r["profileId"]) in pos
-        for e in r["events"]
-    ]  # fmt: skip
+    flat = [(k, e) for k, r in enumerate(rows) for e in r["events"]]
     vocab = {
         a: sorted({e[k] for _, e in flat if isinstance(e[k], str)}) for k, a in enumerate(ATTRS)
     }
@@ -121,8 +127,9 @@ def _from_rows(rows: list[dict[str, Any]], index: list[str]) -> Events:
         )
 
     return Events(
-        n=len(index),
+        n=len(rows),
         profile=np.array([p for p, _ in flat], dtype=np.int64),
+        owners=[str(r["profileId"]) for r in rows],
         ts=numbers(3),
         value=numbers(4, 6),
         codes={

@@ -1,27 +1,27 @@
 """Computing metrics: the same pipeline for every active profile (batch) and for the one
 profile an event touched. Aggregates and preferences are folded from one read of the
-interactions (app/metrics/columnar.py), factual metrics from per-record rows, formulas and
-models over whole columns in Python; only values that changed are written back, with their
-history."""
+interactions (app/metrics/columnar.py), factual metrics from per-record rows
+(app/metrics/facts.py), formulas and models over whole columns in Python; only values that
+changed are written back, with their history."""
 
 from __future__ import annotations
 
+import gc
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
-from app.metrics import columnar, formula, small
+from app.metrics import columnar, facts, formula
 from app.metrics.changes import MetricChange, Value
 from app.metrics.definitions import (
     Definition,
-    Factual,
     Formula,
     Model,
     window_ms,
@@ -32,8 +32,8 @@ from app.settings import Settings
 from app.store import GraphStore
 
 LABEL = "Profile"
-SMALL = 20  # up to this many profiles, fold rows in plain Python rather than pandas
 Step = Callable[[str, int], None]  # (what, how many) for progress
+_READS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="metrics-read")
 
 
 def now_utc() -> datetime:
@@ -64,11 +64,6 @@ def _read(store: GraphStore, base: str, ids: Sequence[str] | None, **params: Any
     return store.read(f"metrics_{base}_of", ids=list(ids), **params)
 
 
-def _few(ids: Sequence[str] | None) -> bool:
-    """Few enough profiles for the plain-Python folds (app/metrics/small.py)."""
-    return ids is not None and len(ids) <= SMALL
-
-
 def _since(now_ms: int, window: str) -> int | None:
     span = window_ms(window)
     return None if span is None else now_ms - span
@@ -82,51 +77,6 @@ def _rounded(v: Any) -> Value:
     if isinstance(v, np.floating | float):
         return round(float(v), 6)
     return v
-
-
-def _column(series: pd.Series, index: list[str], fill: Value) -> list[Value]:
-    out = series.reindex(index)
-    if isinstance(fill, int):  # counts: whole numbers, though reindexing made them floats
-        return [fill if pd.isna(v) else int(v) for v in out.tolist()]
-    return [fill if pd.isna(v) else _rounded(v) for v in out.tolist()]
-
-
-def _facts(
-    store: GraphStore, defs: list[Factual], ids: Sequence[str] | None, index: list[str],
-    columns: dict[str, list[Value]],
-) -> None:  # fmt: skip
-    if not defs:
-        return
-    fields = sorted({d.field for d in defs})
-    rows = _read(store, "facts", ids, fields=fields)
-    if _few(ids):
-        columns.update(small.facts(rows, defs, fields, index, _rounded))
-        return
-    base = pd.DataFrame(rows, columns=["profileId", "source", "updatedAt", "fields"])
-    values = pd.DataFrame(base["fields"].tolist(), columns=fields, index=base.index)
-    base = base.drop(columns="fields").fillna({"updatedAt": ""})
-    for d in defs:
-        df = base.assign(value=values[d.field] if len(values) else None)
-        df = df[df["value"].notna()]
-        if d.sources and d.rule != "source_priority":
-            df = df[df["source"].isin(d.sources)]
-        df = df.assign(text=df["value"].astype(str))
-        if d.rule in ("latest", "earliest"):
-            asc = d.rule == "earliest"
-            df = df.sort_values(["profileId", "updatedAt", "source", "text"],
-                                ascending=[True, asc, True, True])  # fmt: skip
-        elif d.rule == "most_frequent":
-            freq = df.groupby(["profileId", "text"])["text"].transform("size")
-            df = df.assign(freq=freq).sort_values(
-                ["profileId", "freq", "updatedAt", "text"], ascending=[True, False, False, True]
-            )
-        else:
-            rank = {s: i for i, s in enumerate(d.sources)}
-            df = df.assign(rank=df["source"].map(rank).fillna(len(rank))).sort_values(
-                ["profileId", "rank", "updatedAt", "text"], ascending=[True, True, False, True]
-            )
-        best = df.drop_duplicates("profileId").set_index("profileId")["value"]
-        columns[d.name] = _column(best, index, None)
 
 
 def _array(values: list[Value]) -> np.ndarray[Any, Any]:
@@ -147,25 +97,35 @@ def evaluate(
     """Every definition's value for every active profile (ids None) or for those of ids,
     as of `now`. Definitions must be in dependency order (registry.running gives that)."""
     now_ms = epoch_ms(now)
+    by_kind: defaultdict[str, list[Any]] = defaultdict(list)
+    for d in definitions:
+        by_kind[d.kind].append(d)
+    fields = sorted({d.field for d in by_kind["factual"]})
+    # The three reads go to the store at once: the server works on one while the client
+    # parses another (a batch's reads take seconds each).
+    pending_events = (
+        _READS.submit(columnar.read_events, store, ids, now_ms)
+        if by_kind["aggregate"] or by_kind["preference"]
+        else None
+    )
+    pending_facts = _READS.submit(_read, store, "facts", ids, fields=fields) if fields else None
     state = _read(store, "state", ids)
     snap = Snapshot(
         ids=[str(r["profileId"]) for r in state], stored=[State.parse(r["state"]) for r in state]
     )
     if step:
         step("profiles read", len(snap.ids))
+    events = pending_events.result().placed(snap.ids) if pending_events else None
+    fact_rows = pending_facts.result() if pending_facts else []
     if not snap.ids:
         return snap
-    scope = None if ids is None else snap.ids
-    by_kind: defaultdict[str, list[Any]] = defaultdict(list)
-    for d in definitions:
-        by_kind[d.kind].append(d)
-    if by_kind["aggregate"] or by_kind["preference"]:
-        events = columnar.read_events(store, scope, snap.ids, now_ms)
+    if events is not None:
         snap.columns.update(columnar.aggregates(events, by_kind["aggregate"], now_ms, _rounded))
         snap.columns.update(columnar.preferences(events, by_kind["preference"], now_ms, _rounded))
     if step:
         step("aggregates", len(by_kind["aggregate"]))
-    _facts(store, by_kind["factual"], scope, snap.ids, snap.columns)
+    if fields:
+        snap.columns.update(facts.fold(fact_rows, by_kind["factual"], fields, snap.ids, _rounded))
     if step:
         step("facts and preferences", len(by_kind["factual"]) + len(by_kind["preference"]))
     n = len(snap.ids)
@@ -293,9 +253,15 @@ def run(
     now = now or now_utc()
     snap = evaluate(store, definitions, now, model_dir(settings), ids, step)
     t_eval = time.perf_counter()
-    rows, changes = changes_of(
-        store, snap, definitions, now, settings.metrics_history, settings.batch_size
-    )
+    paused = gc.isenabled()
+    gc.disable()  # a first run makes millions of small objects: collections would rescan them
+    try:
+        rows, changes = changes_of(
+            store, snap, definitions, now, settings.metrics_history, settings.batch_size
+        )
+    finally:
+        if paused:
+            gc.enable()
     t_diff = time.perf_counter()
     if on_rows:
         on_rows(len(rows))
