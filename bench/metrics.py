@@ -8,6 +8,7 @@ over the 365 days before "now" (the kinds, channels and amounts of app/synth), w
 one UNWIND query in batches. Then times
   1. the first batch run (every value new: everything is written),
   2. a second batch run an hour later (the usual case: only changed values are written),
+     then a day later and a month later (more values change as windows move on),
   3. per-event: recordInteraction's path (store the interaction, recompute the touched
      profile, write its changes) for `events` random profiles, then -> alerts when
      app.alerts is there,
@@ -144,6 +145,14 @@ def main() -> None:
             f"batch 2 (+1 h): {second.seconds:.1f}s {second.timings}; "
             f"{len(second.changes):,} changes on {second.profiles_written:,} profiles"
         )
+        for label, offset in (("batch 3 (+1 day)", timedelta(days=1)),
+                              ("batch 4 (+30 days)", timedelta(days=31))):  # fmt: skip
+            again = run(store, settings, defs, later + offset)
+            console.print(
+                f"{label}: {again.seconds:.1f}s {again.timings}; "
+                f"{len(again.changes):,} changes on {again.profiles_written:,} profiles"
+            )
+        later += timedelta(days=31)
 
         try:
             from app.alerts import evaluate_changes

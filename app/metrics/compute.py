@@ -9,8 +9,9 @@ from __future__ import annotations
 import gc
 import time
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -247,21 +248,43 @@ def run(
     on_rows: Callable[[int], None] | None = None,
 ) -> RunSummary:
     """Compute and store: every active profile (ids None) or the ones given."""
+    with _gc_paused():
+        return _run(store, settings, definitions, now, ids, step, on_batch, on_rows)
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a run builds its rows and changes (a batch makes
+    millions of small objects; each full collection would rescan every live one, which made
+    a second batch in the same process 60% slower). Nothing here makes reference cycles."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _run(
+    store: GraphStore,
+    settings: Settings,
+    definitions: Sequence[Definition],
+    now: datetime | None,
+    ids: Sequence[str] | None,
+    step: Step | None,
+    on_batch: Callable[[int], None] | None,
+    on_rows: Callable[[int], None] | None,
+) -> RunSummary:
     from app.metrics.registry import model_dir
 
     started = time.perf_counter()
     now = now or now_utc()
     snap = evaluate(store, definitions, now, model_dir(settings), ids, step)
     t_eval = time.perf_counter()
-    paused = gc.isenabled()
-    gc.disable()  # a first run makes millions of small objects: collections would rescan them
-    try:
-        rows, changes = changes_of(
-            store, snap, definitions, now, settings.metrics_history, settings.batch_size
-        )
-    finally:
-        if paused:
-            gc.enable()
+    rows, changes = changes_of(
+        store, snap, definitions, now, settings.metrics_history, settings.batch_size
+    )
     t_diff = time.perf_counter()
     if on_rows:
         on_rows(len(rows))
