@@ -163,15 +163,24 @@ def _histories(
     return out
 
 
-def changes_of(
-    store: GraphStore, snap: Snapshot, definitions: Sequence[Definition], now: datetime,
-    keep: int, batch: int,
-) -> tuple[list[dict[str, Any]], list[MetricChange]]:  # fmt: skip
-    """Write rows (profileId, props) for the profiles whose metrics changed, and the changes.
-    Values are compared with the stored state; histories are read only where one changed."""
+@dataclass
+class Plan:
+    """What a computation will write: the profiles whose metrics (or model versions) changed,
+    in order, with the metrics that changed and the histories of those that have one."""
+
+    order: list[int]  # positions in the snapshot
+    wanted: dict[str, list[str]]
+    histories: dict[tuple[str, str], tuple[list[str], list[Any]]]
+
+
+def plan_changes(
+    store: GraphStore, snap: Snapshot, definitions: Sequence[Definition], batch: int
+) -> Plan:
+    """Compare the new values with the stored state; read the histories of changed metrics
+    that have one."""
     wanted: dict[str, list[str]] = {}
     want_history: dict[str, list[str]] = {}
-    new_version: set[int] = set()
+    order: list[int] = []
     names = [d.name for d in definitions]
     columns = [snap.columns[n] for n in names]
     for i, pid in enumerate(snap.ids):
@@ -188,43 +197,53 @@ def changes_of(
                 wanted[pid] = changed
                 with_history = set(st.history)
                 want_history[pid] = [m for m in changed if m in with_history]
-        if snap.versions and any(st.versions.get(m) != v for m, v in snap.versions.items()):
-            new_version.add(i)
+        if pid in wanted or (
+            snap.versions and any(st.versions.get(m) != v for m, v in snap.versions.items())
+        ):
+            order.append(i)
     histories = _histories(store, {p: m for p, m in want_history.items() if m}, batch)
+    return Plan(order, wanted, histories)
+
+
+def change_rows(
+    snap: Snapshot, definitions: Sequence[Definition], plan: Plan, now: datetime, keep: int,
+    changes: list[MetricChange],
+) -> Iterator[dict[str, Any]]:  # fmt: skip
+    """Write rows (profileId, props) for the planned profiles, one at a time (so that the
+    store can write a batch while the next is built), appending each change to `changes`."""
+    names = [d.name for d in definitions]
+    columns = [snap.columns[n] for n in names]
     at = iso(now)
-    rows: list[dict[str, Any]] = []
-    changes: list[MetricChange] = []
-    for i, pid in enumerate(snap.ids):
-        if pid not in wanted and i not in new_version:
-            continue
+    for i in plan.order:
+        pid = snap.ids[i]
         st = snap.stored[i]
         props: dict[str, Any] = {}
+        wanted = plan.wanted.get(pid, [])
         if not st.values and not st.history:
             for name, col in zip(names, columns, strict=True):
                 new, change = first(LABEL, pid, name, col[i], at)
                 props |= new
                 if change:
                     changes.append(change)
-        for name in wanted.get(pid, []) if st.values or st.history else ():
-            times, values = histories.get((pid, name), ([], []))
-            old = Stored(st.values.get(name), times, values, version=st.versions.get(name))
-            value = snap.columns[name][i]
-            new, change = update(LABEL, pid, name, old, value, at, keep)
-            props |= new
-            if change:
-                changes.append(change)
+        else:
+            for name in wanted:
+                times, values = plan.histories.get((pid, name), ([], []))
+                old = Stored(st.values.get(name), times, values, version=st.versions.get(name))
+                new, change = update(LABEL, pid, name, old, snap.columns[name][i], at, keep)
+                props |= new
+                if change:
+                    changes.append(change)
         for name, version in snap.versions.items():
             if st.versions.get(name) != version:
                 props[prop(name, "ver")] = version
-        history = set(st.history) | {c for c in wanted.get(pid, []) if prop(c, "hv") in props}
+        history = set(st.history) | {c for c in wanted if prop(c, "hv") in props}
         state = State(
             {n: col[i] for n, col in zip(names, columns, strict=True)},
             dict(snap.versions),
             sorted(history),
         )
         props[STATE] = state.dump()
-        rows.append({"profileId": pid, "props": props})
-    return rows, changes
+        yield {"profileId": pid, "props": props}
 
 
 @dataclass
@@ -282,24 +301,23 @@ def _run(
     now = now or now_utc()
     snap = evaluate(store, definitions, now, model_dir(settings), ids, step)
     t_eval = time.perf_counter()
-    rows, changes = changes_of(
-        store, snap, definitions, now, settings.metrics_history, settings.batch_size
-    )
+    plan = plan_changes(store, snap, definitions, settings.batch_size)
     t_diff = time.perf_counter()
     if on_rows:
-        on_rows(len(rows))
-    if rows:
-        store.write_batches("metrics_write", rows, settings.batch_size, on_batch)
+        on_rows(len(plan.order))
+    changes: list[MetricChange] = []
+    rows = change_rows(snap, definitions, plan, now, settings.metrics_history, changes)
+    store.write_batches("metrics_write", rows, settings.batch_size, on_batch)
     end = time.perf_counter()
     return RunSummary(
         profiles=len(snap.ids),
         metrics=len(definitions),
         changes=changes,
-        profiles_written=len(rows),
+        profiles_written=len(plan.order),
         seconds=round(end - started, 3),
         timings={
             "compute": round(t_eval - started, 3),
-            "compare": round(t_diff - t_eval, 3),
-            "write": round(end - t_diff, 3),
+            "compare": round(t_diff - t_eval, 3),  # and read the histories
+            "write": round(end - t_diff, 3),  # build the rows and write them
         },
     )
