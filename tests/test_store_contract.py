@@ -70,3 +70,66 @@ def _params(text: str) -> set[str]:
     import re
 
     return set(re.findall(r"\$([A-Za-z_][A-Za-z0-9_]*)", text))
+
+
+def test_a_refused_batch_stops_a_batched_write_with_the_reason(store: GraphStore) -> None:
+    rows = [
+        {"customerId": f"crm:{i}", "props": {"source": "crm", "sourceKey": str(i)}}
+        for i in range(30)
+    ]
+    rows[14]["props"]["nested"] = {"a": 1}  # no store keeps a map as a property value
+    batches: list[int] = []
+    with pytest.raises(StoreError):
+        store.write_batches("upsert_customers", rows, batch_size=10, on_batch=batches.append)
+    assert batches == [10]  # the first batch was written and reported; the third never sent
+    counts = {r["label"]: r["n"] for r in store.read("graph_counts")}
+    assert counts == {"Customer": 10}
+
+
+def test_number_lists_come_back_whole(store: GraphStore) -> None:
+    """read_number_lists (FalkorDB: lists as text, read by numpy) gives every number of
+    every row, in order, with 6 decimals kept."""
+    store.run_text(
+        "CREATE (p:Profile {profileId: 'P1', status: 'active'}), "
+        "(q:Profile {profileId: 'P2', status: 'active'}), "
+        "(:Customer {customerId: 'c:1'})-[:RESOLVES_TO]->(p), "
+        "(c2:Customer {customerId: 'c:2'})-[:RESOLVES_TO]->(q), "
+        "(c3:Customer {customerId: 'c:3'})-[:RESOLVES_TO]->(p)",
+        write=True,
+    )
+    rows = [
+        ("c:1", "i1", "purchase", "web", 1_754_170_686_000, 12.5),
+        ("c:1", "i2", "email_open", None, 1_754_170_699_000, None),
+        ("c:2", "i3", "purchase", "app", 1_754_170_700_000, 0.1234567),
+        ("c:3", "i4", "call", "phone", 1_754_170_800_000, -3.0),
+    ]
+    for cid, iid, kind, channel, ts, value in rows:
+        store.run_text(
+            "MATCH (c:Customer {customerId: $c}) CREATE (c)-[:PERFORMED]->(:Interaction "
+            "{interactionId: $i, type: $t, channel: $ch, source: 'crm', ts: $ts, value: $v})",
+            {"c": cid, "i": iid, "t": kind, "ch": channel, "ts": ts, "v": value},
+            write=True,
+        )
+    got = store.read_number_lists(
+        "metrics_interactions_all", until=1_800_000_000_000,
+        types={"purchase": 1, "email_open": 2, "call": 3}, channels={"web": 1, "app": 2},
+        sources={"crm": 1}, typeMul=64, channelMul=4,
+    )  # fmt: skip
+    by_key = {}
+    start = 0
+    for key, n in zip(got.keys, got.lengths.tolist(), strict=True):
+        by_key[key] = sorted(
+            zip(
+                *(got.columns[c][start : start + n].tolist() for c in ("ts", "codes", "vals")),
+                strict=True,
+            )
+        )
+        start += n
+    assert by_key == {
+        "P1": [
+            (1_754_170_686_000, 1 * 64 + 1 * 4 + 2 + 1, 12.5),
+            (1_754_170_699_000, 2 * 64 + 0 + 2 + 0, 0.0),
+            (1_754_170_800_000, 3 * 64 + 0 + 2 + 1, -3.0),  # phone: not in the map
+        ],
+        "P2": [(1_754_170_700_000, 1 * 64 + 2 * 4 + 2 + 1, 0.123457)],
+    }

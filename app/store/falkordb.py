@@ -116,19 +116,20 @@ class FalkorStore(GraphStore):
         in flight at a time, so writes stay in order."""
         text = self.cypher(name)
         total = WriteSummary()
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="falkordb-write") as sender:
-            pending: tuple[Future[QueryResult], int] | None = None
-            for batch in batched(rows, batch_size):
-                header = self._graph._build_params_header({**params, "rows": batch})
-                if pending is not None:
-                    total.add(self._summary(pending[0].result()))
-                    if on_batch:
-                        on_batch(pending[1])
-                pending = (sender.submit(self._execute, header, text, True), len(batch))
+        pending: tuple[Future[QueryResult], int] | None = None
+
+        def finish() -> None:
             if pending is not None:
                 total.add(self._summary(pending[0].result()))
                 if on_batch:
                     on_batch(pending[1])
+
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="falkordb-write") as sender:
+            for batch in batched(rows, batch_size):
+                header = self._graph._build_params_header({**params, "rows": batch})
+                finish()
+                pending = (sender.submit(self._execute, header, text, True), len(batch))
+            finish()
         return total
 
     def read_number_lists(self, name: str, **params: Any) -> NumberLists:
