@@ -96,6 +96,7 @@ class Loaders:
     profiles: _ByKey[ProfileRecord | None]  # by profileId
     customer_profiles: _ByKey[CustomerProfile | None]  # by customerId, via RESOLVES_TO
     profile_members: _ByKey[list[str]]  # by profileId: materialised member customerIds
+    profile_props: _ByKey[dict[str, Any]]  # by profileId: every property (metrics)
     matches: _Pages[MatchRecord]  # keys: MatchKey
 
     @classmethod
@@ -110,6 +111,7 @@ class Loaders:
             profiles=_ByKey(store, reads.profiles, _none),
             customer_profiles=_ByKey(store, reads.customer_profiles, _none),
             profile_members=_ByKey(store, reads.profile_members, list),
+            profile_props=_ByKey(store, reads.profile_props, dict),
             matches=_Pages(store, reads.matches),
         )
 

@@ -111,16 +111,12 @@ def _definition(d: Definition) -> MetricDefinition:
     )  # fmt: skip
 
 
-def _read_metrics(store: GraphStore, settings: Settings, pid: str) -> list[ProfileMetric]:
-    row = store.read_one("metrics_profile_props", ids=[pid])
-    props = dict(row["props"]) if row else {}
-    return [_metric(d, props) for d in registry.running(settings)]
-
-
 async def profile_metrics(profile_id: str, info: graphene.ResolveInfo) -> list[ProfileMetric]:
-    """Profile.metrics: every running metric of the profile (value null if never computed)."""
+    """Profile.metrics: every running metric of the profile (value null if never computed).
+    The properties of all profiles asked for in one request come in one store read."""
     ctx = request_context(info)
-    return await run_in_threadpool(_read_metrics, ctx.store, ctx.settings, profile_id)
+    props = await ctx.loaders.profile_props.load(profile_id)
+    return [_metric(d, props) for d in registry.running(ctx.settings)]
 
 
 def _as_of(raw: str | None) -> datetime | None:

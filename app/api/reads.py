@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
 from app.api.records import (
     AccountHolding,
@@ -104,6 +104,12 @@ def profiles(store: GraphStore, ids: Sequence[str]) -> dict[str, ProfileRecord]:
         ProfileRecord.from_props(r["profile"]) for r in store.read("api_profiles", ids=list(ids))
     )
     return {p.id: p for p in found}
+
+
+def profile_props(store: GraphStore, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """Every property of these profiles (Profile.metrics picks its dna_ ones)."""
+    rows = store.read("metrics_profile_props", ids=list(ids))
+    return {str(r["profileId"]): dict(r["props"] or {}) for r in rows}
 
 
 def customer_profiles(store: GraphStore, ids: Sequence[str]) -> dict[str, CustomerProfile]:

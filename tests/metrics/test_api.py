@@ -129,3 +129,42 @@ async def test_define_metric_refuses_with_the_reason_and_changes_nothing(
                                          "window": "fortnight"})  # fmt: skip
     assert "field window" in body["errors"][0]["message"]
     assert (await resolved_gql.data(DEFINITIONS))["metricDefinitions"] == before
+
+
+async def test_metrics_of_many_profiles_come_in_one_store_read(own_data, resolved_gql) -> None:
+    """A steward's review queue with both sides' profiles and their metrics: one read of
+    metric properties for the whole page, and the values are each profile's own."""
+    source, key, pid = _member(own_data)
+    await resolved_gql.data(RECORD, source=source, key=key, type="purchase", channel="web",
+                            ts="2026-08-31T09:00:00", value=12.0, eventId="M1",
+                            asOf="2026-09-01T00:00:00Z")  # fmt: skip
+    own_data.store.reset_counts()
+    query = """
+    query($mine: ID!) {
+      reviewQueue(minProbability: 0.01, maxProbability: 0.99, first: 50) {
+        edges { node {
+          a { profile { id metrics { name value } } }
+          b { profile { id metrics { name value } } }
+        } }
+      }
+      mine: profile(id: $mine) { id metrics { name value } }
+    }
+    """
+    data = await resolved_gql.data(query, mine=pid)
+    pairs = [e["node"] for e in data["reviewQueue"]["edges"]]
+    profiles = {side["profile"]["id"]: side["profile"]["metrics"]
+                for n in pairs for side in (n["a"], n["b"]) if side["profile"]}  # fmt: skip
+    assert len(profiles) >= 5
+    # one read for every profile of the page; the top-level profile comes after its own
+    # lookup, so at most one more
+    assert own_data.store.queries.count("metrics_profile_props") <= 2
+    names = {d.name for d in registry.running(own_data.settings)}
+    assert all({m["name"] for m in ms} == names for ms in profiles.values())
+    mine = {m["name"]: m["value"] for m in data["mine"]["metrics"]}
+    assert mine["spend90d"] == 12.0 and mine["purchases90d"] == 1
+    # no batch has run on this graph: the other profiles have no values yet
+    assert all(
+        {m["name"]: m["value"] for m in ms}["spend90d"] is None
+        for p, ms in profiles.items()
+        if p != pid
+    )
