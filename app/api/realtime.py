@@ -15,14 +15,12 @@ import graphene
 
 from app.api.errors import FailedPrecondition
 from app.api.loaders import request_context
-from app.api.metrics import pass_to_alerts
+from app.api.metrics import profiles_changed_flow
 from app.api.profiles import Profile
 from app.api.records import CustomerRecord, ProfileRecord
 from app.api.stewards import _CUSTOMER, _change
 from app.errors import ConfigError
-from app.households.events import profiles_changed
 from app.ingestion.fields import CUSTOMER_FIELDS
-from app.metrics.events import recompute_profile
 from app.resolution.model import MatchModel
 from app.resolution.realtime import RealtimeResult, upsert_record
 
@@ -131,11 +129,8 @@ async def upsert_customer_record(
         store, settings = ctx.store, ctx.settings
         result = upsert_record(store, settings, model=current_model(settings.model_file),
                                source=source, record=fields)  # fmt: skip
-        # The rest of the real-time flow: the profile's Customer DNA, its household (regrouped,
-        # Group DNA), then alert rules over every change (docs/architecture.md, flows).
-        changes = recompute_profile(store, settings, result.profile_id)
-        changes += profiles_changed(store, settings, [result.profile_id, *result.retired])
-        return result, pass_to_alerts(store, settings, changes)
+        # The rest of the real-time flow: Customer DNA, households, alerts.
+        return result, profiles_changed_flow(store, settings, [result.profile_id], result.retired)
 
     # Reads then writes, like a steward change: take turns under the app's write lock.
     result, alerts = await _change(info, work, needs_actor=False)

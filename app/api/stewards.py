@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from app.api import inputs, reads
 from app.api.errors import BadUserInput
 from app.api.loaders import request_context
+from app.api.metrics import profiles_changed_flow
 from app.api.profiles import Match, Profile
 from app.api.records import CustomerRecord, MatchRecord, ProfileRecord
 from app.resolution import stewards
@@ -76,7 +77,10 @@ def _merge(
 ) -> tuple[str, list[str]]:
     live = {str(row["profileId"]) for p in dict.fromkeys(ids) if (row := follow(store, p))}
     kept = stewards.merge_profiles(store, settings, ids, who, why)
-    return kept, sorted(live - {kept})
+    retired = sorted(live - {kept})
+    # The survivor's metrics count every member's interactions now; households follow.
+    profiles_changed_flow(store, settings, [kept], retired)
+    return kept, retired
 
 
 def _split(
@@ -84,7 +88,9 @@ def _split(
 ) -> tuple[str, str | None]:
     before = reads.customer_profiles(store, [customer_id]).get(customer_id)
     new_id = stewards.split_customer(store, settings, customer_id, who, why)
-    return new_id, None if before is None else before.profile.id
+    old_id = None if before is None else before.profile.id
+    profiles_changed_flow(store, settings, [new_id] if old_id is None else [new_id, old_id])
+    return new_id, old_id
 
 
 async def _change[T](

@@ -254,3 +254,49 @@ def test_actor_header_rules() -> None:
     for bad in (None, "", " \t ", "x" * 101, "a\x01b"):
         with pytest.raises(BadUserInput):
             actor(bad)
+
+
+METRICS = "query($id: ID!) { profile(id: $id) { id metrics { name value } } }"
+
+
+def _max_purchases(resolved) -> dict[str, float]:
+    """customerId -> the record's largest online purchase, read from the graph."""
+    rows = resolved.rows(
+        "MATCH (c:Customer)-[:PERFORMED]->(i:Interaction) WHERE i.type = 'purchase' "
+        "RETURN c.customerId AS c, max(i.value) AS top"
+    )
+    return {r["c"]: float(r["top"]) for r in rows}
+
+
+async def _metric(gql, profile_id: str, name: str):
+    metrics = (await gql.data(METRICS, id=profile_id))["profile"]["metrics"]
+    return {m["name"]: m["value"] for m in metrics}[name]
+
+
+async def test_merge_and_split_recompute_the_profiles_metrics(fresh_resolved, resolved_gql):
+    """A steward's merge makes the survivor count every member's interactions at once; a
+    split gives each side its own (no batch run needed)."""
+    tops = _max_purchases(fresh_resolved)
+    profiles = _profiles(fresh_resolved)
+
+    def best(p: str) -> float | None:
+        found = [tops[c] for c in profiles[p] if c in tops]
+        return max(found) if found else None
+
+    bigs = sorted(p for p, m in profiles.items() if len(m) == 3 and best(p) is not None)
+    smalls = sorted(p for p, m in profiles.items() if len(m) == 2 and best(p) is not None)
+    big, small = next((b, s) for b in bigs for s in smalls if best(s) > best(b))
+    everyone = profiles[big] + profiles[small]
+
+    steward = resolved_gql.as_actor("ann")
+    merged = (await steward.data(MERGE, ids=[small, big], reason="same person"))["mergeProfiles"]
+    assert merged["profile"]["id"] == big
+    assert await _metric(resolved_gql, big, "maxOnlinePurchase") == best(small)
+
+    # split off the record with the largest purchase: both sides follow
+    top = max((c for c in everyone if c in tops), key=lambda c: tops[c])
+    split = (await steward.data(SPLIT, id=top, reason="not the same"))["splitCustomer"]
+    alone = split["profile"]["id"]
+    assert await _metric(resolved_gql, alone, "maxOnlinePurchase") == tops[top]
+    rest = [tops[c] for c in everyone if c != top and c in tops]
+    assert await _metric(resolved_gql, big, "maxOnlinePurchase") == (max(rest) if rest else None)
