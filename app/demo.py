@@ -3,6 +3,7 @@ something to query."""
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from rich.console import Console
@@ -27,8 +28,13 @@ def ensure_demo_data(settings: Settings) -> bool:
         if store.read("customer_count")[0]["n"] > 0:
             return False
         out = settings.data_dir / "demo"
-        console.print(f"empty store: generating {settings.demo_people:,} demo people into {out}")
-        generate(SynthConfig(people=settings.demo_people, seed=settings.demo_seed), out, "csv")
+        start = demo_start(settings)
+        console.print(
+            f"empty store: generating {settings.demo_people:,} demo people into {out} "
+            f"(interactions from {start} for a year)"
+        )
+        config = SynthConfig(people=settings.demo_people, seed=settings.demo_seed, start=start)
+        generate(config, out, "csv")
         for s in load_directory(store, out, settings, show_progress=True):
             console.print(
                 f"  {s.source} {s.kind}: {s.rows_loaded:,} loaded, "
@@ -37,6 +43,13 @@ def ensure_demo_data(settings: Settings) -> bool:
         _resolve_demo(store, settings, out / "truth_records.csv")
         _demo_metrics(store, settings)
         return True
+
+
+def demo_start(settings: Settings) -> date:
+    """IDGRAPH_DEMO_START, else 365 days before today (UTC): the demo's year ends today."""
+    if settings.demo_start is not None:
+        return settings.demo_start
+    return datetime.now(UTC).date() - timedelta(days=365)
 
 
 def _resolve_demo(store: GraphStore, settings: Settings, truth_file: Path) -> None:
@@ -62,8 +75,8 @@ def _resolve_demo(store: GraphStore, settings: Settings, truth_file: Path) -> No
 
 
 def _demo_metrics(store: GraphStore, settings: Settings) -> None:
-    """Customer DNA for every profile, as of the newest demo interaction (the demo's year
-    lies in the past, so windows ending today would be empty)."""
+    """Customer DNA for every profile, as of the newest demo interaction: today, unless
+    IDGRAPH_DEMO_START put the demo's year in the past (windows ending today would be empty)."""
     from app.metrics.batch import resolve_now, run_batch
 
     summary = run_batch(store, settings, resolve_now(store, "latest"), console)

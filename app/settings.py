@@ -1,5 +1,6 @@
 """All configuration, read once from IDGRAPH_* environment variables (or a .env file)."""
 
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -56,6 +57,9 @@ class Settings(BaseSettings):
     port: int = 8000
     demo_people: int = 1500
     demo_seed: int = 7
+    # First day of the demo's year of interactions. None: the year up to today, so metric
+    # windows ending now and events recorded now fall in the same period as the demo's data.
+    demo_start: date | None = None
 
     @property
     def falkordb_file(self) -> Path:
