@@ -4,7 +4,6 @@ Household nodes and MEMBER_OF edges (ended edges stay as history). In batch for 
 
 from __future__ import annotations
 
-import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from app.households.ids import assign_household_ids
 from app.households.rules import Rules, load_rules
 from app.settings import Settings
 from app.store import GraphStore
+from app.timing import Laps
 
 
 @dataclass
@@ -89,13 +89,7 @@ def resolve_households(
     """Group every active profile into a household and write the result."""
     rules = rules or load_rules(settings.household_rules_file)
     out = HouseholdSummary()
-    clock = time.perf_counter()
-
-    def lap(name: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        out.seconds[name] = round(now - clock, 2)
-        clock = now
+    lap = Laps(out.seconds).lap
 
     facts = read_facts(store, rules.spend_types)
     previous = {r["profileId"]: r["householdId"] for r in store.read("household_memberships")}

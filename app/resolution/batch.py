@@ -4,7 +4,6 @@ profiles with stable IDs, lineage and golden attributes."""
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -20,6 +19,7 @@ from app.resolution.profiles import assign_ids, golden
 from app.resolution.records import load_records
 from app.settings import Settings
 from app.store import GraphStore
+from app.timing import Laps
 
 EVIDENCE = ("dateOfBirth", "email", "phone")  # plus an address or postcode, plus a name
 
@@ -74,13 +74,7 @@ def resolve(
 ) -> ResolveSummary:
     say = console.print if console else (lambda *a, **k: None)
     out = ResolveSummary()
-    clock = time.perf_counter()
-
-    def lap(name: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        out.seconds[name] = round(now - clock, 2)
-        clock = now
+    lap = Laps(out.seconds).lap
 
     records = load_records(store)
     ids = records.index.to_numpy()

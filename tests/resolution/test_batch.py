@@ -53,6 +53,16 @@ def test_resolution_finds_people_and_rerun_keeps_ids(
     scores = pairwise(memberships(store), truth)
     assert scores.f1 > 0.9, scores
     assert first.match_edges > 0 and first.profiles < first.records
+    assert list(first.seconds) == [
+        "read",
+        "write block keys",
+        "block",
+        "score",
+        "cluster",
+        "write edges",
+        "write profiles",
+    ]
+    assert all(s >= 0 for s in first.seconds.values())
     before = memberships(store)
     again = resolve(store, settings, model)
     assert again.kept_ids == again.profiles and again.new_ids == 0
