@@ -24,8 +24,9 @@ from app.alerts.records import AlertRecord, DeliveryRecord
 from app.alerts.rules import AlertRule as Rule
 from app.api import inputs
 from app.api.errors import NotFound
-from app.api.inputs import decode_cursor, encode_cursor, page_info, page_size
+from app.api.inputs import decode_cursor, encode_cursor, page_size
 from app.api.loaders import request_context
+from app.api.paging import connection
 from app.api.profiles import Profile
 from app.api.records import ProfileRecord
 
@@ -306,15 +307,10 @@ class AlertQuery(graphene.ObjectType):
             return _with_deliveries(ctx.store, page.items), page.has_next
 
         views, has_next = await run_in_threadpool(read)
-        edges = [
-            AlertConnection.Edge(
-                node=v, cursor=encode_cursor(_ALERT_CURSOR, v.alert.fired_at_ms, v.alert.alert_id)
-            )
-            for v in views
+        cursors = [
+            encode_cursor(_ALERT_CURSOR, v.alert.fired_at_ms, v.alert.alert_id) for v in views
         ]
-        return AlertConnection(
-            edges=edges, page_info=page_info(after, [e.cursor for e in edges], has_next)
-        )
+        return connection(AlertConnection, views, cursors, after, has_next)
 
 
 def _rule_data(rule: Any) -> dict[str, Any]:

@@ -16,8 +16,9 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from app.api.errors import BadUserInput
-from app.api.inputs import decode_cursor, encode_cursor, page_info, page_size
+from app.api.inputs import decode_cursor, encode_cursor, page_size
 from app.api.loaders import request_context
+from app.api.paging import connection
 from app.errors import InputError
 from app.households.dna import METRICS, PREFIX
 from app.households.marketing import (
@@ -289,14 +290,13 @@ async def households(
         found = await run_in_threadpool(search, store, _filter(filter), size, after_id)
     except InputError as exc:
         raise BadUserInput(str(exc)) from exc
-    edges = [HouseholdConnection.Edge(node=h, cursor=encode_cursor(_CURSOR, h.id))
-             for h in found.hits]  # fmt: skip
-    info_ = page_info(after, [e.cursor for e in edges], found.has_next)
+    cursors = [encode_cursor(_CURSOR, h.id) for h in found.hits]
+    page = connection(HouseholdConnection, found.hits, cursors, after, found.has_next)
     if found.last_id is not None:
         # A contactable-only page may drop rows; the next page starts after the last one
         # looked at, so paging always moves on.
-        info_.end_cursor = encode_cursor(_CURSOR, found.last_id)
-    return HouseholdConnection(edges=edges, page_info=info_)
+        page.page_info.end_cursor = encode_cursor(_CURSOR, found.last_id)
+    return page
 
 
 async def profile_household(profile_id: str, info: graphene.ResolveInfo) -> HouseholdHit | None:

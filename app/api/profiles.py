@@ -11,13 +11,13 @@ from starlette.concurrency import run_in_threadpool
 
 from app.api import reads
 from app.api.errors import BadUserInput
-from app.api.inputs import decode_cursor, encode_cursor, page_info, page_size, probability
+from app.api.inputs import decode_cursor, encode_cursor, page_size, probability
 from app.api.loaders import request_context
+from app.api.paging import connection
 from app.api.records import (
     CustomerRecord,
     FieldWeightRecord,
     MatchRecord,
-    Page,
     ProfileRecord,
 )
 from app.resolution.dial import profile_view
@@ -202,13 +202,6 @@ class MatchConnection(relay.Connection):
         strict_types = True
 
 
-def _connection(page: Page[MatchRecord], cursors: list[str], after: str | None) -> MatchConnection:
-    edges = [
-        MatchConnection.Edge(node=m, cursor=c) for m, c in zip(page.items, cursors, strict=True)
-    ]
-    return MatchConnection(edges=edges, page_info=page_info(after, cursors, page.has_next))
-
-
 # Fields and their resolvers, mounted by schema.py on Customer and Query.
 
 
@@ -239,7 +232,7 @@ async def customer_matches(
     after_key = (float(key[0]), str(key[1])) if key else None
     page = await request_context(info).loaders.matches.load((customer_id, floor, size, after_key))
     cursors = [encode_cursor(MATCH_CURSOR, *reads.match_key(m)) for m in page.items]
-    return _connection(page, cursors, after)
+    return connection(MatchConnection, page.items, cursors, after, page.has_next)
 
 
 async def customer_profile(customer_id: str, info: graphene.ResolveInfo) -> ProfileRecord | None:
@@ -312,4 +305,4 @@ async def review_queue(
     page = await run_in_threadpool(reads.review_queue, ctx.store, low, high, size, after_key)
     # The stored probability, not the distance from 0.5: see api_review_queue.cypher.
     cursors = [encode_cursor(REVIEW_CURSOR, m.probability or 0.0, m.a, m.b) for m in page.items]
-    return _connection(page, cursors, after)
+    return connection(MatchConnection, page.items, cursors, after, page.has_next)

@@ -17,14 +17,14 @@ from app.api.inputs import (
     normalise_device,
     normalise_email,
     normalise_phone,
-    page_info,
     page_size,
 )
 from app.api.loaders import request_context
 from app.api.metrics import MetricsMutation, MetricsQuery
+from app.api.paging import connection
 from app.api.profiles import MatchConnection, Profile
 from app.api.realtime import RealtimeMutation
-from app.api.records import CustomerRecord, InteractionRecord, Page, ProfileRecord
+from app.api.records import CustomerRecord, ProfileRecord
 from app.api.stewards import Mutation as StewardMutation
 
 INTERACTIONS_PAGE = 10
@@ -77,17 +77,6 @@ class InteractionConnection(relay.Connection):
     class Meta:
         node = Interaction
         strict_types = True
-
-
-def _interaction_connection(
-    page: Page[InteractionRecord], after: str | None
-) -> InteractionConnection:
-    edges = [
-        InteractionConnection.Edge(node=i, cursor=encode_cursor(_INTERACTION_CURSOR, i.ts, i.id))
-        for i in page.items
-    ]
-    info = page_info(after, [e.cursor for e in edges], page.has_next)
-    return InteractionConnection(edges=edges, page_info=info)
 
 
 class Customer(graphene.ObjectType):
@@ -188,7 +177,8 @@ class Customer(graphene.ObjectType):
         key = decode_cursor(after, _INTERACTION_CURSOR, (int, str)) if after else None
         after_key = (int(key[0]), str(key[1])) if key else None
         page = await request_context(info).loaders.interactions.load((parent.id, size, after_key))
-        return _interaction_connection(page, after)
+        cursors = [encode_cursor(_INTERACTION_CURSOR, i.ts, i.id) for i in page.items]
+        return connection(InteractionConnection, page.items, cursors, after, page.has_next)
 
 
 class CustomerConnection(relay.Connection):
@@ -272,12 +262,8 @@ class Query(HouseholdQuery, MetricsQuery, AlertQuery, graphene.ObjectType):
         )
         for customer in page.items:
             ctx.loaders.customers.prime(customer.id, customer)
-        edges = [
-            CustomerConnection.Edge(node=c, cursor=encode_cursor(_CUSTOMER_CURSOR, c.id))
-            for c in page.items
-        ]
-        info_ = page_info(after, [e.cursor for e in edges], page.has_next)
-        return CustomerConnection(edges=edges, page_info=info_)
+        cursors = [encode_cursor(_CUSTOMER_CURSOR, c.id) for c in page.items]
+        return connection(CustomerConnection, page.items, cursors, after, page.has_next)
 
 
 class Mutation(StewardMutation, RealtimeMutation, MetricsMutation, AlertMutation):
