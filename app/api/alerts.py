@@ -5,6 +5,7 @@ first) and acknowledge them. Rule definitions and acknowledgements name who make
 from __future__ import annotations
 
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 import graphene
@@ -46,6 +47,17 @@ class AlertView:
     deliveries: list[DeliveryRecord]
 
 
+def _from_view(path: str) -> Any:
+    """A resolver reading parent.<path> from a RuleView or AlertView ("rule.scope.kind"): the
+    fields that show the wrapped record as it is."""
+    get = attrgetter(path)
+
+    def resolve(parent: RuleView | AlertView, info: graphene.ResolveInfo) -> Any:
+        return get(parent)
+
+    return resolve
+
+
 class AlertFilter(graphene.ObjectType):
     property = graphene.String(required=True)
     op = graphene.String(required=True, description="eq, ne, gt, ge, lt, le or in.")
@@ -56,60 +68,51 @@ class AlertRule(graphene.ObjectType):
     class Meta:
         description = "A running alert rule (docs/alerts.md)."
 
-    name = graphene.String(required=True)
-    metric = graphene.String(required=True, description="Metric name, without the dna_ prefix.")
-    label = graphene.String(required=True, description="Profile or Household.")
-    condition = graphene.String(required=True, description="above, below, crosses, change_pct.")
-    threshold = graphene.Float(required=True, description="change_pct: per cent.")
-    direction = graphene.String(required=True, description="up, down or any.")
-    periods = graphene.Int(
-        required=True, description="Consecutive periods (`for` in YAML) for above/below."
+    name = graphene.String(required=True, resolver=_from_view("rule.name"))
+    metric = graphene.String(
+        required=True,
+        description="Metric name, without the dna_ prefix.",
+        resolver=_from_view("rule.metric"),
     )
-    scope = graphene.String(required=True, description="entity, collection or label.")
-    entity_id = graphene.String(description="The one entity watched (scope entity).")
+    label = graphene.String(
+        required=True, description="Profile or Household.", resolver=_from_view("rule.label")
+    )
+    condition = graphene.String(
+        required=True,
+        description="above, below, crosses, change_pct.",
+        resolver=_from_view("rule.condition"),
+    )
+    threshold = graphene.Float(
+        required=True, description="change_pct: per cent.", resolver=_from_view("rule.threshold")
+    )
+    direction = graphene.String(
+        required=True, description="up, down or any.", resolver=_from_view("rule.direction")
+    )
+    periods = graphene.Int(
+        required=True,
+        description="Consecutive periods (`for` in YAML) for above/below.",
+        resolver=_from_view("rule.periods"),
+    )
+    scope = graphene.String(
+        required=True,
+        description="entity, collection or label.",
+        resolver=_from_view("rule.scope.kind"),
+    )
+    entity_id = graphene.String(
+        description="The one entity watched (scope entity).",
+        resolver=_from_view("rule.scope.entity"),
+    )
     where = graphene.List(graphene.NonNull(AlertFilter), required=True)
-    cooldown_seconds = graphene.Int(required=True)
+    cooldown_seconds = graphene.Int(required=True, resolver=_from_view("rule.cooldown"))
     webhooks = graphene.List(
         graphene.NonNull(graphene.String), description="Null: every configured webhook."
     )
-    message = graphene.String(required=True)
-    origin = graphene.String(required=True, description="file (the rules file) or graphql.")
-
-    @staticmethod
-    def resolve_name(parent: RuleView, info: graphene.ResolveInfo) -> str:
-        return parent.rule.name
-
-    @staticmethod
-    def resolve_metric(parent: RuleView, info: graphene.ResolveInfo) -> str:
-        return parent.rule.metric
-
-    @staticmethod
-    def resolve_label(parent: RuleView, info: graphene.ResolveInfo) -> str:
-        return parent.rule.label
-
-    @staticmethod
-    def resolve_condition(parent: RuleView, info: graphene.ResolveInfo) -> str:
-        return parent.rule.condition
-
-    @staticmethod
-    def resolve_threshold(parent: RuleView, info: graphene.ResolveInfo) -> float:
-        return parent.rule.threshold
-
-    @staticmethod
-    def resolve_direction(parent: RuleView, info: graphene.ResolveInfo) -> str:
-        return parent.rule.direction
-
-    @staticmethod
-    def resolve_periods(parent: RuleView, info: graphene.ResolveInfo) -> int:
-        return parent.rule.periods
-
-    @staticmethod
-    def resolve_scope(parent: RuleView, info: graphene.ResolveInfo) -> str:
-        return parent.rule.scope.kind
-
-    @staticmethod
-    def resolve_entity_id(parent: RuleView, info: graphene.ResolveInfo) -> str | None:
-        return parent.rule.scope.entity
+    message = graphene.String(required=True, resolver=_from_view("rule.message"))
+    origin = graphene.String(
+        required=True,
+        description="file (the rules file) or graphql.",
+        resolver=_from_view("origin"),
+    )
 
     @staticmethod
     def resolve_where(parent: RuleView, info: graphene.ResolveInfo) -> list[AlertFilter]:
@@ -123,20 +126,8 @@ class AlertRule(graphene.ObjectType):
         ]
 
     @staticmethod
-    def resolve_cooldown_seconds(parent: RuleView, info: graphene.ResolveInfo) -> int:
-        return parent.rule.cooldown
-
-    @staticmethod
     def resolve_webhooks(parent: RuleView, info: graphene.ResolveInfo) -> list[str] | None:
         return None if parent.rule.webhooks is None else list(parent.rule.webhooks)
-
-    @staticmethod
-    def resolve_message(parent: RuleView, info: graphene.ResolveInfo) -> str:
-        return parent.rule.message
-
-    @staticmethod
-    def resolve_origin(parent: RuleView, info: graphene.ResolveInfo) -> str:
-        return parent.origin
 
 
 class AlertFilterInput(graphene.InputObjectType):
@@ -175,13 +166,6 @@ class WebhookDelivery(graphene.ObjectType):
     delivered_at = graphene.String()
 
 
-def _alert_field(name: str) -> Any:
-    def resolve(parent: AlertView, info: graphene.ResolveInfo) -> Any:
-        return getattr(parent.alert, name)
-
-    return resolve
-
-
 def _number(value: object) -> float | None:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
@@ -190,32 +174,32 @@ class Alert(graphene.ObjectType):
     class Meta:
         description = "A fired alert about a profile or a household."
 
-    id = graphene.ID(required=True, resolver=_alert_field("alert_id"))
-    rule = graphene.String(required=True, resolver=_alert_field("rule"))
-    metric = graphene.String(required=True, resolver=_alert_field("metric"))
+    id = graphene.ID(required=True, resolver=_from_view("alert.alert_id"))
+    rule = graphene.String(required=True, resolver=_from_view("alert.rule"))
+    metric = graphene.String(required=True, resolver=_from_view("alert.metric"))
     label = graphene.String(
-        required=True, description="Profile or Household.", resolver=_alert_field("label")
+        required=True, description="Profile or Household.", resolver=_from_view("alert.label")
     )
-    entity_id = graphene.ID(required=True, resolver=_alert_field("entity_id"))
+    entity_id = graphene.ID(required=True, resolver=_from_view("alert.entity_id"))
     value = graphene.Float()
     previous = graphene.Float()
-    threshold = graphene.Float(required=True, resolver=_alert_field("threshold"))
-    condition = graphene.String(required=True, resolver=_alert_field("condition"))
-    direction = graphene.String(required=True, resolver=_alert_field("direction"))
-    periods = graphene.Int(required=True, resolver=_alert_field("periods"))
-    message = graphene.String(required=True, resolver=_alert_field("message"))
-    fired_at = graphene.String(required=True, resolver=_alert_field("fired_at"))
+    threshold = graphene.Float(required=True, resolver=_from_view("alert.threshold"))
+    condition = graphene.String(required=True, resolver=_from_view("alert.condition"))
+    direction = graphene.String(required=True, resolver=_from_view("alert.direction"))
+    periods = graphene.Int(required=True, resolver=_from_view("alert.periods"))
+    message = graphene.String(required=True, resolver=_from_view("alert.message"))
+    fired_at = graphene.String(required=True, resolver=_from_view("alert.fired_at"))
     observed_at = graphene.String(
-        description="When the metric changed.", resolver=_alert_field("observed_at")
+        description="When the metric changed.", resolver=_from_view("alert.observed_at")
     )
     status = graphene.String(
-        required=True, description="open or acknowledged.", resolver=_alert_field("status")
+        required=True, description="open or acknowledged.", resolver=_from_view("alert.status")
     )
-    acknowledged_by = graphene.String(resolver=_alert_field("acknowledged_by"))
-    acknowledged_at = graphene.String(resolver=_alert_field("acknowledged_at"))
+    acknowledged_by = graphene.String(resolver=_from_view("alert.acknowledged_by"))
+    acknowledged_at = graphene.String(resolver=_from_view("alert.acknowledged_at"))
     decision_maker_id = graphene.ID(
         description="Household alerts: the decision-maker's profileId, to whom it is addressed.",
-        resolver=_alert_field("decision_maker_id"),
+        resolver=_from_view("alert.decision_maker_id"),
     )
     profile = graphene.Field(Profile, description="The profile it is about (label Profile).")
     decision_maker = graphene.Field(Profile, description="Household alerts: the decision-maker.")
