@@ -86,15 +86,28 @@ class Membership(graphene.ObjectType):
         return await request_context(info).loaders.profiles.load(parent["profile_id"])
 
 
+def _prop(key: str) -> Any:
+    """A resolver reading one stored property of the household (null when it has none)."""
+
+    def resolve(parent: HouseholdHit, info: graphene.ResolveInfo) -> Any:
+        return parent.props.get(key)
+
+    return resolve
+
+
 class Household(graphene.ObjectType):
     class Meta:
         description = "Profiles living or buying together, with Group DNA and roles."
 
+    # id and decisionMakerId are the HouseholdHit's attributes of that name (graphene's
+    # default resolver); the stored properties are read with _prop.
     id = graphene.ID(required=True, description='householdId, "HH-" and 12 hex digits.')
-    status = graphene.String(description="active, merged (see mergedInto) or dissolved.")
-    merged_into = graphene.ID()
-    size = graphene.Int()
-    address_id = graphene.String()
+    status = graphene.String(
+        description="active, merged (see mergedInto) or dissolved.", resolver=_prop("status")
+    )
+    merged_into = graphene.ID(resolver=_prop("mergedInto"))
+    size = graphene.Int(resolver=_prop("size"))
+    address_id = graphene.String(resolver=_prop("addressId"))
     evidence_kinds = graphene.List(graphene.NonNull(graphene.String), required=True)
     services = graphene.List(
         graphene.NonNull(graphene.String),
@@ -105,37 +118,21 @@ class Household(graphene.ObjectType):
     metric = graphene.Float(name=graphene.String(required=True), description="One metric's value.")
     decision_maker_id = graphene.ID()
     decision_maker_contact = graphene.Field(
-        Contact, description="Null unless the decision-maker's consent allows contact."
+        Contact,
+        description="Null unless the decision-maker's consent allows contact.",
+        source="contact",
     )
-    contact_withheld_reason = graphene.String(description="Why the contact is null.")
+    contact_withheld_reason = graphene.String(
+        description="Why the contact is null.", source="withheld_reason"
+    )
     members = graphene.List(
         graphene.NonNull(Membership),
         required=True,
         description="Current members, and with includeEnded the ended memberships too.",
         include_ended=graphene.Boolean(default_value=False),
     )
-    created_at = graphene.String()
-    updated_at = graphene.String()
-
-    @staticmethod
-    def resolve_id(parent: HouseholdHit, info: graphene.ResolveInfo) -> str:
-        return parent.id
-
-    @staticmethod
-    def resolve_status(parent: HouseholdHit, info: graphene.ResolveInfo) -> Any:
-        return parent.props.get("status")
-
-    @staticmethod
-    def resolve_merged_into(parent: HouseholdHit, info: graphene.ResolveInfo) -> Any:
-        return parent.props.get("mergedInto")
-
-    @staticmethod
-    def resolve_size(parent: HouseholdHit, info: graphene.ResolveInfo) -> Any:
-        return parent.props.get("size")
-
-    @staticmethod
-    def resolve_address_id(parent: HouseholdHit, info: graphene.ResolveInfo) -> Any:
-        return parent.props.get("addressId")
+    created_at = graphene.String(resolver=_prop("createdAt"))
+    updated_at = graphene.String(resolver=_prop("updatedAt"))
 
     @staticmethod
     def resolve_evidence_kinds(parent: HouseholdHit, info: graphene.ResolveInfo) -> list[str]:
@@ -168,26 +165,6 @@ class Household(graphene.ObjectType):
                 f"unknown Group DNA metric {name!r}; use one of {', '.join(METRICS)}"
             )
         return parent.props.get(PREFIX + name)
-
-    @staticmethod
-    def resolve_decision_maker_id(parent: HouseholdHit, info: graphene.ResolveInfo) -> Any:
-        return parent.decision_maker_id
-
-    @staticmethod
-    def resolve_decision_maker_contact(parent: HouseholdHit, info: graphene.ResolveInfo) -> Any:
-        return parent.contact
-
-    @staticmethod
-    def resolve_contact_withheld_reason(parent: HouseholdHit, info: graphene.ResolveInfo) -> Any:
-        return parent.withheld_reason
-
-    @staticmethod
-    def resolve_created_at(parent: HouseholdHit, info: graphene.ResolveInfo) -> Any:
-        return parent.props.get("createdAt")
-
-    @staticmethod
-    def resolve_updated_at(parent: HouseholdHit, info: graphene.ResolveInfo) -> Any:
-        return parent.props.get("updatedAt")
 
     @staticmethod
     async def resolve_members(
