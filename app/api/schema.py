@@ -3,6 +3,8 @@ the profiles and matches resolution made of them (profiles.py); steward changes 
 
 from __future__ import annotations
 
+from typing import Any
+
 import graphene
 from graphene import relay
 from starlette.concurrency import run_in_threadpool
@@ -79,6 +81,17 @@ class InteractionConnection(relay.Connection):
         strict_types = True
 
 
+def _identifiers(kind: str) -> Any:
+    """A resolver for one kind of a customer's identifiers (emails, phones or addresses): the
+    three come from one loader call."""
+
+    async def resolve(parent: CustomerRecord, info: graphene.ResolveInfo) -> list[Any]:
+        found = await request_context(info).loaders.identifiers.load(parent.id)
+        return getattr(found, kind)
+
+    return resolve
+
+
 class Customer(graphene.ObjectType):
     class Meta:
         description = "One record about a person in one source system."
@@ -94,9 +107,11 @@ class Customer(graphene.ObjectType):
     stub = graphene.Boolean(
         required=True, description="Known only from interactions; no record loaded yet."
     )
-    emails = graphene.List(graphene.NonNull(Email), required=True)
-    phones = graphene.List(graphene.NonNull(Phone), required=True)
-    addresses = graphene.List(graphene.NonNull(Address), required=True)
+    emails = graphene.List(graphene.NonNull(Email), required=True, resolver=_identifiers("emails"))
+    phones = graphene.List(graphene.NonNull(Phone), required=True, resolver=_identifiers("phones"))
+    addresses = graphene.List(
+        graphene.NonNull(Address), required=True, resolver=_identifiers("addresses")
+    )
     accounts = graphene.List(graphene.NonNull(AccountHolding), required=True)
     devices = graphene.List(graphene.NonNull(DeviceUse), required=True)
     interactions = graphene.Field(
@@ -135,24 +150,6 @@ class Customer(graphene.ObjectType):
         after: str | None = None,
     ) -> MatchConnection:
         return await profiles.customer_matches(parent.id, info, min_probability, first, after)
-
-    @staticmethod
-    async def resolve_emails(
-        parent: CustomerRecord, info: graphene.ResolveInfo
-    ) -> list[records.EmailRecord]:
-        return (await request_context(info).loaders.identifiers.load(parent.id)).emails
-
-    @staticmethod
-    async def resolve_phones(
-        parent: CustomerRecord, info: graphene.ResolveInfo
-    ) -> list[records.PhoneRecord]:
-        return (await request_context(info).loaders.identifiers.load(parent.id)).phones
-
-    @staticmethod
-    async def resolve_addresses(
-        parent: CustomerRecord, info: graphene.ResolveInfo
-    ) -> list[records.AddressRecord]:
-        return (await request_context(info).loaders.identifiers.load(parent.id)).addresses
 
     @staticmethod
     async def resolve_accounts(
