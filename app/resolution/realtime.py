@@ -68,8 +68,9 @@ def upsert_record(
     customer_id, props = upserted["customerId"], upserted["props"]
     keys = keys1(props)
     own = {key_property(k): v for k, v in keys.items() if key_property(k) not in ("email", "phone")}
-    store.write("realtime_upsert_record", rows=[{
-        "customerId": customer_id, "props": props, "keys": own,
+    # Written with the placement, in one round trip at the end (realtime_write).
+    write = {
+        "customerId": customer_id, "props": {**props, **own, "stub": None},
         "identifierKeys": w["unlink_stale_identifiers"][0]["keys"],
         "emails": [r["email"] for r in w["link_emails"]],
         "phones": [r["phone"] for r in w["link_phones"]],
@@ -77,18 +78,22 @@ def upsert_record(
                       for r in w["link_addresses"]],
         "devices": [{"deviceId": r["deviceId"], "seen": r["seen"]} for r in w["link_devices"]],
         "accounts": [{"accountId": r["accountId"], "role": r["role"]} for r in w["link_accounts"]],
-    }])  # fmt: skip
+    }  # fmt: skip
     candidates: list[str] = []
     name_count: int | None = None
     if identifying_facts1(props) >= 1:
         # A null parameter makes FalkorDB filter a label scan instead of using the index;
         # a value no key can have keeps every branch an index lookup.
         params = {key_property(k): (NO_KEY if v is None else v) for k, v in keys.items()}
-        found = store.read("realtime_candidates", **params)
-        candidates = sorted({r["customerId"] for r in found} - {customer_id})
-        # The record itself is among them: its keys were written first.
-        name_count = sum(r["key"] == "bkFormalNames" for r in found) or None
-    # One read for everything placing needs: candidates' fields, profiles, members, decisions.
+        found = [r for r in store.read("realtime_candidates", **params)
+                 if r["customerId"] != customer_id]  # fmt: skip
+        candidates = sorted({r["customerId"] for r in found})
+        # How many records carry the record's name key, itself included (capped like the
+        # query's 50 per key): the name frequency the model compares.
+        named = sum(r["key"] == "bkFormalNames" for r in found)
+        name_count = min(named + (params.get("bkFormalNames", NO_KEY) != NO_KEY), 50) or None
+    # One read for everything placing needs: candidates' fields, profiles, members, decisions
+    # (and the record as stored before this change, if it was).
     context = store.read("realtime_candidate_context", ids=[customer_id, *candidates],
                          me=customer_id)  # fmt: skip
     others = [r for r in context if r["customerId"] != customer_id]
@@ -109,7 +114,7 @@ def upsert_record(
                 matches.append((other_id, round(float(p), 6)))
         matches = _usable(settings, identifying_facts1(props) < 2, others, matches)
     me = {**props, "customerId": customer_id}
-    result = _place(store, settings, me, mine, others, matches, pairs)
+    result = _place(store, settings, me, write, mine, others, matches, pairs)
     result.milliseconds = round((time.perf_counter() - started) * 1000, 2)
     return result
 
@@ -138,6 +143,7 @@ def _place(
     store: GraphStore,
     settings: Settings,
     me: dict[str, Any],
+    write: dict[str, Any],
     mine: dict[str, Any] | None,
     others: list[dict[str, Any]],
     matches: list[tuple[str, float]],
@@ -145,7 +151,8 @@ def _place(
 ) -> RealtimeResult:
     """Join the profile of the matched records; several profiles are bridged into the
     largest; no match founds a profile (or keeps a known record where it is). Steward
-    rejections hold. The common cases take one write; bridges and moves take a few."""
+    rejections hold. One write stores the record and places it (`write`: the record's part);
+    bridges and moves take a few more."""
     customer_id = str(me["customerId"])
     rejected = {r["customerId"] for r in others if "rejected" in (r["statuses"] or [])}
     matches = [(o, p) for o, p in matches if o not in rejected]
@@ -155,29 +162,26 @@ def _place(
     targets = sorted(
         {(r["profileId"], r["size"] or 0) for r in placed.values()}, key=lambda t: (-t[1], t[0])
     )
+    if targets:
+        pid = targets[0][0]
+        members = next(r["members"] for r in placed.values() if r["profileId"] == pid)
+    elif own is not None:
+        pid, members = own["profileId"], own["members"]
+    else:
+        pid, members = new_profile_id([customer_id]), []
+    # The profile's golden attributes with the record in it (a bridge refreshes them below).
+    group = [m for m in members if m["customerId"] != customer_id] + [me]
+    golden = golden1(group)
+    golden.update(size=len(group), sources=sorted({str(m["source"]) for m in group}))
     at = _now()
     confidence = max((p for _, p in matches), default=1.0)
-    if len(targets) <= 1 and (own is None or not targets or own["profileId"] == targets[0][0]):
-        # Founds, joins, or keeps: one write with the profile's golden attributes.
-        if targets:
-            pid = targets[0][0]
-            members = next(r["members"] for r in placed.values() if r["profileId"] == pid)
-            action = "kept" if own is not None else "joined"
-        elif own is not None:
-            pid, members, action = own["profileId"], own["members"], "kept"
-        else:
-            pid, members, action = new_profile_id([customer_id]), [], "founded"
-        group = [m for m in members if m["customerId"] != customer_id] + [me]
-        props = golden1(group)
-        props.update(size=len(group), sources=sorted({str(m["source"]) for m in group}))
-        row = {"profileId": pid, "props": props, "at": at, "customerId": customer_id,
-               "confidence": confidence, "matches": pairs}  # fmt: skip
-        store.write("realtime_place", rows=[row])
+    store.write("realtime_write", rows=[{**write, "profileId": pid, "profile": golden, "at": at,
+                                         "confidence": confidence, "matches": pairs}])  # fmt: skip
+    if len(targets) <= 1 and (own is None or not targets or own["profileId"] == pid):
+        # Founded, joined or kept: that one write was all.
+        action = "kept" if own is not None else "joined" if targets else "founded"
         return RealtimeResult(customer_id, pid, action, matches)
-    # A bridge of several profiles, or a known record moving to another profile.
-    if pairs:
-        store.write("upsert_matches", rows=pairs)
-    pid = targets[0][0]
+    # A bridge of several profiles, or a known record that moved to another profile.
     retired: list[str] = []
     for other_pid, _ in targets[1:]:
         moved = store.read("profile_memberships_all", profileId=other_pid)
@@ -186,8 +190,6 @@ def _place(
         store.write("realtime_link_profile", rows=members)
         store.write("retire_profiles", rows=[{"profileId": other_pid, "successor": pid, "at": at}])
         retired.append(other_pid)
-    link = [{"customerId": customer_id, "profileId": pid, "confidence": confidence}]
-    store.write("realtime_link_profile", rows=link)
     refresh = [pid]
     if own is not None and own["profileId"] != pid:
         if (own["size"] or 0) <= 1:

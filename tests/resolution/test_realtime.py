@@ -68,3 +68,70 @@ def test_stranger_founds_a_profile_and_bad_input_is_refused(
         upsert_record(falkor_store, settings, model, "crm", {"sourceKey": "RT-3", "email": "x@"})
     with pytest.raises(InputError, match="unknown field"):
         upsert_record(falkor_store, settings, model, "crm", {"sourceKey": "RT-4", "shoe": "9"})
+
+
+def test_a_join_or_a_new_profile_is_two_reads_and_one_write(
+    falkor_store: GraphStore, resolved: tuple[Settings, MatchModel], monkeypatch
+) -> None:
+    """The latency of the real-time path is mostly store round trips: a record that joins a
+    profile or founds one costs the candidate read, the context read and one write."""
+    settings, model = resolved
+    calls: list[str] = []
+    for method in ("read", "write"):
+        inner = getattr(falkor_store, method)
+
+        def counted(name, _inner=inner, _method=method, **params):
+            calls.append(f"{_method} {name}")
+            return _inner(name, **params)
+
+        monkeypatch.setattr(falkor_store, method, counted)
+    known = falkor_store.read_one("realtime_known_person")
+    calls.clear()
+    joined = upsert_record(
+        falkor_store, settings, model, "webshop",
+        {"sourceKey": "RT-9", "firstName": known["firstName"], "lastName": known["lastName"],
+         "email": known["email"], "dateOfBirth": known["dateOfBirth"]},
+    )  # fmt: skip
+    if joined.action == "joined":
+        assert calls == [
+            "read realtime_candidates",
+            "read realtime_candidate_context",
+            "write realtime_write",
+        ]
+    calls.clear()
+    founded = upsert_record(
+        falkor_store, settings, model, "crm",
+        {"sourceKey": "RT-10", "firstName": "Ottoline", "lastName": "Brackenbury",
+         "dateOfBirth": "1922-02-22", "email": "ob@example.org"},
+    )  # fmt: skip
+    assert founded.action == "founded"
+    assert calls == [
+        "read realtime_candidates",
+        "read realtime_candidate_context",
+        "write realtime_write",
+    ]
+    monkeypatch.undo()
+    row = falkor_store.read_one("realtime_candidate_context", ids=["crm:RT-10"], me="crm:RT-10")
+    assert row is not None and row["profileId"] == founded.profile_id and row["size"] == 1
+
+
+def test_a_record_known_only_from_its_interactions_is_filled_in_and_placed(
+    falkor_store: GraphStore, resolved: tuple[Settings, MatchModel]
+) -> None:
+    """Interactions of a record not loaded yet make a stub; the record arriving in real time
+    fills it in, and from then on batch resolution reads it like any other."""
+    from app.metrics.events import interaction_row
+
+    settings, model = resolved
+    falkor_store.write("upsert_interactions", rows=[
+        interaction_row("crm", "RT-STUB", "purchase", "2025-03-01T10:00:00", "web", 9.5, "S1")
+    ])  # fmt: skip
+    assert "crm:RT-STUB" not in load_records(falkor_store).index
+    result = upsert_record(
+        falkor_store, settings, model, "crm",
+        {"sourceKey": "RT-STUB", "firstName": "Peregrine", "lastName": "Fairweather",
+         "dateOfBirth": "1933-03-03", "email": "pf@example.org"},
+    )  # fmt: skip
+    assert result.action == "founded"
+    records = load_records(falkor_store)
+    assert records.loc["crm:RT-STUB", "lastName"] == "Fairweather"
