@@ -118,8 +118,8 @@ def main() -> None:
             gc.freeze()
             if args.restart_store:
                 # A server that has just written the whole resolution answers small writes
-                # about half as fast as one started on the same data (measured: 15.4 against
-                # 6.3 ms per write); this measures the second state.
+                # slower than one started on the same data (measured: 9.8-15.4 against 6.3 ms
+                # per write); this measures the second state.
                 store.close()
                 store = open_store(settings)
             latencies: list[float] = []
