@@ -70,6 +70,9 @@ def test_stranger_founds_a_profile_and_bad_input_is_refused(
         upsert_record(falkor_store, settings, model, "crm", {"sourceKey": "RT-4", "shoe": "9"})
 
 
+ONE_WRITE = ["read realtime_candidates", "read realtime_candidate_context", "write realtime_write"]
+
+
 def test_a_join_or_a_new_profile_is_two_reads_and_one_write(
     falkor_store: GraphStore, resolved: tuple[Settings, MatchModel], monkeypatch
 ) -> None:
@@ -92,12 +95,9 @@ def test_a_join_or_a_new_profile_is_two_reads_and_one_write(
         {"sourceKey": "RT-9", "firstName": known["firstName"], "lastName": known["lastName"],
          "email": known["email"], "dateOfBirth": known["dateOfBirth"]},
     )  # fmt: skip
-    if joined.action == "joined":
-        assert calls == [
-            "read realtime_candidates",
-            "read realtime_candidate_context",
-            "write realtime_write",
-        ]
+    assert joined.action in {"joined", "bridged"}
+    # a bridge writes more afterwards (moves, retirements)
+    assert calls[:3] == ONE_WRITE and (joined.action == "bridged" or len(calls) == 3)
     calls.clear()
     founded = upsert_record(
         falkor_store, settings, model, "crm",
@@ -105,11 +105,7 @@ def test_a_join_or_a_new_profile_is_two_reads_and_one_write(
          "dateOfBirth": "1922-02-22", "email": "ob@example.org"},
     )  # fmt: skip
     assert founded.action == "founded"
-    assert calls == [
-        "read realtime_candidates",
-        "read realtime_candidate_context",
-        "write realtime_write",
-    ]
+    assert calls == ONE_WRITE
     monkeypatch.undo()
     row = falkor_store.read_one("realtime_candidate_context", ids=["crm:RT-10"], me="crm:RT-10")
     assert row is not None and row["profileId"] == founded.profile_id and row["size"] == 1
