@@ -13,9 +13,9 @@ from app.settings import Settings
 from app.store import open_store
 
 
-def _spend(store, profile_id: str) -> float | None:
-    row = store.read_one("metrics_profile_props", ids=[profile_id])
-    return Stored.of("spend90d", row["props"]).value
+def _spends(store, profile_ids: list[str]) -> dict[str, float | None]:
+    rows = store.read("metrics_profile_props", ids=profile_ids)
+    return {r["profileId"]: Stored.of("spend90d", r["props"]).value for r in rows}
 
 
 def test_the_demo_ends_today_and_an_event_now_adds_to_its_windows(tmp_path: Path) -> None:
@@ -39,7 +39,8 @@ def test_the_demo_ends_today_and_an_event_now_adds_to_its_windows(tmp_path: Path
             {},
             write=False,
         )
-        spends = {(r["key"], r["p"]): _spend(store, r["p"]) for r in rows}
+        by_profile = _spends(store, [r["p"] for r in rows])
+        spends = {(r["key"], r["p"]): by_profile[r["p"]] for r in rows}
         (key, pid), before = max(spends.items(), key=lambda kv: kv[1] or 0.0)
         assert before and before > 0
 
@@ -49,7 +50,7 @@ def test_the_demo_ends_today_and_an_event_now_adds_to_its_windows(tmp_path: Path
                               "web", 10.0, "NOW-1")  # fmt: skip
         result = record_interaction(store, settings, row)
         assert result.profile_id == pid
-        after = _spend(store, pid)
+        after = _spends(store, [pid])[pid]
         assert after is not None and after > 10.0
         assert after <= before + 10.0 + 1e-6  # a purchase may have left the window since
 

@@ -88,10 +88,10 @@ def upsert_record(
         found = [r for r in store.read("realtime_candidates", **params)
                  if r["customerId"] != customer_id]  # fmt: skip
         candidates = sorted({r["customerId"] for r in found})
-        # How many records carry the record's name key, itself included (capped like the
-        # query's 50 per key): the name frequency the model compares.
+        # How many records carry the record's name key, itself included: the name frequency
+        # the model compares (model_record1 caps it at NAME_COUNT_CAP).
         named = sum(r["key"] == "bkFormalNames" for r in found)
-        name_count = min(named + (params.get("bkFormalNames", NO_KEY) != NO_KEY), 50) or None
+        name_count = named + (params.get("bkFormalNames", NO_KEY) != NO_KEY) or None
     # One read for everything placing needs: candidates' fields, profiles, members, decisions
     # (and the record as stored before this change, if it was).
     context = store.read("realtime_candidate_context", ids=[customer_id, *candidates],
