@@ -90,60 +90,70 @@ def synth(
     console.print(f"wrote {len(summary.files)} files to {out} in {summary.seconds:.1f}s")
 
 
+def _sources(text: str | None) -> list[str] | None:
+    return [s.strip() for s in text.split(",") if s.strip()] if text else None
+
+
 @cli.command()
 def train(
-    labels: Annotated[Path | None, typer.Option(help="labelled pairs (dedupe JSON)")] = None,
+    labels: Annotated[
+        Path | None, typer.Option(help="labelled pairs: customerId pairs or dedupe JSON records")
+    ] = None,
     from_truth: Annotated[
         Path | None, typer.Option(help="truth_records.csv: draw labelled pairs from it")
     ] = None,
     pairs: Annotated[int | None, typer.Option(help="labelled pairs to draw from truth")] = None,
-    seed: Annotated[int, typer.Option(help="random seed for drawing pairs")] = 0,
+    seed: Annotated[int, typer.Option(help="random seed (sampling, drawing pairs)")] = 0,
+    link_only: Annotated[
+        str | None, typer.Option(help="link these sources only, e.g. crm,web (never within one)")
+    ] = None,
+    stewards: Annotated[bool, typer.Option(help="learn from stewards' decisions")] = True,
 ) -> None:
-    """Learn the match model from labelled pairs and save it (versioned) in the data folder."""
-    from app.resolution.blocking import candidate_pairs
-    from app.resolution.model import Labels
-    from app.resolution.model import train as fit
-    from app.resolution.records import load_records
-    from app.resolution.truth import active_labels_from_truth, read_truth
-    from app.store import open_store
+    """Learn the match model from the records: without labels (EM), refined by stewards'
+    decisions, a labels file or pairs drawn from a truth file; choose blocking rules."""
+    from app.resolution.cli import run_train
 
-    settings = get_settings()
-    if (labels is None) == (from_truth is None):
-        raise typer.BadParameter("give exactly one of --labels or --from-truth")
-    if from_truth is not None:
-        with open_store(settings) as store:
-            records = load_records(store)
-        drawn = active_labels_from_truth(
-            records, candidate_pairs(records), read_truth(from_truth),
-            pairs or settings.training_pairs, seed,
-        )  # fmt: skip
-        drawn.save(settings.labels_file)
-        console.print(f"drew {len(drawn)} labelled pairs into {settings.labels_file}")
-        training = drawn
-    else:
-        assert labels is not None
-        training = Labels.load(labels)
-    model = fit(training, seed)
-    model.save(settings.model_file)
-    console.print(f"model {model.version} trained on {len(training)} pairs: {settings.model_file}")
+    run_train(
+        get_settings(),
+        console,
+        labels=labels,
+        from_truth=from_truth,
+        pairs=pairs,
+        seed=seed,
+        link_only=_sources(link_only),
+        stewards=stewards,
+    )
 
 
 @cli.command()
-def resolve() -> None:
+def resolve(
+    link_only: Annotated[
+        str | None, typer.Option(help="link these sources only (default: as the model was trained)")
+    ] = None,
+    one_to_one: Annotated[
+        bool, typer.Option(help="link-only: at most one record per source in a profile")
+    ] = False,
+) -> None:
     """Block, score and cluster every customer; write MATCHES edges and profiles."""
-    from app.resolution.batch import resolve as run
-    from app.resolution.model import MatchModel
-    from app.store import open_store
+    from app.resolution.cli import run_resolve
 
     settings = get_settings()
-    model = MatchModel.load(settings.model_file)
-    with open_store(settings) as store:
-        store.setup_schema()
-        summary = run(store, settings, model, console)
-    table = Table("measure", "value")
-    for k, v in summary.__dict__.items():
-        table.add_row(k, f"{v:,}" if isinstance(v, int) else str(v))
-    Console().print(table)
+    update: dict[str, object] = {"one_to_one": one_to_one or settings.one_to_one}
+    if link_only:
+        update["link_only"] = _sources(link_only)
+    run_resolve(settings.model_copy(update=update), console)
+
+
+@cli.command()
+def label(
+    pairs: Annotated[int, typer.Option(help="pairs to ask about")] = 20,
+    actor: Annotated[str, typer.Option(help="who labels (kept in the audit)")] = "labeller",
+) -> None:
+    """Label the pairs the model is least sure of, in the terminal: y(es), n(o), u(nsure),
+    f(inished). Answers are steward decisions: they apply at once and train the model."""
+    from app.resolution.labelling import run_label
+
+    run_label(get_settings(), console, pairs, actor)
 
 
 @cli.command()
@@ -151,11 +161,12 @@ def upsert(
     source: Annotated[str, typer.Argument(help="source system, e.g. crm")],
     fields: Annotated[list[str], typer.Argument(help="canonical field=value pairs")],
 ) -> None:
-    """Load one record and resolve it in real time (join, bridge or found a profile)."""
+    """Load one record and resolve it in real time, then its profile's metrics, household
+    and alerts (the same flow as GraphQL upsertCustomerRecord)."""
     import json as _json
 
+    from app import flows
     from app.resolution.model import MatchModel
-    from app.resolution.realtime import upsert_record
     from app.store import open_store
 
     record: dict[str, str] = {}
@@ -167,29 +178,21 @@ def upsert(
     settings = get_settings()
     model = MatchModel.load(settings.model_file)
     with open_store(settings) as store:
-        result = upsert_record(store, settings, model, source, record)
-    Console().print_json(_json.dumps(result.__dict__))
+        done = flows.upsert(store, settings, model, source, record)
+    Console().print_json(_json.dumps({**done.result.__dict__, "alertsRaised": done.alerts}))
 
 
 @cli.command()
 def evaluate(
     truth: Annotated[Path, typer.Option(help="truth_records.csv")],
-    thresholds: Annotated[str, typer.Option(help="comma-separated")] = "0.2,0.35,0.5,0.7,0.9",
+    thresholds: Annotated[str, typer.Option(help="comma-separated")] = "0.3,0.5,0.7,0.9",
 ) -> None:
-    """Pairwise and B-cubed precision, recall and F1 of the profiles against ground truth."""
-    from app.resolution.evaluation import evaluate_store
-    from app.resolution.truth import read_truth
-    from app.store import open_store
+    """Pairwise and B-cubed precision, recall and F1 of the profiles against ground truth,
+    and of the same clustering at other thresholds."""
+    from app.resolution.cli import run_evaluate
 
     levels = [float(t) for t in thresholds.split(",") if t.strip()]
-    with open_store(get_settings()) as store:
-        rows = evaluate_store(store, read_truth(truth), levels)
-    table = Table("clustering", "precision", "recall", "F1", "B3 precision", "B3 recall", "B3 F1")
-    for r in rows:
-        p, b = r.pairwise, r.bcubed
-        table.add_row(r.label, *(f"{x:.4f}" for x in (p.precision, p.recall, p.f1,
-                                                       b.precision, b.recall, b.f1)))  # fmt: skip
-    Console().print(table)
+    run_evaluate(get_settings(), truth, levels)
 
 
 @cli.command()
@@ -215,7 +218,7 @@ def metrics(
     progress: Annotated[bool, typer.Option(help="show a progress bar")] = True,
 ) -> None:
     """Recompute every profile's Customer DNA metrics (batch) and pass changes to alerts."""
-    from app.api.metrics import pass_to_alerts
+    from app.flows import pass_to_alerts
     from app.metrics.batch import resolve_now, run_batch
     from app.store import open_store
 

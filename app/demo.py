@@ -10,10 +10,7 @@ from rich.console import Console
 
 from app.ingestion.batch import load_directory
 from app.resolution.batch import resolve
-from app.resolution.blocking import candidate_pairs
-from app.resolution.model import train
-from app.resolution.records import load_records
-from app.resolution.truth import active_labels_from_truth, read_truth
+from app.resolution.learning import learn
 from app.settings import Settings
 from app.store import GraphStore, open_store
 from app.synth import SynthConfig, generate
@@ -53,13 +50,10 @@ def demo_start(settings: Settings) -> date:
 
 
 def _resolve_demo(store: GraphStore, settings: Settings, truth_file: Path) -> None:
-    """Train the match model from the demo's ground truth and resolve profiles, so the demo
-    shows profiles and match edges, not only source records."""
-    records = load_records(store)
-    labels = active_labels_from_truth(
-        records, candidate_pairs(records), read_truth(truth_file), settings.training_pairs
-    )
-    model = train(labels)
+    """Train the match model (with labelled pairs drawn from the demo's ground truth, as a
+    team with a few hundred labels would) and resolve profiles, so the demo shows profiles
+    and match edges, not only source records."""
+    model = learn(store, settings, truth_file=truth_file).model
     model.save(settings.model_file)
     summary = resolve(store, settings, model)
     console.print(

@@ -28,13 +28,35 @@ class Settings(BaseSettings):
     default_country: str = "GB"
 
     # Identity resolution (docs/resolution.md)
-    match_threshold: float = Field(default=0.25, gt=0, lt=1)  # operational profile threshold
+    match_threshold: float = Field(default=0.5, gt=0, lt=1)  # operational profile threshold
     match_floor: float = Field(default=0.2, ge=0, lt=1)  # MATCHES edges kept from here up
     # A record with a single identifying fact (a name only, a phone only) joins a profile only
     # on a pair this sure; above 1 it never does.
     sparse_threshold: float = Field(default=0.7, gt=0)
     training_pairs: int = Field(default=500, ge=4)
     resolve_workers: int = Field(default=2, ge=1)
+    # A blocking value shared by more records than this is no evidence: its block is
+    # skipped (batch) and not looked up (real time), and counted.
+    block_cap: int = Field(default=50, ge=2)
+    # Clustering and the dial work within components of the match graph of at most this
+    # many records; a bigger one is first cut along its weakest edges (and said so).
+    component_cap: int = Field(default=500, ge=2)
+    # Real time and the dial read a component at most this many MATCHES hops deep.
+    component_hops: int = Field(default=6, ge=1)
+    # Training learns on at most this many records (a uniform sample beyond).
+    training_sample: int = Field(default=200_000, ge=1000)
+    score_chunk: int = Field(default=100_000, ge=100)  # pairs per scoring task
+    # Survivorship: sources from most to least trusted (a birth date comes from the first).
+    source_trust: list[str] = Field(
+        default_factory=lambda: ["crm", "loyalty", "webshop", "callcenter"]
+    )
+    # Link-only resolution: records of these sources are linked across sources only, never
+    # within one (each is free of duplicates); empty: deduplicate every record.
+    link_only: list[str] = Field(default_factory=list)
+    one_to_one: bool = False  # link-only: at most one record per source in a profile
+    # The review queue's band of uncertain pairs.
+    review_min: float = Field(default=0.2, ge=0, le=1)
+    review_max: float = Field(default=0.8, ge=0, le=1)
 
     # Households (docs/households.md): a YAML file overriding app/households/rules.py defaults
     household_rules_file: Path | None = None

@@ -63,7 +63,7 @@ def prepare(settings: Settings, people: int, seed: int, synth: Path) -> dict[str
         records, person = records[known], person[known]
         codes, uniques = pd.factorize(person)
         labels = pd.Series(codes, index=records.index)
-        gold = golden(records, labels)
+        gold = golden(records, labels, settings.source_trust)
         now = "2026-01-01T00:00:00Z"
         profile_rows, link_rows = [], []
         for code, members in labels.groupby(labels.to_numpy()).groups.items():

@@ -1,15 +1,16 @@
-// The real-time path's one write (after the candidate and context reads): the record with its
-// properties and blocking keys ($rows.props, where a null removes: stub), identifier edges it
-// no longer carries dropped, identifier nodes linked; then its profile (created or updated
-// with golden attributes), the record moved into it, and its scored MATCHES edges (stored
-// from the smaller customerId to the larger; a steward's status survives).
+// The real-time path's record write (after the candidate and component reads): the record
+// with its properties, blocking keys and sparse flag ($rows.props, where a null removes,
+// e.g. stub), identifier edges it no longer carries dropped, identifier nodes linked; and
+// its scored MATCHES edges (stored from the smaller customerId to the larger; a steward's
+// status survives). Its placement in a profile is written next (placement.py).
 UNWIND $rows AS row
 MERGE (c:Customer {customerId: row.customerId})
 SET c += row.props
 WITH c, row,
-     [(c)-[r:HAS_EMAIL|HAS_PHONE|LIVES_AT|USES_DEVICE|HOLDS]->(x)
+     [(c)-[r:HAS_EMAIL|HAS_PHONE|LIVES_AT|USES_DEVICE|HOLDS|HAS_IDENTIFIER]->(x)
       WHERE NOT ((labels(x)[0] + ':' + coalesce(x.email, x.phone, x.addressId, x.deviceId,
-                                                  x.accountId)) IN row.identifierKeys) | r] AS stale
+                                                  x.accountId, x.identifierId))
+                 IN row.identifierKeys) | r] AS stale
 FOREACH (r IN stale | DELETE r)
 FOREACH (e IN row.emails | MERGE (n:Email {email: e}) MERGE (c)-[:HAS_EMAIL]->(n))
 FOREACH (p IN row.phones | MERGE (n:Phone {phone: p}) MERGE (c)-[:HAS_PHONE]->(n))
@@ -25,21 +26,15 @@ FOREACH (a IN row.accounts |
   MERGE (n:Account {accountId: a.accountId})
   MERGE (c)-[h:HOLDS]->(n)
   SET h.role = a.role)
-WITH c, row
-MERGE (p:Profile {profileId: row.profileId})
-ON CREATE SET p.createdAt = row.at
-SET p += row.profile, p.status = 'active', p.updatedAt = row.at
-REMOVE p.mergedInto
-WITH c, p, row,
-     [(c)-[r:RESOLVES_TO]->(o:Profile) WHERE o.profileId <> row.profileId | r] AS old
-FOREACH (r IN old | DELETE r)
-MERGE (c)-[r:RESOLVES_TO]->(p)
-SET r.confidence = row.confidence
+FOREACH (i IN row.identifiers |
+  MERGE (n:Identifier {identifierId: i.identifierId})
+  ON CREATE SET n.type = i.type, n.value = i.value
+  MERGE (c)-[:HAS_IDENTIFIER]->(n))
 WITH row
 UNWIND row.matches AS pair
 MATCH (a:Customer {customerId: pair.a})
 MATCH (b:Customer {customerId: pair.b})
 MERGE (a)-[m:MATCHES]->(b)
-ON CREATE SET m.status = 'auto', m.method = 'dedupe'
-SET m.probability = pair.probability, m.explanation = pair.explanation,
+ON CREATE SET m.status = 'auto', m.method = 'model'
+SET m.probability = pair.probability, m.logit = pair.logit, m.explanation = pair.explanation,
     m.modelVersion = pair.modelVersion, m.runId = pair.runId, m.updatedAt = pair.updatedAt

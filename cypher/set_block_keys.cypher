@@ -1,3 +1,5 @@
+// A record's blocking keys (bk_* properties; a null removes a key no longer used) and its
+// sparse flag, as resolution computed them.
 UNWIND $rows AS row
 MATCH (c:Customer {customerId: row.customerId})
 SET c += row.keys

@@ -4,7 +4,6 @@ the metrics of the profile it touched before answering."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,43 +16,12 @@ from app.api.loaders import request_context
 from app.api.profiles import Profile
 from app.api.records import ProfileRecord
 from app.errors import ConfigError
-from app.households.events import member_event, profiles_changed
+from app.flows import pass_to_alerts
+from app.households.events import member_event
 from app.metrics import registry
-from app.metrics.changes import MetricChange
 from app.metrics.definitions import Definition, as_dict, parse_definition
-from app.metrics.events import (
-    EventResult,
-    interaction_row,
-    recompute_profile,
-    record_interaction,
-)
+from app.metrics.events import EventResult, interaction_row, record_interaction
 from app.metrics.storage import Stored
-from app.settings import Settings
-from app.store import GraphStore
-
-
-def profiles_changed_flow(
-    store: GraphStore, settings: Settings, live: Sequence[str], retired: Sequence[str] = ()
-) -> int:
-    """The rest of the flow after profiles change membership (a record placed in real time, a
-    steward's merge or split): the live profiles' Customer DNA, their households regrouped
-    with Group DNA, then the alert rules over every change (docs/architecture.md, flows).
-    The number of alerts raised."""
-    changes: list[MetricChange] = []
-    for profile_id in dict.fromkeys(live):
-        changes += recompute_profile(store, settings, profile_id)
-    changes += profiles_changed(store, settings, list(dict.fromkeys([*live, *retired])))
-    return pass_to_alerts(store, settings, changes)
-
-
-def pass_to_alerts(store: GraphStore, settings: Settings, changes: list[MetricChange]) -> int:
-    """Hand metric changes to the alert rules; the number of alerts raised. The one place
-    metrics meet alerts (the CLI's `idgraph metrics` calls it too)."""
-    try:
-        from app.alerts import evaluate_changes
-    except ImportError:  # alerts not installed in this build
-        return 0
-    return len(evaluate_changes(store, settings, changes)) if changes else 0
 
 
 class HistoryPoint(graphene.ObjectType):

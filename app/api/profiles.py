@@ -73,12 +73,21 @@ class Profile(graphene.ObjectType):
     created_at = graphene.String()
     updated_at = graphene.String()
     min_confidence = graphene.Float(description="The dial asked for; null for none.")
+    applied_confidence = graphene.Float(
+        description="The threshold the dial used: minConfidence, raised to the stored "
+        "edges' floor when below it."
+    )
+    dial_capped = graphene.Boolean(
+        required=True,
+        description="The dial's component was bigger than the component cap: the view is "
+        "bounded and may leave out records the batch clustering would join.",
+    )
     customers = graphene.List(
         graphene.NonNull(_CUSTOMER),
         required=True,
         description=(
-            "The member records, by id. With minConfidence: the records linked to the "
-            "profile's anchor record by edges that count at that confidence."
+            "The member records, by id. With minConfidence: the records the same clustering "
+            "puts with the profile's anchor record at that threshold."
         ),
     )
     materialised_customer_ids = graphene.List(
@@ -134,9 +143,16 @@ class Profile(graphene.ObjectType):
 
 class FieldWeight(graphene.ObjectType):
     class Meta:
-        description = "One field's push on the match's log-odds; positive: towards a match."
+        description = (
+            "One compared field's push on the match's log-odds, measured from the field being "
+            "missing (0): positive towards a match, negative against."
+        )
 
-    field = graphene.String(required=True)
+    field = graphene.String(required=True, description="The model's name: lastName, address.")
+    label = graphene.String(required=True, description="In words: surname, address.")
+    level = graphene.String(
+        required=True, description="How the two records compare: same, sounds alike, different."
+    )
     weight = graphene.Float(required=True)
 
 
@@ -157,18 +173,20 @@ class Match(graphene.ObjectType):
         description="The model's probability; null when a steward paired records it never scored."
     )
     status = graphene.String(description="auto (undecided), confirmed or rejected.")
-    method = graphene.String(description="dedupe (the model) or steward.")
+    method = graphene.String(description="model or steward.")
     model_version = graphene.String()
     updated_at = graphene.String(description="When the model last scored the pair.")
     explanation = graphene.List(
         graphene.NonNull(FieldWeight),
         required=True,
         description=(
-            "Per field, its push on the log-odds, strongest first; fields that did not move "
-            "the score are left out. With intercept they add up to logit(probability)."
+            "Per compared field, its push on the log-odds, strongest first; fields one of the "
+            "records lacks are left out (they push nothing). intercept plus the pushes equal "
+            "logit exactly."
         ),
     )
-    intercept = graphene.Float()
+    intercept = graphene.Float(description="The prior: the log-odds before any evidence.")
+    logit = graphene.Float(description="The pair's log-odds: probability = 1 / (1 + e^-logit).")
     decided_by = graphene.String(description="The steward (X-Actor) who decided.")
     decided_at = graphene.String()
     reason = graphene.String()
@@ -255,7 +273,9 @@ async def profile_by_id(
     """The live profile for an id (following merges from a retired one), seen through the
     confidence dial when min_confidence is given."""
     ctx = request_context(info)
-    view = await run_in_threadpool(profile_view, ctx.store, profile_id, min_confidence)
+    view = await run_in_threadpool(
+        profile_view, ctx.store, ctx.settings, profile_id, min_confidence
+    )
     if view is None:
         return None
     record = await ctx.loaders.profiles.load(view.profile_id)
@@ -267,8 +287,9 @@ def profile_field() -> graphene.Field:
         Profile,
         id=graphene.ID(required=True),
         min_confidence=graphene.Float(
-            description="The confidence dial (0 to 1): re-derive the members from the "
-            "MATCHES edges that count at this probability."
+            description="The confidence dial (0 to 1): the members by the same clustering "
+            "at this threshold instead of the operational one. Higher only removes records; "
+            "below the stored edges' floor it is the floor."
         ),
         description="The profile with this id; a retired id answers with its successor "
         "(requestedId set). Null for an unknown id.",

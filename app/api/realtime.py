@@ -1,54 +1,20 @@
 """Real-time resolution over GraphQL: `upsertCustomerRecord` loads one source record and
-joins, bridges or founds its profile at once (app.resolution.realtime does the work).
-
-The saved match model is read once and kept until its file changes, so a retrained model
-is picked up without a restart."""
+places it at once (app.flows.upsert does the work: placement, metrics, households, alerts)."""
 
 from __future__ import annotations
 
-import logging
-import threading
-from pathlib import Path
 from typing import Any
 
 import graphene
 
-from app.api.errors import FailedPrecondition
+from app import flows
 from app.api.loaders import request_context
-from app.api.metrics import profiles_changed_flow
 from app.api.profiles import Profile
+from app.api.realtime_model import current_model
 from app.api.records import CustomerRecord, ProfileRecord
 from app.api.stewards import _CUSTOMER, _change
-from app.errors import ConfigError
 from app.ingestion.fields import CUSTOMER_FIELDS
-from app.resolution.model import MatchModel
-from app.resolution.realtime import RealtimeResult, upsert_record
-
-log = logging.getLogger(__name__)
-_models: dict[Path, tuple[float, MatchModel]] = {}
-_models_lock = threading.Lock()
-
-
-def current_model(path: Path) -> MatchModel:
-    """The model saved at path, re-read when the file changes. FailedPrecondition when there
-    is none yet or it does not fit (the details, with server paths, go to the log)."""
-    try:
-        stamp = path.stat().st_mtime
-    except FileNotFoundError:
-        stamp = -1.0
-    with _models_lock:
-        cached = _models.get(path)
-        if cached is None or cached[0] != stamp:
-            try:
-                _models[path] = (stamp, MatchModel.load(path))
-            except ConfigError as exc:
-                log.error("real-time resolution has no usable match model: %s", exc)
-                raise FailedPrecondition(
-                    "no usable match model: train one with `idgraph train` (the service "
-                    "log says what is wrong with the current one)"
-                ) from exc
-        return _models[path][1]
-
+from app.resolution.realtime import RealtimeResult
 
 CustomerRecordInput = type(
     "CustomerRecordInput",
@@ -70,21 +36,32 @@ class RealtimeAction(graphene.Enum):
     JOINED = "joined"
     BRIDGED = "bridged"
     KEPT = "kept"
+    MOVED = "moved"
 
     @property
     def description(self) -> str:
         return {
             "founded": "No existing record matched: the record has a profile of its own.",
             "joined": "It matched records of one profile and joined it.",
-            "bridged": "It matched records of several profiles; they are merged into the "
-            "largest, the others point at it.",
+            "bridged": "It brought records of several profiles together; by the ID rule one "
+            "keeps its id, the others point at it.",
             "kept": "A known record, still in its profile.",
+            "moved": "A known record that changed enough to belong to another profile.",
         }[str(self.value)]
 
 
 class RecordMatch(graphene.ObjectType):
     customer_id = graphene.ID(required=True)
     probability = graphene.Float(required=True)
+
+
+class BlankedValue(graphene.ObjectType):
+    class Meta:
+        description = "A value the record carried that was not valid, left out of it."
+
+    field = graphene.String(required=True)
+    value = graphene.String()
+    reason = graphene.String(required=True)
 
 
 class UpsertCustomerRecordPayload(graphene.ObjectType):
@@ -100,6 +77,17 @@ class UpsertCustomerRecordPayload(graphene.ObjectType):
         graphene.NonNull(graphene.ID),
         required=True,
         description="Profiles merged away by a bridge; asking for one answers with the survivor.",
+    )
+    blanked = graphene.List(
+        graphene.NonNull(BlankedValue),
+        required=True,
+        description="Invalid values left out; the rest of the record loaded.",
+    )
+    capped_keys = graphene.List(
+        graphene.NonNull(graphene.String),
+        required=True,
+        description="Blocking keys the record shares with more records than the block cap: "
+        "no evidence, not looked at (as in batch).",
     )
     milliseconds = graphene.Float(required=True, description="Time spent resolving it.")
     alerts_raised = graphene.Int(
@@ -127,10 +115,8 @@ async def upsert_customer_record(
 
     def work(_who: str) -> tuple[RealtimeResult, int]:
         store, settings = ctx.store, ctx.settings
-        result = upsert_record(store, settings, model=current_model(settings.model_file),
-                               source=source, record=fields)  # fmt: skip
-        # The rest of the real-time flow: Customer DNA, households, alerts.
-        return result, profiles_changed_flow(store, settings, [result.profile_id], result.retired)
+        done = flows.upsert(store, settings, current_model(settings.model_file), source, fields)
+        return done.result, done.alerts
 
     # Reads then writes, like a steward change: take turns under the app's write lock.
     result, alerts = await _change(info, work, needs_actor=False)
@@ -144,6 +130,11 @@ async def upsert_customer_record(
         action=result.action,
         matches=[RecordMatch(customer_id=c, probability=p) for c, p in result.matches],
         retired_profile_ids=result.retired,
+        blanked=[
+            BlankedValue(field=b.get("field"), value=b.get("value"), reason=b.get("reason"))
+            for b in result.blanked
+        ],
+        capped_keys=result.capped_keys,
         milliseconds=result.milliseconds,
         alerts_raised=alerts,
     )

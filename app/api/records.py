@@ -169,6 +169,8 @@ class ProfileRecord:
     updated_at: str | None = None
     requested_id: str | None = None
     min_confidence: float | None = None
+    applied_confidence: float | None = None
+    dial_capped: bool = False
     customer_ids: list[str] | None = None
     materialised_ids: list[str] | None = None
 
@@ -206,6 +208,8 @@ class ProfileRecord:
             self,
             requested_id=view.requested_id if view.requested_id != self.id else None,
             min_confidence=view.min_confidence,
+            applied_confidence=view.applied_confidence,
+            dial_capped=view.capped,
             customer_ids=list(view.customer_ids),
             materialised_ids=list(view.materialised_ids),
         )
@@ -221,30 +225,35 @@ class CustomerProfile:
 
 @dataclass(frozen=True, slots=True)
 class FieldWeightRecord:
-    field: str
-    weight: float
+    field: str  # the model's name for the comparison (lastName, address, id_nationalId)
+    label: str  # what a person calls it (surname, address, nationalId)
+    level: str  # how the two records compare (same, sounds alike or swapped, different...)
+    weight: float  # its push on the log-odds from a missing field (0)
 
 
 def parse_explanation(raw: Any) -> tuple[list[FieldWeightRecord], float | None]:
-    """The MATCHES edge's explanation (JSON: {"intercept": x, "<field>": push, ...}) as
-    field weights, strongest push first, and the intercept. Unreadable text gives nothing
-    rather than an error: an explanation is an aid, the match stands without it."""
+    """The MATCHES edge's explanation (JSON: {"prior": x, "fields": [{field, label, level,
+    weight}, ...]}) as field weights, strongest push first, and the prior. Unreadable text
+    gives nothing rather than an error: an explanation is an aid, the match stands
+    without it."""
     if not isinstance(raw, str):
         return [], None
     try:
         data = json.loads(raw)
     except ValueError:
         return [], None
-    if not isinstance(data, dict):
+    if not isinstance(data, dict) or not isinstance(data.get("fields"), list):
         return [], None
-    intercept = _float(data.pop("intercept", None))
-    weights = [
-        FieldWeightRecord(str(name), w)
-        for name, value in data.items()
-        if (w := _float(value)) is not None
-    ]
+    weights = []
+    for item in data["fields"]:
+        if not isinstance(item, dict) or (w := _float(item.get("weight"))) is None:
+            continue
+        name = str(item.get("field"))
+        weights.append(
+            FieldWeightRecord(name, str(item.get("label", name)), str(item.get("level", "")), w)
+        )
     weights.sort(key=lambda fw: (-abs(fw.weight), fw.field))
-    return weights, intercept
+    return weights, _float(data.get("prior"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,6 +271,7 @@ class MatchRecord:
     updated_at: str | None = None
     explanation: list[FieldWeightRecord] = field(default_factory=list)
     intercept: float | None = None
+    logit: float | None = None
     decided_by: str | None = None
     decided_at: str | None = None
     reason: str | None = None
@@ -283,6 +293,7 @@ class MatchRecord:
             updated_at=_str(props.get("updatedAt")),
             explanation=weights,
             intercept=intercept,
+            logit=_float(props.get("logit")),
             decided_by=_str(props.get("decidedBy")),
             decided_at=_str(props.get("decidedAt")),
             reason=_str(props.get("reason")),

@@ -11,14 +11,15 @@ from collections.abc import Callable
 import graphene
 from starlette.concurrency import run_in_threadpool
 
+from app import flows
 from app.api import inputs, reads
-from app.api.errors import BadUserInput
+from app.api.errors import BadUserInput, FailedPrecondition
 from app.api.loaders import request_context
-from app.api.metrics import profiles_changed_flow
 from app.api.profiles import Match, Profile
+from app.api.realtime_model import current_model
 from app.api.records import CustomerRecord, MatchRecord, ProfileRecord
 from app.resolution import stewards
-from app.resolution.dial import follow
+from app.resolution.model import MatchModel
 from app.settings import Settings
 from app.store import GraphStore
 
@@ -59,12 +60,25 @@ class SplitCustomerPayload(graphene.ObjectType):
     previous_profile = graphene.Field(Profile, description="The profile it left.")
 
 
+def _model(settings: Settings) -> MatchModel | None:
+    """The saved model, for scoring pairs a decision brings together; none is fine."""
+    try:
+        return current_model(settings.model_file)
+    except FailedPrecondition:
+        return None
+
+
 def _decide(
-    store: GraphStore, settings: Settings, a: str, b: str, status: stewards.Decision,
-    who: str, why: str,
-) -> tuple[MatchRecord, str | None]:  # fmt: skip
-    result = stewards.decide(store, settings, a, b, status, who, why)
-    before = result.get("before")
+    store: GraphStore,
+    settings: Settings,
+    a: str,
+    b: str,
+    status: stewards.Decision,
+    who: str,
+    why: str,
+) -> tuple[MatchRecord, str | None]:
+    done = flows.decide(store, settings, a, b, status, who, why, _model(settings))
+    before = done.details.get("before")
     previous = before.get("status") if isinstance(before, dict) else None
     edge = reads.match(store, a, b)
     if edge is None:  # decide() has just written it
@@ -75,22 +89,15 @@ def _decide(
 def _merge(
     store: GraphStore, settings: Settings, ids: list[str], who: str, why: str
 ) -> tuple[str, list[str]]:
-    live = {str(row["profileId"]) for p in dict.fromkeys(ids) if (row := follow(store, p))}
-    kept = stewards.merge_profiles(store, settings, ids, who, why)
-    retired = sorted(live - {kept})
-    # The survivor's metrics count every member's interactions now; households follow.
-    profiles_changed_flow(store, settings, [kept], retired)
-    return kept, retired
+    done = flows.merge(store, settings, ids, who, why, _model(settings))
+    return str(done.details["kept"]), done.change.retired
 
 
 def _split(
     store: GraphStore, settings: Settings, customer_id: str, who: str, why: str
 ) -> tuple[str, str | None]:
-    before = reads.customer_profiles(store, [customer_id]).get(customer_id)
-    new_id = stewards.split_customer(store, settings, customer_id, who, why)
-    old_id = None if before is None else before.profile.id
-    profiles_changed_flow(store, settings, [new_id] if old_id is None else [new_id, old_id])
-    return new_id, old_id
+    done = flows.split(store, settings, customer_id, who, why, _model(settings))
+    return str(done.details["profile"]), str(done.details["previous"])
 
 
 async def _change[T](
@@ -122,8 +129,8 @@ def _decision_field(claim: str) -> graphene.Field:
         b=graphene.ID(required=True, description="customerId of the other (any order)."),
         reason=graphene.String(required=True),
         description=f"{claim} Sets the pair's edge (creating it if the model kept none), "
-        "audits the decision and adds it to the training labels for the next `idgraph "
-        "train`. Profiles follow at the next `idgraph resolve`. Needs X-Actor.",
+        "audits the decision and re-places the records' profiles at once; the next `idgraph "
+        "train` learns from it. Needs X-Actor.",
     )
 
 

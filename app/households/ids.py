@@ -1,6 +1,6 @@
-"""Stable household IDs: the profiles' overlap rule (app.resolution.profiles.assign_ids),
-with one difference: a group also keeps an old ID when it holds at least half of the old
-household, so a person moving out leaves the ID with those who stay."""
+"""Stable household IDs by the profiles' ID rule (app.resolution.profiles.assign_ids): a
+household keeps its ID while its old members stay together, whoever joins; a person moving
+out leaves the ID with the larger part that stays."""
 
 from __future__ import annotations
 
@@ -19,4 +19,4 @@ def assign_household_ids(
     groups: Sequence[Sequence[str]], previous: Mapping[str, str]
 ) -> HouseholdIds:
     """groups: profile ids per new household; previous: profile id -> current household id."""
-    return assign_ids(groups, previous, prefix="HH-", keep_with_half_of_old=True)
+    return assign_ids(groups, previous, prefix="HH-")

@@ -1,27 +1,33 @@
-"""Batch resolution: block, score, cluster every customer record; write MATCHES edges and
-profiles with stable IDs, lineage and golden attributes."""
+"""Batch resolution: block, score and cluster every customer record; write MATCHES edges
+with their explanations and profiles with stable IDs, lineage and golden attributes."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from rich.console import Console
 
-from app.resolution.blocking import BLOCKING_KEYS, candidate_pairs, key_frame, key_property
-from app.resolution.cluster import apply_decisions, attach_sparse, hierarchical, score_pairs
-from app.resolution.model import MatchModel, model_records
-from app.resolution.profiles import assign_ids, golden
+from app.resolution.blocking import candidate_pairs, rule_key, rule_property
+from app.resolution.cluster import Decisions, missing_pairs, one_to_one, score_pairs
+from app.resolution.fields import Columns, derive
+from app.resolution.fields import sparse as sparse_records
+from app.resolution.model import MatchModel, probability
+from app.resolution.placement import now_iso, place
+from app.resolution.profiles import Churn
 from app.resolution.records import load_records
+from app.resolution.training import link_groups
 from app.settings import Settings
 from app.store import GraphStore
 from app.timing import Laps
 
-EVIDENCE = ("dateOfBirth", "email", "phone")  # plus an address or postcode, plus a name
+# Probabilities are stored and clustered rounded to this many decimals, so that a profile
+# re-derived from the stored edges (the dial, real time) sees exactly the numbers batch saw
+# (FalkorDB returns doubles to 15 significant digits).
+DECIMALS = 12
 
 
 @dataclass
@@ -29,41 +35,82 @@ class ResolveSummary:
     records: int = 0
     sparse: int = 0
     candidate_pairs: int = 0
+    completed_pairs: int = 0  # pairs in one component that blocking had not put together
+    skipped_blocks: int = 0  # blocks over the cap, not compared
+    skipped_pairs: int = 0  # the pairs those blocks held
     match_edges: int = 0
     profiles: int = 0
-    kept_ids: int = 0
-    new_ids: int = 0
-    retired_ids: int = 0
+    capped_components: int = 0
+    churn: Churn = field(default_factory=Churn)
     seconds: dict[str, float] = field(default_factory=dict)
 
-
-def block_key_rows(ids: np.ndarray, keys: pd.DataFrame) -> list[dict[str, Any]]:
-    """Rows for set_block_keys: each record's keys under their property names (the
-    identifier keys email and phone are the record's own properties already)."""
-    own = [k for k in BLOCKING_KEYS if key_property(k) not in ("email", "phone")]
-    values = keys[own].astype(object).where(keys[own].notna(), None)
-    props = [key_property(k) for k in own]
-    return [
-        {"customerId": str(cid), "keys": dict(zip(props, row, strict=True))}
-        for cid, row in zip(ids, values.itertuples(index=False), strict=True)
-    ]
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
 
 
-def sparse_mask(records: pd.DataFrame) -> np.ndarray:
-    """Records with fewer than two identifying facts (a name counts as one): kept as their
-    own flagged profile, never merged by the model."""
-    return (identifying_facts(records) < 2).to_numpy()
+def decision_pairs(rows: list[dict[str, Any]], position: pd.Series) -> Decisions:
+    """Stewards' decisions as record positions (the store keeps one per pair, the latest)."""
+    out = Decisions()
+    for d in rows:
+        if d["a"] in position.index and d["b"] in position.index:
+            pair = (int(position[d["a"]]), int(position[d["b"]]))
+            (out.confirmed if d["status"] == "confirmed" else out.rejected).append(pair)
+    return out
 
 
-def identifying_facts(records: pd.DataFrame) -> pd.Series:
-    """How many independent facts identify each record: a name, a birth date, an e-mail, a
-    phone, a place (address or postcode)."""
-    name = records["firstName"].notna() | records["lastName"].notna()
-    place = records["addressId"].notna() | records["postcode"].notna()
-    facts = name.astype(int) + place.astype(int)
-    for c in EVIDENCE:
-        facts += records[c].notna().astype(int)
-    return facts
+def block_key_rows(
+    records: pd.DataFrame, cols: Columns, model: MatchModel, sparse: np.ndarray
+) -> list[dict[str, Any]]:
+    """Rows for set_block_keys: only records whose stored keys or sparse flag differ from
+    what this model computes (keys of rules the model no longer uses are removed)."""
+    props = [rule_property(r) for r in model.rules]
+    keys = {p: rule_key(cols, r) for p, r in zip(props, model.rules, strict=True)}
+    rows = []
+    for i, (cid, stored, was_sparse) in enumerate(
+        zip(records.index, records["blockKeys"], records["storedSparse"], strict=True)
+    ):
+        want = {p: keys[p][i] for p in props}
+        drop = {k: None for k in stored if k not in want}
+        current = {p: stored.get(p) for p in props}
+        flag = True if sparse[i] else None
+        if current != want or drop or was_sparse != flag:
+            rows.append({"customerId": str(cid), "keys": {**want, **drop, "sparse": flag}})
+    return rows
+
+
+def match_rows(
+    model: MatchModel,
+    cols: Columns,
+    ids: np.ndarray,
+    left: np.ndarray,
+    right: np.ndarray,
+    levels: np.ndarray,
+    logits: np.ndarray,
+    prob: np.ndarray,
+    run_id: str,
+    now: str,
+) -> list[dict[str, Any]]:
+    """Rows for upsert_matches: each pair in stored order (smaller customerId first) with its
+    probability, log-odds and explanation (the prior plus each field's push; they add up
+    to the log-odds)."""
+    contrib = model.contributions(levels, cols, left)
+    version = model.version
+    rows = []
+    for i in range(len(left)):
+        a, b = sorted((str(ids[left[i]]), str(ids[right[i]])))
+        rows.append(
+            {
+                "a": a,
+                "b": b,
+                "probability": float(prob[i]),
+                "logit": float(logits[i]),
+                "explanation": json.dumps(model.explain(levels[i], contrib[i])),
+                "modelVersion": version,
+                "runId": run_id,
+                "updatedAt": now,
+            }
+        )
+    return rows
 
 
 def resolve(
@@ -78,160 +125,101 @@ def resolve(
 
     records = load_records(store)
     ids = records.index.to_numpy()
-    out.records = len(records)
-    sparse = sparse_mask(records)
+    n = out.records = len(records)
+    cols = derive(records)
+    sparse = sparse_records(cols)
     out.sparse = int(sparse.sum())
+    link = model.link_only or settings.link_only
+    groups = link_groups(records["source"], link) if link else None
     lap("read")
 
-    keys = key_frame(records)
-    store.write_batches("set_block_keys", block_key_rows(ids, keys), settings.batch_size)
+    store.write_batches(
+        "set_block_keys", block_key_rows(records, cols, model, sparse), settings.batch_size
+    )
     lap("write block keys")
 
-    cand = candidate_pairs(records)
+    cand = candidate_pairs(cols, model.rules, settings.block_cap, groups)
     left, right = cand.left, cand.right
-    thin = sparse[left] | sparse[right]
     out.candidate_pairs = len(left)
-    say(f"{len(records):,} records, {out.sparse:,} sparse, {len(left):,} candidate pairs")
+    out.skipped_blocks = sum(cand.skipped_blocks.values())
+    out.skipped_pairs = sum(cand.skipped_pairs.values())
+    say(
+        f"{n:,} records, {out.sparse:,} sparse, {len(left):,} candidate pairs "
+        f"({out.skipped_blocks:,} blocks over {settings.block_cap} records skipped)"
+    )
     lap("block")
 
-    recs = model_records(records)
-    logits = score_pairs(model, recs, left, right, workers=settings.resolve_workers)
-    prob = 1.0 / (1.0 + np.exp(-logits.astype("float64")))
+    levels, logits = score_pairs(
+        model, cols, left, right, workers=settings.resolve_workers, chunk=settings.score_chunk
+    )
+    prob = np.round(probability(logits), DECIMALS)
+    # Pairs in one component that no rule put together: scored too, so that linkage works
+    # on probabilities, not on gaps.
+    more_left, more_right = missing_pairs(
+        n, left, right, prob, settings.match_floor, sparse, settings.component_cap
+    )
+    if groups is not None and len(more_left):
+        ga, gb = groups[more_left], groups[more_right]
+        keep = (ga != gb) & (ga >= 0) & (gb >= 0)
+        more_left, more_right = more_left[keep], more_right[keep]
+    out.completed_pairs = len(more_left)
+    if len(more_left):
+        more_levels, more_logits = score_pairs(model, cols, more_left, more_right, workers=1)
+        left, right = np.r_[left, more_left], np.r_[right, more_right]
+        levels = np.vstack([levels, more_levels])
+        logits = np.r_[logits, more_logits]
+        prob = np.r_[prob, np.round(probability(more_logits), DECIMALS)]
     lap("score")
 
-    # Steward decisions win over the model: as scores, and as hard constraints after.
-    position = pd.Series(np.arange(len(ids)), index=ids)
-    confirmed: list[tuple[int, int]] = []
-    rejected: list[tuple[int, int]] = []
-    for d in store.read("resolution_decisions"):
-        if d["a"] in position.index and d["b"] in position.index:
-            pair = (int(position[d["a"]]), int(position[d["b"]]))
-            (confirmed if d["status"] == "confirmed" else rejected).append(pair)
-    clustered = prob.copy()  # edges keep the model's score; clustering obeys the stewards
-    if confirmed or rejected:
-        decided = pd.Series(
-            [1.0] * len(confirmed) + [0.0] * len(rejected),
-            index=pd.MultiIndex.from_tuples([tuple(sorted(p)) for p in confirmed + rejected]),
+    position = pd.Series(np.arange(n), index=ids)
+    decisions = decision_pairs(store.read("resolution_decisions"), position)
+    clustered = prob
+    if groups is not None and (model.link_only and settings.one_to_one):
+        clustered = np.where(
+            one_to_one(left, right, prob, groups, settings.match_threshold), prob, 0.0
         )
-        scored = pd.MultiIndex.from_arrays([left, right])
-        hit = scored.isin(decided.index)
-        clustered[hit] = decided.reindex(scored[hit]).to_numpy()
-    # Records with one identifying fact are placed after the others (cluster.attach_sparse).
-    dense = ~thin
-    clustering = hierarchical(
-        len(ids), left[dense], right[dense], clustered[dense], settings.match_threshold
+    memberships = store.read("profile_memberships")
+    previous = {r["customerId"]: r["profileId"] for r in memberships}
+    created = {r["profileId"]: r["createdAt"] or "" for r in memberships}
+    placement = place(
+        store,
+        settings,
+        records,
+        left,
+        right,
+        clustered,
+        sparse=sparse,
+        decisions=decisions,
+        previous=previous,
+        created=created,
     )
-    clustering.labels = attach_sparse(
-        clustering.labels, left, right, clustered, sparse,
-        settings.match_threshold, settings.sparse_threshold,
-    )  # fmt: skip
-    clustering.labels = apply_decisions(clustering.labels, confirmed, rejected)
-    labels = pd.Series(clustering.labels, index=records.index)
-    lap("cluster")
+    out.profiles = len(placement.clusters)
+    out.churn = placement.churn
+    out.capped_components = len(placement.capped)
+    if placement.capped:
+        say(
+            f"{len(placement.capped)} components over {settings.component_cap} records were "
+            "cut along their weakest pairs before linkage"
+        )
+    lap("cluster and write profiles")
 
-    _write_matches(store, settings, model, recs, ids, left, right, prob, out)
-    lap("write edges")
-    _write_profiles(store, settings, records, labels, left, right, clustered, sparse, out)
-    lap("write profiles")
-    return out
-
-
-def match_row(
-    model: MatchModel, x: str, y: str, p: float, explanation: dict[str, float], run_id: str,
-    now: str,
-) -> dict[str, Any]:  # fmt: skip
-    """A row for upsert_matches: the pair in stored order with score and explanation."""
-    a, b = sorted((x, y))
-    return {
-        "a": a, "b": b, "probability": round(float(p), 6),
-        "explanation": json.dumps({"intercept": round(model.intercept, 4), **explanation}),
-        "modelVersion": model.version, "runId": run_id, "updatedAt": now,
-    }  # fmt: skip
-
-
-def _write_matches(
-    store: GraphStore,
-    settings: Settings,
-    model: MatchModel,
-    recs: list[dict[str, str | None]],
-    ids: np.ndarray,
-    left: np.ndarray,
-    right: np.ndarray,
-    prob: np.ndarray,
-    out: ResolveSummary,
-) -> None:
-    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    now = now_iso()
     run_id = f"{now}/{model.version}"
     keep = np.flatnonzero(prob >= settings.match_floor)
-    rows = []
-    for start in range(0, len(keep), 20_000):
-        idx = keep[start : start + 20_000]
-        dist = model.distances([(recs[left[i]], recs[right[i]]) for i in idx])
-        for i, expl in zip(idx, model.explain(dist), strict=True):
-            rows.append(
-                match_row(model, str(ids[left[i]]), str(ids[right[i]]), prob[i], expl, run_id, now)
-            )
+    rows = match_rows(
+        model,
+        cols,
+        ids,
+        left[keep],
+        right[keep],
+        levels[keep],
+        logits[keep],
+        prob[keep],
+        run_id,
+        now,
+    )
     store.write_batches("upsert_matches", rows, settings.batch_size)
     store.write("delete_stale_matches", runId=run_id)
     out.match_edges = len(rows)
-
-
-def _write_profiles(
-    store: GraphStore,
-    settings: Settings,
-    records: pd.DataFrame,
-    labels: pd.Series,
-    left: np.ndarray,
-    right: np.ndarray,
-    prob: np.ndarray,
-    sparse: np.ndarray,
-    out: ResolveSummary,
-) -> None:
-    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    groups = labels.groupby(labels.to_numpy()).groups
-    keys = sorted(int(k) for k in groups)  # type: ignore[call-overload]
-    clusters = [sorted(map(str, groups[k])) for k in keys]
-    previous = {r["customerId"]: r["profileId"] for r in store.read("profile_memberships")}
-    assignment = assign_ids(clusters, previous)
-    out.profiles = len(clusters)
-    out.kept_ids = len(set(assignment.ids) & set(previous.values()))
-    out.new_ids = out.profiles - out.kept_ids
-    out.retired_ids = len(assignment.retired)
-
-    # Confidence of a record in its profile: its best in-cluster edge (1 for a singleton).
-    lab = labels.to_numpy()
-    same = lab[left] == lab[right]
-    best = np.zeros(len(lab))
-    has = np.zeros(len(lab), dtype=bool)
-    for side in (left, right):
-        np.maximum.at(best, side[same], prob[same])
-        has[side[same]] = True
-    confidence = np.where(has, best, 1.0)
-
-    gold = golden(records, labels)
-    sparse_s = pd.Series(sparse, index=records.index)
-    profile_rows, link_rows = [], []
-    for key, pid, members in zip(keys, assignment.ids, clusters, strict=True):
-        g = gold.loc[int(key)]
-        props: dict[str, Any] = {c: (None if pd.isna(g[c]) else str(g[c])) for c in gold.columns}
-        props.update(
-            size=len(members),
-            sources=sorted({m.split(":", 1)[0] for m in members}),
-            sparse=bool(len(members) == 1 and sparse_s[members[0]]),
-            absorbed=sorted(assignment.absorbed.get(pid, [])) or None,
-            splitFrom=assignment.split_from.get(pid),
-        )
-        profile_rows.append({"profileId": pid, "props": props, "at": now})
-        for m in members:
-            pos = records.index.get_loc(m)
-            link_rows.append(
-                {"customerId": m, "profileId": pid, "confidence": round(float(confidence[pos]), 6)}
-            )
-    store.write_batches("upsert_profiles", profile_rows, settings.batch_size)
-    store.write_batches("unlink_moved_customers", link_rows, settings.batch_size)
-    store.write_batches("link_profiles", link_rows, settings.batch_size)
-    store.write_batches(
-        "retire_profiles",
-        [{"profileId": o, "successor": s, "at": now} for o, s in assignment.retired.items()],
-        settings.batch_size,
-    )
+    lap("write edges")
+    return out

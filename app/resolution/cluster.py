@@ -1,162 +1,391 @@
-"""Scoring candidate pairs in parallel chunks and clustering the scores into profiles."""
+"""Scoring candidate pairs in parallel chunks, and clustering scored pairs into profiles.
+
+One clustering serves batch, real time and the confidence dial (`cluster`): within each
+component of the match graph (pairs at or above the floor, steward-confirmed pairs; never
+rejected ones), average-linkage hierarchical clustering cut at the threshold; records with a
+single identifying fact are placed afterwards by a stricter rule (`attach_sparse`). Average
+linkage merges two groups when their pairs agree on average, so a weak chain through a
+household does not glue its members into one person, and its merge heights never decrease,
+so cutting the same tree at a higher threshold only splits clusters: a stricter dial never
+grows a profile."""
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
+from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from app.resolution.model import MatchModel, Record
+from app.resolution.fields import Columns
+from app.resolution.model import MatchModel
 
 # Worker state: set before the pool forks, so records are shared, not pickled per task.
-_WORK: tuple[MatchModel, list[np.ndarray], np.ndarray, np.ndarray] | None = None
+_WORK: tuple[MatchModel, Columns, np.ndarray, np.ndarray] | None = None
+FORBIDDEN = 1e9  # distance of a rejected pair: no merge ever joins its two sides
 
 
-def _score_slice(bounds: tuple[int, int]) -> tuple[int, np.ndarray]:
+def _score_slice(bounds: tuple[int, int]) -> tuple[int, np.ndarray, np.ndarray]:
     assert _WORK is not None
-    model, columns, left, right = _WORK
+    model, cols, left, right = _WORK
     lo, hi = bounds
-    distances = model.distances_between(columns, left[lo:hi], right[lo:hi])
-    return lo, model.logits(distances).astype("float32")
+    levels = model.levels(cols, left[lo:hi], right[lo:hi])
+    return lo, levels, model.logits(levels, cols, left[lo:hi])
 
 
 def score_pairs(
     model: MatchModel,
-    recs: list[Record],
+    cols: Columns,
     left: np.ndarray,
     right: np.ndarray,
     workers: int | None = None,
-    chunk: int = 50_000,
+    chunk: int = 100_000,
     on_chunk: Callable[[int], None] | None = None,
-) -> np.ndarray:
-    """Logit of a match for every candidate pair. Chunks go to `workers` forked processes
-    (default: one per core); memory holds the records once plus one chunk per worker."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """Levels and log-odds of a match for every pair. Chunks go to `workers` forked
+    processes (default: one per core); memory holds the records once plus a chunk each."""
     global _WORK
     n = len(left)
-    logits = np.empty(n, dtype="float32")
+    logits = np.empty(n, dtype=np.float64)
+    levels = np.empty((n, len(model.comparisons)), dtype=np.int8)
     bounds = [(lo, min(lo + chunk, n)) for lo in range(0, n, chunk)]
     workers = workers if workers is not None else (os.cpu_count() or 1)
-    _WORK = (model, model.columns(recs), left, right)
+    _WORK = (model, cols, np.asarray(left), np.asarray(right))
     try:
         if workers <= 1 or len(bounds) <= 1:
             results = map(_score_slice, bounds)
-            for lo, part in results:
+            for lo, lv, part in results:
+                levels[lo : lo + len(part)] = lv
                 logits[lo : lo + len(part)] = part
                 if on_chunk:
                     on_chunk(len(part))
         else:
             with ProcessPoolExecutor(workers) as pool:
-                for lo, part in pool.map(_score_slice, bounds):
+                for lo, lv, part in pool.map(_score_slice, bounds):
+                    levels[lo : lo + len(part)] = lv
                     logits[lo : lo + len(part)] = part
                     if on_chunk:
                         on_chunk(len(part))
     finally:
         _WORK = None
-    return logits
+    return levels, logits
+
+
+@dataclass
+class Decisions:
+    """Steward decisions as record positions: pairs confirmed as one person (always
+    together), pairs rejected (never in one cluster)."""
+
+    confirmed: list[tuple[int, int]] = field(default_factory=list)
+    rejected: list[tuple[int, int]] = field(default_factory=list)
 
 
 @dataclass
 class Clustering:
-    labels: np.ndarray  # cluster number per record position
+    labels: np.ndarray  # cluster number per record position (the smallest member's position)
+    capped: list[int] = field(default_factory=list)  # components over the cap: their sizes
 
 
-def connected(n: int, left: np.ndarray, right: np.ndarray, keep: np.ndarray) -> np.ndarray:
-    """Cluster number per record: connected components of the kept pairs."""
-    graph = coo_matrix((np.ones(int(keep.sum())), (left[keep], right[keep])), shape=(n, n))
-    _, labels = connected_components(graph, directed=False)
-    return labels
+def _components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    graph = coo_matrix((np.ones(len(left)), (left, right)), shape=(n, n))
+    return connected_components(graph, directed=False)[1]  # type: ignore[no-any-return]
 
 
-def hierarchical(
-    n: int, left: np.ndarray, right: np.ndarray, probability: np.ndarray, threshold: float
+def _pair_key(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    return lo.astype(np.int64) * n + hi
+
+
+def _edges(
+    n: int,
+    left: np.ndarray,
+    right: np.ndarray,
+    prob: np.ndarray,
+    decisions: Decisions,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Scored pairs with stewards' decisions applied (confirmed 1, rejected 0), one per pair."""
+    prob = np.asarray(prob, dtype=np.float64).copy()
+    keys = _pair_key(n, np.asarray(left), np.asarray(right))
+    extra_keys, extra_p = [], []
+    for pairs, value in ((decisions.confirmed, 1.0), (decisions.rejected, 0.0)):
+        if not pairs:
+            continue
+        dk = _pair_key(n, *(np.array(x, dtype=np.int64) for x in zip(*pairs, strict=True)))
+        hit = np.isin(keys, dk)
+        prob[hit] = value
+        missing = np.setdiff1d(dk, keys)
+        extra_keys.append(missing)
+        extra_p.append(np.full(len(missing), value))
+    if extra_keys:
+        keys = np.r_[keys, *extra_keys]
+        prob = np.r_[prob, *extra_p]
+    keys, first = np.unique(keys, return_index=True)
+    return keys // n, keys % n, prob[first]
+
+
+def cluster(
+    n: int,
+    left: np.ndarray,
+    right: np.ndarray,
+    prob: np.ndarray,
+    threshold: float,
+    *,
+    sparse: np.ndarray | None = None,
+    decisions: Decisions | None = None,
+    floor: float = 0.0,
+    sparse_threshold: float = 0.7,
+    cap: int = 500,
 ) -> Clustering:
-    """dedupe's clustering: components of the scored pairs, each split by centroid-linkage
-    hierarchical clustering at 1 - threshold, so a weak chain does not glue two people."""
-    from dedupe.clustering import cluster as dedupe_cluster
+    """Records 0..n-1 into clusters from scored pairs (left[i], right[i], prob[i]).
 
-    # Pairs far below the threshold cannot join anything but would chain whole towns into
-    # one component, whose pairwise distance matrix grows with its size squared.
-    keep = probability >= threshold / 2
+    Pairs below `floor` count as unscored. Dense records (not `sparse`) form components
+    over the remaining pairs and steward-confirmed ones; each component is clustered by
+    average linkage on 1 - probability (an unscored pair counts as 0, a confirmed one as 1,
+    a rejected one forbids the merge) and cut at `threshold`. A component over `cap`
+    records is split first along its weakest pairs (reported in `capped`). Sparse records
+    then join by `attach_sparse`."""
+    decisions = decisions or Decisions()
+    sparse = np.zeros(n, dtype=bool) if sparse is None else np.asarray(sparse, dtype=bool).copy()
+    for a, b in decisions.confirmed:
+        sparse[a] = sparse[b] = False  # a confirmed record takes part like any other
+    left, right, prob = _edges(n, np.asarray(left), np.asarray(right), prob, decisions)
+    prob = np.where(prob >= floor, prob, 0.0)
+    dense = ~sparse[left] & ~sparse[right]
+    rejected = {(min(a, b), max(a, b)) for a, b in decisions.rejected}
+    rej = np.array([(a, b) in rejected for a, b in zip(left, right, strict=True)], dtype=bool)
+    usable = dense & (prob > 0) & ~rej
+    labels, capped = _link(
+        n, left[dense], right[dense], prob[dense], rej[dense], usable[dense], threshold, cap
+    )
+    labels = attach_sparse(labels, left, right, prob, sparse, threshold, sparse_threshold, rejected)
+    return Clustering(labels=labels, capped=capped)
+
+
+def _link(
+    n: int,
+    left: np.ndarray,
+    right: np.ndarray,
+    prob: np.ndarray,
+    rejected: np.ndarray,
+    usable: np.ndarray,
+    threshold: float,
+    cap: int,
+) -> tuple[np.ndarray, list[int]]:
     labels = np.arange(n)
-    # Components of two records need no linkage: together if their one pair makes it.
-    component = connected(n, left, right, keep)
-    size = np.bincount(component, minlength=n)
-    pair_only = keep & (size[component[left]] == 2)
-    joined = pair_only & (probability >= threshold)
-    labels[right[joined]] = left[joined]
-    # Components where every pair is scored at or above the threshold end as one cluster
-    # under centroid linkage (each merge height is at most the largest pairwise distance),
-    # so they need no linkage either: that is most people with three or more records.
-    strong = np.bincount(component[left[keep & (probability >= threshold)]], minlength=n)
-    clique = (size > 2) & (strong == size * (size - 1) // 2)
-    in_clique = clique[component]
-    first = np.full(n, n, dtype=np.int64)
-    np.minimum.at(first, component, np.arange(n))
-    labels[in_clique] = first[component[in_clique]]
-    rest = keep & ~pair_only & ~clique[component[left]]
-    scored = np.empty(int(rest.sum()), dtype=[("pairs", "i8", 2), ("score", "f4")])
-    scored["pairs"] = np.column_stack([left[rest], right[rest]])
-    scored["score"] = probability[rest]
-    for members, _ in dedupe_cluster(scored, threshold=threshold):
-        ids = np.fromiter(members, dtype=np.int64)
-        labels[ids] = ids.min()
-    return Clustering(labels=labels)
+    capped: list[int] = []
+    comp = _components(n, left[usable], right[usable])
+    size = np.bincount(comp, minlength=n)
+    multi = np.flatnonzero(size >= 2)
+    if not len(multi):
+        return labels, capped
+    # edges by component (rejected pairs included: they forbid merges inside a component)
+    inside = comp[left] == comp[right]
+    el, er, ep, ej = left[inside], right[inside], prob[inside], rejected[inside]
+    ec = comp[el]
+    order = np.argsort(ec, kind="stable")
+    el, er, ep, ej, ec = el[order], er[order], ep[order], ej[order], ec[order]
+    starts = np.searchsorted(ec, multi)
+    ends = np.searchsorted(ec, multi, side="right")
+    members_by = _members(comp, multi)
+    for c, s, e in zip(multi, starts, ends, strict=True):
+        members = members_by[c]
+        sub = _cut(members, el[s:e], er[s:e], ep[s:e], ej[s:e], threshold, cap, capped)
+        for group in sub:
+            labels[group] = group.min()
+    return labels, capped
+
+
+def _members(comp: np.ndarray, which: np.ndarray) -> dict[int, np.ndarray]:
+    keep = np.isin(comp, which)
+    pos = np.flatnonzero(keep)
+    order = pos[np.argsort(comp[pos], kind="stable")]
+    cs = comp[order]
+    bounds = np.flatnonzero(np.r_[True, cs[1:] != cs[:-1], True])
+    return {int(cs[a]): order[a:b] for a, b in itertools.pairwise(bounds)}
+
+
+def _cut(
+    members: np.ndarray,
+    left: np.ndarray,
+    right: np.ndarray,
+    prob: np.ndarray,
+    rejected: np.ndarray,
+    threshold: float,
+    cap: int,
+    capped: list[int],
+) -> list[np.ndarray]:
+    """Clusters of one component at the threshold."""
+    k = len(members)
+    if k > cap:
+        capped.append(k)
+        return _split_capped(members, left, right, prob, rejected, threshold, cap, capped)
+    ok = ~rejected
+    strong = ok & (prob >= threshold)
+    if not rejected.any():
+        if k == 2:
+            return [members] if strong.any() else [members[:1], members[1:]]
+        if int(strong.sum()) == k * (k - 1) // 2:
+            return [members]  # every pair makes it: one cluster (all merge heights qualify)
+        if not strong.any():
+            return [members[i : i + 1] for i in range(k)]
+    index = {int(m): i for i, m in enumerate(members)}
+    dist = np.ones((k, k))
+    li = np.array([index[int(a)] for a in left], dtype=np.int64)
+    ri = np.array([index[int(b)] for b in right], dtype=np.int64)
+    d = np.where(rejected, FORBIDDEN, 1.0 - prob)
+    dist[li, ri] = d
+    dist[ri, li] = d
+    iu = np.triu_indices(k, 1)
+    tree = linkage(dist[iu], method="average")
+    flat = fcluster(tree, 1.0 - threshold, criterion="distance")
+    return [members[flat == f] for f in np.unique(flat)]
+
+
+def _split_capped(
+    members: np.ndarray,
+    left: np.ndarray,
+    right: np.ndarray,
+    prob: np.ndarray,
+    rejected: np.ndarray,
+    threshold: float,
+    cap: int,
+    capped: list[int],
+) -> list[np.ndarray]:
+    """A component too big to link: drop its weakest pairs (a level that depends on the
+    component, not the threshold) until every part fits, then cluster each part; parts
+    still too big at the strongest level fall back to connected components."""
+    for level in (0.5, 0.7, 0.9, 0.97, 0.99, 0.999):
+        keep = ~rejected & (prob >= level)
+        index = {int(m): i for i, m in enumerate(members)}
+        li = np.array([index[int(a)] for a in left], dtype=np.int64)
+        ri = np.array([index[int(b)] for b in right], dtype=np.int64)
+        part = _components(len(members), li[keep], ri[keep])
+        if np.bincount(part).max() <= cap:
+            out = []
+            for p in np.unique(part):
+                sub = members[part == p]
+                inside = np.isin(left, sub) & np.isin(right, sub)
+                out += _cut(
+                    sub,
+                    left[inside],
+                    right[inside],
+                    prob[inside],
+                    rejected[inside],
+                    threshold,
+                    cap,
+                    capped,
+                )
+            return out
+    keep = ~rejected & (prob >= threshold)
+    index = {int(m): i for i, m in enumerate(members)}
+    li = np.array([index[int(a)] for a in left], dtype=np.int64)
+    ri = np.array([index[int(b)] for b in right], dtype=np.int64)
+    part = _components(len(members), li[keep], ri[keep])
+    return [members[part == p] for p in np.unique(part)]
 
 
 def attach_sparse(
     labels: np.ndarray,
     left: np.ndarray,
     right: np.ndarray,
-    probability: np.ndarray,
+    prob: np.ndarray,
     sparse: np.ndarray,
     threshold: float,
     sparse_threshold: float,
+    rejected: set[tuple[int, int]] | None = None,
 ) -> np.ndarray:
     """Sparse records (one identifying fact) after the others are clustered: each joins the
-    cluster of its best partner when that pair reaches sparse_threshold and every partner at
-    or above the operational threshold lies in that one cluster. A name shared by several
-    people is no evidence for any of them, and a sparse record never bridges two clusters."""
-    labels = labels.copy()
-    thin_left, thin_right = sparse[left], sparse[right]
-    one = thin_left ^ thin_right  # a sparse record and a dense one
-    keep = one & (probability >= threshold)
-    frame = pd.DataFrame({
-        "sparse": np.where(thin_left[keep], left[keep], right[keep]),
-        "cluster": labels[np.where(thin_left[keep], right[keep], left[keep])],
-        "p": probability[keep],
-    })  # fmt: skip
-    if frame.empty:
-        return labels
-    per = frame.groupby("sparse").agg(clusters=("cluster", "nunique"), best=("p", "max"),
-                                      cluster=("cluster", "first"))  # fmt: skip
-    sure = per[(per["clusters"] == 1) & (per["best"] >= sparse_threshold)]
-    labels[sure.index.to_numpy()] = sure["cluster"].to_numpy()
-    return labels
+    cluster of its best dense partner when that pair reaches both the sparse and the
+    clustering threshold, every dense partner it has (any pair scored above 0) lies in that
+    one cluster, and no record there was rejected with it. A name shared by several people
+    is no evidence for any of them, and a sparse record never bridges two clusters. The
+    partners do not depend on the threshold, so a higher threshold can only keep a sparse
+    record out."""
+    labels = np.asarray(labels)
+    out = labels.copy()
+    one = sparse[left] ^ sparse[right]
+    keep = one & (np.asarray(prob) > 0)
+    if not keep.any():
+        return out
+    thin = np.where(sparse[left[keep]], left[keep], right[keep])
+    other = np.where(sparse[left[keep]], right[keep], left[keep])
+    p = np.asarray(prob)[keep]
+    order = np.argsort(thin, kind="stable")
+    thin, other, p = thin[order], other[order], p[order]
+    bounds = np.flatnonzero(np.r_[True, thin[1:] != thin[:-1], True])
+    need = max(threshold, sparse_threshold)
+    refused: dict[int, set[int]] = {}
+    for a, b in rejected or ():
+        refused.setdefault(a, set()).add(b)
+        refused.setdefault(b, set()).add(a)
+    for a, b in itertools.pairwise(bounds):
+        best = a + int(np.argmax(p[a:b]))
+        target = labels[other[best]]
+        if p[best] < need or np.any(labels[other[a:b]] != target):
+            continue
+        record = int(thin[a])
+        if record in refused and np.any(labels[list(refused[record])] == target):
+            continue
+        out[record] = target
+    return out
 
 
-def apply_decisions(
-    labels: np.ndarray, confirmed: list[tuple[int, int]], rejected: list[tuple[int, int]]
+def missing_pairs(
+    n: int,
+    left: np.ndarray,
+    right: np.ndarray,
+    prob: np.ndarray,
+    floor: float,
+    sparse: np.ndarray,
+    cap: int = 500,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs of dense records in one component (pairs at or above the floor) that blocking
+    never put together: scored too, so that linkage sees real probabilities, not zeros."""
+    keep = (np.asarray(prob) >= floor) & ~sparse[left] & ~sparse[right]
+    comp = _components(n, left[keep], right[keep])
+    size = np.bincount(comp, minlength=n)
+    which = np.flatnonzero((size > 2) & (size <= cap))
+    if not len(which):
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    members = _members(comp, which)
+    out = []
+    by_size: dict[int, list[np.ndarray]] = {}
+    for m in members.values():
+        by_size.setdefault(len(m), []).append(m)
+    for k, groups in by_size.items():
+        block = np.stack(groups)
+        a, b = np.triu_indices(k, 1)
+        out.append(_pair_key(n, block[:, a].ravel(), block[:, b].ravel()))
+    wanted = np.unique(np.concatenate(out))
+    have = _pair_key(n, np.asarray(left), np.asarray(right))
+    new = np.setdiff1d(wanted, have)
+    return new // n, new % n
+
+
+def one_to_one(
+    left: np.ndarray,
+    right: np.ndarray,
+    prob: np.ndarray,
+    groups: np.ndarray,
+    threshold: float,
 ) -> np.ndarray:
-    """Steward decisions as hard constraints on a clustering: records confirmed as one
-    person end in one cluster (their clusters are joined); of a rejected pair found in one
-    cluster, the second record leaves it for a cluster of its own."""
-    labels = labels.copy()
-    if confirmed:
-        n = int(labels.max()) + 1 if len(labels) else 0
-        a = np.array([labels[i] for i, _ in confirmed])
-        b = np.array([labels[j] for _, j in confirmed])
-        graph = coo_matrix((np.ones(len(a)), (a, b)), shape=(n, n))
-        _, joined = connected_components(graph, directed=False)
-        labels = joined[labels]
-    fresh = int(labels.max()) + 1 if len(labels) else 0
-    for i, j in rejected:
-        if labels[i] == labels[j]:
-            labels[j] = fresh
-            fresh += 1
-    return labels
+    """Link-only with one record per source per person: pairs kept greedily from the most
+    probable down, while neither record has a partner in the other's source yet."""
+    order = np.argsort(-np.asarray(prob), kind="stable")
+    taken: set[tuple[int, int]] = set()
+    keep = np.zeros(len(prob), dtype=bool)
+    for i in order:
+        if prob[i] < threshold:
+            break
+        a, b = int(left[i]), int(right[i])
+        if (a, int(groups[b])) in taken or (b, int(groups[a])) in taken:
+            continue
+        taken.add((a, int(groups[b])))
+        taken.add((b, int(groups[a])))
+        keep[i] = True
+    return keep

@@ -1,14 +1,20 @@
-"""The confidence dial: a profile re-derived from MATCHES edges at a caller's confidence."""
+"""The confidence dial: a profile re-derived from the stored MATCHES edges at a caller's
+confidence, by the same clustering as batch (app/resolution/cluster.py). At the
+operational threshold it gives the stored profile; a higher confidence only ever removes
+records; a lower one adds only records the same clustering would join at that level."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from app.errors import InputError
-from app.store import GraphStore
+import numpy as np
 
-MAX_HOPS = 6  # a person's records are a few hops apart at most; bounds the traversal
+from app.errors import InputError
+from app.resolution.cluster import cluster
+from app.resolution.component import Component, read_component
+from app.settings import Settings
+from app.store import GraphStore
 
 
 @dataclass
@@ -18,6 +24,8 @@ class ProfileView:
     min_confidence: float | None
     customer_ids: list[str]
     materialised_ids: list[str]  # members at the operational threshold
+    applied_confidence: float | None = None  # the dial after clamping to the edge floor
+    capped: bool = False  # the component was bigger than the cap: the view is bounded
 
 
 def follow(store: GraphStore, profile_id: str) -> dict[str, Any] | None:
@@ -35,32 +43,62 @@ def follow(store: GraphStore, profile_id: str) -> dict[str, Any] | None:
     return None
 
 
+def anchor(comp: Component, members: list[str]) -> str:
+    """The member the view follows at every confidence: the one most strongly tied to the
+    other members (sum of its pairs' probabilities), ties to the smallest id. It does not
+    depend on the dial, so the views at two confidences nest."""
+    pos = comp.position
+    inside = {pos[m] for m in members if m in pos}
+    score = dict.fromkeys(members, 0.0)
+    ids = list(comp.records.index)
+    for a, b, p in zip(comp.left, comp.right, comp.prob, strict=True):
+        if a in inside and b in inside:
+            score[str(ids[a])] += float(p)
+            score[str(ids[b])] += float(p)
+    return min(members, key=lambda m: (-score[m], m))
+
+
+def view_at(
+    comp: Component, settings: Settings, members: list[str], confidence: float
+) -> tuple[list[str], bool]:
+    """The records clustered with the anchor at `confidence`, and whether a cap was hit."""
+    n = len(comp.records)
+    clustering = cluster(
+        n,
+        comp.left,
+        comp.right,
+        comp.prob,
+        confidence,
+        sparse=comp.sparse,
+        decisions=comp.decisions,
+        floor=settings.match_floor,
+        sparse_threshold=settings.sparse_threshold,
+        cap=settings.component_cap,
+    )
+    ids = np.asarray(comp.records.index, dtype=object)
+    label = clustering.labels[comp.position[anchor(comp, members)]]
+    return sorted(str(x) for x in ids[clustering.labels == label]), bool(clustering.capped)
+
+
 def profile_view(
-    store: GraphStore, profile_id: str, min_confidence: float | None = None
+    store: GraphStore, settings: Settings, profile_id: str, min_confidence: float | None = None
 ) -> ProfileView | None:
-    """Members of a profile; with `min_confidence`, the records connected to its anchor
-    record by edges that count at that confidence (so a stricter dial shrinks the profile
-    and a looser one can reach records the operational threshold left out)."""
+    """Members of a profile; with `min_confidence`, the members by the same clustering at that
+    confidence (below the edge floor, at the floor: weaker pairs are not stored)."""
     if min_confidence is not None and not 0.0 <= min_confidence <= 1.0:
         raise InputError(f"minConfidence must be between 0 and 1, not {min_confidence}")
     row = follow(store, profile_id)
     if row is None:
         return None
-    members = sorted(row["members"], key=lambda m: (-(m["confidence"] or 0), m["customerId"]))
-    materialised = sorted(m["customerId"] for m in members)
-    if min_confidence is None or not members:
-        ids = materialised
-    else:
-        anchor = members[0]["customerId"]
-        found, frontier = {anchor}, [anchor]
-        for _ in range(MAX_HOPS):
-            if not frontier:
-                break
-            nxt = [
-                r["customerId"]
-                for r in store.read("match_neighbours", ids=frontier, min=min_confidence)
-            ]
-            frontier = [c for c in nxt if c not in found]
-            found.update(frontier)
-        ids = sorted(found)
-    return ProfileView(str(row["profileId"]), profile_id, min_confidence, ids, materialised)
+    materialised = sorted(m["customerId"] for m in row["members"])
+    view = ProfileView(
+        str(row["profileId"]), profile_id, min_confidence, materialised, materialised
+    )
+    if min_confidence is None or not materialised:
+        return view
+    applied = max(min_confidence, settings.match_floor)
+    comp = read_component(store, settings, materialised)
+    view.customer_ids, capped = view_at(comp, settings, materialised, applied)
+    view.applied_confidence = applied
+    view.capped = capped or comp.capped
+    return view

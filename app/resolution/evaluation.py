@@ -1,4 +1,8 @@
-"""`idgraph evaluate`: current profiles and re-clustered thresholds against ground truth."""
+"""`idgraph evaluate`: the current profiles against ground truth, and what the same
+clustering (app/resolution/cluster.py, with the sparse rule and stewards' decisions) gives
+at other thresholds from the stored edges. Records of the truth that are not in the graph
+(quarantined, never loaded) count as profiles of their own: a recall that ignored them
+would flatter the pipeline."""
 
 from __future__ import annotations
 
@@ -7,8 +11,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from app.resolution.cluster import hierarchical
+from app.resolution.batch import decision_pairs
+from app.resolution.cluster import cluster
 from app.resolution.evaluate import Scores, bcubed, pairwise
+from app.settings import Settings
 from app.store import GraphStore
 
 
@@ -19,22 +25,61 @@ class Row:
     bcubed: Scores
 
 
-def evaluate_store(store: GraphStore, truth: pd.Series, thresholds: list[float]) -> list[Row]:
-    members = pd.DataFrame(store.read("profile_memberships"))
-    rows = []
-    if len(members):
-        current = pd.Series(members["profileId"].to_numpy(), index=members["customerId"])
-        rows.append(Row("current profiles", pairwise(current, truth), bcubed(current, truth)))
-    edges = pd.DataFrame(store.read("match_edges"), columns=["a", "b", "probability", "status"])
-    ids = pd.Index(sorted(set(members.get("customerId", [])) | set(edges["a"]) | set(edges["b"])))
-    if not len(ids):
-        return rows
-    left = ids.get_indexer(edges["a"])
-    right = ids.get_indexer(edges["b"])
-    prob = edges["probability"].astype(float).to_numpy()
-    prob = np.where(edges["status"] == "confirmed", 1.0, prob)
-    prob = np.where(edges["status"] == "rejected", 0.0, prob)
+@dataclass
+class Evaluation:
+    rows: list[Row]
+    missing: int  # truth records not in the graph, counted as singletons
+    records: int  # truth records
+
+
+def with_missing(predicted: pd.Series, truth: pd.Series) -> pd.Series:
+    """Every record of the truth: its cluster, or a cluster of its own when the graph does
+    not have it."""
+    out = predicted.reindex(truth.index)
+    absent = out.isna()
+    out = out.astype(object)
+    out[absent] = ["missing:" + str(i) for i in truth.index[absent]]
+    return out
+
+
+def evaluate_store(
+    store: GraphStore, settings: Settings, truth: pd.Series, thresholds: list[float]
+) -> Evaluation:
+    members = pd.DataFrame(store.read("profile_memberships"), columns=["customerId", "profileId"])
+    current = pd.Series(members["profileId"].to_numpy(), index=members["customerId"])
+    missing = int((~truth.index.isin(current.index)).sum())
+    rows = [_row("current profiles", with_missing(current, truth), truth)]
+    graph = pd.DataFrame(store.read("evaluation_graph"), columns=["customerId", "sparse", "edges"])
+    if not len(graph) or not thresholds:
+        return Evaluation(rows, missing, len(truth))
+    ids = graph["customerId"].to_numpy()
+    position = pd.Series(np.arange(len(ids)), index=ids)
+    left, right, prob = [], [], []
+    for a, edges in zip(graph["customerId"], graph["edges"], strict=True):
+        for other, p in edges or []:
+            if a < other and other in position.index:
+                left.append(position[a])
+                right.append(position[other])
+                prob.append(float(p or 0.0))
+    decisions = decision_pairs(store.read("resolution_decisions"), position)
+    sparse = graph["sparse"].fillna(False).to_numpy(dtype=bool)
     for t in thresholds:
-        labels = pd.Series(hierarchical(len(ids), left, right, prob, t).labels, index=ids)
-        rows.append(Row(f"threshold {t:g}", pairwise(labels, truth), bcubed(labels, truth)))
-    return rows
+        clustering = cluster(
+            len(ids),
+            np.asarray(left, dtype=np.int64),
+            np.asarray(right, dtype=np.int64),
+            np.asarray(prob),
+            t,
+            sparse=sparse,
+            decisions=decisions,
+            floor=settings.match_floor,
+            sparse_threshold=settings.sparse_threshold,
+            cap=settings.component_cap,
+        )
+        labels = pd.Series(clustering.labels, index=ids).astype(str)
+        rows.append(_row(f"threshold {t:g}", with_missing(labels, truth), truth))
+    return Evaluation(rows, missing, len(truth))
+
+
+def _row(label: str, predicted: pd.Series, truth: pd.Series) -> Row:
+    return Row(label, pairwise(predicted, truth), bcubed(predicted, truth))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -20,7 +20,6 @@ SURVIVORSHIP: dict[str, str] = {
     "phone": "most_recent",
     "address": "most_recent",
 }
-SOURCE_TRUST: tuple[str, ...] = ("crm", "loyalty", "webshop", "callcenter")
 ADDRESS_FIELDS = ("addressId", "street", "city", "postcode")
 
 
@@ -33,10 +32,37 @@ class Assignment:
     split_from: dict[str, list[str]] = field(default_factory=dict)  # new id -> source ids
     retired: dict[str, str] = field(default_factory=dict)  # vanished id -> successor id
 
+    def churn(self, clusters: Sequence[Sequence[str]], previous: Mapping[str, str]) -> Churn:
+        """What changed for users of the IDs: kept, merged away, split, new, moved records."""
+        kept = {i for i in self.ids if i in set(previous.values())}
+        moved = sum(
+            1
+            for pid, members in zip(self.ids, clusters, strict=True)
+            for m in members
+            if m in previous and previous[m] != pid
+        )
+        return Churn(
+            kept=len(kept),
+            merged=len(self.retired),
+            split=len(self.split_from),
+            new=sum(1 for i in self.ids if i not in kept and i not in self.split_from),
+            moved_records=moved,
+        )
 
-def stable_id(prefix: str, members: Sequence[str]) -> str:
+
+@dataclass
+class Churn:
+    kept: int = 0
+    merged: int = 0  # old IDs retired into a successor
+    split: int = 0  # new profiles split off an existing one
+    new: int = 0  # new profiles of new records only
+    moved_records: int = 0  # records whose profile ID changed
+
+
+def stable_id(prefix: str, members: Sequence[str], salt: int = 0) -> str:
     """Deterministic for a set of members, so a rebuild from scratch gives the same IDs."""
-    return prefix + hashlib.sha1("\n".join(sorted(members)).encode()).hexdigest()[:12]
+    text = "\n".join(sorted(members)) + (f"\n#{salt}" if salt else "")
+    return prefix + hashlib.sha1(text.encode()).hexdigest()[:12]
 
 
 def new_profile_id(members: Sequence[str]) -> str:
@@ -48,48 +74,72 @@ def assign_ids(
     previous: Mapping[str, str],
     *,
     prefix: str = "PR-",
-    keep_with_half_of_old: bool = False,
+    created: Mapping[str, str] | None = None,
+    taken: Callable[[list[str]], set[str]] | None = None,
 ) -> Assignment:
-    """Keep an existing ID for the new cluster holding most of its members (and more than
-    half of the cluster, or with keep_with_half_of_old also at least half of the old group),
-    largest overlaps first; other clusters get new IDs. Profiles and households both."""
+    """IDs for new clusters by one rule, for profiles and households alike:
+
+    - each old ID's home is the cluster holding most of its old members (ties: the
+      cluster whose first member sorts first), so a profile keeps its ID while its old
+      members stay together, whatever new records join it, and on a split the largest
+      part keeps it;
+    - a cluster that is home to several old IDs (a merge) keeps the one with the most
+      members there, then the larger old profile, then the older (`created`), then the
+      smaller ID; the others are absorbed into it (retired, pointing at it);
+    - a cluster home to none gets a new ID derived from its members (the same records give
+      the same ID on a rebuild), never one that was used before (`taken` says which of
+      some IDs exist already); a cluster holding records of old profiles records them as
+      `split_from`."""
+    created = created or {}
     old_size = Counter(previous.values())
     overlap: Counter[tuple[int, str]] = Counter()
     for k, members in enumerate(clusters):
         for m in members:
             if m in previous:
                 overlap[(k, previous[m])] += 1
-    ids: list[str | None] = [None] * len(clusters)
-    taken: set[str] = set()
-    for (k, old), n in sorted(overlap.items(), key=lambda kv: (-kv[1], kv[0][1], kv[0][0])):
-        holds = 2 * n > len(clusters[k]) or (keep_with_half_of_old and 2 * n >= old_size[old])
-        if ids[k] is None and old not in taken and holds:
-            ids[k] = old
-            taken.add(old)
-    out = Assignment(ids=[i or stable_id(prefix, clusters[k]) for k, i in enumerate(ids)])
-    # lineage
-    went: dict[str, Counter[int]] = defaultdict(Counter)
+    first = [min(members) if members else "" for members in clusters]
+    home: dict[str, int] = {}
     for (k, old), n in overlap.items():
-        went[old][k] = n
-    for old, targets in went.items():
-        if old not in taken:
-            successor = max(targets.items(), key=lambda kv: (kv[1], -kv[0]))[0]
-            out.retired[old] = out.ids[successor]
-            out.absorbed.setdefault(out.ids[successor], []).append(old)
-    came: dict[int, set[str]] = defaultdict(set)
-    for k, old in overlap:
-        came[k].add(old)
-    for k, pid in enumerate(out.ids):
-        sources = sorted(came.get(k, set()) - {pid})
-        if pid not in taken and sources:
-            out.split_from[pid] = sources
+        best = home.get(old)
+        if best is None or (-n, first[k]) < (-overlap[(best, old)], first[best]):
+            home[old] = k
+    claims: dict[int, list[str]] = defaultdict(list)
+    for old, k in home.items():
+        claims[k].append(old)
+    ids: list[str | None] = [None] * len(clusters)
+    out = Assignment(ids=[])
+    for k, olds in claims.items():
+        olds.sort(key=lambda o: (-overlap[(k, o)], -old_size[o], created.get(o, ""), o))
+        ids[k] = olds[0]
+        for loser in olds[1:]:
+            out.retired[loser] = olds[0]
+            out.absorbed.setdefault(olds[0], []).append(loser)
+    fresh = [k for k, i in enumerate(ids) if i is None]
+    proposed = {k: stable_id(prefix, clusters[k]) for k in fresh}
+    used = set(previous.values()) | (
+        taken(list(proposed.values())) if taken and proposed else set()
+    )
+    for k in fresh:
+        salt, candidate = 0, proposed[k]
+        while candidate in used:
+            salt += 1
+            candidate = stable_id(prefix, clusters[k], salt)
+        used.add(candidate)
+        ids[k] = candidate
+        sources = sorted({previous[m] for m in clusters[k] if m in previous})
+        if sources:
+            out.split_from[candidate] = sources
+    out.ids = [str(i) for i in ids]
+    for kept in out.absorbed:
+        out.absorbed[kept].sort()
     return out
 
 
-def golden(records: pd.DataFrame, labels: pd.Series) -> pd.DataFrame:
-    """One row per cluster label: each field from the record its survivorship rule picks."""
+def golden(records: pd.DataFrame, labels: pd.Series, trust_order: Sequence[str]) -> pd.DataFrame:
+    """One row per cluster label: each field from the record its survivorship rule picks
+    (`trust_order`: sources from most to least trusted, settings.source_trust)."""
     df = records.assign(_cluster=labels.to_numpy())
-    trust = {s: i for i, s in enumerate(SOURCE_TRUST)}
+    trust = {s: i for i, s in enumerate(trust_order)}
     df["_trust"] = df["source"].map(trust).fillna(len(trust))
     df["_recent"] = df["updatedAt"].fillna("")
     out = pd.DataFrame(index=pd.Index(sorted(df["_cluster"].unique()), name="cluster"))
@@ -111,9 +161,11 @@ def golden(records: pd.DataFrame, labels: pd.Series) -> pd.DataFrame:
     return out
 
 
-def golden1(members: Sequence[Mapping[str, object]]) -> dict[str, object]:
+def golden1(
+    members: Sequence[Mapping[str, object]], trust_order: Sequence[str]
+) -> dict[str, object]:
     """`golden` for one profile's member records, without pandas."""
-    trust = {s: i for i, s in enumerate(SOURCE_TRUST)}
+    trust = {s: i for i, s in enumerate(trust_order)}
     out: dict[str, object] = {}
     for name, rule in SURVIVORSHIP.items():
         cols = list(ADDRESS_FIELDS) if name == "address" else [name]

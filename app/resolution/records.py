@@ -2,15 +2,35 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
-from app.resolution.blocking import RECORD_COLUMNS
+from app.resolution.fields import RECORD_FIELDS
 from app.store import GraphStore
+
+
+def frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """Rows of resolution_records (or anything with the same columns) as a DataFrame
+    indexed by customerId: the record fields, one `id_<type>` column per declared
+    identifier, and `blockKeys` (the bk_* keys stored for the record, as a dict)."""
+    base = pd.DataFrame(rows, columns=["customerId", *RECORD_FIELDS])
+    ids: dict[str, list[Any]] = {}
+    for i, row in enumerate(rows):
+        for name, value in row.get("identifiers") or []:
+            ids.setdefault(name, [None] * len(rows))[i] = value
+    for name in sorted(ids):
+        base[name] = ids[name]
+    base["blockKeys"] = [dict(row.get("blockKeys") or []) for row in rows]
+    base["storedSparse"] = [row.get("sparse") for row in rows]
+    return base.set_index("customerId")
 
 
 def load_records(store: GraphStore) -> pd.DataFrame:
     """One row per (non-stub) customer record, indexed by customerId, in a stable order."""
-    rows = store.read("resolution_records")
-    columns = ["customerId", "source", *RECORD_COLUMNS, "street", "updatedAt"]
-    df = pd.DataFrame(rows, columns=columns)
-    return df.set_index("customerId")
+    return frame(store.read("resolution_records"))
+
+
+def identifier_types(store: GraphStore) -> dict[str, str]:
+    """Declared identifier types -> how each compares (exact or typo)."""
+    return {r["name"]: r["compare"] or "exact" for r in store.read("identifier_types")}

@@ -1,23 +1,104 @@
-"""Steward decisions on pairs: persisted on the MATCHES edge (which re-runs respect),
-audited, and appended to the training labels so the next `idgraph train` learns from them."""
+"""Steward decisions on pairs and profiles: persisted on the MATCHES edges (which every
+re-run keeps as constraints), audited, and applied at once by re-placing the component
+they touch with the same clustering and ID rule as batch (app/resolution/placement.py).
+At the next `idgraph train` they are labelled pairs (app/resolution/labels.py)."""
 
 from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
 from typing import Literal
 
-import pandas as pd
+import numpy as np
 
 from app.errors import InputError
+from app.resolution.cluster import missing_pairs, score_pairs
+from app.resolution.component import read_component
 from app.resolution.dial import follow
-from app.resolution.model import Labels, model_records
-from app.resolution.profiles import golden1, new_profile_id
+from app.resolution.model import MatchModel, probability
+from app.resolution.placement import Placement, now_iso, place
 from app.settings import Settings
 from app.store import GraphStore
 
 Decision = Literal["confirmed", "rejected"]
+
+
+@dataclass
+class Change:
+    """What a steward's action did to profiles."""
+
+    profile_ids: list[str] = field(default_factory=list)  # live profiles it touched
+    retired: list[str] = field(default_factory=list)
+    placement: Placement | None = None
+
+
+def audit(
+    store: GraphStore,
+    actor: str,
+    action: str,
+    reason: str,
+    before: object,
+    after: object,
+    customer_ids: list[str],
+) -> None:
+    store.write(
+        "record_audit",
+        auditId=f"AU-{uuid.uuid4().hex[:16]}",
+        at=now_iso(),
+        actor=actor,
+        action=action,
+        reason=reason,
+        before=json.dumps(before, default=str),
+        after=json.dumps(after, default=str),
+        customerIds=customer_ids,
+    )
+
+
+def replace(
+    store: GraphStore, settings: Settings, seeds: list[str], model: MatchModel | None = None
+) -> Change:
+    """Re-place the component around `seeds` after a decision changed it: the clusters and
+    IDs batch would give. With the model, pairs the decision brought into one component
+    that were never scored are scored first, as batch does."""
+    comp = read_component(store, settings, seeds)
+    left, right, prob = comp.left, comp.right, comp.prob
+    if model is not None:
+        n = len(comp.records)
+        more_left, more_right = missing_pairs(
+            n, left, right, prob, settings.match_floor, comp.sparse, settings.component_cap
+        )
+        if len(more_left):
+            from app.resolution.batch import DECIMALS
+
+            _, logits = score_pairs(model, comp.cols, more_left, more_right, workers=1)
+            left, right = np.r_[left, more_left], np.r_[right, more_right]
+            prob = np.r_[prob, np.round(probability(logits), DECIMALS)]
+    placement = place(
+        store,
+        settings,
+        comp.records,
+        left,
+        right,
+        prob,
+        sparse=comp.sparse,
+        decisions=comp.decisions,
+        previous=comp.previous,
+        created=comp.created,
+    )
+    touched = sorted(
+        {placement.profile_of[c] for c in placement.ids}
+        | {comp.previous[c] for c in placement.ids if c in comp.previous}
+        - set(placement.assignment.retired)
+    )
+    return Change(touched, sorted(placement.assignment.retired), placement)
+
+
+def _check(a: str, b: str, reason: str) -> None:
+    if not reason.strip():
+        raise InputError("a steward decision needs a reason")
+    if a == b:
+        raise InputError("a record cannot be matched with itself")
 
 
 def decide(
@@ -28,132 +109,94 @@ def decide(
     status: Decision,
     actor: str,
     reason: str,
-) -> dict[str, object]:
-    """Confirm or reject that records a and b are the same person."""
-    if not reason.strip():
-        raise InputError("a steward decision needs a reason")
-    if a == b:
-        raise InputError("a record cannot be matched with itself")
+    model: MatchModel | None = None,
+) -> tuple[dict[str, object], Change]:
+    """Confirm or reject that records a and b are the same person, and apply it."""
+    _check(a, b, reason)
     a, b = sorted((a, b))
     rows = store.read("customer_model_fields", ids=[a, b])
     if len(rows) != 2:
         found = {r["customerId"] for r in rows}
         raise InputError(f"no customer record {', '.join(x for x in (a, b) if x not in found)}")
     before = store.read_one("match_edge", a=a, b=b)
-    at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    store.write("set_match_decision", a=a, b=b, status=status, actor=actor, at=at, reason=reason)
+    store.write(
+        "set_match_decision", a=a, b=b, status=status, actor=actor, at=now_iso(), reason=reason
+    )
     after = {"status": status, "method": "steward"}
-    store.write(
-        "record_audit",
-        auditId=f"AU-{uuid.uuid4().hex[:16]}",
-        at=at,
-        actor=actor,
-        action="confirmMatch" if status == "confirmed" else "rejectMatch",
-        reason=reason,
-        before=json.dumps(before),
-        after=json.dumps(after),
-        customerIds=[a, b],
+    audit(
+        store,
+        actor,
+        "confirmMatch" if status == "confirmed" else "rejectMatch",
+        reason,
+        before,
+        after,
+        [a, b],
     )
-    _append_label(settings, rows, status)
-    return {"a": a, "b": b, **after, "before": before}
-
-
-def _append_label(settings: Settings, rows: list[dict[str, object]], status: Decision) -> None:
-    path = settings.labels_file
-    labels = Labels.load(path) if path.exists() else Labels()
-    left, right = model_records(pd.DataFrame(rows).set_index("customerId"), name_frequency=False)
-    (labels.match if status == "confirmed" else labels.distinct).append((left, right))
-    labels.save(path)
-
-
-def _audit(
-    store: GraphStore, actor: str, action: str, reason: str, before: object, after: object,
-    customer_ids: list[str],
-) -> None:  # fmt: skip
-    store.write(
-        "record_audit",
-        auditId=f"AU-{uuid.uuid4().hex[:16]}",
-        at=_now(),
-        actor=actor,
-        action=action,
-        reason=reason,
-        before=json.dumps(before, default=str),
-        after=json.dumps(after, default=str),
-        customerIds=customer_ids,
-    )
-
-
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def refresh_profiles(store: GraphStore, settings: Settings, profile_ids: list[str]) -> None:
-    """Recompute golden attributes and sizes of profiles whose members changed."""
-    members: dict[str, list[dict[str, object]]] = {}
-    for row in store.read("profile_members_fields", ids=profile_ids):
-        members.setdefault(str(row["profileId"]), []).append(row)
-    at = _now()
-    out = []
-    for pid, rows in members.items():
-        props = golden1(rows)
-        props.update(size=len(rows), sources=sorted({str(r["source"]) for r in rows}))
-        out.append({"profileId": pid, "props": props, "at": at})
-    if out:
-        store.write_batches("upsert_profiles", out, settings.batch_size)
+    return {"a": a, "b": b, **after, "before": before}, replace(store, settings, [a, b], model)
 
 
 def merge_profiles(
-    store: GraphStore, settings: Settings, profile_ids: list[str], actor: str, reason: str
-) -> str:
-    """The steward says these profiles are one person. The largest keeps its ID, the others
-    point at it; confirmed edges between their records make re-runs keep them together."""
+    store: GraphStore,
+    settings: Settings,
+    profile_ids: list[str],
+    actor: str,
+    reason: str,
+    model: MatchModel | None = None,
+) -> tuple[str, Change]:
+    """The steward says these profiles are one person: their records are confirmed as one
+    (anchor pairs), earlier rejections between them are overridden, and the component is
+    re-placed: by the ID rule the larger (then older) profile keeps its ID."""
     if not reason.strip():
         raise InputError("a merge needs a reason")
     views = [follow(store, p) for p in dict.fromkeys(profile_ids)]
-    missing = [p for p, v in zip(profile_ids, views, strict=False) if v is None]
+    missing = [p for p, v in zip(dict.fromkeys(profile_ids), views, strict=True) if v is None]
     if missing:
         raise InputError(f"no profile {', '.join(missing)}")
     live = {str(v["profileId"]): v for v in views if v is not None}
     if len(live) < 2:
         raise InputError("give at least two different profiles to merge")
-    ordered = sorted(live.values(), key=lambda v: (-len(v["members"]), v["profileId"]))
-    kept, absorbed = ordered[0], ordered[1:]
-    anchor = min(m["customerId"] for m in kept["members"])
-    at = _now()
-    for other in absorbed:
-        other_anchor = min(m["customerId"] for m in other["members"])
-        a, b = sorted((anchor, other_anchor))
-        store.write("set_match_decision", a=a, b=b, status="confirmed", actor=actor, at=at,
-                    reason=f"merge: {reason}")  # fmt: skip
-    moved = [
-        {"customerId": m["customerId"], "profileId": kept["profileId"], "confidence": 1.0}
-        for other in absorbed
-        for m in other["members"]
-    ]
-    store.write_batches("unlink_moved_customers", moved, settings.batch_size)
-    store.write_batches("link_profiles", moved, settings.batch_size)
-    store.write_batches(
-        "retire_profiles",
-        [{"profileId": o["profileId"], "successor": kept["profileId"], "at": at} for o in absorbed],
-        settings.batch_size,
+    groups = [sorted(m["customerId"] for m in v["members"]) for v in live.values()]
+    anchors = [g[0] for g in groups if g]
+    at = now_iso()
+    members = [m for g in groups for m in g]
+    store.write("override_rejections", ids=members, actor=actor, at=at, reason=f"merge: {reason}")
+    for other in anchors[1:]:
+        a, b = sorted((anchors[0], other))
+        store.write(
+            "set_match_decision",
+            a=a,
+            b=b,
+            status="confirmed",
+            actor=actor,
+            at=at,
+            reason=f"merge: {reason}",
+        )
+    change = replace(store, settings, members, model)
+    assert change.placement is not None
+    kept = change.placement.profile_of[anchors[0]]
+    audit(
+        store,
+        actor,
+        "mergeProfiles",
+        reason,
+        {"profiles": sorted(live)},
+        {"profile": kept},
+        members,
     )
-    refresh_profiles(store, settings, [str(kept["profileId"])])
-    store.write(
-        "add_absorbed",
-        profileId=kept["profileId"],
-        absorbed=[str(o["profileId"]) for o in absorbed],
-    )
-    _audit(store, actor, "mergeProfiles", reason,
-           {"profiles": sorted(live)}, {"profile": kept["profileId"]},
-           [m["customerId"] for v in live.values() for m in v["members"]])  # fmt: skip
-    return str(kept["profileId"])
+    return kept, change
 
 
 def split_customer(
-    store: GraphStore, settings: Settings, customer_id: str, actor: str, reason: str
-) -> str:
-    """Take one record out of its profile into a profile of its own. Its edges to the
-    remaining members become rejected, so re-runs keep it apart."""
+    store: GraphStore,
+    settings: Settings,
+    customer_id: str,
+    actor: str,
+    reason: str,
+    model: MatchModel | None = None,
+) -> tuple[str, str, Change]:
+    """Take one record out of its profile: its pairs with the remaining members become
+    rejected, so it leaves now and re-runs keep it apart. Returns (its new profile, the
+    profile it left, what changed)."""
     if not reason.strip():
         raise InputError("a split needs a reason")
     rows = store.read("profile_memberships_of", ids=[customer_id])
@@ -166,21 +209,29 @@ def split_customer(
     ]
     if not others:
         raise InputError(f"customer {customer_id} is already alone in profile {old}")
-    at = _now()
+    at = now_iso()
     for other in others:
         a, b = sorted((customer_id, other))
-        store.write("set_match_decision", a=a, b=b, status="rejected", actor=actor, at=at,
-                    reason=f"split: {reason}")  # fmt: skip
-    new_id = new_profile_id([customer_id])
-    store.write_batches(
-        "upsert_profiles",
-        [{"profileId": new_id, "props": {"splitFrom": [old]}, "at": at}],
-        settings.batch_size,
+        store.write(
+            "set_match_decision",
+            a=a,
+            b=b,
+            status="rejected",
+            actor=actor,
+            at=at,
+            reason=f"split: {reason}",
+        )
+    change = replace(store, settings, [customer_id, *others], model)
+    assert change.placement is not None
+    new_id = change.placement.profile_of[customer_id]
+    remaining = change.placement.profile_of[others[0]]
+    audit(
+        store,
+        actor,
+        "splitCustomer",
+        reason,
+        {"profile": old},
+        {"profile": new_id},
+        [customer_id, *others],
     )
-    link = [{"customerId": customer_id, "profileId": new_id, "confidence": 1.0}]
-    store.write_batches("unlink_moved_customers", link, settings.batch_size)
-    store.write_batches("link_profiles", link, settings.batch_size)
-    refresh_profiles(store, settings, [old, new_id])
-    _audit(store, actor, "splitCustomer", reason, {"profile": old}, {"profile": new_id},
-           [customer_id, *others])  # fmt: skip
-    return new_id
+    return new_id, remaining, change

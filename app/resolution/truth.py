@@ -1,4 +1,5 @@
-"""Ground truth from the synthetic generator: record -> person, and labelled pairs from it."""
+"""Ground truth (record -> person) and labelled pairs drawn from it, for benchmarks and for
+users who have a truth file."""
 
 from __future__ import annotations
 
@@ -8,8 +9,14 @@ import numpy as np
 import pandas as pd
 
 from app.errors import InputError
-from app.resolution.blocking import Candidates
-from app.resolution.model import Labels, model_records
+from app.resolution.training import (
+    Labelled,
+    TrainingSet,
+    TrainReport,
+    fit_labels,
+    uncertain_pairs,
+    unsupervised,
+)
 
 
 def read_truth(path: Path) -> pd.Series:
@@ -25,68 +32,45 @@ def read_truth(path: Path) -> pd.Series:
     return pd.Series(df["person_id"].to_numpy(), index=df["source"] + ":" + df["source_key"])
 
 
-def labels_from_truth(
-    records: pd.DataFrame, candidates: Candidates, truth: pd.Series, limit: int = 500, seed: int = 0
-) -> Labels:
-    """Up to `limit` labelled pairs drawn at random from the candidate pairs, half matching
-    and half not (as many as exist). Candidates are the pairs the resolver will score, so the
-    distinct examples are the hard ones blocking lets through."""
-    person = truth.reindex(records.index).to_numpy()
-    known = pd.notna(person[candidates.left]) & pd.notna(person[candidates.right])
-    same = known & (person[candidates.left] == person[candidates.right])
-    differ = known & ~same
-    rng = np.random.default_rng(seed)
-    half = limit // 2
-    picked_same = rng.permutation(np.flatnonzero(same))[:half]
-    picked_differ = rng.permutation(np.flatnonzero(differ))[: limit - len(picked_same)]
-    recs = model_records(records)
-    labels = Labels()
-    for idx, target in ((picked_same, labels.match), (picked_differ, labels.distinct)):
-        for i in idx:
-            target.append((recs[candidates.left[i]], recs[candidates.right[i]]))
-    return labels
-
-
-def active_labels_from_truth(
-    records: pd.DataFrame,
-    candidates: Candidates,
+def active_labels(
+    ts: TrainingSet,
     truth: pd.Series,
     limit: int = 500,
     seed: int = 0,
+    cap: int = 50,
     rounds: int = 4,
-    pool: int = 50_000,
-) -> Labels:
-    """Active learning with the truth as the oracle: start from a small random draw, then
-    repeatedly label the pairs the current model is least sure of. The labels go where the
-    model's decision is made, which makes the result better and steadier across seeds than
-    a random draw of the same size (docs/resolution.md)."""
-    from app.resolution.model import train
-
-    person = truth.reindex(records.index).to_numpy()
-    known = np.flatnonzero(pd.notna(person[candidates.left]) & pd.notna(person[candidates.right]))
+) -> Labelled:
+    """Labelled pairs with the truth as the oracle, drawn as a steward would be asked them:
+    a small random start (half matches), then rounds of the candidate pairs the current
+    model is least sure of. Candidates are the pairs every blocking rule finds."""
+    person = truth.reindex(ts.ids).to_numpy()
     rng = np.random.default_rng(seed)
-    sample = rng.permutation(known)[:pool]  # bounded work per round at any data size
-    recs = model_records(records)
-    same = person[candidates.left[sample]] == person[candidates.right[sample]]
+    model, pool, levels = unsupervised(ts, rng, cap, TrainReport())
+    known = pd.notna(person[pool.left]) & pd.notna(person[pool.right])
+    same = known & (person[pool.left] == person[pool.right])
     start = max(limit // (rounds + 1), 4)
     chosen = list(rng.permutation(np.flatnonzero(same))[: start // 2])
-    chosen += list(rng.permutation(np.flatnonzero(~same))[: start - len(chosen)])
-    per_round = (limit - len(chosen)) // max(rounds, 1)
-    pairs = [(recs[candidates.left[i]], recs[candidates.right[i]]) for i in sample]
+    chosen += list(rng.permutation(np.flatnonzero(known & ~same))[: start - len(chosen)])
+    per_round = max((limit - len(chosen)) // max(rounds, 1), 1)
+    current = model
     for _ in range(rounds):
-        labels = _labels(pairs, same, chosen)
-        model = train(labels, seed)
-        logits = model.logits(model.distances(pairs))
-        order = np.argsort(np.abs(logits), kind="stable")
-        taken = set(chosen)
-        fresh = [int(i) for i in order if int(i) not in taken][:per_round]
+        if len(chosen) >= limit:
+            break
+        picked = np.asarray(chosen, dtype=np.int64)
+        asked = Labelled(
+            pool.left[picked], pool.right[picked], same[picked], np.full(len(picked), "truth")
+        )
+        current = fit_labels(model, asked.features(model, ts), asked.match.astype(np.float64))
+        taken = {(int(pool.left[i]), int(pool.right[i])) for i in chosen}
+        fresh = [
+            int(i)
+            for i in uncertain_pairs(current, ts, pool, levels, taken, per_round * 3)
+            if known[i]
+        ][:per_round]
+        if not fresh:
+            break
         chosen += fresh
-    return _labels(pairs, same, chosen[:limit])
-
-
-def _labels(pairs: list[tuple[dict[str, str | None], dict[str, str | None]]],
-            same: np.ndarray, chosen: list[int]) -> Labels:  # fmt: skip
-    labels = Labels()
-    for i in chosen:
-        (labels.match if same[i] else labels.distinct).append(pairs[i])
-    return labels
+    picked = np.asarray(chosen[:limit], dtype=np.int64)
+    return Labelled(
+        pool.left[picked], pool.right[picked], same[picked], np.full(len(picked), "truth")
+    )

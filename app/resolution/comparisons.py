@@ -1,0 +1,363 @@
+"""How two records are compared: one comparison per kind of evidence, each giving a pair a
+level from "agrees exactly" down to "different" (or none when either side lacks the field).
+
+The levels are computed over arrays of pairs, so batch scoring and real time (a record and
+its few candidates) run the same code. String similarity is Jaro-Winkler and Damerau-
+Levenshtein from rapidfuzz (C, vectorised); sounds are double metaphone; nicknames come from
+the `nicknames` package (app/resolution/fields.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
+from rapidfuzz.process import cpdist
+
+from app.resolution.fields import IDENTIFIER_PREFIX, Columns
+
+NULL = -1  # level of a pair where either record lacks the field: no evidence either way
+Levels = np.ndarray  # int8, one per pair
+
+
+def _jw(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    if not len(a):
+        return np.zeros(0)
+    return np.asarray(cpdist(list(a), list(b), scorer=JaroWinkler.normalized_similarity))
+
+
+def _edits(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    if not len(a):
+        return np.zeros(0, dtype=np.int64)
+    return np.asarray(cpdist(list(a), list(b), scorer=DamerauLevenshtein.distance))
+
+
+class _Pairs:
+    """The pairs of a comparison where both records have its field: positions, and helpers
+    reading codes (equality) and values (similarity) of any derived column for them."""
+
+    def __init__(self, cols: Columns, field: str, left: np.ndarray, right: np.ndarray) -> None:
+        self.cols = cols
+        both = (cols.codes[field][left] >= 0) & (cols.codes[field][right] >= 0)
+        self.idx = np.flatnonzero(both)
+        self.left, self.right = left[self.idx], right[self.idx]
+
+    def __len__(self) -> int:
+        return len(self.idx)
+
+    def same(self, name: str, other: str | None = None) -> np.ndarray:
+        a = self.cols.codes[name][self.left]
+        b = self.cols.codes[other or name][self.right]
+        return (a >= 0) & (a == b)  # type: ignore[no-any-return]
+
+    def has(self, name: str) -> np.ndarray:
+        return (self.cols.codes[name][self.left] >= 0) & (self.cols.codes[name][self.right] >= 0)  # type: ignore[no-any-return]
+
+    def values(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        return self.cols[name][self.left], self.cols[name][self.right]
+
+    def result(self, n: int, levels: np.ndarray) -> Levels:
+        out = np.full(n, NULL, dtype=np.int8)
+        out[self.idx] = levels
+        return out
+
+
+def _name_levels(
+    cols: Columns, left: np.ndarray, right: np.ndarray, own: str, other: str
+) -> Levels:
+    """same / nickname, sounds alike or swapped with the other name part / similar (or, for
+    first names, one side an initial of the other) / somewhat similar / different."""
+    pairs = _Pairs(cols, own, left, right)
+    lv = np.full(len(pairs), 4, dtype=np.int8)
+    if not len(pairs):
+        return pairs.result(len(left), lv)
+    a, b = pairs.values(own)
+    jw = _jw(a, b)
+    lv[jw >= 0.8] = 3
+    lv[jw >= 0.92] = 2
+    lv[pairs.same(f"{own}_sound") & (lv > 1)] = 1
+    if own == "first":
+        initial = (cols["first_is_initial"][pairs.left] == True) | (  # noqa: E712
+            cols["first_is_initial"][pairs.right] == True  # noqa: E712
+        )
+        lv[initial & pairs.same("first_init") & (lv > 2)] = 2
+        check = np.flatnonzero(lv > 1)
+        na = cols["first_nick"][pairs.left[check]]
+        nb = cols["first_nick"][pairs.right[check]]
+        nick = np.array([bool(x & y) for x, y in zip(na, nb, strict=True)], dtype=bool)
+        lv[check[nick]] = 1
+    maybe = np.flatnonzero(pairs.has(other) & (lv > 1))
+    if len(maybe):
+        oa, ob = pairs.values(other)
+        crossed = (_jw(a[maybe], ob[maybe]) >= 0.88) & (_jw(b[maybe], oa[maybe]) >= 0.88)
+        lv[maybe[crossed]] = 1
+    lv[pairs.same(own)] = 0
+    return pairs.result(len(left), lv)
+
+
+def first_name_levels(cols: Columns, left: np.ndarray, right: np.ndarray) -> Levels:
+    return _name_levels(cols, left, right, "first", "last")
+
+
+def last_name_levels(cols: Columns, left: np.ndarray, right: np.ndarray) -> Levels:
+    return _name_levels(cols, left, right, "last", "first")
+
+
+def middle_name_levels(cols: Columns, left: np.ndarray, right: np.ndarray) -> Levels:
+    """same / same initial (a middle initial against the full name) / different."""
+    pairs = _Pairs(cols, "middle", left, right)
+    lv = np.full(len(pairs), 2, dtype=np.int8)
+    lv[pairs.same("middle_init")] = 1
+    lv[pairs.same("middle")] = 0
+    return pairs.result(len(left), lv)
+
+
+def date_levels(cols: Columns, left: np.ndarray, right: np.ndarray) -> Levels:
+    """same / one typo or day and month swapped / same year / different."""
+    pairs = _Pairs(cols, "dob", left, right)
+    lv = np.full(len(pairs), 3, dtype=np.int8)
+    lv[pairs.same("dob_year")] = 2
+    rest = np.flatnonzero(lv > 1)
+    a, b = pairs.values("dob")
+    close = np.zeros(len(pairs), dtype=bool)
+    close[rest] = _edits(a[rest], b[rest]) <= 1
+    lv[close | pairs.same("dob_swapped", "dob")] = 1
+    lv[pairs.same("dob")] = 0
+    return pairs.result(len(left), lv)
+
+
+def _exact_levels(
+    cols: Columns, name: str, left: np.ndarray, right: np.ndarray, typo: bool
+) -> tuple[_Pairs, np.ndarray]:
+    pairs = _Pairs(cols, name, left, right)
+    lv = np.full(len(pairs), 2 if typo else 1, dtype=np.int8)
+    same = pairs.same(name)
+    if typo:
+        rest = np.flatnonzero(~same)
+        a, b = pairs.values(name)
+        lv[rest[_edits(a[rest], b[rest]) <= 1]] = 1
+    lv[same] = 0
+    return pairs, lv
+
+
+def gender_levels(cols: Columns, left: np.ndarray, right: np.ndarray) -> Levels:
+    pairs, lv = _exact_levels(cols, "gender", left, right, typo=False)
+    return pairs.result(len(left), lv)
+
+
+def email_levels(cols: Columns, left: np.ndarray, right: np.ndarray) -> Levels:
+    """same / same user name or one typo / different."""
+    pairs, lv = _exact_levels(cols, "email", left, right, typo=True)
+    lv[(lv > 1) & pairs.same("email_local")] = 1
+    return pairs.result(len(left), lv)
+
+
+def phone_levels(cols: Columns, left: np.ndarray, right: np.ndarray) -> Levels:
+    """same mobile / same number (landline or of unknown kind) / one typo / different."""
+    pairs, lv = _exact_levels(cols, "phone", left, right, typo=True)
+    lv = np.array([0, 2, 3], dtype=np.int8)[lv]
+    mobile = cols["phone_kind"][pairs.left] == "mobile"
+    lv[(lv == 0) & ~mobile] = 1
+    return pairs.result(len(left), lv)
+
+
+def address_levels(cols: Columns, left: np.ndarray, right: np.ndarray) -> Levels:
+    """Street, postcode and city as one comparison (a shared address counted once, not three
+    times): same street and place / similar street, same place / same street elsewhere /
+    same postcode / same city / different. None only when a side has no address part."""
+    codes = cols.codes
+    some = (codes["street"] >= 0) | (codes["postcode"] >= 0) | (codes["city"] >= 0)
+    idx = np.flatnonzero(some[left] & some[right])
+    li, ri = left[idx], right[idx]
+
+    def same(name: str) -> np.ndarray:
+        return (codes[name][li] >= 0) & (codes[name][li] == codes[name][ri])  # type: ignore[no-any-return]
+
+    lv = np.full(len(idx), 5, dtype=np.int8)
+    same_pc, same_city, same_st = same("postcode"), same("city"), same("street")
+    both_pc = (codes["postcode"][li] >= 0) & (codes["postcode"][ri] >= 0)
+    same_place = same_pc | (~both_pc & same_city)
+    lv[same_city] = 4
+    lv[same_pc] = 3
+    both_st = np.flatnonzero((codes["street"][li] >= 0) & (codes["street"][ri] >= 0) & same_place)
+    similar = np.zeros(len(idx), dtype=bool)
+    similar[both_st] = _jw(cols["street"][li[both_st]], cols["street"][ri[both_st]]) >= 0.88
+    lv[same_st & ~same_place] = 2
+    lv[similar] = 1
+    lv[same_st & same_place] = 0
+    out = np.full(len(left), NULL, dtype=np.int8)
+    out[idx] = lv
+    return out
+
+
+def _identifier_levels(name: str, typo: bool) -> Callable[..., Levels]:
+    def levels(cols: Columns, left: np.ndarray, right: np.ndarray) -> Levels:
+        pairs, lv = _exact_levels(cols, name, left, right, typo=typo)
+        return pairs.result(len(left), lv)
+
+    return levels
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One kind of evidence. `levels` are labels from best to worst; `needs` the derived
+    columns it reads (the first is its field for presence checks); `tf` the column whose
+    value's frequency scales an exact agreement (a rare surname counts for more than
+    "Smith"), or None."""
+
+    name: str
+    label: str
+    levels: tuple[str, ...]
+    needs: tuple[str, ...]
+    compute: Callable[[Columns, np.ndarray, np.ndarray], Levels]
+    tf: str | None = None
+    compare: str | None = None  # declared identifiers: "exact" or "typo"
+
+    def __call__(self, cols: Columns, left: np.ndarray, right: np.ndarray) -> Levels:
+        return self.compute(cols, np.asarray(left), np.asarray(right))
+
+    @property
+    def field(self) -> str:
+        return self.needs[0]
+
+
+STANDARD: tuple[Comparison, ...] = (
+    Comparison(
+        "firstName",
+        "first name",
+        (
+            "same",
+            "nickname, sounds alike or swapped",
+            "similar or an initial",
+            "somewhat similar",
+            "different",
+        ),
+        ("first", "first_sound", "first_nick", "first_init", "first_is_initial", "last"),
+        first_name_levels,
+        tf="first",
+    ),
+    Comparison(
+        "middleName",
+        "middle name",
+        ("same", "same initial", "different"),
+        ("middle", "middle_init"),
+        middle_name_levels,
+    ),
+    Comparison(
+        "lastName",
+        "surname",
+        ("same", "sounds alike or swapped", "similar", "somewhat similar", "different"),
+        ("last", "last_sound", "first"),
+        last_name_levels,
+        tf="last",
+    ),
+    Comparison(
+        "dateOfBirth",
+        "birth date",
+        ("same", "one typo or day and month swapped", "same year", "different"),
+        ("dob", "dob_year", "dob_swapped"),
+        date_levels,
+    ),
+    Comparison("gender", "gender", ("same", "different"), ("gender",), gender_levels),
+    Comparison(
+        "email",
+        "e-mail",
+        ("same", "same user name or one typo", "different"),
+        ("email", "email_local"),
+        email_levels,
+        tf="email",
+    ),
+    Comparison(
+        "phone",
+        "phone",
+        ("same mobile", "same number", "one typo", "different"),
+        ("phone", "phone_kind"),
+        phone_levels,
+        tf="phone",
+    ),
+    Comparison(
+        "address",
+        "address",
+        (
+            "same street and place",
+            "similar street, same place",
+            "same street elsewhere",
+            "same postcode",
+            "same city",
+            "different",
+        ),
+        ("street", "postcode", "city"),
+        address_levels,
+        tf="street",
+    ),
+)
+
+COMPARE_KINDS = ("exact", "typo")
+
+
+def identifier_comparison(type_name: str, compare: str) -> Comparison:
+    """A declared identifier (national ID, loyalty number...): exact, or exact / one typo."""
+    column = IDENTIFIER_PREFIX + type_name
+    typo = compare == "typo"
+    levels = ("same", "one typo", "different") if typo else ("same", "different")
+    return Comparison(
+        column,
+        type_name,
+        levels,
+        (column,),
+        _identifier_levels(column, typo),
+        tf=column,
+        compare="typo" if typo else "exact",
+    )
+
+
+def available(
+    cols: Columns, identifier_types: dict[str, str], minimum: int = 2
+) -> list[Comparison]:
+    """The comparisons the data can feed: those whose field at least `minimum` records
+    carry (address: any of its parts), plus each declared identifier present."""
+
+    def count(name: str) -> int:
+        return int(cols.present(name).sum()) if name in cols else 0
+
+    out = []
+    for comp in STANDARD:
+        present = (
+            max(count(n) for n in ("street", "postcode", "city"))
+            if comp.name == "address"
+            else count(comp.field)
+        )
+        if present >= minimum:
+            out.append(comp)
+    for name in sorted(identifier_types):
+        comp = identifier_comparison(name, identifier_types[name])
+        if count(comp.field) >= minimum:
+            out.append(comp)
+    return out
+
+
+def by_names(names: Sequence[str], identifier_types: dict[str, str]) -> list[Comparison]:
+    """Comparisons by name (a saved model's list)."""
+    standard = {c.name: c for c in STANDARD}
+    out = []
+    for name in names:
+        if name in standard:
+            out.append(standard[name])
+        elif name.startswith(IDENTIFIER_PREFIX):
+            type_name = name[len(IDENTIFIER_PREFIX) :]
+            out.append(identifier_comparison(type_name, identifier_types.get(type_name, "exact")))
+        else:
+            raise KeyError(name)
+    return out
+
+
+def level_matrix(
+    comparisons: Sequence[Comparison], cols: Columns, left: Any, right: Any
+) -> np.ndarray:
+    """Levels of every pair (rows) for every comparison (columns), int8, NULL for none."""
+    left, right = np.asarray(left, dtype=np.int64), np.asarray(right, dtype=np.int64)
+    if not len(comparisons):
+        return np.zeros((len(left), 0), dtype=np.int8)
+    return np.column_stack([c(cols, left, right) for c in comparisons]).astype(np.int8)

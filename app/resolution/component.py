@@ -1,0 +1,118 @@
+"""A piece of the match graph read back from the store: the records around some seeds (up
+to the component cap), their stored MATCHES edges, stewards' decisions and current
+profiles. Real time, the confidence dial and stewards' actions re-cluster one of these with
+the same function batch uses, so their answers equal what batch would give."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from app.resolution.cluster import Decisions
+from app.resolution.fields import RECORD_FIELDS, Columns, derive1, stack
+from app.resolution.fields import sparse as sparse_records
+from app.resolution.records import frame
+from app.settings import Settings
+from app.store import GraphStore
+
+
+@dataclass
+class Component:
+    records: pd.DataFrame  # index customerId, record fields (golden attributes need them)
+    cols: Columns
+    sparse: np.ndarray
+    left: np.ndarray
+    right: np.ndarray
+    prob: np.ndarray
+    decisions: Decisions
+    previous: dict[str, str]  # record -> current profile
+    created: dict[str, str]  # profile -> createdAt
+    capped: bool = False  # the read stopped at the component cap
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    replaced: dict[str, Any] | None = None  # the stored version of `exclude`, if any
+
+    @property
+    def position(self) -> dict[str, int]:
+        return {str(cid): i for i, cid in enumerate(self.records.index)}
+
+
+def fields_of(row: dict[str, Any]) -> dict[str, Any]:
+    """A record's fields as derive1 reads them (declared identifiers as id_* keys)."""
+    out = {k: row.get(k) for k in RECORD_FIELDS}
+    for name, value in row.get("identifiers") or []:
+        out[name] = value
+    return out
+
+
+def read_component(
+    store: GraphStore,
+    settings: Settings,
+    seeds: list[str],
+    *,
+    exclude: str | None = None,
+    extra: dict[str, Any] | None = None,
+) -> Component:
+    """The component around `seeds` as stored. `exclude` leaves a record out (real time:
+    the record being replaced) and `extra` adds one (its new version, fields and
+    identifiers), with no pairs yet."""
+    rows = store.read("realtime_component", ids=seeds, limit=settings.component_cap)
+    replaced = next((r for r in rows if r["customerId"] == exclude), None)
+    kept = [r for r in rows if not r.get("stub") and r["customerId"] != exclude]
+    if extra is not None:
+        kept.append(extra)
+    records = frame(kept)
+    cols = stack([derive1(fields_of(r)) for r in kept])
+    position = {str(r["customerId"]): i for i, r in enumerate(kept)}
+    pairs: dict[tuple[int, int], tuple[float, str]] = {}
+    for r in kept:
+        a = position[str(r["customerId"])]
+        for e in r.get("edges") or []:
+            b = position.get(str(e["other"]))
+            if b is None or b == a or e["other"] == exclude:
+                continue
+            pairs[(min(a, b), max(a, b))] = (float(e["probability"] or 0.0), str(e["status"]))
+    decisions = Decisions()
+    if exclude is not None and extra is not None:
+        me = position[str(extra["customerId"])]
+        for other, status in decided_with(kept, exclude).items():
+            pair = (position[other], me)
+            (decisions.confirmed if status == "confirmed" else decisions.rejected).append(pair)
+    left, right, prob = [], [], []
+    for (a, b), (p, status) in sorted(pairs.items()):
+        left.append(a)
+        right.append(b)
+        prob.append(p)
+        if status == "confirmed":
+            decisions.confirmed.append((a, b))
+        elif status == "rejected":
+            decisions.rejected.append((a, b))
+    previous = {str(r["customerId"]): r["profileId"] for r in kept if r.get("profileId")}
+    if replaced is not None and replaced.get("profileId"):
+        previous[str(replaced["customerId"])] = replaced["profileId"]
+    return Component(
+        records=records,
+        cols=cols,
+        sparse=sparse_records(cols),
+        left=np.asarray(left, dtype=np.int64),
+        right=np.asarray(right, dtype=np.int64),
+        prob=np.asarray(prob, dtype=np.float64),
+        decisions=decisions,
+        previous=previous,
+        created={r["profileId"]: r.get("createdAt") or "" for r in rows if r.get("profileId")},
+        capped=len(rows) >= settings.component_cap,
+        rows=kept,
+        replaced=replaced,
+    )
+
+
+def decided_with(rows: list[dict[str, Any]], customer_id: str) -> dict[str, str]:
+    """Stewards' decisions stored between `customer_id` and the records in `rows`."""
+    out = {}
+    for r in rows:
+        for e in r.get("edges") or []:
+            if e["other"] == customer_id and e["status"] in ("confirmed", "rejected"):
+                out[str(r["customerId"])] = str(e["status"])
+    return out

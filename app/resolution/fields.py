@@ -1,0 +1,271 @@
+"""The values the resolver compares and blocks on, derived from a record's stored fields.
+
+Each derived value has one scalar rule (`DERIVED`); a column applies that rule to each
+distinct value of its source field, so batch (`derive`) and real time (`derive1`) share the
+same definition and the batch cost grows with distinct values, not rows."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from doublemetaphone import doublemetaphone
+from nicknames import NickNamer
+
+from app.ingestion.normalize import street_key1
+
+# Fields the resolver reads from a Customer node, besides declared identifiers (`id_*`).
+RECORD_FIELDS: tuple[str, ...] = (
+    "source", "firstName", "middleName", "lastName", "dateOfBirth", "gender", "email",
+    "phone", "phoneType", "street", "city", "postcode", "addressId", "updatedAt",
+)  # fmt: skip
+IDENTIFIER_PREFIX = "id_"
+TITLES = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "rev"})
+_NICKNAMES = NickNamer()
+_NOT_DIGIT = re.compile(r"\D")
+
+Column = np.ndarray  # object array, None where missing
+
+# Columns compared with each other share one code space (a birth date against the other
+# record's date with day and month swapped).
+JOINT_CODES: dict[str, str] = {"dob_swapped": "dob"}
+
+
+class Columns(dict[str, Column]):
+    """Derived columns by name (object arrays, None where missing) and, for fast equality
+    tests, integer codes: equal values have equal codes, a missing value -1."""
+
+    def __init__(self, values: Mapping[str, Column]) -> None:
+        super().__init__(values)
+        self.codes: dict[str, np.ndarray] = {}
+        for name, col in self.items():
+            if name in JOINT_CODES or name in self.codes:
+                continue
+            partners = [n for n, base in JOINT_CODES.items() if base == name and n in self]
+            if partners:
+                both = np.concatenate([col, *(self[n] for n in partners)])
+                codes, _ = pd.factorize(pd.Series(both, dtype=object), use_na_sentinel=True)
+                for i, n in enumerate([name, *partners]):
+                    self.codes[n] = codes[i * len(col) : (i + 1) * len(col)]
+            else:
+                self.codes[name] = _codes(col)
+
+    def present(self, name: str) -> np.ndarray:
+        return self.codes[name] >= 0  # type: ignore[no-any-return]
+
+
+def _codes(col: Column) -> np.ndarray:
+    if col.dtype != object:
+        return np.where(pd.isna(col), -1, 0)  # type: ignore[no-any-return]
+    if len(col) and isinstance(next((v for v in col if v is not None), None), frozenset):
+        return np.where(np.not_equal(col, None), 0, -1)  # sets compare by intersection only
+    codes, _ = pd.factorize(pd.Series(col, dtype=object), use_na_sentinel=True)
+    return codes  # type: ignore[no-any-return]
+
+
+def _text(value: object) -> str | None:
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    out = " ".join(str(value).lower().split())
+    return out or None
+
+
+def first_name(value: object) -> str | None:
+    """Lower case, without dots; a title ("Ms") is no first name."""
+    text = _text(value)
+    if text is None:
+        return None
+    text = text.replace(".", "")
+    return None if not text or text in TITLES else text
+
+
+def sound(value: str | None) -> str | None:
+    """Primary double-metaphone code: "Abrry" and "Barry" sound alike."""
+    return (doublemetaphone(value)[0] or None) if value else None
+
+
+@lru_cache(maxsize=65536)
+def nickname_set(value: str) -> frozenset[str]:
+    """The name and every formal name it may stand for (the `nicknames` package's
+    many-to-many table): two first names are nicknames of each other when their sets meet,
+    so "Sam" meets both "Samuel" and "Samantha"."""
+    return frozenset({value, *_NICKNAMES.canonicals_of(value)})
+
+
+def first_nicknames(value: str | None) -> frozenset[str] | None:
+    return nickname_set(value) if value else None
+
+
+def initial(value: str | None) -> str | None:
+    return value[:1] if value else None
+
+
+def is_initial(value: str | None) -> bool | None:
+    return (len(value) == 1) if value else None
+
+
+def year(value: str | None) -> str | None:
+    return value[:4] if value else None
+
+
+def day_month_swapped(value: str | None) -> str | None:
+    """ "19610409" -> "19610904": equal to the other record's date when day and month were
+    written the other way round."""
+    return value[:4] + value[6:8] + value[4:6] if value and len(value) == 8 else None
+
+
+def month_day(value: str | None) -> str | None:
+    return value[4:] if value and len(value) == 8 else None
+
+
+def sorted_names(first: str | None, last: str | None) -> str | None:
+    """Both name sounds in sorted order: the same when first and last name are swapped."""
+    return "|".join(sorted((first, last))) if first and last else None
+
+
+def compact_date(value: object) -> str | None:
+    """ "1961-04-09" -> "19610409" (stored dates are ISO)."""
+    text = _text(value)
+    return text.replace("-", "") if text else None
+
+
+def email_local(value: str | None) -> str | None:
+    return (value.partition("@")[0] or None) if value else None
+
+
+def identifier(value: object) -> str | None:
+    """Stored identifiers are normalised at load; compare them as text."""
+    text = _text(value)
+    return text.upper() if text else None
+
+
+def place(value: object) -> str | None:
+    text = _text(value)
+    return text.replace(" ", "") if text else None
+
+
+def street(value: object) -> str | None:
+    return street_key1(value) or None
+
+
+def gender(value: object) -> str | None:
+    text = _text(value)
+    return text[:1] if text else None
+
+
+def phone_kind(phone_type: object) -> str | None:
+    """A shared mobile is strong evidence; a shared landline is a household's."""
+    text = _text(phone_type)
+    return "mobile" if text == "mobile" else "other"
+
+
+# derived column -> (source column, rule). Derived columns built on other derived columns
+# name those; `derive` computes them in this order.
+DERIVED: dict[str, tuple[str, Callable[[Any], Any]]] = {
+    "first": ("firstName", first_name),
+    "first_sound": ("first", sound),
+    "first_nick": ("first", first_nicknames),
+    "first_init": ("first", initial),
+    "first_is_initial": ("first", is_initial),
+    "last": ("lastName", _text),
+    "last_sound": ("last", sound),
+    "middle": ("middleName", _text),
+    "middle_init": ("middle", initial),
+    "dob": ("dateOfBirth", compact_date),
+    "dob_year": ("dob", year),
+    "dob_swapped": ("dob", day_month_swapped),
+    "dob_md": ("dob", month_day),
+    "gender": ("gender", gender),
+    "email": ("email", _text),
+    "email_local": ("email", email_local),
+    "phone": ("phone", _text),
+    "phone_kind": ("phoneType", phone_kind),
+    "street": ("street", street),
+    "postcode": ("postcode", place),
+    "city": ("city", _text),
+}
+
+
+def _map_unique(values: Column, rule: Callable[[Any], Any]) -> Column:
+    series = pd.Series(values, dtype=object)
+    present = series.notna()
+    out = np.full(len(values), None, dtype=object)
+    if present.any():
+        codes, uniques = pd.factorize(series[present])
+        mapped = np.array([rule(v) for v in uniques] + [None], dtype=object)
+        out[present.to_numpy()] = mapped[codes]
+    return out
+
+
+def derive(records: pd.DataFrame) -> Columns:
+    """Every derived column for a frame of records (a column per record field; `id_*`
+    columns are declared identifiers)."""
+    cols: dict[str, Column] = {}
+
+    def source(name: str) -> Column:
+        if name in cols:
+            return cols[name]
+        if name in records:
+            return records[name].astype(object).where(records[name].notna(), None).to_numpy()
+        return np.full(len(records), None, dtype=object)
+
+    for name, (src, rule) in DERIVED.items():
+        if name == "phone_kind":
+            kinds = _map_unique(source(src), rule)
+            cols[name] = np.where(np.not_equal(source("phone"), None), kinds, None)
+            continue
+        cols[name] = _map_unique(source(src), rule)
+    cols["names"] = np.array(
+        [*map(sorted_names, cols["first_sound"], cols["last_sound"]), None], dtype=object
+    )[:-1]
+    for name in records.columns:
+        if str(name).startswith(IDENTIFIER_PREFIX):
+            cols[str(name)] = _map_unique(source(str(name)), identifier)
+    return Columns(cols)
+
+
+def derive1(record: Mapping[str, Any]) -> dict[str, Any]:
+    """`derive` for one record (real time), by the same rules."""
+    out: dict[str, Any] = {}
+    for name, (src, rule) in DERIVED.items():
+        value = out[src] if src in out else record.get(src)
+        if name == "phone_kind":
+            out[name] = rule(value) if record.get("phone") is not None else None
+            continue
+        out[name] = None if value is None else rule(value)
+    out["names"] = sorted_names(out["first_sound"], out["last_sound"])
+    for name, value in record.items():
+        if name.startswith(IDENTIFIER_PREFIX):
+            out[name] = None if value is None else identifier(value)
+    return out
+
+
+def stack(rows: list[dict[str, Any]]) -> Columns:
+    """One-record derivations (derive1) as columns, for scoring a record with candidates."""
+    names = sorted({k for r in rows for k in r})
+    return Columns(
+        {n: np.array([r.get(n) for r in rows] + [None], dtype=object)[:-1] for n in names}
+    )
+
+
+def identifying_facts(cols: Columns) -> np.ndarray:
+    """How many independent facts identify each record: a name, a birth date, an e-mail, a
+    phone, a place (street or postcode), each declared identifier."""
+    p = cols.present
+    facts = (p("first") | p("last")).astype(np.int64) + (p("street") | p("postcode"))
+    for name in ("dob", "email", "phone"):
+        facts += p(name)
+    for name in cols:
+        if name.startswith(IDENTIFIER_PREFIX):
+            facts += p(name)
+    return facts  # type: ignore[no-any-return]
+
+
+def sparse(cols: Columns) -> np.ndarray:
+    """Records with fewer than two identifying facts (a name alone, a phone alone): they
+    take no part in clustering the others and join a profile only on strong evidence."""
+    return identifying_facts(cols) < 2  # type: ignore[no-any-return]

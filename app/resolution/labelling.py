@@ -1,0 +1,91 @@
+"""`idgraph label`: the pairs the current model is least sure of, one at a time in the
+terminal (dedupe's console labelling, on our candidate pairs): y(es), n(o), u(nsure),
+f(inished). An answer is a steward decision: applied at once, audited, and a labelled pair
+for the next `idgraph train`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+
+from app import flows
+from app.resolution.blocking import candidate_pairs
+from app.resolution.cluster import score_pairs
+from app.resolution.fields import RECORD_FIELDS, derive
+from app.resolution.model import MatchModel, probability
+from app.resolution.records import load_records
+from app.resolution.training import link_groups
+from app.settings import Settings
+from app.store import GraphStore, open_store
+
+ANSWERS = {"y": "confirmed", "n": "rejected"}
+
+
+def uncertain(
+    store: GraphStore, settings: Settings, model: MatchModel, k: int
+) -> list[tuple[str, str, float, dict]]:
+    """The k undecided candidate pairs with the log-odds nearest 0, with their explanation."""
+    records = load_records(store)
+    cols = derive(records)
+    link = model.link_only or settings.link_only
+    groups = link_groups(records["source"], link) if link else None
+    cand = candidate_pairs(cols, model.rules, settings.block_cap, groups)
+    levels, logits = score_pairs(model, cols, cand.left, cand.right, workers=1)
+    decided = {(d["a"], d["b"]) for d in store.read("resolution_decisions")}
+    ids = records.index.to_numpy()
+    contrib = model.contributions(levels, cols, cand.left)
+    out = []
+    for i in np.argsort(np.abs(logits), kind="stable"):
+        a, b = sorted((str(ids[cand.left[i]]), str(ids[cand.right[i]])))
+        if (a, b) in decided:
+            continue
+        p = float(probability(logits[i : i + 1])[0])
+        out.append((a, b, p, model.explain(levels[i], contrib[i])))
+        if len(out) >= k:
+            break
+    return out
+
+
+def show(console: Console, store: GraphStore, a: str, b: str, p: float, why: dict) -> None:
+    rows = {r["customerId"]: r for r in store.read("resolution_records_of", ids=[a, b])}
+    table = Table("field", a, b, title=f"same person? model: {p:.2f}")
+    for name in RECORD_FIELDS:
+        x, y = rows.get(a, {}).get(name), rows.get(b, {}).get(name)
+        if x is None and y is None:
+            continue
+        style = "" if x == y else "yellow"
+        table.add_row(name, str(x or ""), str(y or ""), style=style)
+    console.print(table)
+    console.print(
+        "  " + ", ".join(f"{f['label']} {f['level']} {f['weight']:+.1f}" for f in why["fields"])
+    )
+
+
+def run_label(
+    settings: Settings,
+    console: Console,
+    pairs: int,
+    actor: str,
+    ask: Callable[[str], str] | None = None,
+) -> int:
+    """Ask about up to `pairs` pairs; the number of decisions recorded."""
+    ask = ask or (lambda prompt: console.input(prompt))
+    model = MatchModel.load(settings.model_file)
+    done = 0
+    with open_store(settings) as store:
+        for a, b, p, why in uncertain(store, settings, model, pairs):
+            show(console, store, a, b, p, why)
+            answer = ""
+            while answer not in ("y", "n", "u", "f"):
+                answer = ask("(y)es / (n)o / (u)nsure / (f)inished: ").strip().lower()[:1]
+            if answer == "f":
+                break
+            if answer == "u":
+                continue
+            flows.decide(store, settings, a, b, ANSWERS[answer], actor, "idgraph label", model)  # type: ignore[arg-type]
+            done += 1
+    console.print(f"{done} decisions recorded; `idgraph train` learns from them")
+    return done

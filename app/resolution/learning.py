@@ -1,0 +1,86 @@
+"""Training from what the store holds: the records (a uniform sample beyond the training
+sample size), their declared identifiers, stewards' decisions, and optionally a labels file
+or a truth file to draw labelled pairs from. The CLI, the demo and the benchmarks all train
+through `learn`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from app.errors import ConfigError
+from app.resolution.labels import load_file, save_id_pairs, steward_labels
+from app.resolution.model import MatchModel
+from app.resolution.records import identifier_types, load_records
+from app.resolution.training import Labelled, TrainingSet, TrainReport, train
+from app.resolution.truth import active_labels, read_truth
+from app.settings import Settings
+from app.store import GraphStore
+
+
+@dataclass
+class Learned:
+    model: MatchModel
+    report: TrainReport
+    records: int  # records in the store
+    sampled: int  # records trained on
+    previous: MatchModel | None = None  # the model this one replaces, if any
+
+
+def sample(records: pd.DataFrame, size: int, seed: int) -> pd.DataFrame:
+    """At most `size` records, uniformly (pairs of one person keep their share of pairs)."""
+    if len(records) <= size:
+        return records
+    rng = np.random.default_rng(seed)
+    keep = np.sort(rng.choice(len(records), size=size, replace=False))
+    return records.iloc[keep]
+
+
+def learn(
+    store: GraphStore,
+    settings: Settings,
+    *,
+    labels_file: Path | None = None,
+    truth_file: Path | None = None,
+    pairs: int | None = None,
+    seed: int = 0,
+    stewards: bool = True,
+    link_only: list[str] | None = None,
+) -> Learned:
+    """Train a model on the store's records: without labels, or with stewards' decisions,
+    a labels file and pairs drawn from a truth file (saved to data/model/truth-labels.json,
+    apart from everything a person decided)."""
+    everything = load_records(store)
+    records = sample(everything, settings.training_sample, seed)
+    link = settings.link_only if link_only is None else link_only
+    ts = TrainingSet.build(records, identifier_types(store), link)
+    labelled: list[Labelled] = []
+    if stewards:
+        labelled.append(steward_labels(store, ts))
+    if labels_file is not None:
+        labelled += load_file(labels_file, ts)
+    if truth_file is not None:
+        drawn = active_labels(
+            ts, read_truth(truth_file), pairs or settings.training_pairs, seed, settings.block_cap
+        )
+        save_id_pairs(settings.data_dir / "model" / "truth-labels.json", drawn, ts)
+        labelled.append(drawn)
+    model, report = train(
+        ts,
+        [lab for lab in labelled if len(lab)],
+        cap=settings.block_cap,
+        seed=seed,
+        threshold=settings.match_threshold,
+        workers=settings.resolve_workers,
+    )
+    model.link_only = list(link)
+    previous = None
+    if settings.model_file.exists():
+        try:
+            previous = MatchModel.load(settings.model_file)
+        except ConfigError:  # an old or broken model is simply replaced
+            previous = None
+    return Learned(model, report, len(everything), len(records), previous)

@@ -1,0 +1,181 @@
+"""Placing records into profiles: one step shared by batch resolution (every record), real
+time (the component a new record touches) and stewards' actions (the component they
+changed). Cluster the scored pairs, give the clusters IDs by the one ID rule, and write
+profiles, memberships and lineage."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from app.resolution.cluster import Decisions, cluster
+from app.resolution.profiles import Assignment, Churn, assign_ids, golden, golden1
+from app.settings import Settings
+from app.store import GraphStore
+
+# Below this many clusters, golden attributes are computed per cluster without pandas.
+_SMALL = 64
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass
+class Placement:
+    ids: list[str]  # record ids in the order of the inputs
+    labels: np.ndarray  # cluster label per record
+    clusters: list[list[str]]
+    assignment: Assignment
+    churn: Churn
+    capped: list[int] = field(default_factory=list)  # components cut down to the cap
+    profile_of: dict[str, str] = field(default_factory=dict)  # record -> profile id
+
+
+def confidence(
+    labels: np.ndarray, left: np.ndarray, right: np.ndarray, prob: np.ndarray
+) -> np.ndarray:
+    """A record's confidence in its profile: its most probable pair inside the cluster
+    (NaN for a record alone: no edge says anything)."""
+    best = np.full(len(labels), -np.inf)
+    same = labels[left] == labels[right]
+    for side in (left, right):
+        np.maximum.at(best, side[same], prob[same])
+    return np.where(np.isinf(best), np.nan, best)
+
+
+def place(
+    store: GraphStore,
+    settings: Settings,
+    records: pd.DataFrame,
+    left: np.ndarray,
+    right: np.ndarray,
+    prob: np.ndarray,
+    *,
+    sparse: np.ndarray,
+    decisions: Decisions,
+    previous: Mapping[str, str],
+    created: Mapping[str, str],
+    write: bool = True,
+) -> Placement:
+    """Cluster `records` (index: customerId; the golden-attribute fields as columns) from
+    their scored pairs (positions in `records`) and, with `write`, store the result."""
+    ids = [str(i) for i in records.index]
+    n = len(ids)
+    clustering = cluster(
+        n,
+        left,
+        right,
+        prob,
+        settings.match_threshold,
+        sparse=sparse,
+        decisions=decisions,
+        floor=settings.match_floor,
+        sparse_threshold=settings.sparse_threshold,
+        cap=settings.component_cap,
+    )
+    labels = clustering.labels
+    order: dict[int, list[str]] = {}
+    for i, lab in enumerate(labels):
+        order.setdefault(int(lab), []).append(ids[i])
+    keys = sorted(order)
+    clusters = [sorted(order[k]) for k in keys]
+    assignment = assign_ids(
+        clusters,
+        previous,
+        created=created,
+        taken=lambda proposed: {
+            r["profileId"] for r in store.read("profile_ids_taken", ids=proposed)
+        },
+    )
+    profile_of = {
+        m: pid for pid, members in zip(assignment.ids, clusters, strict=True) for m in members
+    }
+    out = Placement(
+        ids=ids,
+        labels=labels,
+        clusters=clusters,
+        assignment=assignment,
+        churn=assignment.churn(clusters, previous),
+        capped=clustering.capped,
+        profile_of=profile_of,
+    )
+    if write:
+        _write(store, settings, records, labels, keys, left, right, prob, sparse, out)
+    return out
+
+
+def _golden_rows(
+    records: pd.DataFrame, labels: np.ndarray, keys: Sequence[int], trust: Sequence[str]
+) -> list[dict[str, Any]]:
+    if len(keys) <= _SMALL:
+        rows = records.reset_index().to_dict("records")
+        out = []
+        for k in keys:
+            members = [rows[i] for i in np.flatnonzero(labels == k)]
+            out.append(golden1(members, trust))
+        return out
+    gold = golden(records, pd.Series(labels, index=records.index), trust)
+    return [
+        {c: (None if pd.isna(v) else str(v)) for c, v in gold.loc[int(k)].items()} for k in keys
+    ]
+
+
+def _write(
+    store: GraphStore,
+    settings: Settings,
+    records: pd.DataFrame,
+    labels: np.ndarray,
+    keys: Sequence[int],
+    left: np.ndarray,
+    right: np.ndarray,
+    prob: np.ndarray,
+    sparse: np.ndarray,
+    out: Placement,
+) -> None:
+    at = now_iso()
+    assignment = out.assignment
+    conf = confidence(labels, left, right, prob)
+    golden_rows = _golden_rows(records, labels, keys, settings.source_trust)
+    position = {cid: i for i, cid in enumerate(out.ids)}
+    profile_rows, link_rows = [], []
+    for pid, members, gold in zip(assignment.ids, out.clusters, golden_rows, strict=True):
+        props: dict[str, Any] = {
+            **gold,
+            "size": len(members),
+            "sources": sorted({m.split(":", 1)[0] for m in members}),
+            "sparse": bool(len(members) == 1 and sparse[position[members[0]]]),
+        }
+        profile_rows.append(
+            {
+                "profileId": pid,
+                "props": props,
+                "at": at,
+                "absorbed": sorted(assignment.absorbed.get(pid, [])),
+                "splitFrom": assignment.split_from.get(pid),
+            }
+        )
+    for pid, members in zip(assignment.ids, out.clusters, strict=True):
+        for m in members:
+            c = conf[position[m]]
+            link_rows.append(
+                {
+                    "customerId": m,
+                    "profileId": pid,
+                    "confidence": None if np.isnan(c) else round(float(c), 12),
+                }
+            )
+    size = settings.batch_size
+    store.write_batches("upsert_profiles", profile_rows, size)
+    store.write_batches("unlink_moved_customers", link_rows, size)
+    store.write_batches("link_profiles", link_rows, size)
+    store.write_batches(
+        "retire_profiles",
+        [{"profileId": o, "successor": s, "at": at} for o, s in assignment.retired.items()],
+        size,
+    )
