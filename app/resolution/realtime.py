@@ -63,6 +63,11 @@ def upsert_record(
     )  # fmt: skip
     if prepared.quarantined:
         raise InputError(f"record refused: {prepared.quarantined[0]['reason']}")
+    if prepared.blanked:  # the caller still refuses a bad value instead of loading without it
+        bad = prepared.blanked[0]
+        raise InputError(
+            f"record refused: {bad['reason']} '{bad['value']}' (column {bad['column']})"
+        )
     w = prepared.writes
     upserted = w["upsert_customers"][0]
     customer_id, props = upserted["customerId"], upserted["props"]

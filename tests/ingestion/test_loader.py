@@ -44,7 +44,7 @@ def _counts(store: GraphStore) -> dict[str, int]:
     return out
 
 
-def test_messy_file_loads_good_rows_and_quarantines_the_rest(
+def test_messy_file_loads_every_record_with_a_key_and_blanks_bad_values(
     store: GraphStore, settings: Settings, tmp_path: Path
 ) -> None:
     f = tmp_path / "crm.csv"
@@ -52,23 +52,31 @@ def test_messy_file_loads_good_rows_and_quarantines_the_rest(
     m = load_mapping(write_mapping(tmp_path / "m.yaml", "customers", CUSTOMER_COLUMNS))
     summary = ingest_file(store, f, "crm", settings, mapping=m, show_progress=False)
 
-    assert (summary.rows_read, summary.rows_loaded, summary.rows_quarantined) == (8, 2, 6)
-    reasons = {
-        r["row"]: r["reason"]
-        for r in map(json.loads, Path(summary.quarantine_file or "").read_text().splitlines())
-    }
-    assert reasons == {
-        3: "invalid email 'john@' (column email)",
-        4: "invalid date '31/31/1990' (column dob)",
+    assert (summary.rows_read, summary.rows_loaded) == (8, 5)
+    assert (summary.rows_quarantined, summary.fields_blanked) == (3, 3)
+    lines = [json.loads(x) for x in Path(summary.quarantine_file or "").read_text().splitlines()]
+    blanked = [
+        {k: v for k, v in x.items() if k != "file"} for x in lines if x["action"] == "blanked"
+    ]
+    assert blanked == [
+        {"row": 3, "column": "email", "field": "email", "value": "john@",
+         "reason": "invalid email", "action": "blanked"},
+        {"row": 4, "column": "dob", "field": "dateOfBirth", "value": "31/31/1990",
+         "reason": "invalid date", "action": "blanked"},
+        {"row": 8, "column": "phone", "field": "phone", "value": "0770",
+         "reason": "invalid phone for region GB", "action": "blanked"},
+    ]  # fmt: skip
+    quarantined = {x["row"]: x["reason"] for x in lines if x["action"] == "quarantined"}
+    assert quarantined == {
         5: "ragged line: 3 fields where the header has 12",
         6: "empty key (column id)",
         7: "duplicate key (first used at row 1)",
-        8: "invalid phone '0770' (column phone)",
     }
+    assert {x["file"] for x in lines} == {"crm.csv"}
     counts = _counts(store)
     # Two people at one address ("St" and "Street" written differently), sharing a device
-    # and an account.
-    assert counts["Customer"] == 2
+    # and an account; three more loaded without the value they got wrong.
+    assert counts["Customer"] == 5
     assert counts["Address"] == 1 and counts["Device"] == 1 and counts["Account"] == 1
     assert counts["HOLDS"] == 2 and counts["LIVES_AT"] == 2 and counts["HAS_PHONE"] == 2
     john = store.run_text(
@@ -77,6 +85,17 @@ def test_messy_file_loads_good_rows_and_quarantines_the_rest(
         write=False,
     )[0]
     assert john == [{"email": "john.smith@example.com", "phone": "+447700900123", "role": "owner"}]
+    kept, _ = store.run_text(
+        "MATCH (c:Customer) WHERE c.sourceKey IN ['3', '4', '6'] "
+        "RETURN c.sourceKey AS k, c.lastName AS last, c.email AS email, "
+        "c.dateOfBirth AS dob, c.phone AS phone ORDER BY k",
+        write=False,
+    )
+    assert kept == [
+        {"k": "3", "last": "Email", "email": None, "dob": "1990-01-01", "phone": None},
+        {"k": "4", "last": "Date", "email": None, "dob": None, "phone": None},
+        {"k": "6", "last": "Name", "email": None, "dob": None, "phone": None},
+    ]
 
 
 def test_loading_twice_leaves_the_graph_as_after_once(
