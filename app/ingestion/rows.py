@@ -318,11 +318,12 @@ def prepare_customers(
             device.notna()
         ]
     )
-    out.writes["link_accounts"] = _account_rows(
-        {"customerId": customer_ids, "role": role.where(role.notna(), "holder")},
-        account,
-        account_attrs[ok],
+    out.writes["link_accounts"] = _records(
+        pd.DataFrame(
+            {"customerId": customer_ids, "accountId": account, "role": role.fillna("holder")}
+        )[account.notna()]
     )
+    out.writes["set_account_attributes"] = _account_attributes(account, account_attrs[ok])
     out.writes["link_identifiers"] = [
         r for c, f in zip(cids, found, strict=True) for r in _identifier_rows(c, f)
     ]
@@ -331,20 +332,17 @@ def prepare_customers(
     return out
 
 
-def _account_rows(
-    columns: dict[str, pd.Series], account: pd.Series, attributes: pd.DataFrame
-) -> list[Row]:
-    """HOLDS / ON rows: the account, and its attributes the record has (a blank is not a
-    removal: an account is shared, and one record's silence says nothing about it)."""
-    present = account.notna()
-    frame = pd.DataFrame({**columns, "accountId": account})[present]
-    rows = _records(frame)
+def _account_attributes(account: pd.Series, attributes: pd.DataFrame) -> list[Row]:
+    """set_account_attributes rows: each account with the attributes the row has (a blank
+    is not a removal: an account is shared, and one record's silence says nothing)."""
     if attributes.columns.empty:
-        return [{**r, "props": {}} for r in rows]
-    return [
-        {**r, "props": {k: v for k, v in p.items() if v is not None}}
-        for r, p in zip(rows, _records(attributes[present]), strict=True)
+        return []
+    present = account.notna()
+    rows = [
+        {"accountId": a, "props": {k: v for k, v in p.items() if v is not None}}
+        for a, p in zip(norm.values(account[present]), _records(attributes[present]), strict=True)
     ]
+    return [r for r in rows if r["props"]]
 
 
 def prepare_interactions(
@@ -397,9 +395,10 @@ def prepare_interactions(
     out.writes["link_interaction_devices"] = _records(
         pd.DataFrame({"interactionId": iid, "deviceId": device})[device.notna()]
     )
-    out.writes["link_interaction_accounts"] = _account_rows(
-        {"interactionId": iid}, account, account_attrs[ok]
+    out.writes["link_interaction_accounts"] = _records(
+        pd.DataFrame({"interactionId": iid, "accountId": account})[account.notna()]
     )
+    out.writes["set_account_attributes"] = _account_attributes(account, account_attrs[ok])
     out.quarantined = aside.quarantined()
     out.blanked = aside.blanked()
     return out
@@ -553,16 +552,13 @@ def prepare_customer_record(
         [{"customerId": customer_id, "deviceId": device, "seen": updated}] if device else []
     )
     out.writes["link_accounts"] = (
-        [
-            {
-                "customerId": customer_id,
-                "role": role or "holder",
-                "accountId": account,
-                "props": {k: v for k, v in account_attrs.items() if v is not None},
-            }
-        ]
+        [{"customerId": customer_id, "accountId": account, "role": role or "holder"}]
         if account
         else []
+    )
+    attributes = {k: v for k, v in account_attrs.items() if v is not None}
+    out.writes["set_account_attributes"] = (
+        [{"accountId": account, "props": attributes}] if account and attributes else []
     )
     out.writes["link_identifiers"] = _identifier_rows(customer_id, found)
     out.blanked = [blank_line(file, row, c, f, v, r) for c, f, v, r in blanks]
