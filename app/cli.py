@@ -326,7 +326,9 @@ def deliver(
 
 
 def _print_summaries(rows: list[dict[str, object]]) -> None:
-    table = Table("file", "kind", "read", "loaded", "quarantined", "seconds", "rows/s")
+    table = Table(
+        "file", "kind", "read", "loaded", "quarantined", "fields blanked", "seconds", "rows/s"
+    )
     for r in rows:
         table.add_row(
             Path(str(r["file"])).name,
@@ -334,6 +336,7 @@ def _print_summaries(rows: list[dict[str, object]]) -> None:
             f"{r['rows_read']:,}",
             f"{r['rows_loaded']:,}",
             f"{r['rows_quarantined']:,}",
+            f"{r['fields_blanked']:,}",
             f"{r['seconds']:.2f}",
             f"{r['rows_per_second']:,.0f}",
         )
@@ -341,7 +344,8 @@ def _print_summaries(rows: list[dict[str, object]]) -> None:
     for r in rows:
         if r["quarantine_file"]:
             console.print(
-                f"quarantined rows of {Path(str(r['file'])).name}: {r['quarantine_file']}"
+                f"quarantined rows and blanked fields of {Path(str(r['file'])).name}: "
+                f"{r['quarantine_file']}"
             )
 
 

@@ -8,8 +8,9 @@ Kind = Literal["customers", "interactions"]
 CUSTOMER_FIELDS: tuple[str, ...] = (
     "sourceKey",
     "firstName",
+    "middleName",  # a middle name or initial
     "lastName",
-    "fullName",  # split into first/last when those are not mapped or empty
+    "fullName",  # split into first/middle/last when those are not mapped or empty
     "dateOfBirth",
     "gender",
     "email",

@@ -24,6 +24,7 @@ from rich.progress import (
 from app.errors import InputError
 from app.ingestion import reader
 from app.ingestion.fields import REQUIRED, Kind
+from app.ingestion.identifiers import identifier_types, register_identifier_types
 from app.ingestion.mapping import KINDS, Mapping, builtin_mapping
 from app.ingestion.rows import Prepared, prepare_customers, prepare_interactions
 from app.settings import Settings
@@ -38,6 +39,7 @@ class IngestSummary:
     rows_read: int = 0
     rows_loaded: int = 0
     rows_quarantined: int = 0
+    fields_blanked: int = 0
     seconds: float = 0.0
     nodes_created: int = 0
     relationships_created: int = 0
@@ -133,11 +135,25 @@ def ingest_file(
             f"{path.name}: missing required column(s) {', '.join(missing)} "
             f"(mapping {mapping.origin}, source {mapping.source!r}); nothing was loaded"
         )
+    # Every known type, so a reloaded record loses the id_<type> it no longer carries.
+    known_types = (
+        register_identifier_types(store, mapping)
+        if mapping.identifiers
+        else identifier_types(store)
+        if mapping.kind == "customers"
+        else {}
+    )
     summary = IngestSummary(
         file=str(path),
         source=mapping.source,
         kind=mapping.kind,
-        ignored_columns=[c for c in header if c not in mapping.columns],
+        ignored_columns=[
+            c
+            for c in header
+            if c not in mapping.columns
+            and c not in mapping.attributes
+            and c not in mapping.account_attributes
+        ],
     )
     qpath = settings.quarantine_dir / f"{mapping.source}.{mapping.kind}.{path.stem}.jsonl"
     qpath.unlink(missing_ok=True)
@@ -162,23 +178,25 @@ def ingest_file(
                 rows=0,
             )
             for chunk in reader.read_chunks(path, fmt, settings.chunk_rows, mapping.encoding):
-                prepared = _prepare(chunk, mapping, path.name, settings, seen)
+                prepared = _prepare(chunk, mapping, path.name, settings, seen, known_types)
                 summary.rows_read += len(chunk.rows) + len(chunk.bad)
                 summary.rows_loaded += prepared.loaded
-                if prepared.quarantined:
+                lines = prepared.quarantined + prepared.blanked
+                if lines:
                     if qfile is None:
                         qpath.parent.mkdir(parents=True, exist_ok=True)
                         qfile = qpath.open("w", encoding="utf-8")
-                    for rec in sorted(prepared.quarantined, key=lambda r: r["row"]):
+                    for rec in sorted(lines, key=lambda r: r["row"]):
                         qfile.write(json.dumps(rec, ensure_ascii=False, default=str) + "\n")
                     summary.rows_quarantined += len(prepared.quarantined)
+                    summary.fields_blanked += len(prepared.blanked)
                 writer.put(prepared)
                 progress.update(task, completed=chunk.progress, rows=summary.rows_read)
             writer.finish()
     finally:
         if qfile is not None:
             qfile.close()
-    summary.quarantine_file = str(qpath) if summary.rows_quarantined else None
+    summary.quarantine_file = str(qpath) if qfile is not None else None
     summary.nodes_created = writer.summary.nodes_created
     summary.relationships_created = writer.summary.relationships_created
     summary.seconds = time.perf_counter() - started
@@ -186,7 +204,12 @@ def ingest_file(
 
 
 def _prepare(
-    chunk: reader.Chunk, mapping: Mapping, file: str, settings: Settings, seen: dict[str, int]
+    chunk: reader.Chunk,
+    mapping: Mapping,
+    file: str,
+    settings: Settings,
+    seen: dict[str, int],
+    identifier_types: dict[str, str],
 ) -> Prepared:
     if mapping.kind == "customers":
         return prepare_customers(
@@ -196,6 +219,7 @@ def _prepare(
             max_len=settings.max_field_length,
             country=settings.default_country,
             seen=seen,
+            identifier_types=identifier_types,
         )
     return prepare_interactions(
         chunk, mapping, file=file, max_len=settings.max_field_length, seen=seen

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -15,19 +16,47 @@ BUILTIN_DIR = Path(__file__).parent / "mappings"
 KINDS: tuple[Kind, ...] = ("customers", "interactions")
 
 
+# Names a mapping may give: identifier types become `id_<type>` properties and Identifier
+# keys, attributes `attr_<name>`, account attributes Account properties (spliced nowhere:
+# they travel as map keys, but a pattern keeps them plain and readable in Cypher).
+IDENTIFIER_TYPE = re.compile(r"^[a-z][A-Za-z0-9]{0,39}$")
+ATTRIBUTE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,39}$")
+COMPARES: tuple[str, ...] = ("exact", "typo")
+ALL_FIELDS: frozenset[str] = frozenset(f for fields in FIELDS.values() for f in fields)
+
+
 @dataclass(frozen=True)
 class Mapping:
     source: str
     kind: Kind
-    columns: dict[str, str]  # source column -> canonical field
-    formats: dict[str, str] = field(default_factory=dict)  # canonical field -> strptime format
+    # source column -> canonical field or declared identifier type; several columns may
+    # feed one target (joined with a space, in this order)
+    columns: dict[str, str]
+    # canonical field -> strptime formats, tried in order for each value
+    formats: dict[str, tuple[str, ...]] = field(default_factory=dict)
     defaults: dict[str, str] = field(default_factory=dict)  # canonical field -> constant
+    identifiers: dict[str, str] = field(default_factory=dict)  # identifier type -> compare
+    attributes: dict[str, str] = field(default_factory=dict)  # column -> attribute name
+    account_attributes: dict[str, str] = field(default_factory=dict)  # column -> property
     encoding: str = "utf8"
     origin: str = "<inline>"
 
     @property
     def canonical(self) -> set[str]:
         return set(self.columns.values()) | set(self.defaults)
+
+    @property
+    def targets(self) -> list[str]:
+        """Every field or identifier type a column feeds, in the order first listed."""
+        return list(dict.fromkeys(self.columns.values()))
+
+    def sources_of(self, target: str) -> list[str]:
+        """The columns feeding a target, in the order listed."""
+        return [c for c, t in self.columns.items() if t == target]
+
+    def column_label(self, target: str) -> str:
+        """How quarantine lines name the column(s) of a target: `a+b` when combined."""
+        return "+".join(self.sources_of(target)) or target
 
     def missing_columns(self, header: list[str]) -> list[str]:
         """Source columns that feed a required field but are absent from the file."""
@@ -43,36 +72,135 @@ def _require_map(data: dict[str, Any], key: str, origin: str) -> dict[str, str]:
     return {str(k): str(v) for k, v in value.items()}
 
 
-def parse_mapping(data: Any, origin: str, source: str | None = None) -> Mapping:
+def _formats(data: dict[str, Any], origin: str) -> dict[str, tuple[str, ...]]:
+    """`field: "%d/%m/%Y"` or `field: ["%Y%m%d", "%m/%d/%Y"]` (tried in that order)."""
+    value = data.get("formats") or {}
+    if not isinstance(value, dict):
+        raise ConfigError(f"mapping {origin}: 'formats' must be a map of fields to formats")
+    out: dict[str, tuple[str, ...]] = {}
+    for name, given in value.items():
+        listed = [given] if isinstance(given, str) else given
+        if (
+            not isinstance(listed, list)
+            or not listed
+            or not all(isinstance(f, str) and f for f in listed)
+        ):
+            raise ConfigError(
+                f"mapping {origin}: formats.{name} must be a strptime format or a list of them"
+            )
+        out[str(name)] = tuple(listed)
+    return out
+
+
+def _identifiers(data: dict[str, Any], origin: str) -> dict[str, str]:
+    """`type: exact|typo` or `type: {compare: exact|typo}`."""
+    value = data.get("identifiers") or {}
+    if not isinstance(value, dict):
+        raise ConfigError(f"mapping {origin}: 'identifiers' must be a map of type -> compare")
+    out: dict[str, str] = {}
+    for name, spec in value.items():
+        compare = spec.get("compare") if isinstance(spec, dict) else spec
+        if isinstance(spec, dict) and set(spec) - {"compare"}:
+            raise ConfigError(
+                f"mapping {origin}: identifiers.{name} has unknown key(s) "
+                f"{', '.join(sorted(map(str, set(spec) - {'compare'})))}; only 'compare'"
+            )
+        if not isinstance(name, str) or not IDENTIFIER_TYPE.match(name):
+            raise ConfigError(
+                f"mapping {origin}: identifier type {name!r} must be a letter a-z then up "
+                "to 39 letters or digits (e.g. nationalId)"
+            )
+        if name in ALL_FIELDS:
+            raise ConfigError(
+                f"mapping {origin}: identifier type {name!r} is a canonical field; "
+                "give the type another name"
+            )
+        if compare not in COMPARES:
+            raise ConfigError(
+                f"mapping {origin}: identifiers.{name}: compare must be one of "
+                f"{', '.join(COMPARES)}, not {compare!r}"
+            )
+        out[name] = str(compare)
+    return out
+
+
+def _named_columns(
+    data: dict[str, Any], key: str, origin: str, *, allow_list: bool
+) -> dict[str, str]:
+    """Column -> name, from a map or (attributes) a list of columns named after themselves."""
+    value = data.get(key) or {}
+    if allow_list and isinstance(value, list):
+        value = {str(c): str(c) for c in value}
+    if not isinstance(value, dict):
+        shape = "a list of columns or a map" if allow_list else "a map"
+        raise ConfigError(f"mapping {origin}: '{key}' must be {shape} of column -> name")
+    out = {str(c): str(n) for c, n in value.items()}
+    for column, name in out.items():
+        if not ATTRIBUTE_NAME.match(name):
+            raise ConfigError(
+                f"mapping {origin}: {key}: {name!r} (column {column}) is not a usable name: "
+                "a letter, then up to 39 letters, digits or _"
+                + ("; map the column to one (column: name)" if allow_list else "")
+            )
+    names = list(out.values())
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise ConfigError(f"mapping {origin}: {key}: several columns named {', '.join(dupes)}")
+    return out
+
+
+def parse_mapping(
+    data: Any, origin: str, source: str | None = None, kind: Kind | None = None
+) -> Mapping:
+    """`kind`: the kind when the mapping does not say (else it must agree)."""
     if not isinstance(data, dict):
         raise ConfigError(f"mapping {origin}: expected a YAML map at the top level")
-    kind = data.get("kind", "customers")
+    given = data.get("kind", kind or "customers")
+    if kind is not None and given != kind:
+        raise ConfigError(f"mapping {origin}: says kind {given!r} where {kind!r} is expected")
+    kind = given
     if kind not in KINDS:
         raise ConfigError(f"mapping {origin}: kind must be one of {', '.join(KINDS)}, not {kind!r}")
     kind = cast(Kind, kind)
     columns = _require_map(data, "columns", origin)
-    formats = _require_map(data, "formats", origin)
+    formats = _formats(data, origin)
     defaults = _require_map(data, "defaults", origin)
+    identifiers = _identifiers(data, origin)
+    attributes = _named_columns(data, "attributes", origin, allow_list=True)
+    account_attributes = _named_columns(data, "accountAttributes", origin, allow_list=False)
+    if kind != "customers" and (identifiers or attributes):
+        raise ConfigError(
+            f"mapping {origin}: 'identifiers' and 'attributes' describe customer records; "
+            f"this mapping is for {kind}"
+        )
     allowed = set(FIELDS[kind])
-    for where, names in (
-        ("columns", columns.values()),
-        ("formats", formats),
-        ("defaults", defaults),
+    for where, names, extra in (
+        ("columns", columns.values(), set(identifiers)),
+        ("formats", formats, set()),
+        ("defaults", defaults, set()),
     ):
-        unknown = sorted(set(names) - allowed)
+        unknown = sorted(set(names) - allowed - extra)
         if unknown:
+            hint = (
+                "; declare other identifiers under 'identifiers:'"
+                if where == "columns" and kind == "customers"
+                else ""
+            )
             raise ConfigError(
                 f"mapping {origin}: unknown canonical field(s) in '{where}': {', '.join(unknown)}; "
-                f"{kind} fields are: {', '.join(FIELDS[kind])}"
+                f"{kind} fields are: {', '.join(FIELDS[kind])}{hint}"
             )
-    targets = list(columns.values())
-    dupes = sorted({t for t in targets if targets.count(t) > 1})
-    if dupes:
-        raise ConfigError(f"mapping {origin}: several columns map to {', '.join(dupes)}")
-    mapped = set(targets) | set(defaults)
+    mapped = set(columns.values()) | set(defaults)
     missing = [f for f in REQUIRED[kind] if f not in mapped]
     if missing:
         raise ConfigError(f"mapping {origin}: no column maps to required field(s) {missing}")
+    if account_attributes and "accountId" not in mapped:
+        raise ConfigError(
+            f"mapping {origin}: 'accountAttributes' needs a column mapped to accountId "
+            "(the account they describe)"
+        )
+    if "accountId" in account_attributes.values():
+        raise ConfigError(f"mapping {origin}: accountAttributes cannot set accountId (the key)")
     src = source or data.get("source")
     if not src or not isinstance(src, str):
         raise ConfigError(f"mapping {origin}: no source name (give --source or 'source:')")
@@ -82,19 +210,22 @@ def parse_mapping(data: Any, origin: str, source: str | None = None) -> Mapping:
         columns=columns,
         formats=formats,
         defaults=defaults,
+        identifiers=identifiers,
+        attributes=attributes,
+        account_attributes=account_attributes,
         encoding=str(data.get("encoding", "utf8")),
         origin=origin,
     )
 
 
-def load_mapping(path: Path, source: str | None = None) -> Mapping:
+def load_mapping(path: Path, source: str | None = None, kind: Kind | None = None) -> Mapping:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ConfigError(f"cannot read mapping {path}: {exc.strerror}") from exc
     except yaml.YAMLError as exc:
         raise ConfigError(f"mapping {path} is not valid YAML: {exc}") from exc
-    return parse_mapping(data, str(path), source)
+    return parse_mapping(data, str(path), source, kind)
 
 
 def builtin_mapping(source: str, kind: Kind) -> Mapping:

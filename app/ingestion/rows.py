@@ -1,7 +1,10 @@
-"""Pure step from a chunk of raw source rows to validated graph-write rows plus quarantine."""
+"""Pure step from a chunk of raw source rows to graph-write rows, plus what was set aside:
+whole records with a bad key (quarantined) and single bad values (blanked; the record loads
+without them)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,60 +16,104 @@ from app.ingestion.reader import Chunk
 
 Row = dict[str, Any]
 
+CUSTOMER_KEYS: tuple[str, ...] = ("sourceKey",)
+INTERACTION_KEYS: tuple[str, ...] = ("interactionId", "customerKey", "type", "timestamp")
+# The identifier nodes a customer links to, by label (unlink_stale_identifiers' keys).
+LINKED_LABELS: tuple[str, ...] = ("Email", "Phone", "Address", "Device", "Account")
+
+
+def id_property(identifier_type: str) -> str:
+    """Customer property holding an identifier's normalised value."""
+    return f"id_{identifier_type}"
+
+
+def attr_property(name: str) -> str:
+    """Customer property holding an attribute (kept, never matched on)."""
+    return f"attr_{name}"
+
+
+def identifier_id(identifier_type: str, value: str) -> str:
+    """Key of an Identifier node."""
+    return f"{identifier_type}:{value}"
+
 
 @dataclass
 class Prepared:
-    """Query name -> rows for it, in write order; plus rejected records."""
+    """Query name -> rows for it, in write order; plus what was set aside."""
 
     writes: dict[str, list[Row]] = field(default_factory=dict)
-    quarantined: list[Row] = field(default_factory=list)
+    quarantined: list[Row] = field(default_factory=list)  # whole records, action "quarantined"
+    blanked: list[Row] = field(default_factory=list)  # single values, action "blanked"
     loaded: int = 0
 
 
-class _Checker:
-    """Collects the first reason each row is rejected for."""
+def quarantine_line(file: str, row: int, reason: str, raw: dict[str, Any]) -> Row:
+    return {"file": file, "row": row, "reason": reason, "raw": raw, "action": "quarantined"}
 
-    def __init__(self, index: pd.Index) -> None:
-        self.reason = pd.Series(None, index=index, dtype="object")
 
-    def flag(self, mask: pd.Series, message: pd.Series | str) -> None:
+def blank_line(file: str, row: int, column: str, field: str, value: Any, reason: str) -> Row:
+    return {
+        "file": file,
+        "row": row,
+        "column": column,
+        "field": field,
+        "value": value,
+        "reason": reason,
+        "action": "blanked",
+    }
+
+
+def _too_long(max_len: int) -> str:
+    return f"longer than {max_len} chars"
+
+
+# ---- the column path --------------------------------------------------------------------
+
+
+class _SetAside:
+    """A chunk's refused records (the first reason counts) and blanked values."""
+
+    def __init__(self, chunk: Chunk, file: str) -> None:
+        self.chunk, self.file = chunk, file
+        self.reason = pd.Series(None, index=chunk.frame.index, dtype="object")
+        self._blanks: list[tuple[pd.Series, str, str, pd.Series, pd.Series | str]] = []
+
+    def refuse(self, mask: pd.Series, message: pd.Series | str) -> None:
         new = mask & self.reason.isna()
         if new.any():
             msg = message if isinstance(message, str) else message[new]
             self.reason = self.reason.mask(new, msg)
 
+    def blank(
+        self, mask: pd.Series, column: str, field: str, value: pd.Series, reason: pd.Series | str
+    ) -> None:
+        if mask.any():
+            self._blanks.append((mask, column, field, value, reason))
 
-def _canonical(
-    frame: pd.DataFrame, mapping: Mapping, max_len: int, check: _Checker
-) -> pd.DataFrame:
-    """Rename mapped columns to canonical fields; check sizes; apply defaults."""
-    out: dict[str, pd.Series] = {}
-    for column, target in mapping.columns.items():
-        if column not in frame.columns:
-            continue
-        raw = frame[column]
-        too_long = raw.str.len() > max_len
-        check.flag(too_long.fillna(False), f"field {column} ({target}) longer than {max_len} chars")
-        out[target] = norm.blank_to_na(raw)
-    df = pd.DataFrame(out, index=frame.index)
-    for target, value in mapping.defaults.items():
-        df[target] = df[target].fillna(value) if target in df else value
-    return df
+    @property
+    def ok(self) -> pd.Series:
+        return self.reason.isna()
 
+    def quarantined(self) -> list[Row]:
+        out = [quarantine_line(self.file, n, reason, raw) for n, raw, reason in self.chunk.bad]
+        bad = self.reason.notna()
+        if bad.any():
+            rows = pd.Series(self.chunk.rows, index=self.chunk.frame.index)
+            raws = _records(self.chunk.frame[bad])
+            for n, reason, raw in zip(rows[bad], self.reason[bad], raws, strict=True):
+                out.append(quarantine_line(self.file, int(n), reason, raw))
+        return out
 
-def _col(df: pd.DataFrame, name: str) -> pd.Series:
-    if name in df:
-        return df[name]
-    return pd.Series(None, index=df.index, dtype="str")
-
-
-def _bad(check: _Checker, mask: pd.Series, what: str, raw: pd.Series, column: str) -> None:
-    check.flag(mask, f"invalid {what} '" + raw.astype("str") + f"' (column {column})")
-
-
-def _values(s: pd.Series) -> list[Any]:
-    """Column values with every kind of missing (NaN, NA, None) as None."""
-    return s.astype(object).where(s.notna(), None).tolist()
+    def blanked(self) -> list[Row]:
+        """One line per blanked value of the records that load, by row, then check order."""
+        rows = pd.Series(self.chunk.rows, index=self.chunk.frame.index)
+        out: list[Row] = []
+        for mask, column, field_, value, reason in self._blanks:
+            hit = mask & self.ok
+            reasons = [reason] * int(hit.sum()) if isinstance(reason, str) else reason[hit]
+            for n, v, r in zip(rows[hit], norm.values(value[hit]), reasons, strict=True):
+                out.append(blank_line(self.file, int(n), column, field_, v, r))
+        return sorted(out, key=lambda line: line["row"])
 
 
 def _records(df: pd.DataFrame) -> list[Row]:
@@ -74,80 +121,147 @@ def _records(df: pd.DataFrame) -> list[Row]:
     names = [str(c) for c in df.columns]
     return [
         dict(zip(names, vals, strict=True))
-        for vals in zip(*map(_values, (df[c] for c in df.columns)), strict=True)
+        for vals in zip(*map(norm.values, (df[c] for c in df.columns)), strict=True)
     ]
 
 
-def _source_column(mapping: Mapping, target: str) -> str:
-    return next((c for c, t in mapping.columns.items() if t == target), target)
+def _none(index: pd.Index) -> pd.Series:
+    return pd.Series(None, index=index, dtype="object")
 
 
-def _quarantine(chunk: Chunk, mapping: Mapping, check: _Checker, file: str) -> list[Row]:
-    out = [{"file": file, "row": n, "reason": reason, "raw": raw} for n, raw, reason in chunk.bad]
-    bad = check.reason.notna()
-    if bad.any():
-        rows = pd.Series(chunk.rows, index=chunk.frame.index)
-        raws = _records(chunk.frame[bad])
-        for n, reason, raw in zip(rows[bad], check.reason[bad], raws, strict=True):
-            out.append({"file": file, "row": int(n), "reason": reason, "raw": raw})
-    return out
+def _canonical(
+    frame: pd.DataFrame, mapping: Mapping, max_len: int, keys: Sequence[str], aside: _SetAside
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Mapped fields as clean text (combined columns joined), attributes and account
+    attributes; a value longer than max_len is blanked (a key's refuses the record)."""
+
+    def checked(column: str, target: str, label: str, value: pd.Series) -> pd.Series:
+        too_long = (frame[column].str.len() > max_len).fillna(False).astype(bool)
+        if not too_long.any():
+            return value
+        if target in keys:
+            aside.refuse(too_long, f"field {column} ({target}) longer than {max_len} chars")
+            return value
+        aside.blank(too_long & value.notna(), column, label, value, _too_long(max_len))
+        return value.where(~too_long, None)
+
+    out: dict[str, pd.Series] = {}
+    for target in mapping.targets:
+        columns = [c for c in mapping.sources_of(target) if c in frame.columns]
+        if not columns:
+            continue
+        value = norm.join_parts([frame[c] for c in columns])
+        for column in columns:
+            value = checked(column, target, target, value)
+        out[target] = value
+    df = pd.DataFrame(out, index=frame.index)
+    for target, default in mapping.defaults.items():
+        df[target] = df[target].where(df[target].notna(), default) if target in df else default
+    attrs = pd.DataFrame(index=frame.index)
+    for column, name in mapping.attributes.items():
+        prop = attr_property(name)
+        value = norm.blank_to_na(frame[column]) if column in frame else _none(frame.index)
+        attrs[prop] = checked(column, prop, prop, value) if column in frame else value
+    account = pd.DataFrame(index=frame.index)
+    for column, prop in mapping.account_attributes.items():
+        label = f"Account.{prop}"
+        value = norm.blank_to_na(frame[column]) if column in frame else _none(frame.index)
+        account[prop] = norm.typed(
+            checked(column, label, label, value) if column in frame else value
+        )
+    return df, attrs, account
 
 
-def _first_seen(keys: pd.Series, rows: list[int], seen: dict[str, int], check: _Checker) -> None:
-    """Flag a key already used by an earlier record of the same file."""
+def _col(df: pd.DataFrame, name: str) -> pd.Series:
+    return df[name] if name in df else _none(df.index)
+
+
+def _first_seen(keys: pd.Series, rows: list[int], seen: dict[str, int], aside: _SetAside) -> None:
+    """Refuse a key already used by an earlier record of the same file."""
     index = keys.index
-    values = _values(keys)
+    values = norm.values(keys)
     earlier = pd.Series([seen.get(k, 0) if k is not None else 0 for k in values], index=index)
     dup_in_chunk = keys.duplicated(keep="first") & keys.notna()
     first_row = pd.Series(rows, index=index).groupby(keys).transform("min")
     earlier = earlier.where(earlier > 0, first_row.where(dup_in_chunk, 0)).fillna(0).astype(int)
-    check.flag(earlier > 0, "duplicate key (first used at row " + earlier.astype(str) + ")")
+    aside.refuse(earlier > 0, "duplicate key (first used at row " + earlier.astype(str) + ")")
     for k, n in zip(values, rows, strict=True):
         if k is not None and k not in seen:
             seen[k] = n
 
 
+def _linked_keys(linked: Sequence[str | None], found: list[tuple[str, str]]) -> list[str]:
+    """unlink_stale_identifiers' keys: `<Label>:<key>` of every identifier node the record
+    links to (LINKED_LABELS in order, then its Identifier nodes)."""
+    return [f"{label}:{v}" for label, v in zip(LINKED_LABELS, linked, strict=True) if v] + [
+        f"Identifier:{identifier_id(t, v)}" for t, v in found
+    ]
+
+
+def _identifier_rows(customer_id: str, found: list[tuple[str, str]]) -> list[Row]:
+    return [
+        {"customerId": customer_id, "identifierId": identifier_id(t, v), "type": t, "value": v}
+        for t, v in found
+    ]
+
+
 def prepare_customers(
-    chunk: Chunk, mapping: Mapping, *, file: str, max_len: int, country: str, seen: dict[str, int]
+    chunk: Chunk,
+    mapping: Mapping,
+    *,
+    file: str,
+    max_len: int,
+    country: str,
+    seen: dict[str, int],
+    identifier_types: Iterable[str] = (),
 ) -> Prepared:
-    check = _Checker(chunk.frame.index)
-    df = _canonical(chunk.frame, mapping, max_len, check)
+    """`identifier_types`: every type the graph knows; a record's `id_<type>` of a type it
+    no longer carries is removed, as its HAS_IDENTIFIER edge is."""
+    aside = _SetAside(chunk, file)
+    df, attrs, account_attrs = _canonical(chunk.frame, mapping, max_len, CUSTOMER_KEYS, aside)
     key = _col(df, "sourceKey")
-    check.flag(key.isna(), f"empty key (column {_source_column(mapping, 'sourceKey')})")
-    _first_seen(key, chunk.rows, seen, check)
+    aside.refuse(key.isna(), f"empty key (column {mapping.column_label('sourceKey')})")
+    _first_seen(key, chunk.rows, seen, aside)
 
-    first, last = norm.name(_col(df, "firstName")), norm.name(_col(df, "lastName"))
+    def blank(mask: pd.Series, field_: str, reason: pd.Series | str) -> None:
+        aside.blank(mask, mapping.column_label(field_), field_, _col(df, field_), reason)
+
+    first, middle, last = (norm.name(_col(df, f)) for f in ("firstName", "middleName", "lastName"))
     if "fullName" in df:
-        f2, l2 = norm.split_full_name(df["fullName"])
-        first, last = first.fillna(f2), last.fillna(l2)
+        f2, m2, l2 = norm.split_full_name(df["fullName"])
+        first, middle, last = (
+            a.where(a.notna(), b) for a, b in ((first, f2), (middle, m2), (last, l2))
+        )
     email, bad = norm.email(_col(df, "email"))
-    _bad(check, bad, "email", _col(df, "email"), _source_column(mapping, "email"))
+    blank(bad, "email", "invalid email")
     ctry = norm.country(_col(df, "country"), country)
-    phone, bad = norm.phone(_col(df, "phone"), country)
-    _bad(check, bad, "phone", _col(df, "phone"), _source_column(mapping, "phone"))
-    dob, bad = norm.date(_col(df, "dateOfBirth"), mapping.formats.get("dateOfBirth"))
-    _bad(check, bad, "date", _col(df, "dateOfBirth"), _source_column(mapping, "dateOfBirth"))
+    region = pd.Series(norm.apply1(lambda c: norm.phone_region1(c, country), ctry), index=df.index)
+    phone, phone_type, bad = norm.phone(_col(df, "phone"), region)
+    blank(bad, "phone", "invalid phone for region " + region)
+    dob, problem = norm.date(_col(df, "dateOfBirth"), mapping.formats.get("dateOfBirth"))
+    blank(problem.notna(), "dateOfBirth", problem)
     updated, _, bad = norm.timestamp(_col(df, "updatedAt"), mapping.formats.get("updatedAt"))
-    _bad(check, bad, "date-time", _col(df, "updatedAt"), _source_column(mapping, "updatedAt"))
+    blank(bad, "updatedAt", "invalid date-time")
     consent, bad = norm.consent(_col(df, "marketingConsent"))
-    _bad(check, bad, "consent", _col(df, "marketingConsent"),
-         _source_column(mapping, "marketingConsent"))  # fmt: skip
+    blank(bad, "marketingConsent", "invalid consent")
     postcode = norm.postcode(_col(df, "postcode"))
-    street, city = _col(df, "street"), _col(df, "city").str.title()
+    street, city = _col(df, "street"), norm.name(_col(df, "city"))
     address = norm.address_id(street, postcode, city, ctry)
+    ids = {t: norm.identifier(_col(df, t)) for t in mapping.identifiers}
 
-    ok = check.reason.isna()
-    customer_id = mapping.source + ":" + key
+    ok = aside.ok
     props = pd.DataFrame(
         {
             "source": mapping.source,
             "sourceKey": key,
             "firstName": first,
+            "middleName": middle,
             "lastName": last,
             "dateOfBirth": dob,
-            "gender": _col(df, "gender").str.lower().str[:1],
+            "gender": pd.Series(norm.apply1(norm.gender1, _col(df, "gender")), index=df.index),
             "email": email,
             "phone": phone,
+            "phoneType": phone_type,
             "street": street,
             "city": city,
             "postcode": postcode,
@@ -155,193 +269,297 @@ def prepare_customers(
             "addressId": address,
             "updatedAt": updated,
             "marketingConsent": consent,
-        }
+            **{id_property(t): _none(df.index) for t in identifier_types},
+            **{id_property(t): v for t, v in ids.items()},
+            **{c: attrs[c] for c in attrs.columns},
+        },
+        index=df.index,
     )[ok]
-    ids = customer_id[ok]
+    customer_ids = pd.Series([f"{mapping.source}:{k}" for k in key[ok]], index=props.index)
     device, account = _col(df, "deviceId")[ok], _col(df, "accountId")[ok]
-    role = _col(df, "accountRole").str.lower()[ok]
-    typed = pd.DataFrame(
-        {
-            "Email": "Email:" + props["email"],
-            "Phone": "Phone:" + props["phone"],
-            "Address": "Address:" + props["addressId"],
-            "Device": "Device:" + device,
-            "Account": "Account:" + account,
-        }
-    )
-    keys = [
-        [k for k in row if k is not None]
-        for row in zip(*(_values(typed[c]) for c in typed.columns), strict=True)
+    role = pd.Series(norm.apply1(norm.lower1, _col(df, "accountRole")), index=df.index)[ok]
+    id_values = {t: norm.values(v[ok]) for t, v in ids.items()}
+    found = [
+        [(t, vals[i]) for t, vals in id_values.items() if vals[i] is not None]
+        for i in range(int(ok.sum()))
     ]
+    linked = zip(
+        *map(norm.values, (props["email"], props["phone"], props["addressId"], device, account)),
+        strict=True,
+    )
+    keys = [_linked_keys(row, f) for row, f in zip(linked, found, strict=True)]
     has = props.notna()
+    cids = norm.values(customer_ids)
     out = Prepared(loaded=int(ok.sum()))
     out.writes["upsert_customers"] = [
-        {"customerId": c, "props": p} for c, p in zip(ids, _records(props), strict=True)
+        {"customerId": c, "props": p} for c, p in zip(cids, _records(props), strict=True)
     ]
     out.writes["unlink_stale_identifiers"] = [
-        {"customerId": c, "keys": k} for c, k in zip(ids, keys, strict=True)
+        {"customerId": c, "keys": k} for c, k in zip(cids, keys, strict=True)
     ]
     out.writes["link_emails"] = _records(
-        pd.DataFrame({"customerId": ids, "email": props["email"]})[has["email"]]
+        pd.DataFrame({"customerId": customer_ids, "email": props["email"]})[has["email"]]
     )
     out.writes["link_phones"] = _records(
-        pd.DataFrame({"customerId": ids, "phone": props["phone"]})[has["phone"]]
+        pd.DataFrame({"customerId": customer_ids, "phone": props["phone"]})[has["phone"]]
     )
     addr = props[has["addressId"]]
     out.writes["link_addresses"] = [
         {"customerId": c, "addressId": a, "props": p}
         for c, a, p in zip(
-            ids[has["addressId"]],
+            customer_ids[has["addressId"]],
             addr["addressId"],
             _records(addr[["street", "city", "postcode", "country"]]),
             strict=True,
         )
     ]
     out.writes["link_devices"] = _records(
-        pd.DataFrame({"customerId": ids, "deviceId": device, "seen": props["updatedAt"]})[
+        pd.DataFrame({"customerId": customer_ids, "deviceId": device, "seen": props["updatedAt"]})[
             device.notna()
         ]
     )
     out.writes["link_accounts"] = _records(
-        pd.DataFrame({"customerId": ids, "accountId": account, "role": role.fillna("holder")})[
-            account.notna()
-        ]
+        pd.DataFrame(
+            {"customerId": customer_ids, "accountId": account, "role": role.fillna("holder")}
+        )[account.notna()]
     )
-    out.quarantined = _quarantine(chunk, mapping, check, file)
+    out.writes["set_account_attributes"] = _account_attributes(account, account_attrs[ok])
+    out.writes["link_identifiers"] = [
+        r for c, f in zip(cids, found, strict=True) for r in _identifier_rows(c, f)
+    ]
+    out.quarantined = aside.quarantined()
+    out.blanked = aside.blanked()
     return out
+
+
+def _account_attributes(account: pd.Series, attributes: pd.DataFrame) -> list[Row]:
+    """set_account_attributes rows: each account with the attributes the row has (a blank
+    is not a removal: an account is shared, and one record's silence says nothing)."""
+    if attributes.columns.empty:
+        return []
+    present = account.notna()
+    rows = [
+        {"accountId": a, "props": {k: v for k, v in p.items() if v is not None}}
+        for a, p in zip(norm.values(account[present]), _records(attributes[present]), strict=True)
+    ]
+    return [r for r in rows if r["props"]]
 
 
 def prepare_interactions(
     chunk: Chunk, mapping: Mapping, *, file: str, max_len: int, seen: dict[str, int]
 ) -> Prepared:
-    check = _Checker(chunk.frame.index)
-    df = _canonical(chunk.frame, mapping, max_len, check)
+    aside = _SetAside(chunk, file)
+    df, _, account_attrs = _canonical(chunk.frame, mapping, max_len, INTERACTION_KEYS, aside)
     event, customer = _col(df, "interactionId"), _col(df, "customerKey")
-    kind = _col(df, "type").str.lower().str.replace(" ", "_", regex=False)
+    kind = pd.Series(norm.apply1(norm.event_type1, _col(df, "type")), index=df.index)
     for name, series in (("interactionId", event), ("customerKey", customer), ("type", kind)):
-        check.flag(series.isna(), f"empty {name} (column {_source_column(mapping, name)})")
-    _first_seen(event, chunk.rows, seen, check)
-    occurred, ts, bad = norm.timestamp(_col(df, "timestamp"), mapping.formats.get("timestamp"))
-    _bad(check, bad, "date-time", _col(df, "timestamp"), _source_column(mapping, "timestamp"))
-    check.flag(_col(df, "timestamp").isna(), "empty timestamp")
+        aside.refuse(series.isna(), f"empty {name} (column {mapping.column_label(name)})")
+    _first_seen(event, chunk.rows, seen, aside)
+    raw_ts = _col(df, "timestamp")
+    occurred, ts, bad = norm.timestamp(raw_ts, mapping.formats.get("timestamp"))
+    aside.refuse(
+        bad,
+        "invalid date-time '"
+        + raw_ts.astype("str")
+        + f"' (column {mapping.column_label('timestamp')})",
+    )
+    aside.refuse(raw_ts.isna(), "empty timestamp")
     value, bad = norm.number(_col(df, "value"))
-    _bad(check, bad, "number", _col(df, "value"), _source_column(mapping, "value"))
+    aside.blank(bad, mapping.column_label("value"), "value", _col(df, "value"), "invalid number")
 
-    ok = check.reason.isna()
+    ok = aside.ok
     src = mapping.source
-    iid = (src + ":" + event)[ok]
+    iid = pd.Series([f"{src}:{e}" for e in event[ok]], index=event[ok].index)
     props = pd.DataFrame(
         {
             "source": src,
             "type": kind,
-            "channel": _col(df, "channel").str.lower(),
+            "channel": pd.Series(norm.apply1(norm.lower1, _col(df, "channel")), index=df.index),
             "occurredAt": occurred,
             "ts": ts,
-            "value": value,
+            "value": value.where(~bad, None),
         }
     )[ok]
     device, account = _col(df, "deviceId")[ok], _col(df, "accountId")[ok]
     out = Prepared(loaded=int(ok.sum()))
     out.writes["upsert_interactions"] = [
-        {"interactionId": i, "customerId": src + ":" + c, "customerKey": c, "source": src,
-         "props": p}
+        {
+            "interactionId": i,
+            "customerId": f"{src}:{c}",
+            "customerKey": c,
+            "source": src,
+            "props": p,
+        }
         for i, c, p in zip(iid, customer[ok], _records(props), strict=True)
-    ]  # fmt: skip
+    ]
     out.writes["link_interaction_devices"] = _records(
         pd.DataFrame({"interactionId": iid, "deviceId": device})[device.notna()]
     )
     out.writes["link_interaction_accounts"] = _records(
         pd.DataFrame({"interactionId": iid, "accountId": account})[account.notna()]
     )
-    out.quarantined = _quarantine(chunk, mapping, check, file)
+    out.writes["set_account_attributes"] = _account_attributes(account, account_attrs[ok])
+    out.quarantined = aside.quarantined()
+    out.blanked = aside.blanked()
     return out
 
 
+# ---- the one-record path ----------------------------------------------------------------
+
+
 def prepare_customer_record(
-    record: dict[str, Any], mapping: Mapping, *, file: str, row: int, max_len: int, country: str
+    record: dict[str, Any],
+    mapping: Mapping,
+    *,
+    file: str,
+    row: int,
+    max_len: int,
+    country: str,
+    identifier_types: Iterable[str] = (),
 ) -> Prepared:
-    """One record, by the same rules as prepare_customers, without pandas (real-time path;
-    tests/ingestion/test_scalar_agreement.py keeps the two in step)."""
+    """One record, by the same rules as prepare_customers, without pandas (the real-time
+    path; tests/ingestion/test_scalar_agreement.py keeps the two equal). A bad value is
+    blanked and listed in `blanked`; only a bad key quarantines the record."""
     out = Prepared()
     reason: str | None = None
-    canon: dict[str, str | None] = {}
-    for column, target in mapping.columns.items():
-        if column not in record:
-            continue
-        raw = record[column]
-        if raw is not None and len(str(raw)) > max_len and reason is None:
-            reason = f"field {column} ({target}) longer than {max_len} chars"
-        canon[target] = norm.clean1(raw)
-    for target, value in mapping.defaults.items():
-        if canon.get(target) is None:
-            canon[target] = value
-    col = {t: c for c, t in mapping.columns.items()}
+    blanks: list[tuple[str, str, Any, str]] = []  # column, field, value, reason
 
-    def bad(what: str, field: str) -> str:
-        return f"invalid {what} '{canon.get(field)}' (column {col.get(field, field)})"
+    def refuse(message: str) -> None:
+        nonlocal reason
+        reason = reason or message
+
+    def checked(column: str, target: str, label: str, value: Any) -> Any:
+        raw = record[column]
+        if raw is None or len(str(raw)) <= max_len:
+            return value
+        if target in CUSTOMER_KEYS:
+            refuse(f"field {column} ({target}) longer than {max_len} chars")
+            return value
+        if value is not None:
+            blanks.append((column, label, value, _too_long(max_len)))
+        return None
+
+    canon: dict[str, Any] = {}
+    for target in mapping.targets:
+        columns = [c for c in mapping.sources_of(target) if c in record]
+        if not columns:
+            continue
+        value = norm.join_parts1([record[c] for c in columns])
+        for column in columns:
+            value = checked(column, target, target, value)
+        canon[target] = value
+    for target, default in mapping.defaults.items():
+        if canon.get(target) is None:
+            canon[target] = default
+    attrs: dict[str, Any] = {}
+    for column, name in mapping.attributes.items():
+        prop = attr_property(name)
+        value = norm.clean1(record.get(column))
+        attrs[prop] = checked(column, prop, prop, value) if column in record else value
+    account_attrs: dict[str, Any] = {}
+    for column, prop in mapping.account_attributes.items():
+        label = f"Account.{prop}"
+        value = norm.clean1(record.get(column))
+        value = checked(column, label, label, value) if column in record else value
+        account_attrs[prop] = norm.typed1(value)
 
     key = canon.get("sourceKey")
-    if key is None and reason is None:
-        reason = f"empty key (column {col.get('sourceKey', 'sourceKey')})"
-    email, email_bad = norm.email1(canon.get("email"))
-    phone, phone_bad = norm.phone1(canon.get("phone"), country)
-    dob, dob_bad = norm.date1(canon.get("dateOfBirth"), mapping.formats.get("dateOfBirth"))
-    updated, _, updated_bad = norm.timestamp1(
-        canon.get("updatedAt"), mapping.formats.get("updatedAt")
-    )
-    consent, consent_bad = norm.consent1(canon.get("marketingConsent"))
-    for failed, message in (
-        (email_bad, bad("email", "email")),
-        (phone_bad, bad("phone", "phone")),
-        (dob_bad, bad("date", "dateOfBirth")),
-        (updated_bad, bad("date-time", "updatedAt")),
-        (consent_bad, bad("consent", "marketingConsent")),
-    ):
-        if failed and reason is None:
-            reason = message
+    if key is None:
+        refuse(f"empty key (column {mapping.column_label('sourceKey')})")
     if reason is not None:
-        out.quarantined = [{"file": file, "row": row, "reason": reason, "raw": dict(record)}]
+        out.quarantined = [quarantine_line(file, row, reason, dict(record))]
         return out
 
-    first, last = norm.name1(canon.get("firstName")), norm.name1(canon.get("lastName"))
+    def blank(field_: str, why: str) -> None:
+        blanks.append((mapping.column_label(field_), field_, canon.get(field_), why))
+
+    first, middle, last = (
+        norm.name1(canon.get(f)) for f in ("firstName", "middleName", "lastName")
+    )
     if "fullName" in canon:
-        f2, l2 = norm.split_full_name1(canon["fullName"])
-        first, last = first or f2, last or l2
+        f2, m2, l2 = norm.split_full_name1(canon["fullName"])
+        first, middle, last = first or f2, middle or m2, last or l2
+    email, bad = norm.email1(canon.get("email"))
+    if bad:
+        blank("email", "invalid email")
     ctry = norm.country1(canon.get("country"), country)
+    region = norm.phone_region1(ctry, country)
+    phone, phone_type, bad = norm.phone_parts1(canon.get("phone"), region)
+    if bad:
+        blank("phone", f"invalid phone for region {region}")
+    dob, problem = norm.date1(canon.get("dateOfBirth"), mapping.formats.get("dateOfBirth"))
+    if problem:
+        blank("dateOfBirth", problem)
+    updated, _, bad = norm.timestamp1(canon.get("updatedAt"), mapping.formats.get("updatedAt"))
+    if bad:
+        blank("updatedAt", "invalid date-time")
+    consent, bad = norm.consent1(canon.get("marketingConsent"))
+    if bad:
+        blank("marketingConsent", "invalid consent")
     postcode = norm.postcode1(canon.get("postcode"))
-    street = canon.get("street")
-    raw_city = canon.get("city")
-    city = raw_city.title() if raw_city else None
+    street, city = canon.get("street"), norm.name1(canon.get("city"))
     address = norm.address_id1(street, postcode, city, ctry)
-    gender = canon.get("gender")
+    ids = {t: norm.identifier1(canon.get(t)) for t in mapping.identifiers}
+
     customer_id = f"{mapping.source}:{key}"
     props = {
-        "source": mapping.source, "sourceKey": key, "firstName": first, "lastName": last,
-        "dateOfBirth": dob, "gender": gender.lower()[:1] if gender else None, "email": email,
-        "phone": phone, "street": street, "city": city, "postcode": postcode, "country": ctry,
-        "addressId": address, "updatedAt": updated, "marketingConsent": consent,
-    }  # fmt: skip
+        "source": mapping.source,
+        "sourceKey": key,
+        "firstName": first,
+        "middleName": middle,
+        "lastName": last,
+        "dateOfBirth": dob,
+        "gender": norm.gender1(canon.get("gender")),
+        "email": email,
+        "phone": phone,
+        "phoneType": phone_type,
+        "street": street,
+        "city": city,
+        "postcode": postcode,
+        "country": ctry,
+        "addressId": address,
+        "updatedAt": updated,
+        "marketingConsent": consent,
+        **{id_property(t): None for t in identifier_types},
+        **{id_property(t): v for t, v in ids.items()},
+        **attrs,
+    }
     device, account = canon.get("deviceId"), canon.get("accountId")
-    role = canon.get("accountRole")
-    typed = [("Email", email), ("Phone", phone), ("Address", address), ("Device", device),
-             ("Account", account)]  # fmt: skip
+    role = norm.lower1(canon.get("accountRole"))
+    found = [(t, v) for t, v in ids.items() if v is not None]
     out.loaded = 1
     out.writes["upsert_customers"] = [{"customerId": customer_id, "props": props}]
     out.writes["unlink_stale_identifiers"] = [
-        {"customerId": customer_id, "keys": [f"{label}:{v}" for label, v in typed if v is not None]}
+        {
+            "customerId": customer_id,
+            "keys": _linked_keys((email, phone, address, device, account), found),
+        }
     ]
     out.writes["link_emails"] = [{"customerId": customer_id, "email": email}] if email else []
     out.writes["link_phones"] = [{"customerId": customer_id, "phone": phone}] if phone else []
     out.writes["link_addresses"] = (
-        [{"customerId": customer_id, "addressId": address,
-          "props": {"street": street, "city": city, "postcode": postcode, "country": ctry}}]
-        if address else []
-    )  # fmt: skip
+        [
+            {
+                "customerId": customer_id,
+                "addressId": address,
+                "props": {"street": street, "city": city, "postcode": postcode, "country": ctry},
+            }
+        ]
+        if address
+        else []
+    )
     out.writes["link_devices"] = (
         [{"customerId": customer_id, "deviceId": device, "seen": updated}] if device else []
     )
     out.writes["link_accounts"] = (
-        [{"customerId": customer_id, "accountId": account,
-          "role": role.lower() if role else "holder"}] if account else []
-    )  # fmt: skip
+        [{"customerId": customer_id, "accountId": account, "role": role or "holder"}]
+        if account
+        else []
+    )
+    attributes = {k: v for k, v in account_attrs.items() if v is not None}
+    out.writes["set_account_attributes"] = (
+        [{"accountId": account, "props": attributes}] if account and attributes else []
+    )
+    out.writes["link_identifiers"] = _identifier_rows(customer_id, found)
+    out.blanked = [blank_line(file, row, c, f, v, r) for c, f, v, r in blanks]
     return out

@@ -94,6 +94,11 @@ def upsert_record(
     )
     if prepared.quarantined:
         raise InputError(f"record refused: {prepared.quarantined[0]['reason']}")
+    if prepared.blanked:  # the caller still refuses a bad value instead of loading without it
+        bad = prepared.blanked[0]
+        raise InputError(
+            f"record refused: {bad['reason']} '{bad['value']}' (column {bad['column']})"
+        )
     w = prepared.writes
     upserted = w["upsert_customers"][0]
     customer_id, props = str(upserted["customerId"]), dict(upserted["props"])

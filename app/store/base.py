@@ -83,6 +83,9 @@ UNIQUE_KEYS: tuple[Key, ...] = (
     Key("AuditEvent", "auditId"),
     Key("AlertRule", "name"),
     Key("WebhookDelivery", "deliveryId"),
+    # Identifiers a mapping declares (national IDs, loyalty numbers...) and their types.
+    Key("Identifier", "identifierId"),
+    Key("IdentifierType", "name"),
 )
 BLOCK_KEY_PROPERTIES = (
     "email", "phone", "bkAddressInitial", "bkDobLast", "bkDobFirst", "bkDobAnyOrder",

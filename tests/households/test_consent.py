@@ -1,4 +1,4 @@
-"""Marketing consent through ingestion: the words sources use, a bad value quarantined with
+"""Marketing consent through ingestion: the words sources use, a bad value blanked with
 its column named, the one-record path agreeing, and the golden consent on the profile."""
 
 from __future__ import annotations
@@ -22,21 +22,31 @@ CSV = """id,last,opt
 """
 
 
-def test_consent_words_load_and_a_bad_value_is_quarantined(store, settings, tmp_path) -> None:
+def test_consent_words_load_and_a_bad_value_is_blanked(store, settings, tmp_path) -> None:
     f = tmp_path / "crm.csv"
     f.write_text(CSV)
     columns = {"id": "sourceKey", "last": "lastName", "opt": "marketingConsent"}
     m = load_mapping(write_mapping(tmp_path / "m.yaml", "customers", columns))
     summary = ingest_file(store, f, "crm", settings, mapping=m, show_progress=False)
-    assert (summary.rows_loaded, summary.rows_quarantined) == (4, 1)
+    assert (summary.rows_loaded, summary.rows_quarantined, summary.fields_blanked) == (5, 0, 1)
     (bad,) = map(json.loads, Path(summary.quarantine_file or "").read_text().splitlines())
-    assert (bad["row"], bad["reason"]) == (4, "invalid consent 'maybe' (column opt)")
+    assert (bad["row"], bad["column"], bad["value"], bad["reason"]) == (
+        4,
+        "opt",
+        "maybe",
+        "invalid consent",
+    )
     rows, _ = store.run_text(
         "MATCH (c:Customer) RETURN c.sourceKey AS k, c.marketingConsent AS v ORDER BY k",
         write=False,
     )
-    assert [(r["k"], r["v"]) for r in rows] == [("1", True), ("2", False), ("3", None),
-                                                ("5", True)]  # fmt: skip
+    assert [(r["k"], r["v"]) for r in rows] == [
+        ("1", True),
+        ("2", False),
+        ("3", None),
+        ("4", None),
+        ("5", True),
+    ]
     assert consent1(" Opted In ") == (True, False) and consent1("perhaps") == (None, True)
 
 

@@ -21,7 +21,8 @@ INTERACTION_COLUMNS = {
 
 
 def write_mapping(path: Path, kind: str, columns: dict[str, str], **extra: Any) -> Path:
-    path.write_text(yaml.safe_dump({"source": "crm", "kind": kind, "columns": columns, **extra}))
+    data = {"source": "crm", "kind": kind, "columns": columns, **extra}
+    path.write_text(yaml.safe_dump(data, sort_keys=False))  # column order matters
     return path
 
 

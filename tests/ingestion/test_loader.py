@@ -44,7 +44,7 @@ def _counts(store: GraphStore) -> dict[str, int]:
     return out
 
 
-def test_messy_file_loads_good_rows_and_quarantines_the_rest(
+def test_messy_file_loads_every_record_with_a_key_and_blanks_bad_values(
     store: GraphStore, settings: Settings, tmp_path: Path
 ) -> None:
     f = tmp_path / "crm.csv"
@@ -52,23 +52,31 @@ def test_messy_file_loads_good_rows_and_quarantines_the_rest(
     m = load_mapping(write_mapping(tmp_path / "m.yaml", "customers", CUSTOMER_COLUMNS))
     summary = ingest_file(store, f, "crm", settings, mapping=m, show_progress=False)
 
-    assert (summary.rows_read, summary.rows_loaded, summary.rows_quarantined) == (8, 2, 6)
-    reasons = {
-        r["row"]: r["reason"]
-        for r in map(json.loads, Path(summary.quarantine_file or "").read_text().splitlines())
-    }
-    assert reasons == {
-        3: "invalid email 'john@' (column email)",
-        4: "invalid date '31/31/1990' (column dob)",
+    assert (summary.rows_read, summary.rows_loaded) == (8, 5)
+    assert (summary.rows_quarantined, summary.fields_blanked) == (3, 3)
+    lines = [json.loads(x) for x in Path(summary.quarantine_file or "").read_text().splitlines()]
+    blanked = [
+        {k: v for k, v in x.items() if k != "file"} for x in lines if x["action"] == "blanked"
+    ]
+    assert blanked == [
+        {"row": 3, "column": "email", "field": "email", "value": "john@",
+         "reason": "invalid email", "action": "blanked"},
+        {"row": 4, "column": "dob", "field": "dateOfBirth", "value": "31/31/1990",
+         "reason": "invalid date", "action": "blanked"},
+        {"row": 8, "column": "phone", "field": "phone", "value": "0770",
+         "reason": "invalid phone for region GB", "action": "blanked"},
+    ]  # fmt: skip
+    quarantined = {x["row"]: x["reason"] for x in lines if x["action"] == "quarantined"}
+    assert quarantined == {
         5: "ragged line: 3 fields where the header has 12",
         6: "empty key (column id)",
         7: "duplicate key (first used at row 1)",
-        8: "invalid phone '0770' (column phone)",
     }
+    assert {x["file"] for x in lines} == {"crm.csv"}
     counts = _counts(store)
     # Two people at one address ("St" and "Street" written differently), sharing a device
-    # and an account.
-    assert counts["Customer"] == 2
+    # and an account; three more loaded without the value they got wrong.
+    assert counts["Customer"] == 5
     assert counts["Address"] == 1 and counts["Device"] == 1 and counts["Account"] == 1
     assert counts["HOLDS"] == 2 and counts["LIVES_AT"] == 2 and counts["HAS_PHONE"] == 2
     john = store.run_text(
@@ -77,6 +85,17 @@ def test_messy_file_loads_good_rows_and_quarantines_the_rest(
         write=False,
     )[0]
     assert john == [{"email": "john.smith@example.com", "phone": "+447700900123", "role": "owner"}]
+    kept, _ = store.run_text(
+        "MATCH (c:Customer) WHERE c.sourceKey IN ['3', '4', '6'] "
+        "RETURN c.sourceKey AS k, c.lastName AS last, c.email AS email, "
+        "c.dateOfBirth AS dob, c.phone AS phone ORDER BY k",
+        write=False,
+    )
+    assert kept == [
+        {"k": "3", "last": "Email", "email": None, "dob": "1990-01-01", "phone": None},
+        {"k": "4", "last": "Date", "email": None, "dob": None, "phone": None},
+        {"k": "6", "last": "Name", "email": None, "dob": None, "phone": None},
+    ]
 
 
 def test_loading_twice_leaves_the_graph_as_after_once(
@@ -244,3 +263,159 @@ def test_interactions_before_customers_link_up(
         {"stub": None, "first": "First0", "type": "call", "value": None,
          "ts": 1740909600000, "device": None},
     ]  # fmt: skip
+
+
+def _load(store: GraphStore, settings: Settings, tmp_path: Path, csv: str, columns: dict, **extra):
+    f = tmp_path / "people.csv"
+    f.write_text(csv)
+    m = load_mapping(write_mapping(tmp_path / "m.yaml", "customers", columns, **extra))
+    return ingest_file(store, f, "crm", settings, mapping=m, show_progress=False)
+
+
+def _customers(store: GraphStore, *props: str) -> list[dict]:
+    fields = ", ".join(f"c.{p} AS {p}" for p in props)
+    rows, _ = store.run_text(
+        f"MATCH (c:Customer) RETURN c.sourceKey AS key, {fields} ORDER BY key", write=False
+    )
+    return rows
+
+
+def test_a_bad_date_blanks_the_field_and_keeps_the_record(
+    store: GraphStore, settings: Settings, tmp_path: Path
+) -> None:
+    csv = "id,last,dob\n1,Green,19281501\n2,Moss,18991231\n3,Cole,29990101\n4,Ida,19800203\n"
+    columns = {"id": "sourceKey", "last": "lastName", "dob": "dateOfBirth"}
+    s = _load(store, settings, tmp_path, csv, columns, formats={"dateOfBirth": "%Y%m%d"})
+    assert (s.rows_loaded, s.rows_quarantined, s.fields_blanked) == (4, 0, 3)
+    assert _customers(store, "lastName", "dateOfBirth") == [
+        {"key": "1", "lastName": "Green", "dateOfBirth": None},
+        {"key": "2", "lastName": "Moss", "dateOfBirth": None},
+        {"key": "3", "lastName": "Cole", "dateOfBirth": None},
+        {"key": "4", "lastName": "Ida", "dateOfBirth": "1980-02-03"},
+    ]
+    lines = [json.loads(x) for x in Path(s.quarantine_file or "").read_text().splitlines()]
+    assert lines == [
+        {"file": "people.csv", "row": 1, "column": "dob", "field": "dateOfBirth",
+         "value": "19281501", "reason": "invalid date", "action": "blanked"},
+        {"file": "people.csv", "row": 2, "column": "dob", "field": "dateOfBirth",
+         "value": "18991231", "reason": "date before 1900", "action": "blanked"},
+        {"file": "people.csv", "row": 3, "column": "dob", "field": "dateOfBirth",
+         "value": "29990101", "reason": "date in the future", "action": "blanked"},
+    ]  # fmt: skip
+
+
+def test_a_list_of_formats_parses_each_row_with_the_first_that_fits(
+    store: GraphStore, settings: Settings, tmp_path: Path
+) -> None:
+    csv = "id,dob\n1,08/15/1987\n2,19870815\n3,15/08/1987\n"
+    columns = {"id": "sourceKey", "dob": "dateOfBirth"}
+    formats = {"dateOfBirth": ["%m/%d/%Y", "%Y%m%d"]}
+    s = _load(store, settings, tmp_path, csv, columns, formats=formats)
+    assert (s.rows_loaded, s.fields_blanked) == (3, 1)
+    assert _customers(store, "dateOfBirth") == [
+        {"key": "1", "dateOfBirth": "1987-08-15"},
+        {"key": "2", "dateOfBirth": "1987-08-15"},
+        {"key": "3", "dateOfBirth": None},
+    ]
+
+
+def test_two_columns_build_one_street_and_one_address(
+    store: GraphStore, settings: Settings, tmp_path: Path
+) -> None:
+    csv = (
+        "id,number,line1,line2,pc\n"
+        "1,12,High St,,SW1A 1AA\n"
+        "2,,12 High Street,,sw1a1aa\n"
+        "3,4,,Flat 2,SW1A 1AA\n"
+    )
+    columns = {
+        "id": "sourceKey", "number": "street", "line1": "street", "line2": "street",
+        "pc": "postcode",
+    }  # fmt: skip
+    _load(store, settings, tmp_path, csv, columns)
+    assert _customers(store, "street", "addressId") == [
+        {"key": "1", "street": "12 High St", "addressId": "GB|SW1A1AA|12 high street"},
+        {"key": "2", "street": "12 High Street", "addressId": "GB|SW1A1AA|12 high street"},
+        {"key": "3", "street": "4 Flat 2", "addressId": "GB|SW1A1AA|4 flat 2"},
+    ]
+    assert _counts(store)["Address"] == 2
+
+
+def test_phones_are_read_in_the_records_country(
+    store: GraphStore, settings: Settings, tmp_path: Path
+) -> None:
+    csv = (
+        "id,phone,country\n"
+        "us,1 (415) 555-2671,US\n"
+        "it1,06 6982 1234,Italy\n"
+        "it2,+39 06 6982 1234,IT\n"
+        "mob,07912 345678,\n"
+        "land,020 7946 0000,UK\n"
+        "bad,555 1234,US\n"
+    )
+    columns = {"id": "sourceKey", "phone": "phone", "country": "country"}
+    s = _load(store, settings, tmp_path, csv, columns)
+    assert _customers(store, "phone", "phoneType", "country") == [
+        {"key": "bad", "phone": None, "phoneType": None, "country": "US"},
+        {"key": "it1", "phone": "+390669821234", "phoneType": "landline", "country": "IT"},
+        {"key": "it2", "phone": "+390669821234", "phoneType": "landline", "country": "IT"},
+        {"key": "land", "phone": "+442079460000", "phoneType": "landline", "country": "GB"},
+        {"key": "mob", "phone": "+447912345678", "phoneType": "mobile", "country": "GB"},
+        {"key": "us", "phone": "+14155552671", "phoneType": "unknown", "country": "US"},
+    ]
+    phones, _ = store.run_text(
+        "MATCH (p:Phone)<-[:HAS_PHONE]-(c) RETURN p.phone AS phone, count(c) AS n ORDER BY phone",
+        write=False,
+    )
+    assert phones == [
+        {"phone": "+14155552671", "n": 1},
+        {"phone": "+390669821234", "n": 2},
+        {"phone": "+442079460000", "n": 1},
+        {"phone": "+447912345678", "n": 1},
+    ]
+    (line,) = [json.loads(x) for x in Path(s.quarantine_file or "").read_text().splitlines()]
+    assert (line["row"], line["value"], line["reason"]) == (
+        6,
+        "555 1234",
+        "invalid phone for region US",
+    )
+
+
+def test_middle_names_and_attributes_are_kept_on_the_record(
+    store: GraphStore, settings: Settings, tmp_path: Path
+) -> None:
+    csv = "id,first,mi,last,full,state,seg\n1,diana,l,MCCLURE,,WA,gold\n2,,,,John Paul Smith,,\n"
+    columns = {
+        "id": "sourceKey", "first": "firstName", "mi": "middleName", "last": "lastName",
+        "full": "fullName",
+    }  # fmt: skip
+    _load(store, settings, tmp_path, csv, columns, attributes={"state": "state", "seg": "segment"})
+    assert _customers(
+        store, "firstName", "middleName", "lastName", "attr_state", "attr_segment"
+    ) == [
+        {"key": "1", "firstName": "Diana", "middleName": "L", "lastName": "Mcclure",
+         "attr_state": "WA", "attr_segment": "gold"},
+        {"key": "2", "firstName": "John", "middleName": "Paul", "lastName": "Smith",
+         "attr_state": None, "attr_segment": None},
+    ]  # fmt: skip
+
+
+def test_account_attributes_land_on_the_account(
+    store: GraphStore, settings: Settings, tmp_path: Path
+) -> None:
+    csv = "id,acct,plan_mb,product\n1,A1,5000,Family 5GB\n2,A1,,\n3,A2,2500.5,SIM only\n"
+    columns = {"id": "sourceKey", "acct": "accountId"}
+    attrs = {"plan_mb": "planMb", "product": "product"}
+    _load(store, settings, tmp_path, csv, columns, accountAttributes=attrs)
+    # planMb is what household Group DNA reads (cypher/household_dna_usage.cypher).
+    rows, _ = store.run_text(
+        "MATCH (a:Account) RETURN a.accountId AS id, a.planMb AS planMb, a.product AS product "
+        "ORDER BY id",
+        write=False,
+    )
+    assert rows == [
+        {"id": "A1", "planMb": 5000, "product": "Family 5GB"},
+        {"id": "A2", "planMb": 2500.5, "product": "SIM only"},
+    ]
+    # Customer 2's blank plan removed nothing: the account is shared.
+    assert _counts(store)["HOLDS"] == 3

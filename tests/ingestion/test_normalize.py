@@ -7,18 +7,49 @@ def s(*values: object) -> pd.Series:
     return pd.Series(list(values), dtype="str")
 
 
+def gb(n: int) -> pd.Series:
+    return pd.Series(["GB"] * n, dtype=object)
+
+
 def test_phone_formats_become_one_e164_number() -> None:
-    out, bad = n.phone(
+    out, kind, bad = n.phone(
         s("07700 900123", "+44 7700 900123", "0044 7700 900123", "(07700) 900-123", "7700900123"),
-        "GB",
+        gb(5),
     )
-    assert set(out) == {"+447700900123"}
-    assert not bad.any()
+    assert out.tolist() == ["+447700900123"] * 5
+    assert bad.tolist() == [False] * 5
+    # 07700 900xxx is Ofcom's range for drama: possible, not valid, so loaded as "unknown".
+    assert kind.tolist() == ["unknown"] * 5
 
 
 def test_bracketed_trunk_zero_after_country_code_is_dropped() -> None:
-    out, bad = n.phone(s("+44 (0)7700 900123", "0044 (0) 7700 900123"), "GB")
-    assert set(out) == {"+447700900123"} and not bad.any()
+    out, _, bad = n.phone(s("+44 (0)7700 900123", "0044 (0) 7700 900123"), gb(2))
+    assert out.tolist() == ["+447700900123", "+447700900123"]
+    assert bad.tolist() == [False, False]
+
+
+def test_us_number_with_its_trunk_one_is_read_once() -> None:
+    assert n.phone_parts1("1 (415) 555-2671", "US") == ("+14155552671", "unknown", False)
+
+
+def test_italian_numbers_keep_their_leading_zero_with_or_without_country_code() -> None:
+    national = n.phone_parts1("06 6982 1234", "IT")
+    international = n.phone_parts1("+39 06 6982 1234", "IT")
+    assert national == international == ("+390669821234", "landline", False)
+    # The country code wins over the region a number is read in.
+    assert n.phone_parts1("+39 06 6982 1234", "GB") == national
+
+
+def test_phone_types_from_libphonenumber() -> None:
+    assert n.phone_parts1("07912 345678", "GB") == ("+447912345678", "mobile", False)
+    assert n.phone_parts1("020 7946 0000", "GB") == ("+442079460000", "landline", False)
+    assert n.phone_parts1("0800 123 4567", "GB") == ("+448001234567", "other", False)
+
+
+def test_phone_region_is_the_records_country_when_libphonenumber_knows_it() -> None:
+    assert n.phone_region1("IT", "GB") == "IT"
+    assert n.phone_region1("ATLANTIS", "GB") == "GB"
+    assert n.phone_region1(None, "gb") == "GB"
 
 
 def test_country_names_and_aliases_become_codes() -> None:
@@ -33,10 +64,13 @@ def test_country_names_and_aliases_become_codes() -> None:
     ]
 
 
-def test_phone_too_short_is_an_error_and_missing_is_not() -> None:
-    out, bad = n.phone(s("12", None, ""), "GB")
-    assert bad.tolist() == [True, False, False]
-    assert out.isna().all()
+def test_phone_too_short_or_without_area_code_is_an_error_and_missing_is_not() -> None:
+    out, kind, bad = n.phone(s("12", "not a phone", None, ""), gb(4))
+    assert bad.tolist() == [True, True, False, False]
+    assert out.tolist() == [None] * 4
+    assert kind.tolist() == [None] * 4
+    # Seven digits in the US are a local number: its area code is missing, so no key.
+    assert n.phone_parts1("555 1234", "US") == (None, None, True)
 
 
 def test_email_is_trimmed_lowercased_and_checked() -> None:
@@ -46,16 +80,53 @@ def test_email_is_trimmed_lowercased_and_checked() -> None:
 
 
 def test_dates_with_format_and_impossible_dates() -> None:
-    out, bad = n.date(s("03/02/1980", "31/02/1980", "01/01/2999"), "%d/%m/%Y")
-    assert out[0] == "1980-02-03"
-    assert bad.tolist() == [False, True, True]
+    out, problem = n.date(s("03/02/1980", "31/02/1980", "01/01/2999", "01/01/1899"), "%d/%m/%Y")
+    assert out.tolist() == ["1980-02-03", None, None, None]
+    assert problem.tolist() == [None, "invalid date", "date in the future", "date before 1900"]
+
+
+def test_a_list_of_date_formats_is_tried_in_order() -> None:
+    formats = ["%Y%m%d", "%m/%d/%Y"]
+    out, problem = n.date(s("19800203", "02/03/1980", "19281501", None), formats)
+    assert out.tolist() == ["1980-02-03", "1980-02-03", None, None]
+    assert problem.tolist() == [None, None, "invalid date", None]
+    assert n.date1("02/03/1980", formats) == ("1980-02-03", None)
+
+
+def test_identifiers_drop_separators_and_are_upper_cased() -> None:
+    assert n.identifier(s("123-45 6789", "ab.12/3", " - ", None)).tolist() == [
+        "123456789",
+        "AB123",
+        None,
+        None,
+    ]
+
+
+def test_account_attribute_numbers_stay_numbers() -> None:
+    assert n.typed(s("5000", "2.5", "007", "-3", "1e3", "gold", None)).tolist() == [
+        5000,
+        2.5,
+        "007",
+        -3,
+        "1e3",
+        "gold",
+        None,
+    ]
+
+
+def test_several_columns_join_with_one_space_blanks_skipped() -> None:
+    joined = n.join_parts([s("12", "", None, " 7 "), s("High  St", "Low Rd", None, "")])
+    assert joined.tolist() == ["12 High St", "Low Rd", None, "7"]
+    assert n.join_parts1(["12", None, " High\tSt "]) == "12 High St"
 
 
 def test_full_name_split_both_orders() -> None:
-    first, last = n.split_full_name(s("Smith, John", "john paul SMITH", "Cher"))
-    assert first.tolist()[:2] == ["John", "John"]
-    assert last.tolist()[:2] == ["Smith", "Smith"]
-    assert pd.isna(last[2])
+    first, middle, last = n.split_full_name(
+        s("Smith, John", "john paul SMITH", "Cher", "Smith, John Paul", "Ann Mary Jo Lee")
+    )
+    assert first.tolist() == ["John", "John", "Cher", "John", "Ann"]
+    assert middle.tolist() == [None, "Paul", None, "Paul", "Mary Jo"]
+    assert last.tolist() == ["Smith", "Smith", None, "Smith", "Lee"]
 
 
 def test_address_key_ignores_abbreviations_and_postcode_spacing() -> None:
