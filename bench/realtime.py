@@ -30,11 +30,8 @@ from rich.console import Console
 from app.errors import InputError
 from app.ingestion.batch import load_directory
 from app.resolution.batch import resolve
-from app.resolution.blocking import candidate_pairs
-from app.resolution.model import train
+from app.resolution.learning import learn
 from app.resolution.realtime import upsert_record
-from app.resolution.records import load_records
-from app.resolution.truth import active_labels_from_truth, read_truth
 from app.settings import Settings
 from app.store import open_store
 from app.synth import SynthConfig, generate
@@ -104,16 +101,13 @@ def main() -> None:
         try:
             store.setup_schema()
             load_directory(store, synth, settings, show_progress=False, kinds=("customers",))
-            recs = load_records(store)
-            truth = read_truth(synth / "truth_records.csv")
-            model = train(active_labels_from_truth(recs, candidate_pairs(recs), truth, 500))
+            model = learn(store, settings, truth_file=synth / "truth_records.csv").model
             summary = resolve(store, settings, model)
             console.print(f"resolved {summary.records:,} records into {summary.profiles:,}")
             crm = pd.read_csv(synth / "crm_customers.csv", dtype=str)
             # Measure in the state of a serving process, not of one that has just resolved
             # 100k records: drop resolution's data and keep what is left out of the cyclic
             # GC (its passes over millions of leftover objects doubled the latencies).
-            del recs, truth
             gc.collect()
             gc.freeze()
             if args.restart_store:

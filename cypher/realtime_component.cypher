@@ -4,8 +4,8 @@
 UNWIND $ids AS cid
 MATCH (c:Customer {customerId: cid})
 MATCH (c)-[:MATCHES*0..4]-(o:Customer)
-WITH DISTINCT o
-LIMIT $limit
+WITH collect(DISTINCT o)[..$limit] AS found
+UNWIND found AS o
 OPTIONAL MATCH (o)-[:RESOLVES_TO]->(p:Profile)
 RETURN o.customerId AS customerId, o.source AS source, o.firstName AS firstName,
        o.middleName AS middleName, o.lastName AS lastName, o.dateOfBirth AS dateOfBirth,

@@ -159,11 +159,34 @@ def cluster(
     rejected = {(min(a, b), max(a, b)) for a, b in decisions.rejected}
     rej = np.array([(a, b) in rejected for a, b in zip(left, right, strict=True)], dtype=bool)
     usable = dense & (prob > 0) & ~rej
+    together = _closure(n, decisions.confirmed)
     labels, capped = _link(
-        n, left[dense], right[dense], prob[dense], rej[dense], usable[dense], threshold, cap
+        n,
+        left[dense],
+        right[dense],
+        prob[dense],
+        rej[dense],
+        usable[dense],
+        threshold,
+        cap,
+        together,
     )
     labels = attach_sparse(labels, left, right, prob, sparse, threshold, sparse_threshold, rejected)
     return Clustering(labels=labels, capped=capped)
+
+
+def _closure(n: int, confirmed: list[tuple[int, int]]) -> np.ndarray:
+    """Per record, its group of records confirmed as one person (directly or through other
+    confirmed pairs), -1 when it is in none: every pair in a group is one person."""
+    together = np.full(n, -1, dtype=np.int64)
+    if not confirmed:
+        return together
+    a = np.array([x for x, _ in confirmed], dtype=np.int64)
+    b = np.array([y for _, y in confirmed], dtype=np.int64)
+    comp = _components(n, a, b)
+    involved = np.unique(np.r_[a, b])
+    together[involved] = comp[involved]
+    return together
 
 
 def _link(
@@ -175,6 +198,7 @@ def _link(
     usable: np.ndarray,
     threshold: float,
     cap: int,
+    together: np.ndarray,
 ) -> tuple[np.ndarray, list[int]]:
     labels = np.arange(n)
     capped: list[int] = []
@@ -194,7 +218,7 @@ def _link(
     members_by = _members(comp, multi)
     for c, s, e in zip(multi, starts, ends, strict=True):
         members = members_by[c]
-        sub = _cut(members, el[s:e], er[s:e], ep[s:e], ej[s:e], threshold, cap, capped)
+        sub = _cut(members, el[s:e], er[s:e], ep[s:e], ej[s:e], threshold, cap, capped, together)
         for group in sub:
             labels[group] = group.min()
     return labels, capped
@@ -218,12 +242,13 @@ def _cut(
     threshold: float,
     cap: int,
     capped: list[int],
+    together: np.ndarray,
 ) -> list[np.ndarray]:
     """Clusters of one component at the threshold."""
     k = len(members)
     if k > cap:
         capped.append(k)
-        return _split_capped(members, left, right, prob, rejected, threshold, cap, capped)
+        return _split_capped(members, left, right, prob, rejected, threshold, cap, capped, together)
     ok = ~rejected
     strong = ok & (prob >= threshold)
     if not rejected.any():
@@ -237,7 +262,9 @@ def _cut(
     dist = np.ones((k, k))
     li = np.array([index[int(a)] for a in left], dtype=np.int64)
     ri = np.array([index[int(b)] for b in right], dtype=np.int64)
-    d = np.where(rejected, FORBIDDEN, 1.0 - prob)
+    group = together[members]
+    dist[(group[:, None] == group[None, :]) & (group[:, None] >= 0)] = 0.0
+    d = np.where(rejected, FORBIDDEN, np.minimum(1.0 - prob, dist[li, ri]))
     dist[li, ri] = d
     dist[ri, li] = d
     iu = np.triu_indices(k, 1)
@@ -255,16 +282,27 @@ def _split_capped(
     threshold: float,
     cap: int,
     capped: list[int],
+    together: np.ndarray,
 ) -> list[np.ndarray]:
     """A component too big to link: drop its weakest pairs (a level that depends on the
     component, not the threshold) until every part fits, then cluster each part; parts
-    still too big at the strongest level fall back to connected components."""
+    still too big at the strongest level fall back to connected components. Records
+    confirmed as one person stay in one part."""
+    index = {int(m): i for i, m in enumerate(members)}
+    li = np.array([index[int(a)] for a in left], dtype=np.int64)
+    ri = np.array([index[int(b)] for b in right], dtype=np.int64)
+    group = together[members]
+    grouped = np.flatnonzero(group >= 0)
+    first = {}
+    for i in grouped:
+        first.setdefault(int(group[i]), i)
+    gl = np.array([first[int(group[i])] for i in grouped], dtype=np.int64)
+
+    def parts(keep: np.ndarray) -> np.ndarray:
+        return _components(len(members), np.r_[li[keep], gl], np.r_[ri[keep], grouped])
+
     for level in (0.5, 0.7, 0.9, 0.97, 0.99, 0.999):
-        keep = ~rejected & (prob >= level)
-        index = {int(m): i for i, m in enumerate(members)}
-        li = np.array([index[int(a)] for a in left], dtype=np.int64)
-        ri = np.array([index[int(b)] for b in right], dtype=np.int64)
-        part = _components(len(members), li[keep], ri[keep])
+        part = parts(~rejected & (prob >= level))
         if np.bincount(part).max() <= cap:
             out = []
             for p in np.unique(part):
@@ -279,13 +317,10 @@ def _split_capped(
                     threshold,
                     cap,
                     capped,
+                    together,
                 )
             return out
-    keep = ~rejected & (prob >= threshold)
-    index = {int(m): i for i, m in enumerate(members)}
-    li = np.array([index[int(a)] for a in left], dtype=np.int64)
-    ri = np.array([index[int(b)] for b in right], dtype=np.int64)
-    part = _components(len(members), li[keep], ri[keep])
+    part = parts(~rejected & (prob >= threshold))
     return [members[part == p] for p in np.unique(part)]
 
 

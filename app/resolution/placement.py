@@ -114,7 +114,8 @@ def _golden_rows(
     records: pd.DataFrame, labels: np.ndarray, keys: Sequence[int], trust: Sequence[str]
 ) -> list[dict[str, Any]]:
     if len(keys) <= _SMALL:
-        rows = records.reset_index().to_dict("records")
+        plain = records.astype(object).where(records.notna(), None)
+        rows = plain.reset_index().to_dict("records")
         out = []
         for k in keys:
             members = [rows[i] for i in np.flatnonzero(labels == k)]

@@ -62,9 +62,13 @@ def candidates_query(properties: tuple[str, ...]) -> str:
 
 
 def _mapping(source: str, identifier_types: dict[str, str]) -> Mapping:
+    """A record in canonical field names (and declared identifier types), as the API and
+    the CLI take it."""
     columns = {f: f for f in CUSTOMER_FIELDS}
     columns.update({t: t for t in identifier_types})
-    return Mapping(source=source, kind="customers", columns=columns)
+    return Mapping(
+        source=source, kind="customers", columns=columns, identifiers=dict(identifier_types)
+    )
 
 
 def upsert_record(
@@ -94,11 +98,6 @@ def upsert_record(
     )
     if prepared.quarantined:
         raise InputError(f"record refused: {prepared.quarantined[0]['reason']}")
-    if prepared.blanked:  # the caller still refuses a bad value instead of loading without it
-        bad = prepared.blanked[0]
-        raise InputError(
-            f"record refused: {bad['reason']} '{bad['value']}' (column {bad['column']})"
-        )
     w = prepared.writes
     upserted = w["upsert_customers"][0]
     customer_id, props = str(upserted["customerId"]), dict(upserted["props"])
@@ -201,7 +200,7 @@ def upsert_record(
         retired=sorted(placement.assignment.retired),
         changed_profiles=changed,
         capped_keys=capped,
-        blanked=list(getattr(prepared, "blanked", [])),
+        blanked=list(prepared.blanked),
         milliseconds=round((time.perf_counter() - started) * 1000, 2),
     )
 

@@ -143,9 +143,10 @@ def merge_profiles(
     reason: str,
     model: MatchModel | None = None,
 ) -> tuple[str, Change]:
-    """The steward says these profiles are one person: their records are confirmed as one
-    (anchor pairs), earlier rejections between them are overridden, and the component is
-    re-placed: by the ID rule the larger (then older) profile keeps its ID."""
+    """The steward says these profiles are one person: every record is confirmed with one
+    anchor record (so all are one person, whatever the model scores), earlier rejections
+    between them are overridden, and the component is re-placed: by the ID rule the larger
+    (then older) profile keeps its ID."""
     if not reason.strip():
         raise InputError("a merge needs a reason")
     views = [follow(store, p) for p in dict.fromkeys(profile_ids)]
@@ -160,7 +161,9 @@ def merge_profiles(
     at = now_iso()
     members = [m for g in groups for m in g]
     store.write("override_rejections", ids=members, actor=actor, at=at, reason=f"merge: {reason}")
-    for other in anchors[1:]:
+    for other in members:
+        if other == anchors[0]:
+            continue
         a, b = sorted((anchors[0], other))
         store.write(
             "set_match_decision",

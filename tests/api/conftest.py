@@ -16,10 +16,9 @@ from starlette.applications import Starlette
 from app.api.app import create_app
 from app.ingestion.batch import load_directory
 from app.resolution.batch import resolve
-from app.resolution.blocking import candidate_pairs
-from app.resolution.model import MatchModel, train
-from app.resolution.records import load_records
-from app.resolution.truth import labels_from_truth, read_truth
+from app.resolution.learning import learn
+from app.resolution.model import MatchModel
+from app.resolution.truth import read_truth
 from app.settings import Settings
 from app.store import GraphStore, WriteSummary, open_store
 from app.store.base import Row, Schema
@@ -260,9 +259,8 @@ def _resolved_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Reso
     try:
         store.setup_schema()
         load_directory(store, population, settings, show_progress=False)
-        records = load_records(store)
         truth = read_truth(population / "truth_records.csv")
-        model = train(labels_from_truth(records, candidate_pairs(records), truth, 200))
+        model = learn(store, settings, truth_file=population / "truth_records.csv", pairs=200).model
         yield Resolved(CountingStore(store), settings, model, population, truth)
     finally:
         store.close()

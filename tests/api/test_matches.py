@@ -13,8 +13,8 @@ query($id: ID!, $min: Float, $first: Int, $after: String) {
     matches(minProbability: $min, first: $first, after: $after) {
       edges { cursor node {
         a { id } b { id } other { id }
-        probability status method modelVersion explanation { field weight } intercept
-        decidedBy decidedAt reason
+        probability status method modelVersion explanation { field label level weight }
+        intercept logit decidedBy decidedAt reason
       } }
       pageInfo { hasNextPage hasPreviousPage endCursor }
     }
@@ -38,10 +38,6 @@ query($min: Float, $max: Float, $first: Int, $after: String) {
 @pytest.fixture(autouse=True)
 def _graph(resolved) -> None:
     """Every test here reads the module's resolved graph."""
-
-
-def _logit(p: float) -> float:
-    return math.log(p / (1 - p))
 
 
 async def _walk(gql, query: str, path: str, first: int, **variables) -> list[dict]:
@@ -86,7 +82,7 @@ async def test_customer_matches_are_ordered_explained_and_paged(resolved, resolv
     for n in nodes:
         assert n["a"]["id"] < n["b"]["id"]
         assert {n["a"]["id"], n["b"]["id"]} == {cid, n["other"]["id"]}
-        assert (n["status"], n["method"]) == ("auto", "dedupe")
+        assert (n["status"], n["method"]) == ("auto", "model")
         assert n["modelVersion"] == resolved.model.version
         assert n["decidedBy"] is None and n["reason"] is None
         weights = [abs(w["weight"]) for w in n["explanation"]]
@@ -126,14 +122,39 @@ async def test_review_queue_is_most_uncertain_first_and_pages_without_gaps(
     ]
 
 
-async def test_explanation_weights_and_intercept_add_up_to_the_logit(resolved_gql) -> None:
-    queue = (await resolved_gql.data(QUEUE, min=0.01, max=0.99, first=100))["reviewQueue"]
-    nodes = [e["node"] for e in queue["edges"]]
-    assert nodes
-    for n in nodes:
-        assert n["method"] == "dedupe" and n["explanation"]
-        total = n["intercept"] + sum(w["weight"] for w in n["explanation"])
-        assert total == pytest.approx(_logit(n["probability"]), abs=1e-3), n
+async def test_every_explanation_adds_up_to_its_logit_and_agreement_pushes_up(
+    resolved, resolved_gql
+) -> None:
+    """Every MATCHES edge of the population: prior + each field's push == the stored logit
+    (to 1e-9), the probability is the logit's, and a field that agrees exactly pushes
+    towards a match."""
+    ids = [
+        r["id"]
+        for r in resolved.rows(
+            "MATCH (c:Customer)-[:MATCHES]->(:Customer) RETURN DISTINCT c.customerId AS id"
+        )
+    ]
+    stored = resolved.rows("MATCH ()-[m:MATCHES]->() RETURN count(m) AS n")[0]["n"]
+    seen = 0
+    agreeing_surnames = 0
+    for cid in ids:
+        data = await resolved_gql.data(MATCHES, id=cid, first=100)
+        for edge in data["customer"]["matches"]["edges"]:
+            n = edge["node"]
+            if n["a"]["id"] != cid:
+                continue  # each edge once, from its first record
+            seen += 1
+            total = n["intercept"] + sum(w["weight"] for w in n["explanation"])
+            assert abs(total - n["logit"]) <= 1e-9, n
+            assert n["probability"] == round(1 / (1 + math.exp(-n["logit"])), 12), n
+            for w in n["explanation"]:
+                if w["level"] == "same":
+                    assert w["weight"] > 0, (w, n)
+                    agreeing_surnames += w["field"] == "lastName"
+            labels = {w["field"]: w["label"] for w in n["explanation"]}
+            assert labels.get("lastName", "surname") == "surname"
+    assert seen == stored
+    assert agreeing_surnames > 0
 
 
 @pytest.mark.parametrize(

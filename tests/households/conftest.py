@@ -12,10 +12,7 @@ import pytest
 
 from app.ingestion.batch import load_directory
 from app.resolution.batch import resolve
-from app.resolution.blocking import candidate_pairs
-from app.resolution.model import train
-from app.resolution.records import load_records
-from app.resolution.truth import labels_from_truth, read_truth
+from app.resolution.learning import learn
 from app.settings import Settings
 from app.store import GraphStore, open_store
 from app.synth import SynthConfig, generate
@@ -115,9 +112,7 @@ def population(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Population]
     try:
         store.setup_schema()
         load_directory(store, synth, settings, show_progress=False)
-        records = load_records(store)
-        truth = read_truth(synth / "truth_records.csv")
-        model = train(labels_from_truth(records, candidate_pairs(records), truth, 300))
+        model = learn(store, settings, truth_file=synth / "truth_records.csv", pairs=300).model
         resolve(store, settings, model)
         yield Population(store, settings, synth / "truth_records.csv")
     finally:
