@@ -1,8 +1,9 @@
 """Normalisers. Each rule is defined once, for one value (`*1` functions, used as they are by
 the one-record path); the column versions apply that definition to each distinct value of a
 column (or distinct tuple of values), so the batch and one-record paths cannot drift apart.
-Only trimming (`blank_to_na`) and date-times (`timestamp`) keep vectorised twins, for
-speed: every value of every column is trimmed, and event times are almost all distinct."""
+Trimming and joining columns (`blank_to_na`, `join_parts`) and date-times (`timestamp`)
+keep vectorised twins, for speed: every value of every column is trimmed, and event times
+are almost all distinct; tests/ingestion/test_scalar_agreement.py keeps them equal."""
 
 from __future__ import annotations
 
