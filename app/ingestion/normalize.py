@@ -1,8 +1,9 @@
 """Normalisers. Each rule is defined once, for one value (`*1` functions, used as they are by
 the one-record path); the column versions apply that definition to each distinct value of a
 column (or distinct tuple of values), so the batch and one-record paths cannot drift apart.
-Only trimming (`blank_to_na`) and date-times (`timestamp`) keep vectorised twins, for
-speed: every value of every column is trimmed, and event times are almost all distinct."""
+Trimming and joining columns (`blank_to_na`, `join_parts`) and date-times (`timestamp`)
+keep vectorised twins, for speed: every value of every column is trimmed, and event times
+are almost all distinct; tests/ingestion/test_scalar_agreement.py keeps them equal."""
 
 from __future__ import annotations
 
@@ -190,21 +191,28 @@ def phone_region1(country_: object, default: str) -> str:
 def phone_parts1(value: object, region: str) -> tuple[str | None, str | None, bool]:
     """(E.164, type, bad). Bad means not even a possible number of its country: too short,
     too long, or a local number without its area code. Validity of the number range is not
-    required (test and drama ranges, new ranges), so synthetic numbers load."""
+    required (test and drama ranges, new ranges), so synthetic numbers load. A number that
+    starts with 00 where that is not the international prefix (the US dials 011) is read as
+    international when it is not possible otherwise: 00 is how most of the world writes it."""
     raw = clean1(value)
     if raw is None:
         return None, None, False
-    try:
-        number = phonenumbers.parse(raw, region)
-    except NumberParseException:
-        return None, None, True
-    if (
-        phonenumbers.is_possible_number_with_reason(number)
-        != phonenumbers.ValidationResult.IS_POSSIBLE
-    ):
+    number = _possible(raw, region)
+    if number is None and raw.startswith("00"):
+        number = _possible("+" + raw[2:], region)
+    if number is None:
         return None, None, True
     e164 = phonenumbers.format_number(number, PhoneNumberFormat.E164)
     return e164, PHONE_TYPES.get(phonenumbers.number_type(number), "other"), False
+
+
+def _possible(raw: str, region: str) -> phonenumbers.PhoneNumber | None:
+    try:
+        number = phonenumbers.parse(raw, region)
+    except NumberParseException:
+        return None
+    reason = phonenumbers.is_possible_number_with_reason(number)
+    return number if reason == phonenumbers.ValidationResult.IS_POSSIBLE else None
 
 
 def phone1(value: object, default_country: str) -> tuple[str | None, bool]:

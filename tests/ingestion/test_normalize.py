@@ -141,3 +141,9 @@ def test_timestamps_to_iso_and_epoch_ms() -> None:
     assert iso[0] == "2025-01-02T03:04:05"
     assert ms[0] == 1735787045000
     assert bad.tolist() == [False, True]
+
+
+def test_00_is_read_as_the_international_prefix_where_the_country_dials_another() -> None:
+    # The US dials 011 abroad, but "0044 ..." is how most of the world writes a UK number.
+    assert n.phone_parts1("0044 7912 345678", "US") == ("+447912345678", "mobile", False)
+    assert n.phone_parts1("0044 7912 345678", "GB") == ("+447912345678", "mobile", False)
