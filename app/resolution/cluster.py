@@ -171,7 +171,10 @@ def cluster(
         cap,
         together,
     )
-    labels = attach_sparse(labels, left, right, prob, sparse, threshold, sparse_threshold, rejected)
+    component = _components(n, left[usable], right[usable])
+    labels = attach_sparse(
+        labels, left, right, prob, sparse, threshold, sparse_threshold, rejected, component
+    )
     return Clustering(labels=labels, capped=capped)
 
 
@@ -333,14 +336,16 @@ def attach_sparse(
     threshold: float,
     sparse_threshold: float,
     rejected: set[tuple[int, int]] | None = None,
+    component: np.ndarray | None = None,
 ) -> np.ndarray:
     """Sparse records (one identifying fact) after the others are clustered: each joins the
     cluster of its best dense partner when that pair reaches both the sparse and the
     clustering threshold, every dense partner it has (any pair scored above 0) lies in that
-    one cluster, and no record there was rejected with it. A name shared by several people
-    is no evidence for any of them, and a sparse record never bridges two clusters. The
-    partners do not depend on the threshold, so a higher threshold can only keep a sparse
-    record out."""
+    one cluster, and no record it was rejected with is in that partner's `component` (of
+    the match graph, which holds the cluster at any threshold). A name shared by several
+    people is no evidence for any of them, and a sparse record never bridges two clusters.
+    None of these conditions gets easier as the threshold rises, so a higher threshold can
+    only keep a sparse record out."""
     labels = np.asarray(labels)
     out = labels.copy()
     one = sparse[left] ^ sparse[right]
@@ -364,8 +369,10 @@ def attach_sparse(
         if p[best] < need or np.any(labels[other[a:b]] != target):
             continue
         record = int(thin[a])
-        if record in refused and np.any(labels[list(refused[record])] == target):
-            continue
+        if record in refused:
+            home = labels if component is None else component
+            if np.any(home[list(refused[record])] == home[other[best]]):
+                continue
         out[record] = target
     return out
 

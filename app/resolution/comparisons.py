@@ -165,8 +165,10 @@ def phone_levels(cols: Columns, left: np.ndarray, right: np.ndarray) -> Levels:
 
 def address_levels(cols: Columns, left: np.ndarray, right: np.ndarray) -> Levels:
     """Street, postcode and city as one comparison (a shared address counted once, not three
-    times): same street and place / similar street, same place / same street elsewhere /
-    same postcode / same city / different. None only when a side has no address part."""
+    times). The place is the postcode when both records have one, else the city: same
+    street and place / similar street, same place / same street elsewhere / same place, a
+    street missing / same place, another street / same city / different. None only when a
+    side has no address part."""
     codes = cols.codes
     some = (codes["street"] >= 0) | (codes["postcode"] >= 0) | (codes["city"] >= 0)
     idx = np.flatnonzero(some[left] & some[right])
@@ -175,16 +177,19 @@ def address_levels(cols: Columns, left: np.ndarray, right: np.ndarray) -> Levels
     def same(name: str) -> np.ndarray:
         return (codes[name][li] >= 0) & (codes[name][li] == codes[name][ri])  # type: ignore[no-any-return]
 
-    lv = np.full(len(idx), 5, dtype=np.int8)
-    same_pc, same_city, same_st = same("postcode"), same("city"), same("street")
-    both_pc = (codes["postcode"][li] >= 0) & (codes["postcode"][ri] >= 0)
-    same_place = same_pc | (~both_pc & same_city)
-    lv[same_city] = 4
-    lv[same_pc] = 3
-    both_st = np.flatnonzero((codes["street"][li] >= 0) & (codes["street"][ri] >= 0) & same_place)
-    similar = np.zeros(len(idx), dtype=bool)
-    similar[both_st] = _jw(cols["street"][li[both_st]], cols["street"][ri[both_st]]) >= 0.88
+    def both(name: str) -> np.ndarray:
+        return (codes[name][li] >= 0) & (codes[name][ri] >= 0)  # type: ignore[no-any-return]
+
+    lv = np.full(len(idx), 6, dtype=np.int8)
+    same_city, same_st, both_st = same("city"), same("street"), both("street")
+    same_place = np.where(both("postcode"), same("postcode"), same_city)
+    lv[same_city] = 5
+    lv[same_place] = 4
+    lv[same_place & ~both_st] = 3
     lv[same_st & ~same_place] = 2
+    close = np.flatnonzero(both_st & same_place)
+    similar = np.zeros(len(idx), dtype=bool)
+    similar[close] = _jw(cols["street"][li[close]], cols["street"][ri[close]]) >= 0.88
     lv[similar] = 1
     lv[same_st & same_place] = 0
     out = np.full(len(left), NULL, dtype=np.int8)
@@ -284,7 +289,8 @@ STANDARD: tuple[Comparison, ...] = (
             "same street and place",
             "similar street, same place",
             "same street elsewhere",
-            "same postcode",
+            "same place, a street missing",
+            "same place, another street",
             "same city",
             "different",
         ),

@@ -214,9 +214,12 @@ def derive(records: pd.DataFrame) -> Columns:
         return np.full(len(records), None, dtype=object)
 
     for name, (src, rule) in DERIVED.items():
-        if name == "phone_kind":
-            kinds = _map_unique(source(src), rule)
-            cols[name] = np.where(np.not_equal(source("phone"), None), kinds, None)
+        if name == "phone_kind":  # for records with a phone, whatever its type says
+            kinds = [
+                rule(t) if p is not None else None
+                for p, t in zip(cols["phone"], source(src), strict=True)
+            ]
+            cols[name] = np.array([*kinds, None], dtype=object)[:-1]
             continue
         cols[name] = _map_unique(source(src), rule)
     cols["names"] = np.array(
@@ -234,7 +237,7 @@ def derive1(record: Mapping[str, Any]) -> dict[str, Any]:
     for name, (src, rule) in DERIVED.items():
         value = out[src] if src in out else record.get(src)
         if name == "phone_kind":
-            out[name] = rule(value) if record.get("phone") is not None else None
+            out[name] = rule(value) if out["phone"] is not None else None
             continue
         out[name] = None if value is None else rule(value)
     out["names"] = sorted_names(out["first_sound"], out["last_sound"])

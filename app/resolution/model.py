@@ -46,15 +46,21 @@ class TermFrequencies:
     total: int
     counts: dict[str, int]
     u_exact: float
+    # Names: a rare value agreeing counts for more (boost). Identifiers, e-mails, phones,
+    # addresses: one person's records share their value, so a low count says nothing about
+    # how rare it is among people; only a value commoner than usual (a junk phone shared by
+    # a call centre's records) counts for less.
+    boost: bool = True
 
     def adjustment(self, values: np.ndarray) -> np.ndarray:
-        """log(u_exact / frequency): positive for a value rarer than the average agreement,
-        negative for a commoner one."""
+        """log(u_exact / frequency): positive for a value rarer than the average agreement
+        (names only), negative for a commoner one."""
         if not len(values):
             return np.zeros(0)
         counts = np.array([self.counts.get(str(v), 1) for v in values], dtype=np.float64)
         freq = counts / max(self.total, 1)
-        return np.log(max(self.u_exact, 1e-12) / freq)  # type: ignore[no-any-return]
+        out = np.log(max(self.u_exact, 1e-12) / freq)
+        return out if self.boost else np.minimum(out, 0.0)  # type: ignore[no-any-return]
 
 
 @dataclass
@@ -148,7 +154,7 @@ class MatchModel:
             "comparisons": [c.__dict__ for c in self.comparisons],
             "rules": [rule_name(r) for r in self.rules],
             "termFrequencies": {
-                k: {"total": t.total, "uExact": t.u_exact, "counts": t.counts}
+                k: {"total": t.total, "uExact": t.u_exact, "boost": t.boost, "counts": t.counts}
                 for k, t in self.term_frequencies.items()
             },
             "report": self.report,
@@ -176,7 +182,9 @@ class MatchModel:
                 prior=float(body["prior"]),
                 rules=[parse_rule(r) for r in body["rules"]],
                 term_frequencies={
-                    k: TermFrequencies(int(t["total"]), dict(t["counts"]), float(t["uExact"]))
+                    k: TermFrequencies(
+                        int(t["total"]), dict(t["counts"]), float(t["uExact"]), bool(t["boost"])
+                    )
                     for k, t in body.get("termFrequencies", {}).items()
                 },
                 mode=str(body.get("mode", "unsupervised")),

@@ -13,11 +13,14 @@ from app.store import GraphStore
 def frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     """Rows of resolution_records (or anything with the same columns) as a DataFrame
     indexed by customerId: the record fields, one `id_<type>` column per declared
-    identifier, and `blockKeys` (the bk_* keys stored for the record, as a dict)."""
+    identifier (from `identifiers` pairs or `id_*` keys), and `blockKeys` (the bk_* keys
+    stored for the record, as a dict)."""
     base = pd.DataFrame(rows, columns=["customerId", *RECORD_FIELDS])
     ids: dict[str, list[Any]] = {}
     for i, row in enumerate(rows):
-        for name, value in row.get("identifiers") or []:
+        pairs = list(row.get("identifiers") or [])
+        pairs += [(k, v) for k, v in row.items() if str(k).startswith("id_") and v is not None]
+        for name, value in pairs:
             ids.setdefault(name, [None] * len(rows))[i] = value
     for name in sorted(ids):
         base[name] = ids[name]

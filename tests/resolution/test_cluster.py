@@ -1,40 +1,138 @@
-"""Our shortcuts around dedupe's clustering give the partition dedupe's own gives."""
+"""The one clustering (batch, real time, dial, stewards): a higher threshold only splits
+clusters, stewards' decisions hold, sparse records join only on strong evidence."""
 
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
-from dedupe.clustering import cluster as dedupe_cluster
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from app.resolution.cluster import hierarchical
+from app.resolution.cluster import Decisions, attach_sparse, cluster, missing_pairs
 
 
 def _partition(labels: np.ndarray) -> set[frozenset[int]]:
     return {frozenset(np.flatnonzero(labels == v).tolist()) for v in np.unique(labels)}
 
 
-def test_shortcuts_match_dedupes_centroid_linkage() -> None:
-    rng = np.random.default_rng(3)
-    pairs = []
-    start = 0
-    for _ in range(300):  # people of 1-6 records; within a group some pairs are missing
-        size = int(rng.integers(1, 7))
-        for i in range(start, start + size):
-            for j in range(i + 1, start + size):
-                if rng.random() < 0.85:
-                    pairs.append((i, j, float(rng.choice([rng.uniform(0.6, 1), rng.uniform()]))))
-        start += size
-    n = start
-    left, right, p = (np.array(c) for c in zip(*pairs, strict=True))
-    ours = hierarchical(n, left, right, p, threshold=0.3).labels
+def _refines(finer: np.ndarray, coarser: np.ndarray) -> bool:
+    """Every cluster of `finer` lies inside one cluster of `coarser`."""
+    return all(len(set(coarser[list(c)])) == 1 for c in _partition(finer))
 
-    keep = p >= 0.15
-    scored = np.empty(int(keep.sum()), dtype=[("pairs", "i8", 2), ("score", "f4")])
-    scored["pairs"] = np.column_stack([left[keep], right[keep]])
-    scored["score"] = p[keep]
-    theirs = np.arange(n)
-    for members, _ in dedupe_cluster(scored, threshold=0.3):
-        theirs[list(members)] = min(members)
-    assert _partition(ours) == _partition(theirs)
-    sizes = pd.Series(ours).value_counts()
-    assert (sizes >= 3).sum() > 20 and (sizes == 2).sum() > 20  # the shortcuts were used
+
+@st.composite
+def match_graphs(draw: st.DrawFn) -> tuple[int, list, np.ndarray, Decisions]:
+    """A random match graph: up to 14 records, scored pairs, some sparse records, and
+    consistent stewards' decisions (no rejection inside a group of confirmed records)."""
+    n = draw(st.integers(2, 14))
+    all_pairs = [(i, j) for i in range(n) for j in range(i + 1, n)]
+    chosen = draw(st.lists(st.sampled_from(all_pairs), unique=True, max_size=len(all_pairs)))
+    probs = draw(st.lists(st.floats(0, 1), min_size=len(chosen), max_size=len(chosen)))
+    sparse = np.array(draw(st.lists(st.booleans(), min_size=n, max_size=n)))
+    confirmed = draw(st.lists(st.sampled_from(all_pairs), unique=True, max_size=3))
+    group = list(range(n))
+
+    def find(x: int) -> int:
+        while group[x] != x:
+            x = group[x]
+        return x
+
+    for a, b in confirmed:
+        group[find(a)] = find(b)
+    rejected = [
+        p
+        for p in draw(st.lists(st.sampled_from(all_pairs), unique=True, max_size=3))
+        if find(p[0]) != find(p[1]) and p not in confirmed
+    ]
+    pairs = [(a, b, p) for (a, b), p in zip(chosen, probs, strict=True)]
+    return n, pairs, sparse, Decisions(confirmed=confirmed, rejected=rejected)
+
+
+def _run(n: int, pairs: list, sparse: np.ndarray, decisions: Decisions, t: float) -> np.ndarray:
+    left = np.array([a for a, _, _ in pairs], dtype=np.int64)
+    right = np.array([b for _, b, _ in pairs], dtype=np.int64)
+    prob = np.array([p for _, _, p in pairs], dtype=np.float64)
+    return cluster(
+        n, left, right, prob, t, sparse=sparse, decisions=decisions, floor=0.2, sparse_threshold=0.7
+    ).labels
+
+
+@settings(max_examples=300, deadline=None)
+@given(match_graphs(), st.floats(0.2, 1.0), st.floats(0.2, 1.0))
+def test_a_higher_threshold_only_splits_clusters(graph, t1, t2) -> None:
+    """The dial's rule: raising the confidence never adds a record to anyone's cluster."""
+    n, pairs, sparse, decisions = graph
+    low, high = sorted((t1, t2))
+    assert _refines(_run(n, pairs, sparse, decisions, high), _run(n, pairs, sparse, decisions, low))
+
+
+@settings(max_examples=200, deadline=None)
+@given(match_graphs(), st.floats(0.2, 1.0))
+def test_stewards_decisions_always_hold(graph, t) -> None:
+    n, pairs, sparse, decisions = graph
+    labels = _run(n, pairs, sparse, decisions, t)
+    assert all(labels[a] == labels[b] for a, b in decisions.confirmed)
+    assert all(labels[a] != labels[b] for a, b in decisions.rejected)
+
+
+def test_average_linkage_keeps_a_household_apart_that_single_linkage_would_chain() -> None:
+    # 0-1 one person, 2-3 another; 1-2 share an address and surname (0.6), nothing else.
+    pairs = [(0, 1, 0.98), (2, 3, 0.97), (1, 2, 0.6), (0, 2, 0.05), (1, 3, 0.05), (0, 3, 0.05)]
+    labels = _run(4, pairs, np.zeros(4, dtype=bool), Decisions(), 0.5)
+    assert _partition(labels) == {frozenset({0, 1}), frozenset({2, 3})}
+
+
+def test_a_rejected_record_leaves_alone_and_the_rest_stay_together() -> None:
+    """Four records of one cluster; a steward rejects record 0 with each of the others:
+    record 0 leaves, the other three stay one profile."""
+    pairs = [(a, b, 0.95) for a in range(4) for b in range(a + 1, 4)]
+    decisions = Decisions(rejected=[(0, 1), (0, 2), (0, 3)])
+    labels = _run(4, pairs, np.zeros(4, dtype=bool), decisions, 0.5)
+    assert _partition(labels) == {frozenset({0}), frozenset({1, 2, 3})}
+
+
+def test_a_confirmed_pair_brings_its_records_together_and_the_rest_follows_the_scores() -> None:
+    # 0-1 and 2-3 are each one person; the model is unsure the two are the same one.
+    pairs = [(0, 1, 0.99), (2, 3, 0.99), (1, 2, 0.2), (0, 2, 0.5), (1, 3, 0.5), (0, 3, 0.4)]
+    apart = _run(4, pairs, np.zeros(4, dtype=bool), Decisions(), 0.5)
+    assert _partition(apart) == {frozenset({0, 1}), frozenset({2, 3})}
+    together = _run(4, pairs, np.zeros(4, dtype=bool), Decisions(confirmed=[(1, 2)]), 0.5)
+    assert _partition(together) == {frozenset({0, 1, 2, 3})}
+    # Records the model scores as other people stay out: only the pair is a decision.
+    strangers = [(0, 1, 0.99), (2, 3, 0.99)]  # nothing between them but the decision
+    one = _run(4, strangers, np.zeros(4, dtype=bool), Decisions(confirmed=[(1, 2)]), 0.5)
+    assert _partition(one) == {frozenset({0}), frozenset({1, 2}), frozenset({3})}
+
+
+def test_a_sparse_record_joins_one_cluster_or_none() -> None:
+    # Records 0-3 are clustered (0+1 one person, 2 and 3 others); 4, 5, 6 are sparse calls.
+    labels = np.array([0, 0, 2, 3, 4, 5, 6])
+    sparse = np.array([False] * 4 + [True] * 3)
+    pairs = [
+        (0, 4, 0.97), (1, 4, 0.95),  # 4 matches one person only: joins cluster 0
+        (0, 5, 0.97), (2, 5, 0.96),  # 5 matches two people (a shared name): joins neither
+        (3, 6, 0.6),  # 6 matches one person, but not surely enough
+        (4, 5, 0.99),  # two sparse records never link each other
+    ]  # fmt: skip
+    left, right, p = (np.array(c) for c in zip(*pairs, strict=True))
+    out = attach_sparse(labels, left, right, p, sparse, threshold=0.25, sparse_threshold=0.9)
+    assert out.tolist() == [0, 0, 2, 3, 0, 5, 6]
+
+
+def test_pairs_blocking_missed_inside_a_component_are_found_for_scoring() -> None:
+    # 0-1-2 chained by scored pairs; 0-2 never compared; 3 alone; 4 sparse.
+    left, right = np.array([0, 1, 3]), np.array([1, 2, 4])
+    prob = np.array([0.9, 0.8, 0.9])
+    sparse = np.array([False, False, False, False, True])
+    more_left, more_right = missing_pairs(5, left, right, prob, 0.2, sparse)
+    assert list(zip(more_left.tolist(), more_right.tolist(), strict=True)) == [(0, 2)]
+
+
+def test_a_component_over_the_cap_is_cut_along_its_weakest_pairs() -> None:
+    # Two tight groups of 4 joined by one weak pair: 8 records, cap 5.
+    pairs = [(a, b, 0.95) for a in range(4) for b in range(a + 1, 4)]
+    pairs += [(a, b, 0.95) for a in range(4, 8) for b in range(a + 1, 8)]
+    pairs += [(3, 4, 0.3)]
+    left, right, prob = (np.array(c) for c in zip(*pairs, strict=True))
+    out = cluster(8, left, right, prob, 0.5, floor=0.2, cap=5)
+    assert out.capped == [8]
+    assert _partition(out.labels) == {frozenset(range(4)), frozenset(range(4, 8))}

@@ -1,75 +1,126 @@
+"""The match model: comparisons give levels, levels give weights, and a pair's log-odds is
+the prior plus one push per compared field; saved and loaded as versioned JSON."""
+
+from __future__ import annotations
+
 import json
+import math
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from app.errors import ConfigError
-from app.resolution.model import FIELD_TYPES, Labels, MatchModel, logit, train
+from app.resolution.comparisons import STANDARD, NULL, level_matrix
+from app.resolution.fields import derive1, stack
+from app.resolution.model import MatchModel, probability
+from app.resolution.training import TrainingSet, train
 
 
-def rec(**values: str) -> dict[str, str | None]:
-    return {f: values.get(f) for f in FIELD_TYPES}
+@pytest.fixture(scope="module")
+def model(synth_records: pd.DataFrame) -> tuple[MatchModel, TrainingSet]:
+    ts = TrainingSet.build(synth_records, {})
+    trained, _ = train(ts)
+    return trained, ts
 
 
-def toy_labels() -> Labels:
-    labels = Labels()
-    names = [("john", "smith"), ("mary", "jones"), ("ann", "lee"), ("raj", "patel"),
-             ("li", "wang"), ("eva", "novak")]  # fmt: skip
-    for i, (f, last) in enumerate(names):
-        dob = f"19{60 + i}-01-0{1 + i}"
-        one = rec(firstName=f, lastName=last, dateOfBirth=dob, email=f"{f}@x.com")
-        typo = rec(firstName=f[:-1] + "e", lastName=last, dateOfBirth=dob)
-        labels.match.append((one, typo))
-        g, m = names[(i + 1) % len(names)]
-        other = rec(firstName=g, lastName=m, dateOfBirth="2001-05-05")
-        labels.distinct.append((one, other))
-    return labels
+def _levels(*records: dict[str, str]) -> dict[str, int]:
+    cols = stack([derive1(r) for r in records])
+    levels = level_matrix(STANDARD, cols, [0], [1])[0]
+    return {c.name: c.levels[lv] if lv != NULL else None for c, lv in zip(STANDARD, levels)}
 
 
-def test_explanations_add_up_to_the_probability() -> None:
-    model = train(toy_labels())
-    pairs = [*toy_labels().match[:2], *toy_labels().distinct[:2]]
-    dist = model.distances(pairs)
-    probs = model.probabilities(pairs)
-    for expl, p in zip(model.explain(dist), probs, strict=True):
-        assert sum(expl.values()) + model.intercept == pytest.approx(logit(float(p)), abs=1e-3)
-    assert probs[0] > 0.5 > probs[-1]
+def test_comparisons_name_how_two_records_compare() -> None:
+    got = _levels(
+        {"firstName": "Robert", "lastName": "Smith", "dateOfBirth": "1980-02-03",
+         "phone": "+447700900123", "phoneType": "mobile", "street": "1 High St",
+         "postcode": "LS1 1AA"},
+        {"firstName": "Bob", "lastName": "Smyth", "dateOfBirth": "1980-03-02",
+         "phone": "+447700900123", "phoneType": "mobile", "street": "1 High Street",
+         "postcode": "LS1 1AA"},
+    )  # fmt: skip
+    assert got == {
+        "firstName": "nickname, sounds alike or swapped",
+        "middleName": None,
+        "lastName": "sounds alike or swapped",
+        "dateOfBirth": "one typo or day and month swapped",
+        "gender": None,
+        "email": None,
+        "phone": "same mobile",
+        "address": "same street and place",  # "St" is "Street"
+    }
+    swapped = _levels({"firstName": "Kaminskas", "lastName": "Isabelle"},
+                      {"firstName": "Isabele", "lastName": "Kaminskas"})  # fmt: skip
+    assert (swapped["firstName"], swapped["lastName"]) == (
+        "nickname, sounds alike or swapped", "sounds alike or swapped"
+    )
+    family = _levels({"firstName": "Ann", "lastName": "Fox", "phone": "+441132000000",
+                      "phoneType": "landline"},
+                     {"firstName": "Tom", "lastName": "Fox", "phone": "+441132000000",
+                      "phoneType": "landline"})  # fmt: skip
+    assert (family["firstName"], family["lastName"], family["phone"]) == (
+        "different", "same", "same number"
+    )
 
 
-def test_saved_model_round_trips_and_refuses_other_fields(tmp_path: Path) -> None:
-    model = train(toy_labels())
-    path = tmp_path / "m.json"
-    model.save(path)
+def test_each_push_adds_up_to_the_logit_exactly(model) -> None:
+    trained, ts = model
+    rng = np.random.default_rng(0)
+    left = rng.integers(0, len(ts), 2000)
+    right = rng.integers(0, len(ts), 2000)
+    levels = trained.levels(ts.cols, left, right)
+    contrib = trained.contributions(levels, ts.cols, left)
+    logits = trained.logits(levels, ts.cols, left)
+    for i in range(len(left)):
+        why = trained.explain(levels[i], contrib[i])
+        total = why["prior"] + sum(f["weight"] for f in why["fields"])
+        assert abs(total - logits[i]) <= 1e-9
+        for f in why["fields"]:
+            if f["level"] == "same":
+                assert f["weight"] > 0, f  # an agreeing field pushes towards a match
+            if f["level"] == "different":
+                assert f["weight"] < 0, f
+
+
+def test_weights_rank_levels_from_agreement_down(model) -> None:
+    trained, _ = model
+    by_name = {c.name: c.weights for c in trained.comparisons}
+    for name in ("firstName", "lastName", "dateOfBirth"):
+        weights = by_name[name]
+        assert weights[0] == max(weights) and weights[-1] == min(weights), (name, weights)
+    # An address: households share one, so an exact one counts for less than a person's
+    # misspelt one would; it still pushes towards a match, another street away from one.
+    address = by_name["address"]
+    assert address[0] > 0 and address[4] < 0 and address[-1] < 0
+
+
+def test_a_saved_model_loads_with_the_same_scores_and_a_changed_one_is_refused(
+    model, tmp_path: Path
+) -> None:
+    trained, ts = model
+    path = tmp_path / "model.json"
+    trained.save(path)
     again = MatchModel.load(path)
-    assert again.version == model.version
+    assert again.version == trained.version
+    left, right = np.arange(0, 200), np.arange(1, 201)
+    assert np.array_equal(again.score(ts.cols, left, right), trained.score(ts.cols, left, right))
+
     body = json.loads(path.read_text())
-    body["fields"] = {**body["fields"], "shoeSize": "Exact"}
+    body["prior"] += 1.0
     path.write_text(json.dumps(body))
-    with pytest.raises(ConfigError, match=r"trained on other fields.*shoeSize"):
+    with pytest.raises(ConfigError, match="changed after training"):
         MatchModel.load(path)
-    body["format"] = "something-else/9"
+    body["format"] = "identity-graph/match-model/1"
     path.write_text(json.dumps(body))
-    with pytest.raises(ConfigError, match=r"something-else/9.*Retrain"):
+    with pytest.raises(ConfigError, match="Retrain"):
         MatchModel.load(path)
+    with pytest.raises(ConfigError, match="idgraph train"):
+        MatchModel.load(tmp_path / "missing.json")
 
 
-def test_training_file_errors_name_the_first_bad_pair(tmp_path: Path) -> None:
-    path = tmp_path / "labels.json"
-    good = [{"firstName": "a"}, {"firstName": "b"}]
-    path.write_text(json.dumps({"match": [good, [{"firstName": "a"}]], "distinct": []}))
-    with pytest.raises(ConfigError, match="match pair #2 is not a list of two records"):
-        Labels.load(path)
-    path.write_text(json.dumps({"match": [good], "distinct": [[{"shoe": 1}, {"x": 2}]]}))
-    with pytest.raises(
-        ConfigError, match=r"distinct pair #1 has unknown field\(s\) \['shoe', 'x'\]"
-    ):
-        Labels.load(path)
-
-
-def test_labels_round_trip(tmp_path: Path) -> None:
-    labels = toy_labels()
-    labels.save(tmp_path / "l.json")
-    again = Labels.load(tmp_path / "l.json")
-    assert len(again) == len(labels)
-    assert np.all(train(again).coef == train(labels).coef)
+def test_probabilities_are_the_logits(model) -> None:
+    trained, ts = model
+    logits = trained.score(ts.cols, np.arange(0, 50), np.arange(1, 51))
+    p = probability(logits)
+    assert all(abs(math.log(x / (1 - x)) - z) < 1e-6 for x, z in zip(p, logits) if 0 < x < 1)

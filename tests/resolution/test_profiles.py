@@ -1,12 +1,21 @@
 import pandas as pd
 
-from app.resolution.profiles import assign_ids, golden, new_profile_id
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from app.resolution.profiles import Churn, assign_ids, golden, new_profile_id
 
 
 def test_unchanged_clusters_keep_their_ids() -> None:
     previous = {"a": "P1", "b": "P1", "c": "P2"}
     out = assign_ids([["a", "b"], ["c"]], previous)
     assert out.ids == ["P1", "P2"]
+    assert not out.retired and not out.absorbed and not out.split_from
+
+
+def test_a_one_record_profile_that_gains_a_record_keeps_its_id() -> None:
+    out = assign_ids([["a", "new"]], {"a": "P1"})
+    assert out.ids == ["P1"]
     assert not out.retired and not out.absorbed and not out.split_from
 
 
@@ -18,7 +27,14 @@ def test_merge_keeps_the_larger_id_and_records_the_absorbed_one() -> None:
     assert out.retired == {"P2": "P1"}  # the vanished ID has a path to its successor
 
 
-def test_split_gives_a_new_id_with_its_origin() -> None:
+def test_a_merge_of_equal_profiles_keeps_the_older_id() -> None:
+    previous = {"a": "P-new", "b": "P-old"}
+    created = {"P-new": "2026-02-01T00:00:00Z", "P-old": "2025-01-01T00:00:00Z"}
+    out = assign_ids([["a", "b"]], previous, created=created)
+    assert out.ids == ["P-old"] and out.retired == {"P-new": "P-old"}
+
+
+def test_split_gives_the_largest_part_the_id_and_the_rest_new_ids_with_their_origin() -> None:
     previous = {"a": "P1", "b": "P1", "c": "P1"}
     out = assign_ids([["a", "b"], ["c"]], previous)
     assert out.ids[0] == "P1"
@@ -26,10 +42,60 @@ def test_split_gives_a_new_id_with_its_origin() -> None:
     assert out.split_from == {out.ids[1]: ["P1"]}
 
 
+def test_an_id_follows_its_members_not_the_newcomers() -> None:
+    # P1's three records split 2/1; P2 (two records) stays whole but gains P1's third:
+    # P1 keeps its two, P2 keeps its own, nobody is retired.
+    previous = {"a": "P1", "b": "P1", "c": "P1", "x": "P2", "y": "P2"}
+    out = assign_ids([["a", "b"], ["c", "x", "y"]], previous)
+    assert out.ids == ["P1", "P2"]
+    assert not out.retired
+
+
+def test_a_new_id_never_reuses_one_that_exists() -> None:
+    first = new_profile_id(["c"])
+    out = assign_ids([["c"]], {}, taken=lambda ids: {first} & set(ids))
+    assert out.ids[0] != first and out.ids[0].startswith("PR-")
+
+
 def test_new_records_found_new_deterministic_profiles() -> None:
     first = assign_ids([["x", "y"]], {})
     again = assign_ids([["y", "x"]], {})
     assert first.ids == again.ids and first.ids[0].startswith("PR-")
+
+
+@st.composite
+def partitions(draw: st.DrawFn) -> list[list[str]]:
+    records = [f"r{i}" for i in range(draw(st.integers(1, 30)))]
+    labels = draw(st.lists(st.integers(0, 8), min_size=len(records), max_size=len(records)))
+    groups: dict[int, list[str]] = {}
+    for r, lab in zip(records, labels, strict=True):
+        groups.setdefault(lab, []).append(r)
+    return list(groups.values())
+
+
+@settings(max_examples=200, deadline=None)
+@given(partitions(), partitions())
+def test_ids_survive_a_rerun_of_the_same_clusters(before, after) -> None:
+    """Whatever happened before, clustering the same data again changes no ID."""
+    first = assign_ids(before, {})
+    previous = {m: pid for pid, members in zip(first.ids, before, strict=True) for m in members}
+    second = assign_ids(after, previous)
+    current = {m: pid for pid, members in zip(second.ids, after, strict=True) for m in members}
+    again = assign_ids(after, current)
+    assert again.ids == second.ids
+    assert not again.retired and not again.split_from and not again.absorbed
+    assert again.churn(after, current) == Churn(kept=len(after))
+
+
+@settings(max_examples=200, deadline=None)
+@given(partitions(), st.integers(0, 5))
+def test_a_profile_keeps_its_id_while_its_members_stay_together(before, newcomers) -> None:
+    """New records joining existing clusters (no merge, no split) never change an ID."""
+    first = assign_ids(before, {})
+    previous = {m: pid for pid, members in zip(first.ids, before, strict=True) for m in members}
+    grown = [list(c) + [f"new{k}-{i}" for i in range(newcomers)] for k, c in enumerate(before)]
+    out = assign_ids(grown, previous)
+    assert out.ids == first.ids and not out.retired
 
 
 def test_golden_attributes_follow_survivorship_rules() -> None:
@@ -49,7 +115,8 @@ def test_golden_attributes_follow_survivorship_rules() -> None:
         },
         index=["webshop:1", "crm:1", "callcenter:1"],
     )
-    g = golden(records, pd.Series([0, 0, 0], index=records.index)).loc[0]
+    trust = ["crm", "loyalty", "webshop", "callcenter"]
+    g = golden(records, pd.Series([0, 0, 0], index=records.index), trust).loc[0]
     assert g["firstName"] == "Robert"  # most complete
     assert g["lastName"] == "Smith"  # most recent (call centre, June 2025)
     assert g["dateOfBirth"] == "1980-02-01"  # most trusted source (CRM)

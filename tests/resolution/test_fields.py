@@ -1,0 +1,72 @@
+"""What resolution derives from a record: one rule per value, the same for a column of
+records (batch) and for one record (real time)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from app.resolution.fields import RECORD_FIELDS, derive, derive1, identifying_facts, stack
+
+NAMES = ["Sam", "Samantha", "Samuel", "Chris", "Christine", "Bob", "Robert", "Ms", "J.",
+         "O'Neil", "Ünïcödé", "Liz", "Elizabeth", "  Ann  Marie ", ""]  # fmt: skip
+
+
+def _value(draw: st.DrawFn, choices: list[str]) -> str | None:
+    return draw(st.one_of(st.none(), st.sampled_from(choices), st.text(max_size=12)))
+
+
+@st.composite
+def records(draw: st.DrawFn) -> list[dict[str, object]]:
+    out = []
+    for i in range(draw(st.integers(1, 12))):
+        out.append({
+            "source": draw(st.sampled_from(["crm", "web"])),
+            "firstName": _value(draw, NAMES),
+            "middleName": _value(draw, ["J", "Julia", "j"]),
+            "lastName": _value(draw, ["Smith", "Smyth", "Jones", "Fox"]),
+            "dateOfBirth": _value(draw, ["1980-02-03", "1980-03-02", "1981-02-03"]),
+            "gender": _value(draw, ["f", "m"]),
+            "email": _value(draw, ["ann@example.com", "ann@example.org"]),
+            "phone": _value(draw, ["+447700900123", "+441142123663"]),
+            "phoneType": _value(draw, ["mobile", "landline", "unknown"]),
+            "street": _value(draw, ["1 High St", "1 High Street", "2 Low Rd"]),
+            "city": _value(draw, ["Leeds", "York"]),
+            "postcode": _value(draw, ["LS1 1AA", "YO1 7HH"]),
+            "id_nationalId": _value(draw, ["123456789", "123456780"]),
+        })  # fmt: skip
+        out[-1]["customerId"] = f"x:{i}"
+    return out
+
+
+@settings(max_examples=150, deadline=None)
+@given(records())
+def test_a_column_of_records_and_one_record_derive_the_same(rows) -> None:
+    frame = pd.DataFrame(rows, columns=["customerId", *RECORD_FIELDS, "id_nationalId"])
+    many = derive(frame)
+    one = stack([derive1(r) for r in rows])
+    for name in many:
+        assert list(many[name]) == list(one[name]), name
+    assert identifying_facts(many).tolist() == identifying_facts(one).tolist()
+
+
+def test_nicknames_meet_every_formal_name_they_stand_for() -> None:
+    cols = stack([derive1({"firstName": n}) for n in ["Sam", "Samantha", "Samuel", "Chris",
+                                                       "Christine", "Liz", "Beth"]])  # fmt: skip
+    nick = cols["first_nick"]
+    assert nick[0] & nick[1] and nick[0] & nick[2]  # Sam: Samantha and Samuel
+    assert nick[3] & nick[4]  # Chris: Christine
+    assert nick[5] & nick[6]  # Liz and Beth: both Elizabeth
+    assert not nick[1] & nick[2]  # Samantha is not Samuel
+
+
+def test_identifying_facts_count_each_kind_of_evidence_once() -> None:
+    cols = stack([
+        derive1({"firstName": "Ann", "lastName": "Lee"}),  # a name: one fact
+        derive1({"firstName": "Ann", "postcode": "LS1 1AA", "id_nationalId": "1"}),
+        derive1({}),
+    ])  # fmt: skip
+    assert identifying_facts(cols).tolist() == [1, 3, 0]
+    assert np.asarray(cols["first"]).tolist() == ["ann", "ann", None]
