@@ -40,7 +40,7 @@ psp.generate_social_security(seed=0).to_csv(f"{out}/ssa.csv", index=False)
 psp.generate_taxes_w2_and_1099(seed=0).to_csv(f"{out}/w2.csv", index=False)
 """
 
-CENSUS_MAPPING = """# pseudopeople's decennial census: no identifier, dates as MM/DD/YYYY, an address
+CENSUS_MAPPING = """# pseudopeople census: no identifier, dates as MM/DD/YYYY, an address
 source: census
 kind: customers
 columns:

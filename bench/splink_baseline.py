@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -27,7 +28,6 @@ import splink.comparison_library as cl
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 from splink.blocking_analysis import count_comparisons_from_blocking_rules
 from splink.blocking_rule_library import CustomRule
-from splink.internals.blocking_rule_creator import BlockingRuleCreator
 from splink.internals.comparison_creator import ComparisonCreator
 
 # Our record columns -> the snake_case names of Splink's examples (declared identifiers,
@@ -45,10 +45,10 @@ COLUMNS = {
 }
 
 
-def prediction_rules(have: set[str], ids: list[str]) -> list[BlockingRuleCreator]:
+def prediction_rules(have: set[str], ids: list[str]) -> list[Any]:
     """Candidate pairs, as a careful user writes them for the fields the data has: rules on
     fields each pair of sources shares, typos in one field caught by another rule."""
-    rules: list[BlockingRuleCreator] = [
+    rules: list[Any] = [
         block_on("first_name", "surname"),
         block_on("substr(first_name, 1, 2)", "surname"),  # also catches first-name typos
         CustomRule("l.first_name = r.surname and l.surname = r.first_name"),  # swapped
@@ -67,9 +67,9 @@ def prediction_rules(have: set[str], ids: list[str]) -> list[BlockingRuleCreator
     return rules
 
 
-def training_rules(have: set[str], ids: list[str]) -> list[BlockingRuleCreator]:
+def training_rules(have: set[str], ids: list[str]) -> list[Any]:
     """EM sessions: every comparison is free in at least one."""
-    rules: list[BlockingRuleCreator] = [block_on("first_name", "surname")]
+    rules: list[Any] = [block_on("first_name", "surname")]
     if "dob" in have:
         rules.append(block_on("dob"))
     rules += [block_on(i) for i in ids if i in have][:1]
@@ -78,9 +78,9 @@ def training_rules(have: set[str], ids: list[str]) -> list[BlockingRuleCreator]:
     return rules
 
 
-def deterministic_rules(have: set[str], ids: list[str]) -> list[BlockingRuleCreator]:
+def deterministic_rules(have: set[str], ids: list[str]) -> list[Any]:
     """Rules that admit very few false positives, for the prior probability of a match."""
-    rules: list[BlockingRuleCreator] = [
+    rules: list[Any] = [
         block_on("first_name", "surname", "dob")
         if "dob" in have
         else block_on("first_name", "surname")
@@ -107,8 +107,8 @@ class SplinkResult:
     by_threshold: dict[float, pd.Series] = field(default_factory=dict)
 
 
-def comparisons(have: set[str], ids: list[str]) -> list[ComparisonCreator]:
-    out: list[ComparisonCreator] = [
+def comparisons(have: set[str], ids: list[str]) -> list[Any]:
+    out: list[Any] = [
         cl.ForenameSurnameComparison(
             "first_name", "surname", forename_surname_concat_col_name="full_name"
         )
@@ -131,7 +131,9 @@ def address(have: set[str]) -> ComparisonCreator:
     """Postcode, street and city as one comparison: they move together, and as three
     comparisons (assumed independent) one shared address counted three times, which
     linked members of a household."""
-    levels = [cll.And(*(cll.NullLevel(c) for c in ("postcode", "street", "city") if c in have))]
+    levels: list[Any] = [
+        cll.And(*(cll.NullLevel(c) for c in ("postcode", "street", "city") if c in have))
+    ]
     if {"postcode", "street"} <= have:
         levels.append(cll.And(cll.ExactMatchLevel("postcode"), cll.JaroWinklerLevel("street", 0.9)))
     if "postcode" in have:

@@ -4,3 +4,4 @@ MATCH (c:Customer)
 WHERE c.stub IS NULL
 RETURN c.customerId AS customerId, c.sparse AS sparse,
        [(c)-[m:MATCHES]-(o:Customer) | [o.customerId, m.probability]] AS edges
+ORDER BY customerId

@@ -93,7 +93,7 @@ class Clustering:
 
 def _components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     graph = coo_matrix((np.ones(len(left)), (left, right)), shape=(n, n))
-    return connected_components(graph, directed=False)[1]  # type: ignore[no-any-return]
+    return connected_components(graph, directed=False)[1]
 
 
 def _pair_key(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -220,7 +220,7 @@ def _link(
     ends = np.searchsorted(ec, multi, side="right")
     members_by = _members(comp, multi)
     for c, s, e in zip(multi, starts, ends, strict=True):
-        members = members_by[c]
+        members = members_by[int(c)]
         sub = _cut(members, el[s:e], er[s:e], ep[s:e], ej[s:e], threshold, cap, capped, together)
         for group in sub:
             labels[group] = group.min()
@@ -296,9 +296,9 @@ def _split_capped(
     ri = np.array([index[int(b)] for b in right], dtype=np.int64)
     group = together[members]
     grouped = np.flatnonzero(group >= 0)
-    first = {}
+    first: dict[int, int] = {}
     for i in grouped:
-        first.setdefault(int(group[i]), i)
+        first.setdefault(int(group[i]), int(i))
     gl = np.array([first[int(group[i])] for i in grouped], dtype=np.int64)
 
     def parts(keep: np.ndarray) -> np.ndarray:
@@ -363,12 +363,12 @@ def attach_sparse(
     for a, b in rejected or ():
         refused.setdefault(a, set()).add(b)
         refused.setdefault(b, set()).add(a)
-    for a, b in itertools.pairwise(bounds):
-        best = a + int(np.argmax(p[a:b]))
+    for lo, hi in itertools.pairwise(bounds):
+        best = lo + int(np.argmax(p[lo:hi]))
         target = labels[other[best]]
-        if p[best] < need or np.any(labels[other[a:b]] != target):
+        if p[best] < need or np.any(labels[other[lo:hi]] != target):
             continue
-        record = int(thin[a])
+        record = int(thin[lo])
         if record in refused:
             home = labels if component is None else component
             if np.any(home[list(refused[record])] == home[other[best]]):

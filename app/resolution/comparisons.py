@@ -50,10 +50,10 @@ class _Pairs:
     def same(self, name: str, other: str | None = None) -> np.ndarray:
         a = self.cols.codes[name][self.left]
         b = self.cols.codes[other or name][self.right]
-        return (a >= 0) & (a == b)  # type: ignore[no-any-return]
+        return (a >= 0) & (a == b)
 
     def has(self, name: str) -> np.ndarray:
-        return (self.cols.codes[name][self.left] >= 0) & (self.cols.codes[name][self.right] >= 0)  # type: ignore[no-any-return]
+        return (self.cols.codes[name][self.left] >= 0) & (self.cols.codes[name][self.right] >= 0)
 
     def values(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         return self.cols[name][self.left], self.cols[name][self.right]
@@ -175,10 +175,10 @@ def address_levels(cols: Columns, left: np.ndarray, right: np.ndarray) -> Levels
     li, ri = left[idx], right[idx]
 
     def same(name: str) -> np.ndarray:
-        return (codes[name][li] >= 0) & (codes[name][li] == codes[name][ri])  # type: ignore[no-any-return]
+        return (codes[name][li] >= 0) & (codes[name][li] == codes[name][ri])
 
     def both(name: str) -> np.ndarray:
-        return (codes[name][li] >= 0) & (codes[name][ri] >= 0)  # type: ignore[no-any-return]
+        return (codes[name][li] >= 0) & (codes[name][ri] >= 0)
 
     lv = np.full(len(idx), 6, dtype=np.int8)
     same_city, same_st, both_st = same("city"), same("street"), both("street")

@@ -63,6 +63,9 @@ def read_component(
     kept = [r for r in rows if not r.get("stub") and r["customerId"] != exclude]
     if extra is not None:
         kept.append(extra)
+    # Records in customerId order, as batch reads them: linkage breaks ties between equal
+    # scores by position, so the same records in the same order give the same clusters.
+    kept.sort(key=lambda r: str(r["customerId"]))
     records = frame(kept)
     cols = stack([derive1(fields_of(r)) for r in kept])
     position = {str(r["customerId"]): i for i, r in enumerate(kept)}

@@ -55,16 +55,16 @@ class Columns(dict[str, Column]):
                 self.codes[name] = _codes(col)
 
     def present(self, name: str) -> np.ndarray:
-        return self.codes[name] >= 0  # type: ignore[no-any-return]
+        return self.codes[name] >= 0
 
 
 def _codes(col: Column) -> np.ndarray:
     if col.dtype != object:
-        return np.where(pd.isna(col), -1, 0)  # type: ignore[no-any-return]
+        return np.where(pd.isna(col), -1, 0)
     if len(col) and isinstance(next((v for v in col if v is not None), None), frozenset):
-        return np.where(np.not_equal(col, None), 0, -1)  # sets compare by intersection only
+        return np.where(pd.notna(col), 0, -1)  # sets compare by intersection only
     codes, _ = pd.factorize(pd.Series(col, dtype=object), use_na_sentinel=True)
-    return codes  # type: ignore[no-any-return]
+    return codes
 
 
 def _text(value: object) -> str | None:
@@ -265,10 +265,10 @@ def identifying_facts(cols: Columns) -> np.ndarray:
     for name in cols:
         if name.startswith(IDENTIFIER_PREFIX):
             facts += p(name)
-    return facts  # type: ignore[no-any-return]
+    return facts
 
 
 def sparse(cols: Columns) -> np.ndarray:
     """Records with fewer than two identifying facts (a name alone, a phone alone): they
     take no part in clustering the others and join a profile only on strong evidence."""
-    return identifying_facts(cols) < 2  # type: ignore[no-any-return]
+    return identifying_facts(cols) < 2

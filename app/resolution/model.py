@@ -51,16 +51,19 @@ class TermFrequencies:
     # how rare it is among people; only a value commoner than usual (a junk phone shared by
     # a call centre's records) counts for less.
     boost: bool = True
+    typical: float = 1.0  # no boost: a value held by more records than this counts for less
 
     def adjustment(self, values: np.ndarray) -> np.ndarray:
-        """log(u_exact / frequency): positive for a value rarer than the average agreement
-        (names only), negative for a commoner one."""
+        """Names: log(u_exact / frequency), positive for a value rarer than the average
+        agreement, negative for a commoner one. Others: log(typical / count) for a value more
+        records hold than one person's usually do, else 0."""
         if not len(values):
             return np.zeros(0)
         counts = np.array([self.counts.get(str(v), 1) for v in values], dtype=np.float64)
+        if not self.boost:
+            return np.minimum(np.log(self.typical / counts), 0.0)
         freq = counts / max(self.total, 1)
-        out = np.log(max(self.u_exact, 1e-12) / freq)
-        return out if self.boost else np.minimum(out, 0.0)  # type: ignore[no-any-return]
+        return np.log(max(self.u_exact, 1e-12) / freq)
 
 
 @dataclass
@@ -115,7 +118,7 @@ class MatchModel:
 
     def logits(self, levels: np.ndarray, cols: Columns, left: Any) -> np.ndarray:
         contrib = self.contributions(levels, cols, left)
-        return self.prior + contrib.sum(axis=1)  # type: ignore[no-any-return]
+        return self.prior + contrib.sum(axis=1)
 
     def score(self, cols: Columns, left: Any, right: Any) -> np.ndarray:
         """Log-odds of a match for the pairs (left[i], right[i]) of records in `cols`."""
@@ -154,7 +157,13 @@ class MatchModel:
             "comparisons": [c.__dict__ for c in self.comparisons],
             "rules": [rule_name(r) for r in self.rules],
             "termFrequencies": {
-                k: {"total": t.total, "uExact": t.u_exact, "boost": t.boost, "counts": t.counts}
+                k: {
+                    "total": t.total,
+                    "uExact": t.u_exact,
+                    "boost": t.boost,
+                    "typical": t.typical,
+                    "counts": t.counts,
+                }
                 for k, t in self.term_frequencies.items()
             },
             "report": self.report,
@@ -183,7 +192,11 @@ class MatchModel:
                 rules=[parse_rule(r) for r in body["rules"]],
                 term_frequencies={
                     k: TermFrequencies(
-                        int(t["total"]), dict(t["counts"]), float(t["uExact"]), bool(t["boost"])
+                        int(t["total"]),
+                        dict(t["counts"]),
+                        float(t["uExact"]),
+                        bool(t["boost"]),
+                        float(t["typical"]),
                     )
                     for k, t in body.get("termFrequencies", {}).items()
                 },
@@ -213,7 +226,7 @@ def logit(p: float) -> float:
 
 
 def probability(logits: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-np.clip(logits, -700, 700)))  # type: ignore[no-any-return]
+    return 1.0 / (1.0 + np.exp(-np.clip(logits, -700, 700)))
 
 
 def weights_table(model: MatchModel) -> list[tuple[str, str, float]]:

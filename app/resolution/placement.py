@@ -115,7 +115,9 @@ def _golden_rows(
 ) -> list[dict[str, Any]]:
     if len(keys) <= _SMALL:
         plain = records.astype(object).where(records.notna(), None)
-        rows = plain.reset_index().to_dict("records")
+        rows: list[dict[str, Any]] = [
+            {str(k): v for k, v in row.items()} for row in plain.reset_index().to_dict("records")
+        ]
         out = []
         for k in keys:
             members = [rows[i] for i in np.flatnonzero(labels == k)]
@@ -123,7 +125,8 @@ def _golden_rows(
         return out
     gold = golden(records, pd.Series(labels, index=records.index), trust)
     return [
-        {c: (None if pd.isna(v) else str(v)) for c, v in gold.loc[int(k)].items()} for k in keys
+        {str(c): (None if pd.isna(v) else str(v)) for c, v in gold.loc[int(k)].items()}
+        for k in keys
     ]
 
 

@@ -126,13 +126,14 @@ def upsert_record(
         store, settings, [customer_id, *candidates], exclude=customer_id, extra=extra
     )
     n = len(comp.records)
-    me_at = n - 1
+    me_at = comp.position[customer_id]
     ids = comp.records.index.to_numpy()
 
     # Pairs: the stored edges between the others, the record against each of them, and pairs
     # in one component that no rule put together (as batch completes them).
-    new_left = np.full(n - 1, me_at, dtype=np.int64)
-    new_right = np.arange(n - 1, dtype=np.int64)
+    others_at = np.array([i for i in range(n) if i != me_at], dtype=np.int64)
+    new_left = np.minimum(others_at, me_at)
+    new_right = np.maximum(others_at, me_at)
     levels, logits = score_pairs(model, comp.cols, new_left, new_right, workers=1)
     new_prob = np.round(probability(logits), DECIMALS)
     left, right = np.r_[comp.left, new_left], np.r_[comp.right, new_right]
@@ -178,9 +179,9 @@ def upsert_record(
     previous = comp.previous
     pid = placement.profile_of[customer_id]
     matches = sorted(
-        (str(ids[b]), float(p))
+        (str(ids[b if a == me_at else a]), float(p))
         for a, b, p in zip(new_left, new_right, new_prob, strict=True)
-        if a == me_at and p >= settings.match_threshold
+        if me_at in (a, b) and p >= settings.match_threshold
     )
     old_pid = previous.get(customer_id)
     action = _action(placement, customer_id, old_pid, pid)

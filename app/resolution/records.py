@@ -24,7 +24,7 @@ def frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
             ids.setdefault(name, [None] * len(rows))[i] = value
     for name in sorted(ids):
         base[name] = ids[name]
-    base["blockKeys"] = [dict(row.get("blockKeys") or []) for row in rows]
+    base["blockKeys"] = pd.Series([dict(row.get("blockKeys") or []) for row in rows], dtype=object)
     base["storedSparse"] = [row.get("sparse") for row in rows]
     return base.set_index("customerId")
 

@@ -163,7 +163,7 @@ def random_pairs(
 def _exact_share(values: Column, groups: np.ndarray | None) -> float | None:
     """Exactly how often two records (both with a value; across groups in link-only mode)
     agree on it: sum over values of count * (count - 1) over all pairs."""
-    present = np.not_equal(values, None)
+    present = pd.notna(values)
     vals = pd.Series(values[present], dtype=object)
     m = len(vals)
     if m < 2:
@@ -219,7 +219,7 @@ def estimate_u(
 # -- m: how often each level happens between two records of one person -----------------
 def _start_m(k: int) -> np.ndarray:
     shape = np.linspace(1.0, 0.05, k) if k > 1 else np.ones(1)
-    return shape / shape.sum()  # type: ignore[no-any-return]
+    return shape / shape.sum()
 
 
 def em_session(
@@ -314,6 +314,8 @@ def term_frequencies(ts: TrainingSet, u: list[np.ndarray]) -> dict[str, TermFreq
             total=len(vals),
             counts={str(k): int(v) for k, v in kept.items()},
             u_exact=float(uu[0]),
+            boost=comp.name in NAME_COMPARISONS,
+            typical=float(np.quantile(counts.to_numpy(), 0.99)) if len(counts) else 1.0,
         )
     return out
 
@@ -480,24 +482,42 @@ def unsupervised(
     pool = candidate_pairs(ts.cols, rules, cap, ts.groups, keep_rule_pairs=True)
     levels = model.levels(ts.cols, pool.left, pool.right)
     model.prior = fit_prior(model.logits(levels, ts.cols, pool.left), ts.pair_count)
-    for _ in range(2):
-        # Exact agreement was counted over all pairs, the matches among them included: for a
-        # value one person's records share (an identifier, an e-mail) those are most of the
-        # agreements. Take out the agreements the matches account for (prior x m) so that u
-        # is about two different people, then fit the prior again.
-        lam = float(probability(np.array([model.prior]))[0])
-        for comp, spec in zip(model.comparisons, ts.comparisons, strict=True):
-            if not spec.name.startswith("id_") and spec.name != "email":
-                continue
-            uu = np.asarray(comp.u)
-            u0 = max((uu[0] - lam * comp.m[0]) / (1 - lam), uu[0] * 1e-3)
-            rest = uu[1:] / max(uu[1:].sum(), 1e-12) * (1 - u0)
-            comp.u = [float(u0), *(float(v) for v in rest)]
-            comp.weights = [float(np.log(a / b)) for a, b in zip(comp.m, comp.u, strict=True)]
-            table = model.term_frequencies.get(comp.name)
-            if table is not None:
-                table.u_exact = float(u0)
-        model.prior = fit_prior(model.logits(levels, ts.cols, pool.left), ts.pair_count)
+    # Exact agreement on a value one person's records share (an identifier, an e-mail) was
+    # counted over all pairs, the matches among them included, and those are most of the
+    # agreements. What share of the pairs agreeing on it are matches, EM over those pairs
+    # with the other comparisons says; the rest is how often two different people share
+    # it (household members copying a number, typos landing on another's), which is u.
+    lam = float(probability(np.array([model.prior]))[0])
+    for j, (comp, spec) in enumerate(zip(model.comparisons, ts.comparisons, strict=True)):
+        if not spec.name.startswith("id_"):
+            continue
+        part = spec.field
+        encoded, _, _ = block_pairs(rule_codes(ts.cols, (part,)), cap, ts.groups)
+        if len(encoded) < 20:
+            continue
+        if len(encoded) > SESSION_PAIRS:
+            encoded = rng.choice(encoded, SESSION_PAIRS, replace=False)
+        n = len(ts)
+        pair_levels = level_matrix(ts.comparisons, ts.cols, encoded // n, encoded % n)
+        free = [k for k in range(len(ts.comparisons)) if k != j]
+        _, share = em_session(pair_levels, free, u, m)
+        uu = np.asarray(comp.u)
+        u0 = max(uu[0] * (1 - share) / (1 - lam), uu[0] * 1e-4)
+        rest = uu[1:] / max(uu[1:].sum(), 1e-12) * (1 - u0)
+        comp.u = [float(u0), *(float(v) for v in rest)]
+        comp.weights = [float(np.log(a / b)) for a, b in zip(comp.m, comp.u, strict=True)]
+        table = model.term_frequencies.get(comp.name)
+        if table is not None:
+            table.u_exact = float(u0)
+        report.sessions.append(
+            {
+                "rule": part,
+                "pairs": len(encoded),
+                "matchShare": round(share, 4),
+                "learned": [f"u of {spec.label}"],
+            }
+        )
+    model.prior = fit_prior(model.logits(levels, ts.cols, pool.left), ts.pair_count)
     model.rules = rules
     return model, pool, levels
 

@@ -106,9 +106,9 @@ async def test_review_queue_is_most_uncertain_first_and_pages_without_gaps(
         "RETURN a.customerId AS a, b.customerId AS b, m.probability AS p"
     )
     expected = sorted(stored, key=lambda r: (abs(r["p"] - 0.5), r["a"], r["b"]))
-    assert len(expected) >= 7  # enough for several pages of 3
+    assert len(expected) >= 5  # enough for several pages of 2
 
-    nodes = await _walk(resolved_gql, QUEUE, "reviewQueue", first=3)
+    nodes = await _walk(resolved_gql, QUEUE, "reviewQueue", first=2)
     assert [(n["a"]["id"], n["b"]["id"], n["probability"]) for n in nodes] == [
         (r["a"], r["b"], r["p"]) for r in expected
     ]

@@ -25,7 +25,9 @@ def records_of(folder: Path, sources: tuple[str, ...]) -> pd.DataFrame:
             p = prepare_customers(
                 chunk, mapping, file=path.name, max_len=512, country="GB", seen={}
             )
-            rows += [{"customerId": w["customerId"], **w["props"]} for w in p.writes["upsert_customers"]]
+            rows += [
+                {"customerId": w["customerId"], **w["props"]} for w in p.writes["upsert_customers"]
+            ]
     return frame(rows)
 
 

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from app.errors import ConfigError
-from app.resolution.comparisons import STANDARD, NULL, level_matrix
+from app.resolution.comparisons import NULL, STANDARD, level_matrix
 from app.resolution.fields import derive1, stack
 from app.resolution.model import MatchModel, probability
 from app.resolution.training import TrainingSet, train
@@ -28,7 +28,10 @@ def model(synth_records: pd.DataFrame) -> tuple[MatchModel, TrainingSet]:
 def _levels(*records: dict[str, str]) -> dict[str, int]:
     cols = stack([derive1(r) for r in records])
     levels = level_matrix(STANDARD, cols, [0], [1])[0]
-    return {c.name: c.levels[lv] if lv != NULL else None for c, lv in zip(STANDARD, levels)}
+    return {
+        c.name: c.levels[lv] if lv != NULL else None
+        for c, lv in zip(STANDARD, levels, strict=False)
+    }
 
 
 def test_comparisons_name_how_two_records_compare() -> None:
@@ -53,14 +56,17 @@ def test_comparisons_name_how_two_records_compare() -> None:
     swapped = _levels({"firstName": "Kaminskas", "lastName": "Isabelle"},
                       {"firstName": "Isabele", "lastName": "Kaminskas"})  # fmt: skip
     assert (swapped["firstName"], swapped["lastName"]) == (
-        "nickname, sounds alike or swapped", "sounds alike or swapped"
+        "nickname, sounds alike or swapped",
+        "sounds alike or swapped",
     )
     family = _levels({"firstName": "Ann", "lastName": "Fox", "phone": "+441132000000",
                       "phoneType": "landline"},
                      {"firstName": "Tom", "lastName": "Fox", "phone": "+441132000000",
                       "phoneType": "landline"})  # fmt: skip
     assert (family["firstName"], family["lastName"], family["phone"]) == (
-        "different", "same", "same number"
+        "different",
+        "same",
+        "same number",
     )
 
 
@@ -123,4 +129,6 @@ def test_probabilities_are_the_logits(model) -> None:
     trained, ts = model
     logits = trained.score(ts.cols, np.arange(0, 50), np.arange(1, 51))
     p = probability(logits)
-    assert all(abs(math.log(x / (1 - x)) - z) < 1e-6 for x, z in zip(p, logits) if 0 < x < 1)
+    assert all(
+        abs(math.log(x / (1 - x)) - z) < 1e-6 for x, z in zip(p, logits, strict=False) if 0 < x < 1
+    )

@@ -1,5 +1,4 @@
 import pandas as pd
-
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
