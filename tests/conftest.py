@@ -1,60 +1,61 @@
-"""Shared fixtures: a store per available backend (embedded FalkorDB always; Neo4j when
-reachable)."""
+"""Shared fixtures: a store per backend, embedded FalkorDB and Neo4j's path over Bolt (a real
+Neo4j when NEO4J_URI is set, else the ArcadeDB stand-in started for the run, boltserver.py)."""
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from app.settings import Settings
 from app.store import GraphStore, open_store
+from tests import boltserver
+from tests.boltserver import BoltServer
 
-NEO4J_SKIP_REASON = ""
+# The Bolt server the Neo4j variants used, for the run's closing lines.
+_BOLT_USED: list[BoltServer] = []
 
 
-def _docker_engine() -> bool:
-    if not shutil.which("docker"):
-        return False
+def pytest_report_header(config: pytest.Config) -> str:
+    real = boltserver.from_environment()
+    if real is not None:
+        return f"Neo4j variants: {real.description}"
+    return (
+        f"Neo4j variants: ArcadeDB stand-in ({boltserver.STANDIN_PACKAGE}=="
+        f"{boltserver.standin_version()}), started on a free loopback port (NEO4J_URI not set)"
+    )
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    for server in _BOLT_USED:
+        started = f", started in {server.started_in_s:.1f}s" if server.process else ""
+        terminalreporter.write_line(f"Neo4j variants ran against {server.description}{started}")
+
+
+@pytest.fixture(scope="session")
+def bolt_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BoltServer]:
+    """NEO4J_URI's server when set, else ArcadeDB's Bolt plugin for this test run."""
+    server = boltserver.from_environment() or boltserver.start_arcadedb(
+        tmp_path_factory.mktemp("arcadedb")
+    )
+    _BOLT_USED.append(server)
     try:
-        import docker  # testcontainers' dependency
-
-        docker.from_env(timeout=3).ping()
-        return True
-    except Exception:
-        return False
+        yield server
+    finally:
+        server.stop()
 
 
-def _neo4j_settings(tmp: Path) -> Iterator[Settings]:
-    """Settings for a Neo4j server from NEO4J_URI, else a testcontainers Neo4j, else skip."""
-    uri = os.environ.get("NEO4J_URI")
-    if uri:
-        yield Settings(
-            store="neo4j",
-            data_dir=tmp,
-            neo4j_uri=uri,
-            neo4j_user=os.environ.get("NEO4J_USER", "neo4j"),
-            neo4j_password=os.environ.get("NEO4J_PASSWORD", ""),
-            neo4j_database=os.environ.get("NEO4J_DATABASE", "neo4j"),
-        )
-        return
-    if not _docker_engine():
-        pytest.skip(
-            "Neo4j backend not tested: NEO4J_URI is not set and no Docker engine is running"
-        )
-    from testcontainers.neo4j import Neo4jContainer
-
-    with Neo4jContainer("neo4j:5") as neo:
-        yield Settings(
-            store="neo4j",
-            data_dir=tmp,
-            neo4j_uri=neo.get_connection_url(),
-            neo4j_user="neo4j",
-            neo4j_password=neo.password,
-        )
+def neo4j_settings(server: BoltServer, tmp: Path) -> Settings:
+    return Settings(
+        store="neo4j",
+        data_dir=tmp,
+        neo4j_uri=server.uri,
+        neo4j_user=server.user,
+        neo4j_password=server.password,
+        neo4j_database=server.database,
+    )
 
 
 @pytest.fixture(scope="session", params=["falkordb", "neo4j"])
@@ -63,7 +64,7 @@ def backend_settings(request: pytest.FixtureRequest, tmp_path_factory: pytest.Te
     if request.param == "falkordb":
         yield Settings(store="falkordb", data_dir=tmp, graph_name="test")
     else:
-        yield from _neo4j_settings(tmp)
+        yield neo4j_settings(request.getfixturevalue("bolt_server"), tmp)
 
 
 @pytest.fixture(scope="session")
