@@ -346,5 +346,5 @@ def main() -> None:
     try:
         cli()
     except IdGraphError as exc:
-        console.print(f"[red]error:[/red] {exc}")
+        console.print(f"[red]error:[/red] {exc}", soft_wrap=True)
         raise SystemExit(2) from exc

@@ -13,5 +13,18 @@ class StoreError(IdGraphError):
     """The graph store is unreachable or refused a query."""
 
 
+class StoreUnavailable(StoreError):
+    """The store cannot be reached or used as configured (down, wrong address, credentials or
+    database name)."""
+
+
+class StoreTimeout(StoreError):
+    """A query ran past IDGRAPH_QUERY_TIMEOUT_S and the store stopped it."""
+
+
+class StoreConflict(StoreError):
+    """A write broke a uniqueness rule (another writer got there first, or a duplicate key)."""
+
+
 class InputError(IdGraphError):
     """An input file that cannot be read or does not fit its mapping."""

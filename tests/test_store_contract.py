@@ -2,23 +2,39 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
-from app.errors import StoreError
+from app.errors import StoreConflict, StoreError
 from app.store import GraphStore, query_names
-from app.store.base import UNIQUE_KEYS, safe_identifier
+from app.store.base import UNIQUE_KEYS, Key, Schema, safe_identifier
 
 
 def test_schema_setup_is_idempotent(store: GraphStore) -> None:
     store.setup_schema()
-    again = store.setup_schema()
-    if store.backend == "falkordb":
-        assert again == []  # nothing left to create
+    assert store.setup_schema() == []  # nothing left to create
+
+
+def test_schema_setup_reports_what_it_created(store: GraphStore) -> None:
+    label = f"Probe{uuid.uuid4().hex[:8]}"
+    schema = Schema(unique=[Key(label, "probeId")], indexes=[Key(label, "size")])
+    try:
+        created = store.setup_schema(schema)
+        again = store.setup_schema(schema)
+    finally:
+        if store.backend == "neo4j":  # a real Neo4j keeps schema across runs
+            store.run_text(f"DROP CONSTRAINT {label.lower()}_probeId_unique IF EXISTS", write=True)
+            store.run_text(f"DROP INDEX {label.lower()}_size IF EXISTS", write=True)
+    # FalkorDB: a unique constraint needs an index of its own first; Neo4j makes one itself.
+    own = [f"index {label}.probeId"] if store.backend == "falkordb" else []
+    assert created == sorted([*own, f"index {label}.size", f"unique {label}.probeId"])
+    assert again == []
 
 
 def test_unique_key_is_enforced(store: GraphStore) -> None:
     store.run_text("CREATE (:Email {email: 'a@example.com'})", write=True)
-    with pytest.raises(StoreError):
+    with pytest.raises(StoreConflict):
         store.run_text("CREATE (:Email {email: 'a@example.com'})", write=True)
 
 

