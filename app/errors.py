@@ -28,3 +28,11 @@ class StoreConflict(StoreError):
 
 class InputError(IdGraphError):
     """An input file that cannot be read or does not fit its mapping."""
+
+
+class LockTimeout(StoreError):
+    """A named store lock stayed held by another process for longer than the caller waits."""
+
+
+class LockLost(StoreError):
+    """A named store lock's lease ran out and another process took it."""

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from app.errors import StoreError
+from app.store.lock import StoreLock
 
 CYPHER_DIR = Path(__file__).resolve().parents[2] / "cypher"
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -83,6 +84,7 @@ UNIQUE_KEYS: tuple[Key, ...] = (
     Key("AuditEvent", "auditId"),
     Key("AlertRule", "name"),
     Key("WebhookDelivery", "deliveryId"),
+    Key("Lock", "name"),
 )
 BLOCK_KEY_PROPERTIES = (
     "email", "phone", "bkAddressInitial", "bkDobLast", "bkDobFirst", "bkDobAnyOrder",
@@ -187,6 +189,21 @@ class GraphStore(ABC):
             if on_batch:
                 on_batch(len(batch))
         return total
+
+    def lock(
+        self,
+        name: str,
+        ttl_s: float = 60.0,
+        wait_s: float = 30.0,
+        poll_s: float = 0.05,
+        renew: bool = True,
+    ) -> StoreLock:
+        """A lock named `name` held by one process (or thread) at a time, across every process
+        using this store: `with store.lock("resolution", ttl_s=120): ...`. The lease (ttl_s)
+        is renewed in the background while held (unless renew=False) and frees the lock if
+        the holder dies; waiting longer than wait_s raises LockTimeout; a holder whose lease
+        ran out and was taken gets LockLost when it leaves (app/store/lock.py)."""
+        return StoreLock(self, name, ttl_s, wait_s, poll_s, renew)
 
     @abstractmethod
     def setup_schema(self, schema: Schema | None = None) -> list[str]:
