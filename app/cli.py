@@ -1,4 +1,4 @@
-"""Command line: `idgraph synth | ingest | load-dir | serve | schema | stats`."""
+"""Command line: `idgraph synth | ingest | load-dir | serve | schema | stats | cypher | ...`."""
 
 from __future__ import annotations
 
@@ -320,6 +320,38 @@ def deliver(
     with open_store(settings) as store:
         store.setup_schema()
         run_deliveries(store, settings, console, loop)
+
+
+@cli.command("cypher")
+def cypher_prompt(
+    command: Annotated[
+        str | None, typer.Option("-c", "--command", help="run this query and exit")
+    ] = None,
+    run: Annotated[
+        str | None, typer.Option("--run", help="run this curated query (see :queries) and exit")
+    ] = None,
+    param: Annotated[
+        list[str] | None,
+        typer.Option("-p", "--param", help="NAME=EXPRESSION, e.g. -p \"profileId='PR-1'\""),
+    ] = None,
+) -> None:
+    """Read-only Cypher on the configured store: a prompt printing tables, or one query."""
+    from app.explore import Session, prompt
+    from app.store import open_store
+
+    with open_store(get_settings()) as store:
+        session = Session(store, Console(soft_wrap=True))
+        for item in param or []:
+            name, sep, expression = item.partition("=")
+            if not sep:
+                raise typer.BadParameter(f"{item!r} is not NAME=EXPRESSION")
+            session.set_param(name.strip(), expression)
+        if command is not None:
+            session.run(command.strip().removesuffix(";"))
+        elif run is not None:
+            session.run_curated(run)
+        else:
+            prompt(session)
 
 
 def _print_summaries(rows: list[dict[str, object]]) -> None:
