@@ -322,6 +322,34 @@ def deliver(
         run_deliveries(store, settings, console, loop)
 
 
+@cli.command("export-neo4j-import")
+def export_neo4j_import(
+    directory: Annotated[Path, typer.Argument(help="an empty folder for the CSV files")],
+    import_path: Annotated[
+        str | None,
+        typer.Option(help="the folder as neo4j-admin sees it, e.g. /import/idgraph in Docker"),
+    ] = None,
+    database: Annotated[str, typer.Option(help="the Neo4j database to create")] = "neo4j",
+) -> None:
+    """Write the store's graph as neo4j-admin import CSVs and print the import command
+    (a first load of Neo4j in bulk; docs/neo4j.md)."""
+    from app.export import export_neo4j_import as export
+    from app.store import open_store
+
+    with open_store(get_settings()) as store:
+        summary = export(store, directory, import_path, database)
+    table = Table("label / type", "count")
+    for label, n in summary.nodes.items():
+        table.add_row(label, f"{n:,}")
+    for rel_type, n in summary.relationships.items():
+        table.add_row(f"[{rel_type}]", f"{n:,}")
+    Console().print(table)
+    for note in summary.notes:
+        console.print(f"note: {note}")
+    console.print(f"CSV files and import.sh in {directory}; with Neo4j stopped, run:")
+    print(summary.command)
+
+
 @cli.command("cypher")
 def cypher_prompt(
     command: Annotated[

@@ -1,6 +1,7 @@
 """Lint every Cypher statement we send Neo4j with Neo4j's own front end (scripts/cypher-lint):
-each cypher/**/*.cypher file (FalkorDB twins aside) and every schema statement the Neo4j
-store runs, for Cypher 5 and Cypher 25. Fails on any error and any deprecation.
+each cypher/**/*.cypher file (FalkorDB twins aside), every schema statement the Neo4j store
+runs and the reads export-neo4j-import builds, for Cypher 5 and Cypher 25. Fails on any
+error and any deprecation.
 
 Usage: python scripts/lint_cypher.py [FILE.cypher ...]   (no files: all of cypher/)"""
 
@@ -29,6 +30,7 @@ def cypher_files(root: Path = ROOT / "cypher") -> list[Path]:
 
 
 def statements(files: list[Path]) -> list[dict[str, object]]:
+    from app import export
     from app.store.neo4j import SCHEMA_QUERIES, schema_statements
 
     out: list[dict[str, object]] = []
@@ -36,8 +38,18 @@ def statements(files: list[Path]) -> list[dict[str, object]]:
         text = path.read_text(encoding="utf-8")
         source = str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
         out.append({"source": source, "text": text, "params": sorted(set(PARAM.findall(text)))})
-    for i, text in enumerate([*schema_statements(), *SCHEMA_QUERIES]):
-        source = f"<schema statement {i + 1}>\n    {text}"
+    generated = [
+        *schema_statements(),
+        *SCHEMA_QUERIES,
+        # export-neo4j-import's reads, with a label and a type filled in
+        export.node_page_query("Customer", "customerId"),
+        export.relationship_page_query("MATCHES", "Customer", "customerId", "Customer", "x"),
+        export.ENDPOINTS,
+        export.LABELS,
+        export.TYPES,
+    ]
+    for i, text in enumerate(generated):
+        source = f"<generated statement {i + 1}>\n    {text}"
         out.append({"source": source, "text": text, "params": sorted(set(PARAM.findall(text)))})
     return out
 
@@ -97,7 +109,7 @@ def main(argv: list[str]) -> int:
         return 1
     print(
         f"Cypher lint: {len(items)} statements clean for Cypher 5 and Cypher 25 "
-        f"({len(files)} files, {len(items) - len(files)} schema statements)"
+        f"({len(files)} files, {len(items) - len(files)} generated statements)"
     )
     return 0
 
