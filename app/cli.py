@@ -330,6 +330,9 @@ def export_neo4j_import(
         typer.Option(help="the folder as neo4j-admin sees it, e.g. /import/idgraph in Docker"),
     ] = None,
     database: Annotated[str, typer.Option(help="the Neo4j database to create")] = "neo4j",
+    overwrite: Annotated[
+        bool, typer.Option(help="replace that database if it exists (its data is lost)")
+    ] = False,
 ) -> None:
     """Write the store's graph as neo4j-admin import CSVs and print the import command
     (a first load of Neo4j in bulk; docs/neo4j.md)."""
@@ -337,7 +340,7 @@ def export_neo4j_import(
     from app.store import open_store
 
     with open_store(get_settings()) as store:
-        summary = export(store, directory, import_path, database)
+        summary = export(store, directory, import_path, database, overwrite)
     table = Table("label / type", "count")
     for label, n in summary.nodes.items():
         table.add_row(label, f"{n:,}")

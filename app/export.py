@@ -192,6 +192,7 @@ def export_neo4j_import(
     directory: Path,
     import_path: str | None = None,
     database: str = "neo4j",
+    overwrite: bool = False,
 ) -> ExportSummary:
     """Write the CSVs into directory and return the command that imports them; file paths in
     the command start with import_path (where neo4j-admin sees directory), default its path."""
@@ -233,18 +234,16 @@ def export_neo4j_import(
             if f.rows:
                 files.append(("relationships", rel_type, f))
                 relationships[rel_type] = relationships.get(rel_type, 0) + f.rows
-    parts = ["neo4j-admin", "database", "import", "full"]
+    # The database name comes right after `full` (neo4j-admin 5.19 and later).
+    parts = ["neo4j-admin", "database", "import", "full", database]
     notes: list[str] = []
     for option, name, f in files:
         header, data = f.finish()
         notes += f.notes
         parts.append(f"--{option}={name}={seen}/{header.name},{seen}/{data.name}")
-    parts += [
-        "--id-type=string",
-        f"--array-delimiter={ARRAY_DELIMITER}",
-        "--multiline-fields=true",
-        database,
-    ]
+    parts += ["--id-type=string", f"--array-delimiter={ARRAY_DELIMITER}", "--multiline-fields=true"]
+    if overwrite:  # the database exists already (e.g. Neo4j was started once): replace it
+        parts.append("--overwrite-destination=true")
     command = " \\\n  ".join(shlex.quote(p) for p in parts)
     (directory / "import.sh").write_text(
         "#!/bin/sh\n# Run with Neo4j stopped, into an empty database; then `idgraph schema`.\n"
