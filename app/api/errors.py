@@ -30,6 +30,15 @@ TIMEOUT_MESSAGE = "The graph store stopped a query that ran too long; narrow the
 CONFLICT_MESSAGE = "Another change got there first; read again and retry."
 
 
+# Codes whose details help only an operator: logged with the trace, shown with these words.
+_HIDDEN = {
+    INTERNAL: INTERNAL_MESSAGE,
+    STORE_UNAVAILABLE: STORE_MESSAGE,
+    STORE_TIMEOUT: TIMEOUT_MESSAGE,
+    CONFLICT: CONFLICT_MESSAGE,
+}
+
+
 class ApiError(IdGraphError):
     """An error raised on purpose while answering a request; `code` goes to extensions.code."""
 
@@ -92,15 +101,6 @@ def format_error(error: GraphQLError) -> dict[str, Any]:
             out["message"] = _HIDDEN[code]
     out["extensions"] = {**(error.extensions or {}), "code": code}
     return out
-
-
-# Codes whose details help only an operator: logged with the trace, shown with these words.
-_HIDDEN = {
-    INTERNAL: INTERNAL_MESSAGE,
-    STORE_UNAVAILABLE: STORE_MESSAGE,
-    STORE_TIMEOUT: TIMEOUT_MESSAGE,
-    CONFLICT: CONFLICT_MESSAGE,
-}
 
 
 def request_error(message: str, code: str) -> dict[str, Any]:
