@@ -43,6 +43,7 @@ def statements(files: list[Path]) -> list[dict[str, object]]:
         *SCHEMA_QUERIES,
         # export-neo4j-import's reads, with a label and a type filled in
         export.node_page_query("Customer", "customerId"),
+        export.label_count_query("Customer"),
         export.relationship_page_query("MATCHES", "Customer", "customerId", "Customer", "x"),
         export.ENDPOINTS,
         export.LABELS,

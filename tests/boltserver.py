@@ -99,13 +99,15 @@ def start_arcadedb(workdir: Path) -> BoltServer:
             cmd, stdout=log, stderr=subprocess.STDOUT, cwd=workdir, start_new_session=True
         )
     server = BoltServer(
-        uri=f"bolt://127.0.0.1:{bolt_port}",
+        # neo4j:// as production uses it (docker-compose.yml): the driver asks for a routing
+        # table and sends reads and writes by it; bolt:// is tested in test_neo4j_store.py.
+        uri=f"neo4j://127.0.0.1:{bolt_port}",
         user="root",
         password=password,
         database="neo4j",
         description=(
             f"ArcadeDB stand-in ({STANDIN_PACKAGE}=={standin_version()}) "
-            f"on bolt://127.0.0.1:{bolt_port}"
+            f"on neo4j://127.0.0.1:{bolt_port}"
         ),
         process=proc,
         log_file=log_file,

@@ -139,3 +139,9 @@ def test_an_export_refuses_a_folder_with_csvs(store: GraphStore, tmp_path: Path)
     (tmp_path / "old.csv").write_text("x\n")
     with pytest.raises(ExportError, match="already holds CSV files"):
         export_neo4j_import(store, tmp_path)
+
+
+def test_a_keyless_label_with_nodes_stops_the_export(store: GraphStore, tmp_path: Path) -> None:
+    store.run_text("CREATE (:Scratch {note: 'no key'})", write=True)
+    with pytest.raises(ExportError, match="label Scratch has no key"):
+        export_neo4j_import(store, tmp_path / "out")

@@ -61,18 +61,22 @@ def test_the_cli_says_so_in_one_line(tmp_path: Path) -> None:
     assert "is unreachable" in lines[0] and "MATCH" not in lines[0]
 
 
-def test_a_wrong_database_is_not_ready(bolt_server: BoltServer) -> None:
+@pytest.mark.parametrize("scheme", ["bolt", "neo4j"])
+def test_a_wrong_database_is_not_ready(bolt_server: BoltServer, scheme: str) -> None:
     s = bolt_server
+    uri = f"{scheme}://{s.uri.split('://', 1)[1]}"
     with pytest.raises(StoreUnavailable, match="has no database 'nosuchdb'"):
-        Neo4jStore.connect(s.uri, s.user, s.password, "nosuchdb")
-    store = Neo4jStore(s.uri, s.user, s.password, "nosuchdb")  # opened without the check
+        Neo4jStore.connect(uri, s.user, s.password, "nosuchdb")
+    store = Neo4jStore(uri, s.user, s.password, "nosuchdb")  # opened without the check
     try:
         assert store.ping() is False
     finally:
         store.close()
-    store = Neo4jStore.connect(s.uri, s.user, s.password, s.database)
+    store = Neo4jStore.connect(uri, s.user, s.password, s.database)
     try:
         assert store.ping() is True
+        rows, _ = store.run_text("RETURN 1 AS one", write=False)
+        assert rows == [{"one": 1}]
     finally:
         store.close()
 
