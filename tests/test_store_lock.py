@@ -141,3 +141,14 @@ def test_a_long_holder_keeps_it_by_renewing(store: GraphStore) -> None:
         with pytest.raises(LockTimeout):
             store.lock("resolution", wait_s=0).acquire()
     assert held.lost is None
+
+
+def test_one_lock_object_can_be_taken_again_after_release(store: GraphStore) -> None:
+    lock = store.lock("resolution", ttl_s=0.6)
+    for _ in range(2):
+        with lock:
+            time.sleep(0.3)  # the heartbeat runs each time
+            with pytest.raises(LockTimeout):
+                store.lock("resolution", wait_s=0).acquire()
+    with store.lock("resolution", wait_s=0):  # and was released each time
+        pass

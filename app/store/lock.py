@@ -72,6 +72,8 @@ class StoreLock:
         return bool(row["taken"]), row["holder"], row["expiresAtMs"]
 
     def acquire(self) -> StoreLock:
+        self._stop = threading.Event()  # a lock object may be taken again after release
+        self.lost = None
         deadline = time.monotonic() + self.wait_s
         holder: str | None = None
         until: int | None = None
