@@ -119,10 +119,10 @@ UNIQUE_KEYS: tuple[Key, ...] = (
     Key("Household", "householdId"),
     Key("Interaction", "interactionId"),
     Key("Alert", "alertId"),
+    Key("Lock", "name"),  # store.lock(name): app/store/lock.py
     Key("AuditEvent", "auditId"),
     Key("AlertRule", "name"),
     Key("WebhookDelivery", "deliveryId"),
-    Key("Lock", "name"),
 )
 BLOCK_KEY_PROPERTIES = (
     "email", "phone", "bkAddressInitial", "bkDobLast", "bkDobFirst", "bkDobAnyOrder",
