@@ -5,8 +5,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CHROMIUM ?= /usr/bin/chromium
 GRAPHIQL := app/api/static/vendor/.fetched
+CYPHER_LINT := scripts/cypher-lint/node_modules/.package-lock.json
 
-.PHONY: run test lint typecheck unit install browser assets bench clean outside
+.PHONY: run test lint cypherlint typecheck unit install browser assets bench clean outside
 
 $(BIN)/python:
 	@py=""; for c in python3.12 python3.13 python3.14 python3 python; do \
@@ -24,16 +25,23 @@ $(STAMP): $(BIN)/python pyproject.toml constraints.txt
 	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev]'
 	@touch $(STAMP)
 
-install: $(STAMP) $(GRAPHIQL)
+install: $(STAMP) $(GRAPHIQL) $(CYPHER_LINT)
 
-# GraphiQL and React are browser code: fetched from the npm registry into a git-ignored folder.
-$(GRAPHIQL): scripts/fetch_graphiql.sh
-	@if ! command -v npm >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then \
-	  echo "installing npm (Debian) to fetch GraphiQL's browser files"; \
+NPM_CHECK = if ! command -v npm >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing npm (Debian) for the npm registry's packages"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq npm >/dev/null; \
 	fi
+
+# GraphiQL and React are browser code: fetched from the npm registry into a git-ignored folder.
+$(GRAPHIQL): scripts/fetch_graphiql.sh
+	@$(NPM_CHECK)
 	@bash scripts/fetch_graphiql.sh app/api/static/vendor
+
+# Neo4j's own Cypher front end, exactly as package-lock.json pins it (versions and integrity).
+$(CYPHER_LINT): scripts/cypher-lint/package.json scripts/cypher-lint/package-lock.json
+	@$(NPM_CHECK)
+	npm ci --prefix scripts/cypher-lint --no-audit --no-fund --loglevel=error
 
 # Debian's Chromium drives the browser tests (Playwright cannot download its own here).
 browser:
@@ -46,9 +54,13 @@ browser:
 run: install
 	$(BIN)/idgraph serve
 
-lint: $(STAMP)
-	$(BIN)/ruff check app tests bench
-	$(BIN)/ruff format --check app tests bench
+lint: $(STAMP) cypherlint
+	$(BIN)/ruff check app tests bench scripts
+	$(BIN)/ruff format --check app tests bench scripts
+
+# Every .cypher file and schema statement through Neo4j's front end (Cypher 5 and 25).
+cypherlint: $(STAMP) $(CYPHER_LINT)
+	$(BIN)/python scripts/lint_cypher.py
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -71,4 +83,4 @@ outside: install $(OUTSIDE)/bin/python
 	$(BIN)/python -m bench.outside pseudopeople febrl3 febrl4 --out bench/out/outside
 
 clean:
-	rm -rf $(VENV) $(OUTSIDE) app/api/static/vendor .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(OUTSIDE) app/api/static/vendor scripts/cypher-lint/node_modules .cache .mypy_cache .ruff_cache .pytest_cache

@@ -13,5 +13,26 @@ class StoreError(IdGraphError):
     """The graph store is unreachable or refused a query."""
 
 
+class StoreUnavailable(StoreError):
+    """The store cannot be reached or used as configured (down, wrong address, credentials or
+    database name)."""
+
+
+class StoreTimeout(StoreError):
+    """A query ran past IDGRAPH_QUERY_TIMEOUT_S and the store stopped it."""
+
+
+class StoreConflict(StoreError):
+    """A write broke a uniqueness rule (another writer got there first, or a duplicate key)."""
+
+
 class InputError(IdGraphError):
     """An input file that cannot be read or does not fit its mapping."""
+
+
+class LockTimeout(StoreError):
+    """A named store lock stayed held by another process for longer than the caller waits."""
+
+
+class LockLost(StoreError):
+    """A named store lock's lease ran out and another process took it."""

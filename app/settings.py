@@ -20,8 +20,12 @@ class Settings(BaseSettings):
     neo4j_user: str = "neo4j"
     neo4j_password: str = Field(default="", repr=False)
     neo4j_database: str = "neo4j"
+    # Neo4j: a server that does not answer a connection in this long is down; transient
+    # errors (deadlocks, a cluster's leader switch) are retried for neo4j_retry_s.
+    neo4j_connect_timeout_s: float = Field(default=5.0, gt=0)
+    neo4j_retry_s: float = Field(default=10.0, ge=0)
 
-    query_timeout_s: float = Field(default=600.0, gt=0)
+    query_timeout_s: float = Field(default=600.0, gt=0)  # both stores: a query stops after it
     batch_size: int = Field(default=5000, ge=1, le=100_000)
     chunk_rows: int = Field(default=10_000, ge=1)
     max_field_length: int = Field(default=512, ge=8)

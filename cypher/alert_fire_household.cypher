@@ -2,9 +2,13 @@
 // decision-maker (the smallest profileId if several), to whom it is addressed.
 UNWIND $rows AS row
 MATCH (e:Household {householdId: row.entityId})
+SET e._alertLock = true
+WITH row, e
 OPTIONAL MATCH (prev:Alert {cooldownKey: row.cooldownKey})
 WHERE prev.firedAtMs > row.cooldownFromMs
 WITH row, e, count(prev) AS recent
+SET e._alertLock = null
+WITH row, e, recent
 WHERE recent = 0
 OPTIONAL MATCH (dm:Profile)-[:MEMBER_OF {role: 'decision_maker'}]->(e)
 WITH row, e, min(dm.profileId) AS dmId

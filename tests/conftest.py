@@ -1,60 +1,141 @@
-"""Shared fixtures: a store per available backend (embedded FalkorDB always; Neo4j when
-reachable)."""
+"""Shared fixtures: a store per backend, embedded FalkorDB and Neo4j's path over Bolt (a real
+Neo4j when NEO4J_URI is set, else the ArcadeDB stand-in started for the run, boltserver.py)."""
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from app.settings import Settings
 from app.store import GraphStore, open_store
+from app.store.base import batched
+from app.store.falkordb import FalkorStore
+from app.store.neo4j import Neo4jStore
+from tests import boltserver
+from tests.boltserver import BoltServer
+from tests.neo4j_rules import Violation, check, checking, stored_graph_problems
 
-NEO4J_SKIP_REASON = ""
+# The Bolt server the Neo4j variants used, for the run's closing lines.
+_BOLT_USED: list[BoltServer] = []
 
 
-def _docker_engine() -> bool:
-    if not shutil.which("docker"):
-        return False
+def pytest_report_header(config: pytest.Config) -> str:
+    real = boltserver.from_environment()
+    if real is not None:
+        return f"Neo4j variants: {real.description}"
+    return (
+        f"Neo4j variants: ArcadeDB stand-in ({boltserver.STANDIN_PACKAGE}=="
+        f"{boltserver.standin_version()}), started on a free loopback port (NEO4J_URI not set)"
+    )
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    for server in _BOLT_USED:
+        started = f", started in {server.started_in_s:.1f}s" if server.process else ""
+        terminalreporter.write_line(f"Neo4j variants ran against {server.description}{started}")
+
+
+@pytest.fixture(scope="session")
+def bolt_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BoltServer]:
+    """NEO4J_URI's server when set, else ArcadeDB's Bolt plugin for this test run."""
+    server = boltserver.from_environment() or boltserver.start_arcadedb(
+        tmp_path_factory.mktemp("arcadedb")
+    )
+    _BOLT_USED.append(server)
     try:
-        import docker  # testcontainers' dependency
-
-        docker.from_env(timeout=3).ping()
-        return True
-    except Exception:
-        return False
+        yield server
+    finally:
+        server.stop()
 
 
-def _neo4j_settings(tmp: Path) -> Iterator[Settings]:
-    """Settings for a Neo4j server from NEO4J_URI, else a testcontainers Neo4j, else skip."""
-    uri = os.environ.get("NEO4J_URI")
-    if uri:
-        yield Settings(
-            store="neo4j",
-            data_dir=tmp,
-            neo4j_uri=uri,
-            neo4j_user=os.environ.get("NEO4J_USER", "neo4j"),
-            neo4j_password=os.environ.get("NEO4J_PASSWORD", ""),
-            neo4j_database=os.environ.get("NEO4J_DATABASE", "neo4j"),
+def neo4j_settings(server: BoltServer, tmp: Path) -> Settings:
+    return Settings(
+        store="neo4j",
+        data_dir=tmp,
+        neo4j_uri=server.uri,
+        neo4j_user=server.user,
+        neo4j_password=server.password,
+        neo4j_database=server.database,
+    )
+
+
+# Rules Neo4j enforces, checked for every query the suite sends through a store, on both
+# backends (tests/neo4j_rules.py). A violation fails the query and the test that ran it.
+VIOLATIONS: list[Violation] = []
+
+
+def _enforce(found: list[Violation]) -> None:
+    if found and checking():
+        VIOLATIONS.extend(found)
+        raise AssertionError("Neo4j would refuse this: " + "; ".join(map(str, found)))
+
+
+def _checked_run_text(original: Any) -> Any:
+    def run_text(self: GraphStore, text: str, params: Any = None, *, write: bool) -> Any:
+        _enforce(check(text, params, write))
+        rows, summary = original(self, text, params, write=write)
+        if not write and any(vars(summary).values()):
+            _enforce([Violation("write in a read query", f"it changed {summary} in {text!r:.120}")])
+        return rows, summary
+
+    return run_text
+
+
+def _checked_write_batches(original: Any) -> Any:
+    def write_batches(self: GraphStore, name: str, rows: Any, batch_size: int, *a: Any, **kw: Any):
+        text = self.cypher(name)
+        params = {k: v for k, v in kw.items() if k != "on_batch"}
+
+        def each() -> Iterator[Any]:
+            for batch in batched(rows, batch_size):
+                _enforce(check(text, {**params, "rows": batch}, True))
+                yield from batch
+
+        return original(self, name, each(), batch_size, *a, **kw)
+
+    return write_batches
+
+
+def _checked_read_number_lists(original: Any) -> Any:
+    def read_number_lists(self: GraphStore, name: str, **params: Any) -> Any:
+        _enforce(check(self.cypher(name), params, False))
+        return original(self, name, **params)
+
+    return read_number_lists
+
+
+@pytest.fixture(scope="session", autouse=True)
+def neo4j_rules() -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as mp:
+        for cls in (FalkorStore, Neo4jStore):
+            mp.setattr(cls, "run_text", _checked_run_text(cls.run_text))
+        mp.setattr(FalkorStore, "write_batches", _checked_write_batches(FalkorStore.write_batches))
+        mp.setattr(
+            FalkorStore,
+            "read_number_lists",
+            _checked_read_number_lists(FalkorStore.read_number_lists),
         )
-        return
-    if not _docker_engine():
-        pytest.skip(
-            "Neo4j backend not tested: NEO4J_URI is not set and no Docker engine is running"
-        )
-    from testcontainers.neo4j import Neo4jContainer
+        yield
 
-    with Neo4jContainer("neo4j:5") as neo:
-        yield Settings(
-            store="neo4j",
-            data_dir=tmp,
-            neo4j_uri=neo.get_connection_url(),
-            neo4j_user="neo4j",
-            neo4j_password=neo.password,
-        )
+
+@pytest.fixture(autouse=True)
+def no_neo4j_rule_broken() -> Iterator[None]:
+    """Fail a test whose queries broke a rule even where the code under test caught the
+    error (a worker thread, an API error mapping)."""
+    start = len(VIOLATIONS)
+    yield
+    broken = VIOLATIONS[start:]
+    if broken:
+        pytest.fail("Neo4j would refuse queries this test ran:\n" + "\n".join(map(str, broken)))
+
+
+STORED = (
+    "MATCH (n) RETURN labels(n)[0] AS what, properties(n) AS props "
+    "UNION ALL MATCH ()-[r]->() RETURN type(r) AS what, properties(r) AS props"
+)
 
 
 @pytest.fixture(scope="session", params=["falkordb", "neo4j"])
@@ -63,7 +144,7 @@ def backend_settings(request: pytest.FixtureRequest, tmp_path_factory: pytest.Te
     if request.param == "falkordb":
         yield Settings(store="falkordb", data_dir=tmp, graph_name="test")
     else:
-        yield from _neo4j_settings(tmp)
+        yield neo4j_settings(request.getfixturevalue("bolt_server"), tmp)
 
 
 @pytest.fixture(scope="session")
@@ -75,11 +156,16 @@ def _session_store(backend_settings: Settings) -> Iterator[GraphStore]:
 
 
 @pytest.fixture
-def store(_session_store: GraphStore) -> GraphStore:
-    """An empty graph with the schema in place, on each available backend."""
+def store(_session_store: GraphStore) -> Iterator[GraphStore]:
+    """An empty graph with the schema in place, on each backend. Afterwards, every stored
+    value must be one Neo4j can hold (values computed by Cypher itself are only seen here)."""
     _session_store.clear()
     _session_store.setup_schema()
-    return _session_store
+    yield _session_store
+    rows, _ = _session_store.run_text(STORED, write=False)
+    broken = stored_graph_problems(rows)
+    if broken:
+        pytest.fail("Neo4j could not hold what this test stored:\n" + "\n".join(map(str, broken)))
 
 
 @pytest.fixture(scope="session")

@@ -184,6 +184,9 @@ def evaluate_changes(
         by_label.setdefault(change.label, []).append((alert, rule))
     queued = False
     for label, items in by_label.items():
+        # One order for every writer: the fire query locks each entity before its cooldown
+        # check, and writers taking locks in different orders could deadlock on Neo4j.
+        items.sort(key=lambda item: (item[0].entity_id, item[0].rule))
         rows = [_fire_row(alert, rule, settings, ms) for alert, rule in items]
         made: dict[str, Any] = {}
         for batch in batched(rows, settings.batch_size):  # a batch run may fire thousands

@@ -7,7 +7,7 @@ from typing import Any
 
 from graphql import GraphQLError
 
-from app.errors import IdGraphError, InputError, StoreError
+from app.errors import IdGraphError, InputError, StoreConflict, StoreError, StoreTimeout
 
 log = logging.getLogger(__name__)
 
@@ -15,6 +15,8 @@ INTERNAL = "INTERNAL"
 BAD_USER_INPUT = "BAD_USER_INPUT"
 NOT_FOUND = "NOT_FOUND"
 STORE_UNAVAILABLE = "STORE_UNAVAILABLE"
+STORE_TIMEOUT = "STORE_TIMEOUT"
+CONFLICT = "CONFLICT"
 GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
 GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
 METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
@@ -24,6 +26,17 @@ FAILED_PRECONDITION = "FAILED_PRECONDITION"
 # What a client sees instead of details that help only an operator (they go to the log).
 INTERNAL_MESSAGE = "Internal server error; the details are in the service's log."
 STORE_MESSAGE = "The graph store is unavailable; try again shortly."
+TIMEOUT_MESSAGE = "The graph store stopped a query that ran too long; narrow the request."
+CONFLICT_MESSAGE = "Another change got there first; read again and retry."
+
+
+# Codes whose details help only an operator: logged with the trace, shown with these words.
+_HIDDEN = {
+    INTERNAL: INTERNAL_MESSAGE,
+    STORE_UNAVAILABLE: STORE_MESSAGE,
+    STORE_TIMEOUT: TIMEOUT_MESSAGE,
+    CONFLICT: CONFLICT_MESSAGE,
+}
 
 
 class ApiError(IdGraphError):
@@ -55,6 +68,10 @@ def error_code(exc: BaseException | None) -> str:
     """The extensions.code for an exception raised while resolving a field."""
     if isinstance(exc, ApiError):
         return exc.code
+    if isinstance(exc, StoreTimeout):
+        return STORE_TIMEOUT
+    if isinstance(exc, StoreConflict):
+        return CONFLICT
     if isinstance(exc, StoreError):
         return STORE_UNAVAILABLE
     if isinstance(exc, InputError):
@@ -75,13 +92,13 @@ def format_error(error: GraphQLError) -> dict[str, Any]:
         )
     else:
         code = error_code(original)
-        if code in (INTERNAL, STORE_UNAVAILABLE):
+        if code in _HIDDEN:
             log.error(
                 "error resolving %s",
                 ".".join(str(p) for p in error.path or []),
                 exc_info=original,
             )
-            out["message"] = STORE_MESSAGE if code == STORE_UNAVAILABLE else INTERNAL_MESSAGE
+            out["message"] = _HIDDEN[code]
     out["extensions"] = {**(error.extensions or {}), "code": code}
     return out
 

@@ -11,11 +11,14 @@ def open_store(settings: Settings) -> GraphStore:
     if settings.store == "neo4j":
         from app.store.neo4j import Neo4jStore
 
-        return Neo4jStore(
+        return Neo4jStore.connect(
             settings.neo4j_uri,
             settings.neo4j_user,
             settings.neo4j_password,
             settings.neo4j_database,
+            query_timeout_s=settings.query_timeout_s,
+            connect_timeout_s=settings.neo4j_connect_timeout_s,
+            retry_s=settings.neo4j_retry_s,
         )
     from app.store.falkordb import FalkorStore
 

