@@ -8,8 +8,8 @@ from pathlib import Path
 
 from rich.console import Console
 
+from app.flows import resolve_all
 from app.ingestion.batch import load_directory
-from app.resolution.batch import resolve
 from app.resolution.learning import learn
 from app.settings import Settings
 from app.store import GraphStore, open_store
@@ -55,7 +55,7 @@ def _resolve_demo(store: GraphStore, settings: Settings, truth_file: Path) -> No
     and match edges, not only source records."""
     model = learn(store, settings, truth_file=truth_file).model
     model.save(settings.model_file)
-    summary = resolve(store, settings, model)
+    summary = resolve_all(store, settings, model)
     console.print(
         f"  resolved {summary.records:,} records into {summary.profiles:,} profiles "
         f"({summary.match_edges:,} match edges; model {model.version})"

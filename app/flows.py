@@ -9,13 +9,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from app import changefeed
+from app.changefeed import FeedEvent
 from app.metrics.changes import MetricChange
 from app.resolution import stewards
+from app.resolution.batch import ResolveSummary, resolve
 from app.resolution.model import MatchModel
 from app.resolution.realtime import RealtimeResult, upsert_record
 from app.resolution.records import identifier_types
 from app.settings import Settings
 from app.store import GraphStore
+
+# Resolution writers (real time, stewards, batch) take turns across processes: they read a
+# component, then write its placement, and two interleaved would each undo the other.
+RESOLUTION_LOCK = "resolution"
+LOCK_TTL_S = 60.0  # renewed while held
+BATCH_WAIT_S = 600.0  # a batch run waits this long for real-time writers to finish
 
 
 def pass_to_alerts(store: GraphStore, settings: Settings, changes: list[MetricChange]) -> int:
@@ -27,19 +36,27 @@ def pass_to_alerts(store: GraphStore, settings: Settings, changes: list[MetricCh
 
 
 def profiles_changed(
-    store: GraphStore, settings: Settings, live: Sequence[str], retired: Sequence[str] = ()
+    store: GraphStore,
+    settings: Settings,
+    live: Sequence[str],
+    retired: Sequence[str] = (),
+    feed: Sequence[FeedEvent] = (),
 ) -> int:
     """What follows profiles changing membership (a record placed in real time, a steward's
     decision): the live profiles' Customer DNA, their households regrouped with Group DNA,
-    then the alert rules over every change. The number of alerts raised."""
-    from app.households.events import profiles_changed as households_changed
+    the alert rules over every change, and the change feed (the profiles' changes and the
+    households'). The number of alerts raised."""
+    from app.households.events import regroup
     from app.metrics.events import recompute_profile
 
     changes: list[MetricChange] = []
     for profile_id in dict.fromkeys(live):
         changes += recompute_profile(store, settings, profile_id)
-    changes += households_changed(store, settings, list(dict.fromkeys([*live, *retired])))
-    return pass_to_alerts(store, settings, changes)
+    household, summary = regroup(store, settings, list(dict.fromkeys([*live, *retired])))
+    changefeed.record(
+        store, settings, [*feed, *changefeed.household_changes(summary.membership_changes)]
+    )
+    return pass_to_alerts(store, settings, [*changes, *household])
 
 
 @dataclass
@@ -57,9 +74,11 @@ def upsert(
 ) -> Upserted:
     """One record in real time: loaded, placed, then its profiles' metrics, households and
     alerts. The same for `upsertCustomerRecord` and `idgraph upsert`."""
-    result = upsert_record(store, settings, model, source, record, identifier_types(store))
+    with store.lock(RESOLUTION_LOCK, ttl_s=LOCK_TTL_S):
+        result = upsert_record(store, settings, model, source, record, identifier_types(store))
     live = [p for p in result.changed_profiles if p not in result.retired]
-    return Upserted(result, profiles_changed(store, settings, live, result.retired))
+    alerts = profiles_changed(store, settings, live, result.retired, result.changes)
+    return Upserted(result, alerts)
 
 
 @dataclass
@@ -79,8 +98,9 @@ def decide(
     reason: str,
     model: MatchModel | None = None,
 ) -> Decided:
-    details, change = stewards.decide(store, settings, a, b, status, actor, reason, model)
-    alerts = profiles_changed(store, settings, change.profile_ids, change.retired)
+    with store.lock(RESOLUTION_LOCK, ttl_s=LOCK_TTL_S):
+        details, change = stewards.decide(store, settings, a, b, status, actor, reason, model)
+    alerts = _after(store, settings, change)
     return Decided(change, alerts, details)
 
 
@@ -92,8 +112,9 @@ def merge(
     reason: str,
     model: MatchModel | None = None,
 ) -> Decided:
-    kept, change = stewards.merge_profiles(store, settings, profile_ids, actor, reason, model)
-    alerts = profiles_changed(store, settings, change.profile_ids, change.retired)
+    with store.lock(RESOLUTION_LOCK, ttl_s=LOCK_TTL_S):
+        kept, change = stewards.merge_profiles(store, settings, profile_ids, actor, reason, model)
+    alerts = _after(store, settings, change)
     return Decided(change, alerts, {"kept": kept})
 
 
@@ -105,8 +126,23 @@ def split(
     reason: str,
     model: MatchModel | None = None,
 ) -> Decided:
-    new_id, remaining, change = stewards.split_customer(
-        store, settings, customer_id, actor, reason, model
-    )
-    alerts = profiles_changed(store, settings, change.profile_ids, change.retired)
+    with store.lock(RESOLUTION_LOCK, ttl_s=LOCK_TTL_S):
+        new_id, remaining, change = stewards.split_customer(
+            store, settings, customer_id, actor, reason, model
+        )
+    alerts = _after(store, settings, change)
     return Decided(change, alerts, {"profile": new_id, "previous": remaining})
+
+
+def _after(store: GraphStore, settings: Settings, change: stewards.Change) -> int:
+    feed = change.placement.changes if change.placement is not None else []
+    return profiles_changed(store, settings, change.profile_ids, change.retired, feed)
+
+
+def resolve_all(
+    store: GraphStore, settings: Settings, model: MatchModel, console: Any = None
+) -> ResolveSummary:
+    """Batch resolution of every record, one writer at a time with real time and stewards
+    across processes (the store's resolution lock)."""
+    with store.lock(RESOLUTION_LOCK, ttl_s=LOCK_TTL_S, wait_s=BATCH_WAIT_S):
+        return resolve(store, settings, model, console)

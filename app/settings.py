@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     alert_rules_file: Path | None = None  # None: the starter rules in app/alerts/rules.yaml
     alert_rules_refresh_s: float = Field(default=5.0, ge=0)  # re-read GraphQL-defined rules
     webhooks: dict[str, str] = Field(default_factory=dict)  # name -> URL (JSON in the env)
+    # Webhooks (names in `webhooks`) that receive the change feed: profiles created, merged,
+    # split or changed, households whose members changed (docs/resolution.md, change feed).
+    change_webhooks: list[str] = Field(default_factory=list)
     webhook_timeout_s: float = Field(default=2.0, gt=0)
     webhook_backoff_s: float = Field(default=2.0, gt=0)  # first retry; doubles per attempt
     webhook_max_backoff_s: float = Field(default=3600.0, gt=0)

@@ -19,6 +19,7 @@ import httpx
 
 from app.alerts.engine import deliveries_queued, iso, now_ms
 from app.alerts.records import AlertRecord
+from app.changefeed import payload as change_payload
 from app.settings import Settings
 from app.store import GraphStore
 
@@ -84,7 +85,12 @@ def deliver_due(
             error = f"webhook {webhook!r} is not configured (IDGRAPH_WEBHOOKS)"
         else:
             try:
-                error = _post(client, url, delivery_id, payload(delivery_id, row["alert"]))
+                body = (
+                    change_payload(delivery_id, row["alert"])
+                    if row.get("kind") == "ChangeEvent"
+                    else payload(delivery_id, row["alert"])
+                )
+                error = _post(client, url, delivery_id, body)
             except httpx.TimeoutException as exc:
                 error, endpoint_down = f"timeout after {settings.webhook_timeout_s}s: {exc}", True
             except httpx.TransportError as exc:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from app.households.dna import compute_dna, refresh_for_profile
-from app.households.resolve import rehouse
+from app.households.resolve import HouseholdSummary, rehouse
 from app.metrics.changes import MetricChange
 from app.settings import Settings
 from app.store import GraphStore
@@ -17,8 +17,15 @@ def profiles_changed(
     store: GraphStore, settings: Settings, profile_ids: Sequence[str]
 ) -> list[MetricChange]:
     """Regroup around these profiles; the Group DNA changes of every household touched."""
+    return regroup(store, settings, profile_ids)[0]
+
+
+def regroup(
+    store: GraphStore, settings: Settings, profile_ids: Sequence[str]
+) -> tuple[list[MetricChange], HouseholdSummary]:
+    """profiles_changed, with what happened to the households' memberships."""
     summary = rehouse(store, settings, profile_ids)
-    return compute_dna(store, settings, summary.household_ids)
+    return compute_dna(store, settings, summary.household_ids), summary
 
 
 def member_event(store: GraphStore, settings: Settings, profile_id: str) -> list[MetricChange]:

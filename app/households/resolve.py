@@ -31,6 +31,8 @@ class HouseholdSummary:
     dissolved: int = 0
     hubs: dict[str, int] = field(default_factory=dict)
     household_ids: list[str] = field(default_factory=list)  # the households written
+    # households whose members changed: {householdId, joined, left} (the change feed)
+    membership_changes: list[dict[str, object]] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -172,6 +174,21 @@ def _write(
         for p, h in previous.items() if now_in.get(p) != h
     ]  # fmt: skip
     out.memberships_ended = len(ended)
+    before: dict[str, set[str]] = {}
+    for p, h in previous.items():
+        before.setdefault(h, set()).add(p)
+    for hid, group in zip(assignment.ids, groups, strict=True):
+        now_members = {m.profile_id for m in group.members}
+        was = before.get(hid, set())
+        if now_members != was:
+            out.membership_changes.append(
+                {"householdId": hid, "joined": sorted(now_members - was),
+                 "left": sorted(was - now_members)}
+            )  # fmt: skip
+    for old, successor in assignment.retired.items():
+        out.membership_changes.append(
+            {"householdId": old, "mergedInto": successor, "left": sorted(before.get(old, set()))}
+        )
     size = settings.batch_size
     store.write_batches("household_upsert", household_rows, size)
     store.write_batches("household_end_memberships", ended, size)

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from rich.console import Console
 
+from app import changefeed
 from app.resolution.blocking import candidate_pairs, rule_key, rule_property
 from app.resolution.cluster import Decisions, missing_pairs, one_to_one, score_pairs
 from app.resolution.fields import Columns, derive
@@ -22,6 +23,7 @@ from app.resolution.records import load_records
 from app.resolution.training import link_groups
 from app.settings import Settings
 from app.store import GraphStore
+from app.store.base import Key, Schema
 from app.timing import Laps
 
 # Probabilities are stored and clustered rounded to this many decimals, so that a profile
@@ -41,6 +43,7 @@ class ResolveSummary:
     match_edges: int = 0
     profiles: int = 0
     capped_components: int = 0
+    feed_events: int = 0  # changes queued for the change feed's webhooks
     churn: Churn = field(default_factory=Churn)
     seconds: dict[str, float] = field(default_factory=dict)
 
@@ -133,6 +136,10 @@ def resolve(
     groups = link_groups(records["source"], link) if link else None
     lap("read")
 
+    # Real time looks candidates up by these keys: each gets an index (created once).
+    store.setup_schema(
+        Schema(unique=(), indexes=[Key("Customer", rule_property(r)) for r in model.rules])
+    )
     store.write_batches(
         "set_block_keys", block_key_rows(records, cols, model, sparse), settings.batch_size
     )
@@ -195,6 +202,7 @@ def resolve(
     )
     out.profiles = len(placement.clusters)
     out.churn = placement.churn
+    out.feed_events = changefeed.record(store, settings, placement.changes)
     out.capped_components = len(placement.capped)
     if placement.capped:
         say(

@@ -95,14 +95,14 @@ def run_train(
 
 
 def run_resolve(settings: Settings, console: Console) -> None:
-    from app.resolution.batch import resolve
+    from app.flows import resolve_all
     from app.resolution.model import MatchModel
     from app.store import open_store
 
     model = MatchModel.load(settings.model_file)
     with open_store(settings) as store:
         store.setup_schema()
-        summary = resolve(store, settings, model, console)
+        summary = resolve_all(store, settings, model, console)
     table = Table("measure", "value")
     for k, v in summary.as_dict().items():
         if isinstance(v, dict) and k != "seconds":

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from app.changefeed import FeedEvent, feed_wanted, profile_changes
 from app.resolution.cluster import Decisions, cluster
 from app.resolution.profiles import Assignment, Churn, assign_ids, golden, golden1
 from app.settings import Settings
@@ -35,6 +36,7 @@ class Placement:
     churn: Churn
     capped: list[int] = field(default_factory=list)  # components cut down to the cap
     profile_of: dict[str, str] = field(default_factory=dict)  # record -> profile id
+    changes: list[FeedEvent] = field(default_factory=list)  # for the change feed
 
 
 def confidence(
@@ -105,8 +107,14 @@ def place(
         capped=clustering.capped,
         profile_of=profile_of,
     )
+    golden_rows = _golden_rows(records, labels, keys, settings.source_trust)
+    if feed_wanted(settings):
+        olds = sorted(set(previous.values()))
+        before = {r["profileId"]: r for r in store.read("profile_golden_of", ids=olds)}
+        out.changes = profile_changes(assignment.ids, clusters, previous, assignment.absorbed,
+                                      assignment.split_from, before, golden_rows)  # fmt: skip
     if write:
-        _write(store, settings, records, labels, keys, left, right, prob, sparse, out)
+        _write(store, settings, labels, golden_rows, left, right, prob, sparse, out)
     return out
 
 
@@ -133,9 +141,8 @@ def _golden_rows(
 def _write(
     store: GraphStore,
     settings: Settings,
-    records: pd.DataFrame,
     labels: np.ndarray,
-    keys: Sequence[int],
+    golden_rows: list[dict[str, Any]],
     left: np.ndarray,
     right: np.ndarray,
     prob: np.ndarray,
@@ -145,7 +152,6 @@ def _write(
     at = now_iso()
     assignment = out.assignment
     conf = confidence(labels, left, right, prob)
-    golden_rows = _golden_rows(records, labels, keys, settings.source_trust)
     position = {cid: i for i, cid in enumerate(out.ids)}
     profile_rows, link_rows = [], []
     for pid, members, gold in zip(assignment.ids, out.clusters, golden_rows, strict=True):

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from app.changefeed import FeedEvent
 from app.errors import InputError
 from app.ingestion.fields import CUSTOMER_FIELDS
 from app.ingestion.mapping import Mapping
@@ -43,6 +44,7 @@ class RealtimeResult:
     changed_profiles: list[str] = field(default_factory=list)  # every profile it touched
     capped_keys: list[str] = field(default_factory=list)  # blocks over the cap, not used
     blanked: list[dict[str, Any]] = field(default_factory=list)  # bad values left out
+    changes: list[FeedEvent] = field(default_factory=list)  # for the change feed
     milliseconds: float = 0.0
 
 
@@ -202,6 +204,7 @@ def upsert_record(
         changed_profiles=changed,
         capped_keys=capped,
         blanked=list(prepared.blanked),
+        changes=placement.changes,
         milliseconds=round((time.perf_counter() - started) * 1000, 2),
     )
 

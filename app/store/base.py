@@ -126,24 +126,20 @@ UNIQUE_KEYS: tuple[Key, ...] = (
     # Identifiers a mapping declares (national IDs, loyalty numbers...) and their types.
     Key("Identifier", "identifierId"),
     Key("IdentifierType", "name"),
+    Key("ChangeEvent", "eventId"),  # the change feed (app/changefeed.py)
 )
-BLOCK_KEY_PROPERTIES = (
-    "email", "phone", "bkAddressInitial", "bkDobLast", "bkDobFirst", "bkDobAnyOrder",
-    "bkNamesPostcode", "bkNamesCity", "bkLastPostcode", "bkNames", "bkFormalNames",
-    "bkPostcodeFormal",
-)  # fmt: skip
 # Non-unique properties that queries filter on.
 INDEXES: tuple[Key, ...] = (
     Key("Customer", "source"),
     Key("Interaction", "ts"),
-    # Real-time matching looks up candidates by the resolver's blocking keys
-    # (app/resolution/blocking.py, key_property).
-    *(Key("Customer", prop) for prop in BLOCK_KEY_PROPERTIES),
+    # (The resolver's blocking keys, bk_* on Customer, get their indexes when a model that
+    # uses them resolves: app/resolution/batch.py.)
     # Alerts: cooldown check, listing by entity or status, the delivery worker's queue.
     Key("Alert", "cooldownKey"),
     Key("Alert", "entityId"),
     Key("Alert", "status"),
     Key("WebhookDelivery", "status"),
+    Key("ChangeEvent", "atMs"),
 )
 
 
