@@ -17,13 +17,14 @@ from app.resolution.cluster import Decisions, missing_pairs, one_to_one, score_p
 from app.resolution.fields import Columns, derive
 from app.resolution.fields import sparse as sparse_records
 from app.resolution.model import MatchModel, probability
-from app.resolution.placement import now_iso, place
+from app.resolution.placement import Stored, now_iso, place, stored_profiles
 from app.resolution.profiles import Churn
 from app.resolution.records import load_records
 from app.resolution.training import link_groups
 from app.settings import Settings
 from app.store import GraphStore
 from app.store.base import Key, Schema
+from app.store.writer import BackgroundWriter
 from app.timing import Laps
 
 # Probabilities are stored and clustered rounded to this many decimals, so that a profile
@@ -44,6 +45,8 @@ class ResolveSummary:
     profiles: int = 0
     capped_components: int = 0
     feed_events: int = 0  # changes queued for the change feed's webhooks
+    edges_written: int = 0  # new or changed MATCHES edges (a re-run writes only those)
+    edges_deleted: int = 0
     churn: Churn = field(default_factory=Churn)
     seconds: dict[str, float] = field(default_factory=dict)
 
@@ -127,8 +130,7 @@ def resolve(
     lap = Laps(out.seconds).lap
 
     records = load_records(store)
-    ids = records.index.to_numpy()
-    n = out.records = len(records)
+    out.records = len(records)
     cols = derive(records)
     sparse = sparse_records(cols)
     out.sparse = int(sparse.sum())
@@ -136,14 +138,40 @@ def resolve(
     groups = link_groups(records["source"], link) if link else None
     lap("read")
 
-    # Real time looks candidates up by these keys: each gets an index (created once).
+    with BackgroundWriter(store, settings.batch_size) as writer:
+        changes = _resolve(
+            store, settings, model, records, cols, sparse, groups, writer, out, say, lap
+        )
+    # The feed tells of what is written, so it is recorded once the writes are done.
+    out.feed_events = changefeed.record(store, settings, changes)
+    # Real time looks candidates up by the blocking keys: each gets an index, built once
+    # over the keys just written (faster than keeping it up to date row by row).
     store.setup_schema(
         Schema(unique=(), indexes=[Key("Customer", rule_property(r)) for r in model.rules])
     )
-    store.write_batches(
-        "set_block_keys", block_key_rows(records, cols, model, sparse), settings.batch_size
-    )
-    lap("write block keys")
+    lap("write")
+    return out
+
+
+def _resolve(
+    store: GraphStore,
+    settings: Settings,
+    model: MatchModel,
+    records: pd.DataFrame,
+    cols: Columns,
+    sparse: np.ndarray,
+    groups: np.ndarray | None,
+    writer: BackgroundWriter,
+    out: ResolveSummary,
+    say: Any,
+    lap: Any,
+) -> list[changefeed.FeedEvent]:
+    """The stages after reading; writes go to `writer` (in order, in the background).
+    Returns the changes for the feed."""
+    ids = records.index.to_numpy()
+    n = len(records)
+    writer.put("set_block_keys", block_key_rows(records, cols, model, sparse))
+    lap("block keys")
 
     cand = candidate_pairs(cols, model.rules, settings.block_cap, groups)
     left, right = cand.left, cand.right
@@ -188,6 +216,12 @@ def resolve(
     memberships = store.read("profile_memberships")
     previous = {r["customerId"]: r["profileId"] for r in memberships}
     created = {r["profileId"]: r["createdAt"] or "" for r in memberships}
+    stored_now = None
+    if memberships:  # a re-run: write only what changed
+        stored_now = Stored(
+            confidence={r["customerId"]: r["confidence"] for r in memberships},
+            profiles=stored_profiles(store, None),
+        )
     placement = place(
         store,
         settings,
@@ -199,35 +233,60 @@ def resolve(
         decisions=decisions,
         previous=previous,
         created=created,
+        stored=stored_now,
+        writer=writer,
     )
     out.profiles = len(placement.clusters)
     out.churn = placement.churn
-    out.feed_events = changefeed.record(store, settings, placement.changes)
     out.capped_components = len(placement.capped)
     if placement.capped:
         say(
             f"{len(placement.capped)} components over {settings.component_cap} records were "
             "cut along their weakest pairs before linkage"
         )
-    lap("cluster and write profiles")
-
+    lap("cluster")
     now = now_iso()
     run_id = f"{now}/{model.version}"
     keep = np.flatnonzero(prob >= settings.match_floor)
+    edges = {(str(r["a"]), str(r["b"])): r for r in store.read("match_pairs")}
+    version = model.version
+    pairs = [_ordered(str(ids[left[i]]), str(ids[right[i]])) for i in keep]
+    kept = set(pairs)
+    fresh = np.array(
+        [
+            i
+            for i, pair in zip(keep, pairs, strict=True)
+            if (was := edges.get(pair)) is None
+            or was["probability"] != float(prob[i])
+            or was["modelVersion"] != version
+        ],
+        dtype=np.int64,
+    )
     rows = match_rows(
         model,
         cols,
         ids,
-        left[keep],
-        right[keep],
-        levels[keep],
-        logits[keep],
-        prob[keep],
+        left[fresh],
+        right[fresh],
+        levels[fresh],
+        logits[fresh],
+        prob[fresh],
         run_id,
         now,
     )
-    store.write_batches("upsert_matches", rows, settings.batch_size)
-    store.write("delete_stale_matches", runId=run_id)
-    out.match_edges = len(rows)
-    lap("write edges")
-    return out
+    writer.put("upsert_matches", rows)
+    stale = [
+        {"a": a, "b": b}
+        for (a, b), r in edges.items()
+        if (a, b) not in kept and r["status"] == "auto"
+    ]
+    writer.put("delete_matches", stale)
+    out.match_edges = len(kept)
+    out.edges_written = len(rows)
+    out.edges_deleted = len(stale)
+    lap("edges")
+    return placement.changes
+
+
+def _ordered(a: str, b: str) -> tuple[str, str]:
+    return (a, b) if a <= b else (b, a)

@@ -18,6 +18,7 @@ from app.resolution.cluster import Decisions, cluster
 from app.resolution.profiles import Assignment, Churn, assign_ids, golden, golden1
 from app.settings import Settings
 from app.store import GraphStore
+from app.store.writer import BackgroundWriter
 
 # Below this many clusters, golden attributes are computed per cluster without pandas.
 _SMALL = 64
@@ -64,9 +65,13 @@ def place(
     previous: Mapping[str, str],
     created: Mapping[str, str],
     write: bool = True,
+    stored: Stored | None = None,
+    writer: BackgroundWriter | None = None,
 ) -> Placement:
     """Cluster `records` (index: customerId; the golden-attribute fields as columns) from
-    their scored pairs (positions in `records`) and, with `write`, store the result."""
+    their scored pairs (positions in `records`) and, with `write`, store the result: all of
+    it, or with `stored` (what the store holds) only what changed; through `writer` when
+    given (in the background), else at once."""
     ids = [str(i) for i in records.index]
     n = len(ids)
     clustering = cluster(
@@ -109,12 +114,29 @@ def place(
     )
     golden_rows = _golden_rows(records, labels, keys, settings.source_trust)
     if feed_wanted(settings):
-        olds = sorted(set(previous.values()))
-        before = {r["profileId"]: r for r in store.read("profile_golden_of", ids=olds)}
-        out.changes = profile_changes(assignment.ids, clusters, previous, assignment.absorbed,
-                                      assignment.split_from, before, golden_rows)  # fmt: skip
+        if stored is not None:
+            golden_before: Mapping[str, Mapping[str, Any]] = stored.profiles
+        else:
+            olds = sorted(set(previous.values()))
+            golden_before = {r["profileId"]: r for r in store.read("profile_golden_of", ids=olds)}
+        out.changes = profile_changes(
+            assignment.ids,
+            clusters,
+            previous,
+            assignment.absorbed,
+            assignment.split_from,
+            golden_before,
+            golden_rows,
+        )
     if write:
-        _write(store, settings, labels, golden_rows, left, right, prob, sparse, out)
+        jobs = writes(
+            settings, labels, golden_rows, left, right, prob, sparse, out, previous, stored
+        )
+        for name, rows in jobs:
+            if writer is not None:
+                writer.put(name, rows)
+            else:
+                store.write_batches(name, rows, settings.batch_size)
     return out
 
 
@@ -138,8 +160,7 @@ def _golden_rows(
     ]
 
 
-def _write(
-    store: GraphStore,
+def writes(
     settings: Settings,
     labels: np.ndarray,
     golden_rows: list[dict[str, Any]],
@@ -148,12 +169,16 @@ def _write(
     prob: np.ndarray,
     sparse: np.ndarray,
     out: Placement,
-) -> None:
+    previous: Mapping[str, str],
+    stored: Stored | None = None,
+) -> list[tuple[str, list[dict[str, Any]]]]:
+    """The writes that store a placement, leaving out what the store holds already
+    (`stored`: memberships' confidences and profiles' properties as stored)."""
     at = now_iso()
     assignment = out.assignment
     conf = confidence(labels, left, right, prob)
     position = {cid: i for i, cid in enumerate(out.ids)}
-    profile_rows, link_rows = [], []
+    profile_rows, link_rows, moved = [], [], []
     for pid, members, gold in zip(assignment.ids, out.clusters, golden_rows, strict=True):
         props: dict[str, Any] = {
             **gold,
@@ -161,31 +186,52 @@ def _write(
             "sources": sorted({m.split(":", 1)[0] for m in members}),
             "sparse": bool(len(members) == 1 and sparse[position[members[0]]]),
         }
-        profile_rows.append(
-            {
-                "profileId": pid,
-                "props": props,
-                "at": at,
-                "absorbed": sorted(assignment.absorbed.get(pid, [])),
-                "splitFrom": assignment.split_from.get(pid),
-            }
-        )
-    for pid, members in zip(assignment.ids, out.clusters, strict=True):
-        for m in members:
-            c = conf[position[m]]
-            link_rows.append(
+        absorbed = sorted(assignment.absorbed.get(pid, []))
+        split_from = assignment.split_from.get(pid)
+        if stored is None or absorbed or split_from or stored.profiles.get(pid) != props:
+            profile_rows.append(
                 {
-                    "customerId": m,
                     "profileId": pid,
-                    "confidence": None if np.isnan(c) else round(float(c), 12),
+                    "props": props,
+                    "at": at,
+                    "absorbed": absorbed,
+                    "splitFrom": split_from,
                 }
             )
-    size = settings.batch_size
-    store.write_batches("upsert_profiles", profile_rows, size)
-    store.write_batches("unlink_moved_customers", link_rows, size)
-    store.write_batches("link_profiles", link_rows, size)
-    store.write_batches(
-        "retire_profiles",
-        [{"profileId": o, "successor": s, "at": at} for o, s in assignment.retired.items()],
-        size,
+        for m in members:
+            c = conf[position[m]]
+            value = None if np.isnan(c) else round(float(c), 12)
+            was = previous.get(m)
+            if was is not None and was != pid:
+                moved.append({"customerId": m, "profileId": pid})
+            if stored is None or was != pid or stored.confidence.get(m) != value:
+                link_rows.append({"customerId": m, "profileId": pid, "confidence": value})
+    retired = [{"profileId": o, "successor": s, "at": at} for o, s in assignment.retired.items()]
+    return [
+        ("upsert_profiles", profile_rows),
+        ("unlink_moved_customers", moved),
+        ("link_profiles", link_rows),
+        ("retire_profiles", retired),
+    ]
+
+
+@dataclass
+class Stored:
+    """What the store holds of the placed records' profiles, to write only what changed."""
+
+    confidence: dict[str, float | None] = field(default_factory=dict)  # record -> confidence
+    profiles: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> properties
+
+
+PROFILE_PROPS = ("size", "sources", "sparse")
+
+
+def stored_profiles(store: GraphStore, ids: Sequence[str] | None) -> dict[str, dict[str, Any]]:
+    """Active profiles' placement properties (golden attributes, size, sources, sparse): of
+    `ids`, or of every profile."""
+    rows = (
+        store.read("profile_placement_props_all")
+        if ids is None
+        else store.read("profile_placement_props", ids=list(ids))
     )
+    return {str(r["profileId"]): dict(r["props"]) for r in rows}

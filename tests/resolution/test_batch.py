@@ -60,14 +60,35 @@ def test_resolution_finds_people_and_a_rerun_changes_nothing(
     assert scores.precision >= 0.97 and scores.recall >= 0.95, scores
     assert first.match_edges > 0 and first.profiles < first.records
     assert list(first.seconds) == [
-        "read", "write block keys", "block", "score", "cluster and write profiles",
-        "write edges",
-    ]  # fmt: skip
+        "read",
+        "block keys",
+        "block",
+        "score",
+        "cluster",
+        "edges",
+        "write",
+    ]
     assert first.churn == Churn(new=first.profiles)
+    assert first.edges_written == first.match_edges and first.edges_deleted == 0
     before = memberships(store)
+    stamps = profile_stamps(store)
     again = resolve(store, settings, model)
     assert again.churn == Churn(kept=again.profiles)
     pd.testing.assert_series_equal(memberships(store), before)
+    # Nothing changed, so nothing was written: no edge, no profile touched.
+    assert (again.match_edges, again.edges_written, again.edges_deleted) == (
+        first.match_edges,
+        0,
+        0,
+    )
+    assert profile_stamps(store) == stamps
+
+
+def profile_stamps(store: GraphStore) -> dict[str, str]:
+    rows = store.run_text(
+        "MATCH (p:Profile) RETURN p.profileId AS p, p.updatedAt AS at", write=False
+    )[0]
+    return {r["p"]: r["at"] for r in rows}
 
 
 def test_new_records_of_known_people_keep_every_profile_id(

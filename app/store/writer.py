@@ -1,0 +1,73 @@
+"""Writes sent from a background thread, in order, while the caller computes the next ones:
+the graph work runs in the store's process (or server) while this process prepares rows, so
+on two cores the two overlap instead of taking turns."""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any
+
+from app.store.base import GraphStore, Row, WriteSummary
+
+Job = Callable[[], WriteSummary | None]
+
+
+class BackgroundWriter:
+    """`with BackgroundWriter(store, batch_size) as w: w.put("query", rows)`: jobs run one
+    at a time in the order given; the first failure is raised at the next put or at exit,
+    and the jobs after it are dropped (earlier ones stay written)."""
+
+    def __init__(self, store: GraphStore, batch_size: int, depth: int = 4) -> None:
+        self.store, self.batch_size = store, batch_size
+        self.summary = WriteSummary()
+        self._jobs: queue.Queue[Job | None] = queue.Queue(maxsize=depth)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="graph-writer", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            if self._error is not None:
+                continue  # drain after a failure; the caller raises it
+            try:
+                done = job()
+                if done is not None:
+                    self.summary.add(done)
+            except BaseException as exc:
+                self._error = exc
+
+    def call(self, job: Job) -> None:
+        if self._error is not None:
+            raise self._error
+        self._jobs.put(job)
+
+    def put(self, name: str, rows: list[Row], **params: Any) -> None:
+        if rows:
+            self.call(lambda: self.store.write_batches(name, rows, self.batch_size, **params))
+
+    def write(self, name: str, **params: Any) -> None:
+        self.call(lambda: self.store.write(name, **params))
+
+    def finish(self) -> None:
+        self._jobs.put(None)
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+    def __enter__(self) -> BackgroundWriter:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if kind is None:
+            self.finish()
+        else:  # stop quietly: the caller's exception is the one to see
+            self._jobs.put(None)
+            self._thread.join()
