@@ -121,14 +121,15 @@ def merge(
 def split(
     store: GraphStore,
     settings: Settings,
-    customer_id: str,
+    customer_ids: Sequence[str],
     actor: str,
     reason: str,
     model: MatchModel | None = None,
 ) -> Decided:
+    """Records out of their profile, together (`splitCustomer`, `splitRecords`)."""
     with store.lock(RESOLUTION_LOCK, ttl_s=LOCK_TTL_S):
-        new_id, remaining, change = stewards.split_customer(
-            store, settings, customer_id, actor, reason, model
+        new_id, remaining, change = stewards.split_records(
+            store, settings, customer_ids, actor, reason, model
         )
     alerts = _after(store, settings, change)
     return Decided(change, alerts, {"profile": new_id, "previous": remaining})

@@ -96,7 +96,7 @@ def _merge(
 def _split(
     store: GraphStore, settings: Settings, customer_id: str, who: str, why: str
 ) -> tuple[str, str | None]:
-    done = flows.split(store, settings, customer_id, who, why, _model(settings))
+    done = flows.split(store, settings, [customer_id], who, why, _model(settings))
     return str(done.details["profile"]), str(done.details["previous"])
 
 

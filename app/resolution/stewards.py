@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -101,6 +102,123 @@ def _check(a: str, b: str, reason: str) -> None:
         raise InputError("a record cannot be matched with itself")
 
 
+@dataclass(frozen=True)
+class PairDecision:
+    """A steward's decision on a pair of records, as stored on their MATCHES edge."""
+
+    a: str  # the smaller customerId
+    b: str
+    status: Decision
+    decided_by: str | None = None
+    decided_at: str | None = None
+    reason: str | None = None
+
+    @property
+    def pair(self) -> tuple[str, str]:
+        return (self.a, self.b)
+
+    def describe(self) -> str:
+        verb = "confirmed as one person" if self.status == "confirmed" else "rejected"
+        by = f" by {self.decided_by}" if self.decided_by else ""
+        at = f" at {self.decided_at}" if self.decided_at else ""
+        why = f" ({self.reason})" if self.reason else ""
+        return f"{self.a} and {self.b} {verb}{by}{at}{why}"
+
+
+def ordered(a: str, b: str) -> tuple[str, str]:
+    return (a, b) if a <= b else (b, a)
+
+
+def decisions_around(store: GraphStore, ids: Sequence[str]) -> dict[tuple[str, str], PairDecision]:
+    """Every decision on a pair with a record in `ids` or in a record's confirmed group (the
+    records confirmed with it, directly or through other confirmations)."""
+    out: dict[tuple[str, str], PairDecision] = {}
+    seen = set(ids)
+    frontier = sorted(seen)
+    while frontier:
+        rows = store.read("decisions_of", ids=frontier)
+        frontier = []
+        for r in rows:
+            a, b = ordered(str(r["a"]), str(r["b"]))
+            out[(a, b)] = PairDecision(
+                a, b, r["status"], r["decidedBy"], r["decidedAt"], r["reason"]
+            )
+            if r["status"] == "confirmed" and str(r["b"]) not in seen:
+                seen.add(str(r["b"]))
+                frontier.append(str(r["b"]))
+    return out
+
+
+def _confirmed_graph(decisions: Iterable[PairDecision]) -> dict[str, list[PairDecision]]:
+    graph: dict[str, list[PairDecision]] = {}
+    for d in decisions:
+        if d.status == "confirmed":
+            graph.setdefault(d.a, []).append(d)
+            graph.setdefault(d.b, []).append(d)
+    return graph
+
+
+def _path(graph: dict[str, list[PairDecision]], start: str, goal: str) -> list[PairDecision] | None:
+    """The confirmations that join `start` to `goal` (fewest), or None."""
+    via: dict[str, PairDecision | None] = {start: None}
+    queue = [start]
+    for node in queue:
+        if node == goal:
+            path = []
+            while (step := via[node]) is not None:
+                path.append(step)
+                node = step.a if step.b == node else step.b
+            return path[::-1]
+        for d in graph.get(node, []):
+            other = d.b if d.a == node else d.a
+            if other not in via:
+                via[other] = d
+                queue.append(other)
+    return None
+
+
+def _group(graph: dict[str, list[PairDecision]], start: str) -> set[str]:
+    seen, queue = {start}, [start]
+    for node in queue:
+        for d in graph.get(node, []):
+            for other in (d.a, d.b):
+                if other not in seen:
+                    seen.add(other)
+                    queue.append(other)
+    return seen
+
+
+def conflicts(
+    decisions: Mapping[tuple[str, str], PairDecision], new: PairDecision
+) -> list[PairDecision]:
+    """The decisions `new` contradicts once it replaces any earlier decision on its own pair
+    (the latest decision about a pair wins): a confirmation joining two records' confirmed
+    groups contradicts a rejection between them; a rejection contradicts the confirmations
+    that make its two records one person through others."""
+    others = [d for k, d in decisions.items() if k != new.pair]
+    graph = _confirmed_graph(others)
+    if new.status == "rejected":
+        return _path(graph, new.a, new.b) or []
+    left, right = _group(graph, new.a), _group(graph, new.b)
+    return [
+        d
+        for d in others
+        if d.status == "rejected"
+        and ((d.a in left and d.b in right) or (d.a in right and d.b in left))
+    ]
+
+
+def refuse_conflicts(new: PairDecision, found: list[PairDecision]) -> None:
+    if found:
+        verb = "confirm" if new.status == "confirmed" else "reject"
+        raise InputError(
+            f"cannot {verb} {new.a} and {new.b}: it contradicts "
+            + "; ".join(d.describe() for d in found)
+            + ". Change that decision first (or merge or split their profiles, which "
+            "override earlier decisions between the records they name)"
+        )
+
+
 def decide(
     store: GraphStore,
     settings: Settings,
@@ -111,17 +229,20 @@ def decide(
     reason: str,
     model: MatchModel | None = None,
 ) -> tuple[dict[str, object], Change]:
-    """Confirm or reject that records a and b are the same person, and apply it."""
+    """Confirm or reject that records a and b are the same person, and apply it. The latest
+    decision about a pair replaces the earlier one; one that contradicts decisions on other
+    pairs is refused, naming them."""
     _check(a, b, reason)
-    a, b = sorted((a, b))
+    a, b = ordered(a, b)
     rows = store.read("customer_model_fields", ids=[a, b])
     if len(rows) != 2:
         found = {r["customerId"] for r in rows}
         raise InputError(f"no customer record {', '.join(x for x in (a, b) if x not in found)}")
+    at = now_iso()
+    new = PairDecision(a, b, status, actor, at, reason)
+    refuse_conflicts(new, conflicts(decisions_around(store, [a, b]), new))
     before = store.read_one("match_edge", a=a, b=b)
-    store.write(
-        "set_match_decision", a=a, b=b, status=status, actor=actor, at=now_iso(), reason=reason
-    )
+    _set(store, new)
     after = {"status": status, "method": "steward"}
     audit(
         store,
@@ -135,6 +256,31 @@ def decide(
     return {"a": a, "b": b, **after, "before": before}, replace(store, settings, [a, b], model)
 
 
+def _set(store: GraphStore, d: PairDecision) -> None:
+    store.write(
+        "set_match_decision",
+        a=d.a,
+        b=d.b,
+        status=d.status,
+        actor=d.decided_by,
+        at=d.decided_at,
+        reason=d.reason,
+    )
+
+
+def _confirm_together(
+    store: GraphStore, members: Sequence[str], actor: str, at: str, reason: str
+) -> None:
+    """Make `members` one person: earlier rejections among them are overridden and each is
+    confirmed with the first (the anchor)."""
+    if len(members) < 2:
+        return
+    store.write("override_rejections", ids=list(members), actor=actor, at=at, reason=reason)
+    anchor = members[0]
+    for other in members[1:]:
+        _set(store, PairDecision(*ordered(anchor, other), "confirmed", actor, at, reason))
+
+
 def merge_profiles(
     store: GraphStore,
     settings: Settings,
@@ -143,10 +289,10 @@ def merge_profiles(
     reason: str,
     model: MatchModel | None = None,
 ) -> tuple[str, Change]:
-    """The steward says these profiles are one person: every record is confirmed with one
-    anchor record (so all are one person, whatever the model scores), earlier rejections
-    between them are overridden, and the component is re-placed: by the ID rule the larger
-    (then older) profile keeps its ID."""
+    """The steward says these profiles are one person: earlier rejections between their
+    records are overridden (the latest decision wins), every record is confirmed with one
+    anchor record (so all are one person, whatever the model scores), and the component is
+    re-placed: by the ID rule the larger (then older) profile keeps its ID."""
     if not reason.strip():
         raise InputError("a merge needs a reason")
     views = [follow(store, p) for p in dict.fromkeys(profile_ids)]
@@ -157,26 +303,11 @@ def merge_profiles(
     if len(live) < 2:
         raise InputError("give at least two different profiles to merge")
     groups = [sorted(m["customerId"] for m in v["members"]) for v in live.values()]
-    anchors = [g[0] for g in groups if g]
-    at = now_iso()
     members = [m for g in groups for m in g]
-    store.write("override_rejections", ids=members, actor=actor, at=at, reason=f"merge: {reason}")
-    for other in members:
-        if other == anchors[0]:
-            continue
-        a, b = sorted((anchors[0], other))
-        store.write(
-            "set_match_decision",
-            a=a,
-            b=b,
-            status="confirmed",
-            actor=actor,
-            at=at,
-            reason=f"merge: {reason}",
-        )
+    _confirm_together(store, members, actor, now_iso(), f"merge: {reason}")
     change = replace(store, settings, members, model)
     assert change.placement is not None
-    kept = change.placement.profile_of[anchors[0]]
+    kept = change.placement.profile_of[members[0]]
     audit(
         store,
         actor,
@@ -189,52 +320,98 @@ def merge_profiles(
     return kept, change
 
 
-def split_customer(
+def split_records(
     store: GraphStore,
     settings: Settings,
-    customer_id: str,
+    customer_ids: Sequence[str],
     actor: str,
     reason: str,
     model: MatchModel | None = None,
 ) -> tuple[str, str, Change]:
-    """Take one record out of its profile: its pairs with the remaining members become
-    rejected, so it leaves now and re-runs keep it apart. Returns (its new profile, the
-    profile it left, what changed)."""
+    """Take records out of their profile, together: each is rejected with every record that
+    stays (overriding earlier confirmations, the latest decision wins), the records that
+    leave are confirmed as one person when there are several, and records that stay keep
+    any confirmation they had with each other through a leaving record. Only the named
+    records leave, unless the model linked the others only through them. Returns (the
+    leaving records' profile, the profile they left, what changed)."""
     if not reason.strip():
         raise InputError("a split needs a reason")
-    rows = store.read("profile_memberships_of", ids=[customer_id])
-    if not rows:
-        raise InputError(f"customer {customer_id} is in no profile (run `idgraph resolve`)")
-    old = str(rows[0]["profileId"])
-    view = follow(store, old)
-    others = [
-        m["customerId"] for m in (view or {}).get("members", []) if m["customerId"] != customer_id
-    ]
-    if not others:
-        raise InputError(f"customer {customer_id} is already alone in profile {old}")
-    at = now_iso()
-    for other in others:
-        a, b = sorted((customer_id, other))
-        store.write(
-            "set_match_decision",
-            a=a,
-            b=b,
-            status="rejected",
-            actor=actor,
-            at=at,
-            reason=f"split: {reason}",
+    leaving = sorted(dict.fromkeys(customer_ids))
+    if not leaving:
+        raise InputError("name the record(s) to split out")
+    rows = store.read("profile_memberships_of", ids=leaving)
+    found = {str(r["customerId"]): str(r["profileId"]) for r in rows}
+    missing = [c for c in leaving if c not in found]
+    if missing:
+        raise InputError(
+            f"customer {', '.join(missing)} is in no profile (unknown, or not resolved yet: "
+            "run `idgraph resolve`)"
         )
-    change = replace(store, settings, [customer_id, *others], model)
+    olds = sorted(set(found.values()))
+    if len(olds) > 1:
+        raise InputError(
+            "records split out together must be in one profile; "
+            + ", ".join(f"{c} is in {found[c]}" for c in leaving)
+        )
+    old = olds[0]
+    view = follow(store, old)
+    staying = sorted(
+        m["customerId"] for m in (view or {}).get("members", []) if m["customerId"] not in found
+    )
+    if not staying:
+        if len(leaving) == 1:
+            raise InputError(f"customer {leaving[0]} is already alone in profile {old}")
+        raise InputError(f"{', '.join(leaving)} are the whole of profile {old}: nothing to split")
+    at = now_iso()
+    why = f"split: {reason}"
+    before = decisions_around(store, [*leaving, *staying])
+    for x in leaving:
+        for y in staying:
+            _set(store, PairDecision(*ordered(x, y), "rejected", actor, at, why))
+    _confirm_together(store, leaving, actor, at, why)
+    _keep_confirmed(store, before, set(leaving), staying, actor, at, why)
+    change = replace(store, settings, [*leaving, *staying], model)
     assert change.placement is not None
-    new_id = change.placement.profile_of[customer_id]
-    remaining = change.placement.profile_of[others[0]]
+    new_id = change.placement.profile_of[leaving[0]]
+    remaining = change.placement.profile_of[staying[0]]
     audit(
         store,
         actor,
         "splitCustomer",
         reason,
-        {"profile": old},
-        {"profile": new_id},
-        [customer_id, *others],
+        {"profile": old, "members": sorted([*leaving, *staying])},
+        {"profile": new_id, "leaving": leaving, "remaining": remaining},
+        [*leaving, *staying],
     )
     return new_id, remaining, change
+
+
+def _keep_confirmed(
+    store: GraphStore,
+    before: Mapping[tuple[str, str], PairDecision],
+    leaving: set[str],
+    staying: Sequence[str],
+    actor: str,
+    at: str,
+    reason: str,
+) -> None:
+    """Records that stay and were confirmed as one person only through a leaving record
+    (a merge confirms every record with one anchor) are confirmed with each other again."""
+    graph = _confirmed_graph(before.values())
+    remaining = _confirmed_graph(
+        d for d in before.values() if d.a not in leaving and d.b not in leaving
+    )
+    done: set[str] = set()
+    for x in staying:
+        if x in done or x not in graph:
+            continue
+        group = sorted(m for m in _group(graph, x) if m not in leaving)
+        done |= set(group)
+        parts: list[list[str]] = []
+        for m in group:
+            if not any(m in part for part in parts):
+                parts.append(sorted(_group(remaining, m)))
+        for part in parts[1:]:
+            _set(
+                store, PairDecision(*ordered(parts[0][0], part[0]), "confirmed", actor, at, reason)
+            )
