@@ -108,11 +108,25 @@ def train(
         str | None, typer.Option(help="link these sources only, e.g. crm,web (never within one)")
     ] = None,
     stewards: Annotated[bool, typer.Option(help="learn from stewards' decisions")] = True,
+    active: Annotated[
+        int,
+        typer.Option(
+            help="first label this many pairs the current model is least sure of "
+            "(as `idgraph label`), then train"
+        ),
+    ] = 0,
+    actor: Annotated[str, typer.Option(help="who labels, with --active")] = "labeller",
 ) -> None:
     """Learn the match model from the records: without labels (EM), refined by stewards'
-    decisions, a labels file or pairs drawn from a truth file; choose blocking rules."""
+    decisions, a labels file or pairs drawn from a truth file; choose blocking rules.
+    Labels are combined, never overwritten: stewards' decisions stay in the graph, drawn
+    pairs go to data/model/truth-labels.json, a labels file is only read."""
     from app.resolution.cli import run_train
 
+    if active:
+        from app.resolution.labelling import run_label
+
+        run_label(get_settings(), console, active, actor)
     run_train(
         get_settings(),
         console,

@@ -17,12 +17,21 @@ def _weights(console: Console, learned: Any) -> None:
     model, report = learned.model, learned.report
     before = learned.previous.comparisons if learned.previous else None
     old = {c.name: c.weights for c in before} if before else report.weights_before
+    old_tf = {c.name: c.tf for c in before} if before else {}
     table = Table("field", "level", "before", "after", title="match weights (log-odds)")
     for comp, spec in zip(model.comparisons, model.specs(), strict=True):
         prior = old.get(comp.name)
         for k, (level, w) in enumerate(zip(spec.levels, comp.weights, strict=True)):
             was = f"{prior[k]:+.2f}" if prior is not None and k < len(prior) else "-"
             table.add_row(spec.label if k == 0 else "", level, was, f"{w:+.2f}")
+        if comp.name in model.term_frequencies:
+            was_tf = old_tf.get(comp.name)
+            table.add_row(
+                "",
+                "share of the value-frequency adjustment",
+                "-" if was_tf is None else f"{was_tf:.2f}",
+                f"{comp.tf:.2f}",
+            )
     console.print(table)
 
 
@@ -51,9 +60,14 @@ def run_train(
             stewards=stewards,
             link_only=link_only,
         )
+    learned.model.save(settings.model_file)
+    print_training(Console(), learned, settings)
+
+
+def print_training(out: Console, learned: Any, settings: Settings) -> None:
+    """What a training run learned: labels by source, EM sessions, blocking rules, weights
+    before and after, estimated and held-out quality."""
     model, report = learned.model, learned.report
-    model.save(settings.model_file)
-    out = Console()
     sampled = f" (a sample of {learned.sampled:,})" if learned.sampled < learned.records else ""
     out.print(
         f"trained on {learned.records:,} records{sampled}: {report.comparisons} comparisons, "

@@ -12,16 +12,16 @@ from rich.console import Console
 from rich.table import Table
 
 from app import flows
+from app.errors import InputError
 from app.resolution.blocking import candidate_pairs
 from app.resolution.cluster import score_pairs
 from app.resolution.fields import RECORD_FIELDS, derive
 from app.resolution.model import MatchModel, probability
 from app.resolution.records import load_records
+from app.resolution.stewards import Decision
 from app.resolution.training import link_groups
 from app.settings import Settings
 from app.store import GraphStore, open_store
-
-ANSWERS = {"y": "confirmed", "n": "rejected"}
 
 
 def uncertain(
@@ -85,7 +85,12 @@ def run_label(
                 break
             if answer == "u":
                 continue
-            flows.decide(store, settings, a, b, ANSWERS[answer], actor, "idgraph label", model)  # type: ignore[arg-type]
+            status: Decision = "confirmed" if answer == "y" else "rejected"
+            try:
+                flows.decide(store, settings, a, b, status, actor, "idgraph label", model)
+            except InputError as refused:  # it contradicts earlier decisions: say so, go on
+                console.print(f"[yellow]not recorded:[/] {refused}")
+                continue
             done += 1
     console.print(f"{done} decisions recorded; `idgraph train` learns from them")
     return done

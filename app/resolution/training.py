@@ -617,6 +617,10 @@ def fit_labelled(
     x = np.vstack([lab.features(model, ts) for lab in labelled])
     y = np.concatenate([lab.match for lab in labelled]).astype(np.float64)
     source = np.concatenate([lab.source for lab in labelled])
+    # In one canonical order (by features, then label), so that the same pairs give the same
+    # model to the last bit wherever they were kept and in whatever order they came.
+    order = np.lexsort(np.c_[x, y].T[::-1])
+    x, y, source = x[order], y[order], source[order]
     if sigma <= 0:  # choose how far labels may move the weights by cross-validation
         sigma = choose_sigma(model, x, y)
     report.sigma = sigma
