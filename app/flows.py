@@ -56,7 +56,10 @@ def profiles_changed(
     changefeed.record(
         store, settings, [*feed, *changefeed.household_changes(summary.membership_changes)]
     )
-    return pass_to_alerts(store, settings, [*changes, *household])
+    # Every change here follows from records joining or leaving profiles: a correction of
+    # identity, which alert rules do not take for behaviour unless they ask to.
+    caused = [c._replace(cause="identity") for c in [*changes, *household]]
+    return pass_to_alerts(store, settings, caused)
 
 
 @dataclass

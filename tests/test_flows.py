@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from app import flows
 from app.alerts.delivery import deliver_due, http_client
+from app.alerts.manage import define_rule, list_alerts
+from app.alerts.records import AlertRecord
 from app.ingestion.batch import load_directory
+from app.metrics.events import interaction_row, record_interaction
 from app.resolution.learning import learn
 from app.resolution.model import MatchModel
 from app.settings import Settings
@@ -31,8 +35,13 @@ def resolved(store: GraphStore, tmp_path: Path) -> tuple[Settings, MatchModel]:
     return settings, model
 
 
-RECORD = {"sourceKey": "F-1", "firstName": "Ottoline", "lastName": "Brackenbury",
-          "dateOfBirth": "1922-02-22", "email": "ob@example.org"}  # fmt: skip
+RECORD = {
+    "sourceKey": "F-1",
+    "firstName": "Ottoline",
+    "lastName": "Brackenbury",
+    "dateOfBirth": "1922-02-22",
+    "email": "ob@example.org",
+}
 
 
 def test_a_real_time_upsert_waits_while_another_process_resolves(
@@ -68,15 +77,26 @@ def test_the_change_feed_tells_a_subscribed_webhook_what_happened_to_profiles(
         )
         founded = flows.upsert(store, subscribed, model, "crm", RECORD).result
         joined = flows.upsert(
-            store, subscribed, model, "webshop",
+            store,
+            subscribed,
+            model,
+            "webshop",
             {"sourceKey": "F-2", "fullName": "Ottoline Brackenbury", "email": "ob@example.org"},
-        ).result  # fmt: skip
+        ).result
         assert joined.profile_id == founded.profile_id
         other = flows.upsert(
-            store, subscribed, model, "crm",
-            {"sourceKey": "F-3", "firstName": "Peregrine", "lastName": "Fairweather",
-             "dateOfBirth": "1933-03-03", "email": "pf@example.org"},
-        ).result  # fmt: skip
+            store,
+            subscribed,
+            model,
+            "crm",
+            {
+                "sourceKey": "F-3",
+                "firstName": "Peregrine",
+                "lastName": "Fairweather",
+                "dateOfBirth": "1933-03-03",
+                "email": "pf@example.org",
+            },
+        ).result
         flows.merge(store, subscribed, [founded.profile_id, other.profile_id], "ann", "same")
         with http_client(subscribed) as client:
             while deliver_due(store, subscribed, client).claimed:
@@ -98,3 +118,58 @@ def test_the_change_feed_tells_a_subscribed_webhook_what_happened_to_profiles(
     flows.upsert(store, settings, model, "crm", {**RECORD, "sourceKey": "F-4"})
     rows, _ = store.run_text("MATCH (e:ChangeEvent) RETURN count(e) AS n", write=False)
     assert rows[0]["n"] == len(events)
+
+
+def test_a_split_is_a_correction_not_a_change_of_behaviour(
+    store: GraphStore, resolved: tuple[Settings, MatchModel]
+) -> None:
+    """Two records of one profile, each with purchases; a steward splits one out and the
+    profile's 90-day spend falls by three quarters. The starter rule "spend-drop" (down 50%)
+    does not fire: records changed, not behaviour. A rule that asks for identity changes
+    does, and its alert says so."""
+    settings, model = resolved
+    first = flows.upsert(store, settings, model, "crm", RECORD).result
+    second = flows.upsert(
+        store,
+        settings,
+        model,
+        "webshop",
+        {"sourceKey": "F-2", "fullName": "Ottoline Brackenbury", "email": "ob@example.org"},
+    ).result
+    assert second.profile_id == first.profile_id
+    today = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    for source, key, amount in (("crm", "F-1", 50.0), ("webshop", "F-2", 150.0)):
+        row = interaction_row(source, key, "purchase", today, "web", amount, f"P-{key}")
+        record_interaction(store, settings, row)
+    spend = "dna_spend90d"
+    profile = first.profile_id
+    define_rule(
+        store,
+        settings,
+        {
+            "name": "identity-drop",
+            "metric": "spend90d",
+            "condition": "change_pct",
+            "direction": "down",
+            "threshold": 50,
+            "identityChanges": True,
+        },
+        "ann",
+    )
+    before = _alerts(store, profile)
+    done = flows.split(store, settings, ["webshop:F-2"], "ann", "another Ottoline")
+    assert done.details["previous"] == profile
+    rows, _ = store.run_text(
+        f"MATCH (p:Profile {{profileId: $p}}) RETURN p.{spend} AS spend",
+        {"p": profile},
+        write=False,
+    )
+    assert rows[0]["spend"] == 50.0  # was 200
+    fired = [a for a in _alerts(store, profile) if a not in before]
+    assert [(a.rule, a.cause, a.previous, a.value) for a in fired] == [
+        ("identity-drop", "identity", 200.0, 50.0)
+    ]
+
+
+def _alerts(store: GraphStore, entity: str) -> list[AlertRecord]:
+    return list_alerts(store, entity_id=entity, first=100).items

@@ -148,6 +148,8 @@ def read_defined_rules(store: GraphStore) -> list[AlertRule]:
 def _fires(rule: AlertRule, change: MetricChange) -> bool:
     if rule.scope.entity is not None and rule.scope.entity != change.entity_id:
         return False
+    if change.cause == "identity" and not rule.identity_changes:
+        return False  # a correction of who is who, not a change of behaviour
     return condition_met(rule, change)
 
 
@@ -238,6 +240,7 @@ def _alert(rule: AlertRule, change: MetricChange, ms: int) -> AlertRecord:
         fired_at=iso(ms),
         fired_at_ms=ms,
         observed_at=change.at,
+        cause=change.cause,
     )
 
 

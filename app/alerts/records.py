@@ -32,6 +32,7 @@ class AlertRecord:
     observed_at: str  # the metric change's time
     status: str = "open"  # open | acknowledged
     decision_maker_id: str | None = None  # households: the profile the alert is addressed to
+    cause: str = "data"  # what changed the metric: data, or identity (rules that ask for it)
     acknowledged_by: str | None = None
     acknowledged_at: str | None = None
 
@@ -53,6 +54,7 @@ class AlertRecord:
             "firedAtMs": self.fired_at_ms,
             "observedAt": self.observed_at,
             "status": self.status,
+            "cause": self.cause,
         }
 
     def payload(self) -> dict[str, Any]:
@@ -85,6 +87,7 @@ class AlertRecord:
             decision_maker_id=p.get("decisionMakerId"),
             acknowledged_by=p.get("acknowledgedBy"),
             acknowledged_at=p.get("acknowledgedAt"),
+            cause=str(p.get("cause") or "data"),
         )
 
 

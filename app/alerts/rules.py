@@ -132,6 +132,12 @@ class AlertRule(BaseModel):
     cooldown: int = Field(default=DEFAULT_COOLDOWN_S, description="seconds")
     webhooks: tuple[str, ...] | None = None  # None: every configured webhook
     message: str = Field(default="", max_length=500)
+    identity_changes: bool = Field(
+        default=False,
+        alias="identityChanges",
+        description="also fire on changes caused by identity (records joining or leaving the "
+        "entity: real-time placement, merges, splits, steward decisions)",
+    )
 
     @field_validator("name")
     @classmethod

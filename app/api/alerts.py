@@ -108,6 +108,12 @@ class AlertRule(graphene.ObjectType):
         graphene.NonNull(graphene.String), description="Null: every configured webhook."
     )
     message = graphene.String(required=True, resolver=_from_view("rule.message"))
+    identity_changes = graphene.Boolean(
+        required=True,
+        description="Also fires on changes caused by identity (records joining or leaving: "
+        "merges, splits, steward decisions); by default those are corrections, not behaviour.",
+        resolver=_from_view("rule.identity_changes"),
+    )
     origin = graphene.String(
         required=True,
         description="file (the rules file) or graphql.",
@@ -154,6 +160,9 @@ class AlertRuleInput(graphene.InputObjectType):
         graphene.NonNull(graphene.String), description="Configured webhook names; default all."
     )
     message = graphene.String()
+    identity_changes = graphene.Boolean(
+        description="Also fire on changes caused by identity corrections (default false)."
+    )
 
 
 class WebhookDelivery(graphene.ObjectType):
@@ -189,6 +198,11 @@ class Alert(graphene.ObjectType):
     periods = graphene.Int(required=True, resolver=_from_view("alert.periods"))
     message = graphene.String(required=True, resolver=_from_view("alert.message"))
     fired_at = graphene.String(required=True, resolver=_from_view("alert.fired_at"))
+    cause = graphene.String(
+        required=True,
+        description="What changed the metric: data, or identity (for rules that ask for it).",
+        resolver=_from_view("alert.cause"),
+    )
     observed_at = graphene.String(
         description="When the metric changed.", resolver=_from_view("alert.observed_at")
     )
@@ -299,12 +313,21 @@ class AlertQuery(graphene.ObjectType):
 
 def _rule_data(rule: Any) -> dict[str, Any]:
     """AlertRuleInput as the rule's YAML spelling; absent fields keep their defaults."""
-    data: dict[str, Any] = {
-        k: rule.get(k)
-        for k in ("name", "metric", "label", "condition", "threshold", "direction", "periods",
-                  "cooldown", "webhooks", "message")
-        if rule.get(k) is not None
-    }  # fmt: skip
+    fields = (
+        "name",
+        "metric",
+        "label",
+        "condition",
+        "threshold",
+        "direction",
+        "periods",
+        "cooldown",
+        "webhooks",
+        "message",
+    )
+    data: dict[str, Any] = {k: rule.get(k) for k in fields if rule.get(k) is not None}
+    if rule.get("identity_changes") is not None:
+        data["identityChanges"] = rule["identity_changes"]
     scope: dict[str, Any] = {}
     if rule.get("entity_id") is not None:
         scope["entity"] = rule["entity_id"]

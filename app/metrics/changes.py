@@ -23,3 +23,7 @@ class MetricChange(NamedTuple):
     # The latest history values, oldest first, ending with `value` (for rules such as
     # "above the line for two consecutive periods"). Empty when the metric keeps none.
     history: tuple[Value, ...] = ()
+    # Why it changed: "data" (interactions, a metrics run) or "identity" (the entity's
+    # records changed: a record placed, a steward's merge, split or decision). Alert rules
+    # skip identity changes unless a rule asks for them: a correction is not behaviour.
+    cause: str = "data"
