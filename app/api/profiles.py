@@ -20,6 +20,8 @@ from app.api.records import (
     MatchRecord,
     ProfileRecord,
 )
+from app.errors import InputError
+from app.resolution import review
 from app.resolution.dial import profile_view
 
 # Customer lives in schema.py, which imports this module; graphene resolves the name late.
@@ -27,8 +29,6 @@ _CUSTOMER = "app.api.schema.Customer"
 
 MATCHES_PAGE = 20
 REVIEW_PAGE = 20
-REVIEW_MIN = 0.2
-REVIEW_MAX = 0.8
 MATCH_CURSOR = "match"
 REVIEW_CURSOR = "review"
 
@@ -117,6 +117,25 @@ class Profile(graphene.ObjectType):
         from app.api.metrics import profile_metrics  # metrics.py imports this module
 
         return await profile_metrics(parent.id, info)
+
+    edges = graphene.List(
+        graphene.NonNull("app.api.profiles.ClusterEdge"),
+        required=True,
+        min_probability=graphene.Float(
+            default_value=0.2, description="Leave out undecided edges below this probability."
+        ),
+        description="Whole-cluster review: every MATCHES edge of the member records (decided "
+        "ones whatever their score): between members first (what holds the profile together), "
+        "then to records outside (what nearly joined); by probability, highest first.",
+    )
+
+    @staticmethod
+    async def resolve_edges(
+        parent: ProfileRecord, info: graphene.ResolveInfo, min_probability: float = 0.2
+    ) -> list[review.ClusterEdge]:
+        low = probability("minProbability", min_probability, 0.2)
+        store = request_context(info).store
+        return await run_in_threadpool(review.profile_edges, store, parent.id, low)
 
     @staticmethod
     async def _materialised(parent: ProfileRecord, info: graphene.ResolveInfo) -> list[str]:
@@ -214,6 +233,27 @@ class Match(graphene.ObjectType):
         return parent.explanation
 
 
+class ClusterEdge(graphene.ObjectType):
+    class Meta:
+        description = "A MATCHES edge of a profile's records, seen from the profile."
+
+    match = graphene.Field(Match, required=True)
+    inside = graphene.Boolean(required=True, description="Both records are in the profile.")
+    other_profile_id = graphene.ID(
+        description="For an edge to a record outside: the profile that record is in."
+    )
+
+    @staticmethod
+    def resolve_match(parent: review.ClusterEdge, info: graphene.ResolveInfo) -> MatchRecord:
+        return MatchRecord.from_props(parent.a, parent.b, parent.props)
+
+    @staticmethod
+    def resolve_other_profile_id(
+        parent: review.ClusterEdge, info: graphene.ResolveInfo
+    ) -> str | None:
+        return parent.other_profile
+
+
 class MatchConnection(relay.Connection):
     class Meta:
         node = Match
@@ -296,34 +336,70 @@ def profile_field() -> graphene.Field:
     )
 
 
+class ReviewConnection(relay.Connection):
+    class Meta:
+        node = Match
+        strict_types = True
+
+    total_count = graphene.Int(
+        required=True, description="Every pair the filters select, over all pages."
+    )
+
+
 def review_queue_field() -> graphene.Field:
     return graphene.Field(
-        MatchConnection,
-        min_probability=graphene.Float(default_value=REVIEW_MIN),
-        max_probability=graphene.Float(default_value=REVIEW_MAX),
+        ReviewConnection,
+        min_probability=graphene.Float(description="Default IDGRAPH_REVIEW_MIN (0.2)."),
+        max_probability=graphene.Float(description="Default IDGRAPH_REVIEW_MAX (0.8)."),
+        decided=graphene.Boolean(
+            default_value=False,
+            description="false (default): undecided pairs; true: pairs a steward decided "
+            "(to revisit); null: both.",
+        ),
+        sources=graphene.List(
+            graphene.NonNull(graphene.String),
+            description="Only pairs with a record from one of these sources.",
+        ),
+        min_cluster_size=graphene.Int(
+            description="Only pairs whose larger profile (of the two records') has at least "
+            "this many records."
+        ),
+        max_cluster_size=graphene.Int(description="... and at most this many."),
         first=graphene.Int(default_value=REVIEW_PAGE, description="At most 100."),
         after=graphene.String(description="endCursor of the previous page."),
-        description="Undecided (auto) pairs scored in the band, most uncertain first "
-        "(closest to 0.5), for a steward to confirm or reject.",
+        description="Pairs for a steward to confirm or reject, most uncertain first (closest "
+        "to 0.5; a pair the model never scored counts as 0), with the total. For the whole "
+        "cluster around a pair, ask its records' `profile { edges }`.",
     )
 
 
 async def review_queue(
     info: graphene.ResolveInfo,
-    min_probability: float | None,
-    max_probability: float | None,
+    *,
     first: int | None,
     after: str | None,
-) -> MatchConnection:
-    low = probability("minProbability", min_probability, REVIEW_MIN)
-    high = probability("maxProbability", max_probability, REVIEW_MAX)
-    if low > high:
-        raise BadUserInput(f"minProbability ({low}) is above maxProbability ({high})")
+    **filters: Any,
+) -> ReviewConnection:
+    ctx = request_context(info)
+    try:
+        where = review.ReviewFilter.of(
+            ctx.settings,
+            min_probability=filters.get("min_probability"),
+            max_probability=filters.get("max_probability"),
+            decided=filters.get("decided"),
+            sources=filters.get("sources"),
+            min_size=filters.get("min_cluster_size"),
+            max_size=filters.get("max_cluster_size"),
+        )
+    except InputError as refused:
+        raise BadUserInput(str(refused)) from None
     size = page_size(first, REVIEW_PAGE)
     key = decode_cursor(after, REVIEW_CURSOR, (float, str, str)) if after else None
     after_key = (float(key[0]), str(key[1]), str(key[2])) if key else None
-    ctx = request_context(info)
-    page = await run_in_threadpool(reads.review_queue, ctx.store, low, high, size, after_key)
-    # The stored probability, not the distance from 0.5: see api_review_queue.cypher.
-    cursors = [encode_cursor(REVIEW_CURSOR, m.probability or 0.0, m.a, m.b) for m in page.items]
-    return connection(MatchConnection, page.items, cursors, after, page.has_next)
+    page = await run_in_threadpool(review.queue, ctx.store, where, size, after_key)
+    items = [MatchRecord.from_props(str(r["a"]), str(r["b"]), r["props"]) for r in page.rows]
+    # The stored probability, not the distance from 0.5: see review_queue.cypher.
+    cursors = [encode_cursor(REVIEW_CURSOR, m.probability or 0.0, m.a, m.b) for m in items]
+    out = connection(ReviewConnection, items, cursors, after, page.has_next)
+    out.total_count = page.total
+    return out

@@ -165,30 +165,6 @@ def matches(
     return pages
 
 
-def review_queue(
-    store: GraphStore,
-    min_probability: float,
-    max_probability: float,
-    size: int,
-    after: tuple[float, str, str] | None,
-) -> Page[MatchRecord]:
-    """Undecided pairs in the band, closest to 0.5 first, then by (a, b), after the pair
-    (probability, a, b) that ended the previous page."""
-    after_p, after_a, after_b = after if after else (None, None, None)
-    rows = store.read(
-        "api_review_queue",
-        min=min_probability,
-        max=max_probability,
-        limit=size + 1,
-        afterP=after_p,
-        afterA=after_a,
-        afterB=after_b,
-    )
-    # The store's order stands: re-sorting here would compute distances in another place.
-    items = [MatchRecord.from_props(str(r["a"]), str(r["b"]), r["match"]) for r in rows]
-    return Page(items[:size], has_next=len(items) > size)
-
-
 def match(store: GraphStore, a: str, b: str) -> MatchRecord | None:
     """The MATCHES edge between two records, or None."""
     row = store.read_one("api_match", a=a, b=b)

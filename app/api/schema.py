@@ -214,12 +214,11 @@ class Query(HouseholdQuery, MetricsQuery, AlertQuery, graphene.ObjectType):
     async def resolve_review_queue(
         root: object,
         info: graphene.ResolveInfo,
-        min_probability: float | None = profiles.REVIEW_MIN,
-        max_probability: float | None = profiles.REVIEW_MAX,
         first: int | None = profiles.REVIEW_PAGE,
         after: str | None = None,
-    ) -> MatchConnection:
-        return await profiles.review_queue(info, min_probability, max_probability, first, after)
+        **filters: Any,
+    ) -> profiles.ReviewConnection:
+        return await profiles.review_queue(info, first=first, after=after, **filters)
 
     @staticmethod
     async def resolve_customer(

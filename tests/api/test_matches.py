@@ -122,6 +122,129 @@ async def test_review_queue_is_most_uncertain_first_and_pages_without_gaps(
     ]
 
 
+FILTERED = """
+query($decided: Boolean, $sources: [String!], $minSize: Int, $maxSize: Int, $after: String) {
+  reviewQueue(decided: $decided, sources: $sources, minClusterSize: $minSize,
+              maxClusterSize: $maxSize, minProbability: 0, maxProbability: 1, first: 25,
+              after: $after) {
+    totalCount
+    edges { cursor node { a { id } b { id } probability status } }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+
+
+async def test_review_queue_filters_and_counts(resolved, resolved_gql) -> None:
+    """Every filter against the graph read directly: the pairs, their order, the total (over
+    the whole band 0-1, to have pairs of every kind)."""
+    rows = resolved.rows(
+        "MATCH (a:Customer)-[m:MATCHES]->(b:Customer) "
+        "OPTIONAL MATCH (a)-[:RESOLVES_TO]->(pa:Profile) "
+        "OPTIONAL MATCH (b)-[:RESOLVES_TO]->(pb:Profile) "
+        "RETURN a.customerId AS a, b.customerId AS b, a.source AS sa, b.source AS sb, "
+        "m.probability AS p, m.status AS status, pa.size AS za, pb.size AS zb"
+    )
+
+    def expect(decided=False, sources=None, lo=None, hi=None):
+        out = []
+        for r in rows:
+            p = r["p"] or 0.0
+            size = max(r["za"] or 1, r["zb"] or 1)
+            if decided is not None and (r["status"] != "auto") != decided:
+                continue
+            if sources is not None and r["sa"] not in sources and r["sb"] not in sources:
+                continue
+            if (lo is not None and size < lo) or (hi is not None and size > hi):
+                continue
+            out.append((abs(p - 0.5), r["a"], r["b"]))
+        return [(a, b) for _, a, b in sorted(out)]
+
+    async def walk(**variables):
+        seen, after, totals = [], None, set()
+        while True:
+            page = (await resolved_gql.data(FILTERED, after=after, **variables))["reviewQueue"]
+            totals.add(page["totalCount"])
+            seen += [(e["node"]["a"]["id"], e["node"]["b"]["id"]) for e in page["edges"]]
+            if not page["pageInfo"]["hasNextPage"]:
+                return seen, totals
+            after = page["pageInfo"]["endCursor"]
+
+    for variables, want in [
+        ({}, expect()),
+        ({"sources": ["crm"]}, expect(sources={"crm"})),
+        ({"sources": ["webshop", "loyalty"]}, expect(sources={"webshop", "loyalty"})),
+        ({"minSize": 4}, expect(lo=4)),
+        ({"maxSize": 2}, expect(hi=2)),
+        ({"minSize": 2, "maxSize": 3, "sources": ["crm"]}, expect(sources={"crm"}, lo=2, hi=3)),
+    ]:
+        seen, totals = await walk(**variables)
+        assert seen == want and totals == {len(want)}, variables
+    assert len(expect()) > len(expect(sources={"crm"})) > 0
+    assert len(expect()) > len(expect(lo=4)) > 0 and len(expect()) > len(expect(hi=2)) > 0
+
+    for bad, words in [
+        ({"minSize": 0}, "minClusterSize must be at least 1"),
+        ({"minSize": 3, "maxSize": 2}, "above maxClusterSize"),
+        ({"sources": []}, "sources is empty"),
+    ]:
+        body = await resolved_gql(FILTERED, **bad)
+        assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+        assert words in body["errors"][0]["message"]
+
+
+CLUSTER = """
+query($id: ID!, $min: Float) {
+  profile(id: $id) {
+    customers { id }
+    edges(minProbability: $min) {
+      inside otherProfileId match { a { id } b { id } probability status }
+    }
+  }
+}
+"""
+
+
+async def test_whole_cluster_review_lists_every_edge_of_a_profile(resolved, resolved_gql) -> None:
+    members = resolved.rows(
+        "MATCH (c:Customer)-[:RESOLVES_TO]->(p:Profile) RETURN c.customerId AS c, p.profileId AS p"
+    )
+    profile_of = {r["c"]: r["p"] for r in members}
+    pid = max(set(profile_of.values()), key=lambda p: (list(profile_of.values()).count(p), p))
+    mine = {c for c, p in profile_of.items() if p == pid}
+    edges = resolved.rows(
+        "MATCH (a:Customer)-[m:MATCHES]->(b:Customer) "
+        "RETURN a.customerId AS a, b.customerId AS b, m.probability AS p, m.status AS s"
+    )
+    want = sorted(
+        (
+            (a in mine and b in mine),
+            e["p"],
+            a,
+            b,
+            None if (a in mine and b in mine) else profile_of.get(b if a in mine else a),
+        )
+        for e in edges
+        if ((a := e["a"]) in mine or (b := e["b"]) in mine)
+        and ((b := e["b"]) or True)
+        and ((e["p"] or 0.0) >= 0.2 or e["s"] != "auto")
+    )
+    want.sort(key=lambda w: (not w[0], -(w[1] or 0.0), w[2], w[3]))
+    got = (await resolved_gql.data(CLUSTER, id=pid))["profile"]
+    assert len(got["customers"]) == len(mine) >= 2
+    assert [
+        (
+            e["inside"],
+            e["match"]["probability"],
+            e["match"]["a"]["id"],
+            e["match"]["b"]["id"],
+            e["otherProfileId"],
+        )
+        for e in got["edges"]
+    ] == want
+    assert sum(1 for w in want if w[0]) >= len(mine) - 1  # the members hold together
+
+
 async def test_every_explanation_adds_up_to_its_logit_and_agreement_pushes_up(
     resolved, resolved_gql
 ) -> None:

@@ -140,7 +140,7 @@ async def test_customer_profile_is_batched(resolved, resolved_gql) -> None:
         a = edge["node"]["a"]
         assert a["id"] in [c["id"] for c in a["profile"]["customers"]]
     queries = resolved.store.queries
-    assert queries.count("api_review_queue") == 1
+    assert queries.count("review_queue") == 1
     assert queries.count("api_customer_profiles") == 1
     assert queries.count("api_profile_members") == 1
     assert "api_profiles" not in queries  # the profile came with the membership

@@ -29,6 +29,8 @@ query($id: ID!) {
 """
 
 QUEUE = "{ reviewQueue(first: 100) { edges { node { a { id } b { id } } } } }"
+DECIDED = """{ reviewQueue(decided: true, minProbability: 0, maxProbability: 1) {
+  totalCount edges { node { a { id } b { id } } } } }"""
 
 MERGE = """
 mutation($ids: [ID!]!, $reason: String!) {
@@ -115,6 +117,10 @@ async def test_a_decision_persists_on_the_edge_and_in_the_audit_trail(
 
     queue = (await resolved_gql.data(QUEUE))["reviewQueue"]["edges"]
     assert (a, b) not in [(e["node"]["a"]["id"], e["node"]["b"]["id"]) for e in queue]
+    # ... and into the queue of decided pairs, to revisit.
+    decided = (await resolved_gql.data(DECIDED))["reviewQueue"]
+    assert [(e["node"]["a"]["id"], e["node"]["b"]["id"]) for e in decided["edges"]] == [(a, b)]
+    assert decided["totalCount"] == 1
 
     (event,) = _audit(fresh_resolved)
     assert (event["action"], event["actor"], event["reason"]) == (

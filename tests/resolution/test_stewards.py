@@ -13,6 +13,7 @@ import pytest
 from app import flows
 from app.errors import InputError
 from app.ingestion.batch import load_directory
+from app.resolution import review
 from app.resolution.learning import learn
 from app.resolution.model import MatchModel
 from app.resolution.stewards import PairDecision, conflicts
@@ -294,3 +295,35 @@ def test_conflicts_rule_on_small_cases() -> None:
     assert conflicts(c, PairDecision("a", "b", "rejected")) == []  # replaces its own pair
     assert conflicts(c, PairDecision("c", "d", "confirmed")) == []
     assert conflicts(c, PairDecision("a", "e", "confirmed")) == []
+
+
+def test_review_queue_and_cluster_edges_on_the_store(
+    store: GraphStore, world: tuple[Settings, MatchModel]
+) -> None:
+    """The queue and the whole-cluster view read the same on both backends."""
+    settings, model = world
+    a0, a1, _, _ = ANN_IDS
+    flows.decide(store, settings, a0, a1, "rejected", "sam", "not her", model)
+    decided = review.queue(store, review.ReviewFilter(0.0, 1.0, decided=True), size=10)
+    assert [(r["a"], r["b"], r["props"]["status"]) for r in decided.rows] == [(a0, a1, "rejected")]
+    assert (decided.total, decided.has_next) == (1, False)
+    everything = review.queue(store, review.ReviewFilter(0.0, 1.0, decided=None), size=5)
+    rest = review.queue(
+        store,
+        review.ReviewFilter(0.0, 1.0, decided=None),
+        size=10_000,
+        after=(
+            everything.rows[-1]["props"]["probability"] or 0.0,
+            everything.rows[-1]["a"],
+            everything.rows[-1]["b"],
+        ),
+    )
+    stored = store.read("match_pairs")
+    assert everything.total == rest.total == len(stored)
+    assert len(everything.rows) + len(rest.rows) == len(stored) and everything.has_next
+    pid = profile_of(store, [a1])[a1]
+    edges = review.profile_edges(store, pid, 0.2)
+    members = {c for c, p in profile_of(store, ANN_IDS).items() if p == pid}
+    inside = {(e.a, e.b) for e in edges if e.inside}
+    assert {x for pair in inside for x in pair} == members
+    assert any(not e.inside and {e.a, e.b} == {a0, a1} for e in edges)  # the rejected pair
