@@ -31,6 +31,9 @@ class Chunk:
     rows: list[int]
     bad: list[tuple[int, dict[str, Any], str]] = field(default_factory=list)
     progress: int = 0  # bytes (csv, jsonl) or records (parquet) consumed so far
+    # column -> {frame index: reason} for values that are a list or an object where one
+    # value belongs (JSON Lines); the frame holds their JSON text
+    nested: dict[str, dict[Any, str]] = field(default_factory=dict)
 
 
 def detect_format(path: Path) -> Format:

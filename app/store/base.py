@@ -12,8 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from app.errors import StoreError
+from app.errors import BadValue, StoreError
 from app.store.lock import StoreLock
+from app.values import parameter_problem
 
 # The queries ship inside the package: app/cypher is a link to the checkout's cypher/ folder
 # (where they are edited), and a wheel holds the files themselves (pyproject.toml).
@@ -31,6 +32,11 @@ def safe_identifier(value: str) -> str:
     return value
 
 
+# Query text -> its file's name, so that an error can name the query instead of showing
+# its text (no Cypher in a message a user sees).
+_NAMES: dict[str, str] = {}
+
+
 @cache
 def load_cypher(name: str, backend: str) -> str:
     """Text of cypher/<backend>/<name>.cypher if that twin exists, else cypher/<name>.cypher."""
@@ -38,8 +44,16 @@ def load_cypher(name: str, backend: str) -> str:
         raise StoreError(f"{name!r} is not a query name")
     for path in (CYPHER_DIR / backend / f"{name}.cypher", CYPHER_DIR / f"{name}.cypher"):
         if path.is_file():
-            return path.read_text(encoding="utf-8")
+            text = path.read_text(encoding="utf-8")
+            _NAMES[text] = name
+            return text
     raise StoreError(f"no query named {name!r} in {CYPHER_DIR}")
+
+
+def query_label(text: str) -> str:
+    """How an error names a query: its file's name, or 'an ad-hoc query'."""
+    name = _NAMES.get(text)
+    return f"query {name}" if name else "an ad-hoc query"
 
 
 _WRITE_CLAUSE = re.compile(
@@ -145,6 +159,21 @@ INDEXES: tuple[Key, ...] = (
     Key("Alert", "status"),
     Key("WebhookDelivery", "status"),
 )
+
+
+# Unique key properties: a write's parameter of one of these names holds a key (the queries
+# pass keys under their property's name), checked by check_parameters.
+KEY_PROPERTIES: frozenset[str] = frozenset(k.prop for k in UNIQUE_KEYS)
+
+
+def check_parameters(params: Mapping[str, Any] | None, write: bool) -> None:
+    """Refuse, before it reaches the backend, a value no backend may be given: a NUL byte in
+    any text, or in a write a key value that is not a usable key (app/values.py). Both
+    backends run it, so one input gets one answer whatever the store."""
+    if params:
+        problem = parameter_problem(params, KEY_PROPERTIES, write)
+        if problem:
+            raise BadValue(f"value refused before it reached the store: {problem}")
 
 
 @dataclass

@@ -27,6 +27,8 @@ from app.store.base import (
     Schema,
     WriteSummary,
     batched,
+    check_parameters,
+    query_label,
     safe_identifier,
 )
 
@@ -86,7 +88,7 @@ def refused(exc: ResponseError, text: str) -> StoreError:
         return StoreConflict(f"FalkorDB refused a write that breaks a uniqueness rule: {message}")
     if "timed out" in message.lower():
         return StoreTimeout(f"a FalkorDB query ran past its timeout and was stopped ({message})")
-    return StoreError(f"FalkorDB refused the query: {message}\n{text.strip()[:400]}")
+    return StoreError(f"FalkorDB refused {query_label(text)}: {message}")
 
 
 class FalkorStore(GraphStore):
@@ -137,6 +139,7 @@ class FalkorStore(GraphStore):
     def run_text(
         self, text: str, params: Mapping[str, Any] | None = None, *, write: bool
     ) -> tuple[list[Row], WriteSummary]:
+        check_parameters(params, write)
         result = self._execute(self._graph._build_params_header(dict(params or {})), text, write)
         names = [h[1] for h in result.header] if result.header else []
         rows = [
@@ -167,6 +170,7 @@ class FalkorStore(GraphStore):
 
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="falkordb-write") as sender:
             for batch in batched(rows, batch_size):
+                check_parameters({**params, "rows": batch}, True)
                 header = self._graph._build_params_header({**params, "rows": batch})
                 finish()
                 pending = (sender.submit(self._execute, header, text, True), len(batch))
@@ -177,6 +181,7 @@ class FalkorStore(GraphStore):
         """Asked without --compact, FalkorDB sends each list as one text ("[1, 2.500000]":
         numbers with 6 decimals) instead of a typed pair per number, which the client
         would otherwise parse one by one; numpy reads each column's texts in one call."""
+        check_parameters(params, False)
         text = self._graph._build_params_header(dict(params)) + self.cypher(name)
         try:
             raw = self._db.execute_command("GRAPH.RO_QUERY", self._graph_name, text)
