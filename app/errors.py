@@ -43,3 +43,8 @@ class LockTimeout(StoreError):
 
 class LockLost(StoreError):
     """A named store lock's lease ran out and another process took it."""
+
+
+class IncompleteLoad(IdGraphError):
+    """A file load that stopped part way (the store went away, the process was stopped): the
+    message names the rows and the reason; running the same load again completes it."""

@@ -46,6 +46,7 @@ class Prepared:
     quarantined: list[Row] = field(default_factory=list)  # whole records, action "quarantined"
     blanked: list[Row] = field(default_factory=list)  # single values, action "blanked"
     loaded: int = 0
+    rows: dict[str, int] = field(default_factory=dict)  # record key -> its row in the file
 
 
 def quarantine_line(file: str, row: int, reason: str, raw: dict[str, Any]) -> Row:
@@ -103,7 +104,10 @@ def _key_bytes(key: pd.Series) -> pd.Series:
     long = (key.str.len() > MAX_KEY_BYTES // 4).fillna(False).astype(bool)
     if not long.any():
         return long
-    size = key[long].astype("str").str.encode("utf-8").str.len()
+    size = pd.Series(
+        [len(k.encode("utf-8", "surrogatepass")) for k in key[long].astype("str")],
+        index=key[long].index,
+    )
     out = long.copy()
     out[long] = size > MAX_KEY_BYTES
     return out
@@ -445,6 +449,10 @@ def prepare_interactions(
     )[ok]
     device, account = _col(df, "deviceId")[ok], _col(df, "accountId")[ok]
     out = Prepared(loaded=int(ok.sum()))
+    out.rows = {
+        i: int(n)
+        for i, n in zip(norm.values(iid), pd.Series(chunk.rows, index=df.index)[ok], strict=True)
+    }
     out.writes["upsert_interactions"] = [
         {
             "interactionId": i,

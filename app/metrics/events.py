@@ -54,7 +54,7 @@ def interaction_row(
     try:
         src = source_name(source)
         key = check_key("customerKey", customer_key, max_len)
-        event = check_key("eventId", event_id, max_len) if clean1(event_id) else None
+        event = check_key("eventId", event_id, max_len) if event_id and clean1(event_id) else None
     except BadValue as exc:
         raise InputError(f"interaction refused: field {exc}") from None
     kind = _text("type", type_, True)
@@ -105,8 +105,8 @@ def record_interaction(
 ) -> EventResult:
     """Upsert one interaction (a row from interaction_row) and recompute its profile."""
     started = time.perf_counter()
-    for found in store.read("interaction_performers", ids=[row["interactionId"]]):
-        if found["customerId"] != row["customerId"]:
+    for performer in store.read("interaction_performers", ids=[row["interactionId"]]):
+        if performer["customerId"] != row["customerId"]:
             raise InputError(
                 f"interaction refused: event {row['interactionId']!r} already belongs to "
                 "another customer; an event ID belongs to one performer"
