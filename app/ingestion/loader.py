@@ -23,6 +23,7 @@ from rich.progress import (
 
 from app.errors import IdGraphError, IncompleteLoad, InputError
 from app.ingestion import reader
+from app.ingestion.addresses import refresh_addresses
 from app.ingestion.fields import REQUIRED, Kind
 from app.ingestion.identifiers import identifier_types, register_identifier_types
 from app.ingestion.journal import Journal
@@ -66,8 +67,8 @@ class _Writer:
     """One background thread sends batches to the store while the caller prepares the next
     chunk: reading and validating use this process, the graph work the store's."""
 
-    def __init__(self, store: GraphStore, batch_size: int) -> None:
-        self._store, self._batch_size = store, batch_size
+    def __init__(self, store: GraphStore, batch_size: int, trust_order: list[str]) -> None:
+        self._store, self._batch_size, self._trust = store, batch_size, trust_order
         self._jobs: queue.Queue[tuple[Prepared, int, int] | None] = queue.Queue(maxsize=2)
         self._error: BaseException | None = None
         self.failed_rows: tuple[int, int] | None = None  # first and last row of that chunk
@@ -82,9 +83,18 @@ class _Writer:
                 continue  # drain after a failure; the caller raises it
             job, first, last = item
             try:
+                addresses: set[str] = set()
                 for name, rows in job.writes.items():
-                    if rows:
+                    if not rows:
+                        continue
+                    if name == "unlink_stale_identifiers":  # returns the addresses left
+                        left, done = self._store.write_rows(name, rows, self._batch_size)
+                        addresses.update(r["addressId"] for r in left if r["addressId"])
+                        self.summary.add(done)
+                    else:
                         self.summary.add(self._store.write_batches(name, rows, self._batch_size))
+                addresses.update(r["addressId"] for r in job.writes.get("link_addresses", []))
+                refresh_addresses(self._store, addresses, self._trust, self._batch_size)
                 self.on_written(last)
             except BaseException as exc:
                 self.failed_rows = (first, last)
@@ -171,7 +181,7 @@ def ingest_file(
     journal.start()
     qpath.unlink(missing_ok=True)
     seen: dict[str, int] = {}
-    writer = _Writer(store, settings.batch_size)
+    writer = _Writer(store, settings.batch_size, settings.source_trust)
     writer.on_written = journal.written
     progress = Progress(
         TextColumn("[bold]{task.description}"),

@@ -260,6 +260,19 @@ class GraphStore(ABC):
                 on_batch(len(batch))
         return total
 
+    def write_rows(
+        self, name: str, rows: Iterable[Row], batch_size: int, **params: Any
+    ) -> tuple[list[Row], WriteSummary]:
+        """write_batches for a query that returns rows: every batch's rows, in order."""
+        out: list[Row] = []
+        total = WriteSummary()
+        text = self.cypher(name)
+        for batch in batched(rows, batch_size):
+            got, summary = self.run_text(text, {**params, "rows": batch}, write=True)
+            out.extend(got)
+            total.add(summary)
+        return out, total
+
     def lock(
         self,
         name: str,
