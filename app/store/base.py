@@ -296,6 +296,15 @@ class GraphStore(ABC):
     def ping(self) -> bool:
         """True when the store answers a trivial query."""
 
+    def revive(self) -> bool:
+        """Start the store again if it is an embedded one whose process died; True when it
+        did. A server of its own (Neo4j) is restarted by its operator: nothing to do."""
+        return False
+
+    def supervision(self) -> dict[str, Any] | None:
+        """What supervision did (restarts, the last one's time and reason), or None."""
+        return None
+
     @abstractmethod
     def clear(self) -> None:
         """Delete every node and relationship (tests and demo resets)."""
