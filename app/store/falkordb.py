@@ -120,6 +120,7 @@ class FalkorStore(GraphStore):
         self.restarts: list[dict[str, Any]] = []  # what supervision did (health shows it)
         _wait_for_stopped(self._stopping)
         self._db = self._start()
+        self._pid = self._db.client.pid
         self._graph = self._db.select_graph(graph_name)
 
     def _start(self) -> FalkorDB:
@@ -175,19 +176,18 @@ class FalkorStore(GraphStore):
             if self._closed or self._server_alive():
                 return False  # another thread got there first
             old = self._db.client
-            pid = "?"
-            with contextlib.suppress(OSError, TypeError):
-                pid = Path(old.pidfile).read_text().strip()
+            pid, reason = self._pid, self._last_words()  # before the new server logs
             started = time.monotonic()
             with contextlib.suppress(Exception):
                 old.connection_pool.disconnect()
             self._db = self._start()
+            self._pid = self._db.client.pid
             self._graph = self._db.select_graph(self._graph_name)
             if old.redis_dir and old.redis_dir != self._db.client.redis_dir:
                 shutil.rmtree(old.redis_dir, ignore_errors=True)
             event = {
                 "at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "reason": f"the FalkorDB server (pid {pid}) had stopped: {self._last_words()}",
+                "reason": f"the FalkorDB server (pid {pid}) had stopped: {reason}",
                 "seconds": round(time.monotonic() - started, 2),
             }
             self.restarts.append(event)
