@@ -90,7 +90,10 @@ def check_text_file(path: Path, fmt: Format, encoding: str) -> None:
     for magic, what in _MAGIC:
         if head.startswith(magic):
             raise InputError(f"{path.name}: not {fmt.upper()} text: it is {what}")
-    if b"\x00" in head and not wide:
+    # One NUL byte in a value is a bad value (blanked with its row); NUL bytes in the
+    # header, or in more than 1 of 100 bytes, mean the file is not text at all.
+    first_line = head.split(b"\n", 1)[0]
+    if not wide and (b"\x00" in first_line or head.count(b"\x00") * 100 > len(head)):
         raise InputError(
             f"{path.name}: not {fmt.upper()} text: binary data (a NUL byte at byte "
             f"{head.index(b'\x00'):,})"
