@@ -96,7 +96,7 @@ def test_a_file_that_is_not_what_it_says_is_refused_before_any_write(
 ) -> None:
     f = tmp_path / "crm.csv"
     f.write_bytes(content)
-    with pytest.raises(InputError, match="") as refused:
+    with pytest.raises(InputError) as refused:
         _load(falkor_store, f, _settings(falkor_settings, tmp_path), mapping)
     assert words in str(refused.value)
     assert falkor_store.read("customer_count")[0]["n"] == 0

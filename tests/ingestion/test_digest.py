@@ -42,12 +42,12 @@ def digest(store: GraphStore) -> str:
 def population(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Messy synthetic sources: households share addresses written in several ways."""
     out = tmp_path_factory.mktemp("digest")
-    generate(SynthConfig(people=250, seed=11, mess=2.0), out, "csv")
+    generate(SynthConfig(people=150, seed=11, mess=2.0), out, "csv")
     return out
 
 
 def _settings(base: Settings, tmp: Path) -> Settings:
-    return base.model_copy(update={"data_dir": tmp / "data", "batch_size": 200})
+    return base.model_copy(update={"data_dir": tmp / "data"})
 
 
 def _load(store: GraphStore, folder: Path, settings: Settings) -> str:
@@ -105,7 +105,7 @@ def _killed_half_way(store: GraphStore, folder: Path, settings: Settings) -> Non
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and proc.poll() is None:
-        if store.read("customer_count")[0]["n"] >= 150:
+        if store.read("customer_count")[0]["n"] >= 100:
             break
         time.sleep(0.02)
     proc.send_signal(signal.SIGKILL)
