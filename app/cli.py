@@ -419,6 +419,10 @@ def _print_summaries(rows: list[dict[str, object]]) -> None:
         )
     Console().print(table)
     for r in rows:
+        if r.get("completed"):
+            console.print(
+                f"{Path(str(r['file'])).name}: completed an interrupted load ({r['completed']})"
+            )
         if r["quarantine_file"]:
             console.print(
                 f"quarantined rows and blanked fields of {Path(str(r['file'])).name}: "

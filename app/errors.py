@@ -27,7 +27,14 @@ class StoreConflict(StoreError):
 
 
 class InputError(IdGraphError):
-    """An input file that cannot be read or does not fit its mapping."""
+    """Input that cannot be used: a file that cannot be read or does not fit its mapping, or
+    an argument the caller can fix."""
+
+
+class BadValue(InputError):
+    """A value from outside the product refuses (app/values.py): a NUL byte, a key with a
+    control character or too long, a list or object where one value is expected. The
+    message names the field and the reason, never the whole value."""
 
 
 class LockTimeout(StoreError):
@@ -36,3 +43,8 @@ class LockTimeout(StoreError):
 
 class LockLost(StoreError):
     """A named store lock's lease ran out and another process took it."""
+
+
+class IncompleteLoad(IdGraphError):
+    """A file load that stopped part way (the store went away, the process was stopped): the
+    message names the rows and the reason; running the same load again completes it."""

@@ -26,9 +26,15 @@ class Settings(BaseSettings):
     neo4j_retry_s: float = Field(default=10.0, ge=0)
 
     query_timeout_s: float = Field(default=600.0, gt=0)  # both stores: a query stops after it
+    # The service looks this often whether the embedded store's process died, and starts it
+    # again from its files (docs/robustness.md).
+    store_watch_s: float = Field(default=1.0, gt=0)
     batch_size: int = Field(default=5000, ge=1, le=100_000)
     chunk_rows: int = Field(default=10_000, ge=1)
     max_field_length: int = Field(default=512, ge=8)
+    # A file with more columns is refused before it is read (a 50,000-column header made the
+    # CSV reader take 773 MB for a 1 MB file).
+    max_columns: int = Field(default=1000, ge=1)
     default_country: str = "GB"
 
     # Identity resolution (docs/resolution.md)

@@ -2,7 +2,9 @@
 // with its properties, blocking keys and sparse flag ($rows.props, where a null removes,
 // e.g. stub), identifier edges it no longer carries dropped, identifier nodes linked; and
 // its scored MATCHES edges (stored from the smaller customerId to the larger; a steward's
-// status survives). Its placement in a profile is written next (placement.py).
+// status survives). Its placement in a profile is written next (placement.py). A new
+// Address starts with the record's values; refresh_addresses then chooses them from every
+// record living there (app/ingestion/addresses.py).
 UNWIND $rows AS row
 MERGE (c:Customer {customerId: row.customerId})
 SET c += row.props
@@ -16,7 +18,7 @@ FOREACH (e IN row.emails | MERGE (n:Email {email: e}) MERGE (c)-[:HAS_EMAIL]->(n
 FOREACH (p IN row.phones | MERGE (n:Phone {phone: p}) MERGE (c)-[:HAS_PHONE]->(n))
 FOREACH (a IN row.addresses |
   MERGE (n:Address {addressId: a.addressId})
-  SET n += a.props
+  ON CREATE SET n += a.props
   MERGE (c)-[:LIVES_AT]->(n))
 FOREACH (d IN row.devices |
   MERGE (n:Device {deviceId: d.deviceId})

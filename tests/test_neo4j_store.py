@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from app.errors import StoreError, StoreUnavailable
+from app.store.base import query_label
 from app.store.neo4j import Neo4jStore
 from tests.boltserver import BoltServer
 
@@ -88,14 +89,18 @@ def test_wrong_credentials_are_named(bolt_server: BoltServer) -> None:
 
 
 def test_a_refused_query_names_the_query(bolt_server: BoltServer) -> None:
+    """A refused query is named by its file (an ad-hoc one as such), never shown: no Cypher
+    text reaches a message a user may see."""
     s = bolt_server
     with (
         Neo4jStore.connect(s.uri, s.user, s.password, s.database) as store,
-        pytest.raises(StoreError, match="Neo4j refused the query") as caught,
+        pytest.raises(StoreError, match="Neo4j refused an ad-hoc query") as caught,
     ):
         store.run_text("MATCH (n RETURN n", write=False)
     assert not isinstance(caught.value, StoreUnavailable)
-    assert "MATCH (n RETURN n" in str(caught.value)
+    assert "MATCH (n" not in str(caught.value)
+    # A named query is named by its file.
+    assert query_label(store.cypher("customer_count")) == "query customer_count"
 
 
 def test_every_query_carries_the_timeout(bolt_server: BoltServer, caplog) -> None:

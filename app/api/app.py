@@ -5,6 +5,8 @@ Serve with `uvicorn.run(create_app(settings), host=settings.host, port=settings.
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
@@ -24,6 +26,7 @@ from app.settings import Settings, get_settings
 from app.store import GraphStore, open_store
 
 StoreFactory = Callable[[Settings], GraphStore]
+log = logging.getLogger(__name__)
 
 # A store that is down can take seconds to say so (client retries); probes want an answer
 # sooner. The ping goes on in its worker thread and its late answer is dropped.
@@ -36,11 +39,39 @@ async def health(request: Request) -> Response:
     ready = False
     with anyio.move_on_after(HEALTH_TIMEOUT_S):
         ready = await anyio.to_thread.run_sync(store.ping, abandon_on_cancel=True)
-    body = {
+    body: dict[str, object] = {
         "status": "ok" if ready else "unavailable",
         "store": {"backend": store.backend, "ready": ready},
     }
+    restarted = store.supervision()
+    if restarted:  # the embedded store's process died and was started again
+        body["store"] = {**body["store"], "supervision": restarted}  # type: ignore[dict-item]
     return JSONResponse(body, status_code=200 if ready else 503)
+
+
+class StoreWatch:
+    """Notices an embedded store whose process died and starts it again within
+    `interval_s`, whether or not a request comes (GraphStore.revive; docs/robustness.md)."""
+
+    def __init__(self, store: GraphStore, interval_s: float) -> None:
+        self._store, self._interval = store, interval_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="store-watch", daemon=True)
+
+    def start(self) -> StoreWatch:
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval):
+            try:
+                self._store.revive()
+            except Exception:  # keep watching: the next round may succeed
+                log.exception("could not restart the store")
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 async def home(request: Request) -> Response:
@@ -57,6 +88,7 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         store = await run_in_threadpool(store_factory, settings)
         worker = None  # webhook delivery (docs/alerts.md)
+        watch = StoreWatch(store, settings.store_watch_s).start()
         try:
             # Idempotent. Gives the lookups their indexes, and on embedded FalkorDB creates
             # the graph: before its first write, reads (and the health ping) on it fail.
@@ -68,6 +100,7 @@ def create_app(
             worker = start_delivery_worker(store, settings)
             yield
         finally:
+            await run_in_threadpool(watch.stop)
             if worker is not None:
                 await run_in_threadpool(worker.stop)
             await run_in_threadpool(store.close)

@@ -14,20 +14,25 @@ from inspect import isawaitable
 from typing import Any
 
 from graphql import (
+    DocumentNode,
     ExecutionResult,
     GraphQLError,
     GraphQLSchema,
     OperationType,
+    StringValueNode,
+    Visitor,
     execute,
     get_operation_ast,
     parse,
     validate,
+    visit,
 )
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from app.api.errors import (
     BAD_REQUEST,
+    BAD_USER_INPUT,
     GRAPHQL_PARSE_FAILED,
     GRAPHQL_VALIDATION_FAILED,
     INTERNAL,
@@ -46,6 +51,9 @@ log = logging.getLogger(__name__)
 _JSON_TYPES = ("application/json", "application/graphql-response+json")
 _SAFE_METHODS = ("GET", "HEAD")
 MAX_BODY_BYTES = 1 << 20  # a GraphQL document with variables; far more is a mistake or abuse
+# The deepest input of the schema (a metric definition's `where`) nests 3 levels; a JSON
+# parser (and every walk over the value after it) must not be taken 100,000 levels down.
+MAX_VARIABLES_DEPTH = 32
 
 
 class _RequestProblem(Exception):
@@ -102,10 +110,14 @@ def _graphql_params(data: Any) -> tuple[str, dict[str, Any] | None, str | None]:
             variables = json.loads(variables)
         except ValueError as exc:
             raise _RequestProblem(f"'variables' is not JSON: {exc}", BAD_REQUEST, 400) from exc
+        except RecursionError:
+            raise _too_deep() from None
     if variables in ("", None):
         variables = None
     elif not isinstance(variables, dict):
         raise _RequestProblem("'variables' must be a JSON object", BAD_REQUEST, 400)
+    else:
+        _check_variables(variables)
     if operation in ("", None):
         operation = None
     elif not isinstance(operation, str):
@@ -132,7 +144,61 @@ async def _read_params(request: Request) -> tuple[str, dict[str, Any] | None, st
         data = json.loads(bytes(body))
     except ValueError as exc:
         raise _RequestProblem(f"the body is not JSON: {exc}", BAD_REQUEST, 400) from exc
+    except RecursionError:
+        raise _too_deep() from None
     return _graphql_params(data)
+
+
+def _too_deep() -> _RequestProblem:
+    return _RequestProblem(
+        f"the variables nest deeper than {MAX_VARIABLES_DEPTH} levels", BAD_REQUEST, 400
+    )
+
+
+def _check_variables(variables: dict[str, Any]) -> None:
+    """Variables nested at most MAX_VARIABLES_DEPTH deep, with no NUL byte in any text or
+    name (app/values.py): refused before anything runs."""
+    stack: list[tuple[str, Any, int]] = [(f"${k}", v, 1) for k, v in variables.items()]
+    while stack:
+        path, value, depth = stack.pop()
+        if depth > MAX_VARIABLES_DEPTH:
+            raise _too_deep()
+        if isinstance(value, str):
+            if "\x00" in value:
+                raise _RequestProblem(f"variable {path} contains a NUL byte", BAD_USER_INPUT, 400)
+        elif isinstance(value, dict):
+            for k, v in value.items():
+                if "\x00" in k:
+                    raise _RequestProblem(
+                        f"variable {path} has a name with a NUL byte", BAD_USER_INPUT, 400
+                    )
+                stack.append((f"{path}.{k}", v, depth + 1))
+        elif isinstance(value, list):
+            stack.extend((f"{path}[{i}]", v, depth + 1) for i, v in enumerate(value))
+
+
+class _NulInLiteral(Visitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: StringValueNode | None = None
+
+    def enter_string_value(self, node: StringValueNode, *_: Any) -> None:
+        if self.found is None and "\x00" in node.value:
+            self.found = node
+
+
+def _check_literals(document: DocumentNode) -> None:
+    """A string written in the document itself with a NUL byte (`"\\u0000"`) is refused as a
+    variable holding one is."""
+    finder = _NulInLiteral()
+    visit(document, finder)
+    if finder.found is not None:
+        where = ""
+        loc = finder.found.loc
+        if loc is not None:
+            line = loc.source.get_location(loc.start)
+            where = f" at line {line.line}, column {line.column}"
+        raise _RequestProblem(f"the string{where} contains a NUL byte", BAD_USER_INPUT, 400)
 
 
 def _json(payload: dict[str, Any], status: int, headers: dict[str, str] | None = None) -> Response:
@@ -166,6 +232,11 @@ class GraphQLEndpoint:
             document = parse(query)
         except GraphQLError as error:
             return _json({"errors": [_with_code(error, GRAPHQL_PARSE_FAILED)]}, 400)
+        except RecursionError:
+            raise _RequestProblem(
+                "the document nests too deep", GRAPHQL_PARSE_FAILED, 400
+            ) from None
+        _check_literals(document)
         operation = get_operation_ast(document, operation_name)
         if (
             request.method in _SAFE_METHODS

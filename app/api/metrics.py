@@ -15,7 +15,7 @@ from app.api.errors import BadUserInput
 from app.api.loaders import request_context
 from app.api.profiles import Profile
 from app.api.records import ProfileRecord
-from app.errors import ConfigError
+from app.errors import ConfigError, InputError
 from app.flows import pass_to_alerts
 from app.households.events import member_event
 from app.metrics import registry
@@ -189,7 +189,19 @@ class MetricsMutation(graphene.ObjectType):
         as_of: str | None = None,
     ) -> RecordInteractionPayload:
         ctx = request_context(info)
-        row = interaction_row(source, customer_key, type, timestamp, channel, value, event_id)
+        try:
+            row = interaction_row(
+                source,
+                customer_key,
+                type,
+                timestamp,
+                channel,
+                value,
+                event_id,
+                max_len=ctx.settings.max_field_length,
+            )
+        except InputError as exc:
+            raise BadUserInput(str(exc)) from None
         now = _as_of(as_of)
 
         def work() -> tuple[EventResult, int]:

@@ -15,6 +15,7 @@ from app.api.records import CustomerRecord, ProfileRecord
 from app.api.stewards import _CUSTOMER, _change
 from app.ingestion.fields import CUSTOMER_FIELDS
 from app.resolution.realtime import RealtimeResult
+from app.values import check_key, source_name
 
 CustomerRecordInput = type(
     "CustomerRecordInput",
@@ -112,6 +113,9 @@ async def upsert_customer_record(
 ) -> UpsertCustomerRecordPayload:
     ctx = request_context(info)
     fields = {k: v for k, v in dict(record).items() if v is not None}
+    # The keys first, whatever the model's state: bad input is named as such (app/values.py).
+    source = source_name(source)
+    check_key("sourceKey", fields.get("sourceKey", ""), ctx.settings.max_field_length)
 
     def work(_who: str) -> tuple[RealtimeResult, int]:
         store, settings = ctx.store, ctx.settings

@@ -21,12 +21,19 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from app.errors import InputError
+from app.errors import IdGraphError, IncompleteLoad, InputError
 from app.ingestion import reader
+from app.ingestion.addresses import refresh_addresses
 from app.ingestion.fields import REQUIRED, Kind
 from app.ingestion.identifiers import identifier_types, register_identifier_types
+from app.ingestion.journal import Journal
 from app.ingestion.mapping import KINDS, Mapping, builtin_mapping
-from app.ingestion.rows import Prepared, prepare_customers, prepare_interactions
+from app.ingestion.rows import (
+    Prepared,
+    prepare_customers,
+    prepare_interactions,
+    quarantine_line,
+)
 from app.settings import Settings
 from app.store import GraphStore, WriteSummary
 
@@ -45,6 +52,8 @@ class IngestSummary:
     relationships_created: int = 0
     quarantine_file: str | None = None
     ignored_columns: list[str] = field(default_factory=list)
+    # The load this one completed: how the last load of the same file stopped, if it did.
+    completed: str | None = None
 
     @property
     def rows_per_second(self) -> float:
@@ -58,31 +67,43 @@ class _Writer:
     """One background thread sends batches to the store while the caller prepares the next
     chunk: reading and validating use this process, the graph work the store's."""
 
-    def __init__(self, store: GraphStore, batch_size: int) -> None:
-        self._store, self._batch_size = store, batch_size
-        self._jobs: queue.Queue[Prepared | None] = queue.Queue(maxsize=2)
+    def __init__(self, store: GraphStore, batch_size: int, trust_order: list[str]) -> None:
+        self._store, self._batch_size, self._trust = store, batch_size, trust_order
+        self._jobs: queue.Queue[tuple[Prepared, int, int] | None] = queue.Queue(maxsize=2)
         self._error: BaseException | None = None
+        self.failed_rows: tuple[int, int] | None = None  # first and last row of that chunk
         self.summary = WriteSummary()
         self.on_written: Callable[[int], None] = lambda n: None
         self._thread = threading.Thread(target=self._run, name="ingest-writer", daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
-        while (job := self._jobs.get()) is not None:
+        while (item := self._jobs.get()) is not None:
             if self._error is not None:
                 continue  # drain after a failure; the caller raises it
+            job, first, last = item
             try:
+                addresses: set[str] = set()
                 for name, rows in job.writes.items():
-                    if rows:
+                    if not rows:
+                        continue
+                    if name == "unlink_stale_identifiers":  # returns the addresses left
+                        left, done = self._store.write_rows(name, rows, self._batch_size)
+                        addresses.update(r["addressId"] for r in left if r["addressId"])
+                        self.summary.add(done)
+                    else:
                         self.summary.add(self._store.write_batches(name, rows, self._batch_size))
-                self.on_written(job.loaded)
+                addresses.update(r["addressId"] for r in job.writes.get("link_addresses", []))
+                refresh_addresses(self._store, addresses, self._trust, self._batch_size)
+                self.on_written(last)
             except BaseException as exc:
+                self.failed_rows = (first, last)
                 self._error = exc
 
-    def put(self, job: Prepared) -> None:
+    def put(self, job: Prepared, first: int, last: int) -> None:
         if self._error is not None:
             raise self._error
-        self._jobs.put(job)
+        self._jobs.put((job, first, last))
 
     def finish(self) -> None:
         self._jobs.put(None)
@@ -127,14 +148,18 @@ def ingest_file(
     if not path.is_file():
         raise InputError(f"{path}: no such file")
     fmt = reader.detect_format(path)
+    reader.check_text_file(path, fmt, mapping.encoding if mapping else "utf8")
     mapping = resolve_mapping(path, fmt, source, kind, mapping)
     header = reader.read_header(path, fmt, mapping.encoding)
+    reader.check_width(path, header, settings.max_columns)
     missing = mapping.missing_columns(header)
     if missing:
         raise InputError(
             f"{path.name}: missing required column(s) {', '.join(missing)} "
             f"(mapping {mapping.origin}, source {mapping.source!r}); nothing was loaded"
         )
+    used = {*mapping.columns, *mapping.attributes, *mapping.account_attributes}
+    check_before_writing(path, fmt, mapping, used)
     # Every known type, so a reloaded record loses the id_<type> it no longer carries.
     known_types = (
         register_identifier_types(store, mapping)
@@ -147,18 +172,17 @@ def ingest_file(
         file=str(path),
         source=mapping.source,
         kind=mapping.kind,
-        ignored_columns=[
-            c
-            for c in header
-            if c not in mapping.columns
-            and c not in mapping.attributes
-            and c not in mapping.account_attributes
-        ],
+        ignored_columns=[c for c in header if c not in used],
     )
-    qpath = settings.quarantine_dir / f"{mapping.source}.{mapping.kind}.{path.stem}.jsonl"
+    name = f"{mapping.source}.{mapping.kind}.{path.stem}"
+    qpath = settings.quarantine_dir / f"{name}.jsonl"
+    journal = Journal(settings.data_dir / "loads" / f"{name}.json", path)
+    summary.completed = journal.unfinished()
+    journal.start()
     qpath.unlink(missing_ok=True)
     seen: dict[str, int] = {}
-    writer = _Writer(store, settings.batch_size)
+    writer = _Writer(store, settings.batch_size, settings.source_trust)
+    writer.on_written = journal.written
     progress = Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -177,8 +201,13 @@ def ingest_file(
                 total=reader.progress_total(path, fmt),
                 rows=0,
             )
-            for chunk in reader.read_chunks(path, fmt, settings.chunk_rows, mapping.encoding):
+            chunks = reader.read_chunks(
+                path, fmt, settings.chunk_rows, mapping.encoding, columns=used
+            )
+            for chunk in chunks:
                 prepared = _prepare(chunk, mapping, path.name, settings, seen, known_types)
+                if mapping.kind == "interactions":
+                    _refuse_other_performers(store, prepared, path.name)
                 summary.rows_read += len(chunk.rows) + len(chunk.bad)
                 summary.rows_loaded += prepared.loaded
                 lines = prepared.quarantined + prepared.blanked
@@ -190,17 +219,85 @@ def ingest_file(
                         qfile.write(json.dumps(rec, ensure_ascii=False, default=str) + "\n")
                     summary.rows_quarantined += len(prepared.quarantined)
                     summary.fields_blanked += len(prepared.blanked)
-                writer.put(prepared)
+                numbers = chunk.rows + [n for n, _, _ in chunk.bad]
+                writer.put(prepared, min(numbers, default=0), max(numbers, default=0))
                 progress.update(task, completed=chunk.progress, rows=summary.rows_read)
             writer.finish()
+    except IdGraphError as exc:
+        rows = writer.failed_rows
+        where = (
+            f"at rows {rows[0]:,} to {rows[1]:,}" if rows else f"after row {journal.rows_written:,}"
+        )
+        reason = str(exc)
+        journal.fail(rows[0] if rows else journal.rows_written + 1, reason)
+        done = (
+            f"rows before row {rows[0]:,} are in the graph"
+            if rows and rows[0] > 1
+            else "some of its rows may be in the graph"
+        )
+        raise IncompleteLoad(
+            f"{path.name}: the load stopped {where}: {reason}. {done.capitalize()}; "
+            "run the same load again to complete it (loads are idempotent)"
+        ) from exc
     finally:
         if qfile is not None:
             qfile.close()
+    journal.finish(summary.rows_read)
     summary.quarantine_file = str(qpath) if qfile is not None else None
     summary.nodes_created = writer.summary.nodes_created
     summary.relationships_created = writer.summary.relationships_created
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def check_before_writing(path: Path, fmt: reader.Format, mapping: Mapping, used: set[str]) -> None:
+    """What can be known about a file before any of it is written: its columns' declared
+    types (Parquet) and that every value decodes in the mapping's encoding. A file that fails
+    leaves the graph as it was, and the message names the row and the column."""
+    if fmt == "parquet":
+        reader.check_parquet_types(path, used)
+        where = reader.find_parquet_encoding_error(path, mapping.encoding, used)
+    else:
+        where = reader.find_encoding_error(path, fmt, mapping.encoding)
+    if where:
+        raise InputError(
+            f"{path.name}: not valid {mapping.encoding} text at {where}; set 'encoding:' in "
+            "the mapping to the file's encoding (e.g. cp1252 or latin-1) or fix the file; "
+            "nothing was loaded"
+        )
+
+
+def _refuse_other_performers(store: GraphStore, prepared: Prepared, file: str) -> None:
+    """An event ID belongs to one performer: a row naming another customer for an event the
+    graph already has is quarantined with the reason, and nothing of it is written."""
+    rows = prepared.writes.get("upsert_interactions", [])
+    if not rows:
+        return
+    owner = {
+        r["interactionId"]: r["customerId"]
+        for r in store.read("interaction_performers", ids=[r["interactionId"] for r in rows])
+    }
+    refused = {
+        r["interactionId"]: owner[r["interactionId"]]
+        for r in rows
+        if r["interactionId"] in owner and owner[r["interactionId"]] != r["customerId"]
+    }
+    if not refused:
+        return
+    for name, batch in prepared.writes.items():
+        prepared.writes[name] = [r for r in batch if r.get("interactionId") not in refused]
+    for r in rows:
+        if r["interactionId"] in refused:
+            prepared.quarantined.append(
+                quarantine_line(
+                    file,
+                    prepared.rows.get(r["interactionId"], 0),
+                    f"event {r['interactionId']} already belongs to {refused[r['interactionId']]}"
+                    " (an event ID belongs to one performer)",
+                    {"interactionId": r["interactionId"], "customerId": r["customerId"]},
+                )
+            )
+    prepared.loaded -= len(refused)
 
 
 def _prepare(

@@ -9,8 +9,9 @@ from typing import Any, cast
 
 import yaml
 
-from app.errors import ConfigError
+from app.errors import BadValue, ConfigError
 from app.ingestion.fields import FIELDS, REQUIRED, Kind
+from app.values import source_name
 
 BUILTIN_DIR = Path(__file__).parent / "mappings"
 KINDS: tuple[Kind, ...] = ("customers", "interactions")
@@ -40,6 +41,11 @@ class Mapping:
     account_attributes: dict[str, str] = field(default_factory=dict)  # column -> property
     encoding: str = "utf8"
     origin: str = "<inline>"
+
+    def __post_init__(self) -> None:
+        # The source is part of every key and of the quarantine file's name: one rule for
+        # files, the API and the CLI (app/values.py).
+        object.__setattr__(self, "source", source_name(self.source))
 
     @property
     def canonical(self) -> set[str]:
@@ -204,6 +210,10 @@ def parse_mapping(
     src = source or data.get("source")
     if not src or not isinstance(src, str):
         raise ConfigError(f"mapping {origin}: no source name (give --source or 'source:')")
+    try:
+        src = source_name(src)
+    except BadValue as exc:
+        raise ConfigError(f"mapping {origin}: {exc}") from None
     return Mapping(
         source=src,
         kind=kind,
@@ -229,6 +239,7 @@ def load_mapping(path: Path, source: str | None = None, kind: Kind | None = None
 
 
 def builtin_mapping(source: str, kind: Kind) -> Mapping:
+    source = source_name(source)  # before it becomes part of a path
     path = BUILTIN_DIR / f"{source}.{kind}.yaml"
     if not path.is_file():
         known = sorted(p.name.removesuffix(".yaml") for p in BUILTIN_DIR.glob("*.yaml"))

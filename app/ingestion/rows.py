@@ -13,6 +13,7 @@ import pandas as pd
 from app.ingestion import normalize as norm
 from app.ingestion.mapping import Mapping
 from app.ingestion.reader import Chunk
+from app.values import BAD_CHARS, MAX_KEY_BYTES, scalar_problem, value_problem
 
 Row = dict[str, Any]
 
@@ -45,6 +46,7 @@ class Prepared:
     quarantined: list[Row] = field(default_factory=list)  # whole records, action "quarantined"
     blanked: list[Row] = field(default_factory=list)  # single values, action "blanked"
     loaded: int = 0
+    rows: dict[str, int] = field(default_factory=dict)  # record key -> its row in the file
 
 
 def quarantine_line(file: str, row: int, reason: str, raw: dict[str, Any]) -> Row:
@@ -65,6 +67,58 @@ def blank_line(file: str, row: int, column: str, field: str, value: Any, reason:
 
 def _too_long(max_len: int) -> str:
     return f"longer than {max_len} chars"
+
+
+def raw_problem1(raw: Any, max_len: int) -> str | None:
+    """Why one value as read is bad before any field rule looks at it (app/values.py): a
+    list or object where one value belongs, a NUL byte or control character, or too long."""
+    if raw is None or (isinstance(raw, float) and raw != raw):
+        return None
+    nested = scalar_problem(raw)
+    if nested:
+        return nested
+    text = str(raw)
+    return value_problem(text) or (_too_long(max_len) if len(text) > max_len else None)
+
+
+def _raw_problems(raw: pd.Series, nested: dict[Any, str], max_len: int) -> pd.Series:
+    """raw_problem1 over a column (nested: the reader's list/object cells by index, kept as
+    their JSON text): None where the value is fine. Most columns have no control character
+    at all, which one search over the joined column tells."""
+    reason = pd.Series(None, index=raw.index, dtype="object")
+    text = raw.astype("str")
+    present = raw.notna()
+    if present.any() and norm.any_match(BAD_CHARS, text[present]):
+        bad = text.str.contains(BAD_CHARS, regex=True).fillna(False).astype(bool) & present
+        reason[bad] = norm.apply1(value_problem, raw[bad])
+    too_long = (text.str.len() > max_len).fillna(False).astype(bool) & present
+    reason = reason.mask(too_long & reason.isna(), _too_long(max_len))
+    for idx, why in nested.items():
+        reason[idx] = why
+    return reason
+
+
+def _key_bytes(key: pd.Series) -> pd.Series:
+    """Keys built from several values (`<source>:<key>`, an address key) that are longer than
+    a key may be, in UTF-8 bytes."""
+    long = (key.str.len() > MAX_KEY_BYTES // 4).fillna(False).astype(bool)
+    if not long.any():
+        return long
+    size = pd.Series(
+        [len(k.encode("utf-8", "surrogatepass")) for k in key[long].astype("str")],
+        index=key[long].index,
+    )
+    out = long.copy()
+    out[long] = size > MAX_KEY_BYTES
+    return out
+
+
+def _too_many_bytes(key: str) -> bool:
+    return len(key.encode("utf-8", "surrogatepass")) > MAX_KEY_BYTES
+
+
+def _key_reason(what: str) -> str:
+    return f"{what} longer than {MAX_KEY_BYTES:,} bytes"
 
 
 # ---- the column path --------------------------------------------------------------------
@@ -130,20 +184,23 @@ def _none(index: pd.Index) -> pd.Series:
 
 
 def _canonical(
-    frame: pd.DataFrame, mapping: Mapping, max_len: int, keys: Sequence[str], aside: _SetAside
+    chunk: Chunk, mapping: Mapping, max_len: int, keys: Sequence[str], aside: _SetAside
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Mapped fields as clean text (combined columns joined), attributes and account
-    attributes; a value longer than max_len is blanked (a key's refuses the record)."""
+    attributes; a value that is bad as read (raw_problem1: nested, a control character, too
+    long) is blanked, and a key's refuses the record."""
+    frame = chunk.frame
 
     def checked(column: str, target: str, label: str, value: pd.Series) -> pd.Series:
-        too_long = (frame[column].str.len() > max_len).fillna(False).astype(bool)
-        if not too_long.any():
+        reason = _raw_problems(frame[column], chunk.nested.get(column, {}), max_len)
+        bad = reason.notna()
+        if not bad.any():
             return value
         if target in keys:
-            aside.refuse(too_long, f"field {column} ({target}) longer than {max_len} chars")
+            aside.refuse(bad, f"field {column} ({target}) " + reason[bad])
             return value
-        aside.blank(too_long & value.notna(), column, label, value, _too_long(max_len))
-        return value.where(~too_long, None)
+        aside.blank(bad & value.notna(), column, label, value, reason)
+        return value.where(~bad, None)
 
     out: dict[str, pd.Series] = {}
     for target in mapping.targets:
@@ -218,10 +275,11 @@ def prepare_customers(
     """`identifier_types`: every type the graph knows; a record's `id_<type>` of a type it
     no longer carries is removed, as its HAS_IDENTIFIER edge is."""
     aside = _SetAside(chunk, file)
-    df, attrs, account_attrs = _canonical(chunk.frame, mapping, max_len, CUSTOMER_KEYS, aside)
+    df, attrs, account_attrs = _canonical(chunk, mapping, max_len, CUSTOMER_KEYS, aside)
     key = _col(df, "sourceKey")
     aside.refuse(key.isna(), f"empty key (column {mapping.column_label('sourceKey')})")
     _first_seen(key, chunk.rows, seen, aside)
+    aside.refuse(_key_bytes(mapping.source + ":" + key), _key_reason("customerId"))
 
     def blank(mask: pd.Series, field_: str, reason: pd.Series | str) -> None:
         aside.blank(mask, mapping.column_label(field_), field_, _col(df, field_), reason)
@@ -247,7 +305,14 @@ def prepare_customers(
     postcode = norm.postcode(_col(df, "postcode"))
     street, city = _col(df, "street"), norm.name(_col(df, "city"))
     address = norm.address_id(street, postcode, city, ctry)
+    long = _key_bytes(address)
+    blank(long, "street", _key_reason("address key"))
+    address = address.where(~long, None)
     ids = {t: norm.identifier(_col(df, t)) for t in mapping.identifiers}
+    for t, v in ids.items():
+        long = _key_bytes(t + ":" + v)
+        blank(long, t, _key_reason("identifier key"))
+        ids[t] = v.where(~long, None)
 
     ok = aside.ok
     props = pd.DataFrame(
@@ -349,12 +414,14 @@ def prepare_interactions(
     chunk: Chunk, mapping: Mapping, *, file: str, max_len: int, seen: dict[str, int]
 ) -> Prepared:
     aside = _SetAside(chunk, file)
-    df, _, account_attrs = _canonical(chunk.frame, mapping, max_len, INTERACTION_KEYS, aside)
+    df, _, account_attrs = _canonical(chunk, mapping, max_len, INTERACTION_KEYS, aside)
     event, customer = _col(df, "interactionId"), _col(df, "customerKey")
     kind = pd.Series(norm.apply1(norm.event_type1, _col(df, "type")), index=df.index)
     for name, series in (("interactionId", event), ("customerKey", customer), ("type", kind)):
         aside.refuse(series.isna(), f"empty {name} (column {mapping.column_label(name)})")
     _first_seen(event, chunk.rows, seen, aside)
+    for name, series in (("interactionId", event), ("customerId", customer)):
+        aside.refuse(_key_bytes(mapping.source + ":" + series), _key_reason(name))
     raw_ts = _col(df, "timestamp")
     occurred, ts, bad = norm.timestamp(raw_ts, mapping.formats.get("timestamp"))
     aside.refuse(
@@ -382,6 +449,10 @@ def prepare_interactions(
     )[ok]
     device, account = _col(df, "deviceId")[ok], _col(df, "accountId")[ok]
     out = Prepared(loaded=int(ok.sum()))
+    out.rows = {
+        i: int(n)
+        for i, n in zip(norm.values(iid), pd.Series(chunk.rows, index=df.index)[ok], strict=True)
+    }
     out.writes["upsert_interactions"] = [
         {
             "interactionId": i,
@@ -429,14 +500,14 @@ def prepare_customer_record(
         reason = reason or message
 
     def checked(column: str, target: str, label: str, value: Any) -> Any:
-        raw = record[column]
-        if raw is None or len(str(raw)) <= max_len:
+        problem = raw_problem1(record[column], max_len)
+        if problem is None:
             return value
         if target in CUSTOMER_KEYS:
-            refuse(f"field {column} ({target}) longer than {max_len} chars")
+            refuse(f"field {column} ({target}) {problem}")
             return value
         if value is not None:
-            blanks.append((column, label, value, _too_long(max_len)))
+            blanks.append((column, label, value, problem))
         return None
 
     canon: dict[str, Any] = {}
@@ -466,6 +537,8 @@ def prepare_customer_record(
     key = canon.get("sourceKey")
     if key is None:
         refuse(f"empty key (column {mapping.column_label('sourceKey')})")
+    elif _too_many_bytes(f"{mapping.source}:{key}"):
+        refuse(_key_reason("customerId"))
     if reason is not None:
         out.quarantined = [quarantine_line(file, row, reason, dict(record))]
         return out
@@ -499,7 +572,14 @@ def prepare_customer_record(
     postcode = norm.postcode1(canon.get("postcode"))
     street, city = canon.get("street"), norm.name1(canon.get("city"))
     address = norm.address_id1(street, postcode, city, ctry)
+    if address is not None and _too_many_bytes(address):
+        blank("street", _key_reason("address key"))
+        address = None
     ids = {t: norm.identifier1(canon.get(t)) for t in mapping.identifiers}
+    for t, v in ids.items():
+        if v is not None and _too_many_bytes(identifier_id(t, v)):
+            blank(t, _key_reason("identifier key"))
+            ids[t] = None
 
     customer_id = f"{mapping.source}:{key}"
     props = {

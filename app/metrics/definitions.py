@@ -131,7 +131,7 @@ class Model(_Base):
     """A score from a fitted model file (see app/metrics/models.py for its format)."""
 
     kind: Literal["model"]
-    model: str  # path; relative paths are under the data folder's models/
+    model: str  # a model's name in the data folder's models/ (app/metrics/models.py)
 
 
 class Preference(_Base):

@@ -10,13 +10,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from app.errors import InputError
+from app.errors import BadValue, InputError
 from app.ingestion.normalize import clean1, timestamp1
 from app.metrics import registry
 from app.metrics.changes import MetricChange
 from app.metrics.compute import now_utc, run
 from app.settings import Settings
 from app.store import GraphStore
+from app.values import check_key, source_name
 
 
 @dataclass
@@ -43,12 +44,21 @@ def interaction_row(
     channel: str | None = None,
     value: float | str | None = None,
     event_id: str | None = None,
+    *,
+    max_len: int = 512,
 ) -> dict[str, Any]:
-    """The upsert_interactions row for one event, by the rules of prepare_interactions."""
-    src = _text("source", source, True)
-    key = _text("customerKey", customer_key, True)
+    """The upsert_interactions row for one event, by the rules of prepare_interactions
+    (keys checked by app/values.py, each at most max_len characters)."""
+    for name, raw in (("customerKey", customer_key), ("type", type_)):
+        _text(name, raw, True)
+    try:
+        src = source_name(source)
+        key = check_key("customerKey", customer_key, max_len)
+        event = check_key("eventId", event_id, max_len) if event_id and clean1(event_id) else None
+    except BadValue as exc:
+        raise InputError(f"interaction refused: field {exc}") from None
     kind = _text("type", type_, True)
-    assert src is not None and key is not None and kind is not None
+    assert kind is not None
     occurred, ts, bad = timestamp1(timestamp, None)
     if bad or occurred is None:
         raise InputError(f"interaction refused: field timestamp: {timestamp!r} is not a date-time")
@@ -60,7 +70,7 @@ def interaction_row(
             number = math.nan
         if not math.isfinite(number):
             raise InputError(f"interaction refused: field value: {value!r} is not a number")
-    event = _text("eventId", event_id) or uuid.uuid4().hex
+    event = event or uuid.uuid4().hex
     chan = _text("channel", channel)
     props = {
         "source": src,
@@ -95,6 +105,12 @@ def record_interaction(
 ) -> EventResult:
     """Upsert one interaction (a row from interaction_row) and recompute its profile."""
     started = time.perf_counter()
+    for performer in store.read("interaction_performers", ids=[row["interactionId"]]):
+        if performer["customerId"] != row["customerId"]:
+            raise InputError(
+                f"interaction refused: event {row['interactionId']!r} already belongs to "
+                "another customer; an event ID belongs to one performer"
+            )
     store.write("upsert_interactions", rows=[row])
     found = store.read_one("metrics_customer_profile", customerId=row["customerId"])
     result = EventResult(row["interactionId"], row["customerId"], None)

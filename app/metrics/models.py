@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -52,22 +53,34 @@ class LogisticModel:
         path.write_text(json.dumps(asdict(self), indent=2), encoding="utf-8")
 
 
+# A model is a file in the data folder's models/ folder, named without any path: the API
+# must not become a way to read, or to learn about, other files of the server.
+MODEL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}(\.json)?$")
+
+
 def model_path(name: str, model_dir: Path) -> Path:
-    path = Path(name)
-    return path if path.is_absolute() else model_dir / path
+    """The file of a model named `name` (`churn` or `churn.json`) in model_dir."""
+    if not MODEL_NAME.match(name):
+        raise ConfigError(
+            "give a model's name in the models folder (up to 64 letters, digits, '_' or '-', "
+            "optionally ending in .json), not a path"
+        )
+    return model_dir / (name if name.endswith(".json") else f"{name}.json")
 
 
 def load_model(name: str, model_dir: Path) -> LogisticModel:
-    """The model file, checked; ConfigError says why it does not load."""
+    """The model file, checked; ConfigError says why it does not load (naming the model, not
+    where the server keeps it)."""
     path = model_path(name, model_dir)
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(f"model file {path} does not exist") from None
+        raise ConfigError(f"no model named {name!r} in the models folder") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ConfigError(f"model file {path} does not load: {exc}") from None
+        why = exc.__class__.__name__ if isinstance(exc, OSError) else str(exc)
+        raise ConfigError(f"model {name!r} does not load: {why}") from None
     if not isinstance(raw, dict) or raw.get("format") != FORMAT:
-        raise ConfigError(f"model file {path} is not an {FORMAT} model (field format)")
+        raise ConfigError(f"model {name!r} is not an {FORMAT} model (field format)")
     try:
         model = LogisticModel(
             features=tuple(str(f) for f in raw["features"]),
@@ -80,10 +93,10 @@ def load_model(name: str, model_dir: Path) -> LogisticModel:
             trained_at=str(raw.get("trained_at", "")),
         )
     except (KeyError, TypeError, ValueError) as exc:
-        raise ConfigError(f"model file {path} does not load: bad or missing field {exc}") from None
+        raise ConfigError(f"model {name!r} does not load: bad or missing field {exc}") from None
     n = len(model.features)
     if not (len(model.mean) == len(model.scale) == len(model.coef) == n):
-        raise ConfigError(f"model file {path}: features, mean, scale and coef differ in length")
+        raise ConfigError(f"model {name!r}: features, mean, scale and coef differ in length")
     return model
 
 

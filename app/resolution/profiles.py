@@ -10,17 +10,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-# Which record wins a field: the most recently updated, the most trusted source, or the
-# most complete (longest) value. Address fields travel together.
-SURVIVORSHIP: dict[str, str] = {
-    "firstName": "most_complete",
-    "lastName": "most_recent",
-    "dateOfBirth": "most_trusted",
-    "email": "most_recent",
-    "phone": "most_recent",
-    "address": "most_recent",
-}
-ADDRESS_FIELDS = ("addressId", "street", "city", "postcode")
+# The order itself lives in app/survivorship.py: shared Address nodes use it too.
+from app.survivorship import ADDRESS_FIELDS, SURVIVORSHIP, golden1  # noqa: F401 (placement)
 
 
 @dataclass
@@ -158,35 +149,4 @@ def golden(records: pd.DataFrame, labels: pd.Series, trust_order: Sequence[str])
         first = have.groupby("_cluster")[cols].first()
         for c in cols:
             out[c] = first[c]
-    return out
-
-
-def golden1(
-    members: Sequence[Mapping[str, object]], trust_order: Sequence[str]
-) -> dict[str, object]:
-    """`golden` for one profile's member records, without pandas."""
-    trust = {s: i for i, s in enumerate(trust_order)}
-    out: dict[str, object] = {}
-    for name, rule in SURVIVORSHIP.items():
-        cols = list(ADDRESS_FIELDS) if name == "address" else [name]
-        have = [m for m in members if m.get(cols[0]) is not None]
-
-        def recent(m: Mapping[str, object]) -> str:
-            return str(m.get("updatedAt") or "")
-
-        def trusted(m: Mapping[str, object]) -> int:
-            return trust.get(str(m.get("source")), len(trust))
-
-        if rule == "most_recent":
-            have.sort(key=trusted)
-            have.sort(key=recent, reverse=True)
-        elif rule == "most_trusted":
-            have.sort(key=recent, reverse=True)
-            have.sort(key=trusted)
-        else:
-            have.sort(key=recent, reverse=True)
-            have.sort(key=lambda m: len(str(m.get(cols[0]))), reverse=True)
-        for c in cols:
-            # like groupby().first(): the first non-missing value of each column in that order
-            out[c] = next((m[c] for m in have if m.get(c) is not None), None)
     return out

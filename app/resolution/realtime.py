@@ -16,6 +16,7 @@ import numpy as np
 
 from app.changefeed import FeedEvent
 from app.errors import InputError
+from app.ingestion.addresses import refresh_addresses
 from app.ingestion.fields import CUSTOMER_FIELDS
 from app.ingestion.mapping import Mapping
 from app.ingestion.rows import prepare_customer_record
@@ -165,7 +166,12 @@ def upsert_record(
         f"rt/{at}",
         at,
     )
+    # Addresses the record lives at before and after: their properties are chosen again
+    # from the records living there (app/ingestion/addresses.py), not left to the last writer.
+    addresses = {r["addressId"] for r in store.read("customer_addresses", ids=[customer_id])}
     store.write("realtime_write", rows=[_record_row(w, customer_id, props, keys, sparse_me, pairs)])
+    addresses.update(r["addressId"] for r in w["link_addresses"])
+    refresh_addresses(store, addresses, settings.source_trust)
     placement = place(
         store,
         settings,

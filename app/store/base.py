@@ -12,8 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from app.errors import StoreError
+from app.errors import BadValue, StoreError
 from app.store.lock import StoreLock
+from app.values import parameter_problem
 
 # The queries ship inside the package: app/cypher is a link to the checkout's cypher/ folder
 # (where they are edited), and a wheel holds the files themselves (pyproject.toml).
@@ -31,6 +32,11 @@ def safe_identifier(value: str) -> str:
     return value
 
 
+# Query text -> its file's name, so that an error can name the query instead of showing
+# its text (no Cypher in a message a user sees).
+_NAMES: dict[str, str] = {}
+
+
 @cache
 def load_cypher(name: str, backend: str) -> str:
     """Text of cypher/<backend>/<name>.cypher if that twin exists, else cypher/<name>.cypher."""
@@ -38,8 +44,16 @@ def load_cypher(name: str, backend: str) -> str:
         raise StoreError(f"{name!r} is not a query name")
     for path in (CYPHER_DIR / backend / f"{name}.cypher", CYPHER_DIR / f"{name}.cypher"):
         if path.is_file():
-            return path.read_text(encoding="utf-8")
+            text = path.read_text(encoding="utf-8")
+            _NAMES[text] = name
+            return text
     raise StoreError(f"no query named {name!r} in {CYPHER_DIR}")
+
+
+def query_label(text: str) -> str:
+    """How an error names a query: its file's name, or 'an ad-hoc query'."""
+    name = _NAMES.get(text)
+    return f"query {name}" if name else "an ad-hoc query"
 
 
 _WRITE_CLAUSE = re.compile(
@@ -143,6 +157,21 @@ INDEXES: tuple[Key, ...] = (
 )
 
 
+# Unique key properties: a write's parameter of one of these names holds a key (the queries
+# pass keys under their property's name), checked by check_parameters.
+KEY_PROPERTIES: frozenset[str] = frozenset(k.prop for k in UNIQUE_KEYS)
+
+
+def check_parameters(params: Mapping[str, Any] | None, write: bool) -> None:
+    """Refuse, before it reaches the backend, a value no backend may be given: a NUL byte in
+    any text, or in a write a key value that is not a usable key (app/values.py). Both
+    backends run it, so one input gets one answer whatever the store."""
+    if params:
+        problem = parameter_problem(params, KEY_PROPERTIES, write)
+        if problem:
+            raise BadValue(f"value refused before it reached the store: {problem}")
+
+
 @dataclass
 class Schema:
     unique: Sequence[Key] = UNIQUE_KEYS
@@ -227,6 +256,19 @@ class GraphStore(ABC):
                 on_batch(len(batch))
         return total
 
+    def write_rows(
+        self, name: str, rows: Iterable[Row], batch_size: int, **params: Any
+    ) -> tuple[list[Row], WriteSummary]:
+        """write_batches for a query that returns rows: every batch's rows, in order."""
+        out: list[Row] = []
+        total = WriteSummary()
+        text = self.cypher(name)
+        for batch in batched(rows, batch_size):
+            got, summary = self.run_text(text, {**params, "rows": batch}, write=True)
+            out.extend(got)
+            total.add(summary)
+        return out, total
+
     def lock(
         self,
         name: str,
@@ -249,6 +291,15 @@ class GraphStore(ABC):
     @abstractmethod
     def ping(self) -> bool:
         """True when the store answers a trivial query."""
+
+    def revive(self) -> bool:
+        """Start the store again if it is an embedded one whose process died; True when it
+        did. A server of its own (Neo4j) is restarted by its operator: nothing to do."""
+        return False
+
+    def supervision(self) -> dict[str, Any] | None:
+        """What supervision did (restarts, the last one's time and reason), or None."""
+        return None
 
     @abstractmethod
     def clear(self) -> None:

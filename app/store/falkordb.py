@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import json
 import logging
 import shutil
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +31,8 @@ from app.store.base import (
     Schema,
     WriteSummary,
     batched,
+    check_parameters,
+    query_label,
     safe_identifier,
 )
 
@@ -50,6 +56,16 @@ def _wait_for_stopped(marker: Path, timeout_s: float = 60.0) -> None:
             break
         time.sleep(0.02)
     marker.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    """A process that runs (a killed one is a zombie until its parent reaps it)."""
+    if not pid:
+        return False
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
 
 
 # Append-only file with fsync every second: an acknowledged write survives a process crash,
@@ -86,7 +102,7 @@ def refused(exc: ResponseError, text: str) -> StoreError:
         return StoreConflict(f"FalkorDB refused a write that breaks a uniqueness rule: {message}")
     if "timed out" in message.lower():
         return StoreTimeout(f"a FalkorDB query ran past its timeout and was stopped ({message})")
-    return StoreError(f"FalkorDB refused the query: {message}\n{text.strip()[:400]}")
+    return StoreError(f"FalkorDB refused {query_label(text)}: {message}")
 
 
 class FalkorStore(GraphStore):
@@ -94,24 +110,111 @@ class FalkorStore(GraphStore):
 
     def __init__(self, db_file: Path, graph_name: str, socket_timeout: float = 600.0) -> None:
         db_file.parent.mkdir(parents=True, exist_ok=True)
+        self._file = db_file
+        self._log = db_file.parent / "falkordb.log"
         self._stopping = db_file.parent / STOPPING
-        _wait_for_stopped(self._stopping)
-        try:
-            self._db = FalkorDB(
-                str(db_file.resolve()),
-                serverconfig={
-                    **SERVER_CONFIG,
-                    "logfile": str(db_file.parent.resolve() / "falkordb.log"),
-                },
-                # redis-py's default 5 s socket timeout would cut off big batches and the
-                # start-up replay of the append-only file.
-                socket_timeout=socket_timeout,
-                socket_connect_timeout=socket_timeout,
-            )
-        except Exception as exc:  # redislite raises its own exception types
-            raise StoreError(f"could not start embedded FalkorDB at {db_file}: {exc}") from exc
+        self._timeout = socket_timeout
         self._graph_name = graph_name
+        self._closed = False
+        self._reviving = threading.Lock()
+        self.restarts: list[dict[str, Any]] = []  # what supervision did (health shows it)
+        _wait_for_stopped(self._stopping)
+        self._db = self._start()
+        self._pid = self._db.client.pid
         self._graph = self._db.select_graph(graph_name)
+
+    def _start(self) -> FalkorDB:
+        """Start the server on the folder's files, or attach to the one running there. Under
+        an exclusive lock on the folder, so that two processes never start two servers."""
+        with (self._file.parent / "falkordb.start.lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            self._forget_dead_server()
+            try:
+                db = FalkorDB(
+                    str(self._file.resolve()),
+                    serverconfig={**SERVER_CONFIG, "logfile": str(self._log.resolve())},
+                    # redis-py's default 5 s socket timeout would cut off big batches and the
+                    # start-up replay of the append-only file.
+                    socket_timeout=self._timeout,
+                    socket_connect_timeout=self._timeout,
+                )
+                # One quick retry, not redis-py's seconds of back-off: on a local socket a
+                # refused connection means the server is gone, and supervision (revive)
+                # brings it back faster than waiting would.
+                db.client.set_retry(Retry(NoBackoff(), 1))
+                return db
+            except Exception as exc:  # redislite raises its own exception types
+                raise StoreError(
+                    f"could not start embedded FalkorDB at {self._file}: {exc}"
+                ) from exc
+
+    def _forget_dead_server(self) -> None:
+        """redislite attaches to the server its registry file names while that process
+        exists, and a killed server stays a zombie until it is reaped: drop the registry of
+        a server that is dead or a zombie, so that a new one is started."""
+        registry = self._file.parent / f"{self._file.name}.settings"
+        try:
+            pidfile = json.loads(registry.read_text())["pidfile"]
+            pid = int(Path(pidfile).read_text().strip() or 0)
+        except (OSError, ValueError, KeyError, TypeError):
+            return
+        if not _alive(pid):
+            registry.unlink(missing_ok=True)
+
+    # ---- supervision: the embedded server is a process of its own, and may die -------------
+
+    def _server_alive(self) -> bool:
+        return _alive(self._db.client.pid)  # pid 0 once its process is gone
+
+    def revive(self) -> bool:
+        """If the server process has died, start it again from the folder's files (the
+        append-only file replays every acknowledged write) and use it; True when it did.
+        Called by every failed query and by the service's watch (app/api/app.py)."""
+        if self._closed or self._server_alive():
+            return False
+        with self._reviving:
+            if self._closed or self._server_alive():
+                return False  # another thread got there first
+            old = self._db.client
+            pid, reason = self._pid, self._last_words()  # before the new server logs
+            started = time.monotonic()
+            with contextlib.suppress(Exception):
+                old.connection_pool.disconnect()
+            self._db = self._start()
+            self._pid = self._db.client.pid
+            self._graph = self._db.select_graph(self._graph_name)
+            if old.redis_dir and old.redis_dir != self._db.client.redis_dir:
+                shutil.rmtree(old.redis_dir, ignore_errors=True)
+            event = {
+                "at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "reason": f"the FalkorDB server (pid {pid}) had stopped: {reason}",
+                "seconds": round(time.monotonic() - started, 2),
+            }
+            self.restarts.append(event)
+            log.error("embedded FalkorDB restarted from its files: %s", event)
+            return True
+
+    def _last_words(self) -> str:
+        """What the server's log says about how it stopped: a crash report names the signal;
+        no report means it was killed from outside (kill -9, out of memory)."""
+        try:
+            with self._log.open("rb") as fh:
+                fh.seek(0, 2)
+                fh.seek(max(0, fh.tell() - 65536))
+                tail = fh.read().decode("utf-8", "replace").splitlines()
+        except OSError:
+            tail = []
+        for line in reversed(tail):
+            if "crashed by signal" in line or "Received SIG" in line:
+                return line.split(" # ")[-1].strip()
+            if "Ready to accept connections" in line:
+                break
+        return "no crash report in its log (killed from outside, or out of memory)"
+
+    def supervision(self) -> dict[str, Any] | None:
+        if not self.restarts:
+            return None
+        return {"restarts": len(self.restarts), "last": self.restarts[-1]}
 
     def _execute(self, header: str, text: str, write: bool) -> QueryResult:
         """Send Cypher text behind its parameters header (already built); parse the result."""
@@ -122,6 +225,7 @@ class FalkorStore(GraphStore):
         except ResponseError as exc:
             raise refused(exc, text) from exc
         except RedisError as exc:
+            self.revive()  # the next query finds a server again
             raise StoreUnavailable(f"FalkorDB is unreachable: {exc}") from exc
 
     @staticmethod
@@ -137,6 +241,7 @@ class FalkorStore(GraphStore):
     def run_text(
         self, text: str, params: Mapping[str, Any] | None = None, *, write: bool
     ) -> tuple[list[Row], WriteSummary]:
+        check_parameters(params, write)
         result = self._execute(self._graph._build_params_header(dict(params or {})), text, write)
         names = [h[1] for h in result.header] if result.header else []
         rows = [
@@ -167,6 +272,7 @@ class FalkorStore(GraphStore):
 
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="falkordb-write") as sender:
             for batch in batched(rows, batch_size):
+                check_parameters({**params, "rows": batch}, True)
                 header = self._graph._build_params_header({**params, "rows": batch})
                 finish()
                 pending = (sender.submit(self._execute, header, text, True), len(batch))
@@ -177,6 +283,7 @@ class FalkorStore(GraphStore):
         """Asked without --compact, FalkorDB sends each list as one text ("[1, 2.500000]":
         numbers with 6 decimals) instead of a typed pair per number, which the client
         would otherwise parse one by one; numpy reads each column's texts in one call."""
+        check_parameters(params, False)
         text = self._graph._build_params_header(dict(params)) + self.cypher(name)
         try:
             raw = self._db.execute_command("GRAPH.RO_QUERY", self._graph_name, text)
@@ -259,7 +366,7 @@ class FalkorStore(GraphStore):
         try:
             return bool(self._db.client.ping())
         except RedisError:
-            return False
+            return self.revive() and bool(self._db.client.ping())
 
     def clear(self) -> None:
         # Not GRAPH.DELETE: FalkorDB 4.22 crashed (signal 11 in Schema_GetName) replaying an
@@ -269,6 +376,7 @@ class FalkorStore(GraphStore):
         self._execute("", "MATCH (n) DETACH DELETE n", write=True)
 
     def close(self) -> None:
+        self._closed = True  # supervision stops here: a closed store stays closed
         # redislite stops its server only when a single client connection is left; the
         # API's worker threads open several, so drop them first.
         client = self._db.client

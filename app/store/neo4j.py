@@ -12,7 +12,16 @@ import neo4j
 from neo4j import exceptions as nx
 
 from app.errors import StoreConflict, StoreError, StoreTimeout, StoreUnavailable
-from app.store.base import GraphStore, Key, Row, Schema, WriteSummary, safe_identifier
+from app.store.base import (
+    GraphStore,
+    Key,
+    Row,
+    Schema,
+    WriteSummary,
+    check_parameters,
+    query_label,
+    safe_identifier,
+)
 
 log = logging.getLogger(__name__)
 
@@ -75,8 +84,8 @@ def store_error(exc: Exception, uri: str, database: str, text: str | None = None
         return StoreConflict(f"Neo4j refused a write that breaks a uniqueness rule: {why}")
     if isinstance(exc, nx.TransientError):
         return StoreUnavailable(f"Neo4j is busy and the write kept failing; retry ({why})")
-    shown = f"\n{text.strip()[:400]}" if text else ""
-    return StoreError(f"Neo4j refused the query: {why}{shown}")
+    what = query_label(text) if text else "the query"
+    return StoreError(f"Neo4j refused {what}: {why}")
 
 
 class Neo4jStore(GraphStore):
@@ -132,6 +141,7 @@ class Neo4jStore(GraphStore):
     def run_text(
         self, text: str, params: Mapping[str, Any] | None = None, *, write: bool
     ) -> tuple[list[Row], WriteSummary]:
+        check_parameters(params, write)
         routing = neo4j.RoutingControl.WRITE if write else neo4j.RoutingControl.READ
         try:
             records, summary, _ = self._driver.execute_query(

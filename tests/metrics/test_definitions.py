@@ -65,19 +65,31 @@ def test_a_window_that_does_not_parse_is_refused(settings: Settings, window: str
     assert "'spendX'" in message and "field window" in message and repr(window) in message
 
 
-def test_a_model_file_that_does_not_load_is_refused(settings: Settings, tmp_path: Path) -> None:
+def test_a_model_file_that_does_not_load_is_refused(settings: Settings) -> None:
     missing = _refused(settings, {"name": "score", "kind": "model", "model": "nope.json"})
-    assert "'score'" in missing and "field model" in missing and "does not exist" in missing
-    garbage = tmp_path / "garbage.json"
-    garbage.write_text("{not json")
-    message = _refused(settings, {"name": "score", "kind": "model", "model": str(garbage)})
+    assert "'score'" in missing and "field model" in missing
+    assert "no model named 'nope.json' in the models folder" in missing
+    models = registry.model_dir(settings)
+    models.mkdir(parents=True, exist_ok=True)
+    (models / "garbage.json").write_text("{not json")
+    message = _refused(settings, {"name": "score", "kind": "model", "model": "garbage"})
     assert "field model" in message and "does not load" in message
-    wrong = tmp_path / "wrong.json"
     model = {"format": FORMAT, "features": ["nothing"], "mean": [0], "scale": [1],
              "coef": [1], "intercept": 0, "version": "v1"}  # fmt: skip
-    wrong.write_text(json.dumps(model))
-    message = _refused(settings, {"name": "score", "kind": "model", "model": str(wrong)})
+    (models / "wrong.json").write_text(json.dumps(model))
+    message = _refused(settings, {"name": "score", "kind": "model", "model": "wrong.json"})
     assert "unknown metric(s) nothing" in message
+
+
+@pytest.mark.parametrize(
+    "path", ["/etc/passwd", "../../etc/passwd", "models/x.json", "/nonexistent/x.json", "a b"]
+)
+def test_a_model_is_named_not_a_path(settings: Settings, path: str) -> None:
+    """The server's files cannot be probed through a metric definition: any path gets one
+    answer, which names no file (issue 14)."""
+    message = _refused(settings, {"name": "score", "kind": "model", "model": path})
+    assert "give a model's name in the models folder" in message
+    assert path not in message and str(settings.data_dir) not in message
 
 
 @pytest.mark.parametrize(
