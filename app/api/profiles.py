@@ -187,7 +187,7 @@ class Match(graphene.ObjectType):
     )
     intercept = graphene.Float(description="The prior: the log-odds before any evidence.")
     logit = graphene.Float(description="The pair's log-odds: probability = 1 / (1 + e^-logit).")
-    decided_by = graphene.String(description="The steward (X-Actor) who decided.")
+    decided_by = graphene.String(description="The steward (signed-in identity) who decided.")
     decided_at = graphene.String()
     reason = graphene.String()
 

@@ -27,6 +27,8 @@ from app.store.base import (
     Schema,
     WriteSummary,
     batched,
+    read_deadline,
+    read_timeout_s,
     safe_identifier,
 )
 
@@ -112,12 +114,18 @@ class FalkorStore(GraphStore):
             raise StoreError(f"could not start embedded FalkorDB at {db_file}: {exc}") from exc
         self._graph_name = graph_name
         self._graph = self._db.select_graph(graph_name)
+        self._socket_timeout = socket_timeout
 
     def _execute(self, header: str, text: str, write: bool) -> QueryResult:
         """Send Cypher text behind its parameters header (already built); parse the result."""
         command = "GRAPH.QUERY" if write else "GRAPH.RO_QUERY"
+        extra: tuple[str, ...] = ()
+        if not write and read_deadline.get() is not None:  # a request's budget (reads only)
+            extra = ("timeout", str(int(read_timeout_s(self._socket_timeout) * 1000) or 1))
         try:
-            raw = self._db.execute_command(command, self._graph_name, header + text, "--compact")
+            raw = self._db.execute_command(
+                command, self._graph_name, header + text, "--compact", *extra
+            )
             return QueryResult(self._graph, raw)
         except ResponseError as exc:
             raise refused(exc, text) from exc

@@ -12,7 +12,15 @@ import neo4j
 from neo4j import exceptions as nx
 
 from app.errors import StoreConflict, StoreError, StoreTimeout, StoreUnavailable
-from app.store.base import GraphStore, Key, Row, Schema, WriteSummary, safe_identifier
+from app.store.base import (
+    GraphStore,
+    Key,
+    Row,
+    Schema,
+    WriteSummary,
+    read_timeout_s,
+    safe_identifier,
+)
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +143,9 @@ class Neo4jStore(GraphStore):
         routing = neo4j.RoutingControl.WRITE if write else neo4j.RoutingControl.READ
         try:
             records, summary, _ = self._driver.execute_query(
-                neo4j.Query(text, timeout=self._timeout),
+                neo4j.Query(
+                    text, timeout=self._timeout if write else read_timeout_s(self._timeout)
+                ),
                 parameters_=dict(params or {}),
                 database_=self._database,
                 routing_=routing,

@@ -42,9 +42,7 @@ def test_the_worked_example_adds_up() -> None:
     )
     fields = {"first name": "firstName", "surname": "lastName", "birth date": "dateOfBirth"}
     header = records[0]
-    rows = [
-        {fields[h]: v for h, v in zip(header[1:], row[1:], strict=True)} for row in records[1:]
-    ]
+    rows = [{fields[h]: v for h, v in zip(header[1:], row[1:], strict=True)} for row in records[1:]]
     cols = stack([derive1(r) for r in rows])
     levels = model.levels(cols, np.array([0]), np.array([1]))
     contrib = model.contributions(levels, cols, np.array([0]))
