@@ -418,6 +418,80 @@ def keys_revoke(
 
 
 @cli.command()
+def erase(
+    profile: Annotated[str | None, typer.Option(help="the person's profile id")] = None,
+    customer: Annotated[
+        str | None, typer.Option(help="or one of their records' customerId")
+    ] = None,
+    reason: Annotated[str, typer.Option(help="a request reference (kept; no personal data)")] = "",
+    yes: Annotated[bool, typer.Option("--yes", help="do not ask")] = False,
+) -> None:
+    """Erase a person: every record across merged profiles and all derived from them, and
+    keep a later load of an old file from bringing them back (docs/security.md)."""
+    import getpass
+    import json as _json
+
+    from app.privacy.erasure import erase_person
+    from app.store import open_store
+
+    if not yes:
+        typer.confirm(f"Erase {profile or customer} for good?", abort=True)
+    settings = get_settings()
+    with open_store(settings) as store:
+        done = erase_person(store, settings, f"cli:{getpass.getuser()}", reason, profile, customer)
+    Console().print_json(_json.dumps(done.as_dict()))
+
+
+@cli.command("subject-access")
+def subject_access(
+    profile: Annotated[str | None, typer.Option(help="the person's profile id")] = None,
+    customer: Annotated[
+        str | None, typer.Option(help="or one of their records' customerId")
+    ] = None,
+    out: Annotated[Path | None, typer.Option(help="write the JSON here (default: stdout)")] = None,
+    html: Annotated[Path | None, typer.Option(help="also write the readable page here")] = None,
+) -> None:
+    """Everything held about a person, as JSON (and a page): a subject-access request."""
+    import getpass
+    import json as _json
+
+    from app.privacy.playback import page, playback, profile_of_customer
+    from app.resolution.stewards import audit
+    from app.store import open_store
+
+    if (profile is None) == (customer is None):
+        raise typer.BadParameter("give exactly one of --profile or --customer")
+    settings = get_settings()
+    with open_store(settings) as store:
+        pid = profile or profile_of_customer(store, str(customer))
+        doc = playback(store, settings, pid)
+        who = f"cli:{getpass.getuser()}"
+        found = doc["profile"]["profileId"]
+        after = {"fields": ["all"], "profiles": [found]}
+        audit(store, who, "readPII", "subject access", None, after, [], [found])
+    text = _json.dumps(doc, indent=1, ensure_ascii=False)
+    if out is None:
+        print(text)
+    else:
+        out.write_text(text, encoding="utf-8")
+    if html is not None:
+        html.write_text(page(doc, out.name if out else "#"), encoding="utf-8")
+
+
+@cli.command("purge-quarantine")
+def purge_quarantine() -> None:
+    """Drop raw values from quarantine lines older than IDGRAPH_QUARANTINE_RETENTION_DAYS."""
+    from app.privacy.quarantine import purge_expired
+
+    settings = get_settings()
+    done = purge_expired(settings)
+    console.print(
+        f"{done.lines:,} lines in {done.files:,} files past "
+        f"{settings.quarantine_retention_days:g} days lost their raw values"
+    )
+
+
+@cli.command()
 def alerts(
     status: Annotated[str | None, typer.Option(help="open or acknowledged")] = None,
     entity: Annotated[str | None, typer.Option(help="a profileId or householdId")] = None,

@@ -35,6 +35,7 @@ from app.api.errors import (
 from app.api.graphiql import STATIC_DIR
 from app.api.households import export_households
 from app.api.pages import page_routes
+from app.privacy.quarantine import purge_expired
 from app.settings import Settings, get_settings
 from app.store import GraphStore, open_store
 
@@ -63,6 +64,19 @@ async def health(request: Request) -> Response:
         "store": {"backend": store.backend, "ready": ready},
     }
     return JSONResponse(body, status_code=200 if ready else 503)
+
+
+QUARANTINE_PURGE_S = 3600.0
+
+
+async def _purge_quarantine(settings: Settings) -> None:
+    """Quarantine lines past their retention lose their raw values: now, then hourly."""
+    while True:
+        try:
+            await run_in_threadpool(purge_expired, settings)
+        except OSError:
+            log.exception("could not purge expired quarantine lines")
+        await anyio.sleep(QUARANTINE_PURGE_S)
 
 
 async def home(request: Request) -> Response:
@@ -108,7 +122,10 @@ def create_app(
             # Steward changes read then write; they take turns (see app/api/stewards.py).
             app.state.write_lock = anyio.Lock()
             worker = start_delivery_worker(store, settings)
-            yield
+            async with anyio.create_task_group() as background:
+                background.start_soon(_purge_quarantine, settings)
+                yield
+                background.cancel_scope.cancel()
         finally:
             if worker is not None:
                 await run_in_threadpool(worker.stop)

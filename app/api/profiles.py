@@ -106,6 +106,31 @@ class Profile(graphene.ObjectType):
 
         return await profile_household(parent.id, info)
 
+    consent = graphene.List(
+        graphene.NonNull("app.api.privacy.ConsentDecision"),
+        required=True,
+        description="What the person's consent allows, per purpose and channel.",
+    )
+    consent_statements = graphene.List(
+        graphene.NonNull("app.api.privacy.ConsentStatement"),
+        required=True,
+        description="Everything the person said about consent, oldest first.",
+    )
+
+    @staticmethod
+    async def resolve_consent(parent: ProfileRecord, info: graphene.ResolveInfo) -> list[Any]:
+        from app.api.privacy import consent_decisions  # privacy.py imports this module
+
+        return await consent_decisions(parent.id, info)
+
+    @staticmethod
+    async def resolve_consent_statements(
+        parent: ProfileRecord, info: graphene.ResolveInfo
+    ) -> list[Any]:
+        from app.api.privacy import consent_statements
+
+        return await consent_statements(parent.id, info)
+
     metrics = graphene.List(
         graphene.NonNull("app.api.metrics.ProfileMetric"),
         required=True,

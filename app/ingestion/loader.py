@@ -27,6 +27,7 @@ from app.ingestion.fields import REQUIRED, Kind
 from app.ingestion.identifiers import identifier_types, register_identifier_types
 from app.ingestion.mapping import KINDS, Mapping, builtin_mapping
 from app.ingestion.rows import Prepared, prepare_customers, prepare_interactions
+from app.privacy.suppression import SuppressionList, drop_suppressed
 from app.settings import Settings
 from app.store import GraphStore, WriteSummary
 
@@ -39,6 +40,7 @@ class IngestSummary:
     rows_read: int = 0
     rows_loaded: int = 0
     rows_quarantined: int = 0
+    rows_suppressed: int = 0  # records and events of erased people, not loaded
     fields_blanked: int = 0
     seconds: float = 0.0
     nodes_created: int = 0
@@ -158,6 +160,7 @@ def ingest_file(
     qpath = settings.quarantine_dir / f"{mapping.source}.{mapping.kind}.{path.stem}.jsonl"
     qpath.unlink(missing_ok=True)
     seen: dict[str, int] = {}
+    erased = SuppressionList.read(store, settings)
     writer = _Writer(store, settings.batch_size)
     progress = Progress(
         TextColumn("[bold]{task.description}"),
@@ -179,6 +182,9 @@ def ingest_file(
             )
             for chunk in reader.read_chunks(path, fmt, settings.chunk_rows, mapping.encoding):
                 prepared = _prepare(chunk, mapping, path.name, settings, seen, known_types)
+                suppressed = drop_suppressed(prepared.writes, erased)
+                prepared.loaded -= suppressed
+                summary.rows_suppressed += suppressed
                 summary.rows_read += len(chunk.rows) + len(chunk.bad)
                 summary.rows_loaded += prepared.loaded
                 lines = prepared.quarantined + prepared.blanked

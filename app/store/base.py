@@ -268,6 +268,12 @@ class GraphStore(ABC):
     def setup_schema(self, schema: Schema | None = None) -> list[str]:
         """Create every constraint and index that is missing; return what was created."""
 
+    def compact(self) -> bool:
+        """Rewrite the store's own files so that deleted data is no longer in them (after an
+        erasure). True when done; backends whose files the server manages return False
+        (docs/security.md says what an operator does there)."""
+        return False
+
     @abstractmethod
     def ping(self) -> bool:
         """True when the store answers a trivial query."""

@@ -69,6 +69,11 @@ SERVER_CONFIG = {
 }
 
 
+def _aof_busy(client: Any) -> bool:
+    info = client.info("persistence")
+    return bool(info.get("aof_rewrite_in_progress") or info.get("aof_rewrite_scheduled"))
+
+
 def _plain(value: Any) -> Any:
     """FalkorDB hands back OrderedDicts and Node objects; callers get plain values."""
     if isinstance(value, dict):
@@ -262,6 +267,27 @@ class FalkorStore(GraphStore):
             if time.monotonic() > deadline:
                 raise StoreError(f"FalkorDB indexes not ready after {timeout_s:.0f}s: {states}")
             time.sleep(0.02)
+
+    def compact(self, timeout_s: float = 300.0) -> bool:
+        """Rewrite the append-only file from the graph as it is now (the old file holds every
+        write ever made, deleted values included) and write a fresh snapshot."""
+        client = self._db.client
+        try:
+            deadline = time.monotonic() + timeout_s
+            while _aof_busy(client):  # a rewrite already running would not see the deletes
+                if time.monotonic() > deadline:
+                    raise StoreError("the append-only file stayed busy; compaction not done")
+                time.sleep(0.05)
+            client.bgrewriteaof()
+            time.sleep(0.05)
+            while _aof_busy(client):
+                if time.monotonic() > deadline:
+                    raise StoreError("rewriting the append-only file took too long")
+                time.sleep(0.05)
+            client.save()
+        except RedisError as exc:
+            raise StoreUnavailable(f"FalkorDB is unreachable: {exc}") from exc
+        return True
 
     def ping(self) -> bool:
         try:
