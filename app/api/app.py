@@ -7,6 +7,7 @@ Serve with `uvicorn.run(create_app(settings), host=settings.host, port=settings.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
@@ -69,14 +70,27 @@ async def health(request: Request) -> Response:
 QUARANTINE_PURGE_S = 3600.0
 
 
-async def _purge_quarantine(settings: Settings) -> None:
-    """Quarantine lines past their retention lose their raw values: now, then hourly."""
-    while True:
-        try:
-            await run_in_threadpool(purge_expired, settings)
-        except OSError:
-            log.exception("could not purge expired quarantine lines")
-        await anyio.sleep(QUARANTINE_PURGE_S)
+class QuarantinePurger:
+    """Quarantine lines past their retention lose their raw values: now, then hourly (a
+    daemon thread, like the webhook worker)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._stop = threading.Event()
+        self._settings = settings
+        self._thread = threading.Thread(target=self._run, name="quarantine-purge", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                purge_expired(self._settings)
+            except OSError:
+                log.exception("could not purge expired quarantine lines")
+            self._stop.wait(QUARANTINE_PURGE_S)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
 
 
 async def home(request: Request) -> Response:
@@ -122,10 +136,11 @@ def create_app(
             # Steward changes read then write; they take turns (see app/api/stewards.py).
             app.state.write_lock = anyio.Lock()
             worker = start_delivery_worker(store, settings)
-            async with anyio.create_task_group() as background:
-                background.start_soon(_purge_quarantine, settings)
+            purger = QuarantinePurger(settings)
+            try:
                 yield
-                background.cancel_scope.cancel()
+            finally:
+                purger.stop()
         finally:
             if worker is not None:
                 await run_in_threadpool(worker.stop)

@@ -120,6 +120,11 @@ class FalkorStore(GraphStore):
         self._graph_name = graph_name
         self._graph = self._db.select_graph(graph_name)
         self._socket_timeout = socket_timeout
+        # FalkorDB records recent queries, their parameters included, in a stream
+        # (telemetry{<graph>}) that is saved with the data: personal data in the files that
+        # no erasure reaches. Off (docs/security.md).
+        with contextlib.suppress(RedisError):
+            self._db.execute_command("GRAPH.CONFIG", "SET", "CMD_INFO", "no")
 
     def _execute(self, header: str, text: str, write: bool) -> QueryResult:
         """Send Cypher text behind its parameters header (already built); parse the result."""
@@ -270,24 +275,40 @@ class FalkorStore(GraphStore):
 
     def compact(self, timeout_s: float = 300.0) -> bool:
         """Rewrite the append-only file from the graph as it is now (the old file holds every
-        write ever made, deleted values included) and write a fresh snapshot."""
+        write ever made, deleted values included) and write a fresh snapshot. FalkorDB's
+        query telemetry stream (query texts with their parameters, written in the background
+        for slow queries even with CMD_INFO off) is dropped first, and again until a snapshot
+        is written without it."""
         client = self._db.client
+        telemetry = f"telemetry{{{self._graph_name}}}"
+        deadline = time.monotonic() + timeout_s
         try:
-            deadline = time.monotonic() + timeout_s
-            while _aof_busy(client):  # a rewrite already running would not see the deletes
-                if time.monotonic() > deadline:
-                    raise StoreError("the append-only file stayed busy; compaction not done")
-                time.sleep(0.05)
-            client.bgrewriteaof()
-            time.sleep(0.05)
-            while _aof_busy(client):
-                if time.monotonic() > deadline:
-                    raise StoreError("rewriting the append-only file took too long")
-                time.sleep(0.05)
-            client.save()
+            with contextlib.suppress(ResponseError):
+                self._db.execute_command("GRAPH.SLOWLOG", self._graph_name, "RESET")
+            for _ in range(10):
+                client.delete(telemetry)
+                self._rewrite_aof(client, deadline)
+                if client.exists(telemetry):
+                    continue  # written during the rewrite: its text is in the new file
+                client.save()
+                if not client.exists(telemetry):
+                    return True
+            raise StoreError("query telemetry kept coming back; compaction not finished")
         except RedisError as exc:
             raise StoreUnavailable(f"FalkorDB is unreachable: {exc}") from exc
-        return True
+
+    @staticmethod
+    def _rewrite_aof(client: Any, deadline: float) -> None:
+        while _aof_busy(client):  # a rewrite already running would not see the deletes
+            if time.monotonic() > deadline:
+                raise StoreError("the append-only file stayed busy; compaction not done")
+            time.sleep(0.05)
+        client.bgrewriteaof()
+        time.sleep(0.05)
+        while _aof_busy(client):
+            if time.monotonic() > deadline:
+                raise StoreError("rewriting the append-only file took too long")
+            time.sleep(0.05)
 
     def ping(self) -> bool:
         try:
