@@ -13,8 +13,8 @@ import pytest
 import uvicorn
 
 from app.api.app import create_app
-from tests.api.conftest import make_key
 from app.api.graphiql import missing_vendor_files
+from tests.api.conftest import make_key
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
