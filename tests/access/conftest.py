@@ -40,7 +40,7 @@ def town_settings(tmp_path) -> Settings:
 
 
 @pytest.fixture
-def town(api_store: CountingStore, town_settings: Settings) -> CountingStore:
+def town(api_store: CountingStore, town_settings: Settings) -> CountingStore:  # noqa: F811
     """The Moss family (the owner consents), the Kowalskis (the decision-maker b1 said yes
     to the CRM and, later, no to the web shop), and Ida alone."""
     store = api_store.inner

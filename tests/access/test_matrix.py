@@ -8,7 +8,7 @@ import pytest
 
 from tests.access.conftest import ROLES
 
-S, T, M, A, D, F, O = "support", "steward", "marketer", "analyst", "admin", "self", "source"
+S, T, M, A, D, F, SRC = "support", "steward", "marketer", "analyst", "admin", "self", "source"
 
 # operation -> (GraphQL document or route, roles allowed)
 QUERIES: dict[str, tuple[str, set[str]]] = {
@@ -46,12 +46,12 @@ MUTATIONS: dict[str, tuple[str, set[str]]] = {
     ),
     "upsertCustomerRecord": (
         'mutation { upsertCustomerRecord(source: "crm", record: {sourceKey: "n1"}) { action } }',
-        {O, D},
+        {SRC, D},
     ),
     "recordInteraction": (
         'mutation { recordInteraction(source: "crm", customerKey: "zz", type: "purchase", '
         'timestamp: "not a time") { interactionId } }',
-        {O, D},
+        {SRC, D},
     ),
     "defineMetric": ("mutation { defineMetric(definition: {name: 1}) { name } }", {D}),
     "defineAlertRule": (

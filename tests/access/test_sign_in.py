@@ -53,7 +53,7 @@ def _settings(town_settings, **more):
             "oidc_roles_claim": "realm_access.roles",
             "role_names": {"crm-stewards": "steward"},
             **more,
-        }  # fmt: skip
+        }
     )
 
 
@@ -191,14 +191,16 @@ async def test_the_sign_in_form_sets_the_cookie_and_goes_back(town_client, town)
     page = await town_client.get("/auth/sign-in?next=/me")
     assert page.status_code == 200 and 'name="key"' in page.text
     wrong = await town_client.post(
-        "/auth/sign-in", content="key=idg_000000000000.nope&next=/me",
+        "/auth/sign-in",
+        content="key=idg_000000000000.nope&next=/me",
         headers={"Content-Type": "application/x-www-form-urlencoded"},
-    )  # fmt: skip
+    )
     assert wrong.status_code == 401 and "Not signed in" in wrong.text
     good = await town_client.post(
-        "/auth/sign-in", content=f"key={key}&next=//evil.example/",
+        "/auth/sign-in",
+        content=f"key={key}&next=//evil.example/",
         headers={"Content-Type": "application/x-www-form-urlencoded"},
-    )  # fmt: skip
+    )
     assert good.status_code == 303 and good.headers["location"] == "/graphql"  # no open redirect
     assert "idgraph_session=" in good.headers["set-cookie"]
 
