@@ -33,7 +33,10 @@ from app.api.inputs import MAX_PAGE
 LIST_BOUNDS: dict[tuple[str, str], int] = {
     ("Household", "members"): 12,  # max_household_size
     ("Household", "metrics"): 12,
-    ("Profile", "sources"): 8,
+    # A record's identifiers and assets: a few each (an estimate, as for other lists).
+    **dict.fromkeys(
+        (("Customer", k) for k in ("emails", "phones", "addresses", "accounts", "devices")), 5
+    ),
 }
 
 
