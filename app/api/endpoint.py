@@ -181,6 +181,8 @@ class GraphQLEndpoint:
         try:
             document = parse(query, max_tokens=settings.max_query_tokens)
         except GraphQLError as error:
+            if "Document contains more than" in error.message:  # the token limit
+                return _json({"errors": [_with_code(error, QUERY_TOO_COMPLEX)]}, 400)
             return _json({"errors": [_with_code(error, GRAPHQL_PARSE_FAILED)]}, 400)
         operation = get_operation_ast(document, operation_name)
         if (
