@@ -29,9 +29,8 @@ def nested(depth: int) -> str:
     return f'{{ customer(id: "crm:1") {{ {inner} }} }}'
 
 
-ALIASES = "{ %s }" % " ".join(
-    f"q{i}: reviewQueue(first: 100) {{ edges {{ node {{ probability }} }} }}" for i in range(1000)
-)
+_ALIAS = "q{}: reviewQueue(first: 100) {{ edges {{ node {{ probability }} }} }}"
+ALIASES = "{ " + " ".join(_ALIAS.format(i) for i in range(1000)) + " }"
 COST = """{ reviewQueue(first: 100) { edges { node { a { matches(first: 100) { edges { node {
   other { interactions(first: 100) { edges { node { id type value } } } } } } } } } } } }"""
 ATTACKS = {
