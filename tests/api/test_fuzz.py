@@ -1,0 +1,104 @@
+"""GraphQL fuzzing (hypothesis-graphql): 1,100 generated queries and mutations per run, signed
+in as an admin, as a marketer and with no credentials. No answer is a 500, every error has a
+code, and no answer shows a stack trace, a query text or a server path."""
+
+from __future__ import annotations
+
+import collections
+import re
+from collections.abc import Iterator
+
+import graphql
+import hypothesis_graphql
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis_graphql import nodes
+from starlette.testclient import TestClient
+
+from app.api.app import create_app
+from app.api.schema import schema
+from tests.api.conftest import make_key
+
+SDL = str(schema)
+LEAKS = re.compile(  # a trace, a server path, a driver's name, Cypher (its keywords in capitals)
+    r"Traceback|File \"|\.py\b|/work/|/tmp/|(?i:redis|falkordb|neo4j\.)|Exception\b"
+    r"|\bMATCH \(|\bUNWIND \$|\bMERGE \(|\bRETURN \w"
+)
+# GenericScalar (metric definitions, alert filter values): any JSON-like literal.
+_LEAF = st.one_of(
+    st.text(max_size=20).map(nodes.String),
+    st.integers(-(10**6), 10**6).map(nodes.Int),
+    st.floats(allow_nan=False, allow_infinity=False).map(nodes.Float),
+    st.booleans().map(nodes.Boolean),
+)
+GENERIC = st.recursive(
+    _LEAF,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3).map(nodes.List),
+        st.lists(
+            st.tuples(st.sampled_from(["name", "kind", "agg", "window", "x"]), inner).map(
+                lambda kv: graphql.ObjectFieldNode(name=graphql.NameNode(value=kv[0]), value=kv[1])
+            ),
+            max_size=4,
+            unique_by=lambda f: f.name.value,
+        ).map(nodes.Object),
+    ),
+    max_leaves=6,
+)
+RUNS = {  # (who, kind) -> operations generated
+    ("admin", "query"): 300,
+    ("marketer", "query"): 200,
+    ("nobody", "query"): 150,
+    ("admin", "mutation"): 300,
+    ("nobody", "mutation"): 150,
+}
+
+
+@pytest.fixture
+def client(api_settings, api_store, seed, tmp_path) -> Iterator[TestClient]:
+    seed.customer("crm:1", emails=["ada@example.com"], phones=["+447700900123"], devices=["d1"])
+    seed.interactions("crm:1", [{"eventId": "e1", "ts": 1, "value": 3.5}])
+    # Its own data folder: mutations may define metrics and rules, which are files there.
+    own = api_settings.model_copy(update={"data_dir": tmp_path})
+    app = create_app(own, store_factory=lambda _s: api_store)
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c
+
+
+def _check(response, who: str) -> None:
+    assert response.status_code != 500, response.text
+    assert not LEAKS.search(response.text), response.text
+    body = response.json()
+    for error in body.get("errors", []):
+        assert error.get("extensions", {}).get("code"), error
+    if who == "nobody":
+        assert response.status_code == 401
+
+
+@pytest.mark.parametrize(("who", "kind"), list(RUNS))
+def test_generated_operations_never_fail_badly(client, api_store, who, kind) -> None:
+    headers = {}
+    if who != "nobody":
+        headers["Authorization"] = f"Bearer {make_key(api_store.inner, f'fuzz-{who}', [who])}"
+    make = hypothesis_graphql.queries if kind == "query" else hypothesis_graphql.mutations
+    strategy = make(SDL, custom_scalars={"GenericScalar": GENERIC})
+    seen = []
+
+    @settings(
+        max_examples=RUNS[(who, kind)],
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(strategy)
+    def run(document: str) -> None:
+        response = client.post("/graphql", json={"query": document}, headers=headers)
+        seen.append(response.status_code)
+        _check(response, who)
+
+    run()
+    assert len(seen) == RUNS[(who, kind)]
+    if who != "nobody":  # most operations ran (not all refused): the fuzzing reached resolvers
+        assert collections.Counter(seen)[200] >= RUNS[(who, kind)] // 5
