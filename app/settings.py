@@ -106,10 +106,10 @@ class Settings(BaseSettings):
 
     # A hardened API (docs/security.md): limits computed before a query runs, a time budget
     # that cancels the work, introspection, CORS and per-identity rate limits.
-    max_query_depth: int = Field(default=12, ge=2)
+    max_query_depth: int = Field(default=15, ge=2)
     max_query_cost: int = Field(default=50_000, ge=1)
     max_query_tokens: int = Field(default=5000, ge=100)
-    max_aliases: int = Field(default=50, ge=1)  # fields one selection may hold, aliases included
+    max_aliases: int = Field(default=100, ge=1)  # fields one selection may hold, aliases included
     list_estimate: int = Field(default=10, ge=1)  # cost of a list with no `first`
     request_timeout_s: float = Field(default=30.0, gt=0)
     introspection: bool = True
