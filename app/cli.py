@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from app.errors import IdGraphError
-from app.settings import get_settings
+from app.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from app.access.roles import Roles
 
 cli = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 console = Console(stderr=True)
@@ -305,9 +308,201 @@ def serve(
     if demo:
         ensure_demo_data(settings)
     host, port = host or settings.host, port or settings.port
-    console.print(f"GraphiQL:  http://{host}:{port}/graphql")
+    if settings.admin_key_on_first_start:
+        _first_admin_key(settings, f"http://{host}:{port}")
+    console.print(f"GraphiQL:  http://{host}:{port}/graphql (sign in with an API key)")
     console.print(f"Health:    http://{host}:{port}/health")
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+def _first_admin_key(settings: Settings, url: str) -> None:
+    """On first start (no usable admin key yet): make a local admin key and print it once."""
+    from app.access.keys import ensure_admin_key
+    from app.access.roles import Roles
+    from app.store import open_store
+
+    with open_store(settings) as store:
+        store.setup_schema()
+        key = ensure_admin_key(store, Roles.configured(settings.roles, settings.role_names), 365)
+    if key is None:
+        return
+    # On stdout, alone on its line: scripts read it from there. Shown this once.
+    console.print(
+        f"A local admin key was made (expires {key.expires_at}); it is shown only now, keep "
+        "it. More keys: `idgraph keys create`."
+    )
+    print(f"admin key: {key.token}", flush=True)
+    console.print(
+        f"  curl -H 'Authorization: Bearer {key.token}' {url}/graphql -d ...\n"
+        f"  or sign in to GraphiQL at {url}/auth/sign-in"
+    )
+
+
+keys_cli = typer.Typer(no_args_is_help=True, help="API keys for services: create, list, revoke.")
+cli.add_typer(keys_cli, name="keys")
+
+
+def _roles(settings: Settings) -> Roles:
+    from app.access.roles import Roles
+
+    return Roles.configured(settings.roles, settings.role_names)
+
+
+@keys_cli.command("create")
+def keys_create(
+    name: Annotated[
+        str, typer.Option(help="who or what uses it, e.g. crm-sync (the audit's actor)")
+    ],
+    role: Annotated[
+        list[str],
+        typer.Option(
+            "--role",
+            help="support, steward, marketer, analyst, admin, "
+            "self, source or a configured role; repeatable",
+        ),
+    ],
+    days: Annotated[float | None, typer.Option(help="expires after this many days")] = None,
+    customer: Annotated[
+        str | None, typer.Option(help="role self: the person's customerId, e.g. crm:CRM-1")
+    ] = None,
+) -> None:
+    """Make an API key; its secret is printed once (only its hash is stored)."""
+    import getpass
+
+    from app.access.keys import create_key
+    from app.store import open_store
+
+    settings = get_settings()
+    with open_store(settings) as store:
+        store.setup_schema()
+        key = create_key(
+            store,
+            _roles(settings),
+            name,
+            role,
+            days or settings.api_key_days,
+            f"cli:{getpass.getuser()}",
+            customer,
+        )
+    console.print(
+        f"key {key.key_id} for {key.name} ({', '.join(key.roles)}), expires {key.expires_at}; "
+        "shown only now:"
+    )
+    print(key.token)
+
+
+@keys_cli.command("list")
+def keys_list() -> None:
+    """Every key: id, name, roles, created, expiry, revoked (never the secret)."""
+    from app.access.keys import list_keys
+    from app.store import open_store
+
+    with open_store(get_settings()) as store:
+        store.setup_schema()
+        found = list_keys(store)
+    table = Table("key", "name", "roles", "created", "expires", "revoked", "customer")
+    for k in found:
+        table.add_row(
+            k.key_id,
+            k.name,
+            ", ".join(k.roles),
+            k.created_at or "",
+            k.expires_at or "",
+            k.revoked_at or "",
+            k.customer_id or "",
+        )
+    Console().print(table)
+
+
+@keys_cli.command("revoke")
+def keys_revoke(
+    key_id: Annotated[str, typer.Argument(help="the key's id (idgraph keys list)")],
+) -> None:
+    """Revoke a key: its next request is refused, and its sessions end."""
+    import getpass
+
+    from app.access.keys import revoke_key
+    from app.store import open_store
+
+    with open_store(get_settings()) as store:
+        found = revoke_key(store, key_id, f"cli:{getpass.getuser()}")
+    if not found:
+        raise typer.BadParameter(f"no key {key_id!r} (see `idgraph keys list`)")
+    console.print(f"key {key_id} revoked")
+
+
+@cli.command()
+def erase(
+    profile: Annotated[str | None, typer.Option(help="the person's profile id")] = None,
+    customer: Annotated[
+        str | None, typer.Option(help="or one of their records' customerId")
+    ] = None,
+    reason: Annotated[str, typer.Option(help="a request reference (kept; no personal data)")] = "",
+    yes: Annotated[bool, typer.Option("--yes", help="do not ask")] = False,
+) -> None:
+    """Erase a person: every record across merged profiles and all derived from them, and
+    keep a later load of an old file from bringing them back (docs/security.md)."""
+    import getpass
+    import json as _json
+
+    from app.privacy.erasure import erase_person
+    from app.store import open_store
+
+    if not yes:
+        typer.confirm(f"Erase {profile or customer} for good?", abort=True)
+    settings = get_settings()
+    with open_store(settings) as store:
+        done = erase_person(store, settings, f"cli:{getpass.getuser()}", reason, profile, customer)
+    Console().print_json(_json.dumps(done.as_dict()))
+
+
+@cli.command("subject-access")
+def subject_access(
+    profile: Annotated[str | None, typer.Option(help="the person's profile id")] = None,
+    customer: Annotated[
+        str | None, typer.Option(help="or one of their records' customerId")
+    ] = None,
+    out: Annotated[Path | None, typer.Option(help="write the JSON here (default: stdout)")] = None,
+    html: Annotated[Path | None, typer.Option(help="also write the readable page here")] = None,
+) -> None:
+    """Everything held about a person, as JSON (and a page): a subject-access request."""
+    import getpass
+    import json as _json
+
+    from app.privacy.playback import page, playback, profile_of_customer
+    from app.resolution.stewards import audit
+    from app.store import open_store
+
+    if (profile is None) == (customer is None):
+        raise typer.BadParameter("give exactly one of --profile or --customer")
+    settings = get_settings()
+    with open_store(settings) as store:
+        pid = profile or profile_of_customer(store, str(customer))
+        doc = playback(store, settings, pid)
+        who = f"cli:{getpass.getuser()}"
+        found = doc["profile"]["profileId"]
+        after = {"fields": ["all"], "profiles": [found]}
+        audit(store, who, "readPII", "subject access", None, after, [], [found])
+    text = _json.dumps(doc, indent=1, ensure_ascii=False)
+    if out is None:
+        print(text)
+    else:
+        out.write_text(text, encoding="utf-8")
+    if html is not None:
+        html.write_text(page(doc, out.name if out else "#"), encoding="utf-8")
+
+
+@cli.command("purge-quarantine")
+def purge_quarantine() -> None:
+    """Drop raw values from quarantine lines older than IDGRAPH_QUARANTINE_RETENTION_DAYS."""
+    from app.privacy.quarantine import purge_expired
+
+    settings = get_settings()
+    done = purge_expired(settings)
+    console.print(
+        f"{done.lines:,} lines in {done.files:,} files past "
+        f"{settings.quarantine_retention_days:g} days lost their raw values"
+    )
 
 
 @cli.command()

@@ -76,7 +76,14 @@ def upsert(
     record: dict[str, Any],
 ) -> Upserted:
     """One record in real time: loaded, placed, then its profiles' metrics, households and
-    alerts. The same for `upsertCustomerRecord` and `idgraph upsert`."""
+    alerts. The same for `upsertCustomerRecord` and `idgraph upsert`. A record of an erased
+    person is refused (app/privacy/suppression.py)."""
+    from app.ingestion.normalize import clean1
+    from app.privacy.suppression import refuse_if_erased
+
+    key = clean1(record.get("sourceKey"))
+    if key is not None:
+        refuse_if_erased(store, settings, f"{source}:{key}")
     with store.lock(RESOLUTION_LOCK, ttl_s=LOCK_TTL_S):
         result = upsert_record(store, settings, model, source, record, identifier_types(store))
     live = [p for p in result.changed_profiles if p not in result.retired]

@@ -88,6 +88,49 @@ class Settings(BaseSettings):
     metrics_file: Path | None = None
     metrics_history: int = Field(default=12, ge=2, le=1000)
 
+    # Access (docs/security.md). The secret signs session cookies and keys the suppression
+    # list's hashes; empty: a random one kept in data_dir/secret.key (made on first use).
+    # Several servers sharing one store need the same secret.
+    secret_key: str = Field(default="", repr=False)
+    # OIDC bearer tokens from the company's identity provider: issuer and audience checked,
+    # keys from the JWKS URL (cached, refetched for an unknown key id) or a JWKS file.
+    oidc_issuer: str | None = None
+    oidc_audience: str | None = None
+    oidc_jwks_url: str | None = None
+    oidc_jwks_file: Path | None = None
+    oidc_algorithms: list[str] = Field(default_factory=lambda: ["RS256", "ES256", "PS256"])
+    oidc_roles_claim: str = "roles"  # a dotted path, e.g. realm_access.roles
+    oidc_actor_claim: str = "sub"  # who the token's user is, in the audit trail
+    oidc_customer_claim: str = "customer_id"  # role self: the customerId of the person
+    oidc_leeway_s: int = Field(default=30, ge=0)
+    # The identity provider's role names for the built-in roles, e.g. {"crm-admins": "admin"}.
+    role_names: dict[str, str] = Field(default_factory=dict)
+    # Extra roles or changed ones: name -> capabilities (app/access/roles.py lists them).
+    roles: dict[str, list[str]] = Field(default_factory=dict)
+    api_key_days: int = Field(default=90, ge=1)  # default expiry of a new API key
+    admin_key_on_first_start: bool = True  # serve: make and print a local admin key once
+    session_ttl_s: int = Field(default=3600, ge=60)  # the pages' session cookie
+    session_cookie_secure: bool = True
+    session_cookie_samesite: Literal["strict", "lax"] = "strict"
+
+    # A hardened API (docs/security.md): limits computed before a query runs, a time budget
+    # that cancels the work, introspection, CORS and per-identity rate limits.
+    max_query_depth: int = Field(default=15, ge=2)
+    max_query_cost: int = Field(default=50_000, ge=1)
+    max_query_tokens: int = Field(default=5000, ge=100)
+    max_aliases: int = Field(default=100, ge=1)  # fields one selection may hold, aliases included
+    list_estimate: int = Field(default=10, ge=1)  # cost of a list with no `first`
+    request_timeout_s: float = Field(default=30.0, gt=0)
+    introspection: bool = True
+    cors_origins: list[str] = Field(default_factory=list)
+    rate_limit_per_minute: int = Field(default=600, ge=1)
+    rate_limit_burst: int = Field(default=120, ge=1)
+    failed_sign_ins_per_minute: int = Field(default=30, ge=1)  # per client address
+
+    # Privacy: quarantine lines keep the raw values of bad rows this many days, then only
+    # row, column and reason.
+    quarantine_retention_days: float = Field(default=30.0, ge=0)
+
     host: str = "127.0.0.1"
     port: int = 8000
     demo_people: int = 1500
@@ -111,6 +154,14 @@ class Settings(BaseSettings):
     @property
     def quarantine_dir(self) -> Path:
         return self.data_dir / "quarantine"
+
+    @property
+    def truth_labels_file(self) -> Path:
+        return self.data_dir / "model" / "truth-labels.json"
+
+    @property
+    def secret_file(self) -> Path:
+        return self.data_dir / "secret.key"
 
 
 @lru_cache(maxsize=1)

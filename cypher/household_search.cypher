@@ -1,7 +1,6 @@
 // Marketing: active households by composition and Group DNA, keyset-paged by householdId
 // (after $after, up to $limit rows: page size + 1). Only the page is then decorated with
-// its decision-maker and the consent every record of that person states (the caller
-// decides: a refusal anywhere wins). $metrics: [{property, gte, lte}], property a validated
+// its decision-maker (the caller reads their consent: app/privacy/consent.py). $metrics: [{property, gte, lte}], property a validated
 // `dna_` name.
 MATCH (h:Household)
 WHERE h.status = 'active'
@@ -19,7 +18,5 @@ WITH collect(h)[..$limit] AS page
 UNWIND page AS h
 OPTIONAL MATCH (dm:Profile)-[m:MEMBER_OF]->(h)
 WHERE m.status = 'current' AND m.role = 'decision_maker'
-RETURN properties(h) AS household, properties(dm) AS decisionMaker,
-       [(dm)<-[:RESOLVES_TO]-(c:Customer) WHERE c.marketingConsent IS NOT NULL
-        | [c.customerId, c.marketingConsent]] AS consents
+RETURN properties(h) AS household, properties(dm) AS decisionMaker
 ORDER BY household.householdId

@@ -1,7 +1,7 @@
 // Marketing, contactable only: household_search restricted to households whose
 // decision-maker's golden consent (Profile.marketingConsent, written by the households run)
-// is true. The caller re-checks consent live from the records of each returned row, so a
-// refusal loaded since the run still withholds the contact.
+// is true. The caller re-checks consent live for each returned row, so a refusal
+// loaded since the run still withholds the contact.
 MATCH (h:Household)
 WHERE h.status = 'active'
   AND ($after IS NULL OR h.householdId > $after)
@@ -19,7 +19,5 @@ ORDER BY h.householdId
 WITH collect({h: h, dm: dm})[..$limit] AS page
 UNWIND page AS row
 WITH row.h AS h, row.dm AS dm
-RETURN properties(h) AS household, properties(dm) AS decisionMaker,
-       [(dm)<-[:RESOLVES_TO]-(c:Customer) WHERE c.marketingConsent IS NOT NULL
-        | [c.customerId, c.marketingConsent]] AS consents
+RETURN properties(h) AS household, properties(dm) AS decisionMaker
 ORDER BY household.householdId

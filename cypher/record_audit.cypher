@@ -1,7 +1,12 @@
-// Who did what to which records, when and why, with the state before and after (JSON).
+// Who did what to which records (and profiles), when and why, with the state before and
+// after (JSON).
 CREATE (e:AuditEvent {auditId: $auditId, at: $at, actor: $actor, action: $action,
                       reason: $reason, before: $before, after: $after})
 WITH e
-UNWIND $customerIds AS cid
-MATCH (c:Customer {customerId: cid})
-CREATE (e)-[:CONCERNS]->(c)
+OPTIONAL MATCH (c:Customer) WHERE c.customerId IN $customerIds
+WITH e, collect(c) AS customers
+FOREACH (c IN customers | CREATE (e)-[:CONCERNS]->(c))
+WITH e
+OPTIONAL MATCH (p:Profile) WHERE p.profileId IN $profileIds
+WITH e, collect(p) AS profiles
+FOREACH (p IN profiles | CREATE (e)-[:CONCERNS]->(p))

@@ -51,10 +51,16 @@ def test_pip_install_outside_the_checkout_serves(tmp_path: Path) -> None:
         [str(venv / "bin" / "idgraph"), "serve", "--port", str(port), "--no-demo"],
         cwd=tmp_path,
         env=env,
-        stdout=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        text=True,
     )
     try:
+        # First start: a local admin key, printed once on stdout (`make run` shows it).
+        assert server.stdout is not None
+        line = server.stdout.readline()
+        assert line.startswith("admin key: idg_"), line
+        key = line.split(": ", 1)[1].strip()
         health = _wait_json(f"http://127.0.0.1:{port}/health", server)
         assert health["store"] == {"backend": "falkordb", "ready": True}
         where = subprocess.run(
@@ -69,7 +75,7 @@ def test_pip_install_outside_the_checkout_serves(tmp_path: Path) -> None:
         request = urllib.request.Request(
             f"http://127.0.0.1:{port}/graphql",
             data=json.dumps({"query": "{ alerts(first: 1) { edges { node { id } } } }"}).encode(),
-            headers={"Content-Type": "application/json"},
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {key}"},
         )
         try:
             with urllib.request.urlopen(request, timeout=30) as answer:
@@ -82,12 +88,12 @@ def test_pip_install_outside_the_checkout_serves(tmp_path: Path) -> None:
         server.wait(timeout=30)
 
 
-def _wait_json(url: str, server: subprocess.Popen[bytes]) -> dict:
+def _wait_json(url: str, server: subprocess.Popen[str]) -> dict:
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         if server.poll() is not None:
             assert server.stderr is not None
-            raise AssertionError(f"idgraph serve exited: {server.stderr.read().decode()[-2000:]}")
+            raise AssertionError(f"idgraph serve exited: {server.stderr.read()[-2000:]}")
         try:
             with urllib.request.urlopen(url, timeout=5) as answer:
                 return dict(json.loads(answer.read()))

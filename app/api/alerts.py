@@ -1,6 +1,7 @@
 """Alerts over GraphQL: define and list alert rules, list alerts (by status or entity, newest
 first) and acknowledge them. Rule definitions and acknowledgements name who makes them
-(X-Actor). app.alerts does the work; the store is synchronous, so calls go to a thread."""
+(the signed-in identity). app.alerts does the work; the store is synchronous, so calls go to
+a thread."""
 
 from __future__ import annotations
 
@@ -23,7 +24,6 @@ from app.alerts.manage import (
 )
 from app.alerts.records import AlertRecord, DeliveryRecord
 from app.alerts.rules import AlertRule as Rule
-from app.api import inputs
 from app.api.errors import NotFound
 from app.api.inputs import decode_cursor, encode_cursor, page_size
 from app.api.loaders import request_context
@@ -345,19 +345,19 @@ class AlertMutation(graphene.ObjectType):
         rule=graphene.Argument(AlertRuleInput, required=True),
         description="Define a rule (or replace one defined over GraphQL with this name); it "
         "runs at once and persists. A bad rule is refused with the reason and the running "
-        "rules stay as they were. Needs X-Actor.",
+        "rules stay as they were.",
     )
     remove_alert_rule = graphene.Field(
         graphene.Boolean,
         required=True,
         name=graphene.String(required=True),
-        description="Remove a rule defined over GraphQL (false if there was none). Needs X-Actor.",
+        description="Remove a rule defined over GraphQL (false if there was none).",
     )
     acknowledge_alert = graphene.Field(
         Alert,
         required=True,
         id=graphene.ID(required=True),
-        description="Mark an alert acknowledged by the X-Actor (again: no change).",
+        description="Mark an alert acknowledged by the signed-in identity (again: no change).",
     )
 
     @staticmethod
@@ -365,7 +365,7 @@ class AlertMutation(graphene.ObjectType):
         root: object, info: graphene.ResolveInfo, rule: Any
     ) -> RuleView:
         ctx = request_context(info)
-        who = inputs.actor(ctx.actor)
+        who = ctx.actor
         data = _rule_data(rule)
         async with ctx.write_lock:
             defined = await run_in_threadpool(define_rule, ctx.store, ctx.settings, data, who)
@@ -376,7 +376,6 @@ class AlertMutation(graphene.ObjectType):
         root: object, info: graphene.ResolveInfo, name: str
     ) -> bool:
         ctx = request_context(info)
-        inputs.actor(ctx.actor)
         async with ctx.write_lock:
             return await run_in_threadpool(remove_rule, ctx.store, ctx.settings, name)
 
@@ -385,7 +384,7 @@ class AlertMutation(graphene.ObjectType):
         root: object, info: graphene.ResolveInfo, id: str
     ) -> AlertView:
         ctx = request_context(info)
-        who = inputs.actor(ctx.actor)
+        who = ctx.actor
 
         def ack() -> AlertView | None:
             alert = acknowledge_alert(ctx.store, id, who)

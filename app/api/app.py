@@ -1,4 +1,5 @@
-"""The web app: Starlette routes for GraphQL, health and GraphiQL's files; the store's lifespan.
+"""The web app: Starlette routes for GraphQL, health, the export, sign-in and the pages, and
+GraphiQL's files; sign-in (app/api/auth.py) in front of all but /health; the store's lifespan.
 
 Serve with `uvicorn.run(create_app(settings), host=settings.host, port=settings.port)`.
 """
@@ -13,15 +14,29 @@ from contextlib import asynccontextmanager
 import anyio
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from app.alerts.delivery import start_delivery_worker
+from app.api.auth import AccessControl, AccessMiddleware, auth_routes
 from app.api.endpoint import GraphQLEndpoint
+from app.api.errors import (
+    BAD_REQUEST,
+    INTERNAL,
+    INTERNAL_MESSAGE,
+    METHOD_NOT_ALLOWED,
+    NOT_FOUND,
+    request_error,
+)
 from app.api.graphiql import STATIC_DIR
 from app.api.households import export_households
+from app.api.pages import page_routes
+from app.privacy.quarantine import purge_expired
 from app.settings import Settings, get_settings
 from app.store import GraphStore, open_store
 
@@ -33,12 +48,18 @@ log = logging.getLogger(__name__)
 HEALTH_TIMEOUT_S = 2.0
 
 
+# The probe's own worker threads: requests that fill the shared pool do not make it wait.
+_HEALTH_THREADS = anyio.CapacityLimiter(4)
+
+
 async def health(request: Request) -> Response:
     """Liveness plus readiness: 200 when the store answers, 503 when it does not."""
     store: GraphStore = request.app.state.store
     ready = False
     with anyio.move_on_after(HEALTH_TIMEOUT_S):
-        ready = await anyio.to_thread.run_sync(store.ping, abandon_on_cancel=True)
+        ready = await anyio.to_thread.run_sync(
+            store.ping, abandon_on_cancel=True, limiter=_HEALTH_THREADS
+        )
     body: dict[str, object] = {
         "status": "ok" if ready else "unavailable",
         "store": {"backend": store.backend, "ready": ready},
@@ -74,8 +95,51 @@ class StoreWatch:
         self._thread.join()
 
 
+QUARANTINE_PURGE_S = 3600.0
+
+
+class QuarantinePurger:
+    """Quarantine lines past their retention lose their raw values: now, then hourly (a
+    daemon thread, like the webhook worker)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._stop = threading.Event()
+        self._settings = settings
+        self._thread = threading.Thread(target=self._run, name="quarantine-purge", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                purge_expired(self._settings)
+            except OSError:
+                log.exception("could not purge expired quarantine lines")
+            self._stop.wait(QUARANTINE_PURGE_S)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+
 async def home(request: Request) -> Response:
     return RedirectResponse(request.url_for("graphql").path, status_code=307)
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's own errors (no route, wrong method) as JSON with a code."""
+    assert isinstance(exc, HTTPException)
+    code = {404: NOT_FOUND, 405: METHOD_NOT_ALLOWED}.get(exc.status_code, BAD_REQUEST)
+    return JSONResponse(
+        {"errors": [request_error(str(exc.detail), code)]},
+        status_code=exc.status_code,
+        headers=exc.headers,
+    )
+
+
+async def internal_error(request: Request, exc: Exception) -> Response:
+    """Anything unexpected: logged with its trace, answered without it."""
+    log.error("request to %s failed", request.url.path, exc_info=exc)
+    return JSONResponse({"errors": [request_error(INTERNAL_MESSAGE, INTERNAL)]}, status_code=500)
 
 
 def create_app(
@@ -83,6 +147,7 @@ def create_app(
 ) -> Starlette:
     """The ASGI app. The store is opened when the server starts and closed when it stops."""
     settings = settings or get_settings()
+    access = AccessControl(settings)  # checks the configured roles now
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -95,10 +160,16 @@ def create_app(
             await run_in_threadpool(store.setup_schema)
             app.state.settings = settings
             app.state.store = store
+            app.state.access = access
+            await run_in_threadpool(lambda: access.secret)  # made on first start
             # Steward changes read then write; they take turns (see app/api/stewards.py).
             app.state.write_lock = anyio.Lock()
             worker = start_delivery_worker(store, settings)
-            yield
+            purger = QuarantinePurger(settings)
+            try:
+                yield
+            finally:
+                purger.stop()
         finally:
             await run_in_threadpool(watch.stop)
             if worker is not None:
@@ -110,7 +181,30 @@ def create_app(
         Route("/graphql", graphql.handle, methods=["GET", "POST"], name="graphql"),
         Route("/health", health, methods=["GET"], name="health"),
         Route("/export/households.csv", export_households, methods=["GET"], name="export"),
+        *(Route(path, fn, methods=methods) for path, fn, methods in auth_routes(access)),
+        *page_routes(),
         Route("/", home, methods=["GET"], name="home"),
         Mount("/static", app=StaticFiles(directory=STATIC_DIR, check_dir=False), name="static"),
     ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    middleware = [Middleware(AccessMiddleware, access=access)]
+    if settings.cors_origins:  # outermost: a preflight is answered before sign-in
+        middleware.insert(0, cors(settings))
+    return Starlette(
+        routes=routes,
+        middleware=middleware,
+        lifespan=lifespan,
+        exception_handlers={HTTPException: http_error, Exception: internal_error},
+    )
+
+
+def cors(settings: Settings) -> Middleware:
+    """Browsers on the configured origins may call the API (bearer tokens; no cookies
+    across origins: the session cookie is SameSite)."""
+    return Middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=["GET", "POST"],
+        allow_headers=["Authorization", "Content-Type"],
+        allow_credentials=False,
+        max_age=600,
+    )

@@ -10,41 +10,54 @@ from __future__ import annotations
 
 import json
 import logging
+import time
+from collections.abc import Callable
 from inspect import isawaitable
 from typing import Any
 
+import anyio
 from graphql import (
     DocumentNode,
     ExecutionResult,
     GraphQLError,
     GraphQLSchema,
+    NoSchemaIntrospectionCustomRule,
     OperationType,
     StringValueNode,
     Visitor,
     execute,
     get_operation_ast,
     parse,
+    specified_rules,
     validate,
     visit,
 )
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
+from app.api import limits
+from app.api.access import AccessMiddleware, RequestAccess, refused_fields, root_names
+from app.api.auth import identity_of
 from app.api.errors import (
     BAD_REQUEST,
     BAD_USER_INPUT,
+    FORBIDDEN,
     GRAPHQL_PARSE_FAILED,
     GRAPHQL_VALIDATION_FAILED,
     INTERNAL,
     INTERNAL_MESSAGE,
     METHOD_NOT_ALLOWED,
+    QUERY_TOO_COMPLEX,
+    TIMEOUT,
     format_error,
     request_error,
 )
 from app.api.graphiql import graphiql_page
-from app.api.inputs import ACTOR_HEADER
 from app.api.loaders import RequestContext
 from app.api.schema import schema as default_schema
+from app.settings import Settings
+from app.store.base import read_deadline
 
 log = logging.getLogger(__name__)
 
@@ -228,9 +241,14 @@ class GraphQLEndpoint:
 
     async def _run(self, request: Request) -> Response:
         query, variables, operation_name = await _read_params(request)
+        state = request.app.state
+        settings: Settings = state.settings
+        identity = identity_of(request)
         try:
-            document = parse(query)
+            document = parse(query, max_tokens=settings.max_query_tokens)
         except GraphQLError as error:
+            if "Document contains more than" in error.message:  # the token limit
+                return _json({"errors": [_with_code(error, QUERY_TOO_COMPLEX)]}, 400)
             return _json({"errors": [_with_code(error, GRAPHQL_PARSE_FAILED)]}, 400)
         except RecursionError:
             raise _RequestProblem(
@@ -249,28 +267,61 @@ class GraphQLEndpoint:
                 405,
                 headers={"Allow": "POST"},
             )
-        invalid = validate(self.schema, document)
+        try:  # before validation, whose cost grows with the square of repeated fields
+            limits.check(
+                self.schema,
+                document,
+                operation,
+                variables,
+                max_depth=settings.max_query_depth,
+                max_cost=settings.max_query_cost,
+                max_fields=settings.max_aliases,
+                list_estimate=settings.list_estimate,
+            )
+        except limits.TooComplex as exc:
+            return _json({"errors": [request_error(str(exc), QUERY_TOO_COMPLEX)]}, 400)
+        rules = list(specified_rules)
+        if not settings.introspection:
+            rules.append(NoSchemaIntrospectionCustomRule)
+        invalid = validate(self.schema, document, rules)
         if invalid:
             return _json(
                 {"errors": [_with_code(e, GRAPHQL_VALIDATION_FAILED) for e in invalid]}, 400
             )
-        state = request.app.state
+        refused = refused_fields(self.schema, document, identity)
+        if refused:
+            errors = [request_error(f"not allowed for your roles: {r}", FORBIDDEN) for r in refused]
+            return _json({"errors": errors}, 403)
+        access = RequestAccess(identity, state.store)
+        if operation is not None:
+            access.root_names = root_names(self.schema, document, operation, variables or {})
         context = RequestContext.create(
-            state.store,
-            state.settings,
-            actor=request.headers.get(ACTOR_HEADER),
-            write_lock=state.write_lock,
+            state.store, settings, identity=identity, write_lock=state.write_lock, access=access
         )
-        result = execute(
-            self.schema,
-            document,
-            context_value=context,
-            variable_values=variables,
-            operation_name=operation_name,
+        access.bind(_profile_of(context))
+        outcome = await run_within_budget(
+            request,
+            settings.request_timeout_s,
+            lambda: execute(
+                self.schema,
+                document,
+                context_value=context,
+                variable_values=variables,
+                operation_name=operation_name,
+                middleware=[AccessMiddleware()],
+            ),
         )
-        if isawaitable(result):
-            result = await result
-        assert isinstance(result, ExecutionResult)
+        if outcome is None:  # the client went away: nobody to answer
+            return Response(status_code=499)
+        if isinstance(outcome, TimeoutError):
+            message = (
+                f"the request ran past its time budget of {settings.request_timeout_s:g} s "
+                "and was stopped; narrow it"
+            )
+            return _json({"errors": [request_error(message, TIMEOUT)]}, 503)
+        result = outcome
+        # Unmasked personal data leaves only once its reading is in the audit trail.
+        await run_in_threadpool(access.flush, state.store)
         payload: dict[str, Any] = {}
         if result.errors:
             payload["errors"] = [format_error(e) for e in result.errors]
@@ -279,6 +330,52 @@ class GraphQLEndpoint:
             return _json(payload, 400)
         payload["data"] = result.data
         return _json(payload, 200)
+
+
+def _profile_of(context: RequestContext) -> Any:
+    async def profile_of(customer_id: str) -> str | None:
+        found = await context.loaders.customer_profiles.load(customer_id)
+        return None if found is None else found.profile.id
+
+    return profile_of
+
+
+async def run_within_budget(
+    request: Request, budget_s: float, start: Callable[[], Any]
+) -> ExecutionResult | TimeoutError | None:
+    """Run the execution with a time budget that cancels it (its store reads get what is
+    left of the budget as their timeout), and stop it when the client disconnects. None
+    when the client went away."""
+    outcome: dict[str, Any] = {}
+
+    async def work(scope: anyio.CancelScope) -> None:
+        token = read_deadline.set(time.monotonic() + budget_s)
+        try:
+            with anyio.fail_after(budget_s):
+                result = start()
+                if isawaitable(result):
+                    result = await result
+                outcome["result"] = result
+        except TimeoutError as exc:
+            outcome["result"] = exc
+        finally:
+            read_deadline.reset(token)
+            scope.cancel()
+
+    async def watch(scope: anyio.CancelScope) -> None:
+        while True:
+            message = await request.receive()
+            if message["type"] == "http.disconnect":
+                scope.cancel()
+                return
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(work, group.cancel_scope)
+        group.start_soon(watch, group.cancel_scope)
+    found = outcome.get("result")
+    if isinstance(found, ExecutionResult | TimeoutError):
+        return found
+    return None
 
 
 def _with_code(error: GraphQLError, code: str) -> dict[str, Any]:

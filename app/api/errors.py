@@ -22,6 +22,11 @@ GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
 METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
 BAD_REQUEST = "BAD_REQUEST"
 FAILED_PRECONDITION = "FAILED_PRECONDITION"
+UNAUTHENTICATED = "UNAUTHENTICATED"
+FORBIDDEN = "FORBIDDEN"
+RATE_LIMITED = "RATE_LIMITED"
+QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
+TIMEOUT = "TIMEOUT"
 
 # What a client sees instead of details that help only an operator (they go to the log).
 INTERNAL_MESSAGE = "Internal server error; the details are in the service's log."
@@ -56,6 +61,12 @@ class FailedPrecondition(ApiError):
     says what to do."""
 
     code = FAILED_PRECONDITION
+
+
+class Forbidden(ApiError):
+    """The signed-in identity's roles do not allow this (or not on this person)."""
+
+    code = FORBIDDEN
 
 
 class NotFound(ApiError):

@@ -15,6 +15,11 @@ from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
+from app.access import policy
+from app.access.masking import mask
+from app.access.roles import Identity
+from app.api.access import READ_PII
+from app.api.auth import forbidden, identity_of
 from app.api.errors import BadUserInput
 from app.api.inputs import decode_cursor, encode_cursor, page_size
 from app.api.loaders import request_context
@@ -31,6 +36,7 @@ from app.households.marketing import (
     search,
     search_all,
 )
+from app.resolution.stewards import audit
 from app.store import GraphStore
 
 _PROFILE = "app.api.profiles.Profile"
@@ -328,22 +334,53 @@ def filter_from_query(params: Any) -> HouseholdFilter:
     )
 
 
-def _csv_lines(store: GraphStore, flt: HouseholdFilter) -> Iterator[str]:
+# The export's columns that hold personal data, by kind (masked without read:pii).
+_CSV_PII = {
+    "addressId": policy.ADDRESS, "firstName": policy.NAME, "lastName": policy.NAME,
+    "email": policy.EMAIL, "phone": policy.PHONE, "street": policy.ADDRESS,
+    "postcode": policy.POSTCODE,
+}  # fmt: skip
+_CSV_MASKS = [(CSV_COLUMNS.index(c), kind) for c, kind in _CSV_PII.items()]
+
+
+def _csv_lines(store: GraphStore, flt: HouseholdFilter, identity: Identity) -> Iterator[str]:
+    """The rows, 500 at a time. For an identity with read:pii, each batch's unmasked contacts
+    are in the audit trail before the batch is sent; for others they are masked."""
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(CSV_COLUMNS)
+    read: list[str] = []
+
+    def batch() -> str:
+        if read:
+            after = {"fields": sorted(_CSV_PII), "profiles": read, "export": "households.csv"}
+            audit(store, identity.actor, READ_PII, "", None, after, [], list(read))
+            read.clear()
+        out = buf.getvalue()
+        buf.seek(0)
+        buf.truncate()
+        return out
+
     for n, hit in enumerate(search_all(store, flt), start=1):
-        writer.writerow(csv_row(hit))
+        row = csv_row(hit)
+        if not identity.pii:
+            for i, kind in _CSV_MASKS:
+                row[i] = mask(kind, row[i]) if row[i] else row[i]
+        elif hit.contact is not None:
+            read.append(hit.contact.profile_id)
+        writer.writerow(row)
         if n % 500 == 0:
-            yield buf.getvalue()
-            buf.seek(0)
-            buf.truncate()
-    yield buf.getvalue()
+            yield batch()
+    yield batch()
 
 
 async def export_households(request: Request) -> Response:
     """The marketing query as CSV for campaign tools: one row per household, the contact
-    columns empty (and withheldReason set) where consent does not allow."""
+    columns empty (and withheldReason set) where consent does not allow, masked for roles
+    without PII access."""
+    identity = identity_of(request)
+    if not policy.allowed(identity, policy.ROUTE_CAPABILITY["/export/households.csv"]):
+        return forbidden(identity, "the household export")
     store: GraphStore = request.app.state.store
     try:
         flt = filter_from_query(request.query_params)
@@ -353,7 +390,7 @@ async def export_households(request: Request) -> Response:
     except InputError as exc:
         return Response(f"{exc}\n", status_code=400, media_type="text/plain")
     return StreamingResponse(
-        iterate_in_threadpool(_csv_lines(store, flt)),
+        iterate_in_threadpool(_csv_lines(store, flt, identity)),
         media_type="text/csv",
         headers={"Content-Disposition": 'attachment; filename="households.csv"'},
     )

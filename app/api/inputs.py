@@ -1,11 +1,10 @@
 """Argument handling: identifiers normalised as on ingestion, page sizes, opaque cursors,
-probabilities, and who makes a change (X-Actor)."""
+probabilities, reasons."""
 
 from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
 import json
 from typing import Any
 
@@ -82,30 +81,6 @@ def decode_cursor(cursor: str, kind: str, types: tuple[type, ...]) -> tuple[Any,
     ):
         return tuple(value[1:])
     raise BadUserInput(f"after={cursor!r} is not a cursor of this list; use an endCursor from it")
-
-
-MAX_ACTOR = 100
-ACTOR_HEADER = "X-Actor"
-
-
-def actor(raw: str | None) -> str:
-    """Who makes a change, from the X-Actor header: trimmed, 1 to MAX_ACTOR characters.
-
-    HTTP headers travel as bytes that Starlette reads as Latin-1; a name sent as UTF-8
-    (the usual case for non-ASCII) is read back as UTF-8."""
-    value = (raw or "").strip()
-    with contextlib.suppress(UnicodeError):  # not Latin-1 text, or not UTF-8 bytes
-        value = value.encode("latin-1").decode("utf-8")
-    if not value:
-        raise BadUserInput(
-            f"send the {ACTOR_HEADER} header with who makes this change "
-            f"(a user name or id, at most {MAX_ACTOR} characters); it goes into the audit trail"
-        )
-    if len(value) > MAX_ACTOR:
-        raise BadUserInput(f"{ACTOR_HEADER} is {len(value)} characters long; at most {MAX_ACTOR}")
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
-        raise BadUserInput(f"{ACTOR_HEADER} contains control characters")
-    return value
 
 
 def probability(name: str, value: float | None, default: float) -> float:

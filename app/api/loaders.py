@@ -15,6 +15,7 @@ import anyio
 from aiodataloader import DataLoader
 from starlette.concurrency import run_in_threadpool
 
+from app.access.roles import Identity
 from app.api import reads
 from app.api.records import (
     AccountHolding,
@@ -129,7 +130,9 @@ class RequestContext:
     store: GraphStore
     settings: Settings
     loaders: Loaders
-    actor: str | None = None  # the X-Actor header as sent; mutations check it
+    # Who is signed in: the actor of every change made in this request (app/api/auth.py).
+    identity: Identity | None = None
+    access: Any = None  # app.api.access.RequestAccess: consent, masks, the PII-read audit
     # Steward changes read, then write: one at a time per server, so two merges of the same
     # profiles cannot interleave. The endpoint passes the app's lock, shared by all requests.
     write_lock: anyio.Lock = field(default_factory=anyio.Lock)
@@ -139,18 +142,27 @@ class RequestContext:
         cls,
         store: GraphStore,
         settings: Settings,
-        actor: str | None = None,
+        identity: Identity | None = None,
         write_lock: anyio.Lock | None = None,
+        access: Any = None,
     ) -> RequestContext:
         return cls(
             store=store,
             settings=settings,
             loaders=Loaders.for_store(store),
-            actor=actor,
+            identity=identity,
+            access=access,
             write_lock=write_lock or anyio.Lock(),
         )
 
+    @property
+    def actor(self) -> str:
+        """The signed-in identity, as the audit trail names it."""
+        if self.identity is None:
+            raise RuntimeError("a change needs a signed-in identity")
+        return self.identity.actor
+
 
 def request_context(info: Any) -> RequestContext:
-    """The per-request context a resolver's `info` carries (loaders, store, actor)."""
+    """The per-request context a resolver's `info` carries (loaders, store, identity)."""
     return cast(RequestContext, info.context)

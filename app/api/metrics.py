@@ -22,6 +22,7 @@ from app.metrics import registry
 from app.metrics.definitions import Definition, as_dict, parse_definition
 from app.metrics.events import EventResult, interaction_row, record_interaction
 from app.metrics.storage import Stored
+from app.privacy.suppression import refuse_if_erased
 
 
 class HistoryPoint(graphene.ObjectType):
@@ -205,6 +206,7 @@ class MetricsMutation(graphene.ObjectType):
         now = _as_of(as_of)
 
         def work() -> tuple[EventResult, int]:
+            refuse_if_erased(ctx.store, ctx.settings, str(row["customerId"]))
             result = record_interaction(ctx.store, ctx.settings, row, now)
             changes = list(result.changes)
             if result.profile_id:  # the member's household: its Group DNA follows the event

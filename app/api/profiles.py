@@ -106,6 +106,31 @@ class Profile(graphene.ObjectType):
 
         return await profile_household(parent.id, info)
 
+    consent = graphene.List(
+        graphene.NonNull("app.api.privacy.ConsentDecision"),
+        required=True,
+        description="What the person's consent allows, per purpose and channel.",
+    )
+    consent_statements = graphene.List(
+        graphene.NonNull("app.api.privacy.ConsentStatement"),
+        required=True,
+        description="Everything the person said about consent, oldest first.",
+    )
+
+    @staticmethod
+    async def resolve_consent(parent: ProfileRecord, info: graphene.ResolveInfo) -> list[Any]:
+        from app.api.privacy import consent_decisions  # privacy.py imports this module
+
+        return await consent_decisions(parent.id, info)
+
+    @staticmethod
+    async def resolve_consent_statements(
+        parent: ProfileRecord, info: graphene.ResolveInfo
+    ) -> list[Any]:
+        from app.api.privacy import consent_statements
+
+        return await consent_statements(parent.id, info)
+
     metrics = graphene.List(
         graphene.NonNull("app.api.metrics.ProfileMetric"),
         required=True,
@@ -206,7 +231,7 @@ class Match(graphene.ObjectType):
     )
     intercept = graphene.Float(description="The prior: the log-odds before any evidence.")
     logit = graphene.Float(description="The pair's log-odds: probability = 1 / (1 + e^-logit).")
-    decided_by = graphene.String(description="The steward (X-Actor) who decided.")
+    decided_by = graphene.String(description="The steward (signed-in identity) who decided.")
     decided_at = graphene.String()
     reason = graphene.String()
 

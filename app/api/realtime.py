@@ -12,7 +12,7 @@ from app.api.loaders import request_context
 from app.api.profiles import Profile
 from app.api.realtime_model import current_model
 from app.api.records import CustomerRecord, ProfileRecord
-from app.api.stewards import _CUSTOMER, _change
+from app.api.stewards import _CUSTOMER, change
 from app.ingestion.fields import CUSTOMER_FIELDS
 from app.resolution.realtime import RealtimeResult
 from app.values import check_key, source_name
@@ -123,7 +123,7 @@ async def upsert_customer_record(
         return done.result, done.alerts
 
     # Reads then writes, like a steward change: take turns under the app's write lock.
-    result, alerts = await _change(info, work, needs_actor=False)
+    result, alerts = await change(info, work)
     customer: CustomerRecord | None = await ctx.loaders.customers.load(result.customer_id)
     profile: ProfileRecord | None = await ctx.loaders.profiles.load(result.profile_id)
     if profile is None:

@@ -24,6 +24,7 @@ from app.api.inputs import (
 from app.api.loaders import request_context
 from app.api.metrics import MetricsMutation, MetricsQuery
 from app.api.paging import connection
+from app.api.privacy import PrivacyMutation, PrivacyQuery
 from app.api.profiles import MatchConnection, Profile
 from app.api.realtime import RealtimeMutation
 from app.api.records import CustomerRecord, ProfileRecord
@@ -184,7 +185,7 @@ class CustomerConnection(relay.Connection):
         strict_types = True
 
 
-class Query(HouseholdQuery, MetricsQuery, AlertQuery, graphene.ObjectType):
+class Query(HouseholdQuery, MetricsQuery, AlertQuery, PrivacyQuery, graphene.ObjectType):
     customer = graphene.Field(
         Customer,
         id=graphene.ID(required=True),
@@ -262,9 +263,9 @@ class Query(HouseholdQuery, MetricsQuery, AlertQuery, graphene.ObjectType):
         return connection(CustomerConnection, page.items, cursors, after, page.has_next)
 
 
-class Mutation(StewardMutation, RealtimeMutation, MetricsMutation, AlertMutation):
-    """Every mutation: steward changes, real-time records, metrics (one root, fields from each
-    part)."""
+class Mutation(StewardMutation, RealtimeMutation, MetricsMutation, AlertMutation, PrivacyMutation):
+    """Every mutation: steward changes, real-time records, metrics, alerts, consent and
+    erasure (one root, fields from each part)."""
 
 
 schema = graphene.Schema(query=Query, mutation=Mutation, auto_camelcase=True)

@@ -1,6 +1,6 @@
 """Steward changes over GraphQL: confirm or reject a pair, merge profiles, split a record off.
 
-Each names who makes it (the X-Actor header) and why; app.resolution.stewards does the work
+Each names who makes it (the signed-in identity) and why; app.resolution.stewards does the work
 and writes the audit event. Changes run one at a time per server (they read, then write),
 in a worker thread since the store is synchronous."""
 
@@ -100,13 +100,12 @@ def _split(
     return str(done.details["profile"]), str(done.details["previous"])
 
 
-async def _change[T](
-    info: graphene.ResolveInfo, work: Callable[[str], T], *, needs_actor: bool = True
-) -> T:
-    """Run work(actor) in a worker thread under the app's write lock; afterwards this
-    request's loaders forget what they read, so the payload shows the graph as changed."""
+async def change[T](info: graphene.ResolveInfo, work: Callable[[str], T]) -> T:
+    """Run work(actor) in a worker thread under the app's write lock, the actor being the
+    signed-in identity; afterwards this request's loaders forget what they read, so the
+    payload shows the graph as changed."""
     ctx = request_context(info)
-    who = inputs.actor(ctx.actor) if needs_actor or ctx.actor else ""
+    who = ctx.actor
     try:
         async with ctx.write_lock:
             return await run_in_threadpool(work, who)
@@ -130,7 +129,7 @@ def _decision_field(claim: str) -> graphene.Field:
         reason=graphene.String(required=True),
         description=f"{claim} Sets the pair's edge (creating it if the model kept none), "
         "audits the decision and re-places the records' profiles at once; the next `idgraph "
-        "train` learns from it. Needs X-Actor.",
+        "train` learns from it.",
     )
 
 
@@ -142,14 +141,14 @@ class Mutation(graphene.ObjectType):
         ids=graphene.List(graphene.NonNull(graphene.ID), required=True),
         reason=graphene.String(required=True),
         description="These profiles are one person: the largest keeps its id, the others "
-        "point at it. Takes effect at once; re-runs keep it. Needs X-Actor.",
+        "point at it. Takes effect at once; re-runs keep it.",
     )
     split_customer = graphene.Field(
         SplitCustomerPayload,
         customer_id=graphene.ID(required=True),
         reason=graphene.String(required=True),
         description="Take one record out of its profile into a profile of its own; re-runs "
-        "keep it apart. Needs X-Actor.",
+        "keep it apart.",
     )
 
     @staticmethod
@@ -172,7 +171,7 @@ class Mutation(graphene.ObjectType):
         if len(ids) > MAX_MERGE:
             raise BadUserInput(f"merge at most {MAX_MERGE} profiles at once, not {len(ids)}")
         ctx = request_context(info)
-        kept, retired = await _change(
+        kept, retired = await change(
             info, lambda who: _merge(ctx.store, ctx.settings, list(ids), who, why)
         )
         return MergeProfilesPayload(profile=await _profile(info, kept), retired_ids=retired)
@@ -183,7 +182,7 @@ class Mutation(graphene.ObjectType):
     ) -> SplitCustomerPayload:
         why = _reason(info, reason)
         ctx = request_context(info)
-        new_id, old_id = await _change(
+        new_id, old_id = await change(
             info, lambda who: _split(ctx.store, ctx.settings, customer_id, who, why)
         )
         customer: CustomerRecord | None = await ctx.loaders.customers.load(customer_id)
@@ -194,8 +193,6 @@ class Mutation(graphene.ObjectType):
 
 
 def _reason(info: graphene.ResolveInfo, raw: str) -> str:
-    """The reason, checked after the actor: a caller without X-Actor hears about that first."""
-    inputs.actor(request_context(info).actor)
     return inputs.reason(raw)
 
 
@@ -204,7 +201,7 @@ async def _decision(
 ) -> MatchDecisionPayload:
     why = _reason(info, raw_reason)
     ctx = request_context(info)
-    edge, previous = await _change(
+    edge, previous = await change(
         info, lambda who: _decide(ctx.store, ctx.settings, a, b, status, who, why)
     )
     return MatchDecisionPayload(match=edge, previous_status=previous)

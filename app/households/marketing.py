@@ -1,6 +1,7 @@
 """Household-level marketing: households filtered by composition and Group DNA, paged, with
-the decision-maker's contact only where their consent allows. GraphQL (app/api/households.py)
-and the CSV export both read through here, so the consent rule lives in one place."""
+the decision-maker's contact only where their consent allows (app/privacy/consent.py). GraphQL
+(app/api/households.py) and the CSV export both read through here, so the consent rule lives
+in one place."""
 
 from __future__ import annotations
 
@@ -10,8 +11,11 @@ from typing import Any
 
 from app.errors import InputError
 from app.households.dna import METRICS, PREFIX
+from app.privacy.consent import NO_CONSENT, Consent, consent_of_profiles
 from app.store import GraphStore
 from app.store.base import safe_identifier
+
+EMAIL, PHONE, SMS, POST = "email", "phone", "sms", "post"
 
 
 @dataclass(frozen=True)
@@ -53,49 +57,58 @@ class HouseholdHit:
     contact: Contact | None  # None unless consent allows
     withheld_reason: str | None  # why contact is None
     consent: bool | None = None
+    dm_consent: Consent = NO_CONSENT  # the decision-maker's statements, for every channel
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def address_allowed(self) -> bool:
+        """The household's address (its decision-maker's) may go to a marketing use."""
+        return self.contact is not None and self.dm_consent.allows("marketing", (POST,))
 
     @property
     def id(self) -> str:
         return str(self.props["householdId"])
 
 
-def consent_decision(said: Sequence[Sequence[Any]]) -> tuple[bool | None, str | None]:
-    """(consent, reason withheld) from [customerId, marketingConsent] pairs: a refusal in
-    any record wins (the person said no somewhere, and we cannot tell it was superseded);
-    with none, a grant in any record allows; with no statement at all, no contact."""
-    refused = sorted(str(c) for c, v in said if v is False)
-    if refused:
-        return False, f"marketing consent refused in {', '.join(refused)}"
-    if any(v is True for _, v in said):
-        return True, None
-    return None, "no marketing consent on record"
-
-
-def hit_from_row(row: Mapping[str, Any]) -> HouseholdHit:
+def hit_from_row(row: Mapping[str, Any], consent: Consent | None) -> HouseholdHit:
+    """A household row with its decision-maker's consent (app/privacy/consent.py): the
+    contact only where marketing is allowed, and of it only the channels allowed."""
     dm = row.get("decisionMaker") or None
-    consent, reason = consent_decision(row.get("consents") or [])
+    consent = consent or NO_CONSENT
+    allowed, reason = consent.marketing()
     if dm is None:
-        consent, reason = None, "the household has no decision-maker"
+        allowed, reason = None, "the household has no decision-maker"
     contact = None
-    if dm is not None and consent is True:
+    if dm is not None and allowed is True:
+        post = consent.allows("marketing", (POST,))
         contact = Contact(
             profile_id=str(dm["profileId"]),
             first_name=dm.get("firstName"),
             last_name=dm.get("lastName"),
-            email=dm.get("email"),
-            phone=dm.get("phone"),
-            street=dm.get("street"),
-            city=dm.get("city"),
-            postcode=dm.get("postcode"),
+            email=dm.get("email") if consent.allows("marketing", (EMAIL,)) else None,
+            phone=dm.get("phone") if consent.allows("marketing", (PHONE, SMS)) else None,
+            street=dm.get("street") if post else None,
+            city=dm.get("city") if post else None,
+            postcode=dm.get("postcode") if post else None,
         )
     return HouseholdHit(
         props=dict(row["household"]),
         decision_maker_id=str(dm["profileId"]) if dm else None,
         contact=contact,
         withheld_reason=reason,
-        consent=consent,
+        consent=allowed,
+        dm_consent=consent,
     )
+
+
+def _hits(store: GraphStore, rows: Sequence[Mapping[str, Any]]) -> list[HouseholdHit]:
+    """Rows decorated with their decision-makers' consent, read live (one read)."""
+    dms = sorted({str(r["decisionMaker"]["profileId"]) for r in rows if r.get("decisionMaker")})
+    consents = consent_of_profiles(store, dms) if dms else {}
+    return [
+        hit_from_row(r, consents.get(str((r.get("decisionMaker") or {}).get("profileId"))))
+        for r in rows
+    ]
 
 
 def metric_property(name: str) -> str:
@@ -148,7 +161,7 @@ def search(
         metrics=_conditions(store, flt),
         limit=size + 1,
     )
-    hits = [hit_from_row(r) for r in rows[:size]]
+    hits = _hits(store, rows[:size])
     last = hits[-1].id if hits else after
     if flt.contactable_only:
         # Filtered on the stored golden consent; a refusal loaded since withholds the
@@ -169,7 +182,7 @@ def search_all(store: GraphStore, flt: HouseholdFilter, page: int = 1000) -> Ite
 
 
 def households_by_id(store: GraphStore, ids: Sequence[str]) -> dict[str, HouseholdHit]:
-    return {h.id: h for h in map(hit_from_row, store.read("household_by_ids", ids=list(ids)))}
+    return {h.id: h for h in _hits(store, store.read("household_by_ids", ids=list(ids)))}
 
 
 CSV_COLUMNS: tuple[str, ...] = (
@@ -190,6 +203,8 @@ def csv_row(hit: HouseholdHit) -> list[str]:
 
     c = hit.contact
     values: list[Any] = [hit.props.get(k) for k in ("householdId", "size", "addressId", "services")]
+    if not hit.address_allowed:  # the address is the decision-maker's: no post consent, no address
+        values[2] = None
     values += [hit.props.get(PREFIX + m) for m in METRICS]
     values += [hit.decision_maker_id, "yes" if c else "no", hit.withheld_reason]
     values += [getattr(c, f) if c else None for f in (

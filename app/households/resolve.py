@@ -13,6 +13,7 @@ from typing import Any
 from app.households.grouping import Group, ProfileFacts, group_profiles
 from app.households.ids import assign_household_ids
 from app.households.rules import Rules, load_rules
+from app.privacy.consent import golden_marketing
 from app.settings import Settings
 from app.store import GraphStore
 from app.timing import Laps
@@ -102,7 +103,7 @@ def resolve_households(
     out.hubs = dict(grouping.hubs)
     lap("group")
     _write(store, settings, grouping.groups, previous, out, full=True)
-    store.write("household_profile_consent")
+    golden_marketing(store, sorted(f.profile_id for f in facts))
     lap("write")
     return out
 

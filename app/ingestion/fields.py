@@ -23,8 +23,22 @@ CUSTOMER_FIELDS: tuple[str, ...] = (
     "accountId",
     "accountRole",  # owner | payer | member | user
     "marketingConsent",  # yes/no, true/false, opt-in/opt-out...; blank when the source has none
+    # Consent per channel (marketing) and per purpose, in the same words; the record's
+    # updatedAt dates them, consentBasis names their lawful basis (docs/security.md).
+    "emailConsent",
+    "phoneConsent",
+    "smsConsent",
+    "postConsent",
+    "profilingConsent",
+    "sharingConsent",
+    "consentBasis",  # consent, contract, legitimate interests, ... (GDPR Art. 6)
     "updatedAt",
 )
+# The consent fields besides marketingConsent, as stored on the Customer (app/privacy/consent.py).
+CONSENT_FIELDS: tuple[str, ...] = (
+    "emailConsent", "phoneConsent", "smsConsent", "postConsent",
+    "profilingConsent", "sharingConsent",
+)  # fmt: skip
 CUSTOMER_REQUIRED: tuple[str, ...] = ("sourceKey",)
 
 # Canonical interaction fields. customerKey is the sourceKey of the customer in the same source.

@@ -34,6 +34,7 @@ from app.ingestion.rows import (
     prepare_interactions,
     quarantine_line,
 )
+from app.privacy.suppression import SuppressionList, drop_suppressed
 from app.settings import Settings
 from app.store import GraphStore, WriteSummary
 
@@ -46,6 +47,7 @@ class IngestSummary:
     rows_read: int = 0
     rows_loaded: int = 0
     rows_quarantined: int = 0
+    rows_suppressed: int = 0  # records and events of erased people, not loaded
     fields_blanked: int = 0
     seconds: float = 0.0
     nodes_created: int = 0
@@ -181,6 +183,7 @@ def ingest_file(
     journal.start()
     qpath.unlink(missing_ok=True)
     seen: dict[str, int] = {}
+    erased = SuppressionList.read(store, settings)
     writer = _Writer(store, settings.batch_size, settings.source_trust)
     writer.on_written = journal.written
     progress = Progress(
@@ -206,6 +209,9 @@ def ingest_file(
             )
             for chunk in chunks:
                 prepared = _prepare(chunk, mapping, path.name, settings, seen, known_types)
+                suppressed = drop_suppressed(prepared.writes, erased)
+                prepared.loaded -= suppressed
+                summary.rows_suppressed += suppressed
                 if mapping.kind == "interactions":
                     _refuse_other_performers(store, prepared, path.name)
                 summary.rows_read += len(chunk.rows) + len(chunk.bad)

@@ -402,6 +402,32 @@ def consent(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     return val, bad.astype(bool)
 
 
+# The lawful bases of the GDPR (Art. 6(1)) a consent statement may name, as sources spell them.
+LEGAL_BASES: dict[str, str] = {
+    **dict.fromkeys(("consent",), "consent"),
+    **dict.fromkeys(("contract",), "contract"),
+    **dict.fromkeys(("legal obligation", "legal_obligation", "legal-obligation"),
+                    "legal_obligation"),
+    **dict.fromkeys(("vital interests", "vital_interests", "vital-interests"), "vital_interests"),
+    **dict.fromkeys(("public task", "public_task", "public-task"), "public_task"),
+    **dict.fromkeys(("legitimate interests", "legitimate_interests", "legitimate-interests",
+                     "legitimate interest", "legitimate_interest"), "legitimate_interests"),
+}  # fmt: skip
+
+
+def legal_basis1(value: object) -> tuple[str | None, bool]:
+    c = clean1(value)
+    if c is None:
+        return None, False
+    basis = LEGAL_BASES.get(c.lower())
+    return basis, basis is None
+
+
+def legal_basis(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    val, bad = _unzip(apply1(legal_basis1, s), 2, s.index)
+    return val, bad.astype(bool)
+
+
 # ---- identifiers and attribute values ---------------------------------------------------
 
 _ID_NOISE = re.compile(r"[\s\-./]+")

@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from app.ingestion import normalize as norm
+from app.ingestion.fields import CONSENT_FIELDS
 from app.ingestion.mapping import Mapping
 from app.ingestion.reader import Chunk
 from app.values import BAD_CHARS, MAX_KEY_BYTES, scalar_problem, value_problem
@@ -302,6 +303,12 @@ def prepare_customers(
     blank(bad, "updatedAt", "invalid date-time")
     consent, bad = norm.consent(_col(df, "marketingConsent"))
     blank(bad, "marketingConsent", "invalid consent")
+    consents = {}
+    for name in CONSENT_FIELDS:
+        consents[name], bad = norm.consent(_col(df, name))
+        blank(bad, name, "invalid consent")
+    basis, bad = norm.legal_basis(_col(df, "consentBasis"))
+    blank(bad, "consentBasis", "invalid legal basis")
     postcode = norm.postcode(_col(df, "postcode"))
     street, city = _col(df, "street"), norm.name(_col(df, "city"))
     address = norm.address_id(street, postcode, city, ctry)
@@ -334,6 +341,8 @@ def prepare_customers(
             "addressId": address,
             "updatedAt": updated,
             "marketingConsent": consent,
+            **consents,
+            "consentBasis": basis,
             **{id_property(t): _none(df.index) for t in identifier_types},
             **{id_property(t): v for t, v in ids.items()},
             **{c: attrs[c] for c in attrs.columns},
@@ -569,6 +578,14 @@ def prepare_customer_record(
     consent, bad = norm.consent1(canon.get("marketingConsent"))
     if bad:
         blank("marketingConsent", "invalid consent")
+    consents = {}
+    for name in CONSENT_FIELDS:
+        consents[name], bad = norm.consent1(canon.get(name))
+        if bad:
+            blank(name, "invalid consent")
+    basis, bad = norm.legal_basis1(canon.get("consentBasis"))
+    if bad:
+        blank("consentBasis", "invalid legal basis")
     postcode = norm.postcode1(canon.get("postcode"))
     street, city = canon.get("street"), norm.name1(canon.get("city"))
     address = norm.address_id1(street, postcode, city, ctry)
@@ -600,6 +617,8 @@ def prepare_customer_record(
         "addressId": address,
         "updatedAt": updated,
         "marketingConsent": consent,
+        **consents,
+        "consentBasis": basis,
         **{id_property(t): None for t in identifier_types},
         **{id_property(t): v for t, v in ids.items()},
         **attrs,

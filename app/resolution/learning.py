@@ -66,7 +66,7 @@ def learn(
         drawn = active_labels(
             ts, read_truth(truth_file), pairs or settings.training_pairs, seed, settings.block_cap
         )
-        save_id_pairs(settings.data_dir / "model" / "truth-labels.json", drawn, ts)
+        save_id_pairs(settings.truth_labels_file, drawn, ts)
         labelled.append(drawn)
     model, report = train(
         ts,

@@ -42,7 +42,9 @@ def audit(
     before: object,
     after: object,
     customer_ids: list[str],
+    profile_ids: Sequence[str] = (),
 ) -> None:
+    """An AuditEvent with CONCERNS edges to the records (and profiles) it is about."""
     store.write(
         "record_audit",
         auditId=f"AU-{uuid.uuid4().hex[:16]}",
@@ -53,6 +55,7 @@ def audit(
         before=json.dumps(before, default=str),
         after=json.dumps(after, default=str),
         customerIds=customer_ids,
+        profileIds=list(profile_ids),
     )
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -23,6 +25,18 @@ _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 
 Row = dict[str, Any]
+
+# A request's time budget (app/api/endpoint.py sets it): a read sent while it runs is given
+# what is left of it as its timeout, so the store stops the query when the request gives up.
+read_deadline: ContextVar[float | None] = ContextVar("read_deadline", default=None)
+
+
+def read_timeout_s(default: float) -> float:
+    """The timeout for a read sent now: the store's own, or what is left of the request's."""
+    deadline = read_deadline.get()
+    if deadline is None:
+        return default
+    return max(0.001, min(default, deadline - time.monotonic()))
 
 
 def safe_identifier(value: str) -> str:
@@ -141,6 +155,10 @@ UNIQUE_KEYS: tuple[Key, ...] = (
     Key("Identifier", "identifierId"),
     Key("IdentifierType", "name"),
     Key("ChangeEvent", "eventId"),  # the change feed (app/changefeed.py)
+    # Access and privacy (docs/security.md): API keys, consent statements, erased people.
+    Key("ApiKey", "keyId"),
+    Key("ConsentStatement", "statementId"),
+    Key("Suppression", "keyHash"),
 )
 # Non-unique properties that queries filter on.
 INDEXES: tuple[Key, ...] = (
@@ -287,6 +305,12 @@ class GraphStore(ABC):
     @abstractmethod
     def setup_schema(self, schema: Schema | None = None) -> list[str]:
         """Create every constraint and index that is missing; return what was created."""
+
+    def compact(self) -> bool:
+        """Rewrite the store's own files so that deleted data is no longer in them (after an
+        erasure). True when done; backends whose files the server manages return False
+        (docs/security.md says what an operator does there)."""
+        return False
 
     @abstractmethod
     def ping(self) -> bool:

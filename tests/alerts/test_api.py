@@ -59,7 +59,7 @@ def serve(store: GraphStore) -> Serve:
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://api.test") as c:
-                yield GraphQL(c)
+                yield GraphQL(c, store)
 
     return run
 
@@ -121,15 +121,16 @@ async def test_define_list_and_acknowledge(store, rules: Rules, serve: Serve):
         assert (drop["value"], drop["previous"], drop["status"]) == (500.0, 1000.0, "open")
         assert drop["message"] == "Call them." and drop["deliveries"] == []
 
-        acked = (await gql.as_actor("Zoë").data(ACK, id=drop["id"]))["acknowledgeAlert"]
-        assert (acked["status"], acked["acknowledgedBy"]) == ("acknowledged", "Zoë")
+        zoe = gql.as_actor("Zoë", roles=["support"])  # a support agent acknowledges
+        acked = (await zoe.data(ACK, id=drop["id"]))["acknowledgeAlert"]
+        assert (acked["status"], acked["acknowledgedBy"]) == ("acknowledged", "key:Zoë")
         again = (await gql.as_actor("Bob").data(ACK, id=drop["id"]))["acknowledgeAlert"]
         assert again == acked  # the first acknowledgement stays
 
         open_ = _nodes(await gql.data(ALERTS, status="open"))
         assert [n["rule"] for n in open_] == ["big-spender"]
         done = _nodes(await gql.data(ALERTS, status="acknowledged"))
-        assert [(n["id"], n["acknowledgedBy"]) for n in done] == [(drop["id"], "Zoë")]
+        assert [(n["id"], n["acknowledgedBy"]) for n in done] == [(drop["id"], "key:Zoë")]
 
         remove = "mutation($name: String!) { removeAlertRule(name: $name) }"
         assert (await gql.as_actor("Ana").data(remove, name="gold-drop"))["removeAlertRule"]
@@ -158,22 +159,25 @@ async def test_a_bad_rule_is_refused_and_the_running_rules_stay(store, rules: Ru
             rule={"name": "big-spender", "metric": "m", "condition": "above", "threshold": 1},
         )
         assert "defined in the rules file" in clash["errors"][0]["message"]
-        nobody = await gql(
+        steward = await gql.as_role("steward")(  # defining rules is the admin's
             DEFINE, rule={"name": "y", "metric": "m", "condition": "above", "threshold": 1}
         )
-        assert "X-Actor" in nobody["errors"][0]["message"]
+        assert steward["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+        assert "defineAlertRule" in steward["errors"][0]["message"]
         assert await gql.data(RULES) == before
         # the file's rule still runs as it was
         [alert] = evaluate_changes(store, settings, [change("spend_90d", 1001.0)])
         assert (alert.rule, alert.threshold) == ("big-spender", 1000.0)
 
 
-async def test_acknowledging_needs_an_actor_and_an_existing_alert(store, rules, serve):
+async def test_acknowledging_needs_a_role_that_may_and_an_existing_alert(store, rules, serve):
     async with serve(rules(FILE_RULES)) as gql:
         missing = await gql.as_actor("Ana")(ACK, id="AL-nope")
         assert missing["errors"][0]["extensions"]["code"] == "NOT_FOUND"
-        anonymous = await gql(ACK, id="AL-nope")
-        assert "X-Actor" in anonymous["errors"][0]["message"]
+        anonymous = await gql.anonymous()(ACK, id="AL-nope")
+        assert anonymous["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+        marketer = await gql.as_role("marketer")(ACK, id="AL-nope")
+        assert marketer["errors"][0]["extensions"]["code"] == "FORBIDDEN"
         closed = await gql(ALERTS, status="closed")
         assert closed["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
         assert "status must be one of open, acknowledged" in closed["errors"][0]["message"]

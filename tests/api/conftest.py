@@ -13,6 +13,8 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
+from app.access.keys import create_key
+from app.access.roles import Roles
 from app.api.app import create_app
 from app.ingestion.batch import load_directory
 from app.resolution.batch import resolve
@@ -68,7 +70,11 @@ def api_settings(falkor_settings: Settings, tmp_path_factory: pytest.TempPathFac
     """Like falkor_settings, in a folder of its own so this store can stay open all session
     (closing embedded FalkorDB takes seconds)."""
     return falkor_settings.model_copy(
-        update={"data_dir": tmp_path_factory.mktemp("api"), "graph_name": "api"}
+        update={
+            "data_dir": tmp_path_factory.mktemp("api"),
+            "graph_name": "api",
+            "rate_limit_per_minute": NO_RATE_LIMIT,  # tests that loop are not what it is for
+        }
     )
 
 
@@ -170,26 +176,58 @@ def app(api_settings: Settings, api_store: CountingStore) -> Starlette:
 
 
 @pytest.fixture
-async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
-    """An HTTP client on the app, with the app's lifespan run around it."""
+async def client(app: Starlette, api_store: CountingStore) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client on the app, with the app's lifespan run around it, signed in as an
+    admin (an API key made for the test)."""
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://api.test") as c:
+        headers = {"Authorization": f"Bearer {make_key(api_store.inner)}"}
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://api.test", headers=headers
+        ) as c:
             yield c
 
 
+ROLES = Roles.configured({}, {})
+NO_RATE_LIMIT = 10**9
+
+
+def make_key(
+    store: GraphStore, name: str = "test-admin", roles: Sequence[str] = ("admin",), **kw: Any
+) -> str:
+    """A fresh API key in the store; its token, to send as a bearer."""
+    return create_key(store, ROLES, name, list(roles), kw.pop("days", 1), "tests", **kw).token
+
+
 class GraphQL:
-    """POSTs a query; returns the JSON body and keeps the last response."""
+    """POSTs a query, signed in with an API key; returns the JSON body and keeps the last
+    response. as_actor / as_role sign in with a key of that name / role instead."""
 
     def __init__(
-        self, client: httpx.AsyncClient, headers: Mapping[str, str | bytes] | None = None
+        self,
+        client: httpx.AsyncClient,
+        store: GraphStore | None = None,
+        headers: Mapping[str, str | bytes] | None = None,
+        *,
+        name: str = "test-admin",
+        roles: Sequence[str] = ("admin",),
     ) -> None:
         self.client = client
+        self.store = store
         self.headers = dict(headers or {})
+        if store is not None and "Authorization" not in self.headers:
+            self.headers["Authorization"] = f"Bearer {make_key(store, name, roles)}"
 
-    def as_actor(self, actor: str) -> GraphQL:
-        """The same client, sending X-Actor (who makes a steward change) as UTF-8."""
-        return GraphQL(self.client, {**self.headers, "X-Actor": actor.encode()})
+    def as_actor(self, actor: str, roles: Sequence[str] = ("admin",)) -> GraphQL:
+        """The same client signed in with a key named `actor` (the audit calls it key:actor)."""
+        return GraphQL(self.client, self.store, name=actor, roles=roles)
+
+    def as_role(self, *roles: str) -> GraphQL:
+        return GraphQL(self.client, self.store, name=f"test-{'-'.join(roles)}", roles=roles)
+
+    def anonymous(self) -> GraphQL:
+        """No key (and none of the client's own)."""
+        return GraphQL(self.client, None, {"Authorization": ""})
 
     async def __call__(self, query: str, **variables: Any) -> dict[str, Any]:
         response = await self.client.post(
@@ -209,8 +247,14 @@ class GraphQL:
 
 
 @pytest.fixture
-def gql(client: httpx.AsyncClient) -> GraphQL:
-    return GraphQL(client)
+def gql(client: httpx.AsyncClient, api_store: CountingStore) -> GraphQL:
+    return GraphQL(client, api_store.inner)
+
+
+@pytest.fixture
+def admin_headers(api_store: CountingStore) -> dict[str, str]:
+    """Headers that sign a plain HTTP request in as an admin."""
+    return {"Authorization": f"Bearer {make_key(api_store.inner)}"}
 
 
 # A resolved graph: 150 synthetic people (about 400 records in four sources), a model trained
@@ -253,7 +297,11 @@ def _resolved_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Reso
     population = base / "synth"
     generate(SynthConfig(people=150, seed=5), population, "csv")
     settings = Settings(
-        store="falkordb", data_dir=base / "data", graph_name="resolved", resolve_workers=1
+        store="falkordb",
+        data_dir=base / "data",
+        graph_name="resolved",
+        resolve_workers=1,
+        rate_limit_per_minute=NO_RATE_LIMIT,
     )
     store = open_store(settings)
     try:
@@ -288,4 +336,4 @@ async def resolved_gql(_resolved_session: Resolved) -> AsyncIterator[GraphQL]:
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://api.test") as c:
-            yield GraphQL(c)
+            yield GraphQL(c, store.inner)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 
 from app.api.app import create_app
+from tests.api.conftest import make_key
 
 QUERY = '{ customer(id: "crm:1") { id firstName } }'
 
@@ -40,6 +41,7 @@ async def test_lifespan_opens_and_closes_the_store(api_settings, tmp_path) -> No
     ):
         store = app.state.store
         assert (await client.get("/health")).status_code == 200
+        client.headers["Authorization"] = f"Bearer {make_key(store)}"
         response = await client.post("/graphql", json={"query": QUERY})
         assert response.json() == {"data": {"customer": None}}
         store.write_batches(
@@ -60,9 +62,8 @@ async def test_lifespan_opens_and_closes_the_store(api_settings, tmp_path) -> No
         }
         response = await client.post("/graphql", json={"query": QUERY})
         body = response.json()
-        assert response.status_code == 200
-        assert body["data"] == {"customer": None}
-        error = body["errors"][0]
-        assert error["path"] == ["customer"]
+        # The key is checked in the store: with the store gone, nobody can be signed in.
+        assert response.status_code == 503
+        (error,) = body["errors"]
         assert error["extensions"]["code"] == "STORE_UNAVAILABLE"
         assert "redis" not in response.text.lower() and "Traceback" not in response.text

@@ -51,12 +51,14 @@ async def test_nested_fields_are_batched(gql, seed, api_store) -> None:
     assert {d["deviceId"] for d in node["devices"]} == {"shared-tablet", "phone-17"}
     assert [e["node"]["id"] for e in node["interactions"]["edges"]] == ["crm:17-2", "crm:17-1"]
 
-    # One read for the page of customers, one per nested kind, whatever the page size.
-    assert many == few == 5
+    # One read for the page of customers, one per nested kind, whatever the page size; and
+    # the access layer's two: the key's check (a read) and the PII-read audit (a write).
+    assert many == few == 5 + 2
     assert (
         many_queries
         == few_queries
         == [
+            "access_key_get",
             "api_customer_accounts",
             "api_customer_devices",
             "api_customer_identifiers",
@@ -79,7 +81,11 @@ async def test_one_request_reads_each_customer_once(gql, seed, api_store) -> Non
     data = await gql.data(query)
     assert data["a"]["emails"] == [{"email": "p0@example.com"}]
     assert data["c"] == {"firstName": "Ada"}
-    assert sorted(api_store.queries) == ["api_customer_identifiers", "api_customers"]
+    assert sorted(api_store.queries) == [
+        "access_key_get",
+        "api_customer_identifiers",
+        "api_customers",
+    ]
 
 
 async def test_different_pages_of_interactions_are_read_separately(gql, seed, api_store) -> None:

@@ -14,7 +14,7 @@ import pytest
 from app.api.app import create_app
 from app.households.dna import all_household_ids, compute_dna
 from app.households.resolve import rehouse, resolve_households
-from tests.api.conftest import CountingStore, GraphQL
+from tests.api.conftest import CountingStore, GraphQL, make_key
 
 TODAY = date(2026, 1, 1)
 
@@ -65,8 +65,8 @@ async def client(town, settings) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture
-def gql(client) -> GraphQL:
-    return GraphQL(client)
+def gql(client, town) -> GraphQL:
+    return GraphQL(client, town)
 
 
 def _nodes(data: dict) -> list[dict]:
@@ -132,8 +132,11 @@ async def test_household_by_id_and_from_a_profile(gql) -> None:
     assert (await gql.data('query { household(id: "HH-none") { id } }'))["household"] is None
 
 
-async def test_csv_export_applies_the_same_filter_and_consent(client) -> None:
-    response = await client.get("/export/households.csv", params={"minMembers": "3"})
+async def test_csv_export_applies_the_same_filter_and_consent(client, town) -> None:
+    headers = {"Authorization": f"Bearer {make_key(town)}"}
+    response = await client.get(
+        "/export/households.csv", params={"minMembers": "3"}, headers=headers
+    )
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
     rows = {r["decisionMakerId"]: r for r in csv.DictReader(io.StringIO(response.text))}
     assert set(rows) == {"a1", "b1"}
@@ -142,7 +145,9 @@ async def test_csv_export_applies_the_same_filter_and_consent(client) -> None:
     assert rows["b1"]["withheldReason"] == "marketing consent refused in webshop:W-B1"
     assert rows["a1"]["dna_members"] == "3"
 
-    bad = await client.get("/export/households.csv", params={"metric": "wealth:gte:1"})
+    bad = await client.get(
+        "/export/households.csv", params={"metric": "wealth:gte:1"}, headers=headers
+    )
     assert bad.status_code == 400 and "wealth" in bad.text
 
 

@@ -1,0 +1,254 @@
+"""Consent as data: statements per purpose (marketing, profiling, sharing) and channel (email,
+phone, SMS, post), each with its source, time and lawful basis, and the one rule that turns
+a person's statements into a decision. Statements come from source records (their consent
+fields, dated by the record's updatedAt) and from the API (`setConsent`, ConsentStatement
+nodes kept on one of the person's records).
+
+The rule: the latest explicit statement for the purpose and channel decides (a statement for
+every channel counts for each); a refusal wins a tie, and a refusal whose time is unknown
+always wins, since it cannot be shown to be superseded and contacting someone who said no
+is the costlier mistake. No statement at all is no consent."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from app.errors import InputError
+from app.store import GraphStore
+
+PURPOSES: tuple[str, ...] = ("marketing", "profiling", "sharing")
+CHANNELS: tuple[str, ...] = ("email", "phone", "sms", "post")
+ALL = "*"  # a statement for every channel
+LEGAL_BASES: tuple[str, ...] = (
+    "consent", "contract", "legal_obligation", "vital_interests", "public_task",
+    "legitimate_interests",
+)  # fmt: skip
+
+# A record's consent fields: (purpose, channel) each states.
+RECORD_FIELDS: dict[str, tuple[str, str]] = {
+    "marketing": ("marketing", ALL),  # marketingConsent
+    "email": ("marketing", "email"),
+    "phone": ("marketing", "phone"),
+    "sms": ("marketing", "sms"),
+    "post": ("marketing", "post"),
+    "profiling": ("profiling", ALL),
+    "sharing": ("sharing", ALL),
+}
+
+
+@dataclass(frozen=True)
+class Statement:
+    purpose: str
+    channel: str  # one of CHANNELS, or ALL
+    granted: bool
+    source: str  # the record it came from ("crm:123"), or "api" for setConsent
+    at: str | None  # when the person said it (ISO 8601); None when unknown
+    legal_basis: str | None = None
+    recorded_by: str | None = None  # setConsent: who recorded it
+    recorded_at: str | None = None
+    customer_id: str | None = None  # the record it is kept on
+
+    def covers(self, purpose: str, channel: str) -> bool:
+        return self.purpose == purpose and self.channel in (channel, ALL)
+
+
+@dataclass(frozen=True)
+class Decision:
+    purpose: str
+    channel: str
+    granted: bool | None  # None: nobody asked (no consent)
+    statement: Statement | None  # the statement that decided
+
+    @property
+    def allowed(self) -> bool:
+        return self.granted is True
+
+    @property
+    def reason(self) -> str | None:
+        """Why it is not allowed, in words (None when allowed)."""
+        if self.granted is True:
+            return None
+        if self.statement is None:
+            return f"no {self.purpose} consent on record"
+        return f"{self.purpose} consent refused in {self.statement.source}"
+
+
+def decide(statements: Iterable[Statement], purpose: str, channel: str) -> Decision:
+    """The rule (module docstring) for one purpose and channel."""
+    applicable = [s for s in statements if s.covers(purpose, channel)]
+    undated_refusals = [s for s in applicable if s.at is None and not s.granted]
+    if undated_refusals:
+        return Decision(purpose, channel, False, min(undated_refusals, key=_order))
+    if not applicable:
+        return Decision(purpose, channel, None, None)
+    latest = max(applicable, key=lambda s: (s.at or "", not s.granted, _order(s)))
+    return Decision(purpose, channel, latest.granted, latest)
+
+
+def _order(s: Statement) -> tuple[str, str]:
+    return (s.source, s.channel)
+
+
+@dataclass(frozen=True)
+class Consent:
+    """A person's statements and every decision they give."""
+
+    statements: tuple[Statement, ...]
+
+    def decision(self, purpose: str, channel: str) -> Decision:
+        return decide(self.statements, purpose, channel)
+
+    def allows(self, purpose: str, channels: Iterable[str]) -> bool:
+        """True when any of the channels is allowed (a phone number serves calls and SMS)."""
+        return any(self.decision(purpose, c).allowed for c in channels)
+
+    def marketing(self) -> tuple[bool | None, str | None]:
+        """Marketing on any channel: (True, None) when one is allowed, else (False or None,
+        why): the latest refusal's reason, or that nobody asked."""
+        decisions = [self.decision("marketing", c) for c in CHANNELS]
+        if any(d.allowed for d in decisions):
+            return True, None
+        refusals = [d for d in decisions if d.granted is False and d.statement is not None]
+        if refusals:
+            d = max(refusals, key=lambda d: d.statement.at or "" if d.statement else "")
+            return False, d.reason
+        return None, "no marketing consent on record"
+
+    def decisions(self) -> list[Decision]:
+        return [self.decision(p, c) for p in PURPOSES for c in CHANNELS]
+
+
+NO_CONSENT = Consent(())
+
+
+def statements_of_row(row: Mapping[str, Any]) -> list[Statement]:
+    """A consent query's row (consent_of_profiles / consent_of_customers): the record's
+    fields as statements dated by its updatedAt, plus the API's statements kept on it."""
+    out = []
+    cid = str(row["customerId"])
+    for column, (purpose, channel) in RECORD_FIELDS.items():
+        value = row.get(column)
+        if isinstance(value, bool):
+            out.append(
+                Statement(
+                    purpose,
+                    channel,
+                    value,
+                    cid,
+                    row.get("updatedAt"),
+                    row.get("basis") or "consent",
+                    None,
+                    None,
+                    cid,
+                )
+            )
+    for s in row.get("statements") or []:
+        out.append(
+            Statement(
+                str(s["purpose"]),
+                str(s["channel"]),
+                bool(s["granted"]),
+                str(s.get("source") or "api"),
+                s.get("at"),
+                s.get("legalBasis"),
+                s.get("recordedBy"),
+                s.get("recordedAt"),
+                cid,
+            )
+        )
+    return out
+
+
+def _read(store: GraphStore, query: str, ids: Sequence[str]) -> dict[str, Consent]:
+    per: defaultdict[str, list[Statement]] = defaultdict(list)
+    for row in store.read(query, ids=list(ids)):
+        per[str(row["subject"])].extend(statements_of_row(row))
+    return {i: Consent(tuple(per.get(i, ()))) for i in ids}
+
+
+def consent_of_profiles(store: GraphStore, ids: Sequence[str]) -> dict[str, Consent]:
+    return _read(store, "consent_of_profiles", ids)
+
+
+def consent_of_customers(store: GraphStore, ids: Sequence[str]) -> dict[str, Consent]:
+    return _read(store, "consent_of_customers", ids)
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _iso(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise InputError(f"at: {value!r} is not an ISO 8601 date-time") from None
+    parsed = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    return parsed.isoformat(timespec="seconds")
+
+
+def record_statement(
+    store: GraphStore,
+    customer_id: str,
+    purpose: str,
+    channel: str | None,
+    granted: bool,
+    legal_basis: str,
+    recorded_by: str,
+    at: str | None = None,
+    source: str | None = None,
+) -> Statement:
+    """Keep a statement the person made to the business (a call, a form) on one of their
+    records: it then follows the record through merges and splits."""
+    if purpose not in PURPOSES:
+        raise InputError(f"purpose {purpose!r}: use one of {', '.join(PURPOSES)}")
+    ch = channel or ALL
+    if ch not in (*CHANNELS, ALL):
+        raise InputError(f"channel {channel!r}: use one of {', '.join(CHANNELS)} (or none: all)")
+    if legal_basis not in LEGAL_BASES:
+        raise InputError(f"legal basis {legal_basis!r}: use one of {', '.join(LEGAL_BASES)}")
+    when = _iso(at) or now_iso()
+    recorded = now_iso()
+    src = (source or "api").strip()[:200] or "api"
+    props = {
+        "purpose": purpose,
+        "channel": ch,
+        "granted": granted,
+        "at": when,
+        "source": src,
+        "legalBasis": legal_basis,
+        "recordedBy": recorded_by,
+        "recordedAt": recorded,
+    }
+    rows, _ = store.run_text(
+        store.cypher("consent_record"),
+        {"customerId": customer_id, "statementId": f"CS-{uuid.uuid4().hex[:16]}", "props": props},
+        write=True,
+    )
+    if not rows:
+        raise InputError(f"no customer record {customer_id}")
+    return Statement(
+        purpose, ch, granted, src, when, legal_basis, recorded_by, recorded, customer_id
+    )
+
+
+def golden_marketing(store: GraphStore, profile_ids: Sequence[str], batch: int = 2000) -> int:
+    """Write Profile.marketingConsent (True: some channel allowed; False: refused; None:
+    nobody asked) for these profiles, by the rule above. The marketing query's
+    contactableOnly filters on it and re-checks live."""
+    n = 0
+    ids = list(profile_ids)
+    for start in range(0, len(ids), batch):
+        part = ids[start : start + batch]
+        found = consent_of_profiles(store, part)
+        rows = [{"profileId": p, "consent": found[p].marketing()[0]} for p in part]
+        store.write("consent_set_golden", rows=rows)
+        n += len(rows)
+    return n

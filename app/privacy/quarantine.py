@@ -1,0 +1,55 @@
+"""How long quarantine files keep raw values: a line older than the retention
+(IDGRAPH_QUARANTINE_RETENTION_DAYS, by the file's time) keeps its file, row, column, field
+and reason, and loses the raw record and the bad value. The server does it at start and
+hourly; `idgraph purge-quarantine` does it now."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass
+
+from app.settings import Settings
+
+RAW_KEYS = ("raw", "value")
+
+
+@dataclass
+class Purged:
+    files: int = 0
+    lines: int = 0
+
+
+def purge_expired(settings: Settings, now: float | None = None) -> Purged:
+    out = Purged()
+    folder = settings.quarantine_dir
+    if not folder.is_dir():
+        return out
+    cutoff = (time.time() if now is None else now) - settings.quarantine_retention_days * 86400
+    for path in sorted(folder.glob("*.jsonl")):
+        if path.stat().st_mtime > cutoff:
+            continue
+        lines, changed = [], 0
+        for line in path.read_text(encoding="utf-8").splitlines():
+            try:
+                data = json.loads(line)
+            except ValueError:
+                changed += 1  # not ours to read: not kept either
+                continue
+            if isinstance(data, dict) and any(data.get(k) is not None for k in RAW_KEYS):
+                for k in RAW_KEYS:
+                    if k in data:
+                        data[k] = None
+                data["expired"] = True
+                changed += 1
+            lines.append(json.dumps(data, ensure_ascii=False))
+        if changed:
+            stamp = path.stat().st_mtime
+            tmp = path.with_suffix(".jsonl.tmp")
+            tmp.write_text("".join(f"{x}\n" for x in lines), encoding="utf-8")
+            tmp.replace(path)
+            os.utime(path, (stamp, stamp))  # the file's age stays that of its load
+            out.files += 1
+            out.lines += changed
+    return out

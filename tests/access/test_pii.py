@@ -1,0 +1,126 @@
+"""Personal data by role and consent, wherever a query reaches it: a marketer never receives an
+unmasked e-mail (GraphQL, export), a withheld person's contact is on no path of the marketing
+query (members, profile, customers, identifiers, evidence, the household's address, export
+columns), and unmasked reads are audited with who, whose and which fields."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+EVERYTHING = """
+query { households(first: 3) { edges { node {
+  id addressId decisionMakerId contactWithheldReason
+  decisionMakerContact { profileId firstName lastName email phone street city postcode }
+  members(includeEnded: true) { profileId evidence profile {
+    id firstName lastName dateOfBirth email phone addressId street city postcode
+    %s
+  } }
+} } } }
+"""
+CUSTOMERS = """customers { id firstName lastName dateOfBirth
+  emails { email } phones { phone } addresses { addressId street postcode city }
+  devices { deviceId } interactions { edges { node { deviceId } } } }"""
+
+
+def _emails(town) -> set[str]:
+    rows, _ = town.inner.run_text(
+        "MATCH (e:Email) RETURN e.email AS v UNION MATCH (c:Customer) WHERE c.email IS NOT NULL "
+        "RETURN c.email AS v",
+        write=False,
+    )
+    return {r["v"] for r in rows}
+
+
+async def test_a_marketer_never_receives_an_unmasked_email(as_role, town) -> None:
+    marketer = as_role("marketer")
+    emails = _emails(town)
+    assert len(emails) == 7
+    seen: list[str] = []
+    body = await marketer(EVERYTHING % "")
+    assert marketer.response.status_code == 200, body
+    seen.append(json.dumps(body))
+    for pid in ("a1", "a2", "a3", "b1", "b2", "b3", "c1"):
+        seen.append(json.dumps(await marketer.data(
+            "query($p: ID!) { profile(id: $p) { email firstName household { addressId "
+            "decisionMakerContact { email } members { evidence } } } }", p=pid)))  # fmt: skip
+    export = await marketer.client.get("/export/households.csv", headers=marketer.headers)
+    assert export.status_code == 200
+    seen.append(export.text)
+    # Records and identifiers are not a marketer's to read at all.
+    refused = await marketer(EVERYTHING % CUSTOMERS)
+    assert marketer.response.status_code == 403 and "data" not in refused
+    text = "\n".join(seen)
+    assert not [e for e in emails if e in text]
+    assert "a***@moss.example" in text  # masked, the consenting decision-maker's
+    rows = list(csv.DictReader(io.StringIO(export.text)))
+    assert {r["email"] for r in rows} <= {"", "a***@moss.example"}
+
+
+async def test_the_withheld_persons_contact_is_on_no_path(as_role, town) -> None:
+    """b1 (the Kowalskis' decision-maker) refused marketing later than they granted it: the
+    marketing query, even for an admin, gives no contact of theirs on any path."""
+    admin = as_role("admin")
+    data = await admin.data(EVERYTHING % CUSTOMERS)
+    homes = {e["node"]["decisionMakerId"]: e["node"] for e in data["households"]["edges"]}
+    home = homes["b1"]
+    assert home["decisionMakerContact"] is None
+    assert home["contactWithheldReason"] == "marketing consent refused in webshop:W-B1"
+    assert home["addressId"] is None  # the household's address is the decision-maker's
+    (b1,) = [m for m in home["members"] if m["profileId"] == "b1"]
+    profile = b1["profile"]
+    for field in ("email", "phone", "addressId", "street", "city", "postcode"):
+        assert profile[field] is None, field
+    assert all(not e.startswith(("address:", "email:", "phone:", "postcode:"))
+               for e in b1["evidence"])  # fmt: skip
+    for record in profile["customers"]:
+        assert (record["emails"], record["phones"], record["addresses"]) == ([], [], [])
+    assert "b1@kowalski.example" not in json.dumps(data)
+    # The others in the house consent: theirs are there (the walk-around is closed for b1,
+    # not the household).
+    (b2,) = [m for m in home["members"] if m["profileId"] == "b2"]
+    assert b2["profile"]["email"] == "b2@kowalski.example"
+    # The export: no contact, no address in b1's row.
+    export = await admin.client.get("/export/households.csv", headers=admin.headers)
+    (row,) = [r for r in csv.DictReader(io.StringIO(export.text)) if r["decisionMakerId"] == "b1"]
+    assert row["contactable"] == "no"
+    assert [row[c] for c in ("addressId", "firstName", "lastName", "email", "phone", "street",
+                             "city", "postcode")] == [""] * 8  # fmt: skip
+    # Outside the marketing query, the steward's own 360 view still shows the record.
+    steward = await as_role("steward").data('{ profile(id: "b1") { email } }')
+    assert steward == {"profile": {"email": "b1@kowalski.example"}}
+
+
+async def test_roles_without_pii_see_masks(as_role) -> None:
+    analyst = as_role("analyst")
+    data = await analyst.data(
+        '{ customer(id: "crm:a1") { firstName lastName dateOfBirth emails { email } '
+        "devices { deviceId } addresses { addressId street city } } }"
+    )
+    assert data["customer"] == {
+        "firstName": "S***",
+        "lastName": "M***",
+        "dateOfBirth": "1970-**-**",
+        "emails": [{"email": "a***@moss.example"}],
+        "devices": [{"deviceId": "***a1"}],
+        "addresses": [{"addressId": "GB|***", "street": "GB|***", "city": "Leeds"}],
+    }
+
+
+async def test_unmasked_reads_are_audited(as_role, town) -> None:
+    support = as_role("support")
+    await support.data('{ customer(id: "crm:a1") { firstName emails { email } } }')
+    rows, _ = town.inner.run_text(
+        "MATCH (e:AuditEvent {action: 'readPII'})-[:CONCERNS]->(c:Customer) "
+        "RETURN e.actor AS actor, e.after AS after, collect(c.customerId) AS whose",
+        write=False,
+    )
+    (event,) = rows
+    assert event["actor"] == "key:key-support" and event["whose"] == ["crm:a1"]
+    assert json.loads(event["after"])["fields"] == ["email", "name"]
+    await as_role("analyst").data('{ customer(id: "crm:a2") { firstName } }')  # masked: none
+    rows, _ = town.inner.run_text(
+        "MATCH (e:AuditEvent {action: 'readPII'}) RETURN count(e) AS n", write=False
+    )
+    assert rows == [{"n": 1}]

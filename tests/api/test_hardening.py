@@ -1,0 +1,196 @@
+"""A hardened API: the depth, alias and cost attacks of issue 15 are refused in milliseconds
+and /health stays fast while they are tried against a real server; a request's time budget
+stops its store reads; introspection can be switched off; CORS answers preflights for the
+configured origins only."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+import uvicorn
+
+from app.api import reads
+from app.api.app import create_app
+from app.errors import StoreTimeout
+from app.store.base import read_deadline
+from tests.api.conftest import make_key
+
+
+def nested(depth: int) -> str:
+    """customer -> profile -> customers -> profile -> ... `depth` fields deep."""
+    inner = "id"
+    for level in range(depth - 1):
+        inner = f"profile {{ {inner} }}" if level % 2 == 0 else f"customers {{ {inner} }}"
+    return f'{{ customer(id: "crm:1") {{ {inner} }} }}'
+
+
+_ALIAS = "q{}: reviewQueue(first: 100) {{ edges {{ node {{ probability }} }} }}"
+ALIASES = "{ " + " ".join(_ALIAS.format(i) for i in range(1000)) + " }"
+COST = """{ reviewQueue(first: 100) { edges { node { a { matches(first: 100) { edges { node {
+  other { interactions(first: 100) { edges { node { id type value } } } } } } } } } } } }"""
+ATTACKS = {
+    "depth 18": nested(18),
+    "depth 21": nested(21),
+    "depth 41": nested(41),
+    "1,000 aliases": ALIASES,
+    "cost": COST,
+}
+
+
+@pytest.mark.parametrize("attack", list(ATTACKS))
+async def test_attacks_are_refused_before_anything_runs(gql, api_store, attack) -> None:
+    api_store.reset_counts()
+    started = time.perf_counter()
+    body = await gql(ATTACKS[attack])
+    took = time.perf_counter() - started
+    assert gql.response.status_code == 400
+    (error,) = body["errors"]
+    assert error["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+    assert took < 0.25, f"{attack}: {took * 1000:.0f} ms"
+    assert api_store.queries == ["access_key_get"]  # nothing but the sign-in touched the store
+
+
+async def test_a_legitimate_nested_query_still_runs(gql, seed) -> None:
+    seed.customer("crm:1", emails=["ada@example.com"])
+    data = await gql.data(nested(6))
+    assert data == {"customer": {"profile": None}}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def live(api_settings, api_store) -> Iterator[str]:
+    app = create_app(api_settings, store_factory=lambda _s: api_store)
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=20)
+
+
+def test_health_stays_fast_while_attacks_are_tried(live, api_store) -> None:
+    headers = {"Authorization": f"Bearer {make_key(api_store.inner)}"}
+    stop = threading.Event()
+    refused: list[int] = []
+
+    def attack() -> None:
+        with httpx.Client(base_url=live, timeout=30) as c:
+            while not stop.is_set():
+                for query in ATTACKS.values():
+                    r = c.post("/graphql", json={"query": query}, headers=headers)
+                    refused.append(r.status_code)
+
+    attackers = [threading.Thread(target=attack, daemon=True) for _ in range(4)]
+    for t in attackers:
+        t.start()
+    slowest = 0.0
+    try:
+        time.sleep(0.3)
+        with httpx.Client(base_url=live, timeout=10) as c:
+            for _ in range(20):
+                started = time.perf_counter()
+                assert c.get("/health").status_code == 200
+                slowest = max(slowest, time.perf_counter() - started)
+                time.sleep(0.05)
+    finally:
+        stop.set()
+        for t in attackers:
+            t.join(timeout=30)
+    assert len(refused) > 20 and set(refused) == {400}
+    assert slowest < 0.5, f"/health took {slowest * 1000:.0f} ms under attack"
+
+
+# About 30 s of work on this machine (a 5,000 x 5,000 product takes 3 s).
+SLOW = (
+    "UNWIND range(1, 16000) AS a UNWIND range(1, 16000) AS b "
+    "WITH a, b WHERE (a * b) % 7 = 3 RETURN count(a) AS n"
+)
+
+
+def test_a_read_stops_at_the_requests_deadline(api_store) -> None:
+    token = read_deadline.set(time.monotonic() + 0.3)
+    started = time.perf_counter()
+    try:
+        with pytest.raises(StoreTimeout):
+            api_store.inner.run_text(SLOW, write=False)
+    finally:
+        read_deadline.reset(token)
+    assert time.perf_counter() - started < 2
+
+
+async def test_the_time_budget_stops_a_request(api_settings, api_store, monkeypatch) -> None:
+    def slow(store, ids):
+        store.run_text(SLOW, write=False)  # a read that would run for a minute
+        return {}
+
+    monkeypatch.setattr(reads, "customers", slow)
+    settings = api_settings.model_copy(update={"request_timeout_s": 0.5})
+    app = create_app(settings, store_factory=lambda _s: api_store)
+    headers = {"Authorization": f"Bearer {make_key(api_store.inner)}"}
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+            started = time.perf_counter()
+            r = await c.post("/graphql", json={"query": '{ customer(id: "x") { id } }'},
+                             headers=headers)  # fmt: skip
+            took = time.perf_counter() - started
+    assert r.status_code == 503 and r.json()["errors"][0]["extensions"]["code"] == "TIMEOUT"
+    assert took < 3, f"{took:.1f} s"
+
+
+async def test_introspection_can_be_switched_off(api_settings, api_store) -> None:
+    settings = api_settings.model_copy(update={"introspection": False})
+    app = create_app(settings, store_factory=lambda _s: api_store)
+    headers = {"Authorization": f"Bearer {make_key(api_store.inner)}"}
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+            schema = await c.post("/graphql", json={"query": "{ __schema { types { name } } }"},
+                                  headers=headers)  # fmt: skip
+            typename = await c.post("/graphql", json={"query": "{ __typename }"}, headers=headers)
+    assert schema.status_code == 400
+    assert schema.json()["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    assert typename.json() == {"data": {"__typename": "Query"}}
+
+
+async def test_cors_answers_preflights_of_configured_origins(api_settings, api_store) -> None:
+    settings = api_settings.model_copy(update={"cors_origins": ["https://app.example"]})
+    app = create_app(settings, store_factory=lambda _s: api_store)
+    preflight = {"Access-Control-Request-Method": "POST",
+                 "Access-Control-Request-Headers": "authorization, content-type"}  # fmt: skip
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+            ok = await c.options("/graphql", headers={**preflight, "Origin": "https://app.example"})
+            other = await c.options(
+                "/graphql", headers={**preflight, "Origin": "https://x.example"}
+            )
+    assert ok.status_code == 200
+    assert ok.headers["access-control-allow-origin"] == "https://app.example"
+    assert "authorization" in ok.headers["access-control-allow-headers"].lower()
+    assert other.status_code == 400 and "access-control-allow-origin" not in other.headers
+
+
+async def test_page_sizes_are_capped(gql, seed) -> None:
+    for k in range(3):
+        seed.customer(f"crm:{k}", devices=["shared"])
+    data = await gql.data('{ customersByIdentifier(deviceId: "shared", first: 100000) '
+                          "{ edges { node { id } } } }")  # fmt: skip
+    assert len(data["customersByIdentifier"]["edges"]) == 3
