@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -25,9 +26,16 @@ def _free_port() -> int:
 
 
 def test_pip_install_outside_the_checkout_serves(tmp_path: Path) -> None:
+    # Built from a copy: setuptools reuses the checkout's build/ folder, where files deleted
+    # from the checkout live on.
+    source = tmp_path / "source"
+    left_out = shutil.ignore_patterns(
+        ".*", "build", "data", "*.egg-info", "__pycache__", "node_modules", "bench", "tests"
+    )
+    shutil.copytree(ROOT, source, ignore=left_out)
     wheels = tmp_path / "wheels"
     build = [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation"]
-    subprocess.run([*build, "-w", str(wheels), str(ROOT)], check=True, cwd=tmp_path)
+    subprocess.run([*build, "-w", str(wheels), str(source)], check=True, cwd=tmp_path)
     [wheel] = wheels.glob("*.whl")
     shipped = {n for n in zipfile.ZipFile(wheel).namelist() if n.endswith(".cypher")}
     in_checkout = {

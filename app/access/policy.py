@@ -22,7 +22,9 @@ TYPE_CAPABILITY: dict[str, str] = {
         ("Profile", "ProfileMetric", "HistoryPoint", "ConsentDecision", "ConsentStatement"),
         "read:profiles",
     ),
-    **dict.fromkeys(("Match", "FieldWeight"), "read:matches"),
+    **dict.fromkeys(
+        ("Match", "FieldWeight", "ClusterEdge", "ReviewConnection", "ReviewEdge"), "read:matches"
+    ),
     **dict.fromkeys(("Household", "Membership", "Contact", "GroupMetric"), "read:households"),
     **dict.fromkeys(("Alert", "WebhookDelivery"), "read:alerts"),
     **dict.fromkeys(("AlertRule", "AlertFilter", "MetricDefinition"), "read:definitions"),

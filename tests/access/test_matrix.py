@@ -126,3 +126,22 @@ def test_every_operation_of_the_schema_is_in_the_matrix() -> None:
     assert s.query_type is not None and s.mutation_type is not None
     assert set(s.query_type.fields) == set(QUERIES)
     assert set(s.mutation_type.fields) == set(MUTATIONS)
+
+
+def test_every_object_type_of_the_schema_has_a_reader_or_is_open():
+    """A new type nobody placed in the policy is refused to every role (fail closed); this
+    names it before a user meets the refusal."""
+    from graphql import GraphQLObjectType
+
+    from app.access import policy
+    from app.api.schema import schema
+
+    unplaced = sorted(
+        name
+        for name, kind in schema.graphql_schema.type_map.items()
+        if isinstance(kind, GraphQLObjectType)
+        and not name.startswith("__")
+        and policy.type_capability(name) is None
+        and name not in policy.OPEN_TYPES
+    )
+    assert unplaced == []

@@ -28,7 +28,7 @@ async def gql_any(store: GraphStore, backend_settings: Settings) -> AsyncIterato
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-            yield GraphQL(client, {"X-Actor": "hostile"})
+            yield GraphQL(client, store, name="hostile")
 
 
 def _code(body: dict) -> str:
@@ -80,7 +80,7 @@ async def test_variables_nested_100000_deep_are_a_bad_request(gql_any: GraphQL) 
     response = await gql_any.client.post(
         "/graphql",
         content='{"query": "{ __typename }", "variables": {"a": ' + deep + "}}",
-        headers={"content-type": "application/json"},
+        headers={**gql_any.headers, "content-type": "application/json"},
     )
     assert response.status_code == 400
     assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"

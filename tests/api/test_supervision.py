@@ -13,14 +13,16 @@ from starlette.testclient import TestClient
 
 from app.api.app import create_app
 from app.settings import Settings
+from tests.api.conftest import make_key
 
 QUERY = '{ customer(id: "crm:1") { firstName } }'
 
 
-def _served_again(client: TestClient, deadline_s: float) -> float:
+def _served_again(client: TestClient, key: str, deadline_s: float) -> float:
     started = time.monotonic()
     while time.monotonic() - started < deadline_s:
-        body = client.post("/graphql", json={"query": QUERY}).json()
+        auth = {"Authorization": f"Bearer {key}"}
+        body = client.post("/graphql", json={"query": QUERY}, headers=auth).json()
         if body.get("data") == {"customer": {"firstName": "Ada"}}:
             return time.monotonic() - started
         time.sleep(0.05)
@@ -41,6 +43,7 @@ def test_the_service_restarts_a_dead_store_and_serves_again(
             "upsert_customers",
             rows=[{"customerId": "crm:1", "props": {"source": "crm", "firstName": "Ada"}}],
         )
+        key = make_key(store)  # in the store too: it must survive the restart
         pid = store._db.client.pid
         if death == "kill -9":
             os.kill(pid, signal.SIGKILL)
@@ -49,7 +52,7 @@ def test_the_service_restarts_a_dead_store_and_serves_again(
             graph = store._db.select_graph("watched")
             with pytest.raises(Exception):  # noqa: B017 - the connection drops
                 graph.query("MERGE (:Customer {customerId: $id})", {"id": "\nx"})
-        seconds = _served_again(client, deadline_s=10)
+        seconds = _served_again(client, key, deadline_s=10)
         health = client.get("/health")
     assert seconds < 5
     assert health.status_code == 200
