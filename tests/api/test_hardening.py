@@ -6,6 +6,7 @@ configured origins only."""
 from __future__ import annotations
 
 import socket
+import statistics
 import threading
 import time
 from collections.abc import Iterator
@@ -85,36 +86,62 @@ def live(api_settings, api_store) -> Iterator[str]:
         thread.join(timeout=20)
 
 
-def test_health_stays_fast_while_attacks_are_tried(live, api_store) -> None:
-    headers = {"Authorization": f"Bearer {make_key(api_store.inner)}"}
+def _health_while_sent(live: str, headers: dict[str, str], queries: list[str]) -> tuple:
+    """/health's answer times while four clients keep sending `queries`, and their statuses."""
     stop = threading.Event()
-    refused: list[int] = []
+    statuses: list[int] = []
 
-    def attack() -> None:
+    def send() -> None:
         with httpx.Client(base_url=live, timeout=30) as c:
             while not stop.is_set():
-                for query in ATTACKS.values():
+                for query in queries:
                     r = c.post("/graphql", json={"query": query}, headers=headers)
-                    refused.append(r.status_code)
+                    statuses.append(r.status_code)
 
-    attackers = [threading.Thread(target=attack, daemon=True) for _ in range(4)]
-    for t in attackers:
+    senders = [threading.Thread(target=send, daemon=True) for _ in range(4)]
+    for t in senders:
         t.start()
-    slowest = 0.0
+    times = []
     try:
         time.sleep(0.3)
         with httpx.Client(base_url=live, timeout=10) as c:
             for _ in range(20):
                 started = time.perf_counter()
                 assert c.get("/health").status_code == 200
-                slowest = max(slowest, time.perf_counter() - started)
+                times.append(time.perf_counter() - started)
                 time.sleep(0.05)
     finally:
         stop.set()
-        for t in attackers:
+        for t in senders:
             t.join(timeout=30)
+    return times, statuses
+
+
+def test_health_stays_fast_while_attacks_are_tried(live, api_store) -> None:
+    """Four clients sending the attacks without pause delay /health by at most the refusal of
+    the four requests ahead of it, not by running them: measured against the refusal time of
+    one attack alone and /health beside harmless queries, in the same run (a busy machine
+    slows all three alike)."""
+    headers = {"Authorization": f"Bearer {make_key(api_store.inner)}"}
+    with httpx.Client(base_url=live, timeout=30) as c:
+        alone = []
+        for query in ATTACKS.values():
+            took = []
+            for _ in range(5):
+                started = time.perf_counter()
+                assert c.post("/graphql", json={"query": query}, headers=headers).status_code == 400
+                took.append(time.perf_counter() - started)
+            alone.append(statistics.median(took))
+    harmless, answered = _health_while_sent(live, headers, ["{ __typename }"])
+    attacked, refused = _health_while_sent(live, headers, list(ATTACKS.values()))
+    assert set(answered) == {200}
     assert len(refused) > 20 and set(refused) == {400}
-    assert slowest < 0.5, f"/health took {slowest * 1000:.0f} ms under attack"
+    bound = 4 * max(alone) + statistics.median(harmless)
+    assert statistics.median(attacked) <= bound, (
+        f"/health took {statistics.median(attacked) * 1000:.0f} ms under attack; one refusal "
+        f"takes {max(alone) * 1000:.0f} ms, /health beside harmless queries "
+        f"{statistics.median(harmless) * 1000:.0f} ms"
+    )
 
 
 # About 30 s of work on this machine (a 5,000 x 5,000 product takes 3 s).
