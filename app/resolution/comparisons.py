@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 from rapidfuzz.process import cpdist
 
@@ -22,15 +23,39 @@ NULL = -1  # level of a pair where either record lacks the field: no evidence ei
 Levels = np.ndarray  # int8, one per pair
 
 
-def _jw(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def _each_distinct(
+    scorer: Callable[..., Any], a: np.ndarray, b: np.ndarray, ka: np.ndarray, kb: np.ndarray
+) -> np.ndarray:
+    """scorer(a[i], b[i]) for every i, computed once per distinct pair of values (their codes
+    ka, kb): names and dates repeat across pairs. The scorers are symmetric, so (x, y) and
+    (y, x) are one."""
+    lo, hi = np.minimum(ka, kb).astype(np.int64), np.maximum(ka, kb).astype(np.int64)
+    inverse, distinct = pd.factorize(lo * (int(hi.max()) + 1) + hi)
+    first = np.empty(len(distinct), dtype=np.int64)
+    first[inverse[::-1]] = np.arange(len(inverse))[::-1]
+    return np.asarray(cpdist(list(a[first]), list(b[first]), scorer=scorer))[inverse]
+
+
+def jaro_winkler(
+    a: np.ndarray, b: np.ndarray, codes: tuple[np.ndarray, np.ndarray] | None = None
+) -> np.ndarray:
+    """Jaro-Winkler similarity of a[i] and b[i]; with the values' codes, once per distinct pair."""
     if not len(a):
         return np.zeros(0)
+    if codes is not None:
+        return _each_distinct(JaroWinkler.normalized_similarity, a, b, *codes)
     return np.asarray(cpdist(list(a), list(b), scorer=JaroWinkler.normalized_similarity))
 
 
-def _edits(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def edit_distance(
+    a: np.ndarray, b: np.ndarray, codes: tuple[np.ndarray, np.ndarray] | None = None
+) -> np.ndarray:
+    """Damerau-Levenshtein distance of a[i] and b[i]; with the values' codes, once per
+    distinct pair."""
     if not len(a):
         return np.zeros(0, dtype=np.int64)
+    if codes is not None:
+        return _each_distinct(DamerauLevenshtein.distance, a, b, *codes)
     return np.asarray(cpdist(list(a), list(b), scorer=DamerauLevenshtein.distance))
 
 
@@ -58,6 +83,9 @@ class _Pairs:
     def values(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         return self.cols[name][self.left], self.cols[name][self.right]
 
+    def codes(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        return self.cols.codes[name][self.left], self.cols.codes[name][self.right]
+
     def result(self, n: int, levels: np.ndarray) -> Levels:
         out = np.full(n, NULL, dtype=np.int8)
         out[self.idx] = levels
@@ -74,7 +102,7 @@ def _name_levels(
     if not len(pairs):
         return pairs.result(len(left), lv)
     a, b = pairs.values(own)
-    jw = _jw(a, b)
+    jw = jaro_winkler(a, b, pairs.codes(own))
     lv[jw >= 0.8] = 3
     lv[jw >= 0.92] = 2
     lv[pairs.same(f"{own}_sound") & (lv > 1)] = 1
@@ -91,7 +119,11 @@ def _name_levels(
     maybe = np.flatnonzero(pairs.has(other) & (lv > 1))
     if len(maybe):
         oa, ob = pairs.values(other)
-        crossed = (_jw(a[maybe], ob[maybe]) >= 0.88) & (_jw(b[maybe], oa[maybe]) >= 0.88)
+        ka, kb = pairs.codes(own)  # first and last names share their codes (fields.py)
+        oka, okb = pairs.codes(other)
+        crossed = (jaro_winkler(a[maybe], ob[maybe], (ka[maybe], okb[maybe])) >= 0.88) & (
+            jaro_winkler(b[maybe], oa[maybe], (kb[maybe], oka[maybe])) >= 0.88
+        )
         lv[maybe[crossed]] = 1
     lv[pairs.same(own)] = 0
     return pairs.result(len(left), lv)
@@ -122,7 +154,8 @@ def date_levels(cols: Columns, left: np.ndarray, right: np.ndarray) -> Levels:
     rest = np.flatnonzero(lv > 1)
     a, b = pairs.values("dob")
     close = np.zeros(len(pairs), dtype=bool)
-    close[rest] = _edits(a[rest], b[rest]) <= 1
+    ka, kb = pairs.codes("dob")
+    close[rest] = edit_distance(a[rest], b[rest], (ka[rest], kb[rest])) <= 1
     lv[close | pairs.same("dob_swapped", "dob")] = 1
     lv[pairs.same("dob")] = 0
     return pairs.result(len(left), lv)
@@ -137,7 +170,8 @@ def _exact_levels(
     if typo:
         rest = np.flatnonzero(~same)
         a, b = pairs.values(name)
-        lv[rest[_edits(a[rest], b[rest]) <= 1]] = 1
+        ka, kb = pairs.codes(name)
+        lv[rest[edit_distance(a[rest], b[rest], (ka[rest], kb[rest])) <= 1]] = 1
     lv[same] = 0
     return pairs, lv
 
@@ -189,7 +223,9 @@ def address_levels(cols: Columns, left: np.ndarray, right: np.ndarray) -> Levels
     lv[same_st & ~same_place] = 2
     close = np.flatnonzero(both_st & same_place)
     similar = np.zeros(len(idx), dtype=bool)
-    similar[close] = _jw(cols["street"][li[close]], cols["street"][ri[close]]) >= 0.88
+    sl, sr = li[close], ri[close]
+    street_codes = (codes["street"][sl], codes["street"][sr])
+    similar[close] = jaro_winkler(cols["street"][sl], cols["street"][sr], street_codes) >= 0.88
     lv[similar] = 1
     lv[same_st & same_place] = 0
     out = np.full(len(left), NULL, dtype=np.int8)

@@ -32,7 +32,7 @@ Column = np.ndarray  # object array, None where missing
 
 # Columns compared with each other share one code space (a birth date against the other
 # record's date with day and month swapped).
-JOINT_CODES: dict[str, str] = {"dob_swapped": "dob"}
+JOINT_CODES: dict[str, str] = {"dob_swapped": "dob", "last": "first"}
 
 
 class Columns(dict[str, Column]):

@@ -15,7 +15,7 @@ from app.errors import ConfigError
 from app.resolution.labels import load_file, save_id_pairs, steward_labels
 from app.resolution.model import MatchModel
 from app.resolution.records import identifier_types, load_records
-from app.resolution.training import Labelled, TrainingSet, TrainReport, train
+from app.resolution.training import Labelled, TrainingSet, TrainReport, train, unsupervised_start
 from app.resolution.truth import active_labels, read_truth
 from app.settings import Settings
 from app.store import GraphStore
@@ -62,9 +62,17 @@ def learn(
         labelled.append(steward_labels(store, ts))
     if labels_file is not None:
         labelled += load_file(labels_file, ts)
+    begun = unsupervised_start(
+        ts, cap=settings.block_cap, seed=seed, workers=settings.resolve_workers
+    )
     if truth_file is not None:
         drawn = active_labels(
-            ts, read_truth(truth_file), pairs or settings.training_pairs, seed, settings.block_cap
+            ts,
+            read_truth(truth_file),
+            pairs or settings.training_pairs,
+            seed,
+            settings.block_cap,
+            begun=begun,
         )
         save_id_pairs(settings.truth_labels_file, drawn, ts)
         labelled.append(drawn)
@@ -75,6 +83,7 @@ def learn(
         seed=seed,
         threshold=settings.match_threshold,
         workers=settings.resolve_workers,
+        begun=begun,
     )
     model.link_only = list(link)
     previous = None

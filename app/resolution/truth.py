@@ -11,11 +11,11 @@ import pandas as pd
 from app.errors import InputError
 from app.resolution.training import (
     Labelled,
+    Start,
     TrainingSet,
-    TrainReport,
     fit_labels,
     uncertain_pairs,
-    unsupervised,
+    unsupervised_start,
 )
 
 
@@ -39,13 +39,15 @@ def active_labels(
     seed: int = 0,
     cap: int = 50,
     rounds: int = 4,
+    begun: Start | None = None,
 ) -> Labelled:
     """Labelled pairs with the truth as the oracle, drawn as a steward would be asked them:
     a small random start (half matches), then rounds of the candidate pairs the current
     model is least sure of. Candidates are the pairs every blocking rule finds."""
     person = truth.reindex(ts.ids).to_numpy()
+    begun = begun or unsupervised_start(ts, cap=cap, seed=seed)
+    model, pool, levels = begun.model, begun.pool, begun.levels
     rng = np.random.default_rng(seed)
-    model, pool, levels = unsupervised(ts, rng, cap, TrainReport())
     known = pd.notna(person[pool.left]) & pd.notna(person[pool.right])
     same = known & (person[pool.left] == person[pool.right])
     start = max(limit // (rounds + 1), 4)
