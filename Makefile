@@ -66,7 +66,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 unit: install browser
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=15
 
 test: install browser lint typecheck unit
 
