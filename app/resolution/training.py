@@ -358,6 +358,22 @@ def design(
     return np.column_stack(columns) if columns else np.zeros((len(levels), 0))
 
 
+# What an exact agreement adds at the least, on the commonest value too: agreeing is evidence
+# for a match, however common the value (log-odds).
+MIN_AGREEMENT = 0.05
+
+
+def least_agreement(model: MatchModel, name: str) -> float:
+    """The lowest weight an exact agreement on comparison `name` may have so that with any
+    share of its term-frequency adjustment (0 to 1), on any value the model has counted, it
+    still adds MIN_AGREEMENT."""
+    table = model.term_frequencies.get(name)
+    if table is None or not table.counts:
+        return MIN_AGREEMENT
+    commonest = table.adjustment(np.array(list(table.counts), dtype=object)).min()
+    return MIN_AGREEMENT + max(0.0, -float(commonest))
+
+
 def fit_labels(
     model: MatchModel,
     x: np.ndarray,
@@ -365,8 +381,9 @@ def fit_labels(
     sigma: float = 1.0,
 ) -> MatchModel:
     """Weights that fit the labels, each kept near the unsupervised one (a Gaussian prior of
-    width `sigma` on the log-odds scale), an exact agreement never negative and a
-    disagreement never positive; the share of the term-frequency adjustment in [0, 1]."""
+    width `sigma` on the log-odds scale), an exact agreement positive on every value
+    (`least_agreement`) and a disagreement never positive; the share of the term-frequency
+    adjustment in [0, 1]."""
     w0 = np.concatenate([np.asarray(c.weights) for c in model.comparisons])
     tf_comps = [c for c in model.comparisons if c.name in model.term_frequencies]
     c0 = np.array([c.tf for c in tf_comps], dtype=np.float64)
@@ -376,7 +393,7 @@ def fit_labels(
         k = len(comp.weights)
         for level in range(k):
             if level == 0:
-                bounds.append((0.0, None))
+                bounds.append((least_agreement(model, comp.name), None))
             elif level == k - 1:
                 bounds.append((None, 0.0))
             else:
