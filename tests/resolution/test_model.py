@@ -91,6 +91,23 @@ def test_each_push_adds_up_to_the_logit_exactly(model) -> None:
                 assert f["weight"] < 0, f
 
 
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_a_frequent_value_is_looked_up_once_and_pushes_as_it_would_alone(model, seed) -> None:
+    """Contributions look each distinct value's frequency up once for a whole column of
+    pairs: the same pushes as scoring each pair by itself."""
+    trained, ts = model
+    rng = np.random.default_rng(seed)
+    left = rng.integers(0, len(ts), 400)
+    right = np.where(rng.random(400) < 0.5, left, rng.integers(0, len(ts), 400))
+    levels = trained.levels(ts.cols, left, right)
+    column = trained.contributions(levels, ts.cols, left)
+    alone = np.vstack(
+        [trained.contributions(levels[i : i + 1], ts.cols, left[i : i + 1]) for i in range(400)]
+    )
+    assert column.tolist() == alone.tolist()
+
+
 @settings(max_examples=25, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), share=st.floats(0.0, 1.0))
 def test_whatever_the_labels_an_exact_agreement_pushes_up_on_every_value(
