@@ -15,6 +15,7 @@ that still put the matches the model expects in front of it (`choose_rules`)."""
 from __future__ import annotations
 
 import copy
+import heapq
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -466,18 +467,31 @@ def choose_rules(
     chosen: list[Rule] = []
     report = []
     got = 0.0
-    remaining = set(range(len(rules)))
-    while remaining and got < coverage * total:
-        best, best_score, best_gain = -1, 0.0, 0.0
-        for i in remaining:
-            idx = members[i]
-            gain = float(p[idx[~covered[idx]]].sum())
-            score = gain / (len(idx) + 100.0)
-            if score > best_score:
-                best, best_score, best_gain = i, score, gain
+
+    def gain_of(i: int) -> tuple[float, float]:
+        idx = members[i]
+        gain = float(p[idx[~covered[idx]]].sum())
+        return gain / (len(idx) + 100.0), gain
+
+    # Lazy greedy: a rule's score only falls as more pairs are covered, so a rule whose
+    # score, computed afresh, still beats every other rule's last known score is the best
+    # (ties to the earlier rule), without rescoring all the others each round.
+    heap = [(-gain_of(i)[0], i) for i in range(len(rules))]
+    heapq.heapify(heap)
+    while heap and got < coverage * total:
+        best, best_gain = -1, 0.0
+        while heap:
+            _, i = heapq.heappop(heap)
+            score, gain = gain_of(i)
+            if not heap or (-score, i) <= heap[0]:
+                if score > 0:
+                    best, best_gain = i, gain
+                else:
+                    heapq.heappush(heap, (-score, i))
+                break
+            heapq.heappush(heap, (-score, i))
         if best < 0 or best_gain < 2e-5 * total:
             break
-        remaining.discard(best)
         covered[members[best]] = True
         got += best_gain
         chosen.append(rules[best])
