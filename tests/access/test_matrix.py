@@ -18,6 +18,7 @@ QUERIES: dict[str, tuple[str, set[str]]] = {
         {S, T, A, D},
     ),
     "profile": ('{ profile(id: "a1") { id } }', {S, T, M, A, D}),
+    "searchProfiles": ('{ searchProfiles(text: "Moss") { totalCount } }', {S, T, M, A, D}),
     "reviewQueue": ("{ reviewQueue { edges { node { probability } } } }", {T, A, D}),
     "households": ("{ households { edges { node { id } } } }", {S, T, M, A, D}),
     "household": ('{ household(id: "HH-x") { id } }', {S, T, M, A, D}),
