@@ -1,15 +1,7 @@
-"""searchProfiles and the Profile 360 fields over GraphQL, on the access tests' small town
-(the Moss and Kowalski families and Ida; every first name Sam)."""
+"""searchProfiles and the Profile 360 fields over GraphQL (app/api/search.py), by role, on
+the access tests' small town (the Moss and Kowalski families and Ida; every first name Sam)."""
 
 from __future__ import annotations
-
-from tests.access.conftest import (  # noqa: F401  (fixtures)
-    as_role,
-    town,
-    town_client,
-    town_settings,
-)
-from tests.api.conftest import _api_session_store, api_settings, api_store  # noqa: F401
 
 SEARCH = """query($text: String!, $first: Int, $after: String) {
   searchProfiles(text: $text, first: $first, after: $after) {
