@@ -129,3 +129,44 @@ def merged[T](lists: Iterable[Iterable[T]], key: Any) -> list[T]:
         for item in items:
             seen.setdefault(key(item), item)
     return [seen[k] for k in sorted(seen)]
+
+
+GOLDEN_FIELDS: tuple[tuple[str, str], ...] = (
+    ("firstName", "first name"),
+    ("lastName", "surname"),
+    ("dateOfBirth", "birth date"),
+    ("email", "e-mail"),
+    ("phone", "phone"),
+    ("street", "street"),
+    ("city", "city"),
+    ("postcode", "postcode"),
+)
+
+
+@dataclass(frozen=True)
+class GoldenValue:
+    field: str
+    label: str
+    value: Any
+    sources: list[str]  # the records that hold this value, "source (customerId)"
+
+
+def golden_sources(profile: dict[str, Any], records: Sequence[dict[str, Any]]) -> list[GoldenValue]:
+    """Each golden attribute with the records it came from: those holding the same value
+    (e-mails and phones from the records' identifier lists)."""
+
+    def held(record: dict[str, Any], field: str) -> list[Any]:
+        if field == "email":
+            return [e.get("email") for e in record.get("emails") or []]
+        if field == "phone":
+            return [p.get("phone") for p in record.get("phones") or []]
+        return [record.get(field)]
+
+    out = []
+    for field, label in GOLDEN_FIELDS:
+        value = profile.get(field)
+        if value is None:
+            continue
+        sources = [f"{r.get('source')} ({r.get('id')})" for r in records if value in held(r, field)]
+        out.append(GoldenValue(field, label, value, sources))
+    return out

@@ -89,6 +89,19 @@ ROUTE_CAPABILITY: dict[str, frozenset[str]] = {
     "/me.json": frozenset({"self"}),
     "/subject-access/{profile_id}": frozenset({"subject-access"}),
     "/subject-access/{profile_id}.json": frozenset({"subject-access"}),
+    # The people's pages (app/api/ui.py); what each shows is then checked field by field.
+    **dict.fromkeys(
+        ("/ui", "/ui/search", "/ui/profiles/{profile_id}"), frozenset({"read:profiles"})
+    ),
+    "/ui/profiles/{profile_id}/dial": frozenset({"read:customers"}),
+    "/ui/alerts/{alert_id}/acknowledge": frozenset({"alerts:acknowledge"}),
+    **dict.fromkeys(
+        ("/ui/households/{household_id}", "/ui/segments", "/ui/segments/results"),
+        frozenset({"read:households"}),
+    ),
+    **dict.fromkeys(
+        ("/ui/desk", "/ui/desk/pair", "/ui/desk/audit", "/ui/desk/act"), frozenset({"steward"})
+    ),
 }
 
 
