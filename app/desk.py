@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from typing import Any
 
 SIDE_BY_SIDE: tuple[tuple[str, str], ...] = (
-    ("source", "source"),
     ("firstName", "first name"),
     ("lastName", "surname"),
     ("dateOfBirth", "birth date"),

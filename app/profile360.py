@@ -148,7 +148,8 @@ class GoldenValue:
     field: str
     label: str
     value: Any
-    sources: list[str]  # the records that hold this value, "source (customerId)"
+    sources: list[str]  # the sources of the records that hold this value
+    records: list[str]  # those records' customerIds
 
 
 def golden_sources(profile: dict[str, Any], records: Sequence[dict[str, Any]]) -> list[GoldenValue]:
@@ -167,6 +168,7 @@ def golden_sources(profile: dict[str, Any], records: Sequence[dict[str, Any]]) -
         value = profile.get(field)
         if value is None:
             continue
-        sources = [f"{r.get('source')} ({r.get('id')})" for r in records if value in held(r, field)]
-        out.append(GoldenValue(field, label, value, sources))
+        holders = [r for r in records if value in held(r, field)]
+        sources = sorted({str(r.get("source")) for r in holders})
+        out.append(GoldenValue(field, label, value, sources, [str(r.get("id")) for r in holders]))
     return out

@@ -11,7 +11,7 @@ import json
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
@@ -29,6 +29,7 @@ from app.households.dna import METRICS
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 _env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
 Handler = Callable[[Request], Awaitable[Response]]
+MAX_FORM_BYTES = 64 * 1024
 
 
 class PageError(Exception):
@@ -60,8 +61,11 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
 
 
 def _nav(identity: Identity) -> list[tuple[str, str]]:
-    links = [("/ui", "Search", "read:profiles"), ("/ui/desk", "Steward desk", "steward"),
-             ("/ui/segments", "Segments", "read:households")]  # fmt: skip
+    links = [
+        ("/ui", "Search", "read:profiles"),
+        ("/ui/desk", "Steward desk", "steward"),
+        ("/ui/segments", "Segments", "read:households"),
+    ]
     return [(href, label) for href, label, cap in links if identity.can(cap)]
 
 
@@ -396,8 +400,11 @@ MERGE = """mutation($ids: [ID!]!, $reason: String!) { mergeProfiles(ids: $ids, r
 async def desk_act(request: Request) -> Response:
     """confirm / reject a pair, split a record out, merge profiles; then the desk again (or,
     from a 360 page, that profile's page: HX-Redirect)."""
-    form = await request.form()
-    f = {k: str(v) for k, v in form.items()}
+    body = await request.body()
+    if len(body) > MAX_FORM_BYTES:
+        raise PageError(f"the form is over {MAX_FORM_BYTES} bytes", 413)
+    # A plain urlencoded form, read without python-multipart (as the sign-in page does).
+    f = {k: v[-1] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
     action, reason = f.get("action", ""), f.get("reason", "").strip()
     if not reason:
         reason = {"confirm": "same person", "reject": "different people"}.get(action, "steward")
@@ -462,10 +469,13 @@ async def desk_audit(request: Request) -> Response:
         return HTMLResponse("")  # not readable by this role: no panel
     trail = data.get("auditTrail") or {}
     entries = [
-        {**e["node"], "before": _compact(e["node"].get("before")),
-         "after": _compact(e["node"].get("after"))}
+        {
+            **e["node"],
+            "before": _compact(e["node"].get("before")),
+            "after": _compact(e["node"].get("after")),
+        }
         for e in trail.get("edges", [])
-    ]  # fmt: skip
+    ]
     return render(request, "audit.html", entries=entries, total=trail.get("totalCount"))
 
 

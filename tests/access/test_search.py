@@ -87,9 +87,13 @@ async def test_the_360_gathers_all_records_identifiers_and_one_timeline(as_role)
     assert p["timeline"]["totalCount"] == 1
     (entry,) = p["timeline"]["edges"]
     assert entry["node"] == {
-        "id": "crm:a1-0", "customerId": "crm:a1", "source": "crm", "type": "purchase",
-        "channel": "web", "value": 500.0,
-    }  # fmt: skip
+        "id": "crm:a1-0",
+        "customerId": "crm:a1",
+        "source": "crm",
+        "type": "purchase",
+        "channel": "web",
+        "value": 500.0,
+    }
 
 
 async def test_the_timeline_filters_by_channel(as_role) -> None:

@@ -28,7 +28,12 @@
 
   // y confirm, n reject, s skip, u undo: the last decided pair back on the desk.
   document.addEventListener("keydown", function (event) {
-    if (!document.getElementById("desk") || event.ctrlKey || event.metaKey || event.altKey) return;
+    var desk = document.getElementById("desk");
+    if (!desk || event.ctrlKey || event.metaKey || event.altKey) return;
+    // A key pressed while the desk is still loading or settling would act on a form htmx
+    // has not wired yet: wait for the page to be ready.
+    if (desk.classList.contains("htmx-request") || desk.classList.contains("htmx-settling") ||
+        document.querySelector("#desk .htmx-request, #desk .htmx-added")) return;
     if (typing(event) && event.key !== "Enter") return;
     var ids = { y: "confirm", n: "reject", s: "skip" };
     if (ids[event.key]) {
