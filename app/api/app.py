@@ -23,7 +23,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from app.alerts.delivery import start_delivery_worker
-from app.api.auth import AccessControl, AccessMiddleware, auth_routes
+from app.api.auth import AccessControl, AccessMiddleware, auth_routes, identity_of
 from app.api.endpoint import GraphQLEndpoint, prefers_html
 from app.api.errors import (
     BAD_REQUEST,
@@ -125,7 +125,9 @@ class QuarantinePurger:
 async def home(request: Request) -> Response:
     """A browser goes to the pages (app/api/ui.py), an API client to GraphQL."""
     if prefers_html(request.headers.get("accept", "")):
-        return RedirectResponse("/ui", status_code=307)
+        identity = identity_of(request)
+        own = identity.can("self") and not identity.can("read:profiles")
+        return RedirectResponse("/me" if own else "/ui", status_code=307)
     return RedirectResponse(request.url_for("graphql").path, status_code=307)
 
 

@@ -161,7 +161,7 @@ async def profile_page(request: Request) -> Response:
     variables: dict[str, Any] = {"id": request.path_params["profile_id"]}
     if identity.can("read:customers"):
         variables.update(
-            first=int(_number(q.get("first")) or 20),
+            first=min(100, int(_number(q.get("first")) or 20)),
             types=_list(q.get("types")),
             channels=_list(q.get("channels")),
         )

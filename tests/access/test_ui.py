@@ -77,3 +77,13 @@ async def test_a_steward_rejects_a_pair_from_the_desk_form(as_role, town) -> Non
     assert answer.headers["HX-Trigger"] == "decided"
     pair = await _get(steward, "/ui/desk/pair?a=crm:a1&b=crm:a2")
     assert pair.status_code == 200 and "rejected" in pair.text
+
+
+async def test_a_browser_at_the_root_lands_on_its_pages(as_role) -> None:
+    for role, where in (("support", "/ui"), ("marketer", "/ui"), ("self", "/me")):
+        client = as_role(role)
+        answer = await client.client.get("/", headers={**client.headers, "Accept": "text/html"})
+        assert (answer.status_code, answer.headers["location"]) == (307, where), role
+    api = as_role("support")
+    answer = await api.client.get("/", headers=api.headers)
+    assert answer.headers["location"] == "/graphql"
