@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz.distance import JaroWinkler
 
@@ -36,6 +37,7 @@ class SearchPage:
     total: int
 
 
+@lru_cache(maxsize=65536)
 def word_score(typed: str, name: str | None, first: bool) -> float:
     """How well one typed word (lower case) stands for one name: exact 1, nickname of a
     first name 0.95, same sound 0.9, a typo its Jaro-Winkler similarity (scaled below the
@@ -102,10 +104,19 @@ def search_profiles(
     found = _identifier_hits(store, text, default_country)
     words = _words(text) if not any(ch.isdigit() or ch == "@" for ch in text) else []
     if words:
+        # Names first (one score per distinct name, however many carry it), then the
+        # profiles of the names that pass, through the index on lastName.
+        scores: dict[tuple[str | None, str], float] = {}
         for row in store.read("search_names", initials=_initials(words)):
+            given, family = row.get("firstName"), str(row["lastName"])
+            score = name_score(words, given, family)
+            if score >= MIN_SCORE:
+                scores[(given, family)] = score
+        names = [{"firstName": f, "lastName": n} for f, n in scores]
+        for row in store.read("search_name_profiles", names=names) if names else []:
             pid = str(row["profileId"])
-            score = name_score(words, row.get("firstName"), row.get("lastName"))
-            if score >= MIN_SCORE and pid not in found:
+            if pid not in found:
+                score = scores[(row.get("firstName"), str(row["lastName"]))]
                 found[pid] = Hit(pid, round(score, 3), "name")
     ranked = sorted(found.values(), key=lambda h: (-h.score, h.profile_id))
     return SearchPage(ranked[offset : offset + first], len(ranked))
