@@ -313,3 +313,30 @@ def test_pages_fit_a_phone(browser, demo) -> None:
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0
     shot(page, "profile360-phone")
+
+
+UNLABELLED = """() => [...document.querySelectorAll(
+    'input:not([type=hidden]), select, textarea, button, svg[role=img], [role=img]')]
+  .filter(el => !((el.labels && el.labels.length) || el.getAttribute('aria-label')
+                  || (el.tagName === 'BUTTON' && el.innerText.trim())))
+  .map(el => el.outerHTML.slice(0, 80))"""
+
+
+def test_every_control_and_picture_has_a_name(browser, demo) -> None:
+    """Each page's inputs, buttons, charts and the graph carry an accessible name."""
+    person = two_source_profiles(demo)[0]
+    (home,) = demo.rows(
+        "MATCH (h:Household {status: 'active'}) RETURN h.householdId AS id "
+        "ORDER BY h.householdId LIMIT 1"
+    )
+    page = signed_in(browser, demo, "steward", "/ui")
+    for path in (
+        "/ui",
+        f"/ui/profiles/{person['id']}",
+        f"/ui/households/{home['id']}",
+        "/ui/desk",
+        "/ui/segments",
+    ):
+        page.goto(f"{demo.url}{path}")
+        page.wait_for_load_state("networkidle")
+        assert page.evaluate(UNLABELLED) == [], path
