@@ -15,17 +15,35 @@ from app.access.roles import Identity
 # node (CustomerConnection, CustomerEdge -> Customer).
 TYPE_CAPABILITY: dict[str, str] = {
     **dict.fromkeys(
-        ("Customer", "Email", "Phone", "Address", "AccountHolding", "DeviceUse", "Interaction"),
+        (
+            "Customer",
+            "Email",
+            "Phone",
+            "Address",
+            "AccountHolding",
+            "DeviceUse",
+            "Interaction",
+            "TimelineEntry",
+        ),
         "read:customers",
     ),
     **dict.fromkeys(
-        ("Profile", "ProfileMetric", "HistoryPoint", "ConsentDecision", "ConsentStatement"),
+        (
+            "Profile",
+            "ProfileMetric",
+            "HistoryPoint",
+            "ConsentDecision",
+            "ConsentStatement",
+            "ProfileHit",
+        ),
         "read:profiles",
     ),
     **dict.fromkeys(
         ("Match", "FieldWeight", "ClusterEdge", "ReviewConnection", "ReviewEdge"), "read:matches"
     ),
-    **dict.fromkeys(("Household", "Membership", "Contact", "GroupMetric"), "read:households"),
+    **dict.fromkeys(
+        ("Household", "Membership", "Contact", "GroupMetric", "HouseholdRole"), "read:households"
+    ),
     **dict.fromkeys(("Alert", "WebhookDelivery"), "read:alerts"),
     **dict.fromkeys(("AlertRule", "AlertFilter", "MetricDefinition"), "read:definitions"),
 }
@@ -71,6 +89,19 @@ ROUTE_CAPABILITY: dict[str, frozenset[str]] = {
     "/me.json": frozenset({"self"}),
     "/subject-access/{profile_id}": frozenset({"subject-access"}),
     "/subject-access/{profile_id}.json": frozenset({"subject-access"}),
+    # The people's pages (app/api/ui.py); what each shows is then checked field by field.
+    **dict.fromkeys(
+        ("/ui", "/ui/search", "/ui/profiles/{profile_id}"), frozenset({"read:profiles"})
+    ),
+    "/ui/profiles/{profile_id}/dial": frozenset({"read:customers"}),
+    "/ui/alerts/{alert_id}/acknowledge": frozenset({"alerts:acknowledge"}),
+    **dict.fromkeys(
+        ("/ui/households/{household_id}", "/ui/segments", "/ui/segments/results"),
+        frozenset({"read:households"}),
+    ),
+    **dict.fromkeys(
+        ("/ui/desk", "/ui/desk/pair", "/ui/desk/audit", "/ui/desk/act"), frozenset({"steward"})
+    ),
 }
 
 
@@ -133,6 +164,9 @@ CHANNEL_FIELDS: dict[tuple[str, str], tuple[str, ...]] = {
     ("Customer", "emails"): (EMAIL_CH,),
     ("Customer", "phones"): (PHONE_CH, SMS_CH),  # a number serves calls and texts
     ("Customer", "addresses"): (POST_CH,),
+    ("Profile", "emails"): (EMAIL_CH,),  # the 360's identifiers of all its records
+    ("Profile", "phones"): (PHONE_CH, SMS_CH),
+    ("Profile", "addresses"): (POST_CH,),
     ("Profile", "email"): (EMAIL_CH,),
     ("Profile", "phone"): (PHONE_CH, SMS_CH),
     ("Profile", "addressId"): (POST_CH,),
@@ -160,6 +194,10 @@ AUDITED_FIELDS: dict[tuple[str, str], str] = {
     ("Customer", "phones"): PHONE,
     ("Customer", "addresses"): ADDRESS,
     ("Customer", "devices"): DEVICE,
+    ("Profile", "emails"): EMAIL,
+    ("Profile", "phones"): PHONE,
+    ("Profile", "addresses"): ADDRESS,
+    ("Profile", "devices"): DEVICE,
     ("Membership", "evidence"): EVIDENCE,
     ("Household", "addressId"): ADDRESS,
 }

@@ -172,6 +172,12 @@ def _root_field(info: GraphQLResolveInfo) -> str:
     return names.get(str(path.key), str(path.key))
 
 
+def marketing_use(info: GraphQLResolveInfo) -> bool:
+    """Whether this field's read is a marketing use: the identity's, or the root field's."""
+    access: RequestAccess = info.context.access
+    return access.identity.marketing or _root_field(info) in policy.MARKETING_FIELDS
+
+
 def _subject(parent: Any) -> Subject | None:
     """The person a field's parent object is about."""
     from app.api.records import CustomerRecord, ProfileRecord
@@ -209,7 +215,7 @@ class AccessMiddleware:
             return next_(root, info, **args)
         access: RequestAccess = info.context.access
         result = next_(root, info, **args)
-        marketing = access.identity.marketing or _root_field(info) in policy.MARKETING_FIELDS
+        marketing = marketing_use(info)
         evidence = key == ("Membership", "evidence")
         if isawaitable(result) or (marketing and (channels or evidence)):
             return self._later(result, root, info, access, kind, channels, audited, marketing)

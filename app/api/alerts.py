@@ -265,6 +265,21 @@ def _with_deliveries(store: Any, alerts: list[AlertRecord]) -> list[AlertView]:
     return [AlertView(a, found.get(a.alert_id, [])) for a in alerts]
 
 
+OPEN_ALERTS_SHOWN = 50
+
+
+async def open_alerts(entity_id: str, info: graphene.ResolveInfo) -> list[AlertView]:
+    """The open alerts about a profile or household, newest first (Profile.openAlerts)."""
+    store = request_context(info).store
+
+    def read() -> list[AlertView]:
+        return _with_deliveries(
+            store, list_alerts(store, "open", entity_id, OPEN_ALERTS_SHOWN).items
+        )
+
+    return await run_in_threadpool(read)
+
+
 class AlertQuery(graphene.ObjectType):
     alert_rules = graphene.List(
         graphene.NonNull(AlertRule),

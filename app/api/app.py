@@ -23,8 +23,8 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from app.alerts.delivery import start_delivery_worker
-from app.api.auth import AccessControl, AccessMiddleware, auth_routes
-from app.api.endpoint import GraphQLEndpoint
+from app.api.auth import AccessControl, AccessMiddleware, auth_routes, identity_of
+from app.api.endpoint import GraphQLEndpoint, prefers_html
 from app.api.errors import (
     BAD_REQUEST,
     INTERNAL,
@@ -36,6 +36,7 @@ from app.api.errors import (
 from app.api.graphiql import STATIC_DIR
 from app.api.households import export_households
 from app.api.pages import page_routes
+from app.api.ui import ui_routes
 from app.privacy.quarantine import purge_expired
 from app.settings import Settings, get_settings
 from app.store import GraphStore, open_store
@@ -122,6 +123,11 @@ class QuarantinePurger:
 
 
 async def home(request: Request) -> Response:
+    """A browser goes to the pages (app/api/ui.py), an API client to GraphQL."""
+    if prefers_html(request.headers.get("accept", "")):
+        identity = identity_of(request)
+        own = identity.can("self") and not identity.can("read:profiles")
+        return RedirectResponse("/me" if own else "/ui", status_code=307)
     return RedirectResponse(request.url_for("graphql").path, status_code=307)
 
 
@@ -183,18 +189,21 @@ def create_app(
         Route("/export/households.csv", export_households, methods=["GET"], name="export"),
         *(Route(path, fn, methods=methods) for path, fn, methods in auth_routes(access)),
         *page_routes(),
+        *ui_routes(),
         Route("/", home, methods=["GET"], name="home"),
         Mount("/static", app=StaticFiles(directory=STATIC_DIR, check_dir=False), name="static"),
     ]
     middleware = [Middleware(AccessMiddleware, access=access)]
     if settings.cors_origins:  # outermost: a preflight is answered before sign-in
         middleware.insert(0, cors(settings))
-    return Starlette(
+    app = Starlette(
         routes=routes,
         middleware=middleware,
         lifespan=lifespan,
         exception_handlers={HTTPException: http_error, Exception: internal_error},
     )
+    app.state.graphql = graphql  # the pages run their documents through it
+    return app
 
 
 def cors(settings: Settings) -> Middleware:

@@ -241,6 +241,30 @@ class GraphQLEndpoint:
 
     async def _run(self, request: Request) -> Response:
         query, variables, operation_name = await _read_params(request)
+        return await self.execute(request, query, variables, operation_name)
+
+    async def execute(
+        self,
+        request: Request,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        operation_name: str | None = None,
+    ) -> Response:
+        """Run one GraphQL document for the request's signed-in identity, with every check
+        /graphql makes (limits, validation, access, masks, consent, audit, time budget):
+        the pages (app/api/ui.py) run their documents here."""
+        try:
+            return await self._execute(request, query, variables, operation_name)
+        except _RequestProblem as problem:
+            return _json({"errors": [request_error(str(problem), problem.code)]}, problem.status)
+
+    async def _execute(
+        self,
+        request: Request,
+        query: str,
+        variables: dict[str, Any] | None,
+        operation_name: str | None,
+    ) -> Response:
         state = request.app.state
         settings: Settings = state.settings
         identity = identity_of(request)

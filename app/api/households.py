@@ -31,6 +31,7 @@ from app.households.marketing import (
     HouseholdFilter,
     HouseholdHit,
     MetricCondition,
+    count,
     csv_row,
     households_by_id,
     search,
@@ -206,6 +207,15 @@ class HouseholdConnection(relay.Connection):
         node = Household
         strict_types = True
 
+    total_count = graphene.Int(
+        required=True, description="Every household the filter selects, over all pages."
+    )
+
+    @staticmethod
+    async def resolve_total_count(parent: Any, info: graphene.ResolveInfo) -> int:
+        store = request_context(info).store
+        return await run_in_threadpool(count, store, parent.selected)
+
 
 class MetricFilter(graphene.InputObjectType):
     name = graphene.String(required=True, description=f"One of: {', '.join(METRICS)}")
@@ -275,6 +285,7 @@ async def households(
         raise BadUserInput(str(exc)) from exc
     cursors = [encode_cursor(_CURSOR, h.id) for h in found.hits]
     page = connection(HouseholdConnection, found.hits, cursors, after, found.has_next)
+    page.selected = _filter(filter)  # counted only when totalCount is asked for
     if found.last_id is not None:
         # A contactable-only page may drop rows; the next page starts after the last one
         # looked at, so paging always moves on.

@@ -11,6 +11,9 @@ import graphene
 from graphene.types.generic import GenericScalar
 from starlette.concurrency import run_in_threadpool
 
+from app.access import policy
+from app.access.masking import mask
+from app.api.access import marketing_use
 from app.api.errors import BadUserInput
 from app.api.loaders import request_context
 from app.api.profiles import Profile
@@ -19,7 +22,7 @@ from app.errors import ConfigError, InputError
 from app.flows import pass_to_alerts
 from app.households.events import member_event
 from app.metrics import registry
-from app.metrics.definitions import Definition, as_dict, parse_definition
+from app.metrics.definitions import Definition, Factual, as_dict, parse_definition
 from app.metrics.events import EventResult, interaction_row, record_interaction
 from app.metrics.storage import Stored
 from app.privacy.suppression import refuse_if_erased
@@ -105,7 +108,41 @@ async def profile_metrics(profile_id: str, info: graphene.ResolveInfo) -> list[P
     The properties of all profiles asked for in one request come in one store read."""
     ctx = request_context(info)
     props = await ctx.loaders.profile_props.load(profile_id)
-    return [_metric(d, props) for d in registry.running(ctx.settings)]
+    out = []
+    for d in registry.running(ctx.settings):
+        metric = _metric(d, props)
+        if isinstance(d, Factual):
+            metric = await _as_personal_data(metric, d.field, profile_id, info)
+        out.append(metric)
+    return out
+
+
+async def _as_personal_data(
+    metric: ProfileMetric, field: str, profile_id: str, info: graphene.ResolveInfo
+) -> ProfileMetric:
+    """A factual metric is a copy of a record's field, so it is that field's personal data:
+    masked without read:pii, withheld from a marketing use without consent on its channel,
+    its unmasked read audited (as Profile.<field> is; app/access/policy.py)."""
+    access = request_context(info).access
+    kind = policy.PII_FIELDS.get(("Profile", field))
+    channels = policy.CHANNEL_FIELDS.get(("Profile", field))
+    if access is None or (kind is None and channels is None):
+        return metric
+    subject = ("profile", profile_id)
+    if channels and marketing_use(info):
+        consent = await access.consent(subject)
+        if not consent.allows("marketing", channels):
+            metric.value, metric.history = None, []
+            return metric
+    if kind is None:
+        return metric
+    if not access.identity.pii:
+        metric.value = mask(kind, metric.value) if isinstance(metric.value, str) else metric.value
+        for point in metric.history:
+            point.value = mask(kind, point.value) if isinstance(point.value, str) else point.value
+    elif metric.value is not None:
+        access.note(subject, kind)
+    return metric
 
 
 def _as_of(raw: str | None) -> datetime | None:

@@ -9,7 +9,7 @@ import graphene
 from graphene import relay
 from starlette.concurrency import run_in_threadpool
 
-from app.api import reads
+from app.api import reads, search
 from app.api.errors import BadUserInput
 from app.api.inputs import decode_cursor, encode_cursor, page_size, probability
 from app.api.loaders import request_context
@@ -161,6 +161,58 @@ class Profile(graphene.ObjectType):
         low = probability("minProbability", min_probability, 0.2)
         store = request_context(info).store
         return await run_in_threadpool(review.profile_edges, store, parent.id, low)
+
+    # The 360 view (app/api/search.py): everything of all its records, in one place.
+    emails = graphene.List(graphene.NonNull("app.api.schema.Email"), required=True)
+    phones = graphene.List(graphene.NonNull("app.api.schema.Phone"), required=True)
+    addresses = graphene.List(graphene.NonNull("app.api.schema.Address"), required=True)
+    accounts = graphene.List(graphene.NonNull("app.api.schema.AccountHolding"), required=True)
+    devices = graphene.List(graphene.NonNull("app.api.schema.DeviceUse"), required=True)
+    timeline = search.timeline_field()
+    open_alerts = graphene.List(
+        graphene.NonNull("app.api.alerts.Alert"), required=True, description="Newest first."
+    )
+    household_role = graphene.Field(search.HouseholdRole, description="Null without one.")
+
+    @staticmethod
+    async def resolve_emails(parent: ProfileRecord, info: graphene.ResolveInfo) -> list[Any]:
+        return await search.identifiers(parent, info, "emails")
+
+    @staticmethod
+    async def resolve_phones(parent: ProfileRecord, info: graphene.ResolveInfo) -> list[Any]:
+        return await search.identifiers(parent, info, "phones")
+
+    @staticmethod
+    async def resolve_addresses(parent: ProfileRecord, info: graphene.ResolveInfo) -> list[Any]:
+        return await search.identifiers(parent, info, "addresses")
+
+    @staticmethod
+    async def resolve_accounts(parent: ProfileRecord, info: graphene.ResolveInfo) -> list[Any]:
+        return await search.identifiers(parent, info, "accounts")
+
+    @staticmethod
+    async def resolve_devices(parent: ProfileRecord, info: graphene.ResolveInfo) -> list[Any]:
+        return await search.identifiers(parent, info, "devices")
+
+    @staticmethod
+    async def resolve_timeline(
+        parent: ProfileRecord,
+        info: graphene.ResolveInfo,
+        first: int | None = search.TIMELINE_PAGE,
+        after: str | None = None,
+        **filters: Any,
+    ) -> Any:
+        return await search.timeline(parent, info, first, after, **filters)
+
+    @staticmethod
+    async def resolve_open_alerts(parent: ProfileRecord, info: graphene.ResolveInfo) -> list[Any]:
+        from app.api.alerts import open_alerts  # alerts.py imports this module
+
+        return await open_alerts(parent.id, info)
+
+    @staticmethod
+    async def resolve_household_role(parent: ProfileRecord, info: graphene.ResolveInfo) -> Any:
+        return await search.household_role(parent, info)
 
     @staticmethod
     async def _materialised(parent: ProfileRecord, info: graphene.ResolveInfo) -> list[str]:

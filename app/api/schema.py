@@ -9,7 +9,7 @@ import graphene
 from graphene import relay
 from starlette.concurrency import run_in_threadpool
 
-from app.api import profiles, reads, records
+from app.api import profiles, reads, records, search
 from app.api.alerts import AlertMutation, AlertQuery
 from app.api.errors import BadUserInput
 from app.api.households import HouseholdQuery
@@ -204,6 +204,17 @@ class Query(HouseholdQuery, MetricsQuery, AlertQuery, PrivacyQuery, graphene.Obj
     )
     profile = profiles.profile_field()
     review_queue = profiles.review_queue_field()
+    search_profiles = search.search_field()
+
+    @staticmethod
+    async def resolve_search_profiles(
+        root: object,
+        info: graphene.ResolveInfo,
+        text: str,
+        first: int | None = search.SEARCH_PAGE,
+        after: str | None = None,
+    ) -> search.ProfileHitConnection:
+        return await search.search(info, text, first, after)
 
     @staticmethod
     async def resolve_profile(

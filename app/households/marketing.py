@@ -170,6 +170,21 @@ def search(
     return HouseholdPage(hits, len(rows) > size, last)
 
 
+def count(store: GraphStore, flt: HouseholdFilter) -> int:
+    """How many households `search` pages through in all (contactable ones on the stored
+    golden consent: a refusal loaded since the last households run still counts here)."""
+    row = store.read_one(
+        "household_count",
+        minMembers=flt.min_members,
+        maxMembers=flt.max_members,
+        lacks=flt.lacks_subscription,
+        has=flt.has_subscription,
+        metrics=_conditions(store, flt),
+        contactable=flt.contactable_only,
+    )
+    return int(row["n"]) if row else 0
+
+
 def search_all(store: GraphStore, flt: HouseholdFilter, page: int = 1000) -> Iterator[HouseholdHit]:
     """Every matching household, page by page (the CSV export)."""
     after: str | None = None

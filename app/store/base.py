@@ -163,6 +163,7 @@ UNIQUE_KEYS: tuple[Key, ...] = (
 # Non-unique properties that queries filter on.
 INDEXES: tuple[Key, ...] = (
     Key("Customer", "source"),
+    Key("Profile", "lastName"),  # search by name (app/search.py)
     Key("Interaction", "ts"),
     # (The resolver's blocking keys, bk_* on Customer, get their indexes when a model that
     # uses them resolves: app/resolution/batch.py.)

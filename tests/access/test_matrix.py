@@ -18,6 +18,7 @@ QUERIES: dict[str, tuple[str, set[str]]] = {
         {S, T, A, D},
     ),
     "profile": ('{ profile(id: "a1") { id } }', {S, T, M, A, D}),
+    "searchProfiles": ('{ searchProfiles(text: "Moss") { totalCount } }', {S, T, M, A, D}),
     "reviewQueue": ("{ reviewQueue { edges { node { probability } } } }", {T, A, D}),
     "households": ("{ households { edges { node { id } } } }", {S, T, M, A, D}),
     "household": ('{ household(id: "HH-x") { id } }', {S, T, M, A, D}),
@@ -74,6 +75,14 @@ ROUTES: dict[str, tuple[str, set[str]]] = {
     "my data as JSON": ("/me.json", {F}),
     "subject-access page": ("/subject-access/a1", {D}),
     "subject-access JSON": ("/subject-access/a1.json", {D}),
+    "search page": ("/ui", {S, T, M, A, D}),
+    "search results": ("/ui/search?q=Mos", {S, T, M, A, D}),
+    "Profile 360": ("/ui/profiles/a1", {S, T, M, A, D}),
+    "confidence dial": ("/ui/profiles/a1/dial?minConfidence=0.9", {S, T, A, D}),
+    "steward desk": ("/ui/desk", {T, D}),
+    "audit panel": ("/ui/desk/audit", {T, D}),
+    "segment builder": ("/ui/segments", {S, T, M, A, D}),
+    "segment count": ("/ui/segments/results?minMembers=2&metric=totalSpend&gte=1", {S, T, M, A, D}),
 }
 
 

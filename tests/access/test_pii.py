@@ -124,3 +124,31 @@ async def test_unmasked_reads_are_audited(as_role, town) -> None:
         "MATCH (e:AuditEvent {action: 'readPII'}) RETURN count(e) AS n", write=False
     )
     assert rows == [{"n": 1}]
+
+
+async def test_a_metric_copying_an_email_is_that_email(as_role, town) -> None:
+    """The starter metric `email` (factual: a copy of the record's field) is masked for a
+    marketer and withheld without consent, as Profile.email is; a steward reads it."""
+    town.inner.run_text(
+        "MATCH (p:Profile) WHERE p.email IS NOT NULL SET p.dna_email = p.email, "
+        "p.dna_email_hv = [p.email], p.dna_email_ht = ['2026-01-01T00:00:00Z']",
+        write=True,
+    )
+    query = "query($p: ID!) { profile(id: $p) { metrics { name value history { value } } } }"
+
+    async def email_metric(role: str, pid: str) -> dict:
+        data = await as_role(role).data(query, p=pid)
+        (metric,) = [m for m in data["profile"]["metrics"] if m["name"] == "email"]
+        return metric
+
+    assert await email_metric("steward", "a1") == {
+        "name": "email",
+        "value": "a1@moss.example",
+        "history": [{"value": "a1@moss.example"}],
+    }
+    assert await email_metric("marketer", "a1") == {
+        "name": "email",
+        "value": "a***@moss.example",
+        "history": [{"value": "a***@moss.example"}],
+    }
+    assert await email_metric("marketer", "a3") == {"name": "email", "value": None, "history": []}
