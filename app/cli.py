@@ -469,8 +469,8 @@ def subject_access(
     import getpass
     import json as _json
 
+    from app.audit import record as audit
     from app.privacy.playback import page, playback, profile_of_customer
-    from app.resolution.stewards import audit
     from app.store import open_store
 
     if (profile is None) == (customer is None):
@@ -490,6 +490,59 @@ def subject_access(
         out.write_text(text, encoding="utf-8")
     if html is not None:
         html.write_text(page(doc, out.name if out else "#"), encoding="utf-8")
+
+
+def cli_actor(actor: str | None) -> str:
+    """Who makes a change from the command line: --actor, else cli:<login name>."""
+    import getpass
+
+    return actor.strip() if actor and actor.strip() else f"cli:{getpass.getuser()}"
+
+
+ACTOR_HELP = "who makes the change, for the audit trail (default cli:$USER)"
+
+
+@cli.command()
+def audit(
+    entity: Annotated[
+        str | None, typer.Option(help="a record, profile (with its records), metric:<name>...")
+    ] = None,
+    actor: Annotated[str | None, typer.Option(help="only changes by this actor")] = None,
+    action: Annotated[str | None, typer.Option(help="only this action, e.g. splitCustomer")] = None,
+    since: Annotated[str | None, typer.Option(help="ISO 8601 date or date-time (UTC)")] = None,
+    limit: Annotated[int, typer.Option(help="newest this many")] = 50,
+) -> None:
+    """The audit trail, newest first, as JSON: who changed what, when, why, before and after
+    (the same reading as GraphQL auditTrail)."""
+    import json as _json
+
+    from app.audit import TrailFilter, trail
+    from app.store import open_store
+
+    where = TrailFilter(entity, actor, since, action)
+    events: list[dict[str, object]] = []
+    with open_store(get_settings()) as store:
+        store.setup_schema()
+        after = None
+        while True:
+            page = trail(store, where, min(limit - len(events), 100), after)
+            events += [
+                {**e.__dict__, "before": _loads(e.before), "after": _loads(e.after)}
+                for e in page.events
+            ]
+            if not page.has_next or len(events) >= limit or not page.events:
+                break
+            after = (page.events[-1].at_us, page.events[-1].audit_id)
+    Console().print_json(_json.dumps({"totalCount": page.total, "events": events}))
+
+
+def _loads(text: str | None) -> object:
+    import json as _json
+
+    try:
+        return None if text is None else _json.loads(text)
+    except ValueError:
+        return text
 
 
 @cli.command("purge-quarantine")

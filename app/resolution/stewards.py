@@ -5,14 +5,13 @@ At the next `idgraph train` they are labelled pairs (app/resolution/labels.py)."
 
 from __future__ import annotations
 
-import json
-import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
 
+from app.audit import record as audit
 from app.errors import InputError
 from app.resolution.cluster import missing_pairs, score_pairs
 from app.resolution.component import read_component
@@ -32,31 +31,6 @@ class Change:
     profile_ids: list[str] = field(default_factory=list)  # live profiles it touched
     retired: list[str] = field(default_factory=list)
     placement: Placement | None = None
-
-
-def audit(
-    store: GraphStore,
-    actor: str,
-    action: str,
-    reason: str,
-    before: object,
-    after: object,
-    customer_ids: list[str],
-    profile_ids: Sequence[str] = (),
-) -> None:
-    """An AuditEvent with CONCERNS edges to the records (and profiles) it is about."""
-    store.write(
-        "record_audit",
-        auditId=f"AU-{uuid.uuid4().hex[:16]}",
-        at=now_iso(),
-        actor=actor,
-        action=action,
-        reason=reason,
-        before=json.dumps(before, default=str),
-        after=json.dumps(after, default=str),
-        customerIds=customer_ids,
-        profileIds=list(profile_ids),
-    )
 
 
 def replace(
@@ -319,6 +293,7 @@ def merge_profiles(
         {"profiles": sorted(live)},
         {"profile": kept},
         members,
+        sorted({*live, kept}),
     )
     return kept, change
 
@@ -385,6 +360,7 @@ def split_records(
         {"profile": old, "members": sorted([*leaving, *staying])},
         {"profile": new_id, "leaving": leaving, "remaining": remaining},
         [*leaving, *staying],
+        sorted({old, new_id, remaining}),
     )
     return new_id, remaining, change
 
