@@ -19,6 +19,16 @@ cli = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 console = Console(stderr=True)
 
 
+def cli_actor(actor: str | None) -> str:
+    """Who makes a change from the command line: --actor, else cli:<login name>."""
+    import getpass
+
+    return actor.strip() if actor and actor.strip() else f"cli:{getpass.getuser()}"
+
+
+ACTOR_HELP = "who makes the change, for the audit trail (default cli:$USER)"
+
+
 @cli.command()
 def schema() -> None:
     """Create missing constraints and indexes in the configured store."""
@@ -176,10 +186,14 @@ def label(
 @cli.command()
 def upsert(
     source: Annotated[str, typer.Argument(help="source system, e.g. crm")],
-    fields: Annotated[list[str], typer.Argument(help="canonical field=value pairs")],
+    fields: Annotated[
+        list[str], typer.Argument(help="canonical field=value pairs; field= clears one")
+    ],
+    actor: Annotated[str | None, typer.Option(help=ACTOR_HELP)] = None,
 ) -> None:
     """Load one record and resolve it in real time, then its profile's metrics, household
-    and alerts (the same flow as GraphQL upsertCustomerRecord)."""
+    and alerts (the same flow as GraphQL upsertCustomerRecord). A known record changes only
+    in the fields given (docs/api.md, partial updates)."""
     import json as _json
 
     from app import flows
@@ -195,7 +209,7 @@ def upsert(
     settings = get_settings()
     model = MatchModel.load(settings.model_file)
     with open_store(settings) as store:
-        done = flows.upsert(store, settings, model, source, record)
+        done = flows.upsert(store, settings, model, source, record, cli_actor(actor))
     Console().print_json(_json.dumps({**done.result.__dict__, "alertsRaised": done.alerts}))
 
 
@@ -490,16 +504,6 @@ def subject_access(
         out.write_text(text, encoding="utf-8")
     if html is not None:
         html.write_text(page(doc, out.name if out else "#"), encoding="utf-8")
-
-
-def cli_actor(actor: str | None) -> str:
-    """Who makes a change from the command line: --actor, else cli:<login name>."""
-    import getpass
-
-    return actor.strip() if actor and actor.strip() else f"cli:{getpass.getuser()}"
-
-
-ACTOR_HELP = "who makes the change, for the audit trail (default cli:$USER)"
 
 
 @cli.command()

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app import changefeed
+from app.audit import record as audit
 from app.changefeed import FeedEvent
 from app.metrics.changes import MetricChange
 from app.resolution import stewards
@@ -74,18 +75,32 @@ def upsert(
     model: MatchModel,
     source: str,
     record: dict[str, Any],
+    actor: str,
 ) -> Upserted:
     """One record in real time: loaded, placed, then its profiles' metrics, households and
-    alerts. The same for `upsertCustomerRecord` and `idgraph upsert`. A record of an erased
-    person is refused (app/privacy/suppression.py)."""
+    alerts, and audited under `actor`. The same for `upsertCustomerRecord` and `idgraph
+    upsert`. A partial update: only the fields `record` carries change, a field given as None
+    is cleared (app/ingestion/partial.py). A record of an erased person is refused
+    (app/privacy/suppression.py)."""
     from app.ingestion.normalize import clean1
+    from app.ingestion.partial import changed, overlay, stored_record
     from app.privacy.suppression import refuse_if_erased
+    from app.values import source_name
 
+    source = source_name(source)
     key = clean1(record.get("sourceKey"))
-    if key is not None:
-        refuse_if_erased(store, settings, f"{source}:{key}")
+    customer_id = f"{source}:{key}" if key is not None else None
+    if customer_id is not None:
+        refuse_if_erased(store, settings, customer_id)
     with store.lock(RESOLUTION_LOCK, ttl_s=LOCK_TTL_S):
-        result = upsert_record(store, settings, model, source, record, identifier_types(store))
+        types = identifier_types(store)
+        before = stored_record(store, customer_id, types) if customer_id else None
+        full = overlay(before, record)
+        result = upsert_record(store, settings, model, source, full, types)
+        after = stored_record(store, result.customer_id, types) or {}
+    old, new = changed(before, after) if before is not None else (None, after)
+    profiles = sorted({result.profile_id, *result.changed_profiles})
+    audit(store, actor, "upsertCustomerRecord", "", old, new, [result.customer_id], profiles)
     live = [p for p in result.changed_profiles if p not in result.retired]
     alerts = profiles_changed(store, settings, live, result.retired, result.changes)
     return Upserted(result, alerts)
