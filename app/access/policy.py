@@ -28,7 +28,7 @@ TYPE_CAPABILITY: dict[str, str] = {
     **dict.fromkeys(("Household", "Membership", "Contact", "GroupMetric"), "read:households"),
     **dict.fromkeys(("Alert", "WebhookDelivery"), "read:alerts"),
     **dict.fromkeys(("AlertRule", "AlertFilter", "MetricDefinition"), "read:definitions"),
-    "AuditEvent": "read:audit",
+    **dict.fromkeys(("AuditEvent", "AuditConnection", "AuditEdge"), "read:audit"),
 }
 
 # Types anyone signed in may see where a permitted field leads: paging, mutation payloads
