@@ -128,7 +128,7 @@ def train(
             "(as `idgraph label`), then train"
         ),
     ] = 0,
-    actor: Annotated[str, typer.Option(help="who labels, with --active")] = "labeller",
+    actor: Annotated[str | None, typer.Option(help="with --active: " + ACTOR_HELP)] = None,
 ) -> None:
     """Learn the match model from the records: without labels (EM), refined by stewards'
     decisions, a labels file or pairs drawn from a truth file; choose blocking rules.
@@ -139,7 +139,7 @@ def train(
     if active:
         from app.resolution.labelling import run_label
 
-        run_label(get_settings(), console, active, actor)
+        run_label(get_settings(), console, active, cli_actor(actor))
     run_train(
         get_settings(),
         console,
@@ -174,13 +174,13 @@ def resolve(
 @cli.command()
 def label(
     pairs: Annotated[int, typer.Option(help="pairs to ask about")] = 20,
-    actor: Annotated[str, typer.Option(help="who labels (kept in the audit)")] = "labeller",
+    actor: Annotated[str | None, typer.Option(help=ACTOR_HELP)] = None,
 ) -> None:
     """Label the pairs the model is least sure of, in the terminal: y(es), n(o), u(nsure),
     f(inished). Answers are steward decisions: they apply at once and train the model."""
     from app.resolution.labelling import run_label
 
-    run_label(get_settings(), console, pairs, actor)
+    run_label(get_settings(), console, pairs, cli_actor(actor))
 
 
 @cli.command()
@@ -453,10 +453,10 @@ def erase(
     ] = None,
     reason: Annotated[str, typer.Option(help="a request reference (kept; no personal data)")] = "",
     yes: Annotated[bool, typer.Option("--yes", help="do not ask")] = False,
+    actor: Annotated[str | None, typer.Option(help=ACTOR_HELP)] = None,
 ) -> None:
     """Erase a person: every record across merged profiles and all derived from them, and
     keep a later load of an old file from bringing them back (docs/security.md)."""
-    import getpass
     import json as _json
 
     from app.privacy.erasure import erase_person
@@ -466,7 +466,7 @@ def erase(
         typer.confirm(f"Erase {profile or customer} for good?", abort=True)
     settings = get_settings()
     with open_store(settings) as store:
-        done = erase_person(store, settings, f"cli:{getpass.getuser()}", reason, profile, customer)
+        done = erase_person(store, settings, cli_actor(actor), reason, profile, customer)
     Console().print_json(_json.dumps(done.as_dict()))
 
 

@@ -7,12 +7,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from app import changefeed
 from app.audit import record as audit
 from app.changefeed import FeedEvent
 from app.metrics.changes import MetricChange
+from app.metrics.definitions import Definition
+from app.metrics.events import EventResult
 from app.resolution import stewards
 from app.resolution.batch import ResolveSummary, resolve
 from app.resolution.model import MatchModel
@@ -104,6 +107,49 @@ def upsert(
     live = [p for p in result.changed_profiles if p not in result.retired]
     alerts = profiles_changed(store, settings, live, result.retired, result.changes)
     return Upserted(result, alerts)
+
+
+def record_event(
+    store: GraphStore,
+    settings: Settings,
+    row: dict[str, Any],
+    actor: str,
+    now: datetime | None = None,
+) -> tuple[EventResult, int]:
+    """One interaction in real time (a row from app.metrics.events.interaction_row): stored,
+    its profile's metrics and its household's Group DNA recomputed, the changes handed to
+    the alert rules, and audited under `actor`. The result and the alerts raised. An
+    interaction of an erased person is refused."""
+    from app.households.events import member_event
+    from app.metrics.events import record_interaction
+    from app.privacy.suppression import refuse_if_erased
+
+    refuse_if_erased(store, settings, str(row["customerId"]))
+    result = record_interaction(store, settings, row, now)
+    changes = list(result.changes)
+    if result.profile_id:  # the member's household: its Group DNA follows the event
+        changes += member_event(store, settings, result.profile_id)
+    raised = pass_to_alerts(store, settings, changes)
+    after = {"interactionId": result.interaction_id, **row["props"]}
+    profiles = [result.profile_id] if result.profile_id else []
+    audit(store, actor, "recordInteraction", "", None, after, [result.customer_id], profiles)
+    return result, raised
+
+
+def define_metric(
+    store: GraphStore, settings: Settings, definition: Definition, actor: str
+) -> tuple[Definition, ...]:
+    """Add or replace a metric definition (`defineMetric`), audited with the definition it
+    replaced; the running set. A set that would not be valid changes nothing."""
+    from app.metrics import registry
+    from app.metrics.definitions import as_dict
+
+    earlier = next((d for d in registry.running(settings) if d.name == definition.name), None)
+    defs = registry.define(settings, definition)
+    before = as_dict(earlier) if earlier is not None else None
+    metric = [f"metric:{definition.name}"]
+    audit(store, actor, "defineMetric", "", before, as_dict(definition), other_ids=metric)
+    return defs
 
 
 @dataclass

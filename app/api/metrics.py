@@ -11,18 +11,16 @@ import graphene
 from graphene.types.generic import GenericScalar
 from starlette.concurrency import run_in_threadpool
 
+from app import flows
 from app.api.errors import BadUserInput
 from app.api.loaders import request_context
 from app.api.profiles import Profile
 from app.api.records import ProfileRecord
 from app.errors import ConfigError, InputError
-from app.flows import pass_to_alerts
-from app.households.events import member_event
 from app.metrics import registry
 from app.metrics.definitions import Definition, as_dict, parse_definition
-from app.metrics.events import EventResult, interaction_row, record_interaction
+from app.metrics.events import interaction_row
 from app.metrics.storage import Stored
-from app.privacy.suppression import refuse_if_erased
 
 
 class HistoryPoint(graphene.ObjectType):
@@ -168,10 +166,10 @@ class MetricsMutation(graphene.ObjectType):
     ) -> MetricDefinition:
         if not isinstance(definition, dict):
             raise BadUserInput("definition must be an object of fields")
-        settings = request_context(info).settings
+        ctx = request_context(info)
         try:
             parsed = parse_definition(definition)
-            await run_in_threadpool(registry.define, settings, parsed)
+            await run_in_threadpool(flows.define_metric, ctx.store, ctx.settings, parsed, ctx.actor)
         except ConfigError as exc:
             raise BadUserInput(str(exc)) from None
         return _definition(parsed)
@@ -205,17 +203,11 @@ class MetricsMutation(graphene.ObjectType):
             raise BadUserInput(str(exc)) from None
         now = _as_of(as_of)
 
-        def work() -> tuple[EventResult, int]:
-            refuse_if_erased(ctx.store, ctx.settings, str(row["customerId"]))
-            result = record_interaction(ctx.store, ctx.settings, row, now)
-            changes = list(result.changes)
-            if result.profile_id:  # the member's household: its Group DNA follows the event
-                changes += member_event(ctx.store, ctx.settings, result.profile_id)
-            return result, pass_to_alerts(ctx.store, ctx.settings, changes)
-
         try:
             async with ctx.write_lock:
-                result, raised = await run_in_threadpool(work)
+                result, raised = await run_in_threadpool(
+                    flows.record_event, ctx.store, ctx.settings, row, ctx.actor, now
+                )
         finally:
             ctx.loaders.clear_all()
         profile: ProfileRecord | None = None
