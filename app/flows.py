@@ -27,6 +27,7 @@ from app.store import GraphStore
 # Resolution writers (real time, stewards, batch) take turns across processes: they read a
 # component, then write its placement, and two interleaved would each undo the other.
 RESOLUTION_LOCK = "resolution"
+IDENTITY = "identity"  # the cause of metric changes that follow records changing profile
 LOCK_TTL_S = 60.0  # renewed while held
 BATCH_WAIT_S = 600.0  # a batch run waits this long for real-time writers to finish
 
@@ -45,24 +46,28 @@ def profiles_changed(
     live: Sequence[str],
     retired: Sequence[str] = (),
     feed: Sequence[FeedEvent] = (),
+    audit_id: str | None = None,
 ) -> int:
     """What follows profiles changing membership (a record placed in real time, a steward's
     decision): the live profiles' Customer DNA, their households regrouped with Group DNA,
     the alert rules over every change, and the change feed (the profiles' changes and the
-    households'). The number of alerts raised."""
+    households'). The number of alerts raised. Every metric change it makes is caused by
+    identity, with `audit_id` (the decision or upsert that moved the records) in the
+    metric's history."""
     from app.households.events import regroup
     from app.metrics.events import recompute_profile
 
+    cause = f"{IDENTITY}:{audit_id}" if audit_id else IDENTITY
     changes: list[MetricChange] = []
     for profile_id in dict.fromkeys(live):
-        changes += recompute_profile(store, settings, profile_id)
+        changes += recompute_profile(store, settings, profile_id, cause=cause)
     household, summary = regroup(store, settings, list(dict.fromkeys([*live, *retired])))
     changefeed.record(
         store, settings, [*feed, *changefeed.household_changes(summary.membership_changes)]
     )
     # Every change here follows from records joining or leaving profiles: a correction of
     # identity, which alert rules do not take for behaviour unless they ask to.
-    caused = [c._replace(cause="identity") for c in [*changes, *household]]
+    caused = [c._replace(cause=IDENTITY, cause_id=audit_id) for c in [*changes, *household]]
     return pass_to_alerts(store, settings, caused)
 
 
@@ -103,9 +108,9 @@ def upsert(
         after = stored_record(store, result.customer_id, types) or {}
     old, new = changed(before, after) if before is not None else (None, after)
     profiles = sorted({result.profile_id, *result.changed_profiles})
-    audit(store, actor, "upsertCustomerRecord", "", old, new, [result.customer_id], profiles)
+    done = audit(store, actor, "upsertCustomerRecord", "", old, new, [result.customer_id], profiles)
     live = [p for p in result.changed_profiles if p not in result.retired]
-    alerts = profiles_changed(store, settings, live, result.retired, result.changes)
+    alerts = profiles_changed(store, settings, live, result.retired, result.changes, done)
     return Upserted(result, alerts)
 
 
@@ -208,7 +213,9 @@ def split(
 
 def _after(store: GraphStore, settings: Settings, change: stewards.Change) -> int:
     feed = change.placement.changes if change.placement is not None else []
-    return profiles_changed(store, settings, change.profile_ids, change.retired, feed)
+    return profiles_changed(
+        store, settings, change.profile_ids, change.retired, feed, change.audit_id
+    )
 
 
 def resolve_all(

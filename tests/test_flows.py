@@ -14,8 +14,10 @@ from app import flows
 from app.alerts.delivery import deliver_due, http_client
 from app.alerts.manage import define_rule, list_alerts
 from app.alerts.records import AlertRecord
+from app.audit import TrailFilter, trail
 from app.ingestion.batch import load_directory
 from app.metrics.events import interaction_row, record_interaction
+from app.metrics.storage import Stored
 from app.resolution.learning import learn
 from app.resolution.model import MatchModel
 from app.settings import Settings
@@ -171,6 +173,18 @@ def test_a_split_is_a_correction_not_a_change_of_behaviour(
     fired = [a for a in _alerts(store, profile) if a not in before]
     assert [(a.rule, a.cause, a.previous, a.value) for a in fired] == [
         ("identity-drop", "identity", 200.0, 50.0)
+    ]
+    # The metric's history says why: the split (its audit event), after the purchases.
+    (split,) = trail(store, TrailFilter(action="splitCustomer")).events
+    rows, _ = store.run_text(
+        "MATCH (p:Profile {profileId: $p}) RETURN properties(p) AS props",
+        {"p": profile},
+        write=False,
+    )
+    history = Stored.of("spend90d", rows[0]["props"])
+    assert list(zip(history.values, history.point_causes(), strict=True))[-2:] == [
+        (200.0, "data"),
+        (50.0, f"identity:{split.audit_id}"),
     ]
 
 

@@ -20,12 +20,18 @@ from app.errors import ConfigError, InputError
 from app.metrics import registry
 from app.metrics.definitions import Definition, as_dict, parse_definition
 from app.metrics.events import interaction_row
-from app.metrics.storage import Stored
+from app.metrics.storage import Stored, split_cause
 
 
 class HistoryPoint(graphene.ObjectType):
     at = graphene.String(required=True, description="When the value took effect (ISO, UTC).")
     value = GenericScalar(description="A number or a text.")
+    cause = graphene.String(
+        required=True,
+        description="data (interactions, a metrics run) or identity (the profile's records "
+        "changed: a steward's decision, merge or split, an upsert): a correction, not behaviour.",
+    )
+    cause_id = graphene.ID(description="identity: the audit event of what moved the records.")
 
 
 class ProfileMetric(graphene.ObjectType):
@@ -83,7 +89,12 @@ def _metric(d: Definition, dna: dict[str, Any]) -> ProfileMetric:
         kind=d.kind,
         value=s.value,
         updated_at=s.at,
-        history=[HistoryPoint(at=t, value=v) for t, v in zip(s.times, s.values, strict=False)],
+        history=[
+            HistoryPoint(at=t, value=v, cause=kind, cause_id=ref)
+            for t, v, (kind, ref) in zip(
+                s.times, s.values, map(split_cause, s.point_causes()), strict=False
+            )
+        ],
         trend_slope=s.slope,
         trend_pct=s.pct,
         model_version=s.version,

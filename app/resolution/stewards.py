@@ -31,6 +31,7 @@ class Change:
     profile_ids: list[str] = field(default_factory=list)  # live profiles it touched
     retired: list[str] = field(default_factory=list)
     placement: Placement | None = None
+    audit_id: str | None = None  # the decision's audit event: the cause of what follows
 
 
 def replace(
@@ -221,7 +222,7 @@ def decide(
     before = store.read_one("match_edge", a=a, b=b)
     _set(store, new)
     after = {"status": status, "method": "steward"}
-    audit(
+    audit_id = audit(
         store,
         actor,
         "confirmMatch" if status == "confirmed" else "rejectMatch",
@@ -230,7 +231,9 @@ def decide(
         after,
         [a, b],
     )
-    return {"a": a, "b": b, **after, "before": before}, replace(store, settings, [a, b], model)
+    change = replace(store, settings, [a, b], model)
+    change.audit_id = audit_id
+    return {"a": a, "b": b, **after, "before": before}, change
 
 
 def _set(store: GraphStore, d: PairDecision) -> None:
@@ -285,7 +288,7 @@ def merge_profiles(
     change = replace(store, settings, members, model)
     assert change.placement is not None
     kept = change.placement.profile_of[members[0]]
-    audit(
+    change.audit_id = audit(
         store,
         actor,
         "mergeProfiles",
@@ -352,7 +355,7 @@ def split_records(
     assert change.placement is not None
     new_id = change.placement.profile_of[leaving[0]]
     remaining = change.placement.profile_of[staying[0]]
-    audit(
+    change.audit_id = audit(
         store,
         actor,
         "splitCustomer",

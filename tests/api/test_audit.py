@@ -84,6 +84,12 @@ async def test_the_trail_lists_the_stewards_changes_with_before_and_after(
     assert sorted(reject_e["entityIds"]) == sorted([c, d])
     assert json.loads(confirm_e["after"]) == {"status": "confirmed", "method": "steward"}
 
+    # The metrics the split recomputed carry it as their cause: a correction, not behaviour.
+    history = """query($id: ID!) { profile(id: $id) { metrics { history { cause causeId } } } }"""
+    metrics = (await steward.data(history, id=new))["profile"]["metrics"]
+    points = [p for m in metrics for p in m["history"]]
+    assert points and all(p == {"cause": "identity", "causeId": split_e["auditId"]} for p in points)
+
     # Pages of two follow on; a profile's trail has the changes about it and its records.
     one = (await steward.data(TRAIL, first=2))["auditTrail"]
     two = (await steward.data(TRAIL, first=2, after=one["pageInfo"]["endCursor"]))["auditTrail"]
