@@ -28,6 +28,7 @@ from app.resolution.model import MatchModel
 # Worker state: set before the pool forks, so records are shared, not pickled per task.
 _WORK: tuple[MatchModel, Columns, np.ndarray, np.ndarray] | None = None
 FORBIDDEN = 1e9  # distance of a rejected pair: no merge ever joins its two sides
+_STEP = 2.0**-20  # what confirmed groups are nearer than any scored pair (see _cut)
 
 
 def _score_slice(bounds: tuple[int, int]) -> tuple[int, np.ndarray, np.ndarray]:
@@ -266,13 +267,22 @@ def _cut(
     li = np.array([index[int(a)] for a in left], dtype=np.int64)
     ri = np.array([index[int(b)] for b in right], dtype=np.int64)
     group = together[members]
-    dist[(group[:, None] == group[None, :]) & (group[:, None] >= 0)] = 0.0
+    grouped = (group[:, None] == group[None, :]) & (group[:, None] >= 0)
+    dist[grouped] = 0.0
     d = np.where(rejected, FORBIDDEN, np.minimum(1.0 - prob, dist[li, ri]))
     dist[li, ri] = d
     dist[ri, li] = d
+    cut = 1.0 - threshold
+    if grouped.any():
+        # Confirmed records must merge before anything else, also before pairs the model
+        # scores 1.0: every other distance (and the cut) moves up by the same small step,
+        # so each confirmed group becomes one unit at height 0 and the rest of the tree is
+        # the same average linkage over those units.
+        dist = np.where(grouped, 0.0, dist + _STEP)
+        cut += _STEP
     iu = np.triu_indices(k, 1)
     tree = linkage(dist[iu], method="average")
-    flat = fcluster(tree, 1.0 - threshold, criterion="distance")
+    flat = fcluster(tree, cut, criterion="distance")
     return [members[flat == f] for f in np.unique(flat)]
 
 

@@ -23,17 +23,41 @@ NULL = -1  # level of a pair where either record lacks the field: no evidence ei
 Levels = np.ndarray  # int8, one per pair
 
 
+def distinct_pairs(ka: np.ndarray, kb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs of value codes (ka[i], kb[i]) once each, in either order: the position of
+    each distinct pair's first occurrence, and for every i which distinct pair it is. Names
+    and dates repeat across pairs, so a symmetric comparison of values need run only on
+    the distinct ones."""
+    lo, hi = np.minimum(ka, kb).astype(np.int64), np.maximum(ka, kb).astype(np.int64)
+    return first_of_each(lo * (int(hi.max()) + 1) + hi)
+
+
+def first_of_each(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The position of each distinct key's first occurrence, and for every position which
+    distinct key it holds."""
+    inverse, distinct = pd.factorize(keys)
+    first = np.empty(len(distinct), dtype=np.int64)
+    first[inverse[::-1]] = np.arange(len(inverse))[::-1]
+    return first, inverse
+
+
 def _each_distinct(
     scorer: Callable[..., Any], a: np.ndarray, b: np.ndarray, ka: np.ndarray, kb: np.ndarray
 ) -> np.ndarray:
     """scorer(a[i], b[i]) for every i, computed once per distinct pair of values (their codes
-    ka, kb): names and dates repeat across pairs. The scorers are symmetric, so (x, y) and
-    (y, x) are one."""
-    lo, hi = np.minimum(ka, kb).astype(np.int64), np.maximum(ka, kb).astype(np.int64)
-    inverse, distinct = pd.factorize(lo * (int(hi.max()) + 1) + hi)
-    first = np.empty(len(distinct), dtype=np.int64)
-    first[inverse[::-1]] = np.arange(len(inverse))[::-1]
+    ka, kb); the scorers are symmetric."""
+    first, inverse = distinct_pairs(ka, kb)
     return np.asarray(cpdist(list(a[first]), list(b[first]), scorer=scorer))[inverse]
+
+
+def share_nickname(na: np.ndarray, nb: np.ndarray, ka: np.ndarray, kb: np.ndarray) -> np.ndarray:
+    """Whether the nickname sets na[i] and nb[i] overlap, once per distinct pair of first
+    names (codes ka, kb)."""
+    if not len(na):
+        return np.zeros(0, dtype=bool)
+    first, inverse = distinct_pairs(ka, kb)
+    once = [bool(x & y) for x, y in zip(na[first], nb[first], strict=True)]
+    return np.array(once, dtype=bool)[inverse]
 
 
 def jaro_winkler(
@@ -112,9 +136,12 @@ def _name_levels(
         )
         lv[initial & pairs.same("first_init") & (lv > 2)] = 2
         check = np.flatnonzero(lv > 1)
-        na = cols["first_nick"][pairs.left[check]]
-        nb = cols["first_nick"][pairs.right[check]]
-        nick = np.array([bool(x & y) for x, y in zip(na, nb, strict=True)], dtype=bool)
+        nick = share_nickname(
+            cols["first_nick"][pairs.left[check]],
+            cols["first_nick"][pairs.right[check]],
+            cols.codes["first"][pairs.left[check]],
+            cols.codes["first"][pairs.right[check]],
+        )
         lv[check[nick]] = 1
     maybe = np.flatnonzero(pairs.has(other) & (lv > 1))
     if len(maybe):

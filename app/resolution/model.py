@@ -18,7 +18,7 @@ import numpy as np
 
 from app.errors import ConfigError
 from app.resolution.blocking import Rule, parse_rule, rule_name
-from app.resolution.comparisons import NULL, Comparison, by_names, level_matrix
+from app.resolution.comparisons import NULL, Comparison, by_names, first_of_each, level_matrix
 from app.resolution.fields import IDENTIFIER_PREFIX, Columns
 
 FORMAT = "identity-graph/match-model/2"
@@ -111,8 +111,10 @@ class MatchModel:
             table = self.term_frequencies.get(comp.name)
             if comp.tf and table is not None and spec.tf is not None:
                 exact = np.flatnonzero(lv == 0)
-                values = cols[spec.tf][left[exact]]
-                adjusted = out[exact, j] + comp.tf * table.adjustment(values)
+                # once per distinct value: names repeat across pairs
+                first, inverse = first_of_each(cols.codes[spec.tf][left[exact]])
+                values = cols[spec.tf][left[exact[first]]]
+                adjusted = out[exact, j] + comp.tf * table.adjustment(values)[inverse]
                 out[exact, j] = np.maximum(adjusted, 0.0)
         return out
 

@@ -15,6 +15,7 @@ that still put the matches the model expects in front of it (`choose_rules`)."""
 from __future__ import annotations
 
 import copy
+import heapq
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -358,6 +359,22 @@ def design(
     return np.column_stack(columns) if columns else np.zeros((len(levels), 0))
 
 
+# What an exact agreement adds at the least, on the commonest value too: agreeing is evidence
+# for a match, however common the value (log-odds).
+MIN_AGREEMENT = 0.05
+
+
+def least_agreement(model: MatchModel, name: str) -> float:
+    """The lowest weight an exact agreement on comparison `name` may have so that with any
+    share of its term-frequency adjustment (0 to 1), on any value the model has counted, it
+    still adds MIN_AGREEMENT."""
+    table = model.term_frequencies.get(name)
+    if table is None or not table.counts:
+        return MIN_AGREEMENT
+    commonest = table.adjustment(np.array(list(table.counts), dtype=object)).min()
+    return MIN_AGREEMENT + max(0.0, -float(commonest))
+
+
 def fit_labels(
     model: MatchModel,
     x: np.ndarray,
@@ -365,8 +382,9 @@ def fit_labels(
     sigma: float = 1.0,
 ) -> MatchModel:
     """Weights that fit the labels, each kept near the unsupervised one (a Gaussian prior of
-    width `sigma` on the log-odds scale), an exact agreement never negative and a
-    disagreement never positive; the share of the term-frequency adjustment in [0, 1]."""
+    width `sigma` on the log-odds scale), an exact agreement positive on every value
+    (`least_agreement`) and a disagreement never positive; the share of the term-frequency
+    adjustment in [0, 1]."""
     w0 = np.concatenate([np.asarray(c.weights) for c in model.comparisons])
     tf_comps = [c for c in model.comparisons if c.name in model.term_frequencies]
     c0 = np.array([c.tf for c in tf_comps], dtype=np.float64)
@@ -376,7 +394,7 @@ def fit_labels(
         k = len(comp.weights)
         for level in range(k):
             if level == 0:
-                bounds.append((0.0, None))
+                bounds.append((least_agreement(model, comp.name), None))
             elif level == k - 1:
                 bounds.append((None, 0.0))
             else:
@@ -449,18 +467,31 @@ def choose_rules(
     chosen: list[Rule] = []
     report = []
     got = 0.0
-    remaining = set(range(len(rules)))
-    while remaining and got < coverage * total:
-        best, best_score, best_gain = -1, 0.0, 0.0
-        for i in remaining:
-            idx = members[i]
-            gain = float(p[idx[~covered[idx]]].sum())
-            score = gain / (len(idx) + 100.0)
-            if score > best_score:
-                best, best_score, best_gain = i, score, gain
+
+    def gain_of(i: int) -> tuple[float, float]:
+        idx = members[i]
+        gain = float(p[idx[~covered[idx]]].sum())
+        return gain / (len(idx) + 100.0), gain
+
+    # Lazy greedy: a rule's score only falls as more pairs are covered, so a rule whose
+    # score, computed afresh, still beats every other rule's last known score is the best
+    # (ties to the earlier rule), without rescoring all the others each round.
+    heap = [(-gain_of(i)[0], i) for i in range(len(rules))]
+    heapq.heapify(heap)
+    while heap and got < coverage * total:
+        best, best_gain = -1, 0.0
+        while heap:
+            _, i = heapq.heappop(heap)
+            score, gain = gain_of(i)
+            if not heap or (-score, i) <= heap[0]:
+                if score > 0:
+                    best, best_gain = i, gain
+                else:
+                    heapq.heappush(heap, (-score, i))
+                break
+            heapq.heappush(heap, (-score, i))
         if best < 0 or best_gain < 2e-5 * total:
             break
-        remaining.discard(best)
         covered[members[best]] = True
         got += best_gain
         chosen.append(rules[best])

@@ -115,7 +115,7 @@ async def test_dial_at_0_999_shrinks_a_profile_and_keeps_the_materialised_ids(
 
 CUSTOMER_PROFILES = """
 query($first: Int) {
-  reviewQueue(first: $first) {
+  reviewQueue(minProbability: 0, maxProbability: 1, first: $first) {
     edges { node {
       a { id profile { id size customers { id } } profileConfidence }
       b { id profile { id size } }

@@ -74,6 +74,14 @@ def test_stewards_decisions_always_hold(graph, t) -> None:
     assert all(labels[a] != labels[b] for a, b in decisions.rejected)
 
 
+def test_a_confirmed_pair_holds_beside_a_pair_the_model_is_certain_of() -> None:
+    """Found by the property above: at the strictest dial (1.0), 0-1 scored 1.0 merged
+    first and the confirmed 0-2 was then averaged with the unscored 1-2 and left apart."""
+    pairs = [(0, 1, 1.0)]
+    labels = _run(3, pairs, np.zeros(3, dtype=bool), Decisions(confirmed=[(0, 2)]), 1.0)
+    assert _partition(labels) == {frozenset({0, 2}), frozenset({1})}
+
+
 def test_average_linkage_keeps_a_household_apart_that_single_linkage_would_chain() -> None:
     # 0-1 one person, 2-3 another; 1-2 share an address and surname (0.6), nothing else.
     pairs = [(0, 1, 0.98), (2, 3, 0.97), (1, 2, 0.6), (0, 2, 0.05), (1, 3, 0.05), (0, 3, 0.05)]

@@ -1,5 +1,6 @@
-"""String similarity is computed once per distinct pair of values (names and dates repeat
-across candidate pairs): the result must be the one computing every pair gives."""
+"""String similarity and nickname overlap are computed once per distinct pair of values
+(names and dates repeat across candidate pairs), term frequencies looked up for a whole
+column: the result must be the one computing every pair, every value, gives."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.resolution.comparisons import edit_distance, jaro_winkler
+from app.resolution.comparisons import edit_distance, jaro_winkler, share_nickname
+from app.resolution.fields import first_nicknames
+from app.resolution.model import TermFrequencies
 
 NAMES = st.lists(
     st.sampled_from(["ann", "anne", "anna", "bob", "rob", "robert", "", "x", "ÿann"])
@@ -32,3 +35,45 @@ def test_distinct_pairs_score_as_every_pair(values: list[str], data: st.DataObje
     pair_codes = (codes[left], codes[right])
     assert jaro_winkler(a, b, pair_codes).tolist() == jaro_winkler(a, b).tolist()
     assert edit_distance(a, b, pair_codes).tolist() == edit_distance(a, b).tolist()
+
+
+FIRST_NAMES = st.lists(
+    st.sampled_from(["sam", "samantha", "samuel", "chris", "christine", "bob", "robert", "ann"]),
+    min_size=1,
+    max_size=30,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(FIRST_NAMES, st.data())
+def test_nickname_overlap_once_per_distinct_pair_is_every_pairs(
+    values: list[str], data: st.DataObject
+) -> None:
+    column = np.array(values, dtype=object)
+    nicks = np.array([first_nicknames(v) for v in values] + [None], dtype=object)[:-1]
+    codes, _ = pd.factorize(pd.Series(column, dtype=object))
+    n = len(column)
+    left = np.array(data.draw(st.lists(st.integers(0, n - 1), min_size=1, max_size=60)))
+    right = np.array(
+        data.draw(st.lists(st.integers(0, n - 1), min_size=len(left), max_size=len(left)))
+    )
+    each = [bool(nicks[i] & nicks[j]) for i, j in zip(left, right, strict=True)]
+    assert share_nickname(nicks[left], nicks[right], codes[left], codes[right]).tolist() == each
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.dictionaries(st.sampled_from(["smith", "jones", "fox", "1", "x y"]), st.integers(2, 50)),
+    st.lists(st.sampled_from(["smith", "jones", "fox", "quattlebaum", "1", "x y"]), max_size=30),
+    st.booleans(),
+)
+def test_term_frequency_of_a_column_is_each_values(
+    counts: dict[str, int], values: list[str], boost: bool
+) -> None:
+    table = TermFrequencies(total=500, counts=counts, u_exact=0.01, boost=boost, typical=3.0)
+    column = table.adjustment(np.array(values, dtype=object)).tolist()
+    if boost:
+        by_hand = [float(np.log(0.01 / (counts.get(v, 1) / 500))) for v in values]
+    else:
+        by_hand = [min(float(np.log(3.0 / counts.get(v, 1))), 0.0) for v in values]
+    assert column == by_hand

@@ -10,12 +10,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from app.errors import ConfigError
 from app.resolution.comparisons import NULL, STANDARD, level_matrix
 from app.resolution.fields import derive1, stack
 from app.resolution.model import MatchModel, probability
-from app.resolution.training import TrainingSet, train
+from app.resolution.training import MIN_AGREEMENT, Labelled, TrainingSet, fit_labels, train
 
 
 @pytest.fixture(scope="module")
@@ -87,6 +89,47 @@ def test_each_push_adds_up_to_the_logit_exactly(model) -> None:
                 assert f["weight"] > 0, f  # an agreeing field pushes towards a match
             if f["level"] == "different":
                 assert f["weight"] < 0, f
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_a_frequent_value_is_looked_up_once_and_pushes_as_it_would_alone(model, seed) -> None:
+    """Contributions look each distinct value's frequency up once for a whole column of
+    pairs: the same pushes as scoring each pair by itself."""
+    trained, ts = model
+    rng = np.random.default_rng(seed)
+    left = rng.integers(0, len(ts), 400)
+    right = np.where(rng.random(400) < 0.5, left, rng.integers(0, len(ts), 400))
+    levels = trained.levels(ts.cols, left, right)
+    column = trained.contributions(levels, ts.cols, left)
+    alone = np.vstack(
+        [trained.contributions(levels[i : i + 1], ts.cols, left[i : i + 1]) for i in range(400)]
+    )
+    assert column.tolist() == alone.tolist()
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), share=st.floats(0.0, 1.0))
+def test_whatever_the_labels_an_exact_agreement_pushes_up_on_every_value(
+    model, seed: int, share: float
+) -> None:
+    """Labels can say anything (a steward's, a file's, wrong ones): the refined model still
+    counts an exact agreement as evidence for a match on every value it has counted, the
+    commonest surname too (a lastName push of 0.0 on 'jones' was found in the API tests)."""
+    trained, ts = model
+    rng = np.random.default_rng(seed)
+    left = rng.integers(0, len(ts), 300)
+    right = rng.integers(0, len(ts), 300)
+    labelled = Labelled(left, right, rng.random(300) < share, np.full(300, "file", dtype=object))
+    refined = fit_labels(trained, labelled.features(trained, ts), labelled.match.astype(float))
+    for comp in refined.comparisons:
+        table = refined.term_frequencies.get(comp.name)
+        if table is None:
+            assert comp.weights[0] >= MIN_AGREEMENT, comp.name
+            continue
+        values = np.array(list(table.counts), dtype=object)
+        pushes = comp.weights[0] + comp.tf * table.adjustment(values)
+        assert pushes.min() >= MIN_AGREEMENT - 1e-9, (comp.name, pushes.min())
 
 
 def test_weights_rank_levels_from_agreement_down(model) -> None:
