@@ -379,25 +379,23 @@ def keys_create(
     customer: Annotated[
         str | None, typer.Option(help="role self: the person's customerId, e.g. crm:CRM-1")
     ] = None,
+    actor: Annotated[str | None, typer.Option(help=ACTOR_HELP)] = None,
 ) -> None:
     """Make an API key; its secret is printed once (only its hash is stored)."""
-    import getpass
-
     from app.access.keys import create_key
+    from app.audit import record as audit
     from app.store import open_store
 
     settings = get_settings()
+    who = cli_actor(actor)
     with open_store(settings) as store:
         store.setup_schema()
         key = create_key(
-            store,
-            _roles(settings),
-            name,
-            role,
-            days or settings.api_key_days,
-            f"cli:{getpass.getuser()}",
-            customer,
+            store, _roles(settings), name, role, days or settings.api_key_days, who, customer
         )
+        after = {"keyId": key.key_id, "name": key.name, "roles": list(key.roles)}
+        after |= {"expiresAt": key.expires_at, "customerId": customer}  # never the secret
+        audit(store, who, "createKey", "", None, after, other_ids=[key.key_id])
     console.print(
         f"key {key.key_id} for {key.name} ({', '.join(key.roles)}), expires {key.expires_at}; "
         "shown only now:"
@@ -431,15 +429,18 @@ def keys_list() -> None:
 @keys_cli.command("revoke")
 def keys_revoke(
     key_id: Annotated[str, typer.Argument(help="the key's id (idgraph keys list)")],
+    actor: Annotated[str | None, typer.Option(help=ACTOR_HELP)] = None,
 ) -> None:
     """Revoke a key: its next request is refused, and its sessions end."""
-    import getpass
-
     from app.access.keys import revoke_key
+    from app.audit import record as audit
     from app.store import open_store
 
+    who = cli_actor(actor)
     with open_store(get_settings()) as store:
-        found = revoke_key(store, key_id, f"cli:{getpass.getuser()}")
+        found = revoke_key(store, key_id, who)
+        if found:
+            audit(store, who, "revokeKey", "", None, {"revoked": True}, other_ids=[key_id])
     if not found:
         raise typer.BadParameter(f"no key {key_id!r} (see `idgraph keys list`)")
     console.print(f"key {key_id} revoked")

@@ -90,3 +90,23 @@ def test_upsert_changes_only_the_fields_given_and_audit_lists_who(tmp_path: Path
     assert [e["action"] for e in json.loads(r.stdout)["events"]] == ["upsertCustomerRecord"]
     r = idgraph("audit", "--since", "last week", data=data)
     assert r.returncode == 2 and "since: 'last week' is not an ISO 8601" in r.stderr
+
+
+def test_keys_made_and_revoked_are_audited_without_the_secret(tmp_path: Path) -> None:
+    import json
+
+    data = tmp_path / "data"
+    r = idgraph(
+        "keys", "create", "--name", "crm-sync", "--role", "source", "--actor", "ops", data=data
+    )
+    assert r.returncode == 0, r.stderr
+    token = r.stdout.strip().splitlines()[-1]
+    key_id = r.stderr.split("key ", 1)[1].split()[0]
+    assert idgraph("keys", "revoke", key_id, "--actor", "ops", data=data).returncode == 0
+    trail = json.loads(idgraph("audit", "--entity", key_id, data=data).stdout)
+    assert [(e["action"], e["actor"]) for e in trail["events"]] == [
+        ("revokeKey", "ops"),
+        ("createKey", "ops"),
+    ]
+    assert trail["events"][1]["after"]["name"] == "crm-sync"
+    assert token.split(".")[-1] not in json.dumps(trail)
