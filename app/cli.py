@@ -393,8 +393,8 @@ def keys_create(
         key = create_key(
             store, _roles(settings), name, role, days or settings.api_key_days, who, customer
         )
-        after = {"keyId": key.key_id, "name": key.name, "roles": list(key.roles)}
-        after |= {"expiresAt": key.expires_at, "customerId": customer}  # never the secret
+        after: dict[str, object] = {"keyId": key.key_id, "name": key.name}  # no secret
+        after |= {"roles": list(key.roles), "expiresAt": key.expires_at, "customerId": customer}
         audit(store, who, "createKey", "", None, after, other_ids=[key.key_id])
     console.print(
         f"key {key.key_id} for {key.name} ({', '.join(key.roles)}), expires {key.expires_at}; "
