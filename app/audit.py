@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -87,13 +87,7 @@ class AuditEvent:
     def masked(self) -> AuditEvent:
         """This event as a caller without PII rights sees it: personal values in before and
         after masked by their kind (app/access/policy.py AUDIT_PII_KEYS)."""
-        return AuditEvent(
-            **{
-                **self.__dict__,
-                "before": mask_json(self.before),
-                "after": mask_json(self.after),
-            }
-        )
+        return replace(self, before=mask_json(self.before), after=mask_json(self.after))
 
 
 def mask_json(text: str | None) -> str | None:
@@ -163,6 +157,7 @@ def trail(
     page; with the total the filter selects."""
     if first < 0:
         raise InputError(f"first must be 0 or more, not {first}")
+    size = min(first, MAX_PAGE)
     ids = entity_ids(store, where.entity_id) if where.entity_id else None
     params = {
         "ids": ids,
@@ -171,10 +166,7 @@ def trail(
         "since": where.since_us(),
     }
     after_us, after_id = after if after else (None, None)
-    rows = store.read(
-        "audit_trail", **params, afterUs=after_us, afterId=after_id, limit=min(first, MAX_PAGE) + 1
-    )
+    rows = store.read("audit_trail", **params, afterUs=after_us, afterId=after_id, limit=size + 1)
     total = store.read_one("audit_count", **params)
     events = [AuditEvent.from_row(r) for r in rows]
-    size = min(first, MAX_PAGE)
     return TrailPage(events[:size], len(events) > size, int(total["n"]) if total else 0)
