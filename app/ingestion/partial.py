@@ -5,7 +5,7 @@ one real-time flow (app/flows.py upsert), so it is normalised and resolved as an
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from app.ingestion.fields import CONSENT_FIELDS
@@ -42,14 +42,25 @@ def stored_record(
     row = store.read_one("customer_record", customerId=customer_id)
     if row is None or row["props"].get("stub"):
         return None
-    props: Mapping[str, Any] = row["props"]
+    devices = [d for d in row["devices"] or [] if d is not None]
+    accounts = [tuple(a) for a in row["accounts"] or [] if a is not None]
+    return canonical(row["props"], devices, accounts, identifier_types)
+
+
+def canonical(
+    props: Mapping[str, Any],
+    devices: Sequence[str] = (),
+    accounts: Sequence[tuple[str, str | None]] = (),
+    identifier_types: Iterable[str] = (),
+) -> dict[str, Any]:
+    """A stored Customer's properties (and its devices, latest first, and accounts with
+    their roles) as the canonical fields a source would send; normalising them again gives
+    the same properties (tests/ingestion/test_partial.py)."""
     out = {f: _canonical(props.get(f)) for f in STORED_FIELDS}
     out["sourceKey"] = props.get("sourceKey")
     for t in identifier_types:
         out[t] = props.get(id_property(t))
-    devices = [d for d in row["devices"] or [] if d is not None]
     out["deviceId"] = devices[0] if devices else None
-    accounts = [a for a in row["accounts"] or [] if a is not None]
     out["accountId"], out["accountRole"] = accounts[0] if accounts else (None, None)
     return {k: v for k, v in out.items() if v is not None}
 
