@@ -273,6 +273,7 @@ def fit_model(
         str | None, typer.Option(help="comma-separated metrics (default: all numeric ones)")
     ] = None,
     now: Annotated[str | None, typer.Option(help="ISO time or 'latest' (newest event)")] = None,
+    actor: Annotated[str | None, typer.Option(help=ACTOR_HELP)] = None,
 ) -> None:
     """Train a propensity model on the graph's own history and define its metric."""
     from app.metrics.batch import fit_model as fit
@@ -284,7 +285,14 @@ def fit_model(
     chosen = tuple(f.strip() for f in features.split(",") if f.strip()) if features else None
     with open_store(settings) as store:
         model, auc, n, _ = fit(
-            store, settings, name, targets, horizon, chosen, resolve_now(store, now)
+            store,
+            settings,
+            name,
+            targets,
+            horizon,
+            chosen,
+            resolve_now(store, now),
+            actor=cli_actor(actor),
         )
     console.print(
         f"model {model.version} for metric {name}: {len(model.features)} features, "

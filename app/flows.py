@@ -14,7 +14,6 @@ from app import changefeed
 from app.audit import record as audit
 from app.changefeed import FeedEvent
 from app.metrics.changes import MetricChange
-from app.metrics.definitions import Definition
 from app.metrics.events import EventResult
 from app.resolution import stewards
 from app.resolution.batch import ResolveSummary, resolve
@@ -139,22 +138,6 @@ def record_event(
     profiles = [result.profile_id] if result.profile_id else []
     audit(store, actor, "recordInteraction", "", None, after, [result.customer_id], profiles)
     return result, raised
-
-
-def define_metric(
-    store: GraphStore, settings: Settings, definition: Definition, actor: str
-) -> tuple[Definition, ...]:
-    """Add or replace a metric definition (`defineMetric`), audited with the definition it
-    replaced; the running set. A set that would not be valid changes nothing."""
-    from app.metrics import registry
-    from app.metrics.definitions import as_dict
-
-    earlier = next((d for d in registry.running(settings) if d.name == definition.name), None)
-    defs = registry.define(settings, definition)
-    before = as_dict(earlier) if earlier is not None else None
-    metric = [f"metric:{definition.name}"]
-    audit(store, actor, "defineMetric", "", before, as_dict(definition), other_ids=metric)
-    return defs
 
 
 @dataclass

@@ -180,7 +180,7 @@ class MetricsMutation(graphene.ObjectType):
         ctx = request_context(info)
         try:
             parsed = parse_definition(definition)
-            await run_in_threadpool(flows.define_metric, ctx.store, ctx.settings, parsed, ctx.actor)
+            await run_in_threadpool(registry.define_by, ctx.store, ctx.settings, parsed, ctx.actor)
         except ConfigError as exc:
             raise BadUserInput(str(exc)) from None
         return _definition(parsed)
