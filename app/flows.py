@@ -107,9 +107,11 @@ def upsert(
         after = stored_record(store, result.customer_id, types) or {}
     old, new = changed(before, after) if before is not None else (None, after)
     profiles = sorted({result.profile_id, *result.changed_profiles})
-    done = audit(store, actor, "upsertCustomerRecord", "", old, new, [result.customer_id], profiles)
+    audited = audit(
+        store, actor, "upsertCustomerRecord", "", old, new, [result.customer_id], profiles
+    )
     live = [p for p in result.changed_profiles if p not in result.retired]
-    alerts = profiles_changed(store, settings, live, result.retired, result.changes, done)
+    alerts = profiles_changed(store, settings, live, result.retired, result.changes, audited)
     return Upserted(result, alerts)
 
 
