@@ -209,3 +209,14 @@ async def test_every_change_is_audited_under_the_signed_in_identity(own_data, re
     about = [e for e in after[1:] if e["action"] in person]
     assert all("crm:AUD-1" not in e["entityIds"] for e in about)
     assert {(e["before"], e["after"]) for e in about} == {(REDACTED, REDACTED)}
+
+
+async def test_bad_arguments_are_named(resolved, resolved_gql) -> None:
+    since = 'query { auditTrail(since: "last week") { totalCount } }'
+    body = await resolved_gql(since)
+    (error,) = body["errors"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert error["message"].startswith("since: 'last week' is not an ISO 8601 date")
+    body = await resolved_gql('query { auditTrail(after: "nope") { totalCount } }')
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "after='nope' is not a cursor of this list" in body["errors"][0]["message"]
