@@ -19,6 +19,16 @@ cli = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 console = Console(stderr=True)
 
 
+def cli_actor(actor: str | None) -> str:
+    """Who makes a change from the command line: --actor, else cli:<login name>."""
+    import getpass
+
+    return actor.strip() if actor and actor.strip() else f"cli:{getpass.getuser()}"
+
+
+ACTOR_HELP = "who makes the change, for the audit trail (default cli:$USER)"
+
+
 @cli.command()
 def schema() -> None:
     """Create missing constraints and indexes in the configured store."""
@@ -118,7 +128,7 @@ def train(
             "(as `idgraph label`), then train"
         ),
     ] = 0,
-    actor: Annotated[str, typer.Option(help="who labels, with --active")] = "labeller",
+    actor: Annotated[str | None, typer.Option(help="with --active: " + ACTOR_HELP)] = None,
 ) -> None:
     """Learn the match model from the records: without labels (EM), refined by stewards'
     decisions, a labels file or pairs drawn from a truth file; choose blocking rules.
@@ -129,7 +139,7 @@ def train(
     if active:
         from app.resolution.labelling import run_label
 
-        run_label(get_settings(), console, active, actor)
+        run_label(get_settings(), console, active, cli_actor(actor))
     run_train(
         get_settings(),
         console,
@@ -164,22 +174,26 @@ def resolve(
 @cli.command()
 def label(
     pairs: Annotated[int, typer.Option(help="pairs to ask about")] = 20,
-    actor: Annotated[str, typer.Option(help="who labels (kept in the audit)")] = "labeller",
+    actor: Annotated[str | None, typer.Option(help=ACTOR_HELP)] = None,
 ) -> None:
     """Label the pairs the model is least sure of, in the terminal: y(es), n(o), u(nsure),
     f(inished). Answers are steward decisions: they apply at once and train the model."""
     from app.resolution.labelling import run_label
 
-    run_label(get_settings(), console, pairs, actor)
+    run_label(get_settings(), console, pairs, cli_actor(actor))
 
 
 @cli.command()
 def upsert(
     source: Annotated[str, typer.Argument(help="source system, e.g. crm")],
-    fields: Annotated[list[str], typer.Argument(help="canonical field=value pairs")],
+    fields: Annotated[
+        list[str], typer.Argument(help="canonical field=value pairs; field= clears one")
+    ],
+    actor: Annotated[str | None, typer.Option(help=ACTOR_HELP)] = None,
 ) -> None:
     """Load one record and resolve it in real time, then its profile's metrics, household
-    and alerts (the same flow as GraphQL upsertCustomerRecord)."""
+    and alerts (the same flow as GraphQL upsertCustomerRecord). A known record changes only
+    in the fields given (docs/api.md, partial updates)."""
     import json as _json
 
     from app import flows
@@ -195,7 +209,7 @@ def upsert(
     settings = get_settings()
     model = MatchModel.load(settings.model_file)
     with open_store(settings) as store:
-        done = flows.upsert(store, settings, model, source, record)
+        done = flows.upsert(store, settings, model, source, record, cli_actor(actor))
     Console().print_json(_json.dumps({**done.result.__dict__, "alertsRaised": done.alerts}))
 
 
@@ -259,6 +273,7 @@ def fit_model(
         str | None, typer.Option(help="comma-separated metrics (default: all numeric ones)")
     ] = None,
     now: Annotated[str | None, typer.Option(help="ISO time or 'latest' (newest event)")] = None,
+    actor: Annotated[str | None, typer.Option(help=ACTOR_HELP)] = None,
 ) -> None:
     """Train a propensity model on the graph's own history and define its metric."""
     from app.metrics.batch import fit_model as fit
@@ -270,7 +285,14 @@ def fit_model(
     chosen = tuple(f.strip() for f in features.split(",") if f.strip()) if features else None
     with open_store(settings) as store:
         model, auc, n, _ = fit(
-            store, settings, name, targets, horizon, chosen, resolve_now(store, now)
+            store,
+            settings,
+            name,
+            targets,
+            horizon,
+            chosen,
+            resolve_now(store, now),
+            actor=cli_actor(actor),
         )
     console.print(
         f"model {model.version} for metric {name}: {len(model.features)} features, "
@@ -365,25 +387,23 @@ def keys_create(
     customer: Annotated[
         str | None, typer.Option(help="role self: the person's customerId, e.g. crm:CRM-1")
     ] = None,
+    actor: Annotated[str | None, typer.Option(help=ACTOR_HELP)] = None,
 ) -> None:
     """Make an API key; its secret is printed once (only its hash is stored)."""
-    import getpass
-
     from app.access.keys import create_key
+    from app.audit import record as audit
     from app.store import open_store
 
     settings = get_settings()
+    who = cli_actor(actor)
     with open_store(settings) as store:
         store.setup_schema()
         key = create_key(
-            store,
-            _roles(settings),
-            name,
-            role,
-            days or settings.api_key_days,
-            f"cli:{getpass.getuser()}",
-            customer,
+            store, _roles(settings), name, role, days or settings.api_key_days, who, customer
         )
+        after: dict[str, object] = {"keyId": key.key_id, "name": key.name}  # no secret
+        after |= {"roles": list(key.roles), "expiresAt": key.expires_at, "customerId": customer}
+        audit(store, who, "createKey", "", None, after, other_ids=[key.key_id])
     console.print(
         f"key {key.key_id} for {key.name} ({', '.join(key.roles)}), expires {key.expires_at}; "
         "shown only now:"
@@ -417,15 +437,18 @@ def keys_list() -> None:
 @keys_cli.command("revoke")
 def keys_revoke(
     key_id: Annotated[str, typer.Argument(help="the key's id (idgraph keys list)")],
+    actor: Annotated[str | None, typer.Option(help=ACTOR_HELP)] = None,
 ) -> None:
     """Revoke a key: its next request is refused, and its sessions end."""
-    import getpass
-
     from app.access.keys import revoke_key
+    from app.audit import record as audit
     from app.store import open_store
 
+    who = cli_actor(actor)
     with open_store(get_settings()) as store:
-        found = revoke_key(store, key_id, f"cli:{getpass.getuser()}")
+        found = revoke_key(store, key_id, who)
+        if found:
+            audit(store, who, "revokeKey", "", None, {"revoked": True}, other_ids=[key_id])
     if not found:
         raise typer.BadParameter(f"no key {key_id!r} (see `idgraph keys list`)")
     console.print(f"key {key_id} revoked")
@@ -439,10 +462,10 @@ def erase(
     ] = None,
     reason: Annotated[str, typer.Option(help="a request reference (kept; no personal data)")] = "",
     yes: Annotated[bool, typer.Option("--yes", help="do not ask")] = False,
+    actor: Annotated[str | None, typer.Option(help=ACTOR_HELP)] = None,
 ) -> None:
     """Erase a person: every record across merged profiles and all derived from them, and
     keep a later load of an old file from bringing them back (docs/security.md)."""
-    import getpass
     import json as _json
 
     from app.privacy.erasure import erase_person
@@ -452,7 +475,7 @@ def erase(
         typer.confirm(f"Erase {profile or customer} for good?", abort=True)
     settings = get_settings()
     with open_store(settings) as store:
-        done = erase_person(store, settings, f"cli:{getpass.getuser()}", reason, profile, customer)
+        done = erase_person(store, settings, cli_actor(actor), reason, profile, customer)
     Console().print_json(_json.dumps(done.as_dict()))
 
 
@@ -469,8 +492,8 @@ def subject_access(
     import getpass
     import json as _json
 
+    from app.audit import record as audit
     from app.privacy.playback import page, playback, profile_of_customer
-    from app.resolution.stewards import audit
     from app.store import open_store
 
     if (profile is None) == (customer is None):
@@ -490,6 +513,49 @@ def subject_access(
         out.write_text(text, encoding="utf-8")
     if html is not None:
         html.write_text(page(doc, out.name if out else "#"), encoding="utf-8")
+
+
+@cli.command()
+def audit(
+    entity: Annotated[
+        str | None, typer.Option(help="a record, profile (with its records), metric:<name>...")
+    ] = None,
+    actor: Annotated[str | None, typer.Option(help="only changes by this actor")] = None,
+    action: Annotated[str | None, typer.Option(help="only this action, e.g. splitCustomer")] = None,
+    since: Annotated[str | None, typer.Option(help="ISO 8601 date or date-time (UTC)")] = None,
+    limit: Annotated[int, typer.Option(help="newest this many")] = 50,
+) -> None:
+    """The audit trail, newest first, as JSON: who changed what, when, why, before and after
+    (the same reading as GraphQL auditTrail)."""
+    import json as _json
+
+    from app.audit import TrailFilter, trail
+    from app.store import open_store
+
+    where = TrailFilter(entity, actor, since, action)
+    events: list[dict[str, object]] = []
+    with open_store(get_settings()) as store:
+        store.setup_schema()
+        after = None
+        while True:
+            page = trail(store, where, min(limit - len(events), 100), after)
+            events += [
+                {**e.__dict__, "before": _loads(e.before), "after": _loads(e.after)}
+                for e in page.events
+            ]
+            if not page.has_next or len(events) >= limit or not page.events:
+                break
+            after = (page.events[-1].at_us, page.events[-1].audit_id)
+    Console().print_json(_json.dumps({"totalCount": page.total, "events": events}))
+
+
+def _loads(text: str | None) -> object:
+    import json as _json
+
+    try:
+        return None if text is None else _json.loads(text)
+    except ValueError:
+        return text
 
 
 @cli.command("purge-quarantine")

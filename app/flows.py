@@ -7,11 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from app import changefeed
+from app.audit import record as audit
 from app.changefeed import FeedEvent
 from app.metrics.changes import MetricChange
+from app.metrics.events import EventResult
 from app.resolution import stewards
 from app.resolution.batch import ResolveSummary, resolve
 from app.resolution.model import MatchModel
@@ -23,6 +26,7 @@ from app.store import GraphStore
 # Resolution writers (real time, stewards, batch) take turns across processes: they read a
 # component, then write its placement, and two interleaved would each undo the other.
 RESOLUTION_LOCK = "resolution"
+IDENTITY = "identity"  # the cause of metric changes that follow records changing profile
 LOCK_TTL_S = 60.0  # renewed while held
 BATCH_WAIT_S = 600.0  # a batch run waits this long for real-time writers to finish
 
@@ -41,24 +45,28 @@ def profiles_changed(
     live: Sequence[str],
     retired: Sequence[str] = (),
     feed: Sequence[FeedEvent] = (),
+    audit_id: str | None = None,
 ) -> int:
     """What follows profiles changing membership (a record placed in real time, a steward's
     decision): the live profiles' Customer DNA, their households regrouped with Group DNA,
     the alert rules over every change, and the change feed (the profiles' changes and the
-    households'). The number of alerts raised."""
+    households'). The number of alerts raised. Every metric change it makes is caused by
+    identity, with `audit_id` (the decision or upsert that moved the records) in the
+    metric's history."""
     from app.households.events import regroup
     from app.metrics.events import recompute_profile
 
+    cause = f"{IDENTITY}:{audit_id}" if audit_id else IDENTITY
     changes: list[MetricChange] = []
     for profile_id in dict.fromkeys(live):
-        changes += recompute_profile(store, settings, profile_id)
+        changes += recompute_profile(store, settings, profile_id, cause=cause)
     household, summary = regroup(store, settings, list(dict.fromkeys([*live, *retired])))
     changefeed.record(
         store, settings, [*feed, *changefeed.household_changes(summary.membership_changes)]
     )
     # Every change here follows from records joining or leaving profiles: a correction of
     # identity, which alert rules do not take for behaviour unless they ask to.
-    caused = [c._replace(cause="identity") for c in [*changes, *household]]
+    caused = [c._replace(cause=IDENTITY, cause_id=audit_id) for c in [*changes, *household]]
     return pass_to_alerts(store, settings, caused)
 
 
@@ -74,21 +82,64 @@ def upsert(
     model: MatchModel,
     source: str,
     record: dict[str, Any],
+    actor: str,
 ) -> Upserted:
     """One record in real time: loaded, placed, then its profiles' metrics, households and
-    alerts. The same for `upsertCustomerRecord` and `idgraph upsert`. A record of an erased
-    person is refused (app/privacy/suppression.py)."""
+    alerts, and audited under `actor`. The same for `upsertCustomerRecord` and `idgraph
+    upsert`. A partial update: only the fields `record` carries change, a field given as None
+    is cleared (app/ingestion/partial.py). A record of an erased person is refused
+    (app/privacy/suppression.py)."""
     from app.ingestion.normalize import clean1
+    from app.ingestion.partial import changed, overlay, stored_record
+    from app.privacy.suppression import refuse_if_erased
+    from app.values import source_name
+
+    source = source_name(source)
+    key = clean1(record.get("sourceKey"))
+    customer_id = f"{source}:{key}" if key is not None else None
+    if customer_id is not None:
+        refuse_if_erased(store, settings, customer_id)
+    with store.lock(RESOLUTION_LOCK, ttl_s=LOCK_TTL_S):
+        types = identifier_types(store)
+        before = stored_record(store, customer_id, types) if customer_id else None
+        full = overlay(before, record)
+        result = upsert_record(store, settings, model, source, full, types)
+        after = stored_record(store, result.customer_id, types) or {}
+    old, new = changed(before, after) if before is not None else (None, after)
+    profiles = sorted({result.profile_id, *result.changed_profiles})
+    audited = audit(
+        store, actor, "upsertCustomerRecord", "", old, new, [result.customer_id], profiles
+    )
+    live = [p for p in result.changed_profiles if p not in result.retired]
+    alerts = profiles_changed(store, settings, live, result.retired, result.changes, audited)
+    return Upserted(result, alerts)
+
+
+def record_event(
+    store: GraphStore,
+    settings: Settings,
+    row: dict[str, Any],
+    actor: str,
+    now: datetime | None = None,
+) -> tuple[EventResult, int]:
+    """One interaction in real time (a row from app.metrics.events.interaction_row): stored,
+    its profile's metrics and its household's Group DNA recomputed, the changes handed to
+    the alert rules, and audited under `actor`. The result and the alerts raised. An
+    interaction of an erased person is refused."""
+    from app.households.events import member_event
+    from app.metrics.events import record_interaction
     from app.privacy.suppression import refuse_if_erased
 
-    key = clean1(record.get("sourceKey"))
-    if key is not None:
-        refuse_if_erased(store, settings, f"{source}:{key}")
-    with store.lock(RESOLUTION_LOCK, ttl_s=LOCK_TTL_S):
-        result = upsert_record(store, settings, model, source, record, identifier_types(store))
-    live = [p for p in result.changed_profiles if p not in result.retired]
-    alerts = profiles_changed(store, settings, live, result.retired, result.changes)
-    return Upserted(result, alerts)
+    refuse_if_erased(store, settings, str(row["customerId"]))
+    result = record_interaction(store, settings, row, now)
+    changes = list(result.changes)
+    if result.profile_id:  # the member's household: its Group DNA follows the event
+        changes += member_event(store, settings, result.profile_id)
+    raised = pass_to_alerts(store, settings, changes)
+    after = {"interactionId": result.interaction_id, **row["props"]}
+    profiles = [result.profile_id] if result.profile_id else []
+    audit(store, actor, "recordInteraction", "", None, after, [result.customer_id], profiles)
+    return result, raised
 
 
 @dataclass
@@ -147,7 +198,9 @@ def split(
 
 def _after(store: GraphStore, settings: Settings, change: stewards.Change) -> int:
     feed = change.placement.changes if change.placement is not None else []
-    return profiles_changed(store, settings, change.profile_ids, change.retired, feed)
+    return profiles_changed(
+        store, settings, change.profile_ids, change.retired, feed, change.audit_id
+    )
 
 
 def resolve_all(

@@ -1,7 +1,8 @@
 // Who did what to which records (and profiles), when and why, with the state before and
-// after (JSON).
-CREATE (e:AuditEvent {auditId: $auditId, at: $at, actor: $actor, action: $action,
-                      reason: $reason, before: $before, after: $after})
+// after (JSON). entityIds lists everything it is about, nodes or not (app/audit.py).
+CREATE (e:AuditEvent {auditId: $auditId, at: $at, atUs: $atUs, actor: $actor,
+                      action: $action, reason: $reason, before: $before, after: $after,
+                      entityIds: $entityIds})
 WITH e
 OPTIONAL MATCH (c:Customer) WHERE c.customerId IN $customerIds
 WITH e, collect(c) AS customers

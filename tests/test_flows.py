@@ -14,8 +14,10 @@ from app import flows
 from app.alerts.delivery import deliver_due, http_client
 from app.alerts.manage import define_rule, list_alerts
 from app.alerts.records import AlertRecord
+from app.audit import TrailFilter, trail
 from app.ingestion.batch import load_directory
 from app.metrics.events import interaction_row, record_interaction
+from app.metrics.storage import Stored
 from app.resolution.learning import learn
 from app.resolution.model import MatchModel
 from app.settings import Settings
@@ -61,7 +63,7 @@ def test_a_real_time_upsert_waits_while_another_process_resolves(
     thread = threading.Thread(target=batch_run)
     thread.start()
     held.wait(10)
-    done = flows.upsert(store, settings, model, "crm", RECORD)
+    done = flows.upsert(store, settings, model, "crm", RECORD, "tester")
     assert released.is_set()  # it could not place the record before the batch run ended
     thread.join()
     assert done.result.action == "founded"
@@ -75,13 +77,14 @@ def test_the_change_feed_tells_a_subscribed_webhook_what_happened_to_profiles(
         subscribed = settings.model_copy(
             update={"webhooks": {"crm": crm.url}, "change_webhooks": ["crm"]}
         )
-        founded = flows.upsert(store, subscribed, model, "crm", RECORD).result
+        founded = flows.upsert(store, subscribed, model, "crm", RECORD, "tester").result
         joined = flows.upsert(
             store,
             subscribed,
             model,
             "webshop",
             {"sourceKey": "F-2", "fullName": "Ottoline Brackenbury", "email": "ob@example.org"},
+            "tester",
         ).result
         assert joined.profile_id == founded.profile_id
         other = flows.upsert(
@@ -96,6 +99,7 @@ def test_the_change_feed_tells_a_subscribed_webhook_what_happened_to_profiles(
                 "dateOfBirth": "1933-03-03",
                 "email": "pf@example.org",
             },
+            "tester",
         ).result
         flows.merge(store, subscribed, [founded.profile_id, other.profile_id], "ann", "same")
         with http_client(subscribed) as client:
@@ -115,7 +119,7 @@ def test_the_change_feed_tells_a_subscribed_webhook_what_happened_to_profiles(
     assert merged["detail"]["absorbed"] == [other.profile_id]
     assert all(e["deliveryId"] and e["at"] for e in events)
     # Nobody subscribed: nothing is recorded.
-    flows.upsert(store, settings, model, "crm", {**RECORD, "sourceKey": "F-4"})
+    flows.upsert(store, settings, model, "crm", {**RECORD, "sourceKey": "F-4"}, "tester")
     rows, _ = store.run_text("MATCH (e:ChangeEvent) RETURN count(e) AS n", write=False)
     assert rows[0]["n"] == len(events)
 
@@ -128,13 +132,14 @@ def test_a_split_is_a_correction_not_a_change_of_behaviour(
     does not fire: records changed, not behaviour. A rule that asks for identity changes
     does, and its alert says so."""
     settings, model = resolved
-    first = flows.upsert(store, settings, model, "crm", RECORD).result
+    first = flows.upsert(store, settings, model, "crm", RECORD, "tester").result
     second = flows.upsert(
         store,
         settings,
         model,
         "webshop",
         {"sourceKey": "F-2", "fullName": "Ottoline Brackenbury", "email": "ob@example.org"},
+        "tester",
     ).result
     assert second.profile_id == first.profile_id
     today = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S")
@@ -168,6 +173,18 @@ def test_a_split_is_a_correction_not_a_change_of_behaviour(
     fired = [a for a in _alerts(store, profile) if a not in before]
     assert [(a.rule, a.cause, a.previous, a.value) for a in fired] == [
         ("identity-drop", "identity", 200.0, 50.0)
+    ]
+    # The metric's history says why: the split (its audit event), after the purchases.
+    (split,) = trail(store, TrailFilter(action="splitCustomer")).events
+    rows, _ = store.run_text(
+        "MATCH (p:Profile {profileId: $p}) RETURN properties(p) AS props",
+        {"p": profile},
+        write=False,
+    )
+    history = Stored.of("spend90d", rows[0]["props"])
+    assert list(zip(history.values, history.point_causes(), strict=True))[-2:] == [
+        (200.0, "data"),
+        (50.0, f"identity:{split.audit_id}"),
     ]
 
 

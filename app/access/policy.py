@@ -46,6 +46,7 @@ TYPE_CAPABILITY: dict[str, str] = {
     ),
     **dict.fromkeys(("Alert", "WebhookDelivery"), "read:alerts"),
     **dict.fromkeys(("AlertRule", "AlertFilter", "MetricDefinition"), "read:definitions"),
+    **dict.fromkeys(("AuditEvent", "AuditConnection", "AuditEdge"), "read:audit"),
 }
 
 # Types anyone signed in may see where a permitted field leads: paging, mutation payloads
@@ -201,6 +202,28 @@ AUDITED_FIELDS: dict[tuple[str, str], str] = {
     ("Membership", "evidence"): EVIDENCE,
     ("Household", "addressId"): ADDRESS,
 }
+
+# Keys of an audit event's before/after (JSON) whose values are personal data, masked like
+# the fields above for identities without read:pii; "id_*" (declared identifiers) as ANY.
+AUDIT_PII_KEYS: dict[str, str] = {
+    "firstName": NAME,
+    "middleName": NAME,
+    "lastName": NAME,
+    "fullName": NAME,
+    "dateOfBirth": BIRTH_DATE,
+    "email": EMAIL,
+    "phone": PHONE,
+    "street": ADDRESS,
+    "addressId": ADDRESS,
+    "postcode": POSTCODE,
+    "deviceId": DEVICE,
+}
+
+
+def audit_pii_kind(key: str) -> str | None:
+    """The kind of personal data an audit value under this key is, or None."""
+    return ANY if key.startswith("id_") else AUDIT_PII_KEYS.get(key)
+
 
 # Root fields whose every read is a marketing use, whoever asks (the marketing query).
 MARKETING_FIELDS: frozenset[str] = frozenset({"households"})

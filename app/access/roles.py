@@ -18,6 +18,7 @@ CAPABILITIES: dict[str, str] = {
     "read:households": "households, memberships, Group DNA and the marketing query",
     "read:alerts": "fired alerts and their webhook deliveries",
     "read:definitions": "metric definitions and alert rules",
+    "read:audit": "the audit trail: who changed what, when, why, before and after",
     "read:pii": "names, e-mails, phones, addresses, birth dates and device IDs unmasked",
     "export": "the household CSV export",
     "marketing": "every read is a marketing use: contacts only with marketing consent",
@@ -48,11 +49,13 @@ DEFAULT_ROLES: dict[str, frozenset[str]] = {
             "consent:write",
         )
     ),
-    "steward": frozenset((*_READ_ALL, "read:alerts", "read:definitions", "read:pii", "steward")),
+    "steward": frozenset(
+        (*_READ_ALL, "read:alerts", "read:definitions", "read:audit", "read:pii", "steward")
+    ),
     "marketer": frozenset(
         ("read:profiles", "read:households", "read:definitions", "export", "marketing")
     ),
-    "analyst": frozenset((*_READ_ALL, "read:alerts", "read:definitions", "export")),
+    "analyst": frozenset((*_READ_ALL, "read:alerts", "read:definitions", "read:audit", "export")),
     "admin": frozenset(set(CAPABILITIES) - {"marketing", "self"}),
     "self": frozenset(("self",)),
     "source": frozenset(("records:write",)),

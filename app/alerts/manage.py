@@ -11,6 +11,7 @@ from typing import Any
 from app.alerts.engine import read_defined_rules, rulebook, running_rules
 from app.alerts.records import AlertRecord, DeliveryRecord
 from app.alerts.rules import AlertRule, AlertRuleError, parse_rule
+from app.audit import record as audit
 from app.errors import InputError
 from app.settings import Settings
 from app.store import GraphStore
@@ -34,6 +35,7 @@ def define_rule(
             f"({settings.alert_rules_file or 'starter rules'}); change it there or pick "
             "another name"
         )
+    earlier = next((r for r in read_defined_rules(store) if r.name == rule.name), None)
     row = {
         "name": rule.name,
         "definition": json.dumps(rule.definition(), sort_keys=True),
@@ -42,17 +44,28 @@ def define_rule(
     }
     store.write("alert_rule_save", rows=[row])
     rulebook(store).invalidate()
+    before = earlier.definition() if earlier else None
+    audit(
+        store, actor, "defineAlertRule", "", before, rule.definition(), other_ids=[_id(rule.name)]
+    )
     return rule
 
 
-def remove_rule(store: GraphStore, settings: Settings, name: str) -> bool:
+def _id(name: str) -> str:
+    """A rule in the audit trail's entityIds."""
+    return f"alertRule:{name}"
+
+
+def remove_rule(store: GraphStore, settings: Settings, name: str, actor: str) -> bool:
     """Remove a rule defined over GraphQL; False if there was none of that name."""
     if running_rules(store, settings).origin.get(name) == "file":
         raise AlertRuleError(f"rule {name!r} comes from the rules file; remove it there")
-    if all(r.name != name for r in read_defined_rules(store)):
+    earlier = next((r for r in read_defined_rules(store) if r.name == name), None)
+    if earlier is None:
         return False
     store.write("alert_rule_delete", rows=[{"name": name}])
     rulebook(store).invalidate()
+    audit(store, actor, "removeAlertRule", "", earlier.definition(), None, other_ids=[_id(name)])
     return True
 
 
@@ -89,12 +102,21 @@ def list_alerts(
 def acknowledge_alert(store: GraphStore, alert_id: str, actor: str) -> AlertRecord | None:
     """Mark an alert acknowledged by actor; None if there is no such alert. Acknowledging an
     acknowledged alert changes nothing (the first who and when stay)."""
+    at = _now()
     rows, _ = store.run_text(
         store.cypher("alert_acknowledge"),
-        {"alertId": alert_id, "actor": actor, "at": _now()},
+        {"alertId": alert_id, "actor": actor, "at": at},
         write=True,
     )
-    return AlertRecord.from_props(rows[0]["alert"]) if rows else None
+    if not rows:
+        return None
+    alert = AlertRecord.from_props(rows[0]["alert"])
+    if (alert.acknowledged_by, alert.acknowledged_at) == (actor, at):  # this call did it
+        after = {"status": alert.status, "acknowledgedBy": actor}
+        audit(
+            store, actor, "acknowledgeAlert", "", None, after, (), (), [alert_id, alert.entity_id]
+        )
+    return alert
 
 
 def deliveries(store: GraphStore, alert_ids: Sequence[str]) -> dict[str, list[DeliveryRecord]]:

@@ -391,8 +391,9 @@ class AlertMutation(graphene.ObjectType):
         root: object, info: graphene.ResolveInfo, name: str
     ) -> bool:
         ctx = request_context(info)
+        who = ctx.actor
         async with ctx.write_lock:
-            return await run_in_threadpool(remove_rule, ctx.store, ctx.settings, name)
+            return await run_in_threadpool(remove_rule, ctx.store, ctx.settings, name, who)
 
     @staticmethod
     async def resolve_acknowledge_alert(

@@ -24,6 +24,7 @@ from app.api.errors import BadUserInput
 from app.api.inputs import decode_cursor, encode_cursor, page_size
 from app.api.loaders import request_context
 from app.api.paging import connection
+from app.audit import record as audit
 from app.errors import InputError
 from app.households.dna import METRICS, PREFIX
 from app.households.marketing import (
@@ -37,7 +38,6 @@ from app.households.marketing import (
     search,
     search_all,
 )
-from app.resolution.stewards import audit
 from app.store import GraphStore
 
 _PROFILE = "app.api.profiles.Profile"

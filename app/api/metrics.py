@@ -11,6 +11,7 @@ import graphene
 from graphene.types.generic import GenericScalar
 from starlette.concurrency import run_in_threadpool
 
+from app import flows
 from app.access import policy
 from app.access.masking import mask
 from app.api.access import marketing_use
@@ -19,18 +20,21 @@ from app.api.loaders import request_context
 from app.api.profiles import Profile
 from app.api.records import ProfileRecord
 from app.errors import ConfigError, InputError
-from app.flows import pass_to_alerts
-from app.households.events import member_event
 from app.metrics import registry
 from app.metrics.definitions import Definition, Factual, as_dict, parse_definition
-from app.metrics.events import EventResult, interaction_row, record_interaction
-from app.metrics.storage import Stored
-from app.privacy.suppression import refuse_if_erased
+from app.metrics.events import interaction_row
+from app.metrics.storage import Stored, split_cause
 
 
 class HistoryPoint(graphene.ObjectType):
     at = graphene.String(required=True, description="When the value took effect (ISO, UTC).")
     value = GenericScalar(description="A number or a text.")
+    cause = graphene.String(
+        required=True,
+        description="data (interactions, a metrics run) or identity (the profile's records "
+        "changed: a steward's decision, merge or split, an upsert): a correction, not behaviour.",
+    )
+    cause_id = graphene.ID(description="identity: the audit event of what moved the records.")
 
 
 class ProfileMetric(graphene.ObjectType):
@@ -88,7 +92,12 @@ def _metric(d: Definition, dna: dict[str, Any]) -> ProfileMetric:
         kind=d.kind,
         value=s.value,
         updated_at=s.at,
-        history=[HistoryPoint(at=t, value=v) for t, v in zip(s.times, s.values, strict=False)],
+        history=[
+            HistoryPoint(at=t, value=v, cause=kind, cause_id=ref)
+            for t, v, (kind, ref) in zip(
+                s.times, s.values, map(split_cause, s.point_causes()), strict=False
+            )
+        ],
         trend_slope=s.slope,
         trend_pct=s.pct,
         model_version=s.version,
@@ -205,10 +214,10 @@ class MetricsMutation(graphene.ObjectType):
     ) -> MetricDefinition:
         if not isinstance(definition, dict):
             raise BadUserInput("definition must be an object of fields")
-        settings = request_context(info).settings
+        ctx = request_context(info)
         try:
             parsed = parse_definition(definition)
-            await run_in_threadpool(registry.define, settings, parsed)
+            await run_in_threadpool(registry.define_by, ctx.store, ctx.settings, parsed, ctx.actor)
         except ConfigError as exc:
             raise BadUserInput(str(exc)) from None
         return _definition(parsed)
@@ -242,17 +251,11 @@ class MetricsMutation(graphene.ObjectType):
             raise BadUserInput(str(exc)) from None
         now = _as_of(as_of)
 
-        def work() -> tuple[EventResult, int]:
-            refuse_if_erased(ctx.store, ctx.settings, str(row["customerId"]))
-            result = record_interaction(ctx.store, ctx.settings, row, now)
-            changes = list(result.changes)
-            if result.profile_id:  # the member's household: its Group DNA follows the event
-                changes += member_event(ctx.store, ctx.settings, result.profile_id)
-            return result, pass_to_alerts(ctx.store, ctx.settings, changes)
-
         try:
             async with ctx.write_lock:
-                result, raised = await run_in_threadpool(work)
+                result, raised = await run_in_threadpool(
+                    flows.record_event, ctx.store, ctx.settings, row, ctx.actor, now
+                )
         finally:
             ctx.loaders.clear_all()
         profile: ProfileRecord | None = None

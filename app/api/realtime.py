@@ -23,7 +23,8 @@ CustomerRecordInput = type(
     {
         "__doc__": "One record as the source system has it, in the canonical customer fields "
         "(the same ones a mapping file maps columns onto). Values are normalised as in "
-        "batch ingestion; sourceKey is required.",
+        "batch ingestion; sourceKey is required. A known record changes only in the fields "
+        "given: null (or an empty value) clears one, a field left out keeps its value.",
         **{
             name: graphene.String(required=name == "sourceKey", name=name)
             for name in CUSTOMER_FIELDS
@@ -112,14 +113,16 @@ async def upsert_customer_record(
     info: graphene.ResolveInfo, source: str, record: dict[str, Any]
 ) -> UpsertCustomerRecordPayload:
     ctx = request_context(info)
-    fields = {k: v for k, v in dict(record).items() if v is not None}
+    # Only the fields given: an explicit null clears one, a field left out keeps its value.
+    fields = dict(record)
     # The keys first, whatever the model's state: bad input is named as such (app/values.py).
     source = source_name(source)
-    check_key("sourceKey", fields.get("sourceKey", ""), ctx.settings.max_field_length)
+    check_key("sourceKey", fields.get("sourceKey") or "", ctx.settings.max_field_length)
 
-    def work(_who: str) -> tuple[RealtimeResult, int]:
+    def work(who: str) -> tuple[RealtimeResult, int]:
         store, settings = ctx.store, ctx.settings
-        done = flows.upsert(store, settings, current_model(settings.model_file), source, fields)
+        model = current_model(settings.model_file)
+        done = flows.upsert(store, settings, model, source, fields, who)
         return done.result, done.alerts
 
     # Reads then writes, like a steward change: take turns under the app's write lock.

@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.api import profiles, reads, records, search
 from app.api.alerts import AlertMutation, AlertQuery
+from app.api.audit import AuditQuery
 from app.api.errors import BadUserInput
 from app.api.households import HouseholdQuery
 from app.api.inputs import (
@@ -185,7 +186,9 @@ class CustomerConnection(relay.Connection):
         strict_types = True
 
 
-class Query(HouseholdQuery, MetricsQuery, AlertQuery, PrivacyQuery, graphene.ObjectType):
+class Query(
+    HouseholdQuery, MetricsQuery, AlertQuery, PrivacyQuery, AuditQuery, graphene.ObjectType
+):
     customer = graphene.Field(
         Customer,
         id=graphene.ID(required=True),

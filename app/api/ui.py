@@ -372,11 +372,8 @@ async def _desk_context(request: Request, params: Mapping[str, str]) -> dict[str
 
 
 def has_audit(request: Request) -> bool:
-    """The audit panel shows only where the schema has auditTrail (another branch adds it)."""
-    endpoint: GraphQLEndpoint = request.app.state.graphql
-    return (
-        endpoint.schema.query_type is not None and "auditTrail" in endpoint.schema.query_type.fields
-    )
+    """The audit panel shows to identities that may read the audit trail."""
+    return policy.allowed(identity_of(request), [policy.type_capability("AuditEvent") or ""])
 
 
 async def desk_page(request: Request) -> Response:

@@ -75,6 +75,8 @@ def fit_model(
     horizon: str,
     features: tuple[str, ...] | None,
     now: datetime | None = None,
+    *,
+    actor: str,
 ) -> tuple[LogisticModel, float, int, Definition]:
     """Learn P(an interaction of target_types within `horizon`) from the metrics as they stood
     `horizon` before now, save the model and define the metric `name` that scores it.
@@ -111,7 +113,7 @@ def fit_model(
         name=name, kind="model", model=f"{name}.json",
         description=f"Propensity: {target} (model {model.version}, held-out AUC {auc:.3f}).",
     )  # fmt: skip
-    registry.define(settings, definition)
+    registry.define_by(store, settings, definition, actor)
     return model, auc, len(y), definition
 
 

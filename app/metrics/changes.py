@@ -27,3 +27,5 @@ class MetricChange(NamedTuple):
     # records changed: a record placed, a steward's merge, split or decision). Alert rules
     # skip identity changes unless a rule asks for them: a correction is not behaviour.
     cause: str = "data"
+    # For an identity change, the audit event of the decision or upsert that caused it.
+    cause_id: str | None = None

@@ -28,7 +28,7 @@ from app.metrics.definitions import (
     window_ms,
 )
 from app.metrics.models import load_model
-from app.metrics.storage import STATE, State, Stored, first, iso, prop, same, update
+from app.metrics.storage import DATA, STATE, State, Stored, first, iso, prop, same, update
 from app.settings import Settings
 from app.store import GraphStore
 
@@ -146,20 +146,24 @@ def evaluate(
     return snap
 
 
+History = tuple[list[str], list[Any], list[str]]  # times, values, causes (storage.py)
+
+
 def _histories(
     store: GraphStore, wanted: dict[str, list[str]], batch: int
-) -> dict[tuple[str, str], tuple[list[str], list[Any]]]:
-    """(profileId, metric) -> (history times, values) for the metrics that changed."""
-    out: dict[tuple[str, str], tuple[list[str], list[Any]]] = {}
+) -> dict[tuple[str, str], History]:
+    """(profileId, metric) -> (history times, values, causes) for the metrics that changed."""
+    out: dict[tuple[str, str], History] = {}
     rows = [
-        {"profileId": pid, "keys": [prop(m, sfx) for m in names for sfx in ("ht", "hv")]}
+        {"profileId": pid, "keys": [prop(m, sfx) for m in names for sfx in ("ht", "hv", "hc")]}
         for pid, names in wanted.items()
     ]
     for lo in range(0, len(rows), batch):
         for r in store.read("metrics_history_of", rows=rows[lo : lo + batch]):
             pid, vals = str(r["profileId"]), r["values"]
             for k, m in enumerate(wanted[pid]):
-                out[(pid, m)] = (list(vals[2 * k] or []), list(vals[2 * k + 1] or []))
+                times, values, causes = (list(v or []) for v in vals[3 * k : 3 * k + 3])
+                out[(pid, m)] = (times, values, causes)
     return out
 
 
@@ -170,7 +174,7 @@ class Plan:
 
     order: list[int]  # positions in the snapshot
     wanted: dict[str, list[str]]
-    histories: dict[tuple[str, str], tuple[list[str], list[Any]]]
+    histories: dict[tuple[str, str], History]
 
 
 def plan_changes(
@@ -206,11 +210,17 @@ def plan_changes(
 
 
 def change_rows(
-    snap: Snapshot, definitions: Sequence[Definition], plan: Plan, now: datetime, keep: int,
+    snap: Snapshot,
+    definitions: Sequence[Definition],
+    plan: Plan,
+    now: datetime,
+    keep: int,
     changes: list[MetricChange],
-) -> Iterator[dict[str, Any]]:  # fmt: skip
+    cause: str = DATA,
+) -> Iterator[dict[str, Any]]:
     """Write rows (profileId, props) for the planned profiles, one at a time (so that the
-    store can write a batch while the next is built), appending each change to `changes`."""
+    store can write a batch while the next is built), appending each change to `changes`;
+    every new history point has `cause` (app/metrics/storage.py)."""
     names = [d.name for d in definitions]
     columns = [snap.columns[n] for n in names]
     at = iso(now)
@@ -221,15 +231,17 @@ def change_rows(
         wanted = plan.wanted.get(pid, [])
         if not st.values and not st.history:
             for name, col in zip(names, columns, strict=True):
-                new, change = first(LABEL, pid, name, col[i], at)
+                new, change = first(LABEL, pid, name, col[i], at, cause)
                 props |= new
                 if change:
                     changes.append(change)
         else:
             for name in wanted:
-                times, values = plan.histories.get((pid, name), ([], []))
-                old = Stored(st.values.get(name), times, values, version=st.versions.get(name))
-                new, change = update(LABEL, pid, name, old, snap.columns[name][i], at, keep)
+                times, values, causes = plan.histories.get((pid, name), ([], [], []))
+                version = st.versions.get(name)
+                old = Stored(st.values.get(name), times, values, version=version, causes=causes)
+                value = snap.columns[name][i]
+                new, change = update(LABEL, pid, name, old, value, at, keep, cause)
                 props |= new
                 if change:
                     changes.append(change)
@@ -265,10 +277,12 @@ def run(
     step: Step | None = None,
     on_batch: Callable[[int], None] | None = None,
     on_rows: Callable[[int], None] | None = None,
+    cause: str = DATA,
 ) -> RunSummary:
-    """Compute and store: every active profile (ids None) or the ones given."""
+    """Compute and store: every active profile (ids None) or the ones given; what changed
+    has `cause` ("data", or "identity:<auditId>" after a change of the profile's records)."""
     with _gc_paused():
-        return _run(store, settings, definitions, now, ids, step, on_batch, on_rows)
+        return _run(store, settings, definitions, now, ids, step, on_batch, on_rows, cause)
 
 
 @contextmanager
@@ -294,6 +308,7 @@ def _run(
     step: Step | None,
     on_batch: Callable[[int], None] | None,
     on_rows: Callable[[int], None] | None,
+    cause: str,
 ) -> RunSummary:
     from app.metrics.registry import model_dir
 
@@ -306,7 +321,7 @@ def _run(
     if on_rows:
         on_rows(len(plan.order))
     changes: list[MetricChange] = []
-    rows = change_rows(snap, definitions, plan, now, settings.metrics_history, changes)
+    rows = change_rows(snap, definitions, plan, now, settings.metrics_history, changes, cause)
     store.write_batches("metrics_write", rows, settings.batch_size, on_batch)
     end = time.perf_counter()
     return RunSummary(

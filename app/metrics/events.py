@@ -15,6 +15,7 @@ from app.ingestion.normalize import clean1, timestamp1
 from app.metrics import registry
 from app.metrics.changes import MetricChange
 from app.metrics.compute import now_utc, run
+from app.metrics.storage import DATA
 from app.settings import Settings
 from app.store import GraphStore
 from app.values import check_key, source_name
@@ -90,11 +91,16 @@ def interaction_row(
 
 
 def recompute_profile(
-    store: GraphStore, settings: Settings, profile_id: str, now: datetime | None = None
+    store: GraphStore,
+    settings: Settings,
+    profile_id: str,
+    now: datetime | None = None,
+    cause: str = DATA,
 ) -> list[MetricChange]:
-    """Recompute and store the metrics of one profile; the changes that made."""
+    """Recompute and store the metrics of one profile; the changes that made, with `cause`
+    (app/metrics/storage.py)."""
     defs = registry.running(settings)
-    return run(store, settings, defs, now or now_utc(), ids=[profile_id]).changes
+    return run(store, settings, defs, now or now_utc(), ids=[profile_id], cause=cause).changes
 
 
 def record_interaction(

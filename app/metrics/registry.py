@@ -9,8 +9,10 @@ import os
 import threading
 from pathlib import Path
 
-from app.metrics.definitions import Definition, as_yaml, ordered, read_file
+from app.audit import record as audit
+from app.metrics.definitions import Definition, as_dict, as_yaml, ordered, read_file
 from app.settings import Settings
+from app.store import GraphStore
 
 STARTER = Path(__file__).with_name("starter.yaml")
 
@@ -74,3 +76,16 @@ def define(settings: Settings, definition: Definition) -> tuple[Definition, ...]
         os.replace(tmp, added)
         _cache[(base_file(settings), added)] = ((_mtime(base_file(settings)), _mtime(added)), defs)
         return defs
+
+
+def define_by(
+    store: GraphStore, settings: Settings, definition: Definition, actor: str
+) -> tuple[Definition, ...]:
+    """define(), audited under `actor` with the definition it replaced (`defineMetric`,
+    `idgraph fit-model`)."""
+    earlier = next((d for d in running(settings) if d.name == definition.name), None)
+    defs = define(settings, definition)
+    before = as_dict(earlier) if earlier is not None else None
+    metric = [f"metric:{definition.name}"]
+    audit(store, actor, "defineMetric", "", before, as_dict(definition), other_ids=metric)
+    return defs

@@ -9,6 +9,11 @@ For a metric `spend90d`:
   dna_spend90d_slope   least-squares slope of the history, per day (numbers only)
   dna_spend90d_pct     percent change from the first to the last history value
   dna_spend90d_ver     model metrics: the version of the model that scored it
+  dna_spend90d_hc      history causes, beside the times: "data" (interactions, a metrics
+                       run) or "identity:<auditId>" (the profile's records changed: a
+                       steward's decision, merge or split, an upsert; the audit event says
+                       which). Absent while every point is "data"; shorter than the times
+                       for points written before it existed, which were "data".
 
 A history point is added when the value changes (in a batch run or on an event), so the
 history is the metric's last N distinct values with the time each took effect."""
@@ -17,7 +22,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -26,7 +31,8 @@ from app.metrics.changes import MetricChange, Value
 from app.store.base import safe_identifier
 
 PREFIX = "dna_"
-SUFFIXES = ("ht", "hv", "slope", "pct", "ver")
+SUFFIXES = ("ht", "hv", "slope", "pct", "ver", "hc")
+DATA = "data"  # the cause of a change that is behaviour (MetricChange.cause)
 
 
 @cache
@@ -84,6 +90,13 @@ class Stored:
     slope: float | None = None
     pct: float | None = None
     version: str | None = None
+    causes: list[str] = field(default_factory=list)  # see the module's docstring
+
+    def point_causes(self) -> list[str]:
+        """One cause per history point (points older than the causes list were data)."""
+        if not self.times:
+            return []
+        return [DATA] * (len(self.times) - len(self.causes)) + self.causes[-len(self.times) :]
 
     @property
     def at(self) -> str | None:
@@ -100,6 +113,7 @@ class Stored:
             slope=props.get(prop(name, "slope")),
             pct=props.get(prop(name, "pct")),
             version=props.get(prop(name, "ver")),
+            causes=list(props.get(prop(name, "hc")) or []),
         )
 
 
@@ -133,8 +147,14 @@ def same(a: Value, b: Value) -> bool:
     return type(a) is type(b) and a == b
 
 
+def split_cause(cause: str) -> tuple[str, str | None]:
+    """("identity", "AU-...") from "identity:AU-..."; ("data", None) from "data"."""
+    kind, _, ref = cause.partition(":")
+    return kind, ref or None
+
+
 def first(
-    label: str, entity_id: str, name: str, value: Value, at: str
+    label: str, entity_id: str, name: str, value: Value, at: str, cause: str = DATA
 ) -> tuple[dict[str, Any], MetricChange | None]:
     """update() for a metric with no value and no history yet (a batch's first run writes
     millions of these): the value and a one-point history, no trend."""
@@ -142,7 +162,10 @@ def first(
         return {}, None
     point = history_value(value)
     props = {prop(name): value, prop(name, "ht"): [at], prop(name, "hv"): [point]}
-    return props, MetricChange(label, entity_id, name, None, value, at, (point,))
+    if cause != DATA:
+        props[prop(name, "hc")] = [cause]
+    kind, ref = split_cause(cause)
+    return props, MetricChange(label, entity_id, name, None, value, at, (point,), kind, ref)
 
 
 def update(
@@ -153,11 +176,13 @@ def update(
     value: Value,
     at: str,
     keep: int,
+    cause: str = DATA,
 ) -> tuple[dict[str, Any], MetricChange | None]:
-    """The properties to set for a new value at time `at` (ISO), and the change (None when
-    it did not change). Trend properties are only sent when there is one or was one."""
+    """The properties to set for a new value at time `at` (ISO) caused by `cause`, and the
+    change (None when it did not change). Trend properties are only sent when there is one
+    or was one; causes only once a point was not caused by data."""
     if old.value is None and not old.values:
-        return first(label, entity_id, name, value, at)
+        return first(label, entity_id, name, value, at, cause)
     props: dict[str, Any] = {}
     if same(old.value, value):
         return props, None
@@ -167,9 +192,13 @@ def update(
         point = history_value(value)
         if values and isinstance(values[-1], str) != isinstance(point, str):
             times, values = [], []  # the metric changed type: a new history
+        causes = old.point_causes() if len(times) == len(old.times) else []
+        causes = [DATA] * (len(times) - len(causes)) + causes
         times, values = [*times, at][-keep:], [*values, point][-keep:]
         slope, pct = trend(times, values)
         props |= {prop(name, "ht"): times, prop(name, "hv"): values}
+        if old.causes or cause != DATA:
+            props[prop(name, "hc")] = [*causes, cause][-keep:]
         if slope is not None or pct is not None or len(old.values) > 1:
             props |= {prop(name, "slope"): slope, prop(name, "pct"): pct}
     change = MetricChange(
@@ -180,5 +209,7 @@ def update(
         value=value,
         at=at,
         history=tuple(values) if value is not None else (),
+        cause=split_cause(cause)[0],
+        cause_id=split_cause(cause)[1],
     )
     return props, change

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from app.audit import record as audit
 from app.errors import InputError
 from app.store import GraphStore
 
@@ -234,6 +235,7 @@ def record_statement(
     )
     if not rows:
         raise InputError(f"no customer record {customer_id}")
+    audit(store, recorded_by, "setConsent", "", None, props, [customer_id])
     return Statement(
         purpose, ch, granted, src, when, legal_basis, recorded_by, recorded, customer_id
     )

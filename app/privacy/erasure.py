@@ -15,9 +15,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from app.audit import record as audit
 from app.errors import InputError
 from app.privacy.suppression import suppress
-from app.resolution.stewards import audit
 from app.settings import Settings
 from app.store import GraphStore
 

@@ -64,7 +64,7 @@ def candidates_query(properties: tuple[str, ...]) -> str:
     return "\nUNION ALL\n".join(parts)
 
 
-def _mapping(source: str, identifier_types: dict[str, str]) -> Mapping:
+def record_mapping(source: str, identifier_types: dict[str, str]) -> Mapping:
     """A record in canonical field names (and declared identifier types), as the API and
     the CLI take it."""
     columns = {f: f for f in CUSTOMER_FIELDS}
@@ -92,7 +92,7 @@ def upsert_record(
         raise InputError(f"unknown field(s) {unknown}; customer fields are {known}")
     prepared = prepare_customer_record(
         record,
-        _mapping(source, types),
+        record_mapping(source, types),
         file="api",
         row=1,
         max_len=settings.max_field_length,

@@ -5,14 +5,13 @@ At the next `idgraph train` they are labelled pairs (app/resolution/labels.py)."
 
 from __future__ import annotations
 
-import json
-import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
 
+from app.audit import record as audit
 from app.errors import InputError
 from app.resolution.cluster import missing_pairs, score_pairs
 from app.resolution.component import read_component
@@ -32,31 +31,7 @@ class Change:
     profile_ids: list[str] = field(default_factory=list)  # live profiles it touched
     retired: list[str] = field(default_factory=list)
     placement: Placement | None = None
-
-
-def audit(
-    store: GraphStore,
-    actor: str,
-    action: str,
-    reason: str,
-    before: object,
-    after: object,
-    customer_ids: list[str],
-    profile_ids: Sequence[str] = (),
-) -> None:
-    """An AuditEvent with CONCERNS edges to the records (and profiles) it is about."""
-    store.write(
-        "record_audit",
-        auditId=f"AU-{uuid.uuid4().hex[:16]}",
-        at=now_iso(),
-        actor=actor,
-        action=action,
-        reason=reason,
-        before=json.dumps(before, default=str),
-        after=json.dumps(after, default=str),
-        customerIds=customer_ids,
-        profileIds=list(profile_ids),
-    )
+    audit_id: str | None = None  # the decision's audit event: the cause of what follows
 
 
 def replace(
@@ -247,7 +222,7 @@ def decide(
     before = store.read_one("match_edge", a=a, b=b)
     _set(store, new)
     after = {"status": status, "method": "steward"}
-    audit(
+    audit_id = audit(
         store,
         actor,
         "confirmMatch" if status == "confirmed" else "rejectMatch",
@@ -256,7 +231,9 @@ def decide(
         after,
         [a, b],
     )
-    return {"a": a, "b": b, **after, "before": before}, replace(store, settings, [a, b], model)
+    change = replace(store, settings, [a, b], model)
+    change.audit_id = audit_id
+    return {"a": a, "b": b, **after, "before": before}, change
 
 
 def _set(store: GraphStore, d: PairDecision) -> None:
@@ -311,7 +288,7 @@ def merge_profiles(
     change = replace(store, settings, members, model)
     assert change.placement is not None
     kept = change.placement.profile_of[members[0]]
-    audit(
+    change.audit_id = audit(
         store,
         actor,
         "mergeProfiles",
@@ -319,6 +296,7 @@ def merge_profiles(
         {"profiles": sorted(live)},
         {"profile": kept},
         members,
+        sorted({*live, kept}),
     )
     return kept, change
 
@@ -377,7 +355,7 @@ def split_records(
     assert change.placement is not None
     new_id = change.placement.profile_of[leaving[0]]
     remaining = change.placement.profile_of[staying[0]]
-    audit(
+    change.audit_id = audit(
         store,
         actor,
         "splitCustomer",
@@ -385,6 +363,7 @@ def split_records(
         {"profile": old, "members": sorted([*leaving, *staying])},
         {"profile": new_id, "leaving": leaving, "remaining": remaining},
         [*leaving, *staying],
+        sorted({old, new_id, remaining}),
     )
     return new_id, remaining, change
 

@@ -173,6 +173,7 @@ INDEXES: tuple[Key, ...] = (
     Key("Alert", "status"),
     Key("WebhookDelivery", "status"),
     Key("ChangeEvent", "atMs"),
+    Key("AuditEvent", "atUs"),  # the audit trail, newest first
 )
 
 

@@ -25,6 +25,7 @@ QUERIES: dict[str, tuple[str, set[str]]] = {
     "metricDefinitions": ("{ metricDefinitions { name } }", {T, M, A, D}),
     "alertRules": ("{ alertRules { name } }", {T, M, A, D}),
     "alerts": ("{ alerts { edges { node { id } } } }", {S, T, A, D}),
+    "auditTrail": ("{ auditTrail { totalCount edges { node { action } } } }", {T, A, D}),
     "myData": ("{ myData }", {F}),
     "subjectAccess": ('{ subjectAccess(profileId: "a1") }', {D}),
 }

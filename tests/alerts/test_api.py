@@ -13,6 +13,7 @@ import pytest
 
 from app.alerts import evaluate_changes
 from app.api.app import create_app
+from app.audit import TrailFilter, trail
 from app.settings import Settings
 from app.store import GraphStore
 from tests.alerts.conftest import Rules, change, household, profile
@@ -126,6 +127,9 @@ async def test_define_list_and_acknowledge(store, rules: Rules, serve: Serve):
         assert (acked["status"], acked["acknowledgedBy"]) == ("acknowledged", "key:Zoë")
         again = (await gql.as_actor("Bob").data(ACK, id=drop["id"]))["acknowledgeAlert"]
         assert again == acked  # the first acknowledgement stays
+        # ... and only it is in the audit trail (Bob's changed nothing).
+        acks = trail(store, TrailFilter(entity_id=drop["id"])).events
+        assert [(e.action, e.actor) for e in acks] == [("acknowledgeAlert", "key:Zoë")]
 
         open_ = _nodes(await gql.data(ALERTS, status="open"))
         assert [n["rule"] for n in open_] == ["big-spender"]

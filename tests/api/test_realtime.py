@@ -83,3 +83,20 @@ async def test_a_missing_model_and_a_bad_key_are_refused_and_a_bad_value_is_left
 
     body = await resolved_gql(UPSERT, source="crm", record={"firstName": "Ann"})
     assert "sourceKey" in body["errors"][0]["message"]
+
+
+async def test_an_upsert_changes_the_fields_it_carries_and_null_clears_one(
+    fresh_resolved, resolved_gql
+):
+    """A partial update over GraphQL: a consent-only upsert keeps names and e-mail; an
+    explicit null clears the e-mail and nothing else."""
+    fresh_resolved.model.save(fresh_resolved.settings.model_file)
+    record = {"sourceKey": "GQL-3", "fullName": "Zebedee Quillfeather", "email": "zq@example.org"}
+    await resolved_gql.data(BLANKED, source="crm", record=record)
+    consent = {"sourceKey": "GQL-3", "marketingConsent": "yes"}
+    kept = (await resolved_gql.data(BLANKED, source="crm", record=consent))["upsertCustomerRecord"]
+    assert kept["customer"]["firstName"] == "Zebedee"
+    assert kept["customer"]["emails"] == [{"email": "zq@example.org"}]
+    cleared = {"sourceKey": "GQL-3", "email": None}
+    out = (await resolved_gql.data(BLANKED, source="crm", record=cleared))["upsertCustomerRecord"]
+    assert (out["customer"]["firstName"], out["customer"]["emails"]) == ("Zebedee", [])

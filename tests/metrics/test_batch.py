@@ -100,7 +100,9 @@ def test_fit_model_defines_a_versioned_propensity_metric(
 ) -> None:
     store = fresh_resolved.store.inner
     now = resolve_now(store, "latest")
-    model, auc, n, _ = fit_model(store, settings, "buyNext", ("purchase", "pos"), "30d", None, now)
+    model, auc, n, _ = fit_model(
+        store, settings, "buyNext", ("purchase", "pos"), "30d", None, now, actor="tester"
+    )
     assert n > 100 and 0.0 <= auc <= 1.0
     assert (settings.data_dir / "models" / "buyNext.json").exists()
     assert any(d.name == "buyNext" for d in registry.running(settings))

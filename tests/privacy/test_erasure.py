@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from app import flows
+from app.audit import record as audit
 from app.households.dna import all_household_ids, compute_dna
 from app.households.resolve import resolve_households
 from app.ingestion.batch import load_directory
@@ -23,7 +24,6 @@ from app.privacy.erasure import erase_person
 from app.resolution.batch import resolve
 from app.resolution.learning import learn
 from app.resolution.model import MatchModel
-from app.resolution.stewards import audit
 from app.settings import Settings
 from app.store import GraphStore, open_store
 from app.synth import SynthConfig, generate

@@ -88,7 +88,7 @@ def world(store: GraphStore, population: Path, tmp_path: Path) -> tuple[Settings
     model = learn(store, settings, truth_file=population / "truth_records.csv", pairs=200).model
     flows.resolve_all(store, settings, model)
     for source, record in ANN:
-        flows.upsert(store, settings, model, source, record)
+        flows.upsert(store, settings, model, source, record, "tester")
     return settings, model
 
 
@@ -198,6 +198,7 @@ def test_split_of_a_merges_anchor_keeps_the_rest_together(
             "dateOfBirth": "1931-07-04",
             "email": "zm@example.net",
         },
+        "tester",
     )
     ann = profile_of(store, [a0])[a0]
     flows.merge(store, settings, [ann, stranger.result.profile_id], "sam", "same", model)
@@ -254,7 +255,10 @@ def test_stewards_profiles_lineage_and_golden_records_survive_batch_reruns(
             },
         ),
     ]
-    made = [flows.upsert(store, settings, model, s, r).result.profile_id for s, r in father + son]
+    made = [
+        flows.upsert(store, settings, model, s, r, "tester").result.profile_id
+        for s, r in father + son
+    ]
     everyone = ["crm:F1", "webshop:F2", "crm:S1", "loyalty:S2", "webshop:S3"]
     # The mix-up: a steward merged them all.
     flows.merge(store, settings, sorted(set(made)), "ann", "same household, same person?", model)
