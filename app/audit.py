@@ -115,7 +115,7 @@ class TrailFilter:
     entity_id: str | None = None
     actor: str | None = None
     since: str | None = None  # ISO 8601 date or date-time; naive means UTC
-    action: str | None = None
+    actions: tuple[str, ...] | None = None  # any of these actions
 
     def since_us(self) -> int | None:
         if self.since is None:
@@ -162,7 +162,7 @@ def trail(
     params = {
         "ids": ids,
         "actor": where.actor,
-        "action": where.action,
+        "actions": list(where.actions) if where.actions else None,
         "since": where.since_us(),
     }
     after_us, after_id = after if after else (None, None)

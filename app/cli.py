@@ -521,7 +521,10 @@ def audit(
         str | None, typer.Option(help="a record, profile (with its records), metric:<name>...")
     ] = None,
     actor: Annotated[str | None, typer.Option(help="only changes by this actor")] = None,
-    action: Annotated[str | None, typer.Option(help="only this action, e.g. splitCustomer")] = None,
+    action: Annotated[
+        list[str] | None,
+        typer.Option(help="only this action, e.g. splitCustomer (repeat for several)"),
+    ] = None,
     since: Annotated[str | None, typer.Option(help="ISO 8601 date or date-time (UTC)")] = None,
     limit: Annotated[int, typer.Option(help="newest this many")] = 50,
 ) -> None:
@@ -532,7 +535,7 @@ def audit(
     from app.audit import TrailFilter, trail
     from app.store import open_store
 
-    where = TrailFilter(entity, actor, since, action)
+    where = TrailFilter(entity, actor, since, tuple(action) if action else None)
     events: list[dict[str, object]] = []
     with open_store(get_settings()) as store:
         store.setup_schema()

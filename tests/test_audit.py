@@ -41,7 +41,7 @@ def test_newest_first_with_filters_and_a_total(store: GraphStore) -> None:
     assert [(e.audit_id, e.action, e.actor) for e in metric.events] == [
         (second, "defineMetric", "key:bob")
     ]
-    splits = trail(store, TrailFilter(action="splitCustomer"))
+    splits = trail(store, TrailFilter(actions=("splitCustomer",)))
     assert [e.audit_id for e in splits.events] == [third]
     assert trail(store, TrailFilter(since="2999-01-01")).total == 0
     assert trail(store, TrailFilter(since="2000-01-01T00:00:00Z")).total == 3

@@ -56,7 +56,11 @@ class AuditQuery(graphene.ObjectType):
             '("metric:<name>", "alertRule:<name>").'
         ),
         actor=graphene.String(description="Only changes by this actor."),
-        action=graphene.String(description="Only this action, e.g. mergeProfiles."),
+        action=graphene.List(
+            graphene.NonNull(graphene.String),
+            description='Only these actions, e.g. "mergeProfiles" or ["confirmMatch", '
+            '"rejectMatch"].',
+        ),
         since=graphene.String(description="ISO 8601 date or date-time; naive means UTC."),
         first=graphene.Int(default_value=AUDIT_PAGE, description="At most 100."),
         after=graphene.String(description="endCursor of the previous page."),
@@ -69,7 +73,7 @@ class AuditQuery(graphene.ObjectType):
         info: graphene.ResolveInfo,
         entity_id: str | None = None,
         actor: str | None = None,
-        action: str | None = None,
+        action: list[str] | None = None,
         since: str | None = None,
         first: int | None = AUDIT_PAGE,
         after: str | None = None,
@@ -77,7 +81,7 @@ class AuditQuery(graphene.ObjectType):
         ctx = request_context(info)
         size = page_size(first, AUDIT_PAGE)
         key = decode_cursor(after, _CURSOR, (int, str)) if after else None
-        where = audit.TrailFilter(entity_id, actor, since, action)
+        where = audit.TrailFilter(entity_id, actor, since, tuple(action) if action else None)
         try:
             page = await run_in_threadpool(
                 audit.trail, ctx.store, where, size, (key[0], key[1]) if key else None

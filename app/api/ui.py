@@ -336,7 +336,9 @@ QUEUE = f"""query($first: Int, $min: Float, $max: Float, $decided: Boolean, $sou
     totalCount edges {{ node {{ probability status reason decidedBy
       explanation {{ label level weight }}
       a {{ {DESK_RECORD} }} b {{ {DESK_RECORD} }} }} }} }} }}"""
-AUDIT = """query($first: Int) { auditTrail(first: $first) { totalCount edges { node {
+DECISIONS = ["confirmMatch", "rejectMatch", "mergeProfiles", "splitCustomer"]
+AUDIT = """query($first: Int, $actions: [String!]) {
+  auditTrail(first: $first, action: $actions) { totalCount edges { node {
   auditId at actor action entityIds reason before after } } } }"""
 
 
@@ -461,7 +463,7 @@ async def desk_audit(request: Request) -> Response:
     if not has_audit(request):
         return HTMLResponse("")
     try:
-        data = await run(request, AUDIT, first=15)
+        data = await run(request, AUDIT, first=15, actions=DECISIONS)
     except PageError:
         return HTMLResponse("")  # not readable by this role: no panel
     trail = data.get("auditTrail") or {}

@@ -14,7 +14,7 @@ from app.privacy.erasure import REDACTED
 from tests.api.test_stewards import CONFIRM, MERGE, REJECT, SPLIT, _profiles
 
 TRAIL = """
-query($entity: ID, $actor: String, $action: String, $first: Int, $after: String) {
+query($entity: ID, $actor: String, $action: [String!], $first: Int, $after: String) {
   auditTrail(entityId: $entity, actor: $actor, action: $action, first: $first, after: $after) {
     totalCount
     pageInfo { hasNextPage endCursor }
@@ -91,18 +91,32 @@ async def test_the_trail_lists_the_stewards_changes_with_before_and_after(
     points = [p for m in metrics for p in m["history"]]
     assert points and all(p == {"cause": "identity", "causeId": split_e["auditId"]} for p in points)
 
-    # Pages of two follow on; a profile's trail has the changes about it and its records.
-    one = (await steward.data(TRAIL, first=2))["auditTrail"]
-    two = (await steward.data(TRAIL, first=2, after=one["pageInfo"]["endCursor"]))["auditTrail"]
+    # Reading the metrics unmasked was itself audited (the starter metric 'email' copies
+    # personal data): the trail's newest event is that read, the changes come after it.
+    everything = (await steward.data(TRAIL))["auditTrail"]
+    assert everything["totalCount"] == 5
+    assert (_nodes(everything)[0]["action"], _nodes(everything)[0]["actor"]) == (
+        "readPII",
+        f"key:{STEWARD}",
+    )
+    assert _nodes(everything)[1:] == events
+
+    # Pages of two of the changes follow on; a profile's trail has the changes about it and
+    # its records.
+    changes = ["confirmMatch", "rejectMatch", "mergeProfiles", "splitCustomer"]
+    one = (await steward.data(TRAIL, first=2, action=changes))["auditTrail"]
+    two = (await steward.data(TRAIL, first=2, action=changes, after=one["pageInfo"]["endCursor"]))[
+        "auditTrail"
+    ]
     assert [e["auditId"] for e in _nodes(one) + _nodes(two)] == [e["auditId"] for e in events]
     assert (one["totalCount"], one["pageInfo"]["hasNextPage"]) == (4, True)
     assert two["pageInfo"]["hasNextPage"] is False
-    about = (await steward.data(TRAIL, entity=new))["auditTrail"]
+    about = (await steward.data(TRAIL, entity=new, action=changes))["auditTrail"]
     assert [e["action"] for e in _nodes(about)] == ["splitCustomer", "mergeProfiles"]
     assert (await steward.data(TRAIL, actor="key:someone"))["auditTrail"]["totalCount"] == 0
 
     # The analyst reads it too; the marketer may not.
-    analyst = (await resolved_gql.as_role("analyst").data(TRAIL))["auditTrail"]
+    analyst = (await resolved_gql.as_role("analyst").data(TRAIL, action=changes))["auditTrail"]
     assert analyst["totalCount"] == 4
     marketer = resolved_gql.as_role("marketer")
     refused = await marketer(TRAIL)

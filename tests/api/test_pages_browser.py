@@ -209,6 +209,9 @@ def test_the_steward_works_the_desk_with_the_keyboard(browser, demo) -> None:
     count = page.locator("[data-testid=queue-count]")
     before = int(count.inner_text())
     assert before >= 3
+    decided = page.locator("#audit-title small")
+    expect(decided).to_have_text(re.compile(r"^\(\d+\)$"))
+    decided_before = int(decided.inner_text().strip("()"))
     shot(page, "desk")
     first = _pair(page)
     page.keyboard.press("y")
@@ -231,8 +234,15 @@ def test_the_steward_works_the_desk_with_the_keyboard(browser, demo) -> None:
     expect(page.locator("#pair-title")).to_contain_text("confirmed")
     profiles = page.locator(".side-by-side tr:last-child td").all_inner_texts()
     assert profiles[0] == profiles[1] != ""
-    # No auditTrail in this schema yet: the panel stays away.
-    expect(page.locator("#audit")).to_have_count(0)
+    # The audit panel grew by both decisions, newest first, each with its records.
+    page.goto(f"{demo.url}/ui/desk")
+    rows = page.locator("#audit tbody tr")
+    expect(decided).to_have_text(f"({decided_before + 2})")
+    expect(rows.nth(0)).to_contain_text("rejectMatch")
+    expect(rows.nth(1)).to_contain_text("confirmMatch")
+    for record in first:
+        expect(rows.nth(1)).to_contain_text(record)
+    shot(page, "desk-audit")
 
 
 def test_a_record_split_out_and_merged_back(browser, demo) -> None:
