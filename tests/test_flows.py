@@ -175,7 +175,7 @@ def test_a_split_is_a_correction_not_a_change_of_behaviour(
         ("identity-drop", "identity", 200.0, 50.0)
     ]
     # The metric's history says why: the split (its audit event), after the purchases.
-    (split,) = trail(store, TrailFilter(action="splitCustomer")).events
+    (split,) = trail(store, TrailFilter(actions=("splitCustomer",))).events
     rows, _ = store.run_text(
         "MATCH (p:Profile {profileId: $p}) RETURN properties(p) AS props",
         {"p": profile},
