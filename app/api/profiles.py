@@ -25,7 +25,7 @@ from app.resolution import review
 from app.resolution.dial import profile_view
 
 # Customer lives in schema.py, which imports this module; graphene resolves the name late.
-_CUSTOMER = "app.api.schema.Customer"
+CUSTOMER_TYPE = "app.api.schema.Customer"
 
 MATCHES_PAGE = 20
 REVIEW_PAGE = 20
@@ -83,7 +83,7 @@ class Profile(graphene.ObjectType):
         "bounded and may leave out records the batch clustering would join.",
     )
     customers = graphene.List(
-        graphene.NonNull(_CUSTOMER),
+        graphene.NonNull(CUSTOMER_TYPE),
         required=True,
         description=(
             "The member records, by id. With minConfidence: the records the same clustering "
@@ -259,10 +259,10 @@ class Match(graphene.ObjectType):
             "smaller customerId."
         )
 
-    a = graphene.Field(_CUSTOMER)
-    b = graphene.Field(_CUSTOMER)
+    a = graphene.Field(CUSTOMER_TYPE)
+    b = graphene.Field(CUSTOMER_TYPE)
     other = graphene.Field(
-        _CUSTOMER,
+        CUSTOMER_TYPE,
         description="Under Customer.matches: the record on the other side. Elsewhere null.",
     )
     probability = graphene.Float(

@@ -9,10 +9,10 @@ import graphene
 
 from app import flows
 from app.api.loaders import request_context
-from app.api.profiles import Profile
+from app.api.profiles import CUSTOMER_TYPE, Profile
 from app.api.realtime_model import current_model
 from app.api.records import CustomerRecord, ProfileRecord
-from app.api.stewards import _CUSTOMER, change
+from app.api.stewards import change
 from app.ingestion.fields import CUSTOMER_FIELDS
 from app.resolution.realtime import RealtimeResult
 from app.values import check_key, source_name
@@ -67,7 +67,7 @@ class BlankedValue(graphene.ObjectType):
 
 
 class UpsertCustomerRecordPayload(graphene.ObjectType):
-    customer = graphene.Field(_CUSTOMER)
+    customer = graphene.Field(CUSTOMER_TYPE)
     profile = graphene.Field(Profile, required=True)
     action = graphene.Field(RealtimeAction, required=True)
     matches = graphene.List(

@@ -15,7 +15,7 @@ from app import flows
 from app.api import inputs, reads
 from app.api.errors import BadUserInput, FailedPrecondition
 from app.api.loaders import request_context
-from app.api.profiles import Match, Profile
+from app.api.profiles import CUSTOMER_TYPE, Match, Profile
 from app.api.realtime_model import current_model
 from app.api.records import CustomerRecord, MatchRecord, ProfileRecord
 from app.resolution import stewards
@@ -23,7 +23,6 @@ from app.resolution.model import MatchModel
 from app.settings import Settings
 from app.store import GraphStore
 
-_CUSTOMER = "app.api.schema.Customer"  # see profiles.py
 MAX_MERGE = 50  # profiles in one merge; a steward merging more is better served by a re-run
 
 
@@ -53,7 +52,7 @@ class MergeProfilesPayload(graphene.ObjectType):
 
 
 class SplitCustomerPayload(graphene.ObjectType):
-    customer = graphene.Field(_CUSTOMER)
+    customer = graphene.Field(CUSTOMER_TYPE)
     profile = graphene.Field(
         Profile, required=True, description="The record's new profile of its own."
     )

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from app.privacy.erasure import REDACTED
-from tests.api.test_stewards import CONFIRM, MERGE, REJECT, SPLIT, _profiles
+from tests.api.test_stewards import CONFIRM, MERGE, REJECT, SPLIT, profiles_of
 
 TRAIL = """
 query($entity: ID, $actor: String, $action: [String!], $first: Int, $after: String) {
@@ -50,7 +50,7 @@ async def test_the_trail_lists_the_stewards_changes_with_before_and_after(
     (a, b), (c, d) = _pairs(fresh_resolved, 2)
     await steward.data(CONFIRM, a=a, b=b, reason="same passport")
     await steward.data(REJECT, a=c, b=d, reason="twins")
-    profiles = _profiles(fresh_resolved)
+    profiles = profiles_of(fresh_resolved)
     big = min(p for p, m in profiles.items() if len(m) == 3 and a not in m and c not in m)
     small = min(p for p, m in profiles.items() if len(m) == 2 and a not in m and c not in m)
     merged = await steward.data(MERGE, ids=[small, big], reason="one person moved house")

@@ -77,7 +77,7 @@ def _audit(resolved) -> list[dict]:
     )
 
 
-def _profiles(resolved) -> dict[str, list[str]]:
+def profiles_of(resolved) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for row in resolved.rows(
         "MATCH (c:Customer)-[:RESOLVES_TO]->(p:Profile) "
@@ -136,7 +136,7 @@ async def test_a_decision_persists_on_the_edge_and_in_the_audit_trail(
     assert sorted(event["customers"]) == [a, b]
     assert json.loads(event["after"]) == {"status": status, "method": "steward"}
     # The decision holds at once: the two records share a profile exactly when confirmed.
-    owner = {c: p for p, members in _profiles(fresh_resolved).items() for c in members}
+    owner = {c: p for p, members in profiles_of(fresh_resolved).items() for c in members}
     assert (owner[a] == owner[b]) is (status == "confirmed")
 
 
@@ -198,7 +198,7 @@ async def test_decisions_refuse_bad_input(fresh_resolved, resolved_gql, variable
 async def test_merge_retires_a_profile_and_its_id_answers_with_the_survivor(
     fresh_resolved, resolved_gql
 ) -> None:
-    profiles = _profiles(fresh_resolved)
+    profiles = profiles_of(fresh_resolved)
     big = min(p for p, m in profiles.items() if len(m) == 3)
     small = min(p for p, m in profiles.items() if len(m) == 2)
 
@@ -228,7 +228,7 @@ async def test_merge_retires_a_profile_and_its_id_answers_with_the_survivor(
 
 
 async def test_split_gives_the_record_a_profile_of_its_own(fresh_resolved, resolved_gql) -> None:
-    profiles = _profiles(fresh_resolved)
+    profiles = profiles_of(fresh_resolved)
     old = min(p for p, m in profiles.items() if len(m) == 3)
     cid, *rest = profiles[old]
 
@@ -286,7 +286,7 @@ async def test_merge_and_split_recompute_the_profiles_metrics(fresh_resolved, re
     """A steward's merge makes the survivor count every member's interactions at once; a
     split gives each side its own (no batch run needed)."""
     tops = _max_purchases(fresh_resolved)
-    profiles = _profiles(fresh_resolved)
+    profiles = profiles_of(fresh_resolved)
 
     def best(p: str) -> float | None:
         found = [tops[c] for c in profiles[p] if c in tops]

@@ -7,7 +7,7 @@ import json
 import re
 from pathlib import Path
 
-from tests.api.test_stewards import _profiles
+from tests.api.test_stewards import profiles_of
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "stewards.md"
 BLOCK = re.compile(r"```(graphql|json)\n(.*?)```", re.S)
@@ -49,7 +49,7 @@ async def test_the_documented_workflow_runs_as_written(fresh_resolved, resolved_
         "MATCH (:Customer)-[m:MATCHES]->(:Customer) WHERE m.status = 'auto' "
         "AND m.probability >= 0.2 AND m.probability <= 0.8 RETURN count(m) AS n"
     )[0]["n"]
-    profiles = _profiles(fresh_resolved)
+    profiles = profiles_of(fresh_resolved)
     free = {p: m for p, m in profiles.items() if not {a, b, c, d} & set(m)}
     big = min(p for p, m in free.items() if len(m) == 3)
     small = min(p for p, m in free.items() if len(m) == 2)
