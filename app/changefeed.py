@@ -17,9 +17,16 @@ from app.settings import Settings
 from app.store import GraphStore
 
 GOLDEN = (
-    "firstName", "lastName", "dateOfBirth", "email", "phone", "addressId", "street", "city",
+    "firstName",
+    "lastName",
+    "dateOfBirth",
+    "email",
+    "phone",
+    "addressId",
+    "street",
+    "city",
     "postcode",
-)  # fmt: skip
+)
 
 
 @dataclass
@@ -86,13 +93,20 @@ def record(store: GraphStore, settings: Settings, changes: Sequence[FeedEvent]) 
     for i, change in enumerate(changes):
         detail = json.dumps(change.detail, sort_keys=True, default=str)
         digest = hashlib.sha1(f"{now}|{i}|{change.kind}|{change.entity_id}|{detail}".encode())
-        rows.append({
-            # in time, then creation order: deliveries go out in the order things happened
-            "eventId": f"CE-{int(now * 1000):013d}-{i:06d}-{digest.hexdigest()[:8]}",
-            "props": {"kind": change.kind, "entityId": change.entity_id, "detail": detail,
-                      "at": at, "atMs": int(now * 1000)},
-            "webhooks": webhooks,
-        })  # fmt: skip
+        rows.append(
+            {
+                # in time, then creation order: deliveries go out in the order things happened
+                "eventId": f"CE-{int(now * 1000):013d}-{i:06d}-{digest.hexdigest()[:8]}",
+                "props": {
+                    "kind": change.kind,
+                    "entityId": change.entity_id,
+                    "detail": detail,
+                    "at": at,
+                    "atMs": int(now * 1000),
+                },
+                "webhooks": webhooks,
+            }
+        )
     store.write_batches("change_record", rows, settings.batch_size)
     from app.alerts.engine import deliveries_queued
 

@@ -41,8 +41,10 @@ def rules_yaml() -> str:
     for i in range(24):
         metric, cond = METRICS[i % 9], conditions[i % 4]
         threshold = {"change_pct": 50, "below": 10 + i}.get(cond, 1000 + i)
-        lines.append(f"  - {{name: r{i}, metric: {metric}, condition: {cond}, "
-                     f"threshold: {threshold}, cooldown: 0}}")  # fmt: skip
+        lines.append(
+            f"  - {{name: r{i}, metric: {metric}, condition: {cond}, "
+            f"threshold: {threshold}, cooldown: 0}}"
+        )
     lines += [
         "  - {name: gold-spend, metric: spend_90d, condition: above, threshold: 500,"
         " cooldown: 0, scope: {where: {dna_segment: gold}}}",
@@ -64,10 +66,15 @@ def populate(store: GraphStore, profiles: int, households: int, seed: int) -> No
     rng = random.Random(seed)
     segments = ["gold", "silver", "bronze"]
     rows = [
-        {"profileId": f"PR-{i}", "props": {"dna_segment": rng.choice(segments),
-                                           "dna_tenure_days": rng.randrange(0, 2000)}}
+        {
+            "profileId": f"PR-{i}",
+            "props": {
+                "dna_segment": rng.choice(segments),
+                "dna_tenure_days": rng.randrange(0, 2000),
+            },
+        }
         for i in range(profiles)
-    ]  # fmt: skip
+    ]
     store.write_batches("alert_bench_population", rows, 5000)
     hh = [{"householdId": f"HH-{i}", "decisionMaker": f"PR-{i}"} for i in range(households)]
     store.write_batches("alert_bench_households", hh, 5000)
@@ -90,16 +97,20 @@ def main() -> None:
     rules = tmp / "rules.yaml"
     rules.write_text(rules_yaml())
     settings = Settings(
-        data_dir=tmp / "data", graph_name="bench", alert_rules_file=rules,
+        data_dir=tmp / "data",
+        graph_name="bench",
+        alert_rules_file=rules,
         webhooks={"crm": "http://127.0.0.1:9/hook"},  # queued only; nothing posts here
-    )  # fmt: skip
+    )
     store = open_store(settings)
     try:
         store.setup_schema()
         t = time.perf_counter()
         populate(store, args.profiles, args.households, args.seed)
-        console.print(f"{args.profiles:,} profiles, {args.households:,} households in "
-                      f"{time.perf_counter() - t:.1f}s")  # fmt: skip
+        console.print(
+            f"{args.profiles:,} profiles, {args.households:,} households in "
+            f"{time.perf_counter() - t:.1f}s"
+        )
         evaluate_changes(store, settings, [])  # nothing; rules load on the first real call
 
         def pid() -> str:
@@ -111,20 +122,25 @@ def main() -> None:
         kinds = {
             # watched metrics that meet no rule: spend below every threshold, m-metrics
             # between the below (10+) and above (1000+) lines, changing by 1 %
-            "no rule met": lambda: MetricChange("Profile", pid(), rng.choice(METRICS),
-                                                 100.0, 101.0, AT),
-            "label scope fires": lambda: MetricChange("Profile", pid(), "spend_90d",
-                                                       100.0, 6000.0, AT),
-            "collection scope": lambda: MetricChange("Profile", pid(), "spend_90d",
-                                                      100.0, 700.0, AT),
-            "household, 2 periods": lambda: MetricChange("Household", hid(), "usage_ratio",
-                                                          1.2, 1.3, AT, (0.9, 1.2, 1.3)),
-        }  # fmt: skip
+            "no rule met": lambda: MetricChange(
+                "Profile", pid(), rng.choice(METRICS), 100.0, 101.0, AT
+            ),
+            "label scope fires": lambda: MetricChange(
+                "Profile", pid(), "spend_90d", 100.0, 6000.0, AT
+            ),
+            "collection scope": lambda: MetricChange(
+                "Profile", pid(), "spend_90d", 100.0, 700.0, AT
+            ),
+            "household, 2 periods": lambda: MetricChange(
+                "Household", hid(), "usage_ratio", 1.2, 1.3, AT, (0.9, 1.2, 1.3)
+            ),
+        }
         # earlier alerts, so cooldown lookups and the alert index are not empty
         warm = [kinds["label scope fires"]() for _ in range(5000)]
         evaluate_changes(store, settings, warm)
-        table = Table("changes, one per call", "calls", "alerts", "p50 ms", "p95 ms", "p99 ms",
-                      "max ms")  # fmt: skip
+        table = Table(
+            "changes, one per call", "calls", "alerts", "p50 ms", "p95 ms", "p99 ms", "max ms"
+        )
         for kind, make in kinds.items():
             times, fired = [], 0
             for _ in track(range(args.samples), description=kind, console=console):
@@ -132,9 +148,13 @@ def main() -> None:
                 t = time.perf_counter()
                 fired += len(evaluate_changes(store, settings, [change]))
                 times.append((time.perf_counter() - t) * 1000)
-            table.add_row(kind, f"{len(times):,}", f"{fired:,}",
-                          *(f"{percentile(times, p):.2f}" for p in (50, 95, 99)),
-                          f"{max(times):.1f}")  # fmt: skip
+            table.add_row(
+                kind,
+                f"{len(times):,}",
+                f"{fired:,}",
+                *(f"{percentile(times, p):.2f}" for p in (50, 95, 99)),
+                f"{max(times):.1f}",
+            )
         batch = [rng.choice(list(kinds.values()))() for _ in range(10_000)]
         t = time.perf_counter()
         fired_batch = evaluate_changes(store, settings, batch)

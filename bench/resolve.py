@@ -83,14 +83,23 @@ def _cross(sources: pd.Series) -> int:
 def scores(predicted: pd.Series, truth: pd.Series) -> dict[str, float]:
     full = with_missing(predicted, truth)
     p, b = pairwise(full, truth), bcubed(full, truth)
-    return {"precision": round(p.precision, 4), "recall": round(p.recall, 4),
-            "f1": round(p.f1, 4), "bcubed_f1": round(b.f1, 4)}  # fmt: skip
+    return {
+        "precision": round(p.precision, 4),
+        "recall": round(p.recall, 4),
+        "f1": round(p.f1, 4),
+        "bcubed_f1": round(b.f1, 4),
+    }
 
 
 def run_set(
-    folder: Path, truth_file: Path, labels: int, seed: int, root: Path, splink: bool,
+    folder: Path,
+    truth_file: Path,
+    labels: int,
+    seed: int,
+    root: Path,
+    splink: bool,
     link_only: list[str] | None,
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any]:
     truth = read_truth(truth_file)
     work = Path(tempfile.mkdtemp(prefix="idgraph-resolve-", dir=root))
     try:
@@ -119,21 +128,35 @@ def run_set(
         out["records"] = summary.records
         out["ours"] = {
             **scores(ours, truth),
-            "ingest_s": round(t1 - t0, 2), "train_s": round(t2 - t1, 2),
-            "resolve_s": round(t3 - t2, 2), "total_s": round(t3 - t0, 2),
-            "stages_s": summary.seconds, "blocking_recall": round(recall, 4),
-            "comparisons": comparisons, "rules": len(learned.model.rules),
-            "mode": learned.model.mode, "labels": learned.report.labels,
-        }  # fmt: skip
+            "ingest_s": round(t1 - t0, 2),
+            "train_s": round(t2 - t1, 2),
+            "resolve_s": round(t3 - t2, 2),
+            "total_s": round(t3 - t0, 2),
+            "stages_s": summary.seconds,
+            "blocking_recall": round(recall, 4),
+            "comparisons": comparisons,
+            "rules": len(learned.model.rules),
+            "mode": learned.model.mode,
+            "labels": learned.report.labels,
+        }
         if splink:
             s = run_splink(
-                records, truth, threshold=SPLINK_THRESHOLDS[0], labels=labels,
-                link_only=link_only, also=SPLINK_THRESHOLDS[1:],
-            )  # fmt: skip
+                records,
+                truth,
+                threshold=SPLINK_THRESHOLDS[0],
+                labels=labels,
+                link_only=link_only,
+                also=SPLINK_THRESHOLDS[1:],
+            )
             by = {str(t): scores(c, truth) for t, c in s.by_threshold.items()}
             best = max(by, key=lambda t: by[t]["f1"])
-            out["splink"] = {"seconds": round(s.seconds, 2), "comparisons": s.pairs_scored,
-                             "best_threshold": best, **by[best], "by_threshold": by}  # fmt: skip
+            out["splink"] = {
+                "seconds": round(s.seconds, 2),
+                "comparisons": s.pairs_scored,
+                "best_threshold": best,
+                **by[best],
+                "by_threshold": by,
+            }
             out["time_ratio"] = round(out["ours"]["total_s"] / s.seconds, 2)
             out["f1_gap"] = round(out["ours"]["f1"] - by[best]["f1"], 4)
         return out
@@ -161,20 +184,30 @@ def report(result: dict[str, Any]) -> None:
     table = Table("", "precision", "recall", "F1", "B3 F1", "seconds", "pairs", title=title)
     o = result["ours"]
     table.add_row(
-        "identity-graph", str(o["precision"]), str(o["recall"]), str(o["f1"]),
+        "identity-graph",
+        str(o["precision"]),
+        str(o["recall"]),
+        str(o["f1"]),
         str(o["bcubed_f1"]),
         f"{o['total_s']} (ingest {o['ingest_s']}, train {o['train_s']}, resolve {o['resolve_s']})",
         f"{o['comparisons']:,} (blocking recall {o['blocking_recall']})",
-    )  # fmt: skip
+    )
     if (s := result.get("splink")) is not None:
         table.add_row(
-            f"Splink @ {s['best_threshold']}", str(s["precision"]), str(s["recall"]),
-            str(s["f1"]), str(s["bcubed_f1"]), str(s["seconds"]), f"{s['comparisons']:,}",
-        )  # fmt: skip
+            f"Splink @ {s['best_threshold']}",
+            str(s["precision"]),
+            str(s["recall"]),
+            str(s["f1"]),
+            str(s["bcubed_f1"]),
+            str(s["seconds"]),
+            f"{s['comparisons']:,}",
+        )
     console.print(table)
     if "time_ratio" in result:
-        console.print(f"  F1 ours - Splink: {result['f1_gap']:+.4f}; time ours / Splink: "
-                      f"{result['time_ratio']}")  # fmt: skip
+        console.print(
+            f"  F1 ours - Splink: {result['f1_gap']:+.4f}; time ours / Splink: "
+            f"{result['time_ratio']}"
+        )
 
 
 def main() -> None:

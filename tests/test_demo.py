@@ -20,9 +20,12 @@ def _spends(store, profile_ids: list[str]) -> dict[str, float | None]:
 
 def test_the_demo_ends_today_and_an_event_now_adds_to_its_windows(tmp_path: Path) -> None:
     settings = Settings(
-        store="falkordb", data_dir=tmp_path / "data", graph_name="demo", demo_people=120,
+        store="falkordb",
+        data_dir=tmp_path / "data",
+        graph_name="demo",
+        demo_people=120,
         resolve_workers=1,
-    )  # fmt: skip
+    )
     assert ensure_demo_data(settings) is True
     assert ensure_demo_data(settings) is False  # a store with customers is left alone
 
@@ -46,8 +49,9 @@ def test_the_demo_ends_today_and_an_event_now_adds_to_its_windows(tmp_path: Path
 
         # a purchase recorded now, on the wall clock: the demo's purchases still count
         at = datetime.now(UTC).replace(microsecond=0)
-        row = interaction_row("webshop", key, "purchase", at.strftime("%Y-%m-%dT%H:%M:%S"),
-                              "web", 10.0, "NOW-1")  # fmt: skip
+        row = interaction_row(
+            "webshop", key, "purchase", at.strftime("%Y-%m-%dT%H:%M:%S"), "web", 10.0, "NOW-1"
+        )
         result = record_interaction(store, settings, row)
         assert result.profile_id == pid
         after = _spends(store, [pid])[pid]

@@ -108,12 +108,15 @@ def test_the_csvs_hold_the_whole_graph(store: GraphStore, tmp_path: Path) -> Non
 
     rels = _read(tmp_path / "out", "rels")
     got_rels = Counter(
-        (name.removeprefix("rels_").rsplit("_", 2)[0],  # rels_<TYPE>_<Start>_<End>
-         r.pop(next(c for c in r if c.startswith(":START_ID"))),
-         r.pop(next(c for c in r if c.startswith(":END_ID"))),
-         tuple(sorted(r.items())))
-        for name, rs in rels.items() for r in rs
-    )  # fmt: skip
+        (
+            name.removeprefix("rels_").rsplit("_", 2)[0],  # rels_<TYPE>_<Start>_<End>
+            r.pop(next(c for c in r if c.startswith(":START_ID"))),
+            r.pop(next(c for c in r if c.startswith(":END_ID"))),
+            tuple(sorted(r.items())),
+        )
+        for name, rs in rels.items()
+        for r in rs
+    )
     rows, _ = store.run_text(
         "MATCH (a)-[r]->(b) RETURN type(r) AS type, coalesce(a.customerId, a.profileId) AS a, "
         "coalesce(b.customerId, b.profileId, b.email, b.deviceId, b.householdId, "
@@ -128,8 +131,12 @@ def test_the_csvs_hold_the_whole_graph(store: GraphStore, tmp_path: Path) -> Non
     parts = shlex.split(summary.command.replace("\\\n", " "))
     assert parts[:5] == ["neo4j-admin", "database", "import", "full", "customers"]
     assert "--overwrite-destination=true" not in parts
-    listed = {f for p in parts if p.startswith("--nodes=") or p.startswith("--relationships=")
-              for f in p.split("=", 2)[2].split(",")}  # fmt: skip
+    listed = {
+        f
+        for p in parts
+        if p.startswith("--nodes=") or p.startswith("--relationships=")
+        for f in p.split("=", 2)[2].split(",")
+    }
     written = {f"/import/idgraph/{p.name}" for p in (tmp_path / "out").glob("*.csv")}
     assert listed == written
     assert (tmp_path / "out" / "import.sh").read_text().count("neo4j-admin") == 1

@@ -133,10 +133,14 @@ def test_number_lists_come_back_whole(store: GraphStore) -> None:
             write=True,
         )
     got = store.read_number_lists(
-        "metrics_interactions_all", until=1_800_000_000_000,
-        types={"purchase": 1, "email_open": 2, "call": 3}, channels={"web": 1, "app": 2},
-        sources={"crm": 1}, typeMul=64, channelMul=4,
-    )  # fmt: skip
+        "metrics_interactions_all",
+        until=1_800_000_000_000,
+        types={"purchase": 1, "email_open": 2, "call": 3},
+        channels={"web": 1, "app": 2},
+        sources={"crm": 1},
+        typeMul=64,
+        channelMul=4,
+    )
     by_key = {}
     start = 0
     for key, n in zip(got.keys, got.lengths.tolist(), strict=True):

@@ -53,12 +53,21 @@ TYPE_CAPABILITY: dict[str, str] = {
 # (their nested data is checked by its own type), GraphQL's own.
 OPEN_TYPES: frozenset[str] = frozenset(
     {
-        "Query", "Mutation", "PageInfo",
-        "MatchDecisionPayload", "MergeProfilesPayload", "SplitCustomerPayload",
-        "UpsertCustomerRecordPayload", "RecordMatch", "BlankedValue", "RecordInteractionPayload",
-        "MetricChange", "SetConsentPayload", "ErasurePayload",
+        "Query",
+        "Mutation",
+        "PageInfo",
+        "MatchDecisionPayload",
+        "MergeProfilesPayload",
+        "SplitCustomerPayload",
+        "UpsertCustomerRecordPayload",
+        "RecordMatch",
+        "BlankedValue",
+        "RecordInteractionPayload",
+        "MetricChange",
+        "SetConsentPayload",
+        "ErasurePayload",
     }
-)  # fmt: skip
+)
 
 # Root fields with a capability of their own (beyond the type they return).
 QUERY_CAPABILITY: dict[str, frozenset[str]] = {
@@ -122,8 +131,16 @@ def allowed(identity: Identity, any_of: Iterable[str]) -> bool:
 # -- personal data ---------------------------------------------------------------------------
 # Kinds of personal data, each with its mask (app/access/masking.py).
 NAME, EMAIL, PHONE, ADDRESS, POSTCODE, BIRTH_DATE, DEVICE, EVIDENCE, ANY = (
-    "name", "email", "phone", "address", "postcode", "birthDate", "device", "evidence", "any",
-)  # fmt: skip
+    "name",
+    "email",
+    "phone",
+    "address",
+    "postcode",
+    "birthDate",
+    "device",
+    "evidence",
+    "any",
+)
 
 # Leaf fields holding personal data: masked for identities without read:pii.
 PII_FIELDS: dict[tuple[str, str], str] = {

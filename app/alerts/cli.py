@@ -21,9 +21,15 @@ def print_alerts(store: GraphStore, status: str | None, entity: str | None, limi
         hooks = ", ".join(f"{d.webhook}:{d.status}" for d in sent.get(a.alert_id, []))
         about = a.entity_id + (f" (to {a.decision_maker_id})" if a.decision_maker_id else "")
         table.add_row(
-            a.fired_at, a.alert_id, a.rule, f"{a.label} {about}", f"{a.metric}={a.value}",
-            f"{a.condition} {a.threshold:g}", a.status, hooks or "-",
-        )  # fmt: skip
+            a.fired_at,
+            a.alert_id,
+            a.rule,
+            f"{a.label} {about}",
+            f"{a.metric}={a.value}",
+            f"{a.condition} {a.threshold:g}",
+            a.status,
+            hooks or "-",
+        )
     Console().print(table)
     if page.has_next:
         Console(stderr=True).print(f"(newest {limit} shown; --limit for more)")

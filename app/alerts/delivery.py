@@ -99,10 +99,17 @@ def deliver_due(
                 error, endpoint_down = f"{type(exc).__name__}: {exc}", True
         if error is None:
             outcomes.append(
-                {"deliveryId": delivery_id, "status": "delivered", "attempts": attempts + 1,
-                 "nextAttemptMs": None, "nextAttemptAt": None, "lastAttemptAt": iso(at),
-                 "lastError": None, "deliveredAt": iso(at)}
-            )  # fmt: skip
+                {
+                    "deliveryId": delivery_id,
+                    "status": "delivered",
+                    "attempts": attempts + 1,
+                    "nextAttemptMs": None,
+                    "nextAttemptAt": None,
+                    "lastAttemptAt": iso(at),
+                    "lastError": None,
+                    "deliveredAt": iso(at),
+                }
+            )
             result.delivered += 1
             continue
         why = error[:MAX_ERROR]

@@ -197,8 +197,9 @@ class Household(graphene.ObjectType):
                     "end_reason": m.get("endReason"),
                 }
             )
-        out.sort(key=lambda m: (m["status"] != "current", m["role"] != "decision_maker",
-                                m["profile_id"]))  # fmt: skip
+        out.sort(
+            key=lambda m: (m["status"] != "current", m["role"] != "decision_maker", m["profile_id"])
+        )
         return out
 
 
@@ -347,10 +348,14 @@ def filter_from_query(params: Any) -> HouseholdFilter:
 
 # The export's columns that hold personal data, by kind (masked without read:pii).
 _CSV_PII = {
-    "addressId": policy.ADDRESS, "firstName": policy.NAME, "lastName": policy.NAME,
-    "email": policy.EMAIL, "phone": policy.PHONE, "street": policy.ADDRESS,
+    "addressId": policy.ADDRESS,
+    "firstName": policy.NAME,
+    "lastName": policy.NAME,
+    "email": policy.EMAIL,
+    "phone": policy.PHONE,
+    "street": policy.ADDRESS,
     "postcode": policy.POSTCODE,
-}  # fmt: skip
+}
 _CSV_MASKS = [(CSV_COLUMNS.index(c), kind) for c, kind in _CSV_PII.items()]
 
 

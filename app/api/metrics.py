@@ -107,9 +107,12 @@ def _metric(d: Definition, dna: dict[str, Any]) -> ProfileMetric:
 def _definition(d: Definition) -> MetricDefinition:
     deps = d.depends_on()
     return MetricDefinition(
-        name=d.name, kind=d.kind, description=d.description or None,
-        depends_on=list(deps), definition=as_dict(d),
-    )  # fmt: skip
+        name=d.name,
+        kind=d.kind,
+        description=d.description or None,
+        depends_on=list(deps),
+        definition=as_dict(d),
+    )
 
 
 async def profile_metrics(profile_id: str, info: graphene.ResolveInfo) -> list[ProfileMetric]:

@@ -36,9 +36,13 @@ CUSTOMER_FIELDS: tuple[str, ...] = (
 )
 # The consent fields besides marketingConsent, as stored on the Customer (app/privacy/consent.py).
 CONSENT_FIELDS: tuple[str, ...] = (
-    "emailConsent", "phoneConsent", "smsConsent", "postConsent",
-    "profilingConsent", "sharingConsent",
-)  # fmt: skip
+    "emailConsent",
+    "phoneConsent",
+    "smsConsent",
+    "postConsent",
+    "profilingConsent",
+    "sharingConsent",
+)
 CUSTOMER_REQUIRED: tuple[str, ...] = ("sourceKey",)
 
 # Canonical interaction fields. customerKey is the sourceKey of the customer in the same source.

@@ -20,10 +20,23 @@ EMAIL = re.compile(
     r"^[a-z0-9!#$%&'*+/=?^_`{|}~.-]+@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9-]+)*\.[a-z]{2,}$"
 )
 STREET_WORDS = {
-    "st": "street", "rd": "road", "ave": "avenue", "av": "avenue", "ln": "lane", "dr": "drive",
-    "ct": "court", "pl": "place", "sq": "square", "cres": "crescent", "gdns": "gardens",
-    "blvd": "boulevard", "hwy": "highway", "terr": "terrace", "apt": "apartment", "fl": "flat",
-}  # fmt: skip
+    "st": "street",
+    "rd": "road",
+    "ave": "avenue",
+    "av": "avenue",
+    "ln": "lane",
+    "dr": "drive",
+    "ct": "court",
+    "pl": "place",
+    "sq": "square",
+    "cres": "crescent",
+    "gdns": "gardens",
+    "blvd": "boulevard",
+    "hwy": "highway",
+    "terr": "terrace",
+    "apt": "apartment",
+    "fl": "flat",
+}
 _STREET_WORD = re.compile(r"\b(" + "|".join(STREET_WORDS) + r")\b")
 _EPOCH = pd.Timestamp(0, tz="UTC")
 _MISSING = object()
@@ -236,12 +249,30 @@ def phone(s: pd.Series, region: pd.Series) -> tuple[pd.Series, pd.Series, pd.Ser
 # ---- countries, places, addresses -------------------------------------------------------
 
 COUNTRY_ALIASES: dict[str, str] = {
-    "UK": "GB", "UNITED KINGDOM": "GB", "GREAT BRITAIN": "GB", "BRITAIN": "GB", "ENGLAND": "GB",
-    "SCOTLAND": "GB", "WALES": "GB", "NORTHERN IRELAND": "GB", "IRELAND": "IE", "EIRE": "IE",
-    "USA": "US", "UNITED STATES": "US", "UNITED STATES OF AMERICA": "US", "GERMANY": "DE",
-    "DEUTSCHLAND": "DE", "FRANCE": "FR", "NETHERLANDS": "NL", "HOLLAND": "NL", "SPAIN": "ES",
-    "ITALY": "IT", "BELGIUM": "BE", "CANADA": "CA", "AUSTRALIA": "AU",
-}  # fmt: skip
+    "UK": "GB",
+    "UNITED KINGDOM": "GB",
+    "GREAT BRITAIN": "GB",
+    "BRITAIN": "GB",
+    "ENGLAND": "GB",
+    "SCOTLAND": "GB",
+    "WALES": "GB",
+    "NORTHERN IRELAND": "GB",
+    "IRELAND": "IE",
+    "EIRE": "IE",
+    "USA": "US",
+    "UNITED STATES": "US",
+    "UNITED STATES OF AMERICA": "US",
+    "GERMANY": "DE",
+    "DEUTSCHLAND": "DE",
+    "FRANCE": "FR",
+    "NETHERLANDS": "NL",
+    "HOLLAND": "NL",
+    "SPAIN": "ES",
+    "ITALY": "IT",
+    "BELGIUM": "BE",
+    "CANADA": "CA",
+    "AUSTRALIA": "AU",
+}
 
 
 def country1(value: object, default: str) -> str:
@@ -381,11 +412,41 @@ def number(s: pd.Series) -> tuple[pd.Series, pd.Series]:
 # Marketing consent as sources write it. Anything else is a bad value (blanked, with the
 # column named), since guessing consent is not an option.
 CONSENT_WORDS: dict[str, bool] = {
-    **dict.fromkeys(("y", "yes", "true", "t", "1", "opt-in", "optin", "opted in",
-                     "opted-in", "granted", "subscribed"), True),
-    **dict.fromkeys(("n", "no", "false", "f", "0", "opt-out", "optout", "opted out",
-                     "opted-out", "denied", "refused", "withdrawn", "unsubscribed"), False),
-}  # fmt: skip
+    **dict.fromkeys(
+        (
+            "y",
+            "yes",
+            "true",
+            "t",
+            "1",
+            "opt-in",
+            "optin",
+            "opted in",
+            "opted-in",
+            "granted",
+            "subscribed",
+        ),
+        True,
+    ),
+    **dict.fromkeys(
+        (
+            "n",
+            "no",
+            "false",
+            "f",
+            "0",
+            "opt-out",
+            "optout",
+            "opted out",
+            "opted-out",
+            "denied",
+            "refused",
+            "withdrawn",
+            "unsubscribed",
+        ),
+        False,
+    ),
+}
 
 
 def consent1(value: object) -> tuple[bool | None, bool]:
@@ -406,13 +467,22 @@ def consent(s: pd.Series) -> tuple[pd.Series, pd.Series]:
 LEGAL_BASES: dict[str, str] = {
     **dict.fromkeys(("consent",), "consent"),
     **dict.fromkeys(("contract",), "contract"),
-    **dict.fromkeys(("legal obligation", "legal_obligation", "legal-obligation"),
-                    "legal_obligation"),
+    **dict.fromkeys(
+        ("legal obligation", "legal_obligation", "legal-obligation"), "legal_obligation"
+    ),
     **dict.fromkeys(("vital interests", "vital_interests", "vital-interests"), "vital_interests"),
     **dict.fromkeys(("public task", "public_task", "public-task"), "public_task"),
-    **dict.fromkeys(("legitimate interests", "legitimate_interests", "legitimate-interests",
-                     "legitimate interest", "legitimate_interest"), "legitimate_interests"),
-}  # fmt: skip
+    **dict.fromkeys(
+        (
+            "legitimate interests",
+            "legitimate_interests",
+            "legitimate-interests",
+            "legitimate interest",
+            "legitimate_interest",
+        ),
+        "legitimate_interests",
+    ),
+}
 
 
 def legal_basis1(value: object) -> tuple[str | None, bool]:

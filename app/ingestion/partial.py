@@ -14,17 +14,38 @@ from app.store import GraphStore
 
 # Canonical fields kept as Customer properties of the same name.
 STORED_FIELDS: tuple[str, ...] = (
-    "firstName", "middleName", "lastName", "dateOfBirth", "gender", "email", "phone",
-    "street", "city", "postcode", "country", "marketingConsent", *CONSENT_FIELDS,
-    "consentBasis", "updatedAt",
-)  # fmt: skip
+    "firstName",
+    "middleName",
+    "lastName",
+    "dateOfBirth",
+    "gender",
+    "email",
+    "phone",
+    "street",
+    "city",
+    "postcode",
+    "country",
+    "marketingConsent",
+    *CONSENT_FIELDS,
+    "consentBasis",
+    "updatedAt",
+)
 NAME_PARTS: tuple[str, ...] = ("firstName", "middleName", "lastName")
 # Fields that identify a person (what matching compares); a record without any of them is
 # evidence of nobody and stands alone.
 IDENTIFYING: tuple[str, ...] = (
-    "firstName", "middleName", "lastName", "fullName", "dateOfBirth", "email", "phone",
-    "street", "postcode", "deviceId", "accountId",
-)  # fmt: skip
+    "firstName",
+    "middleName",
+    "lastName",
+    "fullName",
+    "dateOfBirth",
+    "email",
+    "phone",
+    "street",
+    "postcode",
+    "deviceId",
+    "accountId",
+)
 
 
 def _canonical(value: Any) -> Any:

@@ -19,8 +19,12 @@ from app.errors import InputError
 
 Format = Literal["csv", "jsonl", "parquet"]
 SUFFIXES: dict[str, Format] = {
-    ".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".parquet": "parquet",
-}  # fmt: skip
+    ".csv": "csv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
+    ".parquet": "parquet",
+}
 
 
 @dataclass
@@ -64,8 +68,14 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
-_NESTED = (pa.types.is_list, pa.types.is_large_list, pa.types.is_fixed_size_list,
-           pa.types.is_struct, pa.types.is_map, pa.types.is_union)  # fmt: skip
+_NESTED = (
+    pa.types.is_list,
+    pa.types.is_large_list,
+    pa.types.is_fixed_size_list,
+    pa.types.is_struct,
+    pa.types.is_map,
+    pa.types.is_union,
+)
 
 
 def check_text_file(path: Path, fmt: Format, encoding: str) -> None:
@@ -259,11 +269,14 @@ def _csv_chunks(
     def on_bad_row(row: Any) -> str:
         # pyarrow numbers records from 1 with the header as record 1.
         number = (row.number - 1) if row.number is not None else -1
-        ragged.append((
-            number,
-            {"line": row.text},
-            f"ragged line: {row.actual_columns} fields where the header has {row.expected_columns}",
-        ))  # fmt: skip
+        ragged.append(
+            (
+                number,
+                {"line": row.text},
+                f"ragged line: {row.actual_columns} fields where the header has "
+                f"{row.expected_columns}",
+            )
+        )
         return "skip"
 
     stream = pa.input_stream(str(path))

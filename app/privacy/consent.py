@@ -26,9 +26,13 @@ PURPOSES: tuple[str, ...] = ("marketing", "profiling", "sharing")
 CHANNELS: tuple[str, ...] = ("email", "phone", "sms", "post")
 ALL = "*"  # a statement for every channel
 LEGAL_BASES: tuple[str, ...] = (
-    "consent", "contract", "legal_obligation", "vital_interests", "public_task",
+    "consent",
+    "contract",
+    "legal_obligation",
+    "vital_interests",
+    "public_task",
     "legitimate_interests",
-)  # fmt: skip
+)
 
 # A record's consent fields: (purpose, channel) each states.
 RECORD_FIELDS: dict[str, tuple[str, str]] = {

@@ -21,8 +21,21 @@ from app.settings import Settings
 from app.store import GraphStore
 
 FORMAT = "identity-graph/subject-access/1"
-_GOLDEN = ("firstName", "lastName", "dateOfBirth", "email", "phone", "street", "city",
-           "postcode", "addressId", "sources", "size", "createdAt", "updatedAt")  # fmt: skip
+_GOLDEN = (
+    "firstName",
+    "lastName",
+    "dateOfBirth",
+    "email",
+    "phone",
+    "street",
+    "city",
+    "postcode",
+    "addressId",
+    "sources",
+    "size",
+    "createdAt",
+    "updatedAt",
+)
 _RECORD_HIDDEN = ("stub",)  # internal flags; bk* (blocking keys) are derived, listed apart
 
 

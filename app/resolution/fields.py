@@ -20,9 +20,21 @@ from app.ingestion.normalize import street_key1
 
 # Fields the resolver reads from a Customer node, besides declared identifiers (`id_*`).
 RECORD_FIELDS: tuple[str, ...] = (
-    "source", "firstName", "middleName", "lastName", "dateOfBirth", "gender", "email",
-    "phone", "phoneType", "street", "city", "postcode", "addressId", "updatedAt",
-)  # fmt: skip
+    "source",
+    "firstName",
+    "middleName",
+    "lastName",
+    "dateOfBirth",
+    "gender",
+    "email",
+    "phone",
+    "phoneType",
+    "street",
+    "city",
+    "postcode",
+    "addressId",
+    "updatedAt",
+)
 IDENTIFIER_PREFIX = "id_"
 TITLES = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "rev"})
 _NICKNAMES = NickNamer()

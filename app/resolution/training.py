@@ -186,9 +186,13 @@ def _exact_share(values: Column, groups: np.ndarray | None) -> float | None:
 
 
 EXACT_COLUMN = {
-    "firstName": "first", "lastName": "last", "middleName": "middle", "dateOfBirth": "dob",
-    "gender": "gender", "email": "email",
-}  # fmt: skip
+    "firstName": "first",
+    "lastName": "last",
+    "middleName": "middle",
+    "dateOfBirth": "dob",
+    "gender": "gender",
+    "email": "email",
+}
 
 
 def estimate_u(

@@ -349,9 +349,16 @@ class FalkorStore(GraphStore):
                 continue
             try:
                 self._db.connection.execute_command(
-                    "GRAPH.CONSTRAINT", "CREATE", self._graph_name, "UNIQUE", "NODE",
-                    key.label, "PROPERTIES", "1", key.prop,
-                )  # fmt: skip
+                    "GRAPH.CONSTRAINT",
+                    "CREATE",
+                    self._graph_name,
+                    "UNIQUE",
+                    "NODE",
+                    key.label,
+                    "PROPERTIES",
+                    "1",
+                    key.prop,
+                )
                 created.append(f"unique {key.label}.{key.prop}")
             except ResponseError as exc:
                 if "already exists" not in str(exc):

@@ -12,8 +12,15 @@ from app.synth.identifiers import Identifiers
 from app.synth.sources import CALLCENTER, CRM, LOYALTY, WEBSHOP, Records
 
 INTERACTION_COLUMNS: tuple[str, ...] = (
-    "event_id", "customer_key", "type", "channel", "ts", "amount", "device_id", "account_no",
-)  # fmt: skip
+    "event_id",
+    "customer_key",
+    "type",
+    "channel",
+    "ts",
+    "amount",
+    "device_id",
+    "account_no",
+)
 
 _TYPES: dict[int, tuple[tuple[str, float], ...]] = {
     CRM: (("email_open", 0.45), ("email_click", 0.15), ("data_usage", 0.40)),

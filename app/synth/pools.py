@@ -127,10 +127,34 @@ STREET_SUFFIXES: tuple[tuple[str, str, float], ...] = (
 STREET_ABBREVIATIONS: dict[str, str] = {s: a for s, a, _ in STREET_SUFFIXES if s != a}
 
 COMMON_STREETS: tuple[str, ...] = (
-    "High", "Church", "Station", "Victoria", "Park", "Mill", "Manor", "Queen's", "King's",
-    "London", "School", "New", "North", "South", "West", "Green", "Grange", "Orchard",
-    "Chapel", "Springfield", "Windsor", "Albert", "Meadow", "Oak", "Elm", "Cedar", "Beech",
-)  # fmt: skip
+    "High",
+    "Church",
+    "Station",
+    "Victoria",
+    "Park",
+    "Mill",
+    "Manor",
+    "Queen's",
+    "King's",
+    "London",
+    "School",
+    "New",
+    "North",
+    "South",
+    "West",
+    "Green",
+    "Grange",
+    "Orchard",
+    "Chapel",
+    "Springfield",
+    "Windsor",
+    "Albert",
+    "Meadow",
+    "Oak",
+    "Elm",
+    "Cedar",
+    "Beech",
+)
 
 EMAIL_DOMAINS: tuple[tuple[str, float], ...] = (
     ("gmail.com", 30.0),

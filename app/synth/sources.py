@@ -20,19 +20,44 @@ CRM, WEBSHOP, LOYALTY, CALLCENTER = range(4)
 
 CUSTOMER_COLUMNS: dict[str, tuple[str, ...]] = {
     "crm": (
-        "crm_id", "first_name", "last_name", "gender", "birth_date", "email", "phone", "street",
-        "city", "postcode", "country", "account_no", "account_role", "updated_at",
+        "crm_id",
+        "first_name",
+        "last_name",
+        "gender",
+        "birth_date",
+        "email",
+        "phone",
+        "street",
+        "city",
+        "postcode",
+        "country",
+        "account_no",
+        "account_role",
+        "updated_at",
         "marketing_opt_in",
     ),
     "webshop": (
-        "user_id", "full_name", "email", "mobile", "device_id", "ship_street", "ship_city",
-        "ship_zip", "signup_date", "newsletter",
+        "user_id",
+        "full_name",
+        "email",
+        "mobile",
+        "device_id",
+        "ship_street",
+        "ship_city",
+        "ship_zip",
+        "signup_date",
+        "newsletter",
     ),
     "loyalty": ("card_no", "fname", "lname", "dob", "phone", "zip", "email", "store_city"),
     "callcenter": (
-        "contact_id", "caller_name", "callback_number", "account_no", "account_role", "dob",
+        "contact_id",
+        "caller_name",
+        "callback_number",
+        "account_no",
+        "account_role",
+        "dob",
     ),
-}  # fmt: skip
+}
 
 # How likely an adult, a child of 12-15 or a younger child is to be known to each source.
 _WEIGHT_ADULT = np.array([1.0, 0.9, 0.8, 0.6])

@@ -45,18 +45,32 @@ def town(api_store: CountingStore, town_settings: Settings) -> CountingStore:  #
     to the CRM and, later, no to the web shop), and Ida alone."""
     store = api_store.inner
     people = Person(store)
-    for pid, role, consent in (("a1", "owner", True), ("a2", "member", None),
-                               ("a3", "member", False)):  # fmt: skip
+    for pid, role, consent in (
+        ("a1", "owner", True),
+        ("a2", "member", None),
+        ("a3", "member", False),
+    ):
         people.add(
-            pid, "Moss", address="GB|LS1|1 elm street", accounts=[("MOSS", role)],
-            dob="1970-01-01" if pid == "a1" else "2000-01-01", consent=consent,
-            email=f"{pid}@moss.example", devices=[f"tab-{pid}"],
+            pid,
+            "Moss",
+            address="GB|LS1|1 elm street",
+            accounts=[("MOSS", role)],
+            dob="1970-01-01" if pid == "a1" else "2000-01-01",
+            consent=consent,
+            email=f"{pid}@moss.example",
+            devices=[f"tab-{pid}"],
             events=[{"value": 500.0}],
-        )  # fmt: skip
+        )
     for pid in ("b1", "b2", "b3"):
-        people.add(pid, "Kowalski", address="GB|M1|7 oak road", consent=True,
-                   dob="1960-01-01" if pid == "b1" else "1990-01-01",
-                   email=f"{pid}@kowalski.example", events=[{"value": 20.0}])  # fmt: skip
+        people.add(
+            pid,
+            "Kowalski",
+            address="GB|M1|7 oak road",
+            consent=True,
+            dob="1960-01-01" if pid == "b1" else "1990-01-01",
+            email=f"{pid}@kowalski.example",
+            events=[{"value": 20.0}],
+        )
     people.record("b1", "W-B1", consent=False)
     people.add("c1", "Ida", address="GB|B1|2 ash row", email="ida@ash.example")
     resolve_households(store, town_settings, today=TODAY)

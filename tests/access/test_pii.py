@@ -42,9 +42,15 @@ async def test_a_marketer_never_receives_an_unmasked_email(as_role, town) -> Non
     assert marketer.response.status_code == 200, body
     seen.append(json.dumps(body))
     for pid in ("a1", "a2", "a3", "b1", "b2", "b3", "c1"):
-        seen.append(json.dumps(await marketer.data(
-            "query($p: ID!) { profile(id: $p) { email firstName household { addressId "
-            "decisionMakerContact { email } members { evidence } } } }", p=pid)))  # fmt: skip
+        seen.append(
+            json.dumps(
+                await marketer.data(
+                    "query($p: ID!) { profile(id: $p) { email firstName household { addressId "
+                    "decisionMakerContact { email } members { evidence } } } }",
+                    p=pid,
+                )
+            )
+        )
     export = await marketer.client.get("/export/households.csv", headers=marketer.headers)
     assert export.status_code == 200
     seen.append(export.text)
@@ -72,8 +78,9 @@ async def test_the_withheld_persons_contact_is_on_no_path(as_role, town) -> None
     profile = b1["profile"]
     for field in ("email", "phone", "addressId", "street", "city", "postcode"):
         assert profile[field] is None, field
-    assert all(not e.startswith(("address:", "email:", "phone:", "postcode:"))
-               for e in b1["evidence"])  # fmt: skip
+    assert all(
+        not e.startswith(("address:", "email:", "phone:", "postcode:")) for e in b1["evidence"]
+    )
     for record in profile["customers"]:
         assert (record["emails"], record["phones"], record["addresses"]) == ([], [], [])
     assert "b1@kowalski.example" not in json.dumps(data)
@@ -85,8 +92,19 @@ async def test_the_withheld_persons_contact_is_on_no_path(as_role, town) -> None
     export = await admin.client.get("/export/households.csv", headers=admin.headers)
     (row,) = [r for r in csv.DictReader(io.StringIO(export.text)) if r["decisionMakerId"] == "b1"]
     assert row["contactable"] == "no"
-    assert [row[c] for c in ("addressId", "firstName", "lastName", "email", "phone", "street",
-                             "city", "postcode")] == [""] * 8  # fmt: skip
+    assert [
+        row[c]
+        for c in (
+            "addressId",
+            "firstName",
+            "lastName",
+            "email",
+            "phone",
+            "street",
+            "city",
+            "postcode",
+        )
+    ] == [""] * 8
     # Outside the marketing query, the steward's own 360 view still shows the record.
     steward = await as_role("steward").data('{ profile(id: "b1") { email } }')
     assert steward == {"profile": {"email": "b1@kowalski.example"}}

@@ -35,8 +35,15 @@ def _jwks(key: rsa.RSAPrivateKey, kid: str) -> dict:
 
 def _token(key: rsa.RSAPrivateKey, kid: str = "k1", **claims: object) -> str:
     now = int(time.time())
-    body = {"iss": ISSUER, "aud": AUDIENCE, "sub": "alice@corp", "iat": now, "exp": now + 300,
-            "realm_access": {"roles": ["crm-stewards", "other-app"]}, **claims}  # fmt: skip
+    body = {
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "sub": "alice@corp",
+        "iat": now,
+        "exp": now + 300,
+        "realm_access": {"roles": ["crm-stewards", "other-app"]},
+        **claims,
+    }
     return jwt.encode(body, key, algorithm="RS256", headers={"kid": kid})
 
 

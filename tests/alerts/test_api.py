@@ -88,13 +88,21 @@ async def test_define_list_and_acknowledge(store, rules: Rules, serve: Serve):
             },
         )
         assert defined["defineAlertRule"] == {
-            "name": "gold-drop", "metric": "spend_90d", "label": "Profile",
-            "condition": "change_pct", "threshold": 40.0, "direction": "down", "periods": 1,
-            "scope": "collection", "entityId": None,
+            "name": "gold-drop",
+            "metric": "spend_90d",
+            "label": "Profile",
+            "condition": "change_pct",
+            "threshold": 40.0,
+            "direction": "down",
+            "periods": 1,
+            "scope": "collection",
+            "entityId": None,
             "where": [{"property": "dna_segment", "op": "eq", "value": "gold"}],
-            "cooldownSeconds": 7200, "webhooks": None, "message": "Call them.",
+            "cooldownSeconds": 7200,
+            "webhooks": None,
+            "message": "Call them.",
             "origin": "graphql",
-        }  # fmt: skip
+        }
         listed = (await gql.data(RULES))["alertRules"]
         assert [(r["name"], r["origin"]) for r in listed] == [
             ("big-spender", "file"),
@@ -152,9 +160,14 @@ async def test_a_bad_rule_is_refused_and_the_running_rules_stay(store, rules: Ru
         before = await gql.data(RULES)
         bad = await gql.as_actor("Ana")(
             DEFINE,
-            rule={"name": "x", "metric": "spend_90d", "condition": "crosses", "threshold": 5,
-                  "periods": 2},
-        )  # fmt: skip
+            rule={
+                "name": "x",
+                "metric": "spend_90d",
+                "condition": "crosses",
+                "threshold": 5,
+                "periods": 2,
+            },
+        )
         [error] = bad["errors"]
         assert error["extensions"]["code"] == "BAD_USER_INPUT"
         assert "rule 'x'" in error["message"] and "needs above or below" in error["message"]
@@ -191,8 +204,12 @@ async def test_alerts_are_paged_newest_first(store, rules: Rules, serve: Serve):
     settings = rules(FILE_RULES)
     for i in range(3):
         profile(store, f"PR-{i}")
-        evaluate_changes(store, settings, [change("spend_90d", 2000.0, entity=f"PR-{i}")],
-                         now=1_800_000_000_000 + i)  # fmt: skip
+        evaluate_changes(
+            store,
+            settings,
+            [change("spend_90d", 2000.0, entity=f"PR-{i}")],
+            now=1_800_000_000_000 + i,
+        )
     async with serve(settings) as gql:
         first = (await gql.data(ALERTS, first=2))["alerts"]
         assert [e["node"]["entityId"] for e in first["edges"]] == ["PR-2", "PR-1"]

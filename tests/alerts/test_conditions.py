@@ -80,13 +80,20 @@ def test_non_numeric_values_never_fire():
 
 def test_filters():
     r = parse_rule(
-        {"name": "r", "metric": "m", "condition": "above", "threshold": 0,
-         "scope": {"where": [
-             {"property": "dna_segment", "op": "in", "value": ["gold", "silver"]},
-             {"property": "dna_tenure", "op": "ge", "value": 2},
-             {"property": "city", "op": "ne", "value": "Leeds"},
-         ]}}
-    )  # fmt: skip
+        {
+            "name": "r",
+            "metric": "m",
+            "condition": "above",
+            "threshold": 0,
+            "scope": {
+                "where": [
+                    {"property": "dna_segment", "op": "in", "value": ["gold", "silver"]},
+                    {"property": "dna_tenure", "op": "ge", "value": 2},
+                    {"property": "city", "op": "ne", "value": "Leeds"},
+                ]
+            },
+        }
+    )
     assert passes(r, {"dna_segment": "gold", "dna_tenure": 2, "city": "York"})
     assert passes(r, {"dna_segment": "silver", "dna_tenure": 2.5})
     assert not passes(r, {"dna_segment": "bronze", "dna_tenure": 5})

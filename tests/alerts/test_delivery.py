@@ -58,8 +58,14 @@ def _fire(store: GraphStore, settings: Settings, households: list[str]) -> list[
 def test_backoff_doubles_up_to_the_cap(backend_settings: Settings):
     s = backend_settings.model_copy(update={"webhook_backoff_s": 2, "webhook_max_backoff_s": 60})
     assert [backoff_ms(s, n) for n in (1, 2, 3, 4, 5, 6, 7)] == [
-        2000, 4000, 8000, 16000, 32000, 60000, 60000,
-    ]  # fmt: skip
+        2000,
+        4000,
+        8000,
+        16000,
+        32000,
+        60000,
+        60000,
+    ]
 
 
 def test_an_alert_is_posted_once_as_json_with_the_decision_maker(store, rules: Rules):

@@ -63,8 +63,14 @@ def test_cooldown_is_per_rule_and_entity(store, rules: Rules):
     assert len(evaluate_changes(store, settings, [up], now=T0)) == 1
     assert evaluate_changes(store, settings, [up], now=T0 + HOUR_MS - 1) == []
     # another profile is not cooling down
-    assert len(evaluate_changes(store, settings, [change("spend_90d", 2000.0, entity="PR-2")],
-                                now=T0 + 10)) == 1  # fmt: skip
+    assert (
+        len(
+            evaluate_changes(
+                store, settings, [change("spend_90d", 2000.0, entity="PR-2")], now=T0 + 10
+            )
+        )
+        == 1
+    )
     assert len(evaluate_changes(store, settings, [up], now=T0 + HOUR_MS)) == 1
     assert len(alerts_in_graph(store)) == 3
 
@@ -212,25 +218,39 @@ def test_a_defined_rule_runs_at_once_and_a_bad_one_changes_nothing(store, rules:
     define_rule(
         store,
         settings,
-        {"name": "drop", "metric": "spend_90d", "condition": "crosses", "threshold": 100,
-         "direction": "down"},
+        {
+            "name": "drop",
+            "metric": "spend_90d",
+            "condition": "crosses",
+            "threshold": 100,
+            "direction": "down",
+        },
         "ana",
-    )  # fmt: skip
+    )
     with pytest.raises(AlertRuleError, match=r"rule 'drop'.*for.*needs above or below"):
         define_rule(
             store,
             settings,
-            {"name": "drop", "metric": "spend_90d", "condition": "crosses", "threshold": 5,
-             "for": 3},
+            {
+                "name": "drop",
+                "metric": "spend_90d",
+                "condition": "crosses",
+                "threshold": 5,
+                "for": 3,
+            },
             "ana",
-        )  # fmt: skip
+        )
     fired = evaluate_changes(store, settings, [change("spend_90d", 90.0, 120.0)], now=T0)
     assert [(a.rule, a.threshold, a.condition) for a in fired] == [("drop", 100.0, "crosses")]
 
 
 def test_a_big_batch_is_written_in_store_batches(store, rules: Rules):
-    settings = rules(SPEND.replace("metric: spend_90d", "metric: spend_90d\n    scope: "
-                                   "{where: {dna_segment: gold}}"), batch_size=2)  # fmt: skip
+    settings = rules(
+        SPEND.replace(
+            "metric: spend_90d", "metric: spend_90d\n    scope: {where: {dna_segment: gold}}"
+        ),
+        batch_size=2,
+    )
     for i in range(5):
         profile(store, f"PR-{i}", dna_segment="gold")
     counting = CountingStore(store)

@@ -97,5 +97,10 @@ def test_shorthand_filters_durations_and_round_trip():
     assert rule.cooldown == 7200
     assert parse_rule(rule.definition()) == rule
     assert [parse_duration(x) for x in (90, "90s", "15m", "2h", "7d", "0")] == [
-        90, 90, 900, 7200, 604800, 0,
-    ]  # fmt: skip
+        90,
+        90,
+        900,
+        7200,
+        604800,
+        0,
+    ]

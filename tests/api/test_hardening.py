@@ -175,8 +175,9 @@ async def test_the_time_budget_stops_a_request(api_settings, api_store, monkeypa
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
             started = time.perf_counter()
-            r = await c.post("/graphql", json={"query": '{ customer(id: "x") { id } }'},
-                             headers=headers)  # fmt: skip
+            r = await c.post(
+                "/graphql", json={"query": '{ customer(id: "x") { id } }'}, headers=headers
+            )
             took = time.perf_counter() - started
     assert r.status_code == 503 and r.json()["errors"][0]["extensions"]["code"] == "TIMEOUT"
     assert took < 3, f"{took:.1f} s"
@@ -189,8 +190,9 @@ async def test_introspection_can_be_switched_off(api_settings, api_store) -> Non
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
-            schema = await c.post("/graphql", json={"query": "{ __schema { types { name } } }"},
-                                  headers=headers)  # fmt: skip
+            schema = await c.post(
+                "/graphql", json={"query": "{ __schema { types { name } } }"}, headers=headers
+            )
             typename = await c.post("/graphql", json={"query": "{ __typename }"}, headers=headers)
     assert schema.status_code == 400
     assert schema.json()["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
@@ -200,8 +202,10 @@ async def test_introspection_can_be_switched_off(api_settings, api_store) -> Non
 async def test_cors_answers_preflights_of_configured_origins(api_settings, api_store) -> None:
     settings = api_settings.model_copy(update={"cors_origins": ["https://app.example"]})
     app = create_app(settings, store_factory=lambda _s: api_store)
-    preflight = {"Access-Control-Request-Method": "POST",
-                 "Access-Control-Request-Headers": "authorization, content-type"}  # fmt: skip
+    preflight = {
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization, content-type",
+    }
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
@@ -218,6 +222,7 @@ async def test_cors_answers_preflights_of_configured_origins(api_settings, api_s
 async def test_page_sizes_are_capped(gql, seed) -> None:
     for k in range(3):
         seed.customer(f"crm:{k}", devices=["shared"])
-    data = await gql.data('{ customersByIdentifier(deviceId: "shared", first: 100000) '
-                          "{ edges { node { id } } } }")  # fmt: skip
+    data = await gql.data(
+        '{ customersByIdentifier(deviceId: "shared", first: 100000) { edges { node { id } } } }'
+    )
     assert len(data["customersByIdentifier"]["edges"]) == 3

@@ -56,8 +56,13 @@ async def test_a_record_of_a_known_person_joins_their_profile(fresh_resolved, re
 
 async def test_a_stranger_founds_a_profile_of_their_own(fresh_resolved, resolved_gql):
     fresh_resolved.model.save(fresh_resolved.settings.model_file)
-    record = {"sourceKey": "GQL-2", "firstName": "Zebedee", "lastName": "Quillfeather",
-              "dateOfBirth": "1911-11-11", "email": "zq@example.org"}  # fmt: skip
+    record = {
+        "sourceKey": "GQL-2",
+        "firstName": "Zebedee",
+        "lastName": "Quillfeather",
+        "dateOfBirth": "1911-11-11",
+        "email": "zq@example.org",
+    }
     out = (await resolved_gql.data(UPSERT, source="crm", record=record))["upsertCustomerRecord"]
     assert (out["action"], out["matches"]) == ("FOUNDED", [])
     assert out["profile"]["size"] == 1

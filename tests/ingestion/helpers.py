@@ -10,14 +10,29 @@ import yaml
 from app.store import GraphStore
 
 CUSTOMER_COLUMNS = {
-    "id": "sourceKey", "first": "firstName", "last": "lastName", "dob": "dateOfBirth",
-    "email": "email", "phone": "phone", "street": "street", "city": "city",
-    "postcode": "postcode", "device": "deviceId", "account": "accountId", "role": "accountRole",
-}  # fmt: skip
+    "id": "sourceKey",
+    "first": "firstName",
+    "last": "lastName",
+    "dob": "dateOfBirth",
+    "email": "email",
+    "phone": "phone",
+    "street": "street",
+    "city": "city",
+    "postcode": "postcode",
+    "device": "deviceId",
+    "account": "accountId",
+    "role": "accountRole",
+}
 INTERACTION_COLUMNS = {
-    "event": "interactionId", "cust": "customerKey", "type": "type", "channel": "channel",
-    "at": "timestamp", "amount": "value", "device": "deviceId", "account": "accountId",
-}  # fmt: skip
+    "event": "interactionId",
+    "cust": "customerKey",
+    "type": "type",
+    "channel": "channel",
+    "at": "timestamp",
+    "amount": "value",
+    "device": "deviceId",
+    "account": "accountId",
+}
 
 
 def write_mapping(path: Path, kind: str, columns: dict[str, str], **extra: Any) -> Path:
@@ -31,13 +46,20 @@ def customer_rows(n: int, offset: int = 0) -> list[dict[str, str]]:
     for i in range(offset, offset + n):
         rows.append(
             {
-                "id": f"C{i:06d}", "first": f"first{i % 97}", "last": f"Last{i % 89}",
-                "dob": f"19{50 + i % 50}-0{1 + i % 9}-1{i % 9}", "email": f"person{i}@example.com",
-                "phone": f"07700 {900000 + i:06d}", "street": f"{i % 200} High St",
-                "city": "London", "postcode": f"SW{i % 20}A 1AA", "device": f"D{i // 3}",
-                "account": f"A{i // 4}", "role": "owner" if i % 4 == 0 else "member",
+                "id": f"C{i:06d}",
+                "first": f"first{i % 97}",
+                "last": f"Last{i % 89}",
+                "dob": f"19{50 + i % 50}-0{1 + i % 9}-1{i % 9}",
+                "email": f"person{i}@example.com",
+                "phone": f"07700 {900000 + i:06d}",
+                "street": f"{i % 200} High St",
+                "city": "London",
+                "postcode": f"SW{i % 20}A 1AA",
+                "device": f"D{i // 3}",
+                "account": f"A{i // 4}",
+                "role": "owner" if i % 4 == 0 else "member",
             }
-        )  # fmt: skip
+        )
     return rows
 
 

@@ -104,8 +104,14 @@ def _killed_half_way(store: GraphStore, folder: Path, settings: Settings) -> Non
         IDGRAPH_BATCH_SIZE="50",
         IDGRAPH_CHUNK_ROWS="100",
     )
-    cmd = [sys.executable, "-c", "from app.cli import main; main()", "load-dir", str(folder),
-           "--no-progress"]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-c",
+        "from app.cli import main; main()",
+        "load-dir",
+        str(folder),
+        "--no-progress",
+    ]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and proc.poll() is None:

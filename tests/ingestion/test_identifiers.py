@@ -48,12 +48,15 @@ def test_identifier_columns_are_stored_linked_and_shared(
     csv = "id,last,ssn,card\n1,Moss,123-45-6789,L 001\n2,Moss,123 45 6789,\n3,Cole,,l.002\n"
     _load(store, settings, tmp_path, csv, identifiers=IDENTIFIERS)
     assert _identifiers(store) == [
-        {"key": "1", "national": "123456789", "loyalty": "L001",
-         "linked": ["loyaltyNo:L001", "nationalId:123456789"]},
-        {"key": "2", "national": "123456789", "loyalty": None,
-         "linked": ["nationalId:123456789"]},
+        {
+            "key": "1",
+            "national": "123456789",
+            "loyalty": "L001",
+            "linked": ["loyaltyNo:L001", "nationalId:123456789"],
+        },
+        {"key": "2", "national": "123456789", "loyalty": None, "linked": ["nationalId:123456789"]},
         {"key": "3", "national": None, "loyalty": "L002", "linked": ["loyaltyNo:L002"]},
-    ]  # fmt: skip
+    ]
     nodes, _ = store.run_text(
         "MATCH (i:Identifier) RETURN i.identifierId AS id, i.type AS type, i.value AS value "
         "ORDER BY id",

@@ -41,8 +41,18 @@ def test_killed_load_recovers_to_the_same_graph(
     f = tmp_path / "crm.csv"
     pd.DataFrame(customer_rows(ROWS)).to_csv(f, index=False)
     mpath = write_mapping(tmp_path / "m.yaml", "customers", CUSTOMER_COLUMNS)
-    cmd = [sys.executable, "-c", "from app.cli import main; main()", "ingest", str(f),
-           "--source", "crm", "--mapping", str(mpath), "--no-progress"]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-c",
+        "from app.cli import main; main()",
+        "ingest",
+        str(f),
+        "--source",
+        "crm",
+        "--mapping",
+        str(mpath),
+        "--no-progress",
+    ]
     proc = subprocess.Popen(cmd, env=_env(backend_settings), stdout=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     loaded = 0

@@ -59,13 +59,31 @@ def test_messy_file_loads_every_record_with_a_key_and_blanks_bad_values(
         {k: v for k, v in x.items() if k != "file"} for x in lines if x["action"] == "blanked"
     ]
     assert blanked == [
-        {"row": 3, "column": "email", "field": "email", "value": "john@",
-         "reason": "invalid email", "action": "blanked"},
-        {"row": 4, "column": "dob", "field": "dateOfBirth", "value": "31/31/1990",
-         "reason": "invalid date", "action": "blanked"},
-        {"row": 8, "column": "phone", "field": "phone", "value": "0770",
-         "reason": "invalid phone for region GB", "action": "blanked"},
-    ]  # fmt: skip
+        {
+            "row": 3,
+            "column": "email",
+            "field": "email",
+            "value": "john@",
+            "reason": "invalid email",
+            "action": "blanked",
+        },
+        {
+            "row": 4,
+            "column": "dob",
+            "field": "dateOfBirth",
+            "value": "31/31/1990",
+            "reason": "invalid date",
+            "action": "blanked",
+        },
+        {
+            "row": 8,
+            "column": "phone",
+            "field": "phone",
+            "value": "0770",
+            "reason": "invalid phone for region GB",
+            "action": "blanked",
+        },
+    ]
     quarantined = {x["row"]: x["reason"] for x in lines if x["action"] == "quarantined"}
     assert quarantined == {
         5: "ragged line: 3 fields where the header has 12",
@@ -258,11 +276,23 @@ def test_interactions_before_customers_link_up(
         write=False,
     )
     assert rows == [
-        {"stub": None, "first": "First0", "type": "purchase", "value": 19.99,
-         "ts": 1740823200000, "device": "D0"},
-        {"stub": None, "first": "First0", "type": "call", "value": None,
-         "ts": 1740909600000, "device": None},
-    ]  # fmt: skip
+        {
+            "stub": None,
+            "first": "First0",
+            "type": "purchase",
+            "value": 19.99,
+            "ts": 1740823200000,
+            "device": "D0",
+        },
+        {
+            "stub": None,
+            "first": "First0",
+            "type": "call",
+            "value": None,
+            "ts": 1740909600000,
+            "device": None,
+        },
+    ]
 
 
 def _load(store: GraphStore, settings: Settings, tmp_path: Path, csv: str, columns: dict, **extra):
@@ -295,13 +325,34 @@ def test_a_bad_date_blanks_the_field_and_keeps_the_record(
     ]
     lines = [json.loads(x) for x in Path(s.quarantine_file or "").read_text().splitlines()]
     assert lines == [
-        {"file": "people.csv", "row": 1, "column": "dob", "field": "dateOfBirth",
-         "value": "19281501", "reason": "invalid date", "action": "blanked"},
-        {"file": "people.csv", "row": 2, "column": "dob", "field": "dateOfBirth",
-         "value": "18991231", "reason": "date before 1900", "action": "blanked"},
-        {"file": "people.csv", "row": 3, "column": "dob", "field": "dateOfBirth",
-         "value": "29990101", "reason": "date in the future", "action": "blanked"},
-    ]  # fmt: skip
+        {
+            "file": "people.csv",
+            "row": 1,
+            "column": "dob",
+            "field": "dateOfBirth",
+            "value": "19281501",
+            "reason": "invalid date",
+            "action": "blanked",
+        },
+        {
+            "file": "people.csv",
+            "row": 2,
+            "column": "dob",
+            "field": "dateOfBirth",
+            "value": "18991231",
+            "reason": "date before 1900",
+            "action": "blanked",
+        },
+        {
+            "file": "people.csv",
+            "row": 3,
+            "column": "dob",
+            "field": "dateOfBirth",
+            "value": "29990101",
+            "reason": "date in the future",
+            "action": "blanked",
+        },
+    ]
 
 
 def test_a_list_of_formats_parses_each_row_with_the_first_that_fits(
@@ -329,9 +380,12 @@ def test_two_columns_build_one_street_and_one_address(
         "3,4,,Flat 2,SW1A 1AA\n"
     )
     columns = {
-        "id": "sourceKey", "number": "street", "line1": "street", "line2": "street",
+        "id": "sourceKey",
+        "number": "street",
+        "line1": "street",
+        "line2": "street",
         "pc": "postcode",
-    }  # fmt: skip
+    }
     _load(store, settings, tmp_path, csv, columns)
     assert _customers(store, "street", "addressId") == [
         {"key": "1", "street": "12 High St", "addressId": "GB|SW1A1AA|12 high street"},
@@ -386,18 +440,33 @@ def test_middle_names_and_attributes_are_kept_on_the_record(
 ) -> None:
     csv = "id,first,mi,last,full,state,seg\n1,diana,l,MCCLURE,,WA,gold\n2,,,,John Paul Smith,,\n"
     columns = {
-        "id": "sourceKey", "first": "firstName", "mi": "middleName", "last": "lastName",
+        "id": "sourceKey",
+        "first": "firstName",
+        "mi": "middleName",
+        "last": "lastName",
         "full": "fullName",
-    }  # fmt: skip
+    }
     _load(store, settings, tmp_path, csv, columns, attributes={"state": "state", "seg": "segment"})
     assert _customers(
         store, "firstName", "middleName", "lastName", "attr_state", "attr_segment"
     ) == [
-        {"key": "1", "firstName": "Diana", "middleName": "L", "lastName": "Mcclure",
-         "attr_state": "WA", "attr_segment": "gold"},
-        {"key": "2", "firstName": "John", "middleName": "Paul", "lastName": "Smith",
-         "attr_state": None, "attr_segment": None},
-    ]  # fmt: skip
+        {
+            "key": "1",
+            "firstName": "Diana",
+            "middleName": "L",
+            "lastName": "Mcclure",
+            "attr_state": "WA",
+            "attr_segment": "gold",
+        },
+        {
+            "key": "2",
+            "firstName": "John",
+            "middleName": "Paul",
+            "lastName": "Smith",
+            "attr_state": None,
+            "attr_segment": None,
+        },
+    ]
 
 
 def test_account_attributes_land_on_the_account(

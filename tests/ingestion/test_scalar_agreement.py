@@ -83,17 +83,32 @@ GENERATED = {
     "source": "gen",
     "kind": "customers",
     "columns": {
-        "key": "sourceKey", "first": "firstName", "mi": "middleName", "last": "lastName",
-        "full": "fullName", "gender": "gender", "dob": "dateOfBirth", "email": "email",
-        "phone": "phone", "no": "street", "line": "street", "city": "city", "pc": "postcode",
-        "country": "country", "device": "deviceId", "acct": "accountId", "role": "accountRole",
-        "consent": "marketingConsent", "updated": "updatedAt", "ssn": "nationalId",
+        "key": "sourceKey",
+        "first": "firstName",
+        "mi": "middleName",
+        "last": "lastName",
+        "full": "fullName",
+        "gender": "gender",
+        "dob": "dateOfBirth",
+        "email": "email",
+        "phone": "phone",
+        "no": "street",
+        "line": "street",
+        "city": "city",
+        "pc": "postcode",
+        "country": "country",
+        "device": "deviceId",
+        "acct": "accountId",
+        "role": "accountRole",
+        "consent": "marketingConsent",
+        "updated": "updatedAt",
+        "ssn": "nationalId",
         "card": "loyaltyNo",
     },
     "identifiers": {"nationalId": "typo", "loyaltyNo": {"compare": "exact"}},
     "attributes": {"state": "state", "seg": "segment"},
     "accountAttributes": {"plan": "planMb", "product": "product"},
-}  # fmt: skip
+}
 DATE_FORMATS = ["%Y%m%d", "%m/%d/%Y"]
 TIME_FORMATS = ["%Y-%m-%d %H:%M:%S", "%d/%m/%Y %H:%M"]
 WITH_FORMATS = parse_mapping(

@@ -107,9 +107,20 @@ def _their_values(store: GraphStore, profile_id: str) -> set[str]:
     values: set[str] = {profile_id}
     for r in mine:
         for key, v in r["c"].items():
-            if isinstance(v, str) and not key.startswith("bk") and key not in (
-                "source", "gender", "phoneType", "country", "updatedAt", "city", "consentBasis",
-            ):  # fmt: skip
+            if (
+                isinstance(v, str)
+                and not key.startswith("bk")
+                and key
+                not in (
+                    "source",
+                    "gender",
+                    "phoneType",
+                    "country",
+                    "updatedAt",
+                    "city",
+                    "consentBasis",
+                )
+            ):
                 values.add(v)
         values.update(str(e) for e in r["events"])
     others = _rows(
@@ -169,12 +180,26 @@ def test_erasure_leaves_no_value_of_the_person_and_a_reload_does_not_bring_them_
     record_statement(store, customers[0], "marketing", "email", False, "consent", "key:bo")
     store.write(
         "alert_fire_profile",
-        rows=[{"entityId": pid, "cooldownKey": f"r|{pid}", "cooldownFromMs": 0,
-               "alertId": "AL-erase", "webhooks": ["crm"],
-               "props": {"rule": "r", "entityId": pid, "label": "Profile", "firedAtMs": 1,
-                         "firedAt": "2026-01-01T00:00:00Z", "metric": "spend90d",
-                         "status": "open", "message": "m"}}],
-    )  # fmt: skip
+        rows=[
+            {
+                "entityId": pid,
+                "cooldownKey": f"r|{pid}",
+                "cooldownFromMs": 0,
+                "alertId": "AL-erase",
+                "webhooks": ["crm"],
+                "props": {
+                    "rule": "r",
+                    "entityId": pid,
+                    "label": "Profile",
+                    "firedAtMs": 1,
+                    "firedAt": "2026-01-01T00:00:00Z",
+                    "metric": "spend90d",
+                    "status": "open",
+                    "message": "m",
+                },
+            }
+        ],
+    )
     audit(store, "key:viewer", "readPII", "", None, {"customers": customers}, customers, [pid])
     (email,) = {
         r["e"]

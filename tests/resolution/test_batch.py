@@ -188,8 +188,14 @@ def test_sparse_records_join_only_on_strong_evidence(
     settings, model = loaded
     # One person with a name nobody else has, known to the CRM with everything, and a call
     # that caught only the name.
-    full = {"firstName": "Zebulon", "lastName": "Quattlebaum", "dateOfBirth": "1961-04-09",
-            "email": "zq@example.org", "phone": "+447700900123", "postcode": "EH1 1AA"}  # fmt: skip
+    full = {
+        "firstName": "Zebulon",
+        "lastName": "Quattlebaum",
+        "dateOfBirth": "1961-04-09",
+        "email": "zq@example.org",
+        "phone": "+447700900123",
+        "postcode": "EH1 1AA",
+    }
     rare = _add(store, "Z-FULL", **full)
     rare_call = _add(store, "Z-CALL", firstName="Zebulon", lastName="Quattlebaum")
     nothing = _add(store, "NOTHING", gender="F")
@@ -237,11 +243,21 @@ def test_a_national_id_joins_records_that_share_nothing_else(
     shutil.copytree(FIXTURES / "pseudopeople", folder)
     ssa = pd.read_csv(folder / "ssa_customers.csv", dtype=str)
     w2 = pd.read_csv(folder / "w2_customers.csv", dtype=str)
-    only_ssa = {"record_id": "S-ONLY", "ssn": "900-11-2222", "first_name": "Ann",
-                "last_name": "Lee", "date_of_birth": "19700101"}  # fmt: skip
-    only_w2 = {"record_id": "W-ONLY", "ssn": "900-11-2222", "mailing_address_street_number": "9",
-               "mailing_address_street_name": "Elm St", "mailing_address_city": "Anytown",
-               "mailing_address_zipcode": "00000"}  # fmt: skip
+    only_ssa = {
+        "record_id": "S-ONLY",
+        "ssn": "900-11-2222",
+        "first_name": "Ann",
+        "last_name": "Lee",
+        "date_of_birth": "19700101",
+    }
+    only_w2 = {
+        "record_id": "W-ONLY",
+        "ssn": "900-11-2222",
+        "mailing_address_street_number": "9",
+        "mailing_address_street_name": "Elm St",
+        "mailing_address_city": "Anytown",
+        "mailing_address_zipcode": "00000",
+    }
     ssa = pd.concat([ssa, pd.DataFrame([only_ssa], dtype=str)], ignore_index=True)
     w2 = pd.concat([w2, pd.DataFrame([only_w2], dtype=str)], ignore_index=True)
     ssa.to_csv(folder / "ssa_customers.csv", index=False)

@@ -116,11 +116,13 @@ def test_a_sparse_record_joins_one_cluster_or_none() -> None:
     labels = np.array([0, 0, 2, 3, 4, 5, 6])
     sparse = np.array([False] * 4 + [True] * 3)
     pairs = [
-        (0, 4, 0.97), (1, 4, 0.95),  # 4 matches one person only: joins cluster 0
-        (0, 5, 0.97), (2, 5, 0.96),  # 5 matches two people (a shared name): joins neither
+        (0, 4, 0.97),
+        (1, 4, 0.95),  # 4 matches one person only: joins cluster 0
+        (0, 5, 0.97),
+        (2, 5, 0.96),  # 5 matches two people (a shared name): joins neither
         (3, 6, 0.6),  # 6 matches one person, but not surely enough
         (4, 5, 0.99),  # two sparse records never link each other
-    ]  # fmt: skip
+    ]
     left, right, p = (np.array(c) for c in zip(*pairs, strict=True))
     out = attach_sparse(labels, left, right, p, sparse, threshold=0.25, sparse_threshold=0.9)
     assert out.tolist() == [0, 0, 2, 3, 0, 5, 6]

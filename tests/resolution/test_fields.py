@@ -10,8 +10,23 @@ from hypothesis import strategies as st
 
 from app.resolution.fields import RECORD_FIELDS, derive, derive1, identifying_facts, stack
 
-NAMES = ["Sam", "Samantha", "Samuel", "Chris", "Christine", "Bob", "Robert", "Ms", "J.",
-         "O'Neil", "Ünïcödé", "Liz", "Elizabeth", "  Ann  Marie ", ""]  # fmt: skip
+NAMES = [
+    "Sam",
+    "Samantha",
+    "Samuel",
+    "Chris",
+    "Christine",
+    "Bob",
+    "Robert",
+    "Ms",
+    "J.",
+    "O'Neil",
+    "Ünïcödé",
+    "Liz",
+    "Elizabeth",
+    "  Ann  Marie ",
+    "",
+]
 
 
 def _value(draw: st.DrawFn, choices: list[str]) -> str | None:
@@ -22,21 +37,23 @@ def _value(draw: st.DrawFn, choices: list[str]) -> str | None:
 def records(draw: st.DrawFn) -> list[dict[str, object]]:
     out = []
     for i in range(draw(st.integers(1, 12))):
-        out.append({
-            "source": draw(st.sampled_from(["crm", "web"])),
-            "firstName": _value(draw, NAMES),
-            "middleName": _value(draw, ["J", "Julia", "j"]),
-            "lastName": _value(draw, ["Smith", "Smyth", "Jones", "Fox"]),
-            "dateOfBirth": _value(draw, ["1980-02-03", "1980-03-02", "1981-02-03"]),
-            "gender": _value(draw, ["f", "m"]),
-            "email": _value(draw, ["ann@example.com", "ann@example.org"]),
-            "phone": _value(draw, ["+447700900123", "+441142123663"]),
-            "phoneType": _value(draw, ["mobile", "landline", "unknown"]),
-            "street": _value(draw, ["1 High St", "1 High Street", "2 Low Rd"]),
-            "city": _value(draw, ["Leeds", "York"]),
-            "postcode": _value(draw, ["LS1 1AA", "YO1 7HH"]),
-            "id_nationalId": _value(draw, ["123456789", "123456780"]),
-        })  # fmt: skip
+        out.append(
+            {
+                "source": draw(st.sampled_from(["crm", "web"])),
+                "firstName": _value(draw, NAMES),
+                "middleName": _value(draw, ["J", "Julia", "j"]),
+                "lastName": _value(draw, ["Smith", "Smyth", "Jones", "Fox"]),
+                "dateOfBirth": _value(draw, ["1980-02-03", "1980-03-02", "1981-02-03"]),
+                "gender": _value(draw, ["f", "m"]),
+                "email": _value(draw, ["ann@example.com", "ann@example.org"]),
+                "phone": _value(draw, ["+447700900123", "+441142123663"]),
+                "phoneType": _value(draw, ["mobile", "landline", "unknown"]),
+                "street": _value(draw, ["1 High St", "1 High Street", "2 Low Rd"]),
+                "city": _value(draw, ["Leeds", "York"]),
+                "postcode": _value(draw, ["LS1 1AA", "YO1 7HH"]),
+                "id_nationalId": _value(draw, ["123456789", "123456780"]),
+            }
+        )
         out[-1]["customerId"] = f"x:{i}"
     return out
 
@@ -53,8 +70,12 @@ def test_a_column_of_records_and_one_record_derive_the_same(rows) -> None:
 
 
 def test_nicknames_meet_every_formal_name_they_stand_for() -> None:
-    cols = stack([derive1({"firstName": n}) for n in ["Sam", "Samantha", "Samuel", "Chris",
-                                                       "Christine", "Liz", "Beth"]])  # fmt: skip
+    cols = stack(
+        [
+            derive1({"firstName": n})
+            for n in ["Sam", "Samantha", "Samuel", "Chris", "Christine", "Liz", "Beth"]
+        ]
+    )
     nick = cols["first_nick"]
     assert nick[0] & nick[1] and nick[0] & nick[2]  # Sam: Samantha and Samuel
     assert nick[3] & nick[4]  # Chris: Christine
@@ -63,10 +84,12 @@ def test_nicknames_meet_every_formal_name_they_stand_for() -> None:
 
 
 def test_identifying_facts_count_each_kind_of_evidence_once() -> None:
-    cols = stack([
-        derive1({"firstName": "Ann", "lastName": "Lee"}),  # a name: one fact
-        derive1({"firstName": "Ann", "postcode": "LS1 1AA", "id_nationalId": "1"}),
-        derive1({}),
-    ])  # fmt: skip
+    cols = stack(
+        [
+            derive1({"firstName": "Ann", "lastName": "Lee"}),  # a name: one fact
+            derive1({"firstName": "Ann", "postcode": "LS1 1AA", "id_nationalId": "1"}),
+            derive1({}),
+        ]
+    )
     assert identifying_facts(cols).tolist() == [1, 3, 0]
     assert np.asarray(cols["first"]).tolist() == ["ann", "ann", None]

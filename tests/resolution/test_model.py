@@ -38,13 +38,25 @@ def _levels(*records: dict[str, str]) -> dict[str, int]:
 
 def test_comparisons_name_how_two_records_compare() -> None:
     got = _levels(
-        {"firstName": "Robert", "lastName": "Smith", "dateOfBirth": "1980-02-03",
-         "phone": "+447700900123", "phoneType": "mobile", "street": "1 High St",
-         "postcode": "LS1 1AA"},
-        {"firstName": "Bob", "lastName": "Smyth", "dateOfBirth": "1980-03-02",
-         "phone": "+447700900123", "phoneType": "mobile", "street": "1 High Street",
-         "postcode": "LS1 1AA"},
-    )  # fmt: skip
+        {
+            "firstName": "Robert",
+            "lastName": "Smith",
+            "dateOfBirth": "1980-02-03",
+            "phone": "+447700900123",
+            "phoneType": "mobile",
+            "street": "1 High St",
+            "postcode": "LS1 1AA",
+        },
+        {
+            "firstName": "Bob",
+            "lastName": "Smyth",
+            "dateOfBirth": "1980-03-02",
+            "phone": "+447700900123",
+            "phoneType": "mobile",
+            "street": "1 High Street",
+            "postcode": "LS1 1AA",
+        },
+    )
     assert got == {
         "firstName": "nickname, sounds alike or swapped",
         "middleName": None,
@@ -55,16 +67,18 @@ def test_comparisons_name_how_two_records_compare() -> None:
         "phone": "same mobile",
         "address": "same street and place",  # "St" is "Street"
     }
-    swapped = _levels({"firstName": "Kaminskas", "lastName": "Isabelle"},
-                      {"firstName": "Isabele", "lastName": "Kaminskas"})  # fmt: skip
+    swapped = _levels(
+        {"firstName": "Kaminskas", "lastName": "Isabelle"},
+        {"firstName": "Isabele", "lastName": "Kaminskas"},
+    )
     assert (swapped["firstName"], swapped["lastName"]) == (
         "nickname, sounds alike or swapped",
         "sounds alike or swapped",
     )
-    family = _levels({"firstName": "Ann", "lastName": "Fox", "phone": "+441132000000",
-                      "phoneType": "landline"},
-                     {"firstName": "Tom", "lastName": "Fox", "phone": "+441132000000",
-                      "phoneType": "landline"})  # fmt: skip
+    family = _levels(
+        {"firstName": "Ann", "lastName": "Fox", "phone": "+441132000000", "phoneType": "landline"},
+        {"firstName": "Tom", "lastName": "Fox", "phone": "+441132000000", "phoneType": "landline"},
+    )
     assert (family["firstName"], family["lastName"], family["phone"]) == (
         "different",
         "same",

@@ -45,10 +45,17 @@ def test_new_record_of_a_known_person_joins_their_profile(
     known = falkor_store.read_one("realtime_known_person")
     assert known is not None
     result = upsert_record(
-        falkor_store, settings, model, "webshop",
-        {"sourceKey": "RT-1", "fullName": f"{known['firstName']} {known['lastName']}",
-         "email": known["email"], "dateOfBirth": known["dateOfBirth"]},
-    )  # fmt: skip
+        falkor_store,
+        settings,
+        model,
+        "webshop",
+        {
+            "sourceKey": "RT-1",
+            "fullName": f"{known['firstName']} {known['lastName']}",
+            "email": known["email"],
+            "dateOfBirth": known["dateOfBirth"],
+        },
+    )
     assert result.action == "joined"
     assert result.profile_id == known["profileId"]  # the profile keeps its ID
     assert known["customerId"] in [other for other, _ in result.matches]
@@ -59,14 +66,24 @@ def test_stranger_founds_a_profile_and_bad_input_is_refused_or_left_out(
     falkor_store: GraphStore, resolved: tuple[Settings, MatchModel]
 ) -> None:
     settings, model = resolved
-    record = {"sourceKey": "RT-2", "firstName": "Zebedee", "lastName": "Quillfeather",
-              "dateOfBirth": "1911-11-11", "email": "zq@example.org"}  # fmt: skip
+    record = {
+        "sourceKey": "RT-2",
+        "firstName": "Zebedee",
+        "lastName": "Quillfeather",
+        "dateOfBirth": "1911-11-11",
+        "email": "zq@example.org",
+    }
     result = upsert_record(falkor_store, settings, model, "crm", record)
     assert result.action == "founded" and result.matches == []
     again = upsert_record(falkor_store, settings, model, "crm", record)
     assert (again.action, again.profile_id) == ("kept", result.profile_id)
-    blanked = upsert_record(falkor_store, settings, model, "crm",
-                            {"sourceKey": "RT-3", "lastName": "Quill", "email": "x@"})  # fmt: skip
+    blanked = upsert_record(
+        falkor_store,
+        settings,
+        model,
+        "crm",
+        {"sourceKey": "RT-3", "lastName": "Quill", "email": "x@"},
+    )
     assert [(b["field"], b["value"]) for b in blanked.blanked] == [("email", "x@")]
     with pytest.raises(InputError, match="unknown field"):
         upsert_record(falkor_store, settings, model, "crm", {"sourceKey": "RT-4", "shoe": "9"})
@@ -79,16 +96,32 @@ def test_a_one_record_profile_that_gains_a_record_keeps_its_id(
 ) -> None:
     settings, model = resolved
     first = upsert_record(
-        falkor_store, settings, model, "crm",
-        {"sourceKey": "RT-5", "firstName": "Ottoline", "lastName": "Brackenbury",
-         "dateOfBirth": "1922-02-22", "email": "ob@example.org", "phone": "07700 900555"},
-    )  # fmt: skip
+        falkor_store,
+        settings,
+        model,
+        "crm",
+        {
+            "sourceKey": "RT-5",
+            "firstName": "Ottoline",
+            "lastName": "Brackenbury",
+            "dateOfBirth": "1922-02-22",
+            "email": "ob@example.org",
+            "phone": "07700 900555",
+        },
+    )
     assert first.action == "founded"
     second = upsert_record(
-        falkor_store, settings, model, "webshop",
-        {"sourceKey": "RT-6", "fullName": "Ottoline Brackenbury", "email": "ob@example.org",
-         "phone": "07700 900555"},
-    )  # fmt: skip
+        falkor_store,
+        settings,
+        model,
+        "webshop",
+        {
+            "sourceKey": "RT-6",
+            "fullName": "Ottoline Brackenbury",
+            "email": "ob@example.org",
+            "phone": "07700 900555",
+        },
+    )
     assert (second.action, second.profile_id, second.retired) == ("joined", first.profile_id, [])
 
 
@@ -103,13 +136,23 @@ def test_real_time_places_records_as_batch_would(
     crm = pd.read_csv(more / "crm_customers.csv", dtype=str).head(40)
     for row in crm.to_dict("records"):
         record = {
-            "sourceKey": f"RT-{row['crm_id']}", "firstName": row["first_name"],
-            "lastName": row["last_name"], "dateOfBirth": row["birth_date"],
-            "email": row["email"], "phone": row["phone"], "postcode": row["postcode"],
-            "street": row["street"], "city": row["city"],
-        }  # fmt: skip
-        upsert_record(falkor_store, settings, model, "crm",
-                      {k: v for k, v in record.items() if isinstance(v, str)})  # fmt: skip
+            "sourceKey": f"RT-{row['crm_id']}",
+            "firstName": row["first_name"],
+            "lastName": row["last_name"],
+            "dateOfBirth": row["birth_date"],
+            "email": row["email"],
+            "phone": row["phone"],
+            "postcode": row["postcode"],
+            "street": row["street"],
+            "city": row["city"],
+        }
+        upsert_record(
+            falkor_store,
+            settings,
+            model,
+            "crm",
+            {k: v for k, v in record.items() if isinstance(v, str)},
+        )
     before = memberships(falkor_store)
     summary = resolve(falkor_store, settings, model)
     assert summary.churn == Churn(kept=summary.profiles)
@@ -122,21 +165,36 @@ def test_a_junk_phone_shared_by_200_records_bridges_nobody(
     settings, model = resolved
     junk = "+441000000000"
     rows = [
-        {"customerId": f"callcenter:J{i}", "props": {
-            "source": "callcenter", "sourceKey": f"J{i}", "firstName": f"Caller{i}",
-            "lastName": "Unknown", "phone": junk, "phoneType": "landline",
-            "updatedAt": "2026-01-01T00:00:00"}}
+        {
+            "customerId": f"callcenter:J{i}",
+            "props": {
+                "source": "callcenter",
+                "sourceKey": f"J{i}",
+                "firstName": f"Caller{i}",
+                "lastName": "Unknown",
+                "phone": junk,
+                "phoneType": "landline",
+                "updatedAt": "2026-01-01T00:00:00",
+            },
+        }
         for i in range(200)
-    ]  # fmt: skip
+    ]
     falkor_store.write_batches("upsert_customers", rows, 100)
     resolve(falkor_store, settings, model)
     known = falkor_store.read_one("realtime_known_person")
     assert known is not None
     result = upsert_record(
-        falkor_store, settings, model, "webshop",
-        {"sourceKey": "RT-J", "fullName": f"{known['firstName']} {known['lastName']}",
-         "email": known["email"], "phone": junk},
-    )  # fmt: skip
+        falkor_store,
+        settings,
+        model,
+        "webshop",
+        {
+            "sourceKey": "RT-J",
+            "fullName": f"{known['firstName']} {known['lastName']}",
+            "email": known["email"],
+            "phone": junk,
+        },
+    )
     assert rule_property(("phone",)) in result.capped_keys
     assert result.profile_id == known["profileId"] and result.retired == []
     members = memberships(falkor_store)
@@ -153,15 +211,26 @@ def test_a_record_known_only_from_its_interactions_is_filled_in_and_placed(
     from app.metrics.events import interaction_row
 
     settings, model = resolved
-    falkor_store.write("upsert_interactions", rows=[
-        interaction_row("crm", "RT-STUB", "purchase", "2025-03-01T10:00:00", "web", 9.5, "S1")
-    ])  # fmt: skip
+    falkor_store.write(
+        "upsert_interactions",
+        rows=[
+            interaction_row("crm", "RT-STUB", "purchase", "2025-03-01T10:00:00", "web", 9.5, "S1")
+        ],
+    )
     assert "crm:RT-STUB" not in load_records(falkor_store).index
     result = upsert_record(
-        falkor_store, settings, model, "crm",
-        {"sourceKey": "RT-STUB", "firstName": "Peregrine", "lastName": "Fairweather",
-         "dateOfBirth": "1933-03-03", "email": "pf@example.org"},
-    )  # fmt: skip
+        falkor_store,
+        settings,
+        model,
+        "crm",
+        {
+            "sourceKey": "RT-STUB",
+            "firstName": "Peregrine",
+            "lastName": "Fairweather",
+            "dateOfBirth": "1933-03-03",
+            "email": "pf@example.org",
+        },
+    )
     assert result.action == "founded"
     records = load_records(falkor_store)
     assert records.loc["crm:RT-STUB", "lastName"] == "Fairweather"
