@@ -4,8 +4,6 @@ is read."""
 from __future__ import annotations
 
 import json
-import queue
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -37,6 +35,7 @@ from app.ingestion.rows import (
 from app.privacy.suppression import SuppressionList, drop_suppressed
 from app.settings import Settings
 from app.store import GraphStore, WriteSummary
+from app.store.writer import BackgroundWriter
 
 
 @dataclass
@@ -65,53 +64,24 @@ class IngestSummary:
         return {**asdict(self), "rows_per_second": round(self.rows_per_second, 1)}
 
 
-class _Writer:
-    """One background thread sends batches to the store while the caller prepares the next
-    chunk: reading and validating use this process, the graph work the store's."""
-
-    def __init__(self, store: GraphStore, batch_size: int, trust_order: list[str]) -> None:
-        self._store, self._batch_size, self._trust = store, batch_size, trust_order
-        self._jobs: queue.Queue[tuple[Prepared, int, int] | None] = queue.Queue(maxsize=2)
-        self._error: BaseException | None = None
-        self.failed_rows: tuple[int, int] | None = None  # first and last row of that chunk
-        self.summary = WriteSummary()
-        self.on_written: Callable[[int], None] = lambda n: None
-        self._thread = threading.Thread(target=self._run, name="ingest-writer", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while (item := self._jobs.get()) is not None:
-            if self._error is not None:
-                continue  # drain after a failure; the caller raises it
-            job, first, last = item
-            try:
-                addresses: set[str] = set()
-                for name, rows in job.writes.items():
-                    if not rows:
-                        continue
-                    if name == "unlink_stale_identifiers":  # returns the addresses left
-                        left, done = self._store.write_rows(name, rows, self._batch_size)
-                        addresses.update(r["addressId"] for r in left if r["addressId"])
-                        self.summary.add(done)
-                    else:
-                        self.summary.add(self._store.write_batches(name, rows, self._batch_size))
-                addresses.update(r["addressId"] for r in job.writes.get("link_addresses", []))
-                refresh_addresses(self._store, addresses, self._trust, self._batch_size)
-                self.on_written(last)
-            except BaseException as exc:
-                self.failed_rows = (first, last)
-                self._error = exc
-
-    def put(self, job: Prepared, first: int, last: int) -> None:
-        if self._error is not None:
-            raise self._error
-        self._jobs.put((job, first, last))
-
-    def finish(self) -> None:
-        self._jobs.put(None)
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
+def write_chunk(
+    store: GraphStore, job: Prepared, batch_size: int, trust_order: list[str]
+) -> WriteSummary:
+    """One prepared chunk into the graph, then the shared addresses it touched recomputed."""
+    summary = WriteSummary()
+    addresses: set[str] = set()
+    for name, rows in job.writes.items():
+        if not rows:
+            continue
+        if name == "unlink_stale_identifiers":  # returns the addresses left
+            left, done = store.write_rows(name, rows, batch_size)
+            addresses.update(r["addressId"] for r in left if r["addressId"])
+            summary.add(done)
+        else:
+            summary.add(store.write_batches(name, rows, batch_size))
+    addresses.update(r["addressId"] for r in job.writes.get("link_addresses", []))
+    refresh_addresses(store, addresses, trust_order, batch_size)
+    return summary
 
 
 def resolve_mapping(
@@ -184,8 +154,23 @@ def ingest_file(
     qpath.unlink(missing_ok=True)
     seen: dict[str, int] = {}
     erased = SuppressionList.read(store, settings)
-    writer = _Writer(store, settings.batch_size, settings.source_trust)
-    writer.on_written = journal.written
+    # One background thread sends chunks to the store while this one prepares the next:
+    # reading and validating use this process, the graph work the store's.
+    writer = BackgroundWriter(store, settings.batch_size, depth=2)
+    failed: list[tuple[int, int]] = []  # first and last row of the chunk that failed
+
+    def chunk_job(prepared: Prepared, first: int, last: int) -> Callable[[], WriteSummary]:
+        def job() -> WriteSummary:
+            try:
+                done = write_chunk(store, prepared, settings.batch_size, settings.source_trust)
+            except BaseException:
+                failed.append((first, last))
+                raise
+            journal.written(last)
+            return done
+
+        return job
+
     progress = Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -226,11 +211,11 @@ def ingest_file(
                     summary.rows_quarantined += len(prepared.quarantined)
                     summary.fields_blanked += len(prepared.blanked)
                 numbers = chunk.rows + [n for n, _, _ in chunk.bad]
-                writer.put(prepared, min(numbers, default=0), max(numbers, default=0))
+                writer.call(chunk_job(prepared, min(numbers, default=0), max(numbers, default=0)))
                 progress.update(task, completed=chunk.progress, rows=summary.rows_read)
             writer.finish()
     except IdGraphError as exc:
-        rows = writer.failed_rows
+        rows = failed[0] if failed else None
         where = (
             f"at rows {rows[0]:,} to {rows[1]:,}" if rows else f"after row {journal.rows_written:,}"
         )
