@@ -167,7 +167,7 @@ def compute_dna(
             dna = compute(hid, inputs[hid], rules, today)
             props, changed = stored_props(dna, previous[hid], at, keep)
             if unchanged(props, previous[hid]):
-                continue  # dnaComputedAt stays: the time these values were computed first
+                continue  # nothing to write: dnaComputedAt stays the time of the last change
             rows.append({"householdId": hid, "props": props})
             changes.extend(changed)
         store.write_batches("household_set_dna", rows, settings.batch_size)

@@ -105,8 +105,9 @@ def resolve_households(
     out.hubs = dict(grouping.hubs)
     lap("group")
     _write(store, settings, grouping.groups, links, out, full=True)
-    golden_marketing(store, sorted(f.profile_id for f in facts))
     lap("write")
+    golden_marketing(store, sorted(f.profile_id for f in facts))
+    lap("consent")
     return out
 
 
