@@ -40,7 +40,7 @@ from app.resolution.profiles import golden
 from app.resolution.records import load_records
 from app.resolution.truth import read_truth
 from app.settings import Settings
-from app.store import open_store
+from app.store import GraphStore, open_store
 from app.synth import SynthConfig, generate
 
 console = Console()
@@ -57,30 +57,35 @@ def prepare(settings: Settings, people: int, seed: int, synth: Path) -> dict[str
         load_directory(store, synth, settings, show_progress=True)
         out["load_s"] = round(time.perf_counter() - t, 1)
         t = time.perf_counter()
-        records = load_records(store)
-        person = read_truth(synth / "truth_records.csv").reindex(records.index)
-        known = person.notna()
-        records, person = records[known], person[known]
-        codes, uniques = pd.factorize(person)
-        labels = pd.Series(codes, index=records.index)
-        gold = golden(records, labels, settings.source_trust)
-        now = "2026-01-01T00:00:00Z"
-        profile_rows, link_rows = [], []
-        for code, members in labels.groupby(labels.to_numpy()).groups.items():
-            g = gold.loc[int(code)]  # type: ignore[call-overload]
-            props: dict[str, Any] = {
-                c: (None if pd.isna(g[c]) else str(g[c])) for c in gold.columns
-            }
-            pid = f"PR-{uniques[int(code)]}"  # type: ignore[call-overload]
-            props.update(size=len(members), sources=sorted({m.split(":")[0] for m in members}))
-            profile_rows.append({"profileId": pid, "props": props, "at": now})
-            link_rows += [{"customerId": m, "profileId": pid, "confidence": 1.0} for m in members]
-        store.write_batches("upsert_profiles", profile_rows, settings.batch_size)
-        store.write_batches("link_profiles", link_rows, settings.batch_size)
-        out["profiles"] = len(profile_rows)
-        out["records"] = len(link_rows)
+        out["profiles"], out["records"] = one_profile_per_person(
+            store, settings, synth / "truth_records.csv"
+        )
         out["profiles_s"] = round(time.perf_counter() - t, 1)
     return out
+
+
+def one_profile_per_person(store: GraphStore, settings: Settings, truth: Path) -> tuple[int, int]:
+    """One profile per true person of the loaded records (golden attributes by the
+    resolver's survivorship rules, written with its own queries); (profiles, records)."""
+    records = load_records(store)
+    person = read_truth(truth).reindex(records.index)
+    known = person.notna()
+    records, person = records[known], person[known]
+    codes, uniques = pd.factorize(person)
+    labels = pd.Series(codes, index=records.index)
+    gold = golden(records, labels, settings.source_trust)
+    now = "2026-01-01T00:00:00Z"
+    profile_rows, link_rows = [], []
+    for code, members in labels.groupby(labels.to_numpy()).groups.items():
+        g = gold.loc[int(code)]  # type: ignore[call-overload]
+        props: dict[str, Any] = {c: (None if pd.isna(g[c]) else str(g[c])) for c in gold.columns}
+        pid = f"PR-{uniques[int(code)]}"  # type: ignore[call-overload]
+        props.update(size=len(members), sources=sorted({m.split(":")[0] for m in members}))
+        profile_rows.append({"profileId": pid, "props": props, "at": now})
+        link_rows += [{"customerId": m, "profileId": pid, "confidence": 1.0} for m in members]
+    store.write_batches("upsert_profiles", profile_rows, settings.batch_size)
+    store.write_batches("link_profiles", link_rows, settings.batch_size)
+    return len(profile_rows), len(link_rows)
 
 
 def peak_rss_mb() -> int:

@@ -123,6 +123,11 @@ def stored_props(
     return props, changes
 
 
+def unchanged(props: Mapping[str, Any], previous: Mapping[str, Any]) -> bool:
+    """Whether writing `props` (from stored_props) would leave the household as it is."""
+    return all(previous.get(k) == v for k, v in props.items() if k != "dnaComputedAt")
+
+
 def compute_dna(
     store: GraphStore,
     settings: Settings,
@@ -161,6 +166,8 @@ def compute_dna(
                 continue
             dna = compute(hid, inputs[hid], rules, today)
             props, changed = stored_props(dna, previous[hid], at, keep)
+            if unchanged(props, previous[hid]):
+                continue  # nothing to write: dnaComputedAt stays the time of the last change
             rows.append({"householdId": hid, "props": props})
             changes.extend(changed)
         store.write_batches("household_set_dna", rows, settings.batch_size)

@@ -16,6 +16,7 @@ from app.households.rules import Rules, load_rules
 from app.privacy.consent import golden_marketing
 from app.settings import Settings
 from app.store import GraphStore
+from app.store.base import batched
 from app.timing import Laps
 
 
@@ -95,16 +96,18 @@ def resolve_households(
     lap = Laps(out.seconds).lap
 
     facts = read_facts(store, rules.spend_types)
-    previous = {r["profileId"]: r["householdId"] for r in store.read("household_memberships")}
+    links = _links(store.read("household_current_links"))
+    previous = {p: str(r["householdId"]) for p, r in links.items()}
     lap("read")
     if say:
         say(f"{len(facts):,} active profiles; {len(set(previous.values())):,} households before")
     grouping = group_profiles(facts, rules, today or date.today())
     out.hubs = dict(grouping.hubs)
     lap("group")
-    _write(store, settings, grouping.groups, previous, out, full=True)
-    golden_marketing(store, sorted(f.profile_id for f in facts))
+    _write(store, settings, grouping.groups, links, out, full=True)
     lap("write")
+    golden_marketing(store, sorted(f.profile_id for f in facts))
+    lap("consent")
     return out
 
 
@@ -123,23 +126,36 @@ def rehouse(
     near = [r["profileId"] for r in store.read("household_neighbours", ids=list(profile_ids))]
     ids = sorted(set(near) | set(profile_ids))
     facts = read_facts(store, rules.spend_types, ids)
-    previous = {r["profileId"]: r["householdId"]
-                for r in store.read("household_memberships_of", ids=ids)}  # fmt: skip
+    links = _links(store.read("household_current_links_of", ids=ids))
     grouping = group_profiles(facts, rules, today or date.today())
-    _write(store, settings, grouping.groups, previous, out, full=False)
+    _write(store, settings, grouping.groups, links, out, full=False)
     return out
+
+
+# What a household and a current membership store of a grouping (compared to write only what
+# changed).
+HOUSEHOLD_PROPS = ("size", "addressId", "evidenceKinds", "decisionMaker", "absorbed", "splitFrom")
+LINK_PROPS = ("role", "reason", "evidence", "confidence")
+
+
+def _links(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Current memberships as read (household_current_links): profile id -> row."""
+    return {str(r["profileId"]): r for r in rows}
 
 
 def _write(
     store: GraphStore,
     settings: Settings,
     groups: list[Group],
-    previous: dict[str, str],
+    links: dict[str, dict[str, Any]],
     out: HouseholdSummary,
     *,
     full: bool,
 ) -> None:
+    """Write the grouping, leaving out what the store holds already: households whose IDs are
+    new are created, and memberships new to their household too (no MERGE looks for them)."""
     at = now_iso()
+    previous = {p: str(r["householdId"]) for p, r in links.items()}
     members = [[m.profile_id for m in g.members] for g in groups]
     assignment = assign_household_ids(members, previous)
     out.profiles = sum(len(m) for m in members)
@@ -151,7 +167,12 @@ def _write(
     out.retired_ids = len(assignment.retired)
     out.household_ids = list(assignment.ids)
 
-    household_rows, link_rows = [], []
+    stored = {
+        str(r["householdId"]): r
+        for part in batched(({"id": h} for h in assignment.ids), settings.batch_size)
+        for r in store.read("household_stored", ids=[x["id"] for x in part])
+    }
+    household_rows, new_households, link_rows, new_links = [], [], [], []
     now_in: dict[str, str] = {}
     for hid, group in zip(assignment.ids, groups, strict=True):
         decision = next(m for m in group.members if m.role == "decision_maker")
@@ -163,12 +184,31 @@ def _write(
             "absorbed": sorted(assignment.absorbed.get(hid, [])) or None,
             "splitFrom": assignment.split_from.get(hid),
         }
-        household_rows.append({"householdId": hid, "props": props, "at": at})
+        held = stored.get(hid)
+        if held is None:
+            new_households.append({"householdId": hid, "props": props, "at": at})
+        elif (
+            held["status"] != "active"
+            or held["mergedInto"] is not None
+            or any(held[k] != props[k] for k in HOUSEHOLD_PROPS)
+        ):
+            household_rows.append({"householdId": hid, "props": props, "at": at})
         for m in group.members:
             now_in[m.profile_id] = hid
-            link_rows.append({"profileId": m.profile_id, "householdId": hid, "role": m.role,
-                              "reason": m.reason, "evidence": m.evidence,
-                              "confidence": m.confidence, "at": at})  # fmt: skip
+            row = {
+                "profileId": m.profile_id,
+                "householdId": hid,
+                "role": m.role,
+                "reason": m.reason,
+                "evidence": m.evidence,
+                "confidence": m.confidence,
+                "at": at,
+            }
+            link = links.get(m.profile_id)
+            if link is None or link["householdId"] != hid:
+                new_links.append(row)
+            elif any(link[k] != row[k] for k in LINK_PROPS):
+                link_rows.append(row)
     ended = [
         {"profileId": p, "householdId": h, "at": at,
          "reason": f"moved to {now_in[p]}" if p in now_in else "profile no longer active"}
@@ -191,8 +231,10 @@ def _write(
             {"householdId": old, "mergedInto": successor, "left": sorted(before.get(old, set()))}
         )
     size = settings.batch_size
+    store.write_batches("household_create", new_households, size)
     store.write_batches("household_upsert", household_rows, size)
     store.write_batches("household_end_memberships", ended, size)
+    store.write_batches("household_create_members", new_links, size)
     store.write_batches("household_link_members", link_rows, size)
     store.write_batches(
         "household_retire",

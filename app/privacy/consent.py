@@ -247,14 +247,21 @@ def record_statement(
 
 def golden_marketing(store: GraphStore, profile_ids: Sequence[str], batch: int = 2000) -> int:
     """Write Profile.marketingConsent (True: some channel allowed; False: refused; None:
-    nobody asked) for these profiles, by the rule above. The marketing query's
-    contactableOnly filters on it and re-checks live."""
+    nobody asked) for these profiles, by the rule above, where it differs from what they
+    hold; returns how many were written. The marketing query's contactableOnly filters on it
+    and re-checks live."""
     n = 0
     ids = list(profile_ids)
     for start in range(0, len(ids), batch):
         part = ids[start : start + batch]
         found = consent_of_profiles(store, part)
-        rows = [{"profileId": p, "consent": found[p].marketing()[0]} for p in part]
-        store.write("consent_set_golden", rows=rows)
+        held = {r["profileId"]: r["consent"] for r in store.read("consent_golden_of", ids=part)}
+        rows = [
+            {"profileId": p, "consent": consent}
+            for p in part
+            if (consent := found[p].marketing()[0]) != held.get(p)
+        ]
+        if rows:  # only the profiles whose golden consent changed
+            store.write("consent_set_golden", rows=rows)
         n += len(rows)
     return n

@@ -1,0 +1,132 @@
+"""Households and Group DNA write only what changed (issue 18): a re-run on unchanged data
+writes nothing and leaves the graph as it was; a small change writes the rows it touches and
+gives the grouping and Group DNA a run from scratch gives."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.households.dna import all_household_ids, compute_dna
+from app.households.resolve import resolve_households
+from app.ingestion.batch import load_directory
+from app.settings import Settings
+from app.store import GraphStore
+from app.synth import SynthConfig, generate
+from bench.households import one_profile_per_person
+from tests.households.conftest import Person
+from tests.ingestion.test_digest import digest
+from tests.writes import counting
+
+TODAY = date(2026, 1, 1)
+
+
+def _households(store: GraphStore, settings: Settings) -> None:
+    resolve_households(store, settings, today=TODAY)
+    compute_dna(store, settings, all_household_ids(store), today=TODAY)
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("rerun")
+    generate(SynthConfig(people=150, seed=11), out, "csv")
+    return out
+
+
+def test_a_rerun_on_unchanged_data_writes_nothing(
+    store: GraphStore,
+    backend_settings: Settings,
+    synthetic: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    settings = backend_settings.model_copy(update={"data_dir": tmp_path / "data"})
+    load_directory(store, synthetic, settings, show_progress=False)
+    one_profile_per_person(store, settings, synthetic / "truth_records.csv")
+    with counting(store, monkeypatch) as first:
+        _households(store, settings)
+    assert first.ids("household_create", "householdId") == set(all_household_ids(store))
+    assert len(first.rows["household_create_members"]) == 150  # one per person
+    assert "household_upsert" not in first.rows
+    after_first = digest(store)
+
+    with counting(store, monkeypatch) as again:
+        _households(store, settings)
+    assert again.count == 0
+    assert again.summary.properties_set == 0
+    assert digest(store) == after_first
+
+
+def _town(people: Person, moved: bool) -> None:
+    """Households of two, three and one; `moved`: b2 lives with the Moss household and c1
+    has made a second purchase."""
+    people.add("a1", "Moss", address="GB|LS1|1 elm street", events=[{"value": 10.0}])
+    people.add("a2", "Moss", address="GB|LS1|1 elm street")
+    people.add("b1", "Reyes", address="GB|M1|7 oak road", events=[{"value": 5.0}])
+    people.add("b2", "Reyes", address="GB|LS1|1 elm street" if moved else "GB|M1|7 oak road")
+    people.add("b3", "Reyes", address="GB|M1|7 oak road")
+    people.add(
+        "c1",
+        "Khan",
+        address="GB|B1|2 ash lane",
+        events=[{"value": 7.0}, {"value": 3.0}] if moved else [{"value": 7.0}],
+    )
+
+
+def _view(store: GraphStore) -> list[Any]:
+    """The grouping and Group DNA as a user sees them, without IDs, times or histories
+    (which depend on the order of events, not on the data)."""
+    rows, _ = store.run_text(
+        "MATCH (p:Profile)-[m:MEMBER_OF]->(h:Household) WHERE m.status = 'current' "
+        "RETURN h.householdId AS h, properties(h) AS props, p.profileId AS p, m.role AS role, "
+        "m.reason AS reason, m.evidence AS evidence, m.confidence AS confidence",
+        write=False,
+    )
+    groups: dict[str, Any] = {}
+    for r in rows:
+        props = {
+            k: v
+            for k, v in r["props"].items()
+            if k in ("size", "addressId", "evidenceKinds", "decisionMaker", "status")
+            or (k.startswith("dna_") and not k.endswith(("_hv", "_ht", "_slope")))
+        }
+        g = groups.setdefault(r["h"], {"props": props, "members": []})
+        g["members"].append([r["p"], r["role"], r["reason"], r["evidence"], r["confidence"]])
+    return sorted([sorted(g["members"]), sorted(g["props"].items())] for g in groups.values())
+
+
+def test_a_small_change_writes_what_it_touches_and_matches_a_run_from_scratch(
+    people: Person, store: GraphStore, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _town(people, moved=False)
+    _households(store, settings)
+    home = {
+        p: r["householdId"]
+        for p in ("a1", "b1", "c1")
+        for r in store.read("household_memberships_of", ids=[p])
+    }
+
+    _town(people, moved=True)  # b2 moves in with the Moss household; c1 buys again
+    with counting(store, monkeypatch) as changed:
+        _households(store, settings)
+    assert changed.ids("household_upsert", "householdId") == {home["a1"], home["b1"]}
+    assert changed.ids("household_end_memberships", "profileId") == {"b2"}
+    assert changed.ids("household_create_members", "profileId") == {"b2"}
+    assert changed.ids("household_set_dna", "householdId") == {home["a1"], home["b1"], home["c1"]}
+    assert set(changed.rows) == {
+        "household_upsert",
+        "household_end_memberships",
+        "household_create_members",
+        "household_set_dna",
+    }
+    assert changed.count == 2 + 1 + 1 + 3
+    incremental = _view(store)
+
+    store.clear()
+    store.setup_schema()
+    _town(people, moved=True)
+    _households(store, settings)
+    assert _view(store) == incremental
