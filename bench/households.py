@@ -104,9 +104,15 @@ def _measure(phase: str, settings: Settings, extra: dict[str, Any], queue: Any) 
         t = time.perf_counter()  # the work, not the store's start-up
         if phase == "households":
             s = resolve_households(store, settings)
-            result = {"households": s.households, "multi_member": s.multi_member,
-                      "largest": s.largest, "kept_ids": s.kept_ids, "new_ids": s.new_ids,
-                      "hubs": s.hubs, "stages_s": s.seconds}  # fmt: skip
+            result = {
+                "households": s.households,
+                "multi_member": s.multi_member,
+                "largest": s.largest,
+                "kept_ids": s.kept_ids,
+                "new_ids": s.new_ids,
+                "hubs": s.hubs,
+                "stages_s": s.seconds,
+            }
         elif phase == "dna":
             ids = all_household_ids(store)
             changes = compute_dna(store, settings, ids)
@@ -126,19 +132,29 @@ def _measure(phase: str, settings: Settings, extra: dict[str, Any], queue: Any) 
                 lat_re.append((b - a) * 1000)
                 lat_dna.append((c - b) * 1000)
             result = {
-                "rehouse_ms": {f"p{q}": round(float(np.percentile(lat_re, q)), 1)
-                               for q in (50, 95, 99)},
-                "refresh_household_ms": {f"p{q}": round(float(np.percentile(lat_dna, q)), 1)
-                                         for q in (50, 95, 99)},
-            }  # fmt: skip
+                "rehouse_ms": {
+                    f"p{q}": round(float(np.percentile(lat_re, q)), 1) for q in (50, 95, 99)
+                },
+                "refresh_household_ms": {
+                    f"p{q}": round(float(np.percentile(lat_dna, q)), 1) for q in (50, 95, 99)
+                },
+            }
         elif phase == "evaluate":
             sc = evaluate_households(store, extra["truth"])
-            result = {"record_pairs": [round(sc.records.precision, 4),
-                                       round(sc.records.recall, 4), round(sc.records.f1, 4)],
-                      "profile_pairs": [round(sc.profiles.precision, 4),
-                                        round(sc.profiles.recall, 4), round(sc.profiles.f1, 4)],
-                      "decision_maker_accuracy": round(sc.decision_maker_accuracy, 4),
-                      "decision_maker_households": sc.decision_maker_households}  # fmt: skip
+            result = {
+                "record_pairs": [
+                    round(sc.records.precision, 4),
+                    round(sc.records.recall, 4),
+                    round(sc.records.f1, 4),
+                ],
+                "profile_pairs": [
+                    round(sc.profiles.precision, 4),
+                    round(sc.profiles.recall, 4),
+                    round(sc.profiles.f1, 4),
+                ],
+                "decision_maker_accuracy": round(sc.decision_maker_accuracy, 4),
+                "decision_maker_households": sc.decision_maker_households,
+            }
         result["seconds"] = round(time.perf_counter() - t, 1)
     result["peak_rss_mb"] = peak_rss_mb()
     queue.put(result)
@@ -185,8 +201,9 @@ def main() -> None:
         report["households_again"] = measure("households", settings)
         report["dna_again"] = measure("dna", settings)
         report["evaluate"] = measure("evaluate", settings, truth=synth / "truth_records.csv")
-        report["incremental"] = measure("incremental", settings, samples=args.samples,
-                                        seed=args.seed)  # fmt: skip
+        report["incremental"] = measure(
+            "incremental", settings, samples=args.samples, seed=args.seed
+        )
         out = Path("bench/out") / f"households-{args.people}.json"
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(report, indent=2))

@@ -67,17 +67,27 @@ def population(n: int, per_profile: float, seed: int) -> list[dict[str, Any]]:
                 kind = types[int(rng.integers(len(types)))]
                 moment = datetime.fromtimestamp(int(t), UTC)
                 value = round(float(rng.lognormal(np.log(amount), 0.7)), 2) if amount else None
-                events.append({
-                    "id": f"{src}:B{i}-{j}", "type": kind,
-                    "channel": channels[int(rng.integers(len(channels)))],
-                    "occurredAt": moment.strftime("%Y-%m-%dT%H:%M:%S"),
-                    "ts": int(t) * 1000, "value": value,
-                })  # fmt: skip
-            customers.append({
-                "customerId": f"{src}:K{i}", "source": src, "key": f"K{i}",
-                "email": f"p{i}@example.com", "city": ("Leeds", "York", "Hull")[i % 3],
-                "updatedAt": "2026-01-01T00:00:00", "events": events,
-            })  # fmt: skip
+                events.append(
+                    {
+                        "id": f"{src}:B{i}-{j}",
+                        "type": kind,
+                        "channel": channels[int(rng.integers(len(channels)))],
+                        "occurredAt": moment.strftime("%Y-%m-%dT%H:%M:%S"),
+                        "ts": int(t) * 1000,
+                        "value": value,
+                    }
+                )
+            customers.append(
+                {
+                    "customerId": f"{src}:K{i}",
+                    "source": src,
+                    "key": f"K{i}",
+                    "email": f"p{i}@example.com",
+                    "city": ("Leeds", "York", "Hull")[i % 3],
+                    "updatedAt": "2026-01-01T00:00:00",
+                    "events": events,
+                }
+            )
         rows.append({"profileId": f"PR-B{i:08d}", "customers": customers})
     return rows
 
@@ -115,9 +125,11 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--keep", action="store_true", help="keep the data folder")
     ap.add_argument(
-        "--data", type=Path, default=None,
+        "--data",
+        type=Path,
+        default=None,
         help="data folder to use and keep; a graph already built there is reused",
-    )  # fmt: skip
+    )
     args = ap.parse_args()
 
     tmp = args.data or Path(tempfile.mkdtemp(prefix="bench-metrics-"))
@@ -152,8 +164,10 @@ def main() -> None:
             f"batch 2 (+1 h): {second.seconds:.1f}s {second.timings}; "
             f"{len(second.changes):,} changes on {second.profiles_written:,} profiles"
         )
-        for label, offset in (("batch 3 (+1 day)", timedelta(days=1)),
-                              ("batch 4 (+30 days)", timedelta(days=31))):  # fmt: skip
+        for label, offset in (
+            ("batch 3 (+1 day)", timedelta(days=1)),
+            ("batch 4 (+30 days)", timedelta(days=31)),
+        ):
             again = run(store, settings, defs, later + offset)
             console.print(
                 f"{label}: {again.seconds:.1f}s {again.timings}; "
@@ -179,9 +193,14 @@ def main() -> None:
             _, kind, channel = srcs[k % 2]
             at = later + timedelta(minutes=k)
             row = interaction_row(
-                source, key, kind, at.strftime("%Y-%m-%dT%H:%M:%S"), channel,
-                round(float(rng.lognormal(3.4, 0.8)), 2), f"EV{k}",
-            )  # fmt: skip
+                source,
+                key,
+                kind,
+                at.strftime("%Y-%m-%dT%H:%M:%S"),
+                channel,
+                round(float(rng.lognormal(3.4, 0.8)), 2),
+                f"EV{k}",
+            )
             t0 = time.perf_counter()
             result = record_interaction(store, settings, row, at)
             t1 = time.perf_counter()

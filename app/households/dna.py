@@ -23,9 +23,17 @@ PREFIX = "dna_"
 # The Customer DNA metric whose maximum over the members is the household's churn risk.
 CHURN_METRIC = "churnRisk"
 METRICS: tuple[str, ...] = (
-    "members", "adults", "devices", "accounts", "totalSpend", "spendPerMember",
-    "dataUsageMb", "dataPlanMb", "dataUsageVsPlan", "maxChurnRisk",
-)  # fmt: skip
+    "members",
+    "adults",
+    "devices",
+    "accounts",
+    "totalSpend",
+    "spendPerMember",
+    "dataUsageMb",
+    "dataPlanMb",
+    "dataUsageVsPlan",
+    "maxChurnRisk",
+)
 DEFAULT_HISTORY = 12
 
 
@@ -103,8 +111,11 @@ def stored_props(
     dna: GroupDna, previous: Mapping[str, Any], at: str, keep: int
 ) -> tuple[dict[str, Any], list[MetricChange]]:
     """The properties to write (values, histories, trends) and the changes to hand on."""
-    props: dict[str, Any] = {"services": dna.services, "dataUsageMonth": dna.usage_month,
-                             "dnaComputedAt": at}  # fmt: skip
+    props: dict[str, Any] = {
+        "services": dna.services,
+        "dataUsageMonth": dna.usage_month,
+        "dnaComputedAt": at,
+    }
     changes: list[MetricChange] = []
     for name, value in dna.values.items():
         key = PREFIX + safe_identifier(name)
@@ -118,8 +129,9 @@ def stored_props(
         props[key + "_ht"] = ht or None
         props[key + "_slope"] = _slope([float(v) for v in hv])
         if value != before:
-            changes.append(MetricChange("Household", dna.household_id, name, before, value, at,
-                                        tuple(hv)))  # fmt: skip
+            changes.append(
+                MetricChange("Household", dna.household_id, name, before, value, at, tuple(hv))
+            )
     return props, changes
 
 

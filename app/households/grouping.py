@@ -131,15 +131,18 @@ def group_profiles(facts: Sequence[ProfileFacts], rules: Rules, today: date) -> 
             usable[kind].add(value)
             for a, i in enumerate(idx):
                 for j in idx[a + 1 :]:
-                    if surnames_agree(facts[i].last_name, facts[j].last_name,
-                                      rules.surname_similarity):  # fmt: skip
+                    if surnames_agree(
+                        facts[i].last_name, facts[j].last_name, rules.surname_similarity
+                    ):
                         link(i, j, kind)
 
     components: list[set[int]] = []
     for comp in nx.connected_components(graph):
         components.extend(_fit(graph, set(comp), rules, list(rules.weakest_first)))
-    groups = [_group(sorted(c, key=lambda i: facts[i].profile_id), facts, usable, rules, today)
-              for c in components]  # fmt: skip
+    groups = [
+        _group(sorted(c, key=lambda i: facts[i].profile_id), facts, usable, rules, today)
+        for c in components
+    ]
     groups.sort(key=lambda g: g.members[0].profile_id)
     return Grouping(groups, hubs)
 

@@ -201,11 +201,22 @@ def households_by_id(store: GraphStore, ids: Sequence[str]) -> dict[str, Househo
 
 
 CSV_COLUMNS: tuple[str, ...] = (
-    "householdId", "size", "addressId", "services",
+    "householdId",
+    "size",
+    "addressId",
+    "services",
     *(PREFIX + m for m in METRICS),
-    "decisionMakerId", "contactable", "withheldReason",
-    "firstName", "lastName", "email", "phone", "street", "city", "postcode",
-)  # fmt: skip
+    "decisionMakerId",
+    "contactable",
+    "withheldReason",
+    "firstName",
+    "lastName",
+    "email",
+    "phone",
+    "street",
+    "city",
+    "postcode",
+)
 
 
 def csv_row(hit: HouseholdHit) -> list[str]:
@@ -222,6 +233,8 @@ def csv_row(hit: HouseholdHit) -> list[str]:
         values[2] = None
     values += [hit.props.get(PREFIX + m) for m in METRICS]
     values += [hit.decision_maker_id, "yes" if c else "no", hit.withheld_reason]
-    values += [getattr(c, f) if c else None for f in (
-        "first_name", "last_name", "email", "phone", "street", "city", "postcode")]  # fmt: skip
+    values += [
+        getattr(c, f) if c else None
+        for f in ("first_name", "last_name", "email", "phone", "street", "city", "postcode")
+    ]
     return [text(v) for v in values]

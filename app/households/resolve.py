@@ -56,8 +56,14 @@ def read_facts(
     facts: dict[str, ProfileFacts] = {}
     for r in read("profiles"):
         pid = str(r["profileId"])
-        facts[pid] = ProfileFacts(pid, r.get("lastName"), r.get("dateOfBirth"),
-                                  r.get("addressId"), r.get("city"), records=0)  # fmt: skip
+        facts[pid] = ProfileFacts(
+            pid,
+            r.get("lastName"),
+            r.get("dateOfBirth"),
+            r.get("addressId"),
+            r.get("city"),
+            records=0,
+        )
     postcodes: dict[str, set[str]] = defaultdict(set)
     for r in read("records"):
         if (f := facts.get(r["profileId"])) is not None:
@@ -71,8 +77,10 @@ def read_facts(
     for r in read("identifiers"):
         if r.get("value") is not None:
             found[(r["profileId"], r["label"])].add(str(r["value"]))
-    spend = {r["profileId"]: float(r["spend"] or 0.0)
-             for r in read("spend", spendTypes=list(spend_types))}  # fmt: skip
+    spend = {
+        r["profileId"]: float(r["spend"] or 0.0)
+        for r in read("spend", spendTypes=list(spend_types))
+    }
     for pid, f in facts.items():
         f.accounts = sorted(accounts.get(pid, ()), key=lambda a: (a[0], a[1] or ""))
         f.devices = sorted(found.get((pid, "Device"), ()))
@@ -210,10 +218,15 @@ def _write(
             elif any(link[k] != row[k] for k in LINK_PROPS):
                 link_rows.append(row)
     ended = [
-        {"profileId": p, "householdId": h, "at": at,
-         "reason": f"moved to {now_in[p]}" if p in now_in else "profile no longer active"}
-        for p, h in previous.items() if now_in.get(p) != h
-    ]  # fmt: skip
+        {
+            "profileId": p,
+            "householdId": h,
+            "at": at,
+            "reason": f"moved to {now_in[p]}" if p in now_in else "profile no longer active",
+        }
+        for p, h in previous.items()
+        if now_in.get(p) != h
+    ]
     out.memberships_ended = len(ended)
     before: dict[str, set[str]] = {}
     for p, h in previous.items():
@@ -223,9 +236,12 @@ def _write(
         was = before.get(hid, set())
         if now_members != was:
             out.membership_changes.append(
-                {"householdId": hid, "joined": sorted(now_members - was),
-                 "left": sorted(was - now_members)}
-            )  # fmt: skip
+                {
+                    "householdId": hid,
+                    "joined": sorted(now_members - was),
+                    "left": sorted(was - now_members),
+                }
+            )
     for old, successor in assignment.retired.items():
         out.membership_changes.append(
             {"householdId": old, "mergedInto": successor, "left": sorted(before.get(old, set()))}

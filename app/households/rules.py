@@ -61,8 +61,9 @@ def _evidence(kind: str, base: Evidence, data: Any) -> Evidence:
     known = {f.name for f in fields(Evidence)}
     unknown = set(data) - known
     if unknown:
-        raise ConfigError(f"household rules: {kind}: unknown key(s) {sorted(unknown)}; "
-                          f"use {sorted(known)}")  # fmt: skip
+        raise ConfigError(
+            f"household rules: {kind}: unknown key(s) {sorted(unknown)}; use {sorted(known)}"
+        )
     out = replace(base, **data)
     if out.max_profiles < 2 or out.hub_limit < 0 or not 0 < out.confidence <= 1:
         raise ConfigError(
@@ -92,14 +93,16 @@ def parse_rules(data: dict[str, Any]) -> Rules:
     out = replace(rules, **changes)
     bad = [r for r in out.decision_maker if r not in DECISION_RULES]
     if bad:
-        raise ConfigError(f"household rules: decision_maker: unknown rule(s) {bad}; "
-                          f"use {list(DECISION_RULES)}")  # fmt: skip
+        raise ConfigError(
+            f"household rules: decision_maker: unknown rule(s) {bad}; use {list(DECISION_RULES)}"
+        )
     bad = [k for k in out.weakest_first if k not in EVIDENCE_KINDS]
     if bad:
         raise ConfigError(f"household rules: weakest_first: unknown kind(s) {bad}")
     if out.max_household_size < 2 or not 0 < out.surname_similarity <= 1:
-        raise ConfigError("household rules: max_household_size must be >= 2 and "
-                          "surname_similarity in (0, 1]")  # fmt: skip
+        raise ConfigError(
+            "household rules: max_household_size must be >= 2 and surname_similarity in (0, 1]"
+        )
     return out
 
 

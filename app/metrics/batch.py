@@ -46,9 +46,11 @@ def run_batch(
     """Recompute every active profile's metrics, writing what changed."""
     defs = registry.running(settings)
     columns = (
-        TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed:,}"),
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed:,}"),
         TimeElapsedColumn(),
-    )  # fmt: skip
+    )
     with Progress(*columns, console=console, disable=not show_progress, transient=False) as bar:
         phases = bar.add_task("metrics: reading and computing", total=4)
         write = bar.add_task("metrics: writing profiles", total=None, start=False)
@@ -61,9 +63,14 @@ def run_batch(
             bar.update(write, total=n)
 
         summary = run(
-            store, settings, defs, now, step=step, on_rows=rows,
+            store,
+            settings,
+            defs,
+            now,
+            step=step,
+            on_rows=rows,
             on_batch=lambda n: bar.advance(write, n),
-        )  # fmt: skip
+        )
     return summary
 
 
@@ -97,10 +104,9 @@ def fit_model(
     before = evaluate(store, needed, cutoff, mdir)
     if not before.ids:
         raise ConfigError("no active profiles to learn from: load and resolve data first")
-    x = np.column_stack([
-        np.array([np.nan if v is None else float(v) for v in before.columns[f]])
-        for f in chosen
-    ])  # fmt: skip
+    x = np.column_stack(
+        [np.array([np.nan if v is None else float(v) for v in before.columns[f]]) for f in chosen]
+    )
     events = read_events(store, None, epoch_ms(now)).placed(before.ids)
     hit = (events.ts > epoch_ms(cutoff)) & np.isin(
         events.codes["type"], events.code_set("type", target_types)
@@ -110,9 +116,11 @@ def fit_model(
     model, auc = fit_logistic(x, y, tuple(chosen), target)
     model.save(mdir / f"{name}.json")
     definition = Model(
-        name=name, kind="model", model=f"{name}.json",
+        name=name,
+        kind="model",
+        model=f"{name}.json",
         description=f"Propensity: {target} (model {model.version}, held-out AUC {auc:.3f}).",
-    )  # fmt: skip
+    )
     registry.define_by(store, settings, definition, actor)
     return model, auc, len(y), definition
 

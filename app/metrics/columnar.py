@@ -50,10 +50,14 @@ class Events:
         at = where[self.profile] if len(self.profile) else self.profile
         keep = at >= 0
         return Events(
-            n=len(index), profile=at[keep], owners=list(index), ts=self.ts[keep],
-            value=self.value[keep], codes={a: c[keep] for a, c in self.codes.items()},
+            n=len(index),
+            profile=at[keep],
+            owners=list(index),
+            ts=self.ts[keep],
+            value=self.value[keep],
+            codes={a: c[keep] for a, c in self.codes.items()},
             vocab=self.vocab,
-        )  # fmt: skip
+        )
 
     def code_set(self, attr: str, allowed: Sequence[str]) -> Ints:
         lookup = {v: k + 1 for k, v in enumerate(self.vocab[attr])}
@@ -88,10 +92,14 @@ def _read_packed(store: GraphStore, until: int) -> Events:
         raise ValueError("too many distinct interaction types, channels and sources to pack")
     maps = {a: {v: k + 1 for k, v in enumerate(vocab[a])} for a in ATTRS}
     packed = store.read_number_lists(
-        "metrics_interactions_all", until=until, types=maps["type"],
-        channels=maps["channel"], sources=maps["source"],
-        typeMul=2 ** (cb + sb + 1), channelMul=2 ** (sb + 1),
-    )  # fmt: skip
+        "metrics_interactions_all",
+        until=until,
+        types=maps["type"],
+        channels=maps["channel"],
+        sources=maps["source"],
+        typeMul=2 ** (cb + sb + 1),
+        channelMul=2 ** (sb + 1),
+    )
     owners = [str(k) for k in packed.keys]
     profile = np.repeat(np.arange(len(owners), dtype=np.int64), packed.lengths)
     code = packed.columns.get("codes", np.zeros(0)).astype(np.int64)
@@ -140,11 +148,13 @@ def _from_rows(rows: list[dict[str, Any]]) -> Events:
     )
 
 
-def _listed(values: Floats, present: np.ndarray[Any, Any], rounded: Callable[[Any], Value]
-            ) -> list[Value]:  # fmt: skip
+def _listed(
+    values: Floats, present: np.ndarray[Any, Any], rounded: Callable[[Any], Value]
+) -> list[Value]:
     """Per-profile numbers as stored values: None where the profile has none."""
-    return [rounded(v) if ok else None for v, ok in zip(values.tolist(), present.tolist(),
-                                                        strict=True)]  # fmt: skip
+    return [
+        rounded(v) if ok else None for v, ok in zip(values.tolist(), present.tolist(), strict=True)
+    ]
 
 
 def aggregates(
@@ -175,14 +185,16 @@ def aggregates(
         if d.agg == "distinct":
             if d.of == "value":
                 pick = mask & has
-                pairs = np.unique(np.stack([ev.profile[pick].astype(float), ev.value[pick]]),
-                                  axis=1)  # fmt: skip
+                pairs = np.unique(
+                    np.stack([ev.profile[pick].astype(float), ev.value[pick]]), axis=1
+                )
                 owners = pairs[0].astype(np.int64)
             else:
                 code = ev.codes[d.of]
                 pick = mask & (code > 0)
-                owners = np.unique(ev.profile[pick] * (int(code.max(initial=0)) + 1)
-                                   + code[pick]) // (int(code.max(initial=0)) + 1)  # fmt: skip
+                owners = np.unique(
+                    ev.profile[pick] * (int(code.max(initial=0)) + 1) + code[pick]
+                ) // (int(code.max(initial=0)) + 1)
             out[d.name] = list(np.bincount(owners, minlength=ev.n).tolist())
             continue
         pick = mask & has

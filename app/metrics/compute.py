@@ -194,9 +194,10 @@ def plan_changes(
             wanted[pid] = names
         else:
             changed = [
-                n for n, col in zip(names, columns, strict=True)
+                n
+                for n, col in zip(names, columns, strict=True)
                 if n not in held or not same(held[n], col[i])
-            ]  # fmt: skip
+            ]
             if changed:
                 wanted[pid] = changed
                 with_history = set(st.history)

@@ -25,8 +25,17 @@ ATTRIBUTES = ("type", "channel", "source")  # interaction attributes a metric ma
 CUSTOMER_FIELD = re.compile(r"^[a-z][A-Za-z0-9]{0,63}$")
 
 FORMULA_FUNCTIONS = (
-    "abs", "min", "max", "round", "log", "sqrt", "exp", "where", "coalesce", "clip",
-)  # fmt: skip
+    "abs",
+    "min",
+    "max",
+    "round",
+    "log",
+    "sqrt",
+    "exp",
+    "where",
+    "coalesce",
+    "clip",
+)
 
 
 class MetricDefinitionError(ConfigError):

@@ -15,9 +15,12 @@ Rounder = Callable[[Any], Value]
 
 
 def fold(
-    rows: list[dict[str, Any]], defs: list[Factual], fields: Sequence[str], index: list[str],
+    rows: list[dict[str, Any]],
+    defs: list[Factual],
+    fields: Sequence[str],
+    index: list[str],
     rounded: Rounder,
-) -> dict[str, list[Value]]:  # fmt: skip
+) -> dict[str, list[Value]]:
     out: dict[str, list[Value]] = {}
     for d in defs:
         at = list(fields).index(d.field)

@@ -32,13 +32,26 @@ def _coalesce(*columns: Any) -> Any:
 
 
 _OPERATORS: dict[type, Any] = {
-    ast.Add: op.add, ast.Sub: op.sub, ast.Mult: op.mul, ast.Div: op.truediv,
-    ast.FloorDiv: op.floordiv, ast.Mod: op.mod, ast.Pow: _power,
-    ast.Eq: op.eq, ast.NotEq: op.ne, ast.Gt: op.gt, ast.Lt: op.lt, ast.GtE: op.ge, ast.LtE: op.le,
-    ast.USub: op.neg, ast.UAdd: op.pos,
-    ast.BitAnd: np.logical_and, ast.BitOr: np.logical_or, ast.Not: np.logical_not,
+    ast.Add: op.add,
+    ast.Sub: op.sub,
+    ast.Mult: op.mul,
+    ast.Div: op.truediv,
+    ast.FloorDiv: op.floordiv,
+    ast.Mod: op.mod,
+    ast.Pow: _power,
+    ast.Eq: op.eq,
+    ast.NotEq: op.ne,
+    ast.Gt: op.gt,
+    ast.Lt: op.lt,
+    ast.GtE: op.ge,
+    ast.LtE: op.le,
+    ast.USub: op.neg,
+    ast.UAdd: op.pos,
+    ast.BitAnd: np.logical_and,
+    ast.BitOr: np.logical_or,
+    ast.Not: np.logical_not,
     ast.Invert: np.logical_not,
-}  # fmt: skip
+}
 
 _FUNCTIONS: dict[str, Any] = {
     "abs": np.abs,

@@ -38,10 +38,17 @@ class Person:
         events: Sequence[dict[str, Any]] = (),
     ) -> str:
         cid = f"crm:{pid}"
-        props: dict[str, Any] = {"source": "crm", "sourceKey": pid, "firstName": "Sam",
-                                 "lastName": last, "dateOfBirth": dob, "email": email,
-                                 "updatedAt": "2024-01-01T00:00:00", "addressId": address,
-                                 "marketingConsent": consent}  # fmt: skip
+        props: dict[str, Any] = {
+            "source": "crm",
+            "sourceKey": pid,
+            "firstName": "Sam",
+            "lastName": last,
+            "dateOfBirth": dob,
+            "email": email,
+            "updatedAt": "2024-01-01T00:00:00",
+            "addressId": address,
+            "marketingConsent": consent,
+        }
         w = self.store.write_batches
         w("upsert_customers", [{"customerId": cid, "props": props}], 100)
         keys = [f"Address:{address}"] if address else []
@@ -49,25 +56,62 @@ class Person:
         keys += [f"Email:{email}"] if email else []
         w("unlink_stale_identifiers", [{"customerId": cid, "keys": keys}], 100)
         if address:
-            w("link_addresses", [{"customerId": cid, "addressId": address,
-                                  "props": {"street": address, "city": "Leeds"}}], 100)  # fmt: skip
+            w(
+                "link_addresses",
+                [
+                    {
+                        "customerId": cid,
+                        "addressId": address,
+                        "props": {"street": address, "city": "Leeds"},
+                    }
+                ],
+                100,
+            )
         if email:
             w("link_emails", [{"customerId": cid, "email": email}], 100)
-        w("link_accounts", [{"customerId": cid, "accountId": a, "role": r} for a, r in accounts],
-          100)  # fmt: skip
-        w("link_devices", [{"customerId": cid, "deviceId": d, "seen": "2024-01-01"}
-                           for d in devices], 100)  # fmt: skip
-        rows = [{"interactionId": f"crm:{pid}-{k}", "customerId": cid, "customerKey": pid,
-                 "source": "crm", "props": {"source": "crm", "type": e.get("type", "purchase"),
-                 "channel": e.get("channel", "web"),
-                 "ts": 1_700_000_000_000 + k, "occurredAt": e.get("at", "2025-03-01T10:00:00"),
-                 "value": e["value"]}} for k, e in enumerate(events)]  # fmt: skip
+        w(
+            "link_accounts",
+            [{"customerId": cid, "accountId": a, "role": r} for a, r in accounts],
+            100,
+        )
+        w(
+            "link_devices",
+            [{"customerId": cid, "deviceId": d, "seen": "2024-01-01"} for d in devices],
+            100,
+        )
+        rows = [
+            {
+                "interactionId": f"crm:{pid}-{k}",
+                "customerId": cid,
+                "customerKey": pid,
+                "source": "crm",
+                "props": {
+                    "source": "crm",
+                    "type": e.get("type", "purchase"),
+                    "channel": e.get("channel", "web"),
+                    "ts": 1_700_000_000_000 + k,
+                    "occurredAt": e.get("at", "2025-03-01T10:00:00"),
+                    "value": e["value"],
+                },
+            }
+            for k, e in enumerate(events)
+        ]
         w("upsert_interactions", rows, 100)
-        on = [{"interactionId": r["interactionId"], "accountId": e["accountId"]}
-              for r, e in zip(rows, events, strict=True) if e.get("accountId")]  # fmt: skip
+        on = [
+            {"interactionId": r["interactionId"], "accountId": e["accountId"]}
+            for r, e in zip(rows, events, strict=True)
+            if e.get("accountId")
+        ]
         w("link_interaction_accounts", on, 100)
-        gold = {"lastName": last, "dateOfBirth": dob, "addressId": address, "email": email,
-                "firstName": "Sam", "size": 1, "sources": ["crm"]}  # fmt: skip
+        gold = {
+            "lastName": last,
+            "dateOfBirth": dob,
+            "addressId": address,
+            "email": email,
+            "firstName": "Sam",
+            "size": 1,
+            "sources": ["crm"],
+        }
         w("upsert_profiles", [{"profileId": pid, "props": gold, "at": "2024-01-01T00:00:00Z"}], 100)
         w("link_profiles", [{"customerId": cid, "profileId": pid, "confidence": 1.0}], 100)
         return pid
@@ -75,8 +119,12 @@ class Person:
     def record(self, pid: str, key: str, consent: bool | None) -> None:
         """A second record of the person behind profile pid (another source)."""
         cid = f"webshop:{key}"
-        props = {"source": "webshop", "sourceKey": key, "marketingConsent": consent,
-                 "updatedAt": "2025-06-01T00:00:00"}  # fmt: skip
+        props = {
+            "source": "webshop",
+            "sourceKey": key,
+            "marketingConsent": consent,
+            "updatedAt": "2025-06-01T00:00:00",
+        }
         self.store.write_batches("upsert_customers", [{"customerId": cid, "props": props}], 10)
         self.store.write_batches(
             "link_profiles", [{"customerId": cid, "profileId": pid, "confidence": 1.0}], 10
@@ -106,8 +154,9 @@ def population(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Population]
     base = tmp_path_factory.mktemp("households")
     synth = base / "synth"
     generate(SynthConfig(people=400, seed=11), synth, "csv")
-    settings = Settings(store="falkordb", data_dir=base / "data", graph_name="households",
-                        resolve_workers=1)  # fmt: skip
+    settings = Settings(
+        store="falkordb", data_dir=base / "data", graph_name="households", resolve_workers=1
+    )
     store = open_store(settings)
     try:
         store.setup_schema()

@@ -12,8 +12,12 @@ from app.settings import Settings
 
 
 def idgraph(*args: str, settings: Settings) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "IDGRAPH_DATA_DIR": str(settings.data_dir),
-           "IDGRAPH_GRAPH_NAME": settings.graph_name, "COLUMNS": "200"}  # fmt: skip
+    env = {
+        **os.environ,
+        "IDGRAPH_DATA_DIR": str(settings.data_dir),
+        "IDGRAPH_GRAPH_NAME": settings.graph_name,
+        "COLUMNS": "200",
+    }
     return subprocess.run(
         [sys.executable, "-c", "from app.cli import main; main()", *args],
         env=env,
@@ -24,8 +28,9 @@ def idgraph(*args: str, settings: Settings) -> subprocess.CompletedProcess[str]:
 
 
 def test_households_command_groups_and_scores_against_truth(population) -> None:
-    r = idgraph("households", "--truth", str(population.truth_records),
-                settings=population.settings)  # fmt: skip
+    r = idgraph(
+        "households", "--truth", str(population.truth_records), settings=population.settings
+    )
     assert r.returncode == 0, r.stderr
     households = int(re.search(r"│ households\s+│ ([\d,]+)", r.stdout)[1].replace(",", ""))
     assert 100 < households < 400  # 400 people in about 170 homes

@@ -21,12 +21,14 @@ def _groups(facts: list[ProfileFacts], rules: Rules | None = None) -> list[list[
 
 def test_family_plan_joins_two_surnames_into_one_household() -> None:
     facts = [
-        ProfileFacts("a", "Okafor", address_id="GB|LS1|1 high street",
-                     accounts=[("PLAN1", "owner")]),
-        ProfileFacts("b", "Lindqvist", address_id="GB|M1|9 low road",
-                     accounts=[("PLAN1", "member")]),
+        ProfileFacts(
+            "a", "Okafor", address_id="GB|LS1|1 high street", accounts=[("PLAN1", "owner")]
+        ),
+        ProfileFacts(
+            "b", "Lindqvist", address_id="GB|M1|9 low road", accounts=[("PLAN1", "member")]
+        ),
         ProfileFacts("c", "Brown", address_id="GB|B1|3 mid lane"),
-    ]  # fmt: skip
+    ]
     out = group_profiles(facts, Rules(), TODAY)
     assert _groups(facts) == [["a", "b"], ["c"]]
     family = next(g for g in out.groups if len(g.members) == 2)
@@ -39,8 +41,10 @@ def test_family_plan_joins_two_surnames_into_one_household() -> None:
 
 
 def test_a_shared_address_links_and_surnames_support_it() -> None:
-    facts = [ProfileFacts(p, last, address_id="GB|LS1|1 high street")
-             for p, last in (("a", "Smith"), ("b", "Smyth"), ("c", "Jones"))]  # fmt: skip
+    facts = [
+        ProfileFacts(p, last, address_id="GB|LS1|1 high street")
+        for p, last in (("a", "Smith"), ("b", "Smyth"), ("c", "Jones"))
+    ]
     out = group_profiles(facts, Rules(), TODAY)
     assert _groups(facts) == [["a", "b", "c"]]  # flatmates share a home too
     members = {m.profile_id: m for m in out.groups[0].members}
@@ -52,8 +56,9 @@ def test_a_shared_address_links_and_surnames_support_it() -> None:
 def test_a_crowded_address_only_links_agreeing_surnames() -> None:
     # A block of flats under one key: 12 profiles, two families of 3 and six others.
     names = ["Patel"] * 3 + ["Nowak"] * 3 + ["Ito", "Dube", "Kerr", "Silva", "Yilmaz", "Haddad"]
-    facts = [ProfileFacts(f"p{i:02d}", n, address_id="GB|E1|tower block")
-             for i, n in enumerate(names)]  # fmt: skip
+    facts = [
+        ProfileFacts(f"p{i:02d}", n, address_id="GB|E1|tower block") for i, n in enumerate(names)
+    ]
     out = group_profiles(facts, Rules(), TODAY)
     sizes = sorted(len(g.members) for g in out.groups)
     assert sizes == [1] * 6 + [3, 3]
@@ -62,8 +67,10 @@ def test_a_crowded_address_only_links_agreeing_surnames() -> None:
 
 def test_a_hub_device_does_not_chain_households() -> None:
     # A public device used by 20 people from 20 homes must not make one household.
-    facts = [ProfileFacts(f"p{i:02d}", f"Name{i}", address_id=f"GB|X{i}|{i} road",
-                          devices=["KIOSK"]) for i in range(20)]  # fmt: skip
+    facts = [
+        ProfileFacts(f"p{i:02d}", f"Name{i}", address_id=f"GB|X{i}|{i} road", devices=["KIOSK"])
+        for i in range(20)
+    ]
     out = group_profiles(facts, Rules(), TODAY)
     assert len(out.groups) == 20
     assert out.hubs["device"] == 1

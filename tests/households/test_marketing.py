@@ -37,17 +37,39 @@ query($filter: HouseholdFilterInput, $first: Int, $after: String) {
 def town(people, store, settings):
     """Three homes: the Moss family (3, the owner consents, broadband), the Kowalski family
     (3; the decision-maker said yes in one system and no in another), and Ida alone."""
-    for pid, role, consent in (("a1", "owner", True), ("a2", "member", None),
-                               ("a3", "member", False)):  # fmt: skip
-        people.add(pid, "Moss", address="GB|LS1|1 elm street", accounts=[("MOSS", role)],
-                   dob="1970-01-01" if pid == "a1" else "2000-01-01", consent=consent,
-                   email=f"{pid}@moss.example",
-                   events=[{"value": 500.0}, {"value": 3000.0, "type": "data_usage",
-                            "channel": "broadband", "accountId": "MOSS"}])  # fmt: skip
+    for pid, role, consent in (
+        ("a1", "owner", True),
+        ("a2", "member", None),
+        ("a3", "member", False),
+    ):
+        people.add(
+            pid,
+            "Moss",
+            address="GB|LS1|1 elm street",
+            accounts=[("MOSS", role)],
+            dob="1970-01-01" if pid == "a1" else "2000-01-01",
+            consent=consent,
+            email=f"{pid}@moss.example",
+            events=[
+                {"value": 500.0},
+                {
+                    "value": 3000.0,
+                    "type": "data_usage",
+                    "channel": "broadband",
+                    "accountId": "MOSS",
+                },
+            ],
+        )
     for pid in ("b1", "b2", "b3"):
-        people.add(pid, "Kowalski", address="GB|M1|7 oak road", consent=True,
-                   dob="1960-01-01" if pid == "b1" else "1990-01-01",
-                   email=f"{pid}@kowalski.example", events=[{"value": 20.0}])  # fmt: skip
+        people.add(
+            pid,
+            "Kowalski",
+            address="GB|M1|7 oak road",
+            consent=True,
+            dob="1960-01-01" if pid == "b1" else "1990-01-01",
+            email=f"{pid}@kowalski.example",
+            events=[{"value": 20.0}],
+        )
     people.record("b1", "W-B1", consent=False)  # the eldest said no to the web shop
     people.add("c1", "Ida", address="GB|B1|2 ash row")
     resolve_households(store, settings, today=TODAY)
@@ -78,8 +100,11 @@ async def test_consent_filter_holds_in_the_marketing_query(gql) -> None:
     homes = {n["members"][0]["profileId"]: n for n in _nodes(data)}
     assert set(homes) == {"a1", "b1"}  # decision-makers listed first; Ida's home is too small
     moss, kowalski = homes["a1"], homes["b1"]
-    assert moss["decisionMakerContact"] == {"profileId": "a1", "lastName": "Moss",
-                                            "email": "a1@moss.example"}  # fmt: skip
+    assert moss["decisionMakerContact"] == {
+        "profileId": "a1",
+        "lastName": "Moss",
+        "email": "a1@moss.example",
+    }
     assert moss["contactWithheldReason"] is None
     # a refusal in one record wins over a grant in another: no contact, and why
     assert kowalski["decisionMakerId"] == "b1"

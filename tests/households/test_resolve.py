@@ -22,8 +22,9 @@ def _edges(store: GraphStore, pid: str) -> list[dict[str, Any]]:
         "RETURN h.householdId AS household, m.status AS status, m.since AS since, "
         "m.until AS until, m.endReason AS endReason, m.role AS role, m.endedRole AS endedRole "
         "ORDER BY status",
-        {"p": pid}, write=False,
-    )  # fmt: skip
+        {"p": pid},
+        write=False,
+    )
     return rows
 
 
@@ -43,8 +44,10 @@ def test_a_move_reassigns_the_household_and_keeps_history(people, store, setting
     changes = profiles_changed(store, settings, ["a3"])
 
     edges = _edges(store, "a3")
-    assert [(e["household"], e["status"]) for e in edges] == [(home_b, "current"),
-                                                              (home_a, "ended")]  # fmt: skip
+    assert [(e["household"], e["status"]) for e in edges] == [
+        (home_b, "current"),
+        (home_a, "ended"),
+    ]
     ended = edges[1]
     assert ended["until"] and ended["since"] and ended["endReason"] == f"moved to {home_b}"
     assert ended["role"] is None and ended["endedRole"] == "member"  # roles are current only
@@ -70,16 +73,28 @@ def test_ids_are_stable_across_a_rerun(people, store, settings) -> None:
 
 
 def test_group_dna_is_computed_and_refreshed_for_one_household(people, store, settings) -> None:
-    people.add("a1", "Moss", address="GB|LS1|1 elm street", accounts=[("ACC", "owner")],
-               devices=["TV"], events=[{"value": 40.0}, {"value": 2000.0, "type": "data_usage",
-                                                          "accountId": "ACC"}])  # fmt: skip
-    people.add("a2", "Moss", address="GB|LS1|1 elm street", accounts=[("ACC", "member")],
-               devices=["TV", "PHONE2"], events=[{"value": 20.0}])  # fmt: skip
+    people.add(
+        "a1",
+        "Moss",
+        address="GB|LS1|1 elm street",
+        accounts=[("ACC", "owner")],
+        devices=["TV"],
+        events=[{"value": 40.0}, {"value": 2000.0, "type": "data_usage", "accountId": "ACC"}],
+    )
+    people.add(
+        "a2",
+        "Moss",
+        address="GB|LS1|1 elm street",
+        accounts=[("ACC", "member")],
+        devices=["TV", "PHONE2"],
+        events=[{"value": 20.0}],
+    )
     resolve_households(store, settings, today=TODAY)
     changes = compute_dna(store, settings, all_household_ids(store), today=TODAY)
     hid = _household_of(store, "a1")
-    rows, _ = store.run_text("MATCH (h:Household {householdId: $h}) RETURN properties(h) AS p",
-                             {"h": hid}, write=False)  # fmt: skip
+    rows, _ = store.run_text(
+        "MATCH (h:Household {householdId: $h}) RETURN properties(h) AS p", {"h": hid}, write=False
+    )
     dna = rows[0]["p"]
     assert (dna["dna_members"], dna["dna_devices"], dna["dna_accounts"]) == (2, 2, 1)
     assert dna["dna_totalSpend"] == 60.0 and dna["dna_spendPerMember"] == 30.0
@@ -87,8 +102,14 @@ def test_group_dna_is_computed_and_refreshed_for_one_household(people, store, se
     assert {c.metric for c in changes if c.entity_id == hid} >= {"members", "totalSpend"}
 
     # a member's new purchase arrives: one household recomputed, the change handed on
-    people.add("a2", "Moss", address="GB|LS1|1 elm street", accounts=[("ACC", "member")],
-               devices=["TV", "PHONE2"], events=[{"value": 20.0}, {"value": 15.5}])  # fmt: skip
+    people.add(
+        "a2",
+        "Moss",
+        address="GB|LS1|1 elm street",
+        accounts=[("ACC", "member")],
+        devices=["TV", "PHONE2"],
+        events=[{"value": 20.0}, {"value": 15.5}],
+    )
     changed = {c.metric: c for c in refresh_household(store, settings, hid)}
     assert set(changed) == {"totalSpend", "spendPerMember"}
     spend = changed["totalSpend"]
@@ -115,10 +136,16 @@ def test_a_retired_profile_leaves_its_household(people, store, settings) -> None
     resolve_households(store, settings, today=TODAY)
     home = _household_of(store, "a1")
     # resolution merges a2 into a1 (a steward found they are one person)
-    store.write_batches("retire_profiles", [{"profileId": "a2", "successor": "a1",
-                                             "at": "2026-01-01T00:00:00Z"}], 10)  # fmt: skip
+    store.write_batches(
+        "retire_profiles",
+        [{"profileId": "a2", "successor": "a1", "at": "2026-01-01T00:00:00Z"}],
+        10,
+    )
     profiles_changed(store, settings, ["a1", "a2"])
     (edge,) = _edges(store, "a2")
     assert (edge["household"], edge["status"], edge["endReason"]) == (
-        home, "ended", "profile no longer active")  # fmt: skip
+        home,
+        "ended",
+        "profile no longer active",
+    )
     assert _household_of(store, "a1") == home

@@ -66,18 +66,25 @@ async def test_record_interaction_updates_the_profile_metrics_at_once(
     own_data, resolved_gql
 ) -> None:
     source, key, pid = _member(own_data)
-    args = {"source": source, "key": key, "type": "purchase", "channel": "web",
-            "asOf": "2026-09-01T00:00:00Z"}  # fmt: skip
-    first = (await resolved_gql.data(RECORD, ts="2026-08-31T09:00:00", value=25.5,
-                                     eventId="A1", **args))["recordInteraction"]  # fmt: skip
+    args = {
+        "source": source,
+        "key": key,
+        "type": "purchase",
+        "channel": "web",
+        "asOf": "2026-09-01T00:00:00Z",
+    }
+    first = (
+        await resolved_gql.data(RECORD, ts="2026-08-31T09:00:00", value=25.5, eventId="A1", **args)
+    )["recordInteraction"]
     assert first["profile"]["id"] == pid and first["customerId"] == f"{source}:{key}"
     assert first["interactionId"] == f"{source}:A1"
     changed = {c["metric"]: c for c in first["changes"]}
     # the demo data lies in 2025: in the 90 days to September 2026 there is only this purchase
     assert changed["spend90d"]["value"] == 25.5 and changed["purchases90d"]["value"] == 1
 
-    second = (await resolved_gql.data(RECORD, ts="2026-08-31T18:00:00", value=14.5,
-                                      eventId="A2", **args))["recordInteraction"]  # fmt: skip
+    second = (
+        await resolved_gql.data(RECORD, ts="2026-08-31T18:00:00", value=14.5, eventId="A2", **args)
+    )["recordInteraction"]
     changed = {c["metric"]: c for c in second["changes"]}
     assert changed["spend90d"]["previous"] == 25.5 and changed["spend90d"]["value"] == 40
     assert changed["spend90d"]["history"][-2:] == [25.5, 40]
@@ -109,10 +116,17 @@ async def test_define_metric_then_it_is_listed_and_computed(own_data, resolved_g
     names = [m["name"] for m in listed]
     assert names.index("bigSpender") > names.index("spend90d")
 
-    record = (await resolved_gql.data(
-        RECORD, source=source, key=key, type="purchase", ts="2026-08-31T09:00:00", value=50.0,
-        asOf="2026-09-01T00:00:00Z",
-    ))["recordInteraction"]  # fmt: skip
+    record = (
+        await resolved_gql.data(
+            RECORD,
+            source=source,
+            key=key,
+            type="purchase",
+            ts="2026-08-31T09:00:00",
+            value=50.0,
+            asOf="2026-09-01T00:00:00Z",
+        )
+    )["recordInteraction"]
     assert {c["metric"]: c["value"] for c in record["changes"]}["bigSpender"] == 1
 
 
@@ -125,8 +139,9 @@ async def test_define_metric_refuses_with_the_reason_and_changes_nothing(
     error = body["errors"][0]
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
     assert "'ratio'" in error["message"] and "nothing" in error["message"]
-    body = await resolved_gql(DEFINE, d={"name": "w", "kind": "aggregate", "agg": "count",
-                                         "window": "fortnight"})  # fmt: skip
+    body = await resolved_gql(
+        DEFINE, d={"name": "w", "kind": "aggregate", "agg": "count", "window": "fortnight"}
+    )
     assert "field window" in body["errors"][0]["message"]
     assert (await resolved_gql.data(DEFINITIONS))["metricDefinitions"] == before
 
@@ -135,9 +150,17 @@ async def test_metrics_of_many_profiles_come_in_one_store_read(own_data, resolve
     """A steward's review queue with both sides' profiles and their metrics: one read of
     metric properties for the whole page, and the values are each profile's own."""
     source, key, pid = _member(own_data)
-    await resolved_gql.data(RECORD, source=source, key=key, type="purchase", channel="web",
-                            ts="2026-08-31T09:00:00", value=12.0, eventId="M1",
-                            asOf="2026-09-01T00:00:00Z")  # fmt: skip
+    await resolved_gql.data(
+        RECORD,
+        source=source,
+        key=key,
+        type="purchase",
+        channel="web",
+        ts="2026-08-31T09:00:00",
+        value=12.0,
+        eventId="M1",
+        asOf="2026-09-01T00:00:00Z",
+    )
     own_data.store.reset_counts()
     query = """
     query($mine: ID!) {
@@ -152,8 +175,12 @@ async def test_metrics_of_many_profiles_come_in_one_store_read(own_data, resolve
     """
     data = await resolved_gql.data(query, mine=pid)
     pairs = [e["node"] for e in data["reviewQueue"]["edges"]]
-    profiles = {side["profile"]["id"]: side["profile"]["metrics"]
-                for n in pairs for side in (n["a"], n["b"]) if side["profile"]}  # fmt: skip
+    profiles = {
+        side["profile"]["id"]: side["profile"]["metrics"]
+        for n in pairs
+        for side in (n["a"], n["b"])
+        if side["profile"]
+    }
     assert len(profiles) >= 5
     # one read for every profile of the page; the top-level profile comes after its own
     # lookup, so at most one more

@@ -59,15 +59,18 @@ EVENTS = [
 def settings(store: GraphStore, people: People, msettings: Settings, tmp_path: Path) -> Settings:
     people.profile(
         "PR-cols",
-        [{"customerId": "webshop:W1", "updatedAt": "2026-01-01T00:00:00"},
-         {"customerId": "crm:C1", "updatedAt": "2026-01-01T00:00:00"}],
-    )  # fmt: skip
+        [
+            {"customerId": "webshop:W1", "updatedAt": "2026-01-01T00:00:00"},
+            {"customerId": "crm:C1", "updatedAt": "2026-01-01T00:00:00"},
+        ],
+    )
     people.profile("PR-quiet", [{"customerId": "crm:C9", "updatedAt": "2026-01-01T00:00:00"}])
     rows = []
     for n, (source, key, kind, days, hour, channel, value) in enumerate(EVENTS):
         when = (NOW - timedelta(days=days)).replace(hour=hour, minute=0)
-        rows.append(interaction_row(source, key, kind, when.isoformat()[:19], channel, value,
-                                    f"X{n}"))  # fmt: skip
+        rows.append(
+            interaction_row(source, key, kind, when.isoformat()[:19], channel, value, f"X{n}")
+        )
     store.write("upsert_interactions", rows=rows)
     # an interaction after "now" counts for nothing yet
     later = interaction_row("webshop", "W1", "purchase", "2026-04-02T12:00:00", "web", 999.0)
@@ -105,6 +108,14 @@ def test_batch_and_event_reads_give_the_values_worked_out_by_hand(
         assert one.value("PR-cols", name) == batch.value("PR-cols", name), name
     quiet = {name: batch.value("PR-quiet", name) for name in EXPECTED}
     assert quiet == {
-        "bigBuys": 0, "midSpend": 0.0, "cheapest30d": None, "avgAll": None, "sources": 0,
-        "amounts": 0, "channels": 0, "webOrApp": 0, "rateChannel": None, "eveningType": None,
-    }  # fmt: skip
+        "bigBuys": 0,
+        "midSpend": 0.0,
+        "cheapest30d": None,
+        "avgAll": None,
+        "sources": 0,
+        "amounts": 0,
+        "channels": 0,
+        "webOrApp": 0,
+        "rateChannel": None,
+        "eveningType": None,
+    }

@@ -74,8 +74,15 @@ def test_a_model_file_that_does_not_load_is_refused(settings: Settings) -> None:
     (models / "garbage.json").write_text("{not json")
     message = _refused(settings, {"name": "score", "kind": "model", "model": "garbage"})
     assert "field model" in message and "does not load" in message
-    model = {"format": FORMAT, "features": ["nothing"], "mean": [0], "scale": [1],
-             "coef": [1], "intercept": 0, "version": "v1"}  # fmt: skip
+    model = {
+        "format": FORMAT,
+        "features": ["nothing"],
+        "mean": [0],
+        "scale": [1],
+        "coef": [1],
+        "intercept": 0,
+        "version": "v1",
+    }
     (models / "wrong.json").write_text(json.dumps(model))
     message = _refused(settings, {"name": "score", "kind": "model", "model": "wrong.json"})
     assert "unknown metric(s) nothing" in message
@@ -101,13 +108,17 @@ def test_a_model_is_named_not_a_path(settings: Settings, path: str) -> None:
         ({"name": "x", "kind": "formula", "expression": "a and b"}, ["&"]),
         ({"name": "x", "kind": "formula", "expression": "__import__('os')"}, ["functions"]),
         ({"name": "x", "kind": "formula", "expression": "(1"}, ["cannot parse"]),
-        ({"name": "x", "kind": "preference", "responses": [], "over": "channel"},
-         ["field responses"]),
-        ({"name": "x", "kind": "preference", "responses": ["call"], "hours": [5, 5]},
-         ["field hours"]),
+        (
+            {"name": "x", "kind": "preference", "responses": [], "over": "channel"},
+            ["field responses"],
+        ),
+        (
+            {"name": "x", "kind": "preference", "responses": ["call"], "hours": [5, 5]},
+            ["field hours"],
+        ),
         ({"name": "x", "kind": "factual", "field": "city", "colour": "red"}, ["colour"]),
     ],
-)  # fmt: skip
+)
 def test_field_errors_name_the_metric_and_field(raw: dict, words: list[str]) -> None:
     with pytest.raises(MetricDefinitionError) as err:
         parse_definition(raw)
@@ -120,8 +131,11 @@ def test_field_errors_name_the_metric_and_field(raw: dict, words: list[str]) -> 
 def test_a_user_file_replaces_the_starter_and_errors_name_the_entry(
     settings: Settings, tmp_path: Path
 ) -> None:
-    mine = use_definitions(settings, tmp_path, "metrics:\n  - {name: calls, kind: aggregate, "
-                           "agg: count, where: {types: [call]}}\n")  # fmt: skip
+    mine = use_definitions(
+        settings,
+        tmp_path,
+        "metrics:\n  - {name: calls, kind: aggregate, agg: count, where: {types: [call]}}\n",
+    )
     assert [d.name for d in registry.running(mine)] == ["calls"]
     bad = tmp_path / "bad.yaml"
     bad.write_text("metrics:\n  - {kind: aggregate, agg: count}\n")
@@ -130,8 +144,13 @@ def test_a_user_file_replaces_the_starter_and_errors_name_the_entry(
 
 
 def test_defined_metrics_persist_in_the_data_folder(settings: Settings) -> None:
-    raw = {"name": "calls7d", "kind": "aggregate", "agg": "count",
-           "where": {"types": ["call"]}, "window": "7d"}  # fmt: skip
+    raw = {
+        "name": "calls7d",
+        "kind": "aggregate",
+        "agg": "count",
+        "where": {"types": ["call"]},
+        "window": "7d",
+    }
     registry.define(settings, parse_definition(raw))
     assert "calls7d" in registry.defined_file(settings).read_text()
     fresh = Settings(data_dir=settings.data_dir)  # e.g. a restarted server

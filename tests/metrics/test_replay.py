@@ -49,12 +49,20 @@ def replay(store: GraphStore, people: People, msettings: Settings, tmp_path: Pat
     pid = people.profile(
         "PR-replay",
         [
-            {"customerId": "crm:C1", "city": "Leeds", "email": "a@example.com",
-             "updatedAt": "2026-01-01T00:00:00"},
-            {"customerId": "webshop:W1", "city": "York", "email": "b@example.com",
-             "updatedAt": "2026-02-01T00:00:00"},
+            {
+                "customerId": "crm:C1",
+                "city": "Leeds",
+                "email": "a@example.com",
+                "updatedAt": "2026-01-01T00:00:00",
+            },
+            {
+                "customerId": "webshop:W1",
+                "city": "York",
+                "email": "b@example.com",
+                "updatedAt": "2026-02-01T00:00:00",
+            },
         ],
-    )  # fmt: skip
+    )
 
     def event(n: int, when, kind: str, channel: str, value: float | None = None):
         row = interaction_row(
@@ -83,9 +91,18 @@ def test_each_event_updates_value_history_and_trend(store: GraphStore, replay) -
     assert p.get(prop("spend7d", "slope")) is None  # one point: no trend yet
     # every metric changed from nothing, and each change says so
     assert {c.metric for c in first.changes} == {
-        "spend7d", "spendAll", "purchases7d", "avgBasket", "smallest", "biggest", "channels",
-        "email", "city", "share7d", "prefChannel",
-    }  # fmt: skip
+        "spend7d",
+        "spendAll",
+        "purchases7d",
+        "avgBasket",
+        "smallest",
+        "biggest",
+        "channels",
+        "email",
+        "city",
+        "share7d",
+        "prefChannel",
+    }
     assert all(c.previous is None for c in first.changes)
 
     second = event(2, T0 + timedelta(days=1), "purchase", "app", 30)
