@@ -44,6 +44,10 @@ def evaluate_households(store: GraphStore, truth_records: Path) -> HouseholdScor
         store.read("household_record_memberships"),
         columns=["customerId", "profileId", "householdId", "role"],
     ).set_index("customerId")
+    # In record order, so that a tie (two people with as many records in one profile, two
+    # households with as many of a family's records) is broken the same way whatever order
+    # the store returned the rows in: the first record's wins.
+    rows = rows.sort_index(kind="stable")
     true_household = person.map(people["household_id"])
     rows["person"] = person.reindex(rows.index)
     rows = rows.dropna(subset=["person"])

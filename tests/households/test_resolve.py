@@ -130,6 +130,24 @@ def test_households_meet_the_synthetic_truth(population) -> None:
     assert scores.decision_maker_accuracy >= 0.7, scores
 
 
+class _Reversed:
+    """The real store, its rows returned last first: the order of a store's rows is not
+    part of any contract."""
+
+    def __init__(self, store: GraphStore) -> None:
+        self.store = store
+
+    def read(self, name: str, **params: Any) -> list[dict[str, Any]]:
+        return list(reversed(self.store.read(name, **params)))
+
+
+def test_household_scores_do_not_depend_on_the_order_of_the_stores_rows(population) -> None:
+    resolve_households(population.store, population.settings)
+    scores = evaluate_households(population.store, population.truth_records)
+    reordered = evaluate_households(_Reversed(population.store), population.truth_records)
+    assert reordered == scores
+
+
 def test_a_retired_profile_leaves_its_household(people, store, settings) -> None:
     people.add("a1", "Moss", address="GB|LS1|1 elm street")
     people.add("a2", "Moss", address="GB|LS1|1 elm street")
