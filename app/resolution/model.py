@@ -60,6 +60,11 @@ class TermFrequencies:
         if not len(values):
             return np.zeros(0)
         counts = np.array([self.counts.get(str(v), 1) for v in values], dtype=np.float64)
+        return self.adjustment_of_counts(counts)
+
+    def adjustment_of_counts(self, counts: np.ndarray) -> np.ndarray:
+        """The adjustment of values held by `counts` records each."""
+        counts = np.asarray(counts, dtype=np.float64)
         if not self.boost:
             return np.minimum(np.log(self.typical / counts), 0.0)
         freq = counts / max(self.total, 1)

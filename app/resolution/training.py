@@ -375,7 +375,8 @@ def least_agreement(model: MatchModel, name: str) -> float:
     table = model.term_frequencies.get(name)
     if table is None or not table.counts:
         return MIN_AGREEMENT
-    commonest = table.adjustment(np.array(list(table.counts), dtype=object)).min()
+    # the adjustment falls as a value gets commoner: the commonest value's is the lowest
+    commonest = table.adjustment_of_counts(np.array([max(table.counts.values())]))[0]
     return MIN_AGREEMENT + max(0.0, -float(commonest))
 
 

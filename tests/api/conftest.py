@@ -337,3 +337,14 @@ async def resolved_gql(_resolved_session: Resolved) -> AsyncIterator[GraphQL]:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://api.test") as c:
             yield GraphQL(c, store.inner)
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.fixture
+def chromium() -> None:
+    """Browser tests ask for it: without the browser they fail (a skipped test is a test
+    that does not exist); `make browser` installs it."""
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (make browser)")

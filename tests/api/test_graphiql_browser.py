@@ -7,16 +7,14 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import uvicorn
 
 from app.api.app import create_app
 from app.api.graphiql import missing_vendor_files
-from tests.api.conftest import make_key
+from tests.api.conftest import CHROMIUM, make_key
 
-CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -27,13 +25,7 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason=f"{CHROMIUM} is missing: install Debian's chromium (make browser)",
-    ),
-]
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("chromium")]
 
 
 def _free_port() -> int:

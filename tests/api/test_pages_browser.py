@@ -25,18 +25,12 @@ from app.api.graphiql import missing_vendor_files
 from app.demo import ensure_demo_data
 from app.settings import Settings
 from app.store import GraphStore, open_store
-from tests.api.conftest import NO_RATE_LIMIT, make_key
-from tests.api.test_graphiql_browser import CHROMIUM, CHROMIUM_ARGS
+from tests.api.conftest import CHROMIUM, NO_RATE_LIMIT, make_key
+from tests.api.test_graphiql_browser import CHROMIUM_ARGS
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason=f"{CHROMIUM} is missing: install Debian's chromium (make browser)",
-    ),
-]
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("chromium")]
 
 
 @dataclass
