@@ -163,36 +163,16 @@ class Profile(graphene.ObjectType):
         return await run_in_threadpool(review.profile_edges, store, parent.id, low)
 
     # The 360 view (app/api/search.py): everything of all its records, in one place.
-    emails = graphene.List(graphene.NonNull("app.api.schema.Email"), required=True)
-    phones = graphene.List(graphene.NonNull("app.api.schema.Phone"), required=True)
-    addresses = graphene.List(graphene.NonNull("app.api.schema.Address"), required=True)
-    accounts = graphene.List(graphene.NonNull("app.api.schema.AccountHolding"), required=True)
-    devices = graphene.List(graphene.NonNull("app.api.schema.DeviceUse"), required=True)
+    emails = search.identifiers_field("app.api.schema.Email", "emails")
+    phones = search.identifiers_field("app.api.schema.Phone", "phones")
+    addresses = search.identifiers_field("app.api.schema.Address", "addresses")
+    accounts = search.identifiers_field("app.api.schema.AccountHolding", "accounts")
+    devices = search.identifiers_field("app.api.schema.DeviceUse", "devices")
     timeline = search.timeline_field()
     open_alerts = graphene.List(
         graphene.NonNull("app.api.alerts.Alert"), required=True, description="Newest first."
     )
     household_role = graphene.Field(search.HouseholdRole, description="Null without one.")
-
-    @staticmethod
-    async def resolve_emails(parent: ProfileRecord, info: graphene.ResolveInfo) -> list[Any]:
-        return await search.identifiers(parent, info, "emails")
-
-    @staticmethod
-    async def resolve_phones(parent: ProfileRecord, info: graphene.ResolveInfo) -> list[Any]:
-        return await search.identifiers(parent, info, "phones")
-
-    @staticmethod
-    async def resolve_addresses(parent: ProfileRecord, info: graphene.ResolveInfo) -> list[Any]:
-        return await search.identifiers(parent, info, "addresses")
-
-    @staticmethod
-    async def resolve_accounts(parent: ProfileRecord, info: graphene.ResolveInfo) -> list[Any]:
-        return await search.identifiers(parent, info, "accounts")
-
-    @staticmethod
-    async def resolve_devices(parent: ProfileRecord, info: graphene.ResolveInfo) -> list[Any]:
-        return await search.identifiers(parent, info, "devices")
 
     @staticmethod
     async def resolve_timeline(

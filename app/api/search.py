@@ -136,6 +136,15 @@ def timeline_field() -> graphene.Field:
     )
 
 
+def identifiers_field(type_name: str, kind: str) -> graphene.List:
+    """Profile.<kind>: one kind of identifier of all the profile's records (`identifiers`)."""
+
+    async def resolve(parent: ProfileRecord, info: graphene.ResolveInfo) -> list[Any]:
+        return await identifiers(parent, info, kind)
+
+    return graphene.List(graphene.NonNull(type_name), required=True, resolver=resolve)
+
+
 async def member_ids(parent: ProfileRecord, info: graphene.ResolveInfo) -> list[str]:
     """The profile's records: through the dial when it was turned, else as stored."""
     if parent.customer_ids is not None:
