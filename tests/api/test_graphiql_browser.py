@@ -3,17 +3,13 @@ into the editor runs, and the result pane shows the customer."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
-import uvicorn
 
 from app.api.app import create_app
 from app.api.graphiql import missing_vendor_files
-from tests.api.conftest import CHROMIUM, make_key
+from tests.api.conftest import CHROMIUM, make_key, serving
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -28,12 +24,6 @@ CHROMIUM_ARGS = [
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("chromium")]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def server(api_settings, api_store, seed) -> Iterator[str]:
     """uvicorn for real, in a background thread, on a graph with one customer."""
@@ -41,22 +31,8 @@ def server(api_settings, api_store, seed) -> Iterator[str]:
     if missing := missing_vendor_files():
         pytest.fail(f"GraphiQL files missing ({', '.join(missing)}): run make install")
     seed.customer("crm:42", emails=["grace.hopper@example.com"], firstName="Grace")
-    app = create_app(api_settings, store_factory=lambda _settings: api_store)
-    port = _free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, name="uvicorn", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        srv.should_exit = True
-        thread.join(timeout=20)
+    with serving(create_app(api_settings, store_factory=lambda _settings: api_store)) as url:
+        yield url
 
 
 def test_graphiql_runs_a_query(server: str, api_store) -> None:

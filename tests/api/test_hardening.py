@@ -5,7 +5,6 @@ configured origins only."""
 
 from __future__ import annotations
 
-import socket
 import statistics
 import threading
 import time
@@ -13,13 +12,12 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-import uvicorn
 
 from app.api import reads
 from app.api.app import create_app
 from app.errors import StoreTimeout
 from app.store.base import read_deadline
-from tests.api.conftest import make_key
+from tests.api.conftest import make_key, serving
 
 
 def nested(depth: int) -> str:
@@ -62,28 +60,10 @@ async def test_a_legitimate_nested_query_still_runs(gql, seed) -> None:
     assert data == {"customer": {"profile": None}}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def live(api_settings, api_store) -> Iterator[str]:
-    app = create_app(api_settings, store_factory=lambda _s: api_store)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=20)
+    with serving(create_app(api_settings, store_factory=lambda _s: api_store)) as url:
+        yield url
 
 
 def _health_while_sent(live: str, headers: dict[str, str], queries: list[str]) -> tuple:

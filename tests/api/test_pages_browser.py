@@ -9,23 +9,19 @@ from __future__ import annotations
 import csv
 import io
 import re
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
 from app.api.app import create_app
 from app.api.graphiql import missing_vendor_files
 from app.demo import ensure_demo_data
 from app.settings import Settings
 from app.store import GraphStore, open_store
-from tests.api.conftest import CHROMIUM, NO_RATE_LIMIT, make_key
+from tests.api.conftest import CHROMIUM, NO_RATE_LIMIT, make_key, serving
 from tests.api.test_graphiql_browser import CHROMIUM_ARGS
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -42,12 +38,6 @@ class Demo:
     def rows(self, cypher: str, **params: Any) -> list[dict[str, Any]]:
         rows, _ = self.store.run_text(cypher, params, write=False)
         return rows
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -69,20 +59,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         role: make_key(store, f"day-{role}", [role]) for role in ("support", "steward", "marketer")
     }
     app = create_app(settings, store_factory=lambda _s: store)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.05)
-    try:
-        yield Demo(f"http://127.0.0.1:{port}", keys, store)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=20)  # the lifespan closes the store
+    with serving(app, start_within=30) as url:  # its lifespan closes the store at the end
+        yield Demo(url, keys, store)
 
 
 @pytest.fixture(scope="module")
