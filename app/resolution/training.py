@@ -17,6 +17,7 @@ from __future__ import annotations
 import copy
 import heapq
 import math
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -597,8 +598,6 @@ class Start:
 
 
 def unsupervised_start(ts: TrainingSet, *, cap: int = 50, seed: int = 0, workers: int = 1) -> Start:
-    import time
-
     started = time.perf_counter()
     report = TrainReport(comparisons=len(ts.comparisons))
     model, pool, levels = unsupervised(ts, np.random.default_rng(seed), cap, report, workers)
@@ -619,8 +618,6 @@ def train(
 ) -> tuple[MatchModel, TrainReport]:
     """The model for `ts`: unsupervised (or `begun`, that computed already with the same
     cap and seed), refined by the labels, with the blocking rules chosen for it."""
-    import time
-
     report = TrainReport(comparisons=len(ts.comparisons))
     started = time.perf_counter()
     begun = begun or unsupervised_start(ts, cap=cap, seed=seed, workers=workers)
