@@ -1,6 +1,6 @@
 // The real-time path's record write (after the candidate and component reads): the record
-// with its properties, blocking keys and sparse flag ($rows.props, where a null removes,
-// e.g. stub), identifier edges it no longer carries dropped, identifier nodes linked; and
+// with its properties, blocking keys, sparse flag and their digest ($rows.props, where a null
+// removes, e.g. stub; the keys' names registered as batch.py does), identifier edges it no longer carries dropped, identifier nodes linked; and
 // its scored MATCHES edges (stored from the smaller customerId to the larger; a steward's
 // status survives). Its placement in a profile is written next (placement.py). A new
 // Address starts with the record's values; refresh_addresses then chooses them from every
@@ -8,6 +8,7 @@
 UNWIND $rows AS row
 MERGE (c:Customer {customerId: row.customerId})
 SET c += row.props
+FOREACH (k IN row.blockingKeys | MERGE (:BlockingKey {name: k}))
 WITH c, row,
      [(c)-[r:HAS_EMAIL|HAS_PHONE|LIVES_AT|USES_DEVICE|HOLDS|HAS_IDENTIFIER]->(x)
       WHERE NOT ((labels(x)[0] + ':' + coalesce(x.email, x.phone, x.addressId, x.deviceId,

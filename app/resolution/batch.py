@@ -4,6 +4,7 @@ with their explanations and profiles with stable IDs, lineage and golden attribu
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -12,7 +13,7 @@ import pandas as pd
 from rich.console import Console
 
 from app import changefeed
-from app.resolution.blocking import candidate_pairs, rule_key, rule_property
+from app.resolution.blocking import candidate_pairs, key_digest, rule_key, rule_property
 from app.resolution.cluster import Decisions, missing_pairs, one_to_one, score_pairs
 from app.resolution.fields import Columns, derive
 from app.resolution.fields import sparse as sparse_records
@@ -65,22 +66,31 @@ def decision_pairs(rows: list[dict[str, Any]], position: pd.Series) -> Decisions
 
 
 def block_key_rows(
-    records: pd.DataFrame, cols: Columns, model: MatchModel, sparse: np.ndarray
+    records: pd.DataFrame,
+    cols: Columns,
+    model: MatchModel,
+    sparse: np.ndarray,
+    written: Iterable[str] = (),
 ) -> list[dict[str, Any]]:
-    """Rows for set_block_keys: only records whose stored keys or sparse flag differ from
-    what this model computes (keys of rules the model no longer uses are removed)."""
+    """Rows for set_block_keys: only records whose stored `blockHash` differs from the digest
+    of the keys and sparse flag this model computes. A rewritten record also loses the keys
+    of rules in `written` (every bk_* property resolve has written) that this model does not
+    use."""
     props = [rule_property(r) for r in model.rules]
     keys = {p: rule_key(cols, r) for p, r in zip(props, model.rules, strict=True)}
+    drop = {k: None for k in written if k not in keys}
     rows = []
-    for i, (cid, stored, was_sparse) in enumerate(
-        zip(records.index, records["blockKeys"], records["storedSparse"], strict=True)
-    ):
+    for i, (cid, stored) in enumerate(zip(records.index, records["blockHash"], strict=True)):
         want = {p: keys[p][i] for p in props}
-        drop = {k: None for k in stored if k not in want}
-        current = {p: stored.get(p) for p in props}
-        flag = True if sparse[i] else None
-        if current != want or drop or was_sparse != flag:
-            rows.append({"customerId": str(cid), "keys": {**want, **drop, "sparse": flag}})
+        digest = key_digest(want, sparse[i])
+        if digest != stored:
+            flag = True if sparse[i] else None
+            rows.append(
+                {
+                    "customerId": str(cid),
+                    "keys": {**want, **drop, "sparse": flag, "blockHash": digest},
+                }
+            )
     return rows
 
 
@@ -170,7 +180,13 @@ def _resolve(
     Returns the changes for the feed."""
     ids = records.index.to_numpy()
     n = len(records)
-    writer.put("set_block_keys", block_key_rows(records, cols, model, sparse))
+    # Every bk_* property ever written is registered before any is, so a later model's run
+    # knows what to remove (the list is cut to this model's once all records carry its keys).
+    written = [r["name"] for r in store.read("blocking_keys")]
+    props = [rule_property(r) for r in model.rules]
+    writer.put("blocking_keys_add", [{"name": p} for p in props if p not in written])
+    writer.put("set_block_keys", block_key_rows(records, cols, model, sparse, written))
+    writer.write("blocking_keys_keep", names=props)
     lap("block keys")
 
     cand = candidate_pairs(cols, model.rules, settings.block_cap, groups)

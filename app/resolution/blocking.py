@@ -5,6 +5,7 @@ expanded, so work stays bounded; which rules to use is learned from the data at 
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -55,6 +56,14 @@ def rule_property(rule: Rule) -> str:
     """The Customer property holding a record's value of the rule (indexed, for real time):
     ("last_sound", "dob") -> "bk_last_sound__dob"."""
     return "bk_" + "__".join(rule)
+
+
+def key_digest(keys: Mapping[str, str | None], sparse: bool) -> str:
+    """A record's blocking keys (property -> value) and sparse flag in one short value, stored
+    beside them as `blockHash`: resolve rewrites a record's keys only when it differs, so it
+    reads one value per record instead of every key (docs/performance.md, "Reading records")."""
+    text = repr((sorted(keys.items()), bool(sparse)))
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
 
 
 def parse_rule(text: str) -> Rule:

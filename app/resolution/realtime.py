@@ -21,7 +21,7 @@ from app.ingestion.fields import CUSTOMER_FIELDS
 from app.ingestion.mapping import Mapping
 from app.ingestion.rows import prepare_customer_record
 from app.resolution.batch import DECIMALS, match_rows
-from app.resolution.blocking import rule_key1, rule_property
+from app.resolution.blocking import key_digest, rule_key1, rule_property
 from app.resolution.cluster import missing_pairs, score_pairs
 from app.resolution.component import read_component
 from app.resolution.fields import derive1, stack
@@ -240,7 +240,14 @@ def _record_row(
 ) -> dict[str, Any]:
     return {
         "customerId": customer_id,
-        "props": {**props, **keys, "stub": None, "sparse": True if sparse else None},
+        "props": {
+            **props,
+            **keys,
+            "stub": None,
+            "sparse": True if sparse else None,
+            "blockHash": key_digest(keys, sparse),
+        },
+        "blockingKeys": sorted(keys),
         "identifierKeys": w["unlink_stale_identifiers"][0]["keys"],
         "emails": [r["email"] for r in w["link_emails"]],
         "phones": [r["phone"] for r in w["link_phones"]],

@@ -13,8 +13,8 @@ from app.store import GraphStore
 def frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     """Rows of resolution_records (or anything with the same columns) as a DataFrame
     indexed by customerId: the record fields, one `id_<type>` column per declared
-    identifier (from `identifiers` pairs or `id_*` keys), and `blockKeys` (the bk_* keys
-    stored for the record, as a dict)."""
+    identifier (from `identifiers` pairs or `id_*` keys), and `blockHash` (the digest of the
+    blocking keys stored for the record, app/resolution/blocking.py `key_digest`)."""
     base = pd.DataFrame(rows, columns=["customerId", *RECORD_FIELDS])
     ids: dict[str, list[Any]] = {}
     for i, row in enumerate(rows):
@@ -24,8 +24,7 @@ def frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
             ids.setdefault(name, [None] * len(rows))[i] = value
     for name in sorted(ids):
         base[name] = ids[name]
-    base["blockKeys"] = pd.Series([dict(row.get("blockKeys") or []) for row in rows], dtype=object)
-    base["storedSparse"] = [row.get("sparse") for row in rows]
+    base["blockHash"] = [row.get("blockHash") for row in rows]
     return base.set_index("customerId")
 
 

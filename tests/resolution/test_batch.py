@@ -5,6 +5,7 @@ decisions, identifiers, link-only and data we did not write."""
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -13,12 +14,15 @@ import pytest
 
 from app.ingestion.batch import load_directory
 from app.resolution.batch import resolve
+from app.resolution.blocking import rule_key, rule_property
 from app.resolution.dial import profile_view
 from app.resolution.evaluate import pairwise
 from app.resolution.evaluation import evaluate_store
+from app.resolution.fields import derive
 from app.resolution.learning import learn
 from app.resolution.model import MatchModel
 from app.resolution.profiles import Churn
+from app.resolution.realtime import upsert_record
 from app.resolution.records import load_records
 from app.resolution.stewards import decide
 from app.resolution.truth import read_truth
@@ -26,6 +30,7 @@ from app.settings import Settings
 from app.store import GraphStore
 from app.synth import SynthConfig, generate
 from bench.splink_baseline import run_splink
+from tests.writes import counting
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
@@ -82,6 +87,59 @@ def test_resolution_finds_people_and_a_rerun_changes_nothing(
         0,
     )
     assert profile_stamps(store) == stamps
+
+
+def stored_block_keys(store: GraphStore) -> dict[str, dict[str, str]]:
+    rows = store.run_text(
+        "MATCH (c:Customer) WHERE c.stub IS NULL "
+        "RETURN c.customerId AS id, [k IN keys(c) WHERE k STARTS WITH 'bk_' | [k, c[k]]] AS keys",
+        write=False,
+    )[0]
+    return {r["id"]: dict(r["keys"]) for r in rows}
+
+
+def computed_block_keys(store: GraphStore, model: MatchModel) -> dict[str, dict[str, str]]:
+    records = load_records(store)
+    cols = derive(records)
+    keys = {rule_property(r): rule_key(cols, r) for r in model.rules}
+    return {
+        str(cid): {p: v[i] for p, v in keys.items() if v[i] is not None}
+        for i, cid in enumerate(records.index)
+    }
+
+
+def test_blocking_keys_are_written_once_and_follow_the_model(
+    store: GraphStore,
+    loaded: tuple[Settings, MatchModel],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Records carry exactly their current model's blocking keys: a re-run rewrites none, a
+    record placed in real time is not rewritten by the next batch, and a model without a
+    rule takes that rule's key off every record."""
+    settings, model = loaded
+    resolve(store, settings, model)
+    assert stored_block_keys(store) == computed_block_keys(store, model)
+    upsert_record(
+        store,
+        settings,
+        model,
+        "webshop",
+        {"sourceKey": "BK-1", "fullName": "Ada Lovelace", "dateOfBirth": "1815-12-10"},
+    )
+    with counting(store, monkeypatch) as again:
+        resolve(store, settings, model)
+    assert again.rows.get("set_block_keys", []) == []
+    assert again.rows.get("blocking_keys_add", []) == []
+    assert stored_block_keys(store) == computed_block_keys(store, model)
+
+    dropped = rule_property(model.rules[0])
+    fewer = replace(model, rules=model.rules[1:])
+    resolve(store, settings, fewer)
+    stored = stored_block_keys(store)
+    assert stored == computed_block_keys(store, fewer)
+    assert not any(dropped in keys for keys in stored.values())
+    names = [r["name"] for r in store.read("blocking_keys")]
+    assert names == sorted(rule_property(r) for r in fewer.rules)
 
 
 def profile_stamps(store: GraphStore) -> dict[str, str]:
