@@ -61,6 +61,37 @@ def test_batched_upsert_round_trips_values(store: GraphStore) -> None:
     assert rows_back == [{"name": 'O\'Brien "Ünï"', "n": 3}]
 
 
+def test_values_come_back_as_their_types(store: GraphStore) -> None:
+    """Text, numbers, booleans, null, nested lists, maps and nodes read back as plain values
+    on every backend (FalkorDB's replies are parsed by our own reader: app/store/falkordb.py)."""
+    store.write_batches(
+        "upsert_customers",
+        [{"customerId": "crm:v", "props": {"source": "crm", "sourceKey": "v", "n": 7}}],
+        batch_size=10,
+    )
+    rows, _ = store.run_text(
+        "MATCH (c:Customer {customerId: 'crm:v'}) "
+        "RETURN 'a, b' AS s, 'true' AS t, 3 AS i, 2.5 AS f, true AS b, false AS nb, null AS z, "
+        "[1, 'x', [null, 1.5]] AS l, {k: 'v', m: [2]} AS m, c AS node",
+        write=False,
+    )
+    assert rows == [
+        {
+            "s": "a, b",
+            "t": "true",
+            "i": 3,
+            "f": 2.5,
+            "b": True,
+            "nb": False,
+            "z": None,
+            "l": [1, "x", [None, 1.5]],
+            "m": {"k": "v", "m": [2]},
+            "node": {"customerId": "crm:v", "source": "crm", "sourceKey": "v", "n": 7},
+        }
+    ]
+    assert [type(rows[0][k]) for k in ("i", "f", "b")] == [int, float, bool]
+
+
 # The empty input of a parameter, where null is not one: no store MERGEs on a null key.
 EMPTY_INPUT: dict[str, object] = {"rows": [], "ids": [], "keys": [], "name": "contract-test"}
 

@@ -15,16 +15,23 @@ def frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     indexed by customerId: the record fields, one `id_<type>` column per declared
     identifier (from `identifiers` pairs or `id_*` keys), and `blockHash` (the digest of the
     blocking keys stored for the record, app/resolution/blocking.py `key_digest`)."""
-    base = pd.DataFrame(rows, columns=["customerId", *RECORD_FIELDS])
+    data: dict[str, list[Any]] = {
+        name: [row.get(name) for row in rows] for name in ("customerId", *RECORD_FIELDS)
+    }
     ids: dict[str, list[Any]] = {}
     for i, row in enumerate(rows):
-        pairs = list(row.get("identifiers") or [])
-        pairs += [(k, v) for k, v in row.items() if str(k).startswith("id_") and v is not None]
+        if "identifiers" in row:  # as resolution_records reads them
+            pairs = row["identifiers"] or ()
+        else:  # a record's own properties
+            pairs = [(k, v) for k, v in row.items() if k.startswith("id_") and v is not None]
         for name, value in pairs:
-            ids.setdefault(name, [None] * len(rows))[i] = value
+            if name not in ids:  # (not setdefault: its default would be built on every call)
+                ids[name] = [None] * len(rows)
+            ids[name][i] = value
     for name in sorted(ids):
-        base[name] = ids[name]
-    base["blockHash"] = [row.get("blockHash") for row in rows]
+        data[name] = ids[name]
+    data["blockHash"] = [row.get("blockHash") for row in rows]
+    base = pd.DataFrame(data, columns=list(data))
     return base.set_index("customerId")
 
 

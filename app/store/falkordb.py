@@ -13,11 +13,11 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import psutil
-from falkordb.query_result import QueryResult
+from falkordb.query_result import QueryResult, parse_scalar
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError, ResponseError
 from redis.retry import Retry
@@ -100,6 +100,46 @@ def _plain(value: Any) -> Any:
     if isinstance(props, dict):
         return {k: _plain(v) for k, v in props.items()}
     return value
+
+
+class Reply(NamedTuple):
+    """A query's reply: column names, rows of plain values, the server's statistics."""
+
+    names: list[str]
+    rows: list[list[Any]]
+    stats: QueryResult
+
+
+def _value(cell: list[Any], graph: Any) -> Any:
+    """One compact-format value ([type, value]) as a plain one. Text, numbers, booleans, null
+    and lists are read here, in one call each; maps, nodes, edges and the rest go through the
+    client's parser (`parse_scalar`, whose per-value cost made big reads slow: 36,631 records
+    took ~1 s of the client's CPU in it)."""
+    kind, value = cell[0], cell[1]
+    if kind == 2:
+        return value if type(value) is str else parse_scalar(cell, graph)
+    if kind == 1:
+        return None
+    if kind == 3:
+        return int(value)
+    if kind == 6:
+        return [_value(v, graph) for v in value]
+    if kind == 5:
+        return float(value)
+    if kind == 4:
+        return (value.decode() if isinstance(value, bytes) else value) == "true"
+    return _plain(parse_scalar(cell, graph))
+
+
+def reply(graph: Any, raw: list[Any]) -> Reply:
+    """Parse a GRAPH.QUERY reply given with --compact; an error in it is raised as the client
+    raises it."""
+    if isinstance(raw[0], ResponseError) or isinstance(raw[-1], ResponseError) or len(raw) == 1:
+        result = QueryResult(graph, raw)  # raises an error; or statistics only
+        return Reply([], [], result)
+    names = [h[1] for h in raw[0]]
+    rows = [[_value(cell, graph) for cell in row] for row in raw[1]]
+    return Reply(names, rows, QueryResult(graph, [raw[-1]]))
 
 
 def refused(exc: ResponseError, text: str) -> StoreError:
@@ -229,7 +269,7 @@ class FalkorStore(GraphStore):
             return None
         return {"restarts": len(self.restarts), "last": self.restarts[-1]}
 
-    def _execute(self, header: str, text: str, write: bool) -> QueryResult:
+    def _execute(self, header: str, text: str, write: bool) -> Reply:
         """Send Cypher text behind its parameters header (already built); parse the result."""
         command = "GRAPH.QUERY" if write else "GRAPH.RO_QUERY"
         extra: tuple[str, ...] = ()
@@ -239,7 +279,7 @@ class FalkorStore(GraphStore):
             raw = self._db.execute_command(
                 command, self._graph_name, header + text, "--compact", *extra
             )
-            return QueryResult(self._graph, raw)
+            return reply(self._graph, raw)
         except ResponseError as exc:
             raise refused(exc, text) from exc
         except RedisError as exc:
@@ -247,7 +287,8 @@ class FalkorStore(GraphStore):
             raise StoreUnavailable(f"FalkorDB is unreachable: {exc}") from exc
 
     @staticmethod
-    def _summary(result: QueryResult) -> WriteSummary:
+    def _summary(done: Reply) -> WriteSummary:
+        result = done.stats
         return WriteSummary(
             nodes_created=int(result.nodes_created),
             nodes_deleted=int(result.nodes_deleted),
@@ -260,12 +301,9 @@ class FalkorStore(GraphStore):
         self, text: str, params: Mapping[str, Any] | None = None, *, write: bool
     ) -> tuple[list[Row], WriteSummary]:
         check_parameters(params, write)
-        result = self._execute(self._graph._build_params_header(dict(params or {})), text, write)
-        names = [h[1] for h in result.header] if result.header else []
-        rows = [
-            {n: _plain(v) for n, v in zip(names, rec, strict=False)} for rec in result.result_set
-        ]
-        return rows, self._summary(result)
+        done = self._execute(self._graph._build_params_header(dict(params or {})), text, write)
+        rows = [dict(zip(done.names, rec, strict=True)) for rec in done.rows]
+        return rows, self._summary(done)
 
     def write_batches(
         self,
@@ -280,7 +318,7 @@ class FalkorStore(GraphStore):
         in flight at a time, so writes stay in order."""
         text = self.cypher(name)
         total = WriteSummary()
-        pending: tuple[Future[QueryResult], int] | None = None
+        pending: tuple[Future[Reply], int] | None = None
 
         def finish() -> None:
             if pending is not None:
