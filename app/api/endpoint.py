@@ -27,9 +27,7 @@ from graphql import (
     Visitor,
     execute,
     get_operation_ast,
-    parse,
     specified_rules,
-    validate,
     visit,
 )
 from starlette.concurrency import run_in_threadpool
@@ -39,6 +37,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from app.api import limits
 from app.api.access import AccessMiddleware, RequestAccess, refused_fields, root_names
 from app.api.auth import identity_of
+from app.api.documents import DocumentCache
 from app.api.errors import (
     BAD_REQUEST,
     BAD_USER_INPUT,
@@ -224,6 +223,7 @@ class GraphQLEndpoint:
 
     def __init__(self, schema: GraphQLSchema | None = None) -> None:
         self.schema = schema or default_schema.graphql_schema
+        self.documents = DocumentCache()
 
     async def handle(self, request: Request) -> Response:
         if request.method in _SAFE_METHODS and prefers_html(request.headers.get("accept", "")):
@@ -269,7 +269,7 @@ class GraphQLEndpoint:
         settings: Settings = state.settings
         identity = identity_of(request)
         try:
-            document = parse(query, max_tokens=settings.max_query_tokens)
+            prepared = self.documents.parsed(query, settings.max_query_tokens, _check_literals)
         except GraphQLError as error:
             if "Document contains more than" in error.message:  # the token limit
                 return _json({"errors": [_with_code(error, QUERY_TOO_COMPLEX)]}, 400)
@@ -278,7 +278,7 @@ class GraphQLEndpoint:
             raise _RequestProblem(
                 "the document nests too deep", GRAPHQL_PARSE_FAILED, 400
             ) from None
-        _check_literals(document)
+        document = prepared.document
         operation = get_operation_ast(document, operation_name)
         if (
             request.method in _SAFE_METHODS
@@ -307,12 +307,14 @@ class GraphQLEndpoint:
         rules = list(specified_rules)
         if not settings.introspection:
             rules.append(NoSchemaIntrospectionCustomRule)
-        invalid = validate(self.schema, document, rules)
+        invalid = prepared.validated(self.schema, rules)
         if invalid:
             return _json(
                 {"errors": [_with_code(e, GRAPHQL_VALIDATION_FAILED) for e in invalid]}, 400
             )
-        refused = refused_fields(self.schema, document, identity)
+        refused = prepared.refused_for(
+            identity.capabilities, lambda: refused_fields(self.schema, document, identity)
+        )
         if refused:
             errors = [request_error(f"not allowed for your roles: {r}", FORBIDDEN) for r in refused]
             return _json({"errors": errors}, 403)
