@@ -133,6 +133,9 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 8000
+    # `idgraph serve` processes over one store; GraphQL execution is Python, one core each
+    # (docs/architecture.md, "Serving"). Rate limits are counted per process.
+    workers: int = Field(default=1, ge=1, le=64)
     demo_people: int = 1500
     demo_seed: int = 7
     # First day of the demo's year of interactions. None: the year up to today, so metric
