@@ -21,6 +21,7 @@ from graphql import (
     ExecutionResult,
     GraphQLError,
     GraphQLSchema,
+    MiddlewareManager,
     NoSchemaIntrospectionCustomRule,
     OperationType,
     StringValueNode,
@@ -224,6 +225,8 @@ class GraphQLEndpoint:
     def __init__(self, schema: GraphQLSchema | None = None) -> None:
         self.schema = schema or default_schema.graphql_schema
         self.documents = DocumentCache()
+        # One manager for every request: it wraps each resolver once, not once a request.
+        self.middleware = MiddlewareManager(AccessMiddleware())
 
     async def handle(self, request: Request) -> Response:
         if request.method in _SAFE_METHODS and prefers_html(request.headers.get("accept", "")):
@@ -334,7 +337,7 @@ class GraphQLEndpoint:
                 context_value=context,
                 variable_values=variables,
                 operation_name=operation_name,
-                middleware=[AccessMiddleware()],
+                middleware=self.middleware,
             ),
         )
         if outcome is None:  # the client went away: nobody to answer
