@@ -46,15 +46,21 @@ class DocumentCache:
         self._found: OrderedDict[tuple[str, int], Document] = OrderedDict()
         self._lock = threading.Lock()  # the pages may run documents from worker threads
 
+    def get(self, text: str, max_tokens: int) -> Document | None:
+        """The document of this text if it is kept."""
+        with self._lock:
+            found = self._found.get((text, max_tokens))
+            if found is not None:
+                self._found.move_to_end((text, max_tokens))
+            return found
+
     def parsed(self, text: str, max_tokens: int, check: Callable[[DocumentNode], None]) -> Document:
         """The document of this text; parse errors (GraphQLError) and check's errors are
         raised and nothing is kept."""
         key = (text, max_tokens)
-        with self._lock:
-            found = self._found.get(key)
-            if found is not None:
-                self._found.move_to_end(key)
-                return found
+        found = self.get(text, max_tokens)
+        if found is not None:
+            return found
         document = parse(text, max_tokens=max_tokens)
         check(document)
         found = Document(document)
