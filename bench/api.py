@@ -130,12 +130,17 @@ class Level:
     def rps(self) -> float:
         return len(self.latencies_ms) / self.seconds
 
+    @property
+    def server_ms_per_request(self) -> float:
+        """The server's CPU per answered request: comparable across runs on a busy machine."""
+        return self.server_cpu * self.seconds * 1000 / max(1, len(self.latencies_ms))
+
     def line(self, label: str = "") -> str:
         return (
             f"c={self.concurrency:<3} {label}p50 {self.at(0.5):7.1f} ms  p99 {self.at(0.99):7.1f} "
             f"ms  max {self.at(1.0):7.1f} ms  {self.rps:6.0f} req/s  errors {self.errors}  "
-            f"({len(self.latencies_ms)} requests; CPU: server {self.server_cpu:.2f}, "
-            f"store {self.store_cpu:.2f} cores)"
+            f"({len(self.latencies_ms)} requests; CPU: server {self.server_cpu:.2f} cores, "
+            f"{self.server_ms_per_request:.1f} ms a request; store {self.store_cpu:.2f} cores)"
         )
 
     def verdict(self) -> str:
