@@ -327,6 +327,8 @@ def serve(
     from app.api.serving import serve as run_server
     from app.demo import ensure_demo_data
 
+    if workers is not None and workers < 1:
+        raise typer.BadParameter("--workers must be 1 or more")
     settings = get_settings()
     if demo:
         ensure_demo_data(settings)
@@ -335,8 +337,6 @@ def serve(
         _first_admin_key(settings, f"http://{host}:{port}")
     console.print(f"GraphiQL:  http://{host}:{port}/graphql (sign in with an API key)")
     console.print(f"Health:    http://{host}:{port}/health")
-    if workers is not None and workers < 1:
-        raise typer.BadParameter("--workers must be 1 or more")
     run_server(settings, host, port, workers or settings.workers)
 
 
