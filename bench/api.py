@@ -11,7 +11,8 @@ its identifiers, its last 10 interactions, its profile with metrics, the profile
 with its members) from an httpx client at each concurrency (1, 10, 50): p50/p99 latency,
 requests/s, errors, and the CPU the server's processes and the store's used. With --ingest
 the levels run again while `idgraph load-dir` loads a second synthetic population (a quarter
-the size) into the same store, over and over until they end. Results go to docs/performance.md.
+the size) into the same store, over and over until they end; with --metrics as well, the
+metrics batch (`idgraph metrics`) runs over and over beside it. Results go to docs/performance.md.
 """
 
 from __future__ import annotations
@@ -290,8 +291,9 @@ async def level(
 
 
 class Ingest:
-    """`idgraph load-dir` of one folder, started again each time it ends (a load of the same
-    files upserts every row again), until stopped: an ingest running all along."""
+    """A command (`idgraph load-dir` of one folder, `idgraph metrics`) started again each
+    time it ends (a load of the same files upserts every row again), until stopped: an
+    ingest or a metrics batch running all along."""
 
     def __init__(self, command: list[str], env: dict[str, str]) -> None:
         self.command, self.env, self.runs = command, env, 0
@@ -385,6 +387,9 @@ def main() -> None:
     ap.add_argument("--role", default="support", help="the API key's role")
     ap.add_argument("--ingest", action="store_true", help="again while an ingest runs")
     ap.add_argument(
+        "--metrics", action="store_true", help="with --ingest: a metrics batch runs too"
+    )
+    ap.add_argument(
         "--client",
         choices=["raw", "httpx"],
         default="raw",
@@ -421,18 +426,25 @@ def main() -> None:
             if not (more / "truth_records.csv").exists():
                 people = math.ceil(args.records / RECORDS_PER_PERSON / 4)
                 generate(SynthConfig(people=people, seed=args.seed + 1), more, "csv")
-            ingest = Ingest([IDGRAPH, "load-dir", str(more), "--no-progress"], env)
+            background = [Ingest([IDGRAPH, "load-dir", str(more), "--no-progress"], env)]
+            if args.metrics:
+                background.append(Ingest([IDGRAPH, "metrics", "--no-progress"], env))
+            label = "(ingest + metrics) " if args.metrics else "(ingest) "
             try:
                 time.sleep(3)  # the loader has started writing
                 during = run_levels(
-                    url, token, ids, args.concurrency, args.seconds, cpu, "(ingest) ", args.client
+                    url, token, ids, args.concurrency, args.seconds, cpu, label, args.client
                 )
-                console.print(f"loads of {more.name} started during the levels: {ingest.runs}")
+                console.print(
+                    "started during the levels: "
+                    + ", ".join(f"{b.command[1]} x{b.runs}" for b in background)
+                )
                 for found in during:
                     if found.verdict():
-                        console.print(f"  c={found.concurrency} (ingest): {found.verdict()}")
+                        console.print(f"  c={found.concurrency} {label}: {found.verdict()}")
             finally:
-                ingest.stop()
+                for b in background:
+                    b.stop()
     finally:
         stop_server(proc)
 
