@@ -319,13 +319,16 @@ def serve(
     host: Annotated[str | None, typer.Option(help="bind address")] = None,
     port: Annotated[int | None, typer.Option(help="port")] = None,
     demo: Annotated[bool, typer.Option(help="load demo data into an empty store")] = True,
+    workers: Annotated[
+        int | None, typer.Option(help="server processes over one store (IDGRAPH_WORKERS, 1)")
+    ] = None,
 ) -> None:
     """Serve GraphQL (and GraphiQL) over HTTP; an empty embedded store gets demo data."""
-    import uvicorn
-
-    from app.api.app import create_app
+    from app.api.serving import serve as run_server
     from app.demo import ensure_demo_data
 
+    if workers is not None and workers < 1:
+        raise typer.BadParameter("--workers must be 1 or more")
     settings = get_settings()
     if demo:
         ensure_demo_data(settings)
@@ -334,7 +337,7 @@ def serve(
         _first_admin_key(settings, f"http://{host}:{port}")
     console.print(f"GraphiQL:  http://{host}:{port}/graphql (sign in with an API key)")
     console.print(f"Health:    http://{host}:{port}/health")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    run_server(settings, host, port, workers or settings.workers)
 
 
 def _first_admin_key(settings: Settings, url: str) -> None:

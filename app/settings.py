@@ -121,6 +121,10 @@ class Settings(BaseSettings):
     max_aliases: int = Field(default=100, ge=1)  # fields one selection may hold, aliases included
     list_estimate: int = Field(default=10, ge=1)  # cost of a list with no `first`
     request_timeout_s: float = Field(default=30.0, gt=0)
+    # Queries estimated above this cost run on an event loop of their own in a thread, so a
+    # cheap query is not kept waiting behind them (the pages' 360 costs ~5,000; the API's
+    # customer 360 ~500).
+    heavy_query_cost: int = Field(default=10_000, ge=1)
     introspection: bool = True
     cors_origins: list[str] = Field(default_factory=list)
     rate_limit_per_minute: int = Field(default=600, ge=1)
@@ -133,6 +137,9 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 8000
+    # `idgraph serve` processes over one store; GraphQL execution is Python, one core each
+    # (docs/architecture.md, "Serving"). Rate limits are counted per process.
+    workers: int = Field(default=1, ge=1, le=64)
     demo_people: int = 1500
     demo_seed: int = 7
     # First day of the demo's year of interactions. None: the year up to today, so metric

@@ -18,5 +18,7 @@ WITH collect(h)[..$limit] AS page
 UNWIND page AS h
 OPTIONAL MATCH (dm:Profile)-[m:MEMBER_OF]->(h)
 WHERE m.status = 'current' AND m.role = 'decision_maker'
-RETURN properties(h) AS household, properties(dm) AS decisionMaker
+RETURN properties(h) AS household,
+       dm {.profileId, .firstName, .lastName, .email, .phone, .street, .city, .postcode}
+         AS decisionMaker
 ORDER BY household.householdId

@@ -19,5 +19,7 @@ ORDER BY h.householdId
 WITH collect({h: h, dm: dm})[..$limit] AS page
 UNWIND page AS row
 WITH row.h AS h, row.dm AS dm
-RETURN properties(h) AS household, properties(dm) AS decisionMaker
+RETURN properties(h) AS household,
+       dm {.profileId, .firstName, .lastName, .email, .phone, .street, .city, .postcode}
+         AS decisionMaker
 ORDER BY household.householdId

@@ -4,6 +4,7 @@ the metrics of the profile it touched before answering."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -85,7 +86,7 @@ class RecordInteractionPayload(graphene.ObjectType):
     milliseconds = graphene.Float(required=True, description="Store and recompute time.")
 
 
-def _metric(d: Definition, dna: dict[str, Any]) -> ProfileMetric:
+def _metric(d: Definition, dna: Mapping[str, Any]) -> ProfileMetric:
     s = Stored.of(d.name, dna)
     return ProfileMetric(
         name=d.name,
@@ -115,11 +116,14 @@ def _definition(d: Definition) -> MetricDefinition:
     )
 
 
-async def profile_metrics(profile_id: str, info: graphene.ResolveInfo) -> list[ProfileMetric]:
-    """Profile.metrics: every running metric of the profile (value null if never computed).
-    The properties of all profiles asked for in one request come in one store read."""
+async def profile_metrics(
+    profile_id: str, info: graphene.ResolveInfo, stored: Mapping[str, Any] | None = None
+) -> list[ProfileMetric]:
+    """Profile.metrics: every running metric of the profile (value null if never computed),
+    from its stored properties when the profile was read whole, else from the properties of
+    all profiles asked for in the request, read at once."""
     ctx = request_context(info)
-    props = await ctx.loaders.profile_props.load(profile_id)
+    props = stored if stored is not None else await ctx.loaders.profile_props.load(profile_id)
     out = []
     for d in registry.running(ctx.settings):
         metric = _metric(d, props)

@@ -141,7 +141,7 @@ class Profile(graphene.ObjectType):
     async def resolve_metrics(parent: ProfileRecord, info: graphene.ResolveInfo) -> list[Any]:
         from app.api.metrics import profile_metrics  # metrics.py imports this module
 
-        return await profile_metrics(parent.id, info)
+        return await profile_metrics(parent.id, info, parent.stored)
 
     edges = graphene.List(
         graphene.NonNull("app.api.profiles.ClusterEdge"),

@@ -173,6 +173,9 @@ class ProfileRecord:
     dial_capped: bool = False
     customer_ids: list[str] | None = None
     materialised_ids: list[str] | None = None
+    # Every stored property as read (Customer DNA among them), so that Profile.metrics needs
+    # no second read of the same node; None for a record built otherwise.
+    stored: Mapping[str, Any] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def from_props(cls, props: Mapping[str, Any]) -> ProfileRecord:
@@ -199,6 +202,7 @@ class ProfileRecord:
             split_from=sorted(_strs(props.get("splitFrom"))),
             created_at=_str(props.get("createdAt")),
             updated_at=_str(props.get("updatedAt")),
+            stored=props,
         )
 
     def seen_through(self, view: ProfileView) -> ProfileRecord:

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from app.api.endpoint import prefers_html
+from tests.api.conftest import make_key
 
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 QUERY = '{ customer(id: "crm:1") { id firstName } }'
@@ -148,3 +149,26 @@ async def test_oversized_body_is_refused(client) -> None:
     response = await client.post("/graphql", json={"query": query})
     assert response.status_code == 413
     assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+
+
+async def test_a_document_sent_again_gets_the_same_answers(client, seed, api_store) -> None:
+    """Documents are parsed and checked once per text (app/api/documents.py): sent again,
+    the same document is refused, allowed and answered exactly as the first time, for each
+    identity with its own roles."""
+    seed.customer("crm:1")
+    invalid = {"query": "{ customer(id: 1) { shoeSize } }"}
+    refusals = [await client.post("/graphql", json=invalid) for _ in range(2)]
+    assert [r.status_code for r in refusals] == [400, 400]
+    assert refusals[0].json() == refusals[1].json()
+    marketer = {"Authorization": f"Bearer {make_key(api_store.inner, 'm', ['marketer'])}"}
+    for _ in range(2):
+        allowed = await client.post("/graphql", json={"query": QUERY})
+        assert allowed.json() == {"data": {"customer": {"id": "crm:1", "firstName": "Ada"}}}
+        refused = await client.post("/graphql", json={"query": QUERY}, headers=marketer)
+        assert refused.status_code == 403
+        assert refused.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    for other in ("crm:2", "crm:3"):  # the same text with other variables
+        seed.customer(other, firstName=other)
+        body = {"query": "query($id: ID!) { customer(id: $id) { firstName } }"}
+        response = await client.post("/graphql", json={**body, "variables": {"id": other}})
+        assert response.json() == {"data": {"customer": {"firstName": other}}}
