@@ -19,15 +19,17 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from app.errors import IdGraphError, IncompleteLoad, InputError
+from app.errors import IdGraphError, IncompleteLoad, InputError, StoreConflict
 from app.ingestion import reader
 from app.ingestion.addresses import refresh_addresses
 from app.ingestion.fields import REQUIRED, Kind
+from app.ingestion.fresh import key_read, split_writes
 from app.ingestion.identifiers import identifier_types, register_identifier_types
 from app.ingestion.journal import Journal
 from app.ingestion.mapping import KINDS, Mapping, builtin_mapping
 from app.ingestion.rows import (
     Prepared,
+    Row,
     prepare_customers,
     prepare_interactions,
     quarantine_line,
@@ -65,12 +67,40 @@ class IngestSummary:
 
 
 def write_chunk(
-    store: GraphStore, job: Prepared, batch_size: int, trust_order: list[str]
+    store: GraphStore,
+    job: Prepared,
+    batch_size: int,
+    trust_order: list[str],
+    *,
+    create_new: bool = True,
 ) -> WriteSummary:
-    """One prepared chunk into the graph, then the shared addresses it touched recomputed."""
+    """One prepared chunk into the graph, then the shared addresses it touched recomputed.
+    Records and events the graph does not have yet (one read tells) go in with CREATE
+    unless create_new is False (every row upserted: the same graph, slower)."""
+    addresses = {r["addressId"] for r in job.writes.get("link_addresses", [])}
+    query, key, ids = key_read(job.writes)
+    if not create_new:
+        existing = set(ids)  # as if the graph had them all: every row keeps its upsert
+    else:
+        existing = {r[key] for r in store.read(query, ids=ids)} if ids else set()
     summary = WriteSummary()
-    addresses: set[str] = set()
-    for name, rows in job.writes.items():
+    try:
+        summary.add(_write(store, split_writes(job.writes, existing), batch_size, addresses))
+    except StoreConflict:
+        # Another writer created one of the keys read as new since the read: its CREATE
+        # was refused whole, and the upserts write the chunk again (they are idempotent).
+        summary.add(_write(store, job.writes, batch_size, addresses))
+    refresh_addresses(store, addresses, trust_order, batch_size)
+    return summary
+
+
+def _write(
+    store: GraphStore, writes: dict[str, list[Row]], batch_size: int, addresses: set[str]
+) -> WriteSummary:
+    """Send each query's rows in order; adds to `addresses` those a record was unlinked
+    from."""
+    summary = WriteSummary()
+    for name, rows in writes.items():
         if not rows:
             continue
         if name == "unlink_stale_identifiers":  # returns the addresses left
@@ -79,8 +109,6 @@ def write_chunk(
             summary.add(done)
         else:
             summary.add(store.write_batches(name, rows, batch_size))
-    addresses.update(r["addressId"] for r in job.writes.get("link_addresses", []))
-    refresh_addresses(store, addresses, trust_order, batch_size)
     return summary
 
 
