@@ -31,6 +31,7 @@ from app.ingestion.reader import read_chunks
 from app.ingestion.rows import prepare_customers, prepare_interactions
 from app.settings import Settings
 from app.store import open_store
+from app.store.base import Key, Schema
 from app.synth import SynthConfig, generate
 
 RECORDS_PER_PERSON = 2.71  # measured on the generator's default mix of sources
@@ -69,6 +70,43 @@ def baseline(data: Path, work: Path, sample: int) -> float:
 
 
 SOURCES = ("crm", "webshop", "loyalty", "callcenter")
+CEILING_KEYS = (
+    Key("BenchPerson", "personId"),
+    Key("BenchEvent", "eventId"),
+    Key("BenchDevice", "deviceId"),
+)
+
+
+def ceilings(work: Path, rows: int, batch_size: int) -> dict[str, int]:
+    """The store alone, in the same run: rows/s of a bare CREATE of one node with an event's
+    properties, and of MERGE-based upserts of an event's shape (3 nodes, 2 relationships),
+    through the same client and batch size as the load, into a graph of its own."""
+    people = max(1, rows // 3)
+
+    def props(i: int) -> dict[str, object]:
+        return {
+            "source": "crm",
+            "type": "purchase",
+            "channel": "web",
+            "occurredAt": "2024-01-01T10:00:00",
+            "ts": 1_704_103_200 + i,
+            "value": float(i % 100),
+        }
+
+    events = [{"eventId": f"e{i}", "props": props(i)} for i in range(rows)]
+    shaped = [
+        {**e, "personId": f"p{i % people}", "deviceId": f"d{i % (people // 2 + 1)}"}
+        for i, e in enumerate(events)
+    ]
+    out: dict[str, int] = {}
+    with open_store(Settings(data_dir=work / "ceiling", batch_size=batch_size)) as store:
+        store.setup_schema(Schema(unique=CEILING_KEYS, indexes=()))
+        for name, data in (("create", events), ("merge", shaped)):
+            store.clear()
+            started = time.perf_counter()
+            store.write_batches(f"ingest_bench_{name}", data, batch_size)
+            out[f"store_ceiling_{name}_rows_per_s"] = round(rows / (time.perf_counter() - started))
+    return out
 
 
 def prepare_cost(data: Path, chunk_rows: int = 10_000) -> dict[str, float]:
@@ -112,6 +150,9 @@ def main() -> None:
     ap.add_argument("--baseline-rows", type=int, default=1000)
     ap.add_argument("--out", type=Path, default=Path("bench/out"))
     ap.add_argument("--prepare-only", action="store_true", help="only the store-free measure")
+    ap.add_argument(
+        "--ceiling-rows", type=int, default=50_000, help="rows per store-ceiling measure"
+    )
     args = ap.parse_args()
 
     args.out.mkdir(parents=True, exist_ok=True)
@@ -123,6 +164,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="idgraph-bench-", dir=args.out))
     try:
         base = baseline(data, work, args.baseline_rows)
+        ceiling = ceilings(work, args.ceiling_rows, args.batch_size)
         settings = Settings(data_dir=work / "db", batch_size=args.batch_size)
         with open_store(settings) as store:
             store.setup_schema()
@@ -147,6 +189,13 @@ def main() -> None:
             "quarantined": sum(s.rows_quarantined for s in summaries),
             "fields_blanked": sum(getattr(s, "fields_blanked", 0) for s in summaries),
             **prepared,
+            **ceiling,
+            "ratio_to_store_create": round(
+                rows / seconds / ceiling["store_ceiling_create_rows_per_s"], 2
+            ),
+            "ratio_to_store_merge": round(
+                rows / seconds / ceiling["store_ceiling_merge_rows_per_s"], 2
+            ),
             "baseline_rows_per_s_one_row_per_query": round(base),
             "speedup_vs_baseline": round(rows / seconds / base, 1),
             "peak_rss_loader_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,

@@ -35,6 +35,11 @@ def _by(rows: list[Row], key: str) -> dict[str, list[Row]]:
     return out
 
 
+def _present(props: dict[str, Any]) -> dict[str, Any]:
+    # On a new node a null sets nothing: left out, the query text is a third shorter.
+    return {k: v for k, v in props.items() if v is not None}
+
+
 def new_customer_rows(writes: dict[str, list[Row]], new: Collection[str]) -> list[Row]:
     """create_customers rows for the records in `new`, from a chunk's upsert writes."""
     links = {name: _by(writes.get(name, []), "customerId") for name in CUSTOMER_WRITES[2:]}
@@ -46,7 +51,7 @@ def new_customer_rows(writes: dict[str, list[Row]], new: Collection[str]) -> lis
         out.append(
             {
                 "customerId": c,
-                "props": r["props"],
+                "props": _present(r["props"]),
                 "emails": [x["email"] for x in links["link_emails"].get(c, [])],
                 "phones": [x["phone"] for x in links["link_phones"].get(c, [])],
                 "addresses": [
@@ -77,6 +82,7 @@ def new_interaction_rows(writes: dict[str, list[Row]], new: Collection[str]) -> 
     return [
         {
             **r,
+            "props": _present(r["props"]),
             "devices": [x["deviceId"] for x in devices.get(r["interactionId"], [])],
             "accounts": [x["accountId"] for x in accounts.get(r["interactionId"], [])],
         }

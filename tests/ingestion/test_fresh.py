@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from app.ingestion.fresh import split_writes
+from app.ingestion.fresh import key_read, split_writes
 from app.ingestion.loader import write_chunk
 from app.ingestion.mapping import Mapping, builtin_mapping, load_mapping
 from app.ingestion.reader import read_chunks
@@ -84,7 +84,7 @@ def test_create_path_gives_the_upserts_graph_and_a_rerun_upserts(
 ) -> None:
     chunks = _chunks(population, tmp_path)
     for chunk in chunks:
-        write_chunk(store, chunk, 25, TRUST, create_new=False)
+        write_chunk(store, chunk, 25, TRUST, existing=key_read(chunk.writes)[2])
     upserted = digest(store)
     store.clear()
     store.setup_schema()
