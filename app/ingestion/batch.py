@@ -3,6 +3,7 @@ each with the mapping file `<source>.<kind>.yaml` beside it, or else the built-i
 
 from __future__ import annotations
 
+import gc
 import re
 import time
 from pathlib import Path
@@ -51,34 +52,39 @@ def load_directory(
         size = sum(path.stat().st_size for _, _, path in files)
         bulk = store.has_bulk_path and 0 <= settings.bulk_min_bytes <= size and first_load(store)
     graph = BulkGraph(settings.source_trust) if bulk else None
-    summaries = [
-        ingest_file(
-            store,
-            path,
-            source,
-            settings,
-            mapping=mappings[source, kind],
-            kind=kind,
-            show_progress=show_progress,
-            bulk=graph,
-        )
-        for source, kind, path in files
-    ]
-    if graph is not None:
-        started = time.perf_counter()
-        try:
-            store.bulk_load(*graph.tables())
-        except BulkUnsupported:
-            # No bulk path here (or records arrived meanwhile): the same rows by queries.
-            return load_directory(
-                store, directory, settings, show_progress=show_progress, kinds=kinds, bulk=False
+    try:
+        summaries = [
+            ingest_file(
+                store,
+                path,
+                source,
+                settings,
+                mapping=mappings[source, kind],
+                kind=kind,
+                show_progress=show_progress,
+                bulk=graph,
             )
-        seconds = time.perf_counter() - started
-        for done in graph.on_stored:
-            done()
-        total = sum(s.rows_read for s in summaries) or 1
-        for s in summaries:  # the store's part, shared by rows
-            s.seconds += seconds * s.rows_read / total
+            for source, kind, path in files
+        ]
+        if graph is None:
+            return summaries
+        started = time.perf_counter()
+        store.bulk_load(*graph.tables())
+    except BulkUnsupported:
+        graph = None  # no bulk path here, or records arrived meanwhile: the rows by queries
+    finally:
+        if bulk:
+            gc.unfreeze()  # BulkGraph.apply froze what it built
+    if graph is None:
+        return load_directory(
+            store, directory, settings, show_progress=show_progress, kinds=kinds, bulk=False
+        )
+    seconds = time.perf_counter() - started
+    for done in graph.on_stored:
+        done()
+    total = sum(s.rows_read for s in summaries) or 1
+    for s in summaries:  # the store's part, shared by rows
+        s.seconds += seconds * s.rows_read / total
     return summaries
 
 

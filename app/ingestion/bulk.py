@@ -6,6 +6,7 @@ to the store's bulk path at once (FalkorDB: GRAPH.BULK). Same graph as the incre
 
 from __future__ import annotations
 
+import gc
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
@@ -124,6 +125,9 @@ class BulkGraph:
             for row in rows:
                 getattr(self, f"_{name}")(row, addresses)
         self.refresh_addresses(addresses)
+        # The graph in memory is millions of dicts that live until the load ends: kept out
+        # of the garbage collector's full passes, which otherwise take half a 100k load.
+        gc.freeze()
         return WriteSummary(
             nodes_created=self.summary.nodes_created - before.nodes_created,
             relationships_created=self.summary.relationships_created - before.relationships_created,

@@ -145,23 +145,35 @@ def _bulk_value(value: Any) -> bytes:
     raise StoreError(f"a {kind.__name__} value cannot be bulk loaded")
 
 
+def _bulk_column(values: list[Any]) -> list[bytes]:
+    """One property's values in GRAPH.BULK's form, a column at a time (a value at a time
+    costs twice as much on a 100k-record load)."""
+    kinds = set(map(type, values)) - {type(None)}
+    if kinds == {str}:
+        return [b"\x00" if v is None else b"\x03" + v.encode("utf-8") + b"\x00" for v in values]
+    if len(kinds) == 1 and (kind := kinds.pop()) in _TYPED:
+        pack, code = _TYPED[kind].pack, _CODE[kind]
+        return [b"\x00" if v is None else pack(code, v) for v in values]
+    return [_bulk_value(v) for v in values]
+
+
 def bulk_tokens(
-    name: str, props: list[Row], ends: list[tuple[int, int, Row]] | None
+    name: str, props: list[Row], ends: list[tuple[int, int]] | None
 ) -> Iterator[tuple[bytes, int]]:
     """GRAPH.BULK's binary form of one label's nodes (ends None) or one type's
-    relationships (ends: start ID, end ID per row): a header naming the properties, then
+    relationships (ends: start and end ID per row): a header naming the properties, then
     each entity's values (a null is not stored); split into tokens of at most
     BULK_TOKEN_BYTES. Yields (token, entities in it)."""
     names = sorted({k for p in props for k in p})
     label = name.encode()
     header = struct.pack(f"={len(label) + 1}sI", label, len(names))
     header += b"".join(n.encode() + b"\x00" for n in names)
+    columns = [_bulk_column([p.get(n) for p in props]) for n in names]
+    if ends is not None:
+        columns.insert(0, [_ENDS.pack(s, e) for s, e in ends])
     parts: list[bytes] = [header]
     size, count = len(header), 0
-    for i, p in enumerate(props):
-        body = b"".join(_bulk_value(p.get(n)) for n in names)
-        if ends is not None:
-            body = _ENDS.pack(ends[i][0], ends[i][1]) + body
+    for body in map(b"".join, zip(*columns, strict=True)) if columns else ([b""] * len(props)):
         if size + len(body) > BULK_TOKEN_BYTES and count:
             yield b"".join(parts), count
             parts, size, count = [header], len(header), 0
@@ -381,8 +393,8 @@ class FalkorStore(GraphStore):
             ids[key.label] = {k: i for k, i in raw[1]}
         for rels in edges:
             start, end = ids[rels.start.label], ids[rels.end.label]
-            pairs = [(start[a], end[b], props) for a, b, props in rels.rows]
-            for token, count in bulk_tokens(rels.type, [p for *_, p in pairs], pairs):
+            pairs = [(start[a], end[b]) for a, b, _ in rels.rows]
+            for token, count in bulk_tokens(rels.type, [p for *_, p in rels.rows], pairs):
                 total.add(self._bulk(0, count, [], [token]))
         return total
 
