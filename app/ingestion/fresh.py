@@ -28,11 +28,9 @@ INTERACTION_WRITES: tuple[str, ...] = (
 )
 
 
-def _by(rows: list[Row], key: str) -> dict[str, list[Row]]:
-    out: dict[str, list[Row]] = defaultdict(list)
-    for r in rows:
-        out[r[key]].append(r)
-    return out
+def _one(rows: list[Row], key: str) -> dict[str, Row]:
+    """Rows by record: at most one per record for every link but identifiers."""
+    return {r[key]: r for r in rows}
 
 
 def _present(props: dict[str, Any]) -> dict[str, Any]:
@@ -41,54 +39,62 @@ def _present(props: dict[str, Any]) -> dict[str, Any]:
 
 
 def new_customer_rows(writes: dict[str, list[Row]], new: Collection[str]) -> list[Row]:
-    """create_customers rows for the records in `new`, from a chunk's upsert writes."""
-    links = {name: _by(writes.get(name, []), "customerId") for name in CUSTOMER_WRITES[2:]}
+    """create_customers rows for the records in `new`, from a chunk's upsert writes: flat,
+    a key only where the record has that identifier (a missing key reads as null)."""
+    email, phone, address, device, account = (
+        _one(writes.get(name, []), "customerId")
+        for name in (
+            "link_emails",
+            "link_phones",
+            "link_addresses",
+            "link_devices",
+            "link_accounts",
+        )
+    )
+    identifiers: dict[str, list[Row]] = defaultdict(list)
+    for i in writes.get("link_identifiers", []):
+        identifiers[i["customerId"]].append(
+            {"identifierId": i["identifierId"], "type": i["type"], "value": i["value"]}
+        )
     out = []
     for r in writes.get("upsert_customers", []):
         c = r["customerId"]
         if c not in new:
             continue
-        out.append(
-            {
-                "customerId": c,
-                "props": _present(r["props"]),
-                "emails": [x["email"] for x in links["link_emails"].get(c, [])],
-                "phones": [x["phone"] for x in links["link_phones"].get(c, [])],
-                "addresses": [
-                    {"addressId": x["addressId"], "props": x["props"]}
-                    for x in links["link_addresses"].get(c, [])
-                ],
-                "devices": [
-                    {"deviceId": x["deviceId"], "seen": x["seen"]}
-                    for x in links["link_devices"].get(c, [])
-                ],
-                "accounts": [
-                    {"accountId": x["accountId"], "role": x["role"]}
-                    for x in links["link_accounts"].get(c, [])
-                ],
-                "identifiers": [
-                    {k: x[k] for k in ("identifierId", "type", "value")}
-                    for x in links["link_identifiers"].get(c, [])
-                ],
-            }
-        )
+        row: Row = {"customerId": c, "props": _present(r["props"])}
+        if x := email.get(c):
+            row["email"] = x["email"]
+        if x := phone.get(c):
+            row["phone"] = x["phone"]
+        if x := address.get(c):
+            row["addressId"], row["address"] = x["addressId"], x["props"]
+        if x := device.get(c):
+            row["deviceId"], row["seen"] = x["deviceId"], x["seen"]
+        if x := account.get(c):
+            row["accountId"], row["role"] = x["accountId"], x["role"]
+        if c in identifiers:
+            row["identifiers"] = identifiers[c]
+        out.append(row)
     return out
 
 
 def new_interaction_rows(writes: dict[str, list[Row]], new: Collection[str]) -> list[Row]:
-    """create_interactions rows for the events in `new`, from a chunk's upsert writes."""
-    devices = _by(writes.get("link_interaction_devices", []), "interactionId")
-    accounts = _by(writes.get("link_interaction_accounts", []), "interactionId")
-    return [
-        {
-            **r,
-            "props": _present(r["props"]),
-            "devices": [x["deviceId"] for x in devices.get(r["interactionId"], [])],
-            "accounts": [x["accountId"] for x in accounts.get(r["interactionId"], [])],
-        }
-        for r in writes.get("upsert_interactions", [])
-        if r["interactionId"] in new
-    ]
+    """create_interactions rows for the events in `new`, from a chunk's upsert writes; a
+    deviceId and accountId only where the event has one."""
+    devices = _one(writes.get("link_interaction_devices", []), "interactionId")
+    accounts = _one(writes.get("link_interaction_accounts", []), "interactionId")
+    out = []
+    for r in writes.get("upsert_interactions", []):
+        i = r["interactionId"]
+        if i not in new:
+            continue
+        row = {**r, "props": _present(r["props"])}
+        if x := devices.get(i):
+            row["deviceId"] = x["deviceId"]
+        if x := accounts.get(i):
+            row["accountId"] = x["accountId"]
+        out.append(row)
+    return out
 
 
 def split_writes(writes: dict[str, list[Row]], existing: Collection[str]) -> dict[str, list[Row]]:
@@ -106,8 +112,12 @@ def split_writes(writes: dict[str, list[Row]], existing: Collection[str]) -> dic
         return writes
     build = new_customer_rows if kind == "create_customers" else new_interaction_rows
     out: dict[str, list[Row]] = {kind: build(writes, new)}
+    everything = len(new) == len(rows)  # a first load: no upsert left
     for name, batch in writes.items():
-        out[name] = [r for r in batch if r.get(key) not in new] if name in names else batch
+        if name not in names:
+            out[name] = batch
+        else:
+            out[name] = [] if everything else [r for r in batch if r.get(key) not in new]
     return out
 
 

@@ -195,7 +195,7 @@ def ingest_file(
     failed: list[tuple[int, int]] = []  # first and last row of the chunk that failed
 
     def chunk_job(
-        prepared: Prepared, existing: set[str], first: int, last: int
+        prepared: Prepared, existing: set[str] | None, first: int, last: int
     ) -> Callable[[], WriteSummary]:
         def job() -> WriteSummary:
             try:
@@ -242,7 +242,8 @@ def ingest_file(
                 suppressed = drop_suppressed(prepared.writes, erased)
                 prepared.loaded -= suppressed
                 summary.rows_suppressed += suppressed
-                # Read here, while the writer writes the chunk before: a file's keys are
+                # Events are read here (the one-performer rule quarantines rows before they
+                # are counted) while the writer writes the chunk before: a file's keys are
                 # distinct (seen), so that write cannot add any of this chunk's.
                 if mapping.kind == "interactions":
                     ids = [r["interactionId"] for r in prepared.writes["upsert_interactions"]]
@@ -254,10 +255,8 @@ def ingest_file(
                         else []
                     )
                     existing = _refuse_other_performers(found, prepared, path.name)
-                elif bulk is not None:
-                    existing = set()  # unused: the chunk goes into the graph in memory
-                else:
-                    existing = existing_keys(store, prepared)
+                else:  # records: read by the writer, just before it writes the chunk
+                    existing = None
                 summary.rows_read += len(chunk.rows) + len(chunk.bad)
                 summary.rows_loaded += prepared.loaded
                 lines = prepared.quarantined + prepared.blanked
