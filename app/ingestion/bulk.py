@@ -122,8 +122,9 @@ class BulkGraph:
         before = replace(self.summary)
         addresses: set[str] = set()
         for name, rows in writes.items():
+            apply = getattr(self, f"_{name}")
             for row in rows:
-                getattr(self, f"_{name}")(row, addresses)
+                apply(row, addresses)
         self.refresh_addresses(addresses)
         # The graph in memory is millions of dicts that live until the load ends: kept out
         # of the garbage collector's full passes, which otherwise take half a 100k load.
