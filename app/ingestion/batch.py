@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import cast
 
-from app.errors import BulkUnsupported, InputError
+from app.errors import BulkUnsupported, IncompleteLoad, InputError, StoreError
 from app.ingestion.bulk import BulkGraph
 from app.ingestion.fields import Kind
 from app.ingestion.loader import IngestSummary, ingest_file
@@ -52,6 +52,7 @@ def load_directory(
         size = sum(path.stat().st_size for _, _, path in files)
         bulk = store.has_bulk_path and 0 <= settings.bulk_min_bytes <= size and first_load(store)
     graph = BulkGraph(settings.source_trust) if bulk else None
+    summaries: list[IngestSummary] = []
     try:
         summaries = [
             ingest_file(
@@ -72,6 +73,13 @@ def load_directory(
         store.bulk_load(*graph.tables())
     except BulkUnsupported:
         graph = None  # no bulk path here, or records arrived meanwhile: the rows by queries
+    except StoreError as exc:
+        if graph is None or not summaries:
+            raise
+        raise IncompleteLoad(
+            f"{directory}: the bulk first load stopped: {exc}. Part of it may be in the graph; "
+            "run the same load again to complete it (loads are idempotent)"
+        ) from exc
     finally:
         if bulk:
             gc.unfreeze()  # BulkGraph.apply froze what it built
