@@ -139,3 +139,18 @@ def test_split_moves_only_the_new_keys() -> None:
     assert out["create_interactions"] == [{**writes["upsert_interactions"][1], "deviceId": "d2"}]
     assert out["set_account_attributes"] == writes["set_account_attributes"]
     assert split_writes(writes, existing={"s:1", "s:2"}) == writes
+
+
+def test_keys_another_writer_created_meanwhile_are_upserted(
+    store: GraphStore, population: Path, tmp_path: Path
+) -> None:
+    """A read that found a chunk's keys new, then another writer creating them before this
+    one writes (as two loads of the same file at once do): the CREATE is refused by the
+    unique constraint and the chunk is upserted instead, so the graph is as after one load."""
+    chunks = _chunks(population, tmp_path)
+    for chunk in chunks:
+        write_chunk(store, chunk, 25, TRUST)
+    once = digest(store)
+    for chunk in chunks:
+        write_chunk(store, chunk, 25, TRUST, existing=set())  # the stale "all new" read
+    assert digest(store) == once
