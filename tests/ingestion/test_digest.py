@@ -106,7 +106,7 @@ def _killed_half_way(store: GraphStore, folder: Path, settings: Settings) -> Non
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and proc.poll() is None:
-        if store.read("customer_count")[0]["n"] >= 100:
+        if store.read("customer_count")[0]["n"] > 0:  # the first batch is in: kill now
             break
         time.sleep(0.02)
     proc.send_signal(signal.SIGKILL)
