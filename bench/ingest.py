@@ -157,7 +157,7 @@ def measure(
         summaries = load_directory(store, data, settings, show_progress=True, bulk=(mode == "bulk"))
         seconds = time.perf_counter() - started
         counts = {r["label"]: r["n"] for r in store.read("graph_counts")}
-        rss_server = server_rss()
+        rss_server = server_rss(folder)
     rows = sum(s.rows_read for s in summaries)
     customers = sum(s.rows_read for s in summaries if s.kind == "customers")
     nodes = sum(s.nodes_created for s in summaries)
@@ -193,12 +193,19 @@ def measure(
     return out
 
 
-def server_rss() -> int:
-    return sum(
-        p.memory_info().rss
-        for p in psutil.process_iter(["name"])
-        if p.info["name"] == "redis-server"
-    )
+def server_rss(folder: Path) -> int:
+    """RSS of the embedded server working in `folder` (its working directory): the machine
+    runs other engineers' servers too."""
+    total = 0
+    for p in psutil.process_iter(["name"]):
+        if p.info["name"] != "redis-server":
+            continue
+        try:
+            if Path(p.cwd()).resolve().is_relative_to(folder.resolve()):
+                total += p.memory_info().rss
+        except psutil.Error:
+            continue
+    return total
 
 
 def main() -> None:
