@@ -26,6 +26,10 @@ class StoreConflict(StoreError):
     """A write broke a uniqueness rule (another writer got there first, or a duplicate key)."""
 
 
+class BulkUnsupported(StoreError):
+    """The store has no bulk path (a load then writes with queries)."""
+
+
 class InputError(IdGraphError):
     """Input that cannot be used: a file that cannot be read or does not fit its mapping, or
     an argument the caller can fix."""

@@ -31,6 +31,10 @@ class Settings(BaseSettings):
     store_watch_s: float = Field(default=1.0, gt=0)
     batch_size: int = Field(default=5000, ge=1, le=100_000)
     chunk_rows: int = Field(default=10_000, ge=1)
+    # A folder load into a graph that holds no records yet goes through the store's bulk
+    # path (FalkorDB's GRAPH.BULK) when its files hold at least this many bytes; smaller
+    # ones, and every load after the first, write with queries. -1: never (docs/ingestion.md).
+    bulk_min_bytes: int = Field(default=5_000_000, ge=-1)
     max_field_length: int = Field(default=512, ge=8)
     # A file with more columns is refused before it is read (a 50,000-column header made the
     # CSV reader take 773 MB for a 1 MB file).

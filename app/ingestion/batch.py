@@ -3,11 +3,14 @@ each with the mapping file `<source>.<kind>.yaml` beside it, or else the built-i
 
 from __future__ import annotations
 
+import gc
 import re
+import time
 from pathlib import Path
 from typing import cast
 
-from app.errors import InputError
+from app.errors import BulkUnsupported, IncompleteLoad, InputError, StoreError
+from app.ingestion.bulk import BulkGraph
 from app.ingestion.fields import Kind
 from app.ingestion.loader import IngestSummary, ingest_file
 from app.ingestion.mapping import Mapping, load_mapping
@@ -35,24 +38,67 @@ def load_directory(
     *,
     show_progress: bool = True,
     kinds: tuple[str, ...] = ("customers", "interactions"),
+    bulk: bool | None = None,
 ) -> list[IngestSummary]:
+    """Load every source file of the folder. bulk: True goes through the store's bulk path
+    (the graph must hold no records yet), False writes with queries, None chooses: bulk for
+    a first load of at least settings.bulk_min_bytes on a store that has the path."""
     files = [f for f in source_files(directory) if f[1] in kinds]
     if not files:
         raise InputError(f"{directory}: no <source>_customers or <source>_interactions files")
     # Every mapping is read before anything loads, so a bad one stops the run at the start.
     mappings = {(s, k): folder_mapping(directory, s, k) for s, k, _ in files}
-    return [
-        ingest_file(
-            store,
-            path,
-            source,
-            settings,
-            mapping=mappings[source, kind],
-            kind=kind,
-            show_progress=show_progress,
+    if bulk is None:
+        size = sum(path.stat().st_size for _, _, path in files)
+        bulk = store.has_bulk_path and 0 <= settings.bulk_min_bytes <= size and first_load(store)
+    graph = BulkGraph(settings.source_trust) if bulk else None
+    summaries: list[IngestSummary] = []
+    try:
+        summaries = [
+            ingest_file(
+                store,
+                path,
+                source,
+                settings,
+                mapping=mappings[source, kind],
+                kind=kind,
+                show_progress=show_progress,
+                bulk=graph,
+            )
+            for source, kind, path in files
+        ]
+        if graph is None:
+            return summaries
+        started = time.perf_counter()
+        store.bulk_load(*graph.tables())
+    except BulkUnsupported:
+        graph = None  # no bulk path here, or records arrived meanwhile: the rows by queries
+    except StoreError as exc:
+        if graph is None or not summaries:
+            raise
+        raise IncompleteLoad(
+            f"{directory}: the bulk first load stopped: {exc}. Part of it may be in the graph; "
+            "run the same load again to complete it (loads are idempotent)"
+        ) from exc
+    finally:
+        if bulk:
+            gc.unfreeze()  # BulkGraph.apply froze what it built
+    if graph is None:
+        return load_directory(
+            store, directory, settings, show_progress=show_progress, kinds=kinds, bulk=False
         )
-        for source, kind, path in files
-    ]
+    seconds = time.perf_counter() - started
+    for done in graph.on_stored:
+        done()
+    total = sum(s.rows_read for s in summaries) or 1
+    for s in summaries:  # the store's part, shared by rows
+        s.seconds += seconds * s.rows_read / total
+    return summaries
+
+
+def first_load(store: GraphStore) -> bool:
+    """True when the graph holds none of what a load writes."""
+    return not store.read("load_labels_present")
 
 
 def folder_mapping(directory: Path, source: str, kind: Kind) -> Mapping | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,15 +19,18 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from app.errors import IdGraphError, IncompleteLoad, InputError
+from app.errors import IdGraphError, IncompleteLoad, InputError, StoreConflict
 from app.ingestion import reader
 from app.ingestion.addresses import refresh_addresses
+from app.ingestion.bulk import BulkGraph
 from app.ingestion.fields import REQUIRED, Kind
+from app.ingestion.fresh import key_read, split_writes
 from app.ingestion.identifiers import identifier_types, register_identifier_types
 from app.ingestion.journal import Journal
 from app.ingestion.mapping import KINDS, Mapping, builtin_mapping
 from app.ingestion.rows import (
     Prepared,
+    Row,
     prepare_customers,
     prepare_interactions,
     quarantine_line,
@@ -65,12 +68,43 @@ class IngestSummary:
 
 
 def write_chunk(
-    store: GraphStore, job: Prepared, batch_size: int, trust_order: list[str]
+    store: GraphStore,
+    job: Prepared,
+    batch_size: int,
+    trust_order: list[str],
+    *,
+    existing: Collection[str] | None = None,
 ) -> WriteSummary:
-    """One prepared chunk into the graph, then the shared addresses it touched recomputed."""
+    """One prepared chunk into the graph, then the shared addresses it touched recomputed.
+    Records and events the graph does not have yet go in with CREATE; `existing`: the
+    chunk's keys the graph has, when the caller has read them (None: read here)."""
+    addresses = {r["addressId"] for r in job.writes.get("link_addresses", [])}
+    if existing is None:
+        existing = existing_keys(store, job)
     summary = WriteSummary()
-    addresses: set[str] = set()
-    for name, rows in job.writes.items():
+    try:
+        summary.add(_write(store, split_writes(job.writes, existing), batch_size, addresses))
+    except StoreConflict:
+        # Another writer created one of the keys read as new since the read: its CREATE
+        # was refused whole, and the upserts write the chunk again (they are idempotent).
+        summary.add(_write(store, job.writes, batch_size, addresses))
+    refresh_addresses(store, addresses, trust_order, batch_size)
+    return summary
+
+
+def existing_keys(store: GraphStore, job: Prepared) -> set[str]:
+    """The chunk's record (or event) keys the graph has."""
+    query, key, ids = key_read(job.writes)
+    return {r[key] for r in store.read(query, ids=ids)} if ids else set()
+
+
+def _write(
+    store: GraphStore, writes: dict[str, list[Row]], batch_size: int, addresses: set[str]
+) -> WriteSummary:
+    """Send each query's rows in order; adds to `addresses` those a record was unlinked
+    from."""
+    summary = WriteSummary()
+    for name, rows in writes.items():
         if not rows:
             continue
         if name == "unlink_stale_identifiers":  # returns the addresses left
@@ -79,8 +113,6 @@ def write_chunk(
             summary.add(done)
         else:
             summary.add(store.write_batches(name, rows, batch_size))
-    addresses.update(r["addressId"] for r in job.writes.get("link_addresses", []))
-    refresh_addresses(store, addresses, trust_order, batch_size)
     return summary
 
 
@@ -113,9 +145,12 @@ def ingest_file(
     mapping: Mapping | None = None,
     kind: Kind | None = None,
     show_progress: bool = True,
+    bulk: BulkGraph | None = None,
 ) -> IngestSummary:
     """Load one file. Idempotent: loading it again, or after an interruption, ends in the
-    same graph as one uninterrupted load."""
+    same graph as one uninterrupted load. With `bulk`, the rows go into that graph in
+    memory instead of the store (load_directory's bulk first load), and the file's journal
+    is finished once that graph is in the store."""
     started = time.perf_counter()
     if not path.is_file():
         raise InputError(f"{path}: no such file")
@@ -159,10 +194,20 @@ def ingest_file(
     writer = BackgroundWriter(store, settings.batch_size, depth=2)
     failed: list[tuple[int, int]] = []  # first and last row of the chunk that failed
 
-    def chunk_job(prepared: Prepared, first: int, last: int) -> Callable[[], WriteSummary]:
+    def chunk_job(
+        prepared: Prepared, existing: set[str] | None, first: int, last: int
+    ) -> Callable[[], WriteSummary]:
         def job() -> WriteSummary:
             try:
-                done = write_chunk(store, prepared, settings.batch_size, settings.source_trust)
+                if bulk is not None:
+                    return bulk.apply(prepared.writes)
+                done = write_chunk(
+                    store,
+                    prepared,
+                    settings.batch_size,
+                    settings.source_trust,
+                    existing=existing,
+                )
             except BaseException:
                 failed.append((first, last))
                 raise
@@ -197,8 +242,21 @@ def ingest_file(
                 suppressed = drop_suppressed(prepared.writes, erased)
                 prepared.loaded -= suppressed
                 summary.rows_suppressed += suppressed
+                # Events are read here (the one-performer rule quarantines rows before they
+                # are counted) while the writer writes the chunk before: a file's keys are
+                # distinct (seen), so that write cannot add any of this chunk's.
                 if mapping.kind == "interactions":
-                    _refuse_other_performers(store, prepared, path.name)
+                    ids = [r["interactionId"] for r in prepared.writes["upsert_interactions"]]
+                    found = (
+                        bulk.performers(ids)
+                        if bulk is not None
+                        else store.read("interactions_existing", ids=ids)
+                        if ids
+                        else []
+                    )
+                    existing = _refuse_other_performers(found, prepared, path.name)
+                else:  # records: read by the writer, just before it writes the chunk
+                    existing = None
                 summary.rows_read += len(chunk.rows) + len(chunk.bad)
                 summary.rows_loaded += prepared.loaded
                 lines = prepared.quarantined + prepared.blanked
@@ -211,7 +269,13 @@ def ingest_file(
                     summary.rows_quarantined += len(prepared.quarantined)
                     summary.fields_blanked += len(prepared.blanked)
                 numbers = chunk.rows + [n for n, _, _ in chunk.bad]
-                writer.call(chunk_job(prepared, min(numbers, default=0), max(numbers, default=0)))
+                job = chunk_job(
+                    prepared, existing, min(numbers, default=0), max(numbers, default=0)
+                )
+                if bulk is not None:
+                    writer.summary.add(job())  # in this thread: it reads what it wrote
+                else:
+                    writer.call(job)
                 progress.update(task, completed=chunk.progress, rows=summary.rows_read)
             writer.finish()
     except IdGraphError as exc:
@@ -233,7 +297,11 @@ def ingest_file(
     finally:
         if qfile is not None:
             qfile.close()
-    journal.finish(summary.rows_read)
+    if bulk is not None:
+        rows_read = summary.rows_read
+        bulk.on_stored.append(lambda: journal.finish(rows_read))
+    else:
+        journal.finish(summary.rows_read)
     summary.quarantine_file = str(qpath) if qfile is not None else None
     summary.nodes_created = writer.summary.nodes_created
     summary.relationships_created = writer.summary.relationships_created
@@ -258,23 +326,22 @@ def check_before_writing(path: Path, fmt: reader.Format, mapping: Mapping, used:
         )
 
 
-def _refuse_other_performers(store: GraphStore, prepared: Prepared, file: str) -> None:
+def _refuse_other_performers(found: list[Row], prepared: Prepared, file: str) -> set[str]:
     """An event ID belongs to one performer: a row naming another customer for an event the
-    graph already has is quarantined with the reason, and nothing of it is written."""
+    graph already has (found: interactions_existing's rows for the chunk) is quarantined
+    with the reason, and nothing of it is written. Returns the chunk's events the graph has."""
     rows = prepared.writes.get("upsert_interactions", [])
     if not rows:
-        return
-    owner = {
-        r["interactionId"]: r["customerId"]
-        for r in store.read("interaction_performers", ids=[r["interactionId"] for r in rows])
-    }
+        return set()
+    owner = {r["interactionId"]: r["customerId"] for r in found if r["customerId"] is not None}
     refused = {
         r["interactionId"]: owner[r["interactionId"]]
         for r in rows
         if r["interactionId"] in owner and owner[r["interactionId"]] != r["customerId"]
     }
+    existing = {r["interactionId"] for r in found}
     if not refused:
-        return
+        return existing
     for name, batch in prepared.writes.items():
         prepared.writes[name] = [r for r in batch if r.get("interactionId") not in refused]
     for r in rows:
@@ -289,6 +356,7 @@ def _refuse_other_performers(store: GraphStore, prepared: Prepared, file: str) -
                 )
             )
     prepared.loaded -= len(refused)
+    return existing
 
 
 def _prepare(

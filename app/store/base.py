@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from app.errors import BadValue, StoreError
+from app.errors import BadValue, BulkUnsupported, StoreError
 from app.store.lock import StoreLock
 from app.values import parameter_problem
 
@@ -231,10 +231,30 @@ class NumberLists:
         return cls([r[names[0]] for r in rows], lengths, columns)
 
 
+@dataclass
+class BulkNodes:
+    """Nodes of one label for a bulk load: each row's properties, its key among them."""
+
+    label: str
+    key: str
+    rows: list[Row]
+
+
+@dataclass
+class BulkEdges:
+    """Relationships of one type for a bulk load: (start key, end key, properties)."""
+
+    type: str
+    start: Key
+    end: Key
+    rows: list[tuple[Any, Any, Row]]
+
+
 class GraphStore(ABC):
     """A graph database reached by named Cypher queries. One subclass per backend."""
 
     backend: str = ""
+    has_bulk_path = False  # bulk_load works (a first load may use it)
 
     def cypher(self, name: str) -> str:
         return load_cypher(name, self.backend)
@@ -304,6 +324,12 @@ class GraphStore(ABC):
         the holder dies; waiting longer than wait_s raises LockTimeout; a holder whose lease
         ran out and was taken gets LockLost when it leaves (app/store/lock.py)."""
         return StoreLock(self, name, ttl_s, wait_s, poll_s, renew)
+
+    def bulk_load(self, nodes: Sequence[BulkNodes], edges: Sequence[BulkEdges]) -> WriteSummary:
+        """Create these nodes and relationships (none of which exist yet) by the store's own
+        bulk path, far faster than queries. Raises BulkUnsupported where there is none
+        (the caller then writes with queries)."""
+        raise BulkUnsupported(f"the {self.backend} store has no bulk path")
 
     @abstractmethod
     def setup_schema(self, schema: Schema | None = None) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import yaml
 
 from app.store import GraphStore
@@ -81,3 +82,13 @@ def snapshot(store: GraphStore) -> tuple[list[str], list[str]]:
         sorted(f"{r['label']} {sorted(r['props'].items())}" for r in nodes),
         sorted(f"{r['a']} -{r['t']}-> {r['b']} {sorted(r['props'].items())}" for r in rels),
     )
+
+
+def reversed_rows(folder: Path, out: Path) -> Path:
+    """A copy of a synthetic folder's source files with every row in reverse order."""
+    out.mkdir()
+    for f in folder.iterdir():
+        if f.suffix == ".csv" and "_" in f.stem and "truth" not in f.stem:
+            frame = pd.read_csv(f, dtype=str, keep_default_na=False)
+            frame.iloc[::-1].to_csv(out / f.name, index=False)
+    return out

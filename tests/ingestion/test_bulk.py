@@ -1,0 +1,66 @@
+"""A bulk first load (app/ingestion/bulk.py, the store's bulk path) ends in the graph of the
+incremental load, and every load after it writes with queries."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app.ingestion.batch import load_directory
+from app.settings import Settings
+from app.store import GraphStore
+from app.synth import SynthConfig, generate
+from tests.ingestion.helpers import reversed_rows
+from tests.ingestion.test_digest import digest
+from tests.writes import counting
+
+WRITES = ("create_customers", "upsert_customers", "create_interactions", "upsert_interactions")
+
+
+@pytest.fixture(scope="module")
+def population(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Messy sources: shared addresses written in several ways, events of unknown people."""
+    out = tmp_path_factory.mktemp("bulk")
+    generate(SynthConfig(people=120, seed=23, mess=2.0), out, "csv")
+    return out
+
+
+def test_bulk_first_load_gives_the_incremental_graph(
+    store: GraphStore,
+    backend_settings: Settings,
+    population: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    settings = backend_settings.model_copy(
+        update={"data_dir": tmp_path / "data", "bulk_min_bytes": 0}
+    )
+    load_directory(store, population, settings, show_progress=False, bulk=False)
+    incremental = digest(store)
+    store.clear()
+    store.setup_schema()
+
+    with counting(store, monkeypatch) as first:
+        summaries = load_directory(store, population, settings, show_progress=False)
+    assert digest(store) == incremental
+    assert sum(s.nodes_created for s in summaries) == len(
+        store.run_text("MATCH (n) WHERE NOT n:IdentifierType RETURN n", write=False)[0]
+    )
+    if store.has_bulk_path:  # no write query: the store's bulk path took it all
+        assert not any(first.rows[name] for name in WRITES)
+    else:  # the same rows by queries
+        assert first.rows["create_customers"]
+
+    with counting(store, monkeypatch) as again:  # not a first load any more
+        summaries = load_directory(store, population, settings, show_progress=False)
+    assert digest(store) == incremental
+    assert again.rows["upsert_customers"] and not again.rows["create_customers"]
+    assert not any(s.completed for s in summaries)  # the bulk load's journals say done
+
+    store.clear()
+    store.setup_schema()
+    load_directory(
+        store, reversed_rows(population, tmp_path / "reversed"), settings, show_progress=False
+    )
+    assert digest(store) == incremental
