@@ -416,7 +416,7 @@ class FalkorStore(GraphStore):
         for group in nodes:
             label = safe_identifier(group.label)
             found = self._execute("", f"MATCH (n:{label}) RETURN count(n)", write=False)
-            if found.result_set[0][0]:
+            if found.rows[0][0]:
                 raise BulkUnsupported(f"the graph already has {label} nodes")
         total = WriteSummary()
         for group in nodes:
