@@ -32,7 +32,12 @@ _NOT_NULL = "<literal>"
 
 _BIND = re.compile(
     r"\bUNWIND\s+(?P<src1>[$\w.]+)\s+AS\s+(?P<v1>\w+)"
-    r"|\bFOREACH\s*\(\s*(?P<v2>\w+)\s+IN\s+(?P<src2>[$\w.]+)\s*\|",
+    r"|\bFOREACH\s*\(\s*(?P<v2>\w+)\s+IN\s+(?P<src2>[$\w.]+)\s*\|"
+    # a value only where it is not null: FOREACH (x IN CASE WHEN v IS NULL THEN [] ELSE [v] END
+    r"|\bFOREACH\s*\(\s*(?P<v3>\w+)\s+IN\s+CASE\s+WHEN\s+(?P<src3>[$\w.]+)\s+IS\s+NULL"
+    r"\s+THEN\s+\[\s*\]\s+ELSE\s+\[\s*(?P=src3)\s*\]\s+END\s*\|"
+    # a list that may be missing: FOREACH (x IN coalesce(v, []) |
+    r"|\bFOREACH\s*\(\s*(?P<v4>\w+)\s+IN\s+coalesce\(\s*(?P<src4>[$\w.]+)\s*,\s*\[\s*\]\s*\)\s*\|",
     re.IGNORECASE,
 )
 _MERGE = re.compile(r"\bMERGE\b", re.IGNORECASE)
@@ -194,8 +199,13 @@ def check(text: str, params: Mapping[str, Any] | None, write: bool) -> list[Viol
     )
     for _pos, kind, m in events:
         if kind == "bind":
-            var = m.group("v1") or m.group("v2")
-            scope.bind(var, m.group("src1") or m.group("src2"))
+            if m.group("v3"):  # the value itself, where it is not null
+                scope.vars[m.group("v3")] = [
+                    v for v in scope.values(m.group("src3")) if v is not None
+                ]
+            else:  # each element of a list (none of a null)
+                var = m.group("v1") or m.group("v2") or m.group("v4")
+                scope.bind(var, m.group("src1") or m.group("src2") or m.group("src4"))
         elif kind in ("merge", "create"):
             end = _CLAUSE_END.search(query, m.end())
             pattern = query[m.end() : end.start() if end else len(query)]
@@ -243,8 +253,9 @@ def unchecked_merge_keys(text: str) -> list[str]:
     )
     for _pos, m in events:
         if m.re is _BIND:
-            if known(m.group("src1") or m.group("src2")):
-                bound.add(m.group("v1") or m.group("v2"))
+            source = next(m.group(f"src{i}") for i in range(1, 5) if m.group(f"src{i}"))
+            if known(source):
+                bound.add(next(m.group(f"v{i}") for i in range(1, 5) if m.group(f"v{i}")))
             continue
         end = _CLAUSE_END.search(query, m.end())
         for body in _MAP.findall(query[m.end() : end.start() if end else len(query)]):

@@ -91,3 +91,13 @@ def test_every_merge_key_in_the_query_files_can_be_checked() -> None:
             unchecked[path.name] = keys
     assert unchecked == {}
     assert unchecked_merge_keys("MATCH (x) WITH collect(x.k)[0] AS k MERGE (:N {k: k})") == ["k: k"]
+    guarded = (
+        "UNWIND $rows AS row FOREACH (x IN CASE WHEN row.k IS NULL THEN [] ELSE [row.k] END | "
+    )
+    assert unchecked_merge_keys(guarded + "MERGE (:N {k: x}))") == []
+    assert unchecked_merge_keys(
+        guarded.replace("[row.k] END", "[row.j] END") + "MERGE (:N {k: x}))"
+    )
+    listed = "UNWIND $rows AS row FOREACH (x IN coalesce(row.ids, []) | MERGE (:N {k: x.id}))"
+    assert unchecked_merge_keys(listed) == []
+    assert unchecked_merge_keys(listed.replace("coalesce(row.ids, [])", "coalesce(row.ids, [1])"))

@@ -92,8 +92,11 @@ def _killed_half_way(store: GraphStore, folder: Path, settings: Settings) -> Non
         IDGRAPH_NEO4J_URI=settings.neo4j_uri,
         IDGRAPH_NEO4J_USER=settings.neo4j_user,
         IDGRAPH_NEO4J_PASSWORD=settings.neo4j_password,
-        IDGRAPH_BATCH_SIZE="50",
-        IDGRAPH_CHUNK_ROWS="100",
+        # Small chunks and batches: the load takes many round trips, so the kill lands in
+        # the middle of it even on a busy machine (with 100-row chunks a whole load could
+        # finish between two looks at the graph).
+        IDGRAPH_BATCH_SIZE="10",
+        IDGRAPH_CHUNK_ROWS="20",
     )
     cmd = [
         sys.executable,
