@@ -35,6 +35,7 @@ import httpx
 import psutil
 from rich.console import Console
 
+from app.api.serving import free_port
 from app.demo import ensure_demo_data
 from app.settings import Settings
 from app.store import open_store
@@ -316,14 +317,6 @@ class Ingest:
             if self._proc is not None and self._proc.poll() is None:
                 self._proc.terminate()
             self._thread.join(timeout=0.5)
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def start_server(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:

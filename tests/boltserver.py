@@ -7,12 +7,13 @@ from __future__ import annotations
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import time
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
+
+from app.api.serving import free_port
 
 STANDIN_PACKAGE = "arcadedb-embedded"
 START_TIMEOUT_S = 90.0
@@ -55,12 +56,6 @@ def from_environment() -> BoltServer | None:
     )
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def standin_version() -> str:
     return metadata.version(STANDIN_PACKAGE)
 
@@ -74,7 +69,7 @@ def start_arcadedb(workdir: Path) -> BoltServer:
     if not java.is_file():
         raise RuntimeError(f"{STANDIN_PACKAGE} has no JRE at {java}; run `make install`")
     workdir.mkdir(parents=True, exist_ok=True)
-    bolt_port, http_port = _free_port(), _free_port()
+    bolt_port, http_port = free_port(), free_port()
     password = secrets.token_hex(12)
     log_file = workdir / "arcadedb.log"
     cmd = [

@@ -41,6 +41,13 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> None:
         Multiprocess(config, sockets=[listening]).run()
 
 
+def free_port() -> int:
+    """A TCP port free on loopback now, for tests and benches that start a server."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
 def listening_socket(host: str, port: int) -> socket.socket:
     """The workers' shared socket, made as a TCP socket by name. uvicorn's own
     (Config.bind_socket) leaves its protocol at 0, and asyncio turns Nagle's algorithm off

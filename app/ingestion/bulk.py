@@ -13,20 +13,24 @@ from dataclasses import replace
 from typing import Any
 
 from app.ingestion.addresses import address_props
-from app.store.base import BulkEdges, BulkNodes, Key, WriteSummary
+from app.store.base import UNIQUE_KEYS, BulkEdges, BulkNodes, Key, WriteSummary
 
 Row = dict[str, Any]
 
-# The nodes a load writes, by label, with their key property.
+# The nodes a load writes, by label, with their key property (the store's unique keys).
+_KEY_OF = {k.label: k.prop for k in UNIQUE_KEYS}
 NODE_KEYS: dict[str, str] = {
-    "Customer": "customerId",
-    "Interaction": "interactionId",
-    "Email": "email",
-    "Phone": "phone",
-    "Address": "addressId",
-    "Device": "deviceId",
-    "Account": "accountId",
-    "Identifier": "identifierId",
+    label: _KEY_OF[label]
+    for label in (
+        "Customer",
+        "Interaction",
+        "Email",
+        "Phone",
+        "Address",
+        "Device",
+        "Account",
+        "Identifier",
+    )
 }
 # Relationship type -> (start label, end label).
 EDGE_ENDS: dict[str, tuple[str, str]] = {

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,18 +14,13 @@ from pathlib import Path
 import httpx
 import psutil
 
+from app.api.serving import free_port
 from app.settings import Settings
 from app.store import open_store
 from tests.api.conftest import Seeder, make_key
 
 IDGRAPH = (sys.executable, "-c", "from app.cli import main; main()")
 QUERY = "query($id: ID!) { customer(id: $id) { id firstName emails { email } } }"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _store_servers(data: Path) -> list[psutil.Process]:
@@ -91,7 +85,7 @@ def test_two_workers_answer_over_one_store(tmp_path: Path) -> None:
         for customer_id in ids:
             seed.customer(customer_id, emails=[f"{customer_id.split(':')[1]}@example.com"])
         token = make_key(store)
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "IDGRAPH_DATA_DIR": str(data),
