@@ -1,37 +1,26 @@
-"""The saved match model for the API, read once and kept until its file changes, so a
-retrained model is picked up without a restart."""
+"""The saved match model for the API (app/resolution/model.py `saved_model`: read once and
+again when its file changes), with the error a caller is shown when there is none."""
 
 from __future__ import annotations
 
 import logging
-import threading
 from pathlib import Path
 
 from app.api.errors import FailedPrecondition
 from app.errors import ConfigError
-from app.resolution.model import MatchModel
+from app.resolution.model import MatchModel, saved_model
 
 log = logging.getLogger(__name__)
-_models: dict[Path, tuple[float, MatchModel]] = {}
-_models_lock = threading.Lock()
 
 
 def current_model(path: Path) -> MatchModel:
-    """The model saved at path, re-read when the file changes. FailedPrecondition when there
-    is none yet or it does not fit (the details, with server paths, go to the log)."""
+    """The model saved at path. FailedPrecondition when there is none yet or it does not fit
+    (the details, with server paths, go to the log)."""
     try:
-        stamp = path.stat().st_mtime
-    except FileNotFoundError:
-        stamp = -1.0
-    with _models_lock:
-        cached = _models.get(path)
-        if cached is None or cached[0] != stamp:
-            try:
-                _models[path] = (stamp, MatchModel.load(path))
-            except ConfigError as exc:
-                log.error("real-time resolution has no usable match model: %s", exc)
-                raise FailedPrecondition(
-                    "no usable match model: train one with `idgraph train` (the service "
-                    "log says what is wrong with the current one)"
-                ) from exc
-        return _models[path][1]
+        return saved_model(path)
+    except ConfigError as exc:
+        log.error("real-time resolution has no usable match model: %s", exc)
+        raise FailedPrecondition(
+            "no usable match model: train one with `idgraph train` (the service "
+            "log says what is wrong with the current one)"
+        ) from exc

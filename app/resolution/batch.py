@@ -17,7 +17,7 @@ from app.resolution.blocking import candidate_pairs, key_digest, rule_key, rule_
 from app.resolution.cluster import Decisions, missing_pairs, one_to_one, score_pairs
 from app.resolution.fields import Columns, derive
 from app.resolution.fields import sparse as sparse_records
-from app.resolution.model import MatchModel, probability
+from app.resolution.model import DECIMALS, MatchModel, probability
 from app.resolution.placement import Stored, now_iso, place, stored_profiles
 from app.resolution.profiles import Churn
 from app.resolution.records import load_records
@@ -27,11 +27,6 @@ from app.store import GraphStore
 from app.store.base import Key, Schema
 from app.store.writer import BackgroundWriter
 from app.timing import Laps
-
-# Probabilities are stored and clustered rounded to this many decimals, so that a profile
-# re-derived from the stored edges (the dial, real time) sees exactly the numbers batch saw
-# (FalkorDB returns doubles to 15 significant digits).
-DECIMALS = 12
 
 
 @dataclass
@@ -222,6 +217,7 @@ def _resolve(
         prob = np.r_[prob, np.round(probability(more_logits), DECIMALS)]
     lap("score")
 
+    disagree = model.disagreement(levels)
     position = pd.Series(np.arange(n), index=ids)
     decisions = decision_pairs(store.read("resolution_decisions"), position)
     clustered = prob
@@ -246,6 +242,7 @@ def _resolve(
         right,
         clustered,
         sparse=sparse,
+        disagree=disagree,
         decisions=decisions,
         previous=previous,
         created=created,

@@ -7,7 +7,14 @@ single identifying fact are placed afterwards by a stricter rule (`attach_sparse
 linkage merges two groups when their pairs agree on average, so a weak chain through a
 household does not glue its members into one person, and its merge heights never decrease,
 so cutting the same tree at a higher threshold only splits clusters: a stricter dial never
-grows a profile."""
+grows a profile.
+
+The average is over the pairs that carry evidence: a pair at or above the floor, or one where
+some field disagrees. A pair below the floor where no field disagrees (a call-centre record
+with a phone and a birth date against a web-shop record with an e-mail and an address: only
+the city in common) lacks evidence rather than contradicting, so it neither pulls nor
+pushes; counting it as a non-match split such records from the profile their other records
+tie them to (docs/resolution.md)."""
 
 from __future__ import annotations
 
@@ -18,7 +25,6 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
@@ -27,8 +33,6 @@ from app.resolution.model import MatchModel
 
 # Worker state: set before the pool forks, so records are shared, not pickled per task.
 _WORK: tuple[MatchModel, Columns, np.ndarray, np.ndarray] | None = None
-FORBIDDEN = 1e9  # distance of a rejected pair: no merge ever joins its two sides
-_STEP = 2.0**-20  # what confirmed groups are nearer than any scored pair (see _cut)
 
 
 def _score_slice(bounds: tuple[int, int]) -> tuple[int, np.ndarray, np.ndarray]:
@@ -107,10 +111,13 @@ def _edges(
     left: np.ndarray,
     right: np.ndarray,
     prob: np.ndarray,
+    disagree: np.ndarray,
     decisions: Decisions,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Scored pairs with stewards' decisions applied (confirmed 1, rejected 0), one per pair."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Scored pairs with stewards' decisions applied (confirmed 1, rejected 0; a decided pair
+    always carries evidence), one per pair."""
     prob = np.asarray(prob, dtype=np.float64).copy()
+    disagree = np.asarray(disagree, dtype=bool).copy()
     keys = _pair_key(n, np.asarray(left), np.asarray(right))
     extra_keys, extra_p = [], []
     for pairs, value in ((decisions.confirmed, 1.0), (decisions.rejected, 0.0)):
@@ -119,14 +126,16 @@ def _edges(
         dk = _pair_key(n, *(np.array(x, dtype=np.int64) for x in zip(*pairs, strict=True)))
         hit = np.isin(keys, dk)
         prob[hit] = value
+        disagree[hit] = True
         missing = np.setdiff1d(dk, keys)
         extra_keys.append(missing)
         extra_p.append(np.full(len(missing), value))
     if extra_keys:
         keys = np.r_[keys, *extra_keys]
         prob = np.r_[prob, *extra_p]
+        disagree = np.r_[disagree, np.ones(sum(len(k) for k in extra_keys), dtype=bool)]
     keys, first = np.unique(keys, return_index=True)
-    return keys // n, keys % n, prob[first]
+    return keys // n, keys % n, prob[first], disagree[first]
 
 
 def cluster(
@@ -141,20 +150,28 @@ def cluster(
     floor: float = 0.0,
     sparse_threshold: float = 0.7,
     cap: int = 500,
+    disagree: np.ndarray | None = None,
 ) -> Clustering:
     """Records 0..n-1 into clusters from scored pairs (left[i], right[i], prob[i]).
 
     Pairs below `floor` count as unscored. Dense records (not `sparse`) form components
     over the remaining pairs and steward-confirmed ones; each component is clustered by
-    average linkage on 1 - probability (an unscored pair counts as 0, a confirmed one as 1,
-    a rejected one forbids the merge) and cut at `threshold`. A component over `cap`
-    records is split first along its weakest pairs (reported in `capped`). Sparse records
-    then join by `attach_sparse`."""
+    average linkage on 1 - probability and cut at `threshold`: a pair below the floor counts
+    as probability 0 when some field disagrees (`disagree[i]`, from
+    `MatchModel.disagreement`; without it, every pair does) and not at all when none does, a
+    pair never scored counts as 0, a confirmed one as 1, and a rejected one forbids the
+    merge. A component over `cap` records is split first along its weakest pairs (reported in
+    `capped`). Sparse records then join by `attach_sparse`."""
     decisions = decisions or Decisions()
     sparse = np.zeros(n, dtype=bool) if sparse is None else np.asarray(sparse, dtype=bool).copy()
     for a, b in decisions.confirmed:
         sparse[a] = sparse[b] = False  # a confirmed record takes part like any other
-    left, right, prob = _edges(n, np.asarray(left), np.asarray(right), prob, decisions)
+    if disagree is None:
+        disagree = np.ones(len(left), dtype=bool)
+    left, right, prob, disagree = _edges(
+        n, np.asarray(left), np.asarray(right), prob, disagree, decisions
+    )
+    evidence = (prob >= floor) | disagree
     prob = np.where(prob >= floor, prob, 0.0)
     dense = ~sparse[left] & ~sparse[right]
     rejected = {(min(a, b), max(a, b)) for a, b in decisions.rejected}
@@ -166,6 +183,7 @@ def cluster(
         left[dense],
         right[dense],
         prob[dense],
+        evidence[dense],
         rej[dense],
         usable[dense],
         threshold,
@@ -198,6 +216,7 @@ def _link(
     left: np.ndarray,
     right: np.ndarray,
     prob: np.ndarray,
+    evidence: np.ndarray,
     rejected: np.ndarray,
     usable: np.ndarray,
     threshold: float,
@@ -213,16 +232,19 @@ def _link(
         return labels, capped
     # edges by component (rejected pairs included: they forbid merges inside a component)
     inside = comp[left] == comp[right]
-    el, er, ep, ej = left[inside], right[inside], prob[inside], rejected[inside]
+    el, er, ep = left[inside], right[inside], prob[inside]
+    ew, ej = evidence[inside], rejected[inside]
     ec = comp[el]
     order = np.argsort(ec, kind="stable")
-    el, er, ep, ej, ec = el[order], er[order], ep[order], ej[order], ec[order]
+    el, er, ep, ew, ej, ec = el[order], er[order], ep[order], ew[order], ej[order], ec[order]
     starts = np.searchsorted(ec, multi)
     ends = np.searchsorted(ec, multi, side="right")
     members_by = _members(comp, multi)
     for c, s, e in zip(multi, starts, ends, strict=True):
         members = members_by[int(c)]
-        sub = _cut(members, el[s:e], er[s:e], ep[s:e], ej[s:e], threshold, cap, capped, together)
+        sub = _cut(
+            members, el[s:e], er[s:e], ep[s:e], ew[s:e], ej[s:e], threshold, cap, capped, together
+        )
         for group in sub:
             labels[group] = group.min()
     return labels, capped
@@ -242,6 +264,7 @@ def _cut(
     left: np.ndarray,
     right: np.ndarray,
     prob: np.ndarray,
+    evidence: np.ndarray,
     rejected: np.ndarray,
     threshold: float,
     cap: int,
@@ -252,7 +275,9 @@ def _cut(
     k = len(members)
     if k > cap:
         capped.append(k)
-        return _split_capped(members, left, right, prob, rejected, threshold, cap, capped, together)
+        return _split_capped(
+            members, left, right, prob, evidence, rejected, threshold, cap, capped, together
+        )
     ok = ~rejected
     strong = ok & (prob >= threshold)
     if not rejected.any():
@@ -263,27 +288,77 @@ def _cut(
         if not strong.any():
             return [members[i : i + 1] for i in range(k)]
     index = {int(m): i for i, m in enumerate(members)}
-    dist = np.ones((k, k))
     li = np.array([index[int(a)] for a in left], dtype=np.int64)
     ri = np.array([index[int(b)] for b in right], dtype=np.int64)
-    group = together[members]
-    grouped = (group[:, None] == group[None, :]) & (group[:, None] >= 0)
-    dist[grouped] = 0.0
-    d = np.where(rejected, FORBIDDEN, np.minimum(1.0 - prob, dist[li, ri]))
-    dist[li, ri] = d
-    dist[ri, li] = d
+    dist = np.ones((k, k))  # a pair never scored: a non-match that counts
+    weight = np.ones((k, k))
+    forbid = np.zeros((k, k), dtype=bool)
+    dist[li, ri] = dist[ri, li] = 1.0 - prob
+    weight[li, ri] = weight[ri, li] = evidence
+    forbid[li, ri] = forbid[ri, li] = rejected
+    return [members[g] for g in average_linkage(dist, weight, forbid, together[members], threshold)]
+
+
+def average_linkage(
+    dist: np.ndarray,
+    weight: np.ndarray,
+    forbid: np.ndarray,
+    group: np.ndarray,
+    threshold: float,
+) -> list[np.ndarray]:
+    """Agglomerative clustering of k items (symmetric k x k matrices): the distance of two
+    clusters is the weighted mean of their pairs' distances (weight 0: the pair does not
+    count; no pair with weight: no merge), a forbidden pair keeps its two clusters apart, and
+    items of one `group` (>= 0) are one cluster from the start. The closest two clusters
+    merge while they are within 1 - threshold; ties go to the lowest positions. Merge
+    heights never decrease, so cutting higher only splits clusters."""
+    k = len(dist)
+    total = dist * weight
+    count = weight.astype(np.float64).copy()
+    np.fill_diagonal(count, 0.0)
+    np.fill_diagonal(total, 0.0)
+    forbid = forbid.copy()
+    active = np.ones(k, dtype=bool)
+    parts: dict[int, list[int]] = {i: [i] for i in range(k)}
+
+    def merge(i: int, j: int) -> None:
+        total[i] += total[j]
+        count[i] += count[j]
+        forbid[i] |= forbid[j]
+        total[:, i], count[:, i], forbid[:, i] = total[i], count[i], forbid[i]
+        total[i, i] = count[i, i] = 0.0
+        active[j] = False
+        parts[i] += parts.pop(j)
+
+    first: dict[int, int] = {}
+    for i in range(k):
+        if group[i] >= 0:
+            j = first.setdefault(int(group[i]), i)
+            if j != i:
+                merge(j, i)
+
+    def height(i: int) -> np.ndarray:
+        row = np.full(k, np.inf)
+        ok = active & (count[i] > 0) & ~forbid[i]
+        row[ok] = total[i, ok] / count[i, ok]
+        row[i] = np.inf
+        return row
+
+    heights = np.full((k, k), np.inf)
+    for live in np.flatnonzero(active):
+        heights[live] = height(int(live))
     cut = 1.0 - threshold
-    if grouped.any():
-        # Confirmed records must merge before anything else, also before pairs the model
-        # scores 1.0: every other distance (and the cut) moves up by the same small step,
-        # so each confirmed group becomes one unit at height 0 and the rest of the tree is
-        # the same average linkage over those units.
-        dist = np.where(grouped, 0.0, dist + _STEP)
-        cut += _STEP
-    iu = np.triu_indices(k, 1)
-    tree = linkage(dist[iu], method="average")
-    flat = fcluster(tree, cut, criterion="distance")
-    return [members[flat == f] for f in np.unique(flat)]
+    while True:
+        at = int(np.argmin(heights))
+        i, j = divmod(at, k)
+        if not heights[i, j] <= cut:
+            break
+        i, j = min(i, j), max(i, j)
+        merge(i, j)
+        heights[j, :] = heights[:, j] = np.inf
+        row = height(i)
+        heights[i, :] = heights[:, i] = row
+    return [np.array(sorted(p), dtype=np.int64) for p in parts.values()]
 
 
 def _split_capped(
@@ -291,6 +366,7 @@ def _split_capped(
     left: np.ndarray,
     right: np.ndarray,
     prob: np.ndarray,
+    evidence: np.ndarray,
     rejected: np.ndarray,
     threshold: float,
     cap: int,
@@ -326,6 +402,7 @@ def _split_capped(
                     left[inside],
                     right[inside],
                     prob[inside],
+                    evidence[inside],
                     rejected[inside],
                     threshold,
                     cap,

@@ -11,9 +11,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from app.resolution.cluster import Decisions
+from app.resolution.cluster import Decisions, missing_pairs, score_pairs
 from app.resolution.fields import RECORD_FIELDS, Columns, derive1, stack
 from app.resolution.fields import sparse as sparse_records
+from app.resolution.model import DECIMALS, MatchModel, probability
 from app.resolution.records import frame
 from app.settings import Settings
 from app.store import GraphStore
@@ -109,6 +110,45 @@ def read_component(
         rows=kept,
         replaced=replaced,
     )
+
+
+def scored_pairs(
+    comp: Component, settings: Settings, model: MatchModel | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """The component's pairs as batch clusters them: its stored edges and, with the model,
+    the pairs of records in one component (of pairs at or above the floor) that have no
+    stored edge (scored below the floor, or never compared), scored now, with whether some
+    field disagrees (`MatchModel.disagreement`; stored edges count whatever their fields
+    say). Without a model the unstored pairs stay unscored and every pair counts."""
+    if model is None:
+        return comp.left, comp.right, comp.prob, None
+    return complete_pairs(model, comp.cols, comp.sparse, comp.left, comp.right, comp.prob, settings)
+
+
+def complete_pairs(
+    model: MatchModel,
+    cols: Columns,
+    sparse: np.ndarray,
+    left: np.ndarray,
+    right: np.ndarray,
+    prob: np.ndarray,
+    settings: Settings,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Stored edges (left, right, prob: at or above the floor) and the pairs of records in one
+    component of them that have none, scored with the model; whether some field disagrees,
+    per pair (false for the stored edges: they count whatever their fields say)."""
+    n = len(sparse)
+    more_left, more_right = missing_pairs(
+        n, left, right, prob, settings.match_floor, sparse, settings.component_cap
+    )
+    disagree = np.zeros(len(left), dtype=bool)
+    if len(more_left):
+        workers = None if len(more_left) > 200_000 else 1
+        levels, logits = score_pairs(model, cols, more_left, more_right, workers=workers)
+        left, right = np.r_[left, more_left], np.r_[right, more_right]
+        prob = np.r_[prob, np.round(probability(logits), DECIMALS)]
+        disagree = np.r_[disagree, model.disagreement(levels)]
+    return left, right, prob, disagree
 
 
 def decided_with(rows: list[dict[str, Any]], customer_id: str) -> dict[str, str]:

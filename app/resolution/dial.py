@@ -10,9 +10,10 @@ from typing import Any
 
 import numpy as np
 
-from app.errors import InputError
+from app.errors import ConfigError, InputError
 from app.resolution.cluster import cluster
-from app.resolution.component import Component, read_component
+from app.resolution.component import Component, read_component, scored_pairs
+from app.resolution.model import MatchModel, saved_model
 from app.settings import Settings
 from app.store import GraphStore
 
@@ -59,17 +60,25 @@ def anchor(comp: Component, members: list[str]) -> str:
 
 
 def view_at(
-    comp: Component, settings: Settings, members: list[str], confidence: float
+    comp: Component,
+    settings: Settings,
+    members: list[str],
+    confidence: float,
+    model: MatchModel | None,
 ) -> tuple[list[str], bool]:
-    """The records clustered with the anchor at `confidence`, and whether a cap was hit."""
+    """The records clustered with the anchor at `confidence`, and whether a cap was hit. The
+    pairs are the ones batch clustered: the stored edges and, with the model, the pairs
+    below the floor scored again (`scored_pairs`)."""
     n = len(comp.records)
+    left, right, prob, disagree = scored_pairs(comp, settings, model)
     clustering = cluster(
         n,
-        comp.left,
-        comp.right,
-        comp.prob,
+        left,
+        right,
+        prob,
         confidence,
         sparse=comp.sparse,
+        disagree=disagree,
         decisions=comp.decisions,
         floor=settings.match_floor,
         sparse_threshold=settings.sparse_threshold,
@@ -98,7 +107,11 @@ def profile_view(
         return view
     applied = max(min_confidence, settings.match_floor)
     comp = read_component(store, settings, materialised)
-    view.customer_ids, capped = view_at(comp, settings, materialised, applied)
+    try:
+        model: MatchModel | None = saved_model(settings.model_file)
+    except ConfigError:
+        model = None  # no model, no scored pairs beyond the stored edges
+    view.customer_ids, capped = view_at(comp, settings, materialised, applied, model)
     view.applied_confidence = applied
     view.capped = capped or comp.capped
     return view

@@ -11,9 +11,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from app.errors import ConfigError
 from app.resolution.batch import decision_pairs
 from app.resolution.cluster import cluster
+from app.resolution.component import complete_pairs
 from app.resolution.evaluate import Scores, bcubed, pairwise
+from app.resolution.fields import derive
+from app.resolution.model import MatchModel, saved_model
+from app.resolution.records import load_records
 from app.settings import Settings
 from app.store import GraphStore
 
@@ -63,18 +68,32 @@ def evaluate_store(
                 prob.append(float(p or 0.0))
     decisions = decision_pairs(store.read("resolution_decisions"), position)
     sparse = graph["sparse"].fillna(False).to_numpy(dtype=bool)
+    left_, right_ = np.asarray(left, dtype=np.int64), np.asarray(right, dtype=np.int64)
+    prob_ = np.asarray(prob, dtype=np.float64)
+    disagree = None
+    try:
+        model: MatchModel | None = saved_model(settings.model_file)
+    except ConfigError:
+        model = None  # edges without a model to score the rest: every pair counts
+    if model is not None:
+        # the pairs batch clustered: the stored edges and the pairs below the floor again
+        cols = derive(load_records(store).reindex(ids))
+        left_, right_, prob_, disagree = complete_pairs(
+            model, cols, sparse, left_, right_, prob_, settings
+        )
     for t in thresholds:
         clustering = cluster(
             len(ids),
-            np.asarray(left, dtype=np.int64),
-            np.asarray(right, dtype=np.int64),
-            np.asarray(prob),
+            left_,
+            right_,
+            prob_,
             t,
             sparse=sparse,
             decisions=decisions,
             floor=settings.match_floor,
             sparse_threshold=settings.sparse_threshold,
             cap=settings.component_cap,
+            disagree=disagree,
         )
         labels = pd.Series(clustering.labels, index=ids).astype(str)
         rows.append(_row(f"threshold {t:g}", with_missing(labels, truth), truth))

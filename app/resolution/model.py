@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,10 @@ from app.resolution.comparisons import NULL, Comparison, by_names, first_of_each
 from app.resolution.fields import IDENTIFIER_PREFIX, Columns
 
 FORMAT = "identity-graph/match-model/2"
+# Probabilities are stored and clustered rounded to this many decimals, so that a profile
+# re-derived from the stored edges (the dial, real time) sees exactly the numbers batch saw
+# (FalkorDB returns doubles to 15 significant digits).
+DECIMALS = 12
 
 
 @dataclass
@@ -121,6 +126,22 @@ class MatchModel:
                 values = cols[spec.tf][left[exact[first]]]
                 adjusted = out[exact, j] + comp.tf * table.adjustment(values)[inverse]
                 out[exact, j] = np.maximum(adjusted, 0.0)
+        return out
+
+    def disagreement(self, levels: np.ndarray) -> np.ndarray:
+        """Per pair (rows of `levels`): whether some compared field pushes against a match,
+        that is has a negative contribution (`contributions`; an exact agreement scaled by
+        its value's frequency never does). A pair where none does lacks evidence rather than
+        contradicting (app/resolution/cluster.py)."""
+        out = np.zeros(len(levels), dtype=bool)
+        for j, (comp, spec) in enumerate(zip(self.comparisons, self.specs(), strict=True)):
+            lv = levels[:, j]
+            negative = np.asarray(comp.weights, dtype=np.float64) < 0
+            scaled = comp.tf and comp.name in self.term_frequencies and spec.tf is not None
+            if scaled:
+                negative[0] = False
+            present = lv != NULL
+            out[present] |= negative[lv[present]]
         return out
 
     def logits(self, levels: np.ndarray, cols: Columns, left: Any) -> np.ndarray:
@@ -255,3 +276,22 @@ def identifier_types(model: MatchModel) -> Mapping[str, str]:
         for c in model.comparisons
         if c.name.startswith(IDENTIFIER_PREFIX)
     }
+
+
+_saved: dict[Path, tuple[float, MatchModel]] = {}
+_saved_lock = threading.Lock()
+
+
+def saved_model(path: Path) -> MatchModel:
+    """The model saved at `path`, read once and again only when the file changes (a
+    retrained model is picked up without a restart). ConfigError when there is none or it
+    does not fit."""
+    try:
+        stamp = path.stat().st_mtime
+    except FileNotFoundError:
+        stamp = -1.0
+    with _saved_lock:
+        cached = _saved.get(path)
+        if cached is None or cached[0] != stamp:
+            _saved[path] = (stamp, MatchModel.load(path))
+        return _saved[path][1]

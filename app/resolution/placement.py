@@ -61,6 +61,7 @@ def place(
     prob: np.ndarray,
     *,
     sparse: np.ndarray,
+    disagree: np.ndarray | None,
     decisions: Decisions,
     previous: Mapping[str, str],
     created: Mapping[str, str],
@@ -85,6 +86,7 @@ def place(
         floor=settings.match_floor,
         sparse_threshold=settings.sparse_threshold,
         cap=settings.component_cap,
+        disagree=disagree,
     )
     labels = clustering.labels
     order: dict[int, list[str]] = {}

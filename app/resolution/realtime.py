@@ -20,13 +20,13 @@ from app.ingestion.addresses import refresh_addresses
 from app.ingestion.fields import CUSTOMER_FIELDS
 from app.ingestion.mapping import Mapping
 from app.ingestion.rows import prepare_customer_record
-from app.resolution.batch import DECIMALS, match_rows
+from app.resolution.batch import match_rows
 from app.resolution.blocking import key_digest, rule_key1, rule_property
 from app.resolution.cluster import missing_pairs, score_pairs
 from app.resolution.component import read_component
 from app.resolution.fields import derive1, stack
 from app.resolution.fields import sparse as sparse_records
-from app.resolution.model import MatchModel, probability
+from app.resolution.model import DECIMALS, MatchModel, probability
 from app.resolution.placement import now_iso, place
 from app.settings import Settings
 from app.store import GraphStore
@@ -180,6 +180,8 @@ def upsert_record(
         right,
         prob,
         sparse=comp.sparse,
+        # stored edges are at or above the floor: they count whatever their fields say
+        disagree=np.r_[np.zeros(len(comp.left), dtype=bool), model.disagreement(levels)],
         decisions=comp.decisions,
         previous=comp.previous,
         created=comp.created,

@@ -9,14 +9,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-import numpy as np
-
 from app.audit import record as audit
 from app.errors import InputError
-from app.resolution.cluster import missing_pairs, score_pairs
-from app.resolution.component import read_component
+from app.resolution.component import read_component, scored_pairs
 from app.resolution.dial import follow
-from app.resolution.model import MatchModel, probability
+from app.resolution.model import MatchModel
 from app.resolution.placement import Placement, now_iso, place
 from app.settings import Settings
 from app.store import GraphStore
@@ -41,18 +38,7 @@ def replace(
     IDs batch would give. With the model, pairs the decision brought into one component
     that were never scored are scored first, as batch does."""
     comp = read_component(store, settings, seeds)
-    left, right, prob = comp.left, comp.right, comp.prob
-    if model is not None:
-        n = len(comp.records)
-        more_left, more_right = missing_pairs(
-            n, left, right, prob, settings.match_floor, comp.sparse, settings.component_cap
-        )
-        if len(more_left):
-            from app.resolution.batch import DECIMALS
-
-            _, logits = score_pairs(model, comp.cols, more_left, more_right, workers=1)
-            left, right = np.r_[left, more_left], np.r_[right, more_right]
-            prob = np.r_[prob, np.round(probability(logits), DECIMALS)]
+    left, right, prob, disagree = scored_pairs(comp, settings, model)
     placement = place(
         store,
         settings,
@@ -61,6 +47,7 @@ def replace(
         right,
         prob,
         sparse=comp.sparse,
+        disagree=disagree,
         decisions=comp.decisions,
         previous=comp.previous,
         created=comp.created,

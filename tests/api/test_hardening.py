@@ -245,16 +245,21 @@ def test_a_cheap_query_is_answered_while_a_heavy_one_runs(api_settings, api_stor
     """A query above heavy_query_cost runs on an event loop of its own, so cheap queries sent
     one after the other while it runs are answered between its steps instead of after it:
     how many are answered per second of it, against the same server with that switched off,
-    in the same run (a busy machine slows both alike). Measured: 5-10/s on the server's loop,
-    50-58/s apart."""
+    in the same run (a busy machine slows both alike): the best of up to three rounds each,
+    taken in turns (a further round only while the best rates fall short), so a burst of
+    other work in one round does not decide. Measured: 5-10/s on the server's loop, 50-58/s
+    apart; 6/s and 18/s once in a full suite run."""
     seed.customer("crm:1")
     seed.interactions("crm:1", [{"eventId": f"e{i}", "ts": 1000 + i} for i in range(100)])
     headers = {"Authorization": f"Bearer {make_key(api_store.inner)}"}
-    rate = {}
-    for name, threshold in (("on the server's loop", 10**9), ("apart", 10_000)):
-        settings = api_settings.model_copy(update={"heavy_query_cost": threshold, **BIG})
-        with serving(create_app(settings, store_factory=lambda _s: api_store)) as url:
-            heavy, cheap = _cheap_while_heavy(url, headers)
-        assert heavy > 0.1, f"the heavy query took {heavy * 1000:.0f} ms: not heavy enough"
-        rate[name] = len(cheap) / heavy
+    rate: dict[str, float] = {}
+    for _ in range(3):
+        for name, threshold in (("on the server's loop", 10**9), ("apart", 10_000)):
+            settings = api_settings.model_copy(update={"heavy_query_cost": threshold, **BIG})
+            with serving(create_app(settings, store_factory=lambda _s: api_store)) as url:
+                heavy, cheap = _cheap_while_heavy(url, headers)
+            assert heavy > 0.1, f"the heavy query took {heavy * 1000:.0f} ms: not heavy enough"
+            rate[name] = max(rate.get(name, 0.0), len(cheap) / heavy)
+        if rate["apart"] > 3 * rate["on the server's loop"]:
+            break
     assert rate["apart"] > 3 * rate["on the server's loop"], rate

@@ -47,6 +47,7 @@ def loaded(store: GraphStore, population: Path, tmp_path: Path) -> tuple[Setting
     settings = Settings(data_dir=tmp_path / "data", resolve_workers=1)
     load_directory(store, population, settings, show_progress=False, kinds=("customers",))
     model = learn(store, settings, truth_file=population / "truth_records.csv", pairs=300).model
+    model.save(settings.model_file)  # as `idgraph train` does: the dial and real time read it
     return settings, model
 
 

@@ -6,8 +6,15 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy.cluster.hierarchy import fcluster, linkage
 
-from app.resolution.cluster import Decisions, attach_sparse, cluster, missing_pairs
+from app.resolution.cluster import (
+    Decisions,
+    attach_sparse,
+    average_linkage,
+    cluster,
+    missing_pairs,
+)
 
 
 def _partition(labels: np.ndarray) -> set[frozenset[int]]:
@@ -21,12 +28,14 @@ def _refines(finer: np.ndarray, coarser: np.ndarray) -> bool:
 
 @st.composite
 def match_graphs(draw: st.DrawFn) -> tuple[int, list, np.ndarray, Decisions]:
-    """A random match graph: up to 14 records, scored pairs, some sparse records, and
-    consistent stewards' decisions (no rejection inside a group of confirmed records)."""
+    """A random match graph: up to 14 records, scored pairs (each with whether a field
+    disagrees), some sparse records, and consistent stewards' decisions (no rejection inside
+    a group of confirmed records)."""
     n = draw(st.integers(2, 14))
     all_pairs = [(i, j) for i in range(n) for j in range(i + 1, n)]
     chosen = draw(st.lists(st.sampled_from(all_pairs), unique=True, max_size=len(all_pairs)))
     probs = draw(st.lists(st.floats(0, 1), min_size=len(chosen), max_size=len(chosen)))
+    disagree = draw(st.lists(st.booleans(), min_size=len(chosen), max_size=len(chosen)))
     sparse = np.array(draw(st.lists(st.booleans(), min_size=n, max_size=n)))
     confirmed = draw(st.lists(st.sampled_from(all_pairs), unique=True, max_size=3))
     group = list(range(n))
@@ -43,16 +52,28 @@ def match_graphs(draw: st.DrawFn) -> tuple[int, list, np.ndarray, Decisions]:
         for p in draw(st.lists(st.sampled_from(all_pairs), unique=True, max_size=3))
         if find(p[0]) != find(p[1]) and p not in confirmed
     ]
-    pairs = [(a, b, p) for (a, b), p in zip(chosen, probs, strict=True)]
+    pairs = [(a, b, p, d) for (a, b), p, d in zip(chosen, probs, disagree, strict=True)]
     return n, pairs, sparse, Decisions(confirmed=confirmed, rejected=rejected)
 
 
 def _run(n: int, pairs: list, sparse: np.ndarray, decisions: Decisions, t: float) -> np.ndarray:
-    left = np.array([a for a, _, _ in pairs], dtype=np.int64)
-    right = np.array([b for _, b, _ in pairs], dtype=np.int64)
-    prob = np.array([p for _, _, p in pairs], dtype=np.float64)
+    """Pairs as (a, b, probability) or (a, b, probability, a field disagrees); without the
+    fourth, every pair counts."""
+    left = np.array([x[0] for x in pairs], dtype=np.int64)
+    right = np.array([x[1] for x in pairs], dtype=np.int64)
+    prob = np.array([x[2] for x in pairs], dtype=np.float64)
+    disagree = np.array([x[3] for x in pairs], dtype=bool) if pairs and len(pairs[0]) > 3 else None
     return cluster(
-        n, left, right, prob, t, sparse=sparse, decisions=decisions, floor=0.2, sparse_threshold=0.7
+        n,
+        left,
+        right,
+        prob,
+        t,
+        sparse=sparse,
+        decisions=decisions,
+        floor=0.2,
+        sparse_threshold=0.7,
+        disagree=disagree,
     ).labels
 
 
@@ -87,6 +108,49 @@ def test_average_linkage_keeps_a_household_apart_that_single_linkage_would_chain
     pairs = [(0, 1, 0.98), (2, 3, 0.97), (1, 2, 0.6), (0, 2, 0.05), (1, 3, 0.05), (0, 3, 0.05)]
     labels = _run(4, pairs, np.zeros(4, dtype=bool), Decisions(), 0.5)
     assert _partition(labels) == {frozenset({0, 1}), frozenset({2, 3})}
+
+
+def test_a_pair_with_nothing_to_compare_does_not_keep_a_record_from_its_person() -> None:
+    """0 (a call-centre record: phone, birth date) and 2 (a web-shop record: e-mail,
+    address) share only a city, so their pair scores 0.01 with no field against it; 1 ties
+    both strongly. They are one person. When a field of 0-2 disagrees, it is evidence
+    against and the average keeps 2 out."""
+    lacking = [(0, 1, 0.99, False), (1, 2, 0.99, False), (0, 2, 0.01, False)]
+    labels = _run(3, lacking, np.zeros(3, dtype=bool), Decisions(), 0.5)
+    assert _partition(labels) == {frozenset({0, 1, 2})}
+    against = [(0, 1, 0.99, False), (1, 2, 0.99, False), (0, 2, 0.01, True)]
+    labels = _run(3, against, np.zeros(3, dtype=bool), Decisions(), 0.5)
+    assert _partition(labels) == {frozenset({0, 1}), frozenset({2})}
+
+
+def test_two_records_with_nothing_against_them_still_need_evidence_for() -> None:
+    """A pair below the floor with no field against it neither pulls nor pushes: alone it
+    joins nothing, at any threshold."""
+    for t in (0.2, 0.5, 0.9):
+        labels = _run(2, [(0, 1, 0.1, False)], np.zeros(2, dtype=bool), Decisions(), t)
+        assert _partition(labels) == {frozenset({0}), frozenset({1})}
+        labels = _run(
+            3, [(0, 1, 0.1, False), (1, 2, 0.15, False)], np.zeros(3, dtype=bool), Decisions(), t
+        )
+        assert _partition(labels) == {frozenset({0}), frozenset({1}), frozenset({2})}
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    k=st.integers(2, 12),
+    seed=st.integers(0, 2**32 - 1),
+    t=st.floats(0.05, 0.95),
+)
+def test_when_every_pair_counts_the_linkage_is_scipys_average_linkage(k, seed, t) -> None:
+    """`average_linkage` with every pair weighing 1 cuts the same tree as SciPy's UPGMA
+    (distances drawn at random, so no two merges tie)."""
+    rng = np.random.default_rng(seed)
+    dist = np.triu(rng.random((k, k)), 1)
+    dist = dist + dist.T
+    ours = average_linkage(dist, np.ones((k, k)), np.zeros((k, k), dtype=bool), np.full(k, -1), t)
+    tree = linkage(dist[np.triu_indices(k, 1)], method="average")
+    flat = fcluster(tree, 1 - t, criterion="distance")
+    assert {frozenset(g.tolist()) for g in ours} == _partition(flat)
 
 
 def test_a_rejected_record_leaves_alone_and_the_rest_stay_together() -> None:

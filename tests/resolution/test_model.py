@@ -106,6 +106,24 @@ def test_each_push_adds_up_to_the_logit_exactly(model) -> None:
 
 
 @settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), share=st.floats(0.0, 1.0))
+def test_a_pair_disagrees_exactly_when_some_field_pushes_against_it(model, seed, share) -> None:
+    """`disagreement` (what clustering reads, from levels alone) is "some field's push is
+    negative" in the explanation, for the unlabelled model and one refined by any labels,
+    on pairs of one record with itself, look-alikes and strangers."""
+    trained, ts = model
+    rng = np.random.default_rng(seed)
+    left = rng.integers(0, len(ts), 400)
+    right = np.where(rng.random(400) < 0.3, left, rng.integers(0, len(ts), 400))
+    labelled = Labelled(left, right, rng.random(400) < share, np.full(400, "file", dtype=object))
+    refined = fit_labels(trained, labelled.features(trained, ts), labelled.match.astype(float))
+    for m in (trained, refined):
+        levels = m.levels(ts.cols, left, right)
+        pushes = m.contributions(levels, ts.cols, left)
+        assert m.disagreement(levels).tolist() == (pushes < 0).any(axis=1).tolist()
+
+
+@settings(max_examples=20, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1))
 def test_a_frequent_value_is_looked_up_once_and_pushes_as_it_would_alone(model, seed) -> None:
     """Contributions look each distinct value's frequency up once for a whole column of
