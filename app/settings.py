@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     # A record with a single identifying fact (a name only, a phone only) joins a profile only
     # on a pair this sure; above 1 it never does.
     sparse_threshold: float = Field(default=0.7, gt=0)
+    # Average linkage weighs a pair below the floor by how hard its fields push against a
+    # match: fully from this many log-odds on, in proportion below, not at all when nothing
+    # disagrees (docs/resolution.md).
+    against_full: float = Field(default=5.0, gt=0)
     training_pairs: int = Field(default=500, ge=4)
     resolve_workers: int = Field(default=2, ge=1)
     # A blocking value shared by more records than this is no evidence: its block is

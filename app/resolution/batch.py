@@ -217,7 +217,7 @@ def _resolve(
         prob = np.r_[prob, np.round(probability(more_logits), DECIMALS)]
     lap("score")
 
-    disagree = model.disagreement(levels)
+    against = model.against(levels)
     position = pd.Series(np.arange(n), index=ids)
     decisions = decision_pairs(store.read("resolution_decisions"), position)
     clustered = prob
@@ -242,7 +242,7 @@ def _resolve(
         right,
         clustered,
         sparse=sparse,
-        disagree=disagree,
+        against=against,
         decisions=decisions,
         previous=previous,
         created=created,

@@ -9,12 +9,13 @@ household does not glue its members into one person, and its merge heights never
 so cutting the same tree at a higher threshold only splits clusters: a stricter dial never
 grows a profile.
 
-The average is over the pairs that carry evidence: a pair at or above the floor, or one where
-some field disagrees. A pair below the floor where no field disagrees (a call-centre record
-with a phone and a birth date against a web-shop record with an e-mail and an address: only
-the city in common) lacks evidence rather than contradicting, so it neither pulls nor
-pushes; counting it as a non-match split such records from the profile their other records
-tie them to (docs/resolution.md)."""
+The average weighs each pair by the evidence it carries: a pair at or above the floor counts
+fully; one below it counts in proportion to how hard its fields push against a match (fully
+from `against_full` log-odds on). A pair below the floor where no field disagrees (a
+call-centre record with a phone and a birth date against a web-shop record with an e-mail
+and an address: only the city in common) lacks evidence rather than contradicting, so it
+neither pulls nor pushes; counting it as a non-match split such records from the profile
+their other records tie them to (docs/resolution.md)."""
 
 from __future__ import annotations
 
@@ -111,13 +112,13 @@ def _edges(
     left: np.ndarray,
     right: np.ndarray,
     prob: np.ndarray,
-    disagree: np.ndarray,
+    weight: np.ndarray,
     decisions: Decisions,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Scored pairs with stewards' decisions applied (confirmed 1, rejected 0; a decided pair
-    always carries evidence), one per pair."""
+    counts fully), one per pair."""
     prob = np.asarray(prob, dtype=np.float64).copy()
-    disagree = np.asarray(disagree, dtype=bool).copy()
+    weight = np.asarray(weight, dtype=np.float64).copy()
     keys = _pair_key(n, np.asarray(left), np.asarray(right))
     extra_keys, extra_p = [], []
     for pairs, value in ((decisions.confirmed, 1.0), (decisions.rejected, 0.0)):
@@ -126,16 +127,16 @@ def _edges(
         dk = _pair_key(n, *(np.array(x, dtype=np.int64) for x in zip(*pairs, strict=True)))
         hit = np.isin(keys, dk)
         prob[hit] = value
-        disagree[hit] = True
+        weight[hit] = 1.0
         missing = np.setdiff1d(dk, keys)
         extra_keys.append(missing)
         extra_p.append(np.full(len(missing), value))
     if extra_keys:
         keys = np.r_[keys, *extra_keys]
         prob = np.r_[prob, *extra_p]
-        disagree = np.r_[disagree, np.ones(sum(len(k) for k in extra_keys), dtype=bool)]
+        weight = np.r_[weight, np.ones(sum(len(k) for k in extra_keys))]
     keys, first = np.unique(keys, return_index=True)
-    return keys // n, keys % n, prob[first], disagree[first]
+    return keys // n, keys % n, prob[first], weight[first]
 
 
 def cluster(
@@ -150,28 +151,33 @@ def cluster(
     floor: float = 0.0,
     sparse_threshold: float = 0.7,
     cap: int = 500,
-    disagree: np.ndarray | None = None,
+    against: np.ndarray | None = None,
+    against_full: float = 5.0,
 ) -> Clustering:
     """Records 0..n-1 into clusters from scored pairs (left[i], right[i], prob[i]).
 
     Pairs below `floor` count as unscored. Dense records (not `sparse`) form components
     over the remaining pairs and steward-confirmed ones; each component is clustered by
     average linkage on 1 - probability and cut at `threshold`: a pair below the floor counts
-    as probability 0 when some field disagrees (`disagree[i]`, from
-    `MatchModel.disagreement`; without it, every pair does) and not at all when none does, a
-    pair never scored counts as 0, a confirmed one as 1, and a rejected one forbids the
-    merge. A component over `cap` records is split first along its weakest pairs (reported in
-    `capped`). Sparse records then join by `attach_sparse`."""
+    as probability 0 with the weight min(1, against[i] / against_full), where `against[i]` is
+    the log-odds its fields push against a match (`MatchModel.against`; without it, every
+    pair counts fully), so a pair with nothing against it does not count at all; a pair at or
+    above the floor or never scored counts fully (never scored: as 0), a confirmed one as 1,
+    and a rejected one forbids the merge. A component over `cap` records is split first
+    along its weakest pairs (reported in `capped`). Sparse records then join by
+    `attach_sparse`."""
     decisions = decisions or Decisions()
     sparse = np.zeros(n, dtype=bool) if sparse is None else np.asarray(sparse, dtype=bool).copy()
     for a, b in decisions.confirmed:
         sparse[a] = sparse[b] = False  # a confirmed record takes part like any other
-    if disagree is None:
-        disagree = np.ones(len(left), dtype=bool)
-    left, right, prob, disagree = _edges(
-        n, np.asarray(left), np.asarray(right), prob, disagree, decisions
+    if against is None:
+        weight = np.ones(len(left))
+    else:
+        weight = np.minimum(np.asarray(against, dtype=np.float64) / against_full, 1.0)
+    left, right, prob, weight = _edges(
+        n, np.asarray(left), np.asarray(right), prob, weight, decisions
     )
-    evidence = (prob >= floor) | disagree
+    evidence = np.where(prob >= floor, 1.0, weight)
     prob = np.where(prob >= floor, prob, 0.0)
     dense = ~sparse[left] & ~sparse[right]
     rejected = {(min(a, b), max(a, b)) for a, b in decisions.rejected}
@@ -290,7 +296,7 @@ def _cut(
     index = {int(m): i for i, m in enumerate(members)}
     li = np.array([index[int(a)] for a in left], dtype=np.int64)
     ri = np.array([index[int(b)] for b in right], dtype=np.int64)
-    dist = np.ones((k, k))  # a pair never scored: a non-match that counts
+    dist = np.ones((k, k))  # a pair never scored: a non-match that counts fully
     weight = np.ones((k, k))
     forbid = np.zeros((k, k), dtype=bool)
     dist[li, ri] = dist[ri, li] = 1.0 - prob

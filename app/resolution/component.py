@@ -117,9 +117,10 @@ def scored_pairs(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
     """The component's pairs as batch clusters them: its stored edges and, with the model,
     the pairs of records in one component (of pairs at or above the floor) that have no
-    stored edge (scored below the floor, or never compared), scored now, with whether some
-    field disagrees (`MatchModel.disagreement`; stored edges count whatever their fields
-    say). Without a model the unstored pairs stay unscored and every pair counts."""
+    stored edge (scored below the floor, or never compared), scored now, with how hard its
+    fields push against a match (`MatchModel.against`; stored edges count fully whatever
+    their fields say). Without a model the unstored pairs stay unscored and every pair
+    counts."""
     if model is None:
         return comp.left, comp.right, comp.prob, None
     return complete_pairs(model, comp.cols, comp.sparse, comp.left, comp.right, comp.prob, settings)
@@ -135,20 +136,21 @@ def complete_pairs(
     settings: Settings,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Stored edges (left, right, prob: at or above the floor) and the pairs of records in one
-    component of them that have none, scored with the model; whether some field disagrees,
-    per pair (false for the stored edges: they count whatever their fields say)."""
+    component of them that have none, scored with the model; the log-odds each pair's fields
+    push against a match (0 for the stored edges: they count fully whatever their fields
+    say)."""
     n = len(sparse)
     more_left, more_right = missing_pairs(
         n, left, right, prob, settings.match_floor, sparse, settings.component_cap
     )
-    disagree = np.zeros(len(left), dtype=bool)
+    against = np.zeros(len(left))
     if len(more_left):
         workers = None if len(more_left) > 200_000 else 1
         levels, logits = score_pairs(model, cols, more_left, more_right, workers=workers)
         left, right = np.r_[left, more_left], np.r_[right, more_right]
         prob = np.r_[prob, np.round(probability(logits), DECIMALS)]
-        disagree = np.r_[disagree, model.disagreement(levels)]
-    return left, right, prob, disagree
+        against = np.r_[against, model.against(levels)]
+    return left, right, prob, against
 
 
 def decided_with(rows: list[dict[str, Any]], customer_id: str) -> dict[str, str]:

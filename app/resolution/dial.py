@@ -70,7 +70,7 @@ def view_at(
     pairs are the ones batch clustered: the stored edges and, with the model, the pairs
     below the floor scored again (`scored_pairs`)."""
     n = len(comp.records)
-    left, right, prob, disagree = scored_pairs(comp, settings, model)
+    left, right, prob, against = scored_pairs(comp, settings, model)
     clustering = cluster(
         n,
         left,
@@ -78,7 +78,8 @@ def view_at(
         prob,
         confidence,
         sparse=comp.sparse,
-        disagree=disagree,
+        against=against,
+        against_full=settings.against_full,
         decisions=comp.decisions,
         floor=settings.match_floor,
         sparse_threshold=settings.sparse_threshold,

@@ -70,7 +70,7 @@ def evaluate_store(
     sparse = graph["sparse"].fillna(False).to_numpy(dtype=bool)
     left_, right_ = np.asarray(left, dtype=np.int64), np.asarray(right, dtype=np.int64)
     prob_ = np.asarray(prob, dtype=np.float64)
-    disagree = None
+    against = None
     try:
         model: MatchModel | None = saved_model(settings.model_file)
     except ConfigError:
@@ -78,7 +78,7 @@ def evaluate_store(
     if model is not None:
         # the pairs batch clustered: the stored edges and the pairs below the floor again
         cols = derive(load_records(store).reindex(ids))
-        left_, right_, prob_, disagree = complete_pairs(
+        left_, right_, prob_, against = complete_pairs(
             model, cols, sparse, left_, right_, prob_, settings
         )
     for t in thresholds:
@@ -93,7 +93,8 @@ def evaluate_store(
             floor=settings.match_floor,
             sparse_threshold=settings.sparse_threshold,
             cap=settings.component_cap,
-            disagree=disagree,
+            against=against,
+            against_full=settings.against_full,
         )
         labels = pd.Series(clustering.labels, index=ids).astype(str)
         rows.append(_row(f"threshold {t:g}", with_missing(labels, truth), truth))

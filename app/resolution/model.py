@@ -128,20 +128,20 @@ class MatchModel:
                 out[exact, j] = np.maximum(adjusted, 0.0)
         return out
 
-    def disagreement(self, levels: np.ndarray) -> np.ndarray:
-        """Per pair (rows of `levels`): whether some compared field pushes against a match,
-        that is has a negative contribution (`contributions`; an exact agreement scaled by
-        its value's frequency never does). A pair where none does lacks evidence rather than
+    def against(self, levels: np.ndarray) -> np.ndarray:
+        """Per pair (rows of `levels`): the log-odds its fields push against a match, as a
+        positive number: minus the sum of its negative contributions (`contributions`; an
+        exact agreement scaled by its value's frequency is never negative, so the levels
+        alone decide). 0 for a pair where no field disagrees: it lacks evidence rather than
         contradicting (app/resolution/cluster.py)."""
-        out = np.zeros(len(levels), dtype=bool)
+        out = np.zeros(len(levels), dtype=np.float64)
         for j, (comp, spec) in enumerate(zip(self.comparisons, self.specs(), strict=True)):
             lv = levels[:, j]
-            negative = np.asarray(comp.weights, dtype=np.float64) < 0
-            scaled = comp.tf and comp.name in self.term_frequencies and spec.tf is not None
-            if scaled:
-                negative[0] = False
+            push = np.maximum(-np.asarray(comp.weights, dtype=np.float64), 0.0)
+            if comp.tf and comp.name in self.term_frequencies and spec.tf is not None:
+                push[0] = 0.0
             present = lv != NULL
-            out[present] |= negative[lv[present]]
+            out[present] += push[lv[present]]
         return out
 
     def logits(self, levels: np.ndarray, cols: Columns, left: Any) -> np.ndarray:

@@ -61,7 +61,7 @@ def place(
     prob: np.ndarray,
     *,
     sparse: np.ndarray,
-    disagree: np.ndarray | None,
+    against: np.ndarray | None,
     decisions: Decisions,
     previous: Mapping[str, str],
     created: Mapping[str, str],
@@ -86,7 +86,8 @@ def place(
         floor=settings.match_floor,
         sparse_threshold=settings.sparse_threshold,
         cap=settings.component_cap,
-        disagree=disagree,
+        against=against,
+        against_full=settings.against_full,
     )
     labels = clustering.labels
     order: dict[int, list[str]] = {}

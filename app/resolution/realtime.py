@@ -180,8 +180,8 @@ def upsert_record(
         right,
         prob,
         sparse=comp.sparse,
-        # stored edges are at or above the floor: they count whatever their fields say
-        disagree=np.r_[np.zeros(len(comp.left), dtype=bool), model.disagreement(levels)],
+        # stored edges are at or above the floor: they count fully whatever their fields say
+        against=np.r_[np.zeros(len(comp.left)), model.against(levels)],
         decisions=comp.decisions,
         previous=comp.previous,
         created=comp.created,

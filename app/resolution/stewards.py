@@ -38,7 +38,7 @@ def replace(
     IDs batch would give. With the model, pairs the decision brought into one component
     that were never scored are scored first, as batch does."""
     comp = read_component(store, settings, seeds)
-    left, right, prob, disagree = scored_pairs(comp, settings, model)
+    left, right, prob, against = scored_pairs(comp, settings, model)
     placement = place(
         store,
         settings,
@@ -47,7 +47,7 @@ def replace(
         right,
         prob,
         sparse=comp.sparse,
-        disagree=disagree,
+        against=against,
         decisions=comp.decisions,
         previous=comp.previous,
         created=comp.created,

@@ -28,14 +28,18 @@ def _refines(finer: np.ndarray, coarser: np.ndarray) -> bool:
 
 @st.composite
 def match_graphs(draw: st.DrawFn) -> tuple[int, list, np.ndarray, Decisions]:
-    """A random match graph: up to 14 records, scored pairs (each with whether a field
-    disagrees), some sparse records, and consistent stewards' decisions (no rejection inside
-    a group of confirmed records)."""
+    """A random match graph: up to 14 records, scored pairs (each with the log-odds its
+    fields push against a match), some sparse records, and consistent stewards' decisions
+    (no rejection inside a group of confirmed records)."""
     n = draw(st.integers(2, 14))
     all_pairs = [(i, j) for i in range(n) for j in range(i + 1, n)]
     chosen = draw(st.lists(st.sampled_from(all_pairs), unique=True, max_size=len(all_pairs)))
     probs = draw(st.lists(st.floats(0, 1), min_size=len(chosen), max_size=len(chosen)))
-    disagree = draw(st.lists(st.booleans(), min_size=len(chosen), max_size=len(chosen)))
+    against = draw(
+        st.lists(
+            st.sampled_from([0.0, 1.0, 2.5, 5.0, 12.0]), min_size=len(chosen), max_size=len(chosen)
+        )
+    )
     sparse = np.array(draw(st.lists(st.booleans(), min_size=n, max_size=n)))
     confirmed = draw(st.lists(st.sampled_from(all_pairs), unique=True, max_size=3))
     group = list(range(n))
@@ -52,17 +56,17 @@ def match_graphs(draw: st.DrawFn) -> tuple[int, list, np.ndarray, Decisions]:
         for p in draw(st.lists(st.sampled_from(all_pairs), unique=True, max_size=3))
         if find(p[0]) != find(p[1]) and p not in confirmed
     ]
-    pairs = [(a, b, p, d) for (a, b), p, d in zip(chosen, probs, disagree, strict=True)]
+    pairs = [(a, b, p, x) for (a, b), p, x in zip(chosen, probs, against, strict=True)]
     return n, pairs, sparse, Decisions(confirmed=confirmed, rejected=rejected)
 
 
 def _run(n: int, pairs: list, sparse: np.ndarray, decisions: Decisions, t: float) -> np.ndarray:
-    """Pairs as (a, b, probability) or (a, b, probability, a field disagrees); without the
-    fourth, every pair counts."""
+    """Pairs as (a, b, probability) or (a, b, probability, log-odds against a match); without
+    the fourth, every pair counts fully."""
     left = np.array([x[0] for x in pairs], dtype=np.int64)
     right = np.array([x[1] for x in pairs], dtype=np.int64)
     prob = np.array([x[2] for x in pairs], dtype=np.float64)
-    disagree = np.array([x[3] for x in pairs], dtype=bool) if pairs and len(pairs[0]) > 3 else None
+    against = np.array([x[3] for x in pairs], dtype=float) if pairs and len(pairs[0]) > 3 else None
     return cluster(
         n,
         left,
@@ -73,7 +77,8 @@ def _run(n: int, pairs: list, sparse: np.ndarray, decisions: Decisions, t: float
         decisions=decisions,
         floor=0.2,
         sparse_threshold=0.7,
-        disagree=disagree,
+        against=against,
+        against_full=5.0,
     ).labels
 
 
@@ -112,14 +117,21 @@ def test_average_linkage_keeps_a_household_apart_that_single_linkage_would_chain
 
 def test_a_pair_with_nothing_to_compare_does_not_keep_a_record_from_its_person() -> None:
     """0 (a call-centre record: phone, birth date) and 2 (a web-shop record: e-mail,
-    address) share only a city, so their pair scores 0.01 with no field against it; 1 ties
-    both strongly. They are one person. When a field of 0-2 disagrees, it is evidence
-    against and the average keeps 2 out."""
-    lacking = [(0, 1, 0.99, False), (1, 2, 0.99, False), (0, 2, 0.01, False)]
+    address) share only a city, so their pair scores 0.01 with nothing against it; 1 ties
+    both strongly. They are one person. When fields of 0-2 push against a match by 5
+    log-odds or more, that counts as a non-match and the average keeps 2 out; a milder push
+    counts in proportion: 2.5 (half) puts the average at (0.01 + 0.5) / 1.5 = 0.34 apart,
+    within the cut of 0.5."""
+    lacking = [(0, 1, 0.99, 0.0), (1, 2, 0.99, 0.0), (0, 2, 0.01, 0.0)]
     labels = _run(3, lacking, np.zeros(3, dtype=bool), Decisions(), 0.5)
     assert _partition(labels) == {frozenset({0, 1, 2})}
-    against = [(0, 1, 0.99, False), (1, 2, 0.99, False), (0, 2, 0.01, True)]
+    against = [(0, 1, 0.99, 0.0), (1, 2, 0.99, 0.0), (0, 2, 0.01, 5.0)]
     labels = _run(3, against, np.zeros(3, dtype=bool), Decisions(), 0.5)
+    assert _partition(labels) == {frozenset({0, 1}), frozenset({2})}
+    mild = [(0, 1, 0.99, 0.0), (1, 2, 0.99, 0.0), (0, 2, 0.01, 2.5)]
+    labels = _run(3, mild, np.zeros(3, dtype=bool), Decisions(), 0.5)
+    assert _partition(labels) == {frozenset({0, 1, 2})}
+    labels = _run(3, mild, np.zeros(3, dtype=bool), Decisions(), 0.7)  # cut 0.3 < 0.34
     assert _partition(labels) == {frozenset({0, 1}), frozenset({2})}
 
 
@@ -127,10 +139,10 @@ def test_two_records_with_nothing_against_them_still_need_evidence_for() -> None
     """A pair below the floor with no field against it neither pulls nor pushes: alone it
     joins nothing, at any threshold."""
     for t in (0.2, 0.5, 0.9):
-        labels = _run(2, [(0, 1, 0.1, False)], np.zeros(2, dtype=bool), Decisions(), t)
+        labels = _run(2, [(0, 1, 0.1, 0.0)], np.zeros(2, dtype=bool), Decisions(), t)
         assert _partition(labels) == {frozenset({0}), frozenset({1})}
         labels = _run(
-            3, [(0, 1, 0.1, False), (1, 2, 0.15, False)], np.zeros(3, dtype=bool), Decisions(), t
+            3, [(0, 1, 0.1, 0.0), (1, 2, 0.15, 0.0)], np.zeros(3, dtype=bool), Decisions(), t
         )
         assert _partition(labels) == {frozenset({0}), frozenset({1}), frozenset({2})}
 

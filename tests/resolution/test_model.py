@@ -107,10 +107,10 @@ def test_each_push_adds_up_to_the_logit_exactly(model) -> None:
 
 @settings(max_examples=20, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), share=st.floats(0.0, 1.0))
-def test_a_pair_disagrees_exactly_when_some_field_pushes_against_it(model, seed, share) -> None:
-    """`disagreement` (what clustering reads, from levels alone) is "some field's push is
-    negative" in the explanation, for the unlabelled model and one refined by any labels,
-    on pairs of one record with itself, look-alikes and strangers."""
+def test_against_is_the_sum_of_the_pushes_against_a_match(model, seed, share) -> None:
+    """`against` (what clustering reads, from levels alone) is minus the sum of the negative
+    pushes in the explanation, for the unlabelled model and one refined by any labels, on
+    pairs of one record with itself, look-alikes and strangers."""
     trained, ts = model
     rng = np.random.default_rng(seed)
     left = rng.integers(0, len(ts), 400)
@@ -120,7 +120,9 @@ def test_a_pair_disagrees_exactly_when_some_field_pushes_against_it(model, seed,
     for m in (trained, refined):
         levels = m.levels(ts.cols, left, right)
         pushes = m.contributions(levels, ts.cols, left)
-        assert m.disagreement(levels).tolist() == (pushes < 0).any(axis=1).tolist()
+        expected = -np.minimum(pushes, 0.0).sum(axis=1)
+        assert np.abs(m.against(levels) - expected).max() <= 1e-9
+        assert (m.against(levels) > 0).any() and (m.against(levels) == 0).any()
 
 
 @settings(max_examples=20, deadline=None)
