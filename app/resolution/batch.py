@@ -104,7 +104,7 @@ def match_rows(
     """Rows for upsert_matches: each pair in stored order (smaller customerId first) with its
     probability, log-odds and explanation (the prior plus each field's push; they add up
     to the log-odds)."""
-    contrib = model.contributions(levels, cols, left)
+    why = model.explanations(levels, model.contributions(levels, cols, left))
     version = model.version
     rows = []
     for i in range(len(left)):
@@ -115,7 +115,7 @@ def match_rows(
                 "b": b,
                 "probability": float(prob[i]),
                 "logit": float(logits[i]),
-                "explanation": json.dumps(model.explain(levels[i], contrib[i])),
+                "explanation": json.dumps(why[i]),
                 "modelVersion": version,
                 "runId": run_id,
                 "updatedAt": now,

@@ -155,21 +155,25 @@ class MatchModel:
     def explain(self, levels_row: np.ndarray, contributions_row: np.ndarray) -> dict[str, Any]:
         """One pair's explanation: the prior and each compared field's level and push on the
         log-odds. prior + the pushes == the pair's logit."""
-        fields = []
-        for comp, spec, lv, value in zip(
-            self.comparisons, self.specs(), levels_row, contributions_row, strict=True
+        return self.explanations(levels_row[None, :], contributions_row[None, :])[0]
+
+    def explanations(self, levels: np.ndarray, contributions: np.ndarray) -> list[dict[str, Any]]:
+        """`explain` for many pairs (rows), the comparisons' names looked up once."""
+        named = [
+            (comp.name, spec.label, spec.levels)
+            for comp, spec in zip(self.comparisons, self.specs(), strict=True)
+        ]
+        out = []
+        for lv_row, push_row in zip(
+            np.asarray(levels).tolist(), np.asarray(contributions).tolist(), strict=True
         ):
-            if lv == NULL:
-                continue
-            fields.append(
-                {
-                    "field": comp.name,
-                    "label": spec.label,
-                    "level": spec.levels[int(lv)],
-                    "weight": float(value),
-                }
-            )
-        return {"prior": self.prior, "fields": fields}
+            fields = [
+                {"field": name, "label": label, "level": names[lv], "weight": float(push)}
+                for (name, label, names), lv, push in zip(named, lv_row, push_row, strict=True)
+                if lv != NULL
+            ]
+            out.append({"prior": self.prior, "fields": fields})
+        return out
 
     # -- files ---------------------------------------------------------------------------
     def save(self, path: Path) -> None:

@@ -157,9 +157,11 @@ def _golden_rows(
             out.append(golden1(members, trust))
         return out
     gold = golden(records, pd.Series(labels, index=records.index), trust)
+    gold = gold.reindex([int(k) for k in keys])
+    names = [str(c) for c in gold.columns]
     return [
-        {str(c): (None if pd.isna(v) else str(v)) for c, v in gold.loc[int(k)].items()}
-        for k in keys
+        {c: (None if pd.isna(v) else str(v)) for c, v in zip(names, row, strict=True)}
+        for row in gold.to_numpy(dtype=object)
     ]
 
 

@@ -3,6 +3,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.resolution.profiles import Churn, assign_ids, golden, new_profile_id
+from app.survivorship import ADDRESS_FIELDS, golden1
 
 
 def test_unchanged_clusters_keep_their_ids() -> None:
@@ -121,3 +122,50 @@ def test_golden_attributes_follow_survivorship_rules() -> None:
     assert g["dateOfBirth"] == "1980-02-01"  # most trusted source (CRM)
     assert g["email"] == "new@example.com" and g["phone"] == "+447700900999"
     assert (g["street"], g["city"]) == ("2 New Road", "York")  # address fields travel together
+
+
+@st.composite
+def member_frames(draw: st.DrawFn) -> tuple[pd.DataFrame, pd.Series]:
+    """Records of a few clusters with values missing, repeated and tied in recency, trust and
+    length, in any order."""
+    n = draw(st.integers(1, 12))
+    value = st.one_of(st.none(), st.sampled_from(["a", "bb", "cc", "ddd", "Ann", "Anne"]))
+    rows = {
+        "source": draw(
+            st.lists(st.sampled_from(["crm", "webshop", "other"]), min_size=n, max_size=n)
+        ),
+        "updatedAt": draw(
+            st.lists(
+                st.one_of(st.none(), st.sampled_from(["2024-01-01", "2025-01-01"])),
+                min_size=n,
+                max_size=n,
+            )
+        ),
+    }
+    for name in ("firstName", "lastName", "dateOfBirth", "email", "phone", *ADDRESS_FIELDS):
+        rows[name] = draw(st.lists(value, min_size=n, max_size=n))
+    records = pd.DataFrame(rows, index=[f"r{i}" for i in range(n)])
+    labels = pd.Series(
+        draw(st.lists(st.integers(0, 3), min_size=n, max_size=n)), index=records.index
+    )
+    return records, labels
+
+
+@settings(max_examples=200, deadline=None)
+@given(member_frames())
+def test_golden_records_by_column_equal_one_profile_at_a_time(frame) -> None:
+    """Batch picks golden attributes for all profiles at once (pandas); real time and small
+    placements one profile at a time (golden1): the same values for every input."""
+    records, labels = frame
+    trust = ["crm", "webshop"]
+    by_column = golden(records, labels, trust)
+    plain = records.astype(object).where(records.notna(), None)
+    for k in sorted(labels.unique()):
+        members = [
+            {"customerId": cid, **row} for cid, row in plain[labels == k].to_dict("index").items()
+        ]
+        one = golden1(members, trust)
+        row = by_column.loc[k]
+        assert {c: (None if pd.isna(v) else v) for c, v in row.items()} == {
+            c: one[c] for c in row.index
+        }
