@@ -151,7 +151,7 @@ def member_frames(draw: st.DrawFn) -> tuple[pd.DataFrame, pd.Series]:
     return records, labels
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(member_frames())
 def test_golden_records_by_column_equal_one_profile_at_a_time(frame) -> None:
     """Batch picks golden attributes for all profiles at once (pandas); real time and small
