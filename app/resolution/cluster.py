@@ -496,9 +496,13 @@ def missing_pairs(
         block = np.stack(groups)
         a, b = np.triu_indices(k, 1)
         out.append(_pair_key(n, block[:, a].ravel(), block[:, b].ravel()))
-    wanted = np.unique(np.concatenate(out))
-    have = _pair_key(n, np.asarray(left), np.asarray(right))
-    new = np.setdiff1d(wanted, have)
+    wanted = np.sort(np.concatenate(out))  # distinct: each component's pairs once
+    # Only the scored pairs inside those components can be among them (a set difference
+    # against every scored pair hashed all of them: 1.6 of 1.7 s at 100k records).
+    left, right = np.asarray(left), np.asarray(right)
+    inside = (comp[left] == comp[right]) & np.isin(comp[left], which)
+    have = _pair_key(n, left[inside], right[inside])
+    new = wanted[~np.isin(wanted, have, kind="sort")]
     return new // n, new % n
 
 
