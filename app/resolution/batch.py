@@ -13,7 +13,7 @@ import pandas as pd
 from rich.console import Console
 
 from app import changefeed
-from app.resolution.blocking import candidate_pairs, key_digest, rule_key, rule_property
+from app.resolution.blocking import candidate_pairs, key_digests, rule_key, rule_property
 from app.resolution.cluster import Decisions, missing_pairs, one_to_one, score_pairs
 from app.resolution.fields import Columns, derive
 from app.resolution.fields import sparse as sparse_records
@@ -74,16 +74,16 @@ def block_key_rows(
     props = [rule_property(r) for r in model.rules]
     keys = {p: rule_key(cols, r) for p, r in zip(props, model.rules, strict=True)}
     drop = {k: None for k in written if k not in keys}
+    digests = key_digests(keys, sparse)
     rows = []
     for i, (cid, stored) in enumerate(zip(records.index, records["blockHash"], strict=True)):
-        want = {p: keys[p][i] for p in props}
-        digest = key_digest(want, sparse[i])
-        if digest != stored:
+        if digests[i] != stored:
+            want = {p: keys[p][i] for p in props}
             flag = True if sparse[i] else None
             rows.append(
                 {
                     "customerId": str(cid),
-                    "keys": {**want, **drop, "sparse": flag, "blockHash": digest},
+                    "keys": {**want, **drop, "sparse": flag, "blockHash": digests[i]},
                 }
             )
     return rows

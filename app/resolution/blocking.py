@@ -5,7 +5,7 @@ expanded, so work stays bounded; which rules to use is learned from the data at 
 
 from __future__ import annotations
 
-import hashlib
+import functools
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -16,6 +16,9 @@ import pandas as pd
 from app.resolution.fields import IDENTIFIER_PREFIX, Column, Columns
 
 Rule = tuple[str, ...]
+_TEXT = np.dtypes.StringDType()  # variable-length text that numpy joins without Python
+_DIGEST_KEYS = ("identitygraph-k1", "identitygraph-k2")  # SipHash keys: 16 characters
+_FOLD = np.uint64(0x100000001B3)
 
 # key part (a derived column, app/resolution/fields.py) -> the comparisons it draws on
 KEY_PARTS: dict[str, tuple[str, ...]] = {
@@ -58,12 +61,37 @@ def rule_property(rule: Rule) -> str:
     return "bk_" + "__".join(rule)
 
 
+def key_digests(keys: Mapping[str, np.ndarray], sparse: np.ndarray) -> list[str]:
+    """Per record: its blocking keys (property -> a column of values, None for none) and
+    sparse flag in one short value, stored beside them as `blockHash`: resolve rewrites a
+    record's keys only when it differs, so it reads one value per record instead of every
+    key (docs/performance.md, "Reading records"). Two 64-bit hashes (pandas' SipHash of
+    every value under two keys) folded over the properties in name order: column by column,
+    no text is built per record."""
+    props = sorted(keys)
+    n = len(sparse)
+    values = [np.asarray(keys[p], dtype=object) for p in props]
+    flat = np.concatenate(values) if values else np.empty(0, dtype=object)
+    halves = []
+    for salt in _DIGEST_KEYS:
+        hashed = pd.util.hash_array(flat, hash_key=salt, categorize=False).reshape(len(props), n)
+        names = _name_hashes(tuple(props), salt)
+        acc = np.where(np.asarray(sparse, dtype=bool), np.uint64(1), np.uint64(2))
+        for i in range(len(props)):
+            acc = (acc * _FOLD) ^ hashed[i] ^ names[i]
+        halves.append(acc.tolist())
+    return [f"{a:016x}{b:016x}" for a, b in zip(*halves, strict=True)]
+
+
+@functools.lru_cache(maxsize=64)
+def _name_hashes(props: tuple[str, ...], salt: str) -> np.ndarray:
+    return pd.util.hash_array(np.array(props, dtype=object), hash_key=salt)
+
+
 def key_digest(keys: Mapping[str, str | None], sparse: bool) -> str:
-    """A record's blocking keys (property -> value) and sparse flag in one short value, stored
-    beside them as `blockHash`: resolve rewrites a record's keys only when it differs, so it
-    reads one value per record instead of every key (docs/performance.md, "Reading records")."""
-    text = repr((sorted(keys.items()), bool(sparse)))
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
+    """`key_digests` of one record (real time)."""
+    column = {prop: np.array([value], dtype=object) for prop, value in keys.items()}
+    return key_digests(column, np.array([sparse]))[0]
 
 
 def parse_rule(text: str) -> Rule:
@@ -102,13 +130,18 @@ def rule_codes(cols: Columns, rule: Rule) -> np.ndarray:
 
 def rule_key(cols: Columns, rule: Rule) -> Column:
     """The rule's value per record as stored for real-time lookups ("|"-joined parts), None
-    where a part is missing."""
-    parts = [cols[p] for p in rule]
-    out = [
-        None if any(v is None for v in vals) else "|".join(str(v) for v in vals)
-        for vals in zip(*parts, strict=True)
-    ]
-    return np.array([*out, None], dtype=object)[:-1]
+    where a part is missing. Built column by column (`rule_key1` for one record)."""
+    missing = np.zeros(len(cols.codes[rule[0]]), dtype=bool)
+    text = None
+    for part in rule:
+        none = cols.codes[part] < 0
+        missing |= none
+        values = np.where(none, "", cols[part]).astype(_TEXT)
+        text = values if text is None else np.strings.add(np.strings.add(text, "|"), values)
+    assert text is not None
+    out = text.astype(object)
+    out[missing] = None
+    return out
 
 
 def rule_key1(derived: Mapping[str, object], rule: Rule) -> str | None:

@@ -8,7 +8,23 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.resolution.fields import RECORD_FIELDS, derive, derive1, identifying_facts, stack
+from app.resolution.blocking import (
+    KEY_PARTS,
+    candidate_rules,
+    key_digest,
+    key_digests,
+    rule_key,
+    rule_key1,
+    rule_property,
+)
+from app.resolution.fields import (
+    RECORD_FIELDS,
+    derive,
+    derive1,
+    identifying_facts,
+    sparse,
+    stack,
+)
 
 NAMES = [
     "Sam",
@@ -93,3 +109,26 @@ def test_identifying_facts_count_each_kind_of_evidence_once() -> None:
     )
     assert identifying_facts(cols).tolist() == [1, 3, 0]
     assert np.asarray(cols["first"]).tolist() == ["ann", "ann", None]
+
+
+@settings(max_examples=60, deadline=None)
+@given(records())
+def test_blocking_keys_and_their_digest_by_column_equal_one_record_at_a_time(rows) -> None:
+    """Batch builds every rule's key and each record's key digest column by column; real time
+    one record at a time: the same keys and digests, for every rule the data allows. A key
+    that changes changes the digest."""
+    frame = pd.DataFrame(rows, columns=["customerId", *RECORD_FIELDS, "id_nationalId"])
+    cols = derive(frame)
+    rules = candidate_rules([*KEY_PARTS, "id_nationalId"])
+    keys = {rule_property(r): rule_key(cols, r) for r in rules}
+    flags = sparse(cols)
+    digests = key_digests(keys, flags)
+    for i, row in enumerate(rows):
+        one = derive1(row)
+        mine = {rule_property(r): rule_key1(one, r) for r in rules}
+        assert mine == {p: keys[p][i] for p in keys}
+        assert key_digest(mine, bool(flags[i])) == digests[i]
+        changed = next(iter(mine))
+        other = {**mine, changed: "x" if mine[changed] is None else None}
+        assert key_digest(other, bool(flags[i])) != digests[i]
+        assert key_digest(mine, not flags[i]) != digests[i]
