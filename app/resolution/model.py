@@ -155,7 +155,9 @@ class MatchModel:
     def explain(self, levels_row: np.ndarray, contributions_row: np.ndarray) -> dict[str, Any]:
         """One pair's explanation: the prior and each compared field's level and push on the
         log-odds. prior + the pushes == the pair's logit."""
-        return self.explanations(levels_row[None, :], contributions_row[None, :])[0]
+        return self.explanations(
+            np.asarray(levels_row)[None, :], np.asarray(contributions_row)[None, :]
+        )[0]
 
     def explanations(self, levels: np.ndarray, contributions: np.ndarray) -> list[dict[str, Any]]:
         """`explain` for many pairs (rows), the comparisons' names looked up once."""
