@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.resolution.blocking import Candidates
-from app.resolution.training import choose_rules
+from app.resolution.training import choose_rules, first_not_excluded
 
 
 def _plain_greedy(members: list[np.ndarray], p: np.ndarray, coverage: float) -> list[int]:
@@ -73,3 +73,21 @@ def test_lazy_choice_is_the_plain_greedy_choice(
     ts = type("TS", (), {"__len__": lambda self: n})()
     chosen, _, _ = choose_rules(ts, pool, p, rules, coverage)
     assert chosen == [rules[i] for i in _plain_greedy(members, p, coverage)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    n=st.integers(1, 40),
+    seed=st.integers(0, 2**32 - 1),
+    k=st.integers(0, 12),
+    excluded=st.integers(0, 30),
+)
+def test_the_pairs_to_ask_are_the_first_not_already_asked(n, seed, k, excluded) -> None:
+    """Active labelling asks about the k least certain pairs not asked before: looking only
+    at the first k + len(exclude) in that order gives what going through all of them would."""
+    rng = np.random.default_rng(seed)
+    left, right = rng.integers(0, 6, n), rng.integers(0, 6, n)
+    order = rng.permutation(n)
+    exclude = {(int(a), int(b)) for a, b in rng.integers(0, 6, (excluded, 2))}
+    every = [int(i) for i in order if (int(left[i]), int(right[i])) not in exclude][:k]
+    assert first_not_excluded(order, left, right, exclude, k).tolist() == every
