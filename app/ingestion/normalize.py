@@ -407,9 +407,13 @@ def timestamp(s: pd.Series, formats: Formats) -> tuple[pd.Series, pd.Series, pd.
         fresh = pd.to_datetime(todo, format=fmt or "ISO8601", errors="coerce", utc=True)
         parsed = fresh if parsed is None else parsed.fillna(fresh)
     assert parsed is not None
+    # pandas reads year 0 (Python's datetime, and so timestamp1, has none: a bad value) and
+    # keeps far years in microseconds, which its nanosecond epoch cannot be subtracted from.
+    parsed = parsed.where(parsed.dt.year >= 1)
     bad = raw.notna() & parsed.isna()
     iso = parsed.dt.strftime("%Y-%m-%dT%H:%M:%S")
-    ms = ((parsed - _EPOCH) // pd.Timedelta(milliseconds=1)).fillna(0).astype("int64")
+    epoch = _EPOCH.as_unit(parsed.dt.unit)
+    ms = ((parsed - epoch) // pd.Timedelta(milliseconds=1)).fillna(0).astype("int64")
     return iso.where(parsed.notna(), None), ms, bad
 
 

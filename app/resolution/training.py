@@ -759,10 +759,14 @@ def first_not_excluded(
     exclude: set[tuple[int, int]],
     k: int,
 ) -> np.ndarray:
-    """The first k positions in `order` whose pair (left, right) is not in `exclude`. They lie
-    within the first k + len(exclude) positions, so only those are looked at (the whole pool,
-    millions of pairs at 100k records, took 11 s per round of questions)."""
-    head = np.asarray(order[: k + len(exclude)], dtype=np.int64)
-    pairs = zip(head.tolist(), left[head].tolist(), right[head].tolist(), strict=True)
-    out = [i for i, a, b in pairs if (a, b) not in exclude]
+    """The first k positions in `order` whose pair (left, right) is not in `exclude`, read in
+    slices that double until k are found (going through the whole pool, millions of pairs
+    at 100k records, took 11 s per round of questions)."""
+    out: list[int] = []
+    start, step = 0, max(k + len(exclude), 1)
+    while len(out) < k and start < len(order):
+        head = np.asarray(order[start : start + step], dtype=np.int64)
+        pairs = zip(head.tolist(), left[head].tolist(), right[head].tolist(), strict=True)
+        out += [i for i, a, b in pairs if (a, b) not in exclude]
+        start, step = start + step, step * 2
     return np.asarray(out[:k], dtype=np.int64)
