@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pandas as pd
@@ -39,6 +39,7 @@ STREET_WORDS = {
 }
 _STREET_WORD = re.compile(r"\b(" + "|".join(STREET_WORDS) + r")\b")
 _EPOCH = pd.Timestamp(0, tz="UTC")
+_EPOCH1 = datetime(1970, 1, 1, tzinfo=UTC)
 _MISSING = object()
 
 Formats = str | Sequence[str] | None
@@ -385,6 +386,16 @@ def date(s: pd.Series, formats: Formats) -> tuple[pd.Series, pd.Series]:
     return iso, problem
 
 
+# The ISO 8601 shapes pandas and `datetime.fromisoformat` read alike (checked by tests); any
+# other text without listed formats is read value by value with `timestamp1`: pandas takes a
+# bare year ("2020") that Python refuses, Python a compact "20200101T10" that pandas refuses.
+COMMON_ISO = (
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+    r"(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?"
+    r"(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])?)?"
+)
+
+
 def timestamp1(value: object, formats: Formats) -> tuple[str | None, int, bool]:
     """(ISO YYYY-MM-DDTHH:MM:SS in UTC, epoch ms, bad). Naive times are UTC."""
     raw = clean1(value)
@@ -393,28 +404,46 @@ def timestamp1(value: object, formats: Formats) -> tuple[str | None, int, bool]:
     parsed = _parse1(raw, formats)
     if parsed is None:
         return None, 0, True
-    aware = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-    return aware.strftime("%Y-%m-%dT%H:%M:%S"), int(aware.timestamp() * 1000), False
+    try:
+        aware = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    except OverflowError:  # an offset that moves year 1 or 9999 out of range
+        return None, 0, True
+    ms = (aware - _EPOCH1) // timedelta(milliseconds=1)  # floored, as the column does
+    return aware.isoformat(timespec="seconds")[:19], ms, False
 
 
 def timestamp(s: pd.Series, formats: Formats) -> tuple[pd.Series, pd.Series, pd.Series]:
     """`timestamp1` over a column, vectorised (event times are nearly all distinct and
     strptime costs ~12 µs a value); tests keep it equal to timestamp1."""
     raw = blank_to_na(s)
-    parsed: pd.Series | None = None
-    for fmt in _as_formats(formats) or (None,):
-        todo = raw.where(parsed.isna()) if parsed is not None else raw
-        fresh = pd.to_datetime(todo, format=fmt or "ISO8601", errors="coerce", utc=True)
-        parsed = fresh if parsed is None else parsed.fillna(fresh)
-    assert parsed is not None
-    # pandas reads year 0 (Python's datetime, and so timestamp1, has none: a bad value) and
-    # keeps far years in microseconds, which its nanosecond epoch cannot be subtracted from.
-    parsed = parsed.where(parsed.dt.year >= 1)
+    listed = _as_formats(formats)
+    if listed:
+        parsed: pd.Series | None = None
+        for fmt in listed:
+            todo = raw.where(parsed.isna()) if parsed is not None else raw
+            fresh = pd.to_datetime(todo, format=fmt, errors="coerce", utc=True)
+            parsed = fresh if parsed is None else parsed.fillna(fresh)
+        assert parsed is not None
+    else:
+        common = raw.str.fullmatch(COMMON_ISO).fillna(False).astype(bool)
+        parsed = pd.to_datetime(raw.where(common), format="ISO8601", errors="coerce", utc=True)
+    # pandas reads years 0 and 10000 (an offset can move a time there; Python's datetime,
+    # and so timestamp1, has neither: a bad value) and keeps far years in microseconds,
+    # which its nanosecond epoch cannot be subtracted from.
+    parsed = parsed.where(parsed.dt.year.between(1, 9999))
     bad = raw.notna() & parsed.isna()
     iso = parsed.dt.strftime("%Y-%m-%dT%H:%M:%S")
     epoch = _EPOCH.as_unit(parsed.dt.unit)
     ms = ((parsed - epoch) // pd.Timedelta(milliseconds=1)).fillna(0).astype("int64")
-    return iso.where(parsed.notna(), None), ms, bad
+    iso = iso.astype(object).where(parsed.notna(), None)
+    if not listed:
+        rest = raw.notna() & ~common
+        if rest.any():
+            one = _unzip(apply1(lambda v: timestamp1(v, None), raw[rest]), 3, raw[rest].index)
+            iso[rest] = one[0]
+            ms[rest] = one[1].astype("int64")
+            bad[rest] = one[2].astype(bool)
+    return iso.where(iso.notna(), None), ms, bad
 
 
 def number(s: pd.Series) -> tuple[pd.Series, pd.Series]:

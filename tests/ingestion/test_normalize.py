@@ -1,4 +1,8 @@
+from datetime import datetime, timedelta, timezone
+
 import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from app.ingestion import normalize as n
 
@@ -141,6 +145,59 @@ def test_timestamps_to_iso_and_epoch_ms() -> None:
     assert iso[0] == "2025-01-02T03:04:05"
     assert ms[0] == 1735787045000
     assert bad.tolist() == [False, True]
+
+
+def test_iso_times_outside_the_common_shapes_follow_the_one_value_rule() -> None:
+    # pandas reads a bare year and Python does not; Python reads a compact date and an offset
+    # of 60 minutes, pandas does not. The column gives what timestamp1 gives for each.
+    iso, ms, bad = n.timestamp(
+        s("2020", "20200101T10", "2020-01-01T00:00-00:60", "0233-07-02"), None
+    )
+    assert iso.tolist() == [
+        None,
+        "2020-01-01T10:00:00",
+        "2020-01-01T01:00:00",
+        "0233-07-02T00:00:00",
+    ]
+    assert bad.tolist() == [True, False, False, False]
+    assert ms.tolist() == [0, 1577872800000, 1577840400000, -54798681600000]
+    # An offset that moves year 1 before the calendar's start is a bad value, not a crash.
+    assert n.timestamp1("0001-01-01T00:00+01:00", None) == (None, 0, True)
+
+
+def _iso_text(when: datetime, shape: str, offset_minutes: int | None) -> str:
+    text = when.strftime(shape).replace(f"{when.year}-", f"{when.year:04d}-", 1)
+    if offset_minutes is None:
+        return text
+    zone = timezone(timedelta(minutes=offset_minutes))
+    return (
+        text
+        + datetime(2000, 1, 1, tzinfo=zone).strftime("%z")[:3]
+        + ":"
+        + f"{abs(offset_minutes) % 60:02d}"
+    )
+
+
+ISO_SHAPES = ["%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S.%f"]
+ISO_TIMES = st.builds(
+    _iso_text,
+    st.datetimes(datetime(1, 1, 1), datetime(9999, 12, 31)),
+    st.sampled_from(ISO_SHAPES),
+    st.one_of(st.none(), st.integers(-23 * 60 - 59, 23 * 60 + 59)),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(ISO_TIMES, st.from_regex(n.COMMON_ISO, fullmatch=True), st.text(max_size=12)),
+        max_size=8,
+    )
+)
+def test_time_column_equals_its_one_value_rule(values: list[str]) -> None:
+    iso, ms, bad = n.timestamp(pd.Series(values, dtype=object), None)
+    column = list(zip(iso.where(iso.notna(), None), ms.tolist(), bad.tolist(), strict=True))
+    assert column == [n.timestamp1(v, None) for v in values]
 
 
 def test_00_is_read_as_the_international_prefix_where_the_country_dials_another() -> None:
