@@ -435,7 +435,8 @@ def attach_sparse(
     cluster of its best dense partner when that pair reaches both the sparse and the
     clustering threshold, every dense partner it has (any pair scored above 0) lies in that
     one cluster, and no record it was rejected with is in that partner's `component` (of
-    the match graph, which holds the cluster at any threshold). A name shared by several
+    the match graph, which holds the cluster at any threshold) or, if sparse, has a dense
+    partner there. A name shared by several
     people is no evidence for any of them, and a sparse record never bridges two clusters.
     None of these conditions gets easier as the threshold rises, so a higher threshold can
     only keep a sparse record out."""
@@ -456,6 +457,17 @@ def attach_sparse(
     for a, b in rejected or ():
         refused.setdefault(a, set()).add(b)
         refused.setdefault(b, set()).add(a)
+    home = labels if component is None else component
+    # A sparse record's homes are those of all its dense partners: two sparse records a
+    # steward rejected never join one cluster, whichever of them is looked at first.
+    homes: dict[int, set[int]] = {}
+    if refused:
+        for t, o in zip(thin.tolist(), home[other].tolist(), strict=True):
+            homes.setdefault(t, set()).add(o)
+
+    def homes_of(q: int) -> set[int]:
+        return homes.get(q, set()) if sparse[q] else {int(home[q])}
+
     for lo, hi in itertools.pairwise(bounds):
         best = lo + int(np.argmax(p[lo:hi]))
         target = labels[other[best]]
@@ -463,8 +475,8 @@ def attach_sparse(
             continue
         record = int(thin[lo])
         if record in refused:
-            home = labels if component is None else component
-            if np.any(home[list(refused[record])] == home[other[best]]):
+            goal = home[other[best]]
+            if any(goal in homes_of(q) for q in refused[record]):
                 continue
         out[record] = target
     return out

@@ -108,6 +108,19 @@ def test_a_confirmed_pair_holds_beside_a_pair_the_model_is_certain_of() -> None:
     assert _partition(labels) == {frozenset({0, 2}), frozenset({1})}
 
 
+def test_two_sparse_records_a_steward_rejected_do_not_both_join_their_partner() -> None:
+    """Found by the property above: records 1 and 2 (sparse) each match record 0 for
+    certain, and a steward said they are two people. Each was checked only against the
+    other's own component, where a sparse record sits alone, so both joined 0. Neither can
+    be told to be the one: both stay on their own."""
+    sparse = np.array([False, True, True])
+    decisions = Decisions(confirmed=[], rejected=[(1, 2)])
+    labels = _run(3, [(0, 1, 1.0), (0, 2, 1.0)], sparse, decisions, 1.0)
+    assert labels.tolist() == [0, 1, 2]
+    # Without the decision both join.
+    assert _run(3, [(0, 1, 1.0), (0, 2, 1.0)], sparse, Decisions(), 1.0).tolist() == [0, 0, 0]
+
+
 def test_average_linkage_keeps_a_household_apart_that_single_linkage_would_chain() -> None:
     # 0-1 one person, 2-3 another; 1-2 share an address and surname (0.6), nothing else.
     pairs = [(0, 1, 0.98), (2, 3, 0.97), (1, 2, 0.6), (0, 2, 0.05), (1, 3, 0.05), (0, 3, 0.05)]
