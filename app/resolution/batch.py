@@ -70,7 +70,9 @@ def block_key_rows(
     """Rows for set_block_keys: only records whose stored `blockHash` differs from the digest
     of the keys and sparse flag this model computes. A rewritten record also loses the keys
     of rules in `written` (every bk_* property resolve has written) that this model does not
-    use."""
+    use. A record with no stored digest has never had keys (batch and real time write the
+    keys and the digest together), so its row leaves out the keys it does not have: at 100k
+    records the first run's write took 4.9 s with the nulls and 3.2 s without."""
     props = [rule_property(r) for r in model.rules]
     keys = {p: rule_key(cols, r) for p, r in zip(props, model.rules, strict=True)}
     drop = {k: None for k in written if k not in keys}
@@ -78,14 +80,12 @@ def block_key_rows(
     rows = []
     for i, (cid, stored) in enumerate(zip(records.index, records["blockHash"], strict=True)):
         if digests[i] != stored:
-            want = {p: keys[p][i] for p in props}
-            flag = True if sparse[i] else None
-            rows.append(
-                {
-                    "customerId": str(cid),
-                    "keys": {**want, **drop, "sparse": flag, "blockHash": digests[i]},
-                }
-            )
+            values = {**{p: keys[p][i] for p in props}, **drop}
+            values["sparse"] = True if sparse[i] else None
+            if not isinstance(stored, str):
+                values = {p: v for p, v in values.items() if v is not None}
+            values["blockHash"] = digests[i]
+            rows.append({"customerId": str(cid), "keys": values})
     return rows
 
 
@@ -216,15 +216,10 @@ def _resolve(
         logits = np.r_[logits, more_logits]
         prob = np.r_[prob, np.round(probability(more_logits), DECIMALS)]
     lap("score")
-
-    against = model.against(levels)
+    # What the graph holds now is read first; then the edges are queued, so the store
+    # writes them while clustering runs.
     position = pd.Series(np.arange(n), index=ids)
     decisions = decision_pairs(store.read("resolution_decisions"), position)
-    clustered = prob
-    if groups is not None and (model.link_only and settings.one_to_one):
-        clustered = np.where(
-            one_to_one(left, right, prob, groups, settings.match_threshold), prob, 0.0
-        )
     memberships = store.read("profile_memberships")
     previous = {r["customerId"]: r["profileId"] for r in memberships}
     created = {r["profileId"]: r["createdAt"] or "" for r in memberships}
@@ -234,30 +229,6 @@ def _resolve(
             confidence={r["customerId"]: r["confidence"] for r in memberships},
             profiles=stored_profiles(store, None),
         )
-    placement = place(
-        store,
-        settings,
-        records,
-        left,
-        right,
-        clustered,
-        sparse=sparse,
-        against=against,
-        decisions=decisions,
-        previous=previous,
-        created=created,
-        stored=stored_now,
-        writer=writer,
-    )
-    out.profiles = len(placement.clusters)
-    out.churn = placement.churn
-    out.capped_components = len(placement.capped)
-    if placement.capped:
-        say(
-            f"{len(placement.capped)} components over {settings.component_cap} records were "
-            "cut along their weakest pairs before linkage"
-        )
-    lap("cluster")
     now = now_iso()
     run_id = f"{now}/{model.version}"
     keep = np.flatnonzero(prob >= settings.match_floor)
@@ -298,6 +269,37 @@ def _resolve(
     out.edges_written = len(rows)
     out.edges_deleted = len(stale)
     lap("edges")
+
+    against = model.against(levels)
+    clustered = prob
+    if groups is not None and (model.link_only and settings.one_to_one):
+        clustered = np.where(
+            one_to_one(left, right, prob, groups, settings.match_threshold), prob, 0.0
+        )
+    placement = place(
+        store,
+        settings,
+        records,
+        left,
+        right,
+        clustered,
+        sparse=sparse,
+        against=against,
+        decisions=decisions,
+        previous=previous,
+        created=created,
+        stored=stored_now,
+        writer=writer,
+    )
+    out.profiles = len(placement.clusters)
+    out.churn = placement.churn
+    out.capped_components = len(placement.capped)
+    if placement.capped:
+        say(
+            f"{len(placement.capped)} components over {settings.component_cap} records were "
+            "cut along their weakest pairs before linkage"
+        )
+    lap("cluster")
     return placement.changes
 
 

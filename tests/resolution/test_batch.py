@@ -70,8 +70,8 @@ def test_resolution_finds_people_and_a_rerun_changes_nothing(
         "block keys",
         "block",
         "score",
-        "cluster",
         "edges",
+        "cluster",
         "write",
     ]
     assert first.churn == Churn(new=first.profiles)
