@@ -38,6 +38,7 @@ from app.resolution.blocking import (
     rule_comparisons,
     rule_name,
 )
+from app.resolution.cluster import score_pairs
 from app.resolution.comparisons import NULL, Comparison, available, level_matrix
 from app.resolution.fields import Column, Columns, derive
 from app.resolution.model import ComparisonWeights, MatchModel, TermFrequencies, probability
@@ -534,8 +535,8 @@ def unsupervised(
     rules = candidate_rules(ts.parts)
     report.candidate_rules = len(rules)
     pool = candidate_pairs(ts.cols, rules, cap, ts.groups, keep_rule_pairs=True)
-    levels = model.levels(ts.cols, pool.left, pool.right)
-    model.prior = fit_prior(model.logits(levels, ts.cols, pool.left), ts.pair_count)
+    levels, logits = score_pairs(model, ts.cols, pool.left, pool.right, workers=workers)
+    model.prior = fit_prior(logits, ts.pair_count)  # logits at prior 0
     # Exact agreement on a value one person's records share (an identifier, a phone) was
     # counted over all pairs, the matches among them included, and those are most of the
     # agreements. What share of the pairs agreeing on it are matches, EM over those pairs
