@@ -32,8 +32,12 @@ def run_households(
         scores = evaluate_households(store, truth) if truth else None
     table = Table("measure", "value")
     for k, v in summary.__dict__.items():
-        if k != "household_ids":
-            table.add_row(k, f"{v:,}" if isinstance(v, int) else str(v))
+        if k == "household_ids":
+            continue
+        if k == "membership_changes":  # one entry per changed household: counted, not listed
+            table.add_row("households with changed members", f"{len(v):,}")
+            continue
+        table.add_row(k, f"{v:,}" if isinstance(v, int) else str(v))
     table.add_row("Group DNA changes", f"{len(changes):,}")
     out = Console()
     out.print(table)

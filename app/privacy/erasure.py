@@ -237,7 +237,7 @@ def _model_counts(settings: Settings, records: list[dict[str, Any]]) -> int:
     from app.resolution.fields import derive
     from app.resolution.model import MatchModel
     from app.resolution.records import frame
-    from app.resolution.training import TF_MINIMUM_COUNT
+    from app.resolution.unsupervised import TF_MINIMUM_COUNT
 
     path = settings.model_file
     if not path.exists() or not records:

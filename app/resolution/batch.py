@@ -14,13 +14,14 @@ from rich.console import Console
 
 from app import changefeed
 from app.resolution.blocking import candidate_pairs, key_digests, rule_key, rule_property
-from app.resolution.cluster import Decisions, missing_pairs, one_to_one, score_pairs
+from app.resolution.cluster import Decisions, missing_pairs, one_to_one
 from app.resolution.fields import Columns, derive
 from app.resolution.fields import sparse as sparse_records
 from app.resolution.model import DECIMALS, MatchModel, probability
 from app.resolution.placement import Stored, now_iso, place, stored_profiles
 from app.resolution.profiles import Churn
 from app.resolution.records import load_records
+from app.resolution.scoring import score_pairs
 from app.resolution.training import link_groups
 from app.settings import Settings
 from app.store import GraphStore

@@ -1,4 +1,4 @@
-"""Scoring candidate pairs in parallel chunks, and clustering scored pairs into profiles.
+"""Clustering scored pairs into profiles.
 
 One clustering serves batch, real time and the confidence dial (`cluster`): within each
 component of the match graph (pairs at or above the floor, steward-confirmed pairs; never
@@ -20,66 +20,13 @@ their other records tie them to (docs/resolution.md)."""
 from __future__ import annotations
 
 import itertools
-import os
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from app.resolution.fields import Columns
-from app.resolution.model import MatchModel
-
-# Worker state: set before the pool forks, so records are shared, not pickled per task.
-_WORK: tuple[MatchModel, Columns, np.ndarray, np.ndarray] | None = None
-
-
-def _score_slice(bounds: tuple[int, int]) -> tuple[int, np.ndarray, np.ndarray]:
-    assert _WORK is not None
-    model, cols, left, right = _WORK
-    lo, hi = bounds
-    levels = model.levels(cols, left[lo:hi], right[lo:hi])
-    return lo, levels, model.logits(levels, cols, left[lo:hi])
-
-
-def score_pairs(
-    model: MatchModel,
-    cols: Columns,
-    left: np.ndarray,
-    right: np.ndarray,
-    workers: int | None = None,
-    chunk: int = 100_000,
-    on_chunk: Callable[[int], None] | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Levels and log-odds of a match for every pair. Chunks go to `workers` forked
-    processes (default: one per core); memory holds the records once plus a chunk each."""
-    global _WORK
-    n = len(left)
-    logits = np.empty(n, dtype=np.float64)
-    levels = np.empty((n, len(model.comparisons)), dtype=np.int8)
-    bounds = [(lo, min(lo + chunk, n)) for lo in range(0, n, chunk)]
-    workers = workers if workers is not None else (os.cpu_count() or 1)
-    _WORK = (model, cols, np.asarray(left), np.asarray(right))
-    try:
-        if workers <= 1 or len(bounds) <= 1:
-            results = map(_score_slice, bounds)
-            for lo, lv, part in results:
-                levels[lo : lo + len(part)] = lv
-                logits[lo : lo + len(part)] = part
-                if on_chunk:
-                    on_chunk(len(part))
-        else:
-            with ProcessPoolExecutor(workers) as pool:
-                for lo, lv, part in pool.map(_score_slice, bounds):
-                    levels[lo : lo + len(part)] = lv
-                    logits[lo : lo + len(part)] = part
-                    if on_chunk:
-                        on_chunk(len(part))
-    finally:
-        _WORK = None
-    return levels, logits
+from app.resolution.linkage import average_linkage
 
 
 @dataclass
@@ -303,68 +250,6 @@ def _cut(
     weight[li, ri] = weight[ri, li] = evidence
     forbid[li, ri] = forbid[ri, li] = rejected
     return [members[g] for g in average_linkage(dist, weight, forbid, together[members], threshold)]
-
-
-def average_linkage(
-    dist: np.ndarray,
-    weight: np.ndarray,
-    forbid: np.ndarray,
-    group: np.ndarray,
-    threshold: float,
-) -> list[np.ndarray]:
-    """Agglomerative clustering of k items (symmetric k x k matrices): the distance of two
-    clusters is the weighted mean of their pairs' distances (weight 0: the pair does not
-    count; no pair with weight: no merge), a forbidden pair keeps its two clusters apart, and
-    items of one `group` (>= 0) are one cluster from the start. The closest two clusters
-    merge while they are within 1 - threshold; ties go to the lowest positions. Merge
-    heights never decrease, so cutting higher only splits clusters."""
-    k = len(dist)
-    total = dist * weight
-    count = weight.astype(np.float64).copy()
-    np.fill_diagonal(count, 0.0)
-    np.fill_diagonal(total, 0.0)
-    forbid = forbid.copy()
-    active = np.ones(k, dtype=bool)
-    parts: dict[int, list[int]] = {i: [i] for i in range(k)}
-
-    def merge(i: int, j: int) -> None:
-        total[i] += total[j]
-        count[i] += count[j]
-        forbid[i] |= forbid[j]
-        total[:, i], count[:, i], forbid[:, i] = total[i], count[i], forbid[i]
-        total[i, i] = count[i, i] = 0.0
-        active[j] = False
-        parts[i] += parts.pop(j)
-
-    first: dict[int, int] = {}
-    for i in range(k):
-        if group[i] >= 0:
-            j = first.setdefault(int(group[i]), i)
-            if j != i:
-                merge(j, i)
-
-    def height(i: int) -> np.ndarray:
-        row = np.full(k, np.inf)
-        ok = active & (count[i] > 0) & ~forbid[i]
-        row[ok] = total[i, ok] / count[i, ok]
-        row[i] = np.inf
-        return row
-
-    heights = np.full((k, k), np.inf)
-    for live in np.flatnonzero(active):
-        heights[live] = height(int(live))
-    cut = 1.0 - threshold
-    while True:
-        at = int(np.argmin(heights))
-        i, j = divmod(at, k)
-        if not heights[i, j] <= cut:
-            break
-        i, j = min(i, j), max(i, j)
-        merge(i, j)
-        heights[j, :] = heights[:, j] = np.inf
-        row = height(i)
-        heights[i, :] = heights[:, i] = row
-    return [np.array(sorted(p), dtype=np.int64) for p in parts.values()]
 
 
 def _split_capped(

@@ -11,11 +11,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from app.resolution.cluster import Decisions, missing_pairs, score_pairs
+from app.resolution.cluster import Decisions, missing_pairs
 from app.resolution.fields import RECORD_FIELDS, Columns, derive1, stack
 from app.resolution.fields import sparse as sparse_records
 from app.resolution.model import DECIMALS, MatchModel, probability
 from app.resolution.records import frame
+from app.resolution.scoring import score_pairs
 from app.settings import Settings
 from app.store import GraphStore
 

@@ -14,10 +14,10 @@ from rich.table import Table
 from app import flows
 from app.errors import InputError
 from app.resolution.blocking import candidate_pairs
-from app.resolution.cluster import score_pairs
 from app.resolution.fields import RECORD_FIELDS, derive
 from app.resolution.model import MatchModel, probability
 from app.resolution.records import load_records
+from app.resolution.scoring import score_pairs
 from app.resolution.stewards import Decision
 from app.resolution.training import link_groups
 from app.settings import Settings

@@ -15,8 +15,9 @@ from app.errors import ConfigError
 from app.resolution.labels import load_file, save_id_pairs, steward_labels
 from app.resolution.model import MatchModel
 from app.resolution.records import identifier_types, load_records
-from app.resolution.training import Labelled, TrainingSet, TrainReport, train, unsupervised_start
+from app.resolution.training import Labelled, TrainingSet, TrainReport, train
 from app.resolution.truth import active_labels, read_truth
+from app.resolution.unsupervised import unsupervised_start
 from app.settings import Settings
 from app.store import GraphStore
 

@@ -22,12 +22,13 @@ from app.ingestion.mapping import Mapping
 from app.ingestion.rows import prepare_customer_record
 from app.resolution.batch import match_rows
 from app.resolution.blocking import key_digest, rule_key1, rule_property
-from app.resolution.cluster import missing_pairs, score_pairs
+from app.resolution.cluster import missing_pairs
 from app.resolution.component import read_component
 from app.resolution.fields import derive1, stack
 from app.resolution.fields import sparse as sparse_records
 from app.resolution.model import DECIMALS, MatchModel, probability
 from app.resolution.placement import now_iso, place
+from app.resolution.scoring import score_pairs
 from app.settings import Settings
 from app.store import GraphStore
 from app.store.base import CYPHER_DIR, safe_identifier

@@ -1,16 +1,10 @@
-"""Learning the match model from the records themselves, with or without labels.
-
-Without labels (the default): u (how often each level happens between two different people)
-from random pairs, with exact agreement counted exactly from value frequencies; m (how
-often it happens between two records of one person) by expectation-maximisation in
-sessions, each over the pairs one blocking rule finds and using only the comparisons that
-rule does not block on (Splink's approach: a session blocked on first and last name learns
-what birth dates, addresses and identifiers do for a match, without the names, which every
-pair in it shares, looking like evidence). With labelled pairs (stewards' decisions, a
-file, or drawn from a truth file) a logistic regression over the same levels refines those
-weights, pulled towards the unsupervised ones so that a few hundred labels move them only
-as far as they show. Then the blocking rules: from every rule the data allows, the fewest
-that still put the matches the model expects in front of it (`choose_rules`)."""
+"""Training the match model: from the unsupervised model (app/resolution/unsupervised.py),
+refined when labelled pairs exist (stewards' decisions, a file, or drawn from a truth file)
+by a logistic regression over the same levels, pulled towards the unsupervised weights so
+that a few hundred labels move them only as far as they show. Then the blocking rules: from
+every rule the data allows, the fewest that still put the matches the model expects in
+front of it (`choose_rules`); and the pairs a person labelling should see next
+(`uncertain_pairs`)."""
 
 from __future__ import annotations
 
@@ -30,37 +24,13 @@ from scipy.optimize import minimize
 from app.resolution.blocking import (
     Candidates,
     Rule,
-    block_pairs,
-    candidate_pairs,
-    candidate_rules,
     key_parts,
-    rule_codes,
-    rule_comparisons,
     rule_name,
 )
-from app.resolution.cluster import score_pairs
-from app.resolution.comparisons import NULL, Comparison, available, level_matrix
+from app.resolution.comparisons import Comparison, available
 from app.resolution.fields import Column, Columns, derive
-from app.resolution.model import ComparisonWeights, MatchModel, TermFrequencies, probability
-
-# EM sessions, in order of preference: rules on what identifies a person, so that the pairs
-# in them are mostly one person (family members share surname and address, not first name
-# and birth date).
-SESSION_RULES: tuple[Rule, ...] = (
-    ("first", "last"),
-    ("dob",),
-    ("email",),
-    ("phone",),
-    ("names",),
-    ("first_init", "dob"),
-    ("postcode", "first"),
-    ("street",),
-)
-SESSION_PAIRS = 300_000  # pairs per EM session at most (a random subset beyond)
-RANDOM_PAIRS = 300_000  # for u (exact agreement is counted, not sampled)
-NAME_COMPARISONS = ("firstName", "lastName")  # a rare value agreeing counts for more
-TF_MINIMUM_COUNT = 2  # values stored with their frequency (others count once)
-TF_MAX_VALUES = 200_000  # per comparison, the most frequent
+from app.resolution.model import ComparisonWeights, MatchModel, probability
+from app.resolution.unsupervised import Start, unsupervised_start
 
 
 @dataclass
@@ -146,202 +116,6 @@ def link_groups(sources: pd.Series, link_only: Sequence[str]) -> np.ndarray:
     are never compared), -1 for records of other sources (compared with nothing)."""
     order = {s: i for i, s in enumerate(dict.fromkeys(link_only))}
     return np.array([order.get(s, -1) for s in sources], dtype=np.int64)
-
-
-# -- u: how often each level happens between two different people ----------------------
-def random_pairs(
-    n: int, k: int, rng: np.random.Generator, groups: np.ndarray | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    if groups is not None:
-        linked = np.flatnonzero(groups >= 0)
-        left = linked[rng.integers(0, len(linked), size=int(k * 1.5) + 10)]
-        right = linked[rng.integers(0, len(linked), size=int(k * 1.5) + 10)]
-        ok = groups[left] != groups[right]
-    else:
-        left = rng.integers(0, n, size=int(k * 1.5) + 10)
-        right = rng.integers(0, n, size=int(k * 1.5) + 10)
-        ok = left != right
-    return left[ok][:k], right[ok][:k]
-
-
-def _exact_share(values: Column, groups: np.ndarray | None) -> float | None:
-    """Exactly how often two records (both with a value; across groups in link-only mode)
-    agree on it: sum over values of count * (count - 1) over all pairs."""
-    present = pd.notna(values)
-    vals = pd.Series(values[present], dtype=object)
-    m = len(vals)
-    if m < 2:
-        return None
-    if groups is None:
-        counts = vals.value_counts().to_numpy(dtype=np.float64)
-        return float((counts * (counts - 1)).sum() / (m * (m - 1)))
-    g = groups[present]
-    vals = vals[g >= 0]
-    g = g[g >= 0]
-    if len(vals) < 2:
-        return None
-    table = pd.crosstab(vals.to_numpy(), g).to_numpy(dtype=np.float64)
-    per_value = table.sum(axis=1) ** 2 - (table**2).sum(axis=1)
-    sizes = np.bincount(g).astype(np.float64)
-    total = sizes.sum() ** 2 - (sizes**2).sum()
-    return float(per_value.sum() / total) if total else None
-
-
-EXACT_COLUMN = {
-    "firstName": "first",
-    "lastName": "last",
-    "middleName": "middle",
-    "dateOfBirth": "dob",
-    "gender": "gender",
-    "email": "email",
-}
-
-
-def estimate_u(
-    ts: TrainingSet, rng: np.random.Generator, pairs: int = RANDOM_PAIRS
-) -> list[np.ndarray]:
-    """Per comparison, the chance of each level for two random records (both with the
-    field). Exact agreement is counted exactly from value frequencies where one column
-    decides it; the other levels come from random pairs."""
-    left, right = random_pairs(len(ts), pairs, rng, ts.groups)
-    levels = level_matrix(ts.comparisons, ts.cols, left, right)
-    out = []
-    for j, comp in enumerate(ts.comparisons):
-        k = len(comp.levels)
-        lv = levels[:, j]
-        counts = np.bincount(lv[lv != NULL], minlength=k).astype(np.float64)
-        column = EXACT_COLUMN.get(comp.name) or (
-            comp.field if comp.name.startswith("id_") else None
-        )
-        exact = _exact_share(ts.cols[column], ts.groups) if column else None
-        counts = np.maximum(counts, 0.5)  # a level never seen is rare, not impossible
-        if exact is not None:
-            rest = counts[1:] / counts[1:].sum() * (1 - exact)
-            u = np.r_[max(exact, 0.5 / max(len(left), 1)), rest]
-        else:
-            u = counts / counts.sum()
-        out.append(u / u.sum())
-    return out
-
-
-# -- m: how often each level happens between two records of one person -----------------
-def _start_m(k: int) -> np.ndarray:
-    shape = np.linspace(1.0, 0.05, k) if k > 1 else np.ones(1)
-    return shape / shape.sum()
-
-
-def session_posterior(
-    levels: np.ndarray, free: list[int], u: list[np.ndarray], m: list[np.ndarray], lam: float
-) -> np.ndarray:
-    """Each pair's chance of being a match, from the comparisons in `free` and the share
-    `lam` of matches among the session's pairs."""
-    w = np.full(len(levels), math.log(lam / (1 - lam)))
-    for j in free:
-        lv = levels[:, j]
-        ok = lv != NULL
-        w[ok] += np.log(m[j][lv[ok]] / u[j][lv[ok]])
-    return probability(w)
-
-
-def em_session(
-    levels: np.ndarray, free: list[int], u: list[np.ndarray], m: list[np.ndarray], iters: int = 40
-) -> tuple[list[np.ndarray], float]:
-    """EM over one session's pairs using only the comparisons in `free`: new m for those,
-    and the share of matches among the session's pairs."""
-    m = [x.copy() for x in m]
-    lam = 0.5
-    for _ in range(iters):
-        post = session_posterior(levels, free, u, m, lam)
-        delta = 0.0
-        for j in free:
-            lv = levels[:, j]
-            ok = lv != NULL
-            counts = np.bincount(lv[ok], weights=post[ok], minlength=len(m[j])) + 1e-3
-            new = counts / counts.sum()
-            delta = max(delta, float(np.abs(new - m[j]).max()))
-            m[j] = new
-        lam = float(min(max(post.mean(), 1e-6), 1 - 1e-6))
-        if delta < 1e-5:
-            break
-    return m, lam
-
-
-# Comparisons whose exact agreement is on a value one person's records share, as an
-# identifier's is, and its levels of exact agreement: a phone agrees as a mobile or as a
-# landline, and a landline is shared by a household far more often than a mobile.
-# (E-mail is left out: measured on our synthetic data, families sharing one e-mail made the
-# correction cost more precision than it gained recall.)
-SHARED_VALUES: dict[str, tuple[int, ...]] = {"phone": (0, 1)}
-
-
-def estimate_m(
-    ts: TrainingSet, u: list[np.ndarray], rng: np.random.Generator, cap: int
-) -> tuple[list[np.ndarray], list[dict[str, Any]]]:
-    """m by EM sessions until every comparison was free in at least one; each comparison's m
-    is the mean over the sessions that learned it."""
-    names = [c.name for c in ts.comparisons]
-    start = [_start_m(len(c.levels)) for c in ts.comparisons]
-    learned: list[list[np.ndarray]] = [[] for _ in names]
-    report = []
-    for rule in SESSION_RULES:
-        if not all(p in ts.parts for p in rule):
-            continue
-        blocked = rule_comparisons(rule)
-        free = [j for j, name in enumerate(names) if name not in blocked]
-        if all(learned[j] for j in free):
-            continue
-        encoded, _, _ = block_pairs(rule_codes(ts.cols, rule), cap, ts.groups)
-        if len(encoded) < 50:
-            continue
-        if len(encoded) > SESSION_PAIRS:
-            encoded = rng.choice(encoded, SESSION_PAIRS, replace=False)
-        n = len(ts)
-        levels = level_matrix(ts.comparisons, ts.cols, encoded // n, encoded % n)
-        m, share = em_session(levels, free, u, start)
-        for j in free:
-            learned[j].append(m[j])
-        report.append(
-            {
-                "rule": rule_name(rule),
-                "pairs": len(encoded),
-                "matchShare": round(share, 4),
-                "learned": [names[j] for j in free],
-            }
-        )
-    out = [np.mean(ms, axis=0) if ms else start[j] for j, ms in enumerate(learned)]
-    return [x / x.sum() for x in out], report
-
-
-def fit_prior(base: np.ndarray, pair_count: float, iters: int = 100) -> float:
-    """Prior log-odds by EM with the weights fixed: the expected number of matches among the
-    candidate pairs (all matches are candidates) over all pairs of the task."""
-    lam = max(len(base) / max(pair_count, 1.0) * 0.1, 1e-12)
-    for _ in range(iters):
-        post = probability(base + math.log(lam / (1 - lam)))
-        new = float(min(max(post.sum() / max(pair_count, 1.0), 1e-12), 0.5))
-        if abs(new - lam) <= 1e-9 * lam:
-            break
-        lam = new
-    return math.log(lam / (1 - lam))
-
-
-# -- term frequencies --------------------------------------------------------------------
-def term_frequencies(ts: TrainingSet, u: list[np.ndarray]) -> dict[str, TermFrequencies]:
-    out = {}
-    for comp, uu in zip(ts.comparisons, u, strict=True):
-        if comp.tf is None:
-            continue
-        vals = pd.Series(ts.cols[comp.tf], dtype=object).dropna()
-        counts = vals.value_counts()
-        kept = counts[counts >= TF_MINIMUM_COUNT].head(TF_MAX_VALUES)
-        out[comp.name] = TermFrequencies(
-            total=len(vals),
-            counts={str(k): int(v) for k, v in kept.items()},
-            u_exact=float(uu[0]),
-            boost=comp.name in NAME_COMPARISONS,
-            typical=float(np.quantile(counts.to_numpy(), 0.99)) if len(counts) else 1.0,
-        )
-    return out
 
 
 # -- labels: a regression over the levels, pulled towards the unsupervised weights --------
@@ -513,99 +287,6 @@ def choose_rules(
 
 
 # -- the whole training ------------------------------------------------------------------
-def unsupervised(
-    ts: TrainingSet, rng: np.random.Generator, cap: int, report: TrainReport, workers: int = 1
-) -> tuple[MatchModel, Candidates, np.ndarray]:
-    """The model learned without labels, and the pool of candidate pairs (every rule) with
-    the pool's levels."""
-    u = estimate_u(ts, rng)
-    m, report.sessions = estimate_m(ts, u, rng, cap)
-    comps = [
-        ComparisonWeights(
-            c.name,
-            [float(np.log(a / b)) for a, b in zip(mm, uu, strict=True)],
-            [float(v) for v in mm],
-            [float(v) for v in uu],
-            tf=1.0 if c.tf else 0.0,
-            compare=c.compare,
-        )
-        for c, mm, uu in zip(ts.comparisons, m, u, strict=True)
-    ]
-    model = MatchModel(comps, prior=0.0, rules=[], term_frequencies=term_frequencies(ts, u))
-    rules = candidate_rules(ts.parts)
-    report.candidate_rules = len(rules)
-    pool = candidate_pairs(ts.cols, rules, cap, ts.groups, keep_rule_pairs=True)
-    levels, logits = score_pairs(model, ts.cols, pool.left, pool.right, workers=workers)
-    model.prior = fit_prior(logits, ts.pair_count)  # logits at prior 0
-    # Exact agreement on a value one person's records share (an identifier, a phone) was
-    # counted over all pairs, the matches among them included, and those are most of the
-    # agreements. What share of the pairs agreeing on it are matches, EM over those pairs
-    # with the other comparisons says (per level of agreement); the rest is how often two
-    # different people share it (household members, typos landing on another's), which is u.
-    lam = float(probability(np.array([model.prior]))[0])
-    for j, (comp, spec) in enumerate(zip(model.comparisons, ts.comparisons, strict=True)):
-        if not (spec.name.startswith("id_") or spec.name in SHARED_VALUES):
-            continue
-        part = spec.field
-        encoded, _, _ = block_pairs(rule_codes(ts.cols, (part,)), cap, ts.groups)
-        if len(encoded) < 20:
-            continue
-        if len(encoded) > SESSION_PAIRS:
-            encoded = rng.choice(encoded, SESSION_PAIRS, replace=False)
-        n = len(ts)
-        pair_levels = level_matrix(ts.comparisons, ts.cols, encoded // n, encoded % n)
-        free = [k for k in range(len(ts.comparisons)) if k != j]
-        session_m, share = em_session(pair_levels, free, u, m)
-        post = session_posterior(pair_levels, free, u, session_m, share)
-        old_u = np.asarray(comp.u)
-        exact = list(SHARED_VALUES.get(spec.name, (0,)))
-        new_u = old_u.copy()
-        for level in exact:
-            at = pair_levels[:, j] == level
-            matched = float(post[at].mean()) if at.any() else share
-            new_u[level] = max(old_u[level] * (1 - matched) / (1 - lam), old_u[level] * 1e-4)
-        others = [k for k in range(len(old_u)) if k not in exact]
-        new_u[others] = old_u[others] / max(old_u[others].sum(), 1e-12) * (1 - new_u[exact].sum())
-        comp.u = [float(v) for v in new_u]
-        u0 = float(new_u[0])
-        comp.weights = [float(np.log(a / b)) for a, b in zip(comp.m, comp.u, strict=True)]
-        table = model.term_frequencies.get(comp.name)
-        if table is not None:
-            table.u_exact = float(u0)
-        report.sessions.append(
-            {
-                "rule": part,
-                "pairs": len(encoded),
-                "matchShare": round(share, 4),
-                "learned": [f"u of {spec.label}"],
-            }
-        )
-    model.prior = fit_prior(model.logits(levels, ts.cols, pool.left), ts.pair_count)
-    model.rules = rules
-    return model, pool, levels
-
-
-@dataclass
-class Start:
-    """The unsupervised model with the candidate pool it scored: the start of a training and
-    of drawing labels for it, computed once for both."""
-
-    model: MatchModel
-    pool: Candidates
-    levels: np.ndarray
-    sessions: list[dict[str, Any]]
-    candidate_rules: int
-    seconds: float
-
-
-def unsupervised_start(ts: TrainingSet, *, cap: int = 50, seed: int = 0, workers: int = 1) -> Start:
-    started = time.perf_counter()
-    report = TrainReport(comparisons=len(ts.comparisons))
-    model, pool, levels = unsupervised(ts, np.random.default_rng(seed), cap, report, workers)
-    seconds = round(time.perf_counter() - started, 2)
-    return Start(model, pool, levels, report.sessions, report.candidate_rules, seconds)
-
-
 def train(
     ts: TrainingSet,
     labelled: Sequence[Labelled] = (),

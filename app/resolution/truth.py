@@ -9,14 +9,8 @@ import numpy as np
 import pandas as pd
 
 from app.errors import InputError
-from app.resolution.training import (
-    Labelled,
-    Start,
-    TrainingSet,
-    fit_labels,
-    uncertain_pairs,
-    unsupervised_start,
-)
+from app.resolution.training import Labelled, TrainingSet, fit_labels, uncertain_pairs
+from app.resolution.unsupervised import Start, unsupervised_start
 
 
 def read_truth(path: Path) -> pd.Series:

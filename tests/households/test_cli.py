@@ -37,6 +37,9 @@ def test_households_command_groups_and_scores_against_truth(population) -> None:
     f1 = float(re.search(r"record pairs\s+│ [\d.]+\s+│ [\d.]+\s+│ ([\d.]+)", r.stdout)[1])
     assert f1 >= 0.95
     assert re.search(r"decision-maker accuracy 0\.\d+", r.stdout)
+    # Changed households are counted, not listed (at 100k profiles the list filled screens).
+    assert re.search(r"│ households with changed members\s+│ [\d,]+", r.stdout)
+    assert "joined" not in r.stdout
 
 
 def test_a_bad_rules_file_is_a_one_line_error(tmp_path: Path) -> None:

@@ -6,12 +6,10 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scipy.cluster.hierarchy import fcluster, linkage
 
 from app.resolution.cluster import (
     Decisions,
     attach_sparse,
-    average_linkage,
     cluster,
     missing_pairs,
 )
@@ -158,24 +156,6 @@ def test_two_records_with_nothing_against_them_still_need_evidence_for() -> None
             3, [(0, 1, 0.1, 0.0), (1, 2, 0.15, 0.0)], np.zeros(3, dtype=bool), Decisions(), t
         )
         assert _partition(labels) == {frozenset({0}), frozenset({1}), frozenset({2})}
-
-
-@settings(max_examples=200, deadline=None)
-@given(
-    k=st.integers(2, 12),
-    seed=st.integers(0, 2**32 - 1),
-    t=st.floats(0.05, 0.95),
-)
-def test_when_every_pair_counts_the_linkage_is_scipys_average_linkage(k, seed, t) -> None:
-    """`average_linkage` with every pair weighing 1 cuts the same tree as SciPy's UPGMA
-    (distances drawn at random, so no two merges tie)."""
-    rng = np.random.default_rng(seed)
-    dist = np.triu(rng.random((k, k)), 1)
-    dist = dist + dist.T
-    ours = average_linkage(dist, np.ones((k, k)), np.zeros((k, k), dtype=bool), np.full(k, -1), t)
-    tree = linkage(dist[np.triu_indices(k, 1)], method="average")
-    flat = fcluster(tree, 1 - t, criterion="distance")
-    assert {frozenset(g.tolist()) for g in ours} == _partition(flat)
 
 
 def test_a_rejected_record_leaves_alone_and_the_rest_stay_together() -> None:
