@@ -4,4 +4,4 @@
 UNWIND $ids AS id
 MATCH (i:Interaction {interactionId: id})
 OPTIONAL MATCH (c:Customer)-[:PERFORMED]->(i)
-RETURN id AS interactionId, c.customerId AS customerId
+RETURN id AS interactionId, c.customerId AS customerId, i.rowHash AS rowHash

@@ -1,11 +1,15 @@
 """Write only what changed, in the cheapest form: records and events the graph does not have
 yet go in with CREATE, one statement per row for the node and all its edges, instead of a
-MERGE per node and per edge; the rest keep the upsert queries."""
+MERGE per node and per edge; records and events the graph holds exactly as the file has
+them (the same fingerprint, `rowHash`) are not written again; the rest keep the upsert
+queries."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from typing import Any
 
 Row = dict[str, Any]
@@ -131,3 +135,46 @@ def key_read(writes: dict[str, list[Row]]) -> tuple[str, str, list[str]]:
         )
     ids = [r["interactionId"] for r in writes.get("upsert_interactions", [])]
     return "interactions_existing", "interactionId", ids
+
+
+def _kind(writes: dict[str, list[Row]]) -> tuple[str, str, tuple[str, ...]]:
+    if "upsert_customers" in writes:
+        return "upsert_customers", "customerId", CUSTOMER_WRITES
+    return "upsert_interactions", "interactionId", INTERACTION_WRITES
+
+
+def stamp(writes: dict[str, list[Row]]) -> None:
+    """Puts into each record's (or event's) properties its fingerprint, `rowHash`: a digest
+    of every row written for it (its properties and each edge), so a load can tell that the
+    graph holds it as it is. Account attributes are keyed by account, not by record, and
+    are written every time."""
+    main, key, names = _kind(writes)
+    parts: dict[str, list[tuple[str, Row]]] = defaultdict(list)
+    for name in names:
+        for r in writes.get(name, []):
+            if name == main:  # a fingerprint stamped before is not part of the record
+                r = {**r, "props": {k: v for k, v in r["props"].items() if k != "rowHash"}}
+            parts[r[key]].append((name, r))
+    for r in writes.get(main, []):
+        text = json.dumps(parts[r[key]], sort_keys=True, separators=(",", ":"), default=str)
+        digest = hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+        r["props"] = {**r["props"], "rowHash": digest}
+
+
+def unchanged(writes: dict[str, list[Row]], stored: Mapping[str, str | None]) -> set[str]:
+    """The chunk's records (or events) whose stored fingerprint equals the new one."""
+    main, key, _ = _kind(writes)
+    return {
+        r[key]
+        for r in writes.get(main, [])
+        if (had := stored.get(r[key])) is not None and had == r["props"].get("rowHash")
+    }
+
+
+def without(writes: dict[str, list[Row]], keys: Collection[str]) -> dict[str, list[Row]]:
+    """A chunk's writes less every row of the records (or events) in `keys`."""
+    _, key, names = _kind(writes)
+    return {
+        name: [r for r in batch if r.get(key) not in keys] if name in names else batch
+        for name, batch in writes.items()
+    }

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable
+from collections.abc import Mapping as KeyMap
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from app.ingestion import reader
 from app.ingestion.addresses import refresh_addresses
 from app.ingestion.bulk import BulkGraph
 from app.ingestion.fields import REQUIRED, Kind
-from app.ingestion.fresh import key_read, split_writes
+from app.ingestion.fresh import key_read, split_writes, unchanged, without
 from app.ingestion.identifiers import identifier_types, register_identifier_types
 from app.ingestion.journal import Journal
 from app.ingestion.mapping import KINDS, Mapping, builtin_mapping
@@ -73,29 +74,32 @@ def write_chunk(
     batch_size: int,
     trust_order: list[str],
     *,
-    existing: Collection[str] | None = None,
+    existing: KeyMap[str, str | None] | None = None,
 ) -> WriteSummary:
     """One prepared chunk into the graph, then the shared addresses it touched recomputed.
-    Records and events the graph does not have yet go in with CREATE; `existing`: the
-    chunk's keys the graph has, when the caller has read them (None: read here)."""
-    addresses = {r["addressId"] for r in job.writes.get("link_addresses", [])}
+    Records and events the graph does not have yet go in with CREATE; those it holds with
+    the same fingerprint are left as they are. `existing`: the chunk's keys the graph has,
+    each with its stored fingerprint, when the caller has read them (None: read here)."""
     if existing is None:
         existing = existing_keys(store, job)
+    same = unchanged(job.writes, existing)
+    writes = without(job.writes, same) if same else job.writes
+    addresses = {r["addressId"] for r in writes.get("link_addresses", [])}
     summary = WriteSummary()
     try:
-        summary.add(_write(store, split_writes(job.writes, existing), batch_size, addresses))
+        summary.add(_write(store, split_writes(writes, existing), batch_size, addresses))
     except StoreConflict:
         # Another writer created one of the keys read as new since the read: its CREATE
         # was refused whole, and the upserts write the chunk again (they are idempotent).
-        summary.add(_write(store, job.writes, batch_size, addresses))
+        summary.add(_write(store, writes, batch_size, addresses))
     refresh_addresses(store, addresses, trust_order, batch_size)
     return summary
 
 
-def existing_keys(store: GraphStore, job: Prepared) -> set[str]:
-    """The chunk's record (or event) keys the graph has."""
+def existing_keys(store: GraphStore, job: Prepared) -> dict[str, str | None]:
+    """The chunk's record (or event) keys the graph has, with their stored fingerprints."""
     query, key, ids = key_read(job.writes)
-    return {r[key] for r in store.read(query, ids=ids)} if ids else set()
+    return {r[key]: r["rowHash"] for r in store.read(query, ids=ids)} if ids else {}
 
 
 def _write(
@@ -195,7 +199,7 @@ def ingest_file(
     failed: list[tuple[int, int]] = []  # first and last row of the chunk that failed
 
     def chunk_job(
-        prepared: Prepared, existing: set[str] | None, first: int, last: int
+        prepared: Prepared, existing: dict[str, str | None] | None, first: int, last: int
     ) -> Callable[[], WriteSummary]:
         def job() -> WriteSummary:
             try:
@@ -326,20 +330,23 @@ def check_before_writing(path: Path, fmt: reader.Format, mapping: Mapping, used:
         )
 
 
-def _refuse_other_performers(found: list[Row], prepared: Prepared, file: str) -> set[str]:
+def _refuse_other_performers(
+    found: list[Row], prepared: Prepared, file: str
+) -> dict[str, str | None]:
     """An event ID belongs to one performer: a row naming another customer for an event the
     graph already has (found: interactions_existing's rows for the chunk) is quarantined
-    with the reason, and nothing of it is written. Returns the chunk's events the graph has."""
+    with the reason, and nothing of it is written. Returns the chunk's events the graph has,
+    with their stored fingerprints."""
     rows = prepared.writes.get("upsert_interactions", [])
     if not rows:
-        return set()
+        return {}
     owner = {r["interactionId"]: r["customerId"] for r in found if r["customerId"] is not None}
     refused = {
         r["interactionId"]: owner[r["interactionId"]]
         for r in rows
         if r["interactionId"] in owner and owner[r["interactionId"]] != r["customerId"]
     }
-    existing = {r["interactionId"] for r in found}
+    existing = {r["interactionId"]: r.get("rowHash") for r in found}
     if not refused:
         return existing
     for name, batch in prepared.writes.items():

@@ -12,6 +12,7 @@ import pandas as pd
 
 from app.ingestion import normalize as norm
 from app.ingestion.fields import CONSENT_FIELDS
+from app.ingestion.fresh import stamp
 from app.ingestion.mapping import Mapping
 from app.ingestion.reader import Chunk
 from app.values import BAD_CHARS, MAX_KEY_BYTES, scalar_problem, value_problem
@@ -401,6 +402,7 @@ def prepare_customers(
     out.writes["link_identifiers"] = [
         r for c, f in zip(cids, found, strict=True) for r in _identifier_rows(c, f)
     ]
+    stamp(out.writes)
     out.quarantined = aside.quarantined()
     out.blanked = aside.blanked()
     return out
@@ -479,6 +481,7 @@ def prepare_interactions(
         pd.DataFrame({"interactionId": iid, "accountId": account})[account.notna()]
     )
     out.writes["set_account_attributes"] = _account_attributes(account, account_attrs[ok])
+    stamp(out.writes)
     out.quarantined = aside.quarantined()
     out.blanked = aside.blanked()
     return out
@@ -660,5 +663,6 @@ def prepare_customer_record(
         [{"accountId": account, "props": attributes}] if account and attributes else []
     )
     out.writes["link_identifiers"] = _identifier_rows(customer_id, found)
+    stamp(out.writes)
     out.blanked = [blank_line(file, row, c, f, v, r) for c, f, v, r in blanks]
     return out

@@ -36,7 +36,8 @@ _GOLDEN = (
     "createdAt",
     "updatedAt",
 )
-_RECORD_HIDDEN = ("stub",)  # internal flags; bk* (blocking keys) are derived, listed apart
+# Internal flags and fingerprints; bk* (blocking keys) are derived, listed apart.
+_RECORD_HIDDEN = ("stub", "rowHash", "blockHash")
 
 
 def profile_of_customer(store: GraphStore, customer_id: str) -> str:

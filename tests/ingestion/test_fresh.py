@@ -1,5 +1,6 @@
 """Records and events new to the graph go in with CREATE (app/ingestion/fresh.py): the graph
-is the one the upserts make, and a re-run of the same rows upserts them."""
+is the one the upserts make; a re-run of the same rows writes none of them again, and a
+changed record is upserted."""
 
 from __future__ import annotations
 
@@ -8,14 +9,15 @@ from typing import Any
 
 import pytest
 
-from app.ingestion.fresh import key_read, split_writes
-from app.ingestion.loader import write_chunk
+from app.ingestion.fresh import CUSTOMER_WRITES, key_read, split_writes
+from app.ingestion.loader import ingest_file, write_chunk
 from app.ingestion.mapping import Mapping, builtin_mapping, load_mapping
 from app.ingestion.reader import read_chunks
 from app.ingestion.rows import Prepared, prepare_customers, prepare_interactions
+from app.settings import Settings
 from app.store import GraphStore
 from app.synth import SynthConfig, generate
-from tests.ingestion.helpers import CUSTOMER_COLUMNS, customer_rows, write_mapping
+from tests.ingestion.helpers import CUSTOMER_COLUMNS, customer_rows, snapshot, write_mapping
 from tests.ingestion.test_digest import digest
 from tests.writes import counting
 
@@ -79,12 +81,13 @@ def _chunks(folder: Path, tmp: Path) -> list[Prepared]:
     return out
 
 
-def test_create_path_gives_the_upserts_graph_and_a_rerun_upserts(
+def test_create_path_gives_the_upserts_graph_and_a_rerun_writes_nothing_again(
     store: GraphStore, population: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     chunks = _chunks(population, tmp_path)
     for chunk in chunks:
-        write_chunk(store, chunk, 25, TRUST, existing=key_read(chunk.writes)[2])
+        # every key read as present, without a fingerprint: the upsert queries
+        write_chunk(store, chunk, 25, TRUST, existing=dict.fromkeys(key_read(chunk.writes)[2]))
     upserted = digest(store)
     store.clear()
     store.setup_schema()
@@ -104,8 +107,9 @@ def test_create_path_gives_the_upserts_graph_and_a_rerun_upserts(
         for chunk in chunks:
             write_chunk(store, chunk, 25, TRUST)
     assert digest(store) == upserted
-    assert not again.rows["create_customers"] and not again.rows["create_interactions"]
-    assert len(again.rows["upsert_customers"]) == len(first.rows["create_customers"])
+    # Only account attributes (kept per account, not per record) are written again.
+    assert set(again.rows) == {"set_account_attributes"}
+    assert again.rows["set_account_attributes"] == first.rows["set_account_attributes"]
 
 
 def test_split_moves_only_the_new_keys() -> None:
@@ -152,5 +156,47 @@ def test_keys_another_writer_created_meanwhile_are_upserted(
         write_chunk(store, chunk, 25, TRUST)
     once = digest(store)
     for chunk in chunks:
-        write_chunk(store, chunk, 25, TRUST, existing=set())  # the stale "all new" read
+        write_chunk(store, chunk, 25, TRUST, existing={})  # the stale "all new" read
     assert digest(store) == once
+
+
+def _csv(path: Path, rows: list[dict[str, str]]) -> Path:
+    path.write_text(",".join(rows[0]) + "\n" + "".join(",".join(r.values()) + "\n" for r in rows))
+    return path
+
+
+def test_reloading_a_file_rewrites_only_the_records_that_changed(
+    store: GraphStore,
+    backend_settings: Settings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The same file again writes no record; one changed row rewrites that record alone, and
+    the graph is the one rewriting every record gives."""
+    settings = backend_settings.model_copy(update={"data_dir": tmp_path / "data"})
+    mapping = load_mapping(write_mapping(tmp_path / "m.yaml", "customers", CUSTOMER_COLUMNS))
+    rows = customer_rows(40)
+    f = _csv(tmp_path / "crm.csv", rows)
+    ingest_file(store, f, "crm", settings, mapping=mapping, show_progress=False)
+    with counting(store, monkeypatch) as again:
+        ingest_file(store, f, "crm", settings, mapping=mapping, show_progress=False)
+    assert {n: len(r) for n, r in again.rows.items() if n in CUSTOMER_WRITES} == {}
+
+    rows[7] = {**rows[7], "email": "moved@example.com", "street": "1 New Road"}
+    _csv(f, rows)
+    with counting(store, monkeypatch) as changed:
+        ingest_file(store, f, "crm", settings, mapping=mapping, show_progress=False)
+    written = {r["customerId"] for n in CUSTOMER_WRITES for r in changed.rows.get(n, [])}
+    assert written == {"crm:C000007"}
+    reloaded = snapshot(store)
+
+    store.clear()
+    store.setup_schema()
+    _csv(f, customer_rows(40))
+    ingest_file(store, f, "crm", settings, mapping=mapping, show_progress=False)
+    store.run_text("MATCH (c:Customer) REMOVE c.rowHash", write=True)  # as before fingerprints
+    _csv(f, rows)
+    with counting(store, monkeypatch) as everything:
+        ingest_file(store, f, "crm", settings, mapping=mapping, show_progress=False)
+    assert len(everything.rows["upsert_customers"]) == 40
+    assert snapshot(store) == reloaded
