@@ -148,6 +148,7 @@ UNIQUE_KEYS: tuple[Key, ...] = (
     Key("Interaction", "interactionId"),
     Key("Alert", "alertId"),
     Key("Lock", "name"),  # store.lock(name): app/store/lock.py
+    Key("ResolveState", "name"),  # the last batch resolve's inputs (app/resolution/batch.py)
     Key("AuditEvent", "auditId"),
     Key("AlertRule", "name"),
     Key("WebhookDelivery", "deliveryId"),

@@ -88,6 +88,22 @@ def test_resolution_finds_people_and_a_rerun_changes_nothing(
         0,
     )
     assert profile_stamps(store) == stamps
+    # Its inputs are the last run's: it read the records and stopped there.
+    assert list(again.seconds) == ["read"]
+    assert (again.records, again.profiles) == (first.records, first.profiles)
+
+    # Without the record of the last run, the full run finds nothing to write either.
+    store.run_text("MATCH (s:ResolveState) DELETE s", write=True)
+    full = resolve(store, settings, model)
+    assert list(full.seconds) == list(first.seconds)
+    assert full.churn == Churn(kept=first.profiles)
+    assert (full.edges_written, full.edges_deleted) == (0, 0)
+    pd.testing.assert_series_equal(memberships(store), before)
+    assert profile_stamps(store) == stamps
+
+    # Another setting is another input: the run is a full one.
+    stricter = settings.model_copy(update={"match_threshold": settings.match_threshold + 0.2})
+    assert list(resolve(store, stricter, model).seconds) == list(first.seconds)
 
 
 def stored_block_keys(store: GraphStore) -> dict[str, dict[str, str]]:
