@@ -187,7 +187,7 @@ ISO_TIMES = st.builds(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(
     st.lists(
         st.one_of(ISO_TIMES, st.from_regex(n.COMMON_ISO, fullmatch=True), st.text(max_size=12)),
