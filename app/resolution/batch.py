@@ -138,9 +138,11 @@ def resolve(
 
     records = load_records(store)
     out.records = len(records)
-    inputs = InputDigest(store, settings, model, records)
+    decided = store.read("resolution_decisions")
+    held = store.read("profile_memberships")
+    inputs = InputDigest(settings, model, records, decided)
     last = store.read_one("resolve_state")
-    if last is not None and last["digest"] == inputs.digest():
+    if last is not None and last["digest"] == inputs.digest(held):
         done = _unchanged(last["summary"], out.seconds)
         lap("read")
         say(f"nothing changed since the last resolve: {done.profiles:,} profiles as they are")
@@ -154,7 +156,16 @@ def resolve(
 
     with BackgroundWriter(store, settings.batch_size) as writer:
         changes = _resolve(
-            store, settings, model, records, cols, sparse, groups, writer, out, say, lap
+            store,
+            settings,
+            model,
+            records,
+            (cols, sparse, groups),
+            (decided, held),
+            writer,
+            out,
+            say,
+            lap,
         )
     # The feed tells of what is written, so it is recorded once the writes are done.
     out.feed_events = changefeed.record(store, settings, changes)
@@ -181,22 +192,24 @@ class InputDigest:
     in full)."""
 
     def __init__(
-        self, store: GraphStore, settings: Settings, model: MatchModel, records: pd.DataFrame
+        self,
+        settings: Settings,
+        model: MatchModel,
+        records: pd.DataFrame,
+        decisions: list[dict[str, Any]],
     ) -> None:
-        self.store = store
         h = hashlib.blake2b(digest_size=16)
-        fields = records.drop(columns=["blockHash"]).astype(object)
-        h.update(pd.util.hash_pandas_object(fields.where(fields.notna(), None)).to_numpy())
+        h.update(pd.util.hash_pandas_object(records.drop(columns=["blockHash"])).to_numpy())
         h.update(model.version.encode())
         h.update(_json(settings.model_dump(mode="json")))
-        h.update(_json(store.read("resolution_decisions")))
+        h.update(_json(decisions))
         self._base = h
 
-    def digest(self, memberships: list[dict[str, Any]] | None = None) -> str:
-        """The digest with the memberships given (read from the graph when None)."""
+    def digest(self, memberships: list[dict[str, Any]]) -> str:
+        """The digest with the memberships (profile_memberships' rows) the graph holds."""
         h = self._base.copy()
-        rows = self.store.read("profile_memberships") if memberships is None else memberships
-        h.update(_json(sorted((r["customerId"], r["profileId"], r["confidence"]) for r in rows)))
+        held = sorted((r["customerId"], r["profileId"], r["confidence"]) for r in memberships)
+        h.update(_json(held))
         return h.hexdigest()
 
 
@@ -218,16 +231,19 @@ def _resolve(
     settings: Settings,
     model: MatchModel,
     records: pd.DataFrame,
-    cols: Columns,
-    sparse: np.ndarray,
-    groups: np.ndarray | None,
+    derived: tuple[Columns, np.ndarray, np.ndarray | None],
+    graph: tuple[list[dict[str, Any]], list[dict[str, Any]]],
     writer: BackgroundWriter,
     out: ResolveSummary,
     say: Any,
     lap: Any,
 ) -> list[changefeed.FeedEvent]:
     """The stages after reading; writes go to `writer` (in order, in the background).
-    Returns the changes for the feed."""
+    `derived`: the records' columns, sparse flags and link groups; `graph`: stewards'
+    decisions and the memberships as the graph holds them. Returns the changes for the
+    feed."""
+    cols, sparse, groups = derived
+    decided, memberships = graph
     ids = records.index.to_numpy()
     n = len(records)
     # Every bk_* property ever written is registered before any is, so a later model's run
@@ -274,8 +290,7 @@ def _resolve(
     # What the graph holds now is read first; then the edges are queued, so the store
     # writes them while clustering runs.
     position = pd.Series(np.arange(n), index=ids)
-    decisions = decision_pairs(store.read("resolution_decisions"), position)
-    memberships = store.read("profile_memberships")
+    decisions = decision_pairs(decided, position)
     previous = {r["customerId"]: r["profileId"] for r in memberships}
     created = {r["profileId"]: r["createdAt"] or "" for r in memberships}
     stored_now = None
