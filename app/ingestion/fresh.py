@@ -106,18 +106,15 @@ def split_writes(writes: dict[str, list[Row]], existing: Collection[str]) -> dic
     """A chunk's writes with every record or event not in `existing` (the keys the graph
     has) moved into one create_customers / create_interactions row; the others keep their
     upsert queries. Same graph as writing `writes` as they are."""
-    if "upsert_customers" in writes:
-        kind, key, names = "create_customers", "customerId", CUSTOMER_WRITES
-        rows = writes["upsert_customers"]
-    else:
-        kind, key, names = "create_interactions", "interactionId", INTERACTION_WRITES
-        rows = writes.get("upsert_interactions", [])
-    new = {r[key] for r in rows} - set(existing)
+    main, key, names = _kind(writes)
+    new = {r[key] for r in writes.get(main, [])} - set(existing)
     if not new:
         return writes
-    build = new_customer_rows if kind == "create_customers" else new_interaction_rows
+    customers = main == "upsert_customers"
+    kind = "create_customers" if customers else "create_interactions"
+    build = new_customer_rows if customers else new_interaction_rows
     out: dict[str, list[Row]] = {kind: build(writes, new)}
-    everything = len(new) == len(rows)  # a first load: no upsert left
+    everything = len(new) == len(writes[main])  # a first load: no upsert left
     for name, batch in writes.items():
         if name not in names:
             out[name] = batch
@@ -128,14 +125,9 @@ def split_writes(writes: dict[str, list[Row]], existing: Collection[str]) -> dic
 
 def key_read(writes: dict[str, list[Row]]) -> tuple[str, str, list[str]]:
     """The read that tells which of a chunk's keys the graph has: query, key, the keys."""
-    if "upsert_customers" in writes:
-        return (
-            "customers_existing",
-            "customerId",
-            [r["customerId"] for r in writes["upsert_customers"]],
-        )
-    ids = [r["interactionId"] for r in writes.get("upsert_interactions", [])]
-    return "interactions_existing", "interactionId", ids
+    main, key, _ = _kind(writes)
+    query = "customers_existing" if main == "upsert_customers" else "interactions_existing"
+    return query, key, [r[key] for r in writes.get(main, [])]
 
 
 def _kind(writes: dict[str, list[Row]]) -> tuple[str, str, tuple[str, ...]]:

@@ -160,8 +160,11 @@ def resolve(
             settings,
             model,
             records,
-            (cols, sparse, groups),
-            (decided, held),
+            cols,
+            sparse,
+            groups,
+            decided,
+            held,
             writer,
             out,
             say,
@@ -220,10 +223,10 @@ def _json(value: Any) -> bytes:
 def _unchanged(summary: str, seconds: dict[str, float]) -> ResolveSummary:
     """The last run's summary, for a run that had nothing to do: nothing written."""
     last = json.loads(summary)
-    done = ResolveSummary(**{**last, "churn": Churn(**last["churn"]), "seconds": seconds})
-    done.feed_events = done.edges_written = done.edges_deleted = 0
-    done.churn = Churn(kept=done.profiles)
-    return done
+    nothing = {"feed_events": 0, "edges_written": 0, "edges_deleted": 0}
+    return ResolveSummary(
+        **{**last, **nothing, "churn": Churn(kept=last["profiles"]), "seconds": seconds}
+    )
 
 
 def _resolve(
@@ -231,19 +234,19 @@ def _resolve(
     settings: Settings,
     model: MatchModel,
     records: pd.DataFrame,
-    derived: tuple[Columns, np.ndarray, np.ndarray | None],
-    graph: tuple[list[dict[str, Any]], list[dict[str, Any]]],
+    cols: Columns,
+    sparse: np.ndarray,
+    groups: np.ndarray | None,
+    decided: list[dict[str, Any]],
+    memberships: list[dict[str, Any]],
     writer: BackgroundWriter,
     out: ResolveSummary,
     say: Any,
     lap: Any,
 ) -> list[changefeed.FeedEvent]:
     """The stages after reading; writes go to `writer` (in order, in the background).
-    `derived`: the records' columns, sparse flags and link groups; `graph`: stewards'
-    decisions and the memberships as the graph holds them. Returns the changes for the
-    feed."""
-    cols, sparse, groups = derived
-    decided, memberships = graph
+    `decided` and `memberships`: stewards' decisions and the memberships as the graph
+    holds them. Returns the changes for the feed."""
     ids = records.index.to_numpy()
     n = len(records)
     # Every bk_* property ever written is registered before any is, so a later model's run

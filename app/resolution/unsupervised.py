@@ -194,6 +194,20 @@ def em_session(
 SHARED_VALUES: dict[str, tuple[int, ...]] = {"phone": (0, 1)}
 
 
+def session_levels(
+    ts: TrainingSet, rule: Rule, cap: int, rng: np.random.Generator, minimum: int
+) -> np.ndarray | None:
+    """The levels of the pairs one blocking rule finds (at most SESSION_PAIRS of them, drawn
+    at random), or None when it finds fewer than `minimum`."""
+    encoded, _, _ = block_pairs(rule_codes(ts.cols, rule), cap, ts.groups)
+    if len(encoded) < minimum:
+        return None
+    if len(encoded) > SESSION_PAIRS:
+        encoded = rng.choice(encoded, SESSION_PAIRS, replace=False)
+    n = len(ts)
+    return level_matrix(ts.comparisons, ts.cols, encoded // n, encoded % n)
+
+
 def estimate_m(
     ts: TrainingSet, u: list[np.ndarray], rng: np.random.Generator, cap: int
 ) -> tuple[list[np.ndarray], list[dict[str, Any]]]:
@@ -210,20 +224,16 @@ def estimate_m(
         free = [j for j, name in enumerate(names) if name not in blocked]
         if all(learned[j] for j in free):
             continue
-        encoded, _, _ = block_pairs(rule_codes(ts.cols, rule), cap, ts.groups)
-        if len(encoded) < 50:
+        levels = session_levels(ts, rule, cap, rng, minimum=50)
+        if levels is None:
             continue
-        if len(encoded) > SESSION_PAIRS:
-            encoded = rng.choice(encoded, SESSION_PAIRS, replace=False)
-        n = len(ts)
-        levels = level_matrix(ts.comparisons, ts.cols, encoded // n, encoded % n)
         m, share = em_session(levels, free, u, start)
         for j in free:
             learned[j].append(m[j])
         report.append(
             {
                 "rule": rule_name(rule),
-                "pairs": len(encoded),
+                "pairs": len(levels),
                 "matchShare": round(share, 4),
                 "learned": [names[j] for j in free],
             }
@@ -298,13 +308,9 @@ def unsupervised_start(ts: TrainingSet, *, cap: int = 50, seed: int = 0, workers
         if not (spec.name.startswith("id_") or spec.name in SHARED_VALUES):
             continue
         part = spec.field
-        encoded, _, _ = block_pairs(rule_codes(ts.cols, (part,)), cap, ts.groups)
-        if len(encoded) < 20:
+        pair_levels = session_levels(ts, (part,), cap, rng, minimum=20)
+        if pair_levels is None:
             continue
-        if len(encoded) > SESSION_PAIRS:
-            encoded = rng.choice(encoded, SESSION_PAIRS, replace=False)
-        n = len(ts)
-        pair_levels = level_matrix(ts.comparisons, ts.cols, encoded // n, encoded % n)
         free = [k for k in range(len(ts.comparisons)) if k != j]
         session_m, share = em_session(pair_levels, free, u, m)
         post = session_posterior(pair_levels, free, u, session_m, share)
@@ -326,7 +332,7 @@ def unsupervised_start(ts: TrainingSet, *, cap: int = 50, seed: int = 0, workers
         sessions.append(
             {
                 "rule": part,
-                "pairs": len(encoded),
+                "pairs": len(pair_levels),
                 "matchShare": round(share, 4),
                 "learned": [f"u of {spec.label}"],
             }
