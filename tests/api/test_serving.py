@@ -90,6 +90,10 @@ def test_two_workers_answer_over_one_store(tmp_path: Path) -> None:
         **os.environ,
         "IDGRAPH_DATA_DIR": str(data),
         "IDGRAPH_ADMIN_KEY_ON_FIRST_START": "false",
+        # Rounds of 12 requests until both workers hold connections: on a slow machine the
+        # per-key limit (120 at once, 600 a minute) ran out first. Limits are tested apart.
+        "IDGRAPH_RATE_LIMIT_PER_MINUTE": "100000",
+        "IDGRAPH_RATE_LIMIT_BURST": "100000",
     }
     serve = subprocess.Popen(
         [*IDGRAPH, "serve", "--no-demo", "--workers", "2", "--port", str(port)],
