@@ -685,6 +685,12 @@ def _print_summaries(rows: list[dict[str, object]]) -> None:
             f"{r['rows_per_second']:,.0f}",
         )
     Console().print(table)
+    same = [Path(str(r["file"])).name for r in rows if r.get("unchanged")]
+    if same:
+        console.print(
+            f"unchanged since their last load, nothing written: {', '.join(same)} "
+            "(the counts are that load's)"
+        )
     for r in rows:
         if r.get("completed"):
             console.print(

@@ -64,5 +64,6 @@ class Journal:
     def fail(self, row: int, reason: str) -> None:
         self._save(status="failed", stoppedAtRow=row, reason=reason)
 
-    def finish(self, rows: int) -> None:
-        self._save(status="done", rowsWritten=rows, finished=_now())
+    def finish(self, rows: int, **facts: Any) -> None:
+        """The load is complete; `facts` (its inputs' digest, its summary) are kept with it."""
+        self._save(status="done", rowsWritten=rows, finished=_now(), **facts)

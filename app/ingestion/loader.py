@@ -26,6 +26,7 @@ from app.ingestion.addresses import refresh_addresses
 from app.ingestion.bulk import BulkGraph
 from app.ingestion.fields import REQUIRED, Kind
 from app.ingestion.fresh import key_read, split_writes, unchanged, without
+from app.ingestion.held import HeldKeys, inputs_digest, keys_path
 from app.ingestion.identifiers import identifier_types, register_identifier_types
 from app.ingestion.journal import Journal
 from app.ingestion.mapping import KINDS, Mapping, builtin_mapping
@@ -59,6 +60,8 @@ class IngestSummary:
     ignored_columns: list[str] = field(default_factory=list)
     # The load this one completed: how the last load of the same file stopped, if it did.
     completed: str | None = None
+    # The graph held this file as its last load left it: nothing read row by row or written.
+    unchanged: bool = False
 
     @property
     def rows_per_second(self) -> float:
@@ -188,10 +191,17 @@ def ingest_file(
     name = f"{mapping.source}.{mapping.kind}.{path.stem}"
     qpath = settings.quarantine_dir / f"{name}.jsonl"
     journal = Journal(settings.data_dir / "loads" / f"{name}.json", path)
+    held_path = keys_path(settings, name)
+    inputs = inputs_digest(path, mapping, settings, known_types)
+    if bulk is None and (repeat := held_before(journal, held_path, inputs, mapping, store)):
+        repeat.seconds = time.perf_counter() - started
+        return repeat
     summary.completed = journal.unfinished()
     journal.start()
+    held_path.unlink(missing_ok=True)
     qpath.unlink(missing_ok=True)
     seen: dict[str, int] = {}
+    held = HeldKeys(mapping.kind)
     erased = SuppressionList.read(store, settings)
     # One background thread sends chunks to the store while this one prepares the next:
     # reading and validating use this process, the graph work the store's.
@@ -261,6 +271,7 @@ def ingest_file(
                     existing = _refuse_other_performers(found, prepared, path.name)
                 else:  # records: read by the writer, just before it writes the chunk
                     existing = None
+                held.add(prepared.writes, existing or {})
                 summary.rows_read += len(chunk.rows) + len(chunk.bad)
                 summary.rows_loaded += prepared.loaded
                 lines = prepared.quarantined + prepared.blanked
@@ -301,16 +312,57 @@ def ingest_file(
     finally:
         if qfile is not None:
             qfile.close()
-    if bulk is not None:
-        rows_read = summary.rows_read
-        bulk.on_stored.append(lambda: journal.finish(rows_read))
-    else:
-        journal.finish(summary.rows_read)
     summary.quarantine_file = str(qpath) if qfile is not None else None
     summary.nodes_created = writer.summary.nodes_created
     summary.relationships_created = writer.summary.relationships_created
     summary.seconds = time.perf_counter() - started
+    kept = {k: v for k, v in summary.as_dict().items() if k in REPLAYED}
+
+    def finish() -> None:
+        held.save(held_path)
+        journal.finish(summary.rows_read, inputs=inputs, summary=kept)
+
+    if bulk is not None:
+        bulk.on_stored.append(finish)
+    else:
+        finish()
     return summary
+
+
+# What a load found unchanged reports of the load it repeats (it wrote nothing itself).
+REPLAYED = (
+    "rows_read",
+    "rows_loaded",
+    "rows_quarantined",
+    "rows_suppressed",
+    "fields_blanked",
+    "quarantine_file",
+    "ignored_columns",
+)
+
+
+def held_before(
+    journal: Journal, held_path: Path, inputs: str, mapping: Mapping, store: GraphStore
+) -> IngestSummary | None:
+    """The summary of a load of this file that the graph still holds as it left it (same
+    inputs, every key with its fingerprint), or None: the file then loads row by row. A
+    mapping with account attributes always loads: those are keyed by account, and another
+    file may have set them since."""
+    last = journal.read()
+    if not last or last.get("status") != "done" or last.get("inputs") != inputs:
+        return None
+    if mapping.account_attributes or not isinstance(last.get("summary"), dict):
+        return None
+    keys = HeldKeys.read(held_path)
+    if keys is None or not keys.still_held(store):
+        return None
+    return IngestSummary(
+        file=str(journal.file),
+        source=mapping.source,
+        kind=mapping.kind,
+        unchanged=True,
+        **{k: v for k, v in last["summary"].items() if k in REPLAYED},
+    )
 
 
 def check_before_writing(path: Path, fmt: reader.Format, mapping: Mapping, used: set[str]) -> None:

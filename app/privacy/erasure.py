@@ -17,6 +17,7 @@ from typing import Any
 
 from app.audit import record as audit
 from app.errors import InputError
+from app.ingestion.held import forget_all
 from app.privacy.suppression import suppress
 from app.settings import Settings
 from app.store import GraphStore
@@ -159,6 +160,7 @@ def _erase(store: GraphStore, settings: Settings, person: Person) -> Erasure:
     out.model_values = _model_counts(settings, records)
     out.labels = _labels(settings, set(customers), values)
     out.quarantine_lines = _quarantine(settings, values)
+    forget_all(settings)  # the loads' key files name their records
     rows, _ = store.run_text(
         store.cypher("erasure_redact_audit"),
         {"customers": customers, "profiles": profiles, "redacted": REDACTED, "at": _now()},

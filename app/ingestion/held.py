@@ -1,0 +1,151 @@
+"""A reload of a file the graph already holds, found without reading the file's rows.
+
+A finished load writes beside its journal the keys of the file's records (or events) and
+the fingerprint (`rowHash`, app/ingestion/fresh.py) the graph held for each when the load
+ended, and puts into the journal a digest of everything that shapes the rows it prepares:
+the file's bytes, the mapping, the settings the rows depend on, the identifier types and
+this program's own code. When a load of the same file finds the same
+digest, it reads the stored fingerprints of those keys (one small read per batch of keys)
+and, when each is the one written down, stops there: the row-by-row load would have found
+every record unchanged and written nothing (docs/ingestion.md, "A file loaded before").
+Anything else, a changed byte, an edited record, an erased person or a new version of the
+code, and the file loads row by row as always.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from functools import cache
+from importlib import metadata
+from itertools import batched
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from app.ingestion.mapping import Mapping
+from app.settings import Settings
+from app.store import GraphStore
+
+APP_DIR = Path(__file__).resolve().parents[1]
+# Libraries whose data or parsing decide a prepared value (a phone's E.164 form, a date).
+LIBRARIES = ("phonenumbers", "pandas", "pyarrow", "orjson")
+READ_BATCH = 10_000
+KEYS_SUFFIX = ".keys"
+
+
+@cache
+def code_digest() -> str:
+    """This program's own code (every module and Cypher file) and the libraries' versions:
+    a new version of either prepares rows afresh."""
+    h = hashlib.blake2b(digest_size=16)
+    for path in sorted(APP_DIR.rglob("*")):
+        if path.suffix in {".py", ".cypher", ".yaml"} and path.is_file():
+            h.update(str(path.relative_to(APP_DIR)).encode() + b"\0" + path.read_bytes())
+    for name in LIBRARIES:
+        try:
+            h.update(f"{name}={metadata.version(name)}".encode())
+        except metadata.PackageNotFoundError:
+            h.update(f"{name}=none".encode())
+    return h.hexdigest()
+
+
+def file_digest(path: Path) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    with path.open("rb") as fh:
+        while block := fh.read(1 << 20):
+            h.update(block)
+    return h.hexdigest()
+
+
+def inputs_digest(
+    path: Path,
+    mapping: Mapping,
+    settings: Settings,
+    identifier_types: dict[str, str],
+) -> str:
+    """Everything the prepared rows of a load of this file depend on, as one digest."""
+    inputs = {
+        "file": file_digest(path),
+        "mapping": asdict(mapping),
+        "settings": {
+            "max_field_length": settings.max_field_length,
+            "default_country": settings.default_country,
+            "max_columns": settings.max_columns,
+        },
+        "identifierTypes": identifier_types,
+        "code": code_digest(),
+    }
+    text = orjson.dumps(inputs, option=orjson.OPT_SORT_KEYS, default=str)
+    return hashlib.blake2b(text, digest_size=16).hexdigest()
+
+
+@dataclass
+class HeldKeys:
+    """The file's records (or events) and the fingerprint the graph holds for each: the
+    rows it wrote or found unchanged, and the events it refused because another performer
+    holds them (their owner's fingerprint: an erasure of that owner changes the answer)."""
+
+    kind: str  # "customers" or "interactions"
+    keys: list[str] = field(default_factory=list)
+    hashes: list[str | None] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        return "customerId" if self.kind == "customers" else "interactionId"
+
+    def add(self, writes: dict[str, list[dict[str, Any]]], held: dict[str, str | None]) -> None:
+        """A chunk's prepared writes (after suppression and refusals), and the fingerprints
+        the graph held for the chunk's keys that it did not write (`held`)."""
+        written: set[str] = set()
+        for r in writes.get(f"upsert_{self.kind}", []):
+            written.add(str(r[self.key]))
+            self.keys.append(str(r[self.key]))
+            self.hashes.append(r["props"].get("rowHash"))
+        for k, h in held.items():
+            if str(k) not in written:
+                self.keys.append(str(k))
+                self.hashes.append(h)
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_bytes(orjson.dumps(asdict(self)))
+        tmp.replace(path)
+
+    @classmethod
+    def read(cls, path: Path) -> HeldKeys | None:
+        try:
+            data = orjson.loads(path.read_bytes())
+            return cls(**data)
+        except (OSError, ValueError, TypeError):
+            return None
+
+    def still_held(self, store: GraphStore) -> bool:
+        """Whether the graph holds each key with the fingerprint written down."""
+        if not self.keys:
+            return True
+        want = dict(zip(self.keys, self.hashes, strict=True))
+        for batch in batched(self.keys, READ_BATCH):
+            ids = list(batch)
+            rows = store.read(f"{self.kind}_existing", ids=ids)
+            found = {r[self.key]: r.get("rowHash") for r in rows}
+            if len(found) != len(ids) or any(found.get(k) != want[k] for k in ids):
+                return False
+        return True
+
+
+def forget_all(settings: Settings) -> int:
+    """Delete every load's key file (an erasure: they name the person's records, and the
+    changed list of erased people makes each of them stale anyway); how many went."""
+    gone = 0
+    for path in sorted((settings.data_dir / "loads").glob(f"*{KEYS_SUFFIX}")):
+        path.unlink(missing_ok=True)
+        gone += 1
+    return gone
+
+
+def keys_path(settings: Settings, name: str) -> Path:
+    """Where the load named `name` (<source>.<kind>.<file stem>) keeps its keys."""
+    return settings.data_dir / "loads" / f"{name}{KEYS_SUFFIX}"

@@ -1,0 +1,210 @@
+"""A reload of a file the graph holds as its last load left it stops after checking the
+stored fingerprints (app/ingestion/held.py): nothing is read row by row or written, and
+the summary is that load's. Anything the rows depend on that changed makes it load row by
+row, and the graph is then the one a row-by-row load gives."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+import app.ingestion.loader as loader
+from app.ingestion.loader import REPLAYED, IngestSummary, ingest_file
+from app.ingestion.mapping import Mapping, load_mapping
+from app.privacy.suppression import suppress
+from app.settings import Settings
+from app.store import GraphStore
+from tests.ingestion.helpers import (
+    CUSTOMER_COLUMNS,
+    INTERACTION_COLUMNS,
+    customer_rows,
+    snapshot,
+    write_mapping,
+)
+from tests.writes import counting
+
+
+def _customers(path: Path, n: int = 30) -> Path:
+    rows = customer_rows(n)
+    rows[4]["email"] = "not an email"  # blanked and recorded
+    rows[9]["id"] = ""  # no key: quarantined
+    pd.DataFrame(rows).to_csv(path, index=False)
+    return path
+
+
+def _events(path: Path, rows: list[tuple[str, str]]) -> Path:
+    pd.DataFrame(
+        [
+            {
+                "event": e,
+                "cust": c,
+                "type": "purchase",
+                "channel": "web",
+                "at": "2025-03-01T10:00:00Z",
+                "amount": "9.5",
+                "device": "",
+                "account": "",
+            }
+            for e, c in rows
+        ]
+    ).to_csv(path, index=False)
+    return path
+
+
+class Loads:
+    def __init__(self, store: GraphStore, settings: Settings, tmp: Path) -> None:
+        self.store, self.settings = store, settings
+        self.customers = load_mapping(write_mapping(tmp / "c.yaml", "customers", CUSTOMER_COLUMNS))
+        self.events = load_mapping(
+            write_mapping(tmp / "i.yaml", "interactions", INTERACTION_COLUMNS)
+        )
+
+    def load(self, path: Path, mapping: Mapping, settings: Settings | None = None) -> IngestSummary:
+        return ingest_file(
+            self.store, path, "crm", settings or self.settings, mapping=mapping, show_progress=False
+        )
+
+
+@pytest.fixture
+def loads(store: GraphStore, backend_settings: Settings, tmp_path: Path) -> Loads:
+    settings = backend_settings.model_copy(update={"data_dir": tmp_path / "data"})
+    return Loads(store, settings, tmp_path)
+
+
+def _no_rows_prepared(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*_: Any, **__: Any) -> Any:
+        raise AssertionError("the rows were prepared again")
+
+    monkeypatch.setattr(loader, "prepare_customers", refuse)
+    monkeypatch.setattr(loader, "prepare_interactions", refuse)
+
+
+def _counts(s: IngestSummary) -> dict[str, Any]:
+    return {k: getattr(s, k) for k in REPLAYED}
+
+
+def test_a_file_the_graph_holds_is_not_read_or_written_again(
+    loads: Loads, store: GraphStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    people = _customers(tmp_path / "crm_customers.csv")
+    events = _events(tmp_path / "crm_interactions.csv", [("E1", "C000001"), ("E2", "C000002")])
+    first = [loads.load(people, loads.customers), loads.load(events, loads.events)]
+    assert (first[0].rows_loaded, first[0].rows_quarantined, first[0].fields_blanked) == (29, 1, 1)
+    graph = snapshot(store)
+    quarantine = Path(str(first[0].quarantine_file)).read_text()
+
+    with monkeypatch.context() as m:
+        _no_rows_prepared(m)
+        with counting(store, m) as written:
+            again = [loads.load(people, loads.customers), loads.load(events, loads.events)]
+    assert [s.unchanged for s in first] == [False, False]
+    assert [s.unchanged for s in again] == [True, True]
+    assert written.count == 0 and written.summary.properties_set == 0
+    assert [_counts(s) for s in again] == [_counts(s) for s in first]
+    assert Path(str(again[0].quarantine_file)).read_text() == quarantine
+    assert snapshot(store) == graph
+
+
+def test_a_changed_record_file_or_setting_loads_the_file_row_by_row(
+    loads: Loads, store: GraphStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    people = _customers(tmp_path / "crm_customers.csv")
+    loads.load(people, loads.customers)
+    graph = snapshot(store)
+
+    # A record changed in the graph since (another source, the API): the file's version
+    # of it is written back, and only it.
+    store.run_text(
+        "MATCH (c:Customer {customerId: 'crm:C000003'}) SET c.firstName = 'Other', "
+        "c.rowHash = 'another'",
+        write=True,
+    )
+    with counting(store, monkeypatch) as written:
+        s = loads.load(people, loads.customers)
+    assert not s.unchanged
+    assert written.ids("upsert_customers", "customerId") == {"crm:C000003"}
+    assert snapshot(store) == graph
+    assert loads.load(people, loads.customers).unchanged
+
+    # A setting the rows depend on.
+    other = loads.settings.model_copy(update={"default_country": "US"})
+    assert not loads.load(people, loads.customers, other).unchanged
+    assert loads.load(people, loads.customers, other).unchanged
+
+    # One more row in the file: that record alone is written.
+    rows = pd.read_csv(people, dtype=str, keep_default_na=False)
+    extra = pd.DataFrame(customer_rows(1, offset=500))
+    pd.concat([rows, extra]).to_csv(people, index=False)
+    with counting(store, monkeypatch) as written:
+        s = loads.load(people, loads.customers, other)
+    assert not s.unchanged and s.rows_loaded == 30
+    assert written.ids("create_customers", "customerId") == {"crm:C000500"}
+
+    # A graph emptied since: everything again, and the same graph as a first load.
+    store.clear()
+    store.setup_schema()
+    assert not loads.load(people, loads.customers, other).unchanged
+    assert store.run_text("MATCH (c:Customer) RETURN count(c) AS n", write=False)[0] == [{"n": 30}]
+
+
+def test_an_erased_person_makes_the_file_load_again_without_them(
+    loads: Loads, store: GraphStore, tmp_path: Path
+) -> None:
+    people = _customers(tmp_path / "crm_customers.csv")
+    loads.load(people, loads.customers)
+    suppress(store, loads.settings, ["crm:C000005"])
+    store.run_text("MATCH (c:Customer {customerId: 'crm:C000005'}) DETACH DELETE c", write=True)
+
+    s = loads.load(people, loads.customers)
+    assert not s.unchanged and (s.rows_loaded, s.rows_suppressed) == (28, 1)
+    found = store.run_text("MATCH (c:Customer {customerId: 'crm:C000005'}) RETURN c", write=False)[
+        0
+    ]
+    assert found == []
+    assert loads.load(people, loads.customers).unchanged
+
+
+def test_an_event_refused_for_its_owner_loads_once_the_owner_is_gone(
+    loads: Loads, store: GraphStore, tmp_path: Path
+) -> None:
+    """An event ID belongs to one performer: a second file naming another performer is
+    refused while the first holds it. Once the first performer's event is gone, a reload
+    of the second file finds a change and loads it."""
+    first = _events(tmp_path / "crm_interactions.csv", [("E1", "C000001")])
+    second = _events(tmp_path / "crm_more.csv", [("E1", "C000002"), ("E2", "C000002")])
+    loads.load(first, loads.events)
+    s = loads.load(second, loads.events)
+    assert (s.rows_loaded, s.rows_quarantined) == (1, 1)
+    assert loads.load(second, loads.events).unchanged
+
+    store.run_text("MATCH (i:Interaction {interactionId: 'crm:E1'}) DETACH DELETE i", write=True)
+    s = loads.load(second, loads.events)
+    assert not s.unchanged and (s.rows_loaded, s.rows_quarantined) == (2, 0)
+    rows, _ = store.run_text(
+        "MATCH (c:Customer)-[:PERFORMED]->(i:Interaction {interactionId: 'crm:E1'}) "
+        "RETURN c.customerId AS c",
+        write=False,
+    )
+    assert rows == [{"c": "crm:C000002"}]
+
+
+def test_a_mapping_with_account_attributes_always_loads(
+    loads: Loads, store: GraphStore, tmp_path: Path
+) -> None:
+    """Account attributes are keyed by account: another file may have set them since."""
+    path = tmp_path / "crm_customers.csv"
+    rows = customer_rows(8)
+    pd.DataFrame([{**r, "plan": "10"} for r in rows]).to_csv(path, index=False)
+    mapping = load_mapping(
+        write_mapping(
+            tmp_path / "a.yaml",
+            "customers",
+            CUSTOMER_COLUMNS,
+            accountAttributes={"plan": "planMb"},
+        )
+    )
+    loads.load(path, mapping)
+    assert not loads.load(path, mapping).unchanged
