@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.e2e --people 37000          # ~100k customer records
     .venv/bin/python -m bench.e2e --people 370000         # ~1M (issue 18's target size)
+    .venv/bin/python -m bench.e2e --people 37000 --attached   # the store's server kept running
 
 Generates the synthetic population (`idgraph synth`, cached under --out), then runs each
 stage as its own `idgraph` command on a new data folder, as the README's users do:
@@ -11,13 +12,17 @@ to take at most 10% of the first; train is left out there, since a new model rig
 rewrites every edge). Each stage is a process of its own, so its peak RSS
 (`os.wait4`) is its own; the embedded server each command starts is sampled every 0.2 s
 for its peak RSS. Splink runs on the same records in the same run for the resolution step
-(bench/splink_baseline.py), and both are scored against the generator's truth.
+(bench/splink_baseline.py), and both are scored against the generator's truth. With
+--attached, a process holds the store open throughout, so the commands attach to its
+server (as while `idgraph serve` runs) instead of each loading the folder's files and
+writing them back on exit.
 Results go to docs/performance.md.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -26,6 +31,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +92,38 @@ def run_stage(args: list[str], data: Path, log: Path) -> dict[str, Any]:
     }
 
 
+# A process that opens the store and keeps it open until its stdin closes: the commands
+# then attach to its server instead of each starting one on the folder's files, as they do
+# while `idgraph serve` runs.
+HOLD = """
+import sys
+from app.settings import Settings
+from app.store import open_store
+store = open_store(Settings())
+print("ready", flush=True)
+sys.stdin.read()
+store.close()
+"""
+
+
+@contextlib.contextmanager
+def held_store(data: Path, attached: bool) -> Iterator[None]:
+    if not attached:
+        yield
+        return
+    env = {**os.environ, "IDGRAPH_DATA_DIR": str(data)}
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == b"ready"
+        yield
+    finally:
+        assert holder.stdin is not None
+        holder.stdin.close()
+        holder.wait(timeout=600)
+
+
 def synth_folder(people: int, seed: int, root: Path) -> Path:
     folder = root / f"synth-{people}-{seed}"
     if not (folder / "truth_records.csv").exists():
@@ -102,6 +140,11 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--no-splink", action="store_true")
     ap.add_argument("--out", type=Path, default=Path("bench/out"))
+    ap.add_argument(
+        "--attached",
+        action="store_true",
+        help="keep the store's server running between the commands (as `idgraph serve` does)",
+    )
     a = ap.parse_args()
     a.out.mkdir(parents=True, exist_ok=True)
     synth = synth_folder(a.people, a.seed, a.out)
@@ -109,13 +152,20 @@ def main() -> None:
     data = work / "data"
     log = a.out / f"e2e-{a.people}-{a.seed}.log"  # the commands' output, kept
     log.unlink(missing_ok=True)
-    result: dict[str, Any] = {"people": a.people, "seed": a.seed, "first": {}, "again": {}}
+    result: dict[str, Any] = {
+        "people": a.people,
+        "seed": a.seed,
+        "attached": a.attached,
+        "first": {},
+        "again": {},
+    }
     try:
-        for run, stages in (("first", FIRST), ("again", AGAIN)):
-            for name, args in stages:
-                argv = [x.format(synth=synth) for x in args]
-                result[run][name] = run_stage(argv, data, log)
-                console.print(f"{run} {name}: {result[run][name]}")
+        with held_store(data, a.attached):
+            for run, stages in (("first", FIRST), ("again", AGAIN)):
+                for name, args in stages:
+                    argv = [x.format(synth=synth) for x in args]
+                    result[run][name] = run_stage(argv, data, log)
+                    console.print(f"{run} {name}: {result[run][name]}")
         truth = read_truth(synth / "truth_records.csv")
         with open_store(Settings(data_dir=data)) as store:
             rows = store.read("profile_memberships")
@@ -133,7 +183,7 @@ def main() -> None:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     report(result)
-    path = a.out / f"e2e-{a.people}-{a.seed}.json"
+    path = a.out / f"e2e-{a.people}-{a.seed}{'-attached' if a.attached else ''}.json"
     path.write_text(json.dumps(result, indent=2))
     console.print(f"written to {path}")
 
