@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from app.gcpause import gc_paused
 from app.households.grouping import age_on
 from app.households.resolve import now_iso
 from app.households.rules import Rules, load_rules
@@ -140,6 +141,7 @@ def unchanged(props: Mapping[str, Any], previous: Mapping[str, Any]) -> bool:
     return all(previous.get(k) == v for k, v in props.items() if k != "dnaComputedAt")
 
 
+@gc_paused()
 def compute_dna(
     store: GraphStore,
     settings: Settings,

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+from app.gcpause import gc_paused
 from app.households.grouping import Group, ProfileFacts, group_profiles
 from app.households.ids import assign_household_ids
 from app.households.rules import Rules, load_rules
@@ -91,6 +92,7 @@ def read_facts(
     return [facts[p] for p in sorted(facts)]
 
 
+@gc_paused()
 def resolve_households(
     store: GraphStore,
     settings: Settings,

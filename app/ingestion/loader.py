@@ -21,6 +21,7 @@ from rich.progress import (
 )
 
 from app.errors import IdGraphError, IncompleteLoad, InputError, StoreConflict
+from app.gcpause import gc_paused
 from app.ingestion import reader
 from app.ingestion.addresses import refresh_addresses
 from app.ingestion.bulk import BulkGraph
@@ -143,6 +144,7 @@ def resolve_mapping(
     return builtin_mapping(source, "customers")
 
 
+@gc_paused()
 def ingest_file(
     store: GraphStore,
     path: Path,

@@ -14,6 +14,7 @@ import pandas as pd
 from rich.console import Console
 
 from app import changefeed
+from app.gcpause import gc_paused
 from app.resolution.blocking import candidate_pairs, key_digests, rule_key, rule_property
 from app.resolution.cluster import Decisions, missing_pairs, one_to_one
 from app.resolution.fields import Columns, derive
@@ -126,6 +127,7 @@ def match_rows(
     return rows
 
 
+@gc_paused()
 def resolve(
     store: GraphStore,
     settings: Settings,

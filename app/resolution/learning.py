@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from app.errors import ConfigError
+from app.gcpause import gc_paused
 from app.resolution.labels import load_file, save_id_pairs, steward_labels
 from app.resolution.model import MatchModel
 from app.resolution.records import identifier_types, load_records
@@ -40,6 +41,7 @@ def sample(records: pd.DataFrame, size: int, seed: int) -> pd.DataFrame:
     return records.iloc[keep]
 
 
+@gc_paused()
 def learn(
     store: GraphStore,
     settings: Settings,
