@@ -21,6 +21,7 @@ from app.resolution.fields import (
     RECORD_FIELDS,
     derive,
     derive1,
+    factorize,
     identifying_facts,
     sparse,
     stack,
@@ -132,3 +133,24 @@ def test_blocking_keys_and_their_digest_by_column_equal_one_record_at_a_time(row
         other = {**mine, changed: "x" if mine[changed] is None else None}
         assert key_digest(other, bool(flags[i])) != digests[i]
         assert key_digest(mine, not flags[i]) != digests[i]
+
+
+VALUES = st.one_of(
+    st.none(),
+    st.just(float("nan")),
+    st.just(pd.NA),
+    st.sampled_from(["a", "b", "sam", "", "Ünï"]),
+    st.integers(-2, 2),
+    st.floats(allow_nan=False, min_value=-2, max_value=2),
+    st.text(max_size=3),
+)
+
+
+@given(st.lists(VALUES, max_size=40))
+def test_short_columns_are_numbered_as_pandas_numbers_long_ones(values) -> None:
+    """factorize's dict numbering (short arrays, real time) gives pandas' codes (long
+    arrays, batch): equal values one code in order of first appearance, missing -1."""
+    col = np.array([*values, None], dtype=object)[:-1]
+    expected, _ = pd.factorize(pd.Series(col, dtype=object), use_na_sentinel=True)
+    assert factorize(col).tolist() == expected.tolist()
+    assert factorize(col).dtype == expected.dtype
