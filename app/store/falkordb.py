@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import itertools
 import json
 import logging
 import shutil
@@ -390,6 +391,17 @@ class FalkorStore(GraphStore):
         (the client's slow part) while the server writes the one before: one batch is
         in flight at a time, so writes stay in order."""
         text = self.cypher(name)
+        batches = batched(rows, batch_size)
+        head = list(itertools.islice(batches, 2))
+        if len(head) < 2:  # one batch or none (real time, small changes): no sender thread
+            done = WriteSummary()
+            for batch in head:
+                check_parameters({**params, "rows": batch}, True)
+                header = self._graph._build_params_header({**params, "rows": batch})
+                done = self._summary(self._execute(header, text, True))
+                if on_batch:
+                    on_batch(len(batch))
+            return done
         total = WriteSummary()
         pending: tuple[Future[Reply], int] | None = None
 
@@ -400,7 +412,7 @@ class FalkorStore(GraphStore):
                     on_batch(pending[1])
 
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="falkordb-write") as sender:
-            for batch in batched(rows, batch_size):
+            for batch in itertools.chain(head, batches):
                 check_parameters({**params, "rows": batch}, True)
                 header = self._graph._build_params_header({**params, "rows": batch})
                 finish()
