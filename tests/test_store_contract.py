@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 
 import pytest
 
 from app.errors import StoreConflict, StoreError
 from app.store import GraphStore, query_names
-from app.store.base import UNIQUE_KEYS, Key, Schema, safe_identifier
+from app.store.base import UNIQUE_KEYS, Key, Schema, read_deadline, safe_identifier
 from tests.neo4j_rules import refusal_expected
 
 
@@ -196,3 +197,44 @@ def test_number_lists_come_back_whole(store: GraphStore) -> None:
             )
         ],
     }
+
+
+def test_read_many_gives_each_read_its_rows_in_order_within_the_callers_budget(
+    store: GraphStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Independent reads run side by side (GraphStore.read_many): each answer is the one
+    its read gives alone, in the order asked, and each runs with the caller's request
+    budget (read_deadline), which threads do not inherit by themselves."""
+    store.run_text(
+        "UNWIND range(0, 9) AS i CREATE (:Customer {customerId: 'c' + toString(i), rowHash: "
+        "'h' + toString(i)})",
+        write=True,
+    )
+    asks = [
+        ("customers_existing", {"ids": ["c3", "c1", "zz"]}),
+        ("customers_existing", {"ids": [f"c{i}" for i in range(10)]}),
+        ("customers_existing", {"ids": []}),
+        ("interactions_existing", {"ids": ["e1"]}),
+    ]
+    alone = [store.read(name, **params) for name, params in asks]
+    seen: list[float | None] = []
+    read = store.read
+
+    def spied(name: str, **params: object) -> list[dict]:
+        seen.append(read_deadline.get())
+        return read(name, **params)
+
+    monkeypatch.setattr(store, "read", spied)
+    budget = time.monotonic() + 60
+    token = read_deadline.set(budget)
+    try:
+        together = store.read_many(asks)
+    finally:
+        read_deadline.reset(token)
+
+    def key(rows: list[dict]) -> list[str]:  # rows come back in any order
+        return sorted(map(str, rows))
+
+    assert [key(r) for r in together] == [key(r) for r in alone]
+    assert [len(r) for r in together] == [2, 10, 0, 0]
+    assert seen == [budget] * len(asks)

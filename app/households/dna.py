@@ -159,20 +159,27 @@ def compute_dna(
     for chunk in batched(({"id": h} for h in household_ids), batch_size):
         ids = [r["id"] for r in chunk]
         inputs = {h: DnaInputs() for h in ids}
-        for row in store.read("household_dna_members", ids=ids):
+        members, assets, spend, usage, stored = store.read_many(
+            [
+                ("household_dna_members", {"ids": ids}),
+                ("household_dna_assets", {"ids": ids}),
+                ("household_dna_spend", {"ids": ids, "spendTypes": list(rules.spend_types)}),
+                ("household_dna_usage", {"ids": ids}),
+                ("household_dna_props", {"ids": ids}),
+            ]
+        )
+        for row in members:
             inputs[row["householdId"]].members.append(row)
-        for row in store.read("household_dna_assets", ids=ids):
+        for row in assets:
             if row["label"] == "Device":
                 inputs[row["householdId"]].devices = int(row["n"])
             elif row["label"] == "Account":
                 inputs[row["householdId"]].accounts = int(row["n"])
-        for row in store.read("household_dna_spend", ids=ids, spendTypes=list(rules.spend_types)):
+        for row in spend:
             inputs[row["householdId"]].spend = float(row["spend"] or 0.0)
-        for row in store.read("household_dna_usage", ids=ids):
+        for row in usage:
             inputs[row["householdId"]].usage.append(row)
-        previous = {
-            r["householdId"]: r["props"] for r in store.read("household_dna_props", ids=ids)
-        }
+        previous = {r["householdId"]: r["props"] for r in stored}
         at = now_iso()
         rows = []
         for hid in ids:

@@ -49,13 +49,22 @@ def read_facts(
     """What grouping needs of every active profile (ids None) or of the active ones in ids:
     a few flat reads joined here."""
 
-    def read(part: str, **params: Any) -> list[dict[str, Any]]:
+    def query(part: str, **params: Any) -> tuple[str, dict[str, Any]]:
         if ids is None:
-            return store.read(f"household_facts_{part}", **params)
-        return store.read(f"household_facts_{part}_of", ids=list(ids), **params)
+            return f"household_facts_{part}", params
+        return f"household_facts_{part}_of", {"ids": list(ids), **params}
 
+    profiles, records, held, identifiers, spent = store.read_many(
+        [
+            query("profiles"),
+            query("records"),
+            query("accounts"),
+            query("identifiers"),
+            query("spend", spendTypes=list(spend_types)),
+        ]
+    )
     facts: dict[str, ProfileFacts] = {}
-    for r in read("profiles"):
+    for r in profiles:
         pid = str(r["profileId"])
         facts[pid] = ProfileFacts(
             pid,
@@ -66,22 +75,19 @@ def read_facts(
             records=0,
         )
     postcodes: dict[str, set[str]] = defaultdict(set)
-    for r in read("records"):
+    for r in records:
         if (f := facts.get(r["profileId"])) is not None:
             f.records += 1
             if r.get("postcode"):
                 postcodes[f.profile_id].add(str(r["postcode"]))
     accounts: dict[str, set[tuple[str, str | None]]] = defaultdict(set)
-    for r in read("accounts"):
+    for r in held:
         accounts[r["profileId"]].add((str(r["accountId"]), r.get("role")))
     found: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for r in read("identifiers"):
+    for r in identifiers:
         if r.get("value") is not None:
             found[(r["profileId"], r["label"])].add(str(r["value"]))
-    spend = {
-        r["profileId"]: float(r["spend"] or 0.0)
-        for r in read("spend", spendTypes=list(spend_types))
-    }
+    spend = {r["profileId"]: float(r["spend"] or 0.0) for r in spent}
     for pid, f in facts.items():
         f.accounts = sorted(accounts.get(pid, ()), key=lambda a: (a[0], a[1] or ""))
         f.devices = sorted(found.get((pid, "Device"), ()))

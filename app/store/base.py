@@ -6,9 +6,10 @@ import re
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextvars import ContextVar
+from concurrent.futures import ThreadPoolExecutor
+from contextvars import ContextVar, copy_context
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -109,6 +110,11 @@ def write_clause(text: str) -> str | None:
 def query_names() -> list[str]:
     """Every common query name (the files at the top of cypher/)."""
     return sorted(p.stem for p in CYPHER_DIR.glob("*.cypher"))
+
+
+# Reads read_many runs at once: two keep the store and this process both busy on two cores
+# (three or five measured no faster).
+READ_THREADS = 2
 
 
 @dataclass
@@ -274,6 +280,20 @@ class GraphStore(ABC):
         """A query whose first column is a key and whose others are lists of numbers (no
         nulls), for big reads: backends may move them faster than rows of values."""
         return NumberLists.from_rows(self.read(name, **params))
+
+    def read_many(self, queries: Sequence[tuple[str, Mapping[str, Any]]]) -> list[list[Row]]:
+        """Independent reads (name, parameters), their rows in the order given. They run
+        READ_THREADS at a time, so the store answers one while this process parses
+        another's rows (Group DNA's five reads per batch of households: 4.0 -> 2.7 s at
+        100k). Each runs in the caller's context (a request's time budget holds)."""
+        if len(queries) < 2:
+            return [self.read(name, **params) for name, params in queries]
+        with ThreadPoolExecutor(READ_THREADS, thread_name_prefix="store-read") as pool:
+            futures = [
+                pool.submit(copy_context().run, partial(self.read, name, **params))
+                for name, params in queries
+            ]
+            return [f.result() for f in futures]
 
     def read_one(self, name: str, **params: Any) -> Row | None:
         rows = self.read(name, **params)
