@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
+
+from app.store import GraphStore
 
 Row = dict[str, Any]
 
@@ -106,7 +109,8 @@ def split_writes(writes: dict[str, list[Row]], existing: Collection[str]) -> dic
     """A chunk's writes with every record or event not in `existing` (the keys the graph
     has) moved into one create_customers / create_interactions row; the others keep their
     upsert queries. Same graph as writing `writes` as they are."""
-    main, key, names = _kind(writes)
+    spec = _kind(writes)
+    main, key, names = spec.main, spec.key, spec.names
     new = {r[key] for r in writes.get(main, [])} - set(existing)
     if not new:
         return writes
@@ -123,17 +127,42 @@ def split_writes(writes: dict[str, list[Row]], existing: Collection[str]) -> dic
     return out
 
 
+@dataclass(frozen=True)
+class Keyed:
+    """How a load of one kind writes and finds its records (or events): the main upsert,
+    its key, every write whose rows belong to one key, and the read telling which keys the
+    graph has (with their fingerprints)."""
+
+    main: str
+    key: str
+    names: tuple[str, ...]
+    existing: str
+
+
+KINDS: dict[str, Keyed] = {
+    "customers": Keyed("upsert_customers", "customerId", CUSTOMER_WRITES, "customers_existing"),
+    "interactions": Keyed(
+        "upsert_interactions", "interactionId", INTERACTION_WRITES, "interactions_existing"
+    ),
+}
+
+
 def key_read(writes: dict[str, list[Row]]) -> tuple[str, str, list[str]]:
     """The read that tells which of a chunk's keys the graph has: query, key, the keys."""
-    main, key, _ = _kind(writes)
-    query = "customers_existing" if main == "upsert_customers" else "interactions_existing"
-    return query, key, [r[key] for r in writes.get(main, [])]
+    spec = _kind(writes)
+    return spec.existing, spec.key, [r[spec.key] for r in writes.get(spec.main, [])]
 
 
-def _kind(writes: dict[str, list[Row]]) -> tuple[str, str, tuple[str, ...]]:
-    if "upsert_customers" in writes:
-        return "upsert_customers", "customerId", CUSTOMER_WRITES
-    return "upsert_interactions", "interactionId", INTERACTION_WRITES
+def stored_fingerprints(
+    store: GraphStore, query: str, key: str, ids: Sequence[str]
+) -> dict[str, str | None]:
+    """Which of `ids` the graph has (`query`: an existence read, `key` its key), each with
+    its stored fingerprint."""
+    return {r[key]: r.get("rowHash") for r in store.read(query, ids=list(ids))} if ids else {}
+
+
+def _kind(writes: dict[str, list[Row]]) -> Keyed:
+    return KINDS["customers" if "upsert_customers" in writes else "interactions"]
 
 
 def stamp(writes: dict[str, list[Row]]) -> None:
@@ -142,7 +171,8 @@ def stamp(writes: dict[str, list[Row]]) -> None:
     graph holds it as it is. Account attributes are keyed by account, not by record, and
     are written every time. The rows are serialised by orjson (sorted keys): the standard
     library's encoder took 2.5 times as long as preparing the rows themselves."""
-    main, key, names = _kind(writes)
+    spec = _kind(writes)
+    main, key, names = spec.main, spec.key, spec.names
     parts: dict[str, list[Any]] = defaultdict(list)
     for name in names:
         for r in writes.get(name, []):
@@ -156,7 +186,8 @@ def stamp(writes: dict[str, list[Row]]) -> None:
 
 def unchanged(writes: dict[str, list[Row]], stored: Mapping[str, str | None]) -> set[str]:
     """The chunk's records (or events) whose stored fingerprint equals the new one."""
-    main, key, _ = _kind(writes)
+    spec = _kind(writes)
+    main, key = spec.main, spec.key
     return {
         r[key]
         for r in writes.get(main, [])
@@ -166,7 +197,8 @@ def unchanged(writes: dict[str, list[Row]], stored: Mapping[str, str | None]) ->
 
 def without(writes: dict[str, list[Row]], keys: Collection[str]) -> dict[str, list[Row]]:
     """A chunk's writes less every row of the records (or events) in `keys`."""
-    _, key, names = _kind(writes)
+    spec = _kind(writes)
+    key, names = spec.key, spec.names
     return {
         name: [r for r in batch if r.get(key) not in keys] if name in names else batch
         for name, batch in writes.items()

@@ -24,9 +24,11 @@ from typing import Any
 
 import orjson
 
+from app.ingestion.fresh import KINDS, stored_fingerprints
 from app.ingestion.mapping import Mapping
 from app.settings import Settings
 from app.store import GraphStore
+from app.store.base import CYPHER_DIR
 
 APP_DIR = Path(__file__).resolve().parents[1]
 # Libraries whose data or parsing decide a prepared value (a phone's E.164 form, a date).
@@ -40,9 +42,11 @@ def code_digest() -> str:
     """This program's own code (every module and Cypher file) and the libraries' versions:
     a new version of either prepares rows afresh."""
     h = hashlib.blake2b(digest_size=16)
-    for path in sorted(APP_DIR.rglob("*")):
-        if path.suffix in {".py", ".cypher", ".yaml"} and path.is_file():
-            h.update(str(path.relative_to(APP_DIR)).encode() + b"\0" + path.read_bytes())
+    # app/cypher is a link to the query folder, which rglob does not follow: walked apart.
+    for root in (APP_DIR, CYPHER_DIR):
+        for path in sorted(root.rglob("*")):
+            if path.suffix in {".py", ".cypher", ".part", ".yaml"} and path.is_file():
+                h.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
     for name in LIBRARIES:
         try:
             h.update(f"{name}={metadata.version(name)}".encode())
@@ -88,25 +92,16 @@ class HeldKeys:
     holds them (their owner's fingerprint: an erasure of that owner changes the answer)."""
 
     kind: str  # "customers" or "interactions"
-    keys: list[str] = field(default_factory=list)
-    hashes: list[str | None] = field(default_factory=list)
-
-    @property
-    def key(self) -> str:
-        return "customerId" if self.kind == "customers" else "interactionId"
+    fingerprints: dict[str, str | None] = field(default_factory=dict)
 
     def add(self, writes: dict[str, list[dict[str, Any]]], held: dict[str, str | None]) -> None:
         """A chunk's prepared writes (after suppression and refusals), and the fingerprints
-        the graph held for the chunk's keys that it did not write (`held`)."""
-        written: set[str] = set()
-        for r in writes.get(f"upsert_{self.kind}", []):
-            written.add(str(r[self.key]))
-            self.keys.append(str(r[self.key]))
-            self.hashes.append(r["props"].get("rowHash"))
+        the graph held for the chunk's keys (those it writes get the new ones)."""
+        spec = KINDS[self.kind]
+        for r in writes.get(spec.main, []):
+            self.fingerprints[str(r[spec.key])] = r["props"].get("rowHash")
         for k, h in held.items():
-            if str(k) not in written:
-                self.keys.append(str(k))
-                self.hashes.append(h)
+            self.fingerprints.setdefault(str(k), h)
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -117,33 +112,24 @@ class HeldKeys:
     @classmethod
     def read(cls, path: Path) -> HeldKeys | None:
         try:
-            data = orjson.loads(path.read_bytes())
-            return cls(**data)
+            return cls(**orjson.loads(path.read_bytes()))
         except (OSError, ValueError, TypeError):
             return None
 
     def still_held(self, store: GraphStore) -> bool:
         """Whether the graph holds each key with the fingerprint written down."""
-        if not self.keys:
-            return True
-        want = dict(zip(self.keys, self.hashes, strict=True))
-        for batch in batched(self.keys, READ_BATCH):
-            ids = list(batch)
-            rows = store.read(f"{self.kind}_existing", ids=ids)
-            found = {r[self.key]: r.get("rowHash") for r in rows}
-            if len(found) != len(ids) or any(found.get(k) != want[k] for k in ids):
+        spec = KINDS[self.kind]
+        for batch in batched(self.fingerprints, READ_BATCH):
+            found = stored_fingerprints(store, spec.existing, spec.key, batch)
+            if len(found) != len(batch) or any(found.get(k) != self.fingerprints[k] for k in batch):
                 return False
         return True
 
 
-def forget_all(settings: Settings) -> int:
-    """Delete every load's key file (an erasure: they name the person's records, and the
-    changed list of erased people makes each of them stale anyway); how many went."""
-    gone = 0
-    for path in sorted((settings.data_dir / "loads").glob(f"*{KEYS_SUFFIX}")):
+def forget_all(settings: Settings) -> None:
+    """Delete every load's key file (an erasure: they name the person's records)."""
+    for path in (settings.data_dir / "loads").glob(f"*{KEYS_SUFFIX}"):
         path.unlink(missing_ok=True)
-        gone += 1
-    return gone
 
 
 def keys_path(settings: Settings, name: str) -> Path:

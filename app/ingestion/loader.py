@@ -26,7 +26,7 @@ from app.ingestion import reader
 from app.ingestion.addresses import refresh_addresses
 from app.ingestion.bulk import BulkGraph
 from app.ingestion.fields import REQUIRED, Kind
-from app.ingestion.fresh import key_read, split_writes, unchanged, without
+from app.ingestion.fresh import key_read, split_writes, stored_fingerprints, unchanged, without
 from app.ingestion.held import HeldKeys, inputs_digest, keys_path
 from app.ingestion.identifiers import identifier_types, register_identifier_types
 from app.ingestion.journal import Journal
@@ -102,8 +102,7 @@ def write_chunk(
 
 def existing_keys(store: GraphStore, job: Prepared) -> dict[str, str | None]:
     """The chunk's record (or event) keys the graph has, with their stored fingerprints."""
-    query, key, ids = key_read(job.writes)
-    return {r[key]: r["rowHash"] for r in store.read(query, ids=ids)} if ids else {}
+    return stored_fingerprints(store, *key_read(job.writes))
 
 
 def _write(

@@ -391,18 +391,20 @@ class FalkorStore(GraphStore):
         (the client's slow part) while the server writes the one before: one batch is
         in flight at a time, so writes stay in order."""
         text = self.cypher(name)
+        total = WriteSummary()
+
+        def header(batch: list[Row]) -> str:
+            check_parameters({**params, "rows": batch}, True)
+            return self._graph._build_params_header({**params, "rows": batch})
+
         batches = batched(rows, batch_size)
         head = list(itertools.islice(batches, 2))
         if len(head) < 2:  # one batch or none (real time, small changes): no sender thread
-            done = WriteSummary()
             for batch in head:
-                check_parameters({**params, "rows": batch}, True)
-                header = self._graph._build_params_header({**params, "rows": batch})
-                done = self._summary(self._execute(header, text, True))
+                total.add(self._summary(self._execute(header(batch), text, True)))
                 if on_batch:
                     on_batch(len(batch))
-            return done
-        total = WriteSummary()
+            return total
         pending: tuple[Future[Reply], int] | None = None
 
         def finish() -> None:
@@ -413,10 +415,9 @@ class FalkorStore(GraphStore):
 
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="falkordb-write") as sender:
             for batch in itertools.chain(head, batches):
-                check_parameters({**params, "rows": batch}, True)
-                header = self._graph._build_params_header({**params, "rows": batch})
+                encoded = header(batch)
                 finish()
-                pending = (sender.submit(self._execute, header, text, True), len(batch))
+                pending = (sender.submit(self._execute, encoded, text, True), len(batch))
             finish()
         return total
 
