@@ -34,6 +34,42 @@ def test_schema_setup_reports_what_it_created(store: GraphStore) -> None:
     assert again == []
 
 
+def test_indexes_added_to_a_label_with_data_each_find_every_node(store: GraphStore) -> None:
+    """Resolve adds one index per blocking key to Customer, which has data and indexes
+    already: FalkorDB gets them in one statement per label (one at a time rebuilt the
+    label's whole index each time). Every index must then find every node by its value."""
+    label = f"Probe{uuid.uuid4().hex[:8]}"
+    props = [f"k{i}" for i in range(6)]
+    rows = [{"probeId": f"p{n}", **{p: f"{p}-{n % 7}" for p in props}} for n in range(50)]
+    try:
+        store.setup_schema(Schema(unique=[], indexes=[Key(label, "probeId")]))
+        store.run_text(
+            f"UNWIND $rows AS r CREATE (n:{label}) SET n = r", {"rows": rows}, write=True
+        )
+        created = store.setup_schema(Schema(unique=[], indexes=[Key(label, p) for p in props]))
+        again = store.setup_schema(Schema(unique=[], indexes=[Key(label, p) for p in props]))
+        found = {
+            p: sorted(
+                r["id"]
+                for r in store.run_text(
+                    f"MATCH (n:{label}) WHERE n.{p} = $v RETURN n.probeId AS id",
+                    {"v": f"{p}-3"},
+                    write=False,
+                )[0]
+            )
+            for p in props
+        }
+    finally:
+        store.run_text(f"MATCH (n:{label}) DELETE n", write=True)
+        if store.backend == "neo4j":  # a real Neo4j keeps schema across runs
+            for p in ["probeId", *props]:
+                store.run_text(f"DROP INDEX {label.lower()}_{p} IF EXISTS", write=True)
+    assert created == [f"index {label}.{p}" for p in props]
+    assert again == []
+    expected = sorted(f"p{n}" for n in range(50) if n % 7 == 3)
+    assert found == {p: expected for p in props}
+
+
 def test_unique_key_is_enforced(store: GraphStore) -> None:
     store.run_text("CREATE (:Email {email: 'a@example.com'})", write=True)
     with pytest.raises(StoreConflict):

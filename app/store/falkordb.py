@@ -500,12 +500,19 @@ class FalkorStore(GraphStore):
             for row in self._graph.query("CALL db.indexes()").result_set
             for prop in row[1]
         }
+        # One statement per label: each CREATE INDEX on a label that has an index rebuilds
+        # that label's whole index. Resolve's seventeen blocking-key indexes on 36k records
+        # took 0.10, 0.15, ... 0.48 s one after the other (4.7-5.8 s with the wait for the
+        # last build); all at once, 1.1 s (docs/performance.md).
+        wanted: dict[str, list[str]] = {}
         for key in [*schema.unique, *schema.indexes]:
             label, prop = safe_identifier(key.label), safe_identifier(key.prop)
-            if (label, prop) not in existing:
-                self._graph.query(f"CREATE INDEX FOR (n:{label}) ON (n.{prop})")
-                existing.add((label, prop))
-                created.append(f"index {label}.{prop}")
+            if (label, prop) not in existing and prop not in wanted.get(label, []):
+                wanted.setdefault(label, []).append(prop)
+        for label, props in wanted.items():
+            on = ", ".join(f"n.{prop}" for prop in props)
+            self._graph.query(f"CREATE INDEX FOR (n:{label}) ON ({on})")
+            created.extend(f"index {label}.{prop}" for prop in props)
         constraints = {
             (row[1], tuple(row[2])) for row in self._graph.query("CALL db.constraints()").result_set
         }
