@@ -29,6 +29,11 @@ class Settings(BaseSettings):
     # The service looks this often whether the embedded store's process died, and starts it
     # again from its files (docs/robustness.md).
     store_watch_s: float = Field(default=1.0, gt=0)
+    # The embedded server's malloc arenas (glibc's MALLOC_ARENA_MAX), set when this process
+    # starts it: fewer arenas hold less memory after big writes and cost some write speed
+    # (2: 15% less memory, ~6% slower resolve writes; 1: 26% less, ~15% slower). 0: the
+    # allocator's own default, one per thread (docs/performance.md, "The store's memory").
+    falkordb_malloc_arenas: int = Field(default=2, ge=0, le=64)
     batch_size: int = Field(default=5000, ge=1, le=100_000)
     chunk_rows: int = Field(default=10_000, ge=1)
     # A folder load into a graph that holds no records yet goes through the store's bulk

@@ -22,4 +22,9 @@ def open_store(settings: Settings) -> GraphStore:
         )
     from app.store.falkordb import FalkorStore
 
-    return FalkorStore(settings.falkordb_file, settings.graph_name, settings.query_timeout_s)
+    return FalkorStore(
+        settings.falkordb_file,
+        settings.graph_name,
+        settings.query_timeout_s,
+        malloc_arenas=settings.falkordb_malloc_arenas,
+    )
