@@ -276,6 +276,10 @@ class FalkorStore(GraphStore):
         self._pid = self._db.client.pid
         self._graph = self._db.select_graph(graph_name)
         self._socket_timeout = socket_timeout
+        # A server started on a saved graph rebuilds its indexes in the background, and
+        # until then every lookup scans its label (36k records: 12 ms a lookup instead of
+        # 0.4 ms, for about a second): opened means ready.
+        self._wait_operational(timeout_s=socket_timeout)
 
     def _start(self) -> FalkorDB:
         """Start the server on the folder's files, or attach to the one running there. Under
@@ -343,6 +347,7 @@ class FalkorStore(GraphStore):
             self._db = self._start()
             self._pid = self._db.client.pid
             self._graph = self._db.select_graph(self._graph_name)
+            self._wait_operational(timeout_s=self._timeout)
             if old.redis_dir and old.redis_dir != self._db.client.redis_dir:
                 shutil.rmtree(old.redis_dir, ignore_errors=True)
             event = {
