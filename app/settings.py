@@ -30,10 +30,11 @@ class Settings(BaseSettings):
     # again from its files (docs/robustness.md).
     store_watch_s: float = Field(default=1.0, gt=0)
     # The embedded server's malloc arenas (glibc's MALLOC_ARENA_MAX), set when this process
-    # starts it: fewer arenas hold less memory after big writes and cost some write speed
-    # (2: 15% less memory, ~6% slower resolve writes; 1: 26% less, ~15% slower). 0: the
-    # allocator's own default, one per thread (docs/performance.md, "The store's memory").
-    falkordb_malloc_arenas: int = Field(default=2, ge=0, le=64)
+    # starts it. 0: the allocator's default, an arena per thread. Fewer hold less memory
+    # and write slower (at 100k records, 2: 5-9% less store memory, real-time writes 2.5 ->
+    # 3.0 ms; 1: less again, resolve's writes ~15% slower): for a host short of memory
+    # (docs/performance.md, "The store's memory").
+    falkordb_malloc_arenas: int = Field(default=0, ge=0, le=64)
     batch_size: int = Field(default=5000, ge=1, le=100_000)
     chunk_rows: int = Field(default=10_000, ge=1)
     # A folder load into a graph that holds no records yet goes through the store's bulk

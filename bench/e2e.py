@@ -43,7 +43,7 @@ from app.resolution.records import load_records
 from app.resolution.truth import read_truth
 from app.settings import Settings
 from app.store import open_store
-from bench.ingest import server_rss
+from bench.ingest import server_memory
 from bench.resolve import SPLINK_THRESHOLDS, scores
 from bench.splink_baseline import run_splink
 
@@ -61,7 +61,8 @@ AGAIN = [stage for stage in FIRST if stage[0] != "train"]
 
 
 def run_stage(args: list[str], data: Path, log: Path) -> dict[str, Any]:
-    """One `idgraph` command: wall seconds, its own peak RSS and the store's (MB)."""
+    """One `idgraph` command: wall seconds, its own peak RSS and the store's peak memory
+    (the proportional set size of its processes), in MB."""
     env = {**os.environ, "IDGRAPH_DATA_DIR": str(data)}
     peak_store = 0
     done = threading.Event()
@@ -69,7 +70,7 @@ def run_stage(args: list[str], data: Path, log: Path) -> dict[str, Any]:
     def sample() -> None:
         nonlocal peak_store
         while not done.wait(0.2):
-            peak_store = max(peak_store, server_rss(data))
+            peak_store = max(peak_store, server_memory(data))
 
     watcher = threading.Thread(target=sample, daemon=True)
     started = time.perf_counter()

@@ -95,10 +95,9 @@ SERVER_CONFIG = {
     "save": '""',
 }
 
-# The bundled redis-server allocates with glibc's malloc (not jemalloc), which keeps one
-# arena per thread by default: memory freed in one of FalkorDB's threads is not reused by
-# another, and after a metrics batch on the 100k graph the server held 1,424 MB for 822 MB
-# in use. `malloc_arenas` caps them (Settings.falkordb_malloc_arenas).
+# The bundled redis-server allocates with glibc's malloc (not jemalloc), which keeps an arena
+# per thread: memory freed in one of FalkorDB's threads is not reused by another.
+# `malloc_arenas` caps them (Settings.falkordb_malloc_arenas; 0 leaves the default).
 ARENAS_VARIABLE = "MALLOC_ARENA_MAX"
 
 
