@@ -21,6 +21,7 @@ from typing import Any
 from app.audit import record as audit
 from app.errors import InputError
 from app.store import GraphStore
+from app.store.base import Row
 
 PURPOSES: tuple[str, ...] = ("marketing", "profiling", "sharing")
 CHANNELS: tuple[str, ...] = ("email", "phone", "sms", "post")
@@ -169,11 +170,16 @@ def statements_of_row(row: Mapping[str, Any]) -> list[Statement]:
     return out
 
 
-def _read(store: GraphStore, query: str, ids: Sequence[str]) -> dict[str, Consent]:
+def consent_by_subject(rows: Sequence[Row], ids: Sequence[str]) -> dict[str, Consent]:
+    """Each of `ids`' consent from rows of consent_of_profiles or consent_of_customers."""
     per: defaultdict[str, list[Statement]] = defaultdict(list)
-    for row in store.read(query, ids=list(ids)):
+    for row in rows:
         per[str(row["subject"])].extend(statements_of_row(row))
     return {i: Consent(tuple(per.get(i, ()))) for i in ids}
+
+
+def _read(store: GraphStore, query: str, ids: Sequence[str]) -> dict[str, Consent]:
+    return consent_by_subject(store.read(query, ids=list(ids)), ids)
 
 
 def consent_of_profiles(store: GraphStore, ids: Sequence[str]) -> dict[str, Consent]:
@@ -254,8 +260,12 @@ def golden_marketing(store: GraphStore, profile_ids: Sequence[str], batch: int =
     ids = list(profile_ids)
     for start in range(0, len(ids), batch):
         part = ids[start : start + batch]
-        found = consent_of_profiles(store, part)
-        held = {r["profileId"]: r["consent"] for r in store.read("consent_golden_of", ids=part)}
+        # Independent reads, side by side: what the records state and what the profiles hold.
+        stated, golden = store.read_many(
+            [("consent_of_profiles", {"ids": part}), ("consent_golden_of", {"ids": part})]
+        )
+        found = consent_by_subject(stated, part)
+        held = {r["profileId"]: r["consent"] for r in golden}
         rows = [
             {"profileId": p, "consent": consent}
             for p in part
