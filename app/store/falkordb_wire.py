@@ -1,0 +1,140 @@
+"""What goes over the wire to the embedded FalkorDB: its compact query replies parsed into
+plain values, the store errors its refusals map to, and GRAPH.BULK's binary tokens packed
+(app/store/falkordb.py sends them)."""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Iterator
+from typing import Any, NamedTuple
+
+from falkordb.query_result import QueryResult, parse_scalar
+from redis.exceptions import ResponseError
+
+from app.errors import StoreConflict, StoreError, StoreTimeout
+from app.store.base import Row, query_label
+
+
+def _plain(value: Any) -> Any:
+    """FalkorDB hands back OrderedDicts and Node objects; callers get plain values."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    props = getattr(value, "properties", None)
+    if isinstance(props, dict):
+        return {k: _plain(v) for k, v in props.items()}
+    return value
+
+
+class Reply(NamedTuple):
+    """A query's reply: column names, rows of plain values, the server's statistics."""
+
+    names: list[str]
+    rows: list[list[Any]]
+    stats: QueryResult
+
+
+def _value(cell: list[Any], graph: Any) -> Any:
+    """One compact-format value ([type, value]) as a plain one. Text, numbers, booleans, null
+    and lists are read here, in one call each; maps, nodes, edges and the rest go through the
+    client's parser (`parse_scalar`, whose per-value cost made big reads slow: 36,631 records
+    took ~1 s of the client's CPU in it)."""
+    kind, value = cell[0], cell[1]
+    if kind == 2:
+        return value if type(value) is str else parse_scalar(cell, graph)
+    if kind == 1:
+        return None
+    if kind == 3:
+        return int(value)
+    if kind == 6:
+        return [_value(v, graph) for v in value]
+    if kind == 5:
+        return float(value)
+    if kind == 4:
+        return (value.decode() if isinstance(value, bytes) else value) == "true"
+    return _plain(parse_scalar(cell, graph))
+
+
+def reply(graph: Any, raw: list[Any]) -> Reply:
+    """Parse a GRAPH.QUERY reply given with --compact; an error in it is raised as the client
+    raises it."""
+    if isinstance(raw[0], ResponseError) or isinstance(raw[-1], ResponseError) or len(raw) == 1:
+        result = QueryResult(graph, raw)  # raises an error; or statistics only
+        return Reply([], [], result)
+    names = [h[1] for h in raw[0]]
+    rows = [[_value(cell, graph) for cell in row] for row in raw[1]]
+    return Reply(names, rows, QueryResult(graph, [raw[-1]]))
+
+
+def refused(exc: ResponseError, text: str) -> StoreError:
+    """The store error for a query FalkorDB refused (as app/store/neo4j.py maps Neo4j's)."""
+    message = str(exc)
+    if "unique constraint" in message.lower():
+        return StoreConflict(f"FalkorDB refused a write that breaks a uniqueness rule: {message}")
+    if "timed out" in message.lower():
+        return StoreTimeout(f"a FalkorDB query ran past its timeout and was stopped ({message})")
+    return StoreError(f"FalkorDB refused {query_label(text)}: {message}")
+
+
+_NULL, _BOOL, _DOUBLE, _STRING, _LONG, _ARRAY = 0, 1, 2, 3, 4, 5  # GRAPH.BULK value types
+_TYPED = {
+    bool: struct.Struct("=B?"),
+    float: struct.Struct("=Bd"),
+    int: struct.Struct("=Bq"),
+}
+_CODE = {bool: _BOOL, float: _DOUBLE, int: _LONG}
+_ENDS = struct.Struct("=QQ")
+BULK_TOKEN_BYTES = 32 * 2**20  # one command's payload, well under the server's limits
+
+
+def _bulk_value(value: Any) -> bytes:
+    kind = type(value)
+    if kind is str:
+        return b"\x03" + value.encode("utf-8") + b"\x00"
+    if value is None:
+        return b"\x00"
+    if kind in _TYPED:
+        return _TYPED[kind].pack(_CODE[kind], value)
+    if isinstance(value, list | tuple):
+        return _TYPED[int].pack(_ARRAY, len(value)) + b"".join(_bulk_value(v) for v in value)
+    raise StoreError(f"a {kind.__name__} value cannot be bulk loaded")
+
+
+def _bulk_column(values: list[Any]) -> list[bytes]:
+    """One property's values in GRAPH.BULK's form, a column at a time (a value at a time
+    costs twice as much on a 100k-record load)."""
+    kinds = set(map(type, values)) - {type(None)}
+    if kinds == {str}:
+        return [b"\x00" if v is None else b"\x03" + v.encode("utf-8") + b"\x00" for v in values]
+    if len(kinds) == 1 and (kind := kinds.pop()) in _TYPED:
+        pack, code = _TYPED[kind].pack, _CODE[kind]
+        return [b"\x00" if v is None else pack(code, v) for v in values]
+    return [_bulk_value(v) for v in values]
+
+
+def bulk_tokens(
+    name: str, props: list[Row], ends: list[tuple[int, int]] | None
+) -> Iterator[tuple[bytes, int]]:
+    """GRAPH.BULK's binary form of one label's nodes (ends None) or one type's
+    relationships (ends: start and end ID per row): a header naming the properties, then
+    each entity's values (a null is not stored); split into tokens of at most
+    BULK_TOKEN_BYTES. Yields (token, entities in it)."""
+    names = sorted({k for p in props for k in p})
+    label = name.encode()
+    header = struct.pack(f"={len(label) + 1}sI", label, len(names))
+    header += b"".join(n.encode() + b"\x00" for n in names)
+    columns = [_bulk_column([p.get(n) for p in props]) for n in names]
+    if ends is not None:
+        columns.insert(0, [_ENDS.pack(s, e) for s, e in ends])
+    parts: list[bytes] = [header]
+    size, count = len(header), 0
+    for body in map(b"".join, zip(*columns, strict=True)) if columns else ([b""] * len(props)):
+        if size + len(body) > BULK_TOKEN_BYTES and count:
+            yield b"".join(parts), count
+            parts, size, count = [header], len(header), 0
+        parts.append(body)
+        size += len(body)
+        count += 1
+    if count:
+        yield b"".join(parts), count
