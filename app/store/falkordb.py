@@ -448,42 +448,45 @@ class FalkorStore(GraphStore):
         self._wait_operational()
         return created
 
+    def _states(self, constraints: bool) -> list[str]:
+        """Every index's status (and every constraint's, if asked)."""
+        states = [
+            str(r[0])
+            for r in self._graph.query("CALL db.indexes() YIELD status RETURN status").result_set
+        ]
+        if constraints:
+            states += [str(r[4]) for r in self._graph.query("CALL db.constraints()").result_set]
+        return states
+
+    def _wait_until(self, ready: Callable[[], bool], timeout_s: float) -> bool:
+        """Poll `ready` until it holds (True) or the time is up (False)."""
+        deadline = time.monotonic() + timeout_s
+        while not ready():
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.02)
+        return True
+
     def _wait_built(self, timeout_s: float) -> None:
         """A server started on a saved graph rebuilds its indexes in the background, and
         until then every lookup scans its label (36k records: 12 ms a lookup instead of
         0.4 ms, for about a second): opening waits while any index is under construction.
         Only for that: a constraint that failed to build stays failed, and must not keep
         the store from opening (setup_schema reports it)."""
-        deadline = time.monotonic() + timeout_s
-        while any(
-            "UNDER CONSTRUCTION" in str(r[0])
-            for r in self._graph.query("CALL db.indexes() YIELD status RETURN status").result_set
+        if not self._wait_until(
+            lambda: not any("UNDER CONSTRUCTION" in s for s in self._states(False)), timeout_s
         ):
-            if time.monotonic() > deadline:
-                log.warning("FalkorDB indexes still being built after %.0f s", timeout_s)
-                return
-            time.sleep(0.02)
+            log.warning("FalkorDB indexes still being built after %.0f s", timeout_s)
 
     def _wait_operational(self, timeout_s: float = 300.0) -> None:
         """Indexes and constraints are built in the background. A query planned before they
         are ready scans whole labels, and FalkorDB caches that plan, so every later batch of
         the same query would too: wait until they are all usable."""
-        deadline = time.monotonic() + timeout_s
-        while True:
-            states = [
-                *(
-                    r[0]
-                    for r in self._graph.query(
-                        "CALL db.indexes() YIELD status RETURN status"
-                    ).result_set
-                ),
-                *(r[4] for r in self._graph.query("CALL db.constraints()").result_set),
-            ]
-            if all("OPERATIONAL" in str(s) for s in states):
-                return
-            if time.monotonic() > deadline:
-                raise StoreError(f"FalkorDB indexes not ready after {timeout_s:.0f}s: {states}")
-            time.sleep(0.02)
+        if not self._wait_until(
+            lambda: all("OPERATIONAL" in s for s in self._states(True)), timeout_s
+        ):
+            states = self._states(True)
+            raise StoreError(f"FalkorDB indexes not ready after {timeout_s:.0f}s: {states}")
 
     def compact(self, timeout_s: float = 300.0) -> bool:
         """Rewrite the append-only file from the graph as it is now (the old file holds every
