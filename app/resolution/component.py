@@ -5,17 +5,15 @@ the same function batch uses, so their answers equal what batch would give."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from app.resolution.cluster import Decisions, missing_pairs
 from app.resolution.fields import RECORD_FIELDS, Columns, derive1, stack
 from app.resolution.fields import sparse as sparse_records
 from app.resolution.model import DECIMALS, MatchModel, probability
-from app.resolution.records import frame
 from app.resolution.scoring import score_pairs
 from app.settings import Settings
 from app.store import GraphStore
@@ -23,7 +21,8 @@ from app.store import GraphStore
 
 @dataclass
 class Component:
-    records: pd.DataFrame  # index customerId, record fields (golden attributes need them)
+    ids: list[str]  # customerIds in order: positions in the pairs below
+    rows: list[dict[str, Any]]  # the records as read (fields, identifiers, edges), in order
     cols: Columns
     sparse: np.ndarray
     left: np.ndarray
@@ -33,12 +32,11 @@ class Component:
     previous: dict[str, str]  # record -> current profile
     created: dict[str, str]  # profile -> createdAt
     capped: bool = False  # the read stopped at the component cap
-    rows: list[dict[str, Any]] = field(default_factory=list)
     replaced: dict[str, Any] | None = None  # the stored version of `exclude`, if any
 
     @property
     def position(self) -> dict[str, int]:
-        return {str(cid): i for i, cid in enumerate(self.records.index)}
+        return {cid: i for i, cid in enumerate(self.ids)}
 
 
 def fields_of(row: dict[str, Any]) -> dict[str, Any]:
@@ -68,7 +66,6 @@ def read_component(
     # Records in customerId order, as batch reads them: linkage breaks ties between equal
     # scores by position, so the same records in the same order give the same clusters.
     kept.sort(key=lambda r: str(r["customerId"]))
-    records = frame(kept)
     cols = stack([derive1(fields_of(r)) for r in kept])
     position = {str(r["customerId"]): i for i, r in enumerate(kept)}
     pairs: dict[tuple[int, int], tuple[float, str]] = {}
@@ -82,7 +79,10 @@ def read_component(
     decisions = Decisions()
     if exclude is not None and extra is not None:
         me = position[str(extra["customerId"])]
-        for other, status in decided_with(kept, exclude).items():
+        listed = kept if replaced is None else [*kept, replaced]
+        for other, status in decided_with(listed, exclude).items():
+            if other not in position:
+                continue
             pair = (position[other], me)
             (decisions.confirmed if status == "confirmed" else decisions.rejected).append(pair)
     left, right, prob = [], [], []
@@ -98,7 +98,8 @@ def read_component(
     if replaced is not None and replaced.get("profileId"):
         previous[str(replaced["customerId"])] = replaced["profileId"]
     return Component(
-        records=records,
+        ids=[str(r["customerId"]) for r in kept],
+        rows=kept,
         cols=cols,
         sparse=sparse_records(cols),
         left=np.asarray(left, dtype=np.int64),
@@ -108,7 +109,6 @@ def read_component(
         previous=previous,
         created={r["profileId"]: r.get("createdAt") or "" for r in rows if r.get("profileId")},
         capped=len(rows) >= settings.component_cap,
-        rows=kept,
         replaced=replaced,
     )
 
@@ -155,10 +155,16 @@ def complete_pairs(
 
 
 def decided_with(rows: list[dict[str, Any]], customer_id: str) -> dict[str, str]:
-    """Stewards' decisions stored between `customer_id` and the records in `rows`."""
+    """Stewards' decisions stored between `customer_id` and the other records, from the
+    edges listed on `rows` (each edge is listed on one of its ends: its own row or the
+    other's)."""
     out = {}
     for r in rows:
         for e in r.get("edges") or []:
-            if e["other"] == customer_id and e["status"] in ("confirmed", "rejected"):
+            if e["status"] not in ("confirmed", "rejected"):
+                continue
+            if e["other"] == customer_id:
                 out[str(r["customerId"])] = str(e["status"])
+            elif r["customerId"] == customer_id:
+                out[str(e["other"])] = str(e["status"])
     return out

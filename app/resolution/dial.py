@@ -51,7 +51,7 @@ def anchor(comp: Component, members: list[str]) -> str:
     pos = comp.position
     inside = {pos[m] for m in members if m in pos}
     score = dict.fromkeys(members, 0.0)
-    ids = list(comp.records.index)
+    ids = comp.ids
     for a, b, p in zip(comp.left, comp.right, comp.prob, strict=True):
         if a in inside and b in inside:
             score[str(ids[a])] += float(p)
@@ -69,7 +69,7 @@ def view_at(
     """The records clustered with the anchor at `confidence`, and whether a cap was hit. The
     pairs are the ones batch clustered: the stored edges and, with the model, the pairs
     below the floor scored again (`scored_pairs`)."""
-    n = len(comp.records)
+    n = len(comp.ids)
     left, right, prob, against = scored_pairs(comp, settings, model)
     clustering = cluster(
         n,
@@ -85,7 +85,7 @@ def view_at(
         sparse_threshold=settings.sparse_threshold,
         cap=settings.component_cap,
     )
-    ids = np.asarray(comp.records.index, dtype=object)
+    ids = np.asarray(comp.ids, dtype=object)
     label = clustering.labels[comp.position[anchor(comp, members)]]
     return sorted(str(x) for x in ids[clustering.labels == label]), bool(clustering.capped)
 

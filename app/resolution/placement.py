@@ -16,6 +16,7 @@ import pandas as pd
 from app.changefeed import FeedEvent, feed_wanted, profile_changes
 from app.resolution.cluster import Decisions, cluster
 from app.resolution.profiles import Assignment, Churn, assign_ids, golden, golden1
+from app.resolution.records import frame
 from app.settings import Settings
 from app.store import GraphStore
 from app.store.writer import BackgroundWriter
@@ -55,7 +56,7 @@ def confidence(
 def place(
     store: GraphStore,
     settings: Settings,
-    records: pd.DataFrame,
+    records: pd.DataFrame | Sequence[Mapping[str, Any]],
     left: np.ndarray,
     right: np.ndarray,
     prob: np.ndarray,
@@ -69,11 +70,15 @@ def place(
     stored: Stored | None = None,
     writer: BackgroundWriter | None = None,
 ) -> Placement:
-    """Cluster `records` (index: customerId; the golden-attribute fields as columns) from
-    their scored pairs (positions in `records`) and, with `write`, store the result: all of
-    it, or with `stored` (what the store holds) only what changed; through `writer` when
-    given (in the background), else at once."""
-    ids = [str(i) for i in records.index]
+    """Cluster `records` (a frame indexed by customerId with the golden-attribute fields as
+    columns, as batch reads every record; or the same as rows with a customerId, as a
+    component is read) from their scored pairs (positions in `records`) and, with `write`,
+    store the result: all of it, or with `stored` (what the store holds) only what changed;
+    through `writer` when given (in the background), else at once."""
+    if isinstance(records, pd.DataFrame):
+        ids = [str(i) for i in records.index]
+    else:
+        ids = [str(r["customerId"]) for r in records]
     n = len(ids)
     clustering = cluster(
         n,
@@ -149,23 +154,26 @@ def _plain(value: Any) -> Any:
 
 
 def _golden_rows(
-    records: pd.DataFrame, labels: np.ndarray, keys: Sequence[int], trust: Sequence[str]
+    records: pd.DataFrame | Sequence[Mapping[str, Any]],
+    labels: np.ndarray,
+    keys: Sequence[int],
+    trust: Sequence[str],
 ) -> list[dict[str, Any]]:
     if len(keys) <= _SMALL:
-        # Rows as plain dicts (the index first, a missing value as None), built from one
-        # object array: pandas' astype/where/to_dict on these few wide rows took 5 ms of a
-        # 25 ms real-time placement.
-        names = [str(records.index.name or "index"), *(str(c) for c in records.columns)]
-        rows: list[dict[str, Any]] = [
-            dict(zip(names, (key, *map(_plain, row)), strict=True))
-            for key, row in zip(records.index, records.to_numpy(dtype=object), strict=True)
-        ]
-        out = []
-        for k in keys:
-            members = [rows[i] for i in np.flatnonzero(labels == k)]
-            out.append(golden1(members, trust))
-        return out
-    gold = golden(records, pd.Series(labels, index=records.index), trust)
+        # One profile at a time over plain rows (a missing value as None): pandas' work on
+        # these few rows (building a frame, astype/where/to_dict) took 5 ms of a 25 ms
+        # real-time placement.
+        if isinstance(records, pd.DataFrame):
+            names = [str(records.index.name or "index"), *(str(c) for c in records.columns)]
+            rows: Sequence[Mapping[str, Any]] = [
+                dict(zip(names, (key, *map(_plain, row)), strict=True))
+                for key, row in zip(records.index, records.to_numpy(dtype=object), strict=True)
+            ]
+        else:
+            rows = records
+        return [golden1([rows[int(i)] for i in np.flatnonzero(labels == k)], trust) for k in keys]
+    table = records if isinstance(records, pd.DataFrame) else frame(records)
+    gold = golden(table, pd.Series(labels, index=table.index), trust)
     gold = gold.reindex([int(k) for k in keys])
     names = [str(c) for c in gold.columns]
     return [

@@ -129,9 +129,9 @@ def upsert_record(
     comp = read_component(
         store, settings, [customer_id, *candidates], exclude=customer_id, extra=extra
     )
-    n = len(comp.records)
+    n = len(comp.ids)
     me_at = comp.position[customer_id]
-    ids = comp.records.index.to_numpy()
+    ids = np.asarray(comp.ids, dtype=object)
 
     # Pairs: the stored edges between the others, the record against each of them, and pairs
     # in one component that no rule put together (as batch completes them).
@@ -176,7 +176,7 @@ def upsert_record(
     placement = place(
         store,
         settings,
-        comp.records,
+        comp.rows,
         left,
         right,
         prob,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -10,7 +11,7 @@ from app.resolution.fields import RECORD_FIELDS
 from app.store import GraphStore
 
 
-def frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+def frame(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     """Rows of resolution_records (or anything with the same columns) as a DataFrame
     indexed by customerId: the record fields, one `id_<type>` column per declared
     identifier (from `identifiers` pairs or `id_*` keys), and `blockHash` (the digest of the

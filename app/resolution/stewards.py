@@ -42,7 +42,7 @@ def replace(
     placement = place(
         store,
         settings,
-        comp.records,
+        comp.rows,
         left,
         right,
         prob,

@@ -134,6 +134,47 @@ def test_rejecting_one_record_from_each_other_takes_out_only_that_record(
     assert groups(store, ANN_IDS) == [["callcenter:A3", "loyalty:A2", "webshop:A1"], ["crm:A0"]]
 
 
+def test_rejections_hold_when_the_rejected_record_arrives_again_in_real_time(
+    store: GraphStore, world: tuple[Settings, MatchModel]
+) -> None:
+    """crm:A0 rejected with loyalty:A2 and webshop:A1: both edges are stored from crm:A0
+    (the smaller customerId), so a new version of crm:A0 finds the decisions on its own
+    stored row. It stays apart from them, as it was before."""
+    settings, model = world
+    a0, a1, a2, a3 = ANN_IDS
+    for other in (a1, a2):
+        flows.decide(store, settings, a0, other, "rejected", "sam", "not her", model)
+    before = [[a3, a0], [a2, a1]]  # which part keeps whom is the clustering's choice
+    assert groups(store, ANN_IDS) == before
+    source, record = ANN[0]
+    flows.upsert(store, settings, model, source, {**record, "phone": "+44 7700 900999"}, "t")
+    assert groups(store, ANN_IDS) == before
+
+
+def test_a_confirmed_pair_stays_together_when_one_record_changes_beyond_recognition(
+    store: GraphStore, world: tuple[Settings, MatchModel]
+) -> None:
+    """Confirmed crm:A0 with loyalty:A2: the edge is stored from crm:A0, so a new version of
+    crm:A0 finds the decision on its own stored row, and a new version of loyalty:A2 on
+    crm:A0's. Each new version shares no value with Annabel's other records."""
+    settings, model = world
+    a0, a1, a2, a3 = ANN_IDS
+    flows.decide(store, settings, a0, a2, "confirmed", "kim", "same card", model)
+    stranger = {
+        "firstName": "Zebedee",
+        "lastName": "Marchbank",
+        "dateOfBirth": "1931-07-04",
+        "email": "zm@example.net",
+    }
+    # The changed pair no longer resembles the other two: they part, the confirmed two stay.
+    for i in (0, 2):
+        source, record = ANN[i]
+        flows.upsert(
+            store, settings, model, source, {"sourceKey": record["sourceKey"], **stranger}, "t"
+        )
+        assert groups(store, ANN_IDS) == [[a3, a1], [a0, a2]]
+
+
 def test_a_split_takes_out_the_named_records_together_and_a_merge_undoes_it(
     store: GraphStore, world: tuple[Settings, MatchModel]
 ) -> None:
