@@ -30,6 +30,7 @@ class Component:
     prob: np.ndarray
     decisions: Decisions
     previous: dict[str, str]  # record -> current profile
+    confidence: dict[str, float | None]  # record -> its stored confidence in that profile
     created: dict[str, str]  # profile -> createdAt
     capped: bool = False  # the read stopped at the component cap
     replaced: dict[str, Any] | None = None  # the stored version of `exclude`, if any
@@ -97,6 +98,9 @@ def read_component(
     previous = {str(r["customerId"]): r["profileId"] for r in kept if r.get("profileId")}
     if replaced is not None and replaced.get("profileId"):
         previous[str(replaced["customerId"])] = replaced["profileId"]
+    confidence = {str(r["customerId"]): r.get("confidence") for r in kept if r.get("profileId")}
+    if replaced is not None and replaced.get("profileId"):
+        confidence[str(replaced["customerId"])] = replaced.get("confidence")
     return Component(
         ids=[str(r["customerId"]) for r in kept],
         rows=kept,
@@ -107,6 +111,7 @@ def read_component(
         prob=np.asarray(prob, dtype=np.float64),
         decisions=decisions,
         previous=previous,
+        confidence=confidence,
         created={r["profileId"]: r.get("createdAt") or "" for r in rows if r.get("profileId")},
         capped=len(rows) >= settings.component_cap,
         replaced=replaced,

@@ -7,6 +7,8 @@ profiles."""
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
+from contextvars import copy_context
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -27,13 +29,16 @@ from app.resolution.component import read_component
 from app.resolution.fields import derive1, stack
 from app.resolution.fields import sparse as sparse_records
 from app.resolution.model import DECIMALS, MatchModel, probability
-from app.resolution.placement import now_iso, place
+from app.resolution.placement import Stored, now_iso, place, stored_profiles
 from app.resolution.scoring import score_pairs
 from app.settings import Settings
 from app.store import GraphStore
 from app.store.base import CYPHER_DIR, safe_identifier
 
 TEMPLATE = CYPHER_DIR / "templates" / "realtime_candidates.cypher.part"
+# Threads for the read that runs beside each placement's scoring (a few requests at once
+# share them; a read waits its turn when both are busy).
+_READER = ThreadPoolExecutor(max_workers=2, thread_name_prefix="realtime-read")
 
 
 @dataclass
@@ -129,6 +134,11 @@ def upsert_record(
     comp = read_component(
         store, settings, [customer_id, *candidates], exclude=customer_id, extra=extra
     )
+    # What the component's profiles hold, read while the pairs are scored and clustered:
+    # placement writes only the profiles and memberships that change.
+    profiles = _READER.submit(
+        copy_context().run, stored_profiles, store, sorted(set(comp.previous.values()))
+    )
     n = len(comp.ids)
     me_at = comp.position[customer_id]
     ids = np.asarray(comp.ids, dtype=object)
@@ -186,6 +196,7 @@ def upsert_record(
         decisions=comp.decisions,
         previous=comp.previous,
         created=comp.created,
+        stored=Stored(confidence=comp.confidence, profiles=profiles.result()),
     )
     previous = comp.previous
     pid = placement.profile_of[customer_id]

@@ -3,6 +3,7 @@ would give, the same block caps, IDs kept by the same rule."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -123,6 +124,52 @@ def test_a_one_record_profile_that_gains_a_record_keeps_its_id(
         },
     )
     assert (second.action, second.profile_id, second.retired) == ("joined", first.profile_id, [])
+
+
+def test_a_record_that_joins_a_profile_changes_that_profile_and_no_other(
+    falkor_store: GraphStore, resolved: tuple[Settings, MatchModel]
+) -> None:
+    """A new record of a person whose records have MATCHES edges into another profile: the
+    component read holds both profiles, only the one joined is written (its updatedAt
+    moves); the other's stays as it was, and so do all the other profiles."""
+    settings, model = resolved
+    rows, _ = falkor_store.run_text(
+        "MATCH (a:Customer)-[:MATCHES]-(b:Customer), (a)-[:RESOLVES_TO]->(p:Profile), "
+        "(b)-[:RESOLVES_TO]->(q:Profile) WHERE p <> q AND a.firstName IS NOT NULL "
+        "AND a.lastName IS NOT NULL AND a.email IS NOT NULL AND a.dateOfBirth IS NOT NULL "
+        "RETURN a.firstName AS firstName, a.lastName AS lastName, a.email AS email, "
+        "a.dateOfBirth AS dateOfBirth, p.profileId AS joined, q.profileId AS neighbour "
+        "ORDER BY a.customerId, b.customerId LIMIT 1",
+        write=False,
+    )
+    (known,) = rows
+
+    def updated() -> dict[str, str]:
+        found, _ = falkor_store.run_text(
+            "MATCH (p:Profile) RETURN p.profileId AS id, p.updatedAt AS at", write=False
+        )
+        return {r["id"]: r["at"] for r in found}
+
+    before = updated()
+    time.sleep(1.1)  # updatedAt is kept to the second
+    result = upsert_record(
+        falkor_store,
+        settings,
+        model,
+        "webshop",
+        {
+            "sourceKey": "RT-9",
+            "firstName": known["firstName"],
+            "lastName": known["lastName"],
+            "email": known["email"],
+            "dateOfBirth": known["dateOfBirth"],
+        },
+    )
+    assert (result.action, result.profile_id) == ("joined", known["joined"])
+    assert known["neighbour"] in before
+    after = updated()
+    assert {p for p in before if after[p] != before[p]} == {known["joined"]}
+    assert set(after) == set(before)
 
 
 def test_real_time_places_records_as_batch_would(
