@@ -15,8 +15,9 @@ created in batches of 10,000, then per query (300 each, means in ms):
 - `create edge then set`: CREATE one relationship between existing nodes, then `set`;
 
 the same after a restart on a snapshot (the append-only file rewritten first: replaying
-the logged write queries builds the graph by writes again), and the ratio of `create then set` (its `set` part) to `set`
-alone, both measured in the same run on the same graph. Results go to docs/performance.md.
+the logged write queries builds the graph by writes again), and the ratio of `create then
+set` (its `set` part) to `set` alone, both measured in the same run on the same graph.
+Results go to docs/performance.md.
 """
 
 from __future__ import annotations
