@@ -179,7 +179,10 @@ def upsert_record(
     )
     # Addresses the record lives at before and after: their properties are chosen again
     # from the records living there (app/ingestion/addresses.py), not left to the last writer.
-    addresses = {r["addressId"] for r in store.read("customer_addresses", ids=[customer_id])}
+    # A record the component read did not find (and the read was whole) lives nowhere yet.
+    addresses: set[str] = set()
+    if comp.replaced is not None or comp.capped:
+        addresses = {r["addressId"] for r in store.read("customer_addresses", ids=[customer_id])}
     store.write("realtime_write", rows=[_record_row(w, customer_id, props, keys, sparse_me, pairs)])
     addresses.update(r["addressId"] for r in w["link_addresses"])
     refresh_addresses(store, addresses, settings.source_trust)

@@ -172,6 +172,42 @@ def test_a_record_that_joins_a_profile_changes_that_profile_and_no_other(
     assert set(after) == set(before)
 
 
+def test_addresses_take_the_latest_residents_spelling_and_give_it_back_when_they_leave(
+    falkor_store: GraphStore, resolved: tuple[Settings, MatchModel]
+) -> None:
+    """A shared Address shows the most recently updated resident's values (the records'
+    updatedAt): a new record
+    moving in takes it over, and when that record moves out again (a new version at another
+    address) the address goes back to the resident who is left."""
+    settings, model = resolved
+
+    def upsert(key: str, street: str, updated: str) -> None:
+        record = {"sourceKey": key, "lastName": "Fenwick-Oddie", "city": "Leeds"}
+        record["updatedAt"] = updated
+        upsert_record(
+            falkor_store,
+            settings,
+            model,
+            "crm",
+            {**record, "street": street, "postcode": "LS6 2AB"},
+        )
+
+    def street_of(key: str) -> str:
+        rows, _ = falkor_store.run_text(
+            "MATCH (:Customer {customerId: $id})-[:LIVES_AT]->(a:Address) RETURN a.street AS s",
+            {"id": f"crm:{key}"},
+            write=False,
+        )
+        return str(rows[0]["s"])
+
+    upsert("AD-1", "12 Oak Road", "2026-01-05T10:00:00Z")
+    # the same address, spelt another way, a newer record moving in
+    upsert("AD-2", "12 Oak Rd", "2026-02-05T10:00:00Z")
+    assert (street_of("AD-1"), street_of("AD-2")) == ("12 Oak Rd", "12 Oak Rd")
+    upsert("AD-2", "3 Elm Street", "2026-03-05T10:00:00Z")  # moving out
+    assert (street_of("AD-1"), street_of("AD-2")) == ("12 Oak Road", "3 Elm Street")
+
+
 def test_real_time_places_records_as_batch_would(
     falkor_store: GraphStore, resolved: tuple[Settings, MatchModel], tmp_path: Path
 ) -> None:
