@@ -67,6 +67,8 @@ def read_component(
     # Records in customerId order, as batch reads them: linkage breaks ties between equal
     # scores by position, so the same records in the same order give the same clusters.
     kept.sort(key=lambda r: str(r["customerId"]))
+    # Every stored row in play: the kept ones and the stored version of `exclude`.
+    listed = kept if replaced is None else [*kept, replaced]
     cols = stack([derive1(fields_of(r)) for r in kept])
     position = {str(r["customerId"]): i for i, r in enumerate(kept)}
     pairs: dict[tuple[int, int], tuple[float, str]] = {}
@@ -80,7 +82,6 @@ def read_component(
     decisions = Decisions()
     if exclude is not None and extra is not None:
         me = position[str(extra["customerId"])]
-        listed = kept if replaced is None else [*kept, replaced]
         for other, status in decided_with(listed, exclude).items():
             if other not in position:
                 continue
@@ -95,12 +96,9 @@ def read_component(
             decisions.confirmed.append((a, b))
         elif status == "rejected":
             decisions.rejected.append((a, b))
-    previous = {str(r["customerId"]): r["profileId"] for r in kept if r.get("profileId")}
-    if replaced is not None and replaced.get("profileId"):
-        previous[str(replaced["customerId"])] = replaced["profileId"]
-    confidence = {str(r["customerId"]): r.get("confidence") for r in kept if r.get("profileId")}
-    if replaced is not None and replaced.get("profileId"):
-        confidence[str(replaced["customerId"])] = replaced.get("confidence")
+    placed = [r for r in listed if r.get("profileId")]
+    previous = {str(r["customerId"]): r["profileId"] for r in placed}
+    confidence = {str(r["customerId"]): r.get("confidence") for r in placed}
     return Component(
         ids=[str(r["customerId"]) for r in kept],
         rows=kept,
