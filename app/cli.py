@@ -3,30 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from app.access.cli import keys_cli
+from app.cli_common import ACTOR_HELP, cli_actor, console
 from app.errors import IdGraphError
+from app.privacy import cli as privacy_cli
 from app.settings import Settings, get_settings
 
-if TYPE_CHECKING:
-    from app.access.roles import Roles
-
 cli = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
-console = Console(stderr=True)
-
-
-def cli_actor(actor: str | None) -> str:
-    """Who makes a change from the command line: --actor, else cli:<login name>."""
-    import getpass
-
-    return actor.strip() if actor and actor.strip() else f"cli:{getpass.getuser()}"
-
-
-ACTOR_HELP = "who makes the change, for the audit trail (default cli:$USER)"
 
 
 @cli.command()
@@ -363,218 +352,14 @@ def _first_admin_key(settings: Settings, url: str) -> None:
     )
 
 
-keys_cli = typer.Typer(no_args_is_help=True, help="API keys for services: create, list, revoke.")
 cli.add_typer(keys_cli, name="keys")
 
 
-def _roles(settings: Settings) -> Roles:
-    from app.access.roles import Roles
-
-    return Roles.configured(settings.roles, settings.role_names)
-
-
-@keys_cli.command("create")
-def keys_create(
-    name: Annotated[
-        str, typer.Option(help="who or what uses it, e.g. crm-sync (the audit's actor)")
-    ],
-    role: Annotated[
-        list[str],
-        typer.Option(
-            "--role",
-            help="support, steward, marketer, analyst, admin, "
-            "self, source or a configured role; repeatable",
-        ),
-    ],
-    days: Annotated[float | None, typer.Option(help="expires after this many days")] = None,
-    customer: Annotated[
-        str | None, typer.Option(help="role self: the person's customerId, e.g. crm:CRM-1")
-    ] = None,
-    actor: Annotated[str | None, typer.Option(help=ACTOR_HELP)] = None,
-) -> None:
-    """Make an API key; its secret is printed once (only its hash is stored)."""
-    from app.access.keys import create_key
-    from app.audit import record as audit
-    from app.store import open_store
-
-    settings = get_settings()
-    who = cli_actor(actor)
-    with open_store(settings) as store:
-        store.setup_schema()
-        key = create_key(
-            store, _roles(settings), name, role, days or settings.api_key_days, who, customer
-        )
-        after: dict[str, object] = {"keyId": key.key_id, "name": key.name}  # no secret
-        after |= {"roles": list(key.roles), "expiresAt": key.expires_at, "customerId": customer}
-        audit(store, who, "createKey", "", None, after, other_ids=[key.key_id])
-    console.print(
-        f"key {key.key_id} for {key.name} ({', '.join(key.roles)}), expires {key.expires_at}; "
-        "shown only now:"
-    )
-    print(key.token)
-
-
-@keys_cli.command("list")
-def keys_list() -> None:
-    """Every key: id, name, roles, created, expiry, revoked (never the secret)."""
-    from app.access.keys import list_keys
-    from app.store import open_store
-
-    with open_store(get_settings()) as store:
-        store.setup_schema()
-        found = list_keys(store)
-    table = Table("key", "name", "roles", "created", "expires", "revoked", "customer")
-    for k in found:
-        table.add_row(
-            k.key_id,
-            k.name,
-            ", ".join(k.roles),
-            k.created_at or "",
-            k.expires_at or "",
-            k.revoked_at or "",
-            k.customer_id or "",
-        )
-    Console().print(table)
-
-
-@keys_cli.command("revoke")
-def keys_revoke(
-    key_id: Annotated[str, typer.Argument(help="the key's id (idgraph keys list)")],
-    actor: Annotated[str | None, typer.Option(help=ACTOR_HELP)] = None,
-) -> None:
-    """Revoke a key: its next request is refused, and its sessions end."""
-    from app.access.keys import revoke_key
-    from app.audit import record as audit
-    from app.store import open_store
-
-    who = cli_actor(actor)
-    with open_store(get_settings()) as store:
-        found = revoke_key(store, key_id, who)
-        if found:
-            audit(store, who, "revokeKey", "", None, {"revoked": True}, other_ids=[key_id])
-    if not found:
-        raise typer.BadParameter(f"no key {key_id!r} (see `idgraph keys list`)")
-    console.print(f"key {key_id} revoked")
-
-
-@cli.command()
-def erase(
-    profile: Annotated[str | None, typer.Option(help="the person's profile id")] = None,
-    customer: Annotated[
-        str | None, typer.Option(help="or one of their records' customerId")
-    ] = None,
-    reason: Annotated[str, typer.Option(help="a request reference (kept; no personal data)")] = "",
-    yes: Annotated[bool, typer.Option("--yes", help="do not ask")] = False,
-    actor: Annotated[str | None, typer.Option(help=ACTOR_HELP)] = None,
-) -> None:
-    """Erase a person: every record across merged profiles and all derived from them, and
-    keep a later load of an old file from bringing them back (docs/security.md)."""
-    import json as _json
-
-    from app.privacy.erasure import erase_person
-    from app.store import open_store
-
-    if not yes:
-        typer.confirm(f"Erase {profile or customer} for good?", abort=True)
-    settings = get_settings()
-    with open_store(settings) as store:
-        done = erase_person(store, settings, cli_actor(actor), reason, profile, customer)
-    Console().print_json(_json.dumps(done.as_dict()))
-
-
-@cli.command("subject-access")
-def subject_access(
-    profile: Annotated[str | None, typer.Option(help="the person's profile id")] = None,
-    customer: Annotated[
-        str | None, typer.Option(help="or one of their records' customerId")
-    ] = None,
-    out: Annotated[Path | None, typer.Option(help="write the JSON here (default: stdout)")] = None,
-    html: Annotated[Path | None, typer.Option(help="also write the readable page here")] = None,
-) -> None:
-    """Everything held about a person, as JSON (and a page): a subject-access request."""
-    import getpass
-    import json as _json
-
-    from app.audit import record as audit
-    from app.privacy.playback import page, playback, profile_of_customer
-    from app.store import open_store
-
-    if (profile is None) == (customer is None):
-        raise typer.BadParameter("give exactly one of --profile or --customer")
-    settings = get_settings()
-    with open_store(settings) as store:
-        pid = profile or profile_of_customer(store, str(customer))
-        doc = playback(store, settings, pid)
-        who = f"cli:{getpass.getuser()}"
-        found = doc["profile"]["profileId"]
-        after = {"fields": ["all"], "profiles": [found]}
-        audit(store, who, "readPII", "subject access", None, after, [], [found])
-    text = _json.dumps(doc, indent=1, ensure_ascii=False)
-    if out is None:
-        print(text)
-    else:
-        out.write_text(text, encoding="utf-8")
-    if html is not None:
-        html.write_text(page(doc, out.name if out else "#"), encoding="utf-8")
-
-
-@cli.command()
-def audit(
-    entity: Annotated[
-        str | None, typer.Option(help="a record, profile (with its records), metric:<name>...")
-    ] = None,
-    actor: Annotated[str | None, typer.Option(help="only changes by this actor")] = None,
-    action: Annotated[
-        list[str] | None,
-        typer.Option(help="only this action, e.g. splitCustomer (repeat for several)"),
-    ] = None,
-    since: Annotated[str | None, typer.Option(help="ISO 8601 date or date-time (UTC)")] = None,
-    limit: Annotated[int, typer.Option(help="newest this many")] = 50,
-) -> None:
-    """The audit trail, newest first, as JSON: who changed what, when, why, before and after
-    (the same reading as GraphQL auditTrail)."""
-    import json as _json
-
-    from app.audit import TrailFilter, trail
-    from app.store import open_store
-
-    where = TrailFilter(entity, actor, since, tuple(action) if action else None)
-    events: list[dict[str, object]] = []
-    with open_store(get_settings()) as store:
-        store.setup_schema()
-        after = None
-        while True:
-            page = trail(store, where, min(limit - len(events), 100), after)
-            events += [
-                {**e.__dict__, "before": _loads(e.before), "after": _loads(e.after)}
-                for e in page.events
-            ]
-            if not page.has_next or len(events) >= limit or not page.events:
-                break
-            after = (page.events[-1].at_us, page.events[-1].audit_id)
-    Console().print_json(_json.dumps({"totalCount": page.total, "events": events}))
-
-
-def _loads(text: str | None) -> object:
-    import json as _json
-
-    try:
-        return None if text is None else _json.loads(text)
-    except ValueError:
-        return text
-
-
-@cli.command("purge-quarantine")
-def purge_quarantine() -> None:
-    """Drop raw values from quarantine lines older than IDGRAPH_QUARANTINE_RETENTION_DAYS."""
-    from app.privacy.quarantine import purge_expired
-
-    settings = get_settings()
-    done = purge_expired(settings)
-    console.print(
-        f"{done.lines:,} lines in {done.files:,} files past "
-        f"{settings.quarantine_retention_days:g} days lost their raw values"
-    )
+# Access and privacy (app/privacy/cli.py)
+cli.command()(privacy_cli.erase)
+cli.command("subject-access")(privacy_cli.subject_access)
+cli.command()(privacy_cli.audit)
+cli.command("purge-quarantine")(privacy_cli.purge_quarantine)
 
 
 @cli.command()
