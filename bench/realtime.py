@@ -102,6 +102,12 @@ def main() -> None:
         action="store_true",
         help="restart the embedded server between resolving and sampling",
     )
+    ap.add_argument(
+        "--beside",
+        action="store_true",
+        help="load, train and resolve through a second store attached to the sampling "
+        "store's server, closed before sampling (a CLI stage beside `idgraph serve`)",
+    )
     args = ap.parse_args()
     people = math.ceil(args.records / RECORDS_PER_PERSON)
     synth = args.out / f"synth-{people}-{args.seed}"
@@ -113,9 +119,17 @@ def main() -> None:
         store = open_store(settings)
         try:
             store.setup_schema()
-            load_directory(store, synth, settings, show_progress=False, kinds=("customers",))
-            model = learn(store, settings, truth_file=synth / "truth_records.csv").model
-            summary = resolve(store, settings, model)
+            # Beside: a second store on the same server does the bulk work and closes, as
+            # `idgraph resolve` does beside a serving process (its close reloads the graph
+            # in the server when it wrote many nodes: FalkorStore.settle).
+            bulk = open_store(settings) if args.beside else store
+            load_directory(bulk, synth, settings, show_progress=False, kinds=("customers",))
+            model = learn(bulk, settings, truth_file=synth / "truth_records.csv").model
+            summary = resolve(bulk, settings, model)
+            if bulk is not store:
+                started = time.perf_counter()
+                bulk.close()
+                console.print(f"bulk store closed in {time.perf_counter() - started:.2f} s")
             console.print(f"resolved {summary.records:,} records into {summary.profiles:,}")
             crm = pd.read_csv(synth / "crm_customers.csv", dtype=str)
             # Measure in the state of a serving process, not of one that has just resolved

@@ -14,9 +14,11 @@ created in batches of 10,000, then per query (300 each, means in ms):
 - `create then set`: CREATE one node in one query, then the `set` query;
 - `create edge then set`: CREATE one relationship between existing nodes, then `set`;
 
-the same after a restart on a snapshot (the append-only file rewritten first: replaying
-the logged write queries builds the graph by writes again), and the ratio of `create then
-set` (its `set` part) to `set` alone, both measured in the same run on the same graph.
+the same after the server reloads the graph in place from a snapshot (`settle`, DEBUG
+RELOAD: what a bulk writer's close does beside a serving store), again after a restart on a
+snapshot (the append-only file rewritten first: replaying the logged write queries builds
+the graph by writes again), and the ratio of `create then set` (its `set` part) to `set`
+alone, each measured in the same run on the same graph.
 Results go to docs/performance.md.
 """
 
@@ -106,6 +108,8 @@ def main() -> None:
             store.setup_schema()
             build(store, nodes)
             built = measure(store, nodes, "built")
+            reload_s = store.settle()
+            settled = measure(store, nodes, "settled")
             # A restart replays the append-only file, which may still hold the write queries
             # themselves (graph built by writes again); rewritten first, it loads a snapshot.
             store.compact()
@@ -118,8 +122,11 @@ def main() -> None:
         row = {
             "nodes": nodes,
             "built_by_writes": built,
+            "reloaded_in_place": settled,
+            "reload_s": reload_s,
             "restarted": restarted,
             "ratio_built": round(built["create then set"] / built["set"], 2),
+            "ratio_reloaded": round(settled["create then set"] / settled["set"], 2),
             "ratio_restarted": round(restarted["create then set"] / restarted["set"], 2),
         }
         console.print_json(json.dumps(row))

@@ -27,4 +27,5 @@ def open_store(settings: Settings) -> GraphStore:
         settings.graph_name,
         settings.query_timeout_s,
         malloc_arenas=settings.falkordb_malloc_arenas,
+        reload_after_nodes=settings.falkordb_reload_after_nodes,
     )

@@ -362,6 +362,12 @@ class GraphStore(ABC):
         (docs/security.md says what an operator does there)."""
         return False
 
+    def settle(self) -> float:
+        """After bulk writes, leave the store as fast for small writes as a freshly started
+        one; the seconds it took. Only the embedded store needs it (FalkorStore.settle);
+        a Neo4j server has nothing to do."""
+        return 0.0
+
     @abstractmethod
     def ping(self) -> bool:
         """True when the store answers a trivial query."""

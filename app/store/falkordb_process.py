@@ -56,6 +56,8 @@ SERVER_CONFIG = {
     # to serialise the whole graph again and again during big writes (5-7 s of a core each
     # at 100k profiles). A snapshot is still written on shutdown.
     "save": '""',
+    # DEBUG RELOAD, over the local socket only: FalkorStore.settle() after bulk writes.
+    "enable-debug-command": "local",
 }
 
 # The bundled redis-server allocates with glibc's malloc (not jemalloc), which keeps an arena

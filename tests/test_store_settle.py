@@ -1,0 +1,88 @@
+"""A process that bulk-writes into an embedded server that others go on using (a CLI stage
+beside `idgraph serve`) leaves the graph reloaded from a snapshot when it closes: FalkorDB
+serves small writes slower on a graph built by bulk writes than on the same graph loaded
+(docs/architecture.md, "Writes after bulk work"). Nothing is lost, and the serving side
+keeps its connection through it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from app.settings import Settings
+from app.store import GraphStore, open_store
+from app.store.base import Key, Schema
+
+RELOADED = "DB reloaded by DEBUG RELOAD"
+
+
+def _reloads(settings: Settings) -> int:
+    return (settings.data_dir / "falkordb.log").read_text().count(RELOADED)
+
+
+def _write(store: GraphStore, n: int) -> None:
+    rows = [{"probeId": f"p{i}", "group": i % 7} for i in range(n)]
+    store.run_text("UNWIND $rows AS r CREATE (p:Probe) SET p = r", {"rows": rows}, write=True)
+
+
+def _probes(store: GraphStore) -> list[dict[str, object]]:
+    found, _ = store.run_text(
+        "MATCH (p:Probe) WHERE p.probeId = 'p5' RETURN p.group AS g", write=False
+    )
+    counted, _ = store.run_text("MATCH (p:Probe) RETURN count(p) AS n", write=False)
+    return [{**found[0], **counted[0]}] if found else []
+
+
+def _states(store: GraphStore) -> dict[str, str]:
+    rows, _ = store.run_text(
+        "CALL db.indexes() YIELD label, status RETURN label, status", write=False
+    )
+    return {str(r["label"]): str(r["status"]) for r in rows}
+
+
+def _settings(tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path, falkordb_reload_after_nodes=1_000)
+
+
+def test_a_bulk_writer_beside_a_serving_store_leaves_the_graph_reloaded(tmp_path: Path) -> None:
+    settings = _settings(tmp_path)
+    with open_store(settings) as serving:  # starts the server, as `idgraph serve` does
+        serving.setup_schema(Schema(unique=[], indexes=[Key("Probe", "probeId")]))
+        with open_store(settings) as writer:  # attaches, as a CLI stage does
+            _write(writer, 1_000)
+        assert _reloads(settings) == 1
+        # The serving store's connection survived the reload, reads the graph whole, by its
+        # index, and writes on.
+        assert _states(serving) == {"Probe": "OPERATIONAL"}
+        assert _probes(serving) == [{"g": 5, "n": 1_000}]
+        serving.run_text("CREATE (:Probe {probeId: 'after'})", write=True)
+    with open_store(settings) as reopened:
+        assert _probes(reopened) == [{"g": 5, "n": 1_001}]
+    assert _reloads(settings) == 1
+
+
+def test_fewer_new_nodes_than_the_setting_leave_the_graph_as_it_is(tmp_path: Path) -> None:
+    settings = _settings(tmp_path)
+    with open_store(settings) as serving:
+        with open_store(settings) as writer:
+            _write(writer, 999)
+        assert _probes(serving) == [{"g": 5, "n": 999}]
+    assert _reloads(settings) == 0
+
+
+def test_a_writer_alone_stops_its_server_without_reloading(tmp_path: Path) -> None:
+    """Its server starts on the snapshot next time, which lays the graph out afresh."""
+    settings = _settings(tmp_path)
+    with open_store(settings) as store:
+        _write(store, 5_000)
+    with open_store(settings) as store:
+        assert _probes(store) == [{"g": 5, "n": 5_000}]
+    assert _reloads(settings) == 0
+
+
+def test_a_setting_of_zero_never_reloads(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, falkordb_reload_after_nodes=0)
+    with open_store(settings) as serving:
+        with open_store(settings) as writer:
+            _write(writer, 5_000)
+        assert _probes(serving) == [{"g": 5, "n": 5_000}]
+    assert _reloads(settings) == 0
