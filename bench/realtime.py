@@ -121,7 +121,9 @@ def main() -> None:
             store.setup_schema()
             # Beside: a second store on the same server does the bulk work and closes, as
             # `idgraph resolve` does beside a serving process (its close reloads the graph
-            # in the server when it wrote many nodes: FalkorStore.settle).
+            # in the server when it wrote many nodes and someone serves: FalkorStore.settle).
+            if args.beside:
+                store.mark_serving()  # as `idgraph serve`'s app does when it starts
             bulk = open_store(settings) if args.beside else store
             load_directory(bulk, synth, settings, show_progress=False, kinds=("customers",))
             model = learn(bulk, settings, truth_file=synth / "truth_records.csv").model

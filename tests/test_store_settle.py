@@ -1,16 +1,20 @@
-"""A process that bulk-writes into an embedded server that others go on using (a CLI stage
-beside `idgraph serve`) leaves the graph reloaded from a snapshot when it closes: FalkorDB
-serves small writes slower on a graph built by bulk writes than on the same graph loaded
-(docs/architecture.md, "Writes after bulk work"). Nothing is lost, and the serving side
-keeps its connection through it."""
+"""A process that bulk-writes into an embedded server where another process serves requests
+(a CLI stage beside `idgraph serve`) leaves the graph reloaded from a snapshot when it
+closes: FalkorDB serves small writes slower on a graph built by bulk writes than on the same
+graph loaded (docs/architecture.md, "Writes after bulk work"). Nothing is lost, and the
+serving side keeps its connection through it."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
+
+from app.api.app import create_app
 from app.settings import Settings
 from app.store import GraphStore, open_store
 from app.store.base import Key, Schema
+from tests.api.conftest import serving as api_server
 
 RELOADED = "DB reloaded by DEBUG RELOAD"
 
@@ -46,6 +50,7 @@ def _settings(tmp_path: Path) -> Settings:
 def test_a_bulk_writer_beside_a_serving_store_leaves_the_graph_reloaded(tmp_path: Path) -> None:
     settings = _settings(tmp_path)
     with open_store(settings) as serving:  # starts the server, as `idgraph serve` does
+        serving.mark_serving()
         serving.setup_schema(Schema(unique=[], indexes=[Key("Probe", "probeId")]))
         with open_store(settings) as writer:  # attaches, as a CLI stage does
             _write(writer, 1_000)
@@ -60,9 +65,31 @@ def test_a_bulk_writer_beside_a_serving_store_leaves_the_graph_reloaded(tmp_path
     assert _reloads(settings) == 1
 
 
+def test_the_api_server_is_served_a_settled_graph(tmp_path: Path) -> None:
+    """`idgraph serve`'s app marks its store as serving when it starts."""
+    settings = _settings(tmp_path)
+    with api_server(create_app(settings)) as url:
+        with open_store(settings) as writer:
+            _write(writer, 1_000)
+        assert _reloads(settings) == 1
+        health = httpx.get(f"{url}/health", timeout=10).json()
+        assert health["store"] == {"backend": "falkordb", "ready": True}
+
+
+def test_beside_a_process_that_does_not_serve_the_graph_is_left_as_it_is(tmp_path: Path) -> None:
+    """Another batch process, say: it would pay the pause and gain nothing."""
+    settings = _settings(tmp_path)
+    with open_store(settings) as holder:
+        with open_store(settings) as writer:
+            _write(writer, 5_000)
+        assert _probes(holder) == [{"g": 5, "n": 5_000}]
+    assert _reloads(settings) == 0
+
+
 def test_fewer_new_nodes_than_the_setting_leave_the_graph_as_it_is(tmp_path: Path) -> None:
     settings = _settings(tmp_path)
     with open_store(settings) as serving:
+        serving.mark_serving()
         with open_store(settings) as writer:
             _write(writer, 999)
         assert _probes(serving) == [{"g": 5, "n": 999}]
@@ -82,6 +109,7 @@ def test_a_writer_alone_stops_its_server_without_reloading(tmp_path: Path) -> No
 def test_a_setting_of_zero_never_reloads(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path, falkordb_reload_after_nodes=0)
     with open_store(settings) as serving:
+        serving.mark_serving()
         with open_store(settings) as writer:
             _write(writer, 5_000)
         assert _probes(serving) == [{"g": 5, "n": 5_000}]

@@ -164,6 +164,8 @@ def create_app(
             # Idempotent. Gives the lookups their indexes, and on embedded FalkorDB creates
             # the graph: before its first write, reads (and the health ping) on it fail.
             await run_in_threadpool(store.setup_schema)
+            # A bulk stage closing beside this server settles the store for real time.
+            await run_in_threadpool(store.mark_serving)
             app.state.settings = settings
             app.state.store = store
             app.state.access = access

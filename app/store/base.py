@@ -368,6 +368,12 @@ class GraphStore(ABC):
         a Neo4j server has nothing to do."""
         return 0.0
 
+    def mark_serving(self) -> None:
+        """This process answers requests (the API does this as it starts): a bulk writer
+        that closes beside it leaves the store settled for its small writes. Nothing to do
+        for a Neo4j server."""
+        return None
+
     @abstractmethod
     def ping(self) -> bool:
         """True when the store answers a trivial query."""

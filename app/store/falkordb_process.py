@@ -60,6 +60,9 @@ SERVER_CONFIG = {
     "enable-debug-command": "local",
 }
 
+# The name a serving process gives its connections (FalkorStore.mark_serving).
+SERVING_CLIENT = "idgraph-serving"
+
 # The bundled redis-server allocates with glibc's malloc (not jemalloc), which keeps an arena
 # per thread: memory freed in one of FalkorDB's threads is not reused by another.
 # `malloc_arenas` caps them (Settings.falkordb_malloc_arenas; 0 leaves the default).
