@@ -24,13 +24,13 @@ from app.synth import SynthConfig, generate
 
 
 @pytest.fixture
-def resolved(falkor_store: GraphStore, tmp_path: Path) -> tuple[Settings, MatchModel]:
+def resolved(store: GraphStore, tmp_path: Path) -> tuple[Settings, MatchModel]:
     out = tmp_path / "synth"
     generate(SynthConfig(people=200, seed=21), out, "csv")
     settings = Settings(data_dir=tmp_path / "data", resolve_workers=1)
-    load_directory(falkor_store, out, settings, show_progress=False, kinds=("customers",))
-    model = learn(falkor_store, settings, truth_file=out / "truth_records.csv", pairs=200).model
-    resolve(falkor_store, settings, model)
+    load_directory(store, out, settings, show_progress=False, kinds=("customers",))
+    model = learn(store, settings, truth_file=out / "truth_records.csv", pairs=200).model
+    resolve(store, settings, model)
     return settings, model
 
 
@@ -40,13 +40,13 @@ def memberships(store: GraphStore) -> pd.Series:
 
 
 def test_new_record_of_a_known_person_joins_their_profile(
-    falkor_store: GraphStore, resolved: tuple[Settings, MatchModel]
+    store: GraphStore, resolved: tuple[Settings, MatchModel]
 ) -> None:
     settings, model = resolved
-    known = falkor_store.read_one("realtime_known_person")
+    known = store.read_one("realtime_known_person")
     assert known is not None
     result = upsert_record(
-        falkor_store,
+        store,
         settings,
         model,
         "webshop",
@@ -60,11 +60,11 @@ def test_new_record_of_a_known_person_joins_their_profile(
     assert result.action == "joined"
     assert result.profile_id == known["profileId"]  # the profile keeps its ID
     assert known["customerId"] in [other for other, _ in result.matches]
-    assert memberships(falkor_store)["webshop:RT-1"] == known["profileId"]
+    assert memberships(store)["webshop:RT-1"] == known["profileId"]
 
 
 def test_stranger_founds_a_profile_and_bad_input_is_refused_or_left_out(
-    falkor_store: GraphStore, resolved: tuple[Settings, MatchModel]
+    store: GraphStore, resolved: tuple[Settings, MatchModel]
 ) -> None:
     settings, model = resolved
     record = {
@@ -74,12 +74,12 @@ def test_stranger_founds_a_profile_and_bad_input_is_refused_or_left_out(
         "dateOfBirth": "1911-11-11",
         "email": "zq@example.org",
     }
-    result = upsert_record(falkor_store, settings, model, "crm", record)
+    result = upsert_record(store, settings, model, "crm", record)
     assert result.action == "founded" and result.matches == []
-    again = upsert_record(falkor_store, settings, model, "crm", record)
+    again = upsert_record(store, settings, model, "crm", record)
     assert (again.action, again.profile_id) == ("kept", result.profile_id)
     blanked = upsert_record(
-        falkor_store,
+        store,
         settings,
         model,
         "crm",
@@ -87,17 +87,17 @@ def test_stranger_founds_a_profile_and_bad_input_is_refused_or_left_out(
     )
     assert [(b["field"], b["value"]) for b in blanked.blanked] == [("email", "x@")]
     with pytest.raises(InputError, match="unknown field"):
-        upsert_record(falkor_store, settings, model, "crm", {"sourceKey": "RT-4", "shoe": "9"})
+        upsert_record(store, settings, model, "crm", {"sourceKey": "RT-4", "shoe": "9"})
     with pytest.raises(InputError, match="empty key"):
-        upsert_record(falkor_store, settings, model, "crm", {"firstName": "Ann"})
+        upsert_record(store, settings, model, "crm", {"firstName": "Ann"})
 
 
 def test_a_one_record_profile_that_gains_a_record_keeps_its_id(
-    falkor_store: GraphStore, resolved: tuple[Settings, MatchModel]
+    store: GraphStore, resolved: tuple[Settings, MatchModel]
 ) -> None:
     settings, model = resolved
     first = upsert_record(
-        falkor_store,
+        store,
         settings,
         model,
         "crm",
@@ -112,7 +112,7 @@ def test_a_one_record_profile_that_gains_a_record_keeps_its_id(
     )
     assert first.action == "founded"
     second = upsert_record(
-        falkor_store,
+        store,
         settings,
         model,
         "webshop",
@@ -127,13 +127,13 @@ def test_a_one_record_profile_that_gains_a_record_keeps_its_id(
 
 
 def test_a_record_that_joins_a_profile_changes_that_profile_and_no_other(
-    falkor_store: GraphStore, resolved: tuple[Settings, MatchModel]
+    store: GraphStore, resolved: tuple[Settings, MatchModel]
 ) -> None:
     """A new record of a person whose records have MATCHES edges into another profile: the
     component read holds both profiles, only the one joined is written (its updatedAt
     moves); the other's stays as it was, and so do all the other profiles."""
     settings, model = resolved
-    rows, _ = falkor_store.run_text(
+    rows, _ = store.run_text(
         "MATCH (a:Customer)-[:MATCHES]-(b:Customer), (a)-[:RESOLVES_TO]->(p:Profile), "
         "(b)-[:RESOLVES_TO]->(q:Profile) WHERE p <> q AND a.firstName IS NOT NULL "
         "AND a.lastName IS NOT NULL AND a.email IS NOT NULL AND a.dateOfBirth IS NOT NULL "
@@ -145,7 +145,7 @@ def test_a_record_that_joins_a_profile_changes_that_profile_and_no_other(
     (known,) = rows
 
     def updated() -> dict[str, str]:
-        found, _ = falkor_store.run_text(
+        found, _ = store.run_text(
             "MATCH (p:Profile) RETURN p.profileId AS id, p.updatedAt AS at", write=False
         )
         return {r["id"]: r["at"] for r in found}
@@ -153,7 +153,7 @@ def test_a_record_that_joins_a_profile_changes_that_profile_and_no_other(
     before = updated()
     time.sleep(1.1)  # updatedAt is kept to the second
     result = upsert_record(
-        falkor_store,
+        store,
         settings,
         model,
         "webshop",
@@ -173,7 +173,7 @@ def test_a_record_that_joins_a_profile_changes_that_profile_and_no_other(
 
 
 def test_addresses_take_the_latest_residents_spelling_and_give_it_back_when_they_leave(
-    falkor_store: GraphStore, resolved: tuple[Settings, MatchModel]
+    store: GraphStore, resolved: tuple[Settings, MatchModel]
 ) -> None:
     """A shared Address shows the most recently updated resident's values (the records'
     updatedAt): a new record
@@ -185,7 +185,7 @@ def test_addresses_take_the_latest_residents_spelling_and_give_it_back_when_they
         record = {"sourceKey": key, "lastName": "Fenwick-Oddie", "city": "Leeds"}
         record["updatedAt"] = updated
         upsert_record(
-            falkor_store,
+            store,
             settings,
             model,
             "crm",
@@ -193,7 +193,7 @@ def test_addresses_take_the_latest_residents_spelling_and_give_it_back_when_they
         )
 
     def street_of(key: str) -> str:
-        rows, _ = falkor_store.run_text(
+        rows, _ = store.run_text(
             "MATCH (:Customer {customerId: $id})-[:LIVES_AT]->(a:Address) RETURN a.street AS s",
             {"id": f"crm:{key}"},
             write=False,
@@ -209,7 +209,7 @@ def test_addresses_take_the_latest_residents_spelling_and_give_it_back_when_they
 
 
 def test_real_time_places_records_as_batch_would(
-    falkor_store: GraphStore, resolved: tuple[Settings, MatchModel], tmp_path: Path
+    store: GraphStore, resolved: tuple[Settings, MatchModel], tmp_path: Path
 ) -> None:
     """Records of new and known people upserted one by one, then a batch run over the same
     data: nothing moves, no ID changes."""
@@ -230,20 +230,20 @@ def test_real_time_places_records_as_batch_would(
             "city": row["city"],
         }
         upsert_record(
-            falkor_store,
+            store,
             settings,
             model,
             "crm",
             {k: v for k, v in record.items() if isinstance(v, str)},
         )
-    before = memberships(falkor_store)
-    summary = resolve(falkor_store, settings, model)
+    before = memberships(store)
+    summary = resolve(store, settings, model)
     assert summary.churn == Churn(kept=summary.profiles)
-    pd.testing.assert_series_equal(memberships(falkor_store), before)
+    pd.testing.assert_series_equal(memberships(store), before)
 
 
 def test_a_junk_phone_shared_by_200_records_bridges_nobody(
-    falkor_store: GraphStore, resolved: tuple[Settings, MatchModel]
+    store: GraphStore, resolved: tuple[Settings, MatchModel]
 ) -> None:
     settings, model = resolved
     junk = "+441000000000"
@@ -262,12 +262,12 @@ def test_a_junk_phone_shared_by_200_records_bridges_nobody(
         }
         for i in range(200)
     ]
-    falkor_store.write_batches("upsert_customers", rows, 100)
-    resolve(falkor_store, settings, model)
-    known = falkor_store.read_one("realtime_known_person")
+    store.write_batches("upsert_customers", rows, 100)
+    resolve(store, settings, model)
+    known = store.read_one("realtime_known_person")
     assert known is not None
     result = upsert_record(
-        falkor_store,
+        store,
         settings,
         model,
         "webshop",
@@ -280,29 +280,29 @@ def test_a_junk_phone_shared_by_200_records_bridges_nobody(
     )
     assert rule_property(("phone",)) in result.capped_keys
     assert result.profile_id == known["profileId"] and result.retired == []
-    members = memberships(falkor_store)
+    members = memberships(store)
     assert not any(
         c.startswith("callcenter:J") for c in members[members == result.profile_id].index
     )
 
 
 def test_a_record_known_only_from_its_interactions_is_filled_in_and_placed(
-    falkor_store: GraphStore, resolved: tuple[Settings, MatchModel]
+    store: GraphStore, resolved: tuple[Settings, MatchModel]
 ) -> None:
     """Interactions of a record not loaded yet make a stub; the record arriving in real time
     fills it in, and from then on batch resolution reads it like any other."""
     from app.metrics.events import interaction_row
 
     settings, model = resolved
-    falkor_store.write(
+    store.write(
         "upsert_interactions",
         rows=[
             interaction_row("crm", "RT-STUB", "purchase", "2025-03-01T10:00:00", "web", 9.5, "S1")
         ],
     )
-    assert "crm:RT-STUB" not in load_records(falkor_store).index
+    assert "crm:RT-STUB" not in load_records(store).index
     result = upsert_record(
-        falkor_store,
+        store,
         settings,
         model,
         "crm",
@@ -315,5 +315,5 @@ def test_a_record_known_only_from_its_interactions_is_filled_in_and_placed(
         },
     )
     assert result.action == "founded"
-    records = load_records(falkor_store)
+    records = load_records(store)
     assert records.loc["crm:RT-STUB", "lastName"] == "Fairweather"
