@@ -92,18 +92,18 @@ def test_nul_and_control_characters_blank_the_value_or_refuse_the_key(
     ids=["empty", "gzip", "zip", "nul", "utf16", "wide"],
 )
 def test_a_file_that_is_not_what_it_says_is_refused_before_any_write(
-    falkor_store: GraphStore, falkor_settings: Settings, tmp_path: Path, mapping, content, words
+    store: GraphStore, falkor_settings: Settings, tmp_path: Path, mapping, content, words
 ) -> None:
     f = tmp_path / "crm.csv"
     f.write_bytes(content)
     with pytest.raises(InputError) as refused:
-        _load(falkor_store, f, _settings(falkor_settings, tmp_path), mapping)
+        _load(store, f, _settings(falkor_settings, tmp_path), mapping)
     assert words in str(refused.value)
-    assert falkor_store.read("customer_count")[0]["n"] == 0
+    assert store.read("customer_count")[0]["n"] == 0
 
 
 def test_nested_values_are_refused_where_one_value_belongs(
-    falkor_store: GraphStore, falkor_settings: Settings, tmp_path: Path, mapping
+    store: GraphStore, falkor_settings: Settings, tmp_path: Path, mapping
 ) -> None:
     settings = _settings(falkor_settings, tmp_path)
     rows = customer_rows(6)
@@ -111,16 +111,16 @@ def test_nested_values_are_refused_where_one_value_belongs(
     rows[2]["id"] = ["C2"]
     f = tmp_path / "crm.jsonl"
     f.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    summary = _load(falkor_store, f, settings, mapping)
+    summary = _load(store, f, settings, mapping)
     lines = [json.loads(x) for x in Path(summary.quarantine_file).read_text().splitlines()]
     assert [(x["row"], x["reason"]) for x in lines] == [
         (2, "an object where a single value is expected"),
         (3, "field id (sourceKey) a list where a single value is expected"),
     ]
-    stored = falkor_store.read("api_customers", ids=["crm:C000001"])[0]["customer"]
+    stored = store.read("api_customers", ids=["crm:C000001"])[0]["customer"]
     assert "firstName" not in stored  # not the text "{'Nested': ['X']}"
 
     table = pa.table({"id": ["P1"], "first": [["a", "b"]], "last": ["x"]})
     pq.write_table(table, tmp_path / "crm.parquet")
     with pytest.raises(InputError, match="column first holds list<element: string> values"):
-        _load(falkor_store, tmp_path / "crm.parquet", settings, mapping)
+        _load(store, tmp_path / "crm.parquet", settings, mapping)

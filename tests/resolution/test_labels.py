@@ -56,9 +56,8 @@ def thirty_decisions(
 
 
 def test_steward_decisions_are_labels_kept_apart_and_combined(
-    falkor_store: GraphStore, population: Path, tmp_path: Path
+    store: GraphStore, population: Path, tmp_path: Path
 ) -> None:
-    store = falkor_store
     settings = Settings(data_dir=tmp_path / "data", resolve_workers=1)
     load_directory(store, population, settings, show_progress=False, kinds=("customers",))
     first = learn(store, settings)
