@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import Progress
 from rich.table import Table
 
 from app.households.dna import all_household_ids, compute_dna
 from app.households.evaluate import evaluate_households
 from app.households.resolve import resolve_households
 from app.households.rules import load_rules
+from app.progress import stage_progress
 from app.settings import Settings
 from app.store import open_store
 
@@ -20,15 +20,27 @@ def run_households(
     settings: Settings, console: Console, truth: Path | None, rules_file: Path | None
 ) -> None:
     rules = load_rules(rules_file or settings.household_rules_file)
-    with open_store(settings) as store:
+    with open_store(settings) as store, stage_progress(console) as bar:
         store.setup_schema()
-        summary = resolve_households(store, settings, rules, say=console.print)
+        grouped = bar.add_task("households: grouping", total=None, unit="profiles")
+        consent = bar.add_task("households: consent", total=None, unit="profiles", start=False)
+        dna = bar.add_task("households: Group DNA", total=None, unit="households", start=False)
+
+        def progress(step: str, n: int) -> None:
+            if step == "profiles":
+                bar.update(grouped, total=n)
+                bar.update(consent, total=n)
+            elif step == "grouped":
+                bar.update(grouped, completed=n)
+                bar.start_task(consent)
+            else:
+                bar.advance(consent, n)
+
+        summary = resolve_households(store, settings, rules, say=console.print, progress=progress)
         ids = all_household_ids(store)
-        with Progress(console=console, transient=True) as bar:
-            task = bar.add_task("Group DNA", total=len(ids))
-            changes = compute_dna(
-                store, settings, ids, rules, on_batch=lambda n: bar.advance(task, n)
-            )
+        bar.start_task(dna)
+        bar.update(dna, total=len(ids))
+        changes = compute_dna(store, settings, ids, rules, on_batch=lambda n: bar.advance(dna, n))
         scores = evaluate_households(store, truth) if truth else None
     table = Table("measure", "value")
     for k, v in summary.__dict__.items():

@@ -105,16 +105,21 @@ def resolve_households(
     rules: Rules | None = None,
     today: date | None = None,
     say: Callable[[str], None] | None = None,
+    progress: Callable[[str, int], None] | None = None,
 ) -> HouseholdSummary:
-    """Group every active profile into a household and write the result."""
+    """Group every active profile into a household and write the result. `progress(step,
+    n)`: ("profiles", n) once they are read, ("grouped", n) once grouped and written,
+    ("consent", n) as each batch's golden consent is checked."""
     rules = rules or load_rules(settings.household_rules_file)
     out = HouseholdSummary()
     lap = Laps(out.seconds).lap
+    tell = progress or (lambda step, n: None)
 
     facts = read_facts(store, rules.spend_types)
     links = _links(store.read("household_current_links"))
     previous = {p: str(r["householdId"]) for p, r in links.items()}
     lap("read")
+    tell("profiles", len(facts))
     if say:
         say(f"{len(facts):,} active profiles; {len(set(previous.values())):,} households before")
     grouping = group_profiles(facts, rules, today or date.today())
@@ -122,7 +127,10 @@ def resolve_households(
     lap("group")
     _write(store, settings, grouping.groups, links, out, full=True)
     lap("write")
-    golden_marketing(store, sorted(f.profile_id for f in facts))
+    tell("grouped", len(facts))
+    golden_marketing(
+        store, sorted(f.profile_id for f in facts), on_batch=lambda n: tell("consent", n)
+    )
     lap("consent")
     return out
 

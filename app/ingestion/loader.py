@@ -11,14 +11,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rich.progress import (
-    BarColumn,
-    Progress,
-    TaskProgressColumn,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
+from rich import get_console
 
 from app.errors import IdGraphError, IncompleteLoad, InputError, StoreConflict
 from app.gcpause import gc_paused
@@ -39,6 +32,7 @@ from app.ingestion.rows import (
     quarantine_line,
 )
 from app.privacy.suppression import SuppressionList, drop_suppressed
+from app.progress import stage_progress
 from app.settings import Settings
 from app.store import GraphStore, WriteSummary
 from app.store.writer import BackgroundWriter
@@ -231,21 +225,12 @@ def ingest_file(
 
         return job
 
-    progress = Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        TaskProgressColumn(),
-        TextColumn("{task.fields[rows]:,} rows"),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        disable=not show_progress,
-        transient=False,
-    )
+    progress = stage_progress(get_console(), show_progress)
     qfile = None
     try:
         with progress:
             task = progress.add_task(
-                f"{path.name} ({mapping.source} {mapping.kind})",
+                path.name,
                 total=reader.progress_total(path, fmt),
                 rows=0,
             )

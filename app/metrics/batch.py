@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
+from rich import get_console
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from app.errors import ConfigError, InputError
 from app.metrics import registry
@@ -15,6 +15,7 @@ from app.metrics.columnar import read_events
 from app.metrics.compute import RunSummary, epoch_ms, evaluate, now_utc, run
 from app.metrics.definitions import Definition, Model, window_ms
 from app.metrics.models import LogisticModel, fit_logistic
+from app.progress import stage_progress
 from app.settings import Settings
 from app.store import GraphStore
 
@@ -45,15 +46,9 @@ def run_batch(
 ) -> RunSummary:
     """Recompute every active profile's metrics, writing what changed."""
     defs = registry.running(settings)
-    columns = (
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed:,}"),
-        TimeElapsedColumn(),
-    )
-    with Progress(*columns, console=console, disable=not show_progress, transient=False) as bar:
-        phases = bar.add_task("metrics: reading and computing", total=4)
-        write = bar.add_task("metrics: writing profiles", total=None, start=False)
+    with stage_progress(console or get_console(), show_progress) as bar:
+        phases = bar.add_task("metrics: reading and computing", total=4, unit="")
+        write = bar.add_task("metrics: writing", total=None, start=False, unit="profiles")
 
         def step(what: str, n: int) -> None:
             bar.update(phases, advance=1, description=f"metrics: {what}")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -251,7 +251,12 @@ def record_statement(
     )
 
 
-def golden_marketing(store: GraphStore, profile_ids: Sequence[str], batch: int = 2000) -> int:
+def golden_marketing(
+    store: GraphStore,
+    profile_ids: Sequence[str],
+    batch: int = 2000,
+    on_batch: Callable[[int], None] | None = None,
+) -> int:
     """Write Profile.marketingConsent (True: some channel allowed; False: refused; None:
     nobody asked) for these profiles, by the rule above, where it differs from what they
     hold; returns how many were written. The marketing query's contactableOnly filters on it
@@ -274,4 +279,6 @@ def golden_marketing(store: GraphStore, profile_ids: Sequence[str], batch: int =
         if rows:  # only the profiles whose golden consent changed
             store.write("consent_set_golden", rows=rows)
         n += len(rows)
+        if on_batch:
+            on_batch(len(part))
     return n

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -15,6 +15,7 @@ from rich.console import Console
 
 from app import changefeed
 from app.gcpause import gc_paused
+from app.progress import stage_progress
 from app.resolution.blocking import candidate_pairs, key_digests, rule_key, rule_property
 from app.resolution.cluster import Decisions, missing_pairs, one_to_one
 from app.resolution.fields import Columns, derive
@@ -156,22 +157,42 @@ def resolve(
     groups = link_groups(records["source"], link) if link else None
     lap("read")
 
-    with BackgroundWriter(store, settings.batch_size) as writer:
-        changes = _resolve(
+    with stage_progress(console) as bar:
+        # Each clock starts with its work: the rates are of scoring and of writing alone.
+        scoring = bar.add_task("resolve: scoring pairs", total=None, unit="pairs", start=False)
+        writing = bar.add_task("resolve: writing the graph", total=0, unit="rows", start=False)
+
+        def pairs(total: int) -> None:
+            bar.start_task(scoring)
+            bar.update(scoring, total=total)
+
+        def queued(n: int) -> None:
+            bar.start_task(writing)
+            bar.update(writing, total=(bar.tasks[writing].total or 0) + n)
+
+        with BackgroundWriter(
             store,
-            settings,
-            model,
-            records,
-            cols,
-            sparse,
-            groups,
-            decided,
-            held,
-            writer,
-            out,
-            say,
-            lap,
-        )
+            settings.batch_size,
+            on_queued=queued,
+            on_written=lambda n: bar.advance(writing, n),
+        ) as writer:
+            changes = _resolve(
+                store,
+                settings,
+                model,
+                records,
+                cols,
+                sparse,
+                groups,
+                decided,
+                held,
+                writer,
+                out,
+                say,
+                lap,
+                pairs,
+                lambda n: bar.advance(scoring, n),
+            )
     # The feed tells of what is written, so it is recorded once the writes are done.
     out.feed_events = changefeed.record(store, settings, changes)
     # Real time looks candidates up by the blocking keys: each gets an index, built once
@@ -245,6 +266,8 @@ def _resolve(
     out: ResolveSummary,
     say: Any,
     lap: Any,
+    pairs_total: Callable[[int], None],
+    pairs_scored: Callable[[int], None],
 ) -> list[changefeed.FeedEvent]:
     """The stages after reading; writes go to `writer` (in order, in the background).
     `decided` and `memberships`: stewards' decisions and the memberships as the graph
@@ -271,8 +294,15 @@ def _resolve(
     )
     lap("block")
 
+    pairs_total(len(left))
     levels, logits = score_pairs(
-        model, cols, left, right, workers=settings.resolve_workers, chunk=settings.score_chunk
+        model,
+        cols,
+        left,
+        right,
+        workers=settings.resolve_workers,
+        chunk=settings.score_chunk,
+        on_chunk=pairs_scored,
     )
     prob = np.round(probability(logits), DECIMALS)
     # Pairs in one component that no rule put together: scored too, so that linkage works
@@ -286,7 +316,10 @@ def _resolve(
         more_left, more_right = more_left[keep], more_right[keep]
     out.completed_pairs = len(more_left)
     if len(more_left):
-        more_levels, more_logits = score_pairs(model, cols, more_left, more_right, workers=1)
+        pairs_total(len(left) + len(more_left))
+        more_levels, more_logits = score_pairs(
+            model, cols, more_left, more_right, workers=1, on_chunk=pairs_scored
+        )
         left, right = np.r_[left, more_left], np.r_[right, more_right]
         levels = np.vstack([levels, more_levels])
         logits = np.r_[logits, more_logits]

@@ -20,8 +20,18 @@ class BackgroundWriter:
     at a time in the order given; the first failure is raised at the next put or at exit,
     and the jobs after it are dropped (earlier ones stay written)."""
 
-    def __init__(self, store: GraphStore, batch_size: int, depth: int = 4) -> None:
+    def __init__(
+        self,
+        store: GraphStore,
+        batch_size: int,
+        depth: int = 4,
+        on_queued: Callable[[int], None] | None = None,
+        on_written: Callable[[int], None] | None = None,
+    ) -> None:
+        """`on_queued(n)` as rows are handed over, `on_written(n)` as a batch of them is
+        written (from the writer's thread): a progress display's total and advance."""
         self.store, self.batch_size = store, batch_size
+        self._on_queued, self._on_written = on_queued, on_written
         self.summary = WriteSummary()
         self._jobs: queue.Queue[Job | None] = queue.Queue(maxsize=depth)
         self._error: BaseException | None = None
@@ -46,7 +56,13 @@ class BackgroundWriter:
 
     def put(self, name: str, rows: list[Row], **params: Any) -> None:
         if rows:
-            self.call(lambda: self.store.write_batches(name, rows, self.batch_size, **params))
+            if self._on_queued:
+                self._on_queued(len(rows))
+            self.call(
+                lambda: self.store.write_batches(
+                    name, rows, self.batch_size, on_batch=self._on_written, **params
+                )
+            )
 
     def write(self, name: str, **params: Any) -> None:
         self.call(lambda: self.store.write(name, **params))
