@@ -158,14 +158,15 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         store = await run_in_threadpool(store_factory, settings)
+        # A bulk stage closing beside this server settles the store for real time. First,
+        # while no other thread of this process uses the store's connections.
+        await run_in_threadpool(store.mark_serving)
         worker = None  # webhook delivery (docs/alerts.md)
         watch = StoreWatch(store, settings.store_watch_s).start()
         try:
             # Idempotent. Gives the lookups their indexes, and on embedded FalkorDB creates
             # the graph: before its first write, reads (and the health ping) on it fail.
             await run_in_threadpool(store.setup_schema)
-            # A bulk stage closing beside this server settles the store for real time.
-            await run_in_threadpool(store.mark_serving)
             app.state.settings = settings
             app.state.store = store
             app.state.access = access
