@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from app import cli_store as store_cli
 from app.access.cli import keys_cli
 from app.cli_common import ACTOR_HELP, cli_actor, console
 from app.errors import IdGraphError
@@ -360,6 +361,7 @@ cli.command()(privacy_cli.erase)
 cli.command("subject-access")(privacy_cli.subject_access)
 cli.command()(privacy_cli.audit)
 cli.command("purge-quarantine")(privacy_cli.purge_quarantine)
+cli.command()(store_cli.settle)
 
 
 @cli.command()

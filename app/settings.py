@@ -35,12 +35,14 @@ class Settings(BaseSettings):
     # 3.0 ms; 1: less again, resolve's writes ~15% slower): for a host short of memory
     # (docs/performance.md, "The store's memory").
     falkordb_malloc_arenas: int = Field(default=0, ge=0, le=64)
-    # A process that wrote at least this many nodes into an embedded server where another
-    # process serves requests (a CLI stage beside `idgraph serve`) has the server reload the
-    # graph from a snapshot as it closes: FalkorDB serves small writes 1.5-2x slower on a
-    # graph built by bulk writes than on the same graph loaded (docs/architecture.md,
-    # "Writes after bulk work"). Every query waits meanwhile (4.6 s at 100k). 0: never.
-    falkordb_reload_after_nodes: int = Field(default=10_000, ge=0)
+    # When set (say 10,000): a process that wrote at least this many nodes into an embedded
+    # server where another process serves requests (a CLI stage beside `idgraph serve`) has
+    # the server reload the graph from a snapshot as it closes (`idgraph settle` does it on
+    # demand). FalkorDB serves small writes 1.5-2x slower on a graph built by bulk writes
+    # than on the same graph loaded, but every query waits during the reload (~6 s at 100k
+    # records, ~1 min at a million) and the server holds more memory after it: off unless
+    # chosen (docs/architecture.md, "Writes after bulk work"). 0: never.
+    falkordb_reload_after_nodes: int = Field(default=0, ge=0)
     batch_size: int = Field(default=5000, ge=1, le=100_000)
     chunk_rows: int = Field(default=10_000, ge=1)
     # A folder load into a graph that holds no records yet goes through the store's bulk

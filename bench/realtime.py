@@ -106,7 +106,8 @@ def main() -> None:
         "--beside",
         action="store_true",
         help="load, train and resolve through a second store attached to the sampling "
-        "store's server, closed before sampling (a CLI stage beside `idgraph serve`)",
+        "store's server, closed before sampling (a CLI stage beside `idgraph serve`), with "
+        "IDGRAPH_FALKORDB_RELOAD_AFTER_NODES=10000",
     )
     args = ap.parse_args()
     people = math.ceil(args.records / RECORDS_PER_PERSON)
@@ -115,7 +116,9 @@ def main() -> None:
         generate(SynthConfig(people=people, seed=args.seed), synth, "csv", progress=True)
     work = Path(tempfile.mkdtemp(prefix="idgraph-realtime-", dir=args.out))
     try:
-        settings = Settings(data_dir=work / "data")
+        # Beside: the automatic reload after bulk work chosen (it is off unless chosen).
+        reload_after = 10_000 if args.beside else 0
+        settings = Settings(data_dir=work / "data", falkordb_reload_after_nodes=reload_after)
         store = open_store(settings)
         try:
             store.setup_schema()

@@ -1,11 +1,13 @@
-"""A process that bulk-writes into an embedded server where another process serves requests
-(a CLI stage beside `idgraph serve`) leaves the graph reloaded from a snapshot when it
-closes: FalkorDB serves small writes slower on a graph built by bulk writes than on the same
-graph loaded (docs/architecture.md, "Writes after bulk work"). Nothing is lost, and the
-serving side keeps its connection through it."""
+"""With IDGRAPH_FALKORDB_RELOAD_AFTER_NODES set, a process that bulk-writes into an embedded
+server where another process serves requests (a CLI stage beside `idgraph serve`) leaves
+the graph reloaded from a snapshot when it closes; `idgraph settle` does it on demand.
+FalkorDB serves small writes slower on a graph built by bulk writes than on the same graph
+loaded (docs/architecture.md, "Writes after bulk work"). Nothing is lost, and the serving
+side keeps its connection through it."""
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from pathlib import Path
@@ -17,6 +19,7 @@ from app.settings import Settings
 from app.store import GraphStore, open_store
 from app.store.base import Key, Schema
 from tests.api.conftest import serving as api_server
+from tests.test_cli import idgraph
 
 RELOADED = "DB reloaded by DEBUG RELOAD"
 
@@ -108,8 +111,9 @@ def test_a_writer_alone_stops_its_server_without_reloading(tmp_path: Path) -> No
     assert _reloads(settings) == 0
 
 
-def test_a_setting_of_zero_never_reloads(tmp_path: Path) -> None:
-    settings = Settings(data_dir=tmp_path, falkordb_reload_after_nodes=0)
+def test_by_default_nothing_reloads(tmp_path: Path) -> None:
+    """Off unless chosen: the reload makes every query wait."""
+    settings = Settings(data_dir=tmp_path)
     with open_store(settings) as serving:
         serving.mark_serving()
         with open_store(settings) as writer:
@@ -169,3 +173,15 @@ def test_queries_beside_a_reload_wait_for_it_and_nothing_acknowledged_is_lost(
     assert sorted((r["k"], r["i"]) for r in rows) == sorted(acked)
     assert len(acked) > 0 and reads[0] > 0
     assert _reloads(settings) == 5
+
+
+def test_idgraph_settle_reloads_the_server_that_serves(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path)  # no automatic reload
+    with open_store(settings) as serving:
+        serving.mark_serving()
+        _write(serving, 1_000)
+        done = idgraph("settle", data=tmp_path)
+        assert done.returncode == 0, done.stderr
+        assert re.fullmatch(r"graph reloaded in \d+\.\d s\n", done.stderr), done.stderr
+        assert _reloads(settings) == 1
+        assert _probes(serving) == [{"g": 5, "n": 1_000}]
