@@ -98,8 +98,8 @@ async def test_graphql_matrix(as_role, operation: str, role: str) -> None:
     body = await client(document)
     codes = [e["extensions"]["code"] for e in body.get("errors", [])]
     if role in allowed:
-        assert client.response.status_code != 403 and "FORBIDDEN" not in codes, body
-        assert "data" in body or client.response.status_code == 400, body
+        assert client.response.status_code == 200 and "FORBIDDEN" not in codes, body
+        assert "data" in body, body
     else:
         assert client.response.status_code == 403, body
         assert codes and set(codes) == {"FORBIDDEN"}
@@ -123,7 +123,7 @@ async def test_every_role_opens_graphiql_and_nobody_without_a_key(as_role, role)
     client = as_role(role)
     headers = {**client.headers, "Accept": "text/html"}
     page = await client.client.get("/graphql", headers=headers)
-    assert page.status_code in (200, 503)  # 503: GraphiQL's files not fetched (no make install)
+    assert page.status_code == 200  # GraphiQL, vendored by make install
     assert "text/html" in page.headers["content-type"]
     nobody = await client.client.get("/graphql", headers={"Accept": "text/html"})
     assert nobody.status_code == 303 and nobody.headers["location"].startswith("/auth/sign-in")

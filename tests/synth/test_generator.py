@@ -137,7 +137,7 @@ def test_mess_is_present(messy: Path) -> None:
     assert (crm.email == "").any() and (crm.birth_date == "").any()
     assert crm.phone.str.startswith("+44").any() and not crm.phone.str.startswith("+44").all()
     web = read(messy / "webshop_customers.csv")
-    assert web.full_name.str.contains(",").any() or web.full_name.str.islower().any()
+    assert web.full_name.str.contains(",").any() and web.full_name.str.islower().any()
 
 
 def test_mess_zero_is_clean(clean: Path) -> None:
