@@ -182,9 +182,10 @@ async def test_metrics_of_many_profiles_come_in_one_store_read(own_data, resolve
         if side["profile"]
     }
     assert len(profiles) >= 5
-    # one read for every profile of the page; the top-level profile comes after its own
-    # lookup, so at most one more
-    assert own_data.store.queries.count("metrics_profile_props") <= 2
+    # one read for every profile of the page, and their metrics come with it (the profile's
+    # stored properties): no read of metric properties of its own
+    assert own_data.store.queries.count("api_profiles") == 1
+    assert own_data.store.queries.count("metrics_profile_props") == 0
     names = {d.name for d in registry.running(own_data.settings)}
     assert all({m["name"] for m in ms} == names for ms in profiles.values())
     mine = {m["name"]: m["value"] for m in data["mine"]["metrics"]}
