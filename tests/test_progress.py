@@ -11,6 +11,7 @@ from pathlib import Path
 from rich.console import Console
 
 from app.progress import stage_progress
+from app.resolution.learning import LEARN_STEPS
 from tests.test_cli import idgraph
 
 
@@ -44,7 +45,9 @@ def test_the_batch_stages_show_counts_rates_and_time_left(tmp_path: Path) -> Non
     assert f"│ {rows:,} " in table  # the rows the load's own table says it read
     assert _rate(line, "rows") > 0
 
-    assert idgraph("train", data=data).returncode == 0
+    trained = idgraph("train", data=data)
+    assert trained.returncode == 0, trained.stderr
+    assert _count(_line(trained.stderr, "train: done")) == (len(LEARN_STEPS), len(LEARN_STEPS))
     resolved = idgraph("resolve", data=data)
     assert resolved.returncode == 0, resolved.stderr
     summary = json.loads((data / "model" / "last-resolve.json").read_text())

@@ -46,10 +46,16 @@ def run_train(
     link_only: list[str] | None,
     stewards: bool,
 ) -> None:
-    from app.resolution.learning import learn
+    from app.progress import stage_progress
+    from app.resolution.learning import LEARN_STEPS, learn
     from app.store import open_store
 
-    with open_store(settings) as store:
+    with open_store(settings) as store, stage_progress(console) as bar:
+        task = bar.add_task("train", total=len(LEARN_STEPS), unit="")
+
+        def step(what: str) -> None:
+            bar.update(task, completed=LEARN_STEPS.index(what), description=f"train: {what}")
+
         learned = learn(
             store,
             settings,
@@ -59,7 +65,9 @@ def run_train(
             seed=seed,
             stewards=stewards,
             link_only=link_only,
+            step=step,
         )
+        bar.update(task, completed=len(LEARN_STEPS), description="train: done")
     learned.model.save(settings.model_file)
     print_training(Console(), learned, settings)
 

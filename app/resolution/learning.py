@@ -5,6 +5,7 @@ through `learn`."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,14 @@ from app.resolution.truth import active_labels, read_truth
 from app.resolution.unsupervised import unsupervised_start
 from app.settings import Settings
 from app.store import GraphStore
+
+# What `learn` tells its `step` callback, in order (a progress display counts them).
+LEARN_STEPS = (
+    "reading records",
+    "comparing candidate pairs",
+    "estimating weights without labels",
+    "fitting the model",
+)
 
 
 @dataclass
@@ -52,12 +61,17 @@ def learn(
     seed: int = 0,
     stewards: bool = True,
     link_only: list[str] | None = None,
+    step: Callable[[str], None] | None = None,
 ) -> Learned:
     """Train a model on the store's records: without labels, or with stewards' decisions,
     a labels file and pairs drawn from a truth file (saved to data/model/truth-labels.json,
-    apart from everything a person decided)."""
+    apart from everything a person decided). `step(what)` as each of the LEARN_STEPS
+    begins."""
+    say = step or (lambda what: None)
+    say("reading records")
     everything = load_records(store)
     records = sample(everything, settings.training_sample, seed)
+    say("comparing candidate pairs")
     link = settings.link_only if link_only is None else link_only
     ts = TrainingSet.build(records, identifier_types(store), link)
     labelled: list[Labelled] = []
@@ -65,9 +79,11 @@ def learn(
         labelled.append(steward_labels(store, ts))
     if labels_file is not None:
         labelled += load_file(labels_file, ts)
+    say("estimating weights without labels")
     begun = unsupervised_start(
         ts, cap=settings.block_cap, seed=seed, workers=settings.resolve_workers
     )
+    say("fitting the model")
     if truth_file is not None:
         drawn = active_labels(
             ts,
