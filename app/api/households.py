@@ -24,6 +24,7 @@ from app.api.errors import BadUserInput
 from app.api.inputs import decode_cursor, encode_cursor, page_size
 from app.api.loaders import request_context
 from app.api.paging import connection
+from app.api.records import ProfileRecord
 from app.audit import record as audit
 from app.errors import InputError
 from app.households.dna import METRICS, PREFIX
@@ -34,6 +35,7 @@ from app.households.marketing import (
     MetricCondition,
     count,
     csv_row,
+    household_of_profile,
     households_by_id,
     search,
     search_all,
@@ -177,10 +179,12 @@ class Household(graphene.ObjectType):
     async def resolve_members(
         parent: HouseholdHit, info: graphene.ResolveInfo, include_ended: bool = False
     ) -> list[dict[str, Any]]:
-        store = request_context(info).store
-        rows = await run_in_threadpool(store.read, "household_members", ids=[parent.id])
+        ctx = request_context(info)
+        rows = await run_in_threadpool(ctx.store.read, "api_household_members", ids=[parent.id])
         out = []
         for r in rows:
+            # Membership.profile finds the member's profile read here.
+            ctx.loaders.profiles.prime(r["profileId"], ProfileRecord.from_props(r["profile"]))
             m = r["membership"]
             if m.get("status") != "current" and not include_ended:
                 continue
@@ -296,14 +300,7 @@ async def households(
 
 async def profile_household(profile_id: str, info: graphene.ResolveInfo) -> HouseholdHit | None:
     store = request_context(info).store
-
-    def read() -> HouseholdHit | None:
-        row = store.read_one("household_of_profiles", ids=[profile_id])
-        return (
-            households_by_id(store, [row["householdId"]]).get(row["householdId"]) if row else None
-        )
-
-    return await run_in_threadpool(read)
+    return await run_in_threadpool(household_of_profile, store, profile_id)
 
 
 # -- CSV export: GET /export/households.csv?minMembers=3&metric=totalSpend:top:0.1&... ------
