@@ -113,14 +113,30 @@ def profile_props(store: GraphStore, ids: Sequence[str]) -> dict[str, dict[str, 
 
 
 def customer_profiles(store: GraphStore, ids: Sequence[str]) -> dict[str, CustomerProfile]:
-    out: dict[str, CustomerProfile] = {}
-    for row in store.read("api_customer_profiles", ids=list(ids)):
-        confidence = row["confidence"]
-        out[row["customerId"]] = CustomerProfile(
-            ProfileRecord.from_props(row["profile"]),
-            float(confidence) if isinstance(confidence, int | float) else None,
-        )
-    return out
+    return {
+        row["customerId"]: _customer_profile(row)
+        for row in store.read("api_customer_profiles", ids=list(ids))
+    }
+
+
+def _customer_profile(row: dict[str, Any]) -> CustomerProfile:
+    confidence = row["confidence"]
+    return CustomerProfile(
+        ProfileRecord.from_props(row["profile"]),
+        float(confidence) if isinstance(confidence, int | float) else None,
+    )
+
+
+def customer_with_profile(
+    store: GraphStore, customer_id: str
+) -> tuple[CustomerRecord, CustomerProfile | None] | None:
+    """One customer and its profile (None: not resolved yet) in one read; None: no such
+    customer. The same records as customers() and customer_profiles() give."""
+    row = store.read_one("api_customer_with_profile", id=customer_id)
+    if row is None:
+        return None
+    profile = _customer_profile(row) if row["profile"] is not None else None
+    return CustomerRecord.from_props(row["customer"]), profile
 
 
 def profile_members(store: GraphStore, ids: Sequence[str]) -> dict[str, list[str]]:

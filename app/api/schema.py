@@ -7,6 +7,7 @@ from typing import Any
 
 import graphene
 from graphene import relay
+from graphql import FieldNode
 from starlette.concurrency import run_in_threadpool
 
 from app.api import profiles, reads, records, search
@@ -92,6 +93,16 @@ def _identifiers(kind: str) -> Any:
         return getattr(found, kind)
 
     return resolve
+
+
+def _asks_for_profile(info: graphene.ResolveInfo) -> bool:
+    """The field's own selection names the customer's profile (fragments are not looked
+    into: such a query reads the profile in a read of its own, as any other does)."""
+    selection = info.field_nodes[0].selection_set
+    return selection is not None and any(
+        isinstance(s, FieldNode) and s.name.value in ("profile", "profileConfidence")
+        for s in selection.selections
+    )
 
 
 class Customer(graphene.ObjectType):
@@ -239,7 +250,18 @@ class Query(
     async def resolve_customer(
         root: object, info: graphene.ResolveInfo, id: str
     ) -> CustomerRecord | None:
-        return await request_context(info).loaders.customers.load(id)
+        ctx = request_context(info)
+        if not _asks_for_profile(info):
+            return await ctx.loaders.customers.load(id)
+        # The customer 360: the customer and its profile in one read, so that the profile's
+        # own reads start with the customer's identifiers and interactions.
+        found = await run_in_threadpool(reads.customer_with_profile, ctx.store, id)
+        if found is None:
+            return None
+        customer, profile = found
+        ctx.loaders.customers.prime(id, customer)
+        ctx.loaders.customer_profiles.prime(id, profile)
+        return customer
 
     @staticmethod
     async def resolve_customers_by_identifier(
