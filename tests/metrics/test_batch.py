@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from app.metrics import registry
@@ -111,10 +112,15 @@ def test_fit_model_defines_a_versioned_propensity_metric(
     assert (settings.data_dir / "models" / "buyNext.json").exists()
     assert any(d.name == "buyNext" for d in registry.running(settings))
     run(store, settings, registry.running(settings), now)
+    features = ", ".join(f"p.{prop(f)} AS {f}" for f in model.features)
     rows = fresh_resolved.rows(
         f"MATCH (p:Profile {{status: 'active'}}) RETURN p.{prop('buyNext')} AS score, "
-        f"p.{prop('buyNext', 'ver')} AS version"
+        f"p.{prop('buyNext', 'ver')} AS version, {features}"
     )
-    assert all(0.0 <= r["score"] <= 1.0 for r in rows)
+    # each profile's score is the saved model's on the metrics stored beside it
+    columns = {
+        f: np.array([np.nan if r[f] is None else float(r[f]) for r in rows]) for f in model.features
+    }
+    assert [r["score"] for r in rows] == model.score(columns, len(rows))
     assert {r["version"] for r in rows} == {model.version}
     assert len({r["score"] for r in rows}) > 5  # it tells people apart
