@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from app.api.app import create_app
 from app.settings import Settings
@@ -81,26 +82,6 @@ def test_the_api_server_is_served_a_settled_graph(tmp_path: Path) -> None:
         assert health["store"] == {"backend": "falkordb", "ready": True}
 
 
-def test_beside_a_process_that_does_not_serve_the_graph_is_left_as_it_is(tmp_path: Path) -> None:
-    """Another batch process, say: it would pay the pause and gain nothing."""
-    settings = _settings(tmp_path)
-    with open_store(settings) as holder:
-        with open_store(settings) as writer:
-            _write(writer, 5_000)
-        assert _probes(holder) == [{"g": 5, "n": 5_000}]
-    assert _reloads(settings) == 0
-
-
-def test_fewer_new_nodes_than_the_setting_leave_the_graph_as_it_is(tmp_path: Path) -> None:
-    settings = _settings(tmp_path)
-    with open_store(settings) as serving:
-        serving.mark_serving()
-        with open_store(settings) as writer:
-            _write(writer, 999)
-        assert _probes(serving) == [{"g": 5, "n": 999}]
-    assert _reloads(settings) == 0
-
-
 def test_a_writer_alone_stops_its_server_without_reloading(tmp_path: Path) -> None:
     """Its server starts on the snapshot next time, which lays the graph out afresh."""
     settings = _settings(tmp_path)
@@ -111,14 +92,26 @@ def test_a_writer_alone_stops_its_server_without_reloading(tmp_path: Path) -> No
     assert _reloads(settings) == 0
 
 
-def test_by_default_nothing_reloads(tmp_path: Path) -> None:
-    """Off unless chosen: the reload makes every query wait."""
-    settings = Settings(data_dir=tmp_path)
-    with open_store(settings) as serving:
-        serving.mark_serving()
+@pytest.mark.parametrize(
+    ("reload_after", "serves", "nodes"),
+    [
+        pytest.param(0, True, 5_000, id="by default: off unless chosen"),
+        pytest.param(1_000, True, 999, id="fewer new nodes than the setting"),
+        pytest.param(1_000, False, 5_000, id="beside a process that does not serve"),
+    ],
+)
+def test_the_graph_is_left_as_it_is(
+    tmp_path: Path, reload_after: int, serves: bool, nodes: int
+) -> None:
+    """Beside a process that does not serve (another batch, say), a reload would cost the
+    pause and gain nothing."""
+    settings = Settings(data_dir=tmp_path, falkordb_reload_after_nodes=reload_after)
+    with open_store(settings) as holder:
+        if serves:
+            holder.mark_serving()
         with open_store(settings) as writer:
-            _write(writer, 5_000)
-        assert _probes(serving) == [{"g": 5, "n": 5_000}]
+            _write(writer, nodes)
+        assert _probes(holder) == [{"g": 5, "n": nodes}]
     assert _reloads(settings) == 0
 
 
