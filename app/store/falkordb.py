@@ -27,6 +27,7 @@ from app.errors import (
     StoreError,
     StoreUnavailable,
 )
+from app.store import falkordb_schema
 from app.store.base import (
     BulkEdges,
     BulkNodes,
@@ -47,8 +48,9 @@ from app.store.falkordb_process import (
     SERVING_CLIENT,
     STOPPING,
     alive,
-    aof_busy,
     child_environment,
+    last_words,
+    rewrite_aof,
     wait_for_stopped,
 )
 from app.store.falkordb_wire import Reply, bulk_tokens, refused, reply
@@ -152,7 +154,7 @@ class FalkorStore(GraphStore):
             if self._closed or self._server_alive():
                 return False  # another thread got there first
             old = self._db.client
-            pid, reason = self._pid, self._last_words()  # before the new server logs
+            pid, reason = self._pid, last_words(self._log)  # before the new server logs
             started = time.monotonic()
             with contextlib.suppress(Exception):
                 old.connection_pool.disconnect()
@@ -172,23 +174,6 @@ class FalkorStore(GraphStore):
             self.restarts.append(event)
             log.error("embedded FalkorDB restarted from its files: %s", event)
             return True
-
-    def _last_words(self) -> str:
-        """What the server's log says about how it stopped: a crash report names the signal;
-        no report means it was killed from outside (kill -9, out of memory)."""
-        try:
-            with self._log.open("rb") as fh:
-                fh.seek(0, 2)
-                fh.seek(max(0, fh.tell() - 65536))
-                tail = fh.read().decode("utf-8", "replace").splitlines()
-        except OSError:
-            tail = []
-        for line in reversed(tail):
-            if "crashed by signal" in line or "Received SIG" in line:
-                return line.split(" # ")[-1].strip()
-            if "Ready to accept connections" in line:
-                break
-        return "no crash report in its log (killed from outside, or out of memory)"
 
     @property
     def server_pid(self) -> int:
@@ -368,90 +353,12 @@ class FalkorStore(GraphStore):
         return NumberLists(keys, lengths, columns)
 
     def setup_schema(self, schema: Schema | None = None) -> list[str]:
-        schema = schema or Schema()
-        created: list[str] = []
-        existing = {
-            (row[0], prop)
-            for row in self._graph.query("CALL db.indexes()").result_set
-            for prop in row[1]
-        }
-        # One statement per label: each CREATE INDEX on a label that has an index rebuilds
-        # that label's whole index. Resolve's seventeen blocking-key indexes on 36k records
-        # took 0.10, 0.15, ... 0.48 s one after the other (4.7-5.8 s with the wait for the
-        # last build); all at once, 1.1 s (docs/performance.md).
-        wanted: dict[str, list[str]] = {}
-        for key in [*schema.unique, *schema.indexes]:
-            label, prop = safe_identifier(key.label), safe_identifier(key.prop)
-            if (label, prop) not in existing and prop not in wanted.get(label, []):
-                wanted.setdefault(label, []).append(prop)
-        for label, props in wanted.items():
-            on = ", ".join(f"n.{prop}" for prop in props)
-            self._graph.query(f"CREATE INDEX FOR (n:{label}) ON ({on})")
-            created.extend(f"index {label}.{prop}" for prop in props)
-        constraints = {
-            (row[1], tuple(row[2])) for row in self._graph.query("CALL db.constraints()").result_set
-        }
-        for key in schema.unique:
-            if (key.label, (key.prop,)) in constraints:
-                continue
-            try:
-                self._db.connection.execute_command(
-                    "GRAPH.CONSTRAINT",
-                    "CREATE",
-                    self._graph_name,
-                    "UNIQUE",
-                    "NODE",
-                    key.label,
-                    "PROPERTIES",
-                    "1",
-                    key.prop,
-                )
-                created.append(f"unique {key.label}.{key.prop}")
-            except ResponseError as exc:
-                if "already exists" not in str(exc):
-                    raise StoreError(f"could not create constraint on {key}: {exc}") from exc
-        self._wait_operational()
-        return created
-
-    def _states(self, constraints: bool) -> list[str]:
-        """Every index's status (and every constraint's, if asked)."""
-        states = [
-            str(r[0])
-            for r in self._graph.query("CALL db.indexes() YIELD status RETURN status").result_set
-        ]
-        if constraints:
-            states += [str(r[4]) for r in self._graph.query("CALL db.constraints()").result_set]
-        return states
-
-    def _wait_until(self, ready: Callable[[], bool], timeout_s: float) -> bool:
-        """Poll `ready` until it holds (True) or the time is up (False)."""
-        deadline = time.monotonic() + timeout_s
-        while not ready():
-            if time.monotonic() > deadline:
-                return False
-            time.sleep(0.02)
-        return True
+        return falkordb_schema.setup(
+            self._graph, self._db.connection, self._graph_name, schema or Schema()
+        )
 
     def _wait_built(self, timeout_s: float) -> None:
-        """A server started on a saved graph rebuilds its indexes in the background, and
-        until then every lookup scans its label (36k records: 12 ms a lookup instead of
-        0.4 ms, for about a second): opening waits while any index is under construction.
-        Only for that: a constraint that failed to build stays failed, and must not keep
-        the store from opening (setup_schema reports it)."""
-        if not self._wait_until(
-            lambda: not any("UNDER CONSTRUCTION" in s for s in self._states(False)), timeout_s
-        ):
-            log.warning("FalkorDB indexes still being built after %.0f s", timeout_s)
-
-    def _wait_operational(self, timeout_s: float = 300.0) -> None:
-        """Indexes and constraints are built in the background. A query planned before they
-        are ready scans whole labels, and FalkorDB caches that plan, so every later batch of
-        the same query would too: wait until they are all usable."""
-        if not self._wait_until(
-            lambda: all("OPERATIONAL" in s for s in self._states(True)), timeout_s
-        ):
-            states = self._states(True)
-            raise StoreError(f"FalkorDB indexes not ready after {timeout_s:.0f}s: {states}")
+        falkordb_schema.wait_built(self._graph, timeout_s)
 
     def compact(self, timeout_s: float = 300.0) -> bool:
         """Rewrite the append-only file from the graph as it is now (the old file holds every
@@ -467,7 +374,7 @@ class FalkorStore(GraphStore):
                 self._db.execute_command("GRAPH.SLOWLOG", self._graph_name, "RESET")
             for _ in range(10):
                 client.delete(telemetry)
-                self._rewrite_aof(client, deadline)
+                rewrite_aof(client, deadline)
                 if client.exists(telemetry):
                     continue  # written during the rewrite: its text is in the new file
                 client.save()
@@ -476,19 +383,6 @@ class FalkorStore(GraphStore):
             raise StoreError("query telemetry kept coming back; compaction not finished")
         except RedisError as exc:
             raise StoreUnavailable(f"FalkorDB is unreachable: {exc}") from exc
-
-    @staticmethod
-    def _rewrite_aof(client: Any, deadline: float) -> None:
-        while aof_busy(client):  # a rewrite already running would not see the deletes
-            if time.monotonic() > deadline:
-                raise StoreError("the append-only file stayed busy; compaction not done")
-            time.sleep(0.05)
-        client.bgrewriteaof()
-        time.sleep(0.05)
-        while aof_busy(client):
-            if time.monotonic() > deadline:
-                raise StoreError("rewriting the append-only file took too long")
-            time.sleep(0.05)
 
     def settle(self) -> float:
         """Reload the graph in the server from a snapshot of it (DEBUG RELOAD), so that it

@@ -13,6 +13,8 @@ from typing import Any
 
 import psutil
 
+from app.errors import StoreError
+
 STOPPING = "falkordb.stopping"  # pid of a server this folder's last close shut down
 
 
@@ -89,3 +91,36 @@ def child_environment(values: Mapping[str, str]) -> Iterator[None]:
 def aof_busy(client: Any) -> bool:
     info = client.info("persistence")
     return bool(info.get("aof_rewrite_in_progress") or info.get("aof_rewrite_scheduled"))
+
+
+def rewrite_aof(client: Any, deadline: float) -> None:
+    """Rewrite the append-only file from the data as it is now, waiting for a rewrite
+    already running first (it would not see what was deleted since it began)."""
+    while aof_busy(client):
+        if time.monotonic() > deadline:
+            raise StoreError("the append-only file stayed busy; compaction not done")
+        time.sleep(0.05)
+    client.bgrewriteaof()
+    time.sleep(0.05)
+    while aof_busy(client):
+        if time.monotonic() > deadline:
+            raise StoreError("rewriting the append-only file took too long")
+        time.sleep(0.05)
+
+
+def last_words(log_file: Path) -> str:
+    """What the server's log says about how it stopped: a crash report names the signal;
+    no report means it was killed from outside (kill -9, out of memory)."""
+    try:
+        with log_file.open("rb") as fh:
+            fh.seek(0, 2)
+            fh.seek(max(0, fh.tell() - 65536))
+            tail = fh.read().decode("utf-8", "replace").splitlines()
+    except OSError:
+        tail = []
+    for line in reversed(tail):
+        if "crashed by signal" in line or "Received SIG" in line:
+            return line.split(" # ")[-1].strip()
+        if "Ready to accept connections" in line:
+            break
+    return "no crash report in its log (killed from outside, or out of memory)"
