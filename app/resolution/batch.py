@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from rich.console import Console
+from rich.progress import TaskID
 
 from app import changefeed
 from app.gcpause import gc_paused
@@ -162,18 +163,17 @@ def resolve(
         scoring = bar.add_task("resolve: scoring pairs", total=None, unit="pairs", start=False)
         writing = bar.add_task("resolve: writing the graph", total=0, unit="rows", start=False)
 
-        def pairs(total: int) -> None:
-            bar.start_task(scoring)
-            bar.update(scoring, total=total)
+        def total_of(task: TaskID) -> Callable[[int], None]:
+            def known(total: int) -> None:
+                bar.start_task(task)
+                bar.update(task, total=total)
 
-        def queued(n: int) -> None:
-            bar.start_task(writing)
-            bar.update(writing, total=(bar.tasks[writing].total or 0) + n)
+            return known
 
         with BackgroundWriter(
             store,
             settings.batch_size,
-            on_queued=queued,
+            on_queued=total_of(writing),
             on_written=lambda n: bar.advance(writing, n),
         ) as writer:
             changes = _resolve(
@@ -190,7 +190,7 @@ def resolve(
                 out,
                 say,
                 lap,
-                pairs,
+                total_of(scoring),
                 lambda n: bar.advance(scoring, n),
             )
     # The feed tells of what is written, so it is recorded once the writes are done.

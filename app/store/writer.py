@@ -28,10 +28,12 @@ class BackgroundWriter:
         on_queued: Callable[[int], None] | None = None,
         on_written: Callable[[int], None] | None = None,
     ) -> None:
-        """`on_queued(n)` as rows are handed over, `on_written(n)` as a batch of them is
-        written (from the writer's thread): a progress display's total and advance."""
+        """`on_queued(total)` with the rows handed over so far, `on_written(n)` as a batch
+        of them is written (from the writer's thread): a progress display's total and
+        advance."""
         self.store, self.batch_size = store, batch_size
         self._on_queued, self._on_written = on_queued, on_written
+        self.queued = 0  # rows handed over
         self.summary = WriteSummary()
         self._jobs: queue.Queue[Job | None] = queue.Queue(maxsize=depth)
         self._error: BaseException | None = None
@@ -56,8 +58,9 @@ class BackgroundWriter:
 
     def put(self, name: str, rows: list[Row], **params: Any) -> None:
         if rows:
+            self.queued += len(rows)
             if self._on_queued:
-                self._on_queued(len(rows))
+                self._on_queued(self.queued)
             self.call(
                 lambda: self.store.write_batches(
                     name, rows, self.batch_size, on_batch=self._on_written, **params
