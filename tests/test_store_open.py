@@ -13,7 +13,7 @@ from app.store.base import Key, Schema
 PROPS = [f"k{i}" for i in range(10)]
 
 
-def _states(store: GraphStore) -> dict[str, str]:
+def index_states(store: GraphStore) -> dict[str, str]:
     rows, _ = store.run_text(
         "CALL db.indexes() YIELD label, status RETURN label, status", write=False
     )
@@ -31,9 +31,9 @@ def test_a_reopened_store_answers_with_every_index_ready(tmp_path: Path) -> None
                 {"rows": rows[start : start + 10_000]},
                 write=True,
             )
-        assert _states(store) == {"Probe": "OPERATIONAL"}
+        assert index_states(store) == {"Probe": "OPERATIONAL"}
     with open_store(settings) as store:  # a new server, started on the saved files
-        states = _states(store)
+        states = index_states(store)
         found, _ = store.run_text(
             "MATCH (n:Probe) WHERE n.k3 = 'k3-5' RETURN count(n) AS n", write=False
         )

@@ -21,6 +21,7 @@ from app.store import GraphStore, open_store
 from app.store.base import Key, Schema
 from tests.api.conftest import serving as api_server
 from tests.test_cli import idgraph
+from tests.test_store_open import index_states
 
 RELOADED = "DB reloaded by DEBUG RELOAD"
 
@@ -42,13 +43,6 @@ def _probes(store: GraphStore) -> list[dict[str, object]]:
     return [{**found[0], **counted[0]}] if found else []
 
 
-def _states(store: GraphStore) -> dict[str, str]:
-    rows, _ = store.run_text(
-        "CALL db.indexes() YIELD label, status RETURN label, status", write=False
-    )
-    return {str(r["label"]): str(r["status"]) for r in rows}
-
-
 def _settings(tmp_path: Path) -> Settings:
     return Settings(data_dir=tmp_path, falkordb_reload_after_nodes=1_000)
 
@@ -63,7 +57,7 @@ def test_a_bulk_writer_beside_a_serving_store_leaves_the_graph_reloaded(tmp_path
         assert _reloads(settings) == 1
         # The serving store's connection survived the reload, reads the graph whole, by its
         # index, and writes on.
-        assert _states(serving) == {"Probe": "OPERATIONAL"}
+        assert index_states(serving) == {"Probe": "OPERATIONAL"}
         assert _probes(serving) == [{"g": 5, "n": 1_000}]
         serving.run_text("CREATE (:Probe {probeId: 'after'})", write=True)
     with open_store(settings) as reopened:
