@@ -48,6 +48,12 @@ SESSION_RULES: tuple[Rule, ...] = (
     ("postcode", "first"),
     ("street",),
 )
+# Comparisons whose agreement between two different people follows the agreement of others:
+# an e-mail's user name is often built from the names (john.smith@...), so among pairs that
+# share their names it agrees far more often than u says, and a session blocked on names
+# would count that as a sign of matches. Such a comparison is not learned in a session
+# blocked on any comparison it follows.
+FOLLOWS: dict[str, tuple[str, ...]] = {"email": ("firstName", "lastName")}
 SESSION_PAIRS = 300_000  # pairs per EM session at most (a random subset beyond)
 RANDOM_PAIRS = 300_000  # for u (exact agreement is counted, not sampled)
 NAME_COMPARISONS = ("firstName", "lastName")  # a rare value agreeing counts for more
@@ -150,17 +156,41 @@ def _start_m(k: int) -> np.ndarray:
     return shape / shape.sum()
 
 
+def session_evidence(
+    levels: np.ndarray, free: list[int], u: list[np.ndarray], m: list[np.ndarray]
+) -> np.ndarray:
+    """Each pair's log-odds of being a match from the comparisons in `free`, before the
+    session's share of matches."""
+    w = np.zeros(len(levels))
+    for j in free:
+        lv = levels[:, j]
+        ok = lv != NULL
+        w[ok] += np.log(m[j][lv[ok]] / u[j][lv[ok]])
+    return w
+
+
 def session_posterior(
     levels: np.ndarray, free: list[int], u: list[np.ndarray], m: list[np.ndarray], lam: float
 ) -> np.ndarray:
     """Each pair's chance of being a match, from the comparisons in `free` and the share
     `lam` of matches among the session's pairs."""
-    w = np.full(len(levels), math.log(lam / (1 - lam)))
-    for j in free:
-        lv = levels[:, j]
-        ok = lv != NULL
-        w[ok] += np.log(m[j][lv[ok]] / u[j][lv[ok]])
-    return probability(w)
+    return probability(session_evidence(levels, free, u, m) + math.log(lam / (1 - lam)))
+
+
+def session_share(
+    levels: np.ndarray, free: list[int], u: list[np.ndarray], m: list[np.ndarray]
+) -> tuple[np.ndarray, float]:
+    """The share of matches among a session's pairs by EM with m and u kept as they are,
+    and each pair's chance of being a match at that share."""
+    evidence = session_evidence(levels, free, u, m)
+    lam = 0.5
+    for _ in range(10_000):
+        post = probability(evidence + math.log(lam / (1 - lam)))
+        new = float(np.clip(post.mean(), 1e-6, 1 - 1e-6))
+        if abs(new - lam) < 1e-12:
+            break
+        lam = new
+    return probability(evidence + math.log(lam / (1 - lam))), lam
 
 
 def em_session(
@@ -221,7 +251,11 @@ def estimate_m(
         if not all(p in ts.parts for p in rule):
             continue
         blocked = rule_comparisons(rule)
-        free = [j for j, name in enumerate(names) if name not in blocked]
+        free = [
+            j
+            for j, name in enumerate(names)
+            if name not in blocked and not blocked.intersection(FOLLOWS.get(name, ()))
+        ]
         if all(learned[j] for j in free):
             continue
         levels = session_levels(ts, rule, cap, rng, minimum=50)
@@ -312,8 +346,10 @@ def unsupervised_start(ts: TrainingSet, *, cap: int = 50, seed: int = 0, workers
         if pair_levels is None:
             continue
         free = [k for k in range(len(ts.comparisons)) if k != j]
-        session_m, share = em_session(pair_levels, free, u, m)
-        post = session_posterior(pair_levels, free, u, session_m, share)
+        # m stays as the sessions on what identifies a person learned it: refitted over pairs
+        # that share a phone, EM would take a household (surname, address and e-mail shared,
+        # the first name not) for the match class.
+        post, share = session_share(pair_levels, free, u, m)
         old_u = np.asarray(comp.u)
         exact = list(SHARED_VALUES.get(spec.name, (0,)))
         new_u = old_u.copy()
