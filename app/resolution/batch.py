@@ -21,6 +21,7 @@ from app.resolution.blocking import candidate_pairs, key_digests, rule_key, rule
 from app.resolution.cluster import Decisions, missing_pairs, one_to_one
 from app.resolution.fields import Columns, derive
 from app.resolution.fields import sparse as sparse_records
+from app.resolution.firstrun import HELD, bulk_tables
 from app.resolution.model import DECIMALS, MatchModel, probability
 from app.resolution.placement import Stored, now_iso, place, stored_profiles
 from app.resolution.profiles import Churn
@@ -341,6 +342,10 @@ def _resolve(
     run_id = f"{now}/{model.version}"
     keep = np.flatnonzero(prob >= settings.match_floor)
     edges = {(str(r["a"]), str(r["b"])): r for r in store.read("match_pairs")}
+    # A first run: every profile, membership and match edge is new (app/resolution/firstrun.py).
+    first = store.has_bulk_path and not memberships and not edges
+    if first:
+        writer.keep(HELD)
     version = model.version
     pairs = [_ordered(str(ids[left[i]]), str(ids[right[i]])) for i in keep]
     kept = set(pairs)
@@ -399,6 +404,8 @@ def _resolve(
         stored=stored_now,
         writer=writer,
     )
+    if first:
+        writer.bulk(*bulk_tables(writer.held))
     out.profiles = len(placement.clusters)
     out.churn = placement.churn
     out.capped_components = len(placement.capped)

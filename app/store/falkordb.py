@@ -303,8 +303,10 @@ class FalkorStore(GraphStore):
             ids[key.label] = {k: i for k, i in raw[1]}
         for rels in edges:
             start, end = ids[rels.start.label], ids[rels.end.label]
-            pairs = [(start[a], end[b]) for a, b, _ in rels.rows]
-            for token, count in bulk_tokens(rels.type, [p for *_, p in rels.rows], pairs):
+            # As a query's MATCH: no relationship where an end is not in the graph.
+            kept = [(a, b, props) for a, b, props in rels.rows if a in start and b in end]
+            pairs = [(start[a], end[b]) for a, b, _ in kept]
+            for token, count in bulk_tokens(rels.type, [props for _, _, props in kept], pairs):
                 total.add(self._bulk(0, count, [], [token]))
         return total
 

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
 from types import TracebackType
 from typing import Any
 
-from app.store.base import GraphStore, Row, WriteSummary
+from app.errors import BulkUnsupported
+from app.store.base import BulkEdges, BulkNodes, GraphStore, Row, WriteSummary
 
 Job = Callable[[], WriteSummary | None]
 
@@ -35,6 +36,8 @@ class BackgroundWriter:
         self._on_queued, self._on_written = on_queued, on_written
         self.queued = 0  # rows handed over
         self.summary = WriteSummary()
+        self._hold: frozenset[str] = frozenset()
+        self.held: dict[str, list[Row]] = {}  # rows kept for `bulk`, by query, in put order
         self._jobs: queue.Queue[Job | None] = queue.Queue(maxsize=depth)
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="graph-writer", daemon=True)
@@ -56,16 +59,50 @@ class BackgroundWriter:
             raise self._error
         self._jobs.put(job)
 
+    def keep(self, names: Collection[str]) -> None:
+        """From now on, rows put for these queries are kept (in `held`) for `bulk` instead of
+        written."""
+        self._hold = frozenset(names)
+
     def put(self, name: str, rows: list[Row], **params: Any) -> None:
         if rows:
             self.queued += len(rows)
             if self._on_queued:
                 self._on_queued(self.queued)
+            if name in self._hold and not params:
+                self.held.setdefault(name, []).extend(rows)
+                return
             self.call(
                 lambda: self.store.write_batches(
                     name, rows, self.batch_size, on_batch=self._on_written, **params
                 )
             )
+
+    def bulk(self, nodes: Sequence[BulkNodes], edges: Sequence[BulkEdges]) -> None:
+        """After the jobs before it: these nodes and relationships (none of which exist yet)
+        by the store's bulk path, standing for the held rows; where the store has no bulk
+        path or refuses it (BulkUnsupported: the labels have nodes by now), the held rows
+        by their queries, in the order they were put."""
+        held, self.held, self._hold = self.held, {}, frozenset()
+        total = sum(len(rows) for rows in held.values())
+
+        def job() -> WriteSummary:
+            try:
+                done = self.store.bulk_load(nodes, edges)
+            except BulkUnsupported:
+                done = WriteSummary()
+                for name, rows in held.items():
+                    done.add(
+                        self.store.write_batches(
+                            name, rows, self.batch_size, on_batch=self._on_written
+                        )
+                    )
+                return done
+            if self._on_written:
+                self._on_written(total)
+            return done
+
+        self.call(job)
 
     def write(self, name: str, **params: Any) -> None:
         self.call(lambda: self.store.write(name, **params))

@@ -1,0 +1,56 @@
+"""A first resolve (no memberships, no match edges yet) on a store with a bulk path: its
+profiles, memberships and match edges are all new, so they go to the store at once by its
+bulk path (FalkorDB: GRAPH.BULK) instead of one MERGE per row. The rows are the ones the
+queries would take, and the graph the same as theirs (tests/resolution/test_firstrun.py
+compares digests); a store that refuses falls back to those queries."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from app.store.base import BulkEdges, BulkNodes, Key, Row
+
+# The queries whose rows a first resolve keeps for the bulk path.
+HELD = ("upsert_matches", "upsert_profiles", "link_profiles")
+
+CUSTOMER = Key("Customer", "customerId")
+PROFILE = Key("Profile", "profileId")
+
+
+def _set(props: Mapping[str, Any]) -> dict[str, Any]:
+    """SET n += props on a new node or relationship: a null sets nothing."""
+    return {k: v for k, v in props.items() if v is not None}
+
+
+def profile_node(row: Row) -> Row:
+    """upsert_profiles (app/cypher/upsert_profiles.cypher) creating its profile."""
+    node = _set({"createdAt": row["at"], "splitFrom": row["splitFrom"]})
+    node.update(_set(row["props"]))
+    node.update(profileId=row["profileId"], status="active", updatedAt=row["at"])
+    if row["absorbed"]:
+        node["absorbed"] = list(row["absorbed"])
+    return node
+
+
+def match_edge(row: Row) -> tuple[str, str, Row]:
+    """upsert_matches creating its MATCHES edge."""
+    props = {k: v for k, v in row.items() if k not in ("a", "b")}
+    return row["a"], row["b"], {"status": "auto", "method": "model", **_set(props)}
+
+
+def bulk_tables(held: Mapping[str, list[Row]]) -> tuple[list[BulkNodes], list[BulkEdges]]:
+    """The held rows as the nodes and relationships their queries would create."""
+    profiles = [profile_node(r) for r in held.get("upsert_profiles", [])]
+    links = [
+        (r["customerId"], r["profileId"], _set({"confidence": r["confidence"]}))
+        for r in held.get("link_profiles", [])
+    ]
+    matches = [match_edge(r) for r in held.get("upsert_matches", [])]
+    nodes = [BulkNodes(PROFILE.label, PROFILE.prop, profiles)] if profiles else []
+    edges = [
+        BulkEdges(kind, CUSTOMER, end, rows)
+        for kind, end, rows in (("MATCHES", CUSTOMER, matches), ("RESOLVES_TO", PROFILE, links))
+        if rows
+    ]
+    return nodes, edges
