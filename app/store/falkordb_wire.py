@@ -86,6 +86,7 @@ _TYPED = {
 _CODE = {bool: _BOOL, float: _DOUBLE, int: _LONG}
 _ENDS = struct.Struct("=QQ")
 BULK_TOKEN_BYTES = 32 * 2**20  # one command's payload, well under the server's limits
+BULK_SLICE = 20_000  # entities encoded at a time: a label's whole columns at once cost memory
 
 
 def _bulk_value(value: Any) -> bytes:
@@ -124,17 +125,19 @@ def bulk_tokens(
     label = name.encode()
     header = struct.pack(f"={len(label) + 1}sI", label, len(names))
     header += b"".join(n.encode() + b"\x00" for n in names)
-    columns = [_bulk_column([p.get(n) for p in props]) for n in names]
-    if ends is not None:
-        columns.insert(0, [_ENDS.pack(s, e) for s, e in ends])
     parts: list[bytes] = [header]
     size, count = len(header), 0
-    for body in map(b"".join, zip(*columns, strict=True)) if columns else ([b""] * len(props)):
-        if size + len(body) > BULK_TOKEN_BYTES and count:
-            yield b"".join(parts), count
-            parts, size, count = [header], len(header), 0
-        parts.append(body)
-        size += len(body)
-        count += 1
+    for at in range(0, len(props), BULK_SLICE):  # a slice's columns at a time
+        rows = props[at : at + BULK_SLICE]
+        columns = [_bulk_column([p.get(n) for p in rows]) for n in names]
+        if ends is not None:
+            columns.insert(0, [_ENDS.pack(s, e) for s, e in ends[at : at + BULK_SLICE]])
+        for body in map(b"".join, zip(*columns, strict=True)) if columns else [b""] * len(rows):
+            if size + len(body) > BULK_TOKEN_BYTES and count:
+                yield b"".join(parts), count
+                parts, size, count = [header], len(header), 0
+            parts.append(body)
+            size += len(body)
+            count += 1
     if count:
         yield b"".join(parts), count

@@ -9,7 +9,7 @@ import pytest
 
 from app.ingestion.batch import load_directory
 from app.settings import Settings
-from app.store import GraphStore
+from app.store import GraphStore, falkordb, falkordb_wire
 from app.synth import SynthConfig, generate
 from tests.ingestion.helpers import reversed_rows
 from tests.ingestion.test_digest import digest
@@ -66,3 +66,40 @@ def test_bulk_first_load_gives_the_incremental_graph(
         store, reversed_rows(population, tmp_path / "reversed"), settings, show_progress=False
     )
     assert digest(store) == incremental
+
+
+def test_a_bulk_load_sent_in_many_small_commands_gives_the_same_graph(
+    store: GraphStore,
+    backend_settings: Settings,
+    population: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The binary form is built a slice of entities at a time and cut into commands of a
+    bounded size: with slices of 7 and commands of 4 KB, every label and type spans many of
+    both, and the graph is still the incremental load's."""
+    settings = backend_settings.model_copy(
+        update={"data_dir": tmp_path / "data", "bulk_min_bytes": 0}
+    )
+    load_directory(store, population, settings, show_progress=False, bulk=False)
+    incremental = digest(store)
+    store.clear()
+    store.setup_schema()
+
+    monkeypatch.setattr(falkordb_wire, "BULK_SLICE", 7)
+    monkeypatch.setattr(falkordb_wire, "BULK_TOKEN_BYTES", 4096)
+    sent: list[int] = []
+    bulk = falkordb_wire.bulk_tokens
+
+    def counted(*args: object, **kwargs: object) -> object:
+        for token, count in bulk(*args, **kwargs):  # type: ignore[arg-type]
+            assert len(token) <= 4096
+            sent.append(count)
+            yield token, count
+
+    monkeypatch.setattr(falkordb, "bulk_tokens", counted)
+    summaries = load_directory(store, population, settings, show_progress=False)
+    assert digest(store) == incremental
+    if store.has_bulk_path:  # every node and relationship went in one of the small commands
+        made = sum(s.nodes_created + s.relationships_created for s in summaries)
+        assert sum(sent) == made
