@@ -209,9 +209,17 @@ def gender_levels(cols: Columns, left: np.ndarray, right: np.ndarray) -> Levels:
 
 
 def email_levels(cols: Columns, left: np.ndarray, right: np.ndarray) -> Levels:
-    """same / same user name or one typo / different."""
+    """same / same user name or one typo / different. A user name made of the record's
+    names (fields.named_user) that agrees at another provider is no evidence (no level):
+    different people who share their names share it too, so beyond the names it says
+    nothing either way."""
     pairs, lv = _exact_levels(cols, "email", left, right, typo=True)
-    lv[(lv > 1) & pairs.same("email_local")] = 1
+    user = (lv > 1) & pairs.same("email_local")
+    named = (cols["email_named"][pairs.left] == True) | (  # noqa: E712
+        cols["email_named"][pairs.right] == True  # noqa: E712
+    )
+    lv[user & ~named] = 1
+    lv[user & named] = NULL
     return pairs.result(len(left), lv)
 
 
@@ -333,7 +341,7 @@ STANDARD: tuple[Comparison, ...] = (
         "email",
         "e-mail",
         ("same", "same user name or one typo", "different"),
-        ("email", "email_local"),
+        ("email", "email_local", "email_named"),
         email_levels,
         tf="email",
     ),

@@ -175,6 +175,20 @@ def email_local(value: str | None) -> str | None:
     return (value.partition("@")[0] or None) if value else None
 
 
+def _letters(text: str) -> str:
+    return "".join(ch for ch in text.lower() if ch.isalpha())
+
+
+def named_user(local: str | None, first: str | None, last: str | None) -> bool | None:
+    """Whether an e-mail's user name is made of the record's own names (john.smith, jsmith,
+    smith.j80: the first name or surname, three letters or more, inside it). Two different
+    people who share their names often share such a user name at different providers."""
+    if local is None:
+        return None
+    user = _letters(local)
+    return any(len(n) >= 3 and n in user for n in (_letters(x) for x in (first, last) if x))
+
+
 def identifier(value: object) -> str | None:
     """Stored identifiers are normalised at load; compare them as text."""
     text = _text(value)
@@ -263,6 +277,9 @@ def derive(records: pd.DataFrame) -> Columns:
     cols["names"] = np.array(
         [*map(sorted_names, cols["first_sound"], cols["last_sound"]), None], dtype=object
     )[:-1]
+    cols["email_named"] = np.array(
+        [*map(named_user, cols["email_local"], cols["first"], cols["last"]), None], dtype=object
+    )[:-1]
     for name in records.columns:
         if str(name).startswith(IDENTIFIER_PREFIX):
             cols[str(name)] = _map_unique(source(str(name)), identifier)
@@ -279,6 +296,7 @@ def derive1(record: Mapping[str, Any]) -> dict[str, Any]:
             continue
         out[name] = None if value is None else rule(value)
     out["names"] = sorted_names(out["first_sound"], out["last_sound"])
+    out["email_named"] = named_user(out["email_local"], out["first"], out["last"])
     for name, value in record.items():
         if name.startswith(IDENTIFIER_PREFIX):
             out[name] = None if value is None else identifier(value)

@@ -9,8 +9,14 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.resolution.comparisons import edit_distance, jaro_winkler, share_nickname
-from app.resolution.fields import first_nicknames
+from app.resolution.comparisons import (
+    NULL,
+    edit_distance,
+    email_levels,
+    jaro_winkler,
+    share_nickname,
+)
+from app.resolution.fields import derive, first_nicknames
 from app.resolution.model import TermFrequencies
 
 NAMES = st.lists(
@@ -77,3 +83,23 @@ def test_term_frequency_of_a_column_is_each_values(
     else:
         by_hand = [min(float(np.log(3.0 / counts.get(v, 1))), 0.0) for v in values]
     assert column == by_hand
+
+
+def test_a_user_name_made_of_the_names_is_no_evidence_at_another_provider() -> None:
+    """john.smith at two providers: two John Smiths often have it, so the e-mail gives no
+    level; a user name that is not the names (tiger77) still agrees, and a typo in the
+    whole address, or the same address, still counts."""
+    rows = [
+        ("John", "Smith", "john.smith@gmail.com"),
+        ("John", "Smith", "john.smith@yahoo.com"),  # 1: named, other provider
+        ("John", "Smith", "john.smith@gmial.com"),  # 2: one typo from 0
+        ("Ann", "Lee", "tiger77@gmail.com"),
+        ("Ann", "Lee", "tiger77@yahoo.com"),  # 4: not named, other provider
+        ("Ann", "Lee", "tiger77@gmail.com"),  # 5: the same address as 3
+        ("Ann", "Lee", "ann.lee@gmail.com"),
+        ("Ann", "Leigh", "ann.lee@yahoo.com"),  # 7: made of her first name
+    ]
+    frame = pd.DataFrame(rows, columns=["firstName", "lastName", "email"])
+    cols = derive(frame)
+    left, right = np.array([0, 0, 3, 3, 6, 0]), np.array([1, 2, 4, 5, 7, 3])
+    assert email_levels(cols, left, right).tolist() == [NULL, 1, 1, 0, NULL, 2]

@@ -62,7 +62,9 @@ def records(draw: st.DrawFn) -> list[dict[str, object]]:
                 "lastName": _value(draw, ["Smith", "Smyth", "Jones", "Fox"]),
                 "dateOfBirth": _value(draw, ["1980-02-03", "1980-03-02", "1981-02-03"]),
                 "gender": _value(draw, ["f", "m"]),
-                "email": _value(draw, ["ann@example.com", "ann@example.org"]),
+                "email": _value(
+                    draw, ["ann@example.com", "ann@example.org", "smith.j80@example.com"]
+                ),
                 "phone": _value(draw, ["+447700900123", "+441142123663"]),
                 "phoneType": _value(draw, ["mobile", "landline", "unknown"]),
                 "street": _value(draw, ["1 High St", "1 High Street", "2 Low Rd"]),
