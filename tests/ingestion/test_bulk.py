@@ -26,20 +26,29 @@ def population(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def test_bulk_first_load_gives_the_incremental_graph(
-    store: GraphStore,
-    backend_settings: Settings,
-    population: Path,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    settings = backend_settings.model_copy(
-        update={"data_dir": tmp_path / "data", "bulk_min_bytes": 0}
-    )
+@pytest.fixture
+def settings(backend_settings: Settings, tmp_path: Path) -> Settings:
+    """Any load big enough for the bulk path."""
+    return backend_settings.model_copy(update={"data_dir": tmp_path / "data", "bulk_min_bytes": 0})
+
+
+def incremental_digest(store: GraphStore, population: Path, settings: Settings) -> str:
+    """The digest of the graph a load by queries gives, leaving the store empty again."""
     load_directory(store, population, settings, show_progress=False, bulk=False)
     incremental = digest(store)
     store.clear()
     store.setup_schema()
+    return incremental
+
+
+def test_bulk_first_load_gives_the_incremental_graph(
+    store: GraphStore,
+    settings: Settings,
+    population: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    incremental = incremental_digest(store, population, settings)
 
     with counting(store, monkeypatch) as first:
         summaries = load_directory(store, population, settings, show_progress=False)
@@ -70,21 +79,14 @@ def test_bulk_first_load_gives_the_incremental_graph(
 
 def test_a_bulk_load_sent_in_many_small_commands_gives_the_same_graph(
     store: GraphStore,
-    backend_settings: Settings,
+    settings: Settings,
     population: Path,
-    tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The binary form is built a slice of entities at a time and cut into commands of a
     bounded size: with slices of 7 and commands of 4 KB, every label and type spans many of
     both, and the graph is still the incremental load's."""
-    settings = backend_settings.model_copy(
-        update={"data_dir": tmp_path / "data", "bulk_min_bytes": 0}
-    )
-    load_directory(store, population, settings, show_progress=False, bulk=False)
-    incremental = digest(store)
-    store.clear()
-    store.setup_schema()
+    incremental = incremental_digest(store, population, settings)
 
     monkeypatch.setattr(falkordb_wire, "BULK_SLICE", 7)
     monkeypatch.setattr(falkordb_wire, "BULK_TOKEN_BYTES", 4096)

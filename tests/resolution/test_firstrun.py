@@ -4,8 +4,6 @@ where the store refuses, the queries write them."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 from pathlib import Path
 
 import pytest
@@ -18,26 +16,10 @@ from app.resolution.learning import learn
 from app.settings import Settings
 from app.store import GraphStore
 from app.synth import SynthConfig, generate
+from tests.ingestion.test_digest import digest
 from tests.writes import counting
 
-# Every node and relationship with its ends, as in tests/ingestion/test_digest.py, leaving
-# out the record of the last run (its summary holds the stages' seconds).
-DIGEST = (
-    "MATCH (n) WHERE NOT n:ResolveState "
-    "RETURN labels(n) AS labels, properties(n) AS props, null AS a, null AS b "
-    "UNION ALL MATCH (x)-[r]->(y) RETURN [type(r)] AS labels, properties(r) AS props, "
-    "properties(x) AS a, properties(y) AS b"
-)
 AT = "2026-12-04T10:00:00Z"
-
-
-def digest(store: GraphStore) -> str:
-    rows, _ = store.run_text(DIGEST, write=False)
-    lines = sorted(
-        json.dumps([sorted(r["labels"]), r["props"], r["a"], r["b"]], sort_keys=True, default=str)
-        for r in rows
-    )
-    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +55,8 @@ def _resolved(
         with counting(store, monkeypatch) as written:
             summary = resolve(store, settings, model)
     assert summary.profiles < summary.records
-    return digest(store), {name: len(written.rows[name]) for name in HELD}
+    # The record of the last run is left out: its summary holds the stages' seconds.
+    return digest(store, "ResolveState"), {name: len(written.rows[name]) for name in HELD}
 
 
 def test_a_first_resolve_by_the_bulk_path_leaves_the_graph_the_queries_leave(
