@@ -188,7 +188,7 @@ def session_share(
         post = probability(evidence + math.log(lam / (1 - lam)))
         new = float(np.clip(post.mean(), 1e-6, 1 - 1e-6))
         if abs(new - lam) < 1e-12:
-            break
+            return post, lam
         lam = new
     return probability(evidence + math.log(lam / (1 - lam))), lam
 
