@@ -115,11 +115,11 @@ def _key_bytes(key: pd.Series) -> pd.Series:
     return out
 
 
-def _too_many_bytes(key: str) -> bool:
+def too_many_bytes(key: str) -> bool:
     return len(key.encode("utf-8", "surrogatepass")) > MAX_KEY_BYTES
 
 
-def _key_reason(what: str) -> str:
+def key_reason(what: str) -> str:
     return f"{what} longer than {MAX_KEY_BYTES:,} bytes"
 
 
@@ -249,7 +249,7 @@ def _first_seen(keys: pd.Series, rows: list[int], seen: dict[str, int], aside: _
             seen[k] = n
 
 
-def _linked_keys(linked: Sequence[str | None], found: list[tuple[str, str]]) -> list[str]:
+def linked_keys(linked: Sequence[str | None], found: list[tuple[str, str]]) -> list[str]:
     """unlink_stale_identifiers' keys: `<Label>:<key>` of every identifier node the record
     links to (LINKED_LABELS in order, then its Identifier nodes)."""
     return [f"{label}:{v}" for label, v in zip(LINKED_LABELS, linked, strict=True) if v] + [
@@ -257,7 +257,7 @@ def _linked_keys(linked: Sequence[str | None], found: list[tuple[str, str]]) -> 
     ]
 
 
-def _identifier_rows(customer_id: str, found: list[tuple[str, str]]) -> list[Row]:
+def identifier_rows(customer_id: str, found: list[tuple[str, str]]) -> list[Row]:
     return [
         {"customerId": customer_id, "identifierId": identifier_id(t, v), "type": t, "value": v}
         for t, v in found
@@ -281,7 +281,7 @@ def prepare_customers(
     key = _col(df, "sourceKey")
     aside.refuse(key.isna(), f"empty key (column {mapping.column_label('sourceKey')})")
     _first_seen(key, chunk.rows, seen, aside)
-    aside.refuse(_key_bytes(mapping.source + ":" + key), _key_reason("customerId"))
+    aside.refuse(_key_bytes(mapping.source + ":" + key), key_reason("customerId"))
 
     def blank(mask: pd.Series, field_: str, reason: pd.Series | str) -> None:
         aside.blank(mask, mapping.column_label(field_), field_, _col(df, field_), reason)
@@ -314,12 +314,12 @@ def prepare_customers(
     street, city = _col(df, "street"), norm.name(_col(df, "city"))
     address = norm.address_id(street, postcode, city, ctry)
     long = _key_bytes(address)
-    blank(long, "street", _key_reason("address key"))
+    blank(long, "street", key_reason("address key"))
     address = address.where(~long, None)
     ids = {t: norm.identifier(_col(df, t)) for t in mapping.identifiers}
     for t, v in ids.items():
         long = _key_bytes(t + ":" + v)
-        blank(long, t, _key_reason("identifier key"))
+        blank(long, t, key_reason("identifier key"))
         ids[t] = v.where(~long, None)
 
     ok = aside.ok
@@ -362,7 +362,7 @@ def prepare_customers(
         *map(norm.values, (props["email"], props["phone"], props["addressId"], device, account)),
         strict=True,
     )
-    keys = [_linked_keys(row, f) for row, f in zip(linked, found, strict=True)]
+    keys = [linked_keys(row, f) for row, f in zip(linked, found, strict=True)]
     has = props.notna()
     cids = norm.values(customer_ids)
     out = Prepared(loaded=int(ok.sum()))
@@ -400,7 +400,7 @@ def prepare_customers(
     )
     out.writes["set_account_attributes"] = _account_attributes(account, account_attrs[ok])
     out.writes["link_identifiers"] = [
-        r for c, f in zip(cids, found, strict=True) for r in _identifier_rows(c, f)
+        r for c, f in zip(cids, found, strict=True) for r in identifier_rows(c, f)
     ]
     stamp(out.writes)
     out.quarantined = aside.quarantined()
@@ -432,7 +432,7 @@ def prepare_interactions(
         aside.refuse(series.isna(), f"empty {name} (column {mapping.column_label(name)})")
     _first_seen(event, chunk.rows, seen, aside)
     for name, series in (("interactionId", event), ("customerId", customer)):
-        aside.refuse(_key_bytes(mapping.source + ":" + series), _key_reason(name))
+        aside.refuse(_key_bytes(mapping.source + ":" + series), key_reason(name))
     raw_ts = _col(df, "timestamp")
     occurred, ts, bad = norm.timestamp(raw_ts, mapping.formats.get("timestamp"))
     aside.refuse(
@@ -484,185 +484,4 @@ def prepare_interactions(
     stamp(out.writes)
     out.quarantined = aside.quarantined()
     out.blanked = aside.blanked()
-    return out
-
-
-# ---- the one-record path ----------------------------------------------------------------
-
-
-def prepare_customer_record(
-    record: dict[str, Any],
-    mapping: Mapping,
-    *,
-    file: str,
-    row: int,
-    max_len: int,
-    country: str,
-    identifier_types: Iterable[str] = (),
-) -> Prepared:
-    """One record, by the same rules as prepare_customers, without pandas (the real-time
-    path; tests/ingestion/test_scalar_agreement.py keeps the two equal). A bad value is
-    blanked and listed in `blanked`; only a bad key quarantines the record."""
-    out = Prepared()
-    reason: str | None = None
-    blanks: list[tuple[str, str, Any, str]] = []  # column, field, value, reason
-
-    def refuse(message: str) -> None:
-        nonlocal reason
-        reason = reason or message
-
-    def checked(column: str, target: str, label: str, value: Any) -> Any:
-        problem = raw_problem1(record[column], max_len)
-        if problem is None:
-            return value
-        if target in CUSTOMER_KEYS:
-            refuse(f"field {column} ({target}) {problem}")
-            return value
-        if value is not None:
-            blanks.append((column, label, value, problem))
-        return None
-
-    canon: dict[str, Any] = {}
-    for target in mapping.targets:
-        columns = [c for c in mapping.sources_of(target) if c in record]
-        if not columns:
-            continue
-        value = norm.join_parts1([record[c] for c in columns])
-        for column in columns:
-            value = checked(column, target, target, value)
-        canon[target] = value
-    for target, default in mapping.defaults.items():
-        if canon.get(target) is None:
-            canon[target] = default
-    attrs: dict[str, Any] = {}
-    for column, name in mapping.attributes.items():
-        prop = attr_property(name)
-        value = norm.clean1(record.get(column))
-        attrs[prop] = checked(column, prop, prop, value) if column in record else value
-    account_attrs: dict[str, Any] = {}
-    for column, prop in mapping.account_attributes.items():
-        label = f"Account.{prop}"
-        value = norm.clean1(record.get(column))
-        value = checked(column, label, label, value) if column in record else value
-        account_attrs[prop] = norm.typed1(value)
-
-    key = canon.get("sourceKey")
-    if key is None:
-        refuse(f"empty key (column {mapping.column_label('sourceKey')})")
-    elif _too_many_bytes(f"{mapping.source}:{key}"):
-        refuse(_key_reason("customerId"))
-    if reason is not None:
-        out.quarantined = [quarantine_line(file, row, reason, dict(record))]
-        return out
-
-    def blank(field_: str, why: str) -> None:
-        blanks.append((mapping.column_label(field_), field_, canon.get(field_), why))
-
-    first, middle, last = (
-        norm.name1(canon.get(f)) for f in ("firstName", "middleName", "lastName")
-    )
-    if "fullName" in canon:
-        f2, m2, l2 = norm.split_full_name1(canon["fullName"])
-        first, middle, last = first or f2, middle or m2, last or l2
-    email, bad = norm.email1(canon.get("email"))
-    if bad:
-        blank("email", "invalid email")
-    ctry = norm.country1(canon.get("country"), country)
-    region = norm.phone_region1(ctry, country)
-    phone, phone_type, bad = norm.phone_parts1(canon.get("phone"), region)
-    if bad:
-        blank("phone", f"invalid phone for region {region}")
-    dob, problem = norm.date1(canon.get("dateOfBirth"), mapping.formats.get("dateOfBirth"))
-    if problem:
-        blank("dateOfBirth", problem)
-    updated, _, bad = norm.timestamp1(canon.get("updatedAt"), mapping.formats.get("updatedAt"))
-    if bad:
-        blank("updatedAt", "invalid date-time")
-    consent, bad = norm.consent1(canon.get("marketingConsent"))
-    if bad:
-        blank("marketingConsent", "invalid consent")
-    consents = {}
-    for name in CONSENT_FIELDS:
-        consents[name], bad = norm.consent1(canon.get(name))
-        if bad:
-            blank(name, "invalid consent")
-    basis, bad = norm.legal_basis1(canon.get("consentBasis"))
-    if bad:
-        blank("consentBasis", "invalid legal basis")
-    postcode = norm.postcode1(canon.get("postcode"))
-    street, city = canon.get("street"), norm.name1(canon.get("city"))
-    address = norm.address_id1(street, postcode, city, ctry)
-    if address is not None and _too_many_bytes(address):
-        blank("street", _key_reason("address key"))
-        address = None
-    ids = {t: norm.identifier1(canon.get(t)) for t in mapping.identifiers}
-    for t, v in ids.items():
-        if v is not None and _too_many_bytes(identifier_id(t, v)):
-            blank(t, _key_reason("identifier key"))
-            ids[t] = None
-
-    customer_id = f"{mapping.source}:{key}"
-    props = {
-        "source": mapping.source,
-        "sourceKey": key,
-        "firstName": first,
-        "middleName": middle,
-        "lastName": last,
-        "dateOfBirth": dob,
-        "gender": norm.gender1(canon.get("gender")),
-        "email": email,
-        "phone": phone,
-        "phoneType": phone_type,
-        "street": street,
-        "city": city,
-        "postcode": postcode,
-        "country": ctry,
-        "addressId": address,
-        "updatedAt": updated,
-        "marketingConsent": consent,
-        **consents,
-        "consentBasis": basis,
-        **{id_property(t): None for t in identifier_types},
-        **{id_property(t): v for t, v in ids.items()},
-        **attrs,
-    }
-    device, account = canon.get("deviceId"), canon.get("accountId")
-    role = norm.lower1(canon.get("accountRole"))
-    found = [(t, v) for t, v in ids.items() if v is not None]
-    out.loaded = 1
-    out.writes["upsert_customers"] = [{"customerId": customer_id, "props": props}]
-    out.writes["unlink_stale_identifiers"] = [
-        {
-            "customerId": customer_id,
-            "keys": _linked_keys((email, phone, address, device, account), found),
-        }
-    ]
-    out.writes["link_emails"] = [{"customerId": customer_id, "email": email}] if email else []
-    out.writes["link_phones"] = [{"customerId": customer_id, "phone": phone}] if phone else []
-    out.writes["link_addresses"] = (
-        [
-            {
-                "customerId": customer_id,
-                "addressId": address,
-                "props": {"street": street, "city": city, "postcode": postcode, "country": ctry},
-            }
-        ]
-        if address
-        else []
-    )
-    out.writes["link_devices"] = (
-        [{"customerId": customer_id, "deviceId": device, "seen": updated}] if device else []
-    )
-    out.writes["link_accounts"] = (
-        [{"customerId": customer_id, "accountId": account, "role": role or "holder"}]
-        if account
-        else []
-    )
-    attributes = {k: v for k, v in account_attrs.items() if v is not None}
-    out.writes["set_account_attributes"] = (
-        [{"accountId": account, "props": attributes}] if account and attributes else []
-    )
-    out.writes["link_identifiers"] = _identifier_rows(customer_id, found)
-    stamp(out.writes)
-    out.blanked = [blank_line(file, row, c, f, v, r) for c, f, v, r in blanks]
     return out

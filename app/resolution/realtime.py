@@ -21,7 +21,7 @@ from app.errors import InputError
 from app.ingestion.addresses import refresh_addresses
 from app.ingestion.fields import CUSTOMER_FIELDS
 from app.ingestion.mapping import Mapping
-from app.ingestion.rows import prepare_customer_record
+from app.ingestion.record import prepare_customer_record
 from app.resolution.batch import match_rows
 from app.resolution.blocking import key_digest, rule_key1, rule_property
 from app.resolution.cluster import missing_pairs

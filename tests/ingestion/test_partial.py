@@ -16,7 +16,7 @@ from app.audit import TrailFilter, trail
 from app.ingestion.batch import load_directory
 from app.ingestion.fields import CUSTOMER_FIELDS
 from app.ingestion.partial import canonical, overlay
-from app.ingestion.rows import prepare_customer_record
+from app.ingestion.record import prepare_customer_record
 from app.resolution.learning import learn
 from app.resolution.model import MatchModel
 from app.resolution.realtime import record_mapping

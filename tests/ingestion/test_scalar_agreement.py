@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 
 from app.ingestion.mapping import Mapping, builtin_mapping, parse_mapping
 from app.ingestion.reader import Chunk, read_chunks
-from app.ingestion.rows import Prepared, prepare_customer_record, prepare_customers
+from app.ingestion.record import prepare_customer_record
+from app.ingestion.rows import Prepared, prepare_customers
 from app.synth import SynthConfig, generate
 
 
