@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from app.ingestion import dates
 from app.ingestion import normalize as norm
 from app.ingestion.fields import CONSENT_FIELDS
 from app.ingestion.fresh import stamp
@@ -109,10 +110,10 @@ def prepare_customer_record(
     phone, phone_type, bad = norm.phone_parts1(canon.get("phone"), region)
     if bad:
         blank("phone", f"invalid phone for region {region}")
-    dob, problem = norm.date1(canon.get("dateOfBirth"), mapping.formats.get("dateOfBirth"))
+    dob, problem = dates.date1(canon.get("dateOfBirth"), mapping.formats.get("dateOfBirth"))
     if problem:
         blank("dateOfBirth", problem)
-    updated, _, bad = norm.timestamp1(canon.get("updatedAt"), mapping.formats.get("updatedAt"))
+    updated, _, bad = dates.timestamp1(canon.get("updatedAt"), mapping.formats.get("updatedAt"))
     if bad:
         blank("updatedAt", "invalid date-time")
     consent, bad = norm.consent1(canon.get("marketingConsent"))

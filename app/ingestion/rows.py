@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 
+from app.ingestion import dates
 from app.ingestion import normalize as norm
 from app.ingestion.fields import CONSENT_FIELDS
 from app.ingestion.fresh import stamp
@@ -298,9 +299,9 @@ def prepare_customers(
     region = pd.Series(norm.apply1(lambda c: norm.phone_region1(c, country), ctry), index=df.index)
     phone, phone_type, bad = norm.phone(_col(df, "phone"), region)
     blank(bad, "phone", "invalid phone for region " + region)
-    dob, problem = norm.date(_col(df, "dateOfBirth"), mapping.formats.get("dateOfBirth"))
+    dob, problem = dates.date(_col(df, "dateOfBirth"), mapping.formats.get("dateOfBirth"))
     blank(problem.notna(), "dateOfBirth", problem)
-    updated, _, bad = norm.timestamp(_col(df, "updatedAt"), mapping.formats.get("updatedAt"))
+    updated, _, bad = dates.timestamp(_col(df, "updatedAt"), mapping.formats.get("updatedAt"))
     blank(bad, "updatedAt", "invalid date-time")
     consent, bad = norm.consent(_col(df, "marketingConsent"))
     blank(bad, "marketingConsent", "invalid consent")
@@ -434,7 +435,7 @@ def prepare_interactions(
     for name, series in (("interactionId", event), ("customerId", customer)):
         aside.refuse(_key_bytes(mapping.source + ":" + series), key_reason(name))
     raw_ts = _col(df, "timestamp")
-    occurred, ts, bad = norm.timestamp(raw_ts, mapping.formats.get("timestamp"))
+    occurred, ts, bad = dates.timestamp(raw_ts, mapping.formats.get("timestamp"))
     aside.refuse(
         bad,
         "invalid date-time '"
@@ -442,7 +443,7 @@ def prepare_interactions(
         + f"' (column {mapping.column_label('timestamp')})",
     )
     aside.refuse(raw_ts.isna(), "empty timestamp")
-    value, bad = norm.number(_col(df, "value"))
+    value, bad = dates.number(_col(df, "value"))
     aside.blank(bad, mapping.column_label("value"), "value", _col(df, "value"), "invalid number")
 
     ok = aside.ok

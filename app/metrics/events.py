@@ -11,7 +11,8 @@ from datetime import datetime
 from typing import Any
 
 from app.errors import BadValue, InputError
-from app.ingestion.normalize import clean1, timestamp1
+from app.ingestion.dates import timestamp1
+from app.ingestion.normalize import clean1
 from app.metrics import registry
 from app.metrics.changes import MetricChange
 from app.metrics.compute import now_utc, run

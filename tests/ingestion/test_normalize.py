@@ -4,6 +4,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from app.ingestion import dates
 from app.ingestion import normalize as n
 
 
@@ -84,17 +85,17 @@ def test_email_is_trimmed_lowercased_and_checked() -> None:
 
 
 def test_dates_with_format_and_impossible_dates() -> None:
-    out, problem = n.date(s("03/02/1980", "31/02/1980", "01/01/2999", "01/01/1899"), "%d/%m/%Y")
+    out, problem = dates.date(s("03/02/1980", "31/02/1980", "01/01/2999", "01/01/1899"), "%d/%m/%Y")
     assert out.tolist() == ["1980-02-03", None, None, None]
     assert problem.tolist() == [None, "invalid date", "date in the future", "date before 1900"]
 
 
 def test_a_list_of_date_formats_is_tried_in_order() -> None:
     formats = ["%Y%m%d", "%m/%d/%Y"]
-    out, problem = n.date(s("19800203", "02/03/1980", "19281501", None), formats)
+    out, problem = dates.date(s("19800203", "02/03/1980", "19281501", None), formats)
     assert out.tolist() == ["1980-02-03", "1980-02-03", None, None]
     assert problem.tolist() == [None, None, "invalid date", None]
-    assert n.date1("02/03/1980", formats) == ("1980-02-03", None)
+    assert dates.date1("02/03/1980", formats) == ("1980-02-03", None)
 
 
 def test_identifiers_drop_separators_and_are_upper_cased() -> None:
@@ -141,7 +142,7 @@ def test_address_key_ignores_abbreviations_and_postcode_spacing() -> None:
 
 
 def test_timestamps_to_iso_and_epoch_ms() -> None:
-    iso, ms, bad = n.timestamp(s("2025-01-02T03:04:05", "garbage"), None)
+    iso, ms, bad = dates.timestamp(s("2025-01-02T03:04:05", "garbage"), None)
     assert iso[0] == "2025-01-02T03:04:05"
     assert ms[0] == 1735787045000
     assert bad.tolist() == [False, True]
@@ -150,7 +151,7 @@ def test_timestamps_to_iso_and_epoch_ms() -> None:
 def test_iso_times_outside_the_common_shapes_follow_the_one_value_rule() -> None:
     # pandas reads a bare year and Python does not; Python reads a compact date and an offset
     # of 60 minutes, pandas does not. The column gives what timestamp1 gives for each.
-    iso, ms, bad = n.timestamp(
+    iso, ms, bad = dates.timestamp(
         s("2020", "20200101T10", "2020-01-01T00:00-00:60", "0233-07-02"), None
     )
     assert iso.tolist() == [
@@ -162,7 +163,7 @@ def test_iso_times_outside_the_common_shapes_follow_the_one_value_rule() -> None
     assert bad.tolist() == [True, False, False, False]
     assert ms.tolist() == [0, 1577872800000, 1577840400000, -54798681600000]
     # An offset that moves year 1 before the calendar's start is a bad value, not a crash.
-    assert n.timestamp1("0001-01-01T00:00+01:00", None) == (None, 0, True)
+    assert dates.timestamp1("0001-01-01T00:00+01:00", None) == (None, 0, True)
 
 
 def _iso_text(when: datetime, shape: str, offset_minutes: int | None) -> str:
@@ -190,14 +191,14 @@ ISO_TIMES = st.builds(
 @settings(max_examples=150, deadline=None)
 @given(
     st.lists(
-        st.one_of(ISO_TIMES, st.from_regex(n.COMMON_ISO, fullmatch=True), st.text(max_size=12)),
+        st.one_of(ISO_TIMES, st.from_regex(dates.COMMON_ISO, fullmatch=True), st.text(max_size=12)),
         max_size=8,
     )
 )
 def test_time_column_equals_its_one_value_rule(values: list[str]) -> None:
-    iso, ms, bad = n.timestamp(pd.Series(values, dtype=object), None)
+    iso, ms, bad = dates.timestamp(pd.Series(values, dtype=object), None)
     column = list(zip(iso.where(iso.notna(), None), ms.tolist(), bad.tolist(), strict=True))
-    assert column == [n.timestamp1(v, None) for v in values]
+    assert column == [dates.timestamp1(v, None) for v in values]
 
 
 def test_00_is_read_as_the_international_prefix_where_the_country_dials_another() -> None:
