@@ -260,21 +260,24 @@ def golden_marketing(
     """Write Profile.marketingConsent (True: some channel allowed; False: refused; None:
     nobody asked) for these profiles, by the rule above, where it differs from what they
     hold; returns how many were written. The marketing query's contactableOnly filters on it
-    and re-checks live."""
-    n = 0
+    and re-checks live.
+
+    The households batch calls this for every active profile, so it reads the whole graph
+    once: the records that state something (consent_stated_all) and the profiles that hold a
+    golden consent (consent_golden_held). A profile in neither has none and keeps none; its
+    records add no statement, as in consent_of_profiles' rows."""
     ids = list(profile_ids)
+    wanted = set(ids)
+    stated, golden = store.read_many([("consent_stated_all", {}), ("consent_golden_held", {})])
+    found = consent_by_subject([r for r in stated if r["subject"] in wanted], sorted(wanted))
+    held = {r["profileId"]: r["consent"] for r in golden if r["profileId"] in wanted}
+    n = 0
     for start in range(0, len(ids), batch):
         part = ids[start : start + batch]
-        # Independent reads, side by side: what the records state and what the profiles hold.
-        stated, golden = store.read_many(
-            [("consent_of_profiles", {"ids": part}), ("consent_golden_of", {"ids": part})]
-        )
-        found = consent_by_subject(stated, part)
-        held = {r["profileId"]: r["consent"] for r in golden}
         rows = [
             {"profileId": p, "consent": consent}
             for p in part
-            if (consent := found[p].marketing()[0]) != held.get(p)
+            if (consent := found[p].marketing()[0] if found[p].statements else None) != held.get(p)
         ]
         if rows:  # only the profiles whose golden consent changed
             store.write("consent_set_golden", rows=rows)

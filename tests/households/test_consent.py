@@ -11,6 +11,7 @@ from app.households.resolve import resolve_households
 from app.ingestion.loader import ingest_file
 from app.ingestion.mapping import load_mapping
 from app.ingestion.normalize import consent1
+from app.privacy.consent import consent_of_profiles, record_statement
 from tests.ingestion.helpers import write_mapping
 
 CSV = """id,last,opt
@@ -61,3 +62,32 @@ def test_golden_consent_on_the_profile_refusal_wins(people, store, settings) -> 
         write=False,
     )
     assert [(r["p"], r["v"]) for r in rows] == [("p1", False), ("p2", True), ("p3", None)]
+
+
+def test_the_batch_golden_consent_is_the_rule_profile_by_profile(people, store, settings) -> None:
+    """The households batch reads every record that states consent in one scan; each profile's
+    golden consent is still what the rule gives its own statements (consent_of_profiles), a
+    statement recorded over the API counts, and a consent no longer stated is taken back."""
+    people.add("p1", "Moss", consent=True)
+    people.record("p1", "W1", consent=False)  # later refusal
+    people.add("p2", "Cole", consent=True)
+    people.add("p3", "Ida")
+    people.add("p4", "Vane")  # nothing on the record, a statement over the API
+    record_statement(
+        store, "crm:p4", "marketing", "email", True, "consent", "agent", at="2025-01-01"
+    )
+    people.add("p5", "Lee", consent=False)  # refused in the record, granted later over the API
+    record_statement(store, "crm:p5", "marketing", "sms", True, "consent", "agent", at="2025-02-01")
+    people.add("p6", "Roe", consent=True)
+    resolve_households(store, settings, today=date(2026, 1, 1))
+    people.add("p6", "Roe", consent=None)  # the source no longer states it
+    resolve_households(store, settings, today=date(2026, 1, 1))
+
+    rows, _ = store.run_text(
+        "MATCH (p:Profile) RETURN p.profileId AS p, p.marketingConsent AS v ORDER BY p",
+        write=False,
+    )
+    golden = {r["p"]: r["v"] for r in rows}
+    assert golden == {"p1": False, "p2": True, "p3": None, "p4": True, "p5": True, "p6": None}
+    one_by_one = consent_of_profiles(store, sorted(golden))
+    assert golden == {p: c.marketing()[0] for p, c in one_by_one.items()}
