@@ -3,6 +3,7 @@ each with the mapping file `<source>.<kind>.yaml` beside it, or else the built-i
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import re
 import time
@@ -10,9 +11,10 @@ from pathlib import Path
 from typing import cast
 
 from app.errors import BulkUnsupported, IncompleteLoad, InputError, StoreError
+from app.ingestion.ahead import Ahead
 from app.ingestion.bulk import BulkGraph
 from app.ingestion.fields import Kind
-from app.ingestion.loader import IngestSummary, ingest_file
+from app.ingestion.loader import IngestSummary, ingest_file, plan_file
 from app.ingestion.mapping import Mapping, load_mapping
 from app.ingestion.reader import SUFFIXES
 from app.settings import Settings
@@ -54,21 +56,43 @@ def load_directory(
     graph = BulkGraph(settings.source_trust) if bulk else None
     summaries: list[IngestSummary] = []
     try:
-        summaries = [
-            ingest_file(
-                store,
-                path,
-                source,
-                settings,
-                mapping=mappings[source, kind],
-                kind=kind,
-                show_progress=show_progress,
-                bulk=graph,
-            )
+        if graph is None:
+            return [
+                ingest_file(
+                    store,
+                    path,
+                    source,
+                    settings,
+                    mapping=mappings[source, kind],
+                    kind=kind,
+                    show_progress=show_progress,
+                )
+                for source, kind, path in files
+            ]
+        # Every file is checked before any is read; with workers, each is prepared ahead.
+        plans = [
+            plan_file(store, path, source, settings, mappings[source, kind], kind)
             for source, kind, path in files
         ]
-        if graph is None:
-            return summaries
+        with contextlib.ExitStack() as stack:
+            ahead = (
+                stack.enter_context(Ahead(plans, settings, settings.prepare_workers))
+                if settings.prepare_workers
+                else None
+            )
+            summaries = [
+                ingest_file(
+                    store,
+                    plan.path,
+                    source,
+                    settings,
+                    show_progress=show_progress,
+                    bulk=graph,
+                    plan=plan,
+                    prepared_ahead=ahead.chunks(i) if ahead else None,
+                )
+                for i, (plan, (source, _, _)) in enumerate(zip(plans, files, strict=True))
+            ]
         started = time.perf_counter()
         store.bulk_load(*graph.tables())
     except BulkUnsupported:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from collections.abc import Mapping as KeyMap
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -17,6 +17,7 @@ from app.errors import IdGraphError, IncompleteLoad, InputError, StoreConflict
 from app.gcpause import gc_paused
 from app.ingestion import reader
 from app.ingestion.addresses import refresh_addresses
+from app.ingestion.ahead import FilePlan, Read, prepared_chunks
 from app.ingestion.bulk import BulkGraph
 from app.ingestion.fields import REQUIRED, Kind
 from app.ingestion.fresh import key_read, split_writes, stored_fingerprints, unchanged, without
@@ -27,8 +28,6 @@ from app.ingestion.mapping import KINDS, Mapping, builtin_mapping
 from app.ingestion.rows import (
     Prepared,
     Row,
-    prepare_customers,
-    prepare_interactions,
     quarantine_line,
 )
 from app.privacy.suppression import SuppressionList, drop_suppressed
@@ -137,23 +136,16 @@ def resolve_mapping(
     return builtin_mapping(source, "customers")
 
 
-@gc_paused()
-def ingest_file(
+def plan_file(
     store: GraphStore,
     path: Path,
     source: str,
     settings: Settings,
-    *,
     mapping: Mapping | None = None,
     kind: Kind | None = None,
-    show_progress: bool = True,
-    bulk: BulkGraph | None = None,
-) -> IngestSummary:
-    """Load one file. Idempotent: loading it again, or after an interruption, ends in the
-    same graph as one uninterrupted load. With `bulk`, the rows go into that graph in
-    memory instead of the store (load_directory's bulk first load), and the file's journal
-    is finished once that graph is in the store."""
-    started = time.perf_counter()
+) -> FilePlan:
+    """What can be checked and worked out about a file before its rows are read: a file
+    that fails here leaves the graph as it was."""
     if not path.is_file():
         raise InputError(f"{path}: no such file")
     fmt = reader.detect_format(path)
@@ -177,6 +169,31 @@ def ingest_file(
         if mapping.kind == "customers"
         else {}
     )
+    return FilePlan(path, fmt, mapping, frozenset(used), tuple(header), known_types)
+
+
+@gc_paused()
+def ingest_file(
+    store: GraphStore,
+    path: Path,
+    source: str,
+    settings: Settings,
+    *,
+    mapping: Mapping | None = None,
+    kind: Kind | None = None,
+    show_progress: bool = True,
+    bulk: BulkGraph | None = None,
+    plan: FilePlan | None = None,
+    prepared_ahead: Iterator[tuple[Read, Prepared]] | None = None,
+) -> IngestSummary:
+    """Load one file. Idempotent: loading it again, or after an interruption, ends in the
+    same graph as one uninterrupted load. With `bulk`, the rows go into that graph in
+    memory instead of the store (load_directory's bulk first load), and the file's journal
+    is finished once that graph is in the store. `plan`: plan_file's, when the caller made
+    it; `prepared_ahead`: the file's chunks as a worker prepared them (app/ingestion/ahead.py)."""
+    started = time.perf_counter()
+    plan = plan or plan_file(store, path, source, settings, mapping, kind)
+    fmt, mapping, header, used = plan.fmt, plan.mapping, plan.header, set(plan.used)
     summary = IngestSummary(
         file=str(path),
         source=mapping.source,
@@ -187,7 +204,7 @@ def ingest_file(
     qpath = settings.quarantine_dir / f"{name}.jsonl"
     journal = Journal(settings.data_dir / "loads" / f"{name}.json", path)
     held_path = keys_path(settings, name)
-    inputs = inputs_digest(path, mapping, settings, known_types)
+    inputs = inputs_digest(path, mapping, settings, plan.identifier_types)
     if bulk is None and (repeat := held_before(journal, held_path, inputs, mapping, store)):
         repeat.seconds = time.perf_counter() - started
         return repeat
@@ -195,7 +212,6 @@ def ingest_file(
     journal.start()
     held_path.unlink(missing_ok=True)
     qpath.unlink(missing_ok=True)
-    seen: dict[str, int] = {}
     held = HeldKeys(mapping.kind)
     erased = SuppressionList.read(store, settings)
     # One background thread sends chunks to the store while this one prepares the next:
@@ -234,11 +250,10 @@ def ingest_file(
                 total=reader.progress_total(path, fmt),
                 rows=0,
             )
-            chunks = reader.read_chunks(
-                path, fmt, settings.chunk_rows, mapping.encoding, columns=used
+            chunks = (
+                prepared_ahead if prepared_ahead is not None else prepared_chunks(plan, settings)
             )
-            for chunk in chunks:
-                prepared = _prepare(chunk, mapping, path.name, settings, seen, known_types)
+            for chunk, prepared in chunks:
                 suppressed = drop_suppressed(prepared.writes, erased)
                 prepared.loaded -= suppressed
                 summary.rows_suppressed += suppressed
@@ -269,7 +284,7 @@ def ingest_file(
                         qfile.write(json.dumps(rec, ensure_ascii=False, default=str) + "\n")
                     summary.rows_quarantined += len(prepared.quarantined)
                     summary.fields_blanked += len(prepared.blanked)
-                numbers = chunk.rows + [n for n, _, _ in chunk.bad]
+                numbers = chunk.rows + chunk.bad
                 job = chunk_job(
                     prepared, existing, min(numbers, default=0), max(numbers, default=0)
                 )
@@ -402,26 +417,3 @@ def _refuse_other_performers(
             )
     prepared.loaded -= len(refused)
     return existing
-
-
-def _prepare(
-    chunk: reader.Chunk,
-    mapping: Mapping,
-    file: str,
-    settings: Settings,
-    seen: dict[str, int],
-    identifier_types: dict[str, str],
-) -> Prepared:
-    if mapping.kind == "customers":
-        return prepare_customers(
-            chunk,
-            mapping,
-            file=file,
-            max_len=settings.max_field_length,
-            country=settings.default_country,
-            seen=seen,
-            identifier_types=identifier_types,
-        )
-    return prepare_interactions(
-        chunk, mapping, file=file, max_len=settings.max_field_length, seen=seen
-    )

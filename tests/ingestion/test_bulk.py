@@ -3,10 +3,13 @@ incremental load, and every load after it writes with queries."""
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
 
+from app.errors import StoreError
+from app.ingestion import ahead
 from app.ingestion.batch import load_directory
 from app.settings import Settings
 from app.store import GraphStore, falkordb, falkordb_wire
@@ -105,3 +108,42 @@ def test_a_bulk_load_sent_in_many_small_commands_gives_the_same_graph(
     if store.has_bulk_path:  # every node and relationship went in one of the small commands
         made = sum(s.nodes_created + s.relationships_created for s in summaries)
         assert sum(sent) == made
+
+
+def test_files_prepared_in_workers_give_what_one_process_gives(
+    store: GraphStore, settings: Settings, population: Path, tmp_path: Path
+) -> None:
+    """A bulk first load prepares its files in worker processes (app/ingestion/ahead.py): the
+    graph, each file's counts and its quarantine file are what one process gives."""
+    results = []
+    for workers in (0, 2):
+        s = settings.model_copy(
+            update={"prepare_workers": workers, "data_dir": tmp_path / f"workers-{workers}"}
+        )
+        summaries = load_directory(store, population, s, show_progress=False)
+        counts = [
+            (Path(x.file).name, x.rows_read, x.rows_loaded, x.rows_quarantined, x.fields_blanked)
+            for x in summaries
+        ]
+        quarantine = {p.name: p.read_text() for p in sorted(s.quarantine_dir.iterdir())}
+        results.append((digest(store), counts, quarantine))
+        store.clear()
+        store.setup_schema()
+    assert results[0] == results[1]
+    assert any(n for *_, n, _ in results[0][1])  # the messy sources have rows quarantined
+
+
+def test_a_worker_that_fails_stops_the_load_with_its_error(tmp_path: Path) -> None:
+    """The loader reads a spool while its worker writes it: the worker's own error when it
+    failed, and a clear one when it stopped before the end of its file."""
+    failed: Future[int] = Future()
+    failed.set_exception(ValueError("bad chunk"))
+    with pytest.raises(ValueError, match="bad chunk"):
+        list(ahead.follow(tmp_path / "never-written.spool", failed))
+
+    cut = tmp_path / "cut.spool"
+    cut.write_bytes((100).to_bytes(8, "little") + b"only part of it")
+    stopped: Future[int] = Future()
+    stopped.set_result(1)
+    with pytest.raises(StoreError, match="stopped before the end of its file"):
+        list(ahead.follow(cut, stopped))

@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-import app.ingestion.loader as loader
+import app.ingestion.ahead as ahead
 from app.ingestion.loader import REPLAYED, IngestSummary, ingest_file
 from app.ingestion.mapping import Mapping, load_mapping
 from app.privacy.suppression import suppress
@@ -78,8 +78,8 @@ def _no_rows_prepared(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*_: Any, **__: Any) -> Any:
         raise AssertionError("the rows were prepared again")
 
-    monkeypatch.setattr(loader, "prepare_customers", refuse)
-    monkeypatch.setattr(loader, "prepare_interactions", refuse)
+    monkeypatch.setattr(ahead, "prepare_customers", refuse)
+    monkeypatch.setattr(ahead, "prepare_interactions", refuse)
 
 
 def _counts(s: IngestSummary) -> dict[str, Any]:
