@@ -8,6 +8,7 @@ import struct
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
+import numpy as np
 from falkordb.query_result import QueryResult, parse_scalar
 from redis.exceptions import ResponseError
 
@@ -84,7 +85,7 @@ _TYPED = {
     int: struct.Struct("=Bq"),
 }
 _CODE = {bool: _BOOL, float: _DOUBLE, int: _LONG}
-_ENDS = struct.Struct("=QQ")
+_ENDS = 16  # bytes of a relationship's ends: start and end ID, 8-byte little-endian each
 BULK_TOKEN_BYTES = 32 * 2**20  # one command's payload, well under the server's limits
 BULK_SLICE = 20_000  # entities encoded at a time: a label's whole columns at once cost memory
 
@@ -115,10 +116,11 @@ def _bulk_column(values: list[Any]) -> list[bytes]:
 
 
 def bulk_tokens(
-    name: str, props: list[Row], ends: list[tuple[int, int]] | None
+    name: str, props: list[Row], ends: np.ndarray | None
 ) -> Iterator[tuple[bytes, int]]:
     """GRAPH.BULK's binary form of one label's nodes (ends None) or one type's
-    relationships (ends: start and end ID per row): a header naming the properties, then
+    relationships (ends: start and end ID per row, an array of shape (rows, 2)): a header
+    naming the properties, then
     each entity's values (a null is not stored); split into tokens of at most
     BULK_TOKEN_BYTES. Yields (token, entities in it)."""
     names = sorted({k for p in props for k in p})
@@ -131,7 +133,8 @@ def bulk_tokens(
         rows = props[at : at + BULK_SLICE]
         columns = [_bulk_column([p.get(n) for p in rows]) for n in names]
         if ends is not None:
-            columns.insert(0, [_ENDS.pack(s, e) for s, e in ends[at : at + BULK_SLICE]])
+            packed = np.ascontiguousarray(ends[at : at + BULK_SLICE], dtype="<u8").tobytes()
+            columns.insert(0, [packed[i : i + _ENDS] for i in range(0, len(packed), _ENDS)])
         for body in map(b"".join, zip(*columns, strict=True)) if columns else [b""] * len(rows):
             if size + len(body) > BULK_TOKEN_BYTES and count:
                 yield b"".join(parts), count
