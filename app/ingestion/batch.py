@@ -84,14 +84,14 @@ def load_directory(
                 ingest_file(
                     store,
                     plan.path,
-                    source,
+                    plan.mapping.source,
                     settings,
                     show_progress=show_progress,
                     bulk=graph,
                     plan=plan,
                     prepared_ahead=ahead.chunks(i) if ahead else None,
                 )
-                for i, (plan, (source, _, _)) in enumerate(zip(plans, files, strict=True))
+                for i, plan in enumerate(plans)
             ]
         started = time.perf_counter()
         store.bulk_load(*graph.tables())

@@ -277,7 +277,7 @@ def golden_marketing(
         rows = [
             {"profileId": p, "consent": consent}
             for p in part
-            if (consent := found[p].marketing()[0] if found[p].statements else None) != held.get(p)
+            if (consent := found[p].marketing()[0]) != held.get(p)
         ]
         if rows:  # only the profiles whose golden consent changed
             store.write("consent_set_golden", rows=rows)

@@ -218,6 +218,20 @@ def batched(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
         yield batch
 
 
+def pipelined[T, R](items: Iterable[T], send: Callable[[T], R]) -> Iterator[R]:
+    """Each item's `send` result, in order; each is sent from one thread while the caller's
+    `items` produces the next (the client encodes a write while the server runs the one
+    before; one in flight at a time, so writes stay in order)."""
+    with ThreadPoolExecutor(1, thread_name_prefix="store-send") as sender:
+        pending = None
+        for item in items:
+            if pending is not None:
+                yield pending.result()
+            pending = sender.submit(send, item)
+        if pending is not None:
+            yield pending.result()
+
+
 @dataclass
 class NumberLists:
     """A query's rows as a key column and flat number columns: row k's list in column c is

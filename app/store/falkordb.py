@@ -10,14 +10,12 @@ import logging
 import shutil
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from redis.backoff import NoBackoff
 from redis.exceptions import BusyLoadingError, RedisError, ResponseError
 from redis.retry import Retry
@@ -39,6 +37,7 @@ from app.store.base import (
     WriteSummary,
     batched,
     check_parameters,
+    pipelined,
     read_deadline,
     read_timeout_s,
     safe_identifier,
@@ -54,7 +53,15 @@ from app.store.falkordb_process import (
     rewrite_aof,
     wait_for_stopped,
 )
-from app.store.falkordb_wire import Reply, bulk_tokens, refused, reply
+from app.store.falkordb_wire import (
+    NodeIds,
+    Reply,
+    bulk_tokens,
+    node_ids,
+    refused,
+    relationship_tokens,
+    reply,
+)
 
 log = logging.getLogger(__name__)
 
@@ -265,20 +272,13 @@ class FalkorStore(GraphStore):
                 if on_batch:
                     on_batch(len(batch))
             return total
-        pending: tuple[Future[Reply], int] | None = None
-
-        def finish() -> None:
-            if pending is not None:
-                total.add(self._summary(pending[0].result()))
-                if on_batch:
-                    on_batch(pending[1])
-
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="falkordb-write") as sender:
-            for batch in itertools.chain(head, batches):
-                encoded = header(batch)
-                finish()
-                pending = (sender.submit(self._execute, encoded, text, True), len(batch))
-            finish()
+        encoded = ((header(batch), len(batch)) for batch in itertools.chain(head, batches))
+        for answer, n in pipelined(
+            encoded, lambda item: (self._execute(item[0], text, True), item[1])
+        ):
+            total.add(self._summary(answer))
+            if on_batch:
+                on_batch(n)
         return total
 
     def bulk_load(self, nodes: Sequence[BulkNodes], edges: Sequence[BulkEdges]) -> WriteSummary:
@@ -291,53 +291,26 @@ class FalkorStore(GraphStore):
             found = self._execute("", f"MATCH (n:{label}) RETURN count(n)", write=False)
             if found.rows[0][0]:
                 raise BulkUnsupported(f"the graph already has {label} nodes")
-        total = self._bulk_sent(
-            (count, 0, [token], [])
-            for group in nodes
-            for token, count in bulk_tokens(group.label, group.rows, None)
+        total = WriteSummary()
+        node_tokens = (
+            token for group in nodes for token in bulk_tokens(group.label, group.rows, None)
         )
-        # Each key's node IDs, looked up a column at a time (pandas' hash index) rather than
-        # a Python dict lookup per end: a million relationships cost seconds that way.
-        ids: dict[str, tuple[pd.Index, np.ndarray]] = {}
+        for done in pipelined(node_tokens, lambda t: self._bulk(t[1], 0, [t[0]], [])):
+            total.add(done)
+        ids: dict[str, NodeIds] = {}
         for key in {e.start for e in edges} | {e.end for e in edges}:
             label, prop = safe_identifier(key.label), safe_identifier(key.prop)
             raw = self._send(
                 "GRAPH.RO_QUERY", self._graph_name, f"MATCH (n:{label}) RETURN n.{prop}, id(n)"
             )
-            keys = pd.Index([k for k, _ in raw[1]], dtype=object)
-            if not keys.is_unique:
-                raise StoreError(f"bulk load: two {label} nodes have the same {prop}")
-            ids[key.label] = (keys, np.array([i for _, i in raw[1]], dtype=np.uint64))
-
-        def relationships() -> Iterator[tuple[int, int, list[bytes], list[bytes]]]:
-            for rels in edges:
-                (starts, start_ids), (ends, end_ids) = ids[rels.start.label], ids[rels.end.label]
-                a = starts.get_indexer(pd.Index([r[0] for r in rels.rows], dtype=object))
-                b = ends.get_indexer(pd.Index([r[1] for r in rels.rows], dtype=object))
-                # As a query's MATCH: no relationship where an end is not in the graph.
-                kept = (a >= 0) & (b >= 0)
-                pairs = np.stack([start_ids[a[kept]], end_ids[b[kept]]], axis=1)
-                props = [r[2] for r, k in zip(rels.rows, kept.tolist(), strict=True) if k]
-                for token, count in bulk_tokens(rels.type, props, pairs):
-                    yield 0, count, [], [token]
-
-        total.add(self._bulk_sent(relationships()))
-        return total
-
-    def _bulk_sent(
-        self, commands: Iterable[tuple[int, int, list[bytes], list[bytes]]]
-    ) -> WriteSummary:
-        """Send GRAPH.BULK commands in order, each from a thread while this one encodes the
-        next: the server builds one part of the graph while the client encodes the next."""
-        total = WriteSummary()
-        with ThreadPoolExecutor(1, thread_name_prefix="bulk") as sender:
-            pending: Future[WriteSummary] | None = None
-            for command in commands:
-                if pending is not None:
-                    total.add(pending.result())
-                pending = sender.submit(self._bulk, *command)
-            if pending is not None:
-                total.add(pending.result())
+            ids[key.label] = node_ids(raw[1], label, prop)
+        edge_tokens = (
+            token
+            for rels in edges
+            for token in relationship_tokens(rels, ids[rels.start.label], ids[rels.end.label])
+        )
+        for done in pipelined(edge_tokens, lambda t: self._bulk(0, t[1], [], [t[0]])):
+            total.add(done)
         return total
 
     def _bulk(self, n: int, e: int, labels: list[bytes], types: list[bytes]) -> WriteSummary:

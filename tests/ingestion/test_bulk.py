@@ -102,7 +102,8 @@ def test_a_bulk_load_sent_in_many_small_commands_gives_the_same_graph(
             sent.append(count)
             yield token, count
 
-    monkeypatch.setattr(falkordb, "bulk_tokens", counted)
+    monkeypatch.setattr(falkordb, "bulk_tokens", counted)  # nodes
+    monkeypatch.setattr(falkordb_wire, "bulk_tokens", counted)  # relationships
     summaries = load_directory(store, population, settings, show_progress=False)
     assert digest(store) == incremental
     if store.has_bulk_path:  # every node and relationship went in one of the small commands
