@@ -150,6 +150,10 @@ class Settings(BaseSettings):
     # cheap query is not kept waiting behind them (the pages' 360 costs ~5,000; the API's
     # customer 360 ~500).
     heavy_query_cost: int = Field(default=10_000, ge=1)
+    # How long a thread may hold Python's interpreter lock before another that waits gets it
+    # (sys.setswitchinterval), set while the server runs. Python's 5 ms made each cheap
+    # answer during a heavy query wait ~50 ms (docs/architecture.md, "Serving").
+    thread_switch_ms: float = Field(default=1.0, gt=0, le=100)
     introspection: bool = True
     cors_origins: list[str] = Field(default_factory=list)
     rate_limit_per_minute: int = Field(default=600, ge=1)

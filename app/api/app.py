@@ -24,7 +24,7 @@ from starlette.staticfiles import StaticFiles
 
 from app.alerts.delivery import start_delivery_worker
 from app.api.auth import AccessControl, AccessMiddleware, auth_routes, identity_of
-from app.api.endpoint import GraphQLEndpoint, prefers_html
+from app.api.endpoint import GraphQLEndpoint, prefers_html, thread_switch
 from app.api.errors import (
     BAD_REQUEST,
     INTERNAL,
@@ -176,7 +176,8 @@ def create_app(
             worker = start_delivery_worker(store, settings)
             purger = QuarantinePurger(settings)
             try:
-                yield
+                with thread_switch(settings.thread_switch_ms):
+                    yield
             finally:
                 purger.stop()
         finally:

@@ -11,8 +11,10 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import partial
 from inspect import isawaitable
 from typing import Any, cast
@@ -400,6 +402,23 @@ def _profile_of(context: RequestContext) -> Any:
         return None if found is None else found.profile.id
 
     return profile_of
+
+
+@contextmanager
+def thread_switch(ms: float) -> Iterator[None]:
+    """Python's thread switch interval set to `ms` while the server runs, then put back (unless
+    something else changed it meanwhile). A heavy query apart holds the interpreter's lock
+    until a waiting thread has asked for it for this long, and a cheap request takes it
+    several times (read, execute, answer): at Python's 5 ms, ~20 cheap answers a second got
+    through during a heavy query; at 1 ms, ~70 (docs/architecture.md, "Serving")."""
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(ms / 1000)
+    ours = sys.getswitchinterval()
+    try:
+        yield
+    finally:
+        if sys.getswitchinterval() == ours:
+            sys.setswitchinterval(before)
 
 
 # Heavy queries run apart at most this many at a time (per server process); more wait.
