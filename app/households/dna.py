@@ -5,6 +5,7 @@ In batch for every household, or for one household when a member's event arrives
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +22,10 @@ from app.store import GraphStore
 from app.store.base import batched, safe_identifier
 
 PREFIX = "dna_"
+# JSON of the values, services and month last written (state_of): a batch compares 100k
+# households against one property each and reads the dna_ properties (histories) only of
+# those whose Group DNA changed. The dna_ properties remain the record.
+STATE = "dnaState"
 # The Customer DNA metric whose maximum over the members is the household's churn risk.
 CHURN_METRIC = "churnRisk"
 METRICS: tuple[str, ...] = (
@@ -96,6 +101,12 @@ def compute(household_id: str, inputs: DnaInputs, rules: Rules, today: date) -> 
     return GroupDna(household_id, values, sorted(services), month)
 
 
+def state_of(dna: GroupDna) -> str:
+    """What `STATE` holds: equal texts, equal values, services and month."""
+    doc = {"v": dna.values, "s": dna.services, "u": dna.usage_month}
+    return json.dumps(doc, separators=(",", ":"), sort_keys=True)
+
+
 def _slope(values: Sequence[float]) -> float | None:
     """Least-squares change per computation over the history (None below two points)."""
     n = len(values)
@@ -111,11 +122,12 @@ def _slope(values: Sequence[float]) -> float | None:
 def stored_props(
     dna: GroupDna, previous: Mapping[str, Any], at: str, keep: int
 ) -> tuple[dict[str, Any], list[MetricChange]]:
-    """The properties to write (values, histories, trends) and the changes to hand on."""
+    """The properties to write (values, histories, trends, state) and the changes to hand on."""
     props: dict[str, Any] = {
         "services": dna.services,
         "dataUsageMonth": dna.usage_month,
         "dnaComputedAt": at,
+        STATE: state_of(dna),
     }
     changes: list[MetricChange] = []
     for name, value in dna.values.items():
@@ -137,8 +149,9 @@ def stored_props(
 
 
 def unchanged(props: Mapping[str, Any], previous: Mapping[str, Any]) -> bool:
-    """Whether writing `props` (from stored_props) would leave the household as it is."""
-    return all(previous.get(k) == v for k, v in props.items() if k != "dnaComputedAt")
+    """Whether writing `props` (from stored_props) would leave the household's Group DNA as it
+    is (its state text aside)."""
+    return all(previous.get(k) == v for k, v in props.items() if k not in ("dnaComputedAt", STATE))
 
 
 @gc_paused()
@@ -159,13 +172,13 @@ def compute_dna(
     for chunk in batched(({"id": h} for h in household_ids), batch_size):
         ids = [r["id"] for r in chunk]
         inputs = {h: DnaInputs() for h in ids}
-        members, assets, spend, usage, stored = store.read_many(
+        members, assets, spend, usage, states = store.read_many(
             [
                 ("household_dna_members", {"ids": ids}),
                 ("household_dna_assets", {"ids": ids}),
                 ("household_dna_spend", {"ids": ids, "spendTypes": list(rules.spend_types)}),
                 ("household_dna_usage", {"ids": ids}),
-                ("household_dna_props", {"ids": ids}),
+                ("household_dna_state", {"ids": ids}),
             ]
         )
         for row in members:
@@ -179,17 +192,24 @@ def compute_dna(
             inputs[row["householdId"]].spend = float(row["spend"] or 0.0)
         for row in usage:
             inputs[row["householdId"]].usage.append(row)
-        previous = {r["householdId"]: r["props"] for r in stored}
+        stored = {r["householdId"]: r["state"] for r in states}  # households that exist
+        computed = [compute(hid, inputs[hid], rules, today) for hid in ids if hid in stored]
+        moved = [dna for dna in computed if state_of(dna) != stored[dna.household_id]]
+        previous: dict[str, Any] = {}
+        if moved:  # their histories, to add to
+            found = store.read("household_dna_props", ids=[d.household_id for d in moved])
+            previous = {r["householdId"]: r["props"] for r in found}
         at = now_iso()
         rows = []
-        for hid in ids:
-            if hid not in previous:
+        for dna in moved:
+            if (held := previous.get(dna.household_id)) is None:
+                continue  # gone since
+            props, changed = stored_props(dna, held, at, keep)
+            if unchanged(props, held):  # dnaComputedAt stays the time of the last change
+                if held.get(STATE) != props[STATE]:  # written before the state was kept
+                    rows.append({"householdId": dna.household_id, "props": {STATE: props[STATE]}})
                 continue
-            dna = compute(hid, inputs[hid], rules, today)
-            props, changed = stored_props(dna, previous[hid], at, keep)
-            if unchanged(props, previous[hid]):
-                continue  # nothing to write: dnaComputedAt stays the time of the last change
-            rows.append({"householdId": hid, "props": props})
+            rows.append({"householdId": dna.household_id, "props": props})
             changes.extend(changed)
         store.write_batches("household_set_dna", rows, settings.batch_size)
         if on_batch:

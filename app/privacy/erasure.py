@@ -17,6 +17,7 @@ from typing import Any
 
 from app.audit import record as audit
 from app.errors import InputError
+from app.households.dna import PREFIX, STATE
 from app.ingestion.held import forget_all
 from app.privacy.suppression import suppress
 from app.settings import Settings
@@ -218,8 +219,8 @@ def _strip_households(store: GraphStore, left: Sequence[dict[str, Any]]) -> None
         kept = {
             k: v
             for k, v in props.items()
-            if not k.startswith("dna_")
-            and k not in ("addressId", "decisionMaker", "services", "dataUsageMonth")
+            if not k.startswith(PREFIX)
+            and k not in ("addressId", "decisionMaker", "services", "dataUsageMonth", STATE)
         }
         kept["status"] = "dissolved"
         rows.append({"householdId": props["householdId"], "props": kept})

@@ -53,11 +53,35 @@ def test_a_rerun_on_unchanged_data_writes_nothing(
     assert "household_upsert" not in first.rows
     after_first = digest(store)
 
+    read = store.read
+    names: list[str] = []
+    monkeypatch.setattr(store, "read", lambda name, **p: names.append(name) or read(name, **p))
     with counting(store, monkeypatch) as again:
         _households(store, settings)
     assert again.count == 0
     assert again.summary.properties_set == 0
     assert digest(store) == after_first
+    # Group DNA compared by each household's dnaState: no histories read
+    assert "household_dna_props" not in names
+
+
+def test_group_dna_written_before_its_state_was_kept_gains_it_without_a_change(
+    people: Person, store: GraphStore, settings: Settings
+) -> None:
+    """A household whose Group DNA was stored without `dnaState` (before it existed) is read
+    in full once: the batch writes its state alone (no change handed on, no history point,
+    dnaComputedAt still the time of the last change)."""
+    _town(people, moved=False)
+    _households(store, settings)
+    held = "MATCH (h:Household) RETURN h.householdId AS h, properties(h) AS p ORDER BY h"
+    before, _ = store.run_text(held, write=False)
+    store.run_text("MATCH (h:Household) REMOVE h.dnaState", write=True)
+
+    changes = compute_dna(store, settings, all_household_ids(store), today=TODAY)
+
+    assert changes == []
+    after, _ = store.run_text(held, write=False)
+    assert after == before
 
 
 def _town(people: Person, moved: bool) -> None:
