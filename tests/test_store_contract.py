@@ -130,7 +130,13 @@ def test_values_come_back_as_their_types(store: GraphStore) -> None:
 
 
 # The empty input of a parameter, where null is not one: no store MERGEs on a null key.
-EMPTY_INPUT: dict[str, object] = {"rows": [], "ids": [], "keys": [], "name": "contract-test"}
+EMPTY_INPUT: dict[str, object] = {
+    "rows": [],
+    "ids": [],
+    "keys": [],
+    "name": "contract-test",
+    "stage": "contract-test",
+}
 
 
 def test_every_query_file_runs(store: GraphStore) -> None:

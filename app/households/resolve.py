@@ -4,6 +4,8 @@ Household nodes and MEMBER_OF edges (ended edges stay as history). In batch for 
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -122,17 +124,69 @@ def resolve_households(
     tell("profiles", len(facts))
     if say:
         say(f"{len(facts):,} active profiles; {len(set(previous.values())):,} households before")
-    grouping = group_profiles(facts, rules, today or date.today())
-    out.hubs = dict(grouping.hubs)
-    lap("group")
-    _write(store, settings, grouping.groups, links, out, full=True)
-    lap("write")
+    inputs = GroupingDigest(rules, today or date.today(), facts)
+    last = store.read_one("resolve_state", stage=STATE_NAME)
+    if last is not None and last["digest"] == inputs.digest(links):
+        out = _unchanged(last["summary"], previous, out.seconds)
+        lap("group")
+        if say:
+            say("nothing changed since the last households run: grouping kept as it is")
+    else:
+        grouping = group_profiles(facts, rules, inputs.today)
+        out.hubs = dict(grouping.hubs)
+        lap("group")
+        left = _write(store, settings, grouping.groups, links, out, full=True)
+        store.write(
+            "resolve_state_set",
+            stage=STATE_NAME,
+            digest=inputs.digest(left),
+            summary=json.dumps({k: getattr(out, k) for k in KEPT_IN_SUMMARY}),
+            at=now_iso(),
+        )
+        lap("write")
     tell("grouped", len(facts))
     golden_marketing(
         store, sorted(f.profile_id for f in facts), on_batch=lambda n: tell("consent", n)
     )
     lap("consent")
     return out
+
+
+STATE_NAME = "households"  # its ResolveState node (resolve_state)
+KEPT_IN_SUMMARY = ("profiles", "households", "multi_member", "largest", "hubs")
+
+
+class GroupingDigest:
+    """What a batch grouping's result depends on: the rules, the day (ages decide roles), every
+    active profile's facts, and every current membership as the graph holds it (so one a
+    rehouse, a steward or an erasure changed since makes the next run group in full)."""
+
+    def __init__(self, rules: Rules, today: date, facts: Sequence[ProfileFacts]) -> None:
+        self.today = today
+        h = hashlib.blake2b(digest_size=16)
+        h.update(repr((rules, today.isoformat())).encode())
+        for f in facts:
+            h.update(repr(f).encode())
+        self._base = h
+
+    def digest(self, links: dict[str, dict[str, Any]]) -> str:
+        """The digest with these current memberships (profile id -> household_current_links
+        row)."""
+        h = self._base.copy()
+        for p in sorted(links):
+            h.update(repr(tuple(links[p].get(k) for k in LINK_KEY)).encode())
+        return h.hexdigest()
+
+
+def _unchanged(
+    summary: str, previous: dict[str, str], seconds: dict[str, float]
+) -> HouseholdSummary:
+    """The last run's summary, for a run with nothing to group anew: nothing written."""
+    last = json.loads(summary)
+    households = sorted(set(previous.values()))
+    return HouseholdSummary(
+        **last, kept_ids=len(households), household_ids=households, seconds=seconds
+    )
 
 
 def rehouse(
@@ -160,6 +214,7 @@ def rehouse(
 # changed).
 HOUSEHOLD_PROPS = ("size", "addressId", "evidenceKinds", "decisionMaker", "absorbed", "splitFrom")
 LINK_PROPS = ("role", "reason", "evidence", "confidence")
+LINK_KEY = ("householdId", *LINK_PROPS)
 
 
 def _links(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -175,9 +230,10 @@ def _write(
     out: HouseholdSummary,
     *,
     full: bool,
-) -> None:
+) -> dict[str, dict[str, Any]]:
     """Write the grouping, leaving out what the store holds already: households whose IDs are
-    new are created, and memberships new to their household too (no MERGE looks for them)."""
+    new are created, and memberships new to their household too (no MERGE looks for them).
+    The grouped profiles' current memberships as written (profile id -> row)."""
     at = now_iso()
     previous = {p: str(r["householdId"]) for p, r in links.items()}
     members = [[m.profile_id for m in g.members] for g in groups]
@@ -198,6 +254,7 @@ def _write(
     }
     household_rows, new_households, link_rows, new_links = [], [], [], []
     now_in: dict[str, str] = {}
+    left: dict[str, dict[str, Any]] = {}
     for hid, group in zip(assignment.ids, groups, strict=True):
         decision = next(m for m in group.members if m.role == "decision_maker")
         props = {
@@ -228,6 +285,7 @@ def _write(
                 "confidence": m.confidence,
                 "at": at,
             }
+            left[m.profile_id] = row
             link = links.get(m.profile_id)
             if link is None or link["householdId"] != hid:
                 new_links.append(row)
@@ -281,3 +339,4 @@ def _write(
             store.cypher("household_dissolve_empty_of"), {"ids": touched, "at": at}, write=True
         )
     out.dissolved = int(rows[0]["dissolved"]) if rows else 0
+    return left

@@ -146,7 +146,7 @@ def resolve(
     decided = store.read("resolution_decisions")
     held = store.read("profile_memberships")
     inputs = InputDigest(settings, model, records, decided)
-    last = store.read_one("resolve_state")
+    last = store.read_one("resolve_state", stage="batch")
     if last is not None and last["digest"] == inputs.digest(held):
         done = _unchanged(last["summary"], out.seconds)
         lap("read")
@@ -203,6 +203,7 @@ def resolve(
     )
     store.write(
         "resolve_state_set",
+        stage="batch",
         digest=inputs.digest(store.read("profile_memberships")),
         summary=json.dumps(out.as_dict()),
         at=now_iso(),

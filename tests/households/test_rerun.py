@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from app.households import resolve
 from app.households.dna import all_household_ids, compute_dna
 from app.households.resolve import resolve_households
 from app.ingestion.batch import load_directory
@@ -154,3 +155,43 @@ def test_a_small_change_writes_what_it_touches_and_matches_a_run_from_scratch(
     _town(people, moved=True)
     _households(store, settings)
     assert _view(store) == incremental
+
+
+def test_a_rerun_with_nothing_changed_groups_nothing_and_reports_the_last_grouping(
+    people: Person, store: GraphStore, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Same facts, same memberships, same rules and day: the grouping is not done again. A
+    membership changed by another writer, or another day (ages decide roles), groups in full."""
+    _town(people, moved=False)
+    first = resolve_households(store, settings, today=TODAY)
+    grouped: list[int] = []
+    group = resolve.group_profiles
+    monkeypatch.setattr(
+        resolve, "group_profiles", lambda *a, **k: grouped.append(1) or group(*a, **k)
+    )
+
+    again = resolve_households(store, settings, today=TODAY)
+
+    assert grouped == []
+    same = ("profiles", "households", "multi_member", "largest", "hubs")
+    assert [getattr(again, k) for k in same] == [getattr(first, k) for k in same]
+    assert (again.kept_ids, again.new_ids, again.retired_ids) == (first.households, 0, 0)
+    assert (again.memberships_ended, again.dissolved, again.membership_changes) == (0, 0, [])
+    assert sorted(again.household_ids) == sorted(first.household_ids)
+
+    role = (
+        "MATCH (:Profile {profileId: 'b2'})-[m:MEMBER_OF {status: 'current'}]->() "
+        "RETURN m.role AS role"
+    )
+    held = store.run_text(role, write=False)[0]
+    store.run_text(
+        "MATCH (:Profile {profileId: 'b2'})-[m:MEMBER_OF {status: 'current'}]->() "
+        "SET m.role = 'lodger'",
+        write=True,
+    )
+    resolve_households(store, settings, today=TODAY)
+    assert grouped == [1]
+    assert store.run_text(role, write=False)[0] == held
+
+    resolve_households(store, settings, today=date(2026, 1, 2))
+    assert grouped == [1, 1]
