@@ -31,6 +31,7 @@ def cypher_files(root: Path = ROOT / "cypher") -> list[Path]:
 
 def statements(files: list[Path]) -> list[dict[str, object]]:
     from app import export
+    from app.resolution.records import records_query
     from app.store.neo4j import SCHEMA_QUERIES, schema_statements
 
     out: list[dict[str, object]] = []
@@ -46,6 +47,8 @@ def statements(files: list[Path]) -> list[dict[str, object]]:
         export.label_count_query("Customer"),
         export.relationship_page_query("MATCHES", "Customer", "customerId", "Customer", "x"),
         export.ENDPOINTS,
+        # resolve's and training's read of every record, with a declared identifier type
+        records_query(["nationalId"]),
         export.LABELS,
         export.TYPES,
     ]

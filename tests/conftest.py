@@ -107,6 +107,14 @@ def _checked_read_number_lists(original: Any) -> Any:
     return read_number_lists
 
 
+def _checked_read_texts(original: Any) -> Any:
+    def read_texts(self: GraphStore, text: str, **params: Any) -> Any:
+        _enforce(check(text, params, False))
+        return original(self, text, **params)
+
+    return read_texts
+
+
 @pytest.fixture(scope="session", autouse=True)
 def neo4j_rules() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as mp:
@@ -118,6 +126,7 @@ def neo4j_rules() -> Iterator[None]:
             "read_number_lists",
             _checked_read_number_lists(FalkorStore.read_number_lists),
         )
+        mp.setattr(FalkorStore, "read_texts", _checked_read_texts(FalkorStore.read_texts))
         yield
 
 

@@ -2,43 +2,77 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 
-from app.resolution.fields import RECORD_FIELDS
+from app.resolution.fields import IDENTIFIER_PREFIX, RECORD_FIELDS
 from app.store import GraphStore
+from app.store.base import safe_identifier
 
 
-def frame(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
-    """Rows of resolution_records (or anything with the same columns) as a DataFrame
-    indexed by customerId: the record fields, one `id_<type>` column per declared
-    identifier (from `identifiers` pairs or `id_*` keys), and `blockHash` (the digest of the
-    blocking keys stored for the record, app/resolution/blocking.py `key_digest`)."""
+def records_query(identifier_types: Iterable[str]) -> str:
+    """Every customer record the resolver compares (stubs known only from interactions are
+    not), in a stable order: the fields it reads, one column per declared identifier type
+    (`id_<type>`), and the digest of the blocking keys stored for it (not the keys: reading a
+    dozen bk_* values per record cost more than the rest of the record). Every column is a
+    property stored as text, so the store may send them as plain texts (`read_texts`)."""
+    names = [
+        *RECORD_FIELDS,
+        "blockHash",
+        *sorted(IDENTIFIER_PREFIX + safe_identifier(t) for t in identifier_types),
+    ]
+    columns = ", ".join(f"c.{n} AS {n}" for n in names)
+    return (
+        "MATCH (c:Customer) WHERE c.stub IS NULL "
+        f"RETURN c.customerId AS customerId, {columns} ORDER BY customerId"
+    )
+
+
+def columns_of(rows: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]]:
+    """Records as rows (a record's own properties, or rows with `identifiers` as [name,
+    value] pairs) as the columns `frame_of` takes."""
     data: dict[str, list[Any]] = {
         name: [row.get(name) for row in rows] for name in ("customerId", *RECORD_FIELDS)
     }
-    ids: dict[str, list[Any]] = {}
     for i, row in enumerate(rows):
-        if "identifiers" in row:  # as resolution_records reads them
+        if "identifiers" in row:
             pairs = row["identifiers"] or ()
         else:  # a record's own properties
-            pairs = [(k, v) for k, v in row.items() if k.startswith("id_") and v is not None]
+            pairs = [(k, v) for k, v in row.items() if k.startswith(IDENTIFIER_PREFIX)]
         for name, value in pairs:
-            if name not in ids:  # (not setdefault: its default would be built on every call)
-                ids[name] = [None] * len(rows)
-            ids[name][i] = value
-    for name in sorted(ids):
-        data[name] = ids[name]
+            if name not in data:  # (not setdefault: its default would be built on every call)
+                data[name] = [None] * len(rows)
+            data[name][i] = value
     data["blockHash"] = [row.get("blockHash") for row in rows]
-    base = pd.DataFrame(data, columns=list(data))
-    return base.set_index("customerId")
+    return data
+
+
+def frame_of(columns: Mapping[str, Sequence[Any]]) -> pd.DataFrame:
+    """Records as columns (records_query's, or columns_of rows) as a DataFrame indexed by
+    customerId: the record fields, one `id_<type>` column per identifier some record holds,
+    and `blockHash` (the digest of the blocking keys stored for the record,
+    app/resolution/blocking.py `key_digest`)."""
+    n = len(columns.get("customerId", ()))
+    data: dict[str, Sequence[Any]] = {
+        name: columns.get(name) or [None] * n for name in ("customerId", *RECORD_FIELDS)
+    }
+    for name in sorted(k for k in columns if k.startswith(IDENTIFIER_PREFIX)):
+        if any(v is not None for v in columns[name]):
+            data[name] = columns[name]
+    data["blockHash"] = columns.get("blockHash") or [None] * n
+    return pd.DataFrame(data, columns=list(data)).set_index("customerId")
+
+
+def frame(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    """`frame_of` records given as rows."""
+    return frame_of(columns_of(rows))
 
 
 def load_records(store: GraphStore) -> pd.DataFrame:
     """One row per (non-stub) customer record, indexed by customerId, in a stable order."""
-    return frame(store.read("resolution_records"))
+    return frame_of(store.read_texts(records_query(identifier_types(store))))
 
 
 def identifier_types(store: GraphStore) -> dict[str, str]:

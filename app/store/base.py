@@ -309,6 +309,15 @@ class GraphStore(ABC):
             ]
             return [f.result() for f in futures]
 
+    def read_texts(self, text: str, **params: Any) -> dict[str, list[Any]]:
+        """A read (query text) whose every column is a property stored as text, as columns:
+        name -> values in row order, None where missing; {} when nothing matched. Backends
+        may move texts faster than typed values (FalkorDB: see its override)."""
+        rows, _ = self.run_text(text, params, write=False)
+        rows = list(rows)
+        names = list(rows[0]) if rows else []
+        return {name: [row[name] for row in rows] for name in names}
+
     def read_one(self, name: str, **params: Any) -> Row | None:
         rows = self.read(name, **params)
         return rows[0] if rows else None

@@ -357,6 +357,27 @@ class FalkorStore(GraphStore):
             lengths, columns[col] = counts, values
         return NumberLists(keys, lengths, columns)
 
+    def read_texts(self, text: str, **params: Any) -> dict[str, list[Any]]:
+        """Asked without --compact, FalkorDB sends a text as the text itself and a null as
+        nil, which the client reads as str and None in C, instead of a [type, value] pair per
+        value that our reader then goes through one by one (a million records' 17 columns:
+        see docs/performance.md, "Reading records"). Numbers, booleans and lists would come
+        as texts too: only for columns that are texts."""
+        check_parameters(params, False)
+        query = self._graph._build_params_header(dict(params)) + text
+        try:
+            raw = self._send("GRAPH.RO_QUERY", self._graph_name, query)
+        except ResponseError as exc:
+            raise refused(exc, text) from exc
+        except RedisError as exc:
+            raise StoreUnavailable(f"FalkorDB is unreachable: {exc}") from exc
+        if isinstance(raw[-1], ResponseError):
+            raise StoreError(f"FalkorDB failed running a read: {raw[-1]}")
+        if len(raw) < 3 or not raw[1]:
+            return {}
+        records = raw[1]
+        return {str(name): [r[i] for r in records] for i, name in enumerate(raw[0])}
+
     def setup_schema(self, schema: Schema | None = None) -> list[str]:
         return falkordb_schema.setup(
             self._graph, self._db.connection, self._graph_name, schema or Schema()
