@@ -7,9 +7,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import partial
 from typing import Any
 
 from app.gcpause import gc_paused
@@ -56,48 +57,47 @@ def read_facts(
             return f"household_facts_{part}", params
         return f"household_facts_{part}_of", {"ids": list(ids), **params}
 
-    profiles, records, held, identifiers, spent = store.read_many(
-        [
-            query("profiles"),
-            query("records"),
-            query("accounts"),
-            query("identifiers"),
-            query("spend", spendTypes=list(spend_types)),
-        ]
-    )
+    # Every column of the first four is a text (read_texts); spend is a number.
+    texts = [query(part) for part in ("profiles", "records", "accounts", "identifiers")]
+    name, params = query("spend", spendTypes=list(spend_types))
+    calls: list[Callable[[], Any]] = [
+        *(partial(store.read_texts, store.cypher(n), **p) for n, p in texts),
+        partial(store.read, name, **params),
+    ]
+    *found, spent = store.in_parallel(calls)
+    profiles, records, held, identifiers = found
     facts: dict[str, ProfileFacts] = {}
-    for r in profiles:
-        pid = str(r["profileId"])
-        facts[pid] = ProfileFacts(
-            pid,
-            r.get("lastName"),
-            r.get("dateOfBirth"),
-            r.get("addressId"),
-            r.get("city"),
-            records=0,
-        )
+    for pid, last, born, address, city in _walk(
+        profiles, "profileId", "lastName", "dateOfBirth", "addressId", "city"
+    ):
+        facts[str(pid)] = ProfileFacts(str(pid), last, born, address, city, records=0)
     postcodes: dict[str, set[str]] = defaultdict(set)
-    for r in records:
-        if (f := facts.get(r["profileId"])) is not None:
+    for pid, postcode in _walk(records, "profileId", "postcode"):
+        if (f := facts.get(pid)) is not None:
             f.records += 1
-            if r.get("postcode"):
-                postcodes[f.profile_id].add(str(r["postcode"]))
+            if postcode:
+                postcodes[f.profile_id].add(str(postcode))
     accounts: dict[str, set[tuple[str, str | None]]] = defaultdict(set)
-    for r in held:
-        accounts[r["profileId"]].add((str(r["accountId"]), r.get("role")))
-    found: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for r in identifiers:
-        if r.get("value") is not None:
-            found[(r["profileId"], r["label"])].add(str(r["value"]))
+    for pid, account, role in _walk(held, "profileId", "accountId", "role"):
+        accounts[pid].add((str(account), role))
+    found_ids: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for pid, label, value in _walk(identifiers, "profileId", "label", "value"):
+        if value is not None:
+            found_ids[(pid, label)].add(str(value))
     spend = {r["profileId"]: float(r["spend"] or 0.0) for r in spent}
     for pid, f in facts.items():
         f.accounts = sorted(accounts.get(pid, ()), key=lambda a: (a[0], a[1] or ""))
-        f.devices = sorted(found.get((pid, "Device"), ()))
-        f.phones = sorted(found.get((pid, "Phone"), ()))
-        f.emails = sorted(found.get((pid, "Email"), ()))
+        f.devices = sorted(found_ids.get((pid, "Device"), ()))
+        f.phones = sorted(found_ids.get((pid, "Phone"), ()))
+        f.emails = sorted(found_ids.get((pid, "Email"), ()))
         f.postcodes = sorted(postcodes.get(pid, ()))
         f.spend = spend.get(pid, 0.0)
     return [facts[p] for p in sorted(facts)]
+
+
+def _walk(columns: dict[str, list[Any]], *names: str) -> Iterator[tuple[Any, ...]]:
+    """A `read_texts` answer's columns, row by row."""
+    return zip(*(columns.get(n, ()) for n in names), strict=True)
 
 
 @gc_paused()
