@@ -63,8 +63,9 @@ def _resolve_demo(store: GraphStore, settings: Settings, truth_file: Path) -> No
     from app.households.dna import all_household_ids, compute_dna
     from app.households.resolve import resolve_households
 
-    homes = resolve_households(store, settings)
-    compute_dna(store, settings, all_household_ids(store))
+    with store.batch_stage():
+        homes = resolve_households(store, settings)
+        compute_dna(store, settings, all_household_ids(store))
     console.print(f"  grouped them into {homes.households:,} households")
 
 

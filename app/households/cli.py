@@ -36,11 +36,16 @@ def run_households(
             else:
                 bar.advance(consent, n)
 
-        summary = resolve_households(store, settings, rules, say=console.print, progress=progress)
-        ids = all_household_ids(store)
-        bar.start_task(dna)
-        bar.update(dna, total=len(ids))
-        changes = compute_dna(store, settings, ids, rules, on_batch=lambda n: bar.advance(dna, n))
+        with store.batch_stage():
+            summary = resolve_households(
+                store, settings, rules, say=console.print, progress=progress
+            )
+            ids = all_household_ids(store)
+            bar.start_task(dna)
+            bar.update(dna, total=len(ids))
+            changes = compute_dna(
+                store, settings, ids, rules, on_batch=lambda n: bar.advance(dna, n)
+            )
         scores = evaluate_households(store, truth) if truth else None
     table = Table("measure", "value")
     for k, v in summary.__dict__.items():

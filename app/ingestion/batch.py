@@ -19,6 +19,7 @@ from app.ingestion.mapping import Mapping, load_mapping
 from app.ingestion.reader import SUFFIXES
 from app.settings import Settings
 from app.store import GraphStore
+from app.store.base import batch_stage
 
 _FILE = re.compile(r"^(?P<source>[a-z][a-z0-9_]*?)_(?P<kind>customers|interactions)$")
 
@@ -33,6 +34,7 @@ def source_files(directory: Path) -> list[tuple[str, Kind, Path]]:
     return sorted(found, key=lambda t: (t[1] != "customers", t[0]))
 
 
+@batch_stage
 def load_directory(
     store: GraphStore,
     directory: Path,

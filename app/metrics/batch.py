@@ -18,6 +18,7 @@ from app.metrics.models import LogisticModel, fit_logistic
 from app.progress import stage_progress
 from app.settings import Settings
 from app.store import GraphStore
+from app.store.base import batch_stage
 
 
 def resolve_now(store: GraphStore, when: str | None) -> datetime:
@@ -37,6 +38,7 @@ def resolve_now(store: GraphStore, when: str | None) -> datetime:
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
+@batch_stage
 def run_batch(
     store: GraphStore,
     settings: Settings,

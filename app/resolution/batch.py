@@ -30,7 +30,7 @@ from app.resolution.scoring import score_pairs
 from app.resolution.training import link_groups
 from app.settings import Settings
 from app.store import GraphStore
-from app.store.base import Key, Schema
+from app.store.base import Key, Schema, batch_stage
 from app.store.writer import BackgroundWriter
 from app.timing import Laps
 
@@ -130,6 +130,7 @@ def match_rows(
     return rows
 
 
+@batch_stage
 @gc_paused()
 def resolve(
     store: GraphStore,

@@ -7,9 +7,10 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from contextvars import ContextVar, copy_context
 from dataclasses import dataclass, field
-from functools import cache, partial
+from functools import cache, partial, wraps
 from pathlib import Path
 from typing import Any
 
@@ -188,6 +189,20 @@ INDEXES: tuple[Key, ...] = (
 # Unique key properties: a write's parameter of one of these names holds a key (the queries
 # pass keys under their property's name), checked by check_parameters.
 KEY_PROPERTIES: frozenset[str] = frozenset(k.prop for k in UNIQUE_KEYS)
+
+
+def batch_stage[**P, R](stage: Callable[P, R]) -> Callable[P, R]:
+    """A function that writes much, run inside its store's batch_stage() (the store is its
+    first argument)."""
+
+    @wraps(stage)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        store = args[0] if args else kwargs["store"]
+        assert isinstance(store, GraphStore), "a batch stage takes its store first"
+        with store.batch_stage():
+            return stage(*args, **kwargs)
+
+    return run
 
 
 def check_parameters(params: Mapping[str, Any] | None, write: bool) -> None:
@@ -385,6 +400,13 @@ class GraphStore(ABC):
         erasure). True when done; backends whose files the server manages return False
         (docs/security.md says what an operator does there)."""
         return False
+
+    @contextmanager
+    def batch_stage(self) -> Iterator[None]:
+        """Around a stage that writes much (a load, a resolve, households, a metrics batch): a
+        backend may put off its own housekeeping that costs memory under writes until the
+        stage ends (FalkorStore: the append-only file's rewrite). Nothing for Neo4j."""
+        yield
 
     def settle(self) -> float:
         """After bulk writes, leave the store as fast for small writes as a freshly started

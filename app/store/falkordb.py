@@ -10,7 +10,7 @@ import logging
 import shutil
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -409,6 +409,26 @@ class FalkorStore(GraphStore):
             raise StoreError("query telemetry kept coming back; compaction not finished")
         except RedisError as exc:
             raise StoreUnavailable(f"FalkorDB is unreachable: {exc}") from exc
+
+    @contextlib.contextmanager
+    def batch_stage(self) -> Iterator[None]:
+        """No automatic rewrite of the append-only file while the stage writes. A rewrite
+        forks the server, and every page written while the fork lives is copied: a metrics
+        batch at 100k peaked at 1,438-1,492 MB of store memory with rewrites, 1,302-1,310 MB
+        without (docs/performance.md). When the stage ends, the server's own check rewrites
+        the file if it has grown past the threshold, with nothing writing. Two stages at once
+        on one server: the first to end lets rewrites happen again."""
+        self._aof_rewrites("0")
+        try:
+            yield
+        finally:
+            self._aof_rewrites(SERVER_CONFIG["auto-aof-rewrite-percentage"])
+
+    def _aof_rewrites(self, percentage: str) -> None:
+        try:
+            self._db.client.config_set("auto-aof-rewrite-percentage", percentage)
+        except RedisError as exc:  # housekeeping: the stage's own writes will say if it is down
+            log.warning("FalkorDB's append-only rewrite left as it was: %s", exc)
 
     def settle(self) -> float:
         """Reload the graph in the server from a snapshot of it (DEBUG RELOAD), so that it

