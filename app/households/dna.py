@@ -193,12 +193,14 @@ def compute_dna(
         for row in usage:
             inputs[row["householdId"]].usage.append(row)
         stored = {r["householdId"]: r["state"] for r in states}  # households that exist
+        # Never given Group DNA (a first run): no history to add to, nothing to read.
+        fresh = {r["householdId"] for r in states if r["computedAt"] is None}
         computed = [compute(hid, inputs[hid], rules, today) for hid in ids if hid in stored]
         moved = [dna for dna in computed if state_of(dna) != stored[dna.household_id]]
-        previous: dict[str, Any] = {}
-        if moved:  # their histories, to add to
-            found = store.read("household_dna_props", ids=[d.household_id for d in moved])
-            previous = {r["householdId"]: r["props"] for r in found}
+        previous: dict[str, Any] = {h: {} for h in fresh}
+        if held_ids := [d.household_id for d in moved if d.household_id not in fresh]:
+            found = store.read("household_dna_props", ids=held_ids)  # histories to add to
+            previous |= {r["householdId"]: r["props"] for r in found}
         at = now_iso()
         rows = []
         for dna in moved:

@@ -47,16 +47,18 @@ def test_a_rerun_on_unchanged_data_writes_nothing(
     settings = backend_settings.model_copy(update={"data_dir": tmp_path / "data"})
     load_directory(store, synthetic, settings, show_progress=False)
     one_profile_per_person(store, settings, synthetic / "truth_records.csv")
+    read = store.read
+    names: list[str] = []
+    monkeypatch.setattr(store, "read", lambda name, **p: names.append(name) or read(name, **p))
     with counting(store, monkeypatch) as first:
         _households(store, settings)
     assert first.ids("household_create", "householdId") == set(all_household_ids(store))
     assert len(first.rows["household_create_members"]) == 150  # one per person
     assert "household_upsert" not in first.rows
+    # Group DNA never written before: no histories to read
+    assert "household_dna_props" not in names
     after_first = digest(store)
 
-    read = store.read
-    names: list[str] = []
-    monkeypatch.setattr(store, "read", lambda name, **p: names.append(name) or read(name, **p))
     with counting(store, monkeypatch) as again:
         _households(store, settings)
     assert again.count == 0
