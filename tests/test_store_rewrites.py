@@ -6,7 +6,10 @@ nothing writing. Nothing written in the stage is lost."""
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from app.settings import Settings
 from app.store import GraphStore, open_store
@@ -41,34 +44,34 @@ def _stage(store: GraphStore, seen: list[dict[str, int]]) -> None:
     seen.append(_persistence(store))
 
 
-def test_no_rewrite_while_a_batch_stage_writes_and_one_after(tmp_path: Path) -> None:
+@pytest.fixture
+def small_aof(tmp_path: Path) -> Iterator[GraphStore]:
+    """A store of its own whose append-only file was just rewritten, with a 1 MB threshold."""
     with open_store(Settings(store="falkordb", data_dir=tmp_path, graph_name="g")) as store:
         client = store._db.client  # type: ignore[attr-defined]
         client.config_set("auto-aof-rewrite-min-size", "1mb")
         client.bgrewriteaof()
         assert _rewritten(store, 0, within=30), "the first rewrite did not end"
-        before = _persistence(store)["aof_rewrites"]
-
-        seen: list[dict[str, int]] = []
-        _stage(store, seen)
-
-        assert seen == [{"aof_rewrites": before, "aof_rewrite_in_progress": 0}]
-        assert client.config_get("auto-aof-rewrite-percentage") == {
-            "auto-aof-rewrite-percentage": "100"
-        }
-        assert _rewritten(store, before, within=10)
-        count, _ = store.run_text("MATCH (p:Probe) RETURN count(p) AS n", write=False)
-        assert count == [{"n": 6000}]
+        yield store
 
 
-def test_the_same_writes_outside_a_stage_are_rewritten_as_they_go(tmp_path: Path) -> None:
+def test_no_rewrite_while_a_batch_stage_writes_and_one_after(small_aof: GraphStore) -> None:
+    before = _persistence(small_aof)["aof_rewrites"]
+
+    seen: list[dict[str, int]] = []
+    _stage(small_aof, seen)
+
+    assert seen == [{"aof_rewrites": before, "aof_rewrite_in_progress": 0}]
+    percentage = small_aof._db.client.config_get("auto-aof-rewrite-percentage")  # type: ignore[attr-defined]
+    assert percentage == {"auto-aof-rewrite-percentage": "100"}
+    assert _rewritten(small_aof, before, within=10)
+    count, _ = small_aof.run_text("MATCH (p:Probe) RETURN count(p) AS n", write=False)
+    assert count == [{"n": 6000}]
+
+
+def test_the_same_writes_outside_a_stage_are_rewritten_as_they_go(small_aof: GraphStore) -> None:
     """What the stage puts off (the test above would pass on a server that never rewrites)."""
-    with open_store(Settings(store="falkordb", data_dir=tmp_path, graph_name="g")) as store:
-        client = store._db.client  # type: ignore[attr-defined]
-        client.config_set("auto-aof-rewrite-min-size", "1mb")
-        client.bgrewriteaof()
-        assert _rewritten(store, 0, within=30), "the first rewrite did not end"
-        before = _persistence(store)["aof_rewrites"]
-        for i in range(6):
-            _write(store, i * 1000, 1000)
-        assert _rewritten(store, before, within=10)
+    before = _persistence(small_aof)["aof_rewrites"]
+    for i in range(6):
+        _write(small_aof, i * 1000, 1000)
+    assert _rewritten(small_aof, before, within=10)
