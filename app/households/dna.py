@@ -207,10 +207,9 @@ def compute_dna(
             if (held := previous.get(dna.household_id)) is None:
                 continue  # gone since
             props, changed = stored_props(dna, held, at, keep)
-            if unchanged(props, held):  # dnaComputedAt stays the time of the last change
-                if held.get(STATE) != props[STATE]:  # written before the state was kept
-                    rows.append({"householdId": dna.household_id, "props": {STATE: props[STATE]}})
-                continue
+            if unchanged(props, held):  # written before the state was kept: the state alone
+                rows.append({"householdId": dna.household_id, "props": {STATE: props[STATE]}})
+                continue  # dnaComputedAt stays the time of the last change
             rows.append({"householdId": dna.household_id, "props": props})
             changes.extend(changed)
         store.write_batches("household_set_dna", rows, settings.batch_size)

@@ -15,7 +15,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from redis.backoff import NoBackoff
 from redis.exceptions import BusyLoadingError, RedisError, ResponseError
 from redis.retry import Retry
@@ -58,9 +57,11 @@ from app.store.falkordb_wire import (
     Reply,
     bulk_tokens,
     node_ids,
+    number_lists,
     refused,
     relationship_tokens,
     reply,
+    text_columns,
 )
 
 log = logging.getLogger(__name__)
@@ -331,38 +332,17 @@ class FalkorStore(GraphStore):
         """Asked without --compact, FalkorDB sends each list as one text ("[1, 2.500000]":
         numbers with 6 decimals) instead of a typed pair per number, which the client
         would otherwise parse one by one; numpy reads each column's texts in one call."""
-        check_parameters(params, False)
-        text = self._graph._build_params_header(dict(params)) + self.cypher(name)
-        try:
-            raw = self._send("GRAPH.RO_QUERY", self._graph_name, text)
-        except ResponseError as exc:
-            raise refused(exc, self.cypher(name)) from exc
-        except RedisError as exc:
-            raise StoreUnavailable(f"FalkorDB is unreachable: {exc}") from exc
-        if isinstance(raw[-1], ResponseError):
-            raise StoreError(f"FalkorDB failed running {name}: {raw[-1]}")
-        if len(raw) < 3:
-            return NumberLists([], np.zeros(0, dtype=np.int64), {})
-        header, records = [str(h) for h in raw[0]], raw[1]
-        keys = [r[0] for r in records]
-        lengths = np.zeros(len(records), dtype=np.int64)
-        columns: dict[str, np.ndarray[Any, np.dtype[np.float64]]] = {}
-        for c, col in enumerate(header[1:], start=1):
-            texts = [r[c] for r in records]
-            counts = np.array([0 if t == "[]" else t.count(",") + 1 for t in texts])
-            joined = ",".join(t[1:-1] for t in texts if t != "[]")
-            values = np.fromstring(joined, sep=",") if joined else np.zeros(0)
-            if len(values) != counts.sum():
-                raise StoreError(f"{name}: column {col} holds a value that is not a number")
-            lengths, columns[col] = counts, values
-        return NumberLists(keys, lengths, columns)
+        return number_lists(self._verbose(self.cypher(name), params), name)
 
     def read_texts(self, text: str, **params: Any) -> dict[str, list[Any]]:
-        """Asked without --compact, FalkorDB sends a text as the text itself and a null as
-        nil, which the client reads as str and None in C, instead of a [type, value] pair per
-        value that our reader then goes through one by one (a million records' 17 columns:
-        see docs/performance.md, "Reading records"). Numbers, booleans and lists would come
-        as texts too: only for columns that are texts."""
+        """Asked without --compact, FalkorDB sends a text as itself and a null as nil, read
+        in C by the client, not as a [type, value] pair per value that our reader walks
+        (docs/performance.md, "Reading records"). Floats, booleans and lists would come as
+        texts too: only for columns that are texts."""
+        return text_columns(self._verbose(text, params))
+
+    def _verbose(self, text: str, params: Mapping[str, Any]) -> list[Any]:
+        """A read's reply as FalkorDB sends it without --compact: header, rows, statistics."""
         check_parameters(params, False)
         query = self._graph._build_params_header(dict(params)) + text
         try:
@@ -373,10 +353,7 @@ class FalkorStore(GraphStore):
             raise StoreUnavailable(f"FalkorDB is unreachable: {exc}") from exc
         if isinstance(raw[-1], ResponseError):
             raise StoreError(f"FalkorDB failed running a read: {raw[-1]}")
-        if len(raw) < 3 or not raw[1]:
-            return {}
-        records = raw[1]
-        return {str(name): [r[i] for r in records] for i, name in enumerate(raw[0])}
+        return list(raw)
 
     def setup_schema(self, schema: Schema | None = None) -> list[str]:
         return falkordb_schema.setup(

@@ -14,7 +14,7 @@ from falkordb.query_result import QueryResult, parse_scalar
 from redis.exceptions import ResponseError
 
 from app.errors import StoreConflict, StoreError, StoreTimeout
-from app.store.base import BulkEdges, Row, query_label
+from app.store.base import BulkEdges, NumberLists, Row, query_label
 
 
 def _plain(value: Any) -> Any:
@@ -67,6 +67,34 @@ def reply(graph: Any, raw: list[Any]) -> Reply:
     names = [h[1] for h in raw[0]]
     rows = [[_value(cell, graph) for cell in row] for row in raw[1]]
     return Reply(names, rows, QueryResult(graph, [raw[-1]]))
+
+
+def number_lists(raw: list[Any], name: str) -> NumberLists:
+    """A verbose reply (no --compact) of a key column and columns of number lists, each
+    list sent as one text ("[1, 2.500000]"), read a column at a time by numpy."""
+    if len(raw) < 3:
+        return NumberLists([], np.zeros(0, dtype=np.int64), {})
+    header, records = [str(h) for h in raw[0]], raw[1]
+    keys = [r[0] for r in records]
+    lengths = np.zeros(len(records), dtype=np.int64)
+    columns: dict[str, np.ndarray[Any, np.dtype[np.float64]]] = {}
+    for c, col in enumerate(header[1:], start=1):
+        texts = [r[c] for r in records]
+        counts = np.array([0 if t == "[]" else t.count(",") + 1 for t in texts])
+        joined = ",".join(t[1:-1] for t in texts if t != "[]")
+        values = np.fromstring(joined, sep=",") if joined else np.zeros(0)
+        if len(values) != counts.sum():
+            raise StoreError(f"{name}: column {col} holds a value that is not a number")
+        lengths, columns[col] = counts, values
+    return NumberLists(keys, lengths, columns)
+
+
+def text_columns(raw: list[Any]) -> dict[str, list[Any]]:
+    """A verbose reply whose columns are texts, as columns (name -> values); {} for none."""
+    if len(raw) < 3 or not raw[1]:
+        return {}
+    records = raw[1]
+    return {str(name): [r[i] for r in records] for i, name in enumerate(raw[0])}
 
 
 def refused(exc: ResponseError, text: str) -> StoreError:
