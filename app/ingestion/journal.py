@@ -39,6 +39,11 @@ class Journal:
                 f"the load of {last.get('started')} stopped at row {last.get('stoppedAtRow'):,}: "
                 f"{last.get('reason')}"
             )
+        if last.get("bulk"):
+            return (
+                f"the bulk first load of {last.get('started')} did not finish (the process "
+                "was stopped before the whole graph was stored)"
+            )
         return (
             f"the load of {last.get('started')} did not finish (the process was stopped "
             f"after row {int(last.get('rowsWritten') or 0):,} was written)"
@@ -51,9 +56,13 @@ class Journal:
         tmp.write_text(json.dumps(self._state, indent=2), encoding="utf-8")
         os.replace(tmp, self.path)  # never a half-written journal
 
-    def start(self) -> None:
+    def start(self, bulk: bool = False) -> None:
+        """A load begins (`bulk`: a bulk first load, whose rows are stored all at once at
+        the end)."""
         stat = self.file.stat()
         self._state = {"file": str(self.file), "size": stat.st_size, "started": _now()}
+        if bulk:
+            self._state["bulk"] = True
         self._save(status="running", rowsWritten=0)
 
     def written(self, last_row: int) -> None:

@@ -72,14 +72,17 @@ def write_chunk(
     trust_order: list[str],
     *,
     existing: KeyMap[str, str | None] | None = None,
+    trust: bool = True,
 ) -> WriteSummary:
     """One prepared chunk into the graph, then the shared addresses it touched recomputed.
     Records and events the graph does not have yet go in with CREATE; those it holds with
-    the same fingerprint are left as they are. `existing`: the chunk's keys the graph has,
-    each with its stored fingerprint, when the caller has read them (None: read here)."""
+    the same fingerprint are left as they are, unless `trust` is False (the last load of the
+    file did not finish: a fingerprint may then be written without everything it stands
+    for). `existing`: the chunk's keys the graph has, each with its stored fingerprint, when
+    the caller has read them (None: read here)."""
     if existing is None:
         existing = existing_keys(store, job)
-    same = unchanged(job.writes, existing)
+    same = unchanged(job.writes, existing) if trust else set()
     writes = without(job.writes, same) if same else job.writes
     addresses = {r["addressId"] for r in writes.get("link_addresses", [])}
     summary = WriteSummary()
@@ -209,7 +212,11 @@ def ingest_file(
         repeat.seconds = time.perf_counter() - started
         return repeat
     summary.completed = journal.unfinished()
-    journal.start()
+    # A load that stopped part way may have stored a record's fingerprint without all its
+    # writes (a bulk load's nodes before their edges; an upsert before its edge queries; a
+    # chunk before its addresses were refreshed): completing it trusts none.
+    trust = summary.completed is None
+    journal.start(bulk=bulk is not None)
     held_path.unlink(missing_ok=True)
     qpath.unlink(missing_ok=True)
     held = HeldKeys(mapping.kind)
@@ -232,6 +239,7 @@ def ingest_file(
                     settings.batch_size,
                     settings.source_trust,
                     existing=existing,
+                    trust=trust,
                 )
             except BaseException:
                 failed.append((first, last))

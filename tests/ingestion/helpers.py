@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import yaml
 
+from app.settings import Settings
 from app.store import GraphStore
 
 CUSTOMER_COLUMNS = {
@@ -92,3 +98,42 @@ def reversed_rows(folder: Path, out: Path) -> Path:
             frame = pd.read_csv(f, dtype=str, keep_default_na=False)
             frame.iloc[::-1].to_csv(out / f.name, index=False)
     return out
+
+
+def killed_half_way(store: GraphStore, folder: Path, settings: Settings) -> None:
+    """Starts `idgraph load-dir folder` on the store's own folder (settings) in a child process
+    and kills it (SIGKILL) as soon as the graph holds a record."""
+    env = dict(os.environ)
+    env.update(
+        IDGRAPH_STORE=settings.store,
+        IDGRAPH_DATA_DIR=str(settings.data_dir),
+        IDGRAPH_GRAPH_NAME=settings.graph_name,
+        IDGRAPH_NEO4J_URI=settings.neo4j_uri,
+        IDGRAPH_NEO4J_USER=settings.neo4j_user,
+        IDGRAPH_NEO4J_PASSWORD=settings.neo4j_password,
+        # Small chunks and batches: the load takes many round trips, so the kill lands in
+        # the middle of it even on a busy machine (with 100-row chunks a whole load could
+        # finish between two looks at the graph).
+        IDGRAPH_BATCH_SIZE="10",
+        IDGRAPH_CHUNK_ROWS="20",
+        IDGRAPH_BULK_MIN_BYTES=str(settings.bulk_min_bytes),
+        IDGRAPH_PREPARE_WORKERS=str(settings.prepare_workers),
+        IDGRAPH_PREPARE_MIN_BYTES=str(settings.prepare_min_bytes),
+    )
+    cmd = [
+        sys.executable,
+        "-c",
+        "from app.cli import main; main()",
+        "load-dir",
+        str(folder),
+        "--no-progress",
+    ]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        if store.read("customer_count")[0]["n"] > 0:  # the first batch is in: kill now
+            break
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert store.read("customer_count")[0]["n"] > 0

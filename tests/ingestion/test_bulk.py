@@ -14,7 +14,7 @@ from app.ingestion.batch import load_directory
 from app.settings import Settings
 from app.store import GraphStore, falkordb, falkordb_wire
 from app.synth import SynthConfig, generate
-from tests.ingestion.helpers import reversed_rows
+from tests.ingestion.helpers import killed_half_way, reversed_rows
 from tests.ingestion.test_digest import digest
 from tests.writes import counting
 
@@ -80,6 +80,33 @@ def test_bulk_first_load_gives_the_incremental_graph(
     assert digest(store) == incremental
 
 
+def test_a_bulk_first_load_killed_while_stored_is_completed_by_running_it_again(
+    falkor_store: GraphStore, falkor_settings: Settings, population: Path, tmp_path: Path
+) -> None:
+    """Killed once the first nodes are in the graph (GRAPH.BULK sends every node, then the
+    relationships), the load run again writes with queries and ends in the graph of one
+    clean load. The nodes stored carry their fingerprints, so the second run must not take
+    them for records the graph holds whole (it did: 2,630 of 4,302 digest lines missing).
+    The embedded store only: Neo4j has no bulk path (test_digest.py kills a load by queries)."""
+    store = falkor_store
+    own = falkor_settings.model_copy(update={"bulk_min_bytes": 0})  # the store's own folder
+    clean = incremental_digest(store, population, own.model_copy(update={"data_dir": tmp_path}))
+    # The kill can land after the graph was stored, while the journals are being closed
+    # (or after the last): those files are complete, and the kill is tried again, up to
+    # five times, until it stopped a load.
+    for _attempt in range(5):
+        store.clear()
+        store.setup_schema()
+        killed_half_way(store, population, own)
+        summaries = load_directory(store, population, own, show_progress=False)
+        assert digest(store) == clean
+        completed = [s.completed for s in summaries if s.completed]
+        if completed:
+            break
+    assert completed
+    assert all("bulk first load" in c and "did not finish" in c for c in completed)
+
+
 def test_a_bulk_load_sent_in_many_small_commands_gives_the_same_graph(
     store: GraphStore,
     settings: Settings,
@@ -119,7 +146,11 @@ def test_files_prepared_in_workers_give_what_one_process_gives(
     results = []
     for workers in (0, 2):
         s = settings.model_copy(
-            update={"prepare_workers": workers, "data_dir": tmp_path / f"workers-{workers}"}
+            update={
+                "prepare_workers": workers,
+                "prepare_min_bytes": 0,
+                "data_dir": tmp_path / f"workers-{workers}",
+            }
         )
         summaries = load_directory(store, population, s, show_progress=False)
         counts = [
