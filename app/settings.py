@@ -46,12 +46,15 @@ class Settings(BaseSettings):
     batch_size: int = Field(default=5000, ge=1, le=100_000)
     chunk_rows: int = Field(default=10_000, ge=1)
     # A folder load into a graph that holds no records yet goes through the store's bulk
-    # path (FalkorDB's GRAPH.BULK) when its files hold at least this many bytes; smaller
-    # ones, and every load after the first, write with queries. -1: never (docs/ingestion.md).
-    bulk_min_bytes: int = Field(default=5_000_000, ge=-1)
-    # A bulk first load prepares its files (validation, normalisation) in this many worker
-    # processes ahead of the loader; 0: in the loader's own process (app/ingestion/ahead.py).
+    # path (FalkorDB's GRAPH.BULK) when its files hold at least this many bytes (0: any
+    # first load; it was faster at every size measured); every load after the first writes
+    # with queries. -1: never (docs/ingestion.md).
+    bulk_min_bytes: int = Field(default=0, ge=-1)
+    # A bulk first load of at least prepare_min_bytes prepares its files (validation,
+    # normalisation) in this many worker processes ahead of the loader (starting them costs
+    # about a second); 0, or smaller loads: in the loader's own process (app/ingestion/ahead.py).
     prepare_workers: int = Field(default=2, ge=0)
+    prepare_min_bytes: int = Field(default=10_000_000, ge=0)
     max_field_length: int = Field(default=512, ge=8)
     # A file with more columns is refused before it is read (a 50,000-column header made the
     # CSV reader take 773 MB for a 1 MB file).

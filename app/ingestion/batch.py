@@ -52,8 +52,8 @@ def load_directory(
         raise InputError(f"{directory}: no <source>_customers or <source>_interactions files")
     # Every mapping is read before anything loads, so a bad one stops the run at the start.
     mappings = {(s, k): folder_mapping(directory, s, k) for s, k, _ in files}
+    size = sum(path.stat().st_size for _, _, path in files)
     if bulk is None:
-        size = sum(path.stat().st_size for _, _, path in files)
         bulk = store.has_bulk_path and 0 <= settings.bulk_min_bytes <= size and first_load(store)
     graph = BulkGraph(settings.source_trust) if bulk else None
     summaries: list[IngestSummary] = []
@@ -79,7 +79,7 @@ def load_directory(
         with contextlib.ExitStack() as stack:
             ahead = (
                 stack.enter_context(Ahead(plans, settings, settings.prepare_workers))
-                if settings.prepare_workers
+                if settings.prepare_workers and size >= settings.prepare_min_bytes
                 else None
             )
             summaries = [
