@@ -3,24 +3,53 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from typing import Any
 
 import numpy as np
 
+from app.resolution.comparisons import Comparison, level_matrix
 from app.resolution.fields import Columns
 from app.resolution.model import MatchModel
 
 # Worker state: set before the pool forks, so records are shared, not pickled per task.
-_WORK: tuple[MatchModel, Columns, np.ndarray, np.ndarray] | None = None
+Work = Callable[[Columns, np.ndarray, np.ndarray], Any]
+_WORK: tuple[Work, Columns, np.ndarray, np.ndarray] | None = None
 
 
-def _score_slice(bounds: tuple[int, int]) -> tuple[int, np.ndarray, np.ndarray]:
+def _slice(bounds: tuple[int, int]) -> tuple[int, Any]:
     assert _WORK is not None
-    model, cols, left, right = _WORK
+    work, cols, left, right = _WORK
     lo, hi = bounds
-    levels = model.levels(cols, left[lo:hi], right[lo:hi])
-    return lo, levels, model.logits(levels, cols, left[lo:hi])
+    return lo, work(cols, left[lo:hi], right[lo:hi])
+
+
+def in_chunks(
+    work: Work,
+    cols: Columns,
+    left: np.ndarray,
+    right: np.ndarray,
+    workers: int | None = None,
+    chunk: int = 100_000,
+) -> Iterator[tuple[int, Any]]:
+    """work(cols, left[lo:hi], right[lo:hi]) for consecutive slices of the pairs, each with
+    its start, in order: on `workers` forked processes (default: one per core) when there is
+    more than one slice, in this process otherwise. Memory holds the records once plus a
+    slice each."""
+    global _WORK
+    n = len(left)
+    bounds = [(lo, min(lo + chunk, n)) for lo in range(0, n, chunk)]
+    workers = workers if workers is not None else (os.cpu_count() or 1)
+    _WORK = (work, cols, np.asarray(left), np.asarray(right))
+    try:
+        if workers <= 1 or len(bounds) <= 1:
+            yield from map(_slice, bounds)
+        else:
+            with ProcessPoolExecutor(workers) as pool:
+                yield from pool.map(_slice, bounds)
+    finally:
+        _WORK = None
 
 
 def score_pairs(
@@ -32,30 +61,38 @@ def score_pairs(
     chunk: int = 100_000,
     on_chunk: Callable[[int], None] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Levels and log-odds of a match for every pair. Chunks go to `workers` forked
-    processes (default: one per core); memory holds the records once plus a chunk each."""
-    global _WORK
+    """Levels and log-odds of a match for every pair, in chunks on `workers` processes."""
     n = len(left)
     logits = np.empty(n, dtype=np.float64)
     levels = np.empty((n, len(model.comparisons)), dtype=np.int8)
-    bounds = [(lo, min(lo + chunk, n)) for lo in range(0, n, chunk)]
-    workers = workers if workers is not None else (os.cpu_count() or 1)
-    _WORK = (model, cols, np.asarray(left), np.asarray(right))
-    try:
-        if workers <= 1 or len(bounds) <= 1:
-            results = map(_score_slice, bounds)
-            for lo, lv, part in results:
-                levels[lo : lo + len(part)] = lv
-                logits[lo : lo + len(part)] = part
-                if on_chunk:
-                    on_chunk(len(part))
-        else:
-            with ProcessPoolExecutor(workers) as pool:
-                for lo, lv, part in pool.map(_score_slice, bounds):
-                    levels[lo : lo + len(part)] = lv
-                    logits[lo : lo + len(part)] = part
-                    if on_chunk:
-                        on_chunk(len(part))
-    finally:
-        _WORK = None
+
+    def work(c: Columns, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        lv = model.levels(c, a, b)
+        return lv, model.logits(lv, c, a)
+
+    for lo, (lv, part) in in_chunks(work, cols, left, right, workers, chunk):
+        levels[lo : lo + len(part)] = lv
+        logits[lo : lo + len(part)] = part
+        if on_chunk:
+            on_chunk(len(part))
     return levels, logits
+
+
+def pair_levels(
+    comparisons: Sequence[Comparison],
+    cols: Columns,
+    left: np.ndarray,
+    right: np.ndarray,
+    workers: int | None = None,
+) -> np.ndarray:
+    """level_matrix of the pairs, split evenly over `workers` processes."""
+    n = len(left)
+    levels = np.empty((n, len(comparisons)), dtype=np.int8)
+    share = -(-n // max(workers or os.cpu_count() or 1, 1)) or 1
+
+    def work(c: Columns, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return level_matrix(comparisons, c, a, b)
+
+    for lo, lv in in_chunks(work, cols, left, right, workers, share):
+        levels[lo : lo + len(lv)] = lv
+    return levels

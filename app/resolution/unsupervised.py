@@ -30,7 +30,7 @@ from app.resolution.blocking import (
 from app.resolution.comparisons import NULL, level_matrix
 from app.resolution.fields import Column
 from app.resolution.model import ComparisonWeights, MatchModel, TermFrequencies, probability
-from app.resolution.scoring import score_pairs
+from app.resolution.scoring import pair_levels, score_pairs
 
 if TYPE_CHECKING:
     from app.resolution.training import TrainingSet
@@ -106,7 +106,10 @@ def _exact_share(values: Column, groups: np.ndarray | None) -> float | None:
     g = g[g >= 0]
     if len(vals) < 2:
         return None
-    table = pd.crosstab(vals.to_numpy(), g).to_numpy(dtype=np.float64)
+    codes, uniques = pd.factorize(vals.to_numpy())
+    width = int(g.max()) + 1  # values x groups: how many records of each group hold each
+    table = np.bincount(codes * width + g, minlength=len(uniques) * width)
+    table = table.reshape(len(uniques), width).astype(np.float64)
     per_value = table.sum(axis=1) ** 2 - (table**2).sum(axis=1)
     sizes = np.bincount(g).astype(np.float64)
     total = sizes.sum() ** 2 - (sizes**2).sum()
@@ -124,13 +127,13 @@ EXACT_COLUMN = {
 
 
 def estimate_u(
-    ts: TrainingSet, rng: np.random.Generator, pairs: int = RANDOM_PAIRS
+    ts: TrainingSet, rng: np.random.Generator, pairs: int = RANDOM_PAIRS, workers: int = 1
 ) -> list[np.ndarray]:
     """Per comparison, the chance of each level for two random records (both with the
     field). Exact agreement is counted exactly from value frequencies where one column
-    decides it; the other levels come from random pairs."""
+    decides it; the other levels come from random pairs (compared on `workers` processes)."""
     left, right = random_pairs(len(ts), pairs, rng, ts.groups)
-    levels = level_matrix(ts.comparisons, ts.cols, left, right)
+    levels = pair_levels(ts.comparisons, ts.cols, left, right, workers)
     out = []
     for j, comp in enumerate(ts.comparisons):
         k = len(comp.levels)
@@ -314,7 +317,7 @@ def unsupervised_start(ts: TrainingSet, *, cap: int = 50, seed: int = 0, workers
     the pool's levels."""
     started = time.perf_counter()
     rng = np.random.default_rng(seed)
-    u = estimate_u(ts, rng)
+    u = estimate_u(ts, rng, workers=workers)
     m, sessions = estimate_m(ts, u, rng, cap)
     comps = [
         ComparisonWeights(
