@@ -108,8 +108,8 @@ def _exact_share(values: Column, groups: np.ndarray | None) -> float | None:
         return None
     codes, uniques = pd.factorize(vals.to_numpy())
     width = int(g.max()) + 1  # values x groups: how many records of each group hold each
-    table = np.bincount(codes * width + g, minlength=len(uniques) * width)
-    table = table.reshape(len(uniques), width).astype(np.float64)
+    counts = np.bincount(codes * width + g, minlength=len(uniques) * width)
+    table = counts.reshape(len(uniques), width).astype(np.float64)
     per_value = table.sum(axis=1) ** 2 - (table**2).sum(axis=1)
     sizes = np.bincount(g).astype(np.float64)
     total = sizes.sum() ** 2 - (sizes**2).sum()
