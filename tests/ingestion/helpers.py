@@ -100,9 +100,8 @@ def reversed_rows(folder: Path, out: Path) -> Path:
     return out
 
 
-def killed_half_way(store: GraphStore, folder: Path, settings: Settings) -> None:
-    """Starts `idgraph load-dir folder` on the store's own folder (settings) in a child process
-    and kills it (SIGKILL) as soon as the graph holds a record."""
+def child_env(settings: Settings, **extra: str) -> dict[str, str]:
+    """The environment of an `idgraph` child process on the store of `settings`."""
     env = dict(os.environ)
     env.update(
         IDGRAPH_STORE=settings.store,
@@ -111,6 +110,16 @@ def killed_half_way(store: GraphStore, folder: Path, settings: Settings) -> None
         IDGRAPH_NEO4J_URI=settings.neo4j_uri,
         IDGRAPH_NEO4J_USER=settings.neo4j_user,
         IDGRAPH_NEO4J_PASSWORD=settings.neo4j_password,
+        **extra,
+    )
+    return env
+
+
+def killed_half_way(store: GraphStore, folder: Path, settings: Settings) -> None:
+    """Starts `idgraph load-dir folder` on the store's own folder (settings) in a child process
+    and kills it (SIGKILL) as soon as the graph holds a record."""
+    env = child_env(
+        settings,
         # Small chunks and batches: the load takes many round trips, so the kill lands in
         # the middle of it even on a busy machine (with 100-row chunks a whole load could
         # finish between two looks at the graph).

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -15,24 +14,15 @@ from app.ingestion.loader import ingest_file
 from app.ingestion.mapping import load_mapping
 from app.settings import Settings
 from app.store import GraphStore
-from tests.ingestion.helpers import CUSTOMER_COLUMNS, customer_rows, snapshot, write_mapping
+from tests.ingestion.helpers import (
+    CUSTOMER_COLUMNS,
+    child_env,
+    customer_rows,
+    snapshot,
+    write_mapping,
+)
 
 ROWS = 6_000  # the kill lands at 1,000 loaded: still half way
-
-
-def _env(settings: Settings) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        IDGRAPH_STORE=settings.store,
-        IDGRAPH_DATA_DIR=str(settings.data_dir),
-        IDGRAPH_GRAPH_NAME=settings.graph_name,
-        IDGRAPH_NEO4J_URI=settings.neo4j_uri,
-        IDGRAPH_NEO4J_USER=settings.neo4j_user,
-        IDGRAPH_NEO4J_PASSWORD=settings.neo4j_password,
-        IDGRAPH_BATCH_SIZE="100",
-        IDGRAPH_CHUNK_ROWS="500",
-    )
-    return env
 
 
 def test_killed_load_recovers_to_the_same_graph(
@@ -53,7 +43,8 @@ def test_killed_load_recovers_to_the_same_graph(
         str(mpath),
         "--no-progress",
     ]
-    proc = subprocess.Popen(cmd, env=_env(backend_settings), stdout=subprocess.DEVNULL)
+    env = child_env(backend_settings, IDGRAPH_BATCH_SIZE="100", IDGRAPH_CHUNK_ROWS="500")
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     loaded = 0
     while time.monotonic() < deadline and proc.poll() is None:
