@@ -377,3 +377,24 @@ def test_evaluate_counts_records_missing_from_the_graph_as_profiles_of_their_own
     # Re-clustering the stored edges at the operational threshold gives the stored profiles.
     assert same_threshold.pairwise == current.pairwise
     assert np.isclose(same_threshold.bcubed.f1, current.bcubed.f1)
+
+
+def test_after_a_first_resolve_every_blocking_key_is_indexed_and_usable(
+    falkor_store: GraphStore, population: Path, tmp_path: Path
+) -> None:
+    """Real time finds its candidates by the blocking keys, one indexed lookup per rule:
+    resolve makes the indexes before it writes the keys, and when it returns every rule's
+    property is indexed and the index is built (the embedded store's own list)."""
+    store = falkor_store
+    settings = Settings(data_dir=tmp_path / "data", resolve_workers=1)
+    load_directory(store, population, settings, show_progress=False, kinds=("customers",))
+    model = learn(store, settings).model
+    resolve(store, settings, model)
+    rows, _ = store.run_text(
+        "CALL db.indexes() YIELD label, properties, status "
+        "WHERE label = 'Customer' RETURN properties, status",
+        write=False,
+    )
+    assert [r["status"] for r in rows] == ["OPERATIONAL"]
+    props = [rule_property(r) for r in model.rules]
+    assert set(props) <= set(rows[0]["properties"])
