@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
@@ -16,6 +18,7 @@ from app.resolution.model import MatchModel
 # Worker state: set before the pool forks, so records are shared, not pickled per task.
 Work = Callable[[Columns, np.ndarray, np.ndarray], Any]
 _WORK: tuple[Work, Columns, np.ndarray, np.ndarray] | None = None
+_FORKING = threading.Lock()
 
 
 def _slice(bounds: tuple[int, int]) -> tuple[int, Any]:
@@ -39,17 +42,24 @@ def in_chunks(
     slice each."""
     global _WORK
     n = len(left)
+    left, right = np.asarray(left), np.asarray(right)
     bounds = [(lo, min(lo + chunk, n)) for lo in range(0, n, chunk)]
     workers = workers if workers is not None else (os.cpu_count() or 1)
-    _WORK = (work, cols, np.asarray(left), np.asarray(right))
-    try:
-        if workers <= 1 or len(bounds) <= 1:
-            yield from map(_slice, bounds)
-        else:
-            with ProcessPoolExecutor(workers) as pool:
-                yield from pool.map(_slice, bounds)
-    finally:
-        _WORK = None
+    if workers <= 1 or len(bounds) <= 1:
+        for lo, hi in bounds:  # no shared state: threads (the API's) may score at once
+            yield lo, work(cols, left[lo:hi], right[lo:hi])
+        return
+    # The workers inherit the work when they fork, which a fork-started pool does for all
+    # of them as map submits the slices; one pool is set up at a time.
+    with _FORKING:
+        _WORK = (work, cols, left, right)
+        try:
+            pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+            results = pool.map(_slice, bounds)
+        finally:
+            _WORK = None
+    with pool:
+        yield from results
 
 
 def score_pairs(
