@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import multiprocessing
 import os
 import threading
@@ -95,14 +96,12 @@ def pair_levels(
     right: np.ndarray,
     workers: int | None = None,
 ) -> np.ndarray:
-    """level_matrix of the pairs, split evenly over `workers` processes."""
-    n = len(left)
-    levels = np.empty((n, len(comparisons)), dtype=np.int8)
-    share = -(-n // max(workers or os.cpu_count() or 1, 1)) or 1
+    """level_matrix of the pairs, one slice per worker process."""
+    workers = workers or os.cpu_count() or 1
 
     def work(c: Columns, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return level_matrix(comparisons, c, a, b)
 
-    for lo, lv in in_chunks(work, cols, left, right, workers, share):
-        levels[lo : lo + len(lv)] = lv
-    return levels
+    share = max(1, math.ceil(len(left) / workers))
+    parts = [lv for _, lv in in_chunks(work, cols, left, right, workers, share)]
+    return np.vstack(parts) if parts else np.zeros((0, len(comparisons)), dtype=np.int8)

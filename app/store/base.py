@@ -330,7 +330,6 @@ class GraphStore(ABC):
         name -> values in row order, None where missing; {} when nothing matched. Backends
         may move texts faster than typed values (FalkorDB: see its override)."""
         rows, _ = self.run_text(text, params, write=False)
-        rows = list(rows)
         names = list(rows[0]) if rows else []
         return {name: [row[name] for row in rows] for name in names}
 
