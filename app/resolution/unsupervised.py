@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+from scipy.optimize import brentq
 
 from app.resolution.blocking import (
     Candidates,
@@ -189,11 +190,32 @@ def session_share(
     lam = 0.5
     for _ in range(10_000):
         post = probability(evidence + math.log(lam / (1 - lam)))
-        new = float(np.clip(post.mean(), 1e-6, 1 - 1e-6))
+        new = float(np.clip(post.mean(), SHARE_LOW, SHARE_HIGH))
         if abs(new - lam) < 1e-12:
             return post, lam
         lam = new
+    lam = _fixed_share(evidence, lam)
     return probability(evidence + math.log(lam / (1 - lam))), lam
+
+
+SHARE_LOW, SHARE_HIGH = 1e-6, 1 - 1e-6  # the share EM may reach
+
+
+def _fixed_share(evidence: np.ndarray, lam: float) -> float:
+    """Where EM's steps from `lam` end, when they have not settled: pairs that barely tell
+    the share (each step a little shorter than the last, 10,000 still short of it). The
+    steps move one way, so the end is a root of mean(chance) - share between `lam` and
+    the bound they move towards (found by Brent's method), or that bound if none lies
+    between."""
+
+    def gap(x: float) -> float:
+        return float(probability(evidence + math.log(x / (1 - x))).mean()) - x
+
+    here = gap(lam)
+    bound = SHARE_LOW if here < 0 else SHARE_HIGH
+    if here == 0 or gap(bound) * here > 0:
+        return lam if here == 0 else bound
+    return float(brentq(gap, *sorted((lam, bound)), xtol=1e-15, rtol=1e-15))
 
 
 def em_session(
