@@ -27,6 +27,9 @@ FORMAT = "identity-graph/match-model/2"
 # re-derived from the stored edges (the dial, real time) sees exactly the numbers batch saw
 # (FalkorDB returns doubles to 15 significant digits).
 DECIMALS = 12
+# What an exact agreement adds at the least, on the commonest value too: agreeing is evidence
+# for a match, however common the value (log-odds).
+MIN_AGREEMENT = 0.05
 
 
 @dataclass
@@ -87,13 +90,22 @@ class MatchModel:
     labels: dict[str, int] = field(default_factory=dict)  # source of labels -> pairs used
     link_only: list[str] = field(default_factory=list)  # sources linked across, never within
     report: dict[str, Any] = field(default_factory=dict)
+    # Fields a household shares (address, phone, e-mail): per level, what is added to the
+    # comparison's weight for a pair in `families` (0 or below: app/resolution/unsupervised.py,
+    # household_weights). Empty for a model without them.
+    household: dict[str, list[float]] = field(default_factory=dict)
 
     @property
     def version(self) -> str:
-        body = json.dumps(
-            [[c.__dict__ for c in self.comparisons], self.prior, self.rules, self.link_only],
-            sort_keys=True,
-        )
+        parts: list[Any] = [
+            [c.__dict__ for c in self.comparisons],
+            self.prior,
+            self.rules,
+            self.link_only,
+        ]
+        if self.household:  # a model without them keeps the version it had
+            parts.append(self.household)
+        body = json.dumps(parts, sort_keys=True)
         return "m-" + hashlib.sha256(body.encode()).hexdigest()[:10]
 
     def specs(self) -> list[Comparison]:
@@ -110,7 +122,8 @@ class MatchModel:
     def contributions(self, levels: np.ndarray, cols: Columns, left: Any) -> np.ndarray:
         """Log-odds each comparison adds for each pair (rows), 0 for a missing field. An exact
         agreement on a compared value is scaled by that value's frequency and never counts
-        against a match."""
+        against a match; for a pair that looks like two members of a family (`families`),
+        an agreement on a field households share adds less (`household`)."""
         left = np.asarray(left, dtype=np.int64)
         out = np.zeros(levels.shape, dtype=np.float64)
         for j, (comp, spec) in enumerate(zip(self.comparisons, self.specs(), strict=True)):
@@ -126,7 +139,39 @@ class MatchModel:
                 values = cols[spec.tf][left[exact[first]]]
                 adjusted = out[exact, j] + comp.tf * table.adjustment(values)[inverse]
                 out[exact, j] = np.maximum(adjusted, 0.0)
+        if self.household:
+            family = self.families(levels)
+            for j, comp in enumerate(self.comparisons):
+                extra = self.household.get(comp.name)
+                if extra is None:
+                    continue
+                at = np.flatnonzero(family & (levels[:, j] != NULL))
+                push = out[at, j]
+                # less for a family pair, but an agreement still pushes up (at least
+                # MIN_AGREEMENT, or what it pushed if that was less)
+                floor = np.minimum(push, MIN_AGREEMENT)
+                add = np.asarray(extra, dtype=np.float64)[levels[at, j]]
+                out[at, j] = np.where(add < 0, np.maximum(push + add, floor), push)
         return out
+
+    def household_levels(self) -> list[tuple[int, int]]:
+        """(comparison position, level) of every household weight, in order."""
+        return [
+            (j, k)
+            for j, comp in enumerate(self.comparisons)
+            for k in range(len(self.household.get(comp.name, ())))
+        ]
+
+    def families(self, levels: np.ndarray) -> np.ndarray:
+        """Per pair: whether its surnames agree and its first names are different, as two
+        members of one family's would (where `household` applies). All false for a model
+        without household weights or without both names."""
+        names = [c.name for c in self.comparisons]
+        if not self.household or "firstName" not in names or "lastName" not in names:
+            return np.zeros(len(levels), dtype=bool)
+        first, last = names.index("firstName"), names.index("lastName")
+        different = len(self.comparisons[first].weights) - 1
+        return (levels[:, first] == different) & (levels[:, last] == 0)
 
     def against(self, levels: np.ndarray) -> np.ndarray:
         """Per pair (rows of `levels`): the log-odds its fields push against a match, as a
@@ -201,6 +246,7 @@ class MatchModel:
                 for k, t in self.term_frequencies.items()
             },
             "report": self.report,
+            "household": self.household,
         }
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps(body, indent=1, ensure_ascii=False))
@@ -239,6 +285,9 @@ class MatchModel:
                 labels=dict(body.get("labels", {})),
                 link_only=list(body.get("linkOnly", [])),
                 report=dict(body.get("report", {})),
+                household={
+                    str(k): [float(x) for x in v] for k, v in body.get("household", {}).items()
+                },
             )
             model.specs()
         except (KeyError, TypeError, ValueError) as exc:
@@ -249,6 +298,14 @@ class MatchModel:
                     f"{path}: {comp.name} has {len(comp.weights)} weights for "
                     f"{len(spec.levels)} levels; retrain with `idgraph train`"
                 )
+            extra = model.household.get(comp.name)
+            if extra is not None and len(extra) != len(spec.levels):
+                raise ConfigError(
+                    f"{path}: {comp.name} has {len(extra)} household weights for "
+                    f"{len(spec.levels)} levels; retrain with `idgraph train`"
+                )
+        if set(model.household) - {c.name for c in model.comparisons}:
+            raise ConfigError(f"{path}: household weights of a field it does not compare; retrain")
         if body.get("version") not in (None, model.version):
             raise ConfigError(f"{path} was changed after training (version mismatch); retrain")
         return model

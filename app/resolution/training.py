@@ -29,7 +29,7 @@ from app.resolution.blocking import (
 )
 from app.resolution.comparisons import Comparison, available
 from app.resolution.fields import Column, Columns, derive
-from app.resolution.model import ComparisonWeights, MatchModel, probability
+from app.resolution.model import MIN_AGREEMENT, ComparisonWeights, MatchModel, probability
 from app.resolution.unsupervised import Start, unsupervised_start
 
 
@@ -122,7 +122,8 @@ def link_groups(sources: pd.Series, link_only: Sequence[str]) -> np.ndarray:
 def design(
     model: MatchModel, levels: np.ndarray, cols: dict[str, Column], left: np.ndarray
 ) -> np.ndarray:
-    """One column per (comparison, level) and one per term-frequency adjustment."""
+    """One column per (comparison, level), one per term-frequency adjustment and one per
+    household weight (MatchModel.household_levels)."""
     columns = []
     specs = model.specs()
     for j, comp in enumerate(model.comparisons):
@@ -136,12 +137,21 @@ def design(
         exact = np.flatnonzero(levels[:, j] == 0)
         adj[exact] = table.adjustment(cols[spec.tf][left[exact]])
         columns.append(adj)
+    family = model.families(levels)
+    for j, k in model.household_levels():
+        columns.append((family & (levels[:, j] == k)).astype(np.float64))
     return np.column_stack(columns) if columns else np.zeros((len(levels), 0))
 
 
-# What an exact agreement adds at the least, on the commonest value too: agreeing is evidence
-# for a match, however common the value (log-odds).
-MIN_AGREEMENT = 0.05
+def coefficients(model: MatchModel) -> np.ndarray:
+    """The model's numbers in `design`'s column order: a pair's log-odds is its design row
+    times these, plus the prior."""
+    tf = [c.tf for c in model.comparisons if c.name in model.term_frequencies]
+    household = [model.household[model.comparisons[j].name][k] for j, k in model.household_levels()]
+    return np.concatenate(
+        [np.asarray(c.weights, dtype=np.float64) for c in model.comparisons]
+        + [np.asarray(tf, dtype=np.float64), np.asarray(household, dtype=np.float64)]
+    )
 
 
 def least_agreement(model: MatchModel, name: str) -> float:
@@ -165,11 +175,13 @@ def fit_labels(
     """Weights that fit the labels, each kept near the unsupervised one (a Gaussian prior of
     width `sigma` on the log-odds scale), an exact agreement positive on every value
     (`least_agreement`) and a disagreement never positive; the share of the term-frequency
-    adjustment in [0, 1]."""
+    adjustment in [0, 1]; a household weight 0 or below."""
     w0 = np.concatenate([np.asarray(c.weights) for c in model.comparisons])
     tf_comps = [c for c in model.comparisons if c.name in model.term_frequencies]
     c0 = np.array([c.tf for c in tf_comps], dtype=np.float64)
-    theta0 = np.r_[w0, c0, model.prior]
+    household = model.household_levels()
+    h0 = np.zeros(len(household))
+    theta0 = np.r_[coefficients(model), model.prior]
     bounds: list[tuple[float | None, float | None]] = []
     for comp in model.comparisons:
         k = len(comp.weights)
@@ -180,8 +192,8 @@ def fit_labels(
                 bounds.append((None, 0.0))
             else:
                 bounds.append((None, None))
-    bounds += [(0.0, 1.0)] * len(c0) + [(None, None)]
-    wide = np.r_[np.full(len(w0) + len(c0), sigma), 5.0]
+    bounds += [(0.0, 1.0)] * len(c0) + [(None, 0.0)] * len(h0) + [(None, None)]
+    wide = np.r_[np.full(len(w0) + len(c0) + len(h0), sigma), 5.0]
 
     def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
         z = x @ theta[:-1] + theta[-1]
@@ -217,6 +229,10 @@ def fit_labels(
     for comp in out:
         if comp.name in tf_values:
             comp.tf = float(tf_values[comp.name])
+    at += len(c0)
+    fitted = {name: [0.0] * len(w) for name, w in model.household.items()}
+    for (j, k), h in zip(household, theta[at : at + len(h0)], strict=True):
+        fitted[out[j].name][k] = float(h)
     return MatchModel(
         comparisons=out,
         prior=float(theta[-1]),
@@ -224,6 +240,7 @@ def fit_labels(
         term_frequencies=model.term_frequencies,
         mode="supervised",
         link_only=model.link_only,
+        household=fitted,
     )
 
 
@@ -358,15 +375,7 @@ def choose_sigma(model: MatchModel, x: np.ndarray, y: np.ndarray, folds: int = 5
             if not test.any() or test.all():
                 continue
             fitted = fit_labels(model, x[~test], y[~test], sigma)
-            theta = np.concatenate(
-                [np.asarray(c.weights) for c in fitted.comparisons]
-                + [
-                    np.array(
-                        [c.tf for c in fitted.comparisons if c.name in fitted.term_frequencies]
-                    )
-                ]
-            )
-            z = x[test] @ theta + fitted.prior
+            z = x[test] @ coefficients(fitted) + fitted.prior
             loss += float(np.sum(np.logaddexp(0, z) - y[test] * z))
         if loss < best_loss:
             best, best_loss = sigma, loss
@@ -403,11 +412,7 @@ def fit_labelled(
 
 
 def _f1(model: MatchModel, x: np.ndarray, truth: np.ndarray) -> dict[str, float]:
-    theta = np.concatenate(
-        [np.asarray(c.weights) for c in model.comparisons]
-        + [np.array([c.tf for c in model.comparisons if c.name in model.term_frequencies])]
-    )
-    said = probability(x @ theta + model.prior) >= 0.5
+    said = probability(x @ coefficients(model) + model.prior) >= 0.5
     tp = float((said & truth).sum())
     precision = tp / max(int(said.sum()), 1)
     recall = tp / max(int(truth.sum()), 1)

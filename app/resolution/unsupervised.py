@@ -29,7 +29,7 @@ from app.resolution.blocking import (
     rule_name,
 )
 from app.resolution.comparisons import NULL, level_matrix
-from app.resolution.fields import Column
+from app.resolution.fields import IDENTIFIER_PREFIX, Column
 from app.resolution.model import ComparisonWeights, MatchModel, TermFrequencies, probability
 from app.resolution.scoring import pair_levels, score_pairs
 
@@ -333,6 +333,79 @@ def term_frequencies(ts: TrainingSet, u: list[np.ndarray]) -> dict[str, TermFreq
     return out
 
 
+# -- families: what the members of a household share -------------------------------------
+# Two people of one family share a surname, and often an address, a phone and an e-mail. u,
+# from random pairs, says how often two people agree on each field alone; a model that adds
+# the weights as if the fields were independent takes a mother and her son, surname and
+# address agreeing, for one person whatever their first names say. So for the pairs whose
+# surnames agree and whose first names are different, each agreement on a field households
+# share is weighed against how often such pairs agree on it (u among them, measured on random
+# pairs of records sharing a surname) instead of against u.
+HOUSEHOLD_FIELDS = ("address", "phone", "email")
+FAMILY_PAIRS = 100_000  # random pairs of records sharing a surname
+FAMILY_MINIMUM = 10  # pairs agreeing at a level before it is weighed again
+
+
+def same_value_pairs(
+    codes: np.ndarray, k: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """k random pairs of records with equal codes (-1: no value), each such pair equally
+    likely; none when no two records share a value."""
+    held = np.flatnonzero(codes >= 0)
+    order = held[np.argsort(codes[held], kind="stable")]
+    sorted_codes = codes[order]
+    starts = np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]])[: len(order)]
+    sizes = np.diff(np.r_[starts, len(order)])
+    count = sizes * (sizes - 1) / 2.0
+    if not count.sum():
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    group = rng.choice(len(starts), size=k, p=count / count.sum())
+    a = rng.integers(0, sizes[group])
+    b = rng.integers(0, sizes[group] - 1)
+    b += b >= a
+    return order[starts[group] + a], order[starts[group] + b]
+
+
+def household_weights(
+    ts: TrainingSet, model: MatchModel, rng: np.random.Generator, workers: int = 1
+) -> tuple[dict[str, list[float]], int]:
+    """`MatchModel.household` for `model` (its u and weights learned): for each field in
+    HOUSEHOLD_FIELDS and each level that agrees (a positive weight), log(u / u among
+    families), where that is below 0 and at least FAMILY_MINIMUM family pairs are at the
+    level, else 0; never so low that the agreement would count against a match. The
+    families are random pairs of records sharing a surname whose first names are different
+    and that agree on no birth date or identifier (those may be one person). Also returns
+    how many family pairs there were."""
+    names = [c.name for c in ts.comparisons]
+    if "firstName" not in names or "lastName" not in names:
+        return {}, 0
+    left, right = same_value_pairs(ts.cols.codes["last"], FAMILY_PAIRS, rng)
+    if not len(left):
+        return {}, 0
+    levels = pair_levels(ts.comparisons, ts.cols, left, right, workers)
+    first, last = names.index("firstName"), names.index("lastName")
+    family = (levels[:, first] == len(ts.comparisons[first].levels) - 1) & (levels[:, last] == 0)
+    for j, spec in enumerate(ts.comparisons):
+        if spec.name == "dateOfBirth" or spec.name.startswith(IDENTIFIER_PREFIX):
+            family &= levels[:, j] != 0
+    out = {}
+    for j, comp in enumerate(model.comparisons):
+        if comp.name not in HOUSEHOLD_FIELDS:
+            continue
+        lv = levels[family, j]
+        lv = lv[lv != NULL]
+        counts = np.bincount(lv, minlength=len(comp.u))
+        extra = [
+            math.log(u / (n / len(lv)))
+            if w > 0 and n >= FAMILY_MINIMUM and n / len(lv) > u
+            else 0.0
+            for u, w, n in zip(comp.u, comp.weights, counts.tolist(), strict=True)
+        ]
+        if any(extra):
+            out[comp.name] = extra
+    return out, int(family.sum())
+
+
 # -- the whole unsupervised model ----------------------------------------------------------
 def unsupervised_start(ts: TrainingSet, *, cap: int = 50, seed: int = 0, workers: int = 1) -> Start:
     """The model learned without labels, and the pool of candidate pairs (every rule) with
@@ -396,6 +469,15 @@ def unsupervised_start(ts: TrainingSet, *, cap: int = 50, seed: int = 0, workers
                 "pairs": len(pair_levels),
                 "matchShare": round(share, 4),
                 "learned": [f"u of {spec.label}"],
+            }
+        )
+    model.household, family = household_weights(ts, model, rng, workers)
+    if model.household:
+        sessions.append(
+            {
+                "rule": "last",
+                "pairs": family,
+                "learned": [f"what families share of {', '.join(model.household)}"],
             }
         )
     model.prior = fit_prior(model.logits(levels, ts.cols, pool.left), ts.pair_count)

@@ -101,6 +101,7 @@ def test_steward_decisions_are_labels_kept_apart_and_combined(
     ts = TrainingSet.build(load_records(store), identifier_types(store))
     x = steward_labels(store, ts).features(alone, ts)
     names = [c.name for c in alone.comparisons if c.name in alone.term_frequencies]
-    rarity = x[:, x.shape[1] - len(names) + names.index("lastName")]
+    tf_start = sum(len(c.weights) for c in alone.comparisons)  # design: levels, then these
+    rarity = x[:, tf_start + names.index("lastName")]
     assert len(np.unique(rarity[rarity != 0])) > 1  # rarer names, larger adjustments
     assert alone.comparisons[[c.name for c in alone.comparisons].index("lastName")].tf > 0

@@ -3,6 +3,7 @@ the prior plus one push per compared field; saved and loaded as versioned JSON."
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 from pathlib import Path
@@ -18,6 +19,7 @@ from app.resolution.comparisons import NULL, STANDARD, level_matrix
 from app.resolution.fields import derive1, stack
 from app.resolution.model import MatchModel, probability
 from app.resolution.training import MIN_AGREEMENT, Labelled, TrainingSet, fit_labels, train
+from app.resolution.unsupervised import same_value_pairs
 
 
 @pytest.fixture(scope="module")
@@ -86,11 +88,21 @@ def test_comparisons_name_how_two_records_compare() -> None:
     )
 
 
+def _pairs(ts: TrainingSet, rng: np.random.Generator, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """k pairs: a record with itself, two records sharing a surname (family members among
+    them, where the household weights apply) and two random records, a third each."""
+    left = rng.integers(0, len(ts), k)
+    right = rng.integers(0, len(ts), k)
+    a, b = same_value_pairs(ts.cols.codes["last"], k, rng)
+    kind = rng.integers(0, 3, k)
+    return np.where(kind == 1, a, left), np.where(kind == 0, left, np.where(kind == 1, b, right))
+
+
 def test_each_push_adds_up_to_the_logit_exactly(model) -> None:
     trained, ts = model
+    assert trained.household  # the test population's families share addresses and phones
     rng = np.random.default_rng(0)
-    left = rng.integers(0, len(ts), 2000)
-    right = rng.integers(0, len(ts), 2000)
+    left, right = _pairs(ts, rng, 2000)
     levels = trained.levels(ts.cols, left, right)
     contrib = trained.contributions(levels, ts.cols, left)
     logits = trained.logits(levels, ts.cols, left)
@@ -110,11 +122,11 @@ def test_each_push_adds_up_to_the_logit_exactly(model) -> None:
 def test_against_is_the_sum_of_the_pushes_against_a_match(model, seed, share) -> None:
     """`against` (what clustering reads, from levels alone) is minus the sum of the negative
     pushes in the explanation, for the unlabelled model and one refined by any labels, on
-    pairs of one record with itself, look-alikes and strangers."""
+    pairs of one record with itself, records sharing a surname (family members among them)
+    and strangers."""
     trained, ts = model
     rng = np.random.default_rng(seed)
-    left = rng.integers(0, len(ts), 400)
-    right = np.where(rng.random(400) < 0.3, left, rng.integers(0, len(ts), 400))
+    left, right = _pairs(ts, rng, 400)
     labelled = Labelled(left, right, rng.random(400) < share, np.full(400, "file", dtype=object))
     refined = fit_labels(trained, labelled.features(trained, ts), labelled.match.astype(float))
     for m in (trained, refined):
@@ -123,6 +135,13 @@ def test_against_is_the_sum_of_the_pushes_against_a_match(model, seed, share) ->
         expected = -np.minimum(pushes, 0.0).sum(axis=1)
         assert np.abs(m.against(levels) - expected).max() <= 1e-9
         assert (m.against(levels) > 0).any() and (m.against(levels) == 0).any()
+        # a family pair's agreements push up less than another pair's, but still up
+        family = m.families(levels)
+        assert family.any()
+        for j, comp in enumerate(m.comparisons):
+            lv = levels[:, j]
+            agrees = family & (lv != NULL) & (np.asarray(comp.weights)[lv] > 0)
+            assert (pushes[agrees, j] > 0).all(), comp.name
 
 
 @settings(max_examples=20, deadline=None)
@@ -200,6 +219,34 @@ def test_a_saved_model_loads_with_the_same_scores_and_a_changed_one_is_refused(
         MatchModel.load(path)
     with pytest.raises(ConfigError, match="idgraph train"):
         MatchModel.load(tmp_path / "missing.json")
+
+
+def test_household_weights_are_saved_and_a_model_without_them_loads_as_before(
+    model, tmp_path: Path
+) -> None:
+    """The household weights are part of the model (its version changes with them); a model
+    saved before there were any loads unchanged, its version the same, scoring as it did."""
+    trained, ts = model
+    path = tmp_path / "model.json"
+    trained.save(path)
+    again = MatchModel.load(path)
+    assert again.household == trained.household and again.version == trained.version
+    plain = copy.deepcopy(trained)
+    plain.household = {}
+    assert plain.version != trained.version
+    plain.save(path)
+    body = json.loads(path.read_text())
+    del body["household"]  # as an older version wrote it
+    path.write_text(json.dumps(body))
+    old = MatchModel.load(path)
+    assert old.household == {} and old.version == plain.version
+    left, right = _pairs(ts, np.random.default_rng(1), 500)
+    levels = old.levels(ts.cols, left, right)
+    family = trained.families(levels)
+    assert family.any() and not old.families(levels).any()
+    ours, theirs = trained.score(ts.cols, left, right), old.score(ts.cols, left, right)
+    assert np.array_equal(ours[~family], theirs[~family])
+    assert (ours[family] <= theirs[family]).all() and (ours[family] < theirs[family]).any()
 
 
 def test_probabilities_are_the_logits(model) -> None:
