@@ -372,7 +372,7 @@ def household_weights(
     """`MatchModel.household` for `model` (its u and weights learned): for each field in
     HOUSEHOLD_FIELDS and each level that agrees (a positive weight), log(u / u among
     families), where that is below 0 and at least FAMILY_MINIMUM family pairs are at the
-    level, else 0; never so low that the agreement would count against a match. The
+    level, else 0 (MatchModel.contributions keeps an agreement pushing up). The
     families are random pairs of records sharing a surname whose first names are different
     and that agree on no birth date or identifier (those may be one person). Also returns
     how many family pairs there were."""
