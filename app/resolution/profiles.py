@@ -138,7 +138,8 @@ def golden(records: pd.DataFrame, labels: pd.Series, trust_order: Sequence[str])
     for name, rule in SURVIVORSHIP.items():
         cols = list(ADDRESS_FIELDS) if name == "address" else [name]
         key = cols[0]
-        have = df[df[key].notna()]
+        have = df[["_cluster", "_trust", "_recent", *cols]]  # only what the rule reads
+        have = have[have[key].notna()]
         if rule == "most_recent":
             have = have.sort_values(["_recent", "_trust"], ascending=[False, True], kind="stable")
         elif rule == "most_trusted":
