@@ -128,7 +128,10 @@ def cluster(
     prob = np.where(prob >= floor, prob, 0.0)
     dense = ~sparse[left] & ~sparse[right]
     rejected = {(min(a, b), max(a, b)) for a, b in decisions.rejected}
-    rej = np.array([(a, b) in rejected for a, b in zip(left, right, strict=True)], dtype=bool)
+    rej = np.zeros(len(left), dtype=bool)
+    if rejected:
+        pairs = np.array(sorted(rejected), dtype=np.int64).reshape(-1, 2)
+        rej = np.isin(_pair_key(n, left, right), _pair_key(n, pairs[:, 0], pairs[:, 1]))
     usable = dense & (prob > 0) & ~rej
     together = _closure(n, decisions.confirmed)
     labels, capped = _link(
