@@ -32,6 +32,11 @@ def _weights(console: Console, learned: Any) -> None:
                 "-" if was_tf is None else f"{was_tf:.2f}",
                 f"{comp.tf:.2f}",
             )
+        was_household = learned.previous.household.get(comp.name) if learned.previous else None
+        for k, extra in enumerate(model.household.get(comp.name, ())):
+            if extra:
+                was = "-" if not was_household else f"{was_household[k]:+.2f}"
+                table.add_row("", f"{spec.levels[k]}: added in a family", was, f"{extra:+.2f}")
     console.print(table)
 
 

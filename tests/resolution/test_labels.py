@@ -73,6 +73,9 @@ def test_steward_decisions_are_labels_kept_apart_and_combined(
     printed = console.export_text()
     assert "labels {'steward': 30, 'truth': 200}" in printed
     assert "share of the value-frequency adjustment" in printed
+    # the household weights: the family pairs they came from, and each weight
+    assert "  families: " in printed and "pairs sharing a surname" in printed
+    assert "same street and place: added in a family" in printed
     drawn = json.loads((settings.data_dir / "model" / "truth-labels.json").read_text())
     assert len(drawn["match"]) + len(drawn["distinct"]) == 200
     # A second draw replaces only the drawn labels: the stewards' 30 are still there.
