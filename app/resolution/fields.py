@@ -37,6 +37,22 @@ RECORD_FIELDS: tuple[str, ...] = (
 )
 IDENTIFIER_PREFIX = "id_"
 TITLES = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "rev"})
+# Words written where a name should be: a form's "unknown" or "declined", a newborn's "baby
+# girl", what a record was about ("customer", "resident", "respondent"), test rows. For
+# matching they are no name at all (the record keeps what it says): two records that both
+# say "Unknown" are not alike by it, and one that says "Boy" does not disagree with "Brittany".
+# Words that are also people's names are left out ("Nil", "Na", "Child").
+PLACEHOLDER_NAMES = frozenset(
+    {
+        *("unknown", "unk", "not known", "n/a", "none", "null", "nobody"),
+        *("no name", "noname", "name", "not given", "not stated", "not provided"),
+        *("declined", "refused", "anonymous", "anon", "test", "x", "xx", "xxx"),
+        *("baby", "baby boy", "baby girl", "boy", "girl", "infant", "newborn"),
+        *("male", "female", "adult", "adult male", "adult female"),
+        *("resident", "current resident", "occupant", "current occupant", "householder"),
+        *("customer", "client", "respondent"),
+    }
+)
 _NICKNAMES = NickNamer()
 _NOT_DIGIT = re.compile(r"\D")
 
@@ -113,12 +129,19 @@ def _text(value: object) -> str | None:
 
 
 def first_name(value: object) -> str | None:
-    """Lower case, without dots; a title ("Ms") is no first name."""
+    """Lower case, without dots; a title ("Ms") or a placeholder ("Unknown") is no first
+    name."""
     text = _text(value)
     if text is None:
         return None
     text = text.replace(".", "")
-    return None if not text or text in TITLES else text
+    return None if not text or text in TITLES or text in PLACEHOLDER_NAMES else text
+
+
+def last_name(value: object) -> str | None:
+    """Lower case; a placeholder ("No Name") is no surname."""
+    text = _text(value)
+    return None if text is None or text in PLACEHOLDER_NAMES else text
 
 
 def sound(value: str | None) -> str | None:
@@ -223,7 +246,7 @@ DERIVED: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "first_nick": ("first", first_nicknames),
     "first_init": ("first", initial),
     "first_is_initial": ("first", is_initial),
-    "last": ("lastName", _text),
+    "last": ("lastName", last_name),
     "last_sound": ("last", sound),
     "middle": ("middleName", _text),
     "middle_init": ("middle", initial),

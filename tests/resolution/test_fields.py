@@ -17,6 +17,7 @@ from app.resolution.blocking import (
     rule_key1,
     rule_property,
 )
+from app.resolution.comparisons import NULL, STANDARD
 from app.resolution.fields import (
     RECORD_FIELDS,
     derive,
@@ -43,6 +44,8 @@ NAMES = [
     "Elizabeth",
     "  Ann  Marie ",
     "",
+    "Unknown",
+    "Baby Girl",
 ]
 
 
@@ -59,7 +62,7 @@ def records(draw: st.DrawFn) -> list[dict[str, object]]:
                 "source": draw(st.sampled_from(["crm", "web"])),
                 "firstName": _value(draw, NAMES),
                 "middleName": _value(draw, ["J", "Julia", "j"]),
-                "lastName": _value(draw, ["Smith", "Smyth", "Jones", "Fox"]),
+                "lastName": _value(draw, ["Smith", "Smyth", "Jones", "Fox", "No Name", "X"]),
                 "dateOfBirth": _value(draw, ["1980-02-03", "1980-03-02", "1981-02-03"]),
                 "gender": _value(draw, ["f", "m"]),
                 "email": _value(
@@ -86,6 +89,22 @@ def test_a_column_of_records_and_one_record_derive_the_same(rows) -> None:
     for name in many:
         assert list(many[name]) == list(one[name]), name
     assert identifying_facts(many).tolist() == identifying_facts(one).tolist()
+
+
+def test_a_placeholder_is_no_name_and_a_name_that_looks_like_one_is_a_name() -> None:
+    """A placeholder where a name should be ("Unknown", "Baby Girl", "No Name", "X") is no
+    evidence: compared as a missing name, neither agreeing with another placeholder nor
+    disagreeing with a real name. Words that are people's names stay names."""
+    for first, last in [("Unknown", "No Name"), ("Baby  Girl", "X"), ("Respondent", "n/a")]:
+        derived = derive1({"firstName": first, "lastName": last})
+        assert (derived["first"], derived["last"]) == (None, None), (first, last)
+    for first, last in [("Nil", "Child"), ("Boyd", "Na")]:
+        derived = derive1({"firstName": first, "lastName": last})
+        assert (derived["first"], derived["last"]) == (first.lower(), last.lower())
+    boy, brittany = {"firstName": "Boy", "lastName": "Huang"}, {"firstName": "Brittany"}
+    cols = stack([derive1(boy), derive1({**brittany, "lastName": "Huang"})])
+    first_name = next(c for c in STANDARD if c.name == "firstName")
+    assert first_name(cols, np.array([0]), np.array([1])).tolist() == [NULL]
 
 
 def test_nicknames_meet_every_formal_name_they_stand_for() -> None:
