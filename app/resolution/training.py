@@ -180,7 +180,6 @@ def fit_labels(
     tf_comps = [c for c in model.comparisons if c.name in model.term_frequencies]
     c0 = np.array([c.tf for c in tf_comps], dtype=np.float64)
     household = model.household_levels()
-    h0 = np.zeros(len(household))
     theta0 = np.r_[coefficients(model), model.prior]
     bounds: list[tuple[float | None, float | None]] = []
     for comp in model.comparisons:
@@ -192,8 +191,8 @@ def fit_labels(
                 bounds.append((None, 0.0))
             else:
                 bounds.append((None, None))
-    bounds += [(0.0, 1.0)] * len(c0) + [(None, 0.0)] * len(h0) + [(None, None)]
-    wide = np.r_[np.full(len(w0) + len(c0) + len(h0), sigma), 5.0]
+    bounds += [(0.0, 1.0)] * len(c0) + [(None, 0.0)] * len(household) + [(None, None)]
+    wide = np.r_[np.full(len(w0) + len(c0) + len(household), sigma), 5.0]
 
     def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
         z = x @ theta[:-1] + theta[-1]
@@ -231,7 +230,7 @@ def fit_labels(
             comp.tf = float(tf_values[comp.name])
     at += len(c0)
     fitted = {name: [0.0] * len(w) for name, w in model.household.items()}
-    for (j, k), h in zip(household, theta[at : at + len(h0)], strict=True):
+    for (j, k), h in zip(household, theta[at : at + len(household)], strict=True):
         fitted[out[j].name][k] = float(h)
     return MatchModel(
         comparisons=out,
