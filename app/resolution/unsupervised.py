@@ -350,7 +350,8 @@ def same_value_pairs(
     codes: np.ndarray, k: int, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
     """k random pairs of records with equal codes (-1: no value), each such pair equally
-    likely; none when no two records share a value."""
+    likely; every such pair once when there are no more than k (a small population's
+    pairs are not counted over and over); none when no two records share a value."""
     held = np.flatnonzero(codes >= 0)
     order = held[np.argsort(codes[held], kind="stable")]
     sorted_codes = codes[order]
@@ -359,6 +360,13 @@ def same_value_pairs(
     count = sizes * (sizes - 1) / 2.0
     if not count.sum():
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    if count.sum() <= k:
+        lefts, rights = [], []
+        for start, size in zip(starts[sizes > 1].tolist(), sizes[sizes > 1].tolist(), strict=True):
+            a, b = np.triu_indices(size, 1)
+            lefts.append(order[start + a])
+            rights.append(order[start + b])
+        return np.concatenate(lefts), np.concatenate(rights)
     group = rng.choice(len(starts), size=k, p=count / count.sum())
     a = rng.integers(0, sizes[group])
     b = rng.integers(0, sizes[group] - 1)

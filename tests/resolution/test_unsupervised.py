@@ -131,7 +131,15 @@ def test_without_labels_two_members_of_a_family_are_two_people(synth_records) ->
 def test_same_value_pairs_share_a_value_and_are_two_records(codes: list[int], k: int) -> None:
     values = np.asarray(codes, dtype=np.int64)
     left, right = same_value_pairs(values, k, np.random.default_rng(0))
-    shared = np.bincount(values[values >= 0], minlength=7) if len(values) else np.zeros(7)
-    assert len(left) == (k if (shared >= 2).any() else 0)
+    every = {
+        (a, b)
+        for a in range(len(values))
+        for b in range(a + 1, len(values))
+        if values[a] >= 0 and values[a] == values[b]
+    }
+    if len(every) <= k:  # each once
+        assert sorted(zip(left.tolist(), right.tolist(), strict=True)) == sorted(every)
+    else:  # k drawn among them
+        assert len(left) == k
+        assert {(min(a, b), max(a, b)) for a, b in zip(left, right, strict=True)} <= every
     assert (left != right).all()
-    assert (values[left] == values[right]).all() and (values[left] >= 0).all()
