@@ -87,15 +87,14 @@ def print_training(out: Console, learned: Any, settings: Settings) -> None:
         f"{model.mode}, labels {report.labels or 'none'}"
     )
     for s in report.sessions:
-        if "matchShare" not in s:  # not EM: household_weights' family pairs
-            out.print(
-                f"  families: {s['pairs']:,} pairs sharing a surname, first names different, "
-                f"learned {', '.join(s['learned'])}"
-            )
-            continue
         out.print(
             f"  EM session on {s['rule']}: {s['pairs']:,} pairs, {s['matchShare']:.1%} "
             f"matches, learned {', '.join(s['learned'])}"
+        )
+    if model.household:
+        out.print(
+            f"  families: {report.family_pairs:,} pairs sharing a surname, first names "
+            f"different, learned what families share of {', '.join(model.household)}"
         )
     rules = Table(
         "blocking rule",

@@ -163,15 +163,11 @@ class MatchModel:
         ]
 
     def families(self, levels: np.ndarray) -> np.ndarray:
-        """Per pair: whether its surnames agree and its first names are different, as two
-        members of one family's would (where `household` applies). All false for a model
-        without household weights or without both names."""
-        names = [c.name for c in self.comparisons]
-        if not self.household or "firstName" not in names or "lastName" not in names:
+        """`families` of the pairs where `household` applies: all false for a model without
+        household weights."""
+        if not self.household:
             return np.zeros(len(levels), dtype=bool)
-        first, last = names.index("firstName"), names.index("lastName")
-        different = len(self.comparisons[first].weights) - 1
-        return (levels[:, first] == different) & (levels[:, last] == 0)
+        return families([c.name for c in self.comparisons], levels)
 
     def against(self, levels: np.ndarray) -> np.ndarray:
         """Per pair (rows of `levels`): the log-odds its fields push against a match, as a
@@ -309,6 +305,19 @@ class MatchModel:
         if body.get("version") not in (None, model.version):
             raise ConfigError(f"{path} was changed after training (version mismatch); retrain")
         return model
+
+
+_FIRST_DIFFERENT = len(by_names(["firstName"], {})[0].levels) - 1  # its lowest level
+
+
+def families(names: Sequence[str], levels: np.ndarray) -> np.ndarray:
+    """Per pair (rows of `levels`, one column per comparison in `names`): whether its
+    surnames agree and its first names are different, as two members of one family's
+    would. All false without both names."""
+    if "firstName" not in names or "lastName" not in names:
+        return np.zeros(len(levels), dtype=bool)
+    first, last = names.index("firstName"), names.index("lastName")
+    return (levels[:, first] == _FIRST_DIFFERENT) & (levels[:, last] == 0)
 
 
 def logit(p: float) -> float:

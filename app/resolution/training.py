@@ -99,6 +99,7 @@ class TrainReport:
     comparisons: int = 0
     candidate_rules: int = 0
     sessions: list[dict[str, Any]] = field(default_factory=list)
+    family_pairs: int = 0  # household weights: the family pairs they came from
     pool_pairs: int = 0
     chosen_rules: list[dict[str, Any]] = field(default_factory=list)
     estimated_pair_recall: float = 0.0
@@ -321,6 +322,7 @@ def train(
     begun = begun or unsupervised_start(ts, cap=cap, seed=seed, workers=workers)
     model, pool, levels = copy.deepcopy(begun.model), begun.pool, begun.levels
     report.sessions = [dict(s) for s in begun.sessions]
+    report.family_pairs = begun.family_pairs
     report.candidate_rules = begun.candidate_rules
     report.seconds["unsupervised"] = begun.seconds
     report.pool_pairs = len(pool)
@@ -349,6 +351,7 @@ def train(
     model.trained_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     model.report = {
         "sessions": report.sessions,
+        "familyPairs": report.family_pairs,
         "chosenRules": report.chosen_rules,
         "estimatedPairRecall": round(report.estimated_pair_recall, 5),
         "estimated": report.estimated,

@@ -30,7 +30,13 @@ from app.resolution.blocking import (
 )
 from app.resolution.comparisons import NULL, level_matrix
 from app.resolution.fields import IDENTIFIER_PREFIX, Column
-from app.resolution.model import ComparisonWeights, MatchModel, TermFrequencies, probability
+from app.resolution.model import (
+    ComparisonWeights,
+    MatchModel,
+    TermFrequencies,
+    families,
+    probability,
+)
 from app.resolution.scoring import pair_levels, score_pairs
 
 if TYPE_CHECKING:
@@ -73,6 +79,7 @@ class Start:
     sessions: list[dict[str, Any]]
     candidate_rules: int
     seconds: float
+    family_pairs: int = 0  # the pairs household_weights learned from
 
 
 # -- u: how often each level happens between two different people ----------------------
@@ -391,8 +398,7 @@ def household_weights(
     if not len(left):
         return {}, 0
     levels = pair_levels(ts.comparisons, ts.cols, left, right, workers)
-    first, last = names.index("firstName"), names.index("lastName")
-    family = (levels[:, first] == len(ts.comparisons[first].levels) - 1) & (levels[:, last] == 0)
+    family = families(names, levels)
     for j, spec in enumerate(ts.comparisons):
         if spec.name == "dateOfBirth" or spec.name.startswith(IDENTIFIER_PREFIX):
             family &= levels[:, j] != 0
@@ -480,15 +486,7 @@ def unsupervised_start(ts: TrainingSet, *, cap: int = 50, seed: int = 0, workers
             }
         )
     model.household, family = household_weights(ts, model, rng, workers)
-    if model.household:
-        sessions.append(
-            {
-                "rule": "last",
-                "pairs": family,
-                "learned": [f"what families share of {', '.join(model.household)}"],
-            }
-        )
     model.prior = fit_prior(model.logits(levels, ts.cols, pool.left), ts.pair_count)
     model.rules = rules
     seconds = round(time.perf_counter() - started, 2)
-    return Start(model, pool, levels, sessions, len(rules), seconds)
+    return Start(model, pool, levels, sessions, len(rules), seconds, family)
