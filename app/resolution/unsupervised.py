@@ -367,13 +367,9 @@ def same_value_pairs(
     count = sizes * (sizes - 1) / 2.0
     if not count.sum():
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    if count.sum() <= k:
-        lefts, rights = [], []
-        for start, size in zip(starts[sizes > 1].tolist(), sizes[sizes > 1].tolist(), strict=True):
-            a, b = np.triu_indices(size, 1)
-            lefts.append(order[start + a])
-            rights.append(order[start + b])
-        return np.concatenate(lefts), np.concatenate(rights)
+    if count.sum() <= k:  # every one: the blocks of a block cap no block reaches
+        encoded, _, _ = block_pairs(codes, cap=len(codes))
+        return encoded // len(codes), encoded % len(codes)
     group = rng.choice(len(starts), size=k, p=count / count.sum())
     a = rng.integers(0, sizes[group])
     b = rng.integers(0, sizes[group] - 1)
