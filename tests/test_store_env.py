@@ -18,14 +18,25 @@ HEAP = 64 << 20  # glibc's per-thread arenas live in heaps mapped at 64 MB bound
 
 
 def _thread_heaps(pid: int) -> int:
-    """Anonymous read-write mappings at a 64 MB boundary in the process: glibc's arenas
-    besides the main one (which grows the program break instead)."""
-    lines = Path(f"/proc/{pid}/maps").read_text().splitlines()
-    return sum(
-        1
-        for line in lines
-        if len(line.split()) == 5 and " rw-p " in line and int(line.split("-")[0], 16) % HEAP == 0
-    )
+    """glibc's arenas besides the main one (which grows the program break instead): each is
+    a heap, 64 MB reserved at a 64 MB boundary, an anonymous read-write part from that
+    boundary and the rest, if any, right after it with no access. (A thread's 8 MB stack can
+    start at such a boundary too, its guard page before it: not a heap.)"""
+    maps = []
+    for line in Path(f"/proc/{pid}/maps").read_text().splitlines():
+        fields = line.split()
+        if len(fields) == 5:  # anonymous
+            lo, hi = (int(x, 16) for x in fields[0].split("-"))
+            maps.append((lo, hi, fields[1]))
+    ends = {lo: (hi, perms) for lo, hi, perms in maps}
+    heaps = 0
+    for lo, hi, perms in maps:
+        if perms != "rw-p" or lo % HEAP:
+            continue
+        rest = ends.get(hi)
+        end = rest[0] if rest is not None and rest[1] == "---p" else hi
+        heaps += end - lo == HEAP
+    return heaps
 
 
 @pytest.mark.parametrize("arenas", [0, 1, 2])
