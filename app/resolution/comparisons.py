@@ -224,11 +224,13 @@ def email_levels(cols: Columns, left: np.ndarray, right: np.ndarray) -> Levels:
 
 
 def phone_levels(cols: Columns, left: np.ndarray, right: np.ndarray) -> Levels:
-    """same mobile / same number (landline or of unknown kind) / one typo / different."""
+    """same mobile / same number (landline or of unknown kind) / one typo / different
+    numbers, not both mobiles / two different mobiles."""
     pairs, lv = _exact_levels(cols, "phone", left, right, typo=True)
     lv = np.array([0, 2, 3], dtype=np.int8)[lv]
     mobile = cols["phone_kind"][pairs.left] == "mobile"
     lv[(lv == 0) & ~mobile] = 1
+    lv[(lv == 3) & mobile & (cols["phone_kind"][pairs.right] == "mobile")] = 4
     return pairs.result(len(left), lv)
 
 
@@ -348,7 +350,13 @@ STANDARD: tuple[Comparison, ...] = (
     Comparison(
         "phone",
         "phone",
-        ("same mobile", "same number", "one typo", "different"),
+        (
+            "same mobile",
+            "same number",
+            "one typo",
+            "different, not both mobiles",
+            "two different mobiles",
+        ),
         ("phone", "phone_kind"),
         phone_levels,
         tf="phone",

@@ -30,6 +30,11 @@ DECIMALS = 12
 # What an exact agreement adds at the least, on the commonest value too: agreeing is evidence
 # for a match, however common the value (log-odds).
 MIN_AGREEMENT = 0.05
+# Levels split since models were first saved: comparison -> (the level split in two, the
+# number of levels before). A model saved before scores both halves with the weight the
+# level had, as it did ("different" phones became "different, not both mobiles" and "two
+# different mobiles", 2026-12-04).
+SPLIT_LEVELS: dict[str, tuple[int, int]] = {"phone": (3, 4)}
 
 
 @dataclass
@@ -288,6 +293,9 @@ class MatchModel:
             model.specs()
         except (KeyError, TypeError, ValueError) as exc:
             raise ConfigError(f"{path} is not a usable match model ({exc}); retrain") from exc
+        if body.get("version") not in (None, model.version):
+            raise ConfigError(f"{path} was changed after training (version mismatch); retrain")
+        split_levels(model)
         for comp, spec in zip(model.comparisons, model.specs(), strict=True):
             if len(comp.weights) != len(spec.levels):
                 raise ConfigError(
@@ -302,9 +310,23 @@ class MatchModel:
                 )
         if set(model.household) - {c.name for c in model.comparisons}:
             raise ConfigError(f"{path}: household weights of a field it does not compare; retrain")
-        if body.get("version") not in (None, model.version):
-            raise ConfigError(f"{path} was changed after training (version mismatch); retrain")
         return model
+
+
+def split_levels(model: MatchModel) -> None:
+    """A model saved before a level was split (SPLIT_LEVELS) gets the level's weights for
+    both halves, so it scores every pair as it did; its m and u stay with the first half
+    (it never measured the second). Its version changes with its form."""
+    for comp in model.comparisons:
+        split = SPLIT_LEVELS.get(comp.name)
+        if split is None or len(comp.weights) != split[1]:
+            continue
+        at = split[0]
+        for weights in (comp.weights, model.household.get(comp.name)):
+            if weights is not None:
+                weights.insert(at + 1, weights[at])
+        comp.m.insert(at + 1, 0.0)
+        comp.u.insert(at + 1, 0.0)
 
 
 _FIRST_DIFFERENT = len(by_names(["firstName"], {})[0].levels) - 1  # its lowest level

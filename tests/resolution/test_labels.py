@@ -16,7 +16,7 @@ from app.errors import InputError
 from app.ingestion.batch import load_directory
 from app.resolution.cli import print_training
 from app.resolution.labelling import uncertain
-from app.resolution.labels import steward_labels
+from app.resolution.labels import load_file, steward_labels
 from app.resolution.learning import learn
 from app.resolution.model import MatchModel
 from app.resolution.records import identifier_types, load_records
@@ -99,12 +99,19 @@ def test_steward_decisions_are_labels_kept_apart_and_combined(
     for ours, theirs in zip(alone.comparisons, filed.comparisons, strict=True):
         assert (ours.name, ours.weights, ours.tf) == (theirs.name, theirs.weights, theirs.tf)
     # The labels carry the names' rarity: pairs agreeing on a last name have its
-    # adjustment, and the model keeps a share of it (the share each field keeps is what the
-    # labels say; these 30 pairs give first names none).
+    # adjustment, the same whether the pair came from the graph or the file (the share of
+    # it each field keeps is what the 30 pairs say, compared above).
     ts = TrainingSet.build(load_records(store), identifier_types(store))
-    x = steward_labels(store, ts).features(alone, ts)
+    ours = steward_labels(store, ts)
+    (theirs,) = load_file(file, ts)
+    x, y = ours.features(alone, ts), theirs.features(alone, ts)
+    pairs = list(zip(ours.left.tolist(), ours.right.tolist(), strict=True))
+    row = {
+        p: i for i, p in enumerate(zip(theirs.left.tolist(), theirs.right.tolist(), strict=True))
+    }
+    assert sorted(row) == sorted(pairs)
+    assert np.array_equal(x, y[[row[p] for p in pairs]])
     names = [c.name for c in alone.comparisons if c.name in alone.term_frequencies]
     tf_start = sum(len(c.weights) for c in alone.comparisons)  # design: levels, then these
     rarity = x[:, tf_start + names.index("lastName")]
     assert len(np.unique(rarity[rarity != 0])) > 1  # rarer names, larger adjustments
-    assert alone.comparisons[[c.name for c in alone.comparisons].index("lastName")].tf > 0

@@ -88,6 +88,30 @@ def test_comparisons_name_how_two_records_compare() -> None:
     )
 
 
+def test_two_different_mobiles_are_not_a_mobile_and_a_landline() -> None:
+    """A person often has a mobile and a landline; two people have two mobiles."""
+
+    def phone(a: tuple[str, str], b: tuple[str, str]) -> str | None:
+        records = [{"lastName": "Fox", "phone": n, "phoneType": t} for n, t in (a, b)]
+        return _levels(*records)["phone"]
+
+    mobile, other_mobile = ("+447700900123", "mobile"), ("+447700900987", "mobile")
+    landline, other_landline = ("+441132000000", "landline"), ("+441132000999", "landline")
+    assert phone(mobile, other_mobile) == "two different mobiles"
+    assert phone(mobile, landline) == "different, not both mobiles"
+    assert phone(landline, mobile) == "different, not both mobiles"
+    assert phone(landline, other_landline) == "different, not both mobiles"
+    assert phone(mobile, ("+447700900124", "mobile")) == "one typo"
+
+
+def test_the_data_weighs_two_mobiles_against_a_match_more_than_a_mobile_and_a_landline(
+    model,
+) -> None:
+    trained, _ = model
+    phone = next(c for c in trained.comparisons if c.name == "phone")
+    assert phone.weights[4] < phone.weights[3] < 0
+
+
 def _pairs(ts: TrainingSet, rng: np.random.Generator, k: int) -> tuple[np.ndarray, np.ndarray]:
     """k pairs: a record with itself, two records sharing a surname (family members among
     them, where the household weights apply) and two random records, a third each."""
@@ -247,6 +271,35 @@ def test_household_weights_are_saved_and_a_model_without_them_loads_as_before(
     ours, theirs = trained.score(ts.cols, left, right), old.score(ts.cols, left, right)
     assert np.array_equal(ours[~family], theirs[~family])
     assert (ours[family] <= theirs[family]).all() and (ours[family] < theirs[family]).any()
+
+
+def test_a_model_saved_before_phones_had_two_kinds_of_different_scores_as_it_did(
+    model, tmp_path: Path
+) -> None:
+    """Phone's "different" level was split in two; a model saved with the one level loads
+    and gives both halves its weight, so every pair scores as it did."""
+    trained, ts = model
+    phone = next(i for i, c in enumerate(trained.comparisons) if c.name == "phone")
+    before = copy.deepcopy(trained)  # as it was saved: four phone levels
+    for values in (before.comparisons[phone].weights, before.comparisons[phone].m):
+        del values[4]
+    del before.comparisons[phone].u[4]
+    if "phone" in before.household:
+        del before.household["phone"][4]
+    path = tmp_path / "model.json"
+    before.save(path)
+    old = MatchModel.load(path)
+    weights = old.comparisons[phone].weights
+    assert len(weights) == 5 and weights[4] == weights[3] == trained.comparisons[phone].weights[3]
+    expected = copy.deepcopy(trained)  # what the saved model scored: one weight for both
+    expected.comparisons[phone].weights[4] = expected.comparisons[phone].weights[3]
+    if "phone" in expected.household:
+        expected.household["phone"][4] = expected.household["phone"][3]
+    left, right = _pairs(ts, np.random.default_rng(2), 2000)
+    levels = trained.levels(ts.cols, left, right)
+    assert (levels[:, phone] == 4).any()
+    assert np.array_equal(old.score(ts.cols, left, right), expected.score(ts.cols, left, right))
+    assert old.version != before.version  # its form changed
 
 
 def test_probabilities_are_the_logits(model) -> None:
