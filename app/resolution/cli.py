@@ -94,7 +94,8 @@ def print_training(out: Console, learned: Any, settings: Settings) -> None:
     if model.household:
         out.print(
             f"  families: {report.family_pairs:,} pairs sharing a surname, first names "
-            f"different, learned what families share of {', '.join(model.household)}"
+            f"{' or '.join(model.family_first_names)}, learned what families share of "
+            f"{', '.join(model.household)}"
         )
     rules = Table(
         "blocking rule",

@@ -384,9 +384,9 @@ def household_weights(
     HOUSEHOLD_FIELDS and each level that agrees (a positive weight), log(u / u among
     families), where that is below 0 and at least FAMILY_MINIMUM family pairs are at the
     level, else 0 (MatchModel.contributions keeps an agreement pushing up). The
-    families are random pairs of records sharing a surname whose first names are different
-    and that agree on no birth date or identifier (those may be one person). Also returns
-    how many family pairs there were."""
+    families are random pairs of records sharing a surname whose first names are at one of
+    the model's family levels (`families`) and that agree on no birth date or identifier
+    (those may be one person). Also returns how many family pairs there were."""
     names = [c.name for c in ts.comparisons]
     if "firstName" not in names or "lastName" not in names:
         return {}, 0
@@ -394,7 +394,7 @@ def household_weights(
     if not len(left):
         return {}, 0
     levels = pair_levels(ts.comparisons, ts.cols, left, right, workers)
-    family = families(names, levels)
+    family = families(names, levels, model.family_first_names)
     for j, spec in enumerate(ts.comparisons):
         if spec.name == "dateOfBirth" or spec.name.startswith(IDENTIFIER_PREFIX):
             family &= levels[:, j] != 0

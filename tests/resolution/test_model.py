@@ -273,6 +273,33 @@ def test_household_weights_are_saved_and_a_model_without_them_loads_as_before(
     assert (ours[family] <= theirs[family]).all() and (ours[family] < theirs[family]).any()
 
 
+def test_a_model_saved_before_families_had_names_alike_keeps_different_names_alone(
+    model, tmp_path: Path
+) -> None:
+    """Models name the first-name levels that make a family pair (familyFirstNames); one
+    saved before has household weights but no such list, and keeps "different" alone:
+    same version, same scores."""
+    trained, ts = model
+    assert trained.family_first_names == ["somewhat similar", "different"]
+    before = copy.deepcopy(trained)
+    before.family_first_names = ["different"]
+    path = tmp_path / "model.json"
+    before.save(path)
+    body = json.loads(path.read_text())
+    del body["familyFirstNames"]  # as an older version wrote it
+    path.write_text(json.dumps(body))
+    old = MatchModel.load(path)
+    assert old.family_first_names == ["different"] and old.version == before.version
+    assert old.version != trained.version
+    left, right = _pairs(ts, np.random.default_rng(3), 2000)
+    levels = trained.levels(ts.cols, left, right)
+    alike = trained.families(levels) & ~old.families(levels)
+    assert alike.any()  # same surname, first names somewhat similar
+    ours, theirs = trained.score(ts.cols, left, right), old.score(ts.cols, left, right)
+    assert np.array_equal(old.score(ts.cols, left, right), before.score(ts.cols, left, right))
+    assert np.array_equal(ours[~alike], theirs[~alike]) and (ours[alike] != theirs[alike]).any()
+
+
 def test_a_model_saved_before_phones_had_two_kinds_of_different_scores_as_it_did(
     model, tmp_path: Path
 ) -> None:
