@@ -8,6 +8,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from app.resolution import unsupervised
 from app.resolution.blocking import candidate_pairs, rule_comparisons
 from app.resolution.cluster import cluster
 from app.resolution.evaluate import pairwise
@@ -15,15 +16,20 @@ from app.resolution.fields import derive
 from app.resolution.fields import sparse as sparse_records
 from app.resolution.model import probability
 from app.resolution.records import frame
-from app.resolution.scoring import score_pairs
+from app.resolution.scoring import pair_levels, score_pairs
 from app.resolution.training import TrainingSet, train
 from app.resolution.unsupervised import (
     FOLLOWS,
+    HOUSEHOLD_VALUES,
     estimate_m,
     estimate_u,
+    family_mask,
+    household_weights,
+    same_value_pair_count,
     same_value_pairs,
     session_posterior,
     session_share,
+    shared_value_counts,
 )
 from app.settings import Settings
 
@@ -161,3 +167,60 @@ def test_same_value_pairs_share_a_value_and_are_two_records(codes: list[int], k:
         assert len(left) == k
         assert {(min(a, b), max(a, b)) for a, b in zip(left, right, strict=True)} <= every
     assert (left != right).all()
+
+
+@settings(max_examples=50, deadline=None)
+@given(codes=st.lists(st.integers(-1, 6), min_size=0, max_size=40))
+def test_same_value_pair_count_is_every_pair_sharing_a_value(codes: list[int]) -> None:
+    values = np.asarray(codes, dtype=np.int64)
+    every = [
+        (a, b)
+        for a in range(len(values))
+        for b in range(a + 1, len(values))
+        if values[a] >= 0 and values[a] == values[b]
+    ]
+    assert same_value_pair_count(values) == len(every)
+
+
+def test_families_sharing_a_value_are_counted_among_every_pair_sharing_a_surname(
+    synth_records,
+) -> None:
+    """The family pairs at a shared street, number or e-mail, counted by enumerating the
+    records that share a surname and the value, are those among every same-surname pair."""
+    ts = TrainingSet.build(synth_records, {})
+    model, _ = train(ts, [])
+    codes = ts.cols.codes["last"]
+    left, right = same_value_pairs(codes, same_value_pair_count(codes), np.random.default_rng(0))
+    levels = pair_levels(ts.comparisons, ts.cols, left, right, 1)
+    family = family_mask(ts, model, levels)
+    names = [c.name for c in ts.comparisons]
+    counted = {}
+    for field, (_, shared) in HOUSEHOLD_VALUES.items():
+        at = levels[family, names.index(field)]
+        counted[field] = shared_value_counts(ts, model, field, 1)
+        assert counted[field] == {level: int((at == level).sum()) for level in shared}
+    assert counted["address"][0] > 0 and counted["phone"][1] > 0  # families share them here
+
+
+def test_whether_a_shared_value_is_weighed_as_a_familys_does_not_depend_on_the_seed(
+    synth_records, monkeypatch
+) -> None:
+    """With a sample of same-surname pairs far smaller than all of them, the levels of one
+    shared value get a household weight or not whatever the seed: their family pairs are
+    counted in full, not in the sample."""
+    ts = TrainingSet.build(synth_records, {})
+    model, _ = train(ts, [])
+    monkeypatch.setattr(unsupervised, "FAMILY_PAIRS", 200)  # of 2,646 pairs sharing a surname
+
+    def weighed(seed: int) -> set[tuple[str, int]]:
+        extra, _ = household_weights(ts, model, np.random.default_rng(seed))
+        return {
+            (field, level)
+            for field, (_, shared) in HOUSEHOLD_VALUES.items()
+            for level in shared
+            if field in extra and extra[field][level] < 0
+        }
+
+    first = weighed(0)
+    assert ("address", 0) in first and ("phone", 1) in first
+    assert all(weighed(seed) == first for seed in range(1, 8))
