@@ -418,6 +418,8 @@ def household_weights(
             continue
         lv = levels[family, j]
         lv = lv[lv != NULL]
+        if not len(lv):  # no family pair in the sample has the field on both records
+            continue
         counts = np.bincount(lv, minlength=len(comp.u)).astype(np.float64)
         share = counts / len(lv)
         exact = shared_value_counts(ts, model, comp.name, workers)
