@@ -154,6 +154,14 @@ def unchanged(props: Mapping[str, Any], previous: Mapping[str, Any]) -> bool:
     return all(previous.get(k) == v for k, v in props.items() if k not in ("dnaComputedAt", STATE))
 
 
+def differing(props: Mapping[str, Any], previous: Mapping[str, Any]) -> dict[str, Any]:
+    """The properties of `props` that writing would change on a household holding `previous`
+    (all its properties): a null where it holds none is no change. A first computation
+    leaves out about half of its 44 properties (trends of one point, metrics with no value),
+    a later one the metrics that did not move."""
+    return {k: v for k, v in props.items() if previous.get(k) != v}
+
+
 @gc_paused()
 def compute_dna(
     store: GraphStore,
@@ -210,7 +218,7 @@ def compute_dna(
             if unchanged(props, held):  # written before the state was kept: the state alone
                 rows.append({"householdId": dna.household_id, "props": {STATE: props[STATE]}})
                 continue  # dnaComputedAt stays the time of the last change
-            rows.append({"householdId": dna.household_id, "props": props})
+            rows.append({"householdId": dna.household_id, "props": differing(props, held)})
             changes.extend(changed)
         store.write_batches("household_set_dna", rows, settings.batch_size)
         if on_batch:
