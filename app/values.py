@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from app.errors import BadValue
@@ -132,30 +132,49 @@ def parameter_problem(
     write, every text under the name of a unique key property (customerId, email, addressId,
     ...: the queries pass keys under their property's name) must be a usable key. Returns
     `name: reason` for the first value refused. Iterative (a nested value cannot exhaust the
-    stack) and quick on batches of flat rows: ~6 µs a row of 20 values."""
+    stack) and quick on batches of rows: a list's numbers are passed over where they are
+    found and its texts checked there, not stacked one by one (a metrics batch writes
+    histories by the million)."""
+
+    def text(name: str, value: str) -> str | None:
+        if write and name in key_names:
+            problem = key_problem(value)
+            return f"{name}: {problem}" if problem else None
+        return f"{name}: contains a NUL byte" if "\x00" in value else None
+
+    def items(name: str, values: Iterable[Any]) -> str | None:
+        for v in values:
+            kind = type(v)
+            if kind is str:
+                if problem := text(name, v):
+                    return problem
+            elif kind not in _SCALARS:
+                stack.append((name, v))
+        return None
+
     stack: list[tuple[str, Any]] = [("", params)]
     while stack:
         name, value = stack.pop()
-        if type(value) is dict:
-            pass
-        elif type(value) is str:
-            value = {name: value}
-        elif isinstance(value, list | tuple):
-            stack.extend((name, v) for v in value)
+        if type(value) is str:
+            if problem := text(name, value):
+                return problem
             continue
-        elif not isinstance(value, Mapping):
+        if isinstance(value, list | tuple):
+            if problem := items(name, value):
+                return problem
+            continue
+        if not isinstance(value, Mapping):
             continue
         for k, v in value.items():
             kind = type(v)
             if kind is str:
-                if write and k in key_names:
-                    problem = key_problem(v)
-                    if problem:
-                        return f"{k}: {problem}"
-                elif "\x00" in v:
-                    return f"{k}: contains a NUL byte"
+                if problem := text(k, v):
+                    return problem
             elif kind in _SCALARS:
                 continue
+            elif kind is list or kind is tuple:
+                if problem := items(k, v):
+                    return problem
             elif isinstance(v, Mapping | list | tuple):
                 stack.append((k, v))
     return None
