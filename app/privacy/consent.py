@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from app.audit import record as audit
@@ -251,6 +252,35 @@ def record_statement(
     )
 
 
+BOOLEAN_TEXTS = {"true": True, "false": False, None: None}
+
+
+def stated_rows(store: GraphStore) -> list[Row]:
+    """Every record that states something, as consent_of_profiles' rows (its consent fields,
+    and its statements recorded over the API), for every profile at once: the records with
+    a consent field in one scan whose answer is all texts (consent_fields_all: at a million
+    records 458,839 rows, which the typed read decoded at ~40 µs a row), and the statements
+    walked from their own edges (consent_statements_all), each added to its record's row.
+    Records with statements and no consent field get a row of their own, as in
+    consent_of_profiles."""
+    fields = store.read_texts(store.cypher("consent_fields_all"))
+    rows: dict[tuple[str, str], Row] = {}  # (profile, record): a record's row
+    if fields:
+        names = list(fields)
+        for values in zip(*fields.values(), strict=True):
+            row = dict(zip(names, values, strict=True))
+            for column in RECORD_FIELDS:
+                row[column] = BOOLEAN_TEXTS[row[column]]
+            row["statements"] = []
+            rows[(str(row["subject"]), str(row["customerId"]))] = row
+    for found in store.read("consent_statements_all"):
+        statement = found.pop("statement")
+        key = (str(found["subject"]), str(found["customerId"]))
+        row = rows.setdefault(key, {**found, "statements": []})
+        row["statements"].append(statement)
+    return list(rows.values())
+
+
 def golden_marketing(
     store: GraphStore,
     profile_ids: Sequence[str],
@@ -263,12 +293,14 @@ def golden_marketing(
     and re-checks live.
 
     The households batch calls this for every active profile, so it reads the whole graph
-    once: the records that state something (consent_stated_all) and the profiles that hold a
+    once: the records that state something (stated_rows) and the profiles that hold a
     golden consent (consent_golden_held). A profile in neither has none and keeps none; its
     records add no statement, as in consent_of_profiles' rows."""
     ids = list(profile_ids)
     wanted = set(ids)
-    stated, golden = store.read_many([("consent_stated_all", {}), ("consent_golden_held", {})])
+    stated, golden = store.in_parallel(
+        [partial(stated_rows, store), partial(store.read, "consent_golden_held")]
+    )
     found = consent_by_subject([r for r in stated if r["subject"] in wanted], sorted(wanted))
     held = {r["profileId"]: r["consent"] for r in golden if r["profileId"] in wanted}
     n = 0

@@ -11,7 +11,12 @@ from app.households.resolve import resolve_households
 from app.ingestion.loader import ingest_file
 from app.ingestion.mapping import load_mapping
 from app.ingestion.normalize import consent1
-from app.privacy.consent import consent_of_profiles, record_statement
+from app.privacy.consent import (
+    consent_by_subject,
+    consent_of_profiles,
+    record_statement,
+    stated_rows,
+)
 from tests.ingestion.helpers import write_mapping
 
 CSV = """id,last,opt
@@ -91,3 +96,10 @@ def test_the_batch_golden_consent_is_the_rule_profile_by_profile(people, store, 
     assert golden == {"p1": False, "p2": True, "p3": None, "p4": True, "p5": True, "p6": None}
     one_by_one = consent_of_profiles(store, sorted(golden))
     assert golden == {p: c.marketing()[0] for p, c in one_by_one.items()}
+    # The batch's read of every record (two scans) gives each profile exactly the statements
+    # the one-profile read gives it: record fields and statements recorded over the API.
+    batch = consent_by_subject(stated_rows(store), sorted(golden))
+    assert {p: sorted(map(repr, c.statements)) for p, c in batch.items()} == {
+        p: sorted(map(repr, c.statements)) for p, c in one_by_one.items()
+    }
+    assert sum(len(c.statements) for c in batch.values()) == 6  # p1 2, p2 1, p4 1, p5 2
