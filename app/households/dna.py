@@ -148,18 +148,18 @@ def stored_props(
     return props, changes
 
 
-def unchanged(props: Mapping[str, Any], previous: Mapping[str, Any]) -> bool:
-    """Whether writing `props` (from stored_props) would leave the household's Group DNA as it
-    is (its state text aside)."""
-    return all(previous.get(k) == v for k, v in props.items() if k not in ("dnaComputedAt", STATE))
-
-
 def differing(props: Mapping[str, Any], previous: Mapping[str, Any]) -> dict[str, Any]:
     """The properties of `props` that writing would change on a household holding `previous`
     (all its properties): a null where it holds none is no change. A first computation
     leaves out about half of its 44 properties (trends of one point, metrics with no value),
     a later one the metrics that did not move."""
     return {k: v for k, v in props.items() if previous.get(k) != v}
+
+
+def unchanged(props: Mapping[str, Any], previous: Mapping[str, Any]) -> bool:
+    """Whether writing `props` (from stored_props) would leave the household's Group DNA as it
+    is (its state text and the time aside)."""
+    return not differing(props, previous).keys() - {"dnaComputedAt", STATE}
 
 
 @gc_paused()
