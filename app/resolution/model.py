@@ -36,7 +36,7 @@ MIN_AGREEMENT = 0.05
 # different mobiles", 2026-12-04).
 SPLIT_LEVELS: dict[str, tuple[int, int]] = {"phone": (3, 4)}
 # Records sharing a surname whose first names compare at one of these levels may be two
-# members of a family (household weights apply: app/resolution/unsupervised.py). Siblings
+# members of a family (household weights apply: app/resolution/family.py). Siblings
 # and spouses often have names alike (Mark and Mary), so "somewhat similar" is one:
 # at 100k records without labels F1 +0.0003-0.0011 on three populations, the pseudopeople
 # town +0.0001-0.0002, FEBRL unchanged (2026-12-04). Models saved before had "different"
@@ -104,7 +104,7 @@ class MatchModel:
     link_only: list[str] = field(default_factory=list)  # sources linked across, never within
     report: dict[str, Any] = field(default_factory=dict)
     # Fields a household shares (address, phone, e-mail): per level, what is added to the
-    # comparison's weight for a pair in `families` (0 or below: app/resolution/unsupervised.py,
+    # comparison's weight for a pair in `families` (0 or below: app/resolution/family.py,
     # household_weights). Empty for a model without them.
     household: dict[str, list[float]] = field(default_factory=dict)
     # The first-name levels (labels) at which records sharing a surname count as a family's.

@@ -16,10 +16,10 @@ from hypothesis import strategies as st
 
 from app.errors import ConfigError
 from app.resolution.comparisons import NULL, STANDARD, level_matrix
+from app.resolution.family import same_value_pairs
 from app.resolution.fields import derive1, stack
 from app.resolution.model import MatchModel, probability
 from app.resolution.training import MIN_AGREEMENT, Labelled, TrainingSet, fit_labels, train
-from app.resolution.unsupervised import same_value_pairs
 
 
 @pytest.fixture(scope="module")

@@ -8,10 +8,18 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.resolution import unsupervised
+from app.resolution import family
 from app.resolution.blocking import candidate_pairs, rule_comparisons
 from app.resolution.cluster import cluster
 from app.resolution.evaluate import pairwise
+from app.resolution.family import (
+    HOUSEHOLD_VALUES,
+    family_mask,
+    household_weights,
+    same_value_pair_count,
+    same_value_pairs,
+    shared_value_counts,
+)
 from app.resolution.fields import derive
 from app.resolution.fields import sparse as sparse_records
 from app.resolution.model import probability
@@ -20,16 +28,10 @@ from app.resolution.scoring import pair_levels, score_pairs
 from app.resolution.training import TrainingSet, train
 from app.resolution.unsupervised import (
     FOLLOWS,
-    HOUSEHOLD_VALUES,
     estimate_m,
     estimate_u,
-    family_mask,
-    household_weights,
-    same_value_pair_count,
-    same_value_pairs,
     session_posterior,
     session_share,
-    shared_value_counts,
 )
 from app.settings import Settings
 
@@ -210,7 +212,7 @@ def test_whether_a_shared_value_is_weighed_as_a_familys_does_not_depend_on_the_s
     counted in full, not in the sample."""
     ts = TrainingSet.build(synth_records, {})
     model, _ = train(ts, [])
-    monkeypatch.setattr(unsupervised, "FAMILY_PAIRS", 200)  # of 2,646 pairs sharing a surname
+    monkeypatch.setattr(family, "FAMILY_PAIRS", 200)  # of 2,646 pairs sharing a surname
 
     def weighed(seed: int) -> set[tuple[str, int]]:
         extra, _ = household_weights(ts, model, np.random.default_rng(seed))
