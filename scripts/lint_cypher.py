@@ -33,6 +33,7 @@ def statements(files: list[Path]) -> list[dict[str, object]]:
     from app import export
     from app.resolution.records import records_query
     from app.store.neo4j import SCHEMA_QUERIES, schema_statements
+    from app.store.properties import map_query, positional_query
 
     out: list[dict[str, object]] = []
     for path in files:
@@ -49,6 +50,9 @@ def statements(files: list[Path]) -> list[dict[str, object]]:
         export.ENDPOINTS,
         # resolve's and training's read of every record, with a declared identifier type
         records_query(["nationalId"]),
+        # properties set by position (one value given per row, one shared) and as maps
+        positional_query("lint", "Profile", "profileId", (("dna_x", False), ("dna_x_ht", True))),
+        map_query("lint", "Profile", "profileId"),
         export.LABELS,
         export.TYPES,
     ]

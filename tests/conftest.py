@@ -11,7 +11,6 @@ import pytest
 
 from app.settings import Settings
 from app.store import GraphStore, open_store
-from app.store.base import batched
 from app.store.falkordb import FalkorStore
 from app.store.neo4j import Neo4jStore
 from tests import boltserver
@@ -84,19 +83,16 @@ def _checked_run_text(original: Any) -> Any:
     return run_text
 
 
-def _checked_write_batches(original: Any) -> Any:
-    def write_batches(self: GraphStore, name: str, rows: Any, batch_size: int, *a: Any, **kw: Any):
-        text = self.cypher(name)
-        params = {k: v for k, v in kw.items() if k != "on_batch"}
-
+def _checked_write_prepared(original: Any) -> Any:
+    def write_prepared(self: GraphStore, batches: Any, *a: Any, **kw: Any) -> Any:
         def each() -> Iterator[Any]:
-            for batch in batched(rows, batch_size):
-                _enforce(check(text, {**params, "rows": batch}, True))
-                yield from batch
+            for text, params, n in batches:
+                _enforce(check(text, params, True))
+                yield text, params, n
 
-        return original(self, name, each(), batch_size, *a, **kw)
+        return original(self, each(), *a, **kw)
 
-    return write_batches
+    return write_prepared
 
 
 def _checked_read_number_lists(original: Any) -> Any:
@@ -120,7 +116,9 @@ def neo4j_rules() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as mp:
         for cls in (FalkorStore, Neo4jStore):
             mp.setattr(cls, "run_text", _checked_run_text(cls.run_text))
-        mp.setattr(FalkorStore, "write_batches", _checked_write_batches(FalkorStore.write_batches))
+        mp.setattr(
+            FalkorStore, "write_prepared", _checked_write_prepared(FalkorStore.write_prepared)
+        )
         mp.setattr(
             FalkorStore,
             "read_number_lists",

@@ -82,14 +82,20 @@ class Violation:
         return f"{self.rule}: {self.detail}"
 
 
-def _path(values: list[Any], parts: list[str]) -> list[Any]:
-    for part in parts:
+_STEP = re.compile(r"\.(\w+)|\[(\d+)\]")
+
+
+def _path(values: list[Any], suffix: str) -> list[Any]:
+    """The values of `suffix` (".a.b", "[0]", ".a[2]") applied to each value."""
+    for name, index in _STEP.findall(suffix):
         nxt: list[Any] = []
         for v in values:
             if v is UNKNOWN:
                 nxt.append(UNKNOWN)
-            elif isinstance(v, Mapping):
-                nxt.append(v.get(part))
+            elif name and isinstance(v, Mapping):
+                nxt.append(v.get(name))
+            elif index and isinstance(v, list | tuple):
+                nxt.append(v[int(index)] if int(index) < len(v) else None)
             elif v is None:
                 nxt.append(None)
             else:
@@ -121,14 +127,14 @@ class Scope:
             if any(v is UNKNOWN for p in parts for v in p):
                 return [UNKNOWN]
             return [_NOT_NULL]
-        m = re.fullmatch(r"\$(\w+)((?:\.\w+)*)", expr)
+        m = re.fullmatch(r"\$(\w+)((?:\.\w+|\[\d+\])*)", expr)
         if m:
             if m.group(1) not in self.params:
                 return [UNKNOWN]
-            return _path([self.params[m.group(1)]], m.group(2).split(".")[1:])
-        m = re.fullmatch(r"(\w+)((?:\.\w+)*)", expr)
+            return _path([self.params[m.group(1)]], m.group(2))
+        m = re.fullmatch(r"(\w+)((?:\.\w+|\[\d+\])*)", expr)
         if m and m.group(1) in self.vars:
-            return _path(self.vars[m.group(1)], m.group(2).split(".")[1:])
+            return _path(self.vars[m.group(1)], m.group(2))
         return [UNKNOWN]
 
     def bind(self, var: str, source: str) -> None:

@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app.store.base import CYPHER_DIR
+from app.store.properties import positional_query
 from tests.neo4j_rules import check, stored_value_problem, strip, unchecked_merge_keys
 
 UPSERT = "UNWIND $rows AS row MERGE (c:Customer {customerId: row.customerId}) SET c += row.props"
@@ -68,6 +69,15 @@ def test_maps_cannot_be_stored_by_any_form_of_set_or_create() -> None:
     assert _rules("MATCH (n:N) SET n.x = $v", {"v": nested}) == {"property Neo4j cannot store"}
     assert _rules("CREATE (:N {x: $v})", {"v": nested}) == {"property Neo4j cannot store"}
     assert _rules("MATCH (n:N) SET n.x = $v", {"v": [1, 2.5]}) == set()
+
+
+def test_values_set_by_position_are_checked_like_those_in_a_map() -> None:
+    """app/store/properties.py sends rows as lists ([key, value, ...]) and a value the rows
+    share as its own parameter."""
+    text = positional_query("probe", "N", "key", (("x", False), ("y", True)))
+    assert _rules(text, {"rows": [["k", ["a", 1]]], "c1": 2}) == {"property Neo4j cannot store"}
+    assert _rules(text, {"rows": [["k", 1]], "c1": {"a": 1}}) == {"property Neo4j cannot store"}
+    assert _rules(text, {"rows": [["k", ["a", "b"]]], "c1": [1.5]}) == set()
 
 
 def test_writes_in_a_read_query_are_flagged_and_words_in_strings_are_not() -> None:

@@ -32,6 +32,7 @@ class Written:
 def counting(store: GraphStore, monkeypatch: pytest.MonkeyPatch) -> Iterator[Written]:
     out = Written()
     write, write_batches, run_text = store.write, store.write_batches, store.run_text
+    set_properties = store.set_properties
     depth = [0]  # only the outermost spied call counts (write_batches may call write)
 
     def outermost(rows: list[dict[str, Any]], name: str, call: Any) -> Any:
@@ -54,6 +55,16 @@ def counting(store: GraphStore, monkeypatch: pytest.MonkeyPatch) -> Iterator[Wri
         rows = list(rows)
         return outermost(rows, name, lambda: write_batches(name, rows, batch_size, *a, **kw))
 
+    def counted_set_properties(
+        name: str, label: str, key: str, rows: Any, batch_size: int, *a: Any, **kw: Any
+    ) -> Any:
+        rows = list(rows)
+        # Recorded as a map-form row of the same write would be: {key: ..., "props": {...}}
+        shown = [{key: k, "props": dict(props)} for k, props in rows]
+        return outermost(
+            shown, name, lambda: set_properties(name, label, key, rows, batch_size, *a, **kw)
+        )
+
     def counted_run_text(
         text: str, params: Mapping[str, Any] | None = None, *, write: bool
     ) -> tuple[list[dict[str, Any]], WriteSummary]:
@@ -71,5 +82,6 @@ def counting(store: GraphStore, monkeypatch: pytest.MonkeyPatch) -> Iterator[Wri
     with monkeypatch.context() as m:
         m.setattr(store, "write", counted_write)
         m.setattr(store, "write_batches", counted_write_batches)
+        m.setattr(store, "set_properties", counted_set_properties)
         m.setattr(store, "run_text", counted_run_text)
         yield out

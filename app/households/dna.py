@@ -210,17 +210,19 @@ def compute_dna(
             found = store.read("household_dna_props", ids=held_ids)  # histories to add to
             previous |= {r["householdId"]: r["props"] for r in found}
         at = now_iso()
-        rows = []
+        rows: list[tuple[str, dict[str, Any]]] = []
         for dna in moved:
             if (held := previous.get(dna.household_id)) is None:
                 continue  # gone since
             props, changed = stored_props(dna, held, at, keep)
             if unchanged(props, held):  # written before the state was kept: the state alone
-                rows.append({"householdId": dna.household_id, "props": {STATE: props[STATE]}})
+                rows.append((dna.household_id, {STATE: props[STATE]}))
                 continue  # dnaComputedAt stays the time of the last change
-            rows.append({"householdId": dna.household_id, "props": differing(props, held)})
+            rows.append((dna.household_id, differing(props, held)))
             changes.extend(changed)
-        store.write_batches("household_set_dna", rows, settings.batch_size)
+        store.set_properties(
+            "household_set_dna", "Household", "householdId", rows, settings.batch_size
+        )
         if on_batch:
             on_batch(len(ids))
     return changes

@@ -217,8 +217,8 @@ def change_rows(
     keep: int,
     changes: list[MetricChange],
     cause: str = DATA,
-) -> Iterator[dict[str, Any]]:
-    """Write rows (profileId, props) for the planned profiles, one at a time (so that the
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Write rows (profileId, properties) for the planned profiles, one at a time (so that the
     store can write a batch while the next is built), appending each change to `changes`;
     every new history point has `cause` (app/metrics/storage.py)."""
     names = [d.name for d in definitions]
@@ -255,7 +255,7 @@ def change_rows(
             sorted(history),
         )
         props[STATE] = state.dump()
-        yield {"profileId": pid, "props": props}
+        yield pid, props
 
 
 @dataclass
@@ -308,7 +308,7 @@ def _run(
         on_rows(len(plan.order))
     changes: list[MetricChange] = []
     rows = change_rows(snap, definitions, plan, now, settings.metrics_history, changes, cause)
-    store.write_batches("metrics_write", rows, settings.batch_size, on_batch)
+    store.set_properties("metrics_write", LABEL, "profileId", rows, settings.batch_size, on_batch)
     end = time.perf_counter()
     return RunSummary(
         profiles=len(snap.ids),

@@ -73,13 +73,14 @@ def block_key_rows(
     model: MatchModel,
     sparse: np.ndarray,
     written: Iterable[str] = (),
-) -> list[dict[str, Any]]:
-    """Rows for set_block_keys: only records whose stored `blockHash` differs from the digest
-    of the keys and sparse flag this model computes. A rewritten record also loses the keys
-    of rules in `written` (every bk_* property resolve has written) that this model does not
-    use. A record with no stored digest has never had keys (batch and real time write the
-    keys and the digest together), so its row leaves out the keys it does not have: at 100k
-    records the first run's write took 4.9 s with the nulls and 3.2 s without."""
+) -> list[tuple[str, dict[str, Any]]]:
+    """Rows (customerId, properties) for the blocking keys: only records whose stored
+    `blockHash` differs from the digest of the keys and sparse flag this model computes. A
+    rewritten record also loses the keys of rules in `written` (every bk_* property resolve
+    has written) that this model does not use. A record with no stored digest has never had
+    keys (batch and real time write the keys and the digest together), so its row leaves
+    out the keys it does not have: at 100k records the first run's write took 4.9 s with
+    the nulls and 3.2 s without."""
     props = [rule_property(r) for r in model.rules]
     keys = {p: rule_key(cols, r) for p, r in zip(props, model.rules, strict=True)}
     drop = {k: None for k in written if k not in keys}
@@ -92,7 +93,7 @@ def block_key_rows(
             if not isinstance(stored, str):
                 values = {p: v for p, v in values.items() if v is not None}
             values["blockHash"] = digests[i]
-            rows.append({"customerId": str(cid), "keys": values})
+            rows.append((str(cid), values))
     return rows
 
 
@@ -285,7 +286,12 @@ def _resolve(
     written = [r["name"] for r in store.read("blocking_keys")]
     props = [rule_property(r) for r in model.rules]
     writer.put("blocking_keys_add", [{"name": p} for p in props if p not in written])
-    writer.put("set_block_keys", block_key_rows(records, cols, model, sparse, written))
+    writer.put_properties(
+        "set_block_keys",
+        "Customer",
+        "customerId",
+        block_key_rows(records, cols, model, sparse, written),
+    )
     writer.write("blocking_keys_keep", names=props)
     lap("block keys")
 

@@ -53,6 +53,13 @@ def safe_identifier(value: str) -> str:
 _NAMES: dict[str, str] = {}
 
 
+def name_query(text: str, name: str) -> str:
+    """Register a statement built in code (from validated names) under the name errors
+    give it; returns the text."""
+    _NAMES[text] = name
+    return text
+
+
 @cache
 def load_cypher(name: str, backend: str) -> str:
     """Text of cypher/<backend>/<name>.cypher if that twin exists, else cypher/<name>.cypher."""
@@ -349,12 +356,45 @@ class GraphStore(ABC):
         **params: Any,
     ) -> WriteSummary:
         """UNWIND-style write: the query takes $rows; rows are sent batch_size at a time."""
+        text = self.cypher(name)
+        batches = ((text, {**params, "rows": b}, len(b)) for b in batched(rows, batch_size))
+        return self.write_prepared(batches, on_batch)
+
+    def write_prepared(
+        self,
+        batches: Iterable[tuple[str, dict[str, Any], int]],
+        on_batch: Callable[[int], None] | None = None,
+    ) -> WriteSummary:
+        """Writes (text, parameters, rows in it), in order; `on_batch(rows)` after each."""
         total = WriteSummary()
-        for batch in batched(rows, batch_size):
-            total.add(self.write(name, rows=batch, **params))
+        for text, params, n in batches:
+            total.add(self.run_text(text, params, write=True)[1])
             if on_batch:
-                on_batch(len(batch))
+                on_batch(n)
         return total
+
+    def set_properties(
+        self,
+        name: str,
+        label: str,
+        key: str,
+        rows: Iterable[tuple[str, Mapping[str, Any]]],
+        batch_size: int,
+        on_batch: Callable[[int], None] | None = None,
+    ) -> WriteSummary:
+        """Set each row's properties (a null removes one) on the `label` node whose `key` is
+        the row's key, as `SET n += props` would, in the form app/store/properties.py
+        chooses; `name` names the write in errors. A key is checked as a key, as in any
+        write."""
+        from app.store.properties import property_writes
+
+        def batches() -> Iterator[tuple[str, dict[str, Any], int]]:
+            for w in property_writes(name, label, key, rows, batch_size):
+                if w.keys is not None:
+                    check_parameters({key: w.keys}, True)
+                yield w.text, w.params, w.count
+
+        return self.write_prepared(batches(), on_batch)
 
     def write_rows(
         self, name: str, rows: Iterable[Row], batch_size: int, **params: Any

@@ -34,7 +34,6 @@ from app.store.base import (
     Row,
     Schema,
     WriteSummary,
-    batched,
     check_parameters,
     pipelined,
     read_deadline,
@@ -248,35 +247,33 @@ class FalkorStore(GraphStore):
         rows = [dict(zip(done.names, rec, strict=True)) for rec in done.rows]
         return rows, self._summary(done)
 
-    def write_batches(
+    def write_prepared(
         self,
-        name: str,
-        rows: Iterable[Row],
-        batch_size: int,
+        batches: Iterable[tuple[str, dict[str, Any], int]],
         on_batch: Callable[[int], None] | None = None,
-        **params: Any,
     ) -> WriteSummary:
         """As the base class, but the next batch's parameters are turned into query text
         (the client's slow part) while the server writes the one before: one batch is
         in flight at a time, so writes stay in order."""
-        text = self.cypher(name)
         total = WriteSummary()
 
-        def header(batch: list[Row]) -> str:
-            check_parameters({**params, "rows": batch}, True)
-            return self._graph._build_params_header({**params, "rows": batch})
+        def encoded(item: tuple[str, dict[str, Any], int]) -> tuple[str, str, int]:
+            text, params, n = item
+            check_parameters(params, True)
+            return self._graph._build_params_header(params), text, n
 
-        batches = batched(rows, batch_size)
-        head = list(itertools.islice(batches, 2))
+        items = iter(batches)
+        head = list(itertools.islice(items, 2))
         if len(head) < 2:  # one batch or none (real time, small changes): no sender thread
-            for batch in head:
-                total.add(self._summary(self._execute(header(batch), text, True)))
+            for item in head:
+                header, text, n = encoded(item)
+                total.add(self._summary(self._execute(header, text, True)))
                 if on_batch:
-                    on_batch(len(batch))
+                    on_batch(n)
             return total
-        encoded = ((header(batch), len(batch)) for batch in itertools.chain(head, batches))
         for answer, n in pipelined(
-            encoded, lambda item: (self._execute(item[0], text, True), item[1])
+            map(encoded, itertools.chain(head, items)),
+            lambda item: (self._execute(item[0], item[1], True), item[2]),
         ):
             total.add(self._summary(answer))
             if on_batch:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
@@ -75,6 +75,20 @@ class BackgroundWriter:
             self.call(
                 lambda: self.store.write_batches(
                     name, rows, self.batch_size, on_batch=self._on_written, **params
+                )
+            )
+
+    def put_properties(
+        self, name: str, label: str, key: str, rows: Sequence[tuple[str, Mapping[str, Any]]]
+    ) -> None:
+        """`store.set_properties` of these rows, after the jobs before it."""
+        if rows:
+            self.queued += len(rows)
+            if self._on_queued:
+                self._on_queued(self.queued)
+            self.call(
+                lambda: self.store.set_properties(
+                    name, label, key, rows, self.batch_size, on_batch=self._on_written
                 )
             )
 
