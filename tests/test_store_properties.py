@@ -14,7 +14,9 @@ from app.store.properties import (
     POSITIONAL_MIN,
     WINDOW_BATCHES,
     map_query,
+    positional_rows,
     property_writes,
+    row_fields,
     shared_value,
 )
 
@@ -169,3 +171,121 @@ def test_a_bad_key_is_refused_in_either_form(store: GraphStore) -> None:
     many = [(f"k{i}", {"v": i}) for i in range(POSITIONAL_MIN)] + [("bad\x00key", {"v": 1})]
     with pytest.raises(Exception, match="NUL"):
         store.set_properties("probe", LABEL, "probeId", many, batch_size=100)
+
+
+# -- rows of any batched write, by position --------------------------------------------------
+
+UPSERT = (
+    "UNWIND $rows AS row\n"
+    f"MERGE (n:{LABEL} {{probeId: row.k}})\n"
+    "SET n.a = row.a, n.b = coalesce(row.b, 'none'), n.at = row.at\n"
+    "SET n += row.props"
+)
+LINK = (
+    "UNWIND $rows AS row\n"
+    f"MATCH (n:{LABEL} {{probeId: row.k}})\n"
+    f"MERGE (m:{LABEL} {{probeId: row.other}})\n"
+    "MERGE (n)-[r:PROBED]->(m)\n"
+    "SET r.at = row.at, r.w = row.w"
+)
+
+
+def test_a_statement_that_reads_its_rows_by_field_is_rewritten_by_position() -> None:
+    rows = [{"k": f"k{i}", "a": i, "at": "2026-01-01", "props": {"x": i}} for i in range(16)]
+    text, params = positional_rows(UPSERT, {"rows": rows, "other": 1}) or ("", {})
+    assert text == (
+        "UNWIND $rows AS row\n"
+        f"MERGE (n:{LABEL} {{probeId: row[0]}})\n"
+        "SET n.a = row[1], n.b = coalesce($rowsShared2, 'none'), n.at = $rowsShared3\n"
+        "SET n += row[2]"
+    )
+    assert params == {
+        "other": 1,
+        "rowsShared2": None,  # no row has b: null in every row
+        "rowsShared3": "2026-01-01",
+        "rows": [[f"k{i}", i, {"x": i}] for i in range(16)],
+    }
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "UNWIND $rows AS row WITH row MATCH (n {k: row.k}) SET n.a = row.a",  # passed on whole
+        "UNWIND $rows AS row MATCH (n {k: row.k}) SET n += properties(row)",
+        "UNWIND $rows AS row MATCH (n {k: row.k}) SET n.a = 'row.a'",  # a field in a string
+        "UNWIND $rows AS row MATCH (n {k: row.k}) SET n.a = row.a // row.b",  # in a comment
+        "UNWIND $rows AS row UNWIND $rows AS other MATCH (n {k: row.k}) SET n.a = other.a",
+        "UNWIND $rows AS row MATCH (n {k: row.k}) SET n.a = row['a']",
+        "UNWIND $rows AS row MATCH (n {k: row.k}) SET n.a = $rowsShared0",
+    ],
+)
+def test_a_statement_that_uses_its_rows_otherwise_is_sent_as_it_is(text: str) -> None:
+    rows = [{"k": f"k{i}", "a": i} for i in range(20)]
+    assert positional_rows(text, {"rows": rows, "rowsShared0": 1}) is None
+
+
+def test_a_field_of_another_variable_with_the_rows_name_is_not_taken() -> None:
+    text = "UNWIND $rows AS row MATCH (n {k: row.k}) SET n.a = n.row.a, n.b = $row.b"
+    assert row_fields(text) == ("row", ("k",))
+
+
+def test_few_rows_or_rows_that_are_not_maps_are_sent_as_they_are() -> None:
+    assert positional_rows(UPSERT, {"rows": [{"k": "a"}] * (POSITIONAL_MIN - 1)}) is None
+    assert positional_rows(UPSERT, {"rows": [["k", 1]] * POSITIONAL_MIN}) is None
+
+
+def test_rows_whose_every_field_is_shared_still_count_one_each() -> None:
+    _, params = positional_rows(LINK, {"rows": [{"k": "a", "other": "b"}] * 16}) or ("", {})
+    assert params["rows"] == [[]] * 16
+
+
+LINK_ROWS = st.lists(
+    st.fixed_dictionaries(
+        {"k": st.sampled_from(NODES[:6]), "other": st.sampled_from(NODES[:30])},
+        optional={"at": st.sampled_from(["t1", "t2"]), "w": VALUE},
+    ),
+    max_size=40,
+)
+UPSERT_ROWS = st.lists(
+    st.fixed_dictionaries(
+        {
+            "k": st.sampled_from(NODES),
+            "props": st.dictionaries(st.sampled_from(["a", "c", "d"]), VALUE, max_size=3),
+        },
+        optional={"a": VALUE, "b": VALUE, "at": st.sampled_from(["t1", "t1", "t2"])},
+    ),
+    max_size=40,
+)
+
+
+def _graph(store: GraphStore) -> tuple[dict[str, dict[str, Any]], list[tuple[Any, ...]]]:
+    edges, _ = store.run_text(
+        f"MATCH (n:{LABEL})-[r:PROBED]->(m:{LABEL}) "
+        "RETURN n.probeId AS a, m.probeId AS b, properties(r) AS p",
+        write=False,
+    )
+    return _nodes(store), sorted((e["a"], e["b"], sorted(e["p"].items())) for e in edges)
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(upserts=UPSERT_ROWS, links=LINK_ROWS)
+def test_rows_by_position_leave_the_graph_as_rows_of_maps_do(
+    store: GraphStore, upserts: list[dict[str, Any]], links: list[dict[str, Any]]
+) -> None:
+    def write(text: str, rows: list[dict[str, Any]], by_position: bool) -> None:
+        params: dict[str, Any] = {"rows": rows}
+        if by_position and (rewritten := positional_rows(text, params)):
+            text, params = rewritten
+        store.run_text(text, params, write=True)
+
+    seen = []
+    for by_position in (False, True):
+        _reset(store)
+        write(UPSERT, upserts, by_position)
+        write(LINK, links, by_position)
+        seen.append(_graph(store))
+    assert seen[1] == seen[0]

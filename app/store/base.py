@@ -73,6 +73,11 @@ def load_cypher(name: str, backend: str) -> str:
     raise StoreError(f"no query named {name!r} in {CYPHER_DIR}")
 
 
+def query_name(text: str) -> str | None:
+    """The name a statement was loaded or registered under (None: ad hoc)."""
+    return _NAMES.get(text)
+
+
 def query_label(text: str) -> str:
     """How an error names a query: its file's name, or 'an ad-hoc query'."""
     name = _NAMES.get(text)

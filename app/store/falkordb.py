@@ -63,6 +63,7 @@ from app.store.falkordb_wire import (
     reply,
     text_columns,
 )
+from app.store.properties import positional_rows
 
 log = logging.getLogger(__name__)
 
@@ -254,12 +255,15 @@ class FalkorStore(GraphStore):
     ) -> WriteSummary:
         """As the base class, but the next batch's parameters are turned into query text
         (the client's slow part) while the server writes the one before: one batch is
-        in flight at a time, so writes stay in order."""
+        in flight at a time, so writes stay in order. Rows of maps go by position where
+        the statement allows (app/store/properties.py, positional_rows)."""
         total = WriteSummary()
 
         def encoded(item: tuple[str, dict[str, Any], int]) -> tuple[str, str, int]:
             text, params, n = item
-            check_parameters(params, True)
+            check_parameters(params, True)  # on the rows as given: keys under their names
+            if by_position := positional_rows(text, params):
+                text, params = by_position
             return self._graph._build_params_header(params), text, n
 
         items = iter(batches)

@@ -18,12 +18,13 @@ written twice gets its rows in the order given."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from app.store.base import name_query, safe_identifier
+from app.store.base import name_query, query_name, safe_identifier, strip_cypher
 
 PropertyRow = tuple[str, Mapping[str, Any]]  # a node's key and the properties to set
 
@@ -136,3 +137,74 @@ def shared_value(values: list[Any]) -> bool:
     elif first is not None and kind not in (str, int, bool):
         return False
     return all(type(v) is kind and v == first for v in values[1:])
+
+
+# -- rows of any batched write, by position --------------------------------------------------
+# A batched write's rows are maps read as `row.field`: sent by position, each row's values
+# go without their names, and a value every row shares goes once. The same statement with
+# `row.field` made `row[i]` (or the shared value's parameter) does the same for every row,
+# a missing field being null either way; a statement that uses its row any other way (passes
+# it on whole, reads it with keys(), names it inside a string) is sent as it is.
+
+_UNWIND_ROWS = re.compile(r"\bUNWIND\s+\$rows\s+AS\s+(\w+)", re.IGNORECASE)
+SHARED_PREFIX = "rowsShared"  # the parameters a shared value is sent as: rowsShared0, ...
+
+
+@lru_cache(maxsize=512)
+def row_fields(text: str) -> tuple[str, tuple[str, ...]] | None:
+    """(the rows' variable, the fields the statement reads as variable.field, in order) when
+    it reads its rows only that way; else None."""
+    stripped = strip_cypher(text)
+    found = _UNWIND_ROWS.findall(stripped)
+    if len(found) != 1 or SHARED_PREFIX in text:
+        return None
+    var = found[0]
+    use = re.compile(rf"(?<![.\w$`]){re.escape(var)}\b")
+    field = re.compile(rf"(?<![.\w$`]){re.escape(var)}\.(\w+)")
+    uses = [m.start() for m in use.finditer(stripped)]
+    reads = [m.start() for m in field.finditer(stripped)]
+    if len(uses) != len(reads) + 1:  # every use but the UNWIND's own is a field read
+        return None
+    if len(field.findall(text)) != len(reads):  # one inside a string or a comment
+        return None
+    return var, tuple(dict.fromkeys(field.findall(stripped)))
+
+
+@lru_cache(maxsize=512)
+def _positional_text(text: str, var: str, names: tuple[str, ...], shared: tuple[bool, ...]) -> str:
+    at: dict[str, str] = {}
+    i = 0
+    for n, (name, s) in enumerate(zip(names, shared, strict=True)):
+        if s:
+            at[name] = f"${SHARED_PREFIX}{n}"
+        else:
+            at[name] = f"{var}[{i}]"
+            i += 1
+    field = re.compile(rf"(?<![.\w$`]){re.escape(var)}\.(\w+)")
+    out = field.sub(lambda m: at[m.group(1)], text)
+    known = query_name(text)
+    return name_query(out, known) if known else out
+
+
+def positional_rows(text: str, params: Mapping[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    """The statement and parameters that send `params["rows"]` (maps) by position, or None
+    where that would not pay (fewer than POSITIONAL_MIN rows) or the statement uses its rows
+    otherwise than by field."""
+    rows = params.get("rows")
+    if not isinstance(rows, list) or len(rows) < POSITIONAL_MIN:
+        return None
+    if not all(type(r) is dict for r in rows):
+        return None
+    found = row_fields(text)
+    if found is None:
+        return None
+    var, names = found
+    columns = [[r.get(n) for r in rows] for n in names]
+    shared = tuple(shared_value(c) for c in columns)
+    out = {k: v for k, v in params.items() if k != "rows"}
+    for n, (column, s) in enumerate(zip(columns, shared, strict=True)):
+        if s:
+            out[f"{SHARED_PREFIX}{n}"] = column[0]
+    varying = [c for c, s in zip(columns, shared, strict=True) if not s]
+    out["rows"] = [list(v) for v in zip(*varying, strict=True)] if varying else [[] for _ in rows]
+    return _positional_text(text, var, names, shared), out
