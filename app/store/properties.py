@@ -9,12 +9,15 @@ POSITIONAL_MIN rows is sent as lists of values under a statement that names each
 once (`SET n.a = row[1], n.b = row[2]`), and a value every row of a batch shares (the time
 of a metrics run in every first history point) is sent once, as its own parameter. Rows in
 smaller groups go as maps, as before. A null removes the property in both forms, as in a
-map; either way each node ends with the properties its row gives it (tests/store/
-test_properties.py checks the forms against each other on generated rows).
+map; either way each node ends with the properties its row gives it
+(tests/test_store_properties.py checks the forms against each other on generated rows).
 
 Rows are grouped within a window of WINDOW_BATCHES batches, so memory stays bounded by the
 batch size, not the data; a key seen again inside a window starts a new window, so a node
-written twice gets its rows in the order given."""
+written twice gets its rows in the order given.
+
+The same saving for any batched write (`positional_rows`, below): FalkorDB's store sends the
+rows of a statement that reads them only as `row.field` as lists of values."""
 
 from __future__ import annotations
 
