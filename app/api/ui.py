@@ -3,90 +3,26 @@ marketing segment builder. Server-rendered Jinja2 with htmx fragments; every rea
 is a GraphQL document run for the signed-in identity through the /graphql endpoint's own
 checks (GraphQLEndpoint.execute): the pages have no side door to the store. Each route's
 capability is in app/access/policy.py; sections a role may not read are left out of the
-document, so a page never asks for what it would be refused."""
+document, so a page never asks for what it would be refused. The pages' frame is
+app/api/page_frame.py, the steward desk's handlers app/api/desk_pages.py; every route is
+listed here (ui_routes)."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Awaitable, Callable, Mapping
-from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import urlencode
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from app import desk, profile360
-from app.access import policy
 from app.access.roles import Identity
-from app.api.auth import forbidden, identity_of
-from app.api.endpoint import GraphQLEndpoint
-from app.errors import InputError
+from app.api.auth import identity_of
+from app.api.desk_pages import desk_act, desk_audit, desk_page, desk_pair
+from app.api.page_frame import RECORD, Handler, PageError, number, page, render, run, text_list
 from app.households.dna import METRICS
-
-TEMPLATES = Path(__file__).resolve().parent / "templates"
-_env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
-Handler = Callable[[Request], Awaitable[Response]]
-MAX_FORM_BYTES = 64 * 1024
-
-
-class PageError(Exception):
-    """A GraphQL answer with errors: shown on the page in words."""
-
-    def __init__(self, message: str, status: int) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-async def run(request: Request, query: str, **variables: Any) -> dict[str, Any]:
-    """The data of one GraphQL document, run as /graphql runs it for this identity."""
-    endpoint: GraphQLEndpoint = request.app.state.graphql
-    response = await endpoint.execute(request, query, variables)
-    body = json.loads(bytes(response.body))
-    if body.get("errors"):
-        message = "; ".join(str(e.get("message")) for e in body["errors"])
-        raise PageError(message, response.status_code if response.status_code >= 400 else 400)
-    data: dict[str, Any] = body.get("data") or {}
-    return data
-
-
-def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
-    identity = identity_of(request)
-    page = _env.get_template(template).render(
-        identity=identity, can=lambda cap: identity.can(cap), nav=_nav(identity), **context
-    )
-    return HTMLResponse(page, status_code=status, headers={"Cache-Control": "no-store"})
-
-
-def _nav(identity: Identity) -> list[tuple[str, str]]:
-    links = [
-        ("/ui", "Search", "read:profiles"),
-        ("/ui/desk", "Steward desk", "steward"),
-        ("/ui/segments", "Segments", "read:households"),
-    ]
-    return [(href, label) for href, label, cap in links if identity.can(cap)]
-
-
-def page(route: str, method: str = "GET") -> Callable[[Handler], Route]:
-    """A page route, refused (403) to identities without its capability in the policy."""
-
-    def wrap(handler: Handler) -> Route:
-        async def guarded(request: Request) -> Response:
-            identity = identity_of(request)
-            if not policy.allowed(identity, policy.ROUTE_CAPABILITY[route]):
-                return forbidden(identity, f"{method} {route}")
-            try:
-                return await handler(request)
-            except (PageError, InputError) as exc:
-                status = getattr(exc, "status", 400)
-                return render(request, "error.html", status=status, message=str(exc))
-
-        return Route(route, guarded, methods=[method])
-
-    return wrap
-
 
 # -- search --------------------------------------------------------------------------------
 
@@ -107,8 +43,6 @@ async def search_results(request: Request) -> Response:
 
 
 # -- Profile 360 ---------------------------------------------------------------------------
-
-RECORD = "id source sourceKey firstName lastName dateOfBirth gender updatedAt"
 
 
 def profile_document(identity: Identity) -> str:
@@ -141,29 +75,15 @@ def profile_document(identity: Identity) -> str:
     return f"query($id: ID!{declared}) {{ profile(id: $id) {{\n    {body}\n}} }}"
 
 
-def _number(raw: str | None) -> float | None:
-    if raw in (None, ""):
-        return None
-    try:
-        return float(raw)
-    except ValueError:
-        raise InputError(f"{raw!r} is not a number") from None
-
-
-def _list(raw: str | None) -> list[str] | None:
-    items = [x.strip() for x in (raw or "").split(",") if x.strip()]
-    return items or None
-
-
 async def profile_page(request: Request) -> Response:
     identity = identity_of(request)
     q = request.query_params
     variables: dict[str, Any] = {"id": request.path_params["profile_id"]}
     if identity.can("read:customers"):
         variables.update(
-            first=min(100, int(_number(q.get("first")) or 20)),
-            types=_list(q.get("types")),
-            channels=_list(q.get("channels")),
+            first=min(100, int(number(q.get("first")) or 20)),
+            types=text_list(q.get("types")),
+            channels=text_list(q.get("channels")),
         )
     data = await run(request, profile_document(identity), **variables)
     profile = data.get("profile")
@@ -265,7 +185,7 @@ DIAL = """query($id: ID!, $min: Float) { profile(id: $id, minConfidence: $min) {
 async def profile_dial(request: Request) -> Response:
     """The confidence dial's fragment: the records at this threshold, and which join or
     leave compared with the stored profile."""
-    level = _number(request.query_params.get("minConfidence"))
+    level = number(request.query_params.get("minConfidence"))
     data = await run(request, DIAL, id=request.path_params["profile_id"], min=level)
     p = data.get("profile") or {}
     stored = p.get("materialisedCustomerIds") or []
@@ -325,165 +245,6 @@ async def household_page(request: Request) -> Response:
     )
 
 
-# -- steward desk --------------------------------------------------------------------------
-
-DESK_RECORD = f"{RECORD} emails {{ email }} phones {{ phone }} addresses {{ addressId }} " + (
-    "profile { id size }"
-)
-QUEUE = f"""query($first: Int, $min: Float, $max: Float, $decided: Boolean, $sources: [String!]) {{
-  reviewQueue(first: $first, minProbability: $min, maxProbability: $max, decided: $decided,
-              sources: $sources) {{
-    totalCount edges {{ node {{ probability status reason decidedBy
-      explanation {{ label level weight }}
-      a {{ {DESK_RECORD} }} b {{ {DESK_RECORD} }} }} }} }} }}"""
-DECISIONS = ["confirmMatch", "rejectMatch", "mergeProfiles", "splitCustomer"]
-AUDIT = """query($first: Int, $actions: [String!]) {
-  auditTrail(first: $first, action: $actions) { totalCount edges { node {
-  auditId at actor action entityIds reason before after } } } }"""
-
-
-def desk_filters(params: Mapping[str, str]) -> dict[str, Any]:
-    decided = {"undecided": False, "decided": True, "all": None}.get(
-        params.get("decided", "undecided"), False
-    )
-    return {
-        "min": _number(params.get("minProbability")),
-        "max": _number(params.get("maxProbability")),
-        "decided": decided,
-        "sources": _list(params.get("sources")),
-    }
-
-
-async def _desk_context(request: Request, params: Mapping[str, str]) -> dict[str, Any]:
-    skip = max(0, int(_number(params.get("skip")) or 0))
-    data = await run(request, QUEUE, first=min(100, skip + 20), **desk_filters(params))
-    queue = data["reviewQueue"]
-    pairs = [e["node"] for e in queue["edges"]]
-    current = pairs[skip] if skip < len(pairs) else None
-    return {
-        "queue": pairs,
-        "total": queue["totalCount"],
-        "skip": skip,
-        "current": current,
-        "rows": desk.side_by_side(current["a"], current["b"]) if current else [],
-        "reasons": desk.explain(current["explanation"]) if current else [],
-        "params": {k: v for k, v in params.items() if k != "skip"},
-        "query": urlencode({k: v for k, v in params.items() if k != "skip"}),
-        "audit": has_audit(request),
-    }
-
-
-def has_audit(request: Request) -> bool:
-    """The audit panel shows to identities that may read the audit trail."""
-    return policy.allowed(identity_of(request), [policy.type_capability("AuditEvent") or ""])
-
-
-async def desk_page(request: Request) -> Response:
-    context = await _desk_context(request, request.query_params)
-    template = "desk_body.html" if request.headers.get("HX-Request") else "desk.html"
-    return render(request, template, **context)
-
-
-PAIR_ACTIONS = {
-    "confirm": "mutation($a: ID!, $b: ID!, $reason: String!) { confirmMatch(a: $a, b: $b, "
-    "reason: $reason) { previousStatus } }",
-    "reject": "mutation($a: ID!, $b: ID!, $reason: String!) { rejectMatch(a: $a, b: $b, "
-    "reason: $reason) { previousStatus } }",
-}
-SPLIT = """mutation($id: ID!, $reason: String!) { splitCustomer(customerId: $id, reason: $reason)
-  { profile { id } previousProfile { id } } }"""
-MERGE = """mutation($ids: [ID!]!, $reason: String!) { mergeProfiles(ids: $ids, reason: $reason)
-  { profile { id } retiredIds } }"""
-
-
-async def desk_act(request: Request) -> Response:
-    """confirm / reject a pair, split a record out, merge profiles; then the desk again (or,
-    from a 360 page, that profile's page: HX-Redirect)."""
-    body = await request.body()
-    if len(body) > MAX_FORM_BYTES:
-        raise PageError(f"the form is over {MAX_FORM_BYTES} bytes", 413)
-    # A plain urlencoded form, read without python-multipart (as the sign-in page does).
-    f = {k: v[-1] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
-    action, reason = f.get("action", ""), f.get("reason", "").strip()
-    if not reason:
-        reason = {"confirm": "same person", "reject": "different people"}.get(action, "steward")
-    back: str | None = None
-    if action in PAIR_ACTIONS:
-        await run(request, PAIR_ACTIONS[action], a=f["a"], b=f["b"], reason=reason)
-    elif action == "split":
-        data = await run(request, SPLIT, id=f["customerId"], reason=reason)
-        back = data["splitCustomer"]["profile"]["id"]
-    elif action == "merge":
-        listed = f.get("profileIds", "").replace(",", " ").split()
-        ids = ([f["self"]] if f.get("self") else []) + [i for i in listed if i != f.get("self")]
-        data = await run(request, MERGE, ids=ids, reason=reason)
-        back = data["mergeProfiles"]["profile"]["id"]
-    else:
-        raise PageError(f"unknown action {action!r}: confirm, reject, split or merge", 400)
-    if f.get("next") == "profile" and back:
-        return Response(status_code=204, headers={"HX-Redirect": f"/ui/profiles/{back}"})
-    params = {k[2:]: v for k, v in f.items() if k.startswith("q_") and v}
-    context = await _desk_context(request, params)
-    context["last"] = {"a": f.get("a"), "b": f.get("b"), "action": action}
-    response = render(request, "desk_body.html", **context)
-    response.headers["HX-Trigger"] = "decided"  # the audit panel reloads
-    return response
-
-
-PAIR = f"""query($a: ID!) {{ customer(id: $a) {{ matches(first: 100) {{ edges {{ node {{
-  probability status reason decidedBy explanation {{ label level weight }}
-  a {{ {DESK_RECORD} }} b {{ {DESK_RECORD} }} }} }} }} }} }}"""
-
-
-async def desk_pair(request: Request) -> Response:
-    """One pair, decided or not (undo: the last decided pair back on the desk)."""
-    a, b = request.query_params.get("a", ""), request.query_params.get("b", "")
-    data = await run(request, PAIR, a=a)
-    edges = ((data.get("customer") or {}).get("matches") or {}).get("edges", [])
-    found = [e["node"] for e in edges if {e["node"]["a"]["id"], e["node"]["b"]["id"]} == {a, b}]
-    if not found:
-        raise PageError(f"no match edge between {a} and {b}", 404)
-    current = found[0]
-    return render(
-        request,
-        "desk_body.html",
-        queue=[current],
-        total=None,
-        skip=0,
-        current=current,
-        rows=desk.side_by_side(current["a"], current["b"]),
-        reasons=desk.explain(current["explanation"]),
-        params={},
-        query="",
-        audit=has_audit(request),
-    )
-
-
-async def desk_audit(request: Request) -> Response:
-    if not has_audit(request):
-        return HTMLResponse("")
-    try:
-        data = await run(request, AUDIT, first=15, actions=DECISIONS)
-    except PageError:
-        return HTMLResponse("")  # not readable by this role: no panel
-    trail = data.get("auditTrail") or {}
-    entries = [
-        {
-            **e["node"],
-            "before": _compact(e["node"].get("before")),
-            "after": _compact(e["node"].get("after")),
-        }
-        for e in trail.get("edges", [])
-    ]
-    return render(request, "audit.html", entries=entries, total=trail.get("totalCount"))
-
-
-def _compact(value: Any) -> str:
-    if value is None:
-        return ""
-    return value if isinstance(value, str) else json.dumps(value, sort_keys=True)[:300]
-
-
 # -- marketing segments --------------------------------------------------------------------
 
 SEGMENT = """query($filter: HouseholdFilterInput, $first: Int) {
@@ -496,14 +257,14 @@ def segment_filter(params: Mapping[str, str]) -> dict[str, Any]:
     """The builder's form as the GraphQL filter; the same names as the CSV export's query."""
 
     def whole(name: str) -> int | None:
-        value = _number(params.get(name))
+        value = number(params.get(name))
         return None if value is None else int(value)
 
     metrics = []
     name = params.get("metric", "")
     if name:
         metrics.append(
-            {"name": name, "gte": _number(params.get("gte")), "lte": _number(params.get("lte"))}
+            {"name": name, "gte": number(params.get("gte")), "lte": number(params.get("lte"))}
         )
     return {
         "minMembers": whole("minMembers"),
