@@ -53,13 +53,10 @@ def positional_query(name: str, label: str, key: str, columns: tuple[tuple[str, 
     """The statement for rows [key, value, ...]: each (property, shared) column is set from
     the row's next value, or from the parameter c<i> when every row shares it."""
     node = f"n:{safe_identifier(label)} {{{safe_identifier(key)}: row[0]}}"
-    sets, at = [], 1
-    for i, (prop, shared) in enumerate(columns):
-        if shared:
-            sets.append(f"n.{safe_identifier(prop)} = $c{i}")
-        else:
-            sets.append(f"n.{safe_identifier(prop)} = row[{at}]")
-            at += 1
+    refs = _references(tuple(s for _, s in columns), "row", 1, "c")
+    sets = [
+        f"n.{safe_identifier(prop)} = {ref}" for (prop, _), ref in zip(columns, refs, strict=True)
+    ]
     text = f"UNWIND $rows AS row\nMATCH ({node})\nSET {', '.join(sets)}"
     return name_query(text, name)
 
@@ -119,13 +116,34 @@ def _positional(
     name: str, label: str, key: str, names: tuple[str, ...], part: list[PropertyRow]
 ) -> PropertyWrite:
     columns = [[props[n] for _, props in part] for n in names]
-    shared = tuple(shared_value(col) for col in columns)
+    shared, values = by_position(columns, len(part))
     params: dict[str, Any] = {f"c{i}": col[0] for i, col in enumerate(columns) if shared[i]}
-    varying = [col for col, s in zip(columns, shared, strict=True) if not s]
     keys = [k for k, _ in part]
-    params["rows"] = [list(values) for values in zip(keys, *varying, strict=True)]
+    params["rows"] = [[k, *row] for k, row in zip(keys, values, strict=True)]
     text = positional_query(name, label, key, tuple(zip(names, shared, strict=True)))
     return PropertyWrite(text, params, len(part), keys)
+
+
+def by_position(columns: list[list[Any]], count: int) -> tuple[tuple[bool, ...], list[list[Any]]]:
+    """Whether each column (of `count` values) is shared by every row, and the values of the
+    others as `count` rows."""
+    shared = tuple(shared_value(c) for c in columns)
+    varying = [c for c, s in zip(columns, shared, strict=True) if not s]
+    rows = [list(v) for v in zip(*varying, strict=True)] if varying else [[] for _ in range(count)]
+    return shared, rows
+
+
+def _references(shared: tuple[bool, ...], var: str, first: int, prefix: str) -> list[str]:
+    """How a statement reads each column: `var[i]`, counting from `first` over the columns
+    sent in the rows, or the parameter `prefix<n>` for the n-th column when it is shared."""
+    out, at = [], first
+    for n, s in enumerate(shared):
+        if s:
+            out.append(f"${prefix}{n}")
+        else:
+            out.append(f"{var}[{at}]")
+            at += 1
+    return out
 
 
 def shared_value(values: list[Any]) -> bool:
@@ -163,7 +181,7 @@ def row_fields(text: str) -> tuple[str, tuple[str, ...]] | None:
         return None
     var = found[0]
     use = re.compile(rf"(?<![.\w$`]){re.escape(var)}\b")
-    field = re.compile(rf"(?<![.\w$`]){re.escape(var)}\.(\w+)")
+    field = _field_reads(var)
     uses = [m.start() for m in use.finditer(stripped)]
     reads = [m.start() for m in field.finditer(stripped)]
     if len(uses) != len(reads) + 1:  # every use but the UNWIND's own is a field read
@@ -173,18 +191,16 @@ def row_fields(text: str) -> tuple[str, tuple[str, ...]] | None:
     return var, tuple(dict.fromkeys(field.findall(stripped)))
 
 
+@lru_cache(maxsize=64)
+def _field_reads(var: str) -> re.Pattern[str]:
+    """`var.field` where var is the variable itself (not `n.var`, `$var`)."""
+    return re.compile(rf"(?<![.\w$`]){re.escape(var)}\.(\w+)")
+
+
 @lru_cache(maxsize=512)
 def _positional_text(text: str, var: str, names: tuple[str, ...], shared: tuple[bool, ...]) -> str:
-    at: dict[str, str] = {}
-    i = 0
-    for n, (name, s) in enumerate(zip(names, shared, strict=True)):
-        if s:
-            at[name] = f"${SHARED_PREFIX}{n}"
-        else:
-            at[name] = f"{var}[{i}]"
-            i += 1
-    field = re.compile(rf"(?<![.\w$`]){re.escape(var)}\.(\w+)")
-    out = field.sub(lambda m: at[m.group(1)], text)
+    at = dict(zip(names, _references(shared, var, 0, SHARED_PREFIX), strict=True))
+    out = _field_reads(var).sub(lambda m: at[m.group(1)], text)
     known = query_name(text)
     return name_query(out, known) if known else out
 
@@ -203,11 +219,8 @@ def positional_rows(text: str, params: Mapping[str, Any]) -> tuple[str, dict[str
         return None
     var, names = found
     columns = [[r.get(n) for r in rows] for n in names]
-    shared = tuple(shared_value(c) for c in columns)
+    shared, values = by_position(columns, len(rows))
     out = {k: v for k, v in params.items() if k != "rows"}
-    for n, (column, s) in enumerate(zip(columns, shared, strict=True)):
-        if s:
-            out[f"{SHARED_PREFIX}{n}"] = column[0]
-    varying = [c for c, s in zip(columns, shared, strict=True) if not s]
-    out["rows"] = [list(v) for v in zip(*varying, strict=True)] if varying else [[] for _ in rows]
+    out |= {f"{SHARED_PREFIX}{n}": c[0] for n, c in enumerate(columns) if shared[n]}
+    out["rows"] = values
     return _positional_text(text, var, names, shared), out

@@ -64,11 +64,14 @@ class BackgroundWriter:
         written."""
         self._hold = frozenset(names)
 
+    def _count(self, rows: Sequence[Any]) -> None:
+        self.queued += len(rows)
+        if self._on_queued:
+            self._on_queued(self.queued)
+
     def put(self, name: str, rows: list[Row], **params: Any) -> None:
         if rows:
-            self.queued += len(rows)
-            if self._on_queued:
-                self._on_queued(self.queued)
+            self._count(rows)
             if name in self._hold and not params:
                 self.held.setdefault(name, []).extend(rows)
                 return
@@ -83,9 +86,7 @@ class BackgroundWriter:
     ) -> None:
         """`store.set_properties` of these rows, after the jobs before it."""
         if rows:
-            self.queued += len(rows)
-            if self._on_queued:
-                self._on_queued(self.queued)
+            self._count(rows)
             self.call(
                 lambda: self.store.set_properties(
                     name, label, key, rows, self.batch_size, on_batch=self._on_written
