@@ -128,13 +128,14 @@ def check_text(field: str, value: str, max_chars: int | None = None) -> str:
 def parameter_problem(
     params: Mapping[str, Any], key_names: frozenset[str], write: bool
 ) -> str | None:
-    """The store's last check of a query's parameters: no NUL byte in any text, and in a
-    write, every text under the name of a unique key property (customerId, email, addressId,
-    ...: the queries pass keys under their property's name) must be a usable key. Returns
-    `name: reason` for the first value refused. Iterative (a nested value cannot exhaust the
-    stack) and quick on batches of rows: a list's numbers are passed over where they are
-    found and its texts checked there, not stacked one by one (a metrics batch writes
-    histories by the million)."""
+    """The store's last check of a query's parameters: no NUL byte in any text, no float that
+    is not a finite number (FalkorDB's query text has no literal for one; Neo4j would store
+    it), and in a write, every text under the name of a unique key property (customerId,
+    email, addressId, ...: the queries pass keys under their property's name) must be a
+    usable key. Returns `name: reason` for the first value refused. Iterative (a nested value
+    cannot exhaust the stack) and quick on batches of rows: a list's numbers and texts are
+    checked where they are found, not stacked one by one (a metrics batch writes histories
+    by the million)."""
 
     def text(name: str, value: str) -> str | None:
         if write and name in key_names:
@@ -148,6 +149,9 @@ def parameter_problem(
             if kind is str:
                 if problem := text(name, v):
                     return problem
+            elif kind is float:
+                if v - v:  # nan for an infinity or a NaN, 0.0 otherwise
+                    return f"{name}: {v} is not a finite number"
             elif kind not in _SCALARS:
                 stack.append((name, v))
         return None
@@ -170,6 +174,9 @@ def parameter_problem(
             if kind is str:
                 if problem := text(k, v):
                     return problem
+            elif kind is float:
+                if v - v:
+                    return f"{k}: {v} is not a finite number"
             elif kind in _SCALARS:
                 continue
             elif kind is list or kind is tuple:

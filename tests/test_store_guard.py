@@ -38,6 +38,21 @@ def test_a_nul_byte_is_refused_in_reads_and_writes(store: GraphStore) -> None:
     assert store.ping()
 
 
+@pytest.mark.parametrize("number", [float("nan"), float("inf"), float("-inf")], ids=repr)
+def test_a_number_that_is_not_finite_is_refused_in_reads_and_writes(
+    store: GraphStore, number: float
+) -> None:
+    """FalkorDB's query text has no literal for it and Neo4j would store it: one answer on
+    both, before either is asked, with nothing written."""
+    with pytest.raises(BadValue, match=r"value: .* is not a finite number"):
+        store.read("api_customers", ids=["crm:1"], value=number)
+    rows = [{"customerId": "crm:1", "props": {"source": "crm", "score": [1.0, number]}}]
+    with pytest.raises(BadValue, match=r"score: .* is not a finite number"):
+        store.write("upsert_customers", rows=rows)
+    assert store.read("customer_count")[0]["n"] == 0
+    assert store.ping()
+
+
 def test_keys_that_work_are_taken_as_they_are(store: GraphStore) -> None:
     """What FalkorDB takes safely stays allowed: inner white space, 2,048 bytes, any letter."""
     keys = ["a\nb".replace("\n", " "), "a" * MAX_KEY_BYTES, "Zoë:中文", "x-1/2"]

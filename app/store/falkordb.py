@@ -58,6 +58,7 @@ from app.store.falkordb_wire import (
     bulk_tokens,
     node_ids,
     number_lists,
+    params_header,
     refused,
     relationship_tokens,
     reply,
@@ -244,7 +245,7 @@ class FalkorStore(GraphStore):
         self, text: str, params: Mapping[str, Any] | None = None, *, write: bool
     ) -> tuple[list[Row], WriteSummary]:
         check_parameters(params, write)
-        done = self._execute(self._graph._build_params_header(dict(params or {})), text, write)
+        done = self._execute(params_header(params), text, write)
         rows = [dict(zip(done.names, rec, strict=True)) for rec in done.rows]
         return rows, self._summary(done)
 
@@ -264,7 +265,7 @@ class FalkorStore(GraphStore):
             check_parameters(params, True)  # on the rows as given: keys under their names
             if by_position := positional_rows(text, params):
                 text, params = by_position
-            return self._graph._build_params_header(params), text, n
+            return params_header(params), text, n
 
         items = iter(batches)
         head = list(itertools.islice(items, 2))
@@ -346,7 +347,7 @@ class FalkorStore(GraphStore):
     def _verbose(self, text: str, params: Mapping[str, Any]) -> list[Any]:
         """A read's reply as FalkorDB sends it without --compact: header, rows, statistics."""
         check_parameters(params, False)
-        query = self._graph._build_params_header(dict(params)) + text
+        query = params_header(params) + text
         try:
             raw = self._send("GRAPH.RO_QUERY", self._graph_name, query)
         except ResponseError as exc:
