@@ -44,12 +44,17 @@ def run_households(
             bar.start_task(dna)
             bar.update(dna, total=len(ids))
             changes = compute_dna(
-                store, settings, ids, rules, on_batch=lambda n: bar.advance(dna, n)
+                store,
+                settings,
+                ids,
+                rules,
+                on_batch=lambda n: bar.advance(dna, n),
+                facts=summary.facts,
             )
         scores = evaluate_households(store, truth) if truth else None
     table = Table("measure", "value")
     for k, v in summary.__dict__.items():
-        if k == "household_ids":
+        if k in ("household_ids", "facts"):
             continue
         if k == "membership_changes":  # one entry per changed household: counted, not listed
             table.add_row("households with changed members", f"{len(v):,}")

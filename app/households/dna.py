@@ -1,5 +1,6 @@
-"""Group DNA: household metrics computed by traversal from the members, their records'
-accounts and devices, and the members' own Customer DNA; stored on the Household as
+"""Group DNA: household metrics from the members (read by traversal), what household
+resolution reads of each member profile (its accounts, devices and spend: `ProfileFacts`),
+their accounts' data usage and the members' own Customer DNA; stored on the Household as
 `dna_<name>` with a bounded history (`_hv` values, `_ht` times) and a trend (`_slope`).
 In batch for every household, or for one household when a member's event arrives."""
 
@@ -13,8 +14,8 @@ from datetime import date
 from typing import Any
 
 from app.gcpause import gc_paused
-from app.households.grouping import age_on
-from app.households.resolve import now_iso
+from app.households.grouping import ProfileFacts, age_on
+from app.households.resolve import now_iso, read_facts
 from app.households.rules import Rules, load_rules
 from app.metrics.changes import MetricChange
 from app.settings import Settings
@@ -53,13 +54,30 @@ class GroupDna:
 
 @dataclass
 class DnaInputs:
-    """What the traversals found for one household."""
+    """What the reads found for one household."""
 
     members: list[dict[str, Any]] = field(default_factory=list)  # profileId, dob, churnRisk
     devices: int = 0
     accounts: int = 0
     spend: float = 0.0
     usage: list[dict[str, Any]] = field(default_factory=list)  # accountId, planMb, usage
+
+
+def held_by_members(
+    members: Sequence[str], facts: Mapping[str, ProfileFacts]
+) -> tuple[int, int, float]:
+    """A household's devices and accounts (each counted once, however many members hold it)
+    and its spend (its members' spend added up in profile order), from the members' facts; a
+    member without facts (no longer active) holds nothing."""
+    devices: set[str] = set()
+    accounts: set[str] = set()
+    spend = 0.0
+    for pid in sorted(members):
+        if (f := facts.get(pid)) is not None:
+            devices.update(f.devices)
+            accounts.update(a for a, _ in f.accounts)
+            spend += f.spend
+    return len(devices), len(accounts), spend
 
 
 def compute(household_id: str, inputs: DnaInputs, rules: Rules, today: date) -> GroupDna:
@@ -171,33 +189,35 @@ def compute_dna(
     today: date | None = None,
     on_batch: Callable[[int], None] | None = None,
     batch_size: int = 500,
+    facts: Mapping[str, ProfileFacts] | None = None,
 ) -> list[MetricChange]:
-    """Compute and store Group DNA for these households; return what changed."""
+    """Compute and store Group DNA for these households; return what changed. `facts`: what
+    household resolution has just read of the profiles (read here for members it lacks)."""
     rules = rules or load_rules(settings.household_rules_file)
     today = today or date.today()
     keep = int(getattr(settings, "metrics_history", DEFAULT_HISTORY))
+    known: dict[str, ProfileFacts] = dict(facts or {})
+    asked: set[str] = set(known)
     changes: list[MetricChange] = []
     for chunk in batched(({"id": h} for h in household_ids), batch_size):
         ids = [r["id"] for r in chunk]
         inputs = {h: DnaInputs() for h in ids}
-        members, assets, spend, usage, states = store.read_many(
+        members, usage, states = store.read_many(
             [
                 ("household_dna_members", {"ids": ids}),
-                ("household_dna_assets", {"ids": ids}),
-                ("household_dna_spend", {"ids": ids, "spendTypes": list(rules.spend_types)}),
                 ("household_dna_usage", {"ids": ids}),
                 ("household_dna_state", {"ids": ids}),
             ]
         )
+        if missing := sorted({str(m["profileId"]) for m in members} - asked):
+            asked.update(missing)
+            known |= {f.profile_id: f for f in read_facts(store, rules.spend_types, missing)}
         for row in members:
             inputs[row["householdId"]].members.append(row)
-        for row in assets:
-            if row["label"] == "Device":
-                inputs[row["householdId"]].devices = int(row["n"])
-            elif row["label"] == "Account":
-                inputs[row["householdId"]].accounts = int(row["n"])
-        for row in spend:
-            inputs[row["householdId"]].spend = float(row["spend"] or 0.0)
+        for got in inputs.values():
+            got.devices, got.accounts, got.spend = held_by_members(
+                [str(m["profileId"]) for m in got.members], known
+            )
         for row in usage:
             inputs[row["householdId"]].usage.append(row)
         stored = {r["householdId"]: r["state"] for r in states}  # households that exist

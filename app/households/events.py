@@ -25,7 +25,7 @@ def regroup(
 ) -> tuple[list[MetricChange], HouseholdSummary]:
     """profiles_changed, with what happened to the households' memberships."""
     summary = rehouse(store, settings, profile_ids)
-    return compute_dna(store, settings, summary.household_ids), summary
+    return compute_dna(store, settings, summary.household_ids, facts=summary.facts), summary
 
 
 def member_event(store: GraphStore, settings: Settings, profile_id: str) -> list[MetricChange]:

@@ -37,6 +37,8 @@ class HouseholdSummary:
     dissolved: int = 0
     hubs: dict[str, int] = field(default_factory=dict)
     household_ids: list[str] = field(default_factory=list)  # the households written
+    # what was read of the profiles grouped, by profile id (Group DNA counts from it)
+    facts: dict[str, ProfileFacts] = field(default_factory=dict)
     # households whose members changed: {householdId, joined, left} (the change feed)
     membership_changes: list[dict[str, object]] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
@@ -149,6 +151,7 @@ def resolve_households(
         store, sorted(f.profile_id for f in facts), on_batch=lambda n: tell("consent", n)
     )
     lap("consent")
+    out.facts = {f.profile_id: f for f in facts}
     return out
 
 
@@ -207,6 +210,7 @@ def rehouse(
     links = _links(store.read("household_current_links_of", ids=ids))
     grouping = group_profiles(facts, rules, today or date.today())
     _write(store, settings, grouping.groups, links, out, full=False)
+    out.facts = {f.profile_id: f for f in facts}
     return out
 
 

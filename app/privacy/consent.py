@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -304,16 +304,19 @@ def golden_marketing(
     found = consent_by_subject([r for r in stated if r["subject"] in wanted], sorted(wanted))
     held = {r["profileId"]: r["consent"] for r in golden if r["profileId"] in wanted}
     n = 0
-    for start in range(0, len(ids), batch):
-        part = ids[start : start + batch]
-        rows = [
-            {"profileId": p, "consent": consent}
-            for p in part
-            if (consent := found[p].marketing()[0]) != held.get(p)
-        ]
-        if rows:  # only the profiles whose golden consent changed
-            store.write("consent_set_golden", rows=rows)
-        n += len(rows)
-        if on_batch:
-            on_batch(len(part))
+
+    def changed() -> Iterator[Row]:
+        """Only the profiles whose golden consent changed; worked out while the store writes
+        the batch before."""
+        nonlocal n
+        for start in range(0, len(ids), batch):
+            part = ids[start : start + batch]
+            for p in part:
+                if (consent := found[p].marketing()[0]) != held.get(p):
+                    n += 1
+                    yield {"profileId": p, "consent": consent}
+            if on_batch:
+                on_batch(len(part))
+
+    store.write_batches("consent_set_golden", changed(), batch)
     return n

@@ -40,6 +40,7 @@ def test_households_command_groups_and_scores_against_truth(population) -> None:
     # Changed households are counted, not listed (at 100k profiles the list filled screens).
     assert re.search(r"│ households with changed members\s+│ [\d,]+", r.stdout)
     assert "joined" not in r.stdout
+    assert "ProfileFacts" not in r.stdout  # what Group DNA reuses is not printed
 
 
 def test_a_bad_rules_file_is_a_one_line_error(tmp_path: Path) -> None:
