@@ -143,6 +143,9 @@ def parameter_problem(
             return f"{name}: {problem}" if problem else None
         return f"{name}: contains a NUL byte" if "\x00" in value else None
 
+    def not_finite(name: str, value: float) -> str:
+        return f"{name}: {value} is not a finite number"
+
     def items(name: str, values: Iterable[Any]) -> str | None:
         for v in values:
             kind = type(v)
@@ -151,7 +154,7 @@ def parameter_problem(
                     return problem
             elif kind is float:
                 if v - v:  # nan for an infinity or a NaN, 0.0 otherwise
-                    return f"{name}: {v} is not a finite number"
+                    return not_finite(name, v)
             elif kind not in _SCALARS:
                 stack.append((name, v))
         return None
@@ -176,7 +179,7 @@ def parameter_problem(
                     return problem
             elif kind is float:
                 if v - v:
-                    return f"{k}: {v} is not a finite number"
+                    return not_finite(k, v)
             elif kind in _SCALARS:
                 continue
             elif kind is list or kind is tuple:

@@ -63,12 +63,11 @@ def parameter_text(value: Any) -> str:
     back the same, else the client's encoding."""
     if type(value) is list:
         try:
-            text = orjson.dumps(value, option=_ORJSON).decode()
+            text: str | None = orjson.dumps(value, option=_ORJSON).decode()
         except orjson.JSONEncodeError:
-            return str(stringify_param_value(value))
-        if "\\u" in text or ("{" in text and not holds_only_lists(value)):
-            return str(stringify_param_value(value))
-        return text
+            text = None
+        if text is not None and "\\u" not in text and ("{" not in text or holds_only_lists(value)):
+            return text
     return str(stringify_param_value(value))
 
 
