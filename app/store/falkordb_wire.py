@@ -45,7 +45,7 @@ _JSON_LISTED = _JSON_SCALARS | {list}
 
 def holds_only_lists(value: list[Any]) -> bool:
     """Whether the list holds scalars and lists of them only, at any depth (no map). Each
-    depth's types by C-level iteration: 4 ms for a thousand rows of a metrics batch, where
+    depth's types by C-level iteration: ~6 ms for a thousand rows of a metrics batch, where
     walking them in Python took as long as the client's encoding."""
     is_list: Callable[[Any], bool] = list.__instancecheck__
     level: list[Any] = value
