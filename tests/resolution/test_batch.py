@@ -5,6 +5,7 @@ decisions, identifiers, link-only and data we did not write."""
 from __future__ import annotations
 
 import shutil
+from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pandas as pd
 import pytest
 
 from app.ingestion.batch import load_directory
+from app.privacy.playback import playback
 from app.resolution.batch import resolve
 from app.resolution.blocking import rule_key, rule_property
 from app.resolution.dial import profile_view
@@ -157,6 +159,22 @@ def test_blocking_keys_are_written_once_and_follow_the_model(
     assert not any(dropped in keys for keys in stored.values())
     names = [r["name"] for r in store.read("blocking_keys")]
     assert names == sorted(rule_property(r) for r in fewer.rules)
+
+
+def test_data_playback_lists_the_keys_derived_from_each_record(
+    store: GraphStore, loaded: tuple[Settings, MatchModel]
+) -> None:
+    """A person's data playback names, per record, the blocking keys resolution derived from
+    it (the names, not their values), and not among the record's own fields."""
+    settings, model = loaded
+    resolve(store, settings, model)
+    keys = stored_block_keys(store)
+    sizes = Counter(str(r["profileId"]) for r in store.read("profile_memberships"))
+    doc = playback(store, settings, sizes.most_common(1)[0][0])
+    assert len(doc["sources"]) > 1
+    for source in doc["sources"]:
+        assert source["derivedForMatching"] == sorted(keys[source["customerId"]])
+        assert not [k for k in source["fields"] if k.startswith("bk") or k == "blockHash"]
 
 
 def profile_stamps(store: GraphStore) -> dict[str, str]:
