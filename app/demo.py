@@ -60,12 +60,12 @@ def _resolve_demo(store: GraphStore, settings: Settings, truth_file: Path) -> No
         f"  resolved {summary.records:,} records into {summary.profiles:,} profiles "
         f"({summary.match_edges:,} match edges; model {model.version})"
     )
-    from app.households.dna import all_household_ids, compute_dna
+    from app.households.dna import compute_dna
     from app.households.resolve import resolve_households
 
     with store.batch_stage():
         homes = resolve_households(store, settings)
-        compute_dna(store, settings, all_household_ids(store))
+        compute_dna(store, settings, sorted(homes.household_ids))
     console.print(f"  grouped them into {homes.households:,} households")
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from app.households.dna import all_household_ids, compute_dna
+from app.households.dna import compute_dna
 from app.households.evaluate import evaluate_households
 from app.households.resolve import resolve_households
 from app.households.rules import load_rules
@@ -40,7 +40,7 @@ def run_households(
             summary = resolve_households(
                 store, settings, rules, say=console.print, progress=progress
             )
-            ids = all_household_ids(store)
+            ids = sorted(summary.household_ids)  # every active household, as written
             bar.start_task(dna)
             bar.update(dna, total=len(ids))
             changes = compute_dna(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -20,7 +20,7 @@ from app.households.rules import Rules, load_rules
 from app.metrics.changes import MetricChange
 from app.settings import Settings
 from app.store import GraphStore
-from app.store.base import batched, safe_identifier
+from app.store.base import Row, batched, pipelined, read_ahead, safe_identifier
 
 PREFIX = "dna_"
 # JSON of the values, services and month last written (state_of): a batch compares 100k
@@ -192,59 +192,75 @@ def compute_dna(
     facts: Mapping[str, ProfileFacts] | None = None,
 ) -> list[MetricChange]:
     """Compute and store Group DNA for these households; return what changed. `facts`: what
-    household resolution has just read of the profiles (read here for members it lacks)."""
+    household resolution has just read of the profiles (read here for members it lacks).
+    Households go in batches of `batch_size`: the next batch's reads and the last batch's
+    write run while this one is computed."""
     rules = rules or load_rules(settings.household_rules_file)
     today = today or date.today()
     keep = int(getattr(settings, "metrics_history", DEFAULT_HISTORY))
     known: dict[str, ProfileFacts] = dict(facts or {})
     asked: set[str] = set(known)
     changes: list[MetricChange] = []
-    for chunk in batched(({"id": h} for h in household_ids), batch_size):
-        ids = [r["id"] for r in chunk]
-        inputs = {h: DnaInputs() for h in ids}
-        members, usage, states = store.read_many(
+    chunks = [[r["id"] for r in c] for c in batched(({"id": h} for h in household_ids), batch_size)]
+
+    def read(ids: list[str]) -> list[list[Row]]:
+        return store.read_many(
             [
                 ("household_dna_members", {"ids": ids}),
                 ("household_dna_usage", {"ids": ids}),
                 ("household_dna_state", {"ids": ids}),
             ]
         )
-        if missing := sorted({str(m["profileId"]) for m in members} - asked):
-            asked.update(missing)
-            known |= {f.profile_id: f for f in read_facts(store, rules.spend_types, missing)}
-        for row in members:
-            inputs[row["householdId"]].members.append(row)
-        for got in inputs.values():
-            got.devices, got.accounts, got.spend = held_by_members(
-                [str(m["profileId"]) for m in got.members], known
-            )
-        for row in usage:
-            inputs[row["householdId"]].usage.append(row)
-        stored = {r["householdId"]: r["state"] for r in states}  # households that exist
-        # Never given Group DNA (a first run): no history to add to, nothing to read.
-        fresh = {r["householdId"] for r in states if r["computedAt"] is None}
-        computed = [compute(hid, inputs[hid], rules, today) for hid in ids if hid in stored]
-        moved = [dna for dna in computed if state_of(dna) != stored[dna.household_id]]
-        previous: dict[str, Any] = {h: {} for h in fresh}
-        if held_ids := [d.household_id for d in moved if d.household_id not in fresh]:
-            found = store.read("household_dna_props", ids=held_ids)  # histories to add to
-            previous |= {r["householdId"]: r["props"] for r in found}
-        at = now_iso()
-        rows: list[tuple[str, dict[str, Any]]] = []
-        for dna in moved:
-            if (held := previous.get(dna.household_id)) is None:
-                continue  # gone since
-            props, changed = stored_props(dna, held, at, keep)
-            if unchanged(props, held):  # written before the state was kept: the state alone
-                rows.append((dna.household_id, {STATE: props[STATE]}))
-                continue  # dnaComputedAt stays the time of the last change
-            rows.append((dna.household_id, differing(props, held)))
-            changes.extend(changed)
+
+    def computed() -> Iterator[tuple[list[str], list[tuple[str, dict[str, Any]]]]]:
+        """Each batch's households and the property rows to write for them."""
+        nonlocal known
+        for ids, (members, usage, states) in read_ahead(chunks, read):
+            inputs = {h: DnaInputs() for h in ids}
+            if missing := sorted({str(m["profileId"]) for m in members} - asked):
+                asked.update(missing)
+                known |= {f.profile_id: f for f in read_facts(store, rules.spend_types, missing)}
+            for row in members:
+                inputs[row["householdId"]].members.append(row)
+            for got in inputs.values():
+                got.devices, got.accounts, got.spend = held_by_members(
+                    [str(m["profileId"]) for m in got.members], known
+                )
+            for row in usage:
+                inputs[row["householdId"]].usage.append(row)
+            stored = {r["householdId"]: r["state"] for r in states}  # households that exist
+            # Never given Group DNA (a first run): no history to add to, nothing to read.
+            fresh = {r["householdId"] for r in states if r["computedAt"] is None}
+            dnas = [compute(hid, inputs[hid], rules, today) for hid in ids if hid in stored]
+            moved = [dna for dna in dnas if state_of(dna) != stored[dna.household_id]]
+            previous: dict[str, Any] = {h: {} for h in fresh}
+            if held_ids := [d.household_id for d in moved if d.household_id not in fresh]:
+                found = store.read("household_dna_props", ids=held_ids)  # histories to add to
+                previous |= {r["householdId"]: r["props"] for r in found}
+            at = now_iso()
+            rows: list[tuple[str, dict[str, Any]]] = []
+            for dna in moved:
+                if (held := previous.get(dna.household_id)) is None:
+                    continue  # gone since
+                props, changed = stored_props(dna, held, at, keep)
+                if unchanged(props, held):  # written before the state was kept: the state alone
+                    rows.append((dna.household_id, {STATE: props[STATE]}))
+                    continue  # dnaComputedAt stays the time of the last change
+                rows.append((dna.household_id, differing(props, held)))
+                changes.extend(changed)
+            yield ids, rows
+
+    def write(batch: tuple[list[str], list[tuple[str, dict[str, Any]]]]) -> int:
+        ids, rows = batch
         store.set_properties(
             "household_set_dna", "Household", "householdId", rows, settings.batch_size
         )
+        return len(ids)
+
+    # One batch (a household refreshed in real time) is written from this thread.
+    for n in pipelined(computed(), write) if len(chunks) > 1 else map(write, computed()):
         if on_batch:
-            on_batch(len(ids))
+            on_batch(n)
     return changes
 
 

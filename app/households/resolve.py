@@ -36,7 +36,8 @@ class HouseholdSummary:
     memberships_ended: int = 0
     dissolved: int = 0
     hubs: dict[str, int] = field(default_factory=dict)
-    household_ids: list[str] = field(default_factory=list)  # the households written
+    # every active household once the run is done (Group DNA's batch takes them from here)
+    household_ids: list[str] = field(default_factory=list)
     # what was read of the profiles grouped, by profile id (Group DNA counts from it)
     facts: dict[str, ProfileFacts] = field(default_factory=dict)
     # households whose members changed: {householdId, joined, left} (the change feed)

@@ -259,6 +259,24 @@ def pipelined[T, R](items: Iterable[T], send: Callable[[T], R]) -> Iterator[R]:
             yield pending.result()
 
 
+def read_ahead[T, R](items: Sequence[T], read: Callable[[T], R]) -> Iterator[tuple[T, R]]:
+    """(item, read(item)) for each item, in order; the next item's read runs in a thread (in
+    the caller's context) while the caller works on this one, so a batch's reads overlap
+    the computing and writing of the batch before. A single item is read in the caller's
+    thread."""
+    if len(items) < 2:
+        for item in items:
+            yield item, read(item)
+        return
+    with ThreadPoolExecutor(1, thread_name_prefix="store-read-ahead") as reader:
+        pending = reader.submit(copy_context().run, read, items[0])
+        for i, item in enumerate(items):
+            got = pending.result()
+            if i + 1 < len(items):
+                pending = reader.submit(copy_context().run, read, items[i + 1])
+            yield item, got
+
+
 @dataclass
 class NumberLists:
     """A query's rows as a key column and flat number columns: row k's list in column c is

@@ -26,8 +26,11 @@ TODAY = date(2026, 1, 1)
 
 
 def _households(store: GraphStore, settings: Settings) -> None:
-    resolve_households(store, settings, today=TODAY)
-    compute_dna(store, settings, all_household_ids(store), today=TODAY)
+    """As `idgraph households` runs them: Group DNA of every household the grouping left,
+    which are exactly the active ones in the graph."""
+    summary = resolve_households(store, settings, today=TODAY)
+    assert sorted(summary.household_ids) == all_household_ids(store)
+    compute_dna(store, settings, sorted(summary.household_ids), today=TODAY)
 
 
 @pytest.fixture(scope="module")

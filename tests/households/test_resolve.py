@@ -141,6 +141,45 @@ def test_group_dna_from_the_grouping_read_is_what_each_household_reads_for_itsel
     assert sum(1 for s in spend if s) > len(ids) // 2  # spend was counted, not left out
 
 
+def _group_dna(store: GraphStore) -> list[tuple[str, list[tuple[str, Any]]]]:
+    """Every household's Group DNA values (not the times and histories, which depend on
+    when they were computed)."""
+    rows, _ = store.run_text(
+        "MATCH (h:Household) RETURN h.householdId AS h, properties(h) AS p", write=False
+    )
+    return sorted(
+        (
+            r["h"],
+            sorted(
+                (k, v)
+                for k, v in r["p"].items()
+                if k.startswith("dna_") and not k.endswith(("_hv", "_ht"))
+            ),
+        )
+        for r in rows
+    )
+
+
+def test_group_dna_in_many_batches_writes_and_hands_on_what_one_batch_does(population) -> None:
+    """Batches overlap (the next one's reads and the last one's write run while one is
+    computed): from no Group DNA, batches of 7 leave every household's values as one batch
+    does, and hand on the same changes."""
+    store, settings = population.store, population.settings
+
+    def from_scratch(batch_size: int) -> tuple[list[Any], list[Any]]:
+        store.run_text("MATCH (h:Household) DETACH DELETE h", write=True)
+        store.run_text("MATCH (s:ResolveState {name: 'households'}) DELETE s", write=True)
+        summary = resolve_households(store, settings, today=TODAY)
+        ids = sorted(summary.household_ids)
+        changes = compute_dna(store, settings, ids, today=TODAY, batch_size=batch_size)
+        return _group_dna(store), sorted((c.entity_id, c.metric, c.value) for c in changes)
+
+    one = from_scratch(100_000)
+    many = from_scratch(7)
+    assert len(one[0]) > 7 * 10 and one[1]
+    assert many == one
+
+
 def test_households_meet_the_synthetic_truth(population) -> None:
     settings: Settings = population.settings
     resolve_households(population.store, settings)
