@@ -3,6 +3,7 @@ and the store's own count of what changed (a spy on the real store, not a stand-
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -33,18 +34,22 @@ def counting(store: GraphStore, monkeypatch: pytest.MonkeyPatch) -> Iterator[Wri
     out = Written()
     write, write_batches, run_text = store.write, store.write_batches, store.run_text
     set_properties = store.set_properties
-    depth = [0]  # only the outermost spied call counts (write_batches may call write)
+    # Only the outermost spied call counts (write_batches may call write), in each thread:
+    # a stage may write from two at once (households write golden consent beside them).
+    depth = threading.local()
+    counted = threading.Lock()
 
     def outermost(rows: list[dict[str, Any]], name: str, call: Any) -> Any:
-        depth[0] += 1
+        depth.n = getattr(depth, "n", 0) + 1
         try:
             summary = call()
         finally:
-            depth[0] -= 1
-        if depth[0] == 0:
-            if rows:
-                out.rows[name].extend(rows)
-            out.summary.add(summary)
+            depth.n -= 1
+        if depth.n == 0:
+            with counted:
+                if rows:
+                    out.rows[name].extend(rows)
+                out.summary.add(summary)
         return summary
 
     def counted_write(name: str, **params: Any) -> WriteSummary:

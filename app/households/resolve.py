@@ -8,6 +8,8 @@ import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextvars import copy_context
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import partial
@@ -112,9 +114,11 @@ def resolve_households(
     say: Callable[[str], None] | None = None,
     progress: Callable[[str, int], None] | None = None,
 ) -> HouseholdSummary:
-    """Group every active profile into a household and write the result. `progress(step,
-    n)`: ("profiles", n) once they are read, ("grouped", n) once grouped and written,
-    ("consent", n) as each batch's golden consent is checked."""
+    """Group every active profile into a household and write the result; the profiles'
+    golden consent beside it. `progress(step, n)`: ("profiles", n) once they are read,
+    ("grouped", n) once grouped and written, ("consent", n) as each batch's golden consent
+    is checked. The seconds: read, group, write, and consent (the wait for the golden
+    consent once the households are written)."""
     rules = rules or load_rules(settings.household_rules_file)
     out = HouseholdSummary()
     lap = Laps(out.seconds).lap
@@ -127,10 +131,43 @@ def resolve_households(
     tell("profiles", len(facts))
     if say:
         say(f"{len(facts):,} active profiles; {len(set(previous.values())):,} households before")
+    # Golden consent depends on the profiles' records, not on their households: it is worked
+    # out and written while the profiles are grouped (its reads and writes are the store's
+    # work while this process groups).
+    with ThreadPoolExecutor(1, thread_name_prefix="golden-consent") as beside:
+        consent = beside.submit(
+            copy_context().run,
+            golden_marketing,
+            store,
+            sorted(f.profile_id for f in facts),
+            on_batch=lambda n: tell("consent", n),
+        )
+        _group_and_write(store, settings, rules, today, facts, links, previous, out, lap, say)
+        tell("grouped", len(facts))
+        consent.result()
+    lap("consent")
+    out.facts = {f.profile_id: f for f in facts}
+    return out
+
+
+def _group_and_write(
+    store: GraphStore,
+    settings: Settings,
+    rules: Rules,
+    today: date | None,
+    facts: list[ProfileFacts],
+    links: dict[str, dict[str, Any]],
+    previous: dict[str, str],
+    out: HouseholdSummary,
+    lap: Callable[[str], Any],
+    say: Callable[[str], None] | None,
+) -> None:
+    """Group the profiles and write the households into `out`, unless nothing changed since
+    the last run (then `out` takes that run's summary)."""
     inputs = GroupingDigest(rules, today or date.today(), facts)
     last = store.read_one("resolve_state", stage=STATE_NAME)
     if last is not None and last["digest"] == inputs.digest(links):
-        out = _unchanged(last["summary"], previous, out.seconds)
+        _unchanged(last["summary"], previous, out)
         lap("group")
         if say:
             say("nothing changed since the last households run: grouping kept as it is")
@@ -147,13 +184,6 @@ def resolve_households(
             at=now_iso(),
         )
         lap("write")
-    tell("grouped", len(facts))
-    golden_marketing(
-        store, sorted(f.profile_id for f in facts), on_batch=lambda n: tell("consent", n)
-    )
-    lap("consent")
-    out.facts = {f.profile_id: f for f in facts}
-    return out
 
 
 STATE_NAME = "households"  # its ResolveState node (resolve_state)
@@ -182,15 +212,13 @@ class GroupingDigest:
         return h.hexdigest()
 
 
-def _unchanged(
-    summary: str, previous: dict[str, str], seconds: dict[str, float]
-) -> HouseholdSummary:
-    """The last run's summary, for a run with nothing to group anew: nothing written."""
-    last = json.loads(summary)
-    households = sorted(set(previous.values()))
-    return HouseholdSummary(
-        **last, kept_ids=len(households), household_ids=households, seconds=seconds
-    )
+def _unchanged(summary: str, previous: dict[str, str], out: HouseholdSummary) -> None:
+    """The last run's summary into `out` (a new one), for a run with nothing to group anew:
+    nothing written."""
+    for name, value in json.loads(summary).items():
+        setattr(out, name, value)
+    out.household_ids = sorted(set(previous.values()))
+    out.kept_ids = len(out.household_ids)
 
 
 def rehouse(
