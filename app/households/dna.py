@@ -20,7 +20,7 @@ from app.households.rules import Rules, load_rules
 from app.metrics.changes import MetricChange
 from app.settings import Settings
 from app.store import GraphStore
-from app.store.base import Row, batched, pipelined, read_ahead, safe_identifier
+from app.store.base import Row, pipelined, read_ahead, safe_identifier
 
 PREFIX = "dna_"
 # JSON of the values, services and month last written (state_of): a batch compares 100k
@@ -201,7 +201,8 @@ def compute_dna(
     known: dict[str, ProfileFacts] = dict(facts or {})
     asked: set[str] = set(known)
     changes: list[MetricChange] = []
-    chunks = [[r["id"] for r in c] for c in batched(({"id": h} for h in household_ids), batch_size)]
+    every = list(household_ids)
+    chunks = [every[at : at + batch_size] for at in range(0, len(every), batch_size)]
 
     def read(ids: list[str]) -> list[list[Row]]:
         return store.read_many(
