@@ -32,7 +32,7 @@ from app.alerts.rules import (
 from app.metrics.changes import MetricChange
 from app.settings import Settings
 from app.store import GraphStore
-from app.store.base import batched
+from app.store.batches import batched
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,8 @@ from app.households.rules import Rules, load_rules
 from app.metrics.changes import MetricChange
 from app.settings import Settings
 from app.store import GraphStore
-from app.store.base import Row, pipelined, read_ahead, safe_identifier
+from app.store.base import Row, safe_identifier
+from app.store.batches import pipelined, read_ahead
 
 PREFIX = "dna_"
 # JSON of the values, services and month last written (state_of): a batch compares 100k
@@ -215,12 +216,12 @@ def compute_dna(
 
     def computed() -> Iterator[tuple[list[str], list[tuple[str, dict[str, Any]]]]]:
         """Each batch's households and the property rows to write for them."""
-        nonlocal known
         for ids, (members, usage, states) in read_ahead(chunks, read):
             inputs = {h: DnaInputs() for h in ids}
             if missing := sorted({str(m["profileId"]) for m in members} - asked):
                 asked.update(missing)
-                known |= {f.profile_id: f for f in read_facts(store, rules.spend_types, missing)}
+                facts_read = read_facts(store, rules.spend_types, missing)
+                known.update((f.profile_id, f) for f in facts_read)
             for row in members:
                 inputs[row["householdId"]].members.append(row)
             for got in inputs.values():

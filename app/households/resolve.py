@@ -22,7 +22,7 @@ from app.households.rules import Rules, load_rules
 from app.privacy.consent import golden_marketing
 from app.settings import Settings
 from app.store import GraphStore
-from app.store.base import batched
+from app.store.batches import batched
 from app.timing import Laps
 
 

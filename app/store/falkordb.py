@@ -35,11 +35,11 @@ from app.store.base import (
     Schema,
     WriteSummary,
     check_parameters,
-    pipelined,
     read_deadline,
     read_timeout_s,
     safe_identifier,
 )
+from app.store.batches import pipelined
 from app.store.falkordb_process import (
     ARENAS_VARIABLE,
     SERVER_CONFIG,
