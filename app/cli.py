@@ -11,7 +11,7 @@ from rich.table import Table
 
 from app import cli_store as store_cli
 from app.access.cli import keys_cli
-from app.cli_common import ACTOR_HELP, cli_actor, console
+from app.cli_common import ACTOR_HELP, FULL_HELP, cli_actor, console
 from app.errors import IdGraphError
 from app.privacy import cli as privacy_cli
 from app.settings import Settings, get_settings
@@ -150,6 +150,7 @@ def resolve(
     one_to_one: Annotated[
         bool, typer.Option(help="link-only: at most one record per source in a profile")
     ] = False,
+    full: Annotated[bool, typer.Option(help=FULL_HELP)] = False,
 ) -> None:
     """Block, score and cluster every customer; write MATCHES edges and profiles."""
     from app.resolution.cli import run_resolve
@@ -158,7 +159,7 @@ def resolve(
     update: dict[str, object] = {"one_to_one": one_to_one or settings.one_to_one}
     if link_only:
         update["link_only"] = _sources(link_only)
-    run_resolve(settings.model_copy(update=update), console)
+    run_resolve(settings.model_copy(update=update), console, full)
 
 
 @cli.command()
@@ -223,11 +224,12 @@ def households(
         typer.Option(help="truth_records.csv (truth_people.csv beside it): evaluate"),
     ] = None,
     rules: Annotated[Path | None, typer.Option(help="YAML household rules")] = None,
+    full: Annotated[bool, typer.Option(help=FULL_HELP)] = False,
 ) -> None:
     """Group profiles into households, choose decision-makers, compute Group DNA."""
     from app.households.cli import run_households
 
-    run_households(get_settings(), console, truth, rules)
+    run_households(get_settings(), console, truth, rules, full)
 
 
 @cli.command()
@@ -237,16 +239,17 @@ def metrics(
         typer.Option(help="compute windows as of this ISO time, or 'latest' (newest event)"),
     ] = None,
     progress: Annotated[bool, typer.Option(help="show a progress bar")] = True,
+    full: Annotated[bool, typer.Option(help=FULL_HELP)] = False,
 ) -> None:
     """Recompute every profile's Customer DNA metrics (batch) and pass changes to alerts."""
-    from app.flows import pass_to_alerts
-    from app.metrics.batch import resolve_now, run_batch
+    from app.flows import metrics_batch
+    from app.metrics.batch import resolve_now
     from app.store import open_store
 
     settings = get_settings()
     with open_store(settings) as store:
-        summary = run_batch(store, settings, resolve_now(store, now), console, progress)
-        raised = pass_to_alerts(store, settings, summary.changes)
+        when = resolve_now(store, now)
+        summary, raised = metrics_batch(store, settings, when, console, progress, full)
     console.print(
         f"{summary.metrics} metrics on {summary.profiles:,} profiles in {summary.seconds:.1f}s: "
         f"{len(summary.changes):,} changed values on {summary.profiles_written:,} profiles; "

@@ -15,3 +15,7 @@ def cli_actor(actor: str | None) -> str:
 
 
 ACTOR_HELP = "who makes the change, for the audit trail (default cli:$USER)"
+FULL_HELP = (
+    "read every input and compare, even if nothing has written since the last run (after an "
+    "edit made outside identity-graph)"
+)

@@ -60,12 +60,9 @@ def _resolve_demo(store: GraphStore, settings: Settings, truth_file: Path) -> No
         f"  resolved {summary.records:,} records into {summary.profiles:,} profiles "
         f"({summary.match_edges:,} match edges; model {model.version})"
     )
-    from app.households.dna import compute_dna
-    from app.households.resolve import resolve_households
+    from app.households.batch import run_batch
 
-    with store.batch_stage():
-        homes = resolve_households(store, settings)
-        compute_dna(store, settings, sorted(homes.household_ids))
+    homes = run_batch(store, settings).summary
     console.print(f"  grouped them into {homes.households:,} households")
 
 

@@ -14,6 +14,7 @@ from app import changefeed
 from app.audit import record as audit
 from app.changefeed import FeedEvent
 from app.metrics.changes import MetricChange
+from app.metrics.compute import RunSummary
 from app.metrics.events import EventResult
 from app.resolution import stewards
 from app.resolution.batch import ResolveSummary, resolve
@@ -21,7 +22,7 @@ from app.resolution.model import MatchModel
 from app.resolution.realtime import RealtimeResult, upsert_record
 from app.resolution.records import identifier_types
 from app.settings import Settings
-from app.store import GraphStore
+from app.store import GraphStore, marks
 
 # Resolution writers (real time, stewards, batch) take turns across processes: they read a
 # component, then write its placement, and two interleaved would each undo the other.
@@ -37,6 +38,24 @@ def pass_to_alerts(store: GraphStore, settings: Settings, changes: list[MetricCh
     from app.alerts import evaluate_changes
 
     return len(evaluate_changes(store, settings, changes)) if changes else 0
+
+
+def metrics_batch(
+    store: GraphStore,
+    settings: Settings,
+    now: datetime | None,
+    console: Any = None,
+    show_progress: bool = True,
+    full: bool = False,
+) -> tuple[RunSummary, int]:
+    """Every profile's Customer DNA (`idgraph metrics`), its changes handed to the alert
+    rules; the summary and the alerts raised. The alerts are the batch's writes (a stage
+    that does not read alerts, such as households, is not made to run again by them)."""
+    from app.metrics.batch import run_batch
+
+    with marks.writing_as(store, marks.METRICS):
+        summary = run_batch(store, settings, now, console, show_progress, full)
+        return summary, pass_to_alerts(store, settings, summary.changes)
 
 
 def profiles_changed(
@@ -76,6 +95,7 @@ class Upserted:
     alerts: int
 
 
+@marks.unit_of_work
 def upsert(
     store: GraphStore,
     settings: Settings,
@@ -115,6 +135,7 @@ def upsert(
     return Upserted(result, alerts)
 
 
+@marks.unit_of_work
 def record_event(
     store: GraphStore,
     settings: Settings,
@@ -149,6 +170,7 @@ class Decided:
     details: dict[str, Any]
 
 
+@marks.unit_of_work
 def decide(
     store: GraphStore,
     settings: Settings,
@@ -165,6 +187,7 @@ def decide(
     return Decided(change, alerts, details)
 
 
+@marks.unit_of_work
 def merge(
     store: GraphStore,
     settings: Settings,
@@ -179,6 +202,7 @@ def merge(
     return Decided(change, alerts, {"kept": kept})
 
 
+@marks.unit_of_work
 def split(
     store: GraphStore,
     settings: Settings,
@@ -204,9 +228,14 @@ def _after(store: GraphStore, settings: Settings, change: stewards.Change) -> in
 
 
 def resolve_all(
-    store: GraphStore, settings: Settings, model: MatchModel, console: Any = None
+    store: GraphStore,
+    settings: Settings,
+    model: MatchModel,
+    console: Any = None,
+    full: bool = False,
 ) -> ResolveSummary:
     """Batch resolution of every record, one writer at a time with real time and stewards
-    across processes (the store's resolution lock)."""
+    across processes (the store's resolution lock). `full`: read and compare every record
+    even if nothing has been written since the last run (app/store/marks.py)."""
     with store.lock(RESOLUTION_LOCK, ttl_s=LOCK_TTL_S, wait_s=BATCH_WAIT_S):
-        return resolve(store, settings, model, console)
+        return resolve(store, settings, model, console, full)

@@ -7,9 +7,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from app.households.dna import compute_dna
+from app.households.batch import run_batch
 from app.households.evaluate import evaluate_households
-from app.households.resolve import resolve_households
 from app.households.rules import load_rules
 from app.progress import stage_progress
 from app.settings import Settings
@@ -17,7 +16,11 @@ from app.store import open_store
 
 
 def run_households(
-    settings: Settings, console: Console, truth: Path | None, rules_file: Path | None
+    settings: Settings,
+    console: Console,
+    truth: Path | None,
+    rules_file: Path | None,
+    full: bool = False,
 ) -> None:
     rules = load_rules(rules_file or settings.household_rules_file)
     with open_store(settings) as store, stage_progress(console) as bar:
@@ -33,25 +36,17 @@ def run_households(
             elif step == "grouped":
                 bar.update(grouped, completed=n)
                 bar.start_task(consent)
+            elif step == "households":
+                bar.start_task(dna)
+                bar.update(dna, total=n)
+            elif step == "dna":
+                bar.advance(dna, n)
             else:
                 bar.advance(consent, n)
 
-        with store.batch_stage():
-            summary = resolve_households(
-                store, settings, rules, say=console.print, progress=progress
-            )
-            ids = sorted(summary.household_ids)  # every active household, as written
-            bar.start_task(dna)
-            bar.update(dna, total=len(ids))
-            changes = compute_dna(
-                store,
-                settings,
-                ids,
-                rules,
-                on_batch=lambda n: bar.advance(dna, n),
-                facts=summary.facts,
-            )
+        done = run_batch(store, settings, rules, say=console.print, progress=progress, full=full)
         scores = evaluate_households(store, truth) if truth else None
+    summary, changes = done.summary, done.dna_changes
     table = Table("measure", "value")
     for k, v in summary.__dict__.items():
         if k in ("household_ids", "facts"):

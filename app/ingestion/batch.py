@@ -18,7 +18,7 @@ from app.ingestion.loader import IngestSummary, ingest_file, plan_file
 from app.ingestion.mapping import Mapping, load_mapping
 from app.ingestion.reader import SUFFIXES
 from app.settings import Settings
-from app.store import GraphStore
+from app.store import GraphStore, marks
 from app.store.base import batch_stage
 
 _FILE = re.compile(r"^(?P<source>[a-z][a-z0-9_]*?)_(?P<kind>customers|interactions)$")
@@ -35,6 +35,7 @@ def source_files(directory: Path) -> list[tuple[str, Kind, Path]]:
 
 
 @batch_stage
+@marks.unit_of_work
 def load_directory(
     store: GraphStore,
     directory: Path,

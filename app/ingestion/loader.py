@@ -33,7 +33,7 @@ from app.ingestion.rows import (
 from app.privacy.suppression import SuppressionList, drop_suppressed
 from app.progress import stage_progress
 from app.settings import Settings
-from app.store import GraphStore, WriteSummary
+from app.store import GraphStore, WriteSummary, marks
 from app.store.writer import BackgroundWriter
 
 
@@ -176,6 +176,7 @@ def plan_file(
 
 
 @gc_paused()
+@marks.unit_of_work
 def ingest_file(
     store: GraphStore,
     path: Path,

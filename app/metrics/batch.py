@@ -3,6 +3,8 @@ demo), and training a propensity model on the graph's own history (`idgraph fit-
 
 from __future__ import annotations
 
+import hashlib
+import time
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -17,7 +19,7 @@ from app.metrics.definitions import Definition, Model, window_ms
 from app.metrics.models import LogisticModel, fit_logistic
 from app.progress import stage_progress
 from app.settings import Settings
-from app.store import GraphStore
+from app.store import GraphStore, marks
 from app.store.base import batch_stage
 
 
@@ -38,6 +40,12 @@ def resolve_now(store: GraphStore, when: str | None) -> datetime:
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
+STAGE = "metrics"  # its StageRun node
+# Records, interactions, profiles' members (loads, real time, stewards, erasure; resolve);
+# not what households write.
+READS = (marks.OTHER, marks.RESOLVE)
+
+
 @batch_stage
 def run_batch(
     store: GraphStore,
@@ -45,9 +53,52 @@ def run_batch(
     now: datetime | None = None,
     console: Console | None = None,
     show_progress: bool = True,
+    full: bool = False,
 ) -> RunSummary:
-    """Recompute every active profile's metrics, writing what changed."""
+    """Recompute every active profile's metrics, writing what changed. Skipped when no writer
+    it reads from has written since its last complete run as of the same time with the same
+    definitions (`full`: compute and compare anyway). Each metric whose values changed has
+    its mark bumped (marks.metric)."""
+    started = time.perf_counter()
+    now = now or now_utc()
     defs = registry.running(settings)
+    with marks.writing_as(store, marks.METRICS):
+        run = marks.check(store, STAGE, READS, _key(settings, defs, now), full)
+        if run.last is not None:
+            seconds = round(time.perf_counter() - started, 3)
+            return RunSummary(profiles=run.last["profiles"], metrics=len(defs), seconds=seconds)
+        summary = _compute(store, settings, defs, now, console, show_progress)
+        if moved := sorted({marks.metric(c.metric) for c in summary.changes}):
+            marks.bump(store, moved)
+        marks.finished(store, run, {"profiles": summary.profiles})
+    return summary
+
+
+def _key(settings: Settings, defs: tuple[Definition, ...], now: datetime) -> str:
+    """What a batch's result depends on besides the graph: the definitions, the models'
+    files, the time and the settings."""
+    mdir = registry.model_dir(settings)
+    models = {
+        d.name: hashlib.blake2b((mdir / d.model).read_bytes()).hexdigest()
+        for d in defs
+        if isinstance(d, Model) and (mdir / d.model).is_file()
+    }
+    return marks.digest(
+        [d.model_dump(mode="json") for d in defs],
+        models,
+        epoch_ms(now),
+        settings.model_dump(mode="json"),
+    )
+
+
+def _compute(
+    store: GraphStore,
+    settings: Settings,
+    defs: tuple[Definition, ...],
+    now: datetime,
+    console: Console | None,
+    show_progress: bool,
+) -> RunSummary:
     with stage_progress(console or get_console(), show_progress) as bar:
         phases = bar.add_task("metrics: reading and computing", total=4, unit="")
         write = bar.add_task("metrics: writing", total=None, start=False, unit="profiles")
@@ -59,7 +110,7 @@ def run_batch(
             bar.start_task(write)
             bar.update(write, total=n)
 
-        summary = run(
+        return run(
             store,
             settings,
             defs,
@@ -68,7 +119,6 @@ def run_batch(
             on_rows=rows,
             on_batch=lambda n: bar.advance(write, n),
         )
-    return summary
 
 
 def fit_model(

@@ -30,7 +30,7 @@ from app.resolution.records import load_records
 from app.resolution.scoring import score_pairs
 from app.resolution.training import link_groups
 from app.settings import Settings
-from app.store import GraphStore
+from app.store import GraphStore, marks
 from app.store.base import Key, Schema, batch_stage
 from app.store.writer import BackgroundWriter
 from app.timing import Laps
@@ -132,6 +132,11 @@ def match_rows(
     return rows
 
 
+# A batch resolve reads what loads, real time, stewards and erasure write (marks.OTHER),
+# not what households and metrics write.
+READS = (marks.OTHER,)
+
+
 @batch_stage
 @gc_paused()
 def resolve(
@@ -139,11 +144,34 @@ def resolve(
     settings: Settings,
     model: MatchModel,
     console: Console | None = None,
+    full: bool = False,
+) -> ResolveSummary:
+    """Resolve every record and write the difference. Skipped when no writer it reads from
+    has written since its last complete run with the same model and settings (`full`: read
+    every record and compare anyway)."""
+    with marks.writing_as(store, marks.RESOLVE):
+        return _batch(store, settings, model, console, full)
+
+
+def _batch(
+    store: GraphStore,
+    settings: Settings,
+    model: MatchModel,
+    console: Console | None,
+    full: bool,
 ) -> ResolveSummary:
     say = console.print if console else (lambda *a, **k: None)
     out = ResolveSummary()
     lap = Laps(out.seconds).lap
 
+    run = marks.check(
+        store, STAGE, READS, marks.digest(model.version, settings.model_dump(mode="json")), full
+    )
+    if run.last is not None:
+        done = _unchanged(run.last, out.seconds)
+        lap("read")
+        say(f"nothing written since the last resolve: {done.profiles:,} profiles as they are")
+        return done
     records = load_records(store)
     out.records = len(records)
     decided = store.read("resolution_decisions")
@@ -151,7 +179,8 @@ def resolve(
     inputs = InputDigest(settings, model, records, decided)
     last = store.read_one("resolve_state", stage="batch")
     if last is not None and last["digest"] == inputs.digest(held):
-        done = _unchanged(last["summary"], out.seconds)
+        done = _unchanged(json.loads(last["summary"]), out.seconds)
+        marks.finished(store, run, _kept(done))
         lap("read")
         say(f"nothing changed since the last resolve: {done.profiles:,} profiles as they are")
         return done
@@ -213,8 +242,12 @@ def resolve(
         summary=json.dumps(out.as_dict()),
         at=now_iso(),
     )
+    marks.finished(store, run, _kept(out))
     lap("write")
     return out
+
+
+STAGE = "resolve"  # its StageRun node
 
 
 class InputDigest:
@@ -250,9 +283,13 @@ def _json(value: Any) -> bytes:
     return json.dumps(value, sort_keys=True, default=str).encode()
 
 
-def _unchanged(summary: str, seconds: dict[str, float]) -> ResolveSummary:
+def _kept(summary: ResolveSummary) -> dict[str, Any]:
+    """What a skipped run reports of this one: all but its timings."""
+    return {k: v for k, v in summary.as_dict().items() if k != "seconds"}
+
+
+def _unchanged(last: dict[str, Any], seconds: dict[str, float]) -> ResolveSummary:
     """The last run's summary, for a run that had nothing to do: nothing written."""
-    last = json.loads(summary)
     nothing = {"feed_events": 0, "edges_written": 0, "edges_deleted": 0}
     return ResolveSummary(
         **{**last, **nothing, "churn": Churn(kept=last["profiles"]), "seconds": seconds}

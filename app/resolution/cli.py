@@ -127,7 +127,7 @@ def print_training(out: Console, learned: Any, settings: Settings) -> None:
     )
 
 
-def run_resolve(settings: Settings, console: Console) -> None:
+def run_resolve(settings: Settings, console: Console, full: bool = False) -> None:
     from app.flows import resolve_all
     from app.resolution.model import MatchModel
     from app.store import open_store
@@ -135,7 +135,7 @@ def run_resolve(settings: Settings, console: Console) -> None:
     model = MatchModel.load(settings.model_file)
     with open_store(settings) as store:
         store.setup_schema()
-        summary = resolve_all(store, settings, model, console)
+        summary = resolve_all(store, settings, model, console, full)
     table = Table("measure", "value")
     for k, v in summary.as_dict().items():
         if isinstance(v, dict) and k != "seconds":

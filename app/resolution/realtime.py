@@ -32,7 +32,7 @@ from app.resolution.model import DECIMALS, MatchModel, probability
 from app.resolution.placement import Stored, now_iso, place, stored_profiles
 from app.resolution.scoring import score_pairs
 from app.settings import Settings
-from app.store import GraphStore
+from app.store import GraphStore, marks
 from app.store.base import CYPHER_DIR, safe_identifier
 
 TEMPLATE = CYPHER_DIR / "templates" / "realtime_candidates.cypher.part"
@@ -80,6 +80,7 @@ def record_mapping(source: str, identifier_types: dict[str, str]) -> Mapping:
     )
 
 
+@marks.unit_of_work
 def upsert_record(
     store: GraphStore,
     settings: Settings,

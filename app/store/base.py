@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from app.errors import BadValue, BulkUnsupported, StoreError
+from app.store import marks
 from app.store.batches import batched
 from app.store.lock import StoreLock
 from app.values import parameter_problem
@@ -169,6 +170,8 @@ UNIQUE_KEYS: tuple[Key, ...] = (
     Key("Alert", "alertId"),
     Key("Lock", "name"),  # store.lock(name): app/store/lock.py
     Key("ResolveState", "name"),  # the last batch resolve's inputs (app/resolution/batch.py)
+    Key("ChangeMark", "writer"),  # who changed the graph (app/store/marks.py)
+    Key("StageRun", "name"),  # a batch stage's last complete run (app/store/marks.py)
     Key("AuditEvent", "auditId"),
     Key("AlertRule", "name"),
     Key("WebhookDelivery", "deliveryId"),
@@ -288,6 +291,11 @@ class GraphStore(ABC):
         self, text: str, params: Mapping[str, Any] | None = None, *, write: bool
     ) -> tuple[list[Row], WriteSummary]:
         """Run Cypher text; rows come back as dicts of plain values."""
+
+    def noted_write(self, text: str) -> None:
+        """A backend calls this after each write it sends (also one that failed), so the
+        change marks see every write (app/store/marks.py)."""
+        marks.noted(self, text)
 
     def read(self, name: str, **params: Any) -> list[Row]:
         rows, _ = self.run_text(self.cypher(name), params, write=False)

@@ -23,13 +23,14 @@ def batched[T](rows: Iterable[T], size: int) -> Iterator[list[T]]:
 def pipelined[T, R](items: Iterable[T], send: Callable[[T], R]) -> Iterator[R]:
     """Each item's `send` result, in order; each is sent from one thread while the caller's
     `items` produces the next (the client encodes a write while the server runs the one
-    before; one in flight at a time, so writes stay in order)."""
+    before; one in flight at a time, so writes stay in order). Each is sent in the caller's
+    context (its writes are the caller's writer's: app/store/marks.py)."""
     with ThreadPoolExecutor(1, thread_name_prefix="store-send") as sender:
         pending = None
         for item in items:
             if pending is not None:
                 yield pending.result()
-            pending = sender.submit(send, item)
+            pending = sender.submit(copy_context().run, send, item)
         if pending is not None:
             yield pending.result()
 

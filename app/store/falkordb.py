@@ -25,7 +25,7 @@ from app.errors import (
     StoreError,
     StoreUnavailable,
 )
-from app.store import falkordb_schema
+from app.store import falkordb_schema, marks
 from app.store.base import (
     BulkEdges,
     BulkNodes,
@@ -35,6 +35,7 @@ from app.store.base import (
     Schema,
     WriteSummary,
     check_parameters,
+    name_query,
     read_deadline,
     read_timeout_s,
     safe_identifier,
@@ -223,16 +224,21 @@ class FalkorStore(GraphStore):
             extra = ("timeout", str(int(read_timeout_s(self._socket_timeout) * 1000) or 1))
         try:
             raw = self._send(command, self._graph_name, header + text, "--compact", *extra)
-            return reply(self._graph, raw)
+            done = reply(self._graph, raw)
+            if write and not marks.bookkeeping(text):  # the nodes a settle counts
+                self.nodes_created += int(done.stats.nodes_created)
+            return done
         except ResponseError as exc:
             raise refused(exc, text) from exc
         except RedisError as exc:
             self.revive()  # the next query finds a server again
             raise StoreUnavailable(f"FalkorDB is unreachable: {exc}") from exc
+        finally:
+            if write:
+                self.noted_write(text)
 
     def _summary(self, done: Reply) -> WriteSummary:
         result = done.stats
-        self.nodes_created += int(result.nodes_created)
         return WriteSummary(
             nodes_created=int(result.nodes_created),
             nodes_deleted=int(result.nodes_deleted),
@@ -327,6 +333,8 @@ class FalkorStore(GraphStore):
         except RedisError as exc:
             self.revive()
             raise StoreUnavailable(f"FalkorDB is unreachable: {exc}") from exc
+        finally:
+            self.noted_write("")  # a write with no query name: its writer's mark
         made = [int(part.split()[0]) for part in str(raw).split(", ")]
         self.nodes_created += made[0]
         return WriteSummary(nodes_created=made[0], relationships_created=made[1])
@@ -451,7 +459,7 @@ class FalkorStore(GraphStore):
         # append-only file that held a few dozen graph deletions and index re-creations, so the
         # server did not start again (about 20 open/clear/setup/close rounds on one folder, as
         # the tests do). Indexes stay; setup_schema() is idempotent.
-        self._execute("", "MATCH (n) DETACH DELETE n", write=True)
+        self._execute("", name_query("MATCH (n) DETACH DELETE n", marks.CLEAR), write=True)
 
     def _settle_on_close(self) -> bool:
         if self._serving or not self._reload_after or self.nodes_created < self._reload_after:

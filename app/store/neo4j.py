@@ -12,6 +12,7 @@ import neo4j
 from neo4j import exceptions as nx
 
 from app.errors import StoreConflict, StoreError, StoreTimeout, StoreUnavailable
+from app.store import marks
 from app.store.base import (
     GraphStore,
     Key,
@@ -19,6 +20,7 @@ from app.store.base import (
     Schema,
     WriteSummary,
     check_parameters,
+    name_query,
     query_label,
     read_timeout_s,
     safe_identifier,
@@ -89,6 +91,9 @@ def store_error(exc: Exception, uri: str, database: str, text: str | None = None
     return StoreError(f"Neo4j refused {what}: {why}")
 
 
+CLEAR_SLICE = "MATCH (n) WITH n LIMIT 10000 DETACH DELETE n RETURN count(*) AS deleted"
+
+
 class Neo4jStore(GraphStore):
     backend = "neo4j"
 
@@ -142,6 +147,16 @@ class Neo4jStore(GraphStore):
     def run_text(
         self, text: str, params: Mapping[str, Any] | None = None, *, write: bool
     ) -> tuple[list[Row], WriteSummary]:
+        if not write:
+            return self._query(text, params, write=False)
+        try:
+            return self._query(text, params, write=True)
+        finally:
+            self.noted_write(text)
+
+    def _query(
+        self, text: str, params: Mapping[str, Any] | None, *, write: bool
+    ) -> tuple[list[Row], WriteSummary]:
         check_parameters(params, write)
         routing = neo4j.RoutingControl.WRITE if write else neo4j.RoutingControl.READ
         try:
@@ -170,8 +185,8 @@ class Neo4jStore(GraphStore):
         statements idempotent, and not every Bolt server counts schema changes)."""
         schema = schema or Schema()
         before = self._schema()
-        for statement in schema_statements(schema):
-            self.run_text(statement, write=True)
+        for statement in schema_statements(schema):  # no data changes: no change mark
+            self._query(statement, None, write=True)
         self._wait_online()
         after = self._schema()
         return sorted(f"{kind} {label}.{prop}" for kind, label, prop in after - before)
@@ -223,10 +238,7 @@ class Neo4jStore(GraphStore):
         # execute_query runs in a managed transaction, so delete in bounded slices instead
         # of CALL ... IN TRANSACTIONS.
         while True:
-            rows, _ = self.run_text(
-                "MATCH (n) WITH n LIMIT 10000 DETACH DELETE n RETURN count(*) AS deleted",
-                write=True,
-            )
+            rows, _ = self.run_text(name_query(CLEAR_SLICE, marks.CLEAR), write=True)
             if not rows or rows[0]["deleted"] == 0:
                 return
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Callable, Collection, Mapping, Sequence
+from contextvars import copy_context
 from types import TracebackType
 from typing import Any
 
@@ -40,7 +41,10 @@ class BackgroundWriter:
         self.held: dict[str, list[Row]] = {}  # rows kept for `bulk`, by query, in put order
         self._jobs: queue.Queue[Job | None] = queue.Queue(maxsize=depth)
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="graph-writer", daemon=True)
+        # In the caller's context: its writes are the caller's writer's (app/store/marks.py).
+        self._thread = threading.Thread(
+            target=copy_context().run, args=(self._run,), name="graph-writer", daemon=True
+        )
         self._thread.start()
 
     def _run(self) -> None:

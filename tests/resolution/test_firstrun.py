@@ -16,7 +16,7 @@ from app.resolution.learning import learn
 from app.settings import Settings
 from app.store import GraphStore
 from app.synth import SynthConfig, generate
-from tests.ingestion.test_digest import digest
+from tests.ingestion.test_digest import BOOKKEEPING, digest
 from tests.writes import counting
 
 AT = "2026-12-04T10:00:00Z"
@@ -56,7 +56,7 @@ def _resolved(
             summary = resolve(store, settings, model)
     assert summary.profiles < summary.records
     # The record of the last run is left out: its summary holds the stages' seconds.
-    return digest(store, "ResolveState"), {name: len(written.rows[name]) for name in HELD}
+    return digest(store, BOOKKEEPING), {name: len(written.rows[name]) for name in HELD}
 
 
 def test_a_first_resolve_by_the_bulk_path_leaves_the_graph_the_queries_leave(

@@ -1,0 +1,181 @@
+"""Change marks: which writers have changed the graph, and a batch stage that skips its work
+when none of the writers whose data it reads has written since its last complete run
+(docs/architecture.md, "Change marks").
+
+Every write a backend sends is noted here (the backends call `GraphStore.noted_write`), so
+no writer can forget to mark its change. A write is its writer's: the stage that runs it
+(`writing_as(store, RESOLVE)`), else OTHER (loads, real time, stewards, erasure, consent,
+the API, the console). Each writer has a `ChangeMark` node with a counter (`seq`) and a
+token set when the node is made (a mark deleted and made again never repeats an old one).
+Inside `writing_as` the marks of whoever wrote are bumped once, when it ends (also on an
+error); a write outside one bumps its writer's mark at once. Either way the bump comes after
+the write, so a stage that reads the marks before its inputs sees every change it missed as
+a changed mark on its next run. Locks, the marks themselves and the stages' own records of
+their runs are bookkeeping: they change no stage's inputs and mark nothing.
+
+Not seen: writes made outside identity-graph (Neo4j Browser, cypher-shell, redis-cli). After
+such an edit run the stages with `--full`."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from functools import wraps
+from typing import TYPE_CHECKING, Any, cast
+
+if TYPE_CHECKING:
+    from app.store.base import GraphStore
+
+OTHER = "other"
+RESOLVE = "resolve"  # idgraph resolve (the batch)
+HOUSEHOLDS = "households"  # idgraph households (grouping, golden consent, Group DNA)
+METRICS = "metrics"  # idgraph metrics (the batch) and the alerts it raises
+
+
+def metric(name: str) -> str:
+    """The mark a metrics batch bumps when it changed values of the metric `name` (a stage
+    that reads one metric, such as Group DNA's churn risk, reads this mark, not METRICS)."""
+    return f"metric:{name}"
+
+
+CLEAR = "store_clear"  # GraphStore.clear (tests, demo resets): the stages' records go too
+# Writes that change no stage's inputs: locks, the marks, the stages' records of their runs
+# and of their inputs' digests, webhook deliveries' progress; and emptying the graph, which
+# takes every stage's record with it (each runs in full next).
+BOOKKEEPING = frozenset(
+    {
+        CLEAR,
+        "lock_take",
+        "lock_release",
+        "change_mark_bump",
+        "stage_run_set",
+        "resolve_state_set",
+        "webhook_claim",
+        "webhook_results",
+    }
+)
+
+
+@dataclass
+class _Unit:
+    writers: set[str] = field(default_factory=set)
+
+
+_WRITER: ContextVar[str] = ContextVar("idgraph_writer", default=OTHER)
+_UNIT: ContextVar[_Unit | None] = ContextVar("idgraph_write_unit", default=None)
+
+
+@contextmanager
+def writing_as(store: GraphStore, writer: str) -> Iterator[None]:
+    """Writes inside (in this context and in threads started with a copy of it) are
+    `writer`'s; the marks of every writer that wrote are bumped once, as it ends. Nested, the
+    inner one names the writer and the outermost bumps."""
+    outer = _UNIT.get()
+    named = _WRITER.set(writer)
+    if outer is not None:
+        try:
+            yield
+        finally:
+            _WRITER.reset(named)
+        return
+    unit = _Unit()
+    held = _UNIT.set(unit)
+    try:
+        yield
+    finally:
+        _UNIT.reset(held)
+        _WRITER.reset(named)
+        if unit.writers:
+            bump(store, sorted(unit.writers))
+
+
+def unit_of_work[**P, R](flow: Callable[P, R]) -> Callable[P, R]:
+    """A flow whose first argument is the store, its writes OTHER's, bumped once as it
+    returns (a real-time upsert sends several writes; a load, thousands)."""
+
+    @wraps(flow)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        store = cast("GraphStore", args[0])
+        with writing_as(store, OTHER):
+            return flow(*args, **kwargs)
+
+    return run
+
+
+def bookkeeping(text: str) -> bool:
+    """Whether this query text is a bookkeeping write (BOOKKEEPING)."""
+    from app.store.base import query_name
+
+    return query_name(text) in BOOKKEEPING
+
+
+def noted(store: GraphStore, text: str) -> None:
+    """A write (its query text) was sent to the store."""
+    if bookkeeping(text):
+        return
+    unit = _UNIT.get()
+    if unit is not None:
+        unit.writers.add(_WRITER.get())
+    else:
+        bump(store, [_WRITER.get()])
+
+
+def bump(store: GraphStore, writers: Sequence[str]) -> None:
+    """Move these writers' marks on."""
+    store.write("change_mark_bump", writers=list(writers), token=uuid.uuid4().hex)
+
+
+def read_marks(store: GraphStore, writers: Sequence[str]) -> dict[str, str]:
+    """The marks of these writers ("token:seq"; a writer that never wrote has none)."""
+    wanted = set(writers)
+    return {
+        str(r["writer"]): f"{r['token']}:{r['seq']}"
+        for r in store.read("change_marks")
+        if r["writer"] in wanted
+    }
+
+
+def digest(*parts: Any) -> str:
+    """A key of what else a stage's result depends on (settings, model, rules, the day)."""
+    text = json.dumps(parts, sort_keys=True, default=repr)
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+@dataclass(frozen=True)
+class StageRun:
+    """A batch stage's check before it reads anything: the marks of the writers it reads and
+    its key. `last` is its last complete run's summary when both are as they were then
+    (nothing to do), else None."""
+
+    stage: str
+    marks: str
+    key: str
+    last: dict[str, Any] | None
+
+
+def check(
+    store: GraphStore, stage: str, reads: Sequence[str], key: str, full: bool = False
+) -> StageRun:
+    """Whether `stage` has anything to do: the marks of the writers in `reads`, as now, against
+    its last complete run's (`full`: run anyway)."""
+    marks = json.dumps(read_marks(store, reads), sort_keys=True)
+    row = store.read_one("stage_run", stage=stage)
+    same = row is not None and row["marks"] == marks and row["key"] == key
+    last = json.loads(row["summary"]) if same and not full and row is not None else None
+    return StageRun(stage, marks, key, last)
+
+
+def finished(store: GraphStore, run: StageRun, summary: Mapping[str, Any]) -> None:
+    """Record a complete run of the stage: the marks and key it checked before it began."""
+    store.write(
+        "stage_run_set",
+        stage=run.stage,
+        marks=run.marks,
+        key=run.key,
+        summary=json.dumps(summary, sort_keys=True, default=str),
+    )
