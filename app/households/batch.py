@@ -20,7 +20,7 @@ STAGE = "households"  # its StageRun node
 # Profiles and their golden records (resolve), records, accounts, identifiers, interactions,
 # consent and memberships (loads, real time, stewards, erasure), and the members' churn risk
 # (a metrics batch that changed it). Not the rest of what a metrics batch writes.
-READS = (marks.OTHER, marks.RESOLVE, marks.metric(CHURN_METRIC))
+READS = (marks.OTHER, marks.INGEST, marks.RESOLVE, marks.metric(CHURN_METRIC))
 # What a skipped run reports of the last complete one.
 KEPT = ("profiles", "households", "multi_member", "largest", "hubs")
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import cast
 
 from app.errors import BulkUnsupported, IncompleteLoad, InputError, StoreError
+from app.ingestion import held
 from app.ingestion.ahead import Ahead
 from app.ingestion.bulk import BulkGraph
 from app.ingestion.fields import Kind
@@ -35,7 +36,6 @@ def source_files(directory: Path) -> list[tuple[str, Kind, Path]]:
 
 
 @batch_stage
-@marks.unit_of_work
 def load_directory(
     store: GraphStore,
     directory: Path,
@@ -47,7 +47,27 @@ def load_directory(
 ) -> list[IngestSummary]:
     """Load every source file of the folder. bulk: True goes through the store's bulk path
     (the graph must hold no records yet), False writes with queries, None chooses: bulk for
-    a first load of at least settings.bulk_min_bytes on a store that has the path."""
+    a first load of at least settings.bulk_min_bytes on a store that has the path. When
+    nobody else wrote while it ran, the change marks it leaves are written down: a reload
+    with none moved since finds its files held without reading their fingerprints."""
+    before = marks.read_marks(store, held.READS)
+    with marks.writing_as(store, marks.INGEST) as wrote:
+        summaries = _load(store, directory, settings, show_progress, kinds, bulk)
+    after = marks.read_marks(store, held.READS)
+    if marks.moved_only_by(before, after, wrote):
+        names = [f"{s.source}.{s.kind}.{Path(s.file).stem}" for s in summaries]
+        held.record_marks(settings, names, after)
+    return summaries
+
+
+def _load(
+    store: GraphStore,
+    directory: Path,
+    settings: Settings,
+    show_progress: bool,
+    kinds: tuple[str, ...],
+    bulk: bool | None,
+) -> list[IngestSummary]:
     files = [f for f in source_files(directory) if f[1] in kinds]
     if not files:
         raise InputError(f"{directory}: no <source>_customers or <source>_interactions files")
@@ -111,9 +131,7 @@ def load_directory(
         if bulk:
             gc.unfreeze()  # BulkGraph.apply froze what it built
     if graph is None:
-        return load_directory(
-            store, directory, settings, show_progress=show_progress, kinds=kinds, bulk=False
-        )
+        return _load(store, directory, settings, show_progress, kinds, bulk=False)
     seconds = time.perf_counter() - started
     for done in graph.on_stored:
         done()

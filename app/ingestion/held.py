@@ -27,7 +27,7 @@ import orjson
 from app.ingestion.fresh import KINDS, stored_fingerprints
 from app.ingestion.mapping import Mapping
 from app.settings import Settings
-from app.store import GraphStore
+from app.store import GraphStore, marks
 from app.store.base import CYPHER_DIR
 
 APP_DIR = Path(__file__).resolve().parents[1]
@@ -126,10 +126,38 @@ class HeldKeys:
         return True
 
 
+# Who can change the fingerprint the graph holds for a loaded record or event: loads (of this
+# folder or another), and real time, stewards and erasure. Not resolve, households or metrics.
+READS = (marks.OTHER, marks.INGEST)
+MARKS_FILE = "held.marks"
+
+
+def record_marks(settings: Settings, names: list[str], now: dict[str, str]) -> None:
+    """The loads named `names` (<source>.<kind>.<file stem>) left the graph as it is with the
+    marks `now` (read once their folder's load had ended, with nobody else writing)."""
+    path = settings.data_dir / "loads" / MARKS_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_bytes(orjson.dumps({"marks": now, "loads": sorted(names)}))
+    tmp.replace(path)
+
+
+def marks_unmoved(held_path: Path, store: GraphStore) -> bool:
+    """Whether nobody that could change a fingerprint has written since the load whose keys
+    are at `held_path` left the graph (then its fingerprints need no reading)."""
+    try:
+        last = orjson.loads((held_path.parent / MARKS_FILE).read_bytes())
+    except (OSError, ValueError):
+        return False
+    name = held_path.name.removesuffix(KEYS_SUFFIX)
+    return name in last.get("loads", []) and last.get("marks") == marks.read_marks(store, READS)
+
+
 def forget_all(settings: Settings) -> None:
     """Delete every load's key file (an erasure: they name the person's records)."""
     for path in (settings.data_dir / "loads").glob(f"*{KEYS_SUFFIX}"):
         path.unlink(missing_ok=True)
+    (settings.data_dir / "loads" / MARKS_FILE).unlink(missing_ok=True)
 
 
 def keys_path(settings: Settings, name: str) -> Path:

@@ -21,7 +21,7 @@ from app.ingestion.ahead import FilePlan, Read, prepared_chunks
 from app.ingestion.bulk import BulkGraph
 from app.ingestion.fields import REQUIRED, Kind
 from app.ingestion.fresh import key_read, split_writes, stored_fingerprints, unchanged, without
-from app.ingestion.held import HeldKeys, inputs_digest, keys_path
+from app.ingestion.held import HeldKeys, inputs_digest, keys_path, marks_unmoved
 from app.ingestion.identifiers import identifier_types, register_identifier_types
 from app.ingestion.journal import Journal
 from app.ingestion.mapping import KINDS, Mapping, builtin_mapping
@@ -176,7 +176,7 @@ def plan_file(
 
 
 @gc_paused()
-@marks.unit_of_work
+@marks.written_by(marks.INGEST)
 def ingest_file(
     store: GraphStore,
     path: Path,
@@ -364,7 +364,7 @@ def held_before(
     if mapping.account_attributes or not isinstance(last.get("summary"), dict):
         return None
     keys = HeldKeys.read(held_path)
-    if keys is None or not keys.still_held(store):
+    if keys is None or not (marks_unmoved(held_path, store) or keys.still_held(store)):
         return None
     return IngestSummary(
         file=str(journal.file),

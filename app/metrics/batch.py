@@ -43,7 +43,7 @@ def resolve_now(store: GraphStore, when: str | None) -> datetime:
 STAGE = "metrics"  # its StageRun node
 # Records, interactions, profiles' members (loads, real time, stewards, erasure; resolve);
 # not what households write.
-READS = (marks.OTHER, marks.RESOLVE)
+READS = (marks.OTHER, marks.INGEST, marks.RESOLVE)
 
 
 @batch_stage

@@ -132,9 +132,9 @@ def match_rows(
     return rows
 
 
-# A batch resolve reads what loads, real time, stewards and erasure write (marks.OTHER),
-# not what households and metrics write.
-READS = (marks.OTHER,)
+# A batch resolve reads what loads (marks.INGEST) and real time, stewards and erasure
+# (marks.OTHER) write, not what households and metrics write.
+READS = (marks.OTHER, marks.INGEST)
 
 
 @batch_stage

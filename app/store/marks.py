@@ -3,9 +3,9 @@ when none of the writers whose data it reads has written since its last complete
 (docs/architecture.md, "Change marks").
 
 Every write a backend sends is noted here (the backends call `GraphStore.noted_write`), so
-no writer can forget to mark its change. A write is its writer's: the stage that runs it
-(`writing_as(store, RESOLVE)`), else OTHER (loads, real time, stewards, erasure, consent,
-the API, the console). Each writer has a `ChangeMark` node with a counter (`seq`) and a
+no writer can forget to mark its change. A write is its writer's: the stage or load that
+runs it (`writing_as(store, RESOLVE)`), else OTHER (real time, stewards, erasure, consent,
+definitions, the API, the console). Each writer has a `ChangeMark` node with a counter (`seq`) and a
 token set when the node is made (a mark deleted and made again never repeats an old one).
 Inside `writing_as` the marks of whoever wrote are bumped once, when it ends (also on an
 error); a write outside one bumps its writer's mark at once. Either way the bump comes after
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from app.store.base import GraphStore
 
 OTHER = "other"
+INGEST = "ingest"  # loads of files (idgraph load, load-dir, the demo)
 RESOLVE = "resolve"  # idgraph resolve (the batch)
 HOUSEHOLDS = "households"  # idgraph households (grouping, golden consent, Group DNA)
 METRICS = "metrics"  # idgraph metrics (the batch) and the alerts it raises
@@ -71,22 +72,23 @@ _UNIT: ContextVar[_Unit | None] = ContextVar("idgraph_write_unit", default=None)
 
 
 @contextmanager
-def writing_as(store: GraphStore, writer: str) -> Iterator[None]:
+def writing_as(store: GraphStore, writer: str) -> Iterator[set[str]]:
     """Writes inside (in this context and in threads started with a copy of it) are
     `writer`'s; the marks of every writer that wrote are bumped once, as it ends. Nested, the
-    inner one names the writer and the outermost bumps."""
+    inner one names the writer and the outermost bumps. Yields the writers that have
+    written so far (the outermost's)."""
     outer = _UNIT.get()
     named = _WRITER.set(writer)
     if outer is not None:
         try:
-            yield
+            yield outer.writers
         finally:
             _WRITER.reset(named)
         return
     unit = _Unit()
     held = _UNIT.set(unit)
     try:
-        yield
+        yield unit.writers
     finally:
         _UNIT.reset(held)
         _WRITER.reset(named)
@@ -94,17 +96,43 @@ def writing_as(store: GraphStore, writer: str) -> Iterator[None]:
             bump(store, sorted(unit.writers))
 
 
-def unit_of_work[**P, R](flow: Callable[P, R]) -> Callable[P, R]:
-    """A flow whose first argument is the store, its writes OTHER's, bumped once as it
-    returns (a real-time upsert sends several writes; a load, thousands)."""
+def written_by[**P, R](writer: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """A flow whose first argument is the store, as one unit of `writer`'s writes, bumped
+    once as it returns (a real-time upsert sends several writes; a load, thousands)."""
 
-    @wraps(flow)
-    def run(*args: P.args, **kwargs: P.kwargs) -> R:
-        store = cast("GraphStore", args[0])
-        with writing_as(store, OTHER):
-            return flow(*args, **kwargs)
+    def wrap(flow: Callable[P, R]) -> Callable[P, R]:
+        @wraps(flow)
+        def run(*args: P.args, **kwargs: P.kwargs) -> R:
+            store = cast("GraphStore", args[0])
+            with writing_as(store, writer):
+                return flow(*args, **kwargs)
 
-    return run
+        return run
+
+    return wrap
+
+
+unit_of_work = written_by(OTHER)  # real time, stewards' actions
+
+
+def moved_only_by(start: Mapping[str, str], end: Mapping[str, str], wrote: set[str]) -> bool:
+    """Whether the marks went from `start` to `end` by one bump of each writer in `wrote` and
+    nothing else: nobody else wrote in between (read `end` after the unit has ended)."""
+    for writer in set(start) | set(end) | wrote:
+        before, after = start.get(writer), end.get(writer)
+        if writer not in wrote:
+            if before != after:
+                return False
+        elif after is None:
+            return False
+        elif before is None:  # made by this bump: its first count
+            if not after.endswith(":1"):
+                return False
+        else:
+            token, _, seq = before.rpartition(":")
+            if after != f"{token}:{int(seq) + 1}":
+                return False
+    return True
 
 
 def bookkeeping(text: str) -> bool:

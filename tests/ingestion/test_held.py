@@ -12,11 +12,15 @@ import pandas as pd
 import pytest
 
 import app.ingestion.ahead as ahead
+import app.ingestion.batch as batch
+from app.ingestion.batch import load_directory
+from app.ingestion.held import HeldKeys
 from app.ingestion.loader import REPLAYED, IngestSummary, ingest_file
 from app.ingestion.mapping import Mapping, load_mapping
 from app.privacy.suppression import suppress
 from app.settings import Settings
-from app.store import GraphStore
+from app.store import GraphStore, marks
+from app.synth import SynthConfig, generate
 from tests.ingestion.helpers import (
     CUSTOMER_COLUMNS,
     INTERACTION_COLUMNS,
@@ -208,3 +212,79 @@ def test_a_mapping_with_account_attributes_always_loads(
     )
     loads.load(path, mapping)
     assert not loads.load(path, mapping).unchanged
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("held-folder")
+    generate(SynthConfig(people=40, seed=3), out, "csv")
+    return out
+
+
+def test_a_folder_reloaded_with_no_mark_moved_reads_no_fingerprints(
+    store: GraphStore,
+    backend_settings: Settings,
+    folder: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    settings = backend_settings.model_copy(update={"data_dir": tmp_path / "data"})
+    first = load_directory(store, folder, settings, show_progress=False)
+    files = len(first)
+    checked: list[str] = []
+    still_held = HeldKeys.still_held
+    monkeypatch.setattr(
+        HeldKeys, "still_held", lambda self, s: checked.append(self.kind) or still_held(self, s)
+    )
+
+    def reload() -> list[IngestSummary]:
+        checked.clear()
+        return load_directory(store, folder, settings, show_progress=False)
+
+    again = reload()
+    assert [s.unchanged for s in again] == [True] * files
+    assert [_counts(s) for s in again] == [_counts(s) for s in first]
+    assert checked == []
+    # Any write that could change a loaded record (here one outside a flow): the next reload
+    # reads the fingerprints, finds them held, and the one after reads none again.
+    store.run_text("MATCH (c:Customer) WITH c LIMIT 1 SET c.note = 'seen'", write=True)
+    assert [s.unchanged for s in reload()] == [True] * files
+    assert len(checked) == files
+    assert [s.unchanged for s in reload()] == [True] * files
+    assert checked == []
+    # A record edited since: its file loads row by row and puts the record back.
+    store.run_text(
+        "MATCH (c:Customer {customerId: 'crm:CRM-0000001'}) SET c.rowHash = 'edited'", write=True
+    )
+    assert {s.file for s in reload() if not s.unchanged} == {str(folder / "crm_customers.csv")}
+    found, _ = store.run_text(
+        "MATCH (c:Customer {customerId: 'crm:CRM-0000001'}) RETURN c.rowHash AS h", write=False
+    )
+    assert found[0]["h"] != "edited"
+
+
+def test_a_write_by_another_while_a_folder_loads_leaves_its_next_reload_reading(
+    store: GraphStore,
+    backend_settings: Settings,
+    folder: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    settings = backend_settings.model_copy(update={"data_dir": tmp_path / "data"})
+    load = batch.ingest_file
+
+    def meanwhile(*args: Any, **kwargs: Any) -> IngestSummary:
+        marks.bump(store, [marks.OTHER])  # another process's write, done while this loads
+        return load(*args, **kwargs)
+
+    with monkeypatch.context() as m:
+        m.setattr(batch, "ingest_file", meanwhile)
+        load_directory(store, folder, settings, show_progress=False)
+    checked: list[str] = []
+    still_held = HeldKeys.still_held
+    monkeypatch.setattr(
+        HeldKeys, "still_held", lambda self, s: checked.append(self.kind) or still_held(self, s)
+    )
+    again = load_directory(store, folder, settings, show_progress=False)
+    assert all(s.unchanged for s in again)
+    assert len(checked) == len(again)
