@@ -9,6 +9,8 @@ import threading
 
 import pytest
 
+from app.api.access import READ_PII
+from app.audit import record as audit
 from app.errors import StoreError
 from app.store import GraphStore, marks
 from app.store.writer import BackgroundWriter
@@ -63,9 +65,11 @@ def test_a_flow_that_fails_moves_the_marks_of_what_it_wrote(store: GraphStore) -
     assert _seqs(store) == {marks.RESOLVE: 1}
 
 
-def test_locks_stage_records_and_the_marks_move_no_mark(store: GraphStore) -> None:
+def test_locks_stage_records_audit_and_the_marks_move_no_mark(store: GraphStore) -> None:
     with store.lock("resolution", ttl_s=5):
         pass
+    # An audit event (every read of personal data writes one): no stage reads the trail.
+    audit(store, "tester", READ_PII, "", None, {"profile": "PR-1"}, [], ["PR-1"])
     run = marks.check(store, "resolve", [marks.OTHER], "k")
     marks.finished(store, run, {"profiles": 1})
     store.write("resolve_state_set", stage="batch", digest="d", summary="{}", at="now")

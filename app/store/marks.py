@@ -46,11 +46,13 @@ def metric(name: str) -> str:
 
 CLEAR = "store_clear"  # GraphStore.clear (tests, demo resets): the stages' records go too
 # Writes that change no stage's inputs: locks, the marks, the stages' records of their runs
-# and of their inputs' digests, webhook deliveries' progress; and emptying the graph, which
-# takes every stage's record with it (each runs in full next).
+# and of their inputs' digests, webhook deliveries' progress, the audit trail (every read of
+# personal data adds to it; no stage reads it); and emptying the graph, which takes every
+# stage's record with it (each runs in full next).
 BOOKKEEPING = frozenset(
     {
         CLEAR,
+        "record_audit",
         "lock_take",
         "lock_release",
         "change_mark_bump",
