@@ -68,25 +68,23 @@ def reads(store: GraphStore, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[s
         yield names
 
 
-def _chain(store: GraphStore, base: Settings, folder: Path, tmp: Path) -> Chain:
-    settings = base.model_copy(update={"data_dir": tmp / "data", "resolve_workers": 1})
-    load_directory(store, folder, settings, show_progress=False)
+@pytest.fixture
+def chain(store: GraphStore, backend_settings: Settings, population: Path, tmp_path: Path) -> Chain:
+    """The population loaded, a model learned without labels, each stage run once."""
+    update = {"data_dir": tmp_path / "data", "resolve_workers": 1}
+    settings = backend_settings.model_copy(update=update)
+    load_directory(store, population, settings, show_progress=False)
     model = learn(store, settings).model
-    chain = Chain(store, settings, model)
-    chain.resolve()
-    chain.households()
-    chain.metrics()
-    return chain
+    done = Chain(store, settings, model)
+    done.resolve()
+    done.households()
+    done.metrics()
+    return done
 
 
 def test_a_rerun_with_nothing_written_reads_only_the_marks(
-    store: GraphStore,
-    backend_settings: Settings,
-    population: Path,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    chain: Chain, store: GraphStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    chain = _chain(store, backend_settings, population, tmp_path)
     before = digest(store, ["Lock"])  # resolve takes the resolution lock (its lease is written)
     profiles = chain.resolve()
     for stage in (chain.resolve, chain.households, chain.metrics):
@@ -100,13 +98,12 @@ def test_a_rerun_with_nothing_written_reads_only_the_marks(
 
 
 def test_a_stage_runs_after_a_write_it_reads_and_a_full_run_finds_nothing_left(
+    chain: Chain,
     store: GraphStore,
-    backend_settings: Settings,
     population: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    chain = _chain(store, backend_settings, population, tmp_path)
     # New and changed records and interactions, loaded: every stage reads them.
     more = tmp_path / "more"
     more.mkdir()
@@ -125,13 +122,8 @@ def test_a_stage_runs_after_a_write_it_reads_and_a_full_run_finds_nothing_left(
 
 
 def test_households_run_after_the_churn_risk_changes_and_skip_other_metric_changes(
-    store: GraphStore,
-    backend_settings: Settings,
-    population: Path,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    chain: Chain, store: GraphStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    chain = _chain(store, backend_settings, population, tmp_path)
     assert chain.metrics(LATER) > 0  # windows moved: many values changed, no churn risk
     with reads(store, monkeypatch) as names:
         assert chain.households() is True
@@ -154,12 +146,8 @@ def test_households_run_after_the_churn_risk_changes_and_skip_other_metric_chang
 
 
 def test_households_and_metrics_run_after_a_resolve_that_moved_records(
-    store: GraphStore,
-    backend_settings: Settings,
-    population: Path,
-    tmp_path: Path,
+    chain: Chain, store: GraphStore
 ) -> None:
-    chain = _chain(store, backend_settings, population, tmp_path)
     before = chain.resolve()
     # Resolve alone writes (no load, no real time), with a stricter profile threshold of its
     # own: households and metrics run with the settings they had.

@@ -221,21 +221,24 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def test_a_folder_reloaded_with_no_mark_moved_reads_no_fingerprints(
-    store: GraphStore,
-    backend_settings: Settings,
-    folder: Path,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    settings = backend_settings.model_copy(update={"data_dir": tmp_path / "data"})
-    first = load_directory(store, folder, settings, show_progress=False)
-    files = len(first)
-    checked: list[str] = []
+@pytest.fixture
+def checked(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The kinds of the loads whose stored fingerprints were read (HeldKeys.still_held)."""
+    kinds: list[str] = []
     still_held = HeldKeys.still_held
     monkeypatch.setattr(
-        HeldKeys, "still_held", lambda self, s: checked.append(self.kind) or still_held(self, s)
+        HeldKeys, "still_held", lambda self, s: kinds.append(self.kind) or still_held(self, s)
     )
+    return kinds
+
+
+def test_a_folder_reloaded_with_no_mark_moved_reads_no_fingerprints(
+    store: GraphStore, loads: Loads, folder: Path, checked: list[str]
+) -> None:
+    settings = loads.settings
+    first = load_directory(store, folder, settings, show_progress=False)
+    files = len(first)
+    assert checked == []  # a first load has nothing to check
 
     def reload() -> list[IngestSummary]:
         checked.clear()
@@ -265,12 +268,12 @@ def test_a_folder_reloaded_with_no_mark_moved_reads_no_fingerprints(
 
 def test_a_write_by_another_while_a_folder_loads_leaves_its_next_reload_reading(
     store: GraphStore,
-    backend_settings: Settings,
+    loads: Loads,
     folder: Path,
-    tmp_path: Path,
+    checked: list[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    settings = backend_settings.model_copy(update={"data_dir": tmp_path / "data"})
+    settings = loads.settings
     load = batch.ingest_file
 
     def meanwhile(*args: Any, **kwargs: Any) -> IngestSummary:
@@ -280,11 +283,6 @@ def test_a_write_by_another_while_a_folder_loads_leaves_its_next_reload_reading(
     with monkeypatch.context() as m:
         m.setattr(batch, "ingest_file", meanwhile)
         load_directory(store, folder, settings, show_progress=False)
-    checked: list[str] = []
-    still_held = HeldKeys.still_held
-    monkeypatch.setattr(
-        HeldKeys, "still_held", lambda self, s: checked.append(self.kind) or still_held(self, s)
-    )
     again = load_directory(store, folder, settings, show_progress=False)
     assert all(s.unchanged for s in again)
     assert len(checked) == len(again)
