@@ -365,6 +365,8 @@ cli.command("subject-access")(privacy_cli.subject_access)
 cli.command()(privacy_cli.audit)
 cli.command("purge-quarantine")(privacy_cli.purge_quarantine)
 cli.command()(store_cli.settle)
+cli.command("export-neo4j-import")(store_cli.export_neo4j_import)
+cli.command("cypher")(store_cli.cypher_prompt)
 
 
 @cli.command()
@@ -394,69 +396,6 @@ def deliver(
     with open_store(settings) as store:
         store.setup_schema()
         run_deliveries(store, settings, console, loop)
-
-
-@cli.command("export-neo4j-import")
-def export_neo4j_import(
-    directory: Annotated[Path, typer.Argument(help="an empty folder for the CSV files")],
-    import_path: Annotated[
-        str | None,
-        typer.Option(help="the folder as neo4j-admin sees it, e.g. /import/idgraph in Docker"),
-    ] = None,
-    database: Annotated[str, typer.Option(help="the Neo4j database to create")] = "neo4j",
-    overwrite: Annotated[
-        bool, typer.Option(help="replace that database if it exists (its data is lost)")
-    ] = False,
-) -> None:
-    """Write the store's graph as neo4j-admin import CSVs and print the import command
-    (a first load of Neo4j in bulk; docs/neo4j.md)."""
-    from app.export import export_neo4j_import as export
-    from app.store import open_store
-
-    with open_store(get_settings()) as store:
-        summary = export(store, directory, import_path, database, overwrite)
-    table = Table("label / type", "count")
-    for label, n in summary.nodes.items():
-        table.add_row(label, f"{n:,}")
-    for rel_type, n in summary.relationships.items():
-        table.add_row(f"[{rel_type}]", f"{n:,}")
-    Console().print(table)
-    for note in summary.notes:
-        console.print(f"note: {note}")
-    console.print(f"CSV files and import.sh in {directory}; with Neo4j stopped, run:")
-    print(summary.command)
-
-
-@cli.command("cypher")
-def cypher_prompt(
-    command: Annotated[
-        str | None, typer.Option("-c", "--command", help="run this query and exit")
-    ] = None,
-    run: Annotated[
-        str | None, typer.Option("--run", help="run this curated query (see :queries) and exit")
-    ] = None,
-    param: Annotated[
-        list[str] | None,
-        typer.Option("-p", "--param", help="NAME=EXPRESSION, e.g. -p \"profileId='PR-1'\""),
-    ] = None,
-) -> None:
-    """Read-only Cypher on the configured store: a prompt printing tables, or one query."""
-    from app.explore import Session, prompt
-    from app.store import open_store
-
-    with open_store(get_settings()) as store:
-        session = Session(store, Console(soft_wrap=True))
-        for item in param or []:
-            name, sep, expression = item.partition("=")
-            if not sep:
-                raise typer.BadParameter(f"{item!r} is not NAME=EXPRESSION")
-            session.set_param(name.strip(), expression)
-        if command is not None:
-            session.run(command.strip().removesuffix(";"))
-        elif run is not None:
-            session.run_curated(run)
-        else:
-            prompt(session)
 
 
 def _print_summaries(rows: list[dict[str, object]]) -> None:

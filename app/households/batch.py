@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from app.households.dna import CHURN_METRIC, compute_dna
-from app.households.resolve import HouseholdSummary, resolve_households
+from app.households.resolve import KEPT_IN_SUMMARY, HouseholdSummary, resolve_households
 from app.households.rules import Rules, load_rules
 from app.metrics.changes import MetricChange
 from app.settings import Settings
@@ -21,8 +21,6 @@ STAGE = "households"  # its StageRun node
 # consent and memberships (loads, real time, stewards, erasure), and the members' churn risk
 # (a metrics batch that changed it). Not the rest of what a metrics batch writes.
 READS = (marks.OTHER, marks.INGEST, marks.RESOLVE, marks.metric(CHURN_METRIC))
-# What a skipped run reports of the last complete one.
-KEPT = ("profiles", "households", "multi_member", "largest", "hubs")
 
 
 @dataclass
@@ -71,5 +69,5 @@ def run_batch(
             on_batch=lambda n: tell("dna", n),
             facts=summary.facts,
         )
-        marks.finished(store, run, {k: getattr(summary, k) for k in KEPT})
+        marks.finished(store, run, {k: getattr(summary, k) for k in KEPT_IN_SUMMARY})
     return HouseholdsRun(summary, changes)

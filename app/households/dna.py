@@ -21,7 +21,7 @@ from app.metrics.changes import MetricChange
 from app.settings import Settings
 from app.store import GraphStore
 from app.store.base import Row, safe_identifier
-from app.store.batches import pipelined, read_ahead
+from app.store.batches import batched, pipelined, read_ahead
 
 PREFIX = "dna_"
 # JSON of the values, services and month last written (state_of): a batch compares 100k
@@ -202,8 +202,7 @@ def compute_dna(
     known: dict[str, ProfileFacts] = dict(facts or {})
     asked: set[str] = set(known)
     changes: list[MetricChange] = []
-    every = list(household_ids)
-    chunks = [every[at : at + batch_size] for at in range(0, len(every), batch_size)]
+    chunks = list(batched(household_ids, batch_size))
 
     def read(ids: list[str]) -> list[list[Row]]:
         return store.read_many(

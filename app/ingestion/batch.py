@@ -55,7 +55,7 @@ def load_directory(
         summaries = _load(store, directory, settings, show_progress, kinds, bulk)
     after = marks.read_marks(store, held.READS)
     if marks.moved_only_by(before, after, wrote):
-        names = [f"{s.source}.{s.kind}.{Path(s.file).stem}" for s in summaries]
+        names = [held.load_name(s.source, s.kind, s.file) for s in summaries]
         held.record_marks(settings, names, after)
     return summaries
 

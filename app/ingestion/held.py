@@ -160,6 +160,11 @@ def forget_all(settings: Settings) -> None:
     (settings.data_dir / "loads" / MARKS_FILE).unlink(missing_ok=True)
 
 
+def load_name(source: str, kind: str, path: Path | str) -> str:
+    """How a file's load is named (its journal, key file, quarantine file, held marks)."""
+    return f"{source}.{kind}.{Path(path).stem}"
+
+
 def keys_path(settings: Settings, name: str) -> Path:
     """Where the load named `name` (<source>.<kind>.<file stem>) keeps its keys."""
     return settings.data_dir / "loads" / f"{name}{KEYS_SUFFIX}"

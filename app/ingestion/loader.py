@@ -21,7 +21,7 @@ from app.ingestion.ahead import FilePlan, Read, prepared_chunks
 from app.ingestion.bulk import BulkGraph
 from app.ingestion.fields import REQUIRED, Kind
 from app.ingestion.fresh import key_read, split_writes, stored_fingerprints, unchanged, without
-from app.ingestion.held import HeldKeys, inputs_digest, keys_path, marks_unmoved
+from app.ingestion.held import HeldKeys, inputs_digest, keys_path, load_name, marks_unmoved
 from app.ingestion.identifiers import identifier_types, register_identifier_types
 from app.ingestion.journal import Journal
 from app.ingestion.mapping import KINDS, Mapping, builtin_mapping
@@ -204,7 +204,7 @@ def ingest_file(
         kind=mapping.kind,
         ignored_columns=[c for c in header if c not in used],
     )
-    name = f"{mapping.source}.{mapping.kind}.{path.stem}"
+    name = load_name(mapping.source, mapping.kind, path)
     qpath = settings.quarantine_dir / f"{name}.jsonl"
     journal = Journal(settings.data_dir / "loads" / f"{name}.json", path)
     held_path = keys_path(settings, name)

@@ -295,7 +295,7 @@ class GraphStore(ABC):
     def noted_write(self, text: str) -> None:
         """A backend calls this after each write it sends (also one that failed), so the
         change marks see every write (app/store/marks.py)."""
-        marks.noted(self, text)
+        marks.noted(self, query_name(text))
 
     def read(self, name: str, **params: Any) -> list[Row]:
         rows, _ = self.run_text(self.cypher(name), params, write=False)

@@ -36,6 +36,7 @@ from app.store.base import (
     WriteSummary,
     check_parameters,
     name_query,
+    query_name,
     read_deadline,
     read_timeout_s,
     safe_identifier,
@@ -64,6 +65,7 @@ from app.store.falkordb_wire import (
     relationship_tokens,
     reply,
     text_columns,
+    write_summary,
 )
 from app.store.properties import positional_rows
 
@@ -225,7 +227,7 @@ class FalkorStore(GraphStore):
         try:
             raw = self._send(command, self._graph_name, header + text, "--compact", *extra)
             done = reply(self._graph, raw)
-            if write and not marks.bookkeeping(text):  # the nodes a settle counts
+            if write and query_name(text) not in marks.BOOKKEEPING:  # the nodes a settle counts
                 self.nodes_created += int(done.stats.nodes_created)
             return done
         except ResponseError as exc:
@@ -237,23 +239,13 @@ class FalkorStore(GraphStore):
             if write:
                 self.noted_write(text)
 
-    def _summary(self, done: Reply) -> WriteSummary:
-        result = done.stats
-        return WriteSummary(
-            nodes_created=int(result.nodes_created),
-            nodes_deleted=int(result.nodes_deleted),
-            relationships_created=int(result.relationships_created),
-            relationships_deleted=int(result.relationships_deleted),
-            properties_set=int(result.properties_set),
-        )
-
     def run_text(
         self, text: str, params: Mapping[str, Any] | None = None, *, write: bool
     ) -> tuple[list[Row], WriteSummary]:
         check_parameters(params, write)
         done = self._execute(params_header(params), text, write)
         rows = [dict(zip(done.names, rec, strict=True)) for rec in done.rows]
-        return rows, self._summary(done)
+        return rows, write_summary(done)
 
     def write_prepared(
         self,
@@ -278,7 +270,7 @@ class FalkorStore(GraphStore):
         if len(head) < 2:  # one batch or none (real time, small changes): no sender thread
             for item in head:
                 header, text, n = encoded(item)
-                total.add(self._summary(self._execute(header, text, True)))
+                total.add(write_summary(self._execute(header, text, True)))
                 if on_batch:
                     on_batch(n)
             return total
@@ -286,7 +278,7 @@ class FalkorStore(GraphStore):
             map(encoded, itertools.chain(head, items)),
             lambda item: (self._execute(item[0], item[1], True), item[2]),
         ):
-            total.add(self._summary(answer))
+            total.add(write_summary(answer))
             if on_batch:
                 on_batch(n)
         return total

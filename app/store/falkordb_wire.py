@@ -17,7 +17,7 @@ from falkordb.query_result import QueryResult, parse_scalar
 from redis.exceptions import ResponseError
 
 from app.errors import StoreConflict, StoreError, StoreTimeout
-from app.store.base import BulkEdges, NumberLists, Row, query_label
+from app.store.base import BulkEdges, NumberLists, Row, WriteSummary, query_label
 
 # -- parameters ----------------------------------------------------------------------------
 # FalkorDB takes a query's parameters as Cypher literals in a text header before the query.
@@ -101,6 +101,18 @@ class Reply(NamedTuple):
     names: list[str]
     rows: list[list[Any]]
     stats: QueryResult
+
+
+def write_summary(done: Reply) -> WriteSummary:
+    """What a write query changed, from its reply's statistics."""
+    result = done.stats
+    return WriteSummary(
+        nodes_created=int(result.nodes_created),
+        nodes_deleted=int(result.nodes_deleted),
+        relationships_created=int(result.relationships_created),
+        relationships_deleted=int(result.relationships_deleted),
+        properties_set=int(result.properties_set),
+    )
 
 
 def _value(cell: list[Any], graph: Any) -> Any:

@@ -137,16 +137,9 @@ def moved_only_by(start: Mapping[str, str], end: Mapping[str, str], wrote: set[s
     return True
 
 
-def bookkeeping(text: str) -> bool:
-    """Whether this query text is a bookkeeping write (BOOKKEEPING)."""
-    from app.store.base import query_name
-
-    return query_name(text) in BOOKKEEPING
-
-
-def noted(store: GraphStore, text: str) -> None:
-    """A write (its query text) was sent to the store."""
-    if bookkeeping(text):
+def noted(store: GraphStore, query: str | None) -> None:
+    """A write (its query's name; None for text built in code) was sent to the store."""
+    if query in BOOKKEEPING:
         return
     unit = _UNIT.get()
     if unit is not None:
@@ -195,8 +188,9 @@ def check(
     its last complete run's (`full`: run anyway)."""
     marks = json.dumps(read_marks(store, reads), sort_keys=True)
     row = store.read_one("stage_run", stage=stage)
-    same = row is not None and row["marks"] == marks and row["key"] == key
-    last = json.loads(row["summary"]) if same and not full and row is not None else None
+    last = None
+    if not full and row is not None and (row["marks"], row["key"]) == (marks, key):
+        last = json.loads(row["summary"])
     return StageRun(stage, marks, key, last)
 
 
