@@ -61,36 +61,88 @@ def rule_property(rule: Rule) -> str:
     return "bk_" + "__".join(rule)
 
 
-def key_digests(keys: Mapping[str, np.ndarray], sparse: np.ndarray) -> list[str]:
-    """Per record: its blocking keys (property -> a column of values, None for none) and
-    sparse flag in one short value, stored beside them as `blockHash`: resolve rewrites a
-    record's keys only when it differs, so it reads one value per record instead of every
-    key (docs/performance.md, "Reading records"). Two 64-bit hashes (pandas' SipHash of
-    every value under two keys) folded over the properties in name order: column by column,
-    no text is built per record."""
+# The form of the stored keys, folded into every record's digest: a store written in an
+# older form (the keys' texts, before 2026-12-05) has each record's keys rewritten once.
+KEY_FORM = 2
+
+
+@dataclass(frozen=True)
+class KeyColumn:
+    """A rule's key for every record, held as its distinct texts and, per record, the
+    position of its key among them (-1: the record has no key). Records sharing a key share
+    one text: at a million records the keys were 19 million strings, about a third of them
+    distinct."""
+
+    texts: np.ndarray  # object array of distinct keys
+    at: np.ndarray  # int64 per record
+
+    def text(self) -> Column:
+        """The key's text per record, None where it has none."""
+        return self._per_record(self.texts)
+
+    def stored(self) -> Column:
+        """The key as the graph holds it (`key_values`) per record, None where it has none."""
+        return self._per_record(np.array(key_values(self.texts).tolist(), dtype=object))
+
+    def _per_record(self, distinct: np.ndarray) -> Column:
+        out = np.full(len(self.at), None, dtype=object)
+        has = self.at >= 0
+        out[has] = distinct[self.at[has]]
+        return out
+
+
+def key_values(texts: np.ndarray) -> np.ndarray:
+    """The stored form of blocking keys: a signed 64-bit hash of each key's text (SipHash,
+    the digest's first key), so the graph holds and indexes an integer per rule instead of a
+    text. At 100k records the integers took 0.58 of the texts' server time to write and 0.57
+    of their memory (docs/performance.md, "Blocking keys as integers"). Two different keys of
+    one rule share a value with a chance of about 2^-64 a pair: real time then sees one more
+    candidate, which scoring judges as any other."""
+    return _hashed(texts, _DIGEST_KEYS[0]).view(np.int64)
+
+
+def key_value1(text: str | None) -> int | None:
+    """`key_values` of one key (real time); None for no key."""
+    return None if text is None else int(key_values(np.array([text], dtype=object))[0])
+
+
+def key_digests(keys: Mapping[str, KeyColumn], sparse: np.ndarray) -> list[str]:
+    """Per record: its blocking keys (property -> its rule's keys), sparse flag and KEY_FORM in
+    one short value, stored beside them as `blockHash`: resolve rewrites a record's keys only
+    when it differs, so it reads one value per record instead of every key
+    (docs/performance.md, "Reading records"). Two 64-bit hashes (pandas' SipHash of every
+    key under two keys) folded over the properties in name order: column by column, each
+    distinct key hashed once, no text built per record."""
     props = sorted(keys)
-    n = len(sparse)
-    values = [np.asarray(keys[p], dtype=object) for p in props]
-    flat = np.concatenate(values) if values else np.empty(0, dtype=object)
     halves = []
     for salt in _DIGEST_KEYS:
-        hashed = pd.util.hash_array(flat, hash_key=salt, categorize=False).reshape(len(props), n)
         names = _name_hashes(tuple(props), salt)
-        acc = np.where(np.asarray(sparse, dtype=bool), np.uint64(1), np.uint64(2))
-        for i in range(len(props)):
-            acc = (acc * _FOLD) ^ hashed[i] ^ names[i]
+        none = _hashed(np.array([None], dtype=object), salt)[0]
+        start = np.uint64(KEY_FORM << 2)
+        acc = np.where(np.asarray(sparse, dtype=bool), start | np.uint64(1), start | np.uint64(2))
+        for i, p in enumerate(props):
+            column = keys[p]
+            hashed = np.append(_hashed(column.texts, salt), none)[column.at]  # -1: none
+            acc = (acc * _FOLD) ^ hashed ^ names[i]
         halves.append(acc.tolist())
     return [f"{a:016x}{b:016x}" for a, b in zip(*halves, strict=True)]
 
 
+def _hashed(values: np.ndarray, salt: str) -> np.ndarray:
+    return pd.util.hash_array(np.asarray(values, dtype=object), hash_key=salt, categorize=False)
+
+
 @functools.lru_cache(maxsize=64)
 def _name_hashes(props: tuple[str, ...], salt: str) -> np.ndarray:
-    return pd.util.hash_array(np.array(props, dtype=object), hash_key=salt)
+    return _hashed(np.array(props, dtype=object), salt)
 
 
 def key_digest(keys: Mapping[str, str | None], sparse: bool) -> str:
     """`key_digests` of one record (real time)."""
-    column = {prop: np.array([value], dtype=object) for prop, value in keys.items()}
+    column = {
+        prop: KeyColumn(np.array([value], dtype=object), np.array([0 if value is not None else -1]))
+        for prop, value in keys.items()
+    }
     return key_digests(column, np.array([sparse]))[0]
 
 
@@ -128,20 +180,23 @@ def rule_codes(cols: Columns, rule: Rule) -> np.ndarray:
     return np.where(present, codes, -1)
 
 
-def rule_key(cols: Columns, rule: Rule) -> Column:
-    """The rule's value per record as stored for real-time lookups ("|"-joined parts), None
-    where a part is missing. Built column by column (`rule_key1` for one record)."""
-    missing = np.zeros(len(cols.codes[rule[0]]), dtype=bool)
+def rule_keys(cols: Columns, rule: Rule) -> KeyColumn:
+    """The rule's value per record as stored for real-time lookups ("|"-joined parts), none
+    where a part is missing. Built column by column, each distinct key once (`rule_key1`
+    for one record)."""
+    codes = rule_codes(cols, rule)
+    has = np.flatnonzero(codes >= 0)
+    at, _ = pd.factorize(codes[has])  # numbered in order of first appearance
+    seen = np.maximum.accumulate(at) if len(at) else at
+    first = has[np.flatnonzero(np.r_[True, seen[1:] > seen[:-1]])] if len(at) else has
     text = None
     for part in rule:
-        none = cols.codes[part] < 0
-        missing |= none
-        values = np.where(none, "", cols[part]).astype(_TEXT)
+        values = np.asarray(cols[part], dtype=object)[first].astype(_TEXT)
         text = values if text is None else np.strings.add(np.strings.add(text, "|"), values)
     assert text is not None
-    out = text.astype(object)
-    out[missing] = None
-    return out
+    out = np.full(len(codes), -1, dtype=np.int64)
+    out[has] = at
+    return KeyColumn(text.astype(object), out)
 
 
 def rule_key1(derived: Mapping[str, object], rule: Rule) -> str | None:

@@ -23,7 +23,7 @@ from app.ingestion.fields import CUSTOMER_FIELDS
 from app.ingestion.mapping import Mapping
 from app.ingestion.record import prepare_customer_record
 from app.resolution.batch import match_rows
-from app.resolution.blocking import key_digest, rule_key1, rule_property
+from app.resolution.blocking import key_digest, key_value1, rule_key1, rule_property
 from app.resolution.cluster import missing_pairs
 from app.resolution.component import read_component
 from app.resolution.fields import derive1, stack
@@ -115,7 +115,8 @@ def upsert_record(
     derived = derive1(me)
     mine = stack([derived])
     sparse_me = bool(sparse_records(mine)[0])
-    keys = {rule_property(r): rule_key1(derived, r) for r in model.rules}
+    texts = {rule_property(r): rule_key1(derived, r) for r in model.rules}
+    keys = {p: key_value1(text) for p, text in texts.items()}  # as the graph holds them
 
     # Candidates: records sharing a rule's value, a rule whose block is over the cap skipped.
     found: dict[str, list[str]] = {}
@@ -184,7 +185,9 @@ def upsert_record(
     addresses: set[str] = set()
     if comp.replaced is not None or comp.capped:
         addresses = {r["addressId"] for r in store.read("customer_addresses", ids=[customer_id])}
-    store.write("realtime_write", rows=[_record_row(w, customer_id, props, keys, sparse_me, pairs)])
+    digest = key_digest(texts, sparse_me)
+    row = _record_row(w, customer_id, props, keys, digest, sparse_me, pairs)
+    store.write("realtime_write", rows=[row])
     addresses.update(r["addressId"] for r in w["link_addresses"])
     refresh_addresses(store, addresses, settings.source_trust)
     placement = place(
@@ -252,7 +255,8 @@ def _record_row(
     w: dict[str, list[dict[str, Any]]],
     customer_id: str,
     props: dict[str, Any],
-    keys: dict[str, str | None],
+    keys: dict[str, int | None],
+    digest: str,
     sparse: bool,
     pairs: list[dict[str, Any]],
 ) -> dict[str, Any]:
@@ -263,7 +267,7 @@ def _record_row(
             **keys,
             "stub": None,
             "sparse": True if sparse else None,
-            "blockHash": key_digest(keys, sparse),
+            "blockHash": digest,
         },
         "blockingKeys": sorted(keys),
         "identifierKeys": w["unlink_stale_identifiers"][0]["keys"],

@@ -16,7 +16,7 @@ import pytest
 from app.ingestion.batch import load_directory
 from app.privacy.playback import playback
 from app.resolution.batch import resolve
-from app.resolution.blocking import rule_key, rule_property
+from app.resolution.blocking import rule_keys, rule_property
 from app.resolution.dial import profile_view
 from app.resolution.evaluate import pairwise
 from app.resolution.evaluation import evaluate_store
@@ -120,7 +120,7 @@ def stored_block_keys(store: GraphStore) -> dict[str, dict[str, str]]:
 def computed_block_keys(store: GraphStore, model: MatchModel) -> dict[str, dict[str, str]]:
     records = load_records(store)
     cols = derive(records)
-    keys = {rule_property(r): rule_key(cols, r) for r in model.rules}
+    keys = {rule_property(r): rule_keys(cols, r).stored() for r in model.rules}
     return {
         str(cid): {p: v[i] for p, v in keys.items() if v[i] is not None}
         for i, cid in enumerate(records.index)

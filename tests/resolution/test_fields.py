@@ -13,8 +13,9 @@ from app.resolution.blocking import (
     candidate_rules,
     key_digest,
     key_digests,
-    rule_key,
+    key_value1,
     rule_key1,
+    rule_keys,
     rule_property,
 )
 from app.resolution.comparisons import NULL, STANDARD
@@ -142,13 +143,16 @@ def test_blocking_keys_and_their_digest_by_column_equal_one_record_at_a_time(row
     frame = pd.DataFrame(rows, columns=["customerId", *RECORD_FIELDS, "id_nationalId"])
     cols = derive(frame)
     rules = candidate_rules([*KEY_PARTS, "id_nationalId"])
-    keys = {rule_property(r): rule_key(cols, r) for r in rules}
+    columns = {rule_property(r): rule_keys(cols, r) for r in rules}
+    keys = {p: column.text() for p, column in columns.items()}
+    stored = {p: column.stored() for p, column in columns.items()}
     flags = sparse(cols)
-    digests = key_digests(keys, flags)
+    digests = key_digests(columns, flags)
     for i, row in enumerate(rows):
         one = derive1(row)
         mine = {rule_property(r): rule_key1(one, r) for r in rules}
         assert mine == {p: keys[p][i] for p in keys}
+        assert {p: key_value1(v) for p, v in mine.items()} == {p: stored[p][i] for p in stored}
         assert key_digest(mine, bool(flags[i])) == digests[i]
         changed = next(iter(mine))
         other = {**mine, changed: "x" if mine[changed] is None else None}
