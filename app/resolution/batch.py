@@ -423,6 +423,11 @@ def _resolve(
         now,
     )
     writer.put("upsert_matches", rows)
+    if first:
+        # The match edges go now, while the records are clustered; the profiles and their
+        # memberships once placed.
+        writer.bulk(*bulk_tables(writer.held))
+        writer.keep(HELD)
     stale = [
         {"a": a, "b": b}
         for (a, b), r in edges.items()

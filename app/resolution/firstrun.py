@@ -1,6 +1,7 @@
 """A first resolve (no memberships, no match edges yet) on a store with a bulk path: its
-profiles, memberships and match edges are all new, so they go to the store at once by its
-bulk path (FalkorDB: GRAPH.BULK) instead of one MERGE per row. The rows are the ones the
+profiles, memberships and match edges are all new, so they go to the store by its bulk
+path (FalkorDB: GRAPH.BULK) instead of one MERGE per row: the match edges once scored, the
+profiles and memberships once placed. The rows are the ones the
 queries would take, and the graph the same as theirs (tests/resolution/test_firstrun.py
 compares digests); a store that refuses falls back to those queries."""
 
