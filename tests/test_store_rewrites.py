@@ -114,3 +114,43 @@ def test_a_command_that_closes_right_after_its_stage_leaves_nothing_to_replay(
     with open_store(settings) as store:
         count, _ = store.run_text("MATCH (p:Probe) RETURN count(p) AS n", write=False)
     assert count == [{"n": 6000}]
+
+
+def test_a_rewrite_the_server_starts_on_its_own_as_the_command_closes_is_not_lost(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server checks its rewrite rule ten times a second, so after a stage its own rewrite
+    can start just before the close asks for one, and the server refuses the request ("already
+    in progress"). The close waits for that rewrite and asks again, instead of stopping the
+    server under it (which kills the rewrite and leaves the stage's writes to be replayed).
+    Here the server's check fires as the close makes its request."""
+    settings = Settings(store="falkordb", data_dir=tmp_path, graph_name="g")
+    with open_store(settings) as store:
+        client = store._db.client  # type: ignore[attr-defined]
+        client.config_set("auto-aof-rewrite-min-size", "1mb")
+        with store.batch_stage():
+            for i in range(6):  # ~6 MB
+                rows = [
+                    {"probeId": f"stage-probe-{j}", "text": "x" * 1000}
+                    for j in range(i * 1000, (i + 1) * 1000)
+                ]
+                store.run_text(
+                    "UNWIND $rows AS r CREATE (p:Probe) SET p = r", {"rows": rows}, write=True
+                )
+        request = client.bgrewriteaof
+        fired: list[bool] = []
+
+        def server_check_fires_first() -> object:
+            if not fired:
+                fired.append(True)
+                request()  # the server's own rewrite, started a moment before the request
+            return request()
+
+        monkeypatch.setattr(client, "bgrewriteaof", server_check_fires_first)
+    wait_for_stopped(tmp_path / STOPPING)
+
+    assert fired == [True]
+    assert b"stage-probe-" not in _replayed(tmp_path)
+    with open_store(settings) as store:
+        count, _ = store.run_text("MATCH (p:Probe) RETURN count(p) AS n", write=False)
+    assert count == [{"n": 6000}]
