@@ -96,9 +96,9 @@ def key_values(texts: np.ndarray) -> np.ndarray:
     the digest's first key), so the graph holds and indexes an integer per rule instead of a
     text. With 100k records' keys the integers took 0.58 of the texts' server time to write,
     and a million records' resolved store used 4.84 GB instead of 5.83 (docs/performance.md,
-    "Blocking keys as integers"). Two different keys of
-    one rule share a value with a chance of about 2^-64 a pair: real time then sees one more
-    candidate, which scoring judges as any other."""
+    "Blocking keys as integers"). Two different keys of one rule share a value with a chance
+    of about 2^-64 a pair: real time then sees one more candidate, which scoring judges as
+    any other."""
     return _hashed(texts, _DIGEST_KEYS[0]).view(np.int64)
 
 
@@ -182,9 +182,9 @@ def rule_codes(cols: Columns, rule: Rule) -> np.ndarray:
 
 
 def rule_keys(cols: Columns, rule: Rule) -> KeyColumn:
-    """The rule's value per record as stored for real-time lookups ("|"-joined parts), none
-    where a part is missing. Built column by column, each distinct key once (`rule_key1`
-    for one record)."""
+    """The rule's key per record as text ("|"-joined parts; the graph holds its `key_values`
+    for real-time lookups), none where a part is missing. Built column by column, each
+    distinct key once (`rule_key1` for one record)."""
     codes = rule_codes(cols, rule)
     has = np.flatnonzero(codes >= 0)
     at, _ = pd.factorize(codes[has])  # numbered in order of first appearance
