@@ -75,6 +75,14 @@ class KeyColumn:
 
     texts: np.ndarray  # object array of distinct keys
     at: np.ndarray  # int64 per record
+    _hashes: dict[str, np.ndarray] = field(default_factory=dict, compare=False, repr=False)
+
+    def hashed(self, salt: str) -> np.ndarray:
+        """The distinct keys' SipHash under `salt`, computed once (the digest and the stored
+        form both use the first)."""
+        if salt not in self._hashes:
+            self._hashes[salt] = _hashed(self.texts, salt)
+        return self._hashes[salt]
 
     def text(self) -> Column:
         """The key's text per record, None where it has none."""
@@ -82,7 +90,8 @@ class KeyColumn:
 
     def stored(self) -> Column:
         """The key as the graph holds it (`key_values`) per record, None where it has none."""
-        return self._per_record(np.array(key_values(self.texts).tolist(), dtype=object))
+        stored = _as_stored(self.hashed(_KEY_SALT))
+        return self._per_record(np.array(stored.tolist(), dtype=object))
 
     def _per_record(self, distinct: np.ndarray) -> Column:
         out = np.full(len(self.at), None, dtype=object)
@@ -99,7 +108,14 @@ def key_values(texts: np.ndarray) -> np.ndarray:
     "Blocking keys as integers"). Two different keys of one rule share a value with a chance
     of about 2^-64 a pair: real time then sees one more candidate, which scoring judges as
     any other."""
-    return _hashed(texts, _DIGEST_KEYS[0]).view(np.int64)
+    return _as_stored(_hashed(texts, _KEY_SALT))
+
+
+_KEY_SALT = _DIGEST_KEYS[0]
+
+
+def _as_stored(hashes: np.ndarray) -> np.ndarray:
+    return hashes.view(np.int64)
 
 
 def key_value1(text: str | None) -> int | None:
@@ -123,7 +139,7 @@ def key_digests(keys: Mapping[str, KeyColumn], sparse: np.ndarray) -> list[str]:
         acc = np.where(np.asarray(sparse, dtype=bool), start | np.uint64(1), start | np.uint64(2))
         for i, p in enumerate(props):
             column = keys[p]
-            hashed = np.append(_hashed(column.texts, salt), none)[column.at]  # -1: none
+            hashed = np.append(column.hashed(salt), none)[column.at]  # -1: none
             acc = (acc * _FOLD) ^ hashed ^ names[i]
         halves.append(acc.tolist())
     return [f"{a:016x}{b:016x}" for a, b in zip(*halves, strict=True)]
