@@ -87,6 +87,25 @@ def _replayed(folder: Path) -> bytes:
     return b"".join((aof / p[1]).read_bytes() for p in parts if p[p.index("type") + 1] == "i")
 
 
+def _stage_probes(store: GraphStore) -> None:
+    """~6 MB of nodes written in one batch stage, each probeId starting "stage-probe-"."""
+    with store.batch_stage():
+        for i in range(6):
+            rows = [
+                {"probeId": f"stage-probe-{j}", "text": "x" * 1000}
+                for j in range(i * 1000, (i + 1) * 1000)
+            ]
+            store.run_text(
+                "UNWIND $rows AS r CREATE (p:Probe) SET p = r", {"rows": rows}, write=True
+            )
+
+
+def _probes_after_restart(settings: Settings) -> int:
+    with open_store(settings) as store:
+        count, _ = store.run_text("MATCH (p:Probe) RETURN count(p) AS n", write=False)
+    return int(count[0]["n"])
+
+
 @pytest.mark.parametrize(("threshold", "replays_the_stage"), [("1mb", False), ("1gb", True)])
 def test_a_command_that_closes_right_after_its_stage_leaves_nothing_to_replay(
     tmp_path: Path, threshold: str, replays_the_stage: bool
@@ -99,21 +118,11 @@ def test_a_command_that_closes_right_after_its_stage_leaves_nothing_to_replay(
     settings = Settings(store="falkordb", data_dir=tmp_path, graph_name="g")
     with open_store(settings) as store:
         store._db.client.config_set("auto-aof-rewrite-min-size", threshold)  # type: ignore[attr-defined]
-        with store.batch_stage():
-            for i in range(6):  # ~6 MB
-                rows = [
-                    {"probeId": f"stage-probe-{j}", "text": "x" * 1000}
-                    for j in range(i * 1000, (i + 1) * 1000)
-                ]
-                store.run_text(
-                    "UNWIND $rows AS r CREATE (p:Probe) SET p = r", {"rows": rows}, write=True
-                )
+        _stage_probes(store)
     wait_for_stopped(tmp_path / STOPPING)
 
     assert (b"stage-probe-" in _replayed(tmp_path)) is replays_the_stage
-    with open_store(settings) as store:
-        count, _ = store.run_text("MATCH (p:Probe) RETURN count(p) AS n", write=False)
-    assert count == [{"n": 6000}]
+    assert _probes_after_restart(settings) == 6000
 
 
 def test_a_rewrite_the_server_starts_on_its_own_as_the_command_closes_is_not_lost(
@@ -128,15 +137,7 @@ def test_a_rewrite_the_server_starts_on_its_own_as_the_command_closes_is_not_los
     with open_store(settings) as store:
         client = store._db.client  # type: ignore[attr-defined]
         client.config_set("auto-aof-rewrite-min-size", "1mb")
-        with store.batch_stage():
-            for i in range(6):  # ~6 MB
-                rows = [
-                    {"probeId": f"stage-probe-{j}", "text": "x" * 1000}
-                    for j in range(i * 1000, (i + 1) * 1000)
-                ]
-                store.run_text(
-                    "UNWIND $rows AS r CREATE (p:Probe) SET p = r", {"rows": rows}, write=True
-                )
+        _stage_probes(store)
         request = client.bgrewriteaof
         fired: list[bool] = []
 
@@ -151,6 +152,4 @@ def test_a_rewrite_the_server_starts_on_its_own_as_the_command_closes_is_not_los
 
     assert fired == [True]
     assert b"stage-probe-" not in _replayed(tmp_path)
-    with open_store(settings) as store:
-        count, _ = store.run_text("MATCH (p:Probe) RETURN count(p) AS n", write=False)
-    assert count == [{"n": 6000}]
+    assert _probes_after_restart(settings) == 6000
