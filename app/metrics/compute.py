@@ -145,24 +145,26 @@ def evaluate(
     return snap
 
 
-History = tuple[list[str], list[Any], list[str]]  # times, values, causes (storage.py)
+History = dict[str, Any]  # a metric's history properties on its node (storage.py)
+HISTORY = ("at", "ht", "hv", "hc")
 
 
 def _histories(
     store: GraphStore, wanted: dict[str, list[str]], batch: int
 ) -> dict[tuple[str, str], History]:
-    """(profileId, metric) -> (history times, values, causes) for the metrics that changed."""
+    """(profileId, metric) -> the history properties of each metric that changed."""
     out: dict[tuple[str, str], History] = {}
     rows = [
-        {"profileId": pid, "keys": [prop(m, sfx) for m in names for sfx in ("ht", "hv", "hc")]}
+        {"profileId": pid, "keys": [prop(m, sfx) for m in names for sfx in HISTORY]}
         for pid, names in wanted.items()
     ]
+    width = len(HISTORY)
     for lo in range(0, len(rows), batch):
         for r in store.read("metrics_history_of", rows=rows[lo : lo + batch]):
             pid, vals = str(r["profileId"]), r["values"]
             for k, m in enumerate(wanted[pid]):
-                times, values, causes = (list(v or []) for v in vals[3 * k : 3 * k + 3])
-                out[(pid, m)] = (times, values, causes)
+                keys = [prop(m, sfx) for sfx in HISTORY]
+                out[(pid, m)] = dict(zip(keys, vals[width * k : width * (k + 1)], strict=True))
     return out
 
 
@@ -237,9 +239,8 @@ def change_rows(
                     changes.append(change)
         else:
             for name in wanted:
-                times, values, causes = plan.histories.get((pid, name), ([], [], []))
-                version = st.versions.get(name)
-                old = Stored(st.values.get(name), times, values, version=version, causes=causes)
+                held = {prop(name): st.values.get(name), prop(name, "ver"): st.versions.get(name)}
+                old = Stored.of(name, held | plan.histories.get((pid, name), {}))
                 value = snap.columns[name][i]
                 new, change = update(LABEL, pid, name, old, value, at, keep, cause)
                 props |= new
@@ -248,7 +249,7 @@ def change_rows(
         for name, version in snap.versions.items():
             if st.versions.get(name) != version:
                 props[prop(name, "ver")] = version
-        history = set(st.history) | {c for c in wanted if prop(c, "hv") in props}
+        history = set(st.history) | {c for c in wanted if prop(c, "at") in props}
         state = State(
             {n: col[i] for n, col in zip(names, columns, strict=True)},
             dict(snap.versions),

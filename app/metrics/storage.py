@@ -3,8 +3,12 @@ as two parallel lists, and a trend over that history.
 
 For a metric `spend90d`:
   dna_spend90d         the value (absent when it has none, e.g. an average of nothing)
-  dna_spend90d_ht      history times, oldest first (ISO 8601 UTC); the last is when the
-                       value last changed
+  dna_spend90d_at      when the value last changed (ISO 8601 UTC); a value that went away
+                       keeps the time of the last value
+  dna_spend90d_ht      history times, oldest first (ISO 8601 UTC), written once the value
+                       has changed: until then the history is one point, the value at
+                       dna_spend90d_at (a metric's first value costs the store two scalars,
+                       not two lists: docs/metrics.md)
   dna_spend90d_hv      history values (numbers as floats, text as text)
   dna_spend90d_slope   least-squares slope of the history, per day (numbers only)
   dna_spend90d_pct     percent change from the first to the last history value
@@ -14,6 +18,9 @@ For a metric `spend90d`:
                        steward's decision, merge or split, an upsert; the audit event says
                        which). Absent while every point is "data"; shorter than the times
                        for points written before it existed, which were "data".
+
+Nodes written before dna_<name>_at existed hold a one-point history as lists and no time of
+their own; they are read the same way, and their next change writes the time.
 
 A history point is added when the value changes (in a batch run or on an event), so the
 history is the metric's last N distinct values with the time each took effect."""
@@ -31,7 +38,7 @@ from app.metrics.changes import MetricChange, Value
 from app.store.base import safe_identifier
 
 PREFIX = "dna_"
-SUFFIXES = ("ht", "hv", "slope", "pct", "ver", "hc")
+SUFFIXES = ("at", "ht", "hv", "slope", "pct", "ver", "hc")
 DATA = "data"  # the cause of a change that is behaviour (MetricChange.cause)
 
 
@@ -105,11 +112,18 @@ class Stored:
 
     @classmethod
     def of(cls, name: str, props: Mapping[str, Any]) -> Stored:
-        """From a node's properties."""
+        """From a node's properties (the value, its time and the lists of the history, each
+        as far as the node has them)."""
+        value = props.get(prop(name))
+        times = list(props.get(prop(name, "ht")) or [])
+        values = list(props.get(prop(name, "hv")) or [])
+        at = props.get(prop(name, "at"))
+        if not times and at is not None and value is not None:  # the value has not changed
+            times, values = [at], [history_value(value)]
         return cls(
-            value=props.get(prop(name)),
-            times=list(props.get(prop(name, "ht")) or []),
-            values=list(props.get(prop(name, "hv")) or []),
+            value=value,
+            times=times,
+            values=values,
             slope=props.get(prop(name, "slope")),
             pct=props.get(prop(name, "pct")),
             version=props.get(prop(name, "ver")),
@@ -168,11 +182,12 @@ def first(
     label: str, entity_id: str, name: str, value: Value, at: str, cause: str = DATA
 ) -> tuple[dict[str, Any], MetricChange | None]:
     """update() for a metric with no value and no history yet (a batch's first run writes
-    millions of these): the value and a one-point history, no trend."""
+    millions of these): the value and its time, a one-point history without lists, no
+    trend."""
     if value is None:
         return {}, None
     point = history_value(value)
-    props = {prop(name): value, prop(name, "ht"): [at], prop(name, "hv"): [point]}
+    props: dict[str, Any] = {prop(name): value, prop(name, "at"): at}
     if cause != DATA:
         props[prop(name, "hc")] = [cause]
     kind, ref = split_cause(cause)
@@ -199,7 +214,10 @@ def update(
         return props, None
     props[prop(name)] = value
     times, values = old.times, old.values
+    if value is None and times:  # the history stays: as lists, where it was one point
+        props |= {prop(name, "ht"): times, prop(name, "hv"): values}
     if value is not None:
+        props[prop(name, "at")] = at
         point = history_value(value)
         if values and isinstance(values[-1], str) != isinstance(point, str):
             times, values = [], []  # the metric changed type: a new history

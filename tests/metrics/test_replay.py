@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from app.metrics.events import interaction_row, record_interaction
-from app.metrics.storage import prop
+from app.metrics.storage import Stored, prop
 from app.settings import Settings
 from app.store import GraphStore
 from tests.metrics.conftest import People, at, use_definitions
@@ -87,7 +87,11 @@ def test_each_event_updates_value_history_and_trend(store: GraphStore, replay) -
     assert p[prop("city")] == "Leeds"  # crm first, though the web shop's record is newer
     assert p[prop("share7d")] == 1.0
     assert p[prop("prefChannel")] == "web"
-    assert p[prop("spend7d", "ht")] == ["2026-03-01T10:00:00Z"]
+    # A first value is the value and its time; the history's lists come with a second.
+    assert p[prop("spend7d", "at")] == "2026-03-01T10:00:00Z"
+    assert prop("spend7d", "ht") not in p and prop("spend7d", "hv") not in p
+    one = Stored.of("spend7d", p)
+    assert (one.times, one.values) == (["2026-03-01T10:00:00Z"], [10.0])
     assert p.get(prop("spend7d", "slope")) is None  # one point: no trend yet
     # every metric changed from nothing, and each change says so
     assert {c.metric for c in first.changes} == {
@@ -112,6 +116,8 @@ def test_each_event_updates_value_history_and_trend(store: GraphStore, replay) -
     assert p[prop("channels")] == 2
     assert p[prop("prefChannel")] == "app"  # the newer response weighs twice the older
     assert p[prop("spend7d", "hv")] == [10.0, 40.0]
+    assert p[prop("spend7d", "ht")] == ["2026-03-01T10:00:00Z", "2026-03-02T10:00:00Z"]
+    assert p[prop("spend7d", "at")] == "2026-03-02T10:00:00Z"
     assert p[prop("spend7d", "slope")] == pytest.approx(30.0)  # per day
     assert p[prop("spend7d", "pct")] == pytest.approx(300.0)
     changed = {c.metric: c for c in second.changes}
