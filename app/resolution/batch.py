@@ -193,13 +193,6 @@ def _batch(
     link = model.link_only or settings.link_only
     groups = link_groups(records["source"], link) if link else None
     lap("read")
-    # Real time looks candidates up by the blocking keys: each has an index. Made before the
-    # keys are written, it is kept up to date by the writes, which run while pairs are scored
-    # and clustered; made after them, it was built while the run waited (0.65 s of a 4.95 s
-    # run on the pseudopeople town).
-    store.setup_schema(
-        Schema(unique=(), indexes=[Key("Customer", rule_property(r)) for r in model.rules])
-    )
 
     with stage_progress(console) as bar:
         # Each clock starts with its work: the rates are of scoring and of writing alone.
@@ -251,6 +244,10 @@ def _batch(
 
 
 STAGE = "resolve"  # its StageRun node
+
+
+def _no_summary(_: object) -> None:
+    """A writer job whose result is not a write's summary."""
 
 
 class InputDigest:
@@ -332,6 +329,15 @@ def _resolve(
         "customerId",
         block_key_rows(records, cols, model, sparse, written),
     )
+    # Real time looks candidates up by the blocking keys: each has an index. One missing
+    # (the first run, a new rule) is made once the keys are written, next in the writer's
+    # queue: the store builds it in the background while pairs are scored and clustered.
+    # Built from the written keys, an index costs the server about a third of the CPU of
+    # one kept up to date by the writes, and less memory (docs/performance.md, "Blocking
+    # keys indexed after they are written"); made before them, made after the run, the
+    # run waited for its build (0.65 s of 4.95 s on the pseudopeople town).
+    indexes = Schema(unique=(), indexes=[Key("Customer", p) for p in props])
+    writer.call(lambda: _no_summary(store.setup_schema(indexes)))
     writer.write("blocking_keys_keep", names=props)
     lap("block keys")
 
