@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 from functools import partial
 from typing import Any
 
+from app.errors import BulkUnsupported
 from app.gcpause import gc_paused
 from app.households.grouping import Group, ProfileFacts, group_profiles
 from app.households.ids import assign_household_ids
@@ -22,6 +23,7 @@ from app.households.rules import Rules, load_rules
 from app.privacy.consent import golden_marketing
 from app.settings import Settings
 from app.store import GraphStore
+from app.store.base import BulkEdges, BulkNodes, Key, set_on_new
 from app.store.batches import batched
 from app.timing import Laps
 
@@ -250,6 +252,55 @@ LINK_PROPS = ("role", "reason", "evidence", "confidence")
 LINK_KEY = ("householdId", *LINK_PROPS)
 
 
+def first_by_bulk(
+    store: GraphStore, new_households: list[dict[str, Any]], new_links: list[dict[str, Any]]
+) -> bool:
+    """A first grouping (the graph has no household yet) by the store's bulk path
+    (FalkorDB: GRAPH.BULK): the nodes and relationships household_create and
+    household_create_members would make. False, with nothing written, where the store has
+    no bulk path or refuses it (it has Household nodes already); the queries then write
+    them. tests/households/test_firstrun.py holds the two graphs equal."""
+    if not store.has_bulk_path or not new_households:
+        return False
+    nodes = [
+        {
+            **set_on_new(r["props"]),
+            "householdId": r["householdId"],
+            "status": "active",
+            "createdAt": r["at"],
+            "updatedAt": r["at"],
+        }
+        for r in new_households
+    ]
+    edges = [
+        (
+            r["profileId"],
+            r["householdId"],
+            set_on_new(
+                {
+                    "status": "current",
+                    "since": r["at"],
+                    **{k: r[k] for k in LINK_PROPS},
+                    "updatedAt": r["at"],
+                }
+            ),
+        )
+        for r in new_links
+    ]
+    try:
+        store.bulk_load(
+            [BulkNodes(HOUSEHOLD.label, HOUSEHOLD.prop, nodes)],
+            [BulkEdges("MEMBER_OF", PROFILE, HOUSEHOLD, edges)],
+        )
+    except BulkUnsupported:
+        return False
+    return True
+
+
+HOUSEHOLD = Key("Household", "householdId")
+PROFILE = Key("Profile", "profileId")
+
+
 def _links(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Current memberships as read (household_current_links): profile id -> row."""
     return {str(r["profileId"]): r for r in rows}
@@ -354,10 +405,13 @@ def _write(
             {"householdId": old, "mergedInto": successor, "left": sorted(before.get(old, set()))}
         )
     size = settings.batch_size
-    store.write_batches("household_create", new_households, size)
+    bulk = not links and first_by_bulk(store, new_households, new_links)
+    if not bulk:
+        store.write_batches("household_create", new_households, size)
     store.write_batches("household_upsert", household_rows, size)
     store.write_batches("household_end_memberships", ended, size)
-    store.write_batches("household_create_members", new_links, size)
+    if not bulk:
+        store.write_batches("household_create_members", new_links, size)
     store.write_batches("household_link_members", link_rows, size)
     store.write_batches(
         "household_retire",

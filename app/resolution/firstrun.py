@@ -8,9 +8,8 @@ compares digests); a store that refuses falls back to those queries."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
-from app.store.base import BulkEdges, BulkNodes, Key, Row
+from app.store.base import BulkEdges, BulkNodes, Key, Row, set_on_new
 
 # The queries whose rows a first resolve keeps for the bulk path.
 HELD = ("upsert_matches", "upsert_profiles", "link_profiles")
@@ -19,15 +18,10 @@ CUSTOMER = Key("Customer", "customerId")
 PROFILE = Key("Profile", "profileId")
 
 
-def _set(props: Mapping[str, Any]) -> dict[str, Any]:
-    """SET n += props on a new node or relationship: a null sets nothing."""
-    return {k: v for k, v in props.items() if v is not None}
-
-
 def profile_node(row: Row) -> Row:
     """upsert_profiles (app/cypher/upsert_profiles.cypher) creating its profile."""
-    node = _set({"createdAt": row["at"], "splitFrom": row["splitFrom"]})
-    node.update(_set(row["props"]))
+    node = set_on_new({"createdAt": row["at"], "splitFrom": row["splitFrom"]})
+    node.update(set_on_new(row["props"]))
     node.update(profileId=row["profileId"], status="active", updatedAt=row["at"])
     if row["absorbed"]:
         node["absorbed"] = list(row["absorbed"])
@@ -37,14 +31,14 @@ def profile_node(row: Row) -> Row:
 def match_edge(row: Row) -> tuple[str, str, Row]:
     """upsert_matches creating its MATCHES edge."""
     props = {k: v for k, v in row.items() if k not in ("a", "b")}
-    return row["a"], row["b"], {"status": "auto", "method": "model", **_set(props)}
+    return row["a"], row["b"], {"status": "auto", "method": "model", **set_on_new(props)}
 
 
 def bulk_tables(held: Mapping[str, list[Row]]) -> tuple[list[BulkNodes], list[BulkEdges]]:
     """The held rows as the nodes and relationships their queries would create."""
     profiles = [profile_node(r) for r in held.get("upsert_profiles", [])]
     links = [
-        (r["customerId"], r["profileId"], _set({"confidence": r["confidence"]}))
+        (r["customerId"], r["profileId"], set_on_new({"confidence": r["confidence"]}))
         for r in held.get("link_profiles", [])
     ]
     matches = [match_edge(r) for r in held.get("upsert_matches", [])]

@@ -267,6 +267,12 @@ class BulkNodes:
     rows: list[Row]
 
 
+def set_on_new(props: Mapping[str, Any]) -> dict[str, Any]:
+    """What `SET n += props` leaves on a new node or relationship: a null sets nothing (the
+    bulk paths' rows stand for the rows of the queries that create them)."""
+    return {k: v for k, v in props.items() if v is not None}
+
+
 @dataclass
 class BulkEdges:
     """Relationships of one type for a bulk load: (start key, end key, properties)."""
