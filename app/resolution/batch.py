@@ -10,7 +10,6 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
-import orjson
 import pandas as pd
 from rich.console import Console
 from rich.progress import TaskID
@@ -115,7 +114,7 @@ def match_rows(
     """Rows for upsert_matches: each pair in stored order (smaller customerId first) with its
     probability, log-odds and explanation (the prior plus each field's push; they add up
     to the log-odds)."""
-    why = model.explanations(levels, model.contributions(levels, cols, left))
+    why = model.explanation_texts(levels, model.contributions(levels, cols, left))
     version = model.version
     rows = []
     for i in range(len(left)):
@@ -126,7 +125,7 @@ def match_rows(
                 "b": b,
                 "probability": float(prob[i]),
                 "logit": float(logits[i]),
-                "explanation": orjson.dumps(why[i]).decode(),
+                "explanation": why[i],
                 "modelVersion": version,
                 "runId": run_id,
                 "updatedAt": now,

@@ -51,9 +51,11 @@ def average_linkage(
         row[i] = np.inf
         return row
 
+    # Every row's height() at once: the same quotients, one array operation.
+    ok = active[:, None] & active[None, :] & (count > 0) & ~forbid
     heights = np.full((k, k), np.inf)
-    for live in np.flatnonzero(active):
-        heights[live] = height(int(live))
+    heights[ok] = total[ok] / count[ok]
+    np.fill_diagonal(heights, np.inf)
     cut = 1.0 - threshold
     while True:
         at = int(np.argmin(heights))
