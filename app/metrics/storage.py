@@ -31,7 +31,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from app.metrics.changes import MetricChange, Value
@@ -172,6 +172,7 @@ def same(a: Value, b: Value) -> bool:
     return type(a) is type(b) and a == b
 
 
+@lru_cache(maxsize=4096)  # a batch's millions of changes share one cause
 def split_cause(cause: str) -> tuple[str, str | None]:
     """("identity", "AU-...") from "identity:AU-..."; ("data", None) from "data"."""
     kind, _, ref = cause.partition(":")
@@ -186,11 +187,11 @@ def first(
     trend."""
     if value is None:
         return {}, None
-    point = history_value(value)
     props: dict[str, Any] = {prop(name): value, prop(name, "at"): at}
     if cause != DATA:
         props[prop(name, "hc")] = [cause]
     kind, ref = split_cause(cause)
+    point = history_value(value)
     return props, MetricChange(label, entity_id, name, None, value, at, (point,), kind, ref)
 
 
