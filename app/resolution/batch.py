@@ -331,10 +331,10 @@ def _resolve(
     # Real time looks candidates up by the blocking keys: each has an index. One missing
     # (the first run, a new rule) is made once the keys are written, next in the writer's
     # queue: the store builds it in the background while pairs are scored and clustered.
-    # Built from the written keys, an index costs the server about a third of the CPU of
-    # one kept up to date by the writes, and less memory (docs/performance.md, "Blocking
-    # keys indexed after they are written"); made before them, made after the run, the
-    # run waited for its build (0.65 s of 4.95 s on the pseudopeople town).
+    # Built from the written keys, an index costs the server about a third of the CPU the
+    # writes spend keeping one up to date (docs/performance.md, "Blocking keys indexed
+    # after they are written"). Made after the whole run instead, the run waited for the
+    # build (0.65 s of 4.95 s on the pseudopeople town).
     indexes = Schema(unique=(), indexes=[Key("Customer", p) for p in props])
     writer.call(lambda: _no_summary(store.setup_schema(indexes)))
     writer.write("blocking_keys_keep", names=props)
