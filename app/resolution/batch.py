@@ -245,10 +245,6 @@ def _batch(
 STAGE = "resolve"  # its StageRun node
 
 
-def _no_summary(_: object) -> None:
-    """A writer job whose result is not a write's summary."""
-
-
 class InputDigest:
     """What a batch resolve's result depends on: the records' resolution fields (not their
     stored blocking keys, which resolve writes), the model, the settings, stewards'
@@ -335,8 +331,7 @@ def _resolve(
     # writes spend keeping one up to date (docs/performance.md, "Blocking keys indexed
     # after they are written"). Made after the whole run instead, the run waited for the
     # build (0.65 s of 4.95 s on the pseudopeople town).
-    indexes = Schema(unique=(), indexes=[Key("Customer", p) for p in props])
-    writer.call(lambda: _no_summary(store.setup_schema(indexes)))
+    writer.setup_schema(Schema(unique=(), indexes=[Key("Customer", p) for p in props]))
     writer.write("blocking_keys_keep", names=props)
     lap("block keys")
 

@@ -12,7 +12,7 @@ from types import TracebackType
 from typing import Any
 
 from app.errors import BulkUnsupported
-from app.store.base import BulkEdges, BulkNodes, GraphStore, Row, WriteSummary
+from app.store.base import BulkEdges, BulkNodes, GraphStore, Row, Schema, WriteSummary
 
 Job = Callable[[], WriteSummary | None]
 
@@ -125,6 +125,15 @@ class BackgroundWriter:
 
     def write(self, name: str, **params: Any) -> None:
         self.call(lambda: self.store.write(name, **params))
+
+    def setup_schema(self, schema: Schema) -> None:
+        """`store.setup_schema`, after the jobs before it (the store builds what it creates
+        in the background; this does not wait for that)."""
+
+        def job() -> None:
+            self.store.setup_schema(schema)
+
+        self.call(job)
 
     def finish(self) -> None:
         self._jobs.put(None)
