@@ -23,7 +23,7 @@ from app.households.rules import Rules, load_rules
 from app.privacy.consent import golden_marketing
 from app.settings import Settings
 from app.store import GraphStore
-from app.store.base import BulkEdges, BulkNodes, Key, set_on_new
+from app.store.base import BulkEdges, BulkNodes, key_of, set_on_new
 from app.store.batches import batched
 from app.timing import Laps
 
@@ -287,18 +287,15 @@ def first_by_bulk(
         )
         for r in new_links
     ]
+    household = key_of("Household")
     try:
         store.bulk_load(
-            [BulkNodes(HOUSEHOLD.label, HOUSEHOLD.prop, nodes)],
-            [BulkEdges("MEMBER_OF", PROFILE, HOUSEHOLD, edges)],
+            [BulkNodes(household.label, household.prop, nodes)],
+            [BulkEdges("MEMBER_OF", key_of("Profile"), household, edges)],
         )
     except BulkUnsupported:
         return False
     return True
-
-
-HOUSEHOLD = Key("Household", "householdId")
-PROFILE = Key("Profile", "profileId")
 
 
 def _links(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:

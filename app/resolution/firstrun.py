@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from app.store.base import BulkEdges, BulkNodes, Key, Row, set_on_new
+from app.store.base import BulkEdges, BulkNodes, Row, key_of, set_on_new
 
 # The queries whose rows a first resolve keeps for the bulk path.
 HELD = ("upsert_matches", "upsert_profiles", "link_profiles")
 
-CUSTOMER = Key("Customer", "customerId")
-PROFILE = Key("Profile", "profileId")
+CUSTOMER = key_of("Customer")
+PROFILE = key_of("Profile")
 
 
 def profile_node(row: Row) -> Row:

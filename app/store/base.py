@@ -185,6 +185,13 @@ UNIQUE_KEYS: tuple[Key, ...] = (
     Key("ConsentStatement", "statementId"),
     Key("Suppression", "keyHash"),
 )
+
+
+def key_of(label: str) -> Key:
+    """The unique key of a label of the domain model (UNIQUE_KEYS)."""
+    return next(k for k in UNIQUE_KEYS if k.label == label)
+
+
 # Non-unique properties that queries filter on.
 INDEXES: tuple[Key, ...] = (
     Key("Customer", "source"),
