@@ -145,26 +145,19 @@ def evaluate(
     return snap
 
 
-History = dict[str, Any]  # a metric's history properties on its node (storage.py)
+History = dict[str, Any]  # a profile's history properties on its node (storage.py)
 HISTORY = ("at", "ht", "hv", "hc")
 
 
-def _histories(
-    store: GraphStore, wanted: dict[str, list[str]], batch: int
-) -> dict[tuple[str, str], History]:
-    """(profileId, metric) -> the history properties of each metric that changed."""
-    out: dict[tuple[str, str], History] = {}
-    rows = [
-        {"profileId": pid, "keys": [prop(m, sfx) for m in names for sfx in HISTORY]}
-        for pid, names in wanted.items()
-    ]
-    width = len(HISTORY)
+def _histories(store: GraphStore, wanted: dict[str, list[str]], batch: int) -> dict[str, History]:
+    """profileId -> the history properties of its metrics that changed."""
+    keys = {pid: [prop(m, sfx) for m in names for sfx in HISTORY] for pid, names in wanted.items()}
+    rows = [{"profileId": pid, "keys": k} for pid, k in keys.items()]
+    out: dict[str, History] = {}
     for lo in range(0, len(rows), batch):
         for r in store.read("metrics_history_of", rows=rows[lo : lo + batch]):
-            pid, vals = str(r["profileId"]), r["values"]
-            for k, m in enumerate(wanted[pid]):
-                keys = [prop(m, sfx) for sfx in HISTORY]
-                out[(pid, m)] = dict(zip(keys, vals[width * k : width * (k + 1)], strict=True))
+            pid = str(r["profileId"])
+            out[pid] = dict(zip(keys[pid], r["values"], strict=True))
     return out
 
 
@@ -175,7 +168,7 @@ class Plan:
 
     order: list[int]  # positions in the snapshot
     wanted: dict[str, list[str]]
-    histories: dict[tuple[str, str], History]
+    histories: dict[str, History]
 
 
 def plan_changes(
@@ -240,7 +233,7 @@ def change_rows(
         else:
             for name in wanted:
                 held = {prop(name): st.values.get(name), prop(name, "ver"): st.versions.get(name)}
-                old = Stored.of(name, held | plan.histories.get((pid, name), {}))
+                old = Stored.of(name, held | plan.histories.get(pid, {}))
                 value = snap.columns[name][i]
                 new, change = update(LABEL, pid, name, old, value, at, keep, cause)
                 props |= new
