@@ -16,6 +16,13 @@ from app.store import GraphStore
 from app.store.base import WriteSummary
 
 
+def after_set(node: Mapping[str, Any], props: Mapping[str, Any]) -> dict[str, Any]:
+    """A node's properties after `SET n += props`, as the stores do it: a null removes the
+    property."""
+    out = {**node, **props}
+    return {k: v for k, v in out.items() if v is not None}
+
+
 @dataclass
 class Written:
     rows: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))

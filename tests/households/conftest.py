@@ -141,6 +141,15 @@ def settings(tmp_path: Path) -> Settings:
     return Settings(store="falkordb", data_dir=tmp_path, graph_name="hh")
 
 
+@pytest.fixture(scope="session")
+def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """150 synthetic people's source files, not loaded: for tests that load them into a
+    store of their own."""
+    out = tmp_path_factory.mktemp("hh-synthetic")
+    generate(SynthConfig(people=150, seed=11), out, "csv")
+    return out
+
+
 @dataclass
 class Population:
     store: GraphStore

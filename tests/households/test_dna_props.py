@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.households.dna import differing
+from tests.writes import after_set
 
 KEYS = st.sampled_from(["dna_members", "dna_members_hv", "dna_members_slope", "services", "x"])
 VALUES = st.one_of(
@@ -21,18 +22,12 @@ VALUES = st.one_of(
 PROPS = st.dictionaries(KEYS, VALUES)
 
 
-def _set(node: dict[str, Any], props: dict[str, Any]) -> dict[str, Any]:
-    """SET n += props as the store does it: a null removes the property."""
-    out = {**node, **props}
-    return {k: v for k, v in out.items() if v is not None}
-
-
 @settings(max_examples=300, deadline=None)
 @given(PROPS.map(lambda d: {k: v for k, v in d.items() if v is not None}), PROPS)
 def test_writing_the_differing_properties_is_writing_them_all(
     held: dict[str, Any], props: dict[str, Any]
 ) -> None:
-    assert _set(held, differing(props, held)) == _set(held, props)
+    assert after_set(held, differing(props, held)) == after_set(held, props)
 
 
 def test_a_first_computation_leaves_out_its_nulls_and_a_later_one_what_did_not_move() -> None:

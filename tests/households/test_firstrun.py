@@ -16,7 +16,6 @@ from app.resolution.batch import resolve
 from app.resolution.learning import learn
 from app.settings import Settings
 from app.store import GraphStore
-from app.synth import SynthConfig, generate
 from tests.ingestion.test_digest import BOOKKEEPING, digest
 from tests.writes import counting
 
@@ -24,16 +23,9 @@ AT = "2026-12-05T10:00:00Z"
 FIRST = ("household_create", "household_create_members")
 
 
-@pytest.fixture(scope="module")
-def population(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("hh-firstrun")
-    generate(SynthConfig(people=150, seed=31), out, "csv")
-    return out
-
-
 def _housed(
     store: GraphStore,
-    population: Path,
+    synthetic: Path,
     settings: Settings,
     monkeypatch: pytest.MonkeyPatch,
     *,
@@ -44,7 +36,7 @@ def _housed(
     first-run query sent, and the households made."""
     store.clear()
     store.setup_schema()
-    load_directory(store, population, settings, show_progress=False)
+    load_directory(store, synthetic, settings, show_progress=False)
     with monkeypatch.context() as m:
         m.setattr(placement, "now_iso", lambda: AT)
         m.setattr(batch, "now_iso", lambda: AT)
@@ -64,13 +56,13 @@ def _housed(
 
 
 def test_a_first_grouping_by_the_bulk_path_leaves_the_graph_the_queries_leave(
-    store: GraphStore, population: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    store: GraphStore, synthetic: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings = Settings(data_dir=tmp_path / "data", resolve_workers=1)
-    by_queries, sent, made = _housed(store, population, settings, monkeypatch, bulk=False)
+    by_queries, sent, made = _housed(store, synthetic, settings, monkeypatch, bulk=False)
     assert sent["household_create"] == made and sent["household_create_members"] > made
 
-    by_bulk, sent_bulk, _ = _housed(store, population, settings, monkeypatch, bulk=True)
+    by_bulk, sent_bulk, _ = _housed(store, synthetic, settings, monkeypatch, bulk=True)
     assert by_bulk == by_queries
     assert sent_bulk == (dict.fromkeys(FIRST, 0) if store.has_bulk_path else sent)
 
@@ -83,14 +75,14 @@ def test_a_first_grouping_by_the_bulk_path_leaves_the_graph_the_queries_leave(
 
 
 def test_where_the_store_refuses_the_bulk_path_the_queries_write_the_same_graph(
-    store: GraphStore, population: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    store: GraphStore, synthetic: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings = Settings(data_dir=tmp_path / "data", resolve_workers=1)
     by_queries, sent, _ = _housed(
-        store, population, settings, monkeypatch, bulk=False, stray_household=True
+        store, synthetic, settings, monkeypatch, bulk=False, stray_household=True
     )
     by_fallback, sent_fallback, _ = _housed(
-        store, population, settings, monkeypatch, bulk=True, stray_household=True
+        store, synthetic, settings, monkeypatch, bulk=True, stray_household=True
     )
     assert by_fallback == by_queries
     assert sent_fallback == sent

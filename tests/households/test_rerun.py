@@ -16,7 +16,6 @@ from app.households.resolve import resolve_households
 from app.ingestion.batch import load_directory
 from app.settings import Settings
 from app.store import GraphStore
-from app.synth import SynthConfig, generate
 from bench.households import one_profile_per_person
 from tests.households.conftest import Person
 from tests.ingestion.test_digest import digest
@@ -31,13 +30,6 @@ def _households(store: GraphStore, settings: Settings) -> None:
     summary = resolve_households(store, settings, today=TODAY)
     assert sorted(summary.household_ids) == all_household_ids(store)
     compute_dna(store, settings, sorted(summary.household_ids), today=TODAY)
-
-
-@pytest.fixture(scope="module")
-def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("rerun")
-    generate(SynthConfig(people=150, seed=11), out, "csv")
-    return out
 
 
 def test_a_rerun_on_unchanged_data_writes_nothing(

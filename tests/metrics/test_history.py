@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app.metrics.storage import DATA, Stored, history_value, prop, same, trend, update
+from tests.writes import after_set
 
 VALUES = st.one_of(
     st.none(),
@@ -37,15 +38,6 @@ def _expected(points: list[Point], value: Any, new: Any, at: str, cause: str, ke
     if points and isinstance(points[-1][1], str) != isinstance(point, str):
         points = []  # a metric that changed type starts a new history
     return [*points, (at, point, cause)][-keep:], new
-
-
-def _apply(node: dict[str, Any], props: dict[str, Any]) -> None:
-    """SET n += props: a null removes the property."""
-    for k, v in props.items():
-        if v is None:
-            node.pop(k, None)
-        else:
-            node[k] = v
 
 
 def _check(node: dict[str, Any], points: list[Point], value: Any, timed: bool) -> None:
@@ -87,7 +79,7 @@ def test_the_history_read_back_is_the_rule_whatever_the_sequence(
             assert change.history == tuple(v for _, v, _ in points)
         value = was
         timed = timed or (change is not None and new is not None)
-        _apply(node, props)
+        node = after_set(node, props)
         _check(node, points, value, timed)
 
 
@@ -95,7 +87,7 @@ def test_a_first_value_is_two_scalars_and_a_second_brings_the_lists() -> None:
     node: dict[str, Any] = {}
     props, _ = update("Profile", "PR-1", "m", Stored.of("m", node), 3, _time(1), 12)
     assert props == {prop("m"): 3, prop("m", "at"): _time(1)}
-    _apply(node, props)
+    node = after_set(node, props)
     props, _ = update("Profile", "PR-1", "m", Stored.of("m", node), 5, _time(2), 12)
     assert props[prop("m", "ht")] == [_time(1), _time(2)]
     assert props[prop("m", "hv")] == [3.0, 5.0]
