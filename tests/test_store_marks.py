@@ -11,7 +11,7 @@ import pytest
 
 from app.api.access import READ_PII
 from app.audit import record as audit
-from app.errors import StoreError
+from app.errors import StoreConflict, StoreError
 from app.store import GraphStore, marks
 from app.store.writer import BackgroundWriter
 
@@ -121,3 +121,24 @@ def test_flows_in_two_threads_move_their_own_writers(store: GraphStore) -> None:
     for t in threads:
         t.join()
     assert _seqs(store) == {marks.RESOLVE: 1, marks.HOUSEHOLDS: 1}
+
+
+def test_two_writers_making_a_mark_at_once_both_move_it(
+    store: GraphStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The other writer's MERGE makes the mark between this one's look and its commit: the
+    store refuses this one as a duplicate (as the Neo4j stand-in did with a stage and its
+    golden-consent thread on a cleared store), and the bump is sent again."""
+    write = store.write
+    raced: list[str] = []
+
+    def racing(name: str, **params: object) -> object:
+        if name == "change_mark_bump" and not raced:
+            raced.append(name)
+            write(name, **params)  # the other writer's bump, first
+            raise StoreConflict("Duplicated key [other] found on index 'ChangeMark[writer]'")
+        return write(name, **params)
+
+    monkeypatch.setattr(store, "write", racing)
+    marks.bump(store, [marks.OTHER])
+    assert _seqs(store) == {marks.OTHER: 2}

@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from functools import wraps
 from typing import TYPE_CHECKING, Any, cast
 
+from app.errors import StoreConflict
+
 if TYPE_CHECKING:
     from app.store.base import GraphStore
 
@@ -149,8 +151,14 @@ def noted(store: GraphStore, query: str | None) -> None:
 
 
 def bump(store: GraphStore, writers: Sequence[str]) -> None:
-    """Move these writers' marks on."""
-    store.write("change_mark_bump", writers=list(writers), token=uuid.uuid4().hex)
+    """Move these writers' marks on. Two writers (a stage and its helper thread) whose first
+    writes make a missing mark at once both MERGE it: where the store refuses the second
+    as a duplicate (the Neo4j stand-in does; the write was rolled back), it is sent again
+    and finds the mark made."""
+    try:
+        store.write("change_mark_bump", writers=list(writers), token=uuid.uuid4().hex)
+    except StoreConflict:
+        store.write("change_mark_bump", writers=list(writers), token=uuid.uuid4().hex)
 
 
 def read_marks(store: GraphStore, writers: Sequence[str]) -> dict[str, str]:
