@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     falkordb_reload_after_nodes: int = Field(default=0, ge=0)
     batch_size: int = Field(default=5000, ge=1, le=100_000)
     chunk_rows: int = Field(default=10_000, ge=1)
+    # A batch stage reads the graph this many profiles at a time, so that what the store
+    # holds to answer one read is bounded by this, not by the graph's size (the metrics
+    # batch at a million records: one read of every profile's interactions held 1.6 GB).
+    read_page: int = Field(default=50_000, ge=1)
     # A folder load into a graph that holds no records yet goes through the store's bulk
     # path (FalkorDB's GRAPH.BULK) when its files hold at least this many bytes (0: any
     # first load; it was faster at every size measured); every load after the first writes

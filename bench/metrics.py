@@ -183,7 +183,7 @@ def main() -> None:
         metric_ms: list[float] = []
         alert_ms: list[float] = []
         srcs = [("webshop", "purchase", "web"), ("loyalty", "pos", "store")]
-        ids = store.read("metrics_state_all")
+        ids = store.read("metrics_profiles_active")
         for k in range(args.events):
             pid = str(ids[int(rng.integers(len(ids)))]["profileId"])
             members = store.read_one("profile_lookup", profileId=pid)

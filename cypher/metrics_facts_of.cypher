@@ -1,4 +1,5 @@
-// Metrics: metrics_facts_all for the profiles with these keys ($ids) only.
+// Metrics (factual): each member record of the active profiles with these keys ($ids), with
+// the fields asked for.
 UNWIND $ids AS pid
 MATCH (p:Profile {profileId: pid})<-[:RESOLVES_TO]-(c:Customer)
 WHERE p.status = 'active'

@@ -1,6 +1,6 @@
 // Metrics: the interactions up to $until of the profiles with these keys ($ids), one row per
 // profile with a list of [type, channel, source, ts, value] (what an event recomputes; a
-// batch reads metrics_interactions_all). Filters after the MATCH, as there.
+// batch reads metrics_interactions_packed). Filters after the MATCH, as there.
 UNWIND $ids AS pid
 MATCH (p:Profile {profileId: pid})<-[:RESOLVES_TO]-(:Customer)-[:PERFORMED]->(i:Interaction)
 WITH p, i

@@ -1,4 +1,6 @@
-// Metrics: metrics_state_all for the profiles with these keys ($ids).
+// Metrics: the active profiles with these keys ($ids), each with its metric values as last
+// stored (dnaState, JSON): what a batch compares new values against without reading every
+// metric property.
 UNWIND $ids AS pid
 MATCH (p:Profile {profileId: pid})
 WHERE p.status = 'active'

@@ -207,7 +207,8 @@ def test_number_lists_come_back_whole(store: GraphStore) -> None:
             write=True,
         )
     got = store.read_number_lists(
-        "metrics_interactions_all",
+        "metrics_interactions_packed",
+        ids=["P1", "P2"],
         until=1_800_000_000_000,
         types={"purchase": 1, "email_open": 2, "call": 3},
         channels={"web": 1, "app": 2},

@@ -14,7 +14,7 @@ from rich.console import Console
 from app.errors import ConfigError, InputError
 from app.metrics import registry
 from app.metrics.columnar import read_events
-from app.metrics.compute import RunSummary, epoch_ms, evaluate, now_utc, run
+from app.metrics.compute import RunSummary, epoch_ms, evaluate, now_utc, pages_of, run
 from app.metrics.definitions import Definition, Model, window_ms
 from app.metrics.models import LogisticModel, fit_logistic
 from app.progress import stage_progress
@@ -148,13 +148,14 @@ def fit_model(
         raise ConfigError(f"--features: unknown metric(s) {', '.join(unknown)}")
     needed = _with_dependencies(defs, set(chosen))
     mdir = registry.model_dir(settings)
-    before = evaluate(store, needed, cutoff, mdir)
+    before = evaluate(store, needed, cutoff, mdir, page=settings.read_page)
     if not before.ids:
         raise ConfigError("no active profiles to learn from: load and resolve data first")
     x = np.column_stack(
         [np.array([np.nan if v is None else float(v) for v in before.columns[f]]) for f in chosen]
     )
-    events = read_events(store, None, epoch_ms(now)).placed(before.ids)
+    pages = pages_of(store, before.ids, settings.read_page)
+    events = read_events(store, pages, epoch_ms(now), packed=True).placed(before.ids)
     hit = (events.ts > epoch_ms(cutoff)) & np.isin(
         events.codes["type"], events.code_set("type", target_types)
     )

@@ -1,14 +1,14 @@
 """Aggregate and preference metrics over every interaction of a set of profiles at once, as
 numpy columns: one read of the interactions serves every window, filter and preference.
 
-Reading (`read_events`): for every active profile (a batch) the store sends each profile's
-interactions packed as three lists of numbers: a code (type, channel and source as numbers
-from a vocabulary read first, and whether the interaction has a value), the time and the
-value. Numbers in lists cost the FalkorDB client a fraction of what one value per cell does
-(docs/metrics.md, "How a batch reads"). For the few profiles an event touches the store sends
-plain rows and the vocabulary is built from them. Both give the same `Events`; values are held
-to 6 decimals either way (FalkorDB sends numbers in lists as text with 6 decimals), so a batch
-and an event compute the same numbers.
+Reading (`read_events`): for every active profile (a batch, a page of profiles per read) the
+store sends each profile's interactions packed as three lists of numbers: a code (type,
+channel and source as numbers from a vocabulary read first, and whether the interaction has a
+value), the time and the value. Numbers in lists cost the FalkorDB client a fraction of what
+one value per cell does (docs/metrics.md, "How a batch reads"). For the few profiles an event
+touches the store sends plain rows and the vocabulary is built from them. Both give the same
+`Events`; values are held to 6 decimals either way (FalkorDB sends numbers in lists as text
+with 6 decimals), so a batch and an event compute the same numbers.
 
 Folding (`aggregates`, `preferences`): boolean masks over the events, then per-profile
 bincounts and sorts."""
@@ -24,6 +24,7 @@ import numpy as np
 from app.metrics.changes import Value
 from app.metrics.definitions import Aggregate, Preference, window_ms
 from app.store import GraphStore
+from app.store.base import NumberLists
 
 ATTRS = ("type", "channel", "source")
 Floats = np.ndarray[Any, np.dtype[np.float64]]
@@ -68,15 +69,20 @@ def _bits(n: int) -> int:
     return max(1, int(n).bit_length())
 
 
-def read_events(store: GraphStore, ids: Sequence[str] | None, until: int) -> Events:
-    """The interactions up to `until` of every active profile (ids None) or of those ids
-    that are active."""
-    if ids is None:
-        return _read_packed(store, until)
-    return _from_rows(store.read("metrics_interactions_of", ids=list(ids), until=until))
+def read_events(
+    store: GraphStore, pages: Sequence[Sequence[str]], until: int, packed: bool
+) -> Events:
+    """The interactions up to `until` of the active profiles among `pages` of profile ids,
+    read a page at a time; `packed` (a batch): as numbers, else as plain rows (an event's
+    few profiles, where reading the vocabulary first would cost more than it saves)."""
+    if packed:
+        return _read_packed(store, until, pages)
+    return _from_rows(
+        [r for ids in pages for r in store.read("metrics_interactions_of", ids=ids, until=until)]
+    )
 
 
-def _read_packed(store: GraphStore, until: int) -> Events:
+def _read_packed(store: GraphStore, until: int, pages: Sequence[Sequence[str]]) -> Events:
     vocab: dict[str, list[str]] = {a: [] for a in ATTRS}
     seen: dict[str, set[str]] = {a: set() for a in ATTRS}
     for row in store.read("metrics_vocabulary"):
@@ -91,14 +97,20 @@ def _read_packed(store: GraphStore, until: int) -> Events:
     if tb + cb + sb + 1 > 52:
         raise ValueError("too many distinct interaction types, channels and sources to pack")
     maps = {a: {v: k + 1 for k, v in enumerate(vocab[a])} for a in ATTRS}
-    packed = store.read_number_lists(
-        "metrics_interactions_all",
-        until=until,
-        types=maps["type"],
-        channels=maps["channel"],
-        sources=maps["source"],
-        typeMul=2 ** (cb + sb + 1),
-        channelMul=2 ** (sb + 1),
+    packed = NumberLists.joined(
+        [
+            store.read_number_lists(
+                "metrics_interactions_packed",
+                ids=list(ids),
+                until=until,
+                types=maps["type"],
+                channels=maps["channel"],
+                sources=maps["source"],
+                typeMul=2 ** (cb + sb + 1),
+                channelMul=2 ** (sb + 1),
+            )
+            for ids in pages
+        ]
     )
     owners = [str(k) for k in packed.keys]
     profile = np.repeat(np.arange(len(owners), dtype=np.int64), packed.lengths)

@@ -57,11 +57,18 @@ class Snapshot:
         return self.columns[metric][self.ids.index(profile_id)]
 
 
-def _read(store: GraphStore, base: str, ids: Sequence[str] | None, **params: Any) -> list[Any]:
-    """metrics_<base>_all for every active profile, metrics_<base>_of for some."""
+def _read(store: GraphStore, base: str, pages: Sequence[Sequence[str]], **params: Any) -> list[Any]:
+    """metrics_<base>_of for the profiles of `pages`, a page at a time."""
+    return [r for ids in pages for r in store.read(f"metrics_{base}_of", ids=list(ids), **params)]
+
+
+def pages_of(store: GraphStore, ids: Sequence[str] | None, page: int) -> list[Sequence[str]]:
+    """`ids` (None: every active profile) in pages of `page` profiles: a batch's reads send
+    a page at a time, so that what the store holds for an answer is bounded by the page, not
+    by the graph (a million records: 1.6 GB for one read of every profile's interactions)."""
     if ids is None:
-        return store.read(f"metrics_{base}_all", **params)
-    return store.read(f"metrics_{base}_of", ids=list(ids), **params)
+        ids = [str(r["profileId"]) for r in store.read("metrics_profiles_active")]
+    return [ids[lo : lo + page] for lo in range(0, len(ids), page)]
 
 
 def _since(now_ms: int, window: str) -> int | None:
@@ -93,10 +100,14 @@ def evaluate(
     model_dir: Path,
     ids: Sequence[str] | None = None,
     step: Step | None = None,
+    *,
+    page: int,
 ) -> Snapshot:
     """Every definition's value for every active profile (ids None) or for those of ids,
-    as of `now`. Definitions must be in dependency order (registry.running gives that)."""
+    as of `now`, reading `page` profiles at a time. Definitions must be in dependency order
+    (registry.running gives that)."""
     now_ms = epoch_ms(now)
+    pages = pages_of(store, ids, page)
     by_kind: defaultdict[str, list[Any]] = defaultdict(list)
     for d in definitions:
         by_kind[d.kind].append(d)
@@ -104,12 +115,12 @@ def evaluate(
     # The three reads go to the store at once: the server works on one while the client
     # parses another (a batch's reads take seconds each).
     pending_events = (
-        _READS.submit(columnar.read_events, store, ids, now_ms)
+        _READS.submit(columnar.read_events, store, pages, now_ms, ids is None)
         if by_kind["aggregate"] or by_kind["preference"]
         else None
     )
-    pending_facts = _READS.submit(_read, store, "facts", ids, fields=fields) if fields else None
-    state = _read(store, "state", ids)
+    pending_facts = _READS.submit(_read, store, "facts", pages, fields=fields) if fields else None
+    state = _read(store, "state", pages)
     snap = Snapshot(
         ids=[str(r["profileId"]) for r in state], stored=[State.parse(r["state"]) for r in state]
     )
@@ -294,7 +305,9 @@ def _run(
 
     started = time.perf_counter()
     now = now or now_utc()
-    snap = evaluate(store, definitions, now, model_dir(settings), ids, step)
+    snap = evaluate(
+        store, definitions, now, model_dir(settings), ids, step, page=settings.read_page
+    )
     t_eval = time.perf_counter()
     plan = plan_changes(store, snap, definitions, settings.batch_size)
     t_diff = time.perf_counter()

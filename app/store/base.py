@@ -264,6 +264,17 @@ class NumberLists:
         }
         return cls([r[names[0]] for r in rows], lengths, columns)
 
+    @classmethod
+    def joined(cls, parts: Sequence[NumberLists]) -> NumberLists:
+        """The rows of several reads (pages of one query) one after the other."""
+        names = sorted({c for p in parts for c in p.columns})
+        empty = np.zeros(0, dtype=np.float64)
+        return cls(
+            [k for p in parts for k in p.keys],
+            np.concatenate([p.lengths for p in parts] or [np.zeros(0)]).astype(np.int64),
+            {c: np.concatenate([p.columns.get(c, empty) for p in parts]) for c in names},
+        )
+
 
 @dataclass
 class BulkNodes:

@@ -60,9 +60,9 @@ def test_batch_and_per_profile_computation_agree(fresh_resolved, settings: Setti
     store = fresh_resolved.store.inner
     now = resolve_now(store, "latest")
     defs = registry.running(settings)
-    batch = evaluate(store, defs, now, registry.model_dir(settings))
+    batch = evaluate(store, defs, now, registry.model_dir(settings), page=settings.read_page)
     for pid in batch.ids[:: max(1, len(batch.ids) // 12)]:
-        one = evaluate(store, defs, now, registry.model_dir(settings), ids=[pid])
+        one = evaluate(store, defs, now, registry.model_dir(settings), ids=[pid], page=1)
         assert one.ids == [pid]
         for d in defs:
             assert one.columns[d.name] == [batch.value(pid, d.name)], (pid, d.name)
@@ -106,7 +106,7 @@ def test_fit_model_defines_a_versioned_propensity_metric(
     )
     # trained on every active profile, better than chance on the quarter held out, and the
     # metric says so
-    assert n == len(store.read("metrics_state_all"))
+    assert n == len(store.read("metrics_profiles_active"))
     assert auc > 0.5
     assert f"held-out AUC {auc:.3f}" in definition.description
     assert (settings.data_dir / "models" / "buyNext.json").exists()

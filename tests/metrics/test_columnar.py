@@ -101,8 +101,8 @@ def test_batch_and_event_reads_give_the_values_worked_out_by_hand(
 ) -> None:
     defs = registry.running(settings)
     mdir = registry.model_dir(settings)
-    batch = evaluate(store, defs, NOW, mdir)  # every profile: packed numbers
-    one = evaluate(store, defs, NOW, mdir, ids=["PR-cols"])  # one profile: plain rows
+    batch = evaluate(store, defs, NOW, mdir, page=settings.read_page)  # packed numbers
+    one = evaluate(store, defs, NOW, mdir, ids=["PR-cols"], page=1)  # one profile: plain rows
     for name, want in EXPECTED.items():
         assert batch.value("PR-cols", name) == want, name
         assert one.value("PR-cols", name) == batch.value("PR-cols", name), name
@@ -119,3 +119,17 @@ def test_batch_and_event_reads_give_the_values_worked_out_by_hand(
         "rateChannel": None,
         "eveningType": None,
     }
+
+
+def test_a_batch_read_a_profile_at_a_time_gives_what_one_read_gives(
+    store: GraphStore, settings: Settings
+) -> None:
+    """A batch reads the profiles in pages (IDGRAPH_READ_PAGE); the values are the same
+    whatever the page, here one profile a page against every profile in one."""
+    defs = registry.running(settings)
+    mdir = registry.model_dir(settings)
+    whole = evaluate(store, defs, NOW, mdir, page=1000)
+    paged = evaluate(store, defs, NOW, mdir, page=1)
+    assert sorted(whole.ids) == sorted(paged.ids) == ["PR-cols", "PR-quiet"]
+    for name in EXPECTED:
+        assert [paged.value(p, name) for p in whole.ids] == whole.columns[name], name
