@@ -168,9 +168,10 @@ def main() -> None:
                     result[run][name] = run_stage(argv, data, log)
                     console.print(f"{run} {name}: {result[run][name]}")
         truth = read_truth(synth / "truth_records.csv")
-        with open_store(Settings(data_dir=data)) as store:
+        settings = Settings(data_dir=data)
+        with open_store(settings) as store:
             rows = store.read("profile_memberships")
-            records = load_records(store)
+            records = load_records(store, settings.read_page)
         result["records"] = len(records)
         ours = pd.Series({r["customerId"]: r["profileId"] for r in rows})
         result["ours"] = scores(ours, truth)

@@ -67,7 +67,7 @@ def prepare(settings: Settings, people: int, seed: int, synth: Path) -> dict[str
 def one_profile_per_person(store: GraphStore, settings: Settings, truth: Path) -> tuple[int, int]:
     """One profile per true person of the loaded records (golden attributes by the
     resolver's survivorship rules, written with its own queries); (profiles, records)."""
-    records = load_records(store)
+    records = load_records(store, settings.read_page)
     person = read_truth(truth).reindex(records.index)
     known = person.notna()
     records, person = records[known], person[known]

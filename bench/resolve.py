@@ -122,7 +122,7 @@ def run_set(
             summary = resolve(store, settings, learned.model)
             t3 = time.perf_counter()
             rows = store.read("profile_memberships")
-            records = load_records(store)
+            records = load_records(store, settings.read_page)
         ours = pd.Series({r["customerId"]: r["profileId"] for r in rows})
         recall, comparisons = blocking_recall(records, truth, learned.model, settings.block_cap)
         out["records"] = summary.records

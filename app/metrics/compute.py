@@ -30,6 +30,7 @@ from app.metrics.models import load_model
 from app.metrics.storage import DATA, STATE, State, Stored, first, iso, prop, same, update
 from app.settings import Settings
 from app.store import GraphStore
+from app.store.base import pages
 
 LABEL = "Profile"
 Step = Callable[[str, int], None]  # (what, how many) for progress
@@ -68,7 +69,7 @@ def pages_of(store: GraphStore, ids: Sequence[str] | None, page: int) -> list[Se
     by the graph (a million records: 1.6 GB for one read of every profile's interactions)."""
     if ids is None:
         ids = [str(r["profileId"]) for r in store.read("metrics_profiles_active")]
-    return [ids[lo : lo + page] for lo in range(0, len(ids), page)]
+    return pages(ids, page)
 
 
 def _since(now_ms: int, window: str) -> int | None:

@@ -174,7 +174,7 @@ def _batch(
         lap("read")
         say(f"nothing written since the last resolve: {done.profiles:,} profiles as they are")
         return done
-    records = load_records(store)
+    records = load_records(store, settings.read_page)
     out.records = len(records)
     decided = store.read("resolution_decisions")
     held = store.read("profile_memberships")

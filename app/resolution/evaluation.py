@@ -77,7 +77,7 @@ def evaluate_store(
         model = None  # edges without a model to score the rest: every pair counts
     if model is not None:
         # the pairs batch clustered: the stored edges and the pairs below the floor again
-        cols = derive(load_records(store).reindex(ids))
+        cols = derive(load_records(store, settings.read_page).reindex(ids))
         left_, right_, prob_, against = complete_pairs(
             model, cols, sparse, left_, right_, prob_, settings
         )

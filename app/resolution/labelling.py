@@ -28,7 +28,7 @@ def uncertain(
     store: GraphStore, settings: Settings, model: MatchModel, k: int
 ) -> list[tuple[str, str, float, dict]]:
     """The k undecided candidate pairs with the log-odds nearest 0, with their explanation."""
-    records = load_records(store)
+    records = load_records(store, settings.read_page)
     cols = derive(records)
     link = model.link_only or settings.link_only
     groups = link_groups(records["source"], link) if link else None

@@ -69,7 +69,7 @@ def learn(
     begins."""
     say = step or (lambda what: None)
     say("reading records")
-    everything = load_records(store)
+    everything = load_records(store, settings.read_page)
     records = sample(everything, settings.training_sample, seed)
     say("comparing candidate pairs")
     link = settings.link_only if link_only is None else link_only

@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from functools import partial
 from typing import Any
 
 import pandas as pd
 
 from app.resolution.fields import IDENTIFIER_PREFIX, RECORD_FIELDS
 from app.store import GraphStore
-from app.store.base import safe_identifier
+from app.store.base import pages, safe_identifier
+
+# The key of every customer record the resolver compares (stubs known only from interactions
+# are not).
+RECORD_KEYS = "MATCH (c:Customer) WHERE c.stub IS NULL RETURN c.customerId AS customerId"
 
 
 def records_query(identifier_types: Iterable[str]) -> str:
-    """Every customer record the resolver compares (stubs known only from interactions are
-    not), in a stable order: the fields it reads, one column per declared identifier type
-    (`id_<type>`), and the digest of the blocking keys stored for it (not the keys: reading a
-    dozen bk_* values per record cost more than the rest of the record). Every column is a
-    property stored as text, so the store may send them as plain texts (`read_texts`)."""
+    """The records with the keys in $ids that the resolver compares: the fields it reads, one
+    column per declared identifier type (`id_<type>`), and the digest of the blocking keys
+    stored for it (not the keys: reading a dozen bk_* values per record cost more than the
+    rest of the record). Every column is a property stored as text, so the store may send
+    them as plain texts (`read_texts`)."""
     names = [
         *RECORD_FIELDS,
         "blockHash",
@@ -25,8 +30,8 @@ def records_query(identifier_types: Iterable[str]) -> str:
     ]
     columns = ", ".join(f"c.{n} AS {n}" for n in names)
     return (
-        "MATCH (c:Customer) WHERE c.stub IS NULL "
-        f"RETURN c.customerId AS customerId, {columns} ORDER BY customerId"
+        "UNWIND $ids AS id MATCH (c:Customer {customerId: id}) WHERE c.stub IS NULL "
+        f"RETURN c.customerId AS customerId, {columns}"
     )
 
 
@@ -70,9 +75,19 @@ def frame(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     return frame_of(columns_of(rows))
 
 
-def load_records(store: GraphStore) -> pd.DataFrame:
-    """One row per (non-stub) customer record, indexed by customerId, in a stable order."""
-    return frame_of(store.read_texts(records_query(identifier_types(store))))
+def load_records(store: GraphStore, page: int) -> pd.DataFrame:
+    """One row per (non-stub) customer record, indexed by customerId, in customerId order.
+    Read `page` records at a time (two reads at once), so that what the store holds to answer
+    a read is bounded by the page, not by the graph: read whole, a million records held 1.2
+    GB in the server until the answer was sent (docs/performance.md, "A batch reads in
+    pages")."""
+    keys = sorted(store.read_texts(RECORD_KEYS).get("customerId", []))
+    text = records_query(identifier_types(store))
+    parts = store.in_parallel(
+        [partial(store.read_texts, text, ids=list(ids)) for ids in pages(keys, page)]
+    )
+    names = next((list(part) for part in parts if part), [])
+    return frame_of({name: [v for part in parts for v in part.get(name, ())] for name in names})
 
 
 def identifier_types(store: GraphStore) -> dict[str, str]:

@@ -245,6 +245,12 @@ class Schema:
     created: list[str] = field(default_factory=list)
 
 
+def pages[T](items: Sequence[T], size: int) -> list[Sequence[T]]:
+    """`items` in pages of `size` (a batch stage's reads send a page of keys at a time:
+    Settings.read_page)."""
+    return [items[lo : lo + size] for lo in range(0, len(items), size)]
+
+
 @dataclass
 class NumberLists:
     """A query's rows as a key column and flat number columns: row k's list in column c is
@@ -271,7 +277,9 @@ class NumberLists:
         empty = np.zeros(0, dtype=np.float64)
         return cls(
             [k for p in parts for k in p.keys],
-            np.concatenate([p.lengths for p in parts] or [np.zeros(0)]).astype(np.int64),
+            np.concatenate([p.lengths for p in parts] or [np.zeros(0, dtype=np.int64)]).astype(
+                np.int64
+            ),
             {c: np.concatenate([p.columns.get(c, empty) for p in parts]) for c in names},
         )
 

@@ -41,7 +41,7 @@ def population(
     generate(SynthConfig(people=300, seed=5), out, "csv")
     load_directory(falkor_store, out, falkor_settings, show_progress=False)
     t = pd.read_csv(out / "truth_records.csv", dtype=str).dropna(subset=["source_key"])
-    return load_records(falkor_store), pd.Series(
+    return load_records(falkor_store, falkor_settings.read_page), pd.Series(
         t.person_id.to_numpy(), index=t.source + ":" + t.source_key
     )
 

@@ -118,7 +118,7 @@ def stored_block_keys(store: GraphStore) -> dict[str, dict[str, str]]:
 
 
 def computed_block_keys(store: GraphStore, model: MatchModel) -> dict[str, dict[str, str]]:
-    records = load_records(store)
+    records = load_records(store, Settings().read_page)
     cols = derive(records)
     keys = {rule_property(r): rule_keys(cols, r).stored() for r in model.rules}
     return {
@@ -321,7 +321,9 @@ def test_unsupervised_resolution_separates_people_we_did_not_write(
     truth = read_truth(folder / "truth_records.csv")
     ours = pairwise(memberships(store), truth)
     # Splink, configured for the same fields, on the same records, without labels either.
-    splink = run_splink(load_records(store), truth, threshold=0.5, also=(0.9, 0.99))
+    splink = run_splink(
+        load_records(store, settings.read_page), truth, threshold=0.5, also=(0.9, 0.99)
+    )
     theirs = max(pairwise(c, truth).f1 for c in splink.by_threshold.values())
     assert ours.f1 >= theirs, (ours, theirs)
     assert ours.precision >= 0.97 and ours.recall >= 0.97, ours

@@ -101,7 +101,7 @@ def test_steward_decisions_are_labels_kept_apart_and_combined(
     # The labels carry the names' rarity: pairs agreeing on a last name have its
     # adjustment, the same whether the pair came from the graph or the file (the share of
     # it each field keeps is what the 30 pairs say, compared above).
-    ts = TrainingSet.build(load_records(store), identifier_types(store))
+    ts = TrainingSet.build(load_records(store, settings.read_page), identifier_types(store))
     ours = steward_labels(store, ts)
     (theirs,) = load_file(file, ts)
     x, y = ours.features(alone, ts), theirs.features(alone, ts)

@@ -300,7 +300,7 @@ def test_a_record_known_only_from_its_interactions_is_filled_in_and_placed(
             interaction_row("crm", "RT-STUB", "purchase", "2025-03-01T10:00:00", "web", 9.5, "S1")
         ],
     )
-    assert "crm:RT-STUB" not in load_records(store).index
+    assert "crm:RT-STUB" not in load_records(store, settings.read_page).index
     result = upsert_record(
         store,
         settings,
@@ -315,5 +315,5 @@ def test_a_record_known_only_from_its_interactions_is_filled_in_and_placed(
         },
     )
     assert result.action == "founded"
-    records = load_records(store)
+    records = load_records(store, settings.read_page)
     assert records.loc["crm:RT-STUB", "lastName"] == "Fairweather"

@@ -51,10 +51,11 @@ def _write(store: GraphStore, records: list[dict[str, Any]]) -> None:
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(records=st.lists(RECORD, max_size=6))
+@given(records=st.lists(RECORD, max_size=6), page=st.integers(1, 7))
 def test_records_read_are_the_records_own_properties(
-    store: GraphStore, records: list[dict[str, Any]]
+    store: GraphStore, records: list[dict[str, Any]], page: int
 ) -> None:
+    """Whatever the page (records per read), the records come back whole, in key order."""
     _write(store, records)
     own, _ = store.run_text(
         "MATCH (c:Customer) WHERE c.stub IS NULL RETURN properties(c) AS p ORDER BY c.customerId",
@@ -62,8 +63,9 @@ def test_records_read_are_the_records_own_properties(
     )
     expected = frame([r["p"] for r in own])
 
-    got = load_records(store)
+    got = load_records(store, page)
 
+    assert list(got.index) == sorted(r["p"]["customerId"] for r in own)
     assert got.to_dict("index") == expected.to_dict("index")
     assert list(got.columns) == list(expected.columns)
     assert list(got.columns)[: len(RECORD_FIELDS)] == list(RECORD_FIELDS)
