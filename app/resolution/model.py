@@ -92,6 +92,12 @@ class TermFrequencies:
         return np.log(max(self.u_exact, 1e-12) / freq)
 
 
+def with_missing(values: Any) -> np.ndarray:
+    """Per-level values with a 0 after the last, so that `with_missing(w)[levels]` gives a
+    level's value and 0 where the field is missing (NULL, -1, picks the last)."""
+    return np.append(np.asarray(values, dtype=np.float64), 0.0)
+
+
 @dataclass
 class MatchModel:
     comparisons: list[ComparisonWeights]
@@ -142,12 +148,12 @@ class MatchModel:
         against a match; for a pair that looks like two members of a family (`families`),
         an agreement on a field households share adds less (`household`)."""
         left = np.asarray(left, dtype=np.int64)
-        out = np.zeros(levels.shape, dtype=np.float64)
+        # Column by column: a column of a Fortran-ordered array is contiguous (at a million
+        # records' 14 million pairs, 4.6 s of training went to strided writes).
+        out = np.zeros(levels.shape, dtype=np.float64, order="F")
         for j, (comp, spec) in enumerate(zip(self.comparisons, self.specs(), strict=True)):
             lv = levels[:, j]
-            present = lv != NULL
-            weights = np.asarray(comp.weights, dtype=np.float64)
-            out[present, j] = weights[lv[present]]
+            out[:, j] = with_missing(comp.weights)[lv]
             table = self.term_frequencies.get(comp.name)
             if comp.tf and table is not None and spec.tf is not None:
                 exact = np.flatnonzero(lv == 0)
@@ -198,8 +204,7 @@ class MatchModel:
             push = np.maximum(-np.asarray(comp.weights, dtype=np.float64), 0.0)
             if comp.tf and comp.name in self.term_frequencies and spec.tf is not None:
                 push[0] = 0.0
-            present = lv != NULL
-            out[present] += push[lv[present]]
+            out += with_missing(push)[lv]
         return out
 
     def logits(self, levels: np.ndarray, cols: Columns, left: Any) -> np.ndarray:
