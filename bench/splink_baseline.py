@@ -336,8 +336,9 @@ def load(data: Path) -> tuple[pd.DataFrame, pd.Series]:
     from app.settings import Settings
     from app.store import open_store
 
-    with open_store(Settings(data_dir=data / "data")) as store:
-        records = load_records(store)
+    settings = Settings(data_dir=data / "data")
+    with open_store(settings) as store:
+        records = load_records(store, settings.read_page)
     t = pd.read_csv(data / "synth" / "truth_records.csv", dtype=str).dropna(subset=["source_key"])
     truth = pd.Series(t.person_id.to_numpy(), index=t.source + ":" + t.source_key)
     return records, truth
