@@ -27,7 +27,7 @@ from app.api.paging import connection
 from app.api.records import ProfileRecord
 from app.audit import record as audit
 from app.errors import InputError
-from app.households.dna import METRICS, PREFIX
+from app.households.dna import METRICS
 from app.households.marketing import (
     CSV_COLUMNS,
     HouseholdFilter,
@@ -40,6 +40,7 @@ from app.households.marketing import (
     search,
     search_all,
 )
+from app.metrics.storage import PREFIX, Stored
 from app.store import GraphStore
 
 _PROFILE = "app.api.profiles.Profile"
@@ -54,7 +55,8 @@ class GroupMetric(graphene.ObjectType):
     name = graphene.String(required=True)
     value = graphene.Float()
     history = graphene.List(graphene.NonNull(graphene.Float), required=True)
-    trend = graphene.Float(description="Least-squares change per computation over history.")
+    trend = graphene.Float(description="Least-squares slope of the history, per day.")
+    trend_pct = graphene.Float(description="Percent change from the first to the last value.")
 
 
 class Contact(graphene.ObjectType):
@@ -155,14 +157,15 @@ class Household(graphene.ObjectType):
     def resolve_metrics(parent: HouseholdHit, info: graphene.ResolveInfo) -> list[GroupMetric]:
         out = []
         for name in METRICS:
-            key = PREFIX + name
-            if key in parent.props or key + "_hv" in parent.props:
+            stored = Stored.of(name, parent.props)
+            if stored.value is not None or stored.times:
                 out.append(
                     GroupMetric(
                         name=name,
-                        value=parent.props.get(key),
-                        history=list(parent.props.get(key + "_hv") or []),
-                        trend=parent.props.get(key + "_slope"),
+                        value=stored.value,
+                        history=list(stored.values),
+                        trend=stored.slope,
+                        trend_pct=stored.pct,
                     )
                 )
         return out

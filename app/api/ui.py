@@ -158,7 +158,11 @@ def _graph(
 
 
 def _metric(m: dict[str, Any]) -> dict[str, Any]:
-    values = [h["value"] for h in m.get("history") or [] if isinstance(h.get("value"), int | float)]
+    """A metric for a page: its sparkline and trend arrow (Customer DNA's history is points
+    with times, Group DNA's its values)."""
+    history = m.get("history") or []
+    points = [h["value"] if isinstance(h, dict) else h for h in history]
+    values = [v for v in points if isinstance(v, int | float)]
     pct = m.get("trendPct")
     arrow = "" if pct is None else ("▲" if pct > 0.5 else "▼" if pct < -0.5 else "▶")
     word = "" if pct is None else ("rising" if pct > 0.5 else "falling" if pct < -0.5 else "flat")
@@ -211,7 +215,7 @@ def household_document(identity: Identity) -> str:
     if identity.can("read:alerts"):
         alerts = 'alerts(entityId: $id, status: "open") { edges { node { id label message } } }'
     return f"""query($id: ID!) {{ household(id: $id) {{ id status size addressId evidenceKinds
-      services decisionMakerId metrics {{ name value history trend }}
+      services decisionMakerId metrics {{ name value history trendPct }}
       members {{ profileId role reason evidence confidence profile {{ firstName lastName }} }}
     }} {alerts} }}"""
 
@@ -229,11 +233,7 @@ async def household_page(request: Request) -> Response:
             kind, _, value = item.partition(":")
             if kind in ("account", "device"):
                 shared.setdefault(f"{kind} {value}", set()).add(m["profileId"])
-    metrics = []
-    for m in h["metrics"]:
-        pct = m.get("trend")
-        arrow = "" if pct is None else ("▲" if pct > 0 else "▼" if pct < 0 else "▶")
-        metrics.append({**m, "points": sparkline(list(m["history"])), "arrow": arrow})
+    metrics = [_metric(m) for m in h["metrics"]]
     alerts = [e["node"] for e in (data.get("alerts") or {}).get("edges", [])]
     return render(
         request,

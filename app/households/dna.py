@@ -1,8 +1,9 @@
 """Group DNA: household metrics from the members (read by traversal), what household
 resolution reads of each member profile (its accounts, devices and spend: `ProfileFacts`),
 their accounts' data usage and the members' own Customer DNA; stored on the Household as
-`dna_<name>` with a bounded history (`_hv` values, `_ht` times) and a trend (`_slope`).
-In batch for every household, or for one household when a member's event arrives."""
+Customer DNA is stored on the profile (app/metrics/storage.py: `dna_<name>`, its time, a
+bounded history and a trend, by the same rule). In batch for every household, or for one
+household when a member's event arrives."""
 
 from __future__ import annotations
 
@@ -18,12 +19,13 @@ from app.households.grouping import ProfileFacts, age_on
 from app.households.resolve import now_iso, read_facts
 from app.households.rules import Rules, load_rules
 from app.metrics.changes import MetricChange
+from app.metrics.storage import Stored, update
 from app.settings import Settings
 from app.store import GraphStore
-from app.store.base import Row, safe_identifier
+from app.store.base import Row
 from app.store.batches import batched, pipelined, read_ahead
 
-PREFIX = "dna_"
+LABEL = "Household"
 # JSON of the values, services and month last written (state_of): a batch compares 100k
 # households against one property each and reads the dna_ properties (histories) only of
 # those whose Group DNA changed. The dna_ properties remain the record.
@@ -126,22 +128,11 @@ def state_of(dna: GroupDna) -> str:
     return json.dumps(doc, separators=(",", ":"), sort_keys=True)
 
 
-def _slope(values: Sequence[float]) -> float | None:
-    """Least-squares change per computation over the history (None below two points)."""
-    n = len(values)
-    if n < 2:
-        return None
-    mx = (n - 1) / 2
-    my = sum(values) / n
-    num = sum((i - mx) * (v - my) for i, v in enumerate(values))
-    den = sum((i - mx) ** 2 for i in range(n))
-    return round(num / den, 6)
-
-
 def stored_props(
     dna: GroupDna, previous: Mapping[str, Any], at: str, keep: int
 ) -> tuple[dict[str, Any], list[MetricChange]]:
-    """The properties to write (values, histories, trends, state) and the changes to hand on."""
+    """The properties to write (values, times, histories and trends by Customer DNA's rule,
+    `storage.update`; services, usage month, state) and the changes to hand on."""
     props: dict[str, Any] = {
         "services": dna.services,
         "dataUsageMonth": dna.usage_month,
@@ -150,20 +141,11 @@ def stored_props(
     }
     changes: list[MetricChange] = []
     for name, value in dna.values.items():
-        key = PREFIX + safe_identifier(name)
-        before = previous.get(key)
-        hv = list(previous.get(key + "_hv") or [])
-        ht = list(previous.get(key + "_ht") or [])
-        if value is not None and (not hv or value != before):
-            hv, ht = [*hv, value][-keep:], [*ht, at][-keep:]
-        props[key] = value
-        props[key + "_hv"] = hv or None
-        props[key + "_ht"] = ht or None
-        props[key + "_slope"] = _slope([float(v) for v in hv])
-        if value != before:
-            changes.append(
-                MetricChange("Household", dna.household_id, name, before, value, at, tuple(hv))
-            )
+        old = Stored.of(name, previous)
+        new, change = update(LABEL, dna.household_id, name, old, value, at, keep)
+        props |= new
+        if change:
+            changes.append(change)
     return props, changes
 
 

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.errors import InputError
-from app.households.dna import METRICS, PREFIX
+from app.households.dna import METRICS
+from app.metrics.storage import PREFIX
 from app.privacy.consent import NO_CONSENT, Consent, consent_of_profiles
 from app.store import GraphStore
 from app.store.base import safe_identifier

@@ -17,8 +17,9 @@ from typing import Any
 
 from app.audit import record as audit
 from app.errors import InputError
-from app.households.dna import PREFIX, STATE
+from app.households.dna import STATE
 from app.ingestion.held import forget_all
+from app.metrics.storage import PREFIX
 from app.privacy.suppression import suppress
 from app.settings import Settings
 from app.store import GraphStore

@@ -174,7 +174,8 @@ def _fields(raw: Any) -> list[str]:
 
 
 def _household(store: GraphStore, pid: str) -> dict[str, Any] | None:
-    from app.households.dna import METRICS, PREFIX
+    from app.households.dna import METRICS
+    from app.metrics.storage import PREFIX
 
     row = store.read_one("household_of_profiles", ids=[pid])
     if row is None:

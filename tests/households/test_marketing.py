@@ -214,3 +214,29 @@ async def test_a_members_purchase_updates_the_household_at_once(gql) -> None:
     after = (await gql.data(spend))["profile"]["household"]
     assert after["id"] == before["id"]
     assert after["metric"] == before["metric"] + 12.5  # Group DNA followed the event
+
+
+async def test_group_dna_reads_back_as_stored_with_its_history_and_trend(
+    gql, people, town, settings
+) -> None:
+    """A household's metrics through the API: value, history and trend as Customer DNA's
+    storage reads them (a first value is its own one-point history, without a trend)."""
+    query = """query($p: ID!) { profile(id: $p) { household { id
+        metrics { name value history trend trendPct } } } }"""
+    first = (await gql.data(query, p="c1"))["profile"]["household"]
+    members = {m["name"]: m for m in first["metrics"]}["members"]
+    assert members == {
+        "name": "members",
+        "value": 1.0,
+        "history": [1.0],
+        "trend": None,
+        "trendPct": None,
+    }
+    people.add("a3", "Moss", address="GB|B1|2 ash row")  # a3 moves in with Ida
+    rehouse(town, settings, ["a3"], today=TODAY)
+    compute_dna(town, settings, [first["id"]], today=TODAY)
+
+    now = (await gql.data(query, p="c1"))["profile"]["household"]
+    assert now["id"] == first["id"]
+    members = {m["name"]: m for m in now["metrics"]}["members"]
+    assert (members["value"], members["history"], members["trendPct"]) == (2.0, [1.0, 2.0], 100.0)

@@ -122,7 +122,7 @@ def _view(store: GraphStore) -> list[Any]:
             k: v
             for k, v in r["props"].items()
             if k in ("size", "addressId", "evidenceKinds", "decisionMaker", "status")
-            or (k.startswith("dna_") and not k.endswith(("_hv", "_ht", "_slope")))
+            or (k.startswith("dna_") and not k.endswith(("_at", "_hv", "_ht", "_slope", "_pct")))
         }
         g = groups.setdefault(r["h"], {"props": props, "members": []})
         g["members"].append([r["p"], r["role"], r["reason"], r["evidence"], r["confidence"]])

@@ -119,6 +119,19 @@ def test_group_dna_is_computed_and_refreshed_for_one_household(people, store, se
         75.5,
         (60.0, 75.5),
     )
+    # Stored as Customer DNA is (app/metrics/storage.py): a first value and its time, no
+    # history lists; the lists from the second value on, the time that of the last.
+    first_at = dna["dna_totalSpend_at"]
+    assert "dna_totalSpend_hv" not in dna and "dna_totalSpend_ht" not in dna
+    rows, _ = store.run_text(
+        "MATCH (h:Household {householdId: $h}) RETURN properties(h) AS p", {"h": hid}, write=False
+    )
+    now = rows[0]["p"]
+    assert now["dna_totalSpend_hv"] == [60.0, 75.5]
+    assert now["dna_totalSpend_ht"] == [first_at, now["dna_totalSpend_at"]]
+    assert now["dna_totalSpend_at"] == spend.at
+    assert now["dna_totalSpend_pct"] == round((75.5 - 60.0) / 60.0 * 100, 4)
+    assert now["dna_members"] == 2 and "dna_members_hv" not in now  # did not change
 
 
 def test_group_dna_from_the_grouping_read_is_what_each_household_reads_for_itself(
@@ -153,7 +166,7 @@ def _group_dna(store: GraphStore) -> list[tuple[str, list[tuple[str, Any]]]]:
             sorted(
                 (k, v)
                 for k, v in r["p"].items()
-                if k.startswith("dna_") and not k.endswith(("_hv", "_ht"))
+                if k.startswith("dna_") and not k.endswith(("_at", "_hv", "_ht"))
             ),
         )
         for r in rows
