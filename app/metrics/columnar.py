@@ -24,7 +24,7 @@ import numpy as np
 from app.metrics.changes import Value
 from app.metrics.definitions import Aggregate, Preference, window_ms
 from app.store import GraphStore
-from app.store.base import NumberLists
+from app.store.reads import NumberLists
 
 ATTRS = ("type", "channel", "source")
 Floats = np.ndarray[Any, np.dtype[np.float64]]
@@ -69,9 +69,7 @@ def _bits(n: int) -> int:
     return max(1, int(n).bit_length())
 
 
-def read_events(
-    store: GraphStore, pages: Sequence[Sequence[str]], until: int, packed: bool
-) -> Events:
+def read_events(store: GraphStore, pages: Sequence[list[str]], until: int, packed: bool) -> Events:
     """The interactions up to `until` of the active profiles among `pages` of profile ids,
     read a page at a time; `packed` (a batch): as numbers, else as plain rows (an event's
     few profiles, where reading the vocabulary first would cost more than it saves)."""
@@ -82,7 +80,7 @@ def read_events(
     )
 
 
-def _read_packed(store: GraphStore, until: int, pages: Sequence[Sequence[str]]) -> Events:
+def _read_packed(store: GraphStore, until: int, pages: Sequence[list[str]]) -> Events:
     vocab: dict[str, list[str]] = {a: [] for a in ATTRS}
     seen: dict[str, set[str]] = {a: set() for a in ATTRS}
     for row in store.read("metrics_vocabulary"):
@@ -101,7 +99,7 @@ def _read_packed(store: GraphStore, until: int, pages: Sequence[Sequence[str]]) 
         [
             store.read_number_lists(
                 "metrics_interactions_packed",
-                ids=list(ids),
+                ids=ids,
                 until=until,
                 types=maps["type"],
                 channels=maps["channel"],

@@ -30,7 +30,7 @@ from app.metrics.models import load_model
 from app.metrics.storage import DATA, STATE, State, Stored, first, iso, prop, same, update
 from app.settings import Settings
 from app.store import GraphStore
-from app.store.base import pages
+from app.store.reads import pages
 
 LABEL = "Profile"
 Step = Callable[[str, int], None]  # (what, how many) for progress
@@ -58,12 +58,12 @@ class Snapshot:
         return self.columns[metric][self.ids.index(profile_id)]
 
 
-def _read(store: GraphStore, base: str, pages: Sequence[Sequence[str]], **params: Any) -> list[Any]:
+def _read(store: GraphStore, base: str, pages: Sequence[list[str]], **params: Any) -> list[Any]:
     """metrics_<base>_of for the profiles of `pages`, a page at a time."""
-    return [r for ids in pages for r in store.read(f"metrics_{base}_of", ids=list(ids), **params)]
+    return [r for ids in pages for r in store.read(f"metrics_{base}_of", ids=ids, **params)]
 
 
-def pages_of(store: GraphStore, ids: Sequence[str] | None, page: int) -> list[Sequence[str]]:
+def pages_of(store: GraphStore, ids: Sequence[str] | None, page: int) -> list[list[str]]:
     """`ids` (None: every active profile) in pages of `page` profiles: a batch's reads send
     a page at a time, so that what the store holds for an answer is bounded by the page, not
     by the graph (a million records: 1.6 GB for one read of every profile's interactions)."""

@@ -10,7 +10,8 @@ import pandas as pd
 
 from app.resolution.fields import IDENTIFIER_PREFIX, RECORD_FIELDS
 from app.store import GraphStore
-from app.store.base import pages, safe_identifier
+from app.store.base import safe_identifier
+from app.store.reads import pages
 
 # The key of every customer record the resolver compares (stubs known only from interactions
 # are not).
@@ -84,7 +85,7 @@ def load_records(store: GraphStore, page: int) -> pd.DataFrame:
     keys = sorted(store.read_texts(RECORD_KEYS).get("customerId", []))
     text = records_query(identifier_types(store))
     parts = store.in_parallel(
-        [partial(store.read_texts, text, ids=list(ids)) for ids in pages(keys, page)]
+        [partial(store.read_texts, text, ids=ids) for ids in pages(keys, page)]
     )
     names = next((list(part) for part in parts if part), [])
     return frame_of({name: [v for part in parts for v in part.get(name, ())] for name in names})

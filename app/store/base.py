@@ -14,12 +14,11 @@ from functools import cache, partial, wraps
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from app.errors import BadValue, BulkUnsupported, StoreError
 from app.store import marks
 from app.store.batches import batched
 from app.store.lock import StoreLock
+from app.store.reads import NumberLists
 from app.values import parameter_problem
 
 # The queries ship inside the package: app/cypher is a link to the checkout's cypher/ folder
@@ -243,45 +242,6 @@ class Schema:
     unique: Sequence[Key] = UNIQUE_KEYS
     indexes: Sequence[Key] = INDEXES
     created: list[str] = field(default_factory=list)
-
-
-def pages[T](items: Sequence[T], size: int) -> list[Sequence[T]]:
-    """`items` in pages of `size` (a batch stage's reads send a page of keys at a time:
-    Settings.read_page)."""
-    return [items[lo : lo + size] for lo in range(0, len(items), size)]
-
-
-@dataclass
-class NumberLists:
-    """A query's rows as a key column and flat number columns: row k's list in column c is
-    columns[c][offsets[k]:offsets[k] + lengths[k]] (every list column has the same lengths)."""
-
-    keys: list[Any]
-    lengths: np.ndarray[Any, np.dtype[np.int64]]
-    columns: dict[str, np.ndarray[Any, np.dtype[np.float64]]]
-
-    @classmethod
-    def from_rows(cls, rows: Sequence[Row]) -> NumberLists:
-        names = list(rows[0]) if rows else []
-        lists = names[1:]
-        lengths = np.array([len(r[lists[0]]) for r in rows] if lists else [], dtype=np.int64)
-        columns = {
-            c: np.array([float(v) for r in rows for v in r[c]], dtype=np.float64) for c in lists
-        }
-        return cls([r[names[0]] for r in rows], lengths, columns)
-
-    @classmethod
-    def joined(cls, parts: Sequence[NumberLists]) -> NumberLists:
-        """The rows of several reads (pages of one query) one after the other."""
-        names = sorted({c for p in parts for c in p.columns})
-        empty = np.zeros(0, dtype=np.float64)
-        return cls(
-            [k for p in parts for k in p.keys],
-            np.concatenate([p.lengths for p in parts] or [np.zeros(0, dtype=np.int64)]).astype(
-                np.int64
-            ),
-            {c: np.concatenate([p.columns.get(c, empty) for p in parts]) for c in names},
-        )
 
 
 @dataclass

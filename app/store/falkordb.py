@@ -30,7 +30,6 @@ from app.store.base import (
     BulkEdges,
     BulkNodes,
     GraphStore,
-    NumberLists,
     Row,
     Schema,
     WriteSummary,
@@ -68,6 +67,7 @@ from app.store.falkordb_wire import (
     write_summary,
 )
 from app.store.properties import positional_rows
+from app.store.reads import NumberLists
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,8 @@ from falkordb.query_result import QueryResult, parse_scalar
 from redis.exceptions import ResponseError
 
 from app.errors import StoreConflict, StoreError, StoreTimeout
-from app.store.base import BulkEdges, NumberLists, Row, WriteSummary, query_label
+from app.store.base import BulkEdges, Row, WriteSummary, query_label
+from app.store.reads import NumberLists
 
 # -- parameters ----------------------------------------------------------------------------
 # FalkorDB takes a query's parameters as Cypher literals in a text header before the query.
@@ -158,7 +159,7 @@ def number_lists(raw: list[Any], name: str) -> NumberLists:
     columns: dict[str, np.ndarray[Any, np.dtype[np.float64]]] = {}
     for c, col in enumerate(header[1:], start=1):
         texts = [r[c] for r in records]
-        counts = np.array([0 if t == "[]" else t.count(",") + 1 for t in texts])
+        counts = np.array([0 if t == "[]" else t.count(",") + 1 for t in texts], dtype=np.int64)
         joined = ",".join(t[1:-1] for t in texts if t != "[]")
         values = np.fromstring(joined, sep=",") if joined else np.zeros(0)
         if len(values) != counts.sum():
