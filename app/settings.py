@@ -54,6 +54,11 @@ class Settings(BaseSettings):
     # first load; it was faster at every size measured); every load after the first writes
     # with queries. -1: never (docs/ingestion.md).
     bulk_min_bytes: int = Field(default=0, ge=-1)
+    # A bulk first load holds the graph it builds in memory until it sends it. The records
+    # (customer files) are held whole; events are sent in rounds: once this many source rows
+    # are held, the next events file chunk first sends what is held, so the loader's memory
+    # for events is bounded by this, not by how many there are (docs/ingestion.md).
+    bulk_round_rows: int = Field(default=1_000_000, ge=1)
     # A bulk first load of at least prepare_min_bytes prepares its files (validation,
     # normalisation) in this many worker processes ahead of the loader (starting them costs
     # about a second); 0, or smaller loads: in the loader's own process (app/ingestion/ahead.py).

@@ -76,7 +76,16 @@ def _load(
     size = sum(path.stat().st_size for _, _, path in files)
     if bulk is None:
         bulk = store.has_bulk_path and 0 <= settings.bulk_min_bytes <= size and first_load(store)
-    graph = BulkGraph(settings.source_trust) if bulk else None
+    graph = (
+        BulkGraph(
+            settings.source_trust,
+            store,
+            round_rows=settings.bulk_round_rows,
+            batch_size=settings.batch_size,
+        )
+        if bulk
+        else None
+    )
     summaries: list[IngestSummary] = []
     try:
         if graph is None:
@@ -117,7 +126,9 @@ def _load(
                 for i, plan in enumerate(plans)
             ]
         started = time.perf_counter()
-        store.bulk_load(*graph.tables())
+        last = graph.send()  # what the last round set aside for stored nodes
+        summaries[-1].nodes_created += last.nodes_created  # counted with the last file
+        summaries[-1].relationships_created += last.relationships_created
     except BulkUnsupported:
         graph = None  # no bulk path here, or records arrived meanwhile: the rows by queries
     except StoreError as exc:

@@ -1,19 +1,28 @@
 """A first load into a graph that holds no records yet: every file's prepared writes are
 applied in memory, in order, as the upsert queries would apply them in the store (MERGE by
-key, SET +=, ON CREATE, address survivorship after each chunk), and the finished graph goes
-to the store's bulk path at once (FalkorDB: GRAPH.BULK). Same graph as the incremental load
+key, SET +=, ON CREATE, address survivorship after each chunk), and the graph goes to the
+store's bulk path (FalkorDB: GRAPH.BULK). Records are held until the last customer file is
+read; events are sent in rounds, so that the memory they take is bounded by
+`Settings.bulk_round_rows` (a round's rows about stored nodes are written by the upsert
+queries once the round is sent). Same graph as the incremental load
 (tests/ingestion/test_bulk.py compares digests); everything after it loads incrementally."""
 
 from __future__ import annotations
 
 import gc
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Container, Iterable, Sequence
 from dataclasses import replace
 from typing import Any
 
+import numpy as np
+import pandas as pd
+
 from app.ingestion.addresses import address_props
+from app.ingestion.fresh import INTERACTION_WRITES
+from app.store import GraphStore
 from app.store.base import UNIQUE_KEYS, BulkEdges, BulkNodes, Key, WriteSummary
+from app.store.node_ids import NodeIds
 
 Row = dict[str, Any]
 
@@ -50,6 +59,14 @@ UNLINKED = ("HAS_EMAIL", "HAS_PHONE", "LIVES_AT", "USES_DEVICE", "HOLDS", "HAS_I
 # an empty dict for each of a million-record load's ~9 million events' edges is 0.6 GB).
 WITH_PROPS = ("USES_DEVICE", "HOLDS")
 _NO_PROPS: dict[str, Any] = {}  # read only: what tables() hands over for an edge without any
+# Once a round is sent, the nodes later events may merge onto, whose IDs are kept to link
+# them (events themselves are found in the store: a key's hash is kept, 8 bytes an event).
+LINKED = ("Customer", "Device", "Account")
+
+
+def key_hashes(keys: Sequence[str]) -> np.ndarray:
+    """64-bit hashes of keys (pandas' SipHash with its fixed key: the same in every run)."""
+    return np.asarray(pd.util.hash_array(np.asarray(keys, dtype=object)))
 
 
 def _set_all(target: dict[str, Any], props: dict[str, Any]) -> None:
@@ -62,10 +79,27 @@ def _set_all(target: dict[str, Any], props: dict[str, Any]) -> None:
 
 
 class BulkGraph:
-    """The graph a load would write, built in memory from its prepared writes."""
+    """The graph a load would write, built in memory from its prepared writes. With a store,
+    `send()` writes what it holds there (rounds of events, then the rest at the end)."""
 
-    def __init__(self, trust_order: Sequence[str]) -> None:
+    def __init__(
+        self,
+        trust_order: Sequence[str],
+        store: GraphStore | None = None,
+        *,
+        round_rows: int = 0,
+        batch_size: int = 5000,
+    ) -> None:
         self.trust_order = list(trust_order)
+        self.store = store
+        self.round_rows = round_rows  # 0: everything held until the end
+        self.batch_size = batch_size
+        self.held = 0  # source rows applied since the graph was last sent
+        # After the first round: the stored nodes later events may link to (LINKED), the
+        # hashes of stored events' keys, and rows about stored nodes, written after the round.
+        self.ids: dict[str, NodeIds] | None = None
+        self._sent_events = np.zeros(0, dtype=np.uint64)
+        self._later: list[tuple[str, list[Row]]] = []
         self.nodes: dict[str, dict[str, dict[str, Any]]] = {label: {} for label in NODE_KEYS}
         # type -> (start key, end key) -> properties (None for a type without any)
         self.edges: dict[str, dict[tuple[str, str], dict[str, Any] | None]] = {
@@ -85,21 +119,40 @@ class BulkGraph:
         return {i for i in ids if i in have}
 
     def performers(self, ids: Iterable[str]) -> list[Row]:
-        """interactions_existing's rows: each event it has, with each performer."""
+        """interactions_existing's rows: each event it has, with each performer (those sent
+        in an earlier round as the store has them)."""
         have = self.nodes["Interaction"]
         out: list[Row] = []
+        rest: list[str] = []
         for i in ids:
             if i in have:
                 out.append({"interactionId": i, "customerId": self._performer.get(i)})
+            else:
+                rest.append(i)
+        if rest and len(self._sent_events) and self.store is not None:
+            hashes, sent = key_hashes(rest), self._sent_events
+            at = np.minimum(np.searchsorted(sent, hashes), len(sent) - 1)
+            hit = sent[at] == hashes  # (np.isin sorts both arrays: seconds a chunk)
+            if hit.any():  # sent before, or another key with the same hash
+                maybe = np.asarray(rest, dtype=object)[hit].tolist()
+                out += self.store.read("interactions_existing", ids=maybe)
         return out
+
+    def _stored(self, label: str, key: str) -> bool:
+        """Whether an earlier round sent this node (one of LINKED)."""
+        return self.ids is not None and label in self.ids and key in self.ids[label]
 
     # ---- MERGE, SET ---------------------------------------------------------------------
 
     def _merge(self, label: str, key: str) -> tuple[dict[str, Any], bool]:
+        """The node (created if new); a node an earlier round sent gives a throwaway dict,
+        which nothing sets properties on (rows that would are written after the round)."""
         nodes = self.nodes[label]
         node = nodes.get(key)
         if node is not None:
             return node, False
+        if self._stored(label, key):
+            return {}, False
         node = nodes[key] = {NODE_KEYS[label]: key}
         self.summary.nodes_created += 1
         return node, True
@@ -131,17 +184,28 @@ class BulkGraph:
         if kind == "LIVES_AT":
             self._residents[end].discard(start)
 
-    def apply(self, writes: dict[str, list[Row]]) -> WriteSummary:
+    def apply(self, writes: dict[str, list[Row]], stored: Collection[str] = ()) -> WriteSummary:
         """One chunk's writes, query by query in order, as the store applies them, then the
-        addresses it touched (linked to or unlinked from) recomputed; returns what changed."""
+        addresses it touched (linked to or unlinked from) recomputed; returns what changed.
+        An events chunk first sends what is held once round_rows source rows are. `stored`:
+        the chunk's events the graph may have (performers' answer), whose rows, and account
+        attributes of stored accounts, are written by queries after the next round."""
         before = replace(self.summary)
+        events = "upsert_interactions" in writes
+        if events and self.round_rows and self.held >= self.round_rows:
+            self.summary.add(self.send())
+        if self.ids is not None:
+            if not events:
+                raise RuntimeError("a bulk load reads every customer file before any events")
+            writes = self._defer(writes, {i for i in stored if i not in self.nodes["Interaction"]})
         addresses: set[str] = set()
         for name, rows in writes.items():
             apply = getattr(self, f"_{name}")
             for row in rows:
                 apply(row, addresses)
+        self.held += len(writes.get("upsert_interactions" if events else "upsert_customers", []))
         self.refresh_addresses(addresses)
-        # The graph in memory is millions of dicts that live until the load ends: kept out
+        # The graph in memory is millions of dicts that live until they are sent: kept out
         # of the garbage collector's full passes, which otherwise take half a 100k load.
         gc.freeze()
         return WriteSummary(
@@ -149,6 +213,51 @@ class BulkGraph:
             relationships_created=self.summary.relationships_created - before.relationships_created,
             relationships_deleted=self.summary.relationships_deleted - before.relationships_deleted,
         )
+
+    def _defer(self, writes: dict[str, list[Row]], stored: set[str]) -> dict[str, list[Row]]:
+        """An events chunk after a round was sent: rows about events sent before, and
+        attributes of accounts sent before, are set aside for the queries; the rest stays."""
+        accounts = self.ids["Account"] if self.ids and "Account" in self.ids else None
+        out: dict[str, list[Row]] = {}
+        held: Container[str]
+        for name, rows in writes.items():
+            if name in INTERACTION_WRITES and stored:
+                key, held = "interactionId", stored
+            elif name == "set_account_attributes" and accounts is not None:
+                key, held = "accountId", accounts
+            else:
+                out[name] = rows
+                continue
+            later = [r for r in rows if r[key] in held]
+            if later:
+                self._later.append((name, later))
+            out[name] = [r for r in rows if r[key] not in held] if later else rows
+        return out
+
+    def send(self) -> WriteSummary:
+        """Writes what is held into the store (the first time, into labels with no nodes),
+        then the rows set aside for stored nodes, in order, by their queries; keeps of what
+        was sent only what later events link to (LINKED's node IDs, the events' key hashes).
+        Returns what the queries changed (what was held is counted as it was applied)."""
+        if self.store is None:
+            raise RuntimeError("a BulkGraph without a store cannot send")
+        nodes, edges = self.tables()
+        # After the first round, events are added to a label that has some.
+        ids = {} if self.ids is None else {**self.ids, "Interaction": NodeIds.empty()}
+        self.store.bulk_load(nodes, edges, ids)
+        self.ids = {label: ids[label] for label in LINKED if label in ids}
+        sent = self.nodes["Interaction"]
+        if sent:
+            self._sent_events = np.union1d(self._sent_events, key_hashes(list(sent)))  # sorted
+        self.nodes = {label: {} for label in NODE_KEYS}
+        self.edges = {t: {} for t in EDGE_ENDS}
+        self._out, self._residents, self._performer = {}, defaultdict(set), {}
+        self.held = 0
+        done = WriteSummary()
+        for name, rows in self._later:
+            done.add(self.store.write_batches(name, rows, self.batch_size))
+        self._later = []
+        return done
 
     def _upsert_customers(self, row: Row, _: set[str]) -> None:
         node, _new = self._merge("Customer", row["customerId"])

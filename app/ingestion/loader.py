@@ -13,7 +13,7 @@ from typing import Any
 
 from rich import get_console
 
-from app.errors import IdGraphError, IncompleteLoad, InputError, StoreConflict
+from app.errors import BulkUnsupported, IdGraphError, IncompleteLoad, InputError, StoreConflict
 from app.gcpause import gc_paused
 from app.ingestion import reader
 from app.ingestion.addresses import refresh_addresses
@@ -233,7 +233,7 @@ def ingest_file(
         def job() -> WriteSummary:
             try:
                 if bulk is not None:
-                    return bulk.apply(prepared.writes)
+                    return bulk.apply(prepared.writes, existing or {})
                 done = write_chunk(
                     store,
                     prepared,
@@ -243,7 +243,8 @@ def ingest_file(
                     trust=trust,
                 )
             except BaseException:
-                failed.append((first, last))
+                if bulk is None:  # a bulk round sent part way names no rows
+                    failed.append((first, last))
                 raise
             journal.written(last)
             return done
@@ -303,6 +304,8 @@ def ingest_file(
                     writer.call(job)
                 progress.update(task, completed=chunk.progress, rows=summary.rows_read)
             writer.finish()
+    except BulkUnsupported:
+        raise  # sending the first round found records in the graph: nothing of it was written
     except IdGraphError as exc:
         rows = failed[0] if failed else None
         where = (

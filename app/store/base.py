@@ -12,7 +12,7 @@ from contextvars import ContextVar, copy_context
 from dataclasses import dataclass, field
 from functools import cache, partial, wraps
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.errors import BadValue, BulkUnsupported, StoreError
 from app.store import marks
@@ -20,6 +20,9 @@ from app.store.batches import batched
 from app.store.lock import StoreLock
 from app.store.reads import NumberLists
 from app.values import parameter_problem
+
+if TYPE_CHECKING:
+    from app.store.node_ids import NodeIds
 
 # The queries ship inside the package: app/cypher is a link to the checkout's cypher/ folder
 # (where they are edited), and a wheel holds the files themselves (pyproject.toml).
@@ -405,10 +408,16 @@ class GraphStore(ABC):
         ran out and was taken gets LockLost when it leaves (app/store/lock.py)."""
         return StoreLock(self, name, ttl_s, wait_s, poll_s, renew)
 
-    def bulk_load(self, nodes: Sequence[BulkNodes], edges: Sequence[BulkEdges]) -> WriteSummary:
+    def bulk_load(
+        self,
+        nodes: Sequence[BulkNodes],
+        edges: Sequence[BulkEdges],
+        ids: dict[str, NodeIds] | None = None,
+    ) -> WriteSummary:
         """Create these nodes and relationships (none of which exist yet) by the store's own
-        bulk path, far faster than queries. Raises BulkUnsupported where there is none
-        (the caller then writes with queries)."""
+        bulk path, far faster than queries. `ids`: per label, the stored nodes' IDs where
+        that label already has nodes (the store fills it in: app/store/falkordb.py).
+        Raises BulkUnsupported where there is none (the caller then writes with queries)."""
         raise BulkUnsupported(f"the {self.backend} store has no bulk path")
 
     @abstractmethod

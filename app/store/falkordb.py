@@ -30,6 +30,7 @@ from app.store.base import (
     BulkEdges,
     BulkNodes,
     GraphStore,
+    Key,
     Row,
     Schema,
     WriteSummary,
@@ -54,10 +55,8 @@ from app.store.falkordb_process import (
     wait_for_stopped,
 )
 from app.store.falkordb_wire import (
-    NodeIds,
     Reply,
     bulk_tokens,
-    node_ids,
     number_lists,
     params_header,
     refused,
@@ -66,13 +65,16 @@ from app.store.falkordb_wire import (
     text_columns,
     write_summary,
 )
+from app.store.node_ids import NodeIds
 from app.store.properties import positional_rows
-from app.store.reads import NumberLists
+from app.store.reads import NumberLists, pages
 
 log = logging.getLogger(__name__)
 
 # FalkorDB's refusal of a query whose graph was replaced (a reload) between its arrival and
 # its run; nothing of it ran.
+# A bulk load that adds nodes to a label with others reads their IDs by key, this many a read.
+BULK_ID_PAGE = 50_000
 RELOADED_UNDER_QUERY = "Encountered different graph value when opened key"
 
 
@@ -283,14 +285,26 @@ class FalkorStore(GraphStore):
                 on_batch(n)
         return total
 
-    def bulk_load(self, nodes: Sequence[BulkNodes], edges: Sequence[BulkEdges]) -> WriteSummary:
+    def bulk_load(
+        self,
+        nodes: Sequence[BulkNodes],
+        edges: Sequence[BulkEdges],
+        ids: dict[str, NodeIds] | None = None,
+    ) -> WriteSummary:
         """GRAPH.BULK (the command FalkorDB's bulk loader sends): nodes in its binary form,
         then their internal IDs read back by key, then the relationships between those IDs.
-        The labels written must have no nodes yet. Indexes and constraints stay as they
-        are and take the new nodes; each command is atomic and logged like a query."""
-        for group in nodes:
-            label = safe_identifier(group.label)
-            found = self._execute("", f"MATCH (n:{label}) RETURN count(n)", write=False)
+        A label written must have no nodes yet, unless it is in `ids`: there the caller
+        knows each node sent is new, and `ids[label]` holds the IDs of the label's stored
+        nodes that relationships may end at; the new nodes' IDs are read by their keys and
+        added to it. `ids` gets the IDs of every label it was given, or written, or
+        linked to. Indexes and constraints stay as they are and take the new nodes; each
+        command is atomic and logged like a query."""
+        known = ids if ids is not None else {}
+        empty = {group.label for group in nodes if group.label not in known}
+        for label in sorted(empty):
+            found = self._execute(
+                "", f"MATCH (n:{safe_identifier(label)}) RETURN count(n)", write=False
+            )
             if found.rows[0][0]:
                 raise BulkUnsupported(f"the graph already has {label} nodes")
         total = WriteSummary()
@@ -299,21 +313,39 @@ class FalkorStore(GraphStore):
         )
         for done in pipelined(node_tokens, lambda t: self._bulk(t[1], 0, [t[0]], [])):
             total.add(done)
-        ids: dict[str, NodeIds] = {}
-        for key in {e.start for e in edges} | {e.end for e in edges}:
-            label, prop = safe_identifier(key.label), safe_identifier(key.prop)
-            raw = self._send(
-                "GRAPH.RO_QUERY", self._graph_name, f"MATCH (n:{label}) RETURN n.{prop}, id(n)"
-            )
-            ids[key.label] = node_ids(raw[1], label, prop)
+        written = {group.label: group for group in nodes}
+        wanted = {e.start for e in edges} | {e.end for e in edges}
+        if ids is not None:
+            wanted |= {Key(g.label, g.key) for g in nodes}
+        for key in wanted:
+            if key.label in known and key.label not in written:
+                continue
+            if key.label in known:  # the new nodes of a label that has others
+                rows = [r[key.prop] for r in written[key.label].rows]
+                known[key.label] = known[key.label].plus(self._ids_of(key, rows), key.label)
+            else:  # every node of the label: all new, or the ends of relationships
+                label, prop = safe_identifier(key.label), safe_identifier(key.prop)
+                raw = self._send(
+                    "GRAPH.RO_QUERY", self._graph_name, f"MATCH (n:{label}) RETURN n.{prop}, id(n)"
+                )
+                known[key.label] = NodeIds.of(raw[1], label, prop)
         edge_tokens = (
             token
             for rels in edges
-            for token in relationship_tokens(rels, ids[rels.start.label], ids[rels.end.label])
+            for token in relationship_tokens(rels, known[rels.start.label], known[rels.end.label])
         )
         for done in pipelined(edge_tokens, lambda t: self._bulk(0, t[1], [], [t[0]])):
             total.add(done)
         return total
+
+    def _ids_of(self, key: Key, values: list[Any]) -> NodeIds:
+        """The internal IDs of the nodes with these keys, read by key a page at a time."""
+        label, prop = safe_identifier(key.label), safe_identifier(key.prop)
+        text = f"UNWIND $keys AS k MATCH (n:{label} {{{prop}: k}}) RETURN k, id(n)"
+        rows: list[list[Any]] = []
+        for page in pages(values, BULK_ID_PAGE):
+            rows += self._verbose(text, {"keys": page})[1]
+        return NodeIds.of(rows, label, prop)
 
     def _bulk(self, n: int, e: int, labels: list[bytes], types: list[bytes]) -> WriteSummary:
         try:

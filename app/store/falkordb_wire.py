@@ -11,13 +11,13 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import orjson
-import pandas as pd
 from falkordb.helpers import stringify_param_value
 from falkordb.query_result import QueryResult, parse_scalar
 from redis.exceptions import ResponseError
 
 from app.errors import StoreConflict, StoreError, StoreTimeout
 from app.store.base import BulkEdges, Row, WriteSummary, query_label
+from app.store.node_ids import NodeIds
 from app.store.reads import NumberLists
 
 # -- parameters ----------------------------------------------------------------------------
@@ -254,28 +254,14 @@ def bulk_tokens(
         yield b"".join(parts), count
 
 
-# A label's node IDs by key, looked up a column at a time (pandas' hash index) rather than
-# by a Python dict lookup per relationship end: a million relationships cost seconds that way.
-NodeIds = tuple[pd.Index, np.ndarray]
-
-
-def node_ids(rows: list[list[Any]], label: str, prop: str) -> NodeIds:
-    """From rows of (key, internal ID) as `MATCH (n:label) RETURN n.prop, id(n)` gives."""
-    keys = pd.Index([k for k, _ in rows], dtype=object)
-    if not keys.is_unique:
-        raise StoreError(f"bulk load: two {label} nodes have the same {prop}")
-    return keys, np.array([i for _, i in rows], dtype=np.uint64)
-
-
 def relationship_tokens(
     rels: BulkEdges, start: NodeIds, end: NodeIds
 ) -> Iterator[tuple[bytes, int]]:
     """bulk_tokens of these relationships between the node IDs of their ends; as a query's
     MATCH, none where an end is not in the graph."""
-    (starts, start_ids), (ends, end_ids) = start, end
-    a = starts.get_indexer(pd.Index([r[0] for r in rels.rows], dtype=object))
-    b = ends.get_indexer(pd.Index([r[1] for r in rels.rows], dtype=object))
+    a = start.positions([r[0] for r in rels.rows])
+    b = end.positions([r[1] for r in rels.rows])
     kept = (a >= 0) & (b >= 0)
-    pairs = np.stack([start_ids[a[kept]], end_ids[b[kept]]], axis=1)
+    pairs = np.stack([start.ids[a[kept]], end.ids[b[kept]]], axis=1)
     props = [r[2] for r, k in zip(rels.rows, kept.tolist(), strict=True) if k]
     return bulk_tokens(rels.type, props, pairs)

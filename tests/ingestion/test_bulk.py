@@ -3,16 +3,21 @@ incremental load, and every load after it writes with queries."""
 
 from __future__ import annotations
 
+import json
 from concurrent.futures import Future
 from pathlib import Path
 
+import pandas as pd
 import pytest
+import yaml
 
 from app.errors import StoreError
 from app.ingestion import ahead
 from app.ingestion.batch import load_directory
+from app.ingestion.bulk import BulkGraph
+from app.ingestion.mapping import BUILTIN_DIR
 from app.settings import Settings
-from app.store import GraphStore, falkordb, falkordb_wire
+from app.store import GraphStore, WriteSummary, falkordb, falkordb_wire
 from app.synth import SynthConfig, generate
 from tests.ingestion.helpers import killed_half_way, reversed_rows
 from tests.ingestion.test_digest import digest
@@ -107,6 +112,94 @@ def test_a_bulk_first_load_killed_while_stored_is_completed_by_running_it_again(
             break
     assert completed
     assert all("bulk first load" in c and "did not finish" in c for c in completed)
+
+
+def _jsonl(frame: pd.DataFrame, path: Path) -> None:
+    path.write_text("".join(json.dumps(r) + "\n" for r in frame.to_dict(orient="records")))
+
+
+def with_repeated_events(population: Path, out: Path) -> tuple[Path, dict[str, int]]:
+    """The population's sources as JSONL (read in chunks of exactly chunk_rows records;
+    CSV is read in blocks of a megabyte), its crm events with a plan (an account
+    attribute), and a second crm events file loaded after the first: the first 30 events
+    again, 10 with another amount, 5 naming another performer (refused), 15 with a new
+    plan, and new events of known and unknown people on new devices and accounts. Returns
+    the folder and how many events are repeated ("again") and refused."""
+    out.mkdir()
+    frames = {
+        f.stem: pd.read_csv(f, dtype=str, keep_default_na=False)
+        for f in sorted(population.glob("*_*.csv"))
+        if not f.stem.startswith("truth")
+    }
+    events = frames["crm_interactions"]
+    events["plan_mb"] = [
+        str(1000 * (i % 4 + 1)) if a else "" for i, a in enumerate(events["account_no"])
+    ]
+    for stem, frame in frames.items():
+        _jsonl(frame, out / f"{stem}.jsonl")
+    first = events.head(30).copy()
+    first.loc[first.index[:10], "amount"] = "99.5"  # the same events, a new amount
+    first.loc[first.index[10:15], "customer_key"] = events["customer_key"].iloc[-1]  # refused
+    first.loc[first.index[15:30], "plan_mb"] = "123"  # stored accounts get a new plan
+    new = events.head(12).copy()
+    new["event_id"] = [f"NEW-{i}" for i in range(12)]
+    new.loc[new.index[:6], "customer_key"] = [f"NOBODY-{i}" for i in range(6)]  # stubs
+    new["device_id"] = [f"NEWDEV-{i % 5}" for i in range(12)]
+    new["account_no"] = [f"NEWACC-{i % 4}" for i in range(12)]
+    _jsonl(pd.concat([first, new]), out / "crm_interactions.ndjson")  # after .jsonl
+    mapping = yaml.safe_load((BUILTIN_DIR / "crm.interactions.yaml").read_text())
+    mapping["accountAttributes"] = {"plan_mb": "planMb"}
+    (out / "crm.interactions.yaml").write_text(yaml.safe_dump(mapping, sort_keys=False))
+    return out, {"again": 10 + 15, "refused": 5}
+
+
+def test_a_bulk_load_sent_in_rounds_gives_the_incremental_graph(
+    store: GraphStore,
+    settings: Settings,
+    population: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Events are sent in rounds of bulk_round_rows source rows: after the first round the
+    loader holds no more than a round and a chunk of events. Rows about events and accounts
+    an earlier round sent are written by the upsert queries, and the graph, each file's
+    counts and the refusals are the incremental load's."""
+    folder, kinds = with_repeated_events(population, tmp_path / "repeated")
+    small = settings.model_copy(update={"chunk_rows": 25, "prepare_workers": 0})
+    incremental = incremental_digest(store, folder, small)
+    by_queries = load_directory(store, folder, small, show_progress=False, bulk=False)
+    store.clear()
+    store.setup_schema()
+
+    rounds = small.model_copy(update={"bulk_round_rows": 60, "data_dir": tmp_path / "rounds"})
+    held: list[int] = []
+    send = BulkGraph.send
+
+    def counted(self: BulkGraph) -> WriteSummary:
+        held.append(self.held)
+        return send(self)
+
+    monkeypatch.setattr(BulkGraph, "send", counted)
+    with counting(store, monkeypatch) as wrote:
+        summaries = load_directory(store, folder, rounds, show_progress=False)
+    assert digest(store) == incremental
+    counts = [(s.rows_read, s.rows_loaded, s.rows_quarantined) for s in summaries]
+    assert counts == [(s.rows_read, s.rows_loaded, s.rows_quarantined) for s in by_queries]
+    refused = next(s for s in summaries if s.file.endswith(".ndjson"))
+    assert refused.rows_quarantined == kinds["refused"]
+    if not store.has_bulk_path:
+        return
+    # the first round holds every record; each later one (but the last) at least a round
+    # and less than a round and a chunk
+    assert held[0] == sum(s.rows_loaded for s in summaries if s.kind == "customers")
+    assert len(held) > 5
+    assert all(60 <= h < 60 + 25 for h in held[1:-1])
+    # the repeated events (sent in an earlier round) went by the upsert queries, as did
+    # plans of stored accounts; no record did
+    assert len(wrote.rows["upsert_interactions"]) == kinds["again"]
+    assert wrote.rows["set_account_attributes"]
+    assert not any(wrote.rows[name] for name in ("create_customers", "create_interactions"))
+    assert not wrote.rows["upsert_customers"]
 
 
 def test_a_bulk_load_sent_in_many_small_commands_gives_the_same_graph(
