@@ -136,6 +136,7 @@ def killed_half_way(store: GraphStore, folder: Path, settings: Settings) -> None
         IDGRAPH_BULK_MIN_BYTES=str(settings.bulk_min_bytes),
         IDGRAPH_PREPARE_WORKERS=str(settings.prepare_workers),
         IDGRAPH_PREPARE_MIN_BYTES=str(settings.prepare_min_bytes),
+        IDGRAPH_BULK_ROUND_ROWS=str(settings.bulk_round_rows),
     )
     cmd = [
         sys.executable,

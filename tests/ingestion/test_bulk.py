@@ -202,6 +202,31 @@ def test_a_bulk_load_sent_in_rounds_gives_the_incremental_graph(
     assert not wrote.rows["upsert_customers"]
 
 
+def test_a_bulk_load_killed_between_rounds_is_completed_by_running_it_again(
+    falkor_store: GraphStore, falkor_settings: Settings, population: Path, tmp_path: Path
+) -> None:
+    """Killed once its first round (every record) is in the graph, while events are read
+    and sent in rounds, the load run again writes with queries and ends in the graph of one
+    clean load, its files' journals saying the bulk load did not finish."""
+    store = falkor_store
+    folder, _ = with_repeated_events(population, tmp_path / "repeated")
+    own = falkor_settings.model_copy(
+        update={"bulk_min_bytes": 0, "bulk_round_rows": 60, "prepare_workers": 0}
+    )
+    clean = incremental_digest(store, folder, own.model_copy(update={"data_dir": tmp_path}))
+    for _attempt in range(5):  # as above: a kill after the last journal stopped nothing
+        store.clear()
+        store.setup_schema()
+        killed_half_way(store, folder, own)
+        summaries = load_directory(store, folder, own, show_progress=False)
+        assert digest(store) == clean
+        completed = [s.completed for s in summaries if s.completed]
+        if completed:
+            break
+    assert completed
+    assert all("bulk first load" in c and "did not finish" in c for c in completed)
+
+
 def test_a_bulk_load_sent_in_many_small_commands_gives_the_same_graph(
     store: GraphStore,
     settings: Settings,
