@@ -98,14 +98,20 @@ def test_a_bulk_first_load_killed_while_stored_is_completed_by_running_it_again(
     store = falkor_store
     own = falkor_settings.model_copy(update={"bulk_min_bytes": 0})  # the store's own folder
     clean = incremental_digest(store, population, own.model_copy(update={"data_dir": tmp_path}))
-    # The kill can land after the graph was stored, while the journals are being closed
-    # (or after the last): those files are complete, and the kill is tried again, up to
-    # five times, until it stopped a load.
+    completed_after_a_kill(store, population, own, clean)
+
+
+def completed_after_a_kill(store: GraphStore, folder: Path, own: Settings, clean: str) -> None:
+    """Kills a load of `folder` once the graph holds a record, runs it again, and checks the
+    graph is the clean load's (`clean`) and that the files say the bulk load they completed
+    did not finish. The kill can land after the graph was stored, while the journals are
+    being closed (or after the last): those files are complete, and the kill is tried again,
+    up to five times, until it stopped a load."""
     for _attempt in range(5):
         store.clear()
         store.setup_schema()
-        killed_half_way(store, population, own)
-        summaries = load_directory(store, population, own, show_progress=False)
+        killed_half_way(store, folder, own)
+        summaries = load_directory(store, folder, own, show_progress=False)
         assert digest(store) == clean
         completed = [s.completed for s in summaries if s.completed]
         if completed:
@@ -214,17 +220,7 @@ def test_a_bulk_load_killed_between_rounds_is_completed_by_running_it_again(
         update={"bulk_min_bytes": 0, "bulk_round_rows": 60, "prepare_workers": 0}
     )
     clean = incremental_digest(store, folder, own.model_copy(update={"data_dir": tmp_path}))
-    for _attempt in range(5):  # as above: a kill after the last journal stopped nothing
-        store.clear()
-        store.setup_schema()
-        killed_half_way(store, folder, own)
-        summaries = load_directory(store, folder, own, show_progress=False)
-        assert digest(store) == clean
-        completed = [s.completed for s in summaries if s.completed]
-        if completed:
-            break
-    assert completed
-    assert all("bulk first load" in c and "did not finish" in c for c in completed)
+    completed_after_a_kill(store, folder, own, clean)
 
 
 def test_a_bulk_load_sent_in_many_small_commands_gives_the_same_graph(
