@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from collections.abc import Mapping as KeyMap
 from dataclasses import asdict, dataclass, field
@@ -220,7 +221,10 @@ def ingest_file(
     journal.start(bulk=bulk is not None)
     held_path.unlink(missing_ok=True)
     qpath.unlink(missing_ok=True)
-    held = HeldKeys(mapping.kind)
+    # A spool of its own: two files of one folder may share a load name (crm_x.csv, crm_x.jsonl).
+    held = HeldKeys(
+        mapping.kind, spool=held_path.with_name(f"{held_path.name}.{uuid.uuid4().hex}.part")
+    )
     erased = SuppressionList.read(store, settings)
     # One background thread sends chunks to the store while this one prepares the next:
     # reading and validating use this process, the graph work the store's.

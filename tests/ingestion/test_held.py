@@ -286,3 +286,34 @@ def test_a_write_by_another_while_a_folder_loads_leaves_its_next_reload_reading(
     again = load_directory(store, folder, settings, show_progress=False)
     assert all(s.unchanged for s in again)
     assert len(checked) == len(again)
+
+
+def test_a_load_writes_its_keys_as_its_chunks_come_instead_of_holding_them(
+    loads: Loads, store: GraphStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The keys a load writes down for its next reload go to a spool file chunk by chunk
+    (none held in memory), and the file `save` puts in place names every record loaded with
+    the fingerprint the graph holds for it; no spool is left behind."""
+    people = tmp_path / "crm_customers.jsonl"
+    people.write_text(
+        "".join(pd.DataFrame(customer_rows(30)).to_json(orient="records", lines=True))
+    )
+    held: list[HeldKeys] = []
+    save = HeldKeys.save
+
+    def saved(self: HeldKeys, path: Path) -> None:
+        held.append(self)
+        assert self.fingerprints == {}  # written to the spool, not held
+        save(self, path)
+
+    monkeypatch.setattr(HeldKeys, "save", saved)
+    small = loads.settings.model_copy(update={"chunk_rows": 7})
+    summary = loads.load(people, loads.customers, small)
+    assert summary.rows_loaded == 30 and len(held) == 1
+    rows = store.run_text(
+        "MATCH (c:Customer) RETURN c.customerId AS id, c.rowHash AS h", write=False
+    )[0]
+    keys = HeldKeys.read(loads.settings.data_dir / "loads" / "crm.customers.crm_customers.keys")
+    assert keys is not None and keys.kind == "customers"
+    assert keys.fingerprints == {r["id"]: r["h"] for r in rows}
+    assert not list((loads.settings.data_dir / "loads").glob("*.part"))
