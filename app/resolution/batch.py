@@ -438,8 +438,12 @@ def _resolve(
     out.edges_written = len(rows)
     out.edges_deleted = len(stale)
     lap("edges")
+    # Clustering needs none of these: let go, they were ~1 GB at a million records (the match
+    # rows with their explanations, the pairs by key), alive while clustering took its peak.
+    del rows, pairs, kept, fresh, stale, edges
 
     against = model.against(levels)
+    del levels, logits
     clustered = prob
     if groups is not None and (model.link_only and settings.one_to_one):
         clustered = np.where(
