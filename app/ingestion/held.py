@@ -90,54 +90,14 @@ class HeldKeys:
     """The file's records (or events) and the fingerprint the graph holds for each: the
     rows it wrote or found unchanged, and the events it refused because another performer
     holds them (their owner's fingerprint: an erasure of that owner changes the answer).
-    A load gives a `spool` file: each chunk's keys are written there as they come (a line
-    of JSON a chunk, after one naming the kind) instead of held, so that the loader's memory
-    does not grow with the file (a hundred million events' keys are ~10 GB); `save` moves
-    the spool into place. A file's keys are distinct (a key used twice is quarantined at its
-    second row), so the chunks' lines never name one key twice."""
+    Written by a load through a KeySpool."""
 
     kind: str  # "customers" or "interactions"
     fingerprints: dict[str, str | None] = field(default_factory=dict)
-    spool: Path | None = None
-    _out: BinaryIO | None = field(default=None, init=False, repr=False, compare=False)
-
-    def add(self, writes: dict[str, list[dict[str, Any]]], held: dict[str, str | None]) -> None:
-        """A chunk's prepared writes (after suppression and refusals), and the fingerprints
-        the graph held for the chunk's keys (those it writes get the new ones)."""
-        spec = KINDS[self.kind]
-        chunk: dict[str, str | None] = {}
-        for r in writes.get(spec.main, []):
-            chunk[str(r[spec.key])] = r["props"].get("rowHash")
-        for k, h in held.items():
-            chunk.setdefault(str(k), h)
-        if self.spool is None:
-            self.fingerprints.update(chunk)
-            return
-        if self._out is None:
-            self.spool.parent.mkdir(parents=True, exist_ok=True)
-            self._out = self.spool.open("wb")
-            self._out.write(orjson.dumps({"kind": self.kind}) + b"\n")
-        if chunk:
-            self._out.write(orjson.dumps(chunk) + b"\n")
-
-    def save(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if self.spool is not None:
-            if self._out is None:  # no chunk: the kind alone
-                self.add({}, {})
-            assert self._out is not None
-            self._out.close()
-            self._out = None
-            self.spool.replace(path)
-            return
-        tmp = path.with_suffix(".tmp")
-        lines = [{"kind": self.kind}, self.fingerprints]
-        tmp.write_bytes(b"".join(orjson.dumps(x) + b"\n" for x in lines))
-        tmp.replace(path)
 
     @classmethod
     def read(cls, path: Path) -> HeldKeys | None:
-        """The keys `save` wrote (None when there are none, or they cannot be read)."""
+        """The keys a KeySpool saved (None when there are none, or they cannot be read)."""
         try:
             lines = path.read_bytes().splitlines()
             head = orjson.loads(lines[0])
@@ -156,6 +116,43 @@ class HeldKeys:
             if len(found) != len(batch) or any(found.get(k) != self.fingerprints[k] for k in batch):
                 return False
         return True
+
+
+class KeySpool:
+    """A load's HeldKeys, written to `path` chunk by chunk as they come (a line of JSON a
+    chunk, after one naming the kind) instead of held, so that the loader's memory does not
+    grow with the file (a hundred million events' keys are ~10 GB); `save` moves the file
+    into place. A file's keys are distinct (a key used twice is quarantined at its second
+    row), so the chunks' lines never name one key twice."""
+
+    def __init__(self, kind: str, path: Path) -> None:
+        self.kind, self.path = kind, path
+        self._out: BinaryIO | None = None
+
+    def _file(self) -> BinaryIO:
+        if self._out is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._out = self.path.open("wb", buffering=0)  # a chunk's line a write
+            self._out.write(orjson.dumps({"kind": self.kind}) + b"\n")
+        return self._out
+
+    def add(self, writes: dict[str, list[dict[str, Any]]], held: dict[str, str | None]) -> None:
+        """A chunk's prepared writes (after suppression and refusals), and the fingerprints
+        the graph held for the chunk's keys (those it writes get the new ones)."""
+        spec = KINDS[self.kind]
+        chunk: dict[str, str | None] = {}
+        for r in writes.get(spec.main, []):
+            chunk[str(r[spec.key])] = r["props"].get("rowHash")
+        for k, h in held.items():
+            chunk.setdefault(str(k), h)
+        out = self._file()
+        if chunk:
+            out.write(orjson.dumps(chunk) + b"\n")
+
+    def save(self, path: Path) -> None:
+        self._file().close()
+        self._out = None
+        self.path.replace(path)
 
 
 # Who can change the fingerprint the graph holds for a loaded record or event: loads (of this

@@ -22,7 +22,14 @@ from app.ingestion.ahead import FilePlan, Read, prepared_chunks
 from app.ingestion.bulk import BulkGraph
 from app.ingestion.fields import REQUIRED, Kind
 from app.ingestion.fresh import key_read, split_writes, stored_fingerprints, unchanged, without
-from app.ingestion.held import HeldKeys, inputs_digest, keys_path, load_name, marks_unmoved
+from app.ingestion.held import (
+    HeldKeys,
+    KeySpool,
+    inputs_digest,
+    keys_path,
+    load_name,
+    marks_unmoved,
+)
 from app.ingestion.identifiers import identifier_types, register_identifier_types
 from app.ingestion.journal import Journal
 from app.ingestion.mapping import KINDS, Mapping, builtin_mapping
@@ -222,9 +229,7 @@ def ingest_file(
     held_path.unlink(missing_ok=True)
     qpath.unlink(missing_ok=True)
     # A spool of its own: two files of one folder may share a load name (crm_x.csv, crm_x.jsonl).
-    held = HeldKeys(
-        mapping.kind, spool=held_path.with_name(f"{held_path.name}.{uuid.uuid4().hex}.part")
-    )
+    held = KeySpool(mapping.kind, held_path.with_name(f"{held_path.name}.{uuid.uuid4().hex}.part"))
     erased = SuppressionList.read(store, settings)
     # One background thread sends chunks to the store while this one prepares the next:
     # reading and validating use this process, the graph work the store's.

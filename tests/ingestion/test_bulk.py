@@ -17,7 +17,7 @@ from app.ingestion.batch import load_directory
 from app.ingestion.bulk import BulkGraph
 from app.ingestion.mapping import BUILTIN_DIR
 from app.settings import Settings
-from app.store import GraphStore, WriteSummary, falkordb, falkordb_wire
+from app.store import GraphStore, WriteSummary, falkordb_bulk, falkordb_wire
 from app.synth import SynthConfig, generate
 from tests.ingestion.helpers import killed_half_way, reversed_rows
 from tests.ingestion.test_digest import digest
@@ -245,7 +245,7 @@ def test_a_bulk_load_sent_in_many_small_commands_gives_the_same_graph(
             sent.append(count)
             yield token, count
 
-    monkeypatch.setattr(falkordb, "bulk_tokens", counted)  # nodes
+    monkeypatch.setattr(falkordb_bulk, "bulk_tokens", counted)  # nodes
     monkeypatch.setattr(falkordb_wire, "bulk_tokens", counted)  # relationships
     summaries = load_directory(store, population, settings, show_progress=False)
     assert digest(store) == incremental

@@ -14,7 +14,7 @@ import pytest
 import app.ingestion.ahead as ahead
 import app.ingestion.batch as batch
 from app.ingestion.batch import load_directory
-from app.ingestion.held import HeldKeys
+from app.ingestion.held import HeldKeys, KeySpool
 from app.ingestion.loader import REPLAYED, IngestSummary, ingest_file
 from app.ingestion.mapping import Mapping, load_mapping
 from app.privacy.suppression import suppress
@@ -298,18 +298,23 @@ def test_a_load_writes_its_keys_as_its_chunks_come_instead_of_holding_them(
     people.write_text(
         "".join(pd.DataFrame(customer_rows(30)).to_json(orient="records", lines=True))
     )
-    held: list[HeldKeys] = []
-    save = HeldKeys.save
+    held: list[int] = []  # the spool's lines on disk at each chunk, then at the save
+    add, save = KeySpool.add, KeySpool.save
 
-    def saved(self: HeldKeys, path: Path) -> None:
-        held.append(self)
-        assert self.fingerprints == {}  # written to the spool, not held
+    def added(self: KeySpool, *args: Any) -> None:
+        add(self, *args)
+        held.append(len(self.path.read_bytes().splitlines()))  # written, not held
+
+    def saved(self: KeySpool, path: Path) -> None:
+        held.append(len(self.path.read_bytes().splitlines()))
         save(self, path)
 
-    monkeypatch.setattr(HeldKeys, "save", saved)
+    monkeypatch.setattr(KeySpool, "add", added)
+    monkeypatch.setattr(KeySpool, "save", saved)
     small = loads.settings.model_copy(update={"chunk_rows": 7})
     summary = loads.load(people, loads.customers, small)
-    assert summary.rows_loaded == 30 and len(held) == 1
+    assert summary.rows_loaded == 30
+    assert held == [2, 3, 4, 5, 6, 6]  # the kind, then a line a chunk of 7, 7, 7, 7, 2
     rows = store.run_text(
         "MATCH (c:Customer) RETURN c.customerId AS id, c.rowHash AS h", write=False
     )[0]
