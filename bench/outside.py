@@ -210,10 +210,25 @@ def _febrl_truth(source: str, frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"source": source, "source_key": frame["rec_id"], "person_id": person})
 
 
-def febrl3(out: Path) -> Path:
-    frame = _febrl_file("dataset3")
+def _febrl_dedupe(name: str, out: Path) -> Path:
+    frame = _febrl_file(name.replace("febrl", "dataset"))
     mapping = FEBRL_MAPPING.format(source="febrl")
-    return _write(out / "febrl3", {"febrl": (frame, mapping)}, _febrl_truth("febrl", frame))
+    return _write(out / name, {"febrl": (frame, mapping)}, _febrl_truth("febrl", frame))
+
+
+def febrl1(out: Path) -> Path:
+    """1,000 records: 500 people, each at most one duplicate."""
+    return _febrl_dedupe("febrl1", out)
+
+
+def febrl2(out: Path) -> Path:
+    """5,000 records: 4,000 people, up to five duplicates of one."""
+    return _febrl_dedupe("febrl2", out)
+
+
+def febrl3(out: Path) -> Path:
+    """5,000 records: 2,000 people, up to five duplicates of one, skewed."""
+    return _febrl_dedupe("febrl3", out)
 
 
 def febrl4(out: Path) -> Path:
@@ -229,6 +244,8 @@ def febrl4(out: Path) -> Path:
 
 SETS: dict[str, Callable[[Path], Path]] = {
     "pseudopeople": pseudopeople,
+    "febrl1": febrl1,
+    "febrl2": febrl2,
     "febrl3": febrl3,
     "febrl4": febrl4,
 }
