@@ -178,6 +178,11 @@ def _batch(
     out.records = len(records)
     decided = store.read("resolution_decisions")
     held = store.read("profile_memberships")
+    # No profile in the graph (a first run): new profiles' IDs need no check against used
+    # ones. Asked now: later, the store may be building the blocking keys' indexes, and a
+    # read waits for that (0.5 s of the pseudopeople town's 3.8 s). Real time and stewards
+    # make profiles only under the resolution lock a batch run holds (app/flows.py).
+    ids_used = bool(store.read("profile_any"))
     inputs = InputDigest(settings, model, records, decided)
     last = store.read_one("resolve_state", stage="batch")
     if last is not None and last["digest"] == inputs.digest(held):
@@ -221,6 +226,7 @@ def _batch(
                 groups,
                 decided,
                 held,
+                ids_used,
                 writer,
                 out,
                 say,
@@ -301,6 +307,7 @@ def _resolve(
     groups: np.ndarray | None,
     decided: list[dict[str, Any]],
     memberships: list[dict[str, Any]],
+    ids_used: bool,
     writer: BackgroundWriter,
     out: ResolveSummary,
     say: Any,
@@ -310,7 +317,8 @@ def _resolve(
 ) -> list[changefeed.FeedEvent]:
     """The stages after reading; writes go to `writer` (in order, in the background).
     `decided` and `memberships`: stewards' decisions and the memberships as the graph
-    holds them. Returns the changes for the feed."""
+    holds them; `ids_used`: whether the graph holds any profile. Returns the changes for
+    the feed."""
     ids = records.index.to_numpy()
     n = len(records)
     # Every bk_* property ever written is registered before any is, so a later model's run
@@ -463,6 +471,7 @@ def _resolve(
         created=created,
         stored=stored_now,
         writer=writer,
+        ids_used=ids_used,
     )
     if first:
         writer.bulk(*bulk_tables(writer.held))

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -52,6 +53,11 @@ def confidence(
     return np.where(np.isinf(best), np.nan, best)
 
 
+def ids_taken(store: GraphStore, proposed: list[str]) -> set[str]:
+    """Which of `proposed` name a profile the graph holds (active or retired)."""
+    return {r["profileId"] for r in store.read("profile_ids_taken", ids=proposed)}
+
+
 def place(
     store: GraphStore,
     settings: Settings,
@@ -68,12 +74,15 @@ def place(
     write: bool = True,
     stored: Stored | None = None,
     writer: BackgroundWriter | None = None,
+    ids_used: bool = True,
 ) -> Placement:
     """Cluster `records` (a frame indexed by customerId with the golden-attribute fields as
     columns, as batch reads every record; or the same as rows with a customerId, as a
     component is read) from their scored pairs (positions in `records`) and, with `write`,
     store the result: all of it, or with `stored` (what the store holds) only what changed;
-    through `writer` when given (in the background), else at once."""
+    through `writer` when given (in the background), else at once. `ids_used=False`: the
+    graph holds no profile (the caller knows it), so the store is not asked which of the
+    new profiles' IDs were used before."""
     if isinstance(records, pd.DataFrame):
         ids = [str(i) for i in records.index]
     else:
@@ -103,9 +112,7 @@ def place(
         clusters,
         previous,
         created=created,
-        taken=lambda proposed: {
-            r["profileId"] for r in store.read("profile_ids_taken", ids=proposed)
-        },
+        taken=partial(ids_taken, store) if ids_used else None,
     )
     profile_of = {
         m: pid for pid, members in zip(assignment.ids, clusters, strict=True) for m in members

@@ -105,3 +105,54 @@ def test_where_the_store_refuses_the_bulk_path_the_queries_write_the_same_graph(
         assert sent_fallback == {**sent, "upsert_matches": 0}
     else:
         assert sent_fallback == sent
+
+
+def test_a_first_resolve_asks_no_used_ids_and_a_later_one_never_reuses_a_retired_id(
+    store: GraphStore, population: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With no profile in the graph, new profiles' IDs are not checked against used ones
+    (the check would wait for the blocking keys' index builds); with a retired profile in
+    it, the cluster that would have had its ID gets another."""
+    settings = Settings(data_dir=tmp_path / "data", resolve_workers=1)
+    asked: list[str] = []
+    read = store.read
+
+    def spied(name: str, **params: object) -> list[dict[str, object]]:
+        asked.append(name)
+        return read(name, **params)
+
+    def members() -> dict[str, set[str]]:
+        out: dict[str, set[str]] = {}
+        for r in read("profile_memberships"):
+            out.setdefault(r["profileId"], set()).add(r["customerId"])
+        return out
+
+    def loaded() -> None:
+        store.clear()
+        store.setup_schema()
+        load_directory(store, population, settings, show_progress=False, kinds=("customers",))
+
+    loaded()
+    model = learn(store, settings, seed=3).model
+    monkeypatch.setattr(store, "read", spied)
+    resolve(store, settings, model)
+    assert "profile_any" in asked
+    assert "profile_ids_taken" not in asked
+    first = members()
+    retired = min(first)
+
+    loaded()
+    store.run_text(
+        "CREATE (:Profile {profileId: $id, status: 'retired'})", {"id": retired}, write=True
+    )
+    asked.clear()
+    resolve(store, settings, model)
+    assert "profile_ids_taken" in asked
+    again = members()
+    assert retired not in again
+    moved = {pid for pid in again if pid not in first}
+    assert len(moved) == 1
+    assert again[moved.pop()] == first[retired]
+    assert {pid: m for pid, m in again.items() if pid in first} == {
+        pid: m for pid, m in first.items() if pid != retired
+    }
