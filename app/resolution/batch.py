@@ -23,7 +23,7 @@ from app.resolution.fields import Columns, derive
 from app.resolution.fields import sparse as sparse_records
 from app.resolution.firstrun import HELD, bulk_tables
 from app.resolution.model import DECIMALS, MatchModel, probability
-from app.resolution.placement import Stored, now_iso, place, stored_profiles
+from app.resolution.placement import Placement, Stored, now_iso, place, stored_profiles
 from app.resolution.profiles import Churn
 from app.resolution.records import load_records
 from app.resolution.scoring import score_pairs
@@ -216,7 +216,7 @@ def _batch(
             on_queued=total_of(writing),
             on_written=lambda n: bar.advance(writing, n),
         ) as writer:
-            changes = _resolve(
+            placement = _resolve(
                 store,
                 settings,
                 model,
@@ -235,11 +235,18 @@ def _batch(
                 lambda n: bar.advance(scoring, n),
             )
     # The feed tells of what is written, so it is recorded once the writes are done.
-    out.feed_events = changefeed.record(store, settings, changes)
+    out.feed_events = changefeed.record(store, settings, placement.changes)
+    # What the graph holds now, as written: every record's profile and confidence (the
+    # resolution lock keeps other writers out; tests/resolution/test_batch.py checks it
+    # against a read of the graph).
+    held_now = [
+        {"customerId": m, "profileId": p, "confidence": placement.confidence[m]}
+        for m, p in placement.profile_of.items()
+    ]
     store.write(
         "resolve_state_set",
         stage="batch",
-        digest=inputs.digest(store.read("profile_memberships")),
+        digest=inputs.digest(held_now),
         summary=json.dumps(out.as_dict()),
         at=now_iso(),
     )
@@ -314,11 +321,11 @@ def _resolve(
     lap: Any,
     pairs_total: Callable[[int], None],
     pairs_scored: Callable[[int], None],
-) -> list[changefeed.FeedEvent]:
+) -> Placement:
     """The stages after reading; writes go to `writer` (in order, in the background).
     `decided` and `memberships`: stewards' decisions and the memberships as the graph
-    holds them; `ids_used`: whether the graph holds any profile. Returns the changes for
-    the feed."""
+    holds them; `ids_used`: whether the graph holds any profile. Returns the placement
+    (with the changes for the feed)."""
     ids = records.index.to_numpy()
     n = len(records)
     # Every bk_* property ever written is registered before any is, so a later model's run
@@ -484,7 +491,7 @@ def _resolve(
             "cut along their weakest pairs before linkage"
         )
     lap("cluster")
-    return placement.changes
+    return placement
 
 
 def _ordered(a: str, b: str) -> tuple[str, str]:

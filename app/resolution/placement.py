@@ -38,6 +38,8 @@ class Placement:
     churn: Churn
     capped: list[int] = field(default_factory=list)  # components cut down to the cap
     profile_of: dict[str, str] = field(default_factory=dict)  # record -> profile id
+    # record -> its confidence as written (None: alone in its profile)
+    confidence: dict[str, float | None] = field(default_factory=dict)
     changes: list[FeedEvent] = field(default_factory=list)  # for the change feed
 
 
@@ -51,6 +53,15 @@ def confidence(
     for side in (left, right):
         np.maximum.at(best, side[same], prob[same])
     return np.where(np.isinf(best), np.nan, best)
+
+
+def confidences(
+    ids: Sequence[str], labels: np.ndarray, left: np.ndarray, right: np.ndarray, prob: np.ndarray
+) -> dict[str, float | None]:
+    """Each record's confidence as a membership stores it: rounded to 12 places, None for a
+    record alone."""
+    conf = confidence(labels, left, right, prob)
+    return {m: None if np.isnan(c) else round(float(c), 12) for m, c in zip(ids, conf, strict=True)}
 
 
 def ids_taken(store: GraphStore, proposed: list[str]) -> set[str]:
@@ -125,6 +136,7 @@ def place(
         churn=assignment.churn(clusters, previous),
         capped=clustering.capped,
         profile_of=profile_of,
+        confidence=confidences(ids, labels, left, right, prob),
     )
     golden_rows = _golden_rows(records, labels, keys, settings.source_trust)
     if feed_wanted(settings):
@@ -143,9 +155,7 @@ def place(
             golden_rows,
         )
     if write:
-        jobs = writes(
-            settings, labels, golden_rows, left, right, prob, sparse, out, previous, stored
-        )
+        jobs = writes(golden_rows, sparse, out, previous, stored)
         for name, rows in jobs:
             if writer is not None:
                 writer.put(name, rows)
@@ -195,12 +205,7 @@ def _golden_rows(
 
 
 def writes(
-    settings: Settings,
-    labels: np.ndarray,
     golden_rows: list[dict[str, Any]],
-    left: np.ndarray,
-    right: np.ndarray,
-    prob: np.ndarray,
     sparse: np.ndarray,
     out: Placement,
     previous: Mapping[str, str],
@@ -210,7 +215,6 @@ def writes(
     (`stored`: memberships' confidences and profiles' properties as stored)."""
     at = now_iso()
     assignment = out.assignment
-    conf = confidence(labels, left, right, prob)
     position = {cid: i for i, cid in enumerate(out.ids)}
     profile_rows, link_rows, moved = [], [], []
     for pid, members, gold in zip(assignment.ids, out.clusters, golden_rows, strict=True):
@@ -233,8 +237,7 @@ def writes(
                 }
             )
         for m in members:
-            c = conf[position[m]]
-            value = None if np.isnan(c) else round(float(c), 12)
+            value = out.confidence[m]
             was = previous.get(m)
             if was is not None and was != pid:
                 moved.append({"customerId": m, "profileId": pid})

@@ -105,7 +105,17 @@ def test_resolution_finds_people_and_a_rerun_changes_nothing(
 
     # Another setting is another input: the run is a full one.
     stricter = settings.model_copy(update={"match_threshold": settings.match_threshold + 0.2})
-    assert list(resolve(store, stricter, model).seconds) == list(first.seconds)
+    split = resolve(store, stricter, model)
+    assert list(split.seconds) == list(first.seconds)
+    assert split.churn.split > 0 and not memberships(store).equals(before)
+    # The run records what the graph holds after its writes: the next run with the same
+    # inputs stops at the read, also when the marks do not tell it that nothing was written
+    # (its record of them gone): the inputs' digest, memberships included, is the last one.
+    after = memberships(store)
+    assert list(resolve(store, stricter, model).seconds) == ["read"]
+    store.run_text("MATCH (s:StageRun) DELETE s", write=True)
+    assert list(resolve(store, stricter, model).seconds) == ["read"]
+    pd.testing.assert_series_equal(memberships(store), after)
 
 
 def stored_block_keys(store: GraphStore) -> dict[str, dict[str, str]]:
