@@ -162,7 +162,7 @@ MARKS_FILE = "held.marks"
 
 
 def record_marks(settings: Settings, names: list[str], now: dict[str, str]) -> None:
-    """The loads named `names` (<source>.<kind>.<file stem>) left the graph as it is with the
+    """The loads named `names` (load_name) left the graph as it is with the
     marks `now` (read once their folder's load had ended, with nobody else writing)."""
     path = settings.data_dir / "loads" / MARKS_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -190,10 +190,16 @@ def forget_all(settings: Settings) -> None:
 
 
 def load_name(source: str, kind: str, path: Path | str) -> str:
-    """How a file's load is named (its journal, key file, quarantine file, held marks)."""
-    return f"{source}.{kind}.{Path(path).stem}"
+    """How a file's load is named (its journal, key file, quarantine file, held marks):
+    <source>.<kind>.<file stem>, and for a file other than CSV its type after it
+    (crm_customers.jsonl: crm.customers.crm_customers.jsonl), so that two files of one stem
+    in a folder (crm_customers.csv and .jsonl) are two loads, not one whose second file
+    deleted the first's quarantine file and wrote over its keys."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    return f"{source}.{kind}.{path.stem}" + ("" if suffix == ".csv" else suffix)
 
 
 def keys_path(settings: Settings, name: str) -> Path:
-    """Where the load named `name` (<source>.<kind>.<file stem>) keeps its keys."""
+    """Where the load named `name` (load_name) keeps its keys."""
     return settings.data_dir / "loads" / f"{name}{KEYS_SUFFIX}"

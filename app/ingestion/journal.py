@@ -1,4 +1,4 @@
-"""A file load's journal: `<data dir>/loads/<source>.<kind>.<file stem>.json` says whether
+"""A file load's journal: `<data dir>/loads/<load name>.json` (held.load_name) says whether
 the last load of that file finished, and if not, where and why it stopped, so the next run
 can say that it completes it (loads are idempotent: running the file again from the start
 ends in the graph of one clean load)."""

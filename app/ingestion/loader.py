@@ -228,7 +228,7 @@ def ingest_file(
     journal.start(bulk=bulk is not None)
     held_path.unlink(missing_ok=True)
     qpath.unlink(missing_ok=True)
-    # A spool of its own: two files of one folder may share a load name (crm_x.csv, crm_x.jsonl).
+    # A spool of its own: a load's spool is never one another load is writing.
     held = KeySpool(mapping.kind, held_path.with_name(f"{held_path.name}.{uuid.uuid4().hex}.part"))
     erased = SuppressionList.read(store, settings)
     # One background thread sends chunks to the store while this one prepares the next:

@@ -5,6 +5,7 @@ row, and the graph is then the one a row-by-row load gives."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -318,7 +319,45 @@ def test_a_load_writes_its_keys_as_its_chunks_come_instead_of_holding_them(
     rows = store.run_text(
         "MATCH (c:Customer) RETURN c.customerId AS id, c.rowHash AS h", write=False
     )[0]
-    keys = HeldKeys.read(loads.settings.data_dir / "loads" / "crm.customers.crm_customers.keys")
+    keys = HeldKeys.read(
+        loads.settings.data_dir / "loads" / "crm.customers.crm_customers.jsonl.keys"
+    )
     assert keys is not None and keys.kind == "customers"
     assert keys.fingerprints == {r["id"]: r["h"] for r in rows}
     assert not list((loads.settings.data_dir / "loads").glob("*.part"))
+
+
+def test_two_files_of_one_stem_keep_their_own_journal_keys_and_quarantine(
+    loads: Loads, store: GraphStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """crm_customers.csv and crm_customers.jsonl in one folder: two loads. Each keeps its
+    quarantine file (the second's load no longer deletes the first's) and its keys, so a
+    reload of both reads neither."""
+    folder = tmp_path / "src"
+    folder.mkdir()
+    write_mapping(folder / "crm.customers.yaml", "customers", CUSTOMER_COLUMNS)
+    _customers(folder / "crm_customers.csv", n=12)
+    rows = customer_rows(12, offset=500)
+    rows[3]["id"] = ""  # no key: quarantined
+    pd.DataFrame(rows).to_json(folder / "crm_customers.jsonl", orient="records", lines=True)
+
+    first = load_directory(store, folder, loads.settings, show_progress=False)
+    assert [(Path(s.file).name, s.rows_loaded, s.rows_quarantined) for s in first] == [
+        ("crm_customers.csv", 11, 1),
+        ("crm_customers.jsonl", 11, 1),
+    ]
+    files = [Path(str(s.quarantine_file)) for s in first]
+    assert files[0] != files[1]
+    # The CSV's blanked e-mail (row 5) and record without a key (row 10); the JSONL's row 4.
+    assert [[json.loads(line)["row"] for line in f.read_text().splitlines()] for f in files] == [
+        [5, 10],
+        [4],
+    ]
+    graph = snapshot(store)
+
+    with monkeypatch.context() as m:
+        _no_rows_prepared(m)
+        again = load_directory(store, folder, loads.settings, show_progress=False)
+    assert [s.unchanged for s in again] == [True, True]
+    assert [Path(str(s.quarantine_file)) for s in again] == files
+    assert snapshot(store) == graph
