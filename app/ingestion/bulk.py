@@ -114,10 +114,6 @@ class BulkGraph:
 
     # ---- what the loader reads ----------------------------------------------------------
 
-    def customers(self, ids: Iterable[str]) -> set[str]:
-        have = self.nodes["Customer"]
-        return {i for i in ids if i in have}
-
     def performers(self, ids: Iterable[str]) -> list[Row]:
         """interactions_existing's rows: each event it has, with each performer (those sent
         in an earlier round as the store has them)."""
