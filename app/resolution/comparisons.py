@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
+from rapidfuzz.distance import OSA, JaroWinkler
 from rapidfuzz.process import cpdist
 
 from app.resolution.fields import IDENTIFIER_PREFIX, Columns
@@ -81,14 +81,16 @@ def one_edit_apart(
 ) -> np.ndarray:
     """Whether a[i] and b[i] are at most one typo apart (Damerau-Levenshtein distance <= 1: a
     character added, dropped or changed, or two neighbours swapped); with the values' codes,
-    once per distinct pair. rapidfuzz stops counting past one edit (score_cutoff): a third
-    of the full distance's time on e-mails."""
+    once per distinct pair. Within one edit the optimal string alignment distance is the
+    Damerau-Levenshtein one (they differ only where a substring is edited twice), and
+    rapidfuzz stops counting past one edit (score_cutoff): a sixth of the full distance's
+    time on e-mails. tests/resolution/test_comparisons.py checks it against the full one."""
     if not len(a):
         return np.zeros(0, dtype=bool)
     if codes is not None:
-        found = _each_distinct(DamerauLevenshtein.distance, a, b, *codes, score_cutoff=1)
+        found = _each_distinct(OSA.distance, a, b, *codes, score_cutoff=1)
     else:
-        found = cpdist(list(a), list(b), scorer=DamerauLevenshtein.distance, score_cutoff=1)
+        found = cpdist(list(a), list(b), scorer=OSA.distance, score_cutoff=1)
     return np.asarray(found) <= 1
 
 

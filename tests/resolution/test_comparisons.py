@@ -107,3 +107,35 @@ def test_a_user_name_made_of_the_names_is_no_evidence_at_another_provider() -> N
     cols = derive(frame)
     left, right = np.array([0, 0, 3, 3, 6, 0]), np.array([1, 2, 4, 5, 7, 3])
     assert email_levels(cols, left, right).tolist() == [NULL, 1, 1, 0, NULL, 2]
+
+
+@st.composite
+def edited(draw: st.DrawFn) -> tuple[str, str]:
+    """A text and the text after up to two typos (added, dropped, changed, two neighbours
+    swapped), so that pairs one edit apart, two apart and the same all come up."""
+    text = draw(st.text(alphabet="abc+01", max_size=10))
+    out = text
+    for _ in range(draw(st.integers(0, 2))):
+        i = draw(st.integers(0, len(out)))
+        kind = draw(st.sampled_from(["add", "drop", "change", "swap"]))
+        if kind == "add":
+            out = out[:i] + draw(st.sampled_from("abc+01")) + out[i:]
+        elif kind == "drop" and i < len(out):
+            out = out[:i] + out[i + 1 :]
+        elif kind == "change" and i < len(out):
+            out = out[:i] + draw(st.sampled_from("abc+01")) + out[i + 1 :]
+        elif kind == "swap" and i + 1 < len(out):
+            out = out[:i] + out[i + 1] + out[i] + out[i + 2 :]
+    return text, out
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(edited(), min_size=1, max_size=30))
+def test_one_typo_apart_is_a_damerau_levenshtein_distance_of_at_most_one(
+    pairs: list[tuple[str, str]],
+) -> None:
+    a = np.array([p[0] for p in pairs], dtype=object)
+    b = np.array([p[1] for p in pairs], dtype=object)
+    full = [DamerauLevenshtein.distance(x, y) <= 1 for x, y in pairs]
+    assert one_edit_apart(a, b).tolist() == full
+    assert one_edit_apart(b, a).tolist() == full
