@@ -15,6 +15,7 @@ from app.errors import StoreError
 from app.ingestion import ahead
 from app.ingestion.batch import load_directory
 from app.ingestion.bulk import BulkGraph
+from app.ingestion.loader import IngestSummary
 from app.ingestion.mapping import BUILTIN_DIR
 from app.settings import Settings
 from app.store import GraphStore, WriteSummary, falkordb_bulk, falkordb_wire
@@ -40,13 +41,20 @@ def settings(backend_settings: Settings, tmp_path: Path) -> Settings:
     return backend_settings.model_copy(update={"data_dir": tmp_path / "data", "bulk_min_bytes": 0})
 
 
-def incremental_digest(store: GraphStore, population: Path, settings: Settings) -> str:
-    """The digest of the graph a load by queries gives, leaving the store empty again."""
-    load_directory(store, population, settings, show_progress=False, bulk=False)
+def incremental_load(
+    store: GraphStore, population: Path, settings: Settings
+) -> tuple[str, list[IngestSummary]]:
+    """The digest of the graph a load by queries gives, and its files' summaries, leaving
+    the store empty again."""
+    summaries = load_directory(store, population, settings, show_progress=False, bulk=False)
     incremental = digest(store)
     store.clear()
     store.setup_schema()
-    return incremental
+    return incremental, summaries
+
+
+def incremental_digest(store: GraphStore, population: Path, settings: Settings) -> str:
+    return incremental_load(store, population, settings)[0]
 
 
 def test_bulk_first_load_gives_the_incremental_graph(
@@ -172,10 +180,7 @@ def test_a_bulk_load_sent_in_rounds_gives_the_incremental_graph(
     counts and the refusals are the incremental load's."""
     folder, kinds = with_repeated_events(population, tmp_path / "repeated")
     small = settings.model_copy(update={"chunk_rows": 25, "prepare_workers": 0})
-    incremental = incremental_digest(store, folder, small)
-    by_queries = load_directory(store, folder, small, show_progress=False, bulk=False)
-    store.clear()
-    store.setup_schema()
+    incremental, by_queries = incremental_load(store, folder, small)
 
     rounds = small.model_copy(update={"bulk_round_rows": 60, "data_dir": tmp_path / "rounds"})
     held: list[int] = []
