@@ -94,12 +94,17 @@ class BulkGraph:
         self.store = store
         self.round_rows = round_rows  # 0: everything held until the end
         self.batch_size = batch_size
-        self.held = 0  # source rows applied since the graph was last sent
         # After the first round: the stored nodes later events may link to (LINKED), the
         # hashes of stored events' keys, and rows about stored nodes, written after the round.
         self.ids: dict[str, NodeIds] | None = None
         self._sent_events = np.zeros(0, dtype=np.uint64)
         self._later: list[tuple[str, list[Row]]] = []
+        self._hold_nothing()
+        self.summary = WriteSummary()
+        self.on_stored: list[Callable[[], None]] = []  # run once the graph is in the store
+
+    def _hold_nothing(self) -> None:
+        """The held graph empty: at the start, and once a round is sent."""
         self.nodes: dict[str, dict[str, dict[str, Any]]] = {label: {} for label in NODE_KEYS}
         # type -> (start key, end key) -> properties (None for a type without any)
         self.edges: dict[str, dict[tuple[str, str], dict[str, Any] | None]] = {
@@ -109,8 +114,7 @@ class BulkGraph:
         self._out: dict[str, dict[str, list[str]]] = {}
         self._residents: dict[str, set[str]] = defaultdict(set)  # address -> customers
         self._performer: dict[str, str] = {}  # interaction -> its one performer
-        self.summary = WriteSummary()
-        self.on_stored: list[Callable[[], None]] = []  # run once the graph is in the store
+        self.held = 0  # source rows applied since the graph was last sent
 
     # ---- what the loader reads ----------------------------------------------------------
 
@@ -245,10 +249,7 @@ class BulkGraph:
         sent = self.nodes["Interaction"]
         if sent:
             self._sent_events = np.union1d(self._sent_events, key_hashes(list(sent)))  # sorted
-        self.nodes = {label: {} for label in NODE_KEYS}
-        self.edges = {t: {} for t in EDGE_ENDS}
-        self._out, self._residents, self._performer = {}, defaultdict(set), {}
-        self.held = 0
+        self._hold_nothing()
         done = WriteSummary()
         for name, rows in self._later:
             done.add(self.store.write_batches(name, rows, self.batch_size))
