@@ -416,7 +416,7 @@ class GraphStore(ABC):
     ) -> WriteSummary:
         """Create these nodes and relationships (none of which exist yet) by the store's own
         bulk path, far faster than queries. `ids`: per label, the stored nodes' IDs where
-        that label already has nodes (the store fills it in: app/store/falkordb.py).
+        that label already has nodes (the store fills it in: app/store/falkordb_bulk.py).
         Raises BulkUnsupported where there is none (the caller then writes with queries)."""
         raise BulkUnsupported(f"the {self.backend} store has no bulk path")
 
