@@ -1,6 +1,7 @@
 """The audit trail: who changed what, when and why, with the state before and after. Every
-change made through the API or the CLI writes one AuditEvent here; GraphQL `auditTrail`,
-`idgraph audit` and the pages read it through `trail`."""
+change made through the API or the CLI writes one AuditEvent here, and every unmasked read
+of personal data one read (READ_PII relationships from the reader to what was read);
+GraphQL `auditTrail`, `idgraph audit` and the pages read both through `trail`."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from app.errors import InputError
 from app.store import GraphStore
 
 MAX_PAGE = 100
+# The action of a read that returned personal data unmasked (docs/security.md).
+READ_PII = "readPII"
 
 
 def _now() -> datetime:
@@ -34,15 +37,17 @@ def record(
     profile_ids: Sequence[str] = (),
     other_ids: Sequence[str] = (),
 ) -> str:
-    """Write one AuditEvent; its auditId. It CONCERNS the records and profiles named (erasure
-    follows those edges), and lists every entity it is about in entityIds (records,
-    profiles, and things without a node of their own such as "metric:spend90d")."""
+    """Write one audit event; its auditId. It lists every entity it is about in entityIds
+    (records, profiles, and things without a node of their own such as "metric:spend90d").
+    An AuditEvent node that CONCERNS the records and profiles named (erasure follows those
+    edges); a read of personal data (READ_PII) is a relationship from the reader's Actor
+    node to each record and profile read instead (cypher/record_read.cypher says why)."""
     if not actor or not actor.strip():
         raise InputError("actor: every change names who makes it; it is empty")
     now = _now()
     audit_id = f"AU-{uuid.uuid4().hex[:16]}"
     store.write(
-        "record_audit",
+        "record_read" if action == READ_PII else "record_audit",
         auditId=audit_id,
         at=now.strftime("%Y-%m-%dT%H:%M:%SZ"),
         atUs=int(now.timestamp() * 1_000_000),
@@ -166,7 +171,21 @@ def trail(
         "since": where.since_us(),
     }
     after_us, after_id = after if after else (None, None)
-    rows = store.read("audit_trail", **params, afterUs=after_us, afterId=after_id, limit=size + 1)
-    total = store.read_one("audit_count", **params)
-    events = [AuditEvent.from_row(r) for r in rows]
-    return TrailPage(events[:size], len(events) > size, int(total["n"]) if total else 0)
+    page = {**params, "afterUs": after_us, "afterId": after_id, "limit": size + 1}
+    # Events kept as nodes and reads kept as relationships, each paged alike: the newest
+    # size + 1 of the two together are among the newest size + 1 of each.
+    nodes, reads, counted, counted_reads = store.read_many(
+        [
+            ("audit_trail", page),
+            ("audit_trail_reads", page),
+            ("audit_count", params),
+            ("audit_count_reads", params),
+        ]
+    )
+    events = sorted(
+        (AuditEvent.from_row(r) for r in [*nodes, *reads]),
+        key=lambda e: (e.at_us, e.audit_id),
+        reverse=True,
+    )[: size + 1]
+    total = sum(int(rows[0]["n"]) if rows else 0 for rows in (counted, counted_reads))
+    return TrailPage(events[:size], len(events) > size, total)

@@ -5,6 +5,7 @@ in before/after are masked for callers without PII rights."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from hypothesis import example, given
@@ -13,6 +14,9 @@ from hypothesis import strategies as st
 from app import audit
 from app.audit import TrailFilter, mask_json, trail
 from app.errors import InputError
+from app.privacy.erasure import REDACTED, redact_audit
+from app.privacy.playback import playback
+from app.settings import Settings
 from app.store import GraphStore
 
 
@@ -59,6 +63,140 @@ def test_pages_follow_on_without_gaps(store: GraphStore) -> None:
             break
         after = (page.events[-1].at_us, page.events[-1].audit_id)
     assert seen == made[::-1]
+
+
+def _read_relationships(store: GraphStore) -> list[tuple[str, str, str, str]]:
+    rows, _ = store.run_text(
+        "MATCH (a:Actor)-[r]->(n) RETURN a.name AS actor, type(r) AS type, r.auditId AS id, "
+        "coalesce(n.customerId, n.profileId) AS whose",
+        write=False,
+    )
+    return sorted((r["actor"], r["type"], r["id"], r["whose"]) for r in rows)
+
+
+def test_reads_of_personal_data_are_relationships_in_the_same_trail(store: GraphStore) -> None:
+    """A read (readPII) is a READ_PII relationship from the reader to the first record or
+    profile read and a READ_PII_ALSO to each other one, not an AuditEvent node; the trail
+    shows it as one event among the others, filtered and counted alike. A read of nothing in
+    the graph is a node."""
+    store.run_text(
+        "CREATE (:Customer {customerId: 'crm:1'}), (:Customer {customerId: 'crm:2'}), "
+        "(:Profile {profileId: 'P-1'})",
+        write=True,
+    )
+    change = audit.record(store, "key:ann", "upsertCustomerRecord", "", None, {}, ["crm:1"])
+    read = audit.record(
+        store, "key:zoe", audit.READ_PII, "", None, {"fields": ["email"]}, ["crm:1"], ["P-1"]
+    )
+    gone = audit.record(store, "key:zoe", audit.READ_PII, "", None, {}, ["crm:9"])
+    assert _read_relationships(store) == [
+        ("key:zoe", "READ_PII", read, "crm:1"),
+        ("key:zoe", "READ_PII_ALSO", read, "P-1"),
+    ]
+    nodes, _ = store.run_text("MATCH (e:AuditEvent) RETURN e.auditId AS id", write=False)
+    assert sorted(r["id"] for r in nodes) == sorted([change, gone])
+
+    page = trail(store, TrailFilter())
+    assert [e.audit_id for e in page.events] == [gone, read, change]
+    assert (page.total, page.has_next) == (3, False)
+    shown = page.events[1]
+    assert (shown.actor, shown.action, shown.entity_ids) == ("key:zoe", "readPII", ["crm:1", "P-1"])
+    assert (shown.before, json.loads(shown.after or "")) == ("null", {"fields": ["email"]})
+    assert [e.audit_id for e in trail(store, TrailFilter(entity_id="crm:1")).events] == [
+        read,
+        change,
+    ]
+    zoe = trail(store, TrailFilter(actor="key:zoe"))
+    assert ([e.audit_id for e in zoe.events], zoe.total) == ([gone, read], 2)
+    reads = trail(store, TrailFilter(actions=(audit.READ_PII,)))
+    assert ([e.audit_id for e in reads.events], reads.total) == ([gone, read], 2)
+    assert trail(store, TrailFilter(actions=("splitCustomer",))).total == 0
+
+
+def test_pages_follow_on_over_events_and_reads(store: GraphStore) -> None:
+    store.run_text("CREATE (:Customer {customerId: 'crm:1'})", write=True)
+    made = [
+        audit.record(store, "cli:x", audit.READ_PII if n % 3 else "a", "", None, {}, ["crm:1"])
+        for n in range(8)
+    ]
+    seen: list[str] = []
+    after = None
+    while True:
+        page = trail(store, TrailFilter(), 3, after)
+        assert page.total == 8
+        seen += [e.audit_id for e in page.events]
+        if not page.has_next:
+            break
+        after = (page.events[-1].at_us, page.events[-1].audit_id)
+    assert seen == made[::-1]
+
+
+def test_an_erasure_keeps_reads_of_the_person_without_their_details(store: GraphStore) -> None:
+    """Reads about an erased record stay in the trail as redacted AuditEvents (who, when),
+    without its id, about the other records they read; no READ_PII relationship is left."""
+    store.run_text(
+        "CREATE (:Customer {customerId: 'crm:1'}), (:Customer {customerId: 'crm:2'})",
+        write=True,
+    )
+    both = audit.record(store, "key:zoe", audit.READ_PII, "", None, {"f": 1}, ["crm:1", "crm:2"])
+    theirs = audit.record(store, "key:zoe", audit.READ_PII, "why", None, {"f": 2}, ["crm:1"])
+    other = audit.record(store, "key:zoe", audit.READ_PII, "", None, {"f": 3}, ["crm:2"])
+    change = audit.record(store, "key:ann", "upsertCustomerRecord", "", None, {}, ["crm:1"])
+
+    assert redact_audit(store, ["crm:1"], []) == 3
+
+    events = {e.audit_id: e for e in trail(store, TrailFilter()).events}
+    assert set(events) == {both, theirs, other, change}
+    for gone, actor, action, ids in (
+        (both, "key:zoe", audit.READ_PII, ["crm:2"]),
+        (theirs, "key:zoe", audit.READ_PII, []),
+        (change, "key:ann", "upsertCustomerRecord", []),
+    ):
+        e = events[gone]
+        assert (e.actor, e.action, e.entity_ids) == (actor, action, ids)
+        assert (e.before, e.after, e.reason) == (REDACTED, REDACTED, REDACTED)
+    kept = events[other]
+    assert (kept.entity_ids, kept.after, kept.before) == (["crm:2"], '{"f": 3}', "null")
+    assert _read_relationships(store) == [("key:zoe", "READ_PII", other, "crm:2")]
+    rows, _ = store.run_text(
+        "MATCH (e:AuditEvent)-[:CONCERNS]->(c:Customer) RETURN e.auditId AS id, c.customerId AS c",
+        write=False,
+    )
+    # (The erasure then deletes crm:1, and the change's edge to it with it.)
+    assert sorted((r["id"], r["c"]) for r in rows) == sorted([(both, "crm:2"), (change, "crm:1")])
+
+
+def test_data_playback_lists_the_reads_kept_either_way(store: GraphStore, tmp_path: Path) -> None:
+    """The person's data playback lists who read their data, newest first: reads kept as
+    READ_PII relationships and reads kept as AuditEvent nodes (a graph written before reads
+    were relationships, or a read an erasure of someone else redacted)."""
+    store.run_text(
+        "CREATE (:Customer {customerId: 'crm:1'})-[:RESOLVES_TO]->(:Profile {profileId: 'P-1'})",
+        write=True,
+    )
+    store.write(
+        "record_audit",
+        auditId="AU-old",
+        at="2026-01-01T00:00:00Z",
+        atUs=1_767_225_600_000_000,
+        actor="key:old",
+        action=audit.READ_PII,
+        reason="",
+        before="null",
+        after=json.dumps({"fields": ["phone"]}),
+        customerIds=["crm:1"],
+        profileIds=[],
+        entityIds=["crm:1"],
+    )
+    audit.record(store, "key:zoe", audit.READ_PII, "", None, {"fields": ["email"]}, ["crm:1"])
+    audit.record(store, "key:bob", audit.READ_PII, "", None, {"fields": ["name"]}, [], ["P-1"])
+    audit.record(store, "key:ann", "upsertCustomerRecord", "", None, {"fields": ["x"]}, ["crm:1"])
+    reads = playback(store, Settings(data_dir=tmp_path), "P-1")["accessLog"]
+    assert [(r["by"], r["fields"]) for r in reads] == [
+        ("key:bob", ["name"]),
+        ("key:zoe", ["email"]),
+        ("key:old", ["phone"]),
+    ]
 
 
 def test_bad_input_is_named(store: GraphStore) -> None:

@@ -136,6 +136,8 @@ EMPTY_INPUT: dict[str, object] = {
     "keys": [],
     "name": "contract-test",
     "stage": "contract-test",
+    "limit": 0,  # a page size: LIMIT refuses null on both stores
+    "actor": "contract-test",  # who wrote an audit entry (the reader's Actor node's key)
 }
 
 

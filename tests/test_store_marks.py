@@ -9,7 +9,7 @@ import threading
 
 import pytest
 
-from app.api.access import READ_PII
+from app.audit import READ_PII
 from app.audit import record as audit
 from app.errors import StoreConflict, StoreError
 from app.store import GraphStore, marks

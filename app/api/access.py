@@ -35,13 +35,12 @@ from starlette.concurrency import run_in_threadpool
 from app.access import policy
 from app.access.masking import mask
 from app.access.roles import Identity
+from app.audit import READ_PII
 from app.audit import record as audit
 from app.households.marketing import Contact as ContactRecord
 from app.households.marketing import HouseholdHit
 from app.privacy.consent import NO_CONSENT, Consent, consent_of_customers, consent_of_profiles
 from app.store import GraphStore
-
-READ_PII = "readPII"
 
 
 class _Guard(Visitor):

@@ -18,13 +18,13 @@ from starlette.responses import Response, StreamingResponse
 from app.access import policy
 from app.access.masking import mask
 from app.access.roles import Identity
-from app.api.access import READ_PII
 from app.api.auth import forbidden, identity_of
 from app.api.errors import BadUserInput
 from app.api.inputs import decode_cursor, encode_cursor, page_size
 from app.api.loaders import request_context
 from app.api.paging import connection
 from app.api.records import ProfileRecord
+from app.audit import READ_PII
 from app.audit import record as audit
 from app.errors import InputError
 from app.households.dna import METRICS

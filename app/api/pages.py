@@ -13,9 +13,9 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from app.access import policy
-from app.api.access import READ_PII
 from app.api.auth import forbidden, identity_of, problem
 from app.api.errors import BAD_USER_INPUT
+from app.audit import READ_PII
 from app.audit import record as audit
 from app.errors import InputError
 from app.privacy.playback import page, playback, profile_of_customer

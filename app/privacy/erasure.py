@@ -147,6 +147,18 @@ def erase_person(
     return out
 
 
+def redact_audit(store: GraphStore, customers: list[str], profiles: list[str]) -> int:
+    """Audit events about these records and profiles keep who did what and when, and lose
+    their details and these ids; reads of their data kept as READ_PII relationships become
+    such events first (they would go with the records). How many events were redacted."""
+    redact = {"customers": customers, "profiles": profiles, "redacted": REDACTED, "at": _now()}
+    n = 0
+    for name in ("erasure_redact_reads", "erasure_redact_audit"):
+        rows, _ = store.run_text(store.cypher(name), redact, write=True)
+        n += int(rows[0]["n"]) if rows else 0
+    return n
+
+
 def _erase(store: GraphStore, settings: Settings, person: Person) -> Erasure:
     from app.households.events import profiles_changed
 
@@ -163,12 +175,7 @@ def _erase(store: GraphStore, settings: Settings, person: Person) -> Erasure:
     out.labels = _labels(settings, set(customers), values)
     out.quarantine_lines = _quarantine(settings, values)
     forget_all(settings)  # the loads' key files name their records
-    rows, _ = store.run_text(
-        store.cypher("erasure_redact_audit"),
-        {"customers": customers, "profiles": profiles, "redacted": REDACTED, "at": _now()},
-        write=True,
-    )
-    out.audit_events_redacted = int(rows[0]["n"]) if rows else 0
+    out.audit_events_redacted = redact_audit(store, customers, profiles)
     rows, _ = store.run_text(store.cypher("erasure_alerts"), {"profiles": profiles}, write=True)
     if rows:
         out.webhook_deliveries = int(rows[0]["deliveries"])

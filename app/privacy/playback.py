@@ -21,6 +21,8 @@ from app.settings import Settings
 from app.store import GraphStore
 
 FORMAT = "identity-graph/subject-access/1"
+# The newest reads of the person's data listed (playback_reads*.cypher keep as many each).
+READS_SHOWN = 1000
 _GOLDEN = (
     "firstName",
     "lastName",
@@ -122,9 +124,17 @@ def playback(store: GraphStore, settings: Settings, profile_id: str) -> dict[str
         }
         for r in store.read("playback_alerts", profileId=pid)
     ]
+    # Reads kept as AuditEvent nodes and as READ_PII relationships (app/audit.py).
+    kept = store.read_many(
+        [
+            ("playback_reads", {"profileId": pid, "customers": members}),
+            ("playback_read_edges", {"profileId": pid, "customers": members}),
+        ]
+    )
+    newest = sorted((r for rows in kept for r in rows), key=lambda r: r["atUs"], reverse=True)
     reads = [
         {"at": r["at"], "by": r["actor"], "fields": _fields(r["after"])}
-        for r in store.read("playback_reads", profileId=pid, customers=members)
+        for r in newest[:READS_SHOWN]
     ]
     return {
         "format": FORMAT,

@@ -175,6 +175,7 @@ UNIQUE_KEYS: tuple[Key, ...] = (
     Key("ChangeMark", "writer"),  # who changed the graph (app/store/marks.py)
     Key("StageRun", "name"),  # a batch stage's last complete run (app/store/marks.py)
     Key("AuditEvent", "auditId"),
+    Key("Actor", "name"),  # who read personal data (READ_PII, app/audit.py)
     Key("AlertRule", "name"),
     Key("WebhookDelivery", "deliveryId"),
     # Identifiers a mapping declares (national IDs, loyalty numbers...) and their types.

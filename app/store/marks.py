@@ -55,6 +55,7 @@ BOOKKEEPING = frozenset(
     {
         CLEAR,
         "record_audit",
+        "record_read",
         "lock_take",
         "lock_release",
         "change_mark_bump",

@@ -270,6 +270,7 @@ def admin_headers(api_store: CountingStore) -> dict[str, str]:
 _RESOLUTION_STATE = (
     "MATCH (p:Profile) DETACH DELETE p",
     "MATCH (e:AuditEvent) DETACH DELETE e",
+    "MATCH (a:Actor) DETACH DELETE a",  # and the reads of personal data (READ_PII)
     "MATCH (:Customer)-[m:MATCHES]->(:Customer) DELETE m",
 )
 

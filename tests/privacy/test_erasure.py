@@ -14,13 +14,14 @@ from pathlib import Path
 import pytest
 
 from app import flows
+from app.audit import READ_PII, TrailFilter, trail
 from app.audit import record as audit
 from app.households.dna import all_household_ids, compute_dna
 from app.households.resolve import resolve_households
 from app.ingestion.batch import load_directory
 from app.metrics.batch import resolve_now, run_batch
 from app.privacy.consent import record_statement
-from app.privacy.erasure import erase_person
+from app.privacy.erasure import REDACTED, erase_person
 from app.resolution.batch import resolve
 from app.resolution.learning import learn
 from app.resolution.model import MatchModel
@@ -200,7 +201,19 @@ def test_erasure_leaves_no_value_of_the_person_and_a_reload_does_not_bring_them_
             }
         ],
     )
-    audit(store, "key:viewer", "readPII", "", None, {"customers": customers}, customers, [pid])
+    # A read of their data and another person's record: kept as READ_PII relationships.
+    (other,) = [
+        str(r["c"])
+        for r in _rows(
+            store,
+            "MATCH (c:Customer) WHERE NOT c.customerId IN $ids "
+            "RETURN c.customerId AS c ORDER BY c LIMIT 1",
+            ids=customers,
+        )
+    ]
+    read = audit(
+        store, "key:viewer", READ_PII, "", None, {"fields": ["email"]}, [*customers, other], [pid]
+    )
     (email,) = {
         r["e"]
         for r in _rows(
@@ -246,6 +259,16 @@ def test_erasure_leaves_no_value_of_the_person_and_a_reload_does_not_bring_them_
     )
     assert (entry["actor"], entry["reason"], entry["edges"]) == ("key:dpo", "request 42", 0)
     assert json.loads(entry["after"])["records"] == len(customers)
+    # The read is kept (who, when) without its details or their ids, about the other record.
+    (kept,) = trail(store, TrailFilter(actions=(READ_PII,))).events
+    assert (kept.audit_id, kept.actor, kept.entity_ids) == (read, "key:viewer", [other])
+    assert (kept.before, kept.after, kept.reason) == (REDACTED, REDACTED, REDACTED)
+    assert _rows(
+        store,
+        "MATCH (e:AuditEvent {auditId: $a})-[:CONCERNS]->(c:Customer) RETURN c.customerId AS c",
+        a=read,
+    ) == [{"c": other}]
+    assert _rows(store, "MATCH (:Actor)-[r]->() RETURN count(r) AS n") == [{"n": 0}]
     # The household is regrouped without them, its Group DNA recomputed.
     rest = _rows(
         store,
