@@ -132,24 +132,29 @@ def test_pages_follow_on_over_events_and_reads(store: GraphStore) -> None:
 
 
 def test_an_erasure_keeps_reads_of_the_person_without_their_details(store: GraphStore) -> None:
-    """Reads about an erased record stay in the trail as redacted AuditEvents (who, when),
-    without its id, about the other records they read; no READ_PII relationship is left."""
+    """Reads about an erased record or profile (the first thing read or another) stay in the
+    trail as redacted AuditEvents (who, when), without its id, about the other records they
+    read; no relationship of those reads is left."""
     store.run_text(
-        "CREATE (:Customer {customerId: 'crm:1'}), (:Customer {customerId: 'crm:2'})",
+        "CREATE (:Customer {customerId: 'crm:1'}), (:Customer {customerId: 'crm:2'}), "
+        "(:Profile {profileId: 'P-9'})",
         write=True,
     )
     both = audit.record(store, "key:zoe", audit.READ_PII, "", None, {"f": 1}, ["crm:1", "crm:2"])
     theirs = audit.record(store, "key:zoe", audit.READ_PII, "why", None, {"f": 2}, ["crm:1"])
+    profile = audit.record(store, "key:zoe", audit.READ_PII, "", None, {}, ["crm:2"], ["P-9"])
     other = audit.record(store, "key:zoe", audit.READ_PII, "", None, {"f": 3}, ["crm:2"])
     change = audit.record(store, "key:ann", "upsertCustomerRecord", "", None, {}, ["crm:1"])
+    assert ("key:zoe", "READ_PII_ALSO", profile, "P-9") in _read_relationships(store)
 
-    assert redact_audit(store, ["crm:1"], []) == 3
+    assert redact_audit(store, ["crm:1"], ["P-9"]) == 4
 
     events = {e.audit_id: e for e in trail(store, TrailFilter()).events}
-    assert set(events) == {both, theirs, other, change}
+    assert set(events) == {both, theirs, profile, other, change}
     for gone, actor, action, ids in (
         (both, "key:zoe", audit.READ_PII, ["crm:2"]),
         (theirs, "key:zoe", audit.READ_PII, []),
+        (profile, "key:zoe", audit.READ_PII, ["crm:2"]),
         (change, "key:ann", "upsertCustomerRecord", []),
     ):
         e = events[gone]
@@ -159,11 +164,14 @@ def test_an_erasure_keeps_reads_of_the_person_without_their_details(store: Graph
     assert (kept.entity_ids, kept.after, kept.before) == (["crm:2"], '{"f": 3}', "null")
     assert _read_relationships(store) == [("key:zoe", "READ_PII", other, "crm:2")]
     rows, _ = store.run_text(
-        "MATCH (e:AuditEvent)-[:CONCERNS]->(c:Customer) RETURN e.auditId AS id, c.customerId AS c",
+        "MATCH (e:AuditEvent)-[:CONCERNS]->(c) "
+        "RETURN e.auditId AS id, coalesce(c.customerId, c.profileId) AS c",
         write=False,
     )
     # (The erasure then deletes crm:1, and the change's edge to it with it.)
-    assert sorted((r["id"], r["c"]) for r in rows) == sorted([(both, "crm:2"), (change, "crm:1")])
+    assert sorted((r["id"], r["c"]) for r in rows) == sorted(
+        [(both, "crm:2"), (profile, "crm:2"), (change, "crm:1")]
+    )
 
 
 def test_data_playback_lists_the_reads_kept_either_way(store: GraphStore, tmp_path: Path) -> None:
