@@ -131,7 +131,7 @@ def playback(store: GraphStore, settings: Settings, profile_id: str) -> dict[str
             ("playback_read_edges", {"profileId": pid, "customers": members}),
         ]
     )
-    newest = sorted((r for rows in kept for r in rows), key=lambda r: r["atUs"], reverse=True)
+    newest = sorted((r for rows in kept for r in rows), key=lambda r: r["atUs"] or 0, reverse=True)
     reads = [
         {"at": r["at"], "by": r["actor"], "fields": _fields(r["after"])}
         for r in newest[:READS_SHOWN]
