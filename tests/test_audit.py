@@ -105,7 +105,7 @@ def test_reads_of_personal_data_are_relationships_in_the_same_trail(store: Graph
     assert (page.total, page.has_next) == (3, False)
     shown = page.events[1]
     assert (shown.actor, shown.action, shown.entity_ids) == ("key:zoe", "readPII", ["crm:1", "P-1"])
-    assert (shown.before, json.loads(shown.after or "")) == ("null", {"fields": ["email"]})
+    assert (shown.before, shown.after) == ("null", '{"fields": ["email"]}')
     assert [e.audit_id for e in trail(store, TrailFilter(entity_id="crm:1")).events] == [
         read,
         change,
