@@ -87,18 +87,40 @@ def surname_key(name: str | None) -> str:
 
 
 def surnames_agree(a: str | None, b: str | None, threshold: float) -> bool:
-    x, y = surname_key(a), surname_key(b)
-    if not x or not y:
-        return False
-    return x == y or SequenceMatcher(None, x, y).ratio() >= threshold
+    return SurnameAgreement(threshold)(surname_key(a), surname_key(b))
+
+
+class SurnameAgreement:
+    """Whether two normalised surnames (surname_key) agree: equal, or difflib's ratio of the
+    two at or above the threshold. A grouping asks about the same few names again and
+    again (a street's families), so each ordered pair's ratio is worked out once."""
+
+    def __init__(self, threshold: float) -> None:
+        self.threshold = threshold
+        self._known: dict[tuple[str, str], bool] = {}
+
+    def __call__(self, x: str, y: str) -> bool:
+        if not x or not y:
+            return False
+        if x == y:
+            return True
+        got = self._known.get((x, y))
+        if got is None:  # ratio is not symmetric: (x, y) and (y, x) are asked apart
+            got = self._known[(x, y)] = SequenceMatcher(None, x, y).ratio() >= self.threshold
+        return got
 
 
 def group_profiles(facts: Sequence[ProfileFacts], rules: Rules, today: date) -> Grouping:
     """Every profile in exactly one household (a household of one when nothing links it)."""
-    index: dict[str, dict[str, list[int]]] = {k: defaultdict(list) for k in rules.enabled_kinds()}
-    for i, f in enumerate(facts):
+    kinds = rules.enabled_kinds()
+    # Each profile's values of each kind and its surname key, worked out once for the run.
+    held = [{kind: f.values(kind) for kind in kinds} for f in facts]
+    surnames = [surname_key(f.last_name) for f in facts]
+    agree = SurnameAgreement(rules.surname_similarity)
+    index: dict[str, dict[str, list[int]]] = {k: defaultdict(list) for k in kinds}
+    for i, values in enumerate(held):
         for kind, by_value in index.items():
-            for v in f.values(kind):
+            for v in values[kind]:
                 by_value[v].append(i)
     graph = nx.Graph()
     graph.add_nodes_from(range(len(facts)))
@@ -131,20 +153,38 @@ def group_profiles(facts: Sequence[ProfileFacts], rules: Rules, today: date) -> 
             usable[kind].add(value)
             for a, i in enumerate(idx):
                 for j in idx[a + 1 :]:
-                    if surnames_agree(
-                        facts[i].last_name, facts[j].last_name, rules.surname_similarity
-                    ):
+                    if agree(surnames[i], surnames[j]):
                         link(i, j, kind)
 
     components: list[set[int]] = []
     for comp in nx.connected_components(graph):
         components.extend(_fit(graph, set(comp), rules, list(rules.weakest_first)))
-    groups = [
-        _group(sorted(c, key=lambda i: facts[i].profile_id), facts, usable, rules, today)
-        for c in components
-    ]
+    # Each profile's values that may link, by kind in the rules' order (most profiles have
+    # few or none: the rest of their values are theirs alone, or hubs).
+    linking: list[dict[str, list[str]]] = [{} for _ in facts]
+    for kind, by_value in index.items():
+        for value in usable[kind]:
+            for i in by_value[value]:
+                linking[i].setdefault(kind, []).append(value)
+    rank = {
+        i: r for r, i in enumerate(sorted(range(len(facts)), key=lambda i: facts[i].profile_id))
+    }
+    seen = Seen(facts, linking, surnames, agree)
+    groups = [_group(sorted(c, key=rank.__getitem__), seen, rules, today) for c in components]
     groups.sort(key=lambda g: g.members[0].profile_id)
     return Grouping(groups, hubs)
+
+
+@dataclass
+class Seen:
+    """What group_profiles worked out once for the run, by profile position: the facts, each
+    profile's values that may link by kind, its surname key; the surname agreement with its
+    memory."""
+
+    facts: Sequence[ProfileFacts]
+    linking: list[dict[str, list[str]]]
+    surnames: list[str]
+    agree: SurnameAgreement
 
 
 def _fit(graph: nx.Graph, comp: set[int], rules: Rules, weakest: list[str]) -> list[set[int]]:
@@ -165,25 +205,18 @@ def _fit(graph: nx.Graph, comp: set[int], rules: Rules, weakest: list[str]) -> l
     return out
 
 
-def _group(
-    members: list[int],
-    facts: Sequence[ProfileFacts],
-    usable: dict[str, set[str]],
-    rules: Rules,
-    today: date,
-) -> Group:
-    counts: dict[str, Counter[str]] = {k: Counter() for k in usable}
-    for i in members:
-        for kind in usable:
-            counts[kind].update(facts[i].values(kind) & usable[kind])
+def _group(members: list[int], seen: Seen, rules: Rules, today: date) -> Group:
+    facts, linking = seen.facts, seen.linking
+    # How many members hold each value that may link.
+    counts = Counter((kind, v) for i in members for kind, vs in linking[i].items() for v in vs)
     out: list[Member] = []
     kinds: set[str] = set()
     for i in members:
         f = facts[i]
         evidence: list[str] = []
         confidence = 0.0
-        for kind in usable:
-            shared = sorted(v for v in f.values(kind) & usable[kind] if counts[kind][v] >= 2)
+        for kind, values in linking[i].items():
+            shared = sorted(v for v in values if counts[(kind, v)] >= 2)
             if not shared:
                 continue
             kinds.add(kind)
@@ -191,11 +224,11 @@ def _group(
             conf = rules.evidence(kind).confidence
             if kind == "address" and any(
                 facts[j].address_id == f.address_id
-                and surnames_agree(f.last_name, facts[j].last_name, rules.surname_similarity)
+                and seen.agree(seen.surnames[i], seen.surnames[j])
                 for j in members
                 if j != i
             ):
-                evidence.append(f"surname:{surname_key(f.last_name)}")
+                evidence.append(f"surname:{seen.surnames[i]}")
                 conf = min(1.0, conf + rules.surname_bonus)
             confidence = max(confidence, conf)
         out.append(Member(f.profile_id, evidence, round(confidence if evidence else 1.0, 3)))

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
+from difflib import SequenceMatcher
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from app.errors import ConfigError
-from app.households.grouping import ProfileFacts, group_profiles
+from app.households.grouping import ProfileFacts, SurnameAgreement, group_profiles
 from app.households.ids import assign_household_ids, new_household_id
 from app.households.rules import Evidence, Rules, parse_rules
 
@@ -121,3 +124,21 @@ def test_ids_stay_with_who_stays_and_follow_who_joins() -> None:
     assert not out.retired
     fresh = assign_household_ids([["x", "y"]], {})
     assert fresh.ids == [new_household_id(["y", "x"])] and fresh.ids[0].startswith("HH-")
+
+
+# Two letters make difflib's asymmetric cases common: ('baabbba', 'babbabaa') rate 0.4 one
+# way and 0.8 the other.
+SURNAME_KEYS = st.text(alphabet="ab", max_size=8)
+
+
+@given(st.lists(st.tuples(SURNAME_KEYS, SURNAME_KEYS), max_size=40))
+@example([("baabbba", "babbabaa")])
+def test_surname_agreement_remembers_each_ordered_pair_as_difflib_rates_it(
+    asked: list[tuple[str, str]],
+) -> None:
+    """One SurnameAgreement answers every question, in any order, repeats and reversed pairs
+    included (difflib's ratio is not symmetric), as a fresh comparison of the two would."""
+    agree = SurnameAgreement(0.8)
+    for x, y in asked + [(y, x) for x, y in asked] + asked:
+        fresh = bool(x and y) and (x == y or SequenceMatcher(None, x, y).ratio() >= 0.8)
+        assert agree(x, y) == fresh
