@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from difflib import SequenceMatcher
@@ -112,16 +112,13 @@ class SurnameAgreement:
 
 def group_profiles(facts: Sequence[ProfileFacts], rules: Rules, today: date) -> Grouping:
     """Every profile in exactly one household (a household of one when nothing links it)."""
-    kinds = rules.enabled_kinds()
-    # Each profile's values of each kind and its surname key, worked out once for the run.
-    held = [{kind: f.values(kind) for kind in kinds} for f in facts]
-    surnames = [surname_key(f.last_name) for f in facts]
-    agree = SurnameAgreement(rules.surname_similarity)
-    index: dict[str, dict[str, list[int]]] = {k: defaultdict(list) for k in kinds}
-    for i, values in enumerate(held):
+    index: dict[str, dict[str, list[int]]] = {k: defaultdict(list) for k in rules.enabled_kinds()}
+    for i, f in enumerate(facts):
         for kind, by_value in index.items():
-            for v in values[kind]:
+            for v in f.values(kind):
                 by_value[v].append(i)
+    surnames = [surname_key(f.last_name) for f in facts]  # each profile's, once for the run
+    agree = SurnameAgreement(rules.surname_similarity)
     graph = nx.Graph()
     graph.add_nodes_from(range(len(facts)))
     hubs: Counter[str] = Counter()
@@ -161,14 +158,14 @@ def group_profiles(facts: Sequence[ProfileFacts], rules: Rules, today: date) -> 
         components.extend(_fit(graph, set(comp), rules, list(rules.weakest_first)))
     # Each profile's values that may link, by kind in the rules' order (most profiles have
     # few or none: the rest of their values are theirs alone, or hubs).
-    linking: list[dict[str, list[str]]] = [{} for _ in facts]
+    linking: defaultdict[int, dict[str, list[str]]] = defaultdict(dict)
     for kind, by_value in index.items():
         for value in usable[kind]:
             for i in by_value[value]:
                 linking[i].setdefault(kind, []).append(value)
-    rank = {
-        i: r for r, i in enumerate(sorted(range(len(facts)), key=lambda i: facts[i].profile_id))
-    }
+    rank = [0] * len(facts)  # each profile's place in profile id order
+    for r, i in enumerate(sorted(range(len(facts)), key=lambda i: facts[i].profile_id)):
+        rank[i] = r
     seen = Seen(facts, linking, surnames, agree)
     groups = [_group(sorted(c, key=rank.__getitem__), seen, rules, today) for c in components]
     groups.sort(key=lambda g: g.members[0].profile_id)
@@ -182,7 +179,7 @@ class Seen:
     memory."""
 
     facts: Sequence[ProfileFacts]
-    linking: list[dict[str, list[str]]]
+    linking: Mapping[int, dict[str, list[str]]]  # profiles with none are left out
     surnames: list[str]
     agree: SurnameAgreement
 
@@ -208,14 +205,16 @@ def _fit(graph: nx.Graph, comp: set[int], rules: Rules, weakest: list[str]) -> l
 def _group(members: list[int], seen: Seen, rules: Rules, today: date) -> Group:
     facts, linking = seen.facts, seen.linking
     # How many members hold each value that may link.
-    counts = Counter((kind, v) for i in members for kind, vs in linking[i].items() for v in vs)
+    counts = Counter(
+        (kind, v) for i in members for kind, vs in linking.get(i, {}).items() for v in vs
+    )
     out: list[Member] = []
     kinds: set[str] = set()
     for i in members:
         f = facts[i]
         evidence: list[str] = []
         confidence = 0.0
-        for kind, values in linking[i].items():
+        for kind, values in linking.get(i, {}).items():
             shared = sorted(v for v in values if counts[(kind, v)] >= 2)
             if not shared:
                 continue
