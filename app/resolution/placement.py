@@ -22,7 +22,7 @@ from app.store import GraphStore
 from app.store.writer import BackgroundWriter
 
 # Below this many clusters, golden attributes are computed per cluster without pandas.
-_SMALL = 64
+FEW_CLUSTERS = 64
 
 
 def now_iso() -> str:
@@ -138,7 +138,7 @@ def place(
         profile_of=profile_of,
         confidence=confidences(ids, labels, left, right, prob),
     )
-    golden_rows = _golden_rows(records, labels, keys, settings.source_trust)
+    gold_rows = golden_rows(records, labels, keys, settings.source_trust)
     if feed_wanted(settings):
         if stored is not None:
             golden_before: Mapping[str, Mapping[str, Any]] = stored.profiles
@@ -152,10 +152,10 @@ def place(
             assignment.absorbed,
             assignment.split_from,
             golden_before,
-            golden_rows,
+            gold_rows,
         )
     if write:
-        jobs = writes(golden_rows, sparse, out, previous, stored)
+        jobs = writes(gold_rows, sparse, out, previous, stored)
         for name, rows in jobs:
             if writer is not None:
                 writer.put(name, rows)
@@ -169,7 +169,7 @@ def _plain(value: Any) -> Any:
     return None if not isinstance(value, str | list | tuple) and pd.isna(value) else value
 
 
-def _golden_rows(
+def golden_rows(
     records: pd.DataFrame | Sequence[Mapping[str, Any]],
     labels: np.ndarray,
     keys: Sequence[int],
@@ -179,14 +179,20 @@ def _golden_rows(
     with many clusters (batch), else one profile at a time over plain rows (golden1; the
     two are tested equal on generated input)."""
     if isinstance(records, pd.DataFrame):
-        if len(keys) > _SMALL:
+        if len(keys) > FEW_CLUSTERS:
             gold = golden(records, pd.Series(labels, index=records.index), trust)
             gold = gold.reindex([int(k) for k in keys])
             names = [str(c) for c in gold.columns]
-            return [
-                {c: (None if pd.isna(v) else str(v)) for c, v in zip(names, row, strict=True)}
-                for row in gold.to_numpy(dtype=object)
-            ]
+            # Column by column, missing cells found at once (pd.isna cell by cell was 5.8 s
+            # of a million-record resolve).
+            columns = []
+            for c in gold.columns:
+                values = gold[c].to_numpy(dtype=object)
+                missing = pd.isna(values).tolist()
+                columns.append(
+                    [None if m else str(v) for v, m in zip(values.tolist(), missing, strict=True)]
+                )
+            return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
         # A few wide rows as plain dicts (a missing value as None): pandas' astype/where/
         # to_dict on them took 5 ms of a 25 ms real-time placement.
         names = [str(records.index.name or "index"), *(str(c) for c in records.columns)]
@@ -205,7 +211,7 @@ def _golden_rows(
 
 
 def writes(
-    golden_rows: list[dict[str, Any]],
+    gold_rows: list[dict[str, Any]],
     sparse: np.ndarray,
     out: Placement,
     previous: Mapping[str, str],
@@ -217,7 +223,7 @@ def writes(
     assignment = out.assignment
     position = {cid: i for i, cid in enumerate(out.ids)}
     profile_rows, link_rows, moved = [], [], []
-    for pid, members, gold in zip(assignment.ids, out.clusters, golden_rows, strict=True):
+    for pid, members, gold in zip(assignment.ids, out.clusters, gold_rows, strict=True):
         props: dict[str, Any] = {
             **gold,
             "size": len(members),

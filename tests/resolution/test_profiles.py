@@ -1,7 +1,9 @@
+import numpy as np
 import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from app.resolution.placement import FEW_CLUSTERS, golden_rows
 from app.resolution.profiles import Churn, assign_ids, golden, new_profile_id
 from app.survivorship import ADDRESS_FIELDS, golden1
 
@@ -169,3 +171,20 @@ def test_golden_records_by_column_equal_one_profile_at_a_time(frame) -> None:
         assert {c: (None if pd.isna(v) else v) for c, v in row.items()} == {
             c: one[c] for c in row.index
         }
+
+
+@settings(max_examples=30, deadline=None)
+@given(member_frames(), st.integers(FEW_CLUSTERS + 1, FEW_CLUSTERS + 20))
+def test_golden_rows_for_many_clusters_equal_one_profile_at_a_time(frame, copies: int) -> None:
+    """A batch's golden rows (the frame's columns, missing cells as None, every other value
+    as text) equal those of golden1 over each cluster's plain rows, cluster by cluster."""
+    records, labels = frame
+    trust = ["crm", "webshop"]
+    tiles = [records.rename(index=lambda i, t=t: f"{i}-{t}") for t in range(copies)]
+    many = pd.concat(tiles)
+    label = np.concatenate([labels.to_numpy() + 4 * t for t in range(copies)])
+    keys = sorted(set(label.tolist()))
+    assert len(keys) > FEW_CLUSTERS  # the column path
+    plain = many.astype(object).where(many.notna(), None)
+    rows = [{"customerId": cid, **row} for cid, row in plain.to_dict("index").items()]
+    assert golden_rows(many, label, keys, trust) == golden_rows(rows, label, keys, trust)
