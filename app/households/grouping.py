@@ -86,10 +86,6 @@ def surname_key(name: str | None) -> str:
     return _NOT_LETTER.sub("", (name or "").lower())
 
 
-def surnames_agree(a: str | None, b: str | None, threshold: float) -> bool:
-    return SurnameAgreement(threshold)(surname_key(a), surname_key(b))
-
-
 class SurnameAgreement:
     """Whether two normalised surnames (surname_key) agree: equal, or difflib's ratio of the
     two at or above the threshold. A grouping asks about the same few names again and
