@@ -7,4 +7,4 @@ WITH DISTINCT r.auditId AS auditId, r.at AS at, r.atUs AS atUs, a.name AS actor,
               r.after AS after
 RETURN at, atUs, actor, after
 ORDER BY atUs DESC
-LIMIT 1000
+LIMIT $limit

@@ -7,4 +7,4 @@ WHERE e.action = 'readPII'
 WITH DISTINCT e
 RETURN e.at AS at, e.atUs AS atUs, e.actor AS actor, e.after AS after
 ORDER BY atUs DESC
-LIMIT 1000
+LIMIT $limit

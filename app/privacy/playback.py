@@ -21,7 +21,7 @@ from app.settings import Settings
 from app.store import GraphStore
 
 FORMAT = "identity-graph/subject-access/1"
-# The newest reads of the person's data listed (playback_reads*.cypher keep as many each).
+# The newest reads of the person's data listed (each of the two reads below keeps as many).
 READS_SHOWN = 1000
 _GOLDEN = (
     "firstName",
@@ -125,12 +125,8 @@ def playback(store: GraphStore, settings: Settings, profile_id: str) -> dict[str
         for r in store.read("playback_alerts", profileId=pid)
     ]
     # Reads kept as AuditEvent nodes and as READ_PII relationships (app/audit.py).
-    kept = store.read_many(
-        [
-            ("playback_reads", {"profileId": pid, "customers": members}),
-            ("playback_read_edges", {"profileId": pid, "customers": members}),
-        ]
-    )
+    asked = {"profileId": pid, "customers": members, "limit": READS_SHOWN}
+    kept = store.read_many([("playback_reads", asked), ("playback_read_edges", asked)])
     newest = sorted((r for rows in kept for r in rows), key=lambda r: r["atUs"] or 0, reverse=True)
     reads = [
         {"at": r["at"], "by": r["actor"], "fields": _fields(r["after"])}
