@@ -82,7 +82,7 @@ $(OUTSIDE)/bin/python: $(BIN)/python
 	$(BIN)/python -m venv $(OUTSIDE) && $(OUTSIDE)/bin/python -m pip install -q pseudopeople==1.3.1
 
 outside: install $(OUTSIDE)/bin/python
-	$(BIN)/python -m bench.outside pseudopeople febrl3 febrl4 --out bench/out/outside
+	$(BIN)/python -m bench.outside pseudopeople pseudopeople-noisy pseudopeople-all febrl3 febrl4 --out bench/out/outside
 
 clean:
 	rm -rf $(VENV) $(OUTSIDE) app/api/static/vendor scripts/cypher-lint/node_modules .cache .mypy_cache .ruff_cache .pytest_cache

