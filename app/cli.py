@@ -252,7 +252,7 @@ def metrics(
         summary, raised = metrics_batch(store, settings, when, console, progress, full)
     console.print(
         f"{summary.metrics} metrics on {summary.profiles:,} profiles in {summary.seconds:.1f}s: "
-        f"{len(summary.changes):,} changed values on {summary.profiles_written:,} profiles; "
+        f"{summary.changed_values:,} changed values on {summary.profiles_written:,} profiles; "
         f"{raised:,} alerts raised"
     )
 

@@ -51,10 +51,13 @@ def metrics_batch(
     """Every profile's Customer DNA (`idgraph metrics`), its changes handed to the alert
     rules; the summary and the alerts raised. The alerts are the batch's writes (a stage
     that does not read alerts, such as households, is not made to run again by them)."""
+    from app.alerts import watched_metrics
     from app.metrics.batch import run_batch
 
     with marks.writing_as(store, marks.METRICS):
-        summary = run_batch(store, settings, now, console, show_progress, full)
+        # only changes of the metrics a rule watches can fire: the rest are counted, not kept
+        watched = watched_metrics(store, settings, "Profile")
+        summary = run_batch(store, settings, now, console, show_progress, full, watched)
         return summary, pass_to_alerts(store, settings, summary.changes)
 
 

@@ -55,7 +55,7 @@ class Chain:
 
     def metrics(self, now: datetime = NOW, full: bool = False) -> int:
         summary, _ = flows.metrics_batch(self.store, self.settings, now, None, False, full)
-        return len(summary.changes)
+        return summary.changed_values
 
 
 @contextmanager

@@ -133,6 +133,14 @@ def running_rules(store: GraphStore, settings: Settings) -> RuleSet:
     return rulebook(store).rules(store, settings)
 
 
+def watched_metrics(store: GraphStore, settings: Settings, label: str) -> frozenset[str]:
+    """The metrics of `label` ("Profile", "Household") that some running rule watches: the
+    only changes evaluate_changes can fire on (rules are looked up by label and metric)."""
+    return frozenset(
+        metric for (on, metric) in running_rules(store, settings).by_metric if on == label
+    )
+
+
 def read_defined_rules(store: GraphStore) -> list[AlertRule]:
     """Rules defined over GraphQL. One that no longer validates (say, an older format) is
     logged and left out rather than stopping every other rule."""

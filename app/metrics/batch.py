@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -54,11 +55,13 @@ def run_batch(
     console: Console | None = None,
     show_progress: bool = True,
     full: bool = False,
+    handed_on: Collection[str] | None = None,
 ) -> RunSummary:
     """Recompute every active profile's metrics, writing what changed. Skipped when no writer
     it reads from has written since its last complete run as of the same time with the same
     definitions (`full`: compute and compare anyway). Each metric whose values changed has
-    its mark bumped (marks.metric)."""
+    its mark bumped (marks.metric). The summary's changes are those of the metrics in
+    `handed_on` (all when None)."""
     started = time.perf_counter()
     now = now or now_utc()
     defs = registry.running(settings)
@@ -67,8 +70,8 @@ def run_batch(
         if run.last is not None:
             seconds = round(time.perf_counter() - started, 3)
             return RunSummary(profiles=run.last["profiles"], metrics=len(defs), seconds=seconds)
-        summary = _compute(store, settings, defs, now, console, show_progress)
-        if moved := sorted({marks.metric(c.metric) for c in summary.changes}):
+        summary = _compute(store, settings, defs, now, console, show_progress, handed_on)
+        if moved := sorted(marks.metric(m) for m in summary.changed_metrics):
             marks.bump(store, moved)
         marks.finished(store, run, {"profiles": summary.profiles})
     return summary
@@ -98,6 +101,7 @@ def _compute(
     now: datetime,
     console: Console | None,
     show_progress: bool,
+    handed_on: Collection[str] | None,
 ) -> RunSummary:
     with stage_progress(console or get_console(), show_progress) as bar:
         phases = bar.add_task("metrics: reading and computing", total=4, unit="")
@@ -118,6 +122,7 @@ def _compute(
             step=step,
             on_rows=rows,
             on_batch=lambda n: bar.advance(write, n),
+            handed_on=handed_on,
         )
 
 

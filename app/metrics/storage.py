@@ -182,17 +182,31 @@ def split_cause(cause: str) -> tuple[str, str | None]:
 def first(
     label: str, entity_id: str, name: str, value: Value, at: str, cause: str = DATA
 ) -> tuple[dict[str, Any], MetricChange | None]:
-    """update() for a metric with no value and no history yet (a batch's first run writes
-    millions of these): the value and its time, a one-point history without lists, no
-    trend."""
+    """update() for a metric with no value and no history yet: `first_props` and
+    `first_change`, nothing for no value."""
     if value is None:
         return {}, None
+    return first_props(name, value, at, cause), first_change(
+        label, entity_id, name, value, at, cause
+    )
+
+
+def first_props(name: str, value: Value, at: str, cause: str = DATA) -> dict[str, Any]:
+    """The properties of a metric's first value (not None) at time `at`: the value and its
+    time, a one-point history without lists, no trend (a batch's first run writes millions of
+    these)."""
     props: dict[str, Any] = {prop(name): value, prop(name, "at"): at}
     if cause != DATA:
         props[prop(name, "hc")] = [cause]
+    return props
+
+
+def first_change(
+    label: str, entity_id: str, name: str, value: Value, at: str, cause: str = DATA
+) -> MetricChange:
+    """The change a metric's first value (not None) makes."""
     kind, ref = split_cause(cause)
-    point = history_value(value)
-    return props, MetricChange(label, entity_id, name, None, value, at, (point,), kind, ref)
+    return MetricChange(label, entity_id, name, None, value, at, (history_value(value),), kind, ref)
 
 
 def update(

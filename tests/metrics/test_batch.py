@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -94,6 +95,47 @@ def test_an_events_changes_are_what_the_next_batch_finds(
     assert changed["spend90d"].history[-1] == pytest.approx(spent + 100.0)
     # a batch at the same moment finds nothing left to change
     assert run(store, settings, defs, now).changes == []
+
+
+def _dna(fresh_resolved) -> list[Any]:
+    """Every profile's metric properties as the graph holds them."""
+    rows = fresh_resolved.rows(
+        "MATCH (p:Profile) RETURN p.profileId AS id, properties(p) AS props ORDER BY id"
+    )
+    return [(r["id"], {k: v for k, v in r["props"].items() if k.startswith("dna")}) for r in rows]
+
+
+def test_a_run_hands_on_the_changes_of_the_metrics_asked_for_and_counts_them_all(
+    fresh_resolved, settings: Settings
+) -> None:
+    """A first run and a later one, handing on every change, then again from the same graph
+    handing on two metrics': the same graph written, the same number and metrics of changes,
+    and the changes handed on exactly those of the two metrics."""
+    store = fresh_resolved.store.inner
+    defs = registry.running(settings)
+    now = resolve_now(store, "latest")
+    later = now + timedelta(days=40)  # windows move on: values change, histories grow
+    two = {"spend90d", "purchases90d"}
+
+    def runs(handed_on: set[str] | None) -> list[Any]:
+        fresh_resolved.reset()
+        out = []
+        for when in (now, later):
+            summary = run(store, settings, defs, when, handed_on=handed_on)
+            out.append((summary, _dna(fresh_resolved)))
+        return out
+
+    every, some = runs(None), runs(two)
+    for (a, written_a), (b, written_b) in zip(every, some, strict=True):
+        assert b.changes == [c for c in a.changes if c.metric in two]
+        assert b.changes and len(b.changes) < len(a.changes)
+        assert (a.changed_values, a.changed_metrics) == (
+            len(a.changes),
+            {c.metric for c in a.changes},
+        )
+        assert (b.changed_values, b.changed_metrics) == (a.changed_values, a.changed_metrics)
+        assert written_b == written_a
+    assert any(c.previous is not None for c in some[1][0].changes)  # the later run updated
 
 
 def test_fit_model_defines_a_versioned_propensity_metric(
