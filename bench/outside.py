@@ -59,8 +59,9 @@ for name, dataset in observers.items():
     generate(seed=seed, config=config).to_csv(f"{out}/{name}.csv", index=False)
 """
 
-CENSUS_MAPPING = """# pseudopeople census: no identifier, dates as MM/DD/YYYY, an address
-source: census
+# The census and the surveys of the town's households: names, a birth date and an address.
+SURVEY_MAPPING = """# {comment}
+source: {source}
 kind: customers
 columns:
   record_id: sourceKey
@@ -75,13 +76,18 @@ columns:
   city: city
   zipcode: postcode
 formats:
-  dateOfBirth: "%m/%d/%Y"
+  dateOfBirth: "{date}"
 attributes:
-  state: state
-  relationship_to_reference_person: relationship
+  state: state{more}
 defaults:
   country: US
 """
+CENSUS_MAPPING = SURVEY_MAPPING.format(
+    comment="pseudopeople census: no identifier, dates as MM/DD/YYYY, an address",
+    source="census",
+    date="%m/%d/%Y",
+    more="\n  relationship_to_reference_person: relationship",
+)
 
 SSA_MAPPING = """# pseudopeople's social security records: SSN, dates as YYYYMMDD, no address
 source: ssa
@@ -104,57 +110,12 @@ defaults:
   country: US
 """
 
-W2_MAPPING = """# pseudopeople's W-2 and 1099 forms: SSN and a mailing address, no birth date
-source: w2
-kind: customers
-columns:
-  record_id: sourceKey
-  ssn: nationalId
-  first_name: firstName
-  middle_initial: middleName
-  last_name: lastName
-  mailing_address_street_number: street
-  mailing_address_street_name: street
-  mailing_address_unit_number: street
-  mailing_address_city: city
-  mailing_address_zipcode: postcode
-identifiers:
-  nationalId: typo
-attributes:
-  employer_name: employer
-defaults:
-  country: US
-"""
-
-SURVEY_MAPPING = """# pseudopeople's {title}: as the census, a survey of the town's households
+# Tax forms: an SSN and a mailing address, no birth date.
+TAX_MAPPING = """# {comment}
 source: {source}
 kind: customers
 columns:
   record_id: sourceKey
-  first_name: firstName
-  middle_initial: middleName
-  last_name: lastName
-  date_of_birth: dateOfBirth
-  sex: gender
-  street_number: street
-  street_name: street
-  unit_number: street
-  city: city
-  zipcode: postcode
-formats:
-  dateOfBirth: "{date}"
-attributes:
-  state: state
-defaults:
-  country: US
-"""
-
-F1040_MAPPING = """# pseudopeople's 1040 tax returns: the filer's SSN and mailing address (the
-# spouse and dependents named on a return are other people, with no truth of their own)
-source: f1040
-kind: customers
-columns:
-  record_id: sourceKey
   ssn: nationalId
   first_name: firstName
   middle_initial: middleName
@@ -167,10 +128,21 @@ columns:
 identifiers:
   nationalId: typo
 attributes:
-  tax_year: taxYear
+  {attribute}
 defaults:
   country: US
 """
+W2_MAPPING = TAX_MAPPING.format(
+    comment="pseudopeople's W-2 and 1099 forms: SSN and a mailing address, no birth date",
+    source="w2",
+    attribute="employer_name: employer",
+)
+# The spouse and dependents a 1040 return names are other people, with no truth of their own.
+F1040_MAPPING = TAX_MAPPING.format(
+    comment="pseudopeople's 1040 tax returns: the filer's SSN and mailing address",
+    source="f1040",
+    attribute="tax_year: taxYear",
+)
 F1040_COLUMNS = [
     "simulant_id",
     "first_name",
@@ -185,6 +157,12 @@ F1040_COLUMNS = [
     "tax_year",
 ]
 
+
+def _survey(title: str, source: str, date: str) -> str:
+    comment = f"pseudopeople's {title}: as the census, a survey of the town's households"
+    return SURVEY_MAPPING.format(comment=comment, source=source, date=date, more="")
+
+
 # source -> (pseudopeople dataset, mapping); the sample town's three by default
 OBSERVERS: dict[str, tuple[str, str]] = {
     "census": ("decennial_census", CENSUS_MAPPING),
@@ -192,15 +170,15 @@ OBSERVERS: dict[str, tuple[str, str]] = {
     "w2": ("taxes_w2_and_1099", W2_MAPPING),
     "acs": (
         "american_community_survey",
-        SURVEY_MAPPING.format(title="American Community Survey", source="acs", date="%m/%d/%Y"),
+        _survey("American Community Survey", "acs", "%m/%d/%Y"),
     ),
     "cps": (
         "current_population_survey",
-        SURVEY_MAPPING.format(title="Current Population Survey", source="cps", date="%m/%d/%Y"),
+        _survey("Current Population Survey", "cps", "%m/%d/%Y"),
     ),
     "wic": (
         "women_infants_and_children",
-        SURVEY_MAPPING.format(title="WIC records", source="wic", date="%m%d%Y"),
+        _survey("WIC records", "wic", "%m%d%Y"),
     ),
     "f1040": ("taxes_1040", F1040_MAPPING),
 }
