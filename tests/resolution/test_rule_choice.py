@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.resolution.blocking import Candidates
-from app.resolution.training import choose_rules, first_not_excluded
+from app.resolution.training import choose_rules, first_not_excluded, least_sure, smallest_first
 
 
 def _plain_greedy(members: list[np.ndarray], p: np.ndarray, coverage: float) -> list[int]:
@@ -92,3 +92,40 @@ def test_the_pairs_to_ask_are_the_first_not_already_asked(n, seed, k, excluded) 
     exclude = {(int(a), int(b)) for a, b in rng.integers(0, 6, (excluded, 2))}
     every = [int(i) for i in order if (int(left[i]), int(right[i])) not in exclude][:k]
     assert first_not_excluded(order, left, right, exclude, k).tolist() == every
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    values=st.lists(
+        st.one_of(st.integers(0, 5).map(float), st.just(float("nan"))), min_size=0, max_size=60
+    ),
+    m=st.integers(-1, 70),
+)
+def test_the_smallest_first_are_a_full_stable_sorts_first(values, m) -> None:
+    """Sorting only the smallest values gives the start of a stable sort of all of them, ties
+    (common here) and missing values included."""
+    a = np.array(values, dtype=np.float64)
+    out = smallest_first(a, m).tolist()
+    full = np.argsort(a, kind="stable").tolist()
+    assert out == full[: len(out)]
+    assert len(out) >= min(max(m, 0), len(a))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    n=st.integers(0, 50),
+    seed=st.integers(0, 2**32 - 1),
+    k=st.integers(0, 12),
+    excluded=st.integers(0, 30),
+)
+def test_the_least_sure_pairs_are_those_a_full_sort_finds(n, seed, k, excluded) -> None:
+    """The k least sure pairs not asked before, sorting a few: what a stable sort of every
+    pair and a pass through it gives, with pairs standing at several positions (so that the
+    asked pairs hide more positions than there are of them)."""
+    rng = np.random.default_rng(seed)
+    left, right = rng.integers(0, 4, n), rng.integers(0, 4, n)
+    sureness = rng.integers(0, 4, n).astype(np.float64)
+    exclude = {(int(a), int(b)) for a, b in rng.integers(0, 4, (excluded, 2))}
+    order = np.argsort(sureness, kind="stable")
+    every = [int(i) for i in order if (int(left[i]), int(right[i])) not in exclude][:k]
+    assert least_sure(sureness, left, right, exclude, k).tolist() == every
