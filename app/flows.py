@@ -53,10 +53,11 @@ def metrics_batch(
     that does not read alerts, such as households, is not made to run again by them)."""
     from app.alerts import watched_metrics
     from app.metrics.batch import run_batch
+    from app.metrics.compute import LABEL
 
     with marks.writing_as(store, marks.METRICS):
         # only changes of the metrics a rule watches can fire: the rest are counted, not kept
-        watched = watched_metrics(store, settings, "Profile")
+        watched = watched_metrics(store, settings, LABEL)
         summary = run_batch(store, settings, now, console, show_progress, full, watched)
         return summary, pass_to_alerts(store, settings, summary.changes)
 
