@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from app import flows
 from app.metrics import registry
 from app.metrics.batch import fit_model, resolve_now, run_batch
 from app.metrics.compute import evaluate, run
@@ -136,6 +137,30 @@ def test_a_run_hands_on_the_changes_of_the_metrics_asked_for_and_counts_them_all
         assert (b.changed_values, b.changed_metrics) == (a.changed_values, a.changed_metrics)
         assert written_b == written_a
     assert any(c.previous is not None for c in some[1][0].changes)  # the later run updated
+
+
+def test_the_batch_keeps_what_the_alert_rules_watch_and_they_fire_on_it(
+    fresh_resolved, settings: Settings, tmp_path: Path
+) -> None:
+    """`idgraph metrics`' flow keeps the changes of the metrics a running rule watches and
+    hands them to the rules: a rule on spend90d above 0 fires once for every profile with
+    some spend, and the batch kept no other metric's changes."""
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(
+        "rules:\n  - name: any-spend\n    metric: spend90d\n    condition: above\n"
+        "    threshold: 0\n    cooldown: 1d\n    message: spent\n"
+    )
+    settings = settings.model_copy(update={"alert_rules_file": rules})
+    store = fresh_resolved.store.inner
+    summary, raised = flows.metrics_batch(
+        store, settings, resolve_now(store, "latest"), None, False
+    )
+    spenders = fresh_resolved.rows(
+        "MATCH (p:Profile {status: 'active'}) WHERE p.dna_spend90d > 0 RETURN count(p) AS n"
+    )[0]["n"]
+    assert raised == spenders > 10
+    assert {c.metric for c in summary.changes} == {"spend90d"}
+    assert summary.changed_values > len(summary.changes)
 
 
 def test_fit_model_defines_a_versioned_propensity_metric(
