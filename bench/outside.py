@@ -28,6 +28,7 @@ import tempfile
 import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -143,7 +144,7 @@ F1040_MAPPING = TAX_MAPPING.format(
     source="f1040",
     attribute="tax_year: taxYear",
 )
-F1040_COLUMNS = [
+F1040_COLUMNS = (
     "simulant_id",
     "first_name",
     "middle_initial",
@@ -155,7 +156,7 @@ F1040_COLUMNS = [
     "mailing_address_city",
     "mailing_address_zipcode",
     "tax_year",
-]
+)
 
 
 def _survey(title: str, source: str, date: str) -> str:
@@ -163,24 +164,30 @@ def _survey(title: str, source: str, date: str) -> str:
     return SURVEY_MAPPING.format(comment=comment, source=source, date=date, more="")
 
 
-# source -> (pseudopeople dataset, mapping); the sample town's three by default
-OBSERVERS: dict[str, tuple[str, str]] = {
-    "census": ("decennial_census", CENSUS_MAPPING),
-    "ssa": ("social_security", SSA_MAPPING),
-    "w2": ("taxes_w2_and_1099", W2_MAPPING),
-    "acs": (
+class Observer(NamedTuple):
+    dataset: str  # pseudopeople's name for it
+    mapping: str
+    columns: tuple[str, ...] | None = None  # the columns kept (None: all)
+
+
+# source -> what draws it; the sample town's three by default
+OBSERVERS: dict[str, Observer] = {
+    "census": Observer("decennial_census", CENSUS_MAPPING),
+    "ssa": Observer("social_security", SSA_MAPPING),
+    "w2": Observer("taxes_w2_and_1099", W2_MAPPING),
+    "acs": Observer(
         "american_community_survey",
         _survey("American Community Survey", "acs", "%m/%d/%Y"),
     ),
-    "cps": (
+    "cps": Observer(
         "current_population_survey",
         _survey("Current Population Survey", "cps", "%m/%d/%Y"),
     ),
-    "wic": (
+    "wic": Observer(
         "women_infants_and_children",
         _survey("WIC records", "wic", "%m%d%Y"),
     ),
-    "f1040": ("taxes_1040", F1040_MAPPING),
+    "f1040": Observer("taxes_1040", F1040_MAPPING, F1040_COLUMNS),
 }
 
 
@@ -224,7 +231,7 @@ def pseudopeople_raw(raw: Path, sources: Sequence[str], seed: int, scale: float)
     if not python.exists():
         raise SystemExit(f"{python} is missing: run `make outside` first")
     raw.mkdir(parents=True, exist_ok=True)
-    observers = json.dumps({source: OBSERVERS[source][0] for source in sources})
+    observers = json.dumps({source: OBSERVERS[source].dataset for source in sources})
     subprocess.run(
         [str(python), "-c", PSEUDOPEOPLE_DUMP, str(raw), observers, str(seed), str(scale)],
         check=True,
@@ -238,11 +245,10 @@ def pseudopeople_sources(
     W-2 forms and tax returns) and the truth (person = simulant_id)."""
     out, truth = {}, []
     for source in sources:
-        frame = pd.read_csv(raw / f"{source}.csv", dtype=str)
-        if source == "f1040":
-            frame = frame[F1040_COLUMNS]
+        observer = OBSERVERS[source]
+        frame = pd.read_csv(raw / f"{source}.csv", dtype=str, usecols=observer.columns)
         frame.insert(0, "record_id", [f"{source[0].upper()}{i:06d}" for i in range(len(frame))])
-        out[source] = (frame.drop(columns=["simulant_id"]), OBSERVERS[source][1])
+        out[source] = (frame.drop(columns=["simulant_id"]), observer.mapping)
         truth.append(
             pd.DataFrame(
                 {
