@@ -30,9 +30,16 @@ def _parse1(raw: str, formats: Formats) -> datetime | None:
     return None
 
 
-def date1(value: object, formats: Formats) -> tuple[str | None, str | None]:
+# Dates of birth before this year are taken for slips (1090 for 1990) unless a mapping
+# says its records go further back (`earliest:`, docs/ingestion.md).
+EARLIEST_YEAR = 1900
+
+
+def date1(
+    value: object, formats: Formats, earliest: int | None = None
+) -> tuple[str | None, str | None]:
     """(YYYY-MM-DD, problem). The formats are tried in order (ISO 8601 when none); a date
-    before 1900 or after today is a problem too."""
+    before the year `earliest` (EARLIEST_YEAR when None) or after today is a problem too."""
     raw = clean1(value)
     if raw is None:
         return None, None
@@ -40,16 +47,19 @@ def date1(value: object, formats: Formats) -> tuple[str | None, str | None]:
     if parsed is None:
         return None, "invalid date"
     naive = parsed.replace(tzinfo=None)
-    if naive.year < 1900:
-        return None, "date before 1900"
+    first = EARLIEST_YEAR if earliest is None else earliest
+    if naive.year < first:
+        return None, f"date before {first}"
     if naive > datetime.now():
         return None, "date in the future"
     return naive.strftime("%Y-%m-%d"), None
 
 
-def date(s: pd.Series, formats: Formats) -> tuple[pd.Series, pd.Series]:
+def date(
+    s: pd.Series, formats: Formats, earliest: int | None = None
+) -> tuple[pd.Series, pd.Series]:
     """(YYYY-MM-DD, problem or None) for each value; each distinct value parsed once."""
-    iso, problem = unzip(apply1(lambda v: date1(v, formats), s), 2, s.index)
+    iso, problem = unzip(apply1(lambda v: date1(v, formats, earliest), s), 2, s.index)
     return iso, problem
 
 

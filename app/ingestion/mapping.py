@@ -24,6 +24,8 @@ IDENTIFIER_TYPE = re.compile(r"^[a-z][A-Za-z0-9]{0,39}$")
 ATTRIBUTE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,39}$")
 COMPARES: tuple[str, ...] = ("exact", "typo")
 ALL_FIELDS: frozenset[str] = frozenset(f for fields in FIELDS.values() for f in fields)
+# Fields read as calendar dates (app/ingestion/dates.py, date), which `earliest:` may govern.
+DATE_FIELDS: tuple[str, ...] = ("dateOfBirth",)
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,8 @@ class Mapping:
     columns: dict[str, str]
     # canonical field -> strptime formats, tried in order for each value
     formats: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # date field -> the earliest year it may hold (the rule's own default when absent)
+    earliest: dict[str, int] = field(default_factory=dict)
     defaults: dict[str, str] = field(default_factory=dict)  # canonical field -> constant
     identifiers: dict[str, str] = field(default_factory=dict)  # identifier type -> compare
     attributes: dict[str, str] = field(default_factory=dict)  # column -> attribute name
@@ -55,6 +59,10 @@ class Mapping:
     def targets(self) -> list[str]:
         """Every field or identifier type a column feeds, in the order first listed."""
         return list(dict.fromkeys(self.columns.values()))
+
+    def earliest_year(self, field_: str) -> int | None:
+        """The earliest year a date field may hold by this mapping; None: the default."""
+        return self.earliest.get(field_)
 
     def sources_of(self, target: str) -> list[str]:
         """The columns feeding a target, in the order listed."""
@@ -95,6 +103,27 @@ def _formats(data: dict[str, Any], origin: str) -> dict[str, tuple[str, ...]]:
                 f"mapping {origin}: formats.{name} must be a strptime format or a list of them"
             )
         out[str(name)] = tuple(listed)
+    return out
+
+
+def _earliest(data: dict[str, Any], origin: str) -> dict[str, int]:
+    """`dateOfBirth: 1600`: records that go back further than dates of birth of living
+    customers (a genealogy, a register of historical persons)."""
+    value = data.get("earliest") or {}
+    if not isinstance(value, dict):
+        raise ConfigError(f"mapping {origin}: 'earliest' must be a map of date fields to years")
+    out: dict[str, int] = {}
+    for name, year in value.items():
+        if name not in DATE_FIELDS:
+            raise ConfigError(
+                f"mapping {origin}: earliest.{name}: not a date field; "
+                f"date fields are: {', '.join(DATE_FIELDS)}"
+            )
+        if isinstance(year, bool) or not isinstance(year, int) or not 1 <= year <= 9999:
+            raise ConfigError(
+                f"mapping {origin}: earliest.{name} must be a year from 1 to 9999, not {year!r}"
+            )
+        out[name] = year
     return out
 
 
@@ -170,6 +199,7 @@ def parse_mapping(
     kind = cast(Kind, kind)
     columns = _require_map(data, "columns", origin)
     formats = _formats(data, origin)
+    earliest = _earliest(data, origin)
     defaults = _require_map(data, "defaults", origin)
     identifiers = _identifiers(data, origin)
     attributes = _named_columns(data, "attributes", origin, allow_list=True)
@@ -219,6 +249,7 @@ def parse_mapping(
         kind=kind,
         columns=columns,
         formats=formats,
+        earliest=earliest,
         defaults=defaults,
         identifiers=identifiers,
         attributes=attributes,

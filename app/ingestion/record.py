@@ -110,7 +110,11 @@ def prepare_customer_record(
     phone, phone_type, bad = norm.phone_parts1(canon.get("phone"), region)
     if bad:
         blank("phone", f"invalid phone for region {region}")
-    dob, problem = dates.date1(canon.get("dateOfBirth"), mapping.formats.get("dateOfBirth"))
+    dob, problem = dates.date1(
+        canon.get("dateOfBirth"),
+        mapping.formats.get("dateOfBirth"),
+        mapping.earliest_year("dateOfBirth"),
+    )
     if problem:
         blank("dateOfBirth", problem)
     updated, _, bad = dates.timestamp1(canon.get("updatedAt"), mapping.formats.get("updatedAt"))

@@ -299,7 +299,11 @@ def prepare_customers(
     region = pd.Series(norm.apply1(lambda c: norm.phone_region1(c, country), ctry), index=df.index)
     phone, phone_type, bad = norm.phone(_col(df, "phone"), region)
     blank(bad, "phone", "invalid phone for region " + region)
-    dob, problem = dates.date(_col(df, "dateOfBirth"), mapping.formats.get("dateOfBirth"))
+    dob, problem = dates.date(
+        _col(df, "dateOfBirth"),
+        mapping.formats.get("dateOfBirth"),
+        mapping.earliest_year("dateOfBirth"),
+    )
     blank(problem.notna(), "dateOfBirth", problem)
     updated, _, bad = dates.timestamp(_col(df, "updatedAt"), mapping.formats.get("updatedAt"))
     blank(bad, "updatedAt", "invalid date-time")

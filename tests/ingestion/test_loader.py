@@ -355,6 +355,26 @@ def test_a_bad_date_blanks_the_field_and_keeps_the_record(
     ]
 
 
+def test_a_mapping_may_let_dates_of_birth_go_further_back(
+    store: GraphStore, settings: Settings, tmp_path: Path
+) -> None:
+    """A register of historical persons: `earliest: {dateOfBirth: 1600}` keeps 1630, and
+    still blanks what lies before its year."""
+    csv = "id,last,dob\n1,Clifford,1630-08-01\n2,Moss,1599-12-31\n3,Cole,1600-01-01\n"
+    columns = {"id": "sourceKey", "last": "lastName", "dob": "dateOfBirth"}
+    s = _load(store, settings, tmp_path, csv, columns, earliest={"dateOfBirth": 1600})
+    assert (s.rows_loaded, s.rows_quarantined, s.fields_blanked) == (3, 0, 1)
+    assert _customers(store, "dateOfBirth") == [
+        {"key": "1", "dateOfBirth": "1630-08-01"},
+        {"key": "2", "dateOfBirth": None},
+        {"key": "3", "dateOfBirth": "1600-01-01"},
+    ]
+    lines = [json.loads(x) for x in Path(s.quarantine_file or "").read_text().splitlines()]
+    assert [(q["row"], q["value"], q["reason"]) for q in lines] == [
+        (2, "1599-12-31", "date before 1600")
+    ]
+
+
 def test_a_list_of_formats_parses_each_row_with_the_first_that_fits(
     store: GraphStore, settings: Settings, tmp_path: Path
 ) -> None:

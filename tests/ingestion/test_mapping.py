@@ -83,6 +83,21 @@ def test_formats_are_a_format_or_a_list_of_them() -> None:
     )
 
 
+def test_earliest_years_of_date_fields() -> None:
+    m = parse_mapping(mapping(earliest={"dateOfBirth": 1600}), "m.yaml")
+    assert (m.earliest_year("dateOfBirth"), m.earliest_year("updatedAt")) == (1600, None)
+    assert parse_mapping(mapping(), "m.yaml").earliest_year("dateOfBirth") is None
+    assert "earliest.updatedAt: not a date field; date fields are: dateOfBirth" in refused(
+        mapping(earliest={"updatedAt": 1600})
+    )
+    for bad in ("1600", True, 0, 10000, 1600.5):
+        assert (
+            f"earliest.dateOfBirth must be a year from 1 to 9999, not {bad!r}"
+            in refused(mapping(earliest={"dateOfBirth": bad}))
+        )
+    assert "'earliest' must be a map of date fields to years" in refused(mapping(earliest=[1600]))
+
+
 def test_attributes_as_a_list_or_a_map() -> None:
     listed = parse_mapping(mapping(attributes=["state", "segment"]), "m.yaml")
     assert listed.attributes == {"state": "state", "segment": "segment"}

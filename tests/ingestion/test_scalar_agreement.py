@@ -112,8 +112,15 @@ GENERATED = {
 }
 DATE_FORMATS = ["%Y%m%d", "%m/%d/%Y"]
 TIME_FORMATS = ["%Y-%m-%d %H:%M:%S", "%d/%m/%Y %H:%M"]
+# The generated dates of birth run from 1850: the ISO mapping blanks those before 1900 (the
+# default), this one only those before 1870.
 WITH_FORMATS = parse_mapping(
-    {**GENERATED, "formats": {"dateOfBirth": DATE_FORMATS, "updatedAt": TIME_FORMATS}}, "gen"
+    {
+        **GENERATED,
+        "formats": {"dateOfBirth": DATE_FORMATS, "updatedAt": TIME_FORMATS},
+        "earliest": {"dateOfBirth": 1870},
+    },
+    "gen",
 )
 ISO = parse_mapping(GENERATED, "gen-iso")
 
