@@ -52,7 +52,7 @@ def date1(
         return None, f"date before {first}"
     if naive > datetime.now():
         return None, "date in the future"
-    return naive.strftime("%Y-%m-%d"), None
+    return naive.date().isoformat(), None  # four-digit years (strftime gives "850-03-01")
 
 
 def date(

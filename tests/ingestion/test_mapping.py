@@ -91,9 +91,8 @@ def test_earliest_years_of_date_fields() -> None:
         mapping(earliest={"updatedAt": 1600})
     )
     for bad in ("1600", True, 0, 10000, 1600.5):
-        assert (
-            f"earliest.dateOfBirth must be a year from 1 to 9999, not {bad!r}"
-            in refused(mapping(earliest={"dateOfBirth": bad}))
+        assert f"earliest.dateOfBirth must be a year from 1 to 9999, not {bad!r}" in refused(
+            mapping(earliest={"dateOfBirth": bad})
         )
     assert "'earliest' must be a map of date fields to years" in refused(mapping(earliest=[1600]))
 

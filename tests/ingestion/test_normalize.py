@@ -90,6 +90,17 @@ def test_dates_with_format_and_impossible_dates() -> None:
     assert problem.tolist() == [None, "invalid date", "date in the future", "date before 1900"]
 
 
+def test_early_years_keep_four_digits() -> None:
+    """An earliest year far back (a mapping's `earliest:`): the year stays four digits,
+    where strftime would write 850-03-01."""
+    out, problem = dates.date(s("0850-03-01", "1630-08-01", "0850-03-01"), "%Y-%m-%d", 1)
+    assert (out.tolist(), problem.tolist()) == (
+        ["0850-03-01", "1630-08-01", "0850-03-01"],
+        [None] * 3,
+    )
+    assert dates.date1("0850-03-01", None, 900) == (None, "date before 900")
+
+
 def test_a_list_of_date_formats_is_tried_in_order() -> None:
     formats = ["%Y%m%d", "%m/%d/%Y"]
     out, problem = dates.date(s("19800203", "02/03/1980", "19281501", None), formats)
