@@ -12,6 +12,7 @@ from app.resolution.cluster import (
     attach_sparse,
     cluster,
     missing_pairs,
+    positions_by_label,
 )
 
 
@@ -215,3 +216,13 @@ def test_a_component_over_the_cap_is_cut_along_its_weakest_pairs() -> None:
     out = cluster(8, left, right, prob, 0.5, floor=0.2, cap=5)
     assert out.capped == [8]
     assert _partition(out.labels) == {frozenset(range(4)), frozenset(range(4, 8))}
+
+
+@given(st.lists(st.integers(0, 6), max_size=40), st.integers(0, 3))
+def test_positions_by_label_are_those_holding_each_label_in_order(labels, extra) -> None:
+    """The grouping that cuts a capped component into parts (one sort, not a pass per
+    part) gives what a mask per label gives, labels that occur nowhere included."""
+    arr = np.array(labels, dtype=np.int64)
+    size = (max(labels) + 1 if labels else 0) + extra
+    got = positions_by_label(arr, size)
+    assert [g.tolist() for g in got] == [np.flatnonzero(arr == x).tolist() for x in range(size)]
