@@ -229,34 +229,50 @@ class MatchModel:
     def explanation_texts(self, levels: np.ndarray, contributions: np.ndarray) -> list[str]:
         """Each pair's explanation as the JSON text a MATCHES edge holds:
         {"prior": p, "fields": [{"field", "label", "level", "weight"}, ...]} with a field for
-        each comparison both records have. Written from pieces made once per field and level
-        (a million pairs' dicts, then dumped, took 14 s of a first resolve); the numbers as
-        Python writes a float, which reads back as the same float."""
-        pieces = [
-            [
-                '{"field":'
+        each comparison both records have; the numbers as Python writes a float, which reads
+        back as the same float. A field's text is made once per level and weight it takes
+        (a field takes a few: 3-101 on 320,000 pairs of Splink's historical persons), and the
+        pairs' texts are joined a field at a time over all pairs at once (a million pairs'
+        dicts, then dumped, took 14 s of a first resolve; a text per field of each pair
+        1.3 s for those 320,000)."""
+        levels = np.asarray(levels)
+        if len(levels) == 0:
+            return []
+        contributions = np.asarray(contributions, dtype=np.float64)
+        joined = np.full(len(levels), "", dtype=object)  # ",{field},{field}..." per pair
+        for j, (comp, spec) in enumerate(zip(self.comparisons, self.specs(), strict=True)):
+            start = (
+                ',{"field":'
                 + json.dumps(comp.name)
                 + ',"label":'
                 + json.dumps(spec.label)
                 + ',"level":'
-                + json.dumps(level)
-                + ',"weight":'
-                for level in spec.levels
-            ]
-            for comp, spec in zip(self.comparisons, self.specs(), strict=True)
-        ]
+            )
+            # By bit pattern, so that -0.0 keeps its own text, as float's repr gives it.
+            bits = np.ascontiguousarray(contributions[:, j]).view(np.int64)
+            weight_bits, weight_code = np.unique(bits, return_inverse=True)
+            weights = weight_bits.view(np.float64)
+            # One code per (level, weight); a missing field's level (NULL) codes below 0.
+            taken, code = np.unique(
+                levels[:, j].astype(np.int64) * len(weights) + weight_code.reshape(-1),
+                return_inverse=True,
+            )
+            texts = np.array(
+                [
+                    ""
+                    if k // len(weights) == NULL
+                    else start
+                    + json.dumps(spec.levels[k // len(weights)])
+                    + ',"weight":'
+                    + _number(weights[k % len(weights)])
+                    + "}"
+                    for k in taken.tolist()
+                ],
+                dtype=object,
+            )
+            joined += texts[code.reshape(-1)]
         head = '{"prior":' + _number(self.prior) + ',"fields":['
-        out = []
-        for lv_row, push_row in zip(
-            np.asarray(levels).tolist(), np.asarray(contributions).tolist(), strict=True
-        ):
-            fields = [
-                texts[lv] + _number(push) + "}"
-                for texts, lv, push in zip(pieces, lv_row, push_row, strict=True)
-                if lv != NULL
-            ]
-            out.append(head + ",".join(fields) + "]}")
-        return out
+        return [head + fields[1:] + "]}" for fields in joined.tolist()]
 
     # -- files ---------------------------------------------------------------------------
     def save(self, path: Path) -> None:

@@ -141,6 +141,44 @@ def test_each_push_adds_up_to_the_logit_exactly(model) -> None:
                 assert f["weight"] < 0, f
 
 
+@settings(max_examples=50, deadline=None)
+@given(data=st.data())
+def test_explanation_texts_hold_each_compared_field_and_its_exact_weight(model, data) -> None:
+    """The texts stored on MATCHES edges (made a field at a time over all pairs) read back
+    as the prior and, for each field both records have, its level and its weight to the
+    bit (-0.0 too; null for infinities and NaN, which JSON has no number for)."""
+    trained, _ = model
+    specs = trained.specs()
+    n = data.draw(st.integers(0, 30))
+    levels = np.array(
+        [
+            [data.draw(st.sampled_from([NULL, *range(len(spec.levels))])) for spec in specs]
+            for _ in range(n)
+        ],
+        dtype=np.int64,
+    ).reshape(n, len(specs))
+    few = st.sampled_from([0.0, -0.0, 1.5, -2.25, 1e-300, math.inf, math.nan])
+    weights = np.array(
+        [[data.draw(st.one_of(few, st.floats())) for _ in specs] for _ in range(n)],
+        dtype=np.float64,
+    ).reshape(n, len(specs))
+    texts = trained.explanation_texts(levels, weights)
+    assert len(texts) == n
+    for text, lv_row, w_row in zip(texts, levels, weights, strict=True):
+        got = json.loads(text)
+        assert repr(got["prior"]) == repr(trained.prior)
+        expected = [
+            (comp.name, spec.label, spec.levels[lv], repr(float(w)) if math.isfinite(w) else None)
+            for comp, spec, lv, w in zip(trained.comparisons, specs, lv_row, w_row, strict=True)
+            if lv != NULL
+        ]
+        read = [
+            (f["field"], f["label"], f["level"], None if f["weight"] is None else repr(f["weight"]))
+            for f in got["fields"]
+        ]
+        assert read == expected  # JSON has no infinities or NaN: those weights are null
+
+
 @settings(max_examples=20, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), share=st.floats(0.0, 1.0))
 def test_against_is_the_sum_of_the_pushes_against_a_match(model, seed, share) -> None:
