@@ -28,6 +28,7 @@ KEY_PARTS: dict[str, tuple[str, ...]] = {
     "last": ("lastName",),
     "last_sound": ("lastName",),
     "names": ("firstName", "lastName"),  # both sounds sorted: survives swapped names
+    "last_or_first": ("firstName", "lastName"),  # a lone name may be the surname
     "dob": ("dateOfBirth",),
     "dob_year": ("dateOfBirth",),
     "dob_md": ("dateOfBirth",),

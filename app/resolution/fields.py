@@ -183,6 +183,14 @@ def month_day(value: str | None) -> str | None:
     return value[4:] if value and len(value) == 8 else None
 
 
+def last_or_first(first: str | None, last: str | None) -> str | None:
+    """The surname, or the first name of a record that has no surname: a name standing
+    alone is often the surname in the wrong field ("Strickland" and "Hugh Strickland" in
+    Splink's historical persons, where 9% of the records lack a surname), and blocking on
+    it with a birth date or a place finds the pair."""
+    return last if last is not None else first
+
+
 def sorted_names(first: str | None, last: str | None) -> str | None:
     """Both name sounds in sorted order: the same when first and last name are swapped."""
     return "|".join(sorted((first, last))) if first and last else None
@@ -300,6 +308,9 @@ def derive(records: pd.DataFrame) -> Columns:
     cols["names"] = np.array(
         [*map(sorted_names, cols["first_sound"], cols["last_sound"]), None], dtype=object
     )[:-1]
+    cols["last_or_first"] = np.array(
+        [*map(last_or_first, cols["first"], cols["last"]), None], dtype=object
+    )[:-1]
     cols["email_named"] = np.array(
         [*map(named_user, cols["email_local"], cols["first"], cols["last"]), None], dtype=object
     )[:-1]
@@ -319,6 +330,7 @@ def derive1(record: Mapping[str, Any]) -> dict[str, Any]:
             continue
         out[name] = None if value is None else rule(value)
     out["names"] = sorted_names(out["first_sound"], out["last_sound"])
+    out["last_or_first"] = last_or_first(out["first"], out["last"])
     out["email_named"] = named_user(out["email_local"], out["first"], out["last"])
     for name, value in record.items():
         if name.startswith(IDENTIFIER_PREFIX):

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from app.resolution.blocking import (
     KEY_PARTS,
+    candidate_pairs,
     candidate_rules,
     key_digest,
     key_digests,
@@ -106,6 +107,25 @@ def test_a_placeholder_is_no_name_and_a_name_that_looks_like_one_is_a_name() -> 
     cols = stack([derive1(boy), derive1({**brittany, "lastName": "Huang"})])
     first_name = next(c for c in STANDARD if c.name == "firstName")
     assert first_name(cols, np.array([0]), np.array([1])).tolist() == [NULL]
+
+
+def test_a_lone_name_blocks_as_a_surname() -> None:
+    """A record whose only name stands in the first-name field ("Strickland", born
+    1811-03-02) meets the record of "Hugh Strickland" born that day under the rule on
+    surname-or-lone-name and birth date; two records with different surnames do not, and
+    the rule is offered beside the birth date but not beside another name part."""
+    rows = [
+        {"firstName": "Strickland", "dateOfBirth": "1811-03-02"},
+        {"firstName": "Hugh", "lastName": "Strickland", "dateOfBirth": "1811-03-02"},
+        {"firstName": "Hugh", "lastName": "Stanley", "dateOfBirth": "1811-03-02"},
+    ]
+    cols = stack([derive1(r) for r in rows])
+    assert list(cols["last_or_first"]) == ["strickland", "strickland", "stanley"]
+    found = candidate_pairs(cols, [("last_or_first", "dob")], cap=50)
+    assert list(zip(found.left.tolist(), found.right.tolist(), strict=True)) == [(0, 1)]
+    offered = candidate_rules(list(KEY_PARTS))
+    assert ("last_or_first", "dob") in offered
+    assert not [r for r in offered if "last_or_first" in r and {"first", "last"} & set(r)]
 
 
 def test_nicknames_meet_every_formal_name_they_stand_for() -> None:
