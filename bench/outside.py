@@ -20,7 +20,9 @@ reads as it is:
   50,578 records of 5,156 people from Wikidata, 3-21 records each, with nicknames,
   misspellings, fake postcodes near the true one and blanks (22% of dates of birth, which
   run from antiquity to 1892). Downloaded once into bench/out/cache and checked by its
-  SHA-256; on a machine without the internet, put the file there by hand.
+  SHA-256; on a machine without the internet, put the file there by hand. And
+  `splink-fake1000`, the 1,000 records of 250 people its tutorials start with (names,
+  birth dates, a city, e-mails; a few birth dates in the future, which we blank).
 """
 
 from __future__ import annotations
@@ -404,6 +406,39 @@ def _cached_download(name: str, url: str, sha256: str) -> Path:
     return path
 
 
+FAKE_1000 = "fake_1000.csv"
+FAKE_1000_SHA256 = "66f9b8f92b9b082ef982fe18c77030fbed8780f06ce1d40d7106be5a72392e2a"
+FAKE_1000_MAPPING = """# Splink's fake_1000: its tutorials' first set
+source: fake
+kind: customers
+columns:
+  unique_id: sourceKey
+  first_name: firstName
+  surname: lastName
+  dob: dateOfBirth
+  city: city
+  email: email
+formats:
+  dateOfBirth: "%Y-%m-%d"
+defaults:
+  country: GB
+"""
+
+
+def splink_fake_1000(out: Path) -> Path:
+    """1,000 records of 250 people (Splink's tutorials' set), with e-mails."""
+    url = f"{SPLINK_DATASETS}/master/data/{FAKE_1000}"
+    frame = pd.read_csv(_cached_download(FAKE_1000, url, FAKE_1000_SHA256), dtype=str)
+    truth = pd.DataFrame(
+        {"source": "fake", "source_key": frame["unique_id"], "person_id": frame["cluster"]}
+    )
+    return _write(
+        out / "splink-fake1000",
+        {"fake": (frame.drop(columns=["cluster"]), FAKE_1000_MAPPING)},
+        truth,
+    )
+
+
 def splink_historical(out: Path) -> Path:
     """50,578 records of 5,156 historical persons (Splink's demo set)."""
     url = f"{SPLINK_DATASETS}/master/data/{HISTORICAL}"
@@ -428,6 +463,7 @@ SETS: dict[str, Callable[[Path], Path]] = {
     "febrl3": febrl3,
     "febrl4": febrl4,
     "splink-historical": splink_historical,
+    "splink-fake1000": splink_fake_1000,
 }
 LINK_ONLY = {"febrl4": ["fa", "fb"]}
 
