@@ -425,18 +425,19 @@ defaults:
 """
 
 
+def _splink_set(out: Path, folder: str, source: str, frame: pd.DataFrame, mapping: str) -> Path:
+    """One of Splink's labelled sets as one source's file: `cluster` is the person."""
+    truth = pd.DataFrame(
+        {"source": source, "source_key": frame["unique_id"], "person_id": frame["cluster"]}
+    )
+    return _write(out / folder, {source: (frame.drop(columns=["cluster"]), mapping)}, truth)
+
+
 def splink_fake_1000(out: Path) -> Path:
     """1,000 records of 250 people (Splink's tutorials' set), with e-mails."""
     url = f"{SPLINK_DATASETS}/master/data/{FAKE_1000}"
     frame = pd.read_csv(_cached_download(FAKE_1000, url, FAKE_1000_SHA256), dtype=str)
-    truth = pd.DataFrame(
-        {"source": "fake", "source_key": frame["unique_id"], "person_id": frame["cluster"]}
-    )
-    return _write(
-        out / "splink-fake1000",
-        {"fake": (frame.drop(columns=["cluster"]), FAKE_1000_MAPPING)},
-        truth,
-    )
+    return _splink_set(out, "splink-fake1000", "fake", frame, FAKE_1000_MAPPING)
 
 
 def splink_historical(out: Path) -> Path:
@@ -444,14 +445,7 @@ def splink_historical(out: Path) -> Path:
     url = f"{SPLINK_DATASETS}/master/data/{HISTORICAL}"
     frame = pd.read_parquet(_cached_download(HISTORICAL, url, HISTORICAL_SHA256))
     frame = frame.astype(str).where(frame.notna(), None)
-    truth = pd.DataFrame(
-        {"source": "hist", "source_key": frame["unique_id"], "person_id": frame["cluster"]}
-    )
-    return _write(
-        out / "splink-historical",
-        {"hist": (frame.drop(columns=["cluster"]), HISTORICAL_MAPPING)},
-        truth,
-    )
+    return _splink_set(out, "splink-historical", "hist", frame, HISTORICAL_MAPPING)
 
 
 SETS: dict[str, Callable[[Path], Path]] = {
