@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+EARLIEST_BIRTH_YEAR = 1900  # the default of Settings.earliest_birth_year
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="IDGRAPH_", env_file=".env", extra="ignore")
@@ -69,6 +71,10 @@ class Settings(BaseSettings):
     # CSV reader take 773 MB for a 1 MB file).
     max_columns: int = Field(default=1000, ge=1)
     default_country: str = "GB"
+    # Dates of birth before this year are blanked as slips (1090 for 1990); a source's mapping
+    # may say otherwise (`earliest:`), and a register that goes further back (a genealogy,
+    # historical persons) sets this for every source, the API's records included.
+    earliest_birth_year: int = Field(default=EARLIEST_BIRTH_YEAR, ge=1, le=9999)
 
     # Identity resolution (docs/resolution.md)
     match_threshold: float = Field(default=0.5, gt=0, lt=1)  # operational profile threshold

@@ -71,6 +71,7 @@ def prepare(
             country=settings.default_country,
             seen=seen,
             identifier_types=identifier_types,
+            earliest_year=settings.earliest_birth_year,
         )
     return prepare_interactions(
         chunk, mapping, file=file, max_len=settings.max_field_length, seen=seen

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pandas as pd
 
 from app.ingestion.normalize import Formats, apply1, as_formats, blank_to_na, clean1, unzip
+from app.settings import EARLIEST_BIRTH_YEAR
 
 _EPOCH1 = datetime(1970, 1, 1, tzinfo=UTC)
 _EPOCH = pd.Timestamp(0, tz="UTC")
@@ -30,16 +31,12 @@ def _parse1(raw: str, formats: Formats) -> datetime | None:
     return None
 
 
-# Dates of birth before this year are taken for slips (1090 for 1990) unless a mapping
-# says its records go further back (`earliest:`, docs/ingestion.md).
-EARLIEST_YEAR = 1900
-
-
 def date1(
-    value: object, formats: Formats, earliest: int | None = None
+    value: object, formats: Formats, earliest: int = EARLIEST_BIRTH_YEAR
 ) -> tuple[str | None, str | None]:
     """(YYYY-MM-DD, problem). The formats are tried in order (ISO 8601 when none); a date
-    before the year `earliest` (EARLIEST_YEAR when None) or after today is a problem too."""
+    before the year `earliest` (Settings.earliest_birth_year, or the mapping's `earliest:`)
+    or after today is a problem too."""
     raw = clean1(value)
     if raw is None:
         return None, None
@@ -47,16 +44,15 @@ def date1(
     if parsed is None:
         return None, "invalid date"
     naive = parsed.replace(tzinfo=None)
-    first = EARLIEST_YEAR if earliest is None else earliest
-    if naive.year < first:
-        return None, f"date before {first}"
+    if naive.year < earliest:
+        return None, f"date before {earliest}"
     if naive > datetime.now():
         return None, "date in the future"
     return naive.date().isoformat(), None  # four-digit years (strftime gives "850-03-01")
 
 
 def date(
-    s: pd.Series, formats: Formats, earliest: int | None = None
+    s: pd.Series, formats: Formats, earliest: int = EARLIEST_BIRTH_YEAR
 ) -> tuple[pd.Series, pd.Series]:
     """(YYYY-MM-DD, problem or None) for each value; each distinct value parsed once."""
     iso, problem = unzip(apply1(lambda v: date1(v, formats, earliest), s), 2, s.index)

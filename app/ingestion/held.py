@@ -76,6 +76,7 @@ def inputs_digest(
         "settings": {
             "max_field_length": settings.max_field_length,
             "default_country": settings.default_country,
+            "earliest_birth_year": settings.earliest_birth_year,
             "max_columns": settings.max_columns,
         },
         "identifierTypes": identifier_types,

@@ -37,7 +37,7 @@ class Mapping:
     columns: dict[str, str]
     # canonical field -> strptime formats, tried in order for each value
     formats: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    # date field -> the earliest year it may hold (the rule's own default when absent)
+    # date field -> the earliest year it may hold (Settings.earliest_birth_year when absent)
     earliest: dict[str, int] = field(default_factory=dict)
     defaults: dict[str, str] = field(default_factory=dict)  # canonical field -> constant
     identifiers: dict[str, str] = field(default_factory=dict)  # identifier type -> compare
@@ -60,9 +60,10 @@ class Mapping:
         """Every field or identifier type a column feeds, in the order first listed."""
         return list(dict.fromkeys(self.columns.values()))
 
-    def earliest_year(self, field_: str) -> int | None:
-        """The earliest year a date field may hold by this mapping; None: the default."""
-        return self.earliest.get(field_)
+    def earliest_year(self, field_: str, default: int) -> int:
+        """The earliest year a date field may hold: this mapping's, else the default
+        (Settings.earliest_birth_year)."""
+        return self.earliest.get(field_, default)
 
     def sources_of(self, target: str) -> list[str]:
         """The columns feeding a target, in the order listed."""

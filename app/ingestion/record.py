@@ -26,6 +26,7 @@ from app.ingestion.rows import (
     raw_problem1,
     too_many_bytes,
 )
+from app.settings import EARLIEST_BIRTH_YEAR
 
 
 def prepare_customer_record(
@@ -37,6 +38,7 @@ def prepare_customer_record(
     max_len: int,
     country: str,
     identifier_types: Iterable[str] = (),
+    earliest_year: int = EARLIEST_BIRTH_YEAR,
 ) -> Prepared:
     """One record, by the same rules as prepare_customers, without pandas (the real-time
     path; tests/ingestion/test_scalar_agreement.py keeps the two equal). A bad value is
@@ -113,7 +115,7 @@ def prepare_customer_record(
     dob, problem = dates.date1(
         canon.get("dateOfBirth"),
         mapping.formats.get("dateOfBirth"),
-        mapping.earliest_year("dateOfBirth"),
+        mapping.earliest_year("dateOfBirth", earliest_year),
     )
     if problem:
         blank("dateOfBirth", problem)

@@ -16,6 +16,7 @@ from app.ingestion.fields import CONSENT_FIELDS
 from app.ingestion.fresh import stamp
 from app.ingestion.mapping import Mapping
 from app.ingestion.reader import Chunk
+from app.settings import EARLIEST_BIRTH_YEAR
 from app.values import BAD_CHARS, MAX_KEY_BYTES, scalar_problem, value_problem
 
 Row = dict[str, Any]
@@ -274,9 +275,11 @@ def prepare_customers(
     country: str,
     seen: dict[str, int],
     identifier_types: Iterable[str] = (),
+    earliest_year: int = EARLIEST_BIRTH_YEAR,
 ) -> Prepared:
     """`identifier_types`: every type the graph knows; a record's `id_<type>` of a type it
-    no longer carries is removed, as its HAS_IDENTIFIER edge is."""
+    no longer carries is removed, as its HAS_IDENTIFIER edge is. `earliest_year`: the first
+    year of birth kept where the mapping does not say (Settings.earliest_birth_year)."""
     aside = _SetAside(chunk, file)
     df, attrs, account_attrs = _canonical(chunk, mapping, max_len, CUSTOMER_KEYS, aside)
     key = _col(df, "sourceKey")
@@ -302,7 +305,7 @@ def prepare_customers(
     dob, problem = dates.date(
         _col(df, "dateOfBirth"),
         mapping.formats.get("dateOfBirth"),
-        mapping.earliest_year("dateOfBirth"),
+        mapping.earliest_year("dateOfBirth", earliest_year),
     )
     blank(problem.notna(), "dateOfBirth", problem)
     updated, _, bad = dates.timestamp(_col(df, "updatedAt"), mapping.formats.get("updatedAt"))

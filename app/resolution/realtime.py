@@ -105,6 +105,7 @@ def upsert_record(
         max_len=settings.max_field_length,
         country=settings.default_country,
         identifier_types=types,
+        earliest_year=settings.earliest_birth_year,
     )
     if prepared.quarantined:
         raise InputError(f"record refused: {prepared.quarantined[0]['reason']}")

@@ -375,6 +375,29 @@ def test_a_mapping_may_let_dates_of_birth_go_further_back(
     ]
 
 
+def test_the_service_may_let_every_source_go_further_back(
+    store: GraphStore, settings: Settings, tmp_path: Path
+) -> None:
+    """IDGRAPH_EARLIEST_BIRTH_YEAR for every source; a mapping's `earliest:` still wins."""
+    csv = "id,last,dob\n1,Clifford,1630-08-01\n2,Moss,1599-12-31\n"
+    columns = {"id": "sourceKey", "last": "lastName", "dob": "dateOfBirth"}
+    further = settings.model_copy(update={"earliest_birth_year": 1600})
+    f = tmp_path / "people.csv"
+    f.write_text(csv)
+    m = load_mapping(write_mapping(tmp_path / "m.yaml", "customers", columns))
+    s = ingest_file(store, f, "crm", further, mapping=m, show_progress=False)
+    assert (s.rows_loaded, s.fields_blanked) == (2, 1)
+    assert _customers(store, "dateOfBirth") == [
+        {"key": "1", "dateOfBirth": "1630-08-01"},
+        {"key": "2", "dateOfBirth": None},
+    ]
+    m = load_mapping(
+        write_mapping(tmp_path / "m.yaml", "customers", columns, earliest={"dateOfBirth": 1500})
+    )
+    s = ingest_file(store, f, "crm", further, mapping=m, show_progress=False)
+    assert _customers(store, "dateOfBirth")[1] == {"key": "2", "dateOfBirth": "1599-12-31"}
+
+
 def test_a_list_of_formats_parses_each_row_with_the_first_that_fits(
     store: GraphStore, settings: Settings, tmp_path: Path
 ) -> None:

@@ -85,8 +85,8 @@ def test_formats_are_a_format_or_a_list_of_them() -> None:
 
 def test_earliest_years_of_date_fields() -> None:
     m = parse_mapping(mapping(earliest={"dateOfBirth": 1600}), "m.yaml")
-    assert (m.earliest_year("dateOfBirth"), m.earliest_year("updatedAt")) == (1600, None)
-    assert parse_mapping(mapping(), "m.yaml").earliest_year("dateOfBirth") is None
+    assert m.earliest_year("dateOfBirth", 1900) == 1600
+    assert parse_mapping(mapping(), "m.yaml").earliest_year("dateOfBirth", 1850) == 1850
     assert "earliest.updatedAt: not a date field; date fields are: dateOfBirth" in refused(
         mapping(earliest={"updatedAt": 1600})
     )

@@ -92,6 +92,27 @@ def test_stranger_founds_a_profile_and_bad_input_is_refused_or_left_out(
         upsert_record(store, settings, model, "crm", {"firstName": "Ann"})
 
 
+def test_a_register_that_goes_back_further_keeps_early_dates_of_birth_in_real_time(
+    store: GraphStore, resolved: tuple[Settings, MatchModel]
+) -> None:
+    """By default a birth date before 1900 is blanked as a slip; a service whose records go
+    further back says so once (IDGRAPH_EARLIEST_BIRTH_YEAR), for the API's records too."""
+    settings, model = resolved
+    record = {"sourceKey": "RT-H1", "firstName": "Thomas", "lastName": "Chudleigh"}
+    early = {**record, "dateOfBirth": "1630-08-01"}
+    kept_out = upsert_record(store, settings, model, "crm", early)
+    assert [(b["field"], b["value"], b["reason"]) for b in kept_out.blanked] == [
+        ("dateOfBirth", "1630-08-01", "date before 1900")
+    ]
+    further = settings.model_copy(update={"earliest_birth_year": 1600})
+    kept = upsert_record(store, further, model, "crm", early)
+    assert kept.blanked == []
+    rows, _ = store.run_text(
+        "MATCH (c:Customer {customerId: 'crm:RT-H1'}) RETURN c.dateOfBirth AS dob", write=False
+    )
+    assert rows == [{"dob": "1630-08-01"}]
+
+
 def test_a_one_record_profile_that_gains_a_record_keeps_its_id(
     store: GraphStore, resolved: tuple[Settings, MatchModel]
 ) -> None:
