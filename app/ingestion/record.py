@@ -107,6 +107,9 @@ def prepare_customer_record(
     email, bad = norm.email1(canon.get("email"))
     if bad:
         blank("email", "invalid email")
+    gender, bad = norm.gender1(canon.get("gender"))
+    if bad:
+        blank("gender", "invalid gender")
     ctry = norm.country1(canon.get("country"), country)
     region = norm.phone_region1(ctry, country)
     phone, phone_type, bad = norm.phone_parts1(canon.get("phone"), region)
@@ -153,7 +156,7 @@ def prepare_customer_record(
         "middleName": middle,
         "lastName": last,
         "dateOfBirth": dob,
-        "gender": norm.gender1(canon.get("gender")),
+        "gender": gender,
         "email": email,
         "phone": phone,
         "phoneType": phone_type,

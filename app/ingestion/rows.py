@@ -298,6 +298,8 @@ def prepare_customers(
         )
     email, bad = norm.email(_col(df, "email"))
     blank(bad, "email", "invalid email")
+    gender, bad = norm.unzip(norm.apply1(norm.gender1, _col(df, "gender")), 2, df.index)
+    blank(bad.astype(bool), "gender", "invalid gender")
     ctry = norm.country(_col(df, "country"), country)
     region = pd.Series(norm.apply1(lambda c: norm.phone_region1(c, country), ctry), index=df.index)
     phone, phone_type, bad = norm.phone(_col(df, "phone"), region)
@@ -339,7 +341,7 @@ def prepare_customers(
             "middleName": middle,
             "lastName": last,
             "dateOfBirth": dob,
-            "gender": pd.Series(norm.apply1(norm.gender1, _col(df, "gender")), index=df.index),
+            "gender": gender,
             "email": email,
             "phone": phone,
             "phoneType": phone_type,

@@ -398,6 +398,19 @@ def test_the_service_may_let_every_source_go_further_back(
     assert _customers(store, "dateOfBirth")[1] == {"key": "2", "dateOfBirth": "1599-12-31"}
 
 
+def test_a_gender_that_states_none_is_none_and_junk_is_blanked(
+    store: GraphStore, settings: Settings, tmp_path: Path
+) -> None:
+    csv = "id,sex\n1,Unknown\n2,U\n3,t2227949966\n4,Male\n5,Non-binary\n"
+    s = _load(store, settings, tmp_path, csv, {"id": "sourceKey", "sex": "gender"})
+    assert (s.rows_loaded, s.fields_blanked) == (5, 1)
+    assert [r["gender"] for r in _customers(store, "gender")] == [None, None, None, "m", "x"]
+    lines = [json.loads(x) for x in Path(s.quarantine_file or "").read_text().splitlines()]
+    assert [(q["row"], q["column"], q["value"], q["reason"]) for q in lines] == [
+        (3, "sex", "t2227949966", "invalid gender")
+    ]
+
+
 def test_a_list_of_formats_parses_each_row_with_the_first_that_fits(
     store: GraphStore, settings: Settings, tmp_path: Path
 ) -> None:

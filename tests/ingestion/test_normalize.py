@@ -90,6 +90,21 @@ def test_dates_with_format_and_impossible_dates() -> None:
     assert problem.tolist() == [None, "invalid date", "date in the future", "date before 1900"]
 
 
+def test_gender_words_sources_write() -> None:
+    """m, f or x from the words sources use; words that state no gender are no value (not
+    a gender of their own: "Unknown" was once kept as "u", a gender different from "m");
+    anything else is blanked as invalid."""
+    stated = ["M", " male ", "Man", "f", "FEMALE", "woman", "X", "Non-Binary", "other", "O"]
+    assert [n.gender1(v) for v in stated] == [
+        *[("m", False)] * 3,
+        *[("f", False)] * 3,
+        *[("x", False)] * 4,
+    ]
+    unstated = ["U", "Unknown", "not  known", "N/A", "prefer not to say", "?", None, "  "]
+    assert [n.gender1(v) for v in unstated] == [(None, False)] * len(unstated)
+    assert [n.gender1(v) for v in ["t2227949966", "female | male", "3"]] == [(None, True)] * 3
+
+
 def test_early_years_keep_four_digits() -> None:
     """An earliest year far back (a mapping's `earliest:`): the year stays four digits,
     where strftime would write 850-03-01."""
