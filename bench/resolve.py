@@ -4,6 +4,7 @@ on our synthetic data and on person data we did not write (bench/outside.py).
     .venv/bin/python -m bench.resolve --sets pseudopeople febrl3 febrl4 --labels 0 500
     .venv/bin/python -m bench.resolve --records 10000 100000 --labels 500
     .venv/bin/python -m bench.resolve --records 27100 --seeds 1 2 3 --no-splink
+    .venv/bin/python -m bench.resolve --sets pseudopeople --labels 500 --label-seeds 0 1 2 3
 
 Each data set is run as a user would run it: its folder loaded into a fresh embedded
 store with its mapping files (`idgraph load-dir`), the model trained (without labels, or
@@ -216,6 +217,13 @@ def main() -> None:
     ap.add_argument("--records", type=int, nargs="*", default=[], help="synthetic data sizes")
     ap.add_argument("--seeds", "--seed", type=int, nargs="+", default=[42])
     ap.add_argument("--labels", type=int, nargs="+", default=[0, 500])
+    ap.add_argument(
+        "--label-seeds",
+        type=int,
+        nargs="+",
+        default=[0],
+        help="outside sets: the seeds the labels are drawn under (several show the spread)",
+    )
     ap.add_argument("--no-splink", action="store_true", help="ours only (e.g. for seed spread)")
     ap.add_argument("--out", type=Path, default=Path("bench/out"))
     args = ap.parse_args()
@@ -223,7 +231,7 @@ def main() -> None:
     runs: list[tuple[str, Path, Path, list[str] | None, int]] = []
     for name in args.sets:
         folder, truth = outside_folder(name, args.out)
-        runs += [(name, folder, truth, LINK_ONLY.get(name), 0)]
+        runs += [(name, folder, truth, LINK_ONLY.get(name), seed) for seed in args.label_seeds]
     for n in args.records:
         for seed in args.seeds:
             folder, truth = synth_folder(n, seed, args.out)
