@@ -362,37 +362,49 @@ def febrl4(out: Path) -> Path:
     return _write(out / "febrl4", sources, truth)
 
 
-SPLINK_DATASETS = "https://raw.githubusercontent.com/moj-analytical-services/splink_datasets"
-HISTORICAL = "historical_figures_with_errors_50k.parquet"
-HISTORICAL_SHA256 = "b8b748402ff37b15c2d5e8a5b9374abe269b9d297aacb7f4c9498365b7cace43"
-# Splink's historical persons. The dates of birth go back to antiquity (earliest: 1; the few
-# BC years, written -085-..., are blanked as invalid); the occupation is kept, not matched.
-HISTORICAL_MAPPING = """# Splink's historical_50k: persons from Wikidata with errors added
-source: hist
+SPLINK_DATASETS = (
+    "https://raw.githubusercontent.com/moj-analytical-services/splink_datasets/master/data"
+)
+# Splink's sets name their columns alike; each adds its own columns and sections.
+SPLINK_MAPPING = """# {title}
+source: {source}
 kind: customers
 columns:
   unique_id: sourceKey
   first_name: firstName
   surname: lastName
   dob: dateOfBirth
-  birth_place: city
-  postcode_fake: postcode
-  gender: gender
-formats:
+{columns}formats:
   dateOfBirth: "%Y-%m-%d"
-earliest:
-  dateOfBirth: 1
-attributes:
-  occupation: occupation
-defaults:
+{sections}defaults:
   country: GB
 """
+HISTORICAL = "historical_figures_with_errors_50k.parquet"
+HISTORICAL_SHA256 = "b8b748402ff37b15c2d5e8a5b9374abe269b9d297aacb7f4c9498365b7cace43"
+# Splink's historical persons. The dates of birth go back to antiquity (earliest: 1; the few
+# BC years, written -085-..., are blanked as invalid); the occupation is kept, not matched.
+HISTORICAL_MAPPING = SPLINK_MAPPING.format(
+    title="Splink's historical_50k: persons from Wikidata with errors added",
+    source="hist",
+    columns="  birth_place: city\n  postcode_fake: postcode\n  gender: gender\n",
+    sections="earliest:\n  dateOfBirth: 1\nattributes:\n  occupation: occupation\n",
+)
+FAKE_1000 = "fake_1000.csv"
+FAKE_1000_SHA256 = "66f9b8f92b9b082ef982fe18c77030fbed8780f06ce1d40d7106be5a72392e2a"
+FAKE_1000_MAPPING = SPLINK_MAPPING.format(
+    title="Splink's fake_1000: its tutorials' first set",
+    source="fake",
+    columns="  city: city\n  email: email\n",
+    sections="",
+)
 
 
-def _cached_download(name: str, url: str, sha256: str) -> Path:
+def _splink_file(name: str, sha256: str) -> Path:
+    """One of Splink's files, downloaded once into bench/out/cache and checked."""
     cache = Path("bench/out/cache")
     path = cache / name
     if not path.exists():
+        url = f"{SPLINK_DATASETS}/{name}"
         cache.mkdir(parents=True, exist_ok=True)
         try:
             got = httpx.get(url, follow_redirects=True, timeout=60)
@@ -406,25 +418,6 @@ def _cached_download(name: str, url: str, sha256: str) -> Path:
     return path
 
 
-FAKE_1000 = "fake_1000.csv"
-FAKE_1000_SHA256 = "66f9b8f92b9b082ef982fe18c77030fbed8780f06ce1d40d7106be5a72392e2a"
-FAKE_1000_MAPPING = """# Splink's fake_1000: its tutorials' first set
-source: fake
-kind: customers
-columns:
-  unique_id: sourceKey
-  first_name: firstName
-  surname: lastName
-  dob: dateOfBirth
-  city: city
-  email: email
-formats:
-  dateOfBirth: "%Y-%m-%d"
-defaults:
-  country: GB
-"""
-
-
 def _splink_set(out: Path, folder: str, source: str, frame: pd.DataFrame, mapping: str) -> Path:
     """One of Splink's labelled sets as one source's file: `cluster` is the person."""
     truth = pd.DataFrame(
@@ -435,15 +428,13 @@ def _splink_set(out: Path, folder: str, source: str, frame: pd.DataFrame, mappin
 
 def splink_fake_1000(out: Path) -> Path:
     """1,000 records of 250 people (Splink's tutorials' set), with e-mails."""
-    url = f"{SPLINK_DATASETS}/master/data/{FAKE_1000}"
-    frame = pd.read_csv(_cached_download(FAKE_1000, url, FAKE_1000_SHA256), dtype=str)
+    frame = pd.read_csv(_splink_file(FAKE_1000, FAKE_1000_SHA256), dtype=str)
     return _splink_set(out, "splink-fake1000", "fake", frame, FAKE_1000_MAPPING)
 
 
 def splink_historical(out: Path) -> Path:
     """50,578 records of 5,156 historical persons (Splink's demo set)."""
-    url = f"{SPLINK_DATASETS}/master/data/{HISTORICAL}"
-    frame = pd.read_parquet(_cached_download(HISTORICAL, url, HISTORICAL_SHA256))
+    frame = pd.read_parquet(_splink_file(HISTORICAL, HISTORICAL_SHA256))
     frame = frame.astype(str).where(frame.notna(), None)
     return _splink_set(out, "splink-historical", "hist", frame, HISTORICAL_MAPPING)
 
