@@ -11,6 +11,7 @@ from app.ingestion import dates
 from app.ingestion import normalize as norm
 from app.ingestion.fields import CONSENT_FIELDS
 from app.ingestion.fresh import stamp
+from app.ingestion.gender import gender1
 from app.ingestion.mapping import Mapping
 from app.ingestion.rows import (
     CUSTOMER_KEYS,
@@ -107,7 +108,7 @@ def prepare_customer_record(
     email, bad = norm.email1(canon.get("email"))
     if bad:
         blank("email", "invalid email")
-    gender, bad = norm.gender1(canon.get("gender"))
+    gender, bad = gender1(canon.get("gender"))
     if bad:
         blank("gender", "invalid gender")
     ctry = norm.country1(canon.get("country"), country)

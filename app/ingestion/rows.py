@@ -14,6 +14,7 @@ from app.ingestion import dates
 from app.ingestion import normalize as norm
 from app.ingestion.fields import CONSENT_FIELDS
 from app.ingestion.fresh import stamp
+from app.ingestion.gender import gender1
 from app.ingestion.mapping import Mapping
 from app.ingestion.reader import Chunk
 from app.settings import EARLIEST_BIRTH_YEAR
@@ -298,7 +299,7 @@ def prepare_customers(
         )
     email, bad = norm.email(_col(df, "email"))
     blank(bad, "email", "invalid email")
-    gender, bad = norm.unzip(norm.apply1(norm.gender1, _col(df, "gender")), 2, df.index)
+    gender, bad = norm.unzip(norm.apply1(gender1, _col(df, "gender")), 2, df.index)
     blank(bad.astype(bool), "gender", "invalid gender")
     ctry = norm.country(_col(df, "country"), country)
     region = pd.Series(norm.apply1(lambda c: norm.phone_region1(c, country), ctry), index=df.index)

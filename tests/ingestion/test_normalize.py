@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 
 from app.ingestion import dates
 from app.ingestion import normalize as n
+from app.ingestion.gender import gender1
 
 
 def s(*values: object) -> pd.Series:
@@ -95,14 +96,14 @@ def test_gender_words_sources_write() -> None:
     a gender of their own: "Unknown" was once kept as "u", a gender different from "m");
     anything else is blanked as invalid."""
     stated = ["M", " male ", "Man", "f", "FEMALE", "woman", "X", "Non-Binary", "other", "O"]
-    assert [n.gender1(v) for v in stated] == [
+    assert [gender1(v) for v in stated] == [
         *[("m", False)] * 3,
         *[("f", False)] * 3,
         *[("x", False)] * 4,
     ]
     unstated = ["U", "Unknown", "not  known", "N/A", "prefer not to say", "?", None, "  "]
-    assert [n.gender1(v) for v in unstated] == [(None, False)] * len(unstated)
-    assert [n.gender1(v) for v in ["t2227949966", "female | male", "3"]] == [(None, True)] * 3
+    assert [gender1(v) for v in unstated] == [(None, False)] * len(unstated)
+    assert [gender1(v) for v in ["t2227949966", "female | male", "3"]] == [(None, True)] * 3
 
 
 def test_early_years_keep_four_digits() -> None:

@@ -176,7 +176,7 @@ def test_explanation_texts_hold_each_compared_field_and_its_exact_weight(model, 
             (f["field"], f["label"], f["level"], None if f["weight"] is None else repr(f["weight"]))
             for f in got["fields"]
         ]
-        assert read == expected  # JSON has no infinities or NaN: those weights are null
+        assert read == expected  # JSON has no number for infinities and NaN: null
 
 
 @settings(max_examples=20, deadline=None)
