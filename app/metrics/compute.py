@@ -239,17 +239,12 @@ class Changes:
     values: int = 0
     metrics: set[str] = field(default_factory=set)
 
-    def wants(self, metric: str) -> bool:
-        return self.handed_on is None or metric in self.handed_on
-
-    def count(self, metric: str) -> None:
+    def noted(self, metric: str) -> bool:
+        """Count one changed value of `metric`; whether its change is to be kept (a first
+        value's change is built only then)."""
         self.values += 1
         self.metrics.add(metric)
-
-    def add(self, change: MetricChange) -> None:
-        self.count(change.metric)
-        if self.wants(change.metric):
-            self.kept.append(change)
+        return self.handed_on is None or metric in self.handed_on
 
 
 def change_rows(
@@ -278,8 +273,7 @@ def change_rows(
                 if value is None:
                     continue
                 props |= first_props(name, value, at, cause)
-                changes.count(name)
-                if changes.wants(name):
+                if changes.noted(name):
                     changes.kept.append(first_change(LABEL, pid, name, value, at, cause))
         else:
             for name in wanted:
@@ -288,8 +282,8 @@ def change_rows(
                 value = snap.columns[name][i]
                 new, change = update(LABEL, pid, name, old, value, at, keep, cause)
                 props |= new
-                if change:
-                    changes.add(change)
+                if change and changes.noted(name):
+                    changes.kept.append(change)
         for name, version in snap.versions.items():
             if st.versions.get(name) != version:
                 props[prop(name, "ver")] = version
