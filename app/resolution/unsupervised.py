@@ -406,7 +406,8 @@ def unsupervised_start(ts: TrainingSet, *, cap: int = 50, seed: int = 0, workers
             }
         )
     model.household, family = household_weights(ts, model, rng, workers)
-    model.prior = fit_prior(model.logits(levels, ts.cols, pool.left), ts.pair_count)
+    evidence = model.contributions(levels, ts.cols, pool.left).sum(axis=1)  # at prior 0
+    model.prior = fit_prior(evidence, ts.pair_count)
     model.rules = rules
     seconds = round(time.perf_counter() - started, 2)
     return Start(model, pool, levels, sessions, len(rules), seconds, family)

@@ -32,6 +32,7 @@ from app.resolution.unsupervised import (
     estimate_u,
     session_posterior,
     session_share,
+    unsupervised_start,
 )
 from app.settings import Settings
 
@@ -61,6 +62,23 @@ def test_the_session_share_is_the_mean_chance_of_a_match_and_leaves_m_and_u(
     assert np.array_equal(post, session_posterior(levels, free, u, m, share))
     assert abs(float(post.mean()) - share) < 1e-6
     assert all(np.array_equal(a, b) for a, b in zip(m + u, before, strict=True))
+
+
+def test_the_prior_is_the_share_of_matches_the_model_expects_among_all_pairs(
+    synth_records,
+) -> None:
+    """The prior is fitted by EM with the weights fixed: the chance of a match it gives two
+    records is the number of matches the finished model expects among the candidate pairs
+    over all pairs of the task. (It was once fitted to log-odds that already held an earlier
+    prior, which counted the prior twice: a quarter of the matches on Splink's historical
+    persons, every probability too low.)"""
+    ts = TrainingSet.build(synth_records, {})
+    begun = unsupervised_start(ts, cap=50, seed=0)
+    model = begun.model
+    expected = float(probability(model.logits(begun.levels, ts.cols, begun.pool.left)).sum())
+    share = float(probability(np.array([model.prior]))[0])
+
+    assert abs(expected / ts.pair_count - share) <= 1e-6 * share
 
 
 def test_the_email_is_not_learned_where_pairs_share_their_names(synth_records) -> None:
