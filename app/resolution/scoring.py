@@ -14,7 +14,7 @@ import numpy as np
 
 from app.resolution.comparisons import Comparison, level_matrix
 from app.resolution.fields import Columns
-from app.resolution.model import MatchModel
+from app.resolution.model import DECIMALS, MatchModel
 
 # Worker state: set before the pool forks, so records are shared, not pickled per task.
 Work = Callable[[Columns, np.ndarray, np.ndarray], Any]
@@ -72,7 +72,11 @@ def score_pairs(
     chunk: int = 100_000,
     on_chunk: Callable[[int], None] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Levels and log-odds of a match for every pair, in chunks on `workers` processes."""
+    """Levels and log-odds of a match for every pair, in chunks on `workers` processes. The
+    log-odds are rounded to DECIMALS places, as MATCHES edges store them: FalkorDB gives a
+    double back to 15 significant digits, and a log-odds under 1000 to 12 places comes back
+    exactly, so the probability computed from it is the one a reader computes from the
+    log-odds they read."""
     n = len(left)
     logits = np.empty(n, dtype=np.float64)
     levels = np.empty((n, len(model.comparisons)), dtype=np.int8)
@@ -83,7 +87,7 @@ def score_pairs(
 
     for lo, (lv, part) in in_chunks(work, cols, left, right, workers, chunk):
         levels[lo : lo + len(part)] = lv
-        logits[lo : lo + len(part)] = part
+        logits[lo : lo + len(part)] = np.round(part, DECIMALS)
         if on_chunk:
             on_chunk(len(part))
     return levels, logits

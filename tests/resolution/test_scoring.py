@@ -9,8 +9,11 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from app.resolution.blocking import candidate_pairs
+from app.resolution.model import DECIMALS
 from app.resolution.scoring import pair_levels, score_pairs
 from app.resolution.training import TrainingSet, train
 
@@ -41,3 +44,13 @@ def test_pairs_score_alike_in_one_process_on_workers_and_in_threads_at_once(
         parts = list(pool.map(every_kth, range(THREADS)))
     for k, (lv, lo) in enumerate(parts):
         assert np.array_equal(lv, levels[k::THREADS]) and np.array_equal(lo, logits[k::THREADS])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.floats(min_value=-999.0, max_value=999.0, allow_nan=False))
+def test_a_log_odds_comes_back_from_the_store_as_scored(logit: float) -> None:
+    """score_pairs rounds log-odds to DECIMALS places; FalkorDB prints a double to 15
+    significant digits (%.15g). A log-odds under 1000 so rounded reads back as the same
+    double, so the stored probability is the one computed from the log-odds read."""
+    rounded = float(np.round(logit, DECIMALS))
+    assert float(f"{rounded:.15g}") == rounded
