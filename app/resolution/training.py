@@ -328,7 +328,8 @@ def train(
     report.pool_pairs = len(pool)
     report.weights_before = {c.name: [round(w, 3) for w in c.weights] for c in model.comparisons}
     match = np.concatenate([lab.match for lab in labelled]) if labelled else np.zeros(0, bool)
-    if match.any() and (~match).any():
+    refined = bool(match.any() and (~match).any())
+    if refined:
         model = fit_labelled(ts, model, list(labelled), sigma, report)
     report.labels = {}
     for lab in labelled:
@@ -336,7 +337,9 @@ def train(
             report.labels[k] = report.labels.get(k, 0) + v
     model.labels = report.labels
     report.weights_after = {c.name: [round(w, 3) for w in c.weights] for c in model.comparisons}
-    logits = model.logits(levels, ts.cols, pool.left)
+    # Not refined by labels, the model is the start's, whose log-odds over the pool are its
+    # evidence plus the prior: the same sums, without a second pass over every pair.
+    logits = model.logits(levels, ts.cols, pool.left) if refined else model.prior + begun.evidence
     p = probability(logits)
     chosen, report.chosen_rules, report.estimated_pair_recall = choose_rules(
         ts, pool, p, model.rules

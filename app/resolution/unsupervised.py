@@ -76,6 +76,7 @@ class Start:
     model: MatchModel
     pool: Candidates
     levels: np.ndarray
+    evidence: np.ndarray  # the pool's log-odds under `model` at prior 0
     sessions: list[dict[str, Any]]
     candidate_rules: int
     seconds: float
@@ -410,4 +411,4 @@ def unsupervised_start(ts: TrainingSet, *, cap: int = 50, seed: int = 0, workers
     model.prior = fit_prior(evidence, ts.pair_count)
     model.rules = rules
     seconds = round(time.perf_counter() - started, 2)
-    return Start(model, pool, levels, sessions, len(rules), seconds, family)
+    return Start(model, pool, levels, evidence, sessions, len(rules), seconds, family)

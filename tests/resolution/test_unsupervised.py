@@ -75,10 +75,13 @@ def test_the_prior_is_the_share_of_matches_the_model_expects_among_all_pairs(
     ts = TrainingSet.build(synth_records, {})
     begun = unsupervised_start(ts, cap=50, seed=0)
     model = begun.model
-    expected = float(probability(model.logits(begun.levels, ts.cols, begun.pool.left)).sum())
+    logits = model.logits(begun.levels, ts.cols, begun.pool.left)
+    expected = float(probability(logits).sum())
     share = float(probability(np.array([model.prior]))[0])
 
     assert abs(expected / ts.pair_count - share) <= 1e-6 * share
+    # training without labels takes these log-odds as the start's evidence plus the prior
+    assert np.array_equal(model.prior + begun.evidence, logits)
 
 
 def test_the_email_is_not_learned_where_pairs_share_their_names(synth_records) -> None:
