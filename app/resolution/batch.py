@@ -374,8 +374,10 @@ def _resolve(
     prob = np.round(probability(logits), DECIMALS)
     # Pairs in one component that no rule put together: scored too, so that linkage works
     # on probabilities, not on gaps.
+    position = pd.Series(np.arange(n), index=ids)
+    decisions = decision_pairs(decided, position)
     more_left, more_right = missing_pairs(
-        n, left, right, prob, settings.match_floor, sparse, settings.component_cap
+        n, left, right, prob, settings.match_floor, sparse, settings.component_cap, decisions
     )
     if groups is not None and len(more_left):
         ga, gb = groups[more_left], groups[more_right]
@@ -394,8 +396,6 @@ def _resolve(
     lap("score")
     # What the graph holds now is read first; then the edges are queued, so the store
     # writes them while clustering runs.
-    position = pd.Series(np.arange(n), index=ids)
-    decisions = decision_pairs(decided, position)
     previous = {r["customerId"]: r["profileId"] for r in memberships}
     created = {r["profileId"]: r["createdAt"] or "" for r in memberships}
     stored_now = None

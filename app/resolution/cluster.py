@@ -114,9 +114,7 @@ def cluster(
     along its weakest pairs (reported in `capped`). Sparse records then join by
     `attach_sparse`."""
     decisions = decisions or Decisions()
-    sparse = np.zeros(n, dtype=bool) if sparse is None else np.asarray(sparse, dtype=bool).copy()
-    for a, b in decisions.confirmed:
-        sparse[a] = sparse[b] = False  # a confirmed record takes part like any other
+    sparse = ~_linkable(n, sparse, decisions)  # a confirmed record takes part like any other
     if against is None:
         weight = np.ones(len(left))
     else:
@@ -267,48 +265,68 @@ def _split_capped(
     capped: list[int],
     together: np.ndarray,
 ) -> list[np.ndarray]:
-    """A component too big to link: drop its weakest pairs (a level that depends on the
-    component, not the threshold) until every part fits, then cluster each part; parts
-    still too big at the strongest level fall back to connected components. Records
-    confirmed as one person stay in one part."""
+    """A component too big to link, cut into `capped_parts`, then each part clustered; when
+    no level cuts it small enough, its connected components at the threshold."""
     index = {int(m): i for i, m in enumerate(members)}
     li = np.array([index[int(a)] for a in left], dtype=np.int64)
     ri = np.array([index[int(b)] for b in right], dtype=np.int64)
-    group = together[members]
+    part = capped_parts(li, ri, prob, rejected, together[members], cap)
+    if part is not None:
+        inside = np.flatnonzero(part[li] == part[ri])  # pairs within one part
+        subs = positions_by_label(part, len(members))
+        ats = positions_by_label(part[li[inside]], len(members))
+        out = []
+        for p in np.unique(part):
+            at = inside[ats[p]]
+            out += _cut(
+                members[subs[p]],
+                left[at],
+                right[at],
+                prob[at],
+                evidence[at],
+                rejected[at],
+                threshold,
+                cap,
+                capped,
+                together,
+            )
+        return out
+    part = _parts(li, ri, ~rejected & (prob >= threshold), together[members])
+    subs = positions_by_label(part, len(members))
+    return [members[subs[p]] for p in np.unique(part)]
+
+
+CUT_LEVELS = (0.5, 0.7, 0.9, 0.97, 0.99, 0.999)
+
+
+def capped_parts(
+    left: np.ndarray,
+    right: np.ndarray,
+    prob: np.ndarray,
+    rejected: np.ndarray,
+    group: np.ndarray,
+    cap: int,
+) -> np.ndarray | None:
+    """The parts a component too big to link is cut into (a part number per record; pairs
+    as positions among its `len(group)` records): its weakest pairs dropped, at the first of
+    `CUT_LEVELS` (a level that depends on the component, not the threshold) at which every
+    part has at most `cap` records. Records of one `group` (confirmed as one person, -1 for
+    none) stay in one part. None when even the strongest level leaves a part too big."""
+    for level in CUT_LEVELS:
+        part = _parts(left, right, ~rejected & (prob >= level), group)
+        if np.bincount(part).max() <= cap:
+            return part
+    return None
+
+
+def _parts(left: np.ndarray, right: np.ndarray, keep: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """Connected components of a component's records over the `keep` pairs and its groups."""
     grouped = np.flatnonzero(group >= 0)
     first: dict[int, int] = {}
     for i in grouped:
         first.setdefault(int(group[i]), int(i))
     gl = np.array([first[int(group[i])] for i in grouped], dtype=np.int64)
-
-    def parts(keep: np.ndarray) -> np.ndarray:
-        return _components(len(members), np.r_[li[keep], gl], np.r_[ri[keep], grouped])
-
-    for level in (0.5, 0.7, 0.9, 0.97, 0.99, 0.999):
-        part = parts(~rejected & (prob >= level))
-        if np.bincount(part).max() <= cap:
-            inside = np.flatnonzero(part[li] == part[ri])  # pairs within one part
-            subs = positions_by_label(part, len(members))
-            ats = positions_by_label(part[li[inside]], len(members))
-            out = []
-            for p in np.unique(part):
-                at = inside[ats[p]]
-                out += _cut(
-                    members[subs[p]],
-                    left[at],
-                    right[at],
-                    prob[at],
-                    evidence[at],
-                    rejected[at],
-                    threshold,
-                    cap,
-                    capped,
-                    together,
-                )
-            return out
-    part = parts(~rejected & (prob >= threshold))
-    subs = positions_by_label(part, len(members))
-    return [members[subs[p]] for p in np.unique(part)]
+    return _components(len(group), np.r_[left[keep], gl], np.r_[right[keep], grouped])
 
 
 def positions_by_label(labels: np.ndarray, size: int) -> list[np.ndarray]:
@@ -391,32 +409,77 @@ def missing_pairs(
     floor: float,
     sparse: np.ndarray,
     cap: int = 500,
+    decisions: Decisions | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs of dense records in one component (pairs at or above the floor) that blocking
-    never put together: scored too, so that linkage sees real probabilities, not zeros."""
-    keep = (np.asarray(prob) >= floor) & ~sparse[left] & ~sparse[right]
-    comp = _components(n, left[keep], right[keep])
-    size = np.bincount(comp, minlength=n)
+    """The pairs `cluster` links without a score: pairs of records in one of its components
+    (dense records, pairs at or above the floor and steward-confirmed ones, never rejected
+    ones; a component over `cap` records cut into its `capped_parts`) that blocking never
+    put together. Scored too, linkage sees real probabilities, not zeros; and with every pair
+    of a part scored, pairs below the floor outside the parts change nothing, so clustering
+    the stored edges (at or above the floor) with these gives what batch gave from every
+    candidate pair (`idgraph evaluate`, the dial)."""
+    decisions = decisions or Decisions()
+    left, right = np.asarray(left), np.asarray(right)
+    dense = _linkable(n, sparse, decisions)
+    keep = (np.asarray(prob) >= floor) & dense[left] & dense[right]
+    if decisions.rejected:
+        pairs = np.array(decisions.rejected, dtype=np.int64).reshape(-1, 2)
+        keep &= ~np.isin(_pair_key(n, left, right), _pair_key(n, pairs[:, 0], pairs[:, 1]))
+    el, er, ep = left[keep], right[keep], np.asarray(prob)[keep]
+    if decisions.confirmed:
+        pairs = np.array(decisions.confirmed, dtype=np.int64).reshape(-1, 2)
+        el, er = np.r_[el, pairs[:, 0]], np.r_[er, pairs[:, 1]]
+        ep = np.r_[ep, np.ones(len(pairs))]
+    part = _components(n, el, er)
+    size = np.bincount(part, minlength=n)
+    big = np.flatnonzero(size > cap)
+    if len(big):
+        together = _closure(n, decisions.confirmed)
+        local = np.zeros(n, dtype=np.int64)
+        fresh = n  # parts numbered past every component
+        for c, members in _members(part, big).items():
+            local[members] = np.arange(len(members))
+            at = part[el] == c
+            cut = capped_parts(
+                local[el[at]],
+                local[er[at]],
+                ep[at],
+                np.zeros(int(at.sum()), dtype=bool),
+                together[members],
+                cap,
+            )
+            if cut is None:  # not linked: nothing to score
+                cut = np.arange(len(members))
+            part[members] = fresh + cut
+            fresh += len(members)
+        size = np.bincount(part)
     which = np.flatnonzero((size > 2) & (size <= cap))
     if not len(which):
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-    members = _members(comp, which)
+    members_by = _members(part, which)
     out = []
     by_size: dict[int, list[np.ndarray]] = {}
-    for m in members.values():
+    for m in members_by.values():
         by_size.setdefault(len(m), []).append(m)
     for k, groups in by_size.items():
         block = np.stack(groups)
         a, b = np.triu_indices(k, 1)
         out.append(_pair_key(n, block[:, a].ravel(), block[:, b].ravel()))
-    wanted = np.sort(np.concatenate(out))  # distinct: each component's pairs once
-    # Only the scored pairs inside those components can be among them (a set difference
-    # against every scored pair hashed all of them: 1.6 of 1.7 s at 100k records).
-    left, right = np.asarray(left), np.asarray(right)
-    inside = (comp[left] == comp[right]) & np.isin(comp[left], which)
+    wanted = np.sort(np.concatenate(out))  # distinct: each part's pairs once
+    # Only the scored pairs inside those parts can be among them (a set difference against
+    # every scored pair hashed all of them: 1.6 of 1.7 s at 100k records).
+    inside = (part[left] == part[right]) & np.isin(part[left], which)
     have = _pair_key(n, left[inside], right[inside])
     new = wanted[~np.isin(wanted, have, kind="sort")]
     return new // n, new % n
+
+
+def _linkable(n: int, sparse: np.ndarray | None, decisions: Decisions) -> np.ndarray:
+    """Records that take part in linkage: the dense ones and any a steward confirmed."""
+    out = np.ones(n, dtype=bool) if sparse is None else ~np.asarray(sparse, dtype=bool)
+    for a, b in decisions.confirmed:
+        out[a] = out[b] = True
+    return out
 
 
 def one_to_one(

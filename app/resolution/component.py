@@ -127,7 +127,9 @@ def scored_pairs(
     counts."""
     if model is None:
         return comp.left, comp.right, comp.prob, None
-    return complete_pairs(model, comp.cols, comp.sparse, comp.left, comp.right, comp.prob, settings)
+    return complete_pairs(
+        model, comp.cols, comp.sparse, comp.left, comp.right, comp.prob, settings, comp.decisions
+    )
 
 
 def complete_pairs(
@@ -138,6 +140,7 @@ def complete_pairs(
     right: np.ndarray,
     prob: np.ndarray,
     settings: Settings,
+    decisions: Decisions,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Stored edges (left, right, prob: at or above the floor) and the pairs of records in one
     component of them that have none, scored with the model; the log-odds each pair's fields
@@ -145,7 +148,7 @@ def complete_pairs(
     say)."""
     n = len(sparse)
     more_left, more_right = missing_pairs(
-        n, left, right, prob, settings.match_floor, sparse, settings.component_cap
+        n, left, right, prob, settings.match_floor, sparse, settings.component_cap, decisions
     )
     against = np.zeros(len(left))
     if len(more_left):

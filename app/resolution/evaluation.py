@@ -79,7 +79,7 @@ def evaluate_store(
         # the pairs batch clustered: the stored edges and the pairs below the floor again
         cols = derive(load_records(store, settings.read_page).reindex(ids))
         left_, right_, prob_, against = complete_pairs(
-            model, cols, sparse, left_, right_, prob_, settings
+            model, cols, sparse, left_, right_, prob_, settings, decisions
         )
     for t in thresholds:
         clustering = cluster(

@@ -156,7 +156,14 @@ def upsert_record(
     left, right = np.r_[comp.left, new_left], np.r_[comp.right, new_right]
     prob = np.r_[comp.prob, new_prob]
     more_left, more_right = missing_pairs(
-        n, left, right, prob, settings.match_floor, comp.sparse, settings.component_cap
+        n,
+        left,
+        right,
+        prob,
+        settings.match_floor,
+        comp.sparse,
+        settings.component_cap,
+        comp.decisions,
     )
     if len(more_left):
         more_levels, more_logits = score_pairs(model, comp.cols, more_left, more_right, workers=1)
