@@ -35,12 +35,12 @@ from rich.table import Table
 from app.ingestion.batch import load_directory
 from app.resolution.batch import resolve
 from app.resolution.blocking import candidate_pairs
+from app.resolution.cluster import groups_of
 from app.resolution.evaluate import bcubed, pairwise
 from app.resolution.evaluation import with_missing
 from app.resolution.fields import derive
 from app.resolution.learning import learn
 from app.resolution.records import load_records
-from app.resolution.training import link_groups
 from app.resolution.truth import read_truth
 from app.settings import Settings
 from app.store import open_store
@@ -64,7 +64,7 @@ def blocking_recall(
     """Share of true pairs (among records in the graph) that the model's blocking rules put
     in front of it, and how many candidate pairs they make."""
     cols = derive(records)
-    groups = link_groups(records["source"], model.link_only) if model.link_only else None
+    groups = groups_of(records["source"], model.link_only, ())
     cand = candidate_pairs(cols, model.rules, cap, groups)
     person = truth.reindex(records.index).to_numpy()
     found = int((person[cand.left] == person[cand.right]).sum())

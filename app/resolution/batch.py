@@ -18,7 +18,8 @@ from app import changefeed
 from app.gcpause import gc_paused
 from app.progress import stage_progress
 from app.resolution.blocking import candidate_pairs, key_digests, rule_keys, rule_property
-from app.resolution.cluster import Decisions, missing_pairs, one_to_one
+from app.resolution.cluster import Decisions, groups_of, one_to_one
+from app.resolution.component import pairs_to_complete
 from app.resolution.fields import Columns, derive
 from app.resolution.fields import sparse as sparse_records
 from app.resolution.firstrun import HELD, bulk_tables
@@ -27,7 +28,6 @@ from app.resolution.placement import Placement, Stored, now_iso, place, stored_p
 from app.resolution.profiles import Churn
 from app.resolution.records import load_records
 from app.resolution.scoring import score_pairs
-from app.resolution.training import link_groups
 from app.settings import Settings
 from app.store import GraphStore, marks
 from app.store.base import Key, Schema, batch_stage
@@ -194,8 +194,7 @@ def _batch(
     cols = derive(records)
     sparse = sparse_records(cols)
     out.sparse = int(sparse.sum())
-    link = model.link_only or settings.link_only
-    groups = link_groups(records["source"], link) if link else None
+    groups = groups_of(records["source"], model.link_only, settings.link_only)
     lap("read")
 
     with stage_progress(console) as bar:
@@ -376,13 +375,9 @@ def _resolve(
     # on probabilities, not on gaps.
     position = pd.Series(np.arange(n), index=ids)
     decisions = decision_pairs(decided, position)
-    more_left, more_right = missing_pairs(
-        n, left, right, prob, settings.match_floor, sparse, settings.component_cap, decisions
+    more_left, more_right = pairs_to_complete(
+        settings, left, right, prob, sparse, decisions, groups
     )
-    if groups is not None and len(more_left):
-        ga, gb = groups[more_left], groups[more_right]
-        keep = (ga != gb) & (ga >= 0) & (gb >= 0)
-        more_left, more_right = more_left[keep], more_right[keep]
     out.completed_pairs = len(more_left)
     if len(more_left):
         pairs_total(len(left) + len(more_left))

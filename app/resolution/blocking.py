@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from app.resolution.cluster import linkable
 from app.resolution.fields import IDENTIFIER_PREFIX, Column, Columns
 
 Rule = tuple[str, ...]
@@ -269,8 +270,7 @@ def block_pairs(
         out.append(lo.astype(np.int64) * n + hi)
     encoded = np.concatenate(out) if out else np.empty(0, dtype=np.int64)
     if groups is not None and len(encoded):
-        ga, gb = groups[encoded // n], groups[encoded % n]
-        encoded = encoded[(ga != gb) & (ga >= 0) & (gb >= 0)]
+        encoded = encoded[linkable(groups, encoded // n, encoded % n)]
     big_sizes = sizes[big].astype(np.int64)
     return encoded, int(big.sum()), int((big_sizes * (big_sizes - 1) // 2).sum())
 

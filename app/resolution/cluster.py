@@ -20,6 +20,7 @@ their other records tie them to (docs/resolution.md)."""
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -42,6 +43,32 @@ class Decisions:
 class Clustering:
     labels: np.ndarray  # cluster number per record position (the smallest member's position)
     capped: list[int] = field(default_factory=list)  # components over the cap: their sizes
+
+
+def link_groups(sources: Iterable[object], link_only: Sequence[str]) -> np.ndarray:
+    """Link-only mode: a group number per record of a linked source (pairs within a group
+    are never compared), -1 for records of other sources (compared with nothing)."""
+    order = {s: i for i, s in enumerate(dict.fromkeys(link_only))}
+    return np.array([order.get(str(s), -1) for s in sources], dtype=np.int64)
+
+
+def groups_of(
+    sources: Iterable[object], model_link: Sequence[str], settings_link: Sequence[str]
+) -> np.ndarray | None:
+    """The records' link groups when resolution links sources rather than deduplicating:
+    the model's sources (`idgraph train --link-only`), else the settings'; None when neither
+    names any."""
+    link = list(model_link) or list(settings_link)
+    return link_groups(sources, link) if link else None
+
+
+def linkable(groups: np.ndarray | None, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Which pairs may be compared and linked: every pair, or in link-only mode (`groups`)
+    only those of two records in two different groups, neither of them in group -1."""
+    if groups is None:
+        return np.ones(len(left), dtype=bool)
+    ga, gb = groups[np.asarray(left)], groups[np.asarray(right)]
+    return (ga != gb) & (ga >= 0) & (gb >= 0)
 
 
 def _components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
@@ -410,6 +437,7 @@ def missing_pairs(
     sparse: np.ndarray,
     cap: int = 500,
     decisions: Decisions | None = None,
+    groups: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The pairs `cluster` links without a score: pairs of records in one of its components
     (dense records, pairs at or above the floor and steward-confirmed ones, never rejected
@@ -417,7 +445,8 @@ def missing_pairs(
     put together. Scored too, linkage sees real probabilities, not zeros; and with every pair
     of a part scored, pairs below the floor outside the parts change nothing, so clustering
     the stored edges (at or above the floor) with these gives what batch gave from every
-    candidate pair (`idgraph evaluate`, the dial)."""
+    candidate pair (`idgraph evaluate`, the dial). In link-only mode (`groups`) only pairs
+    blocking could have compared (`linkable`)."""
     decisions = decisions or Decisions()
     left, right = np.asarray(left), np.asarray(right)
     dense = _linkable(n, sparse, decisions)
@@ -461,8 +490,8 @@ def missing_pairs(
     by_size: dict[int, list[np.ndarray]] = {}
     for m in members_by.values():
         by_size.setdefault(len(m), []).append(m)
-    for k, groups in by_size.items():
-        block = np.stack(groups)
+    for k, alike in by_size.items():
+        block = np.stack(alike)
         a, b = np.triu_indices(k, 1)
         out.append(_pair_key(n, block[:, a].ravel(), block[:, b].ravel()))
     wanted = np.sort(np.concatenate(out))  # distinct: each part's pairs once
@@ -471,6 +500,7 @@ def missing_pairs(
     inside = (part[left] == part[right]) & np.isin(part[left], which)
     have = _pair_key(n, left[inside], right[inside])
     new = wanted[~np.isin(wanted, have, kind="sort")]
+    new = new[linkable(groups, new // n, new % n)]
     return new // n, new % n
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from app.resolution.cluster import Decisions, missing_pairs
+from app.resolution.cluster import Decisions, groups_of, missing_pairs
 from app.resolution.fields import RECORD_FIELDS, Columns, derive1, stack
 from app.resolution.fields import sparse as sparse_records
 from app.resolution.model import DECIMALS, MatchModel, probability
@@ -38,6 +38,11 @@ class Component:
     @property
     def position(self) -> dict[str, int]:
         return {cid: i for i, cid in enumerate(self.ids)}
+
+    def groups(self, model: MatchModel | None, settings: Settings) -> np.ndarray | None:
+        """The records' link groups in link-only mode (`cluster.groups_of`), else None."""
+        link = model.link_only if model is not None else []
+        return groups_of([r.get("source") for r in self.rows], link, settings.link_only)
 
 
 def fields_of(row: dict[str, Any]) -> dict[str, Any]:
@@ -128,7 +133,39 @@ def scored_pairs(
     if model is None:
         return comp.left, comp.right, comp.prob, None
     return complete_pairs(
-        model, comp.cols, comp.sparse, comp.left, comp.right, comp.prob, settings, comp.decisions
+        model,
+        comp.cols,
+        comp.sparse,
+        comp.left,
+        comp.right,
+        comp.prob,
+        settings,
+        comp.decisions,
+        comp.groups(model, settings),
+    )
+
+
+def pairs_to_complete(
+    settings: Settings,
+    left: np.ndarray,
+    right: np.ndarray,
+    prob: np.ndarray,
+    sparse: np.ndarray,
+    decisions: Decisions,
+    groups: np.ndarray | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs besides (left, right) that clustering needs scored (`missing_pairs` at the
+    settings' floor and component cap): batch, real time and `complete_pairs` alike."""
+    return missing_pairs(
+        len(sparse),
+        left,
+        right,
+        prob,
+        settings.match_floor,
+        sparse,
+        settings.component_cap,
+        decisions,
+        groups,
     )
 
 
@@ -141,14 +178,14 @@ def complete_pairs(
     prob: np.ndarray,
     settings: Settings,
     decisions: Decisions,
+    groups: np.ndarray | None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Stored edges (left, right, prob: at or above the floor) and the pairs of records in one
     component of them that have none, scored with the model; the log-odds each pair's fields
     push against a match (0 for the stored edges: they count fully whatever their fields
     say)."""
-    n = len(sparse)
-    more_left, more_right = missing_pairs(
-        n, left, right, prob, settings.match_floor, sparse, settings.component_cap, decisions
+    more_left, more_right = pairs_to_complete(
+        settings, left, right, prob, sparse, decisions, groups
     )
     against = np.zeros(len(left))
     if len(more_left):

@@ -13,7 +13,7 @@ import pandas as pd
 
 from app.errors import ConfigError
 from app.resolution.batch import decision_pairs
-from app.resolution.cluster import cluster
+from app.resolution.cluster import cluster, groups_of
 from app.resolution.component import complete_pairs
 from app.resolution.evaluate import Scores, bcubed, pairwise
 from app.resolution.fields import derive
@@ -77,9 +77,10 @@ def evaluate_store(
         model = None  # edges without a model to score the rest: every pair counts
     if model is not None:
         # the pairs batch clustered: the stored edges and the pairs below the floor again
-        cols = derive(load_records(store, settings.read_page).reindex(ids))
+        records = load_records(store, settings.read_page).reindex(ids)
+        groups = groups_of(records["source"], model.link_only, settings.link_only)
         left_, right_, prob_, against = complete_pairs(
-            model, cols, sparse, left_, right_, prob_, settings, decisions
+            model, derive(records), sparse, left_, right_, prob_, settings, decisions, groups
         )
     for t in thresholds:
         clustering = cluster(

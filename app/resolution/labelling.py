@@ -14,12 +14,12 @@ from rich.table import Table
 from app import flows
 from app.errors import InputError
 from app.resolution.blocking import candidate_pairs
+from app.resolution.cluster import groups_of
 from app.resolution.fields import RECORD_FIELDS, derive
 from app.resolution.model import MatchModel, probability
 from app.resolution.records import load_records
 from app.resolution.scoring import score_pairs
 from app.resolution.stewards import Decision
-from app.resolution.training import link_groups
 from app.settings import Settings
 from app.store import GraphStore, open_store
 
@@ -30,8 +30,7 @@ def uncertain(
     """The k undecided candidate pairs with the log-odds nearest 0, with their explanation."""
     records = load_records(store, settings.read_page)
     cols = derive(records)
-    link = model.link_only or settings.link_only
-    groups = link_groups(records["source"], link) if link else None
+    groups = groups_of(records["source"], model.link_only, settings.link_only)
     cand = candidate_pairs(cols, model.rules, settings.block_cap, groups)
     levels, logits = score_pairs(model, cols, cand.left, cand.right, workers=1)
     decided = {(d["a"], d["b"]) for d in store.read("resolution_decisions")}

@@ -24,8 +24,8 @@ from app.ingestion.mapping import Mapping
 from app.ingestion.record import prepare_customer_record
 from app.resolution.batch import match_rows
 from app.resolution.blocking import key_digest, key_value1, rule_key1, rule_property
-from app.resolution.cluster import missing_pairs
-from app.resolution.component import read_component
+from app.resolution.cluster import linkable
+from app.resolution.component import pairs_to_complete, read_component
 from app.resolution.fields import derive1, stack
 from app.resolution.fields import sparse as sparse_records
 from app.resolution.model import DECIMALS, MatchModel, probability
@@ -146,24 +146,20 @@ def upsert_record(
     me_at = comp.position[customer_id]
     ids = np.asarray(comp.ids, dtype=object)
 
-    # Pairs: the stored edges between the others, the record against each of them, and pairs
-    # in one component that no rule put together (as batch completes them).
+    # Pairs: the stored edges between the others, the record against each of them (in
+    # link-only mode those of the other linked sources), and pairs in one component that no
+    # rule put together (as batch completes them).
+    groups = comp.groups(model, settings)
     others_at = np.array([i for i in range(n) if i != me_at], dtype=np.int64)
+    others_at = others_at[linkable(groups, others_at, np.full(len(others_at), me_at))]
     new_left = np.minimum(others_at, me_at)
     new_right = np.maximum(others_at, me_at)
     levels, logits = score_pairs(model, comp.cols, new_left, new_right, workers=1)
     new_prob = np.round(probability(logits), DECIMALS)
     left, right = np.r_[comp.left, new_left], np.r_[comp.right, new_right]
     prob = np.r_[comp.prob, new_prob]
-    more_left, more_right = missing_pairs(
-        n,
-        left,
-        right,
-        prob,
-        settings.match_floor,
-        comp.sparse,
-        settings.component_cap,
-        comp.decisions,
+    more_left, more_right = pairs_to_complete(
+        settings, left, right, prob, comp.sparse, comp.decisions, groups
     )
     if len(more_left):
         more_levels, more_logits = score_pairs(model, comp.cols, more_left, more_right, workers=1)

@@ -27,6 +27,7 @@ from app.resolution.blocking import (
     key_parts,
     rule_name,
 )
+from app.resolution.cluster import groups_of
 from app.resolution.comparisons import Comparison, available
 from app.resolution.fields import Column, Columns, derive
 from app.resolution.model import MIN_AGREEMENT, ComparisonWeights, MatchModel, probability
@@ -78,7 +79,7 @@ class TrainingSet:
         link_only: Sequence[str] = (),
     ) -> TrainingSet:
         cols = derive(records)
-        groups = link_groups(records["source"], link_only) if link_only else None
+        groups = groups_of(records["source"], link_only, ())
         return cls(records.index, cols, key_parts(cols), available(cols, identifier_types), groups)
 
     def __len__(self) -> int:
@@ -110,13 +111,6 @@ class TrainReport:
     held_out: dict[str, float] = field(default_factory=dict)
     sigma: float = 0.0  # how far labels could move the weights (chosen by cross-validation)
     seconds: dict[str, float] = field(default_factory=dict)
-
-
-def link_groups(sources: pd.Series, link_only: Sequence[str]) -> np.ndarray:
-    """Link-only mode: a group number per record of a linked source (pairs within a group
-    are never compared), -1 for records of other sources (compared with nothing)."""
-    order = {s: i for i, s in enumerate(dict.fromkeys(link_only))}
-    return np.array([order.get(s, -1) for s in sources], dtype=np.int64)
 
 
 # -- labels: a regression over the levels, pulled towards the unsupervised weights --------

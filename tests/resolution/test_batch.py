@@ -389,6 +389,13 @@ def test_link_only_never_links_two_records_of_one_source(
         assert len(sources) == len(set(sources)) or len(members) == 1, members
         assert len(members) == 1 or set(sources) <= {"crm", "loyalty"}
     assert summary.profiles < summary.records  # it did link across the two
+    # Re-clustering the stored edges scores only pairs blocking could compare, as batch did:
+    # the same profiles.
+    model.save(settings.model_file)
+    truth = read_truth(population / "truth_records.csv")
+    result = evaluate_store(store, settings, truth, [settings.match_threshold])
+    current, same_threshold = result.rows
+    assert same_threshold.pairwise == current.pairwise
 
 
 def test_evaluate_counts_records_missing_from_the_graph_as_profiles_of_their_own(

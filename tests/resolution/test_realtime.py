@@ -333,3 +333,42 @@ def test_a_record_known_only_from_its_interactions_is_filled_in_and_placed(
     assert result.action == "founded"
     records = load_records(store, settings.read_page)
     assert records.loc["crm:RT-STUB", "lastName"] == "Fairweather"
+
+
+def test_link_only_holds_in_real_time_as_in_batch(store: GraphStore, tmp_path: Path) -> None:
+    """Link-only mode (crm linked with loyalty): real time compares a record only with
+    records of the other linked source, as blocking does in batch, and a record of a source
+    that is not linked with nothing. Before, it compared a record with every candidate: a
+    copy of a CRM record under a new key got a match edge to its original, and web-shop
+    copies joined CRM profiles. A batch run over the same records then moves nothing."""
+    out = tmp_path / "synth"
+    generate(SynthConfig(people=200, seed=21), out, "csv")
+    settings = Settings(data_dir=tmp_path / "data", resolve_workers=1, link_only=["crm", "loyalty"])
+    load_directory(store, out, settings, show_progress=False, kinds=("customers",))
+    model = learn(store, settings).model
+    resolve(store, settings, model)
+    crm = pd.read_csv(out / "crm_customers.csv", dtype=str).head(12)
+    for i, row in enumerate(crm.to_dict("records")):
+        record = {
+            "firstName": row["first_name"],
+            "lastName": row["last_name"],
+            "dateOfBirth": row["birth_date"],
+            "email": row["email"],
+            "phone": row["phone"],
+        }
+        fields = {k: v for k, v in record.items() if isinstance(v, str)}
+        # the same person again in the CRM, and in a source that is not linked
+        upsert_record(store, settings, model, "crm", {"sourceKey": f"COPY-{i}", **fields})
+        upsert_record(store, settings, model, "webshop", {"sourceKey": f"COPY-{i}", **fields})
+    edges, _ = store.run_text(
+        "MATCH (a:Customer)-[:MATCHES]->(b:Customer) RETURN a.source AS a, b.source AS b",
+        write=False,
+    )
+    assert edges and all({e["a"], e["b"]} == {"crm", "loyalty"} for e in edges)
+    before = memberships(store)
+    for i in range(12):
+        alone = before[before == before[f"webshop:COPY-{i}"]]
+        assert list(alone.index) == [f"webshop:COPY-{i}"]
+    summary = resolve(store, settings, model)
+    assert summary.churn == Churn(kept=summary.profiles)
+    pd.testing.assert_series_equal(memberships(store), before)
