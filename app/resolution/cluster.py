@@ -292,19 +292,19 @@ def _split_capped(
     capped: list[int],
     together: np.ndarray,
 ) -> list[np.ndarray]:
-    """A component too big to link, cut into `capped_parts`, then each part clustered; when
-    no level cuts it small enough, its connected components at the threshold."""
+    """A component too big to link, cut into `capped_parts`, then each part clustered; a
+    part no level cuts small enough falls into its connected components at the threshold."""
     index = {int(m): i for i, m in enumerate(members)}
     li = np.array([index[int(a)] for a in left], dtype=np.int64)
     ri = np.array([index[int(b)] for b in right], dtype=np.int64)
     part = capped_parts(li, ri, prob, rejected, together[members], cap)
-    if part is not None:
-        inside = np.flatnonzero(part[li] == part[ri])  # pairs within one part
-        subs = positions_by_label(part, len(members))
-        ats = positions_by_label(part[li[inside]], len(members))
-        out = []
-        for p in np.unique(part):
-            at = inside[ats[p]]
+    inside = np.flatnonzero(part[li] == part[ri])  # pairs within one part
+    subs = positions_by_label(part, len(members))
+    ats = positions_by_label(part[li[inside]], len(members))
+    out = []
+    for p in np.unique(part):
+        at = inside[ats[p]]
+        if len(subs[p]) <= cap:
             out += _cut(
                 members[subs[p]],
                 left[at],
@@ -317,10 +317,14 @@ def _split_capped(
                 capped,
                 together,
             )
-        return out
-    part = _parts(li, ri, ~rejected & (prob >= threshold), together[members])
-    subs = positions_by_label(part, len(members))
-    return [members[subs[p]] for p in np.unique(part)]
+            continue
+        # still too big at the strongest level: its components at the threshold
+        local = np.full(len(members), -1, dtype=np.int64)
+        local[subs[p]] = np.arange(len(subs[p]))
+        keep = ~rejected[at] & (prob[at] >= threshold)
+        comp = _parts(local[li[at]], local[ri[at]], keep, together[members[subs[p]]])
+        out += [members[subs[p]][g] for g in positions_by_label(comp, len(subs[p])) if len(g)]
+    return out
 
 
 CUT_LEVELS = (0.5, 0.7, 0.9, 0.97, 0.99, 0.999)
@@ -333,17 +337,29 @@ def capped_parts(
     rejected: np.ndarray,
     group: np.ndarray,
     cap: int,
-) -> np.ndarray | None:
+) -> np.ndarray:
     """The parts a component too big to link is cut into (a part number per record; pairs
-    as positions among its `len(group)` records): its weakest pairs dropped, at the first of
-    `CUT_LEVELS` (a level that depends on the component, not the threshold) at which every
-    part has at most `cap` records. Records of one `group` (confirmed as one person, -1 for
-    none) stay in one part. None when even the strongest level leaves a part too big."""
+    as positions among its `len(group)` records): a part over `cap` records drops its
+    weakest pairs, at the next of `CUT_LEVELS`, and falls into its connected components;
+    parts that fit are left as they are. The levels depend on the component, not the
+    threshold. Records of one `group` (confirmed as one person, -1 for none) stay in one
+    part. A part still over the cap at the strongest level stays whole (the caller does
+    not link it)."""
+    k = len(group)
+    part = np.zeros(k, dtype=np.int64)
+    ok = ~rejected
     for level in CUT_LEVELS:
-        part = _parts(left, right, ~rejected & (prob >= level), group)
-        if np.bincount(part).max() <= cap:
-            return part
-    return None
+        size = np.bincount(part)
+        big = size[part] > cap  # records in a part over the cap
+        if not big.any():
+            break
+        # pairs inside a part over the cap that reach the level; records elsewhere stay put
+        keep = big[left] & (part[left] == part[right]) & ok & (prob >= level)
+        cut = _parts(left, right, keep, np.where(big, group, -1))
+        # a new part: (old part, piece) for the big parts, the old part for the rest
+        key = np.where(big, k + cut, part)
+        part = np.unique(key, return_inverse=True)[1].astype(np.int64)
+    return part
 
 
 def _parts(left: np.ndarray, right: np.ndarray, keep: np.ndarray, group: np.ndarray) -> np.ndarray:
@@ -477,9 +493,7 @@ def missing_pairs(
                 together[members],
                 cap,
             )
-            if cut is None:  # not linked: nothing to score
-                cut = np.arange(len(members))
-            part[members] = fresh + cut
+            part[members] = fresh + cut  # a part still over the cap is not linked
             fresh += len(members)
         size = np.bincount(part)
     which = np.flatnonzero((size > 2) & (size <= cap))

@@ -302,6 +302,23 @@ def test_a_component_over_the_cap_is_cut_along_its_weakest_pairs() -> None:
     assert _partition(out.labels) == {frozenset(range(4)), frozenset(range(4, 8))}
 
 
+def test_only_the_parts_still_over_the_cap_are_cut_further() -> None:
+    """A component of 9 with a cap of 4: 0-1-2 (pairs at 0.6) fit at the first level, 3-8
+    (two groups at 0.95 tied at 0.8) need 0.9. Cutting the whole component at 0.9 left 0, 1
+    and 2 apart; only 3-8 is cut further now, and 0-1-2 is one person at 0.5."""
+    pairs = [(0, 1, 0.6), (1, 2, 0.6), (0, 2, 0.6), (2, 3, 0.3), (5, 6, 0.8)]
+    pairs += [(a, b, 0.95) for a in (3, 4, 5) for b in (3, 4, 5) if a < b]
+    pairs += [(a, b, 0.95) for a in (6, 7, 8) for b in (6, 7, 8) if a < b]
+    left, right, prob = (np.array(c) for c in zip(*pairs, strict=True))
+    out = cluster(9, left, right, prob, 0.5, floor=0.2, cap=4)
+    assert out.capped == [9]
+    assert _partition(out.labels) == {
+        frozenset({0, 1, 2}),
+        frozenset({3, 4, 5}),
+        frozenset({6, 7, 8}),
+    }
+
+
 @given(st.lists(st.integers(0, 6), max_size=40), st.integers(0, 3))
 def test_positions_by_label_are_those_holding_each_label_in_order(labels, extra) -> None:
     """The grouping that cuts a capped component into parts (one sort, not a pass per
