@@ -18,7 +18,7 @@ from app import changefeed
 from app.gcpause import gc_paused
 from app.progress import stage_progress
 from app.resolution.blocking import candidate_pairs, key_digests, rule_keys, rule_property
-from app.resolution.cluster import Decisions, groups_of, one_to_one
+from app.resolution.cluster import Decisions, groups_of, one_to_one_of
 from app.resolution.component import pairs_to_complete
 from app.resolution.fields import Columns, derive
 from app.resolution.fields import sparse as sparse_records
@@ -454,18 +454,13 @@ def _resolve(
 
     against = model.against(levels)
     del levels, logits
-    clustered = prob
-    if groups is not None and (model.link_only and settings.one_to_one):
-        clustered = np.where(
-            one_to_one(left, right, prob, groups, settings.match_threshold), prob, 0.0
-        )
     placement = place(
         store,
         settings,
         records,
         left,
         right,
-        clustered,
+        prob,
         sparse=sparse,
         against=against,
         decisions=decisions,
@@ -474,6 +469,9 @@ def _resolve(
         stored=stored_now,
         writer=writer,
         ids_used=ids_used,
+        exclusive=one_to_one_of(
+            groups, model.link_only, settings.one_to_one, settings.match_threshold
+        ),
     )
     if first:
         writer.bulk(*bulk_tables(writer.held))

@@ -40,6 +40,24 @@ class Decisions:
 
 
 @dataclass
+class OneToOne:
+    """Link-only with at most one record per source in a profile (`idgraph resolve
+    --one-to-one`): each record's link group, and the threshold the matching is made at:
+    the operational one whatever the dial asks, so the dial still cuts one clustering at
+    other heights."""
+
+    groups: np.ndarray
+    threshold: float
+
+
+def one_to_one_of(
+    groups: np.ndarray | None, model_link: Sequence[str], wanted: bool, threshold: float
+) -> OneToOne | None:
+    """The one-to-one constraint when it applies: a model trained link-only, and wanted."""
+    return OneToOne(groups, threshold) if groups is not None and model_link and wanted else None
+
+
+@dataclass
 class Clustering:
     labels: np.ndarray  # cluster number per record position (the smallest member's position)
     capped: list[int] = field(default_factory=list)  # components over the cap: their sizes
@@ -127,6 +145,7 @@ def cluster(
     cap: int = 500,
     against: np.ndarray | None = None,
     against_full: float = 5.0,
+    exclusive: OneToOne | None = None,
 ) -> Clustering:
     """Records 0..n-1 into clusters from scored pairs (left[i], right[i], prob[i]).
 
@@ -139,13 +158,19 @@ def cluster(
     above the floor or never scored counts fully (never scored: as 0), a confirmed one as 1,
     and a rejected one forbids the merge. A component over `cap` records is split first
     along its weakest pairs (reported in `capped`). Sparse records then join by
-    `attach_sparse`."""
+    `attach_sparse`. With `exclusive` (one-to-one), a pair the matching (`one_to_one`) does
+    not keep counts as a certain non-match, fully."""
     decisions = decisions or Decisions()
     sparse = ~_linkable(n, sparse, decisions)  # a confirmed record takes part like any other
     if against is None:
         weight = np.ones(len(left))
     else:
         weight = np.minimum(np.asarray(against, dtype=np.float64) / against_full, 1.0)
+    if exclusive is not None:
+        prob = np.asarray(prob, dtype=np.float64)
+        kept = one_to_one(left, right, prob, exclusive.groups, exclusive.threshold)
+        weight = np.where(kept | (prob < floor), weight, 1.0)
+        prob = np.where(kept, prob, 0.0)
     left, right, prob, weight = _edges(
         n, np.asarray(left), np.asarray(right), prob, weight, decisions
     )
@@ -534,8 +559,12 @@ def one_to_one(
     threshold: float,
 ) -> np.ndarray:
     """Link-only with one record per source per person: pairs kept greedily from the most
-    probable down, while neither record has a partner in the other's source yet."""
-    order = np.argsort(-np.asarray(prob), kind="stable")
+    probable down, while neither record has a partner in the other's source yet. Equal
+    probabilities go by record position (customerId order in every path), not by the
+    order the pairs come in, which differs between batch and the stored graph."""
+    left, right = np.asarray(left), np.asarray(right)
+    lo, hi = np.minimum(left, right), np.maximum(left, right)
+    order = np.lexsort((hi, lo, -np.asarray(prob)))
     taken: set[tuple[int, int]] = set()
     keep = np.zeros(len(prob), dtype=bool)
     for i in order:

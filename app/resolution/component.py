@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from app.resolution.cluster import Decisions, groups_of, missing_pairs
+from app.resolution.cluster import Decisions, OneToOne, groups_of, missing_pairs, one_to_one_of
 from app.resolution.fields import RECORD_FIELDS, Columns, derive1, stack
 from app.resolution.fields import sparse as sparse_records
 from app.resolution.model import DECIMALS, MatchModel, probability
@@ -43,6 +43,13 @@ class Component:
         """The records' link groups in link-only mode (`cluster.groups_of`), else None."""
         link = model.link_only if model is not None else []
         return groups_of([r.get("source") for r in self.rows], link, settings.link_only)
+
+    def exclusive(self, model: MatchModel | None, settings: Settings) -> OneToOne | None:
+        """The one-to-one constraint as batch applies it (`cluster.one_to_one_of`)."""
+        if model is None:
+            return None
+        groups = self.groups(model, settings)
+        return one_to_one_of(groups, model.link_only, settings.one_to_one, settings.match_threshold)
 
 
 def fields_of(row: dict[str, Any]) -> dict[str, Any]:

@@ -84,6 +84,7 @@ def view_at(
         floor=settings.match_floor,
         sparse_threshold=settings.sparse_threshold,
         cap=settings.component_cap,
+        exclusive=comp.exclusive(model, settings),
     )
     ids = np.asarray(comp.ids, dtype=object)
     label = clustering.labels[comp.position[anchor(comp, members)]]

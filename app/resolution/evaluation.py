@@ -13,7 +13,7 @@ import pandas as pd
 
 from app.errors import ConfigError
 from app.resolution.batch import decision_pairs
-from app.resolution.cluster import cluster, groups_of
+from app.resolution.cluster import cluster, groups_of, one_to_one_of
 from app.resolution.component import complete_pairs
 from app.resolution.evaluate import Scores, bcubed, pairwise
 from app.resolution.fields import derive
@@ -71,6 +71,7 @@ def evaluate_store(
     left_, right_ = np.asarray(left, dtype=np.int64), np.asarray(right, dtype=np.int64)
     prob_ = np.asarray(prob, dtype=np.float64)
     against = None
+    exclusive = None
     try:
         model: MatchModel | None = saved_model(settings.model_file)
     except ConfigError:
@@ -81,6 +82,9 @@ def evaluate_store(
         groups = groups_of(records["source"], model.link_only, settings.link_only)
         left_, right_, prob_, against = complete_pairs(
             model, derive(records), sparse, left_, right_, prob_, settings, decisions, groups
+        )
+        exclusive = one_to_one_of(
+            groups, model.link_only, settings.one_to_one, settings.match_threshold
         )
     for t in thresholds:
         clustering = cluster(
@@ -96,6 +100,7 @@ def evaluate_store(
             cap=settings.component_cap,
             against=against,
             against_full=settings.against_full,
+            exclusive=exclusive,
         )
         labels = pd.Series(clustering.labels, index=ids).astype(str)
         rows.append(_row(f"threshold {t:g}", with_missing(labels, truth), truth))

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from app.changefeed import FeedEvent, feed_wanted, profile_changes
-from app.resolution.cluster import Decisions, cluster
+from app.resolution.cluster import Decisions, OneToOne, cluster
 from app.resolution.profiles import Assignment, Churn, assign_ids, golden, golden1
 from app.settings import Settings
 from app.store import GraphStore
@@ -86,6 +86,7 @@ def place(
     stored: Stored | None = None,
     writer: BackgroundWriter | None = None,
     ids_used: bool = True,
+    exclusive: OneToOne | None = None,
 ) -> Placement:
     """Cluster `records` (a frame indexed by customerId with the golden-attribute fields as
     columns, as batch reads every record; or the same as rows with a customerId, as a
@@ -112,6 +113,7 @@ def place(
         cap=settings.component_cap,
         against=against,
         against_full=settings.against_full,
+        exclusive=exclusive,
     )
     labels = clustering.labels
     order: dict[int, list[str]] = {}

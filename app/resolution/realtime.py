@@ -208,6 +208,7 @@ def upsert_record(
         previous=comp.previous,
         created=comp.created,
         stored=Stored(confidence=comp.confidence, profiles=profiles.result()),
+        exclusive=comp.exclusive(model, settings),
     )
     previous = comp.previous
     pid = placement.profile_of[customer_id]

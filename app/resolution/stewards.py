@@ -51,6 +51,7 @@ def replace(
         decisions=comp.decisions,
         previous=comp.previous,
         created=comp.created,
+        exclusive=comp.exclusive(model, settings),
     )
     touched = sorted(
         {placement.profile_of[c] for c in placement.ids}

@@ -7,11 +7,17 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from app.ingestion.batch import load_directory
 from app.ingestion.mapping import builtin_mapping
 from app.ingestion.reader import read_chunks
 from app.ingestion.rows import prepare_customers
+from app.resolution.batch import resolve
+from app.resolution.learning import learn
+from app.resolution.model import MatchModel
 from app.resolution.records import frame
 from app.resolution.truth import read_truth
+from app.settings import Settings
+from app.store import GraphStore
 from app.synth import SynthConfig, generate
 
 
@@ -46,3 +52,21 @@ def synth_records(synth_folder: Path) -> pd.DataFrame:
 @pytest.fixture(scope="session")
 def synth_truth(synth_folder: Path) -> pd.Series:
     return read_truth(synth_folder / "truth_records.csv")
+
+
+def resolve_linked(
+    store: GraphStore, folder: Path, tmp_path: Path, one_to_one: bool = False
+) -> tuple[Settings, MatchModel]:
+    """`folder` loaded and resolved in link-only mode (crm with loyalty), the model saved as
+    `idgraph train` saves it."""
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        resolve_workers=1,
+        link_only=["crm", "loyalty"],
+        one_to_one=one_to_one,
+    )
+    load_directory(store, folder, settings, show_progress=False, kinds=("customers",))
+    model = learn(store, settings).model
+    model.save(settings.model_file)
+    resolve(store, settings, model)
+    return settings, model

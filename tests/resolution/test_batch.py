@@ -32,6 +32,7 @@ from app.settings import Settings
 from app.store import GraphStore
 from app.synth import SynthConfig, generate
 from bench.splink_baseline import run_splink
+from tests.resolution.conftest import resolve_linked
 from tests.writes import counting
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -395,6 +396,32 @@ def test_link_only_never_links_two_records_of_one_source(
     truth = read_truth(population / "truth_records.csv")
     result = evaluate_store(store, settings, truth, [settings.match_threshold])
     current, same_threshold = result.rows
+    assert same_threshold.pairwise == current.pairwise
+
+
+def test_one_to_one_holds_in_batch_and_the_stored_graph_gives_it_back(
+    store: GraphStore, population: Path, tmp_path: Path
+) -> None:
+    """`idgraph resolve --one-to-one` in link-only mode: no profile holds two records of
+    one source, and re-clustering the stored edges (`idgraph evaluate`, the dial) applies
+    the same matching, so both give the stored profiles at the operational threshold."""
+    # The loyalty file holds 30 cards twice (new card numbers): each copy matches the CRM
+    # record its original matches, exactly as well, so the matching has ties to break.
+    folder = tmp_path / "pop"
+    shutil.copytree(population, folder)
+    loyalty = pd.read_csv(folder / "loyalty_customers.csv", dtype=str)
+    copies = loyalty.head(30).assign(card_no=[f"9{n}" for n in loyalty["card_no"].head(30)])
+    pd.concat([loyalty, copies]).to_csv(folder / "loyalty_customers.csv", index=False)
+    settings, _ = resolve_linked(store, folder, tmp_path, one_to_one=True)
+    stored = memberships(store)
+    assert (stored.groupby(stored).size() == 2).sum() > 100  # it did link CRM and loyalty
+    for pid, members in stored.groupby(stored).groups.items():
+        sources = [m.split(":", 1)[0] for m in members]
+        assert len(sources) == len(set(sources)), members
+        view = profile_view(store, settings, str(pid), settings.match_threshold)
+        assert view is not None and view.customer_ids == sorted(members), pid
+    truth = read_truth(population / "truth_records.csv")
+    current, same_threshold = evaluate_store(store, settings, truth, [0.5]).rows
     assert same_threshold.pairwise == current.pairwise
 
 

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from app.resolution.cluster import (
     Decisions,
+    OneToOne,
     attach_sparse,
     cluster,
     missing_pairs,
@@ -317,6 +318,29 @@ def test_only_the_parts_still_over_the_cap_are_cut_further() -> None:
         frozenset({3, 4, 5}),
         frozenset({6, 7, 8}),
     }
+
+
+def test_one_to_one_keeps_one_record_of_a_source_and_breaks_ties_by_position() -> None:
+    """Records 0 and 1 of source A both match 2 (source B) and 3 (source C), 0 more
+    strongly. Without the constraint 1 joins 0's profile (its pairs with 2 and 3 outweigh
+    the unscored 0-1); one-to-one keeps 0's pairs, and 1's count as certain non-matches."""
+    pairs = [(0, 2, 0.99), (1, 2, 0.95), (0, 3, 0.99), (1, 3, 0.95), (2, 3, 0.99)]
+    left, right, prob = (np.array(c) for c in zip(*pairs, strict=True))
+    free = cluster(4, left, right, prob, 0.5, floor=0.2)
+    assert _partition(free.labels) == {frozenset({0, 1, 2, 3})}
+    exclusive = OneToOne(np.array([0, 0, 1, 2]), 0.5)
+    out = cluster(4, left, right, prob, 0.5, floor=0.2, exclusive=exclusive)
+    assert _partition(out.labels) == {frozenset({0, 2, 3}), frozenset({1})}
+
+
+def test_one_to_one_breaks_ties_by_record_order_not_pair_order() -> None:
+    """Batch and the stored graph list pairs in different orders; with equal probabilities
+    the record first in order keeps the partner in both."""
+    exclusive = OneToOne(np.array([0, 0, 1]), 0.5)
+    for pairs in ([(0, 2, 0.9), (1, 2, 0.9)], [(1, 2, 0.9), (0, 2, 0.9)]):
+        left, right, prob = (np.array(c) for c in zip(*pairs, strict=True))
+        out = cluster(3, left, right, prob, 0.5, floor=0.2, exclusive=exclusive)
+        assert _partition(out.labels) == {frozenset({0, 2}), frozenset({1})}
 
 
 @given(st.lists(st.integers(0, 6), max_size=40), st.integers(0, 3))

@@ -21,6 +21,7 @@ from app.resolution.records import load_records
 from app.settings import Settings
 from app.store import GraphStore
 from app.synth import SynthConfig, generate
+from tests.resolution.conftest import resolve_linked
 
 
 @pytest.fixture
@@ -343,10 +344,7 @@ def test_link_only_holds_in_real_time_as_in_batch(store: GraphStore, tmp_path: P
     copies joined CRM profiles. A batch run over the same records then moves nothing."""
     out = tmp_path / "synth"
     generate(SynthConfig(people=200, seed=21), out, "csv")
-    settings = Settings(data_dir=tmp_path / "data", resolve_workers=1, link_only=["crm", "loyalty"])
-    load_directory(store, out, settings, show_progress=False, kinds=("customers",))
-    model = learn(store, settings).model
-    resolve(store, settings, model)
+    settings, model = resolve_linked(store, out, tmp_path)
     crm = pd.read_csv(out / "crm_customers.csv", dtype=str).head(12)
     for i, row in enumerate(crm.to_dict("records")):
         record = {
@@ -369,6 +367,40 @@ def test_link_only_holds_in_real_time_as_in_batch(store: GraphStore, tmp_path: P
     for i in range(12):
         alone = before[before == before[f"webshop:COPY-{i}"]]
         assert list(alone.index) == [f"webshop:COPY-{i}"]
+    summary = resolve(store, settings, model)
+    assert summary.churn == Churn(kept=summary.profiles)
+    pd.testing.assert_series_equal(memberships(store), before)
+
+
+def test_one_to_one_holds_in_real_time_as_in_batch(store: GraphStore, tmp_path: Path) -> None:
+    """Link-only with one-to-one: a second loyalty card of a person already linked to their
+    CRM record does not join that profile in real time (the CRM record keeps the card first
+    in order), and a batch run over the same records moves nothing."""
+    out = tmp_path / "synth"
+    generate(SynthConfig(people=200, seed=21), out, "csv")
+    settings, model = resolve_linked(store, out, tmp_path, one_to_one=True)
+    linked = memberships(store)
+    pairs = linked[linked.duplicated(keep=False)]
+    cards = sorted(c for c in pairs.index if c.startswith("loyalty:"))[:10]
+    for card in cards:
+        row = store.read_one("customer_record", customerId=card)
+        assert row is not None
+        props = row["props"]
+        fields = {
+            k: props[k]
+            for k in ("firstName", "lastName", "dateOfBirth", "email", "phone", "postcode")
+            if props.get(k)
+        }
+        key = card.split(":", 1)[1]
+        upsert_record(store, settings, model, "loyalty", {"sourceKey": f"9{key}", **fields})
+    before = memberships(store)
+    for card in cards:
+        copy = f"loyalty:9{card.split(':', 1)[1]}"
+        assert before[copy] != before[card]
+        assert before[card] == linked[card]  # the original stays with its CRM record
+    for members in before.groupby(before).groups.values():
+        sources = [m.split(":", 1)[0] for m in members]
+        assert len(sources) == len(set(sources)), list(members)
     summary = resolve(store, settings, model)
     assert summary.churn == Churn(kept=summary.profiles)
     pd.testing.assert_series_equal(memberships(store), before)
