@@ -61,7 +61,13 @@ def match_graphs(draw: st.DrawFn) -> tuple[int, list, np.ndarray, Decisions]:
 
 
 def _run(
-    n: int, pairs: list, sparse: np.ndarray, decisions: Decisions, t: float, cap: int = 500
+    n: int,
+    pairs: list,
+    sparse: np.ndarray,
+    decisions: Decisions,
+    t: float,
+    cap: int = 500,
+    exclusive: OneToOne | None = None,
 ) -> np.ndarray:
     """Pairs as (a, b, probability) or (a, b, probability, log-odds against a match); without
     the fourth, every pair counts fully."""
@@ -82,6 +88,7 @@ def _run(
         cap=cap,
         against=against,
         against_full=5.0,
+        exclusive=exclusive,
     ).labels
 
 
@@ -226,13 +233,13 @@ def scored_populations(draw: st.DrawFn) -> tuple[int, dict, set, np.ndarray, Dec
     return n, score, candidates, sparse, decisions, draw(st.integers(2, 8))
 
 
-def _completed(n, score, given, sparse, decisions, cap, against_given) -> list:
+def _completed(n, score, given, sparse, decisions, cap, against_given, groups=None) -> list:
     """The given pairs and the pairs `missing_pairs` adds, scored from `score`, as `_run`
     takes them."""
     left = np.array([a for a, _ in given], dtype=np.int64)
     right = np.array([b for _, b in given], dtype=np.int64)
     prob = np.array([score[k][0] for k in given], dtype=np.float64)
-    more_left, more_right = missing_pairs(n, left, right, prob, 0.2, sparse, cap, decisions)
+    more_left, more_right = missing_pairs(n, left, right, prob, 0.2, sparse, cap, decisions, groups)
     more = list(zip(more_left.tolist(), more_right.tolist(), strict=True))
     assert not set(more) & set(given)  # only pairs not scored already
     # stored edges count fully whatever their fields say
@@ -289,6 +296,37 @@ def test_the_stored_edges_cluster_as_every_candidate_pair_did(population, t) -> 
 
     assert _partition(_run(n, batch, sparse, decisions, t, cap)) == _partition(
         _run(n, graph, sparse, decisions, t, cap)
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    scored_populations(), st.lists(st.integers(0, 2), min_size=14, max_size=14), st.floats(0.2, 1)
+)
+# 0 and 1 (one source) match 2 equally: the record first in order keeps it in both orders
+@example(
+    _population(3, [(0, 2, 0.9), (1, 2, 0.9)], [(0, 1, 0.0)], Decisions(), 500),
+    [0, 0, 1] + [0] * 11,
+    0.5,
+)
+def test_with_one_to_one_the_stored_edges_cluster_as_every_candidate_pair_did(
+    population, sources, t
+) -> None:
+    """The same in link-only mode with one-to-one (records in up to three sources; blocking
+    and completion compare only records of two sources): the matching is made from the same
+    pairs at or above the threshold in both, so batch, evaluate and the dial agree. Without
+    a component over the cap: the matching can split a capped component into other parts
+    than completion cut it into (docs/resolution.md)."""
+    n, score, candidates, sparse, decisions, _ = population
+    groups = np.array(sources[:n], dtype=np.int64)
+    linked = sorted(k for k in candidates if groups[k[0]] != groups[k[1]])
+    batch = _completed(n, score, linked, sparse, decisions, 500, True, groups)
+    # the graph lists its edges in another order than blocking found them
+    stored = sorted((k for k in linked if score[k][0] >= 0.2), key=lambda k: (-k[1], -k[0]))
+    graph = _completed(n, score, stored, sparse, decisions, 500, False, groups)
+    exclusive = OneToOne(groups, 0.5)
+    assert _partition(_run(n, batch, sparse, decisions, t, exclusive=exclusive)) == _partition(
+        _run(n, graph, sparse, decisions, t, exclusive=exclusive)
     )
 
 
