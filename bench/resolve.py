@@ -35,11 +35,11 @@ from rich.table import Table
 from app.ingestion.batch import load_directory
 from app.resolution.batch import resolve
 from app.resolution.blocking import candidate_pairs
-from app.resolution.cluster import groups_of
 from app.resolution.evaluate import bcubed, pairwise
 from app.resolution.evaluation import with_missing
 from app.resolution.fields import derive
 from app.resolution.learning import learn
+from app.resolution.linkonly import groups_of
 from app.resolution.records import load_records
 from app.resolution.truth import read_truth
 from app.settings import Settings

@@ -18,11 +18,12 @@ from app import changefeed
 from app.gcpause import gc_paused
 from app.progress import stage_progress
 from app.resolution.blocking import candidate_pairs, key_digests, rule_keys, rule_property
-from app.resolution.cluster import Decisions, groups_of, one_to_one_of
+from app.resolution.cluster import Decisions
 from app.resolution.component import pairs_to_complete
 from app.resolution.fields import Columns, derive
 from app.resolution.fields import sparse as sparse_records
 from app.resolution.firstrun import HELD, bulk_tables
+from app.resolution.linkonly import groups_of, one_to_one_of
 from app.resolution.model import DECIMALS, MatchModel, probability
 from app.resolution.placement import Placement, Stored, now_iso, place, stored_profiles
 from app.resolution.profiles import Churn

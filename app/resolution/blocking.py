@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from app.resolution.cluster import linkable
 from app.resolution.fields import IDENTIFIER_PREFIX, Column, Columns
+from app.resolution.linkonly import linkable
 
 Rule = tuple[str, ...]
 _TEXT = np.dtypes.StringDType()  # variable-length text that numpy joins without Python

@@ -20,7 +20,6 @@ their other records tie them to (docs/resolution.md)."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -28,6 +27,8 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from app.resolution.linkage import average_linkage
+from app.resolution.linkonly import OneToOne, linkable, one_to_one
+from app.resolution.sparsejoin import attach_sparse
 
 
 @dataclass
@@ -40,53 +41,9 @@ class Decisions:
 
 
 @dataclass
-class OneToOne:
-    """Link-only with at most one record per source in a profile (`idgraph resolve
-    --one-to-one`): each record's link group, and the threshold the matching is made at:
-    the operational one whatever the dial asks, so the dial still cuts one clustering at
-    other heights."""
-
-    groups: np.ndarray
-    threshold: float
-
-
-def one_to_one_of(
-    groups: np.ndarray | None, model_link: Sequence[str], wanted: bool, threshold: float
-) -> OneToOne | None:
-    """The one-to-one constraint when it applies: a model trained link-only, and wanted."""
-    return OneToOne(groups, threshold) if groups is not None and model_link and wanted else None
-
-
-@dataclass
 class Clustering:
     labels: np.ndarray  # cluster number per record position (the smallest member's position)
     capped: list[int] = field(default_factory=list)  # components over the cap: their sizes
-
-
-def link_groups(sources: Iterable[object], link_only: Sequence[str]) -> np.ndarray:
-    """Link-only mode: a group number per record of a linked source (pairs within a group
-    are never compared), -1 for records of other sources (compared with nothing)."""
-    order = {s: i for i, s in enumerate(dict.fromkeys(link_only))}
-    return np.array([order.get(str(s), -1) for s in sources], dtype=np.int64)
-
-
-def groups_of(
-    sources: Iterable[object], model_link: Sequence[str], settings_link: Sequence[str]
-) -> np.ndarray | None:
-    """The records' link groups when resolution links sources rather than deduplicating:
-    the model's sources (`idgraph train --link-only`), else the settings'; None when neither
-    names any."""
-    link = list(model_link) or list(settings_link)
-    return link_groups(sources, link) if link else None
-
-
-def linkable(groups: np.ndarray | None, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    """Which pairs may be compared and linked: every pair, or in link-only mode (`groups`)
-    only those of two records in two different groups, neither of them in group -1."""
-    if groups is None:
-        return np.ones(len(left), dtype=bool)
-    ga, gb = groups[np.asarray(left)], groups[np.asarray(right)]
-    return (ga != gb) & (ga >= 0) & (gb >= 0)
 
 
 def _components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
@@ -407,68 +364,6 @@ def positions_by_label(labels: np.ndarray, size: int) -> list[np.ndarray]:
     return groups[: len(counts)]  # no labels: none (np.split still gives one, empty)
 
 
-def attach_sparse(
-    labels: np.ndarray,
-    left: np.ndarray,
-    right: np.ndarray,
-    prob: np.ndarray,
-    sparse: np.ndarray,
-    threshold: float,
-    sparse_threshold: float,
-    rejected: set[tuple[int, int]] | None = None,
-    component: np.ndarray | None = None,
-) -> np.ndarray:
-    """Sparse records (one identifying fact) after the others are clustered: each joins the
-    cluster of its best dense partner when that pair reaches both the sparse and the
-    clustering threshold, every dense partner it has (any pair scored above 0) lies in that
-    one cluster, and no record it was rejected with is in that partner's `component` (of
-    the match graph, which holds the cluster at any threshold) or, if sparse, has a dense
-    partner there. A name shared by several
-    people is no evidence for any of them, and a sparse record never bridges two clusters.
-    None of these conditions gets easier as the threshold rises, so a higher threshold can
-    only keep a sparse record out."""
-    labels = np.asarray(labels)
-    out = labels.copy()
-    one = sparse[left] ^ sparse[right]
-    keep = one & (np.asarray(prob) > 0)
-    if not keep.any():
-        return out
-    thin = np.where(sparse[left[keep]], left[keep], right[keep])
-    other = np.where(sparse[left[keep]], right[keep], left[keep])
-    p = np.asarray(prob)[keep]
-    order = np.argsort(thin, kind="stable")
-    thin, other, p = thin[order], other[order], p[order]
-    bounds = np.flatnonzero(np.r_[True, thin[1:] != thin[:-1], True])
-    need = max(threshold, sparse_threshold)
-    refused: dict[int, set[int]] = {}
-    for a, b in rejected or ():
-        refused.setdefault(a, set()).add(b)
-        refused.setdefault(b, set()).add(a)
-    home = labels if component is None else component
-    # A sparse record's homes are those of all its dense partners: two sparse records a
-    # steward rejected never join one cluster, whichever of them is looked at first.
-    homes: dict[int, set[int]] = {}
-    if refused:
-        for t, o in zip(thin.tolist(), home[other].tolist(), strict=True):
-            homes.setdefault(t, set()).add(o)
-
-    def homes_of(q: int) -> set[int]:
-        return homes.get(q, set()) if sparse[q] else {int(home[q])}
-
-    for lo, hi in itertools.pairwise(bounds):
-        best = lo + int(np.argmax(p[lo:hi]))
-        target = labels[other[best]]
-        if p[best] < need or np.any(labels[other[lo:hi]] != target):
-            continue
-        record = int(thin[lo])
-        if record in refused:
-            goal = home[other[best]]
-            if any(goal in homes_of(q) for q in refused[record]):
-                continue
-        out[record] = target
-    return out
-
-
 def missing_pairs(
     n: int,
     left: np.ndarray,
@@ -549,31 +444,3 @@ def _linkable(n: int, sparse: np.ndarray | None, decisions: Decisions) -> np.nda
     for a, b in decisions.confirmed:
         out[a] = out[b] = True
     return out
-
-
-def one_to_one(
-    left: np.ndarray,
-    right: np.ndarray,
-    prob: np.ndarray,
-    groups: np.ndarray,
-    threshold: float,
-) -> np.ndarray:
-    """Link-only with one record per source per person: pairs kept greedily from the most
-    probable down, while neither record has a partner in the other's source yet. Equal
-    probabilities go by record position (customerId order in every path), not by the
-    order the pairs come in, which differs between batch and the stored graph."""
-    left, right = np.asarray(left), np.asarray(right)
-    lo, hi = np.minimum(left, right), np.maximum(left, right)
-    order = np.lexsort((hi, lo, -np.asarray(prob)))
-    taken: set[tuple[int, int]] = set()
-    keep = np.zeros(len(prob), dtype=bool)
-    for i in order:
-        if prob[i] < threshold:
-            break
-        a, b = int(left[i]), int(right[i])
-        if (a, int(groups[b])) in taken or (b, int(groups[a])) in taken:
-            continue
-        taken.add((a, int(groups[b])))
-        taken.add((b, int(groups[a])))
-        keep[i] = True
-    return keep

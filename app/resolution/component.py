@@ -10,9 +10,10 @@ from typing import Any
 
 import numpy as np
 
-from app.resolution.cluster import Decisions, OneToOne, groups_of, missing_pairs, one_to_one_of
+from app.resolution.cluster import Decisions, missing_pairs
 from app.resolution.fields import RECORD_FIELDS, Columns, derive1, stack
 from app.resolution.fields import sparse as sparse_records
+from app.resolution.linkonly import OneToOne, groups_of, one_to_one_of
 from app.resolution.model import DECIMALS, MatchModel, probability
 from app.resolution.scoring import score_pairs
 from app.settings import Settings
@@ -40,12 +41,12 @@ class Component:
         return {cid: i for i, cid in enumerate(self.ids)}
 
     def groups(self, model: MatchModel | None, settings: Settings) -> np.ndarray | None:
-        """The records' link groups in link-only mode (`cluster.groups_of`), else None."""
+        """The records' link groups in link-only mode (`linkonly.groups_of`), else None."""
         link = model.link_only if model is not None else []
-        return groups_of([r.get("source") for r in self.rows], link, settings.link_only)
+        return groups_of((r.get("source") for r in self.rows), link, settings.link_only)
 
     def exclusive(self, model: MatchModel | None, settings: Settings) -> OneToOne | None:
-        """The one-to-one constraint as batch applies it (`cluster.one_to_one_of`)."""
+        """The one-to-one constraint as batch applies it (`linkonly.one_to_one_of`)."""
         if model is None:
             return None
         groups = self.groups(model, settings)

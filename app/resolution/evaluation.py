@@ -13,10 +13,11 @@ import pandas as pd
 
 from app.errors import ConfigError
 from app.resolution.batch import decision_pairs
-from app.resolution.cluster import cluster, groups_of, one_to_one_of
+from app.resolution.cluster import cluster
 from app.resolution.component import complete_pairs
 from app.resolution.evaluate import Scores, bcubed, pairwise
 from app.resolution.fields import derive
+from app.resolution.linkonly import groups_of, one_to_one_of
 from app.resolution.model import MatchModel, saved_model
 from app.resolution.records import load_records
 from app.settings import Settings

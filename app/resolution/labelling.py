@@ -14,8 +14,8 @@ from rich.table import Table
 from app import flows
 from app.errors import InputError
 from app.resolution.blocking import candidate_pairs
-from app.resolution.cluster import groups_of
 from app.resolution.fields import RECORD_FIELDS, derive
+from app.resolution.linkonly import groups_of
 from app.resolution.model import MatchModel, probability
 from app.resolution.records import load_records
 from app.resolution.scoring import score_pairs

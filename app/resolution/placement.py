@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 
 from app.changefeed import FeedEvent, feed_wanted, profile_changes
-from app.resolution.cluster import Decisions, OneToOne, cluster
+from app.resolution.cluster import Decisions, cluster
+from app.resolution.linkonly import OneToOne
 from app.resolution.profiles import Assignment, Churn, assign_ids, golden, golden1
 from app.settings import Settings
 from app.store import GraphStore

@@ -24,10 +24,10 @@ from app.ingestion.mapping import Mapping
 from app.ingestion.record import prepare_customer_record
 from app.resolution.batch import match_rows
 from app.resolution.blocking import key_digest, key_value1, rule_key1, rule_property
-from app.resolution.cluster import linkable
 from app.resolution.component import pairs_to_complete, read_component
 from app.resolution.fields import derive1, stack
 from app.resolution.fields import sparse as sparse_records
+from app.resolution.linkonly import linkable, one_to_one_of
 from app.resolution.model import DECIMALS, MatchModel, probability
 from app.resolution.placement import Stored, now_iso, place, stored_profiles
 from app.resolution.scoring import score_pairs
@@ -208,7 +208,9 @@ def upsert_record(
         previous=comp.previous,
         created=comp.created,
         stored=Stored(confidence=comp.confidence, profiles=profiles.result()),
-        exclusive=comp.exclusive(model, settings),
+        exclusive=one_to_one_of(
+            groups, model.link_only, settings.one_to_one, settings.match_threshold
+        ),
     )
     previous = comp.previous
     pid = placement.profile_of[customer_id]

@@ -27,9 +27,9 @@ from app.resolution.blocking import (
     key_parts,
     rule_name,
 )
-from app.resolution.cluster import groups_of
 from app.resolution.comparisons import Comparison, available
 from app.resolution.fields import Column, Columns, derive
+from app.resolution.linkonly import groups_of
 from app.resolution.model import MIN_AGREEMENT, ComparisonWeights, MatchModel, probability
 from app.resolution.unsupervised import Start, unsupervised_start
 

@@ -9,12 +9,12 @@ from hypothesis import strategies as st
 
 from app.resolution.cluster import (
     Decisions,
-    OneToOne,
-    attach_sparse,
     cluster,
     missing_pairs,
     positions_by_label,
 )
+from app.resolution.linkonly import OneToOne
+from app.resolution.sparsejoin import attach_sparse
 
 
 def _partition(labels: np.ndarray) -> set[frozenset[int]]:
