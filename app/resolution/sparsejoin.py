@@ -22,13 +22,15 @@ def attach_sparse(
 ) -> np.ndarray:
     """Sparse records (one identifying fact) after the others are clustered: each joins the
     cluster of its best dense partner when that pair reaches both the sparse and the
-    clustering threshold, every dense partner it has (any pair scored above 0) lies in that
-    one cluster, and no record it was rejected with is in that partner's `component` (of
-    the match graph, which holds the cluster at any threshold) or, if sparse, has a dense
-    partner there. A name shared by several
-    people is no evidence for any of them, and a sparse record never bridges two clusters.
-    None of these conditions gets easier as the threshold rises, so a higher threshold can
-    only keep a sparse record out."""
+    clustering threshold, every dense partner that reaches the sparse threshold lies in
+    that one cluster, and no record it was rejected with is in that partner's `component`
+    (of the match graph, which holds the cluster at any threshold) or, if sparse, has a
+    dense partner there. A name shared by several people is no evidence for any of them,
+    and a sparse record never bridges two clusters; a weak partner elsewhere (a pair above
+    0 but below the sparse threshold) does not hold it back, so what it joins does not
+    depend on how many weak pairs blocking happened to find. None of these conditions gets
+    easier as the threshold rises (the sparse threshold is fixed), so a higher threshold
+    can only keep a sparse record out."""
     labels = np.asarray(labels)
     out = labels.copy()
     one = sparse[left] ^ sparse[right]
@@ -60,7 +62,8 @@ def attach_sparse(
     for lo, hi in itertools.pairwise(bounds):
         best = lo + int(np.argmax(p[lo:hi]))
         target = labels[other[best]]
-        if p[best] < need or np.any(labels[other[lo:hi]] != target):
+        strong = p[lo:hi] >= sparse_threshold
+        if p[best] < need or np.any(labels[other[lo:hi]][strong] != target):
             continue
         record = int(thin[lo])
         if record in refused:
