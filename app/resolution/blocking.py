@@ -187,6 +187,16 @@ def candidate_rules(parts: Sequence[str]) -> list[Rule]:
     return rules
 
 
+def lone_rules(parts: Sequence[str], rules: Sequence[Rule]) -> list[Rule]:
+    """Each key part alone that is not a rule already (a surname, a birth date, a postcode):
+    weighed when the rules are chosen, with their pairs scored by the trained model, but
+    never in the pool the model learns from. Labels drawn from a pool that held them taught
+    the model that a first name hardly matters (docs/performance.md, "Every key part alone,
+    for choosing only")."""
+    have = set(rules)
+    return [(p,) for p in parts if (p,) not in have]
+
+
 def rule_codes(cols: Columns, rule: Rule) -> np.ndarray:
     """An integer per record, equal for records with equal values of every part of the rule,
     -1 where a part is missing (for blocking, without building keys as text)."""

@@ -24,13 +24,16 @@ from scipy.optimize import minimize
 from app.resolution.blocking import (
     Candidates,
     Rule,
+    candidate_pairs,
     key_parts,
+    lone_rules,
     rule_name,
 )
 from app.resolution.comparisons import Comparison, available
 from app.resolution.fields import Column, Columns, derive
 from app.resolution.linkonly import groups_of
 from app.resolution.model import MIN_AGREEMENT, ComparisonWeights, MatchModel, probability
+from app.resolution.scoring import score_pairs
 from app.resolution.unsupervised import Start, unsupervised_start
 
 
@@ -297,6 +300,34 @@ def choose_rules(
     return chosen, report, got / total
 
 
+def widened(
+    ts: TrainingSet,
+    model: MatchModel,
+    pool: Candidates,
+    p: np.ndarray,
+    rules: Sequence[Rule],
+    cap: int,
+    workers: int,
+) -> tuple[Candidates, np.ndarray]:
+    """The pool with the pairs of `rules` added (blocks over `cap` skipped, as for every
+    rule), each rule's pairs kept, and the match probability of every pair under `model`:
+    the pool's `p` as given, the added pairs scored."""
+    if not rules:
+        return pool, p
+    more = candidate_pairs(ts.cols, rules, cap, ts.groups, keep_rule_pairs=True)
+    n = len(ts)
+    have = pool.left.astype(np.int64) * n + pool.right
+    added = np.setdiff1d(more.left.astype(np.int64) * n + more.right, have, assume_unique=True)
+    _, logits = score_pairs(model, ts.cols, added // n, added % n, workers=workers)
+    keys = np.concatenate([have, added])
+    order = np.argsort(keys, kind="stable")
+    keys = keys[order]
+    return (
+        Candidates(keys // n, keys % n, by_rule={**pool.by_rule, **more.by_rule}),
+        np.concatenate([p, probability(logits)])[order],
+    )
+
+
 # -- the whole training ------------------------------------------------------------------
 def train(
     ts: TrainingSet,
@@ -335,16 +366,19 @@ def train(
     # evidence plus the prior: the same sums, without a second pass over every pair.
     logits = model.logits(levels, ts.cols, pool.left) if refined else model.prior + begun.evidence
     p = probability(logits)
-    chosen, report.chosen_rules, report.estimated_pair_recall = choose_rules(
-        ts, pool, p, model.rules
-    )
-    model.rules = chosen
     sure = p >= threshold
     report.estimated = {
         "matches": round(float(p.sum()), 1),
         "precision": round(float(p[sure].sum() / max(sure.sum(), 1)), 4),
         "recall": round(float(p[sure].sum() / max(p.sum(), 1e-9)), 4),
     }
+    lone = lone_rules(ts.parts, model.rules)
+    report.candidate_rules += len(lone)
+    wider, p = widened(ts, model, pool, p, lone, cap, workers)
+    chosen, report.chosen_rules, report.estimated_pair_recall = choose_rules(
+        ts, wider, p, [*model.rules, *lone]
+    )
+    model.rules = chosen
     model.trained_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     model.report = {
         "sessions": report.sessions,

@@ -376,6 +376,50 @@ def test_a_national_id_joins_records_that_share_nothing_else(
     assert after["ssa:S-ONLY"] == after["w2:W-ONLY"]
 
 
+def test_a_pair_that_shares_only_a_surname_is_found(store: GraphStore, tmp_path: Path) -> None:
+    """Two records of one person that share only a surname: Elizabeth Kowalski in the census
+    (an address, no birth date), Betty Kowalski in social security (a birth date and an SSN
+    of her own, no address). Every key but the surname's differs or is missing, and every
+    rule of two parts combines the surname with another part. Each key part alone is weighed
+    when the rules are chosen, so blocking puts the pair in front of the model, which links
+    them (Betty is a nickname of Elizabeth); before, no rule held a surname alone and the
+    pair was never compared."""
+    settings = Settings(data_dir=tmp_path / "data", resolve_workers=1)
+    folder = tmp_path / "people"
+    shutil.copytree(FIXTURES / "pseudopeople", folder)
+    census = pd.read_csv(folder / "census_customers.csv", dtype=str)
+    ssa = pd.read_csv(folder / "ssa_customers.csv", dtype=str)
+    lone_census = {
+        "record_id": "C-LONE",
+        "first_name": "Elizabeth",
+        "middle_initial": "M",
+        "last_name": "Kowalski",
+        "sex": "Female",
+        "street_number": "12",
+        "street_name": "oak ave",
+        "city": "Anytown",
+        "zipcode": "00000",
+    }
+    lone_ssa = {
+        "record_id": "S-LONE",
+        "ssn": "901-22-3333",
+        "first_name": "Betty",
+        "middle_name": "Marie",
+        "last_name": "Kowalski",
+        "date_of_birth": "19610314",
+        "sex": "Female",
+    }
+    census = pd.concat([census, pd.DataFrame([lone_census], dtype=str)], ignore_index=True)
+    ssa = pd.concat([ssa, pd.DataFrame([lone_ssa], dtype=str)], ignore_index=True)
+    census.to_csv(folder / "census_customers.csv", index=False)
+    ssa.to_csv(folder / "ssa_customers.csv", index=False)
+    load_directory(store, folder, settings, show_progress=False)
+    model = learn(store, settings).model
+    resolve(store, settings, model)
+    after = memberships(store)
+    assert after["census:C-LONE"] == after["ssa:S-LONE"]
+
+
 def test_link_only_never_links_two_records_of_one_source(
     store: GraphStore, population: Path, tmp_path: Path
 ) -> None:

@@ -1,14 +1,26 @@
 """Choosing blocking rules: the lazy greedy choice is the plain greedy one (each round, the
-rule adding the most expected matches per pair it costs, ties to the earlier rule)."""
+rule adding the most expected matches per pair it costs, ties to the earlier rule), over
+the training pool widened by every key part alone."""
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.resolution.blocking import Candidates
-from app.resolution.training import choose_rules, first_not_excluded, least_sure, smallest_first
+from app.resolution.blocking import Candidates, candidate_pairs, lone_rules, rule_name
+from app.resolution.model import probability
+from app.resolution.scoring import score_pairs
+from app.resolution.training import (
+    TrainingSet,
+    choose_rules,
+    first_not_excluded,
+    least_sure,
+    smallest_first,
+    widened,
+)
+from app.resolution.unsupervised import unsupervised_start
 
 
 def _plain_greedy(members: list[np.ndarray], p: np.ndarray, coverage: float) -> list[int]:
@@ -113,3 +125,30 @@ def test_the_smallest_first_are_a_full_stable_sorts_first(values, m) -> None:
     full = np.argsort(a, kind="stable").tolist()
     assert out == full[: len(out)]
     assert len(out) >= min(max(m, 0), len(a))
+
+
+def test_the_widened_pool_is_every_rules_pairs_with_the_models_probability(
+    synth_records: pd.DataFrame,
+) -> None:
+    """The rules are chosen over the training pool plus the pairs of every key part alone
+    (`widened`): the pairs are exactly those of all the rules, in the pool's order, each
+    with the probability the trained model gives it (the pool's as given, the others
+    scored), and every rule's own pairs are kept for the choice."""
+    ts = TrainingSet.build(synth_records, {})
+    begun = unsupervised_start(ts, cap=50, seed=0)
+    model, pool = begun.model, begun.pool
+    p = probability(model.prior + begun.evidence)
+    lone = lone_rules(ts.parts, model.rules)
+    assert lone and not set(lone) & set(model.rules)
+    wider, q = widened(ts, model, pool, p, lone, 50, 1)
+    every = candidate_pairs(ts.cols, [*model.rules, *lone], 50, ts.groups)
+    assert wider.left.tolist() == every.left.tolist()
+    assert wider.right.tolist() == every.right.tolist()
+    n = len(ts)
+    keys = wider.left.astype(np.int64) * n + wider.right
+    in_pool = np.isin(keys, pool.left.astype(np.int64) * n + pool.right)
+    assert int(in_pool.sum()) == len(pool) < len(keys)
+    assert q[in_pool].tolist() == p.tolist()
+    _, logits = score_pairs(model, ts.cols, wider.left[~in_pool], wider.right[~in_pool], 1)
+    assert q[~in_pool].tolist() == probability(logits).tolist()
+    assert set(wider.by_rule) == {rule_name(r) for r in [*model.rules, *lone]}
