@@ -342,15 +342,29 @@ def test_unsupervised_resolution_separates_people_we_did_not_write(
     assert ours.precision >= 0.97 and ours.recall >= 0.97, ours
 
 
+def _town_resolved_with(
+    store: GraphStore, tmp_path: Path, rows: dict[str, dict[str, str]]
+) -> dict[str, str]:
+    """The pseudopeople fixture with one more row in each named source's file, loaded,
+    trained without labels and resolved: every record's profile."""
+    settings = Settings(data_dir=tmp_path / "data", resolve_workers=1)
+    folder = tmp_path / "people"
+    shutil.copytree(FIXTURES / "pseudopeople", folder)
+    for source, row in rows.items():
+        path = folder / f"{source}_customers.csv"
+        rows_now = pd.read_csv(path, dtype=str)
+        pd.concat([rows_now, pd.DataFrame([row], dtype=str)], ignore_index=True).to_csv(
+            path, index=False
+        )
+    load_directory(store, folder, settings, show_progress=False)
+    resolve(store, settings, learn(store, settings).model)
+    return memberships(store)
+
+
 def test_a_national_id_joins_records_that_share_nothing_else(
     store: GraphStore, tmp_path: Path
 ) -> None:
     """Two records whose only common field is a declared identifier: the same person."""
-    settings = Settings(data_dir=tmp_path / "data", resolve_workers=1)
-    folder = tmp_path / "people"
-    shutil.copytree(FIXTURES / "pseudopeople", folder)
-    ssa = pd.read_csv(folder / "ssa_customers.csv", dtype=str)
-    w2 = pd.read_csv(folder / "w2_customers.csv", dtype=str)
     only_ssa = {
         "record_id": "S-ONLY",
         "ssn": "900-11-2222",
@@ -366,13 +380,7 @@ def test_a_national_id_joins_records_that_share_nothing_else(
         "mailing_address_city": "Anytown",
         "mailing_address_zipcode": "00000",
     }
-    ssa = pd.concat([ssa, pd.DataFrame([only_ssa], dtype=str)], ignore_index=True)
-    w2 = pd.concat([w2, pd.DataFrame([only_w2], dtype=str)], ignore_index=True)
-    ssa.to_csv(folder / "ssa_customers.csv", index=False)
-    w2.to_csv(folder / "w2_customers.csv", index=False)
-    load_directory(store, folder, settings, show_progress=False)
-    resolve(store, settings, learn(store, settings).model)
-    after = memberships(store)
+    after = _town_resolved_with(store, tmp_path, {"ssa": only_ssa, "w2": only_w2})
     assert after["ssa:S-ONLY"] == after["w2:W-ONLY"]
 
 
@@ -384,11 +392,6 @@ def test_a_pair_that_shares_only_a_surname_is_found(store: GraphStore, tmp_path:
     when the rules are chosen, so blocking puts the pair in front of the model, which links
     them (Betty is a nickname of Elizabeth); before, no rule held a surname alone and the
     pair was never compared."""
-    settings = Settings(data_dir=tmp_path / "data", resolve_workers=1)
-    folder = tmp_path / "people"
-    shutil.copytree(FIXTURES / "pseudopeople", folder)
-    census = pd.read_csv(folder / "census_customers.csv", dtype=str)
-    ssa = pd.read_csv(folder / "ssa_customers.csv", dtype=str)
     lone_census = {
         "record_id": "C-LONE",
         "first_name": "Elizabeth",
@@ -409,14 +412,7 @@ def test_a_pair_that_shares_only_a_surname_is_found(store: GraphStore, tmp_path:
         "date_of_birth": "19610314",
         "sex": "Female",
     }
-    census = pd.concat([census, pd.DataFrame([lone_census], dtype=str)], ignore_index=True)
-    ssa = pd.concat([ssa, pd.DataFrame([lone_ssa], dtype=str)], ignore_index=True)
-    census.to_csv(folder / "census_customers.csv", index=False)
-    ssa.to_csv(folder / "ssa_customers.csv", index=False)
-    load_directory(store, folder, settings, show_progress=False)
-    model = learn(store, settings).model
-    resolve(store, settings, model)
-    after = memberships(store)
+    after = _town_resolved_with(store, tmp_path, {"census": lone_census, "ssa": lone_ssa})
     assert after["census:C-LONE"] == after["ssa:S-LONE"]
 
 
