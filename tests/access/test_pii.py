@@ -9,6 +9,11 @@ import csv
 import io
 import json
 
+from graphql import GraphQLObjectType
+
+from app.access import policy
+from app.api.schema import schema
+
 EVERYTHING = """
 query { households(first: 3) { edges { node {
   id addressId decisionMakerId contactWithheldReason
@@ -172,3 +177,18 @@ async def test_a_metric_copying_an_email_is_that_email(as_role, town) -> None:
         "history": [{"value": "a***@moss.example"}],
     }
     assert await email_metric("marketer", "a3") == {"name": "email", "value": None, "history": []}
+
+
+def test_every_field_the_policy_names_is_a_field_of_the_schema() -> None:
+    """The access middleware acts on a field when its (type, field) is in the policy's tables
+    (personal data, contact channels, audited reads): a field renamed in the schema and not
+    in the policy would be served unmasked and unaudited, so each name must be a field."""
+    named = {*policy.PII_FIELDS, *policy.CHANNEL_FIELDS, *policy.AUDITED_FIELDS}
+    types = schema.graphql_schema.type_map
+    missing = [
+        f"{t}.{f}"
+        for t, f in sorted(named)
+        if not (isinstance(types.get(t), GraphQLObjectType) and f in types[t].fields)  # type: ignore[union-attr]
+    ]
+    assert ("Customer", "emails") in named
+    assert missing == []
