@@ -234,7 +234,8 @@ def _cut(
     capped: list[int],
     together: np.ndarray,
 ) -> list[np.ndarray]:
-    """Clusters of one component at the threshold."""
+    """Clusters of one component (`members`: its record positions, ascending) at the
+    threshold."""
     k = len(members)
     if k > cap:
         capped.append(k)
@@ -250,9 +251,7 @@ def _cut(
             return [members]  # every pair makes it: one cluster (all merge heights qualify)
         if not strong.any():
             return [members[i : i + 1] for i in range(k)]
-    index = {int(m): i for i, m in enumerate(members)}
-    li = np.array([index[int(a)] for a in left], dtype=np.int64)
-    ri = np.array([index[int(b)] for b in right], dtype=np.int64)
+    li, ri = np.searchsorted(members, left), np.searchsorted(members, right)  # members ascend
     dist = np.ones((k, k))  # a pair never scored: a non-match that counts fully
     weight = np.ones((k, k))
     forbid = np.zeros((k, k), dtype=bool)
@@ -276,9 +275,7 @@ def _split_capped(
 ) -> list[np.ndarray]:
     """A component too big to link, cut into `capped_parts`, then each part clustered; a
     part no level cuts small enough falls into its connected components at the threshold."""
-    index = {int(m): i for i, m in enumerate(members)}
-    li = np.array([index[int(a)] for a in left], dtype=np.int64)
-    ri = np.array([index[int(b)] for b in right], dtype=np.int64)
+    li, ri = np.searchsorted(members, left), np.searchsorted(members, right)  # members ascend
     part = capped_parts(li, ri, prob, rejected, together[members], cap)
     inside = np.flatnonzero(part[li] == part[ri])  # pairs within one part
     subs = positions_by_label(part, len(members))
