@@ -117,22 +117,25 @@ def match_rows(
     to the log-odds)."""
     why = model.explanation_texts(levels, model.contributions(levels, cols, left))
     version = model.version
-    rows = []
-    for i in range(len(left)):
-        a, b = sorted((str(ids[left[i]]), str(ids[right[i]])))
-        rows.append(
-            {
-                "a": a,
-                "b": b,
-                "probability": float(prob[i]),
-                "logit": float(logits[i]),
-                "explanation": why[i],
-                "modelVersion": version,
-                "runId": run_id,
-                "updatedAt": now,
-            }
+    a = np.asarray([str(i) for i in np.asarray(ids, dtype=object)[left]], dtype=object)
+    b = np.asarray([str(i) for i in np.asarray(ids, dtype=object)[right]], dtype=object)
+    swap = a > b
+    first, second = np.where(swap, b, a).tolist(), np.where(swap, a, b).tolist()
+    return [
+        {
+            "a": x,
+            "b": y,
+            "probability": p,
+            "logit": z,
+            "explanation": w,
+            "modelVersion": version,
+            "runId": run_id,
+            "updatedAt": now,
+        }
+        for x, y, p, z, w in zip(
+            first, second, np.asarray(prob).tolist(), np.asarray(logits).tolist(), why, strict=True
         )
-    return rows
+    ]
 
 
 # A batch resolve reads what loads (marks.INGEST) and real time, stewards and erasure

@@ -30,8 +30,9 @@ def profile_node(row: Row) -> Row:
 
 def match_edge(row: Row) -> tuple[str, str, Row]:
     """upsert_matches creating its MATCHES edge."""
-    props = {k: v for k, v in row.items() if k not in ("a", "b")}
-    return row["a"], row["b"], {"status": "auto", "method": "model", **set_on_new(props)}
+    props = set_on_new(row)  # one pass over the row; its ends are never null
+    a, b = props.pop("a"), props.pop("b")
+    return a, b, {"status": "auto", "method": "model", **props}
 
 
 def bulk_tables(held: Mapping[str, list[Row]]) -> tuple[list[BulkNodes], list[BulkEdges]]:
