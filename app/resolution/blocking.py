@@ -1,7 +1,7 @@
 """Candidate pairs: records sharing the value of a blocking rule (one or two key parts, such
 as "surname sound + birth date"). Blocks larger than a cap are skipped and counted, never
 expanded, so work stays bounded; which rules to use is learned from the data at training
-(app/resolution/training.py, `choose_rules`) and saved with the model."""
+(app/resolution/rulechoice.py, `choose_rules`) and saved with the model."""
 
 from __future__ import annotations
 

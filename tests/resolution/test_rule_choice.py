@@ -11,15 +11,9 @@ from hypothesis import strategies as st
 
 from app.resolution.blocking import Candidates, candidate_pairs, lone_rules, rule_name
 from app.resolution.model import probability
+from app.resolution.rulechoice import choose_rules, widened
 from app.resolution.scoring import score_pairs
-from app.resolution.training import (
-    TrainingSet,
-    choose_rules,
-    first_not_excluded,
-    least_sure,
-    smallest_first,
-    widened,
-)
+from app.resolution.training import TrainingSet, first_not_excluded, least_sure, smallest_first
 from app.resolution.unsupervised import unsupervised_start
 
 

@@ -1,0 +1,104 @@
+"""Choosing the blocking rules at training: from every rule the data allows, the fewest that
+still put the matches the trained model expects in front of it (`choose_rules`), over the
+training pool widened by the pairs of every key part alone (`widened`)."""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from app.resolution.blocking import Candidates, Rule, candidate_pairs, rule_name
+from app.resolution.model import MatchModel, probability
+from app.resolution.scoring import score_pairs
+
+if TYPE_CHECKING:
+    from app.resolution.training import TrainingSet
+
+
+def choose_rules(
+    ts: TrainingSet,
+    pool: Candidates,
+    p: np.ndarray,
+    rules: Sequence[Rule],
+    coverage: float = 0.9995,
+) -> tuple[list[Rule], list[dict[str, Any]], float]:
+    """The fewest rules that still find the matches the model expects among the pool (every
+    candidate rule's pairs): greedily the rule that adds the most expected matches per pair
+    it costs, until `coverage` of them are found or no rule adds a noticeable share."""
+    total = float(p.sum())
+    if total <= 0 or not rules:
+        return list(rules), [], 1.0
+    n = len(ts)
+    pool_keys = pool.left.astype(np.int64) * n + pool.right
+    members = [np.searchsorted(pool_keys, pool.by_rule[rule_name(r)]) for r in rules]
+    covered = np.zeros(len(p), dtype=bool)
+    chosen: list[Rule] = []
+    report = []
+    got = 0.0
+
+    def gain_of(i: int) -> tuple[float, float]:
+        idx = members[i]
+        gain = float(p[idx[~covered[idx]]].sum())
+        return gain / (len(idx) + 100.0), gain
+
+    # Lazy greedy: a rule's score only falls as more pairs are covered, so a rule whose
+    # score, computed afresh, still beats every other rule's last known score is the best
+    # (ties to the earlier rule), without rescoring all the others each round.
+    heap = [(-gain_of(i)[0], i) for i in range(len(rules))]
+    heapq.heapify(heap)
+    while heap and got < coverage * total:
+        best, best_gain = -1, 0.0
+        while heap:
+            _, i = heapq.heappop(heap)
+            score, gain = gain_of(i)
+            if not heap or (-score, i) <= heap[0]:
+                if score > 0:
+                    best, best_gain = i, gain
+                else:
+                    heapq.heappush(heap, (-score, i))
+                break
+            heapq.heappush(heap, (-score, i))
+        if best < 0 or best_gain < 2e-5 * total:
+            break
+        covered[members[best]] = True
+        got += best_gain
+        chosen.append(rules[best])
+        report.append(
+            {
+                "rule": rule_name(rules[best]),
+                "pairs": len(members[best]),
+                "expectedRecall": round(got / total, 5),
+            }
+        )
+    return chosen, report, got / total
+
+
+def widened(
+    ts: TrainingSet,
+    model: MatchModel,
+    pool: Candidates,
+    p: np.ndarray,
+    rules: Sequence[Rule],
+    cap: int,
+    workers: int,
+) -> tuple[Candidates, np.ndarray]:
+    """The pool with the pairs of `rules` added (blocks over `cap` skipped, as for every
+    rule), each rule's pairs kept, and the match probability of every pair under `model`:
+    the pool's `p` as given, the added pairs scored."""
+    if not rules:
+        return pool, p
+    more = candidate_pairs(ts.cols, rules, cap, ts.groups, keep_rule_pairs=True)
+    n = len(ts)
+    have = pool.left.astype(np.int64) * n + pool.right
+    added = np.setdiff1d(more.left.astype(np.int64) * n + more.right, have, assume_unique=True)
+    _, logits = score_pairs(model, ts.cols, added // n, added % n, workers=workers)
+    keys = np.concatenate([have, added])
+    order = np.argsort(keys, kind="stable")
+    keys = keys[order]
+    return (
+        Candidates(keys // n, keys % n, by_rule={**pool.by_rule, **more.by_rule}),
+        np.concatenate([p, probability(logits)])[order],
+    )
