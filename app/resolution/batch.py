@@ -117,8 +117,8 @@ def match_rows(
     to the log-odds)."""
     why = model.explanation_texts(levels, model.contributions(levels, cols, left))
     version = model.version
-    a = np.asarray([str(i) for i in np.asarray(ids, dtype=object)[left]], dtype=object)
-    b = np.asarray([str(i) for i in np.asarray(ids, dtype=object)[right]], dtype=object)
+    names = np.asarray([str(i) for i in ids], dtype=object)
+    a, b = names[left], names[right]
     swap = a > b
     first, second = np.where(swap, b, a).tolist(), np.where(swap, a, b).tolist()
     return [
@@ -473,9 +473,7 @@ def _resolve(
         stored=stored_now,
         writer=writer,
         ids_used=ids_used,
-        exclusive=one_to_one_of(
-            groups, model.link_only, settings.one_to_one, settings.match_threshold
-        ),
+        exclusive=one_to_one_of(groups, model, settings),
     )
     if first:
         writer.bulk(*bulk_tables(writer.held))

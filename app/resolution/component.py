@@ -49,8 +49,7 @@ class Component:
         """The one-to-one constraint as batch applies it (`linkonly.one_to_one_of`)."""
         if model is None:
             return None
-        groups = self.groups(model, settings)
-        return one_to_one_of(groups, model.link_only, settings.one_to_one, settings.match_threshold)
+        return one_to_one_of(self.groups(model, settings), model, settings)
 
 
 def fields_of(row: dict[str, Any]) -> dict[str, Any]:

@@ -84,9 +84,7 @@ def evaluate_store(
         left_, right_, prob_, against = complete_pairs(
             model, derive(records), sparse, left_, right_, prob_, settings, decisions, groups
         )
-        exclusive = one_to_one_of(
-            groups, model.link_only, settings.one_to_one, settings.match_threshold
-        )
+        exclusive = one_to_one_of(groups, model, settings)
     for t in thresholds:
         clustering = cluster(
             len(ids),

@@ -7,8 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from app.resolution.model import MatchModel
+    from app.settings import Settings
 
 
 def link_groups(sources: Iterable[object], link_only: Sequence[str]) -> np.ndarray:
@@ -49,10 +54,13 @@ class OneToOne:
 
 
 def one_to_one_of(
-    groups: np.ndarray | None, model_link: Sequence[str], wanted: bool, threshold: float
+    groups: np.ndarray | None, model: MatchModel, settings: Settings
 ) -> OneToOne | None:
-    """The one-to-one constraint when it applies: a model trained link-only, and wanted."""
-    return OneToOne(groups, threshold) if groups is not None and model_link and wanted else None
+    """The one-to-one constraint when it applies (a model trained link-only, and the settings
+    ask for it), made at the operational threshold."""
+    if groups is None or not model.link_only or not settings.one_to_one:
+        return None
+    return OneToOne(groups, settings.match_threshold)
 
 
 def one_to_one(

@@ -208,9 +208,7 @@ def upsert_record(
         previous=comp.previous,
         created=comp.created,
         stored=Stored(confidence=comp.confidence, profiles=profiles.result()),
-        exclusive=one_to_one_of(
-            groups, model.link_only, settings.one_to_one, settings.match_threshold
-        ),
+        exclusive=one_to_one_of(groups, model, settings),
     )
     previous = comp.previous
     pid = placement.profile_of[customer_id]
