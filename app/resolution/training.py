@@ -156,6 +156,16 @@ def least_agreement(model: MatchModel, name: str) -> float:
     return MIN_AGREEMENT + max(0.0, -float(commonest))
 
 
+# How far labels may move the prior (log-odds of a match between two records) from the one
+# EM found over every pair: a Gaussian of this width, whatever width the weights get. Labels
+# are drawn where the model is least sure (active learning, stewards' hard cases), so their
+# share of matches says little about how rare matches are among all pairs: with a width of 5
+# four draws of 500 labels on the noisy pseudopeople town put the prior anywhere from -12.3
+# to -7.2 (EM: -9.95) and F1 from 0.968 to 0.979 (docs/performance.md, "The prior kept
+# near EM's").
+PRIOR_WIDTH = 1.0
+
+
 def fit_labels(
     model: MatchModel,
     x: np.ndarray,
@@ -165,7 +175,8 @@ def fit_labels(
     """Weights that fit the labels, each kept near the unsupervised one (a Gaussian prior of
     width `sigma` on the log-odds scale), an exact agreement positive on every value
     (`least_agreement`) and a disagreement never positive; the share of the term-frequency
-    adjustment in [0, 1]; a household weight 0 or below."""
+    adjustment in [0, 1]; a household weight 0 or below; the prior kept near the model's
+    (`PRIOR_WIDTH`)."""
     w0 = np.concatenate([np.asarray(c.weights) for c in model.comparisons])
     tf_comps = [c for c in model.comparisons if c.name in model.term_frequencies]
     c0 = np.array([c.tf for c in tf_comps], dtype=np.float64)
@@ -182,7 +193,7 @@ def fit_labels(
             else:
                 bounds.append((None, None))
     bounds += [(0.0, 1.0)] * len(c0) + [(None, 0.0)] * len(household) + [(None, None)]
-    wide = np.r_[np.full(len(w0) + len(c0) + len(household), sigma), 5.0]
+    wide = np.r_[np.full(len(w0) + len(c0) + len(household), sigma), PRIOR_WIDTH]
 
     def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
         z = x @ theta[:-1] + theta[-1]

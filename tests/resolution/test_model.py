@@ -13,13 +13,21 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy.optimize import brentq
 
 from app.errors import ConfigError
 from app.resolution.comparisons import NULL, STANDARD, level_matrix
 from app.resolution.family import same_value_pairs
 from app.resolution.fields import derive1, stack
 from app.resolution.model import MatchModel, probability
-from app.resolution.training import MIN_AGREEMENT, Labelled, TrainingSet, fit_labels, train
+from app.resolution.training import (
+    MIN_AGREEMENT,
+    Labelled,
+    TrainingSet,
+    coefficients,
+    fit_labels,
+    train,
+)
 
 
 @pytest.fixture(scope="module")
@@ -245,6 +253,36 @@ def test_whatever_the_labels_an_exact_agreement_pushes_up_on_every_value(
         values = np.array(list(table.counts), dtype=object)
         pushes = comp.weights[0] + comp.tf * table.adjustment(values)
         assert pushes.min() >= MIN_AGREEMENT - 1e-9, (comp.name, pushes.min())
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    n=st.integers(1, 500),
+    share=st.floats(0.0, 1.0),
+    sigma=st.sampled_from([0.5, 8.0]),
+)
+def test_labels_move_the_prior_only_as_far_as_a_width_of_one_allows(
+    model, n: int, share: float, sigma: float
+) -> None:
+    """Labels come from where the model is least sure, so how many of them are matches says
+    little about how rare matches are among all pairs: the prior is held near the one EM
+    found by a Gaussian of width 1 (log-odds), whatever width the weights get. Labels on
+    pairs that compare no field (every feature 0) can move nothing else, and the prior
+    settles where their pull (chance of a match times n, minus the matches) balances the
+    Gaussian's (the distance from EM's): 20 such labels, half matches, from -10 to -2.1,
+    where a width of 5 let them take it to -0.1."""
+    trained, _ = model
+    matches = round(share * n)
+    x = np.zeros((n, len(coefficients(trained))))
+    y = (np.arange(n) < matches).astype(float)
+    refined = fit_labels(trained, x, y, sigma)
+
+    def balance(prior: float) -> float:
+        return n * float(probability(np.array([prior]))[0]) - matches + (prior - trained.prior)
+
+    expected = brentq(balance, trained.prior - n - 1, trained.prior + n + 1, xtol=1e-12)
+    assert abs(refined.prior - expected) <= 1e-3
+    assert coefficients(refined).tolist() == coefficients(trained).tolist()
 
 
 def test_weights_rank_levels_from_agreement_down(model) -> None:
