@@ -22,11 +22,14 @@ from app.resolution.fields import derive1, stack
 from app.resolution.model import MatchModel, probability
 from app.resolution.training import (
     MIN_AGREEMENT,
+    SIGMAS,
     Labelled,
     TrainingSet,
+    choose_sigma,
     coefficients,
     fit_labels,
     train,
+    within_one_error,
 )
 
 
@@ -283,6 +286,64 @@ def test_labels_move_the_prior_only_as_far_as_a_width_of_one_allows(
     expected = brentq(balance, trained.prior - n - 1, trained.prior + n + 1, xtol=1e-12)
     assert abs(refined.prior - expected) <= 1e-3
     assert coefficients(refined).tolist() == coefficients(trained).tolist()
+
+
+@given(
+    st.lists(
+        st.tuples(st.floats(0.0, 2.0), st.floats(0.0, 0.5)),
+        min_size=1,
+        max_size=len(SIGMAS),
+    )
+)
+def test_the_narrowest_width_within_one_error_of_the_best_is_chosen(
+    table: list[tuple[float, float]],
+) -> None:
+    """Cross-validation's choice of the weights' width: the first (narrowest) whose mean
+    loss is within one standard error of the lowest; every narrower one is further off."""
+    means = [m for m, _ in table]
+    errors = [e for _, e in table]
+    chosen = within_one_error(means, errors)
+    best = means.index(min(means))
+    assert chosen <= best
+    assert means[chosen] <= means[best] + errors[best]
+    assert all(m > means[best] + errors[best] for m in means[:chosen])
+
+
+def test_widths_whose_losses_differ_by_less_than_their_errors_keep_the_narrowest() -> None:
+    """The historical persons, 500 labels, label seed 2 (docs/performance.md): the lowest
+    loss was width 2's, 0.2827 +- 0.0359, and width 0.5's 0.3067 is within that."""
+    means = [0.3067, 0.2938, 0.2827, 0.2827, 0.3004]
+    errors = [0.0255, 0.0295, 0.0359, 0.0411, 0.0508]
+    assert SIGMAS[within_one_error(means, errors)] == 0.5
+    # the noisy town, seed 0: width 2's 0.3671 +- 0.0214; 0.5 is out, 1's 0.3803 is in
+    means = [0.4208, 0.3803, 0.3671, 0.3730, 0.3848]
+    errors = [0.0197, 0.0195, 0.0214, 0.0242, 0.0275]
+    assert SIGMAS[within_one_error(means, errors)] == 1.0
+
+
+def test_cross_validation_chooses_by_its_own_table(model) -> None:
+    """choose_sigma's folds (a seeded permutation of the labels, five) give each width's
+    mean held-out log-loss and its standard error; the width chosen is the table's (here
+    4, where the lowest loss alone is 8's)."""
+    trained, ts = model
+    rng = np.random.default_rng(7)
+    left, right = _pairs(ts, rng, 300)
+    labelled = Labelled(left, right, rng.random(300) < 0.4, np.full(300, "file", dtype=object))
+    x = labelled.features(trained, ts)
+    y = labelled.match.astype(float)
+    fold = np.random.default_rng(0).permutation(len(y)) % 5
+    means, errors = [], []
+    for sigma in SIGMAS:
+        losses = []
+        for k in range(5):
+            test = fold == k
+            fitted = fit_labels(trained, x[~test], y[~test], sigma)
+            z = x[test] @ coefficients(fitted) + fitted.prior
+            losses.append(float(np.mean(np.logaddexp(0, z) - y[test] * z)))
+        means.append(float(np.mean(losses)))
+        errors.append(float(np.std(losses, ddof=1) / np.sqrt(5)))
+    assert SIGMAS[int(np.argmin(means))] == 8.0
+    assert choose_sigma(trained, x, y) == SIGMAS[within_one_error(means, errors)] == 4.0
 
 
 def test_weights_rank_levels_from_agreement_down(model) -> None:
