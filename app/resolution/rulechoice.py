@@ -27,7 +27,8 @@ def choose_rules(
 ) -> tuple[list[Rule], list[dict[str, Any]], float]:
     """The fewest rules that still find the matches the model expects among the pool (every
     candidate rule's pairs): greedily the rule that adds the most expected matches per pair
-    it costs, until `coverage` of them are found or no rule adds a noticeable share."""
+    it costs, among those that add a noticeable share (2e-5 of them), until `coverage` of
+    them are found or no rule adds a noticeable share."""
     total = float(p.sum())
     if total <= 0 or not rules:
         return list(rules), [], 1.0
@@ -47,6 +48,10 @@ def choose_rules(
     # Lazy greedy: a rule's score only falls as more pairs are covered, so a rule whose
     # score, computed afresh, still beats every other rule's last known score is the best
     # (ties to the earlier rule), without rescoring all the others each round.
+    # A rule that adds too little (under `least` expected matches) leaves the running for
+    # good (what it adds only falls), and the choice goes on among the others: the rule with
+    # the best ratio may add little while another, dearer per pair, still adds much.
+    least = 2e-5 * total
     heap = [(-gain_of(i)[0], i) for i in range(len(rules))]
     heapq.heapify(heap)
     while heap and got < coverage * total:
@@ -54,14 +59,13 @@ def choose_rules(
         while heap:
             _, i = heapq.heappop(heap)
             score, gain = gain_of(i)
+            if gain < least:
+                continue
             if not heap or (-score, i) <= heap[0]:
-                if score > 0:
-                    best, best_gain = i, gain
-                else:
-                    heapq.heappush(heap, (-score, i))
+                best, best_gain = i, gain
                 break
             heapq.heappush(heap, (-score, i))
-        if best < 0 or best_gain < 2e-5 * total:
+        if best < 0:
             break
         covered[members[best]] = True
         got += best_gain
