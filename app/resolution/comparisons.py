@@ -167,12 +167,43 @@ def _name_levels(
     return pairs.result(len(left), lv)
 
 
+def shifted_names(cols: Columns, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """The pairs where one record has a single name, in its first-name field, and it is
+    the other record's surname more than its first name (jaro-winkler >= 0.88 and above the
+    first name's): a surname entered as the first name, or a person known by one name
+    ("landau" against "moses landau"). Its name is compared as a surname (`lastName`:
+    "swapped") and its first name is taken as missing."""
+    first, last = cols.codes["first"], cols.codes["last"]
+    out = np.zeros(len(left), dtype=bool)
+    for one, other in ((left, right), (right, left)):
+        at = np.flatnonzero((last[one] < 0) & (first[one] >= 0) & (last[other] >= 0))
+        if not len(at):
+            continue
+        a, b = one[at], other[at]
+        name = cols["first"][a]
+        as_last = jaro_winkler(name, cols["last"][b], (first[a], last[b]))
+        as_first = np.zeros(len(at))
+        has_first = np.flatnonzero(first[b] >= 0)
+        if len(has_first):
+            as_first[has_first] = jaro_winkler(
+                name[has_first],
+                cols["first"][b[has_first]],
+                (first[a[has_first]], first[b[has_first]]),
+            )
+        out[at[(as_last >= 0.88) & (as_last > as_first)]] = True
+    return out
+
+
 def first_name_levels(cols: Columns, left: np.ndarray, right: np.ndarray) -> Levels:
-    return _name_levels(cols, left, right, "first", "last")
+    out = _name_levels(cols, left, right, "first", "last")
+    out[shifted_names(cols, left, right)] = NULL
+    return out
 
 
 def last_name_levels(cols: Columns, left: np.ndarray, right: np.ndarray) -> Levels:
-    return _name_levels(cols, left, right, "last", "first")
+    out = _name_levels(cols, left, right, "last", "first")
+    out[shifted_names(cols, left, right)] = 1
+    return out
 
 
 def middle_name_levels(cols: Columns, left: np.ndarray, right: np.ndarray) -> Levels:
