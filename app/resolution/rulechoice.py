@@ -59,7 +59,7 @@ def choose_rules(
         while heap:
             _, i = heapq.heappop(heap)
             score, gain = gain_of(i)
-            if gain < least:
+            if score <= 0 or gain < least:  # never more later: out of the running
                 continue
             if not heap or (-score, i) <= heap[0]:
                 best, best_gain = i, gain
