@@ -280,8 +280,9 @@ def address_levels(cols: Columns, left: np.ndarray, right: np.ndarray) -> Levels
     """Street, postcode and city as one comparison (a shared address counted once, not three
     times). The place is the postcode when both records have one, else the city: same
     street and place / similar street, same place / same street elsewhere / same place, a
-    street missing / same place, another street / same city / different. None only when a
-    side has no address part."""
+    street missing / same place, another street / same city / same postcode district (the
+    postcodes differ in their last part only: `fields.postcode_district`) / different. None
+    only when a side has no address part."""
     codes = cols.codes
     some = (codes["street"] >= 0) | (codes["postcode"] >= 0) | (codes["city"] >= 0)
     idx = np.flatnonzero(some[left] & some[right])
@@ -293,9 +294,10 @@ def address_levels(cols: Columns, left: np.ndarray, right: np.ndarray) -> Levels
     def both(name: str) -> np.ndarray:
         return (codes[name][li] >= 0) & (codes[name][ri] >= 0)
 
-    lv = np.full(len(idx), 6, dtype=np.int8)
+    lv = np.full(len(idx), 7, dtype=np.int8)
     same_city, same_st, both_st = same("city"), same("street"), both("street")
     same_place = np.where(both("postcode"), same("postcode"), same_city)
+    lv[same("postcode_district")] = 6
     lv[same_city] = 5
     lv[same_place] = 4
     lv[same_place & ~both_st] = 3
@@ -413,9 +415,10 @@ STANDARD: tuple[Comparison, ...] = (
             "same place, a street missing",
             "same place, another street",
             "same city",
+            "same postcode district",
             "different",
         ),
-        ("street", "postcode", "city"),
+        ("street", "postcode", "city", "postcode_district"),
         address_levels,
         tf="street",
     ),

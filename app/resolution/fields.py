@@ -231,6 +231,19 @@ def place(value: object) -> str | None:
     return text.replace(" ", "") if text else None
 
 
+_DISTRICT = re.compile(r"([^\s-]+)[\s-]+\S")
+
+
+def postcode_district(value: object) -> str | None:
+    """The part of a postcode before its space or hyphen, where it is written with one: the
+    outward code of a British postcode ("tq13" of "TQ13 8DF"), a Canadian one's forward
+    sortation area, a Dutch one's four digits, a US ZIP+4's ZIP. None for a postcode in
+    one piece (a US ZIP): nothing says where its district ends."""
+    text = _text(value)
+    found = _DISTRICT.match(text) if text else None
+    return found.group(1) if found else None
+
+
 def street(value: object) -> str | None:
     return street_key1(value) or None
 
@@ -268,6 +281,7 @@ DERIVED: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "phone": ("phone", _text),
     "phone_kind": ("phoneType", phone_kind),
     "street": ("street", street),
+    "postcode_district": ("postcode", postcode_district),  # before "postcode" hides the raw one
     "postcode": ("postcode", place),
     "city": ("city", _text),
 }

@@ -33,8 +33,9 @@ MIN_AGREEMENT = 0.05
 # Levels split since models were first saved: comparison -> (the level split in two, the
 # number of levels before). A model saved before scores both halves with the weight the
 # level had, as it did ("different" phones became "different, not both mobiles" and "two
-# different mobiles", 2026-12-04).
-SPLIT_LEVELS: dict[str, tuple[int, int]] = {"phone": (3, 4)}
+# different mobiles", 2026-12-04; "different" addresses became "same postcode district" and
+# "different", 2026-12-06).
+SPLIT_LEVELS: dict[str, tuple[int, int]] = {"phone": (3, 4), "address": (6, 7)}
 # Records sharing a surname whose first names compare at one of these levels may be two
 # members of a family (household weights apply: app/resolution/family.py). Siblings
 # and spouses often have names alike (Mark and Mary), so "somewhat similar" is one:

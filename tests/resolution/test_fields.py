@@ -26,6 +26,7 @@ from app.resolution.fields import (
     derive1,
     factorize,
     identifying_facts,
+    postcode_district,
     sparse,
     stack,
 )
@@ -74,7 +75,7 @@ def records(draw: st.DrawFn) -> list[dict[str, object]]:
                 "phoneType": _value(draw, ["mobile", "landline", "unknown"]),
                 "street": _value(draw, ["1 High St", "1 High Street", "2 Low Rd"]),
                 "city": _value(draw, ["Leeds", "York"]),
-                "postcode": _value(draw, ["LS1 1AA", "YO1 7HH"]),
+                "postcode": _value(draw, ["LS1 1AA", "LS1 4BB", "YO1 7HH", "20102-1234", "20102"]),
                 "id_nationalId": _value(draw, ["123456789", "123456780"]),
             }
         )
@@ -91,6 +92,31 @@ def test_a_column_of_records_and_one_record_derive_the_same(rows) -> None:
     for name in many:
         assert list(many[name]) == list(one[name]), name
     assert identifying_facts(many).tolist() == identifying_facts(one).tolist()
+
+
+def test_a_postcode_district_is_its_part_before_a_space_or_hyphen() -> None:
+    written = [
+        "TQ13 8DF",
+        " tq13  8df",
+        "K1A 0B1",
+        "1012 AB",
+        "20102-1234",
+        "20102",
+        "SW1A-",
+        "",
+        None,
+    ]
+    assert [postcode_district(v) for v in written] == [
+        "tq13",
+        "tq13",
+        "k1a",
+        "1012",
+        "20102",
+        None,
+        None,
+        None,
+        None,
+    ]
 
 
 def test_a_placeholder_is_no_name_and_a_name_that_looks_like_one_is_a_name() -> None:
