@@ -98,6 +98,10 @@ class Settings(BaseSettings):
     component_hops: int = Field(default=6, ge=1)
     # Training learns on at most this many records (a uniform sample beyond).
     training_sample: int = Field(default=200_000, ge=1000)
+    # Training scores at most about this many of its records' candidate pairs (a sample of
+    # them beyond, the same pairs for every rule): what it learns from them are shares and
+    # sums (docs/resolution.md, "The training pool").
+    training_pool_pairs: int = Field(default=300_000, ge=1000)
     score_chunk: int = Field(default=100_000, ge=100)  # pairs per scoring task
     # Survivorship: sources from most to least trusted (a birth date comes from the first).
     source_trust: list[str] = Field(

@@ -310,6 +310,38 @@ def candidate_pairs(
     )
 
 
+def in_sample(encoded: np.ndarray, share: float) -> np.ndarray:
+    """Whether each encoded pair (i * n + j) is in the sample of about `share` of all pairs:
+    the pairs whose key's hash (murmur3's 64-bit finaliser) falls in the lowest `share` of
+    its range. A pair is in or out whichever rule found it, and the sample at a smaller share
+    lies within the sample at a larger one."""
+    if share >= 1.0:
+        return np.ones(len(encoded), dtype=bool)
+    h = np.asarray(encoded, dtype=np.int64).view(np.uint64).copy()
+    h ^= h >> np.uint64(33)
+    h *= np.uint64(0xFF51AFD7ED558CCD)
+    h ^= h >> np.uint64(33)
+    h *= np.uint64(0xC4CEB9FE1A85EC53)
+    h ^= h >> np.uint64(33)
+    return h < np.uint64(min(int(share * 2.0**64), 2**64 - 1))
+
+
+def sampled(pairs: Candidates, n: int, share: float) -> Candidates:
+    """`pairs` (of n records) with only the pairs `in_sample` at `share`: in the pool and in
+    each rule's own pairs alike. The counts of what blocking found and skipped stay whole."""
+    if share >= 1.0:
+        return pairs
+    keep = in_sample(pairs.left.astype(np.int64) * n + pairs.right, share)
+    return Candidates(
+        pairs.left[keep],
+        pairs.right[keep],
+        pairs.per_rule,
+        pairs.skipped_blocks,
+        pairs.skipped_pairs,
+        {name: e[in_sample(e, share)] for name, e in pairs.by_rule.items()},
+    )
+
+
 def _unique(values: np.ndarray) -> np.ndarray:
     """Sorted distinct values (numpy's hash-based unique is slower on millions of ints)."""
     values = np.sort(values, kind="stable")

@@ -106,9 +106,15 @@ def print_training(out: Console, learned: Any, settings: Settings) -> None:
     for r in report.chosen_rules:
         rules.add_row(r["rule"], f"{r['pairs']:,}", f"{r['expectedRecall']:.4f}")
     out.print(rules)
+    sample = (
+        f" (a sample of {report.scored_pairs:,} of them scored)"
+        if report.scored_pairs < report.pool_pairs
+        else ""
+    )
     out.print(
         f"estimated pair recall of the chosen rules: {report.estimated_pair_recall:.4f} of "
         f"the matches the model expects among all {report.pool_pairs:,} candidate pairs"
+        f"{sample}"
     )
     _weights(out, learned)
     est = report.estimated

@@ -81,7 +81,11 @@ def learn(
         labelled += load_file(labels_file, ts)
     say("estimating weights without labels")
     begun = unsupervised_start(
-        ts, cap=settings.block_cap, seed=seed, workers=settings.resolve_workers
+        ts,
+        cap=settings.block_cap,
+        seed=seed,
+        workers=settings.resolve_workers,
+        pool_pairs=settings.training_pool_pairs,
     )
     say("fitting the model")
     if truth_file is not None:

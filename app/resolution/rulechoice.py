@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from app.resolution.blocking import Candidates, Rule, candidate_pairs, rule_name
+from app.resolution.blocking import Candidates, Rule, candidate_pairs, rule_name, sampled
 from app.resolution.model import MatchModel, probability
 from app.resolution.scoring import score_pairs
 
@@ -24,11 +24,15 @@ def choose_rules(
     p: np.ndarray,
     rules: Sequence[Rule],
     coverage: float = 0.9995,
+    share: float = 1.0,
 ) -> tuple[list[Rule], list[dict[str, Any]], float]:
     """The fewest rules that still find the matches the model expects among the pool (every
     candidate rule's pairs): greedily the rule that adds the most expected matches per pair
     it costs, among those that add a noticeable share (2e-5 of them), until `coverage` of
-    them are found or no rule adds a noticeable share."""
+    them are found or no rule adds a noticeable share. A pool that is a sample (`share` of
+    the pairs, `sampled`) gives each rule's expected matches and pairs that share of the
+    whole: the choice is the same as over the whole pool where the sample holds the same
+    proportions, and the pairs reported are the sample's divided by its share."""
     total = float(p.sum())
     if total <= 0 or not rules:
         return list(rules), [], 1.0
@@ -43,7 +47,7 @@ def choose_rules(
     def gain_of(i: int) -> tuple[float, float]:
         idx = members[i]
         gain = float(p[idx[~covered[idx]]].sum())
-        return gain / (len(idx) + 100.0), gain
+        return gain / (len(idx) + 100.0 * share), gain
 
     # Lazy greedy: a rule's score only falls as more pairs are covered, so a rule whose
     # score, computed afresh, still beats every other rule's last known score is the best
@@ -73,7 +77,7 @@ def choose_rules(
         report.append(
             {
                 "rule": rule_name(rules[best]),
-                "pairs": len(members[best]),
+                "pairs": round(len(members[best]) / share),
                 "expectedRecall": round(got / total, 5),
             }
         )
@@ -88,14 +92,16 @@ def widened(
     rules: Sequence[Rule],
     cap: int,
     workers: int,
+    share: float = 1.0,
 ) -> tuple[Candidates, np.ndarray]:
     """The pool with the pairs of `rules` added (blocks over `cap` skipped, as for every
     rule), each rule's pairs kept, and the match probability of every pair under `model`:
-    the pool's `p` as given, the added pairs scored."""
+    the pool's `p` as given, the added pairs scored. A pool that is a sample at `share` takes
+    the added pairs' sample at the same share (`sampled`)."""
     if not rules:
         return pool, p
-    more = candidate_pairs(ts.cols, rules, cap, ts.groups, keep_rule_pairs=True)
     n = len(ts)
+    more = sampled(candidate_pairs(ts.cols, rules, cap, ts.groups, keep_rule_pairs=True), n, share)
     have = pool.left.astype(np.int64) * n + pool.right
     added = np.setdiff1d(more.left.astype(np.int64) * n + more.right, have, assume_unique=True)
     _, logits = score_pairs(model, ts.cols, added // n, added % n, workers=workers)

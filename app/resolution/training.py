@@ -96,7 +96,8 @@ class TrainReport:
     candidate_rules: int = 0
     sessions: list[dict[str, Any]] = field(default_factory=list)
     family_pairs: int = 0  # household weights: the family pairs they came from
-    pool_pairs: int = 0
+    pool_pairs: int = 0  # candidate pairs of every rule
+    scored_pairs: int = 0  # of them, the sample scored (all of them up to a size)
     chosen_rules: list[dict[str, Any]] = field(default_factory=list)
     estimated_pair_recall: float = 0.0
     labels: dict[str, int] = field(default_factory=dict)
@@ -266,7 +267,8 @@ def train(
     report.family_pairs = begun.family_pairs
     report.candidate_rules = begun.candidate_rules
     report.seconds["unsupervised"] = begun.seconds
-    report.pool_pairs = len(pool)
+    report.pool_pairs = begun.pool_size
+    report.scored_pairs = len(pool)
     report.weights_before = {c.name: [round(w, 3) for w in c.weights] for c in model.comparisons}
     match = np.concatenate([lab.match for lab in labelled]) if labelled else np.zeros(0, bool)
     refined = bool(match.any() and (~match).any())
@@ -284,15 +286,15 @@ def train(
     p = probability(logits)
     sure = p >= threshold
     report.estimated = {
-        "matches": round(float(p.sum()), 1),
+        "matches": round(float(p.sum()) / begun.share, 1),
         "precision": round(float(p[sure].sum() / max(sure.sum(), 1)), 4),
         "recall": round(float(p[sure].sum() / max(p.sum(), 1e-9)), 4),
     }
     lone = lone_rules(ts.parts, model.rules)
     report.candidate_rules += len(lone)
-    wider, p = widened(ts, model, pool, p, lone, cap, workers)
+    wider, p = widened(ts, model, pool, p, lone, cap, workers, begun.share)
     chosen, report.chosen_rules, report.estimated_pair_recall = choose_rules(
-        ts, wider, p, [*model.rules, *lone]
+        ts, wider, p, [*model.rules, *lone], share=begun.share
     )
     model.rules = chosen
     model.trained_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -301,6 +303,8 @@ def train(
         "familyPairs": report.family_pairs,
         "chosenRules": report.chosen_rules,
         "estimatedPairRecall": round(report.estimated_pair_recall, 5),
+        "candidatePairs": report.pool_pairs,
+        "scoredPairs": report.scored_pairs,
         "estimated": report.estimated,
         "heldOut": report.held_out,
     }

@@ -27,6 +27,7 @@ from app.resolution.blocking import (
     rule_codes,
     rule_comparisons,
     rule_name,
+    sampled,
 )
 from app.resolution.comparisons import NULL, level_matrix
 from app.resolution.family import household_weights
@@ -81,6 +82,8 @@ class Start:
     candidate_rules: int
     seconds: float
     family_pairs: int = 0  # the pairs household_weights learned from
+    share: float = 1.0  # of the candidate pairs in `pool` (a sample above `pool_pairs`)
+    pool_size: int = 0  # the candidate pairs before sampling
 
 
 # -- u: how often each level happens between two different people ----------------------
@@ -342,9 +345,19 @@ def term_frequencies(ts: TrainingSet, u: list[np.ndarray]) -> dict[str, TermFreq
 
 
 # -- the whole unsupervised model ----------------------------------------------------------
-def unsupervised_start(ts: TrainingSet, *, cap: int = 50, seed: int = 0, workers: int = 1) -> Start:
+def unsupervised_start(
+    ts: TrainingSet,
+    *,
+    cap: int = 50,
+    seed: int = 0,
+    workers: int = 1,
+    pool_pairs: int | None = None,
+) -> Start:
     """The model learned without labels, and the pool of candidate pairs (every rule) with
-    the pool's levels."""
+    the pool's levels. Above `pool_pairs` candidate pairs, the pool is a sample of them
+    (`sampled`: the same pairs for every rule) of that size or about: what is learned from
+    the pool are shares and sums, which the sample estimates (the expected matches among
+    all pairs, for the prior, counted over the sample and divided by its share)."""
     started = time.perf_counter()
     rng = np.random.default_rng(seed)
     u = estimate_u(ts, rng, workers=workers)
@@ -363,8 +376,11 @@ def unsupervised_start(ts: TrainingSet, *, cap: int = 50, seed: int = 0, workers
     model = MatchModel(comps, prior=0.0, rules=[], term_frequencies=term_frequencies(ts, u))
     rules = candidate_rules(ts.parts)
     pool = candidate_pairs(ts.cols, rules, cap, ts.groups, keep_rule_pairs=True)
+    pool_size = len(pool)
+    pool_share = 1.0 if pool_pairs is None or pool_size <= pool_pairs else pool_pairs / pool_size
+    pool = sampled(pool, len(ts), pool_share)
     levels, logits = score_pairs(model, ts.cols, pool.left, pool.right, workers=workers)
-    model.prior = fit_prior(logits, ts.pair_count)  # logits at prior 0
+    model.prior = fit_prior(logits, ts.pair_count * pool_share)  # logits at prior 0
     # Exact agreement on a value one person's records share (an identifier, a phone) was
     # counted over all pairs, the matches among them included, and those are most of the
     # agreements. What share of the pairs agreeing on it are matches, EM over those pairs
@@ -408,7 +424,9 @@ def unsupervised_start(ts: TrainingSet, *, cap: int = 50, seed: int = 0, workers
         )
     model.household, family = household_weights(ts, model, rng, workers)
     evidence = model.contributions(levels, ts.cols, pool.left).sum(axis=1)  # at prior 0
-    model.prior = fit_prior(evidence, ts.pair_count)
+    model.prior = fit_prior(evidence, ts.pair_count * pool_share)
     model.rules = rules
     seconds = round(time.perf_counter() - started, 2)
-    return Start(model, pool, levels, evidence, sessions, len(rules), seconds, family)
+    return Start(
+        model, pool, levels, evidence, sessions, len(rules), seconds, family, pool_share, pool_size
+    )

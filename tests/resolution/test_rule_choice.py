@@ -17,7 +17,9 @@ from app.resolution.training import TrainingSet, first_not_excluded, least_sure,
 from app.resolution.unsupervised import unsupervised_start
 
 
-def _plain_greedy(members: list[np.ndarray], p: np.ndarray, coverage: float) -> list[int]:
+def _plain_greedy(
+    members: list[np.ndarray], p: np.ndarray, coverage: float, share: float = 1.0
+) -> list[int]:
     total = float(p.sum())
     if total <= 0:
         return list(range(len(members)))  # nothing to go by: every rule stays
@@ -30,7 +32,8 @@ def _plain_greedy(members: list[np.ndarray], p: np.ndarray, coverage: float) -> 
         for i in remaining:
             idx = members[i]
             gain = float(p[idx[~covered[idx]]].sum())
-            score = gain / (len(idx) + 100.0)
+            # over a sample at `share`: its gain and pairs are that share of the whole's
+            score = (gain / share) / (len(idx) / share + 100.0)
             if gain >= 2e-5 * total and score > best_score:
                 best, best_score, best_gain = i, score, gain
         if best < 0:
@@ -48,9 +51,10 @@ def _plain_greedy(members: list[np.ndarray], p: np.ndarray, coverage: float) -> 
     st.integers(1, 12),
     st.data(),
     st.sampled_from([0.9, 0.99, 0.9995, 1.0]),
+    st.sampled_from([1.0, 0.5, 0.1]),
 )
 def test_lazy_choice_is_the_plain_greedy_choice(
-    n: int, n_rules: int, data: st.DataObject, coverage: float
+    n: int, n_rules: int, data: st.DataObject, coverage: float, share: float
 ) -> None:
     all_pairs = [i * n + j for i in range(n) for j in range(i + 1, n)]
     pool_keys = np.array(
@@ -77,8 +81,10 @@ def test_lazy_choice_is_the_plain_greedy_choice(
         members.append(picked)
     pool = Candidates(pool_keys // n, pool_keys % n, by_rule=by_rule)
     ts = type("TS", (), {"__len__": lambda self: n})()
-    chosen, _, _ = choose_rules(ts, pool, p, rules, coverage)
-    assert chosen == [rules[i] for i in _plain_greedy(members, p, coverage)]
+    chosen, report, _ = choose_rules(ts, pool, p, rules, coverage, share)
+    assert chosen == [rules[i] for i in _plain_greedy(members, p, coverage, share)]
+    for row in report:  # a rule's pairs in the whole pool, estimated from the sample's
+        assert row["pairs"] == round(len(by_rule[row["rule"]]) / share)
 
 
 def test_a_rule_that_adds_little_does_not_end_the_choice() -> None:
