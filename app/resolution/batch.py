@@ -412,18 +412,21 @@ def _resolve(
     if first:
         writer.keep(HELD)
     version = model.version
-    pairs = [_ordered(str(ids[left[i]]), str(ids[right[i]])) for i in keep]
-    kept = set(pairs)
-    fresh = np.array(
-        [
-            i
-            for i, pair in zip(keep, pairs, strict=True)
-            if (was := edges.get(pair)) is None
-            or was["probability"] != float(prob[i])
-            or was["modelVersion"] != version
-        ],
-        dtype=np.int64,
-    )
+    kept: set[tuple[str, str]] = set()
+    fresh = keep  # no edge in the graph: every pair is new, and none is stale
+    if edges:
+        pairs = [_ordered(str(ids[left[i]]), str(ids[right[i]])) for i in keep]
+        kept = set(pairs)
+        fresh = np.array(
+            [
+                i
+                for i, pair in zip(keep, pairs, strict=True)
+                if (was := edges.get(pair)) is None
+                or was["probability"] != float(prob[i])
+                or was["modelVersion"] != version
+            ],
+            dtype=np.int64,
+        )
     rows = match_rows(
         model,
         cols,
@@ -448,13 +451,13 @@ def _resolve(
         if (a, b) not in kept and r["status"] == "auto"
     ]
     writer.put("delete_matches", stale)
-    out.match_edges = len(kept)
+    out.match_edges = len(keep)  # distinct pairs: the candidates and the completed ones
     out.edges_written = len(rows)
     out.edges_deleted = len(stale)
     lap("edges")
     # Clustering needs none of these: let go, they were ~1 GB at a million records (the match
     # rows with their explanations, the pairs by key), alive while clustering took its peak.
-    del rows, pairs, kept, fresh, stale, edges
+    del rows, kept, fresh, stale, edges
 
     against = model.against(levels)
     del levels, logits
