@@ -5,12 +5,15 @@ every rule, nested as the share grows, spread evenly, and what training learns f
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rich.console import Console
 
+from app.ingestion.batch import load_directory
 from app.resolution.blocking import (
     candidate_pairs,
     candidate_rules,
@@ -19,10 +22,14 @@ from app.resolution.blocking import (
     rule_name,
     sampled,
 )
+from app.resolution.cli import print_training
+from app.resolution.learning import learn
 from app.resolution.model import probability
 from app.resolution.rulechoice import widened
 from app.resolution.training import TrainingSet, train
 from app.resolution.unsupervised import unsupervised_start
+from app.settings import Settings
+from app.store import GraphStore
 
 keys = st.lists(st.integers(0, 2**62), min_size=1, max_size=200).map(
     lambda xs: np.array(xs, dtype=np.int64)
@@ -129,3 +136,30 @@ def test_the_widened_sample_is_the_sample_of_every_rule_s_pairs(
     assert len(q) == len(wider)
     for name, pairs in every.by_rule.items():
         assert wider.by_rule[name].tolist() == pairs.tolist(), name
+
+
+def test_train_says_how_many_pairs_it_scored_of_how_many(
+    store: GraphStore, synth_folder: Path, tmp_path: Path
+) -> None:
+    """`idgraph train` with IDGRAPH_TRAINING_POOL_PAIRS under the candidate pairs prints the
+    whole pool and the sample it scored; the model file keeps both."""
+    small = Settings(data_dir=tmp_path / "data", resolve_workers=1, training_pool_pairs=1000)
+    load_directory(store, synth_folder, small, show_progress=False, kinds=("customers",))
+    learned = learn(store, small)
+    report = learned.report
+    assert report.scored_pairs < report.pool_pairs
+    console = Console(record=True, width=300)
+    print_training(console, learned, small)
+    assert (
+        f"among all {report.pool_pairs:,} candidate pairs "
+        f"(a sample of {report.scored_pairs:,} of them scored)"
+    ) in console.export_text()
+    assert learned.model.report["candidatePairs"] == report.pool_pairs
+    assert learned.model.report["scoredPairs"] == report.scored_pairs
+
+    roomy = small.model_copy(update={"training_pool_pairs": report.pool_pairs})
+    whole = learn(store, roomy)
+    assert whole.report.scored_pairs == whole.report.pool_pairs == report.pool_pairs
+    console = Console(record=True, width=300)
+    print_training(console, whole, roomy)
+    assert "a sample of" not in console.export_text()
