@@ -46,22 +46,24 @@ def average_linkage(
 
     def height(i: int) -> np.ndarray:
         row = np.full(k, np.inf)
-        ok = active & (count[i] > 0) & ~forbid[i]
-        row[ok] = total[i, ok] / count[i, ok]
+        np.divide(total[i], count[i], out=row, where=active & (count[i] > 0) & ~forbid[i])
         row[i] = np.inf
         return row
 
-    # Every row's height() at once: the same quotients, one array operation.
+    # Every row's height() at once: the same quotients, one array operation. Quotients are
+    # written in place (`where`), not gathered and scattered: most components are small, and
+    # each merge's few array operations are most of its cost.
     ok = active[:, None] & active[None, :] & (count > 0) & ~forbid
     heights = np.full((k, k), np.inf)
-    heights[ok] = total[ok] / count[ok]
+    np.divide(total, count, out=heights, where=ok)
     np.fill_diagonal(heights, np.inf)
+    flat = heights.ravel()  # a view: argmin and the test below read the matrix as it changes
     cut = 1.0 - threshold
     while True:
-        at = int(np.argmin(heights))
-        i, j = divmod(at, k)
-        if not heights[i, j] <= cut:
+        at = int(flat.argmin())
+        if not flat[at] <= cut:
             break
+        i, j = divmod(at, k)
         i, j = min(i, j), max(i, j)
         merge(i, j)
         heights[j, :] = heights[:, j] = np.inf
