@@ -34,14 +34,7 @@ def wait_for_stopped(marker: Path, timeout_s: float = 60.0) -> None:
         pid = int(marker.read_text().strip() or 0)
     except (FileNotFoundError, ValueError):
         return
-    deadline = time.monotonic() + timeout_s
-    while pid and psutil.pid_exists(pid) and time.monotonic() < deadline:
-        try:
-            if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
-                break
-        except psutil.NoSuchProcess:
-            break
-        time.sleep(0.02)
+    wait_until_gone(pid, timeout_s)
     marker.unlink(missing_ok=True)
 
 
@@ -55,13 +48,18 @@ def alive(pid: int) -> bool:
         return False
 
 
+def wait_until_gone(pid: int, timeout_s: float) -> None:
+    """Wait, up to `timeout_s`, until the process no longer runs (`alive`)."""
+    deadline = time.monotonic() + timeout_s
+    while alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
 def kill(pid: int, timeout_s: float = 30.0) -> None:
     """Kill the server process (SIGKILL) and wait until it no longer runs."""
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGKILL)
-    deadline = time.monotonic() + timeout_s
-    while alive(pid) and time.monotonic() < deadline:
-        time.sleep(0.02)
+    wait_until_gone(pid, timeout_s)
 
 
 def answers(socket_file: str, graph_name: str, within_s: float, loading_s: float) -> bool:

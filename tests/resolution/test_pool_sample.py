@@ -80,6 +80,11 @@ def test_a_pair_is_in_every_rule_s_sample_or_in_none(synth_records: pd.DataFrame
     assert sampled(whole, n, 1.0) is whole
 
 
+def _pool_size(ts: TrainingSet) -> int:
+    """The candidate pairs of every rule, as `unsupervised_start` counts them at cap 50."""
+    return len(candidate_pairs(ts.cols, candidate_rules(ts.parts), 50, ts.groups))
+
+
 def test_a_pool_under_the_limit_is_not_sampled(synth_records: pd.DataFrame) -> None:
     ts = TrainingSet.build(synth_records, {})
     plain = unsupervised_start(ts, cap=50, seed=0)
@@ -97,7 +102,7 @@ def test_a_sampled_pool_counts_its_matches_for_all_pairs(synth_records: pd.DataF
     among all pairs: the matches the model expects in the sample, over the sample's share,
     over all pairs. Training reports the whole pool and the sample it scored."""
     ts = TrainingSet.build(synth_records, {})
-    whole = len(unsupervised_start(ts, cap=50, seed=0).pool)
+    whole = _pool_size(ts)
     begun = unsupervised_start(ts, cap=50, seed=0, pool_pairs=whole // 3)
     assert begun.pool_size == whole
     assert begun.share == (whole // 3) / whole
@@ -120,7 +125,7 @@ def test_the_widened_sample_is_the_sample_of_every_rule_s_pairs(
     """The pairs of every key part alone join a sampled pool as the same sample of theirs:
     the widened pool is the sample of all the rules' pairs, each rule's own pairs too."""
     ts = TrainingSet.build(synth_records, {})
-    whole = len(unsupervised_start(ts, cap=50, seed=0).pool)
+    whole = _pool_size(ts)
     begun = unsupervised_start(ts, cap=50, seed=0, pool_pairs=whole // 2)
     model, n = begun.model, len(ts)
     lone = lone_rules(ts.parts, model.rules)
