@@ -43,6 +43,7 @@ class FilePlan:
     used: frozenset[str]  # the columns the mapping reads
     header: tuple[str, ...]
     identifier_types: dict[str, str] = field(default_factory=dict)
+    delimiter: str = ","  # a CSV file's
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,12 @@ def prepared_chunks(plan: FilePlan, settings: Settings) -> Iterator[tuple[Read, 
     """Every chunk of the file, read and prepared, in order (in this process)."""
     seen: dict[str, int] = {}
     chunks = reader.read_chunks(
-        plan.path, plan.fmt, settings.chunk_rows, plan.mapping.encoding, columns=set(plan.used)
+        plan.path,
+        plan.fmt,
+        settings.chunk_rows,
+        plan.mapping.encoding,
+        columns=set(plan.used),
+        delimiter=plan.delimiter,
     )
     for chunk in chunks:
         prepared = prepare(

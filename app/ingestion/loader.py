@@ -32,7 +32,7 @@ from app.ingestion.held import (
 )
 from app.ingestion.identifiers import identifier_types, register_identifier_types
 from app.ingestion.journal import Journal
-from app.ingestion.mapping import KINDS, Mapping, builtin_mapping
+from app.ingestion.mapping import DELIMITER_NAMES, KINDS, Mapping, builtin_mapping
 from app.ingestion.rows import (
     Prepared,
     Row,
@@ -135,7 +135,7 @@ def resolve_mapping(
         return mapping
     if kind is not None:
         return builtin_mapping(source, kind)
-    header = set(reader.read_header(path, fmt))
+    header = set(reader.read_header(path, fmt, delimiter=reader.delimiter_of(path, None)))
     for k in reversed(KINDS):  # interactions first: its required columns are the more specific
         try:
             candidate = builtin_mapping(source, k)
@@ -162,16 +162,28 @@ def plan_file(
     fmt = reader.detect_format(path)
     reader.check_text_file(path, fmt, mapping.encoding if mapping else "utf8")
     mapping = resolve_mapping(path, fmt, source, kind, mapping)
-    header = reader.read_header(path, fmt, mapping.encoding)
+    delimiter = reader.delimiter_of(path, mapping.delimiter)
+    header = reader.read_header(path, fmt, mapping.encoding, delimiter)
     reader.check_width(path, header, settings.max_columns)
     missing = mapping.missing_columns(header)
     if missing:
+        other = (
+            reader.header_delimiter(path, mapping.encoding, delimiter, missing)
+            if fmt == "csv"
+            else None
+        )
+        hint = (
+            f"; the header splits into them at {other!r}: set 'delimiter: {_shown(other)}' "
+            "in the mapping"
+            if other
+            else ""
+        )
         raise InputError(
             f"{path.name}: missing required column(s) {', '.join(missing)} "
-            f"(mapping {mapping.origin}, source {mapping.source!r}); nothing was loaded"
+            f"(mapping {mapping.origin}, source {mapping.source!r}){hint}; nothing was loaded"
         )
     used = {*mapping.columns, *mapping.attributes, *mapping.account_attributes}
-    check_before_writing(path, fmt, mapping, used)
+    check_before_writing(path, fmt, mapping, used, delimiter)
     # Every known type, so a reloaded record loses the id_<type> it no longer carries.
     known_types = (
         register_identifier_types(store, mapping)
@@ -180,7 +192,12 @@ def plan_file(
         if mapping.kind == "customers"
         else {}
     )
-    return FilePlan(path, fmt, mapping, frozenset(used), tuple(header), known_types)
+    return FilePlan(path, fmt, mapping, frozenset(used), tuple(header), known_types, delimiter)
+
+
+def _shown(delimiter: str) -> str:
+    """A delimiter as a mapping writes it."""
+    return next((name for name, d in DELIMITER_NAMES.items() if d == delimiter), f'"{delimiter}"')
 
 
 @gc_paused()
@@ -387,7 +404,9 @@ def held_before(
     )
 
 
-def check_before_writing(path: Path, fmt: reader.Format, mapping: Mapping, used: set[str]) -> None:
+def check_before_writing(
+    path: Path, fmt: reader.Format, mapping: Mapping, used: set[str], delimiter: str = ","
+) -> None:
     """What can be known about a file before any of it is written: its columns' declared
     types (Parquet) and that every value decodes in the mapping's encoding. A file that fails
     leaves the graph as it was, and the message names the row and the column."""
@@ -395,7 +414,7 @@ def check_before_writing(path: Path, fmt: reader.Format, mapping: Mapping, used:
         reader.check_parquet_types(path, used)
         where = reader.find_parquet_encoding_error(path, mapping.encoding, used)
     else:
-        where = reader.find_encoding_error(path, fmt, mapping.encoding)
+        where = reader.find_encoding_error(path, fmt, mapping.encoding, delimiter)
     if where:
         raise InputError(
             f"{path.name}: not valid {mapping.encoding} text at {where}; set 'encoding:' in "

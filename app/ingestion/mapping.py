@@ -26,6 +26,22 @@ COMPARES: tuple[str, ...] = ("exact", "typo")
 ALL_FIELDS: frozenset[str] = frozenset(f for fields in FIELDS.values() for f in fields)
 # Fields read as calendar dates (app/ingestion/dates.py, date), which `earliest:` may govern.
 DATE_FIELDS: tuple[str, ...] = ("dateOfBirth",)
+# Every key a mapping may have: another (a typo of one of these) is refused, not ignored.
+KEYS: tuple[str, ...] = (
+    "source",
+    "kind",
+    "encoding",
+    "delimiter",
+    "columns",
+    "formats",
+    "earliest",
+    "defaults",
+    "identifiers",
+    "attributes",
+    "accountAttributes",
+)
+# `delimiter:` by name, for the ones YAML makes awkward to write.
+DELIMITER_NAMES: dict[str, str] = {"tab": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
 
 
 @dataclass(frozen=True)
@@ -44,6 +60,9 @@ class Mapping:
     attributes: dict[str, str] = field(default_factory=dict)  # column -> attribute name
     account_attributes: dict[str, str] = field(default_factory=dict)  # column -> property
     encoding: str = "utf8"
+    # the character between a CSV file's values; None: by the file (app/ingestion/reader.py,
+    # delimiter_of: a tab for .tsv, else a comma)
+    delimiter: str | None = None
     origin: str = "<inline>"
 
     def __post_init__(self) -> None:
@@ -128,6 +147,22 @@ def _earliest(data: dict[str, Any], origin: str) -> dict[str, int]:
     return out
 
 
+def _delimiter(data: dict[str, Any], origin: str) -> str | None:
+    """One character (`";"`, `"\\t"`), or tab, comma, semicolon or pipe by name."""
+    value = data.get("delimiter")
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = DELIMITER_NAMES.get(value.strip().lower(), value)
+    if not isinstance(value, str) or len(value) != 1 or value in '"\r\n':
+        names = ", ".join(DELIMITER_NAMES)
+        raise ConfigError(
+            f"mapping {origin}: delimiter must be one character other than a quote or a line "
+            f'break (e.g. ";") or one of {names}, not {value!r}'
+        )
+    return value
+
+
 def _identifiers(data: dict[str, Any], origin: str) -> dict[str, str]:
     """`type: exact|typo` or `type: {compare: exact|typo}`."""
     value = data.get("identifiers") or {}
@@ -191,6 +226,12 @@ def parse_mapping(
     """`kind`: the kind when the mapping does not say (else it must agree)."""
     if not isinstance(data, dict):
         raise ConfigError(f"mapping {origin}: expected a YAML map at the top level")
+    unknown_keys = sorted(str(k) for k in data if k not in KEYS)
+    if unknown_keys:
+        raise ConfigError(
+            f"mapping {origin}: unknown key(s) {', '.join(unknown_keys)}; a mapping's keys "
+            f"are: {', '.join(KEYS)}"
+        )
     given = data.get("kind", kind or "customers")
     if kind is not None and given != kind:
         raise ConfigError(f"mapping {origin}: says kind {given!r} where {kind!r} is expected")
@@ -256,6 +297,7 @@ def parse_mapping(
         attributes=attributes,
         account_attributes=account_attributes,
         encoding=str(data.get("encoding", "utf8")),
+        delimiter=_delimiter(data, origin),
         origin=origin,
     )
 

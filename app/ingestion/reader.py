@@ -20,6 +20,7 @@ from app.errors import InputError
 Format = Literal["csv", "jsonl", "parquet"]
 SUFFIXES: dict[str, Format] = {
     ".csv": "csv",
+    ".tsv": "csv",
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
     ".json": "jsonl",
@@ -44,8 +45,31 @@ class Chunk:
 def detect_format(path: Path) -> Format:
     fmt = SUFFIXES.get(path.suffix.lower())
     if fmt is None:
-        raise InputError(f"{path}: unknown file type {path.suffix!r}; use .csv, .jsonl or .parquet")
+        raise InputError(
+            f"{path}: unknown file type {path.suffix!r}; use .csv, .tsv, .jsonl or .parquet"
+        )
     return fmt
+
+
+# Delimiters a header is tried with when the mapping's (or the default) does not find the
+# columns it needs: what spreadsheets and databases write besides commas.
+OTHER_DELIMITERS: tuple[str, ...] = (";", "\t", "|")
+
+
+def delimiter_of(path: Path, given: str | None) -> str:
+    """The character between a CSV file's values: the mapping's `delimiter:`, else a tab
+    for a .tsv file and a comma for any other."""
+    if given is not None:
+        return given
+    return "\t" if path.suffix.lower() == ".tsv" else ","
+
+
+def text_codec(encoding: str) -> str:
+    """The codec Python decodes a file's text with: for UTF-8, one that drops a byte order
+    mark at the start (Excel's "CSV UTF-8" and Notepad write one, and the header's first
+    column was read with the mark as part of its name). pyarrow's CSV reader drops it by
+    itself."""
+    return "utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding
 
 
 def progress_total(path: Path, fmt: Format) -> int:
@@ -132,13 +156,13 @@ def check_parquet_types(path: Path, columns: Collection[str]) -> None:
                 )
 
 
-def find_encoding_error(path: Path, fmt: Format, encoding: str) -> str | None:
+def find_encoding_error(path: Path, fmt: Format, encoding: str, delimiter: str = ",") -> str | None:
     """The first value that does not decode, as `row N, column C: byte 0x.. (reason)`, or
     None. One pass decoding the bytes (fast); only a file with an error is parsed again to
     say where."""
     if fmt == "parquet":
         return None
-    decoder = codecs.getincrementaldecoder(encoding)()
+    decoder = codecs.getincrementaldecoder(text_codec(encoding))()
     offset = 0
     bad_at: int | None = None
     with path.open("rb") as fh:
@@ -156,20 +180,21 @@ def find_encoding_error(path: Path, fmt: Format, encoding: str) -> str | None:
                 bad_at = offset
     if bad_at is None:
         return None
-    return _where_undecodable(path, fmt, encoding) or f"byte {bad_at:,}"
+    return _where_undecodable(path, fmt, encoding, delimiter) or f"byte {bad_at:,}"
 
 
-def _where_undecodable(path: Path, fmt: Format, encoding: str) -> str | None:
+def _where_undecodable(path: Path, fmt: Format, encoding: str, delimiter: str) -> str | None:
     """Row and column of the first value holding bytes the encoding cannot decode: the file
     read again with those bytes kept as surrogates (\\udc80-\\udcff)."""
-    with path.open(encoding=encoding, errors="surrogateescape", newline="") as fh:
+    codec = text_codec(encoding)
+    with path.open(encoding=codec, errors="surrogateescape", newline="") as fh:
         if fmt == "jsonl":
             for number, line in enumerate(fh, start=1):
                 bad = _undecodable(line)
                 if bad:
                     return f"line {number}: {bad}"
             return None
-        rows = csv.reader(fh)
+        rows = csv.reader(fh, delimiter=delimiter)
         header = next(rows, [])
         for i, name in enumerate(header):
             bad = _undecodable(name)
@@ -183,6 +208,17 @@ def _where_undecodable(path: Path, fmt: Format, encoding: str) -> str | None:
     return None
 
 
+def header_delimiter(
+    path: Path, encoding: str, delimiter: str, needed: Collection[str]
+) -> str | None:
+    """Another delimiter (OTHER_DELIMITERS) that splits the header into columns holding all
+    of `needed`, when `delimiter` does not: for the error that says what to set."""
+    for other in OTHER_DELIMITERS:
+        if other != delimiter and set(needed) <= set(read_header(path, "csv", encoding, other)):
+            return other
+    return None
+
+
 def _undecodable(text: str) -> str | None:
     for ch in text:
         if "\udc80" <= ch <= "\udcff":
@@ -190,16 +226,17 @@ def _undecodable(text: str) -> str | None:
     return None
 
 
-def read_header(path: Path, fmt: Format, encoding: str = "utf8") -> list[str]:
+def read_header(path: Path, fmt: Format, encoding: str = "utf8", delimiter: str = ",") -> list[str]:
     """Column names, read without loading the file."""
+    codec = text_codec(encoding)
     try:
         if fmt == "parquet":
             return list(pq.ParquetFile(path).schema_arrow.names)
         if fmt == "csv":
             # Bytes the encoding cannot decode are kept (as surrogates) for the check of the
             # whole file to name their row; only the header's own must decode here.
-            with path.open(encoding=encoding, errors="surrogateescape", newline="") as fh:
-                header = next(csv.reader(fh), [])
+            with path.open(encoding=codec, errors="surrogateescape", newline="") as fh:
+                header = next(csv.reader(fh, delimiter=delimiter), [])
             for i, name in enumerate(header):
                 bad = _undecodable(name)
                 if bad:
@@ -209,7 +246,7 @@ def read_header(path: Path, fmt: Format, encoding: str = "utf8") -> list[str]:
                     )
             return header
         keys: dict[str, None] = {}
-        with path.open(encoding=encoding, errors="surrogateescape") as fh:
+        with path.open(encoding=codec, errors="surrogateescape") as fh:
             for i, line in enumerate(fh):
                 if i >= 1000:
                     break
@@ -234,12 +271,13 @@ def read_chunks(
     chunk_rows: int,
     encoding: str = "utf8",
     columns: Collection[str] | None = None,
+    delimiter: str = ",",
 ) -> Iterator[Chunk]:
     """The file's records in chunks of text columns; `columns`: only these are read (all
-    when None)."""
+    when None); `delimiter`: a CSV file's."""
     try:
         if fmt == "csv":
-            yield from _csv_chunks(path, chunk_rows, encoding, columns)
+            yield from _csv_chunks(path, chunk_rows, encoding, columns, delimiter)
         elif fmt == "jsonl":
             yield from _jsonl_chunks(path, chunk_rows, encoding, columns)
         else:
@@ -260,9 +298,9 @@ def read_chunks(
 
 
 def _csv_chunks(
-    path: Path, chunk_rows: int, encoding: str, columns: Collection[str] | None
+    path: Path, chunk_rows: int, encoding: str, columns: Collection[str] | None, delimiter: str
 ) -> Iterator[Chunk]:
-    header = read_header(path, "csv", encoding)
+    header = read_header(path, "csv", encoding, delimiter)
     wanted = [c for c in header if columns is None or c in columns]
     ragged: list[tuple[int, dict[str, Any], str]] = []
 
@@ -285,7 +323,9 @@ def _csv_chunks(
         read_options=pacsv.ReadOptions(
             block_size=max(1 << 20, chunk_rows * 200), use_threads=False, encoding=encoding
         ),
-        parse_options=pacsv.ParseOptions(invalid_row_handler=on_bad_row, newlines_in_values=True),
+        parse_options=pacsv.ParseOptions(
+            delimiter=delimiter, invalid_row_handler=on_bad_row, newlines_in_values=True
+        ),
         convert_options=pacsv.ConvertOptions(
             column_types={c: pa.string() for c in wanted},
             include_columns=wanted,
@@ -321,19 +361,20 @@ def _jsonl_chunks(
         frame = pd.DataFrame(records, dtype="str", columns=sorted(columns) if columns else None)
         return Chunk(frame, rows, bad, done, nested)
 
+    codec = text_codec(encoding)
     with path.open("rb") as fh:
         for number, raw in enumerate(fh, start=1):
             done += len(raw)
             try:
-                obj = json.loads(raw.decode(encoding))
+                obj = json.loads(raw.decode(codec))
             except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
-                text = raw.decode(encoding, errors="replace").rstrip("\n")
+                text = raw.decode(codec, errors="replace").rstrip("\n")
                 if text.strip():
                     why = "nested too deep" if isinstance(exc, RecursionError) else exc
                     bad.append((number, {"line": text[:2000]}, f"not a JSON object: {why}"))
                 continue
             if not isinstance(obj, dict):
-                shown = raw.decode(encoding, "replace").rstrip()[:2000]
+                shown = raw.decode(codec, "replace").rstrip()[:2000]
                 bad.append((number, {"line": shown}, "not a JSON object"))
                 continue
             record: dict[str, Any] = {}
