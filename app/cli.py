@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, cast
 
 import typer
 from rich.console import Console
@@ -399,6 +399,8 @@ def deliver(
 
 
 def _print_summaries(rows: list[dict[str, object]]) -> None:
+    from app.ingestion.advice import advice
+
     table = Table(
         "file", "kind", "read", "loaded", "quarantined", "fields blanked", "seconds", "rows/s"
     )
@@ -430,6 +432,10 @@ def _print_summaries(rows: list[dict[str, object]]) -> None:
                 f"quarantined rows and blanked fields of {Path(str(r['file'])).name}: "
                 f"{r['quarantine_file']}"
             )
+    for r in rows:
+        blanked = cast(list[dict[str, Any]], r.get("blanked_columns") or [])
+        for line in advice(Path(str(r["file"])).name, int(str(r["rows_read"])), blanked):
+            console.print(line, style="yellow", markup=False, soft_wrap=True)
 
 
 def main() -> None:

@@ -16,7 +16,7 @@ from rich import get_console
 
 from app.errors import BulkUnsupported, IdGraphError, IncompleteLoad, InputError, StoreConflict
 from app.gcpause import gc_paused
-from app.ingestion import reader
+from app.ingestion import advice, reader
 from app.ingestion.addresses import refresh_addresses
 from app.ingestion.ahead import FilePlan, Read, prepared_chunks
 from app.ingestion.bulk import BulkGraph
@@ -60,6 +60,8 @@ class IngestSummary:
     relationships_created: int = 0
     quarantine_file: str | None = None
     ignored_columns: list[str] = field(default_factory=list)
+    # Blanked values by column, field and reason, with a few of them (app/ingestion/advice.py)
+    blanked_columns: list[dict[str, Any]] = field(default_factory=list)
     # The load this one completed: how the last load of the same file stopped, if it did.
     completed: str | None = None
     # The graph held this file as its last load left it: nothing read row by row or written.
@@ -279,6 +281,7 @@ def ingest_file(
 
     progress = stage_progress(get_console(), show_progress)
     qfile = None
+    blanked: dict[tuple[str, str, str], advice.Blanked] = {}
     try:
         with progress:
             task = progress.add_task(
@@ -320,6 +323,7 @@ def ingest_file(
                         qfile.write(json.dumps(rec, ensure_ascii=False, default=str) + "\n")
                     summary.rows_quarantined += len(prepared.quarantined)
                     summary.fields_blanked += len(prepared.blanked)
+                    advice.tally(blanked, prepared.blanked)
                 numbers = chunk.rows + chunk.bad
                 job = chunk_job(
                     prepared, existing, min(numbers, default=0), max(numbers, default=0)
@@ -352,6 +356,7 @@ def ingest_file(
         if qfile is not None:
             qfile.close()
     summary.quarantine_file = str(qpath) if qfile is not None else None
+    summary.blanked_columns = advice.as_rows(blanked)
     summary.nodes_created = writer.summary.nodes_created
     summary.relationships_created = writer.summary.relationships_created
     summary.seconds = time.perf_counter() - started
@@ -377,6 +382,7 @@ REPLAYED = (
     "fields_blanked",
     "quarantine_file",
     "ignored_columns",
+    "blanked_columns",
 )
 
 

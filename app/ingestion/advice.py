@@ -1,0 +1,133 @@
+"""What a load says when most of a column was blanked for one reason. A bad value is blanked
+and recorded, and the record loads (docs/ingestion.md); but a column whose values are
+mostly refused for the same reason is nearly always a mapping that does not fit the file
+(dates written 05/06/1994 where the mapping reads ISO 8601), not dirty data, and matching
+without it loses what the column was for. The load's summary counts each column's blanks by
+reason with a few of the values; `advice` turns the large ones into a line that says what to
+set, and for dates which formats read the values."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+# Values kept per column and reason: enough to tell day-first from month-first dates (the
+# chance that 50 month-first birth dates all fall on days 1-12 is under 1 in 10^19).
+EXAMPLES = 50
+# A column counts as "mostly blanked" from this share of the rows read.
+MOSTLY = 0.5
+# Date fields, and the formats tried on their blanked values to say which reads them.
+DATE_FIELDS = ("dateOfBirth", "updatedAt")
+DATE_FORMATS: tuple[str, ...] = (
+    "%m/%d/%Y",
+    "%d/%m/%Y",
+    "%Y%m%d",
+    "%d.%m.%Y",
+    "%Y/%m/%d",
+    "%d-%m-%Y",
+    "%m-%d-%Y",
+    "%d %b %Y",
+    "%d %B %Y",
+    "%b %d, %Y",
+    "%B %d, %Y",
+    "%Y-%m-%d %H:%M:%S",
+    "%d/%m/%Y %H:%M",
+    "%m/%d/%Y %H:%M",
+)
+
+
+@dataclass
+class Blanked:
+    """One column's values blanked for one reason: how many, and the first distinct ones."""
+
+    column: str
+    field: str
+    reason: str
+    count: int = 0
+    examples: list[str] = dataclasses.field(default_factory=list)
+
+
+def tally(into: dict[tuple[str, str, str], Blanked], lines: Iterable[Mapping[str, Any]]) -> None:
+    """Counts blank lines (app/ingestion/rows.py, blank_line) by column, field and reason."""
+    for line in lines:
+        key = (str(line["column"]), str(line["field"]), str(line["reason"]))
+        found = into.get(key)
+        if found is None:
+            found = into[key] = Blanked(*key)
+        found.count += 1
+        value = str(line.get("value"))
+        if len(found.examples) < EXAMPLES and value not in found.examples:
+            found.examples.append(value)
+
+
+def as_rows(tallied: dict[tuple[str, str, str], Blanked]) -> list[dict[str, Any]]:
+    """The tally as the load summary keeps it (JSON in the load's journal), most first."""
+    ordered = sorted(tallied.values(), key=lambda b: (-b.count, b.column, b.reason))
+    return [asdict(b) for b in ordered]
+
+
+# The share of the examples a format must read to be suggested: the rest are the column's
+# own bad values (a census's typed-in "05/06/19s4").
+READS_MOST = 0.8
+
+
+def date_formats(examples: Iterable[str]) -> tuple[list[str], int]:
+    """The formats of DATE_FORMATS that read the most examples (all of them that read as
+    many), and how many they read; none when the best reads under READS_MOST of them."""
+    values = [e.strip() for e in examples if e and e.strip()]
+    counts = {f: sum(_reads(f, v) for v in values) for f in DATE_FORMATS}
+    best = max(counts.values(), default=0)
+    if not values or best < READS_MOST * len(values):
+        return [], best
+    return [f for f in DATE_FORMATS if counts[f] == best], best
+
+
+def _reads(fmt: str, value: str) -> bool:
+    try:
+        datetime.strptime(value, fmt)
+    except ValueError:
+        return False
+    return True
+
+
+def advice(file: str, rows_read: int, blanked: Iterable[Mapping[str, Any]]) -> list[str]:
+    """A line for each column blanked in at least MOSTLY of the rows read, for one reason:
+    how many, an example, and what to set."""
+    out = []
+    for b in blanked:
+        count, examples = int(b["count"]), list(b["examples"])
+        if not rows_read or count < MOSTLY * rows_read:
+            continue
+        column, field_, reason = b["column"], b["field"], b["reason"]
+        line = (
+            f"{file}: {column} ({field_}) blanked in {count:,} of {rows_read:,} rows: {reason}, "
+            f"e.g. {examples[0]!r}"
+        )
+        if field_ in DATE_FIELDS and reason == "invalid date":
+            line += "; " + _date_hint(field_, examples)
+        elif field_ in DATE_FIELDS and reason.startswith("date before"):
+            line += f"; if the records go back further, set earliest: {{{field_}: <year>}}"
+        else:
+            line += "; check what the mapping says the column holds"
+        out.append(line)
+    return out
+
+
+def _date_hint(field_: str, examples: list[str]) -> str:
+    fits, read = date_formats(examples)
+    n = len(examples)
+    if len(fits) == 1:
+        return (
+            f"set formats: {{{field_}: {fits[0]!r}}} in the mapping (it reads {read} of the "
+            f"{n} examples kept)"
+        )
+    if fits:
+        listed = " or ".join(repr(f) for f in fits)
+        return (
+            f"formats {listed} each read {read} of the {n} examples kept; set the one the "
+            f"file uses under formats: {{{field_}: ...}} in the mapping"
+        )
+    return f"give the file's date format under formats: {{{field_}: ...}} in the mapping"

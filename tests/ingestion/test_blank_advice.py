@@ -1,0 +1,141 @@
+"""A column mostly blanked for one reason is a mapping that does not fit the file, and the
+load says what to set: dates of birth written 05/13/1994 under a mapping that reads ISO
+8601 were blanked row by row, and the summary showed only a count of blanked fields."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from app.ingestion.advice import EXAMPLES, advice, date_formats
+from app.ingestion.loader import ingest_file
+from app.ingestion.mapping import load_mapping
+from app.settings import Settings
+from app.store import GraphStore
+from tests.ingestion.helpers import CUSTOMER_COLUMNS, customer_rows, write_mapping
+from tests.test_cli import idgraph
+
+ROWS = 30
+
+
+def _settings(backend_settings: Settings, tmp_path: Path) -> Settings:
+    return backend_settings.model_copy(update={"data_dir": tmp_path / "data", "chunk_rows": 7})
+
+
+def _file(tmp_path: Path, dates: list[str]) -> Path:
+    rows = customer_rows(len(dates))
+    for row, d in zip(rows, dates, strict=True):
+        row["dob"] = d
+    f = tmp_path / "crm.csv"
+    pd.DataFrame(rows).to_csv(f, index=False)
+    return f
+
+
+def _load(store: GraphStore, f: Path, settings: Settings, **mapping: Any) -> Any:
+    m = load_mapping(write_mapping(f.parent / "m.yaml", "customers", CUSTOMER_COLUMNS, **mapping))
+    return ingest_file(store, f, "crm", settings, mapping=m, show_progress=False)
+
+
+# Month first: day 13 and later appear, so only one order reads them all.
+MONTH_FIRST = [f"{1 + i % 12:02d}/{1 + (7 * i) % 28:02d}/19{50 + i}" for i in range(ROWS)]
+
+
+def test_dates_in_another_format_are_counted_and_the_format_that_reads_them_is_named(
+    store: GraphStore, backend_settings: Settings, tmp_path: Path
+) -> None:
+    settings = _settings(backend_settings, tmp_path)
+    f = _file(tmp_path, MONTH_FIRST)
+    summary = _load(store, f, settings)
+    assert (summary.rows_loaded, summary.fields_blanked) == (ROWS, ROWS)
+    assert summary.blanked_columns == [
+        {
+            "column": "dob",
+            "field": "dateOfBirth",
+            "reason": "invalid date",
+            "count": ROWS,
+            "examples": MONTH_FIRST,
+        }
+    ]
+    assert advice("crm.csv", summary.rows_read, summary.blanked_columns) == [
+        "crm.csv: dob (dateOfBirth) blanked in 30 of 30 rows: invalid date, e.g. '01/01/1950'; "
+        "set formats: {dateOfBirth: '%m/%d/%Y'} in the mapping (it reads 30 of the 30 "
+        "examples kept)"
+    ]
+    # What it says to set reads every date of the file.
+    again = _load(store, f, settings, formats={"dateOfBirth": "%m/%d/%Y"})
+    assert (again.rows_loaded, again.fields_blanked, again.blanked_columns) == (ROWS, 0, [])
+    stored = store.read("api_customers", ids=["crm:C000013"])[0]["customer"]
+    assert stored["dateOfBirth"] == "1963-02-08"  # MONTH_FIRST[13] = "02/08/1963"
+
+
+def test_dates_that_read_either_way_name_both_formats(
+    store: GraphStore, falkor_settings: Settings, tmp_path: Path
+) -> None:
+    dates = [f"{1 + i % 12:02d}/{1 + i % 12:02d}/19{50 + i}" for i in range(ROWS)]
+    summary = _load(store, _file(tmp_path, dates), _settings(falkor_settings, tmp_path))
+    assert advice("crm.csv", summary.rows_read, summary.blanked_columns) == [
+        "crm.csv: dob (dateOfBirth) blanked in 30 of 30 rows: invalid date, e.g. '01/01/1950'; "
+        "formats '%m/%d/%Y' or '%d/%m/%Y' each read 30 of the 30 examples kept; set the one "
+        "the file uses under formats: {dateOfBirth: ...} in the mapping"
+    ]
+
+
+def test_a_few_bad_values_are_counted_without_advice(
+    store: GraphStore, falkor_settings: Settings, tmp_path: Path
+) -> None:
+    dates = [f"19{50 + i}-01-0{1 + i % 9}" for i in range(ROWS)]
+    dates[4], dates[9] = "1970-13-01", "not known"
+    settings = _settings(falkor_settings, tmp_path)
+    f = _file(tmp_path, dates)
+    summary = _load(store, f, settings)
+    assert summary.blanked_columns == [
+        {
+            "column": "dob",
+            "field": "dateOfBirth",
+            "reason": "invalid date",
+            "count": 2,
+            "examples": ["1970-13-01", "not known"],
+        }
+    ]
+    assert advice("crm.csv", summary.rows_read, summary.blanked_columns) == []
+    # A load of the unchanged file reports the load it repeats, these counts included.
+    again = _load(store, f, settings)
+    assert again.unchanged
+    assert again.blanked_columns == summary.blanked_columns
+
+
+def test_the_examples_kept_are_the_first_distinct_values_up_to_a_limit(
+    store: GraphStore, falkor_settings: Settings, tmp_path: Path
+) -> None:
+    dates = [f"{1 + i % 28:02d}.0{1 + i % 9}.19{50 + i % 40}" for i in range(EXAMPLES + 40)]
+    summary = _load(store, _file(tmp_path, dates), _settings(falkor_settings, tmp_path))
+    (blanked,) = summary.blanked_columns
+    assert blanked["count"] == len(dates)
+    assert blanked["examples"] == list(dict.fromkeys(dates))[:EXAMPLES]
+
+
+@pytest.mark.parametrize(
+    ("good", "fits"),
+    [(50, (["%d.%m.%Y"], 50)), (40, (["%d.%m.%Y"], 40)), (39, ([], 39))],
+)
+def test_a_format_is_named_when_it_reads_four_in_five_examples(
+    good: int, fits: tuple[list[str], int]
+) -> None:
+    examples = [f"{13 + i % 15}.0{1 + i % 9}.19{50 + i}" for i in range(good)]
+    examples += [f"19{i}?" for i in range(50 - good)]  # the column's own bad values
+    assert date_formats(examples) == fits
+
+
+def test_the_command_line_says_it_beside_the_table(tmp_path: Path) -> None:
+    f = _file(tmp_path, MONTH_FIRST)
+    m = write_mapping(tmp_path / "m.yaml", "customers", CUSTOMER_COLUMNS)
+    r = idgraph("ingest", str(f), "--source", "crm", "--mapping", str(m), data=tmp_path / "data")
+    assert r.returncode == 0, r.stderr
+    assert (
+        "crm.csv: dob (dateOfBirth) blanked in 30 of 30 rows: invalid date, e.g. '01/01/1950'; "
+        "set formats: {dateOfBirth: '%m/%d/%Y'} in the mapping (it reads 30 of the 30 "
+        "examples kept)\n"
+    ) in r.stderr  # with the other notes on the load (the table is the output)
