@@ -139,3 +139,35 @@ def test_the_command_line_says_it_beside_the_table(tmp_path: Path) -> None:
         "set formats: {dateOfBirth: '%m/%d/%Y'} in the mapping (it reads 30 of the 30 "
         "examples kept)\n"
     ) in r.stderr  # with the other notes on the load (the table is the output)
+
+
+def test_dates_before_the_earliest_year_point_to_earliest_and_other_fields_to_the_mapping() -> None:
+    blanked = [
+        {
+            "column": "born",
+            "field": "dateOfBirth",
+            "reason": "date before 1900",
+            "count": 8,
+            "examples": ["1851-02-01"],
+        },
+        {
+            "column": "mail",
+            "field": "email",
+            "reason": "invalid email",
+            "count": 6,
+            "examples": ["+44 7700 900123"],
+        },
+        {
+            "column": "tel",
+            "field": "phone",
+            "reason": "not a possible number",
+            "count": 4,
+            "examples": ["12"],
+        },
+    ]
+    assert advice("people.csv", 10, blanked) == [
+        "people.csv: born (dateOfBirth) blanked in 8 of 10 rows: date before 1900, e.g. "
+        "'1851-02-01'; if the records go back further, set earliest: {dateOfBirth: <year>}",
+        "people.csv: mail (email) blanked in 6 of 10 rows: invalid email, e.g. "
+        "'+44 7700 900123'; check what the mapping says the column holds",
+    ]
