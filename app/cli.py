@@ -399,7 +399,7 @@ def deliver(
 
 
 def _print_summaries(rows: list[dict[str, object]]) -> None:
-    from app.ingestion.advice import advice
+    from app.ingestion.advice import absent_advice, advice
 
     table = Table(
         "file", "kind", "read", "loaded", "quarantined", "fields blanked", "seconds", "rows/s"
@@ -433,8 +433,13 @@ def _print_summaries(rows: list[dict[str, object]]) -> None:
                 f"{r['quarantine_file']}"
             )
     for r in rows:
+        name = Path(str(r["file"])).name
+        absent = cast(dict[str, str], r.get("absent_columns") or {})
+        ignored = cast(list[str], r.get("ignored_columns") or [])
         blanked = cast(list[dict[str, Any]], r.get("blanked_columns") or [])
-        for line in advice(Path(str(r["file"])).name, int(str(r["rows_read"])), blanked):
+        for line in absent_advice(name, absent, ignored) + advice(
+            name, int(str(r["rows_read"])), blanked
+        ):
             console.print(line, style="yellow", markup=False, soft_wrap=True)
 
 

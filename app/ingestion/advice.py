@@ -9,10 +9,14 @@ set, and for dates which formats read the values."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping
+import difflib
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from app.ingestion.mapping import Mapping as SourceMapping
 
 # Values kept per column and reason: enough to tell day-first from month-first dates (the
 # chance that 50 month-first birth dates all fall on days 1-12 is under 1 in 10^19).
@@ -131,3 +135,37 @@ def _date_hint(field_: str, examples: list[str]) -> str:
             f"file uses under formats: {{{field_}: ...}} in the mapping"
         )
     return f"give the file's date format under formats: {{{field_}: ...}} in the mapping"
+
+
+def absent_columns(mapping: SourceMapping, header: Sequence[str]) -> dict[str, str]:
+    """Columns the mapping reads that the header lacks -> the field, identifier type or
+    attribute each would feed. A required one refuses the file before this (missing required
+    column); any other left its field empty without a word, as a misspelt column name in a
+    mapping did (last_name where the file says surname)."""
+    present = set(header)
+    read = {
+        **mapping.columns,
+        **{c: f"attribute {n}" for c, n in mapping.attributes.items()},
+        **{c: f"account {n}" for c, n in mapping.account_attributes.items()},
+    }
+    return {c: t for c, t in read.items() if c not in present}
+
+
+def absent_advice(file: str, absent: Mapping[str, str], ignored: Sequence[str]) -> list[str]:
+    """A line naming the mapped columns the file lacks, with the file's unread columns that
+    look like each, and (up to 10) the columns the mapping does not read."""
+    if not absent:
+        return []
+    parts = []
+    for column, target in absent.items():
+        near = difflib.get_close_matches(column, ignored, n=2, cutoff=0.5)
+        like = f", the file has {' or '.join(near)}" if near else ""
+        parts.append(f"{column} ({target}{like})")
+    line = (
+        f"{file}: column(s) the mapping reads are not in the file, so they load empty: "
+        + "; ".join(parts)
+    )
+    if ignored:
+        more = f" and {len(ignored) - 10:,} more" if len(ignored) > 10 else ""
+        line += f". Columns of the file the mapping does not read: {', '.join(ignored[:10])}{more}"
+    return [line]

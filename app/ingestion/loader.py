@@ -60,6 +60,8 @@ class IngestSummary:
     relationships_created: int = 0
     quarantine_file: str | None = None
     ignored_columns: list[str] = field(default_factory=list)
+    # Columns the mapping reads that the file does not have -> what they would have fed
+    absent_columns: dict[str, str] = field(default_factory=dict)
     # Blanked values by column, field and reason, with a few of them (app/ingestion/advice.py)
     blanked_columns: list[dict[str, Any]] = field(default_factory=list)
     # The load this one completed: how the last load of the same file stopped, if it did.
@@ -230,6 +232,7 @@ def ingest_file(
         source=mapping.source,
         kind=mapping.kind,
         ignored_columns=[c for c in header if c not in used],
+        absent_columns=advice.absent_columns(mapping, header),
     )
     name = load_name(mapping.source, mapping.kind, path)
     qpath = settings.quarantine_dir / f"{name}.jsonl"
@@ -382,6 +385,7 @@ REPLAYED = (
     "fields_blanked",
     "quarantine_file",
     "ignored_columns",
+    "absent_columns",
     "blanked_columns",
 )
 

@@ -1,6 +1,7 @@
-"""A column mostly blanked for one reason is a mapping that does not fit the file, and the
-load says what to set: dates of birth written 05/13/1994 under a mapping that reads ISO
-8601 were blanked row by row, and the summary showed only a count of blanked fields."""
+"""A load says what in the mapping does not fit the file: a column mostly blanked for one
+reason (dates of birth written 05/13/1994 under a mapping that reads ISO 8601 were blanked
+row by row, and the summary showed only a count), and a column the mapping reads that the
+file does not have (a misspelt name left its field empty without a word)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from app.ingestion.advice import EXAMPLES, advice, date_formats
+from app.ingestion.advice import EXAMPLES, absent_advice, advice, date_formats
 from app.ingestion.loader import ingest_file
 from app.ingestion.mapping import load_mapping
 from app.settings import Settings
@@ -34,8 +35,14 @@ def _file(tmp_path: Path, dates: list[str]) -> Path:
     return f
 
 
-def _load(store: GraphStore, f: Path, settings: Settings, **mapping: Any) -> Any:
-    m = load_mapping(write_mapping(f.parent / "m.yaml", "customers", CUSTOMER_COLUMNS, **mapping))
+def _load(
+    store: GraphStore,
+    f: Path,
+    settings: Settings,
+    columns: dict[str, str] = CUSTOMER_COLUMNS,
+    **mapping: Any,
+) -> Any:
+    m = load_mapping(write_mapping(f.parent / "m.yaml", "customers", columns, **mapping))
     return ingest_file(store, f, "crm", settings, mapping=m, show_progress=False)
 
 
@@ -129,9 +136,33 @@ def test_a_format_is_named_when_it_reads_four_in_five_examples(
     assert date_formats(examples) == fits
 
 
+def test_columns_the_mapping_reads_that_the_file_lacks_are_named_with_look_alikes(
+    store: GraphStore, falkor_settings: Settings, tmp_path: Path
+) -> None:
+    settings = _settings(falkor_settings, tmp_path)
+    f = _file(tmp_path, [f"19{50 + i}-01-01" for i in range(ROWS)])
+    columns = {**CUSTOMER_COLUMNS, "lastname": "lastName"}
+    del columns["last"]
+    summary = _load(store, f, settings, columns=columns, attributes={"tier": "tier"})
+    assert summary.absent_columns == {"lastname": "lastName", "tier": "attribute tier"}
+    assert summary.ignored_columns == ["last"]
+    assert absent_advice("crm.csv", summary.absent_columns, summary.ignored_columns) == [
+        "crm.csv: column(s) the mapping reads are not in the file, so they load empty: "
+        "lastname (lastName, the file has last); tier (attribute tier). Columns of the file "
+        "the mapping does not read: last"
+    ]
+    stored = store.read("api_customers", ids=["crm:C000001"])[0]["customer"]
+    assert "lastName" not in stored and stored["firstName"] == "First1"
+    again = _load(store, f, settings, columns=columns, attributes={"tier": "tier"})
+    assert again.unchanged
+    assert again.absent_columns == summary.absent_columns
+
+
 def test_the_command_line_says_it_beside_the_table(tmp_path: Path) -> None:
     f = _file(tmp_path, MONTH_FIRST)
-    m = write_mapping(tmp_path / "m.yaml", "customers", CUSTOMER_COLUMNS)
+    m = write_mapping(
+        tmp_path / "m.yaml", "customers", CUSTOMER_COLUMNS, attributes={"tier": "tier"}
+    )
     r = idgraph("ingest", str(f), "--source", "crm", "--mapping", str(m), data=tmp_path / "data")
     assert r.returncode == 0, r.stderr
     assert (
@@ -139,6 +170,10 @@ def test_the_command_line_says_it_beside_the_table(tmp_path: Path) -> None:
         "set formats: {dateOfBirth: '%m/%d/%Y'} in the mapping (it reads 30 of the 30 "
         "examples kept)\n"
     ) in r.stderr  # with the other notes on the load (the table is the output)
+    assert (
+        "crm.csv: column(s) the mapping reads are not in the file, so they load empty: tier "
+        "(attribute tier)\n"
+    ) in r.stderr
 
 
 def test_dates_before_the_earliest_year_point_to_earliest_and_other_fields_to_the_mapping() -> None:
