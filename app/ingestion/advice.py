@@ -151,6 +151,23 @@ def absent_columns(mapping: SourceMapping, header: Sequence[str]) -> dict[str, s
     return {c: t for c, t in read.items() if c not in present}
 
 
+def look_alikes(missing: Sequence[str], header: Sequence[str]) -> str:
+    """`; the file has X` for the header's columns that look like the missing ones (another
+    case, spaces around the name, a near spelling), or nothing."""
+    found = []
+    for column in missing:
+        near = _near(column, header)
+        if near:
+            found.append(f"{' or '.join(repr(n) for n in near)} for {column}")
+    return f"; the file has {', '.join(found)}" if found else ""
+
+
+def _near(column: str, names: Sequence[str]) -> list[str]:
+    """Names like `column`: the same once trimmed and lower-cased first, else close spellings."""
+    same = [n for n in names if n.strip().lower() == column.strip().lower()]
+    return same or difflib.get_close_matches(column, names, n=2, cutoff=0.6)
+
+
 def absent_advice(file: str, absent: Mapping[str, str], ignored: Sequence[str]) -> list[str]:
     """A line naming the mapped columns the file lacks, with the file's unread columns that
     look like each, and (up to 10) the columns the mapping does not read."""
@@ -158,7 +175,7 @@ def absent_advice(file: str, absent: Mapping[str, str], ignored: Sequence[str]) 
         return []
     parts = []
     for column, target in absent.items():
-        near = difflib.get_close_matches(column, ignored, n=2, cutoff=0.5)
+        near = _near(column, ignored) or difflib.get_close_matches(column, ignored, 2, 0.5)
         like = f", the file has {' or '.join(near)}" if near else ""
         parts.append(f"{column} ({target}{like})")
     line = (

@@ -180,7 +180,7 @@ def plan_file(
             f"; the header splits into them at {other!r}: set 'delimiter: {_shown(other)}' "
             "in the mapping"
             if other
-            else ""
+            else advice.look_alikes(missing, header)
         )
         raise InputError(
             f"{path.name}: missing required column(s) {', '.join(missing)} "

@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from app.errors import InputError
 from app.ingestion.advice import EXAMPLES, absent_advice, advice, date_formats
 from app.ingestion.loader import ingest_file
 from app.ingestion.mapping import load_mapping
@@ -206,3 +207,18 @@ def test_dates_before_the_earliest_year_point_to_earliest_and_other_fields_to_th
         "people.csv: mail (email) blanked in 6 of 10 rows: invalid email, e.g. "
         "'+44 7700 900123'; check what the mapping says the column holds",
     ]
+
+
+def test_a_required_column_written_another_way_is_refused_naming_the_file_s_column(
+    store: GraphStore, falkor_settings: Settings, tmp_path: Path
+) -> None:
+    f = tmp_path / "crm.csv"
+    rows = customer_rows(5)
+    pd.DataFrame(rows).rename(columns={"id": " ID"}).to_csv(f, index=False)
+    with pytest.raises(InputError) as refused:
+        _load(store, f, _settings(falkor_settings, tmp_path))
+    assert str(refused.value) == (
+        f"crm.csv: missing required column(s) id (mapping {tmp_path / 'm.yaml'}, source "
+        "'crm'); the file has ' ID' for id; nothing was loaded"
+    )
+    assert store.read("customer_count")[0]["n"] == 0
