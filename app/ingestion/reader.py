@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import csv
 import json
+import math
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -410,7 +411,7 @@ def _jsonl_chunks(
                         f"{why} where a single value is expected"
                     )
                     v = json.dumps(v, ensure_ascii=False)
-                record[k] = None if v is None else str(v)
+                record[k] = value_text(v)
             records.append(record)
             rows.append(number)
             if len(records) >= chunk_rows:
@@ -434,16 +435,25 @@ def _parquet_chunks(
                 # Bytes are text in the mapping's encoding (find_parquet_encoding_error
                 # has checked that they decode).
                 values = [None if v is None else v.decode(encoding) for v in values]
-            data[name] = pd.Series([None if v is None else str(v) for v in values], dtype="object")
+            data[name] = pd.Series([value_text(v) for v in values], dtype="object")
         frame = pd.DataFrame(data, columns=wanted)
         rows = list(range(done + 1, done + len(frame) + 1))
         done += len(frame)
         yield Chunk(frame, rows, [], done)
 
 
-def _text(value: Any) -> str | None:
-    if value is None or (isinstance(value, float) and value != value):
+def value_text(value: Any) -> str | None:
+    """A typed value (Parquet, JSON) as the text the normalisers read. A float that is a
+    whole number is written without its ".0": pandas stores a column of whole numbers with
+    gaps as floats, so postcodes, phone numbers and IDs came as "2119.0" where another
+    source has "2119". A float that is not a number (NaN, infinite) is missing: it came as
+    "nan", a postcode every such record shared."""
+    if value is None:
         return None
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return None
+        return str(int(value)) if value.is_integer() else repr(value)
     return str(value)
 
 

@@ -214,11 +214,11 @@ def test_a_required_column_written_another_way_is_refused_naming_the_file_s_colu
 ) -> None:
     f = tmp_path / "crm.csv"
     rows = customer_rows(5)
-    pd.DataFrame(rows).rename(columns={"id": " ID"}).to_csv(f, index=False)
+    pd.DataFrame(rows).rename(columns={"id": "ID"}).to_csv(f, index=False)
     with pytest.raises(InputError) as refused:
         _load(store, f, _settings(falkor_settings, tmp_path))
     assert str(refused.value) == (
         f"crm.csv: missing required column(s) id (mapping {tmp_path / 'm.yaml'}, source "
-        "'crm'); the file has ' ID' for id; nothing was loaded"
+        "'crm'); the file has 'ID' for id; nothing was loaded"
     )
     assert store.read("customer_count")[0]["n"] == 0

@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from app.errors import ConfigError, InputError
@@ -112,6 +114,44 @@ def test_a_file_with_a_space_after_each_comma_loads_as_the_plain_file(
     f.write_text("\n".join(lines) + "\n")
     summary = _load(store, f, settings)
     assert (summary.rows_loaded, summary.fields_blanked, summary.absent_columns) == (ROWS, 0, {})
+    assert snapshot(store) == expected
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".jsonl"])
+def test_whole_numbers_stored_as_floats_and_nan_load_as_the_text_file_s(
+    store: GraphStore, backend_settings: Settings, tmp_path: Path, suffix
+) -> None:
+    """pandas keeps a column of whole numbers with gaps as floats: a postcode 2119 with a
+    missing one is written 2119.0 and NaN (Parquet's double, JSON's number and NaN)."""
+    settings = _settings(backend_settings, tmp_path)
+    rows = _rows()
+    for i, r in enumerate(rows):
+        r["postcode"] = "" if i % 7 == 3 else str(2000 + i)
+        r["phone"] = "" if i % 5 == 1 else f"447700{900000 + i}"
+    text = tmp_path / "text" / "crm.csv"
+    text.parent.mkdir()
+    pd.DataFrame(rows).to_csv(text, index=False)
+    _load(store, text, settings)
+    expected = snapshot(store)
+    store.clear()
+    typed = pd.DataFrame(rows).replace("", None)
+    typed["postcode"] = pd.to_numeric(typed["postcode"]).astype("float64")
+    typed["phone"] = pd.to_numeric(typed["phone"]).astype("float64")
+    assert typed["postcode"].isna().sum() == 6 and typed["phone"].isna().sum() == 8
+    f = tmp_path / "typed" / f"crm{suffix}"
+    f.parent.mkdir()
+    if suffix == ".parquet":
+        table = pa.Table.from_pandas(typed, preserve_index=False)
+        for name in ("postcode", "phone"):  # NaN stored as a float, not as null
+            at = table.schema.get_field_index(name)
+            table = table.set_column(at, name, pa.array(typed[name].to_numpy()))
+        assert table["postcode"].null_count == 0 and table["postcode"].type == pa.float64()
+        pq.write_table(table, f)
+    else:  # Python's json writes NaN for a missing float, as pandas' to_json does not
+        f.write_text("".join(json.dumps(r) + "\n" for r in typed.to_dict("records")))
+        assert '"postcode": 2000.0' in f.read_text() and '"postcode": NaN' in f.read_text()
+    summary = _load(store, f, settings)
+    assert (summary.rows_loaded, summary.fields_blanked) == (ROWS, 0)
     assert snapshot(store) == expected
 
 
