@@ -93,6 +93,19 @@ def clean1(value: object) -> str | None:
     return " ".join(str(value).split()) or None
 
 
+# A whole number written as a float: how pandas writes a column of numbers with gaps.
+_WHOLE_FLOAT = re.compile(r"^\d+\.0$")
+
+
+def code1(value: object) -> str | None:
+    """`clean1` for a code written in digits (a phone number, postcode or identifier), less
+    the ".0" of a whole number written as a float ("447700900123.0", "2119.0"): a file that
+    passed through pandas has them, and the dot was then dropped into the code
+    ("18049740") or read as more digits of the phone number."""
+    v = clean1(value)
+    return v[:-2] if v is not None and _WHOLE_FLOAT.match(v) else v
+
+
 def blank_to_na(s: pd.Series) -> pd.Series:
     """`clean1` over a column. Plain values (printable ASCII without a double space) only
     need their end spaces trimmed, which is done vectorised; any other value goes through
@@ -206,7 +219,7 @@ def phone_parts1(value: object, region: str) -> tuple[str | None, str | None, bo
     required (test and drama ranges, new ranges), so synthetic numbers load. A number that
     starts with 00 where that is not the international prefix (the US dials 011) is read as
     international when it is not possible otherwise: 00 is how most of the world writes it."""
-    raw = clean1(value)
+    raw = code1(value)
     if raw is None:
         return None, None, False
     number = _possible(raw, region)
@@ -300,7 +313,7 @@ _UK_POSTCODE = re.compile(r"^[A-Z]{1,2}\d[A-Z\d]?\d[A-Z]{2}$")
 
 def postcode1(value: object) -> str | None:
     """Upper case with one space before the inward code of a UK-style postcode."""
-    p = clean1(value)
+    p = code1(value)
     if p is None:
         return None
     p = p.upper().replace(" ", "")
@@ -436,7 +449,7 @@ _ID_NOISE = re.compile(r"[\s\-./]+")
 def identifier1(value: object) -> str | None:
     """An identifier's key: white space and - . / dropped, upper case ("123-45 6789" and
     "123456789" are one national ID)."""
-    v = clean1(value)
+    v = code1(value)
     if v is None:
         return None
     return _ID_NOISE.sub("", v).upper() or None

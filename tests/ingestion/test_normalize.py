@@ -134,6 +134,33 @@ def test_identifiers_drop_separators_and_are_upper_cased() -> None:
     ]
 
 
+def test_codes_written_as_whole_floats_lose_the_dot_zero_and_nothing_else_does() -> None:
+    """How pandas writes numbers with gaps: 2119.0, 447700900123.0."""
+    assert n.identifier(s("1804974.0", "1804974", "12.50", "1804974.00", "A1.0")).tolist() == [
+        "1804974",
+        "1804974",
+        "1250",
+        "180497400",
+        "A10",
+    ]
+    assert n.postcode(s("2119.0", "2119", "SW1A1AA", "0.0")).tolist() == [
+        "2119",
+        "2119",
+        "SW1A 1AA",
+        "0",
+    ]
+    e164, _, bad = n.phone(s("447700900123.0", "+447700900123", "07700900123.0"), gb(3))
+    assert e164.tolist() == ["+447700900123", "+447700900123", "+447700900123"]
+    assert not bad.any()
+
+
+@given(st.integers(min_value=0, max_value=10**15))
+def test_a_whole_float_code_is_the_integer_s_code(i: int) -> None:
+    assert n.code1(f"{i}.0") == n.code1(str(i)) == str(i)
+    assert n.identifier1(f"{i}.0") == n.identifier1(str(i))
+    assert n.postcode1(f"{i}.0") == n.postcode1(str(i))
+
+
 def test_account_attribute_numbers_stay_numbers() -> None:
     assert n.typed(s("5000", "2.5", "007", "-3", "1e3", "gold", None)).tolist() == [
         5000,

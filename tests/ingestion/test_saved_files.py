@@ -117,12 +117,13 @@ def test_a_file_with_a_space_after_each_comma_loads_as_the_plain_file(
     assert snapshot(store) == expected
 
 
-@pytest.mark.parametrize("suffix", [".parquet", ".jsonl"])
+@pytest.mark.parametrize("suffix", [".parquet", ".jsonl", ".csv"])
 def test_whole_numbers_stored_as_floats_and_nan_load_as_the_text_file_s(
     store: GraphStore, backend_settings: Settings, tmp_path: Path, suffix
 ) -> None:
     """pandas keeps a column of whole numbers with gaps as floats: a postcode 2119 with a
-    missing one is written 2119.0 and NaN (Parquet's double, JSON's number and NaN)."""
+    missing one is written 2119.0 and NaN (Parquet's double, JSON's number and NaN, CSV's
+    text "2119.0" and nothing)."""
     settings = _settings(backend_settings, tmp_path)
     rows = _rows()
     for i, r in enumerate(rows):
@@ -147,6 +148,9 @@ def test_whole_numbers_stored_as_floats_and_nan_load_as_the_text_file_s(
             table = table.set_column(at, name, pa.array(typed[name].to_numpy()))
         assert table["postcode"].null_count == 0 and table["postcode"].type == pa.float64()
         pq.write_table(table, f)
+    elif suffix == ".csv":
+        typed.to_csv(f, index=False)
+        assert ",2000.0," in f.read_text()
     else:  # Python's json writes NaN for a missing float, as pandas' to_json does not
         f.write_text("".join(json.dumps(r) + "\n" for r in typed.to_dict("records")))
         assert '"postcode": 2000.0' in f.read_text() and '"postcode": NaN' in f.read_text()
