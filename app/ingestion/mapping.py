@@ -28,6 +28,7 @@ ALL_FIELDS: frozenset[str] = frozenset(f for fields in FIELDS.values() for f in 
 DATE_FIELDS: tuple[str, ...] = ("dateOfBirth",)
 # Every key a mapping may have: another (a typo of one of these) is refused, not ignored.
 KEYS: tuple[str, ...] = (
+    "description",  # free text for the people who keep the mapping; not read
     "source",
     "kind",
     "encoding",

@@ -230,7 +230,9 @@ def test_a_mapping_key_it_does_not_know_is_refused_not_ignored() -> None:
     with pytest.raises(ConfigError) as refused:
         parse_mapping(_mapping(identifier={"nationalId": "typo"}, delimter=";"), "m.yaml")
     assert str(refused.value) == (
-        "mapping m.yaml: unknown key(s) delimter, identifier; a mapping's keys are: source, "
-        "kind, encoding, delimiter, columns, formats, earliest, defaults, identifiers, "
-        "attributes, accountAttributes"
+        "mapping m.yaml: unknown key(s) delimter, identifier; a mapping's keys are: "
+        "description, source, kind, encoding, delimiter, columns, formats, earliest, defaults, "
+        "identifiers, attributes, accountAttributes"
     )
+    described = parse_mapping(_mapping(description="CRM export, weekly"), "m.yaml")
+    assert described == parse_mapping(_mapping(), "m.yaml")
