@@ -20,6 +20,7 @@ from app.errors import InputError
 from app.households.dna import STATE
 from app.ingestion.held import forget_all
 from app.metrics.storage import PREFIX
+from app.privacy.quarantine import quarantine_lines
 from app.privacy.suppression import suppress
 from app.settings import Settings
 from app.store import GraphStore
@@ -320,7 +321,7 @@ def _quarantine(settings: Settings, values: set[str]) -> int:
         return 0
     removed = 0
     for path in sorted(folder.glob("*.jsonl")):
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = quarantine_lines(path)
         kept = [line for line in lines if not _holds(line, values)]
         if len(kept) != len(lines):
             removed += len(lines) - len(kept)

@@ -9,10 +9,20 @@ import json
 import os
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from app.settings import Settings
 
 RAW_KEYS = ("raw", "value")
+
+
+def quarantine_lines(path: Path) -> list[str]:
+    """A quarantine file's JSON lines, split at line feeds only. A raw value may hold a
+    line or paragraph separator (U+2028, U+2029) or a next-line character (U+0085), which
+    JSON leaves as they are and `str.splitlines` splits at: read that way, such a line came
+    apart into two that are not JSON, and the purge dropped them and an erasure wrote them
+    back broken."""
+    return [line for line in path.read_text(encoding="utf-8").split("\n") if line]
 
 
 @dataclass
@@ -31,7 +41,7 @@ def purge_expired(settings: Settings, now: float | None = None) -> Purged:
         if path.stat().st_mtime > cutoff:
             continue
         lines, changed = [], 0
-        for line in path.read_text(encoding="utf-8").splitlines():
+        for line in quarantine_lines(path):
             try:
                 data = json.loads(line)
             except ValueError:

@@ -80,10 +80,10 @@ def test_dates_in_another_format_are_counted_and_the_format_that_reads_them_is_n
 
 
 def test_dates_that_read_either_way_name_both_formats(
-    store: GraphStore, falkor_settings: Settings, tmp_path: Path
+    falkor_store: GraphStore, falkor_settings: Settings, tmp_path: Path
 ) -> None:
     dates = [f"{1 + i % 12:02d}/{1 + i % 12:02d}/19{50 + i}" for i in range(ROWS)]
-    summary = _load(store, _file(tmp_path, dates), _settings(falkor_settings, tmp_path))
+    summary = _load(falkor_store, _file(tmp_path, dates), _settings(falkor_settings, tmp_path))
     assert advice("crm.csv", summary.rows_read, summary.blanked_columns) == [
         "crm.csv: dob (dateOfBirth) blanked in 30 of 30 rows: invalid date, e.g. '01/01/1950'; "
         "formats '%m/%d/%Y' or '%d/%m/%Y' each read 30 of the 30 examples kept; set the one "
@@ -92,13 +92,13 @@ def test_dates_that_read_either_way_name_both_formats(
 
 
 def test_a_few_bad_values_are_counted_without_advice(
-    store: GraphStore, falkor_settings: Settings, tmp_path: Path
+    falkor_store: GraphStore, falkor_settings: Settings, tmp_path: Path
 ) -> None:
     dates = [f"19{50 + i}-01-0{1 + i % 9}" for i in range(ROWS)]
     dates[4], dates[9] = "1970-13-01", "not known"
     settings = _settings(falkor_settings, tmp_path)
     f = _file(tmp_path, dates)
-    summary = _load(store, f, settings)
+    summary = _load(falkor_store, f, settings)
     assert summary.blanked_columns == [
         {
             "column": "dob",
@@ -110,16 +110,16 @@ def test_a_few_bad_values_are_counted_without_advice(
     ]
     assert advice("crm.csv", summary.rows_read, summary.blanked_columns) == []
     # A load of the unchanged file reports the load it repeats, these counts included.
-    again = _load(store, f, settings)
+    again = _load(falkor_store, f, settings)
     assert again.unchanged
     assert again.blanked_columns == summary.blanked_columns
 
 
 def test_the_examples_kept_are_the_first_distinct_values_up_to_a_limit(
-    store: GraphStore, falkor_settings: Settings, tmp_path: Path
+    falkor_store: GraphStore, falkor_settings: Settings, tmp_path: Path
 ) -> None:
     dates = [f"{1 + i % 28:02d}.0{1 + i % 9}.19{50 + i % 40}" for i in range(EXAMPLES + 40)]
-    summary = _load(store, _file(tmp_path, dates), _settings(falkor_settings, tmp_path))
+    summary = _load(falkor_store, _file(tmp_path, dates), _settings(falkor_settings, tmp_path))
     (blanked,) = summary.blanked_columns
     assert blanked["count"] == len(dates)
     assert blanked["examples"] == list(dict.fromkeys(dates))[:EXAMPLES]
@@ -138,13 +138,13 @@ def test_a_format_is_named_when_it_reads_four_in_five_examples(
 
 
 def test_columns_the_mapping_reads_that_the_file_lacks_are_named_with_look_alikes(
-    store: GraphStore, falkor_settings: Settings, tmp_path: Path
+    falkor_store: GraphStore, falkor_settings: Settings, tmp_path: Path
 ) -> None:
     settings = _settings(falkor_settings, tmp_path)
     f = _file(tmp_path, [f"19{50 + i}-01-01" for i in range(ROWS)])
     columns = {**CUSTOMER_COLUMNS, "lastname": "lastName"}
     del columns["last"]
-    summary = _load(store, f, settings, columns=columns, attributes={"tier": "tier"})
+    summary = _load(falkor_store, f, settings, columns=columns, attributes={"tier": "tier"})
     assert summary.absent_columns == {"lastname": "lastName", "tier": "attribute tier"}
     assert summary.ignored_columns == ["last"]
     assert absent_advice("crm.csv", summary.absent_columns, summary.ignored_columns) == [
@@ -152,9 +152,9 @@ def test_columns_the_mapping_reads_that_the_file_lacks_are_named_with_look_alike
         "lastname (lastName, the file has last); tier (attribute tier). Columns of the file "
         "the mapping does not read: last"
     ]
-    stored = store.read("api_customers", ids=["crm:C000001"])[0]["customer"]
+    stored = falkor_store.read("api_customers", ids=["crm:C000001"])[0]["customer"]
     assert "lastName" not in stored and stored["firstName"] == "First1"
-    again = _load(store, f, settings, columns=columns, attributes={"tier": "tier"})
+    again = _load(falkor_store, f, settings, columns=columns, attributes={"tier": "tier"})
     assert again.unchanged
     assert again.absent_columns == summary.absent_columns
 
@@ -210,15 +210,15 @@ def test_dates_before_the_earliest_year_point_to_earliest_and_other_fields_to_th
 
 
 def test_a_required_column_written_another_way_is_refused_naming_the_file_s_column(
-    store: GraphStore, falkor_settings: Settings, tmp_path: Path
+    falkor_store: GraphStore, falkor_settings: Settings, tmp_path: Path
 ) -> None:
     f = tmp_path / "crm.csv"
     rows = customer_rows(5)
     pd.DataFrame(rows).rename(columns={"id": "ID"}).to_csv(f, index=False)
     with pytest.raises(InputError) as refused:
-        _load(store, f, _settings(falkor_settings, tmp_path))
+        _load(falkor_store, f, _settings(falkor_settings, tmp_path))
     assert str(refused.value) == (
         f"crm.csv: missing required column(s) id (mapping {tmp_path / 'm.yaml'}, source "
         "'crm'); the file has 'ID' for id; nothing was loaded"
     )
-    assert store.read("customer_count")[0]["n"] == 0
+    assert falkor_store.read("customer_count")[0]["n"] == 0

@@ -225,7 +225,12 @@ def test_erasure_leaves_no_value_of_the_person_and_a_reload_does_not_bring_them_
     }
     settings.quarantine_dir.mkdir(parents=True, exist_ok=True)
     line = {"file": "f", "row": 9, "reason": "bad", "raw": {"mail": email.upper()}}
-    (settings.quarantine_dir / "crm.customers.x.jsonl").write_text(json.dumps(line) + "\n")
+    # Someone else's line, whose raw value holds a line separator (JSON leaves it as it is)
+    theirs = {"file": "f", "row": 11, "reason": "bad", "raw": {"note": "a\u2028b"}}
+    (settings.quarantine_dir / "crm.customers.x.jsonl").write_text(
+        "".join(json.dumps(x, ensure_ascii=False) + "\n" for x in (line, theirs)),
+        encoding="utf-8",
+    )
 
     alerts = _rows(
         store, "MATCH (a:Alert)-[:ABOUT]->(:Profile {profileId: $p}) RETURN count(a) AS n", p=pid
@@ -248,6 +253,8 @@ def test_erasure_leaves_no_value_of_the_person_and_a_reload_does_not_bring_them_
     assert done.records == len(customers) and done.profiles >= 1
     assert done.alerts == alerts and done.webhook_deliveries >= 1 and done.store_compacted
     assert done.quarantine_lines == 1
+    left = (settings.quarantine_dir / "crm.customers.x.jsonl").read_text(encoding="utf-8")
+    assert left == json.dumps(theirs, ensure_ascii=False) + "\n"  # whole, not split in two
     assert done.suppressed == len(customers) and done.model_values > 0
     assert _in_graph(store, values) == set()
     assert _in_files(settings.data_dir, values) == {}
