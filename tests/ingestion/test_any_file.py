@@ -19,18 +19,11 @@ from app.ingestion.mapping import parse_mapping
 from app.privacy.quarantine import quarantine_lines
 from app.settings import Settings
 from app.store import GraphStore
+from tests.ingestion.helpers import CUSTOMER_COLUMNS
 
 COLUMNS = {
-    "id": "sourceKey",
-    "first": "firstName",
-    "last": "lastName",
+    **CUSTOMER_COLUMNS,
     "full": "fullName",
-    "dob": "dateOfBirth",
-    "email": "email",
-    "phone": "phone",
-    "street": "street",
-    "city": "city",
-    "postcode": "postcode",
     "country": "country",
     "gender": "gender",
     "consent": "marketingConsent",
