@@ -13,10 +13,10 @@ import difflib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from app.ingestion.mapping import Mapping as SourceMapping
+from app.ingestion.mapping import DELIMITER_NAMES
+from app.ingestion.mapping import Mapping as SourceMapping
 
 # Values kept per column and reason: enough to tell day-first from month-first dates (the
 # chance that 50 month-first birth dates all fall on days 1-12 is under 1 in 10^19).
@@ -149,6 +149,16 @@ def absent_columns(mapping: SourceMapping, header: Sequence[str]) -> dict[str, s
         **{c: f"account {n}" for c, n in mapping.account_attributes.items()},
     }
     return {c: t for c, t in read.items() if c not in present}
+
+
+def missing_hint(missing: Sequence[str], header: Sequence[str], other: str | None) -> str:
+    """What to add to the refusal of a file that lacks required columns: the delimiter that
+    finds them (`other`, app/ingestion/reader.py, header_delimiter), else the header's
+    look-alikes."""
+    if other is None:
+        return look_alikes(missing, header)
+    shown = next((n for n, d in DELIMITER_NAMES.items() if d == other), f'"{other}"')
+    return f"; the header splits into them at {other!r}: set 'delimiter: {shown}' in the mapping"
 
 
 def look_alikes(missing: Sequence[str], header: Sequence[str]) -> str:

@@ -32,7 +32,7 @@ from app.ingestion.held import (
 )
 from app.ingestion.identifiers import identifier_types, register_identifier_types
 from app.ingestion.journal import Journal
-from app.ingestion.mapping import DELIMITER_NAMES, KINDS, Mapping, builtin_mapping
+from app.ingestion.mapping import KINDS, Mapping, builtin_mapping
 from app.ingestion.rows import (
     Prepared,
     Row,
@@ -176,12 +176,7 @@ def plan_file(
             if fmt == "csv"
             else None
         )
-        hint = (
-            f"; the header splits into them at {other!r}: set 'delimiter: {_shown(other)}' "
-            "in the mapping"
-            if other
-            else advice.look_alikes(missing, header)
-        )
+        hint = advice.missing_hint(missing, header, other)
         raise InputError(
             f"{path.name}: missing required column(s) {', '.join(missing)} "
             f"(mapping {mapping.origin}, source {mapping.source!r}){hint}; nothing was loaded"
@@ -197,11 +192,6 @@ def plan_file(
         else {}
     )
     return FilePlan(path, fmt, mapping, frozenset(used), tuple(header), known_types, delimiter)
-
-
-def _shown(delimiter: str) -> str:
-    """A delimiter as a mapping writes it."""
-    return next((name for name, d in DELIMITER_NAMES.items() if d == delimiter), f'"{delimiter}"')
 
 
 @gc_paused()
