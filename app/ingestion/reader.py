@@ -437,7 +437,11 @@ def _parquet_chunks(
                 # Bytes are text in the mapping's encoding (find_parquet_encoding_error
                 # has checked that they decode).
                 values = [None if v is None else v.decode(encoding) for v in values]
-            data[name] = pd.Series([value_text(v) for v in values], dtype="object")
+            if pa.types.is_floating(column.type):  # whole numbers, NaN: value_text
+                values = [value_text(v) for v in values]
+            else:
+                values = [None if v is None else str(v) for v in values]
+            data[name] = pd.Series(values, dtype="object")
         frame = pd.DataFrame(data, columns=wanted)
         rows = list(range(done + 1, done + len(frame) + 1))
         done += len(frame)
