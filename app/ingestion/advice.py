@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from app.ingestion.mapping import DELIMITER_NAMES
+from app.ingestion.mapping import DATE_FIELDS, DELIMITER_NAMES
 from app.ingestion.mapping import Mapping as SourceMapping
 
 # Values kept per column and reason: enough to tell day-first from month-first dates (the
@@ -23,8 +23,7 @@ from app.ingestion.mapping import Mapping as SourceMapping
 EXAMPLES = 50
 # A column counts as "mostly blanked" from this share of the rows read.
 MOSTLY = 0.5
-# Date fields, and the formats tried on their blanked values to say which reads them.
-DATE_FIELDS = ("dateOfBirth", "updatedAt")
+# The formats tried on a date field's blanked values to say which reads them.
 DATE_FORMATS: tuple[str, ...] = (
     "%m/%d/%Y",
     "%d/%m/%Y",

@@ -261,14 +261,13 @@ def _trimmed(path: Path, header: list[str]) -> list[str]:
 
 def read_header(path: Path, fmt: Format, encoding: str = "utf8", delimiter: str = ",") -> list[str]:
     """Column names, read without loading the file."""
-    codec = text_codec(encoding)
     try:
         if fmt == "parquet":
             return list(pq.ParquetFile(path).schema_arrow.names)
         if fmt == "csv":
             return _trimmed(path, csv_header(path, encoding, delimiter))
         keys: dict[str, None] = {}
-        with path.open(encoding=codec, errors="surrogateescape") as fh:
+        with path.open(encoding=text_codec(encoding), errors="surrogateescape") as fh:
             for i, line in enumerate(fh):
                 if i >= 1000:
                     break
@@ -323,8 +322,8 @@ def _csv_chunks(
     path: Path, chunk_rows: int, encoding: str, columns: Collection[str] | None, delimiter: str
 ) -> Iterator[Chunk]:
     header = csv_header(path, encoding, delimiter)  # as the file writes them
-    _trimmed(path, header)
-    wanted = [c for c in header if columns is None or c.strip() in columns]
+    names = dict(zip(header, _trimmed(path, header), strict=True))  # as mappings name them
+    wanted = [c for c in header if columns is None or names[c] in columns]
     ragged: list[tuple[int, dict[str, Any], str]] = []
 
     def on_bad_row(row: Any) -> str:
@@ -359,7 +358,7 @@ def _csv_chunks(
     next_row = 1
     for batch in reader:
         frame = batch.to_pandas()
-        frame.columns = [str(c).strip() for c in frame.columns]
+        frame.columns = [names[c] for c in frame.columns]
         bad, ragged[:] = list(ragged), []
         skipped = {n for n, _, _ in bad}
         rows: list[int] = []
@@ -370,7 +369,7 @@ def _csv_chunks(
         yield Chunk(frame, rows, bad, stream.tell())
     if ragged:  # a bad record after the last full batch
         yield Chunk(
-            pd.DataFrame(columns=[c.strip() for c in wanted]), [], list(ragged), stream.tell()
+            pd.DataFrame(columns=[names[c] for c in wanted]), [], list(ragged), stream.tell()
         )
 
 
