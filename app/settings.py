@@ -9,6 +9,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 EARLIEST_BIRTH_YEAR = 1900  # the default of Settings.earliest_birth_year
+COMMON_VALUE_FACTOR = 4.0  # the default of Settings.common_value_factor
 
 
 class Settings(BaseSettings):
@@ -96,6 +97,10 @@ class Settings(BaseSettings):
     component_cap: int = Field(default=500, ge=2)
     # Real time and the dial read a component at most this many MATCHES hops deep.
     component_hops: int = Field(default=6, ge=1)
+    # A date of birth, e-mail, phone or identifier held by more training records than this
+    # many times the 99th percentile of its field's counts (and more than 10) is too common
+    # to be evidence (a placeholder such as 1900-01-01): compared as missing. 0: none is.
+    common_value_factor: float = Field(default=COMMON_VALUE_FACTOR, ge=0)
     # Training learns on at most this many records (a uniform sample beyond).
     training_sample: int = Field(default=200_000, ge=1000)
     # Training scores at most about this many of its records' candidate pairs (a sample of

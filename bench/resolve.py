@@ -63,7 +63,7 @@ def blocking_recall(
 ) -> tuple[float, int]:
     """Share of true pairs (among records in the graph) that the model's blocking rules put
     in front of it, and how many candidate pairs they make."""
-    cols = derive(records)
+    cols = derive(records, model.common)
     groups = groups_of(records["source"], model.link_only, ())
     cand = candidate_pairs(cols, model.rules, cap, groups)
     person = truth.reindex(records.index).to_numpy()

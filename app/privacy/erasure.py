@@ -243,10 +243,13 @@ def _strip_households(store: GraphStore, left: Sequence[dict[str, Any]]) -> None
 def _model_counts(settings: Settings, records: list[dict[str, Any]]) -> int:
     """Take the person's records out of the match model's term-frequency counts (values as
     keys, counts as values): each of their values counts that many records fewer, and a
-    value left on fewer records than the model lists drops out. Saved in place; the running
-    server reloads a changed model file."""
+    value left on fewer records than the model lists drops out. The values too common to be
+    evidence (held by more than ten records at training) count theirs fewer in the training
+    report, and one left on ten or fewer drops out of the model: one person's records may
+    have been all that held it (a version change; the next resolve scores again). Saved in
+    place; the running server reloads a changed model file."""
     from app.errors import ConfigError
-    from app.resolution.fields import derive
+    from app.resolution.fields import COMMON_MINIMUM, derive
     from app.resolution.model import MatchModel
     from app.resolution.records import frame
     from app.resolution.unsupervised import TF_MINIMUM_COUNT
@@ -258,7 +261,7 @@ def _model_counts(settings: Settings, records: list[dict[str, Any]]) -> int:
         model = MatchModel.load(path)
     except ConfigError:
         return 0  # not a model this version reads; retraining replaces it
-    cols = derive(frame(records))
+    cols = derive(frame(records), model.common)
     changed = 0
     for comp, spec in zip(model.comparisons, model.specs(), strict=True):
         table = model.term_frequencies.get(comp.name)
@@ -274,6 +277,18 @@ def _model_counts(settings: Settings, records: list[dict[str, Any]]) -> int:
                 changed += 1
                 if table.counts[key] < TF_MINIMUM_COUNT:
                     del table.counts[key]
+    held: dict[str, dict[str, int]] = model.report.get("commonValues") or {}
+    theirs = derive(frame(records)) if held else {}  # as written: the common values too
+    for name, counts in held.items():
+        for value in theirs.get(name, ()):
+            if value is not None and str(value) in counts:
+                counts[str(value)] -= 1
+                changed += 1
+        for key in [k for k, n in counts.items() if n <= COMMON_MINIMUM]:
+            del counts[key]
+    if held:
+        model.report["commonValues"] = {k: v for k, v in held.items() if v}
+        model.common = {k: frozenset(v) for k, v in held.items() if v}
     model.save(path)
     return changed
 

@@ -195,7 +195,7 @@ def _batch(
         lap("read")
         say(f"nothing changed since the last resolve: {done.profiles:,} profiles as they are")
         return done
-    cols = derive(records)
+    cols = derive(records, model.common)
     sparse = sparse_records(cols)
     out.sparse = int(sparse.sum())
     groups = groups_of(records["source"], model.link_only, settings.link_only)

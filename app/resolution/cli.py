@@ -10,7 +10,11 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from app.resolution.fields import IDENTIFIER_PREFIX
 from app.settings import Settings
+
+# How a field whose values may be too common to be evidence is named (fields.common_values)
+COMMON_LABELS = {"dob": "date of birth", "email": "e-mail", "phone": "phone"}
 
 
 def _weights(console: Console, learned: Any) -> None:
@@ -77,6 +81,19 @@ def run_train(
     print_training(Console(), learned, settings)
 
 
+def common_lines(found: dict[str, dict[str, int]], shown: int = 5) -> list[str]:
+    """The values training found too common to be evidence, a line per field: the
+    commonest `shown` with how many records hold them."""
+    out = []
+    for name, held in found.items():
+        label = COMMON_LABELS.get(name, name.removeprefix(IDENTIFIER_PREFIX))
+        top = sorted(held.items(), key=lambda kv: (-kv[1], kv[0]))
+        listed = ", ".join(f"{v} ({n:,} records)" for v, n in top[:shown])
+        more = f" and {len(top) - shown} more" if len(top) > shown else ""
+        out.append(f"  too common to be evidence, compared as missing: {label} {listed}{more}")
+    return out
+
+
 def print_training(out: Console, learned: Any, settings: Settings) -> None:
     """What a training run learned: labels by source, EM sessions, blocking rules, weights
     before and after, estimated and held-out quality."""
@@ -91,6 +108,8 @@ def print_training(out: Console, learned: Any, settings: Settings) -> None:
             f"  EM session on {s['rule']}: {s['pairs']:,} pairs, {s['matchShare']:.1%} "
             f"matches, learned {', '.join(s['learned'])}"
         )
+    for line in common_lines(model.report.get("commonValues") or {}):
+        out.print(line, markup=False)
     if model.household:
         out.print(
             f"  families: {report.family_pairs:,} pairs sharing a surname, first names "

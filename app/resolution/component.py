@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from app.resolution.cluster import Decisions, missing_pairs
-from app.resolution.fields import RECORD_FIELDS, Columns, derive1, stack
+from app.resolution.fields import RECORD_FIELDS, Columns, Common, derive1, stack
 from app.resolution.fields import sparse as sparse_records
 from app.resolution.linkonly import OneToOne, groups_of, one_to_one_of
 from app.resolution.model import DECIMALS, MatchModel, probability
@@ -67,10 +67,12 @@ def read_component(
     *,
     exclude: str | None = None,
     extra: dict[str, Any] | None = None,
+    common: Common | None = None,
 ) -> Component:
     """The component around `seeds` as stored. `exclude` leaves a record out (real time:
     the record being replaced) and `extra` adds one (its new version, fields and
-    identifiers), with no pairs yet."""
+    identifiers), with no pairs yet. `common`: the model's values too common to be
+    evidence, taken as missing (fields.without_common)."""
     rows = store.read("realtime_component", ids=seeds, limit=settings.component_cap)
     replaced = next((r for r in rows if r["customerId"] == exclude), None)
     kept = [r for r in rows if not r.get("stub") and r["customerId"] != exclude]
@@ -81,7 +83,7 @@ def read_component(
     kept.sort(key=lambda r: str(r["customerId"]))
     # Every stored row in play: the kept ones and the stored version of `exclude`.
     listed = kept if replaced is None else [*kept, replaced]
-    cols = stack([derive1(fields_of(r)) for r in kept])
+    cols = stack([derive1(fields_of(r), common) for r in kept])
     position = {str(r["customerId"]): i for i, r in enumerate(kept)}
     pairs: dict[tuple[int, int], tuple[float, str]] = {}
     for r in kept:

@@ -108,11 +108,11 @@ def profile_view(
     if min_confidence is None or not materialised:
         return view
     applied = max(min_confidence, settings.match_floor)
-    comp = read_component(store, settings, materialised)
     try:
         model: MatchModel | None = saved_model(settings.model_file)
     except ConfigError:
         model = None  # no model, no scored pairs beyond the stored edges
+    comp = read_component(store, settings, materialised, common=model.common if model else None)
     view.customer_ids, capped = view_at(comp, settings, materialised, applied, model)
     view.applied_confidence = applied
     view.capped = capped or comp.capped

@@ -82,7 +82,15 @@ def evaluate_store(
         records = load_records(store, settings.read_page).reindex(ids)
         groups = groups_of(records["source"], model.link_only, settings.link_only)
         left_, right_, prob_, against = complete_pairs(
-            model, derive(records), sparse, left_, right_, prob_, settings, decisions, groups
+            model,
+            derive(records, model.common),
+            sparse,
+            left_,
+            right_,
+            prob_,
+            settings,
+            decisions,
+            groups,
         )
         exclusive = one_to_one_of(groups, model, settings)
     for t in thresholds:

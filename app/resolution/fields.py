@@ -67,9 +67,12 @@ class Columns(dict[str, Column]):
     """Derived columns by name (object arrays, None where missing) and, for fast equality
     tests, integer codes: equal values have equal codes, a missing value -1."""
 
-    def __init__(self, values: Mapping[str, Column]) -> None:
+    def __init__(
+        self, values: Mapping[str, Column], known: Mapping[str, np.ndarray] | None = None
+    ) -> None:
+        """`known`: codes already worked out, by column (not computed again)."""
         super().__init__(values)
-        self.codes: dict[str, np.ndarray] = {}
+        self.codes: dict[str, np.ndarray] = dict(known or {})
         for name, col in self.items():
             if name in JOINT_CODES or name in self.codes:
                 continue
@@ -298,9 +301,10 @@ def _map_unique(values: Column, rule: Callable[[Any], Any]) -> Column:
     return out
 
 
-def derive(records: pd.DataFrame) -> Columns:
+def derive(records: pd.DataFrame, common: Common | None = None) -> Columns:
     """Every derived column for a frame of records (a column per record field; `id_*`
-    columns are declared identifiers)."""
+    columns are declared identifiers), the values in `common` (a model's: too common to
+    be evidence) taken as missing."""
     cols: dict[str, Column] = {}
 
     def source(name: str) -> Column:
@@ -331,10 +335,10 @@ def derive(records: pd.DataFrame) -> Columns:
     for name in records.columns:
         if str(name).startswith(IDENTIFIER_PREFIX):
             cols[str(name)] = _map_unique(source(str(name)), identifier)
-    return Columns(cols)
+    return without_common(Columns(cols), common or {})
 
 
-def derive1(record: Mapping[str, Any]) -> dict[str, Any]:
+def derive1(record: Mapping[str, Any], common: Common | None = None) -> dict[str, Any]:
     """`derive` for one record (real time), by the same rules."""
     out: dict[str, Any] = {}
     for name, (src, rule) in DERIVED.items():
@@ -349,6 +353,80 @@ def derive1(record: Mapping[str, Any]) -> dict[str, Any]:
     for name, value in record.items():
         if name.startswith(IDENTIFIER_PREFIX):
             out[name] = None if value is None else identifier(value)
+    return without_common1(out, common) if common else out
+
+
+# Values too common to be evidence: a placeholder written where the value was unknown
+# (1900-01-01, 0000000, none@example.com) or a value many people are given (1 January of
+# a year, for births known by the year only). Found in the training records and kept in
+# the model, so batch, real time and every later run read the same values: a value more
+# records hold than a factor (Settings.common_value_factor) times the 99th percentile of
+# its column's counts, and more than COMMON_MINIMUM. For matching such a value is no value
+# (a record that holds it neither agrees nor disagrees by it), as a placeholder name is
+# (PLACEHOLDER_NAMES); the record keeps what it says. docs/resolution.md has what this
+# changed on outside data.
+COMMON_MINIMUM = 10
+# column checked -> the columns derived from it that go with it
+COMMON_WITH: dict[str, tuple[str, ...]] = {
+    "dob": ("dob_year", "dob_swapped", "dob_md"),
+    "email": ("email_local", "email_named"),
+    "phone": ("phone_kind",),
+}
+Common = Mapping[str, Any]  # column -> its values too common (a collection of texts)
+
+
+def too_common(values: Column, factor: float) -> dict[str, int]:
+    """The values of a column held by more records than `factor` times the 99th percentile
+    of its values' counts and than COMMON_MINIMUM, with how many records hold each; none
+    for a factor of 0."""
+    counts = pd.Series(values, dtype=object).dropna().value_counts()
+    if counts.empty or factor <= 0:
+        return {}
+    limit = max(COMMON_MINIMUM, factor * float(np.quantile(counts.to_numpy(), 0.99)))
+    return {str(v): int(n) for v, n in sorted(counts[counts > limit].items())}
+
+
+def common_values(cols: Columns, factor: float) -> dict[str, dict[str, int]]:
+    """Every checked column's values too common (`too_common` at `factor`), with how many
+    records hold each: dates of birth, e-mails, phones, declared identifiers."""
+    found = {name: too_common(cols[name], factor) for name in _checked(cols) if name in cols}
+    return {name: held for name, held in found.items() if held}
+
+
+def _checked(cols: Mapping[str, Any]) -> list[str]:
+    """The columns whose values may be too common to be evidence."""
+    return ["dob", "email", "phone", *sorted(n for n in cols if n.startswith(IDENTIFIER_PREFIX))]
+
+
+def without_common(cols: Columns, common: Common) -> Columns:
+    """`cols` with the values too common to be evidence taken as missing, and the columns
+    derived from them (COMMON_WITH). Codes are kept (a missing value's is -1), not
+    recomputed."""
+    masks = {
+        name: pd.Series(cols[name], dtype=object).isin(list(common[name])).to_numpy()
+        for name in _checked(cols)
+        if name in common and name in cols
+    }
+    if not any(m.any() for m in masks.values()):
+        return cols
+    values, codes = dict(cols), dict(cols.codes)
+    for name, mask in masks.items():
+        for col in (name, *COMMON_WITH.get(name, ())):
+            if col not in values or not mask.any():
+                continue
+            values[col] = values[col].copy()
+            values[col][mask] = None
+            codes[col] = np.where(mask, -1, codes[col])
+    return Columns(values, codes)
+
+
+def without_common1(derived: dict[str, Any], common: Common) -> dict[str, Any]:
+    """`without_common` for one record's derivations (`derive1`)."""
+    out = dict(derived)
+    for name in _checked(derived):
+        if name in common and out.get(name) is not None and out[name] in common[name]:
+            for col in (name, *COMMON_WITH.get(name, ())):
+                out[col] = None
     return out
 
 

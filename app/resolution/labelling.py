@@ -29,7 +29,7 @@ def uncertain(
 ) -> list[tuple[str, str, float, dict]]:
     """The k undecided candidate pairs with the log-odds nearest 0, with their explanation."""
     records = load_records(store, settings.read_page)
-    cols = derive(records)
+    cols = derive(records, model.common)
     groups = groups_of(records["source"], model.link_only, settings.link_only)
     cand = candidate_pairs(cols, model.rules, settings.block_cap, groups)
     levels, logits = score_pairs(model, cols, cand.left, cand.right, workers=1)

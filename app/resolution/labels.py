@@ -96,7 +96,7 @@ def load_file(path: Path, ts: TrainingSet, source: str = "file") -> list[Labelle
                 np.arange(1, 2 * n, 2, dtype=np.int64),
                 np.array(record_match, dtype=bool),
                 np.full(n, source),
-                cols=derive(frame),
+                cols=derive(frame, ts.common),
             )
         )
     return [lab for lab in out if len(lab)]

@@ -73,7 +73,7 @@ def learn(
     records = sample(everything, settings.training_sample, seed)
     say("comparing candidate pairs")
     link = settings.link_only if link_only is None else link_only
-    ts = TrainingSet.build(records, identifier_types(store), link)
+    ts = TrainingSet.build(records, identifier_types(store), link, settings.common_value_factor)
     labelled: list[Labelled] = []
     if stewards:
         labelled.append(steward_labels(store, ts))

@@ -116,6 +116,10 @@ class MatchModel:
     household: dict[str, list[float]] = field(default_factory=dict)
     # The first-name levels (labels) at which records sharing a surname count as a family's.
     family_first_names: list[str] = field(default_factory=lambda: list(FAMILY_FIRST_NAMES))
+    # Values too common to be evidence, per derived column (app/resolution/fields.py,
+    # common_values): found in the training records, taken as missing wherever this model
+    # compares or blocks records. Empty for a model without them.
+    common: dict[str, frozenset[str]] = field(default_factory=dict)
 
     @property
     def version(self) -> str:
@@ -129,6 +133,8 @@ class MatchModel:
             parts.append(self.household)
             if self.family_first_names != list(FIRST_FAMILY_BEFORE):
                 parts.append(self.family_first_names)
+        if self.common:  # likewise
+            parts.append({k: sorted(v) for k, v in self.common.items()})
         body = json.dumps(parts, sort_keys=True)
         return "m-" + hashlib.sha256(body.encode()).hexdigest()[:10]
 
@@ -301,6 +307,7 @@ class MatchModel:
             "report": self.report,
             "household": self.household,
             "familyFirstNames": self.family_first_names,
+            "commonValues": {k: sorted(v) for k, v in sorted(self.common.items())},
         }
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps(body, indent=1, ensure_ascii=False))
@@ -345,6 +352,10 @@ class MatchModel:
                 family_first_names=[
                     str(x) for x in body.get("familyFirstNames", FIRST_FAMILY_BEFORE)
                 ],
+                common={
+                    str(k): frozenset(str(x) for x in v)
+                    for k, v in body.get("commonValues", {}).items()
+                },
             )
             model.specs()
         except (KeyError, TypeError, ValueError) as exc:

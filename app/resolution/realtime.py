@@ -113,7 +113,7 @@ def upsert_record(
     upserted = w["upsert_customers"][0]
     customer_id, props = str(upserted["customerId"]), dict(upserted["props"])
     me = {**props, "customerId": customer_id}
-    derived = derive1(me)
+    derived = derive1(me, model.common)
     mine = stack([derived])
     sparse_me = bool(sparse_records(mine)[0])
     texts = {rule_property(r): rule_key1(derived, r) for r in model.rules}
@@ -135,7 +135,12 @@ def upsert_record(
     # The component the record joins: its candidates' components and its own, if known.
     extra = {**me, "identifiers": _identifiers(props), "edges": []}
     comp = read_component(
-        store, settings, [customer_id, *candidates], exclude=customer_id, extra=extra
+        store,
+        settings,
+        [customer_id, *candidates],
+        exclude=customer_id,
+        extra=extra,
+        common=model.common,
     )
     # What the component's profiles hold, read while the pairs are scored and clustered:
     # placement writes only the profiles and memberships that change.

@@ -37,7 +37,7 @@ def replace(
     """Re-place the component around `seeds` after a decision changed it: the clusters and
     IDs batch would give. With the model, pairs the decision brought into one component
     that were never scored are scored first, as batch does."""
-    comp = read_component(store, settings, seeds)
+    comp = read_component(store, settings, seeds, common=model.common if model else None)
     left, right, prob, against = scored_pairs(comp, settings, model)
     placement = place(
         store,

@@ -22,11 +22,12 @@ from scipy.optimize import minimize
 
 from app.resolution.blocking import Candidates, key_parts, lone_rules
 from app.resolution.comparisons import Comparison, available
-from app.resolution.fields import Column, Columns, derive
+from app.resolution.fields import Column, Columns, common_values, derive, without_common
 from app.resolution.linkonly import groups_of
 from app.resolution.model import MIN_AGREEMENT, ComparisonWeights, MatchModel, probability
 from app.resolution.rulechoice import choose_rules, widened
 from app.resolution.unsupervised import Start, unsupervised_start
+from app.settings import COMMON_VALUE_FACTOR
 
 
 @dataclass
@@ -65,6 +66,13 @@ class TrainingSet:
     parts: list[str]
     comparisons: list[Comparison]
     groups: np.ndarray | None = None  # link-only: pairs within a group are never compared
+    # values too common to be evidence, taken as missing in `cols` (fields.common_values):
+    # column -> value -> how many records hold it
+    found_common: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    @property
+    def common(self) -> dict[str, frozenset[str]]:
+        return {k: frozenset(v) for k, v in self.found_common.items()}
 
     @classmethod
     def build(
@@ -72,10 +80,22 @@ class TrainingSet:
         records: pd.DataFrame,
         identifier_types: dict[str, str],
         link_only: Sequence[str] = (),
+        common_factor: float = COMMON_VALUE_FACTOR,
     ) -> TrainingSet:
+        """`common_factor`: values of a field this many times commoner than most are no
+        evidence (fields.common_values)."""
         cols = derive(records)
+        found = common_values(cols, common_factor)
+        cols = without_common(cols, found)
         groups = groups_of(records["source"], link_only, ())
-        return cls(records.index, cols, key_parts(cols), available(cols, identifier_types), groups)
+        return cls(
+            records.index,
+            cols,
+            key_parts(cols),
+            available(cols, identifier_types),
+            groups,
+            found,
+        )
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -242,6 +262,7 @@ def fit_labels(
         mode="supervised",
         link_only=model.link_only,
         household=fitted,
+        common=model.common,
     )
 
 
@@ -307,6 +328,7 @@ def train(
         "scoredPairs": report.scored_pairs,
         "estimated": report.estimated,
         "heldOut": report.held_out,
+        "commonValues": ts.found_common,
     }
     report.seconds["total"] = round(time.perf_counter() - started, 2)
     return model, report

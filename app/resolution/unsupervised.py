@@ -373,7 +373,9 @@ def unsupervised_start(
         )
         for c, mm, uu in zip(ts.comparisons, m, u, strict=True)
     ]
-    model = MatchModel(comps, prior=0.0, rules=[], term_frequencies=term_frequencies(ts, u))
+    model = MatchModel(
+        comps, prior=0.0, rules=[], term_frequencies=term_frequencies(ts, u), common=ts.common
+    )
     rules = candidate_rules(ts.parts)
     pool = candidate_pairs(ts.cols, rules, cap, ts.groups, keep_rule_pairs=True)
     pool_size = len(pool)

@@ -307,3 +307,41 @@ def test_erasure_of_an_unknown_person_changes_nothing(world: World) -> None:
         erase_person(world.store, world.settings, "key:dpo", "r", profile_id="PR-nobody")
     with pytest.raises(InputError, match="needs a reason"):
         erase_person(world.store, world.settings, "key:dpo", " ", profile_id="PR-nobody")
+
+
+def test_a_value_too_common_that_was_one_persons_leaves_the_model_with_them(
+    tmp_path: Path,
+) -> None:
+    """A customer with fourteen records of one e-mail and date of birth: training finds what
+    only they hold too common to be evidence, and the model file names it; erasing the
+    customer takes it out."""
+    import pandas as pd
+
+    sources = tmp_path / "sources"
+    generate(SynthConfig(people=120, seed=21), sources, "csv")
+    path = sources / "crm_customers.csv"
+    crm = pd.read_csv(path, dtype=str, keep_default_na=False)
+    (first,) = crm.index[(crm["email"] != "") & (crm["birth_date"] != "")][:1]
+    copies = pd.DataFrame([crm.loc[first]] * 13)
+    copies["crm_id"] = [f"CRM-90000{i:02d}" for i in range(13)]
+    pd.concat([crm, copies]).to_csv(path, index=False)
+    theirs = {crm.loc[first, "email"].lower(), crm.loc[first, "birth_date"].replace("-", "")}
+    settings = Settings(
+        store="falkordb", data_dir=tmp_path / "data", graph_name="erasure2", resolve_workers=1
+    )
+    with open_store(settings) as store:
+        store.setup_schema()
+        load_directory(store, sources, settings, show_progress=False, kinds=("customers",))
+        model = learn(store, settings).model
+        model.save(settings.model_file)
+        resolve(store, settings, model)
+        found = {v for values in model.common.values() for v in values}
+        assert found and found <= theirs
+        text = settings.model_file.read_text(encoding="utf-8")
+        assert all(v in text for v in found)
+        customer = f"crm:{crm.loc[first, 'crm_id']}"
+        erase_person(store, settings, "key:dpo", "request 43", customer_id=customer)
+        text = settings.model_file.read_text(encoding="utf-8")
+        assert not any(v in text for v in found)
+        after = MatchModel.load(settings.model_file)
+        assert after.common == {} and after.report["commonValues"] == {}

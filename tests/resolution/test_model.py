@@ -433,6 +433,28 @@ def test_household_weights_are_saved_and_a_model_without_them_loads_as_before(
     assert (ours[family] <= theirs[family]).all() and (ours[family] < theirs[family]).any()
 
 
+def test_values_too_common_are_saved_and_a_model_without_them_loads_as_before(
+    model, tmp_path: Path
+) -> None:
+    """The values too common to be evidence are part of the model (its version changes with
+    them); a model saved before there were any loads with none and its version."""
+    trained, _ = model
+    path = tmp_path / "model.json"
+    with_common = copy.deepcopy(trained)
+    with_common.common = {"dob": frozenset({"19000101"}), "id_nationalId": frozenset({"0"})}
+    with_common.save(path)
+    again = MatchModel.load(path)
+    assert again.common == with_common.common and again.version == with_common.version
+    assert with_common.version != trained.version
+    trained.save(path)
+    body = json.loads(path.read_text())
+    assert body["commonValues"] == {}
+    del body["commonValues"]  # as an older version wrote it
+    path.write_text(json.dumps(body))
+    old = MatchModel.load(path)
+    assert old.common == {} and old.version == trained.version
+
+
 def test_a_model_saved_before_the_postcode_district_scores_every_pair_as_it_did(
     model, tmp_path: Path
 ) -> None:
