@@ -88,10 +88,18 @@ def common_lines(found: dict[str, dict[str, int]], shown: int = 5) -> list[str]:
     for name, held in found.items():
         label = COMMON_LABELS.get(name, name.removeprefix(IDENTIFIER_PREFIX))
         top = sorted(held.items(), key=lambda kv: (-kv[1], kv[0]))
-        listed = ", ".join(f"{v} ({n:,} records)" for v, n in top[:shown])
+        listed = ", ".join(f"{_shown(name, v)} ({n:,} records)" for v, n in top[:shown])
         more = f" and {len(top) - shown} more" if len(top) > shown else ""
         out.append(f"  too common to be evidence, compared as missing: {label} {listed}{more}")
     return out
+
+
+def _shown(name: str, value: str) -> str:
+    """A value as the records hold it: a date of birth as YYYY-MM-DD (fields compare it
+    without the hyphens)."""
+    if name == "dob" and len(value) == 8 and value.isdigit():
+        return f"{value[:4]}-{value[4:6]}-{value[6:]}"
+    return value
 
 
 def print_training(out: Console, learned: Any, settings: Settings) -> None:

@@ -122,7 +122,7 @@ def test_the_training_lines_name_each_field_and_its_commonest_values() -> None:
     }
     assert common_lines(found) == [
         "  too common to be evidence, compared as missing: date of birth "
-        "19000101 (1,012 records), 19700101 (40 records)",
+        "1900-01-01 (1,012 records), 1970-01-01 (40 records)",
         "  too common to be evidence, compared as missing: nationalId "
         "0000006 (26 records), 0000005 (25 records), 0000004 (24 records), "
         "0000003 (23 records), 0000002 (22 records) and 2 more",
