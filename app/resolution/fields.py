@@ -16,7 +16,7 @@ import pandas as pd
 from doublemetaphone import doublemetaphone
 from nicknames import NickNamer
 
-from app.ingestion.normalize import street_key1
+from app.ingestion.normalize import NAME_TITLES, street_key1
 
 # Fields the resolver reads from a Customer node, besides declared identifiers (`id_*`).
 RECORD_FIELDS: tuple[str, ...] = (
@@ -36,7 +36,6 @@ RECORD_FIELDS: tuple[str, ...] = (
     "updatedAt",
 )
 IDENTIFIER_PREFIX = "id_"
-TITLES = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "rev"})
 # Words written where a name should be: a form's "unknown" or "declined", a newborn's "baby
 # girl", what a record was about ("customer", "resident", "respondent"), test rows. For
 # matching they are no name at all (the record keeps what it says): two records that both
@@ -138,7 +137,7 @@ def first_name(value: object) -> str | None:
     if text is None:
         return None
     text = text.replace(".", "")
-    return None if not text or text in TITLES or text in PLACEHOLDER_NAMES else text
+    return None if not text or text in NAME_TITLES or text in PLACEHOLDER_NAMES else text
 
 
 def last_name(value: object) -> str | None:

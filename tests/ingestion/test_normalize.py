@@ -188,6 +188,57 @@ def test_full_name_split_both_orders() -> None:
     assert last.tolist() == ["Smith", "Smith", None, "Smith", "Lee"]
 
 
+def test_a_full_name_splits_without_its_title_or_suffix() -> None:
+    """ "Mr John Smith" had the first name "Mr" (no first name to matching) and "John Smith
+    Jr." the surname "Jr."."""
+    written = {
+        "Mr John Smith": ("John", None, "Smith"),
+        "Dr. Jane Q. Doe": ("Jane", "Q.", "Doe"),
+        "John Smith Jr.": ("John", None, "Smith"),
+        "John Smith, Jr.": ("John", None, "Smith"),
+        "Mary Ann Smith III": ("Mary", "Ann", "Smith"),
+        "Prof Alan Turing OBE": ("Alan", None, "Turing"),
+        "Smith Jr, Mr John Paul": ("John", "Paul", "Smith"),
+        "Smith, John, Jr": ("John", None, "Smith"),
+        "Mrs. Smith": (None, None, "Smith"),
+        "Dr Smith Jr": (None, None, "Smith"),
+        "Smith,": (None, None, "Smith"),
+        "Sir Elton John": ("Elton", None, "John"),
+        # a word that is only a title or a suffix stays: it is all the record says
+        "Mr": ("Mr", None, None),
+        "John Jr": ("John", None, "Jr"),
+        # names that look like one are kept: Junior and Ma are names too
+        "Carlos Silva Junior": ("Carlos", "Silva", "Junior"),
+        "Ling Ma": ("Ling", None, "Ma"),
+    }
+    assert {w: n.split_full_name1(w) for w in written} == written
+
+
+_WORD = st.text(alphabet="abcdefghijklmnopqrstuvwxyzé'-", min_size=1, max_size=8).filter(
+    lambda w: w.strip(".,").lower() not in n.NAME_TITLES | n.NAME_SUFFIXES
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(_WORD, min_size=2, max_size=5),
+    st.sampled_from(sorted(n.NAME_TITLES)),
+    st.sampled_from(sorted(n.NAME_SUFFIXES)),
+    st.booleans(),
+    st.booleans(),
+)
+def test_a_title_or_suffix_around_any_name_leaves_its_parts_as_they_were(
+    words: list[str], title: str, suffix: str, dotted: bool, comma_order: bool
+) -> None:
+    dot = "." if dotted else ""
+    plain = " ".join(words)
+    expected = n.split_full_name1(plain)
+    assert n.split_full_name1(f"{title.title()}{dot} {plain} {suffix.upper()}{dot}") == expected
+    if comma_order:
+        last, given = words[-1], " ".join(words[:-1])
+        assert n.split_full_name1(f"{last} {suffix}, {title}{dot} {given}") == expected
+
+
 def test_address_key_ignores_abbreviations_and_postcode_spacing() -> None:
     pc = n.postcode(s("sw1a1aa", "SW1A 1AA"))
     key = n.address_id(s("12 High St.", "12 high street"), pc, s("London", "LONDON"), s("GB", "gb"))
