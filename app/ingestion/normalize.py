@@ -359,19 +359,28 @@ def country(s: pd.Series, default: str) -> pd.Series:
 
 
 _UK_POSTCODE = re.compile(r"^[A-Z]{1,2}\d[A-Z\d]?\d[A-Z]{2}$")
+# ZIP codes (the US and the territories that use them) have five digits, the first of them
+# 0 in New England, New Jersey and Puerto Rico. A spreadsheet or a number column drops the
+# leading zeros ("2119" for 02119, "501" for 00501, the lowest); they are put back.
+ZIP_COUNTRIES = frozenset({"US", "PR", "VI", "GU", "AS", "MP"})
+_SHORT_ZIP = re.compile(r"^(\d{3,4})(-\d{4})?$")
 
 
-def postcode1(value: object) -> str | None:
-    """Upper case with one space before the inward code of a UK-style postcode."""
+def postcode1(value: object, country: str | None = None) -> str | None:
+    """Upper case with one space before the inward code of a UK-style postcode; a ZIP code
+    of a country in ZIP_COUNTRIES written without its leading zeros, with them."""
     p = code1(value)
     if p is None:
         return None
+    short = _SHORT_ZIP.match(p) if country in ZIP_COUNTRIES else None
+    if short is not None:
+        return short[1].zfill(5) + (short[2] or "")
     p = p.upper().replace(" ", "")
     return p[:-3] + " " + p[-3:] if _UK_POSTCODE.match(p) else p
 
 
-def postcode(s: pd.Series) -> pd.Series:
-    return _series(apply1(postcode1, s), s.index)
+def postcode(s: pd.Series, country: pd.Series) -> pd.Series:
+    return _series(apply1(postcode1, s, country), s.index)
 
 
 def street_key1(value: object) -> str | None:

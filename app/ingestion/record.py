@@ -137,7 +137,7 @@ def prepare_customer_record(
     basis, bad = norm.legal_basis1(canon.get("consentBasis"))
     if bad:
         blank("consentBasis", "invalid legal basis")
-    postcode = norm.postcode1(canon.get("postcode"))
+    postcode = norm.postcode1(canon.get("postcode"), ctry)
     street, city = canon.get("street"), norm.name1(canon.get("city"))
     address = norm.address_id1(street, postcode, city, ctry)
     if address is not None and too_many_bytes(address):

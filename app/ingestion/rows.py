@@ -321,7 +321,7 @@ def prepare_customers(
         blank(bad, name, "invalid consent")
     basis, bad = norm.legal_basis(_col(df, "consentBasis"))
     blank(bad, "consentBasis", "invalid legal basis")
-    postcode = norm.postcode(_col(df, "postcode"))
+    postcode = norm.postcode(_col(df, "postcode"), ctry)
     street, city = _col(df, "street"), norm.name(_col(df, "city"))
     address = norm.address_id(street, postcode, city, ctry)
     long = _key_bytes(address)

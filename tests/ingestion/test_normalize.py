@@ -143,7 +143,9 @@ def test_codes_written_as_whole_floats_lose_the_dot_zero_and_nothing_else_does()
         "180497400",
         "A10",
     ]
-    assert n.postcode(s("2119.0", "2119", "SW1A1AA", "0.0")).tolist() == [
+    assert n.postcode(
+        s("2119.0", "2119", "SW1A1AA", "0.0"), s("AU", "AU", "GB", "AU")
+    ).tolist() == [
         "2119",
         "2119",
         "SW1A 1AA",
@@ -177,6 +179,18 @@ def test_several_columns_join_with_one_space_blanks_skipped() -> None:
     joined = n.join_parts([s("12", "", None, " 7 "), s("High  St", "Low Rd", None, "")])
     assert joined.tolist() == ["12 High St", "Low Rd", None, "7"]
     assert n.join_parts1(["12", None, " High\tSt "]) == "12 High St"
+
+
+def test_a_zip_code_gets_back_the_leading_zeros_a_spreadsheet_dropped() -> None:
+    """Only for countries that use ZIP codes: Australia's 2119 is a whole postcode."""
+    written = s("2119", "2119.0", "501", "2119-1234", "02119", "90210", "21", "2119", "2119")
+    where = s("US", "US", "US", "US", "US", "US", "US", "PR", "AU")
+    assert n.postcode(written, where).tolist() == [
+        *("02119", "02119", "00501", "02119-1234", "02119", "90210", "21", "02119", "2119"),
+    ]
+    assert [n.postcode1(v, c) for v, c in zip(written, where, strict=True)] == list(
+        n.postcode(written, where)
+    )
 
 
 def test_full_name_split_both_orders() -> None:
@@ -240,7 +254,7 @@ def test_a_title_or_suffix_around_any_name_leaves_its_parts_as_they_were(
 
 
 def test_address_key_ignores_abbreviations_and_postcode_spacing() -> None:
-    pc = n.postcode(s("sw1a1aa", "SW1A 1AA"))
+    pc = n.postcode(s("sw1a1aa", "SW1A 1AA"), s("GB", "GB"))
     key = n.address_id(s("12 High St.", "12 high street"), pc, s("London", "LONDON"), s("GB", "gb"))
     assert key[0] == key[1] == "GB|SW1A1AA|12 high street"
     assert pc.tolist() == ["SW1A 1AA", "SW1A 1AA"]

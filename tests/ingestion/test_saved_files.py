@@ -167,6 +167,31 @@ def test_whole_numbers_stored_as_floats_and_nan_load_as_the_text_file_s(
     assert snapshot(store) == expected
 
 
+def test_zip_codes_a_spreadsheet_stripped_of_leading_zeros_load_as_written(
+    store: GraphStore, backend_settings: Settings, tmp_path: Path
+) -> None:
+    """A US file opened and saved in a spreadsheet writes the ZIP 02119 as 2119 (and 00501
+    as 501): the records load with the ZIP codes the source wrote, in the same addresses."""
+    settings = _settings(backend_settings, tmp_path)
+    rows = _rows()
+    for i, r in enumerate(rows):
+        r["postcode"] = f"0{2100 + i}" if i % 3 else f"00{501 + i}"
+        r["phone"] = f"+1 617 555 {1000 + i}"
+    folders = []
+    for name, zips in (("written", lambda z: z), ("spreadsheet", lambda z: z.lstrip("0"))):
+        f = tmp_path / name / "crm.csv"
+        f.parent.mkdir()
+        pd.DataFrame([{**r, "postcode": zips(r["postcode"])} for r in rows]).to_csv(f, index=False)
+        folders.append(f)
+    assert ",2101," in folders[1].read_text() and ",501," in folders[1].read_text()
+    _load(store, folders[0], settings, defaults={"country": "US"})
+    expected = snapshot(store)
+    store.clear()
+    summary = _load(store, folders[1], settings, defaults={"country": "US"})
+    assert (summary.rows_loaded, summary.fields_blanked) == (ROWS, 0)
+    assert snapshot(store) == expected
+
+
 def test_two_columns_named_alike_but_for_spaces_are_refused(
     store: GraphStore, backend_settings: Settings, tmp_path: Path
 ) -> None:
