@@ -12,9 +12,9 @@ import dataclasses
 import difflib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
-from datetime import datetime
 from typing import Any
 
+from app.ingestion.dates import read_date
 from app.ingestion.mapping import DATE_FIELDS, DELIMITER_NAMES
 from app.ingestion.mapping import Mapping as SourceMapping
 
@@ -36,10 +36,7 @@ DATE_FORMATS: tuple[str, ...] = (
     "%d %B %Y",
     "%b %d, %Y",
     "%B %d, %Y",
-    "%Y-%m-%d %H:%M:%S",
-    "%d/%m/%Y %H:%M",
-    "%m/%d/%Y %H:%M",
-)
+)  # a date at midnight ("3/7/1985 0:00") is read by its date's format (dates.read_date)
 
 
 @dataclass
@@ -89,11 +86,7 @@ def date_formats(examples: Iterable[str]) -> tuple[list[str], int]:
 
 
 def _reads(fmt: str, value: str) -> bool:
-    try:
-        datetime.strptime(value, fmt)
-    except ValueError:
-        return False
-    return True
+    return read_date(value, [fmt]) is not None
 
 
 def advice(file: str, rows_read: int, blanked: Iterable[Mapping[str, Any]]) -> list[str]:

@@ -5,6 +5,7 @@ they share."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pandas as pd
@@ -31,16 +32,38 @@ def _parse1(raw: str, formats: Formats) -> datetime | None:
     return None
 
 
+# A date written as a date-time at midnight, as spreadsheets and databases export date
+# columns: "3/7/1985 0:00", "03/07/1985 00:00:00", "1985-03-07T00:00:00.000Z", "3/7/1985
+# 12:00:00 AM". With the mapping's formats, any other time of day is not read as a date: a
+# birth date stored as UTC midnight of a local date comes out as the day before at 23:00.
+# (ISO 8601 read without formats keeps its date whatever the time, as it always has.)
+_MIDNIGHT = re.compile(
+    r"^(?P<date>.+?)[ T](?:0?0:00(?::00(?:\.0+)?)?(?:\s?AM)?|12:00(?::00(?:\.0+)?)?\s?AM)"
+    r"(?:Z|[+-]00:?00)?$",
+    re.IGNORECASE,
+)
+
+
+def read_date(raw: str, formats: Formats) -> datetime | None:
+    """`raw` read by the first of the formats that reads it (ISO 8601 when none), or its
+    date without a midnight time after it (_MIDNIGHT) so read; None when none does."""
+    parsed = _parse1(raw, formats)
+    if parsed is None and (midnight := _MIDNIGHT.match(raw)) is not None:
+        parsed = _parse1(midnight["date"], formats)
+    return parsed
+
+
 def date1(
     value: object, formats: Formats, earliest: int = EARLIEST_BIRTH_YEAR
 ) -> tuple[str | None, str | None]:
     """(YYYY-MM-DD, problem). The formats are tried in order (ISO 8601 when none); a date
     before the year `earliest` (Settings.earliest_birth_year, or the mapping's `earliest:`)
-    or after today is a problem too."""
+    or after today is a problem too. A time after the date is read only at midnight
+    (`read_date`)."""
     raw = clean1(value)
     if raw is None:
         return None, None
-    parsed = _parse1(raw, formats)
+    parsed = read_date(raw, formats)
     if parsed is None:
         return None, "invalid date"
     naive = parsed.replace(tzinfo=None)

@@ -79,6 +79,27 @@ def test_dates_in_another_format_are_counted_and_the_format_that_reads_them_is_n
     assert stored["dateOfBirth"] == "1963-02-08"  # MONTH_FIRST[13] = "02/08/1963"
 
 
+def test_dates_exported_at_midnight_read_with_their_date_s_format(
+    store: GraphStore, backend_settings: Settings, tmp_path: Path
+) -> None:
+    """A spreadsheet or database writes a date column as date-times at midnight ("2/8/1963
+    0:00"): the advice names the date's format, and with it set every date loads."""
+    settings = _settings(backend_settings, tmp_path)
+    exported = [f"{d.lstrip('0').replace('/0', '/')} 0:00" for d in MONTH_FIRST]
+    assert exported[13] == "2/8/1963 0:00"
+    f = _file(tmp_path, exported)
+    summary = _load(store, f, settings)
+    assert advice("crm.csv", summary.rows_read, summary.blanked_columns) == [
+        "crm.csv: dob (dateOfBirth) blanked in 30 of 30 rows: invalid date, e.g. '1/1/1950 "
+        "0:00'; set formats: {dateOfBirth: '%m/%d/%Y'} in the mapping (it reads 30 of the 30 "
+        "examples kept)"
+    ]
+    again = _load(store, f, settings, formats={"dateOfBirth": "%m/%d/%Y"})
+    assert (again.rows_loaded, again.fields_blanked, again.blanked_columns) == (ROWS, 0, [])
+    stored = store.read("api_customers", ids=["crm:C000013"])[0]["customer"]
+    assert stored["dateOfBirth"] == "1963-02-08"
+
+
 def test_dates_that_read_either_way_name_both_formats(
     falkor_store: GraphStore, falkor_settings: Settings, tmp_path: Path
 ) -> None:

@@ -181,6 +181,25 @@ def test_several_columns_join_with_one_space_blanks_skipped() -> None:
     assert n.join_parts1(["12", None, " High\tSt "]) == "12 High St"
 
 
+def test_a_date_with_a_midnight_time_is_its_date_and_another_time_is_refused() -> None:
+    """With the mapping's formats, as spreadsheets and databases export date columns; any
+    other time is refused (a local midnight stored in UTC reads as the day before)."""
+    midnight = [
+        "3/7/1985 0:00",
+        "03/07/1985 00:00",
+        "03/07/1985 00:00:00",
+        "03/07/1985 00:00:00.000",
+        "3/7/1985 12:00:00 AM",
+        "3/7/1985 12:00 am",
+        "3/7/1985T00:00:00Z",
+        "3/7/1985 00:00:00+00:00",
+    ]
+    other = ["3/6/1985 23:00", "3/7/1985 12:00 PM", "3/7/1985 0:01", "3/7/1985 00:00 +01:00"]
+    iso, problem = dates.date(s(*midnight, *other, "03/07/1985"), ["%m/%d/%Y"])
+    assert iso.tolist() == ["1985-03-07"] * 8 + [None] * 4 + ["1985-03-07"]
+    assert problem.tolist() == [None] * 8 + ["invalid date"] * 4 + [None]
+
+
 def test_a_zip_code_gets_back_the_leading_zeros_a_spreadsheet_dropped() -> None:
     """Only for countries that use ZIP codes: Australia's 2119 is a whole postcode."""
     written = s("2119", "2119.0", "501", "2119-1234", "02119", "90210", "21", "2119", "2119")
