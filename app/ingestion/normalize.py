@@ -233,11 +233,21 @@ def split_full_name(full: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     return first, middle, last
 
 
+# One address as mail programs and address-book exports write it, "John Smith
+# <john.smith@example.com>", or as a link, "mailto:john.smith@example.com".
+_NAMED_ADDRESS = re.compile(r"^[^<>]*<(?P<address>[^<>]+)>$")
+
+
 def email1(value: object) -> tuple[str | None, bool]:
+    """(address, bad): lower case, without spaces, a display name or "mailto:"; bad unless
+    it is one address."""
     out = clean1(value)
     if out is None:
         return None, False
-    out = out.lower().replace(" ", "")
+    named = _NAMED_ADDRESS.match(out)
+    if named is not None:
+        out = named["address"]
+    out = out.lower().replace(" ", "").removeprefix("mailto:")
     return (out, False) if EMAIL.match(out) else (None, True)
 
 

@@ -85,6 +85,24 @@ def test_email_is_trimmed_lowercased_and_checked() -> None:
     assert bad.tolist() == [False, True, True, False]
 
 
+def test_an_address_with_a_display_name_or_as_a_link_is_the_address() -> None:
+    written = [
+        "John Smith <John.Smith@Example.com>",
+        '"Smith, John" <john.smith@example.com>',
+        "<john.smith@example.com>",
+        "MAILTO:John.Smith@example.com",
+        "mailto:john.smith@example.com",
+        # not one address: refused, as before
+        "john.smith@example.com, ann@example.com",
+        "John <john.smith@example.com>, Ann <ann@example.com>",
+        "John Smith <not an address>",
+    ]
+    out, bad = n.email(s(*written))
+    assert out.tolist() == ["john.smith@example.com"] * 5 + [None] * 3
+    assert bad.tolist() == [False] * 5 + [True] * 3
+    assert [n.email1(w) for w in written] == list(zip(out, bad, strict=True))
+
+
 def test_dates_with_format_and_impossible_dates() -> None:
     out, problem = dates.date(s("03/02/1980", "31/02/1980", "01/01/2999", "01/01/1899"), "%d/%m/%Y")
     assert out.tolist() == ["1980-02-03", None, None, None]
