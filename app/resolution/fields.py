@@ -223,9 +223,11 @@ def named_user(local: str | None, first: str | None, last: str | None) -> bool |
 
 
 def identifier(value: object) -> str | None:
-    """Stored identifiers are normalised at load; compare them as text."""
+    """Stored identifiers are normalised at load; compare them as text without leading
+    zeros: a spreadsheet or a number column drops them ("012345678" became 12345678), and
+    two identifiers that differ only by them are one. One of zeros alone is none."""
     text = _text(value)
-    return text.upper() if text else None
+    return (text.upper().lstrip("0") or None) if text else None
 
 
 def place(value: object) -> str | None:

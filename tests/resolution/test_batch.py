@@ -361,20 +361,25 @@ def _town_resolved_with(
     return memberships(store)
 
 
+@pytest.mark.parametrize(
+    ("ssa_ssn", "w2_ssn"),
+    [("900-11-2222", "900-11-2222"), ("090-11-2222", "90112222")],
+    ids=["as-written", "zero-dropped"],  # a spreadsheet dropped the leading zero
+)
 def test_a_national_id_joins_records_that_share_nothing_else(
-    store: GraphStore, tmp_path: Path
+    store: GraphStore, tmp_path: Path, ssa_ssn: str, w2_ssn: str
 ) -> None:
     """Two records whose only common field is a declared identifier: the same person."""
     only_ssa = {
         "record_id": "S-ONLY",
-        "ssn": "900-11-2222",
+        "ssn": ssa_ssn,
         "first_name": "Ann",
         "last_name": "Lee",
         "date_of_birth": "19700101",
     }
     only_w2 = {
         "record_id": "W-ONLY",
-        "ssn": "900-11-2222",
+        "ssn": w2_ssn,
         "mailing_address_street_number": "9",
         "mailing_address_street_name": "Elm St",
         "mailing_address_city": "Anytown",

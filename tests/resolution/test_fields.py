@@ -19,7 +19,7 @@ from app.resolution.blocking import (
     rule_keys,
     rule_property,
 )
-from app.resolution.comparisons import NULL, STANDARD
+from app.resolution.comparisons import NULL, STANDARD, identifier_comparison
 from app.resolution.fields import (
     RECORD_FIELDS,
     derive,
@@ -76,7 +76,7 @@ def records(draw: st.DrawFn) -> list[dict[str, object]]:
                 "street": _value(draw, ["1 High St", "1 High Street", "2 Low Rd"]),
                 "city": _value(draw, ["Leeds", "York"]),
                 "postcode": _value(draw, ["LS1 1AA", "LS1 4BB", "YO1 7HH", "20102-1234", "20102"]),
-                "id_nationalId": _value(draw, ["123456789", "123456780"]),
+                "id_nationalId": _value(draw, ["123456789", "123456780", "0123456789", "000"]),
             }
         )
         out[-1]["customerId"] = f"x:{i}"
@@ -115,6 +115,20 @@ def test_a_column_of_records_and_one_record_derive_the_same(rows, common) -> Non
     assert identifying_facts(many).tolist() == identifying_facts(one).tolist()
     for name, values in common.items():
         assert not set(many[name]) & set(values)
+
+
+def test_identifiers_that_differ_only_by_leading_zeros_are_one() -> None:
+    """A spreadsheet saved the national ID 012345678 as 12345678; an ID of zeros is none."""
+    exact = identifier_comparison("nationalId", "exact")
+    rows = [{"id_nationalId": v} for v in ("012345678", "12345678", "0000000", "12345679")]
+    cols = stack([derive1(r) for r in rows])
+    levels = exact(cols, np.array([0, 0, 2, 2]), np.array([1, 3, 1, 2]))
+    assert [exact.levels[lv] if lv != NULL else None for lv in levels] == [
+        "same",
+        "different",
+        None,
+        None,
+    ]
 
 
 def test_a_postcode_district_is_its_part_before_a_space_or_hyphen() -> None:
