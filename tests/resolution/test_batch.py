@@ -15,6 +15,7 @@ import pytest
 
 from app.ingestion.batch import load_directory
 from app.privacy.playback import playback
+from app.resolution import batch
 from app.resolution.batch import resolve
 from app.resolution.blocking import rule_keys, rule_property
 from app.resolution.dial import profile_view
@@ -60,7 +61,10 @@ def memberships(store: GraphStore) -> pd.Series:
 
 
 def test_resolution_finds_people_and_a_rerun_changes_nothing(
-    store: GraphStore, loaded: tuple[Settings, MatchModel], population: Path
+    store: GraphStore,
+    loaded: tuple[Settings, MatchModel],
+    population: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     settings, model = loaded
     first = resolve(store, settings, model)
@@ -103,6 +107,14 @@ def test_resolution_finds_people_and_a_rerun_changes_nothing(
     assert (full.edges_written, full.edges_deleted) == (0, 0)
     pd.testing.assert_series_equal(memberships(store), before)
     assert profile_stamps(store) == stamps
+
+    # So is a change of the rules deriving values from the records (an upgrade): the run is
+    # a full one, which rewrites the blocking keys real time looks records up by.
+    monkeypatch.setattr(batch, "DERIVATION", "a later rule")
+    upgraded = resolve(store, settings, model)
+    assert list(upgraded.seconds) == list(first.seconds)
+    assert upgraded.churn == Churn(kept=first.profiles)
+    monkeypatch.undo()
 
     # Another setting is another input: the run is a full one.
     stricter = settings.model_copy(update={"match_threshold": settings.match_threshold + 0.2})
