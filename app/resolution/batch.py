@@ -16,11 +16,12 @@ from rich.progress import TaskID
 
 from app import changefeed
 from app.gcpause import gc_paused
+from app.ingestion.held import code_digest
 from app.progress import stage_progress
 from app.resolution.blocking import candidate_pairs, key_digests, rule_keys, rule_property
 from app.resolution.cluster import Decisions
 from app.resolution.component import pairs_to_complete
-from app.resolution.fields import DERIVATION, Columns, derive
+from app.resolution.fields import Columns, derive
 from app.resolution.fields import sparse as sparse_records
 from app.resolution.firstrun import HELD, bulk_tables
 from app.resolution.linkonly import groups_of, one_to_one_of
@@ -174,7 +175,7 @@ def _batch(
         store,
         STAGE,
         READS,
-        marks.digest(model.version, DERIVATION, settings.model_dump(mode="json")),
+        marks.digest(model.version, code_digest(), settings.model_dump(mode="json")),
         full,
     )
     if run.last is not None:
@@ -267,10 +268,11 @@ STAGE = "resolve"  # its StageRun node
 
 class InputDigest:
     """What a batch resolve's result depends on: the records' resolution fields (not their
-    stored blocking keys, which resolve writes), the rules deriving values from them
-    (fields.DERIVATION), the model, the settings, stewards' decisions, and every record's
-    profile and confidence as the graph holds them (so a profile real time or a steward
-    changed since, or an erasure, makes the next resolve run in full)."""
+    stored blocking keys, which resolve writes), this program's code (a new version may
+    derive other values from them: held.code_digest), the model, the settings, stewards'
+    decisions, and every record's profile and confidence as the graph holds them (so a
+    profile real time or a steward changed since, or an erasure, makes the next resolve run
+    in full)."""
 
     def __init__(
         self,
@@ -282,7 +284,7 @@ class InputDigest:
         h = hashlib.blake2b(digest_size=16)
         h.update(pd.util.hash_pandas_object(records.drop(columns=["blockHash"])).to_numpy())
         h.update(model.version.encode())
-        h.update(DERIVATION.encode())
+        h.update(code_digest().encode())
         h.update(_json(settings.model_dump(mode="json")))
         h.update(_json(decisions))
         self._base = h

@@ -36,10 +36,6 @@ RECORD_FIELDS: tuple[str, ...] = (
     "updatedAt",
 )
 IDENTIFIER_PREFIX = "id_"
-# When the derived values' rules last changed: a batch resolve's input (batch.InputDigest),
-# so that the first resolve after a change runs in full and rewrites the stored blocking
-# keys real time looks records up by (identifiers lost their leading zeros, 2026-12-07).
-DERIVATION = "2026-12-07"
 # Words written where a name should be: a form's "unknown" or "declined", a newborn's "baby
 # girl", what a record was about ("customer", "resident", "respondent"), test rows. For
 # matching they are no name at all (the record keeps what it says): two records that both

@@ -108,9 +108,9 @@ def test_resolution_finds_people_and_a_rerun_changes_nothing(
     pd.testing.assert_series_equal(memberships(store), before)
     assert profile_stamps(store) == stamps
 
-    # So is a change of the rules deriving values from the records (an upgrade): the run is
-    # a full one, which rewrites the blocking keys real time looks records up by.
-    monkeypatch.setattr(batch, "DERIVATION", "a later rule")
+    # So is a new version of the program, which may derive other values from the records:
+    # the run is a full one, which rewrites the blocking keys real time looks records up by.
+    monkeypatch.setattr(batch, "code_digest", lambda: "a later version")
     upgraded = resolve(store, settings, model)
     assert list(upgraded.seconds) == list(first.seconds)
     assert upgraded.churn == Churn(kept=first.profiles)
