@@ -84,13 +84,13 @@ def test_each_checked_field_has_its_too_common_values_and_no_other() -> None:
             "email": ["none@none.com" if i % 8 == 0 else f"p{i}@example.com" for i in range(n)],
             "phone": [f"+4477009{i:05d}" for i in range(n)],
             "street": ["1 High Street"] * n,
-            "id_nationalId": ["0000000" if i < 30 else f"{i:07d}" for i in range(n)],
+            "id_nationalId": ["9999999" if i < 30 else f"{i:07d}" for i in range(n)],
         }
     )
     assert common_values(derive(rows), 4.0) == {
         "dob": {"19000101": 80},
         "email": {"none@none.com": 50},
-        "id_nationalId": {"0000000": 30},
+        "id_nationalId": {"9999999": 30},
     }
 
 
