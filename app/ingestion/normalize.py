@@ -13,7 +13,13 @@ from typing import Any
 
 import pandas as pd
 import phonenumbers
-from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
+from phonenumbers import (
+    Leniency,
+    NumberParseException,
+    PhoneNumberFormat,
+    PhoneNumberMatcher,
+    PhoneNumberType,
+)
 
 EMAIL = re.compile(
     r"^[a-z0-9!#$%&'*+/=?^_`{|}~.-]+@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9-]+)*\.[a-z]{2,}$"
@@ -278,13 +284,18 @@ def phone_parts1(value: object, region: str) -> tuple[str | None, str | None, bo
     too long, or a local number without its area code. Validity of the number range is not
     required (test and drama ranges, new ranges), so synthetic numbers load. A number that
     starts with 00 where that is not the international prefix (the US dials 011) is read as
-    international when it is not possible otherwise: 00 is how most of the world writes it."""
+    international when it is not possible otherwise: 00 is how most of the world writes it.
+    A value with words around one number ("(617) 555-1234 (home)", "Tel: 617 555 1234") is
+    that number, found by libphonenumber's matcher; two numbers in one value are bad."""
     raw = code1(value)
     if raw is None:
         return None, None, False
     number = _possible(raw, region)
     if number is None and raw.startswith("00"):
         number = _possible("+" + raw[2:], region)
+    if number is None:
+        found = [m.raw_string for m in PhoneNumberMatcher(raw, region, Leniency.POSSIBLE)]
+        number = _possible(found[0], region) if len(found) == 1 else None
     if number is None:
         return None, None, True
     e164 = phonenumbers.format_number(number, PhoneNumberFormat.E164)

@@ -85,6 +85,22 @@ def test_email_is_trimmed_lowercased_and_checked() -> None:
     assert bad.tolist() == [False, True, True, False]
 
 
+def test_a_phone_with_words_around_one_number_is_that_number() -> None:
+    written = [
+        "(617) 555-1234 (home)",
+        "617-555-1234 cell",
+        "Tel: 617 555 1234",
+        "mobile: +44 7700 900123",
+        # not one whole number: refused, as before
+        "617-555-1234 / 617-555-9999",
+        "home: 555-1234",  # no area code
+        "call after 5pm",
+    ]
+    e164, _, bad = n.phone(s(*written), s(*["US"] * len(written)))
+    assert e164.tolist() == ["+16175551234"] * 3 + ["+447700900123"] + [None] * 3
+    assert bad.tolist() == [False] * 4 + [True] * 3
+
+
 def test_an_address_with_a_display_name_or_as_a_link_is_the_address() -> None:
     written = [
         "John Smith <John.Smith@Example.com>",
