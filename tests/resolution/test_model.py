@@ -347,7 +347,7 @@ def test_widths_whose_losses_differ_by_less_than_their_errors_keep_the_narrowest
 def test_cross_validation_chooses_by_its_own_table(model) -> None:
     """choose_sigma's folds (a seeded permutation of the labels, five) give each width's
     mean held-out log-loss and its standard error; the width chosen is the table's (here
-    4, where the lowest loss alone is 8's)."""
+    2, where the lowest loss alone is 4's)."""
     trained, ts = model
     rng = np.random.default_rng(7)
     left, right = _pairs(ts, rng, 300)
@@ -365,8 +365,8 @@ def test_cross_validation_chooses_by_its_own_table(model) -> None:
             losses.append(float(np.mean(np.logaddexp(0, z) - y[test] * z)))
         means.append(float(np.mean(losses)))
         errors.append(float(np.std(losses, ddof=1) / np.sqrt(5)))
-    assert SIGMAS[int(np.argmin(means))] == 8.0
-    assert choose_sigma(trained, x, y) == SIGMAS[within_one_error(means, errors)] == 4.0
+    assert SIGMAS[int(np.argmin(means))] == 4.0
+    assert choose_sigma(trained, x, y) == SIGMAS[within_one_error(means, errors)] == 2.0
 
 
 def test_weights_rank_levels_from_agreement_down(model) -> None:
