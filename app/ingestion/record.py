@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from app.ingestion import dates
+from app.ingestion import dates, names
 from app.ingestion import normalize as norm
 from app.ingestion.fields import CONSENT_FIELDS
 from app.ingestion.fresh import stamp
@@ -103,7 +103,7 @@ def prepare_customer_record(
         norm.name1(canon.get(f)) for f in ("firstName", "middleName", "lastName")
     )
     if "fullName" in canon:
-        f2, m2, l2 = norm.split_full_name1(canon["fullName"])
+        f2, m2, l2 = names.split_full_name1(canon["fullName"])
         first, middle, last = first or f2, middle or m2, last or l2
     email, bad = norm.email1(canon.get("email"))
     if bad:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from app.ingestion import dates
+from app.ingestion import dates, names
 from app.ingestion import normalize as norm
 from app.ingestion.fields import CONSENT_FIELDS
 from app.ingestion.fresh import stamp
@@ -293,7 +293,7 @@ def prepare_customers(
 
     first, middle, last = (norm.name(_col(df, f)) for f in ("firstName", "middleName", "lastName"))
     if "fullName" in df:
-        f2, m2, l2 = norm.split_full_name(df["fullName"])
+        f2, m2, l2 = names.split_full_name(df["fullName"])
         first, middle, last = (
             a.where(a.notna(), b) for a, b in ((first, f2), (middle, m2), (last, l2))
         )

@@ -249,7 +249,7 @@ def _model_counts(settings: Settings, records: list[dict[str, Any]]) -> int:
     have been all that held it (a version change; the next resolve scores again). Saved in
     place; the running server reloads a changed model file."""
     from app.errors import ConfigError
-    from app.resolution.fields import COMMON_MINIMUM, derive
+    from app.resolution.fields import COMMON_MINIMUM, derive, without_common
     from app.resolution.model import MatchModel
     from app.resolution.records import frame
     from app.resolution.unsupervised import TF_MINIMUM_COUNT
@@ -261,7 +261,8 @@ def _model_counts(settings: Settings, records: list[dict[str, Any]]) -> int:
         model = MatchModel.load(path)
     except ConfigError:
         return 0  # not a model this version reads; retraining replaces it
-    cols = derive(frame(records), model.common)
+    theirs = derive(frame(records))  # as written: the common values too
+    cols = without_common(theirs, model.common)
     changed = 0
     for comp, spec in zip(model.comparisons, model.specs(), strict=True):
         table = model.term_frequencies.get(comp.name)
@@ -278,7 +279,6 @@ def _model_counts(settings: Settings, records: list[dict[str, Any]]) -> int:
                 if table.counts[key] < TF_MINIMUM_COUNT:
                     del table.counts[key]
     held: dict[str, dict[str, int]] = model.report.get("commonValues") or {}
-    theirs = derive(frame(records)) if held else {}  # as written: the common values too
     for name, counts in held.items():
         for value in theirs.get(name, ()):
             if value is not None and str(value) in counts:

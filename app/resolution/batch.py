@@ -171,13 +171,8 @@ def _batch(
     out = ResolveSummary()
     lap = Laps(out.seconds).lap
 
-    run = marks.check(
-        store,
-        STAGE,
-        READS,
-        marks.digest(model.version, code_digest(), settings.model_dump(mode="json")),
-        full,
-    )
+    key = marks.digest(model.version, code_digest(), settings.model_dump(mode="json"))
+    run = marks.check(store, STAGE, READS, key, full)
     if run.last is not None:
         done = _unchanged(run.last, out.seconds)
         lap("read")

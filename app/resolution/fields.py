@@ -16,7 +16,8 @@ import pandas as pd
 from doublemetaphone import doublemetaphone
 from nicknames import NickNamer
 
-from app.ingestion.normalize import NAME_TITLES, street_key1
+from app.ingestion.names import NAME_TITLES
+from app.ingestion.normalize import street_key1
 
 # Fields the resolver reads from a Customer node, besides declared identifiers (`id_*`).
 RECORD_FIELDS: tuple[str, ...] = (
@@ -408,12 +409,13 @@ def without_common(cols: Columns, common: Common) -> Columns:
         for name in _checked(cols)
         if name in common and name in cols
     }
-    if not any(m.any() for m in masks.values()):
+    masks = {name: mask for name, mask in masks.items() if mask.any()}
+    if not masks:
         return cols
     values, codes = dict(cols), dict(cols.codes)
     for name, mask in masks.items():
         for col in (name, *COMMON_WITH.get(name, ())):
-            if col not in values or not mask.any():
+            if col not in values:
                 continue
             values[col] = values[col].copy()
             values[col][mask] = None

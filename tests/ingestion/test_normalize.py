@@ -4,7 +4,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.ingestion import dates
+from app.ingestion import dates, names
 from app.ingestion import normalize as n
 from app.ingestion.gender import gender1
 
@@ -247,7 +247,7 @@ def test_a_zip_code_gets_back_the_leading_zeros_a_spreadsheet_dropped() -> None:
 
 
 def test_full_name_split_both_orders() -> None:
-    first, middle, last = n.split_full_name(
+    first, middle, last = names.split_full_name(
         s("Smith, John", "john paul SMITH", "Cher", "Smith, John Paul", "Ann Mary Jo Lee")
     )
     assert first.tolist() == ["John", "John", "Cher", "John", "Ann"]
@@ -278,19 +278,19 @@ def test_a_full_name_splits_without_its_title_or_suffix() -> None:
         "Carlos Silva Junior": ("Carlos", "Silva", "Junior"),
         "Ling Ma": ("Ling", None, "Ma"),
     }
-    assert {w: n.split_full_name1(w) for w in written} == written
+    assert {w: names.split_full_name1(w) for w in written} == written
 
 
 _WORD = st.text(alphabet="abcdefghijklmnopqrstuvwxyzé'-", min_size=1, max_size=8).filter(
-    lambda w: w.strip(".,").lower() not in n.NAME_TITLES | n.NAME_SUFFIXES
+    lambda w: w.strip(".,").lower() not in names.NAME_TITLES | names.NAME_SUFFIXES
 )
 
 
 @settings(max_examples=300, deadline=None)
 @given(
     st.lists(_WORD, min_size=2, max_size=5),
-    st.sampled_from(sorted(n.NAME_TITLES)),
-    st.sampled_from(sorted(n.NAME_SUFFIXES)),
+    st.sampled_from(sorted(names.NAME_TITLES)),
+    st.sampled_from(sorted(names.NAME_SUFFIXES)),
     st.booleans(),
     st.booleans(),
 )
@@ -299,11 +299,11 @@ def test_a_title_or_suffix_around_any_name_leaves_its_parts_as_they_were(
 ) -> None:
     dot = "." if dotted else ""
     plain = " ".join(words)
-    expected = n.split_full_name1(plain)
-    assert n.split_full_name1(f"{title.title()}{dot} {plain} {suffix.upper()}{dot}") == expected
+    expected = names.split_full_name1(plain)
+    assert names.split_full_name1(f"{title.title()}{dot} {plain} {suffix.upper()}{dot}") == expected
     if comma_order:
         last, given = words[-1], " ".join(words[:-1])
-        assert n.split_full_name1(f"{last} {suffix}, {title}{dot} {given}") == expected
+        assert names.split_full_name1(f"{last} {suffix}, {title}{dot} {given}") == expected
 
 
 def test_address_key_ignores_abbreviations_and_postcode_spacing() -> None:
