@@ -46,6 +46,11 @@ class Settings(BaseSettings):
     # records, ~1 min at a million) and the server holds more memory after it: off unless
     # chosen (docs/architecture.md, "Writes after bulk work"). 0: never.
     falkordb_reload_after_nodes: int = Field(default=0, ge=0)
+    # Seconds the embedded server a command started stays up after the last client has gone,
+    # so that the next command attaches to it instead of starting one and loading the graph
+    # (0.7 s for 36k records, 5-7 s at 100k); 0: it stops with the command that started it
+    # (docs/architecture.md, "The server between commands").
+    store_linger_s: float = Field(default=60.0, ge=0)
     batch_size: int = Field(default=5000, ge=1, le=100_000)
     chunk_rows: int = Field(default=10_000, ge=1)
     # A batch stage reads the graph this many profiles at a time, so that what the store

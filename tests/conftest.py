@@ -3,6 +3,7 @@ Neo4j when NEO4J_URI is set, else the ArcadeDB stand-in started for the run, bol
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,11 @@ from app.store.neo4j import Neo4jStore
 from tests import boltserver
 from tests.boltserver import BoltServer
 from tests.neo4j_rules import Violation, check, checking, stored_graph_problems
+
+# A test's store stops with it: each test has a folder of its own, deleted after the run,
+# so a server kept for a next command (IDGRAPH_STORE_LINGER_S) would only hold memory.
+# tests/test_store_linger.py sets its own.
+os.environ["IDGRAPH_STORE_LINGER_S"] = "0"
 
 # The Bolt server the Neo4j variants used, for the run's closing lines.
 _BOLT_USED: list[BoltServer] = []

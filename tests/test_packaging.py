@@ -53,6 +53,7 @@ def test_pip_install_outside_the_checkout_serves(tmp_path: Path) -> None:
         **{k: v for k, v in os.environ.items() if not k.startswith("IDGRAPH_")},
         "PYTHONPATH": sysconfig.get_paths()["purelib"],
         "IDGRAPH_DATA_DIR": str(tmp_path / "data"),
+        "IDGRAPH_STORE_LINGER_S": "0",  # the server stops with the test's `serve`
     }
     port = _free_port()
     server = subprocess.Popen(

@@ -1,7 +1,13 @@
 """Storage: one interface (base.GraphStore), one module per backend."""
 
-from app.settings import Settings
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from app.store.base import GraphStore, WriteSummary, query_names
+
+if TYPE_CHECKING:  # not imported for it: the server's watcher (falkordb_linger) starts faster
+    from app.settings import Settings
 
 __all__ = ["GraphStore", "WriteSummary", "open_store", "query_names"]
 
@@ -28,4 +34,5 @@ def open_store(settings: Settings) -> GraphStore:
         settings.query_timeout_s,
         malloc_arenas=settings.falkordb_malloc_arenas,
         reload_after_nodes=settings.falkordb_reload_after_nodes,
+        linger_s=settings.store_linger_s,
     )

