@@ -10,9 +10,12 @@ load-dir (customers and interactions), train (no labels), resolve, households, m
 Then the same commands again on the same files (nothing changed: issue 18 wants a re-run
 to take at most 10% of the first; train is left out there, since a new model rightly
 rewrites every edge). Each stage is a process of its own, so its peak RSS
-(`os.wait4`) is its own; the embedded server each command starts is sampled every 0.2 s
-for its peak RSS. Splink runs on the same records in the same run for the resolution step
-(bench/splink_baseline.py), and both are scored against the generator's truth. With
+(`os.wait4`) is its own; the embedded server is sampled every 0.2 s for its peak RSS. A
+command attaches to the server the command before it left running (`IDGRAPH_STORE_LINGER_S`,
+default 60 s; docs/architecture.md, "The server between commands"), as a user's next
+command does within that minute; `IDGRAPH_STORE_LINGER_S=0` gives a server per command,
+each loading the folder's files. Splink runs on the same records in the same run for the
+resolution step (bench/splink_baseline.py), and both are scored against the generator's truth. With
 --attached, a process holds the store open throughout, so the commands attach to its
 server (as while `idgraph serve` runs) instead of each loading the folder's files and
 writing them back on exit.
