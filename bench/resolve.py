@@ -104,7 +104,9 @@ def run_set(
     truth = read_truth(truth_file)
     work = Path(tempfile.mkdtemp(prefix="idgraph-resolve-", dir=root))
     try:
-        settings = Settings(data_dir=work / "data")
+        # A folder of its own, deleted after the set: nothing to keep the server for, and its
+        # watcher's start would take CPU from the timed load (docs/architecture.md).
+        settings = Settings(data_dir=work / "data", store_linger_s=0)
         out: dict[str, Any] = {"set": folder.name, "labels": labels, "seed": seed}
         with open_store(settings) as store:
             store.setup_schema()
