@@ -116,7 +116,7 @@ def match_rows(
     """Rows for upsert_matches: each pair in stored order (smaller customerId first) with its
     probability, log-odds and explanation (the prior plus each field's push; they add up
     to the log-odds)."""
-    why = model.explanation_texts(levels, model.contributions(levels, cols, left))
+    why = model.pair_explanations(levels, cols, left, right)
     version = model.version
     names = np.asarray([str(i) for i in ids], dtype=object)
     a, b = names[left], names[right]

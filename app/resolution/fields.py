@@ -7,7 +7,7 @@ same definition and the batch cost grows with distinct values, not rows."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -375,6 +375,14 @@ COMMON_WITH: dict[str, tuple[str, ...]] = {
     "phone": ("phone_kind",),
 }
 Common = Mapping[str, Any]  # column -> its values too common (a collection of texts)
+# Per record, the checked columns whose value was too common (a frozenset), None if none: so
+# that an explanation can say why a field both records hold was not compared.
+TOO_COMMON = "too_common"
+
+
+def common_source(column: str) -> str:
+    """The checked column that `column` is, or is derived from (COMMON_WITH)."""
+    return next((name for name, deps in COMMON_WITH.items() if column in deps), column)
 
 
 def too_common(values: Column, factor: float) -> dict[str, int]:
@@ -420,16 +428,41 @@ def without_common(cols: Columns, common: Common) -> Columns:
             values[col] = values[col].copy()
             values[col][mask] = None
             codes[col] = np.where(mask, -1, codes[col])
+    flagged = np.full(len(next(iter(masks.values()))), None, dtype=object)
+    for i in np.flatnonzero(np.logical_or.reduce(list(masks.values()))).tolist():
+        flagged[i] = frozenset(name for name, mask in masks.items() if mask[i])
+    values[TOO_COMMON] = flagged
     return Columns(values, codes)
 
 
 def without_common1(derived: dict[str, Any], common: Common) -> dict[str, Any]:
     """`without_common` for one record's derivations (`derive1`)."""
     out = dict(derived)
-    for name in _checked(derived):
-        if name in common and out.get(name) is not None and out[name] in common[name]:
-            for col in (name, *COMMON_WITH.get(name, ())):
-                out[col] = None
+    flagged = [
+        name
+        for name in _checked(derived)
+        if name in common and out.get(name) is not None and out[name] in common[name]
+    ]
+    for name in flagged:
+        for col in (name, *COMMON_WITH.get(name, ())):
+            out[col] = None
+    if flagged:
+        out[TOO_COMMON] = frozenset(flagged)
+    return out
+
+
+def too_common_pairs(
+    cols: Columns, compared: Sequence[str], left: Any, right: Any
+) -> np.ndarray | None:
+    """For each pair (rows) and compared field (columns; a comparison's first): whether it
+    was compared as missing because a record's value was too common (None: none was)."""
+    flags = cols.get(TOO_COMMON)
+    if flags is None:
+        return None
+    a, b = flags[np.asarray(left, dtype=np.int64)], flags[np.asarray(right, dtype=np.int64)]
+    out = np.zeros((len(a), len(compared)), dtype=bool)
+    for j, source in enumerate(map(common_source, compared)):
+        out[:, j] = [source in (x or ()) or source in (y or ()) for x, y in zip(a, b, strict=True)]
     return out
 
 

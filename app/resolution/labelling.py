@@ -5,6 +5,7 @@ for the next `idgraph train`."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 import numpy as np
@@ -35,17 +36,18 @@ def uncertain(
     levels, logits = score_pairs(model, cols, cand.left, cand.right, workers=1)
     decided = {(d["a"], d["b"]) for d in store.read("resolution_decisions")}
     ids = records.index.to_numpy()
-    contrib = model.contributions(levels, cols, cand.left)
-    out = []
+    chosen = []
     for i in np.argsort(np.abs(logits), kind="stable"):
         a, b = sorted((str(ids[cand.left[i]]), str(ids[cand.right[i]])))
         if (a, b) in decided:
             continue
-        p = float(probability(logits[i : i + 1])[0])
-        out.append((a, b, p, model.explain(levels[i], contrib[i])))
-        if len(out) >= k:
+        chosen.append((i, a, b))
+        if len(chosen) >= k:
             break
-    return out
+    at = np.array([i for i, _, _ in chosen], dtype=np.int64)
+    why = model.pair_explanations(levels[at], cols, cand.left[at], cand.right[at])
+    p = probability(logits[at])
+    return [(a, b, float(p[n]), json.loads(why[n])) for n, (_, a, b) in enumerate(chosen)]
 
 
 def show(console: Console, store: GraphStore, a: str, b: str, p: float, why: dict) -> None:

@@ -20,7 +20,7 @@ import numpy as np
 from app.errors import ConfigError
 from app.resolution.blocking import Rule, parse_rule, rule_name
 from app.resolution.comparisons import NULL, Comparison, by_names, first_of_each, level_matrix
-from app.resolution.fields import IDENTIFIER_PREFIX, Columns
+from app.resolution.fields import IDENTIFIER_PREFIX, Columns, too_common_pairs
 
 FORMAT = "identity-graph/match-model/2"
 # Probabilities are stored and clustered rounded to this many decimals, so that a profile
@@ -30,6 +30,9 @@ DECIMALS = 12
 # What an exact agreement adds at the least, on the commonest value too: agreeing is evidence
 # for a match, however common the value (log-odds).
 MIN_AGREEMENT = 0.05
+# An explanation's level for a field both records hold that was compared as missing because
+# a value was too common to be evidence (fields.TOO_COMMON): it pushes neither way (0.0).
+TOO_COMMON_LEVEL = "too common to count"
 # Levels split since models were first saved: comparison -> (the level split in two, the
 # number of levels before). A model saved before scores both halves with the weight the
 # level had, as it did ("different" phones became "different, not both mobiles" and "two
@@ -233,10 +236,29 @@ class MatchModel:
         """`explain` for many pairs (rows): their texts (`explanation_texts`) read back."""
         return [json.loads(t) for t in self.explanation_texts(levels, contributions)]
 
-    def explanation_texts(self, levels: np.ndarray, contributions: np.ndarray) -> list[str]:
+    def pair_explanations(
+        self, levels: np.ndarray, cols: Columns, left: Any, right: Any
+    ) -> list[str]:
+        """`explanation_texts` of scored pairs: their contributions, and the fields compared
+        as missing for a value too common, worked out from the records."""
+        compared = [c.field for c in self.specs()]
+        return self.explanation_texts(
+            levels,
+            self.contributions(levels, cols, left),
+            too_common_pairs(cols, compared, left, right),
+        )
+
+    def explanation_texts(
+        self,
+        levels: np.ndarray,
+        contributions: np.ndarray,
+        too_common: np.ndarray | None = None,
+    ) -> list[str]:
         """Each pair's explanation as the JSON text a MATCHES edge holds:
         {"prior": p, "fields": [{"field", "label", "level", "weight"}, ...]} with a field for
-        each comparison both records have; the numbers as Python writes a float, which reads
+        each comparison both records have, and for one compared as missing because a value
+        was too common to be evidence (`too_common`, from `fields.too_common_pairs`: its level
+        TOO_COMMON_LEVEL, its weight 0.0); the numbers as Python writes a float, which reads
         back as the same float. A field's text is made once per level and weight it takes
         (a field takes a few: 3-101 on 320,000 pairs of Splink's historical persons), and the
         pairs' texts are joined a field at a time over all pairs at once (a million pairs'
@@ -259,17 +281,20 @@ class MatchModel:
             bits = np.ascontiguousarray(contributions[:, j]).view(np.int64)
             weight_bits, weight_code = np.unique(bits, return_inverse=True)
             weights = weight_bits.view(np.float64)
-            # One code per (level, weight); a missing field's level (NULL) codes below 0.
+            # One code per (level, weight); a missing field's level (NULL) codes below 0, one
+            # compared as missing for a too common value past the comparison's levels.
+            lv = levels[:, j].astype(np.int64)
+            if too_common is not None:
+                lv = np.where(too_common[:, j] & (lv == NULL), len(spec.levels), lv)
             taken, code = np.unique(
-                levels[:, j].astype(np.int64) * len(weights) + weight_code.reshape(-1),
-                return_inverse=True,
+                lv * len(weights) + weight_code.reshape(-1), return_inverse=True
             )
             texts = np.array(
                 [
                     ""
                     if k // len(weights) == NULL
                     else start
-                    + json.dumps(spec.levels[k // len(weights)])
+                    + json.dumps((*spec.levels, TOO_COMMON_LEVEL)[k // len(weights)])
                     + ',"weight":'
                     + _number(weights[k % len(weights)])
                     + "}"

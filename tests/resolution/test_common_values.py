@@ -17,13 +17,14 @@ from app.resolution.cli import common_lines
 from app.resolution.comparisons import NULL, STANDARD, level_matrix
 from app.resolution.fields import common_values, derive, derive1, stack, too_common
 from app.resolution.learning import learn
-from app.resolution.model import MatchModel
+from app.resolution.model import TOO_COMMON_LEVEL, MatchModel
 from app.resolution.realtime import upsert_record
 from app.settings import Settings
 from app.store import GraphStore
 from app.synth import SynthConfig, generate
 
 PLACEHOLDER = "1900-01-01"
+COMPARED = {c.name: c.levels for c in STANDARD}  # each comparison's levels
 
 
 def _column(*groups: tuple[str, int]) -> np.ndarray:
@@ -149,11 +150,24 @@ def placeholders(store: GraphStore, tmp_path: Path) -> tuple[Settings, MatchMode
     return settings, model, held
 
 
-def _fields_of_edges(store: GraphStore, ids: list[str]) -> list[set[str]]:
+def _fields_of_edges(store: GraphStore, ids: list[str]) -> list[dict[str, tuple[str, float]]]:
+    """Each stored edge's explanation: field -> (level, weight); the prior and the weights
+    add up to the edge's log-odds, too common fields (weight 0.0) and all."""
     rows = store.read(
         "api_customer_matches", ids=ids, min=0.0, afterP=None, afterId=None, limit=1000
     )
-    return [{f["field"] for f in json.loads(r["match"]["explanation"])["fields"]} for r in rows]
+    out = []
+    for r in rows:
+        why = json.loads(r["match"]["explanation"])
+        fields = {f["field"]: (f["level"], f["weight"]) for f in why["fields"]}
+        assert why["prior"] + sum(w for _, w in fields.values()) == pytest.approx(
+            r["match"]["logit"], abs=1e-9
+        )
+        out.append(fields)
+    return out
+
+
+TOO_COMMON = (TOO_COMMON_LEVEL, 0.0)  # what an explanation says of such a field
 
 
 def test_a_placeholder_date_is_no_evidence_in_batch_and_in_real_time(
@@ -164,9 +178,11 @@ def test_a_placeholder_date_is_no_evidence_in_batch_and_in_real_time(
     saved = MatchModel.load(settings.model_file)
     assert saved.common == model.common and saved.version == model.version
     assert saved.report["commonValues"] == {"dob": {"19000101": len(held)}}
-    # batch: no stored edge of a record holding it compares dates of birth
+    # batch: no stored edge of a record holding it compares dates of birth, and each says
+    # why (a steward would otherwise wonder why two records that both say 1900-01-01 did
+    # not agree by it)
     edges = _fields_of_edges(store, held)
-    assert edges and all("dateOfBirth" not in fields for fields in edges)
+    assert edges and all(fields["dateOfBirth"] == TOO_COMMON for fields in edges)
     # real time: a new record of a resolved person with the placeholder joins their
     # profile, and its edges do not compare dates of birth either
     known = store.read_one("realtime_known_person")
@@ -186,4 +202,5 @@ def test_a_placeholder_date_is_no_evidence_in_batch_and_in_real_time(
     assert result.profile_id == known["profileId"]
     assert known["customerId"] in [other for other, _ in result.matches]
     edges = _fields_of_edges(store, ["webshop:RT-PH"])
-    assert edges and all("dateOfBirth" not in fields and "email" in fields for fields in edges)
+    assert edges and all(fields["dateOfBirth"] == TOO_COMMON for fields in edges)
+    assert all(fields["email"][0] in COMPARED["email"] for fields in edges)
