@@ -459,10 +459,13 @@ def too_common_pairs(
     flags = cols.get(TOO_COMMON)
     if flags is None:
         return None
-    a, b = flags[np.asarray(left, dtype=np.int64)], flags[np.asarray(right, dtype=np.int64)]
-    out = np.zeros((len(a), len(compared)), dtype=bool)
+    left, right = np.asarray(left, dtype=np.int64), np.asarray(right, dtype=np.int64)
+    flagged = np.flatnonzero(cols.present(TOO_COMMON))  # few records: look at those only
+    out = np.zeros((len(left), len(compared)), dtype=bool)
     for j, source in enumerate(map(common_source, compared)):
-        out[:, j] = [source in (x or ()) or source in (y or ()) for x, y in zip(a, b, strict=True)]
+        held = np.zeros(len(flags), dtype=bool)
+        held[flagged] = [source in flags[i] for i in flagged.tolist()]
+        out[:, j] = held[left] | held[right]
     return out
 
 
