@@ -6,6 +6,7 @@ store, writes or reads, and exits, as `idgraph` commands do."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -183,3 +184,44 @@ def test_the_command_line_attaches_to_the_server_its_last_command_left(tmp_path:
     while "ready to exit" not in log.read_text() and time.monotonic() < deadline:
         time.sleep(0.1)
     assert log.read_text().count("ready to exit") == 1
+
+
+def test_commands_that_open_while_the_watcher_stops_the_server_lose_nothing(
+    tmp_path: Path,
+) -> None:
+    """A short linger and gaps around it between commands: some open while the watcher
+    stops the server, and each either attaches before it looks or starts a new server
+    once the old one is gone."""
+    db_file = tmp_path / "graph.rdb"
+    keys: list[str] = []
+    for i, gap in enumerate([0.0, 0.1, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.8]):
+        keys.append(f"crm:{i}")
+        _, ids = command(db_file, 0.3, keys[-1])
+        assert ids == sorted(keys)
+        time.sleep(gap)
+
+
+def test_an_open_that_waited_for_the_stop_starts_a_server_of_its_own(tmp_path: Path) -> None:
+    """The watcher lets go of the folder's start lock only once the server it stopped is
+    gone, so an open that waited for the lock never attaches to a server on its way out."""
+    db_file = tmp_path / "graph.rdb"
+    pid, _ = command(db_file, 0.5, "crm:1")
+    lock_file = tmp_path / "falkordb.start.lock"
+    deadline = time.monotonic() + 0.5 + STOP_S
+    with lock_file.open("a") as probe:
+        while True:  # until the watcher holds the lock: it is stopping the server
+            try:
+                fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                break
+            fcntl.flock(probe, fcntl.LOCK_UN)
+            assert time.monotonic() < deadline, "the watcher never stopped the server"
+            time.sleep(0.005)
+    store = FalkorStore(db_file, "g")  # waits for the lock
+    try:
+        assert not alive(pid)
+        assert store.server_pid != pid
+        rows, _ = store.run_text("MATCH (c:Customer) RETURN c.customerId AS id", write=False)
+        assert [r["id"] for r in rows] == ["crm:1"]
+    finally:
+        store.close()

@@ -33,7 +33,7 @@ from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 from redis.retry import Retry
 
-from app.store.falkordb_process import STOPPING, alive, stop_server
+from app.store.falkordb_process import STOPPING, alive, stop_server, wait_until_gone
 
 LINGER_CLIENT = "idgraph-linger"  # the watcher's connection name
 START_LOCK = "falkordb.start.lock"  # held while a server is started or attached to
@@ -159,6 +159,9 @@ def watch(
                         time.monotonic() + timeout_s,
                         save=db_file.parent.is_dir(),
                     )
+                    # Gone before the lock is let go: an open waiting for it must find no
+                    # server to attach to (FalkorDB takes 1-2 s to tear down).
+                    wait_until_gone(pid, timeout_s)
                     with contextlib.suppress(OSError):
                         shutil.rmtree(redis_dir)
                     return "stopped"
