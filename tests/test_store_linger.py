@@ -186,21 +186,6 @@ def test_the_command_line_attaches_to_the_server_its_last_command_left(tmp_path:
     assert log.read_text().count("ready to exit") == 1
 
 
-def test_commands_that_open_while_the_watcher_stops_the_server_lose_nothing(
-    tmp_path: Path,
-) -> None:
-    """A short linger and gaps around it between commands: some open while the watcher
-    stops the server, and each either attaches before it looks or starts a new server
-    once the old one is gone."""
-    db_file = tmp_path / "graph.rdb"
-    keys: list[str] = []
-    for i, gap in enumerate([0.0, 0.1, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.8]):
-        keys.append(f"crm:{i}")
-        _, ids = command(db_file, 0.3, keys[-1])
-        assert ids == sorted(keys)
-        time.sleep(gap)
-
-
 def test_an_open_that_waited_for_the_stop_starts_a_server_of_its_own(tmp_path: Path) -> None:
     """The watcher lets go of the folder's start lock only once the server it stopped is
     gone, so an open that waited for the lock never attaches to a server on its way out."""
