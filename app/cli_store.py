@@ -1,4 +1,5 @@
-"""The store's own commands (app/cli.py registers them): `idgraph settle`, the embedded
+"""The store's own commands (app/cli.py registers them): `idgraph stop`, the embedded
+store's server stopped now; `idgraph settle`, the embedded
 store's graph reloaded in its running server after bulk work (docs/architecture.md, "Writes
 after bulk work"); `idgraph export-neo4j-import`; `idgraph cypher`, read-only Cypher."""
 
@@ -13,6 +14,33 @@ from rich.table import Table
 
 from app.cli_common import console
 from app.settings import get_settings
+
+
+def stop() -> None:
+    """Stop the embedded store's server now, unless another process uses it (a command's
+    server otherwise stays up IDGRAPH_STORE_LINGER_S after the last one): to free its
+    memory, or before copying or moving the data folder."""
+    from app.store import open_store
+    from app.store.falkordb import FalkorStore
+    from app.store.falkordb_process import alive, registered_pid, wait_until_gone
+
+    settings = get_settings()
+    pid = registered_pid(settings.falkordb_file) if settings.store == "falkordb" else None
+    if pid is None or not alive(pid):
+        console.print(f"no server runs on {settings.data_dir}: nothing to stop")
+        return
+    store = open_store(settings.model_copy(update={"store_linger_s": 0}))
+    assert isinstance(store, FalkorStore)
+    with store:
+        others = store.others_connected()
+    if others:
+        console.print(
+            f"the server (pid {pid}) is in use by {others} other connection(s), such as "
+            "`idgraph serve`: left running"
+        )
+        raise typer.Exit(1)
+    wait_until_gone(pid, settings.query_timeout_s)
+    console.print(f"stopped the server (pid {pid}); its files are saved")
 
 
 def settle() -> None:

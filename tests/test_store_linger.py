@@ -210,3 +210,43 @@ def test_an_open_that_waited_for_the_stop_starts_a_server_of_its_own(tmp_path: P
         assert [r["id"] for r in rows] == ["crm:1"]
     finally:
         store.close()
+
+
+def _stop(data: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "IDGRAPH_DATA_DIR": str(data), "COLUMNS": "200"}
+    return subprocess.run(
+        [sys.executable, "-c", "from app.cli import main; main()", "stop"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_idgraph_stop_stops_a_kept_server_now_and_leaves_one_in_use(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    db_file = data / "graph.rdb"
+    r = _stop(data)
+    assert (r.returncode, r.stderr.strip()) == (0, f"no server runs on {data}: nothing to stop")
+
+    pid, _ = command(db_file, 60, "crm:1")
+    user = FalkorStore(db_file, "g", linger_s=60)  # another's use, as `idgraph serve`'s
+    try:
+        r = _stop(data)
+        assert r.returncode == 1
+        assert r.stderr.strip() == (
+            f"the server (pid {pid}) is in use by 1 other connection(s), such as "
+            "`idgraph serve`: left running"
+        )
+        assert alive(pid)
+    finally:
+        user.close()  # leaves it to the watcher, for a minute
+
+    r = _stop(data)
+    assert (r.returncode, r.stderr.strip()) == (
+        0,
+        f"stopped the server (pid {pid}); its files are saved",
+    )
+    assert not alive(pid)  # gone when the command says so
+    assert watcher_ends(db_file)
+    assert command(db_file, 0)[1] == ["crm:1"]

