@@ -37,6 +37,12 @@ DATE_FORMATS: tuple[str, ...] = (
     "%b %d, %Y",
     "%B %d, %Y",
 )  # a date at midnight ("3/7/1985 0:00") is read by its date's format (dates.read_date)
+# ...and on a date-time field's (updatedAt): each date format with a time of day.
+DATETIME_FORMATS: tuple[str, ...] = tuple(
+    date + time
+    for date in DATE_FORMATS
+    for time in (" %H:%M", " %H:%M:%S", " %I:%M %p", " %I:%M:%S %p")
+)
 
 
 @dataclass
@@ -74,15 +80,19 @@ def as_rows(tallied: dict[tuple[str, str, str], Blanked]) -> list[dict[str, Any]
 READS_MOST = 0.8
 
 
-def date_formats(examples: Iterable[str]) -> tuple[list[str], int]:
-    """The formats of DATE_FORMATS that read the most examples (all of them that read as
-    many), and how many they read; none when the best reads under READS_MOST of them."""
+def date_formats(
+    examples: Iterable[str], formats: Sequence[str] = DATE_FORMATS
+) -> tuple[list[str], int]:
+    """The formats of `formats` that read the most examples (all of them that read as
+    many), and how many they read; none when the best reads under READS_MOST of them. A
+    date format reads a date-time at midnight (dates.read_date), a date-time format the
+    time it names."""
     values = [e.strip() for e in examples if e and e.strip()]
-    counts = {f: sum(_reads(f, v) for v in values) for f in DATE_FORMATS}
+    counts = {f: sum(_reads(f, v) for v in values) for f in formats}
     best = max(counts.values(), default=0)
     if not values or best < READS_MOST * len(values):
         return [], best
-    return [f for f in DATE_FORMATS if counts[f] == best], best
+    return [f for f in formats if counts[f] == best], best
 
 
 def _reads(fmt: str, value: str) -> bool:
@@ -103,7 +113,9 @@ def advice(file: str, rows_read: int, blanked: Iterable[Mapping[str, Any]]) -> l
             f"e.g. {examples[0]!r}"
         )
         if field_ in DATE_FIELDS and reason == "invalid date":
-            line += "; " + _date_hint(field_, examples)
+            line += "; " + _date_hint(field_, examples, DATE_FORMATS, "date")
+        elif reason == "invalid date-time":
+            line += "; " + _date_hint(field_, examples, DATETIME_FORMATS, "date-time")
         elif field_ in DATE_FIELDS and reason.startswith("date before"):
             line += f"; if the records go back further, set earliest: {{{field_}: <year>}}"
         else:
@@ -112,8 +124,8 @@ def advice(file: str, rows_read: int, blanked: Iterable[Mapping[str, Any]]) -> l
     return out
 
 
-def _date_hint(field_: str, examples: list[str]) -> str:
-    fits, read = date_formats(examples)
+def _date_hint(field_: str, examples: list[str], formats: Sequence[str], kind: str) -> str:
+    fits, read = date_formats(examples, formats)
     n = len(examples)
     if len(fits) == 1:
         return (
@@ -126,7 +138,7 @@ def _date_hint(field_: str, examples: list[str]) -> str:
             f"formats {listed} each read {read} of the {n} examples kept; set the one the "
             f"file uses under formats: {{{field_}: ...}} in the mapping"
         )
-    return f"give the file's date format under formats: {{{field_}: ...}} in the mapping"
+    return f"give the file's {kind} format under formats: {{{field_}: ...}} in the mapping"
 
 
 def absent_columns(mapping: SourceMapping, header: Sequence[str]) -> dict[str, str]:

@@ -85,6 +85,35 @@ def test_dates_in_another_format_are_counted_and_the_format_that_reads_them_is_n
     assert stored["dateOfBirth"] == "1963-02-08"
 
 
+# When each record was last changed, as a US export writes it: month first, a 24-hour time.
+UPDATED = [
+    f"{1 + i % 12:02d}/{13 + i % 15}/2024 {i % 24:02d}:{(7 * i) % 60:02d}" for i in range(ROWS)
+]
+
+
+def test_date_times_in_another_format_name_the_date_time_format_that_reads_them(
+    store: GraphStore, backend_settings: Settings, tmp_path: Path
+) -> None:
+    settings = _settings(backend_settings, tmp_path)
+    f = _file(tmp_path, [f"19{50 + i}-01-01" for i in range(ROWS)])
+    frame = pd.read_csv(f, dtype=str)
+    frame["updated"] = UPDATED
+    frame.to_csv(f, index=False)
+    columns = {**CUSTOMER_COLUMNS, "updated": "updatedAt"}
+    summary = _load(store, f, settings, columns=columns)
+    assert advice("crm.csv", summary.rows_read, summary.blanked_columns) == [
+        "crm.csv: updated (updatedAt) blanked in 30 of 30 rows: invalid date-time, e.g. "
+        f"{UPDATED[0]!r}; set formats: {{updatedAt: '%m/%d/%Y %H:%M'}} in the mapping (it "
+        "reads 30 of the 30 examples kept)"
+    ]
+    # What it says to set reads every value of the file.
+    again = _load(store, f, settings, columns=columns, formats={"updatedAt": "%m/%d/%Y %H:%M"})
+    assert (again.rows_loaded, again.fields_blanked, again.blanked_columns) == (ROWS, 0, [])
+    stored = store.read("api_customers", ids=["crm:C000013"])[0]["customer"]
+    assert UPDATED[13] == "02/26/2024 13:31"
+    assert stored["updatedAt"] == "2024-02-26T13:31:00"
+
+
 def test_dates_that_read_either_way_name_both_formats(
     falkor_store: GraphStore, falkor_settings: Settings, tmp_path: Path
 ) -> None:
