@@ -13,6 +13,7 @@ from difflib import SequenceMatcher
 import networkx as nx
 
 from app.households.rules import Rules
+from app.ingestion.names import fold
 
 _NOT_LETTER = re.compile(r"[^a-z]")
 
@@ -83,7 +84,8 @@ def address_keys(address_id: str | None, city: str | None) -> set[str]:
 
 
 def surname_key(name: str | None) -> str:
-    return _NOT_LETTER.sub("", (name or "").lower())
+    """Letters only, without accents (`fold`: "Núñez" is "nunez", as matching reads it)."""
+    return _NOT_LETTER.sub("", fold(name or ""))
 
 
 class SurnameAgreement:

@@ -1,9 +1,12 @@
 """Person names written whole ("Mr John Smith Jr.", "Smith, John Paul") split into first,
 middle and last name without the title before them or the suffix after: the value rule
 (`split_full_name1`) and its column version. Split from app/ingestion/normalize.py, whose
-helpers they share."""
+helpers they share. And `fold`: a name or place as matching and households compare it,
+without accents."""
 
 from __future__ import annotations
+
+import unicodedata
 
 import pandas as pd
 
@@ -77,3 +80,17 @@ def split_full_name1(value: object) -> tuple[str | None, str | None, str | None]
 def split_full_name(full: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     first, middle, last = unzip(apply1(split_full_name1, full), 3, full.index)
     return first, middle, last
+
+
+def _strip_marks(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def fold(text: str) -> str:
+    """Lower case without accents: "José" and "Jose", "Müller" and "Muller", "Zürich" and
+    "Zurich", "Straße" and "Strasse" compare alike, as one source keeps the marks and another
+    drops them. Letters that are not a letter and a mark (ø, ł, æ) stay as they are."""
+    if text.isascii():
+        return text.lower()
+    return _strip_marks(_strip_marks(text).casefold())

@@ -16,7 +16,7 @@ import pandas as pd
 from doublemetaphone import doublemetaphone
 from nicknames import NickNamer
 
-from app.ingestion.names import NAME_TITLES
+from app.ingestion.names import NAME_TITLES, fold
 from app.ingestion.normalize import street_key1
 
 # Fields the resolver reads from a Customer node, besides declared identifiers (`id_*`).
@@ -131,10 +131,16 @@ def _text(value: object) -> str | None:
     return out or None
 
 
-def first_name(value: object) -> str | None:
-    """Lower case, without dots; a title ("Ms") or a placeholder ("Unknown") is no first
-    name."""
+def _folded(value: object) -> str | None:
+    """`_text`, folded: a name or a place as matching compares it."""
     text = _text(value)
+    return fold(text) if text else None
+
+
+def first_name(value: object) -> str | None:
+    """Lower case without accents (`fold`), without dots; a title ("Ms") or a placeholder
+    ("Unknown") is no first name."""
+    text = _folded(value)
     if text is None:
         return None
     text = text.replace(".", "")
@@ -142,8 +148,8 @@ def first_name(value: object) -> str | None:
 
 
 def last_name(value: object) -> str | None:
-    """Lower case; a placeholder ("No Name") is no surname."""
-    text = _text(value)
+    """Lower case without accents (`fold`); a placeholder ("No Name") is no surname."""
+    text = _folded(value)
     return None if text is None or text in PLACEHOLDER_NAMES else text
 
 
@@ -274,7 +280,7 @@ DERIVED: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "first_is_initial": ("first", is_initial),
     "last": ("lastName", last_name),
     "last_sound": ("last", sound),
-    "middle": ("middleName", _text),
+    "middle": ("middleName", _folded),
     "middle_init": ("middle", initial),
     "dob": ("dateOfBirth", compact_date),
     "dob_year": ("dob", year),
@@ -288,7 +294,7 @@ DERIVED: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "street": ("street", street),
     "postcode_district": ("postcode", postcode_district),  # before "postcode" hides the raw one
     "postcode": ("postcode", place),
-    "city": ("city", _text),
+    "city": ("city", _folded),
 }
 
 

@@ -68,6 +68,21 @@ def test_a_crowded_address_only_links_agreeing_surnames() -> None:
     assert out.hubs["address"] == 1
 
 
+def test_surnames_agree_without_their_accents() -> None:
+    """At a crowded address only agreeing surnames link: "Núñez" and "Nunez" agree, as
+    matching reads them (they were "nez" and "nunez", too far apart)."""
+    names = ["Núñez", "Núñez", "Nunez", "Ito", "Dube", "Kerr", "Silva", "Yilmaz", "Haddad"]
+    names += ["Okafor", "Lindqvist", "Brown"]
+    facts = [
+        ProfileFacts(f"p{i:02d}", n, address_id="GB|E1|tower block") for i, n in enumerate(names)
+    ]
+    out = group_profiles(facts, Rules(), TODAY)
+    assert _groups(facts)[0] == ["p00", "p01", "p02"]
+    assert sorted(len(g.members) for g in out.groups) == [1] * 9 + [3]
+    members = {m.profile_id: m for m in out.groups[0].members if m.profile_id == "p02"}
+    assert "surname:nunez" in members["p02"].evidence
+
+
 def test_a_hub_device_does_not_chain_households() -> None:
     # A public device used by 20 people from 20 homes must not make one household.
     facts = [
