@@ -48,7 +48,7 @@ class Settings(BaseSettings):
     falkordb_reload_after_nodes: int = Field(default=0, ge=0)
     # Seconds the embedded server a command started stays up after the last client has gone,
     # so that the next command attaches to it instead of starting one and loading the graph
-    # (0.7 s for 36k records, 5-7 s at 100k); 0: it stops with the command that started it
+    # (0.65 s for 36k records, 5-7 s at 100k); 0: it stops with the command that started it
     # (docs/architecture.md, "The server between commands").
     store_linger_s: float = Field(default=60.0, ge=0)
     batch_size: int = Field(default=5000, ge=1, le=100_000)

@@ -1,7 +1,7 @@
 """The embedded server kept running for a while after the last command (`IDGRAPH_STORE_LINGER_S`).
 
 A command with no server running on the data folder starts one, which loads the whole graph
-from the folder's files (0.7 s for the pseudopeople town's 36,000 records, 5-7 s at 100k
+from the folder's files (0.65 s for the pseudopeople town's 36,000 records, 5-7 s at 100k
 records with their interactions), and stopping it rewrites those files. A user runs commands
 one after another (load-dir, train, resolve, households, metrics), so the server a command
 started stays up for `linger` seconds after the last client has gone, and the next command
