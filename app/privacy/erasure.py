@@ -249,7 +249,8 @@ def _model_counts(settings: Settings, records: list[dict[str, Any]]) -> int:
     have been all that held it (a version change; the next resolve scores again). Saved in
     place; the running server reloads a changed model file."""
     from app.errors import ConfigError
-    from app.resolution.fields import COMMON_MINIMUM, derive, without_common
+    from app.resolution.common import COMMON_MINIMUM, without_common
+    from app.resolution.fields import derive
     from app.resolution.model import MatchModel
     from app.resolution.records import frame
     from app.resolution.unsupervised import TF_MINIMUM_COUNT

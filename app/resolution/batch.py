@@ -20,8 +20,9 @@ from app.ingestion.held import code_digest
 from app.progress import stage_progress
 from app.resolution.blocking import candidate_pairs, key_digests, rule_keys, rule_property
 from app.resolution.cluster import Decisions
+from app.resolution.columns import Columns
 from app.resolution.component import pairs_to_complete
-from app.resolution.fields import Columns, derive
+from app.resolution.fields import derive
 from app.resolution.fields import sparse as sparse_records
 from app.resolution.firstrun import HELD, bulk_tables
 from app.resolution.linkonly import groups_of, one_to_one_of

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from app.resolution.fields import IDENTIFIER_PREFIX, Column, Columns
+from app.resolution.columns import IDENTIFIER_PREFIX, Column, Columns
 from app.resolution.linkonly import linkable
 
 Rule = tuple[str, ...]

@@ -10,10 +10,10 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from app.resolution.fields import IDENTIFIER_PREFIX
+from app.resolution.columns import IDENTIFIER_PREFIX
 from app.settings import Settings
 
-# How a field whose values may be too common to be evidence is named (fields.common_values)
+# How a field whose values may be too common to be evidence is named (common.common_values)
 COMMON_LABELS = {"dob": "date of birth", "email": "e-mail", "phone": "phone"}
 
 

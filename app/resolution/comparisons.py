@@ -17,7 +17,7 @@ import pandas as pd
 from rapidfuzz.distance import OSA, JaroWinkler
 from rapidfuzz.process import cpdist
 
-from app.resolution.fields import IDENTIFIER_PREFIX, Columns
+from app.resolution.columns import IDENTIFIER_PREFIX, Columns
 
 NULL = -1  # level of a pair where either record lacks the field: no evidence either way
 Levels = np.ndarray  # int8, one per pair

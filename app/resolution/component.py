@@ -11,7 +11,9 @@ from typing import Any
 import numpy as np
 
 from app.resolution.cluster import Decisions, missing_pairs
-from app.resolution.fields import RECORD_FIELDS, Columns, Common, derive1, stack
+from app.resolution.columns import Columns, stack
+from app.resolution.common import Common
+from app.resolution.fields import RECORD_FIELDS, derive1
 from app.resolution.fields import sparse as sparse_records
 from app.resolution.linkonly import OneToOne, groups_of, one_to_one_of
 from app.resolution.model import DECIMALS, MatchModel, probability
@@ -72,7 +74,7 @@ def read_component(
     """The component around `seeds` as stored. `exclude` leaves a record out (real time:
     the record being replaced) and `extra` adds one (its new version, fields and
     identifiers), with no pairs yet. `common`: the model's values too common to be
-    evidence, taken as missing (fields.without_common)."""
+    evidence, taken as missing (common.without_common)."""
     rows = store.read("realtime_component", ids=seeds, limit=settings.component_cap)
     replaced = next((r for r in rows if r["customerId"] == exclude), None)
     kept = [r for r in rows if not r.get("stub") and r["customerId"] != exclude]

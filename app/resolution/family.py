@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from app.resolution.blocking import block_pairs, rule_codes
+from app.resolution.columns import IDENTIFIER_PREFIX
 from app.resolution.comparisons import NULL
-from app.resolution.fields import IDENTIFIER_PREFIX
 from app.resolution.model import MatchModel, families
 from app.resolution.scoring import pair_levels
 

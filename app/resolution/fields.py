@@ -7,7 +7,7 @@ same definition and the batch cost grows with distinct values, not rows."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -18,6 +18,8 @@ from nicknames import NickNamer
 
 from app.ingestion.names import NAME_TITLES, fold
 from app.ingestion.normalize import street_key1
+from app.resolution.columns import IDENTIFIER_PREFIX, Column, Columns
+from app.resolution.common import Common, without_common, without_common1
 
 # Fields the resolver reads from a Customer node, besides declared identifiers (`id_*`).
 RECORD_FIELDS: tuple[str, ...] = (
@@ -36,7 +38,6 @@ RECORD_FIELDS: tuple[str, ...] = (
     "addressId",
     "updatedAt",
 )
-IDENTIFIER_PREFIX = "id_"
 # Words written where a name should be: a form's "unknown" or "declined", a newborn's "baby
 # girl", what a record was about ("customer", "resident", "respondent"), test rows. For
 # matching they are no name at all (the record keeps what it says): two records that both
@@ -55,73 +56,6 @@ PLACEHOLDER_NAMES = frozenset(
 )
 _NICKNAMES = NickNamer()
 _NOT_DIGIT = re.compile(r"\D")
-
-Column = np.ndarray  # object array, None where missing
-
-# Columns compared with each other share one code space (a birth date against the other
-# record's date with day and month swapped).
-JOINT_CODES: dict[str, str] = {"dob_swapped": "dob", "last": "first"}
-
-
-class Columns(dict[str, Column]):
-    """Derived columns by name (object arrays, None where missing) and, for fast equality
-    tests, integer codes: equal values have equal codes, a missing value -1."""
-
-    def __init__(
-        self, values: Mapping[str, Column], known: Mapping[str, np.ndarray] | None = None
-    ) -> None:
-        """`known`: codes already worked out, by column (not computed again)."""
-        super().__init__(values)
-        self.codes: dict[str, np.ndarray] = dict(known or {})
-        for name, col in self.items():
-            if name in JOINT_CODES or name in self.codes:
-                continue
-            partners = [n for n, base in JOINT_CODES.items() if base == name and n in self]
-            if partners:
-                codes = factorize(np.concatenate([col, *(self[n] for n in partners)]))
-                for i, n in enumerate([name, *partners]):
-                    self.codes[n] = codes[i * len(col) : (i + 1) * len(col)]
-            else:
-                self.codes[name] = _codes(col)
-
-    def present(self, name: str) -> np.ndarray:
-        return self.codes[name] >= 0
-
-
-def _codes(col: Column) -> np.ndarray:
-    if col.dtype != object:
-        return np.where(pd.isna(col), -1, 0)
-    if len(col) and isinstance(next((v for v in col if v is not None), None), frozenset):
-        return np.where(pd.notna(col), 0, -1)  # sets compare by intersection only
-    return factorize(col)
-
-
-# Below this many values a dict numbers them faster than pandas, whose fixed cost per call
-# (~50 µs) made building one record's columns take 1.5 ms of a real-time placement.
-FACTORIZE_IN_PYTHON = 512
-
-
-def _missing(value: Any) -> bool:
-    return (
-        value is None
-        or value is pd.NA
-        or value is pd.NaT
-        or (isinstance(value, float) and value != value)
-    )
-
-
-def factorize(values: Column) -> np.ndarray:
-    """Integer codes of an object array in order of first appearance, -1 for a missing value
-    (None or NaN): pandas' factorize, or for short arrays the same numbering by a dict
-    (tests/resolution/test_fields.py holds the two equal)."""
-    if len(values) >= FACTORIZE_IN_PYTHON:
-        codes, _ = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
-        return codes
-    seen: dict[Any, int] = {}
-    return np.array(
-        [-1 if _missing(v) else seen.setdefault(v, len(seen)) for v in values],
-        dtype=np.intp,
-    )
 
 
 def _text(value: object) -> str | None:
@@ -362,125 +296,6 @@ def derive1(record: Mapping[str, Any], common: Common | None = None) -> dict[str
         if name.startswith(IDENTIFIER_PREFIX):
             out[name] = None if value is None else identifier(value)
     return without_common1(out, common) if common else out
-
-
-# Values too common to be evidence: a placeholder written where the value was unknown
-# (1900-01-01, 0000000, none@example.com) or a value many people are given (1 January of
-# a year, for births known by the year only). Found in the training records and kept in
-# the model, so batch, real time and every later run read the same values: a value more
-# records hold than a factor (Settings.common_value_factor) times the 99th percentile of
-# its column's counts, and more than COMMON_MINIMUM. For matching such a value is no value
-# (a record that holds it neither agrees nor disagrees by it), as a placeholder name is
-# (PLACEHOLDER_NAMES); the record keeps what it says. docs/resolution.md has what this
-# changed on outside data.
-COMMON_MINIMUM = 10
-# column checked -> the columns derived from it that go with it
-COMMON_WITH: dict[str, tuple[str, ...]] = {
-    "dob": ("dob_year", "dob_swapped", "dob_md"),
-    "email": ("email_local", "email_named"),
-    "phone": ("phone_kind",),
-}
-Common = Mapping[str, Any]  # column -> its values too common (a collection of texts)
-# Per record, the checked columns whose value was too common (a frozenset), None if none: so
-# that an explanation can say why a field both records hold was not compared.
-TOO_COMMON = "too_common"
-
-
-def common_source(column: str) -> str:
-    """The checked column that `column` is, or is derived from (COMMON_WITH)."""
-    return next((name for name, deps in COMMON_WITH.items() if column in deps), column)
-
-
-def too_common(values: Column, factor: float) -> dict[str, int]:
-    """The values of a column held by more records than `factor` times the 99th percentile
-    of its values' counts and than COMMON_MINIMUM, with how many records hold each; none
-    for a factor of 0."""
-    counts = pd.Series(values, dtype=object).dropna().value_counts()
-    if counts.empty or factor <= 0:
-        return {}
-    limit = max(COMMON_MINIMUM, factor * float(np.quantile(counts.to_numpy(), 0.99)))
-    return {str(v): int(n) for v, n in sorted(counts[counts > limit].items())}
-
-
-def common_values(cols: Columns, factor: float) -> dict[str, dict[str, int]]:
-    """Every checked column's values too common (`too_common` at `factor`), with how many
-    records hold each: dates of birth, e-mails, phones, declared identifiers."""
-    found = {name: too_common(cols[name], factor) for name in _checked(cols) if name in cols}
-    return {name: held for name, held in found.items() if held}
-
-
-def _checked(cols: Mapping[str, Any]) -> list[str]:
-    """The columns whose values may be too common to be evidence."""
-    return ["dob", "email", "phone", *sorted(n for n in cols if n.startswith(IDENTIFIER_PREFIX))]
-
-
-def without_common(cols: Columns, common: Common) -> Columns:
-    """`cols` with the values too common to be evidence taken as missing, and the columns
-    derived from them (COMMON_WITH). Codes are kept (a missing value's is -1), not
-    recomputed."""
-    masks = {
-        name: pd.Series(cols[name], dtype=object).isin(list(common[name])).to_numpy()
-        for name in _checked(cols)
-        if name in common and name in cols
-    }
-    masks = {name: mask for name, mask in masks.items() if mask.any()}
-    if not masks:
-        return cols
-    values, codes = dict(cols), dict(cols.codes)
-    for name, mask in masks.items():
-        for col in (name, *COMMON_WITH.get(name, ())):
-            if col not in values:
-                continue
-            values[col] = values[col].copy()
-            values[col][mask] = None
-            codes[col] = np.where(mask, -1, codes[col])
-    flagged = np.full(len(next(iter(masks.values()))), None, dtype=object)
-    for i in np.flatnonzero(np.logical_or.reduce(list(masks.values()))).tolist():
-        flagged[i] = frozenset(name for name, mask in masks.items() if mask[i])
-    values[TOO_COMMON] = flagged
-    return Columns(values, codes)
-
-
-def without_common1(derived: dict[str, Any], common: Common) -> dict[str, Any]:
-    """`without_common` for one record's derivations (`derive1`)."""
-    out = dict(derived)
-    flagged = [
-        name
-        for name in _checked(derived)
-        if name in common and out.get(name) is not None and out[name] in common[name]
-    ]
-    for name in flagged:
-        for col in (name, *COMMON_WITH.get(name, ())):
-            out[col] = None
-    if flagged:
-        out[TOO_COMMON] = frozenset(flagged)
-    return out
-
-
-def too_common_pairs(
-    cols: Columns, compared: Sequence[str], left: Any, right: Any
-) -> np.ndarray | None:
-    """For each pair (rows) and compared field (columns; a comparison's first): whether it
-    was compared as missing because a record's value was too common (None: none was)."""
-    flags = cols.get(TOO_COMMON)
-    if flags is None:
-        return None
-    left, right = np.asarray(left, dtype=np.int64), np.asarray(right, dtype=np.int64)
-    flagged = np.flatnonzero(cols.present(TOO_COMMON))  # few records: look at those only
-    out = np.zeros((len(left), len(compared)), dtype=bool)
-    for j, source in enumerate(map(common_source, compared)):
-        held = np.zeros(len(flags), dtype=bool)
-        held[flagged] = [source in flags[i] for i in flagged.tolist()]
-        out[:, j] = held[left] | held[right]
-    return out
-
-
-def stack(rows: list[dict[str, Any]]) -> Columns:
-    """One-record derivations (derive1) as columns, for scoring a record with candidates."""
-    names = sorted({k for r in rows for k in r})
-    return Columns(
-        {n: np.array([r.get(n) for r in rows] + [None], dtype=object)[:-1] for n in names}
-    )
 
 
 def identifying_facts(cols: Columns) -> np.ndarray:

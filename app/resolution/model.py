@@ -19,8 +19,9 @@ import numpy as np
 
 from app.errors import ConfigError
 from app.resolution.blocking import Rule, parse_rule, rule_name
+from app.resolution.columns import IDENTIFIER_PREFIX, Columns
+from app.resolution.common import too_common_pairs
 from app.resolution.comparisons import NULL, Comparison, by_names, first_of_each, level_matrix
-from app.resolution.fields import IDENTIFIER_PREFIX, Columns, too_common_pairs
 
 FORMAT = "identity-graph/match-model/2"
 # Probabilities are stored and clustered rounded to this many decimals, so that a profile
@@ -31,7 +32,7 @@ DECIMALS = 12
 # for a match, however common the value (log-odds).
 MIN_AGREEMENT = 0.05
 # An explanation's level for a field both records hold that was compared as missing because
-# a value was too common to be evidence (fields.TOO_COMMON): it pushes neither way (0.0).
+# a value was too common to be evidence (common.TOO_COMMON): it pushes neither way (0.0).
 TOO_COMMON_LEVEL = "too common to count"
 # Levels split since models were first saved: comparison -> (the level split in two, the
 # number of levels before). A model saved before scores both halves with the weight the
@@ -257,7 +258,7 @@ class MatchModel:
         """Each pair's explanation as the JSON text a MATCHES edge holds:
         {"prior": p, "fields": [{"field", "label", "level", "weight"}, ...]} with a field for
         each comparison both records have, and for one compared as missing because a value
-        was too common to be evidence (`too_common`, from `fields.too_common_pairs`: its level
+        was too common to be evidence (`too_common`, from `common.too_common_pairs`: its level
         TOO_COMMON_LEVEL, its weight 0.0); the numbers as Python writes a float, which reads
         back as the same float. A field's text is made once per level and weight it takes
         (a field takes a few: 3-101 on 320,000 pairs of Splink's historical persons), and the

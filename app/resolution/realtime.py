@@ -24,8 +24,9 @@ from app.ingestion.mapping import Mapping
 from app.ingestion.record import prepare_customer_record
 from app.resolution.batch import match_rows
 from app.resolution.blocking import key_digest, key_value1, rule_key1, rule_property
+from app.resolution.columns import stack
 from app.resolution.component import pairs_to_complete, read_component
-from app.resolution.fields import derive1, stack
+from app.resolution.fields import derive1
 from app.resolution.fields import sparse as sparse_records
 from app.resolution.linkonly import linkable, one_to_one_of
 from app.resolution.model import DECIMALS, MatchModel, probability

@@ -8,7 +8,8 @@ from typing import Any
 
 import pandas as pd
 
-from app.resolution.fields import IDENTIFIER_PREFIX, RECORD_FIELDS
+from app.resolution.columns import IDENTIFIER_PREFIX
+from app.resolution.fields import RECORD_FIELDS
 from app.store import GraphStore
 from app.store.base import safe_identifier
 from app.store.reads import pages

@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from app.resolution.columns import Columns
 from app.resolution.comparisons import Comparison, level_matrix
-from app.resolution.fields import Columns
 from app.resolution.model import DECIMALS, MatchModel
 
 # Worker state: set before the pool forks, so records are shared, not pickled per task.

@@ -21,8 +21,10 @@ import pandas as pd
 from scipy.optimize import minimize
 
 from app.resolution.blocking import Candidates, key_parts, lone_rules
+from app.resolution.columns import Column, Columns
+from app.resolution.common import common_values, without_common
 from app.resolution.comparisons import Comparison, available
-from app.resolution.fields import Column, Columns, common_values, derive, without_common
+from app.resolution.fields import derive
 from app.resolution.linkonly import groups_of
 from app.resolution.model import MIN_AGREEMENT, ComparisonWeights, MatchModel, probability
 from app.resolution.rulechoice import choose_rules, widened
@@ -66,7 +68,7 @@ class TrainingSet:
     parts: list[str]
     comparisons: list[Comparison]
     groups: np.ndarray | None = None  # link-only: pairs within a group are never compared
-    # values too common to be evidence, taken as missing in `cols` (fields.common_values):
+    # values too common to be evidence, taken as missing in `cols` (common.common_values):
     # column -> value -> how many records hold it
     found_common: dict[str, dict[str, int]] = field(default_factory=dict)
 
@@ -83,7 +85,7 @@ class TrainingSet:
         common_factor: float = COMMON_VALUE_FACTOR,
     ) -> TrainingSet:
         """`common_factor`: values of a field this many times commoner than most are no
-        evidence (fields.common_values)."""
+        evidence (common.common_values)."""
         cols = derive(records)
         found = common_values(cols, common_factor)
         cols = without_common(cols, found)

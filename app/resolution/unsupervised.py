@@ -29,9 +29,9 @@ from app.resolution.blocking import (
     rule_name,
     sampled,
 )
+from app.resolution.columns import Column
 from app.resolution.comparisons import NULL, level_matrix
 from app.resolution.family import household_weights
-from app.resolution.fields import Column
 from app.resolution.model import (
     ComparisonWeights,
     MatchModel,

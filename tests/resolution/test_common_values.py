@@ -14,8 +14,10 @@ import pytest
 from app.ingestion.batch import load_directory
 from app.resolution.batch import resolve
 from app.resolution.cli import common_lines
+from app.resolution.columns import stack
+from app.resolution.common import common_values, too_common
 from app.resolution.comparisons import NULL, STANDARD, level_matrix
-from app.resolution.fields import common_values, derive, derive1, stack, too_common
+from app.resolution.fields import derive, derive1
 from app.resolution.learning import learn
 from app.resolution.model import TOO_COMMON_LEVEL, MatchModel
 from app.resolution.realtime import upsert_record

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from app.resolution.fields import derive1, stack
+from app.resolution.columns import stack
+from app.resolution.fields import derive1
 from app.resolution.model import ComparisonWeights, MatchModel
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "resolution.md"

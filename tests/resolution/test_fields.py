@@ -20,16 +20,15 @@ from app.resolution.blocking import (
     rule_keys,
     rule_property,
 )
+from app.resolution.columns import factorize, stack
 from app.resolution.comparisons import NULL, STANDARD, identifier_comparison
 from app.resolution.fields import (
     RECORD_FIELDS,
     derive,
     derive1,
-    factorize,
     identifying_facts,
     postcode_district,
     sparse,
-    stack,
 )
 
 NAMES = [

@@ -16,9 +16,10 @@ from hypothesis import strategies as st
 from scipy.optimize import brentq
 
 from app.errors import ConfigError
+from app.resolution.columns import stack
 from app.resolution.comparisons import NULL, STANDARD, level_matrix
 from app.resolution.family import same_value_pairs
-from app.resolution.fields import derive1, stack
+from app.resolution.fields import derive1
 from app.resolution.model import MatchModel, probability
 from app.resolution.training import (
     MIN_AGREEMENT,
