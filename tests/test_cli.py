@@ -8,8 +8,11 @@ import sys
 from pathlib import Path
 
 
-def idgraph(*args: str, data: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "IDGRAPH_DATA_DIR": str(data), "COLUMNS": "200"}
+def idgraph(
+    *args: str, data: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """The command as a user runs it on the data folder `data`; `env` adds settings."""
+    env = {**os.environ, "IDGRAPH_DATA_DIR": str(data), "COLUMNS": "200", **(env or {})}
     return subprocess.run(
         [sys.executable, "-c", "from app.cli import main; main()", *args],
         env=env,

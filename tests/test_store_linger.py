@@ -19,6 +19,7 @@ import psutil
 
 from app.store.falkordb import FalkorStore
 from app.store.falkordb_process import alive, wait_until_gone
+from tests.test_cli import idgraph
 from tests.test_store_settle import RELOADED
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -168,15 +169,8 @@ def test_serving_from_a_kept_server_reloads_the_graph_first(tmp_path: Path) -> N
 
 def test_the_command_line_attaches_to_the_server_its_last_command_left(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    env = {**os.environ, "IDGRAPH_DATA_DIR": str(data), "IDGRAPH_STORE_LINGER_S": "2"}
     for _ in range(2):
-        r = subprocess.run(
-            [sys.executable, "-c", "from app.cli import main; main()", "stats"],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        r = idgraph("stats", data=data, env={"IDGRAPH_STORE_LINGER_S": "2"})
         assert r.returncode == 0, r.stderr
     log = data / "falkordb.log"
     assert log.read_text().count("Ready to accept connections") == 1  # one start, two commands
@@ -212,27 +206,16 @@ def test_an_open_that_waited_for_the_stop_starts_a_server_of_its_own(tmp_path: P
         store.close()
 
 
-def _stop(data: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "IDGRAPH_DATA_DIR": str(data), "COLUMNS": "200"}
-    return subprocess.run(
-        [sys.executable, "-c", "from app.cli import main; main()", "stop"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
 def test_idgraph_stop_stops_a_kept_server_now_and_leaves_one_in_use(tmp_path: Path) -> None:
     data = tmp_path / "data"
     db_file = data / "graph.rdb"
-    r = _stop(data)
+    r = idgraph("stop", data=data)
     assert (r.returncode, r.stderr.strip()) == (0, f"no server runs on {data}: nothing to stop")
 
     pid, _ = command(db_file, 60, "crm:1")
     user = FalkorStore(db_file, "g", linger_s=60)  # another's use, as `idgraph serve`'s
     try:
-        r = _stop(data)
+        r = idgraph("stop", data=data)
         assert r.returncode == 1
         assert r.stderr.strip() == (
             f"the server (pid {pid}) is in use by 1 other connection(s), such as "
@@ -242,7 +225,7 @@ def test_idgraph_stop_stops_a_kept_server_now_and_leaves_one_in_use(tmp_path: Pa
     finally:
         user.close()  # leaves it to the watcher, for a minute
 
-    r = _stop(data)
+    r = idgraph("stop", data=data)
     assert (r.returncode, r.stderr.strip()) == (
         0,
         f"stopped the server (pid {pid}); its files are saved",

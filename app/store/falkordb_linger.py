@@ -127,9 +127,9 @@ def _activity(client: Any) -> tuple[int, int]:
 
 def watch(
     socket_file: str, pid: int, db_file: Path, redis_dir: str, linger_s: float, timeout_s: float
-) -> str:
-    """Stop the server once it has had no client but this one for `linger_s`; what happened,
-    in a word: "stopped", or "gone" when something else stopped it first."""
+) -> None:
+    """Stop the server once it has had no client but this one for `linger_s`; return when it
+    is stopped, or when something else stopped it first."""
     client = Redis(
         unix_socket_path=socket_file,
         client_name=LINGER_CLIENT,
@@ -164,11 +164,10 @@ def watch(
                     wait_until_gone(pid, timeout_s)
                     with contextlib.suppress(OSError):
                         shutil.rmtree(redis_dir)
-                    return "stopped"
+                    return
             time.sleep(POLL_S)
     except RedisError:
         pass  # the server went away under the watcher: someone else stopped it
-    return "gone"
 
 
 def main(argv: list[str] | None = None) -> None:
