@@ -35,7 +35,6 @@ from app.households.marketing import (
     MetricCondition,
     count,
     csv_row,
-    household_of_profile,
     households_by_id,
     search,
     search_all,
@@ -183,7 +182,7 @@ class Household(graphene.ObjectType):
         parent: HouseholdHit, info: graphene.ResolveInfo, include_ended: bool = False
     ) -> list[dict[str, Any]]:
         ctx = request_context(info)
-        rows = await run_in_threadpool(ctx.store.read, "api_household_members", ids=[parent.id])
+        rows = await ctx.loaders.household_members.load(parent.id)
         out = []
         for r in rows:
             # Membership.profile finds the member's profile read here.
@@ -302,8 +301,7 @@ async def households(
 
 
 async def profile_household(profile_id: str, info: graphene.ResolveInfo) -> HouseholdHit | None:
-    store = request_context(info).store
-    return await run_in_threadpool(household_of_profile, store, profile_id)
+    return await request_context(info).loaders.profile_households.load(profile_id)
 
 
 # -- CSV export: GET /export/households.csv?minMembers=3&metric=totalSpend:top:0.1&... ------

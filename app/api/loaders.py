@@ -28,6 +28,7 @@ from app.api.records import (
     Page,
     ProfileRecord,
 )
+from app.households.marketing import HouseholdHit, households_of_profiles
 from app.settings import Settings
 from app.store import GraphStore
 
@@ -99,6 +100,8 @@ class Loaders:
     profile_members: _ByKey[list[str]]  # by profileId: materialised member customerIds
     profile_props: _ByKey[dict[str, Any]]  # by profileId: every property (metrics)
     matches: _Pages[MatchRecord]  # keys: MatchKey
+    profile_households: _ByKey[HouseholdHit | None]  # by profileId: its current household
+    household_members: _ByKey[list[dict[str, Any]]]  # by householdId: every membership
 
     @classmethod
     def for_store(cls, store: GraphStore) -> Loaders:
@@ -114,6 +117,8 @@ class Loaders:
             profile_members=_ByKey(store, reads.profile_members, list),
             profile_props=_ByKey(store, reads.profile_props, dict),
             matches=_Pages(store, reads.matches),
+            profile_households=_ByKey(store, households_of_profiles, _none),
+            household_members=_ByKey(store, reads.household_members, list),
         )
 
     def clear_all(self) -> None:

@@ -6,7 +6,8 @@ Synchronous like the store; async callers go through a worker thread (see loader
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from app.api.records import (
@@ -23,6 +24,8 @@ from app.api.records import (
     PhoneRecord,
     ProfileRecord,
 )
+from app.households.marketing import HouseholdHit, hit_from_row
+from app.privacy.consent import consent_by_subject
 from app.store import GraphStore
 
 IdentifierKind = Literal["email", "phone", "deviceId"]
@@ -40,17 +43,21 @@ def customers(store: GraphStore, ids: Sequence[str]) -> dict[str, CustomerRecord
 
 
 def identifiers(store: GraphStore, ids: Sequence[str]) -> dict[str, Identifiers]:
-    out: dict[str, Identifiers] = {}
-    for row in store.read("api_customer_identifiers", ids=list(ids)):
-        out[row["customerId"]] = Identifiers(
-            emails=[EmailRecord(e) for e in sorted(set(row["emails"] or []))],
-            phones=[PhoneRecord(p) for p in sorted(set(row["phones"] or []))],
-            addresses=sorted(
-                (AddressRecord.from_props(a) for a in row["addresses"] or []),
-                key=lambda a: a.address_id,
-            ),
-        )
-    return out
+    return {
+        row["customerId"]: _identifiers(row)
+        for row in store.read("api_customer_identifiers", ids=list(ids))
+    }
+
+
+def _identifiers(row: Mapping[str, Any]) -> Identifiers:
+    return Identifiers(
+        emails=[EmailRecord(e) for e in sorted(set(row["emails"] or []))],
+        phones=[PhoneRecord(p) for p in sorted(set(row["phones"] or []))],
+        addresses=sorted(
+            (AddressRecord.from_props(a) for a in row["addresses"] or []),
+            key=lambda a: a.address_id,
+        ),
+    )
 
 
 def accounts(store: GraphStore, ids: Sequence[str]) -> dict[str, list[AccountHolding]]:
@@ -137,6 +144,53 @@ def customer_with_profile(
         return None
     profile = _customer_profile(row) if row["profile"] is not None else None
     return CustomerRecord.from_props(row["customer"]), profile
+
+
+@dataclass(frozen=True)
+class Customer360:
+    """What api_customer_360 reads: each part as the read of its own gives it."""
+
+    customer: CustomerRecord
+    profile: CustomerProfile | None  # customer_profiles; None: not resolved yet
+    identifiers: Identifiers  # identifiers
+    household: HouseholdHit | None  # households_of_profiles; None: no profile, or in none
+    members: list[dict[str, Any]]  # household_members of that household
+
+
+def customer_360(store: GraphStore, customer_id: str) -> Customer360 | None:
+    """One customer with its identifiers, its profile, the profile's household and the
+    household's members, in one read; None: no such customer."""
+    rows = store.read("api_customer_360", id=customer_id)
+    if not rows:
+        return None
+    row = rows[0]  # more than one: several current households or decision-makers
+    profile = _customer_profile(row) if row["profile"] is not None else None
+    household = None
+    members: list[dict[str, Any]] = []
+    if row["household"] is not None:
+        dm = row["decisionMaker"]
+        consent = None
+        if dm is not None:
+            dm_id = str(dm["profileId"])
+            consent = consent_by_subject(row["decisionMakerConsent"] or [], [dm_id])[dm_id]
+        household = hit_from_row(row, consent)
+        members = _in_order(row["members"] or [])
+    return Customer360(
+        CustomerRecord.from_props(row["customer"]), profile, _identifiers(row), household, members
+    )
+
+
+def household_members(store: GraphStore, ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+    """Every membership of these households, current and ended, each with the member's whole
+    profile."""
+    out: defaultdict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in store.read("api_household_members", ids=list(ids)):
+        out[str(row["householdId"])].append(row)
+    return {k: _in_order(v) for k, v in out.items()}
+
+
+def _in_order(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return sorted(rows, key=lambda r: (str(r["membership"].get("status")), str(r["profileId"])))
 
 
 def profile_members(store: GraphStore, ids: Sequence[str]) -> dict[str, list[str]]:

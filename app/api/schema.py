@@ -95,14 +95,16 @@ def _identifiers(kind: str) -> Any:
     return resolve
 
 
-def _asks_for_profile(info: graphene.ResolveInfo) -> bool:
-    """The field's own selection names the customer's profile (fragments are not looked
-    into: such a query reads the profile in a read of its own, as any other does)."""
-    selection = info.field_nodes[0].selection_set
-    return selection is not None and any(
-        isinstance(s, FieldNode) and s.name.value in ("profile", "profileConfidence")
-        for s in selection.selections
-    )
+def _selected(node: FieldNode, name: str) -> FieldNode | None:
+    """The field `name` in the node's own selection (fragments are not looked into: such a
+    query reads each part in a read of its own, as any other query does)."""
+    selection = node.selection_set
+    if selection is None:
+        return None
+    for s in selection.selections:
+        if isinstance(s, FieldNode) and s.name.value == name:
+            return s
+    return None
 
 
 class Customer(graphene.ObjectType):
@@ -251,16 +253,33 @@ class Query(
         root: object, info: graphene.ResolveInfo, id: str
     ) -> CustomerRecord | None:
         ctx = request_context(info)
-        if not _asks_for_profile(info):
+        node = info.field_nodes[0]
+        profile = _selected(node, "profile")
+        if profile is None and _selected(node, "profileConfidence") is None:
             return await ctx.loaders.customers.load(id)
-        # The customer 360: the customer and its profile in one read, so that the profile's
-        # own reads start with the customer's identifiers and interactions.
+        if profile is not None and _selected(profile, "household") is not None:
+            # The customer 360: the customer, its identifiers, its profile, the household
+            # and its members in one read; the resolvers find each part in their loaders.
+            whole = await run_in_threadpool(reads.customer_360, ctx.store, id)
+            if whole is None:
+                return None
+            loaders = ctx.loaders
+            loaders.customers.prime(id, whole.customer)
+            loaders.customer_profiles.prime(id, whole.profile)
+            loaders.identifiers.prime(id, whole.identifiers)
+            if whole.profile is not None:
+                loaders.profile_households.prime(whole.profile.profile.id, whole.household)
+            if whole.household is not None:
+                loaders.household_members.prime(whole.household.id, whole.members)
+            return whole.customer
+        # The customer and its profile in one read, so that the profile's own reads start
+        # with the customer's identifiers and interactions.
         found = await run_in_threadpool(reads.customer_with_profile, ctx.store, id)
         if found is None:
             return None
-        customer, profile = found
+        customer, customer_profile = found
         ctx.loaders.customers.prime(id, customer)
-        ctx.loaders.customer_profiles.prime(id, profile)
+        ctx.loaders.customer_profiles.prime(id, customer_profile)
         return customer
 
     @staticmethod

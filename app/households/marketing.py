@@ -201,10 +201,13 @@ def households_by_id(store: GraphStore, ids: Sequence[str]) -> dict[str, Househo
     return {h.id: h for h in _hits(store, store.read("household_by_ids", ids=list(ids)))}
 
 
-def household_of_profile(store: GraphStore, profile_id: str) -> HouseholdHit | None:
-    """The profile's current household, as households_by_id gives it (None: in none)."""
-    hits = _hits(store, store.read("household_by_profiles", ids=[profile_id]))
-    return hits[0] if hits else None
+def households_of_profiles(store: GraphStore, ids: Sequence[str]) -> dict[str, HouseholdHit]:
+    """Each profile's current household, as households_by_id gives it (absent: in none)."""
+    rows = store.read("household_by_profiles", ids=list(ids))
+    out: dict[str, HouseholdHit] = {}
+    for row, hit in zip(rows, _hits(store, rows), strict=True):
+        out.setdefault(str(row["profileId"]), hit)
+    return out
 
 
 CSV_COLUMNS: tuple[str, ...] = (
