@@ -52,6 +52,16 @@ PLACEHOLDER_NAMES = frozenset(
         *("male", "female", "adult", "adult male", "adult female"),
         *("resident", "current resident", "occupant", "current occupant", "householder"),
         *("customer", "client", "respondent"),
+        # a person written by their place in the household, as census forms get them
+        *("lady in the", "lady of", "lady of the", "lady of house", "lady of the house"),
+        *("man in the", "man of", "man of the", "man of house", "man of the house"),
+        *("gentleman of", "son of", "daughter of", "head of household", "head of house"),
+        *("of the house", "of house", "of the home", "the house", "de la casa", "de casa"),
+        *("no last name", "last name", "first name", "dont know", "don't know"),
+        *("male child", "female child", "gentleman", "gentlemen", "gentelman", "woman"),
+        *("mother", "father", "mom", "dad", "wife", "daughter", "grandson", "granddaughter"),
+        *("grandchild", "nephew", "niece", "oldest", "youngest", "inmate", "hijo", "hija"),
+        *("senor", "senora", "apellido", "respondant", "refuse"),
     }
 )
 _NICKNAMES = NickNamer()
@@ -214,7 +224,7 @@ DERIVED: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "first_is_initial": ("first", is_initial),
     "last": ("lastName", last_name),
     "last_sound": ("last", sound),
-    "middle": ("middleName", _folded),
+    "middle": ("middleName", first_name),  # a given name too: "J." is "j", "Youngest" none
     "middle_init": ("middle", initial),
     "dob": ("dateOfBirth", compact_date),
     "dob_year": ("dob", year),

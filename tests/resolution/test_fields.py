@@ -176,6 +176,36 @@ def test_a_placeholder_is_no_name_and_a_name_that_looks_like_one_is_a_name() -> 
     assert first_name(cols, np.array([0]), np.array([1])).tolist() == [NULL]
 
 
+def test_a_person_written_by_their_place_in_the_household_is_no_name() -> None:
+    """Census forms get people written by their role ("Lady Of The House", "Man Of The",
+    the misspelt "Gentelman", "Daughter", "Senora"): no name either, so a wife written as
+    "Wife Martinez" does not disagree by her first name with "Rosa Martinez" (it was
+    "different": a strong push apart). Roles that are also people's names stay names: Son
+    (the Vietnamese Sơn), Man, Lady, Person, Doe, Parent, Husband, Minor, Younger, Casa."""
+    for first, last in [
+        ("Lady Of The House", "Of The House"),
+        ("Man Of The", "Man Of The House"),
+        ("Gentelman", "Dont Know"),
+        ("Daughter", "No Last Name"),
+        ("Senora", "De La Casa"),
+    ]:
+        derived = derive1({"firstName": first, "lastName": last})
+        assert (derived["first"], derived["last"]) == (None, None), (first, last)
+    for first, last in [("Son", "Man"), ("Lady", "Person"), ("Nino", "Doe")]:
+        derived = derive1({"firstName": first, "lastName": last})
+        assert (derived["first"], derived["last"]) == (first.lower(), last.lower())
+    for last in ("Parent", "Husband", "Minor", "Younger", "Casa", "Loh", "Goh"):
+        assert derive1({"lastName": last})["last"] == last.lower()
+    # a middle name is a given name by the same rule: a placeholder or a title is none, and
+    # "J." is the initial "j" (before 2026-12-07 it was "j.", only alike to "J" by initial)
+    for middle, expected in [("Youngest", None), ("Inmate", None), ("Mr", None), ("J.", "j")]:
+        assert derive1({"middleName": middle})["middle"] == expected, middle
+    wife, rosa = {"firstName": "Wife", "lastName": "Martinez"}, {"firstName": "Rosa"}
+    cols = stack([derive1(wife), derive1({**rosa, "lastName": "Martinez"})])
+    first_name = next(c for c in STANDARD if c.name == "firstName")
+    assert first_name(cols, np.array([0]), np.array([1])).tolist() == [NULL]
+
+
 def test_names_and_places_compare_without_their_accents() -> None:
     """One source keeps the marks, another drops them: "José García" of Zürich and "Jose
     Garcia" of Zurich are the same name and the same city to matching (they were "somewhat
