@@ -51,6 +51,22 @@ NAMES = [
     "",
     "Unknown",
     "Baby Girl",
+    "Lady Of The House",
+    "Gentelman",
+]
+
+
+SURNAMES = [
+    "Smith",
+    "Smyth",
+    "Jones",
+    "Fox",
+    "No Name",
+    "X",
+    "Müller",
+    "Muller",
+    "Of The House",
+    "Son",
 ]
 
 
@@ -66,10 +82,8 @@ def records(draw: st.DrawFn) -> list[dict[str, object]]:
             {
                 "source": draw(st.sampled_from(["crm", "web"])),
                 "firstName": _value(draw, NAMES),
-                "middleName": _value(draw, ["J", "Julia", "j"]),
-                "lastName": _value(
-                    draw, ["Smith", "Smyth", "Jones", "Fox", "No Name", "X", "Müller", "Muller"]
-                ),
+                "middleName": _value(draw, ["J", "Julia", "j", "J.", "Youngest", "Mr"]),
+                "lastName": _value(draw, SURNAMES),
                 "dateOfBirth": _value(draw, ["1980-02-03", "1980-03-02", "1981-02-03"]),
                 "gender": _value(draw, ["f", "m"]),
                 "email": _value(
