@@ -68,10 +68,11 @@ class Settings(BaseSettings):
     # for events is bounded by this, not by how many there are (docs/ingestion.md).
     bulk_round_rows: int = Field(default=1_000_000, ge=1)
     # A bulk first load of at least prepare_min_bytes prepares its files (validation,
-    # normalisation) in this many worker processes ahead of the loader (starting them costs
-    # about a second); 0, or smaller loads: in the loader's own process (app/ingestion/ahead.py).
+    # normalisation) in this many worker processes ahead of the loader (forked, they start in
+    # milliseconds; a one-file load of 0.6 MB still lost 0.1 s to them); 0, or smaller loads:
+    # in the loader's own process (app/ingestion/ahead.py).
     prepare_workers: int = Field(default=2, ge=0)
-    prepare_min_bytes: int = Field(default=10_000_000, ge=0)
+    prepare_min_bytes: int = Field(default=2_000_000, ge=0)
     max_field_length: int = Field(default=512, ge=8)
     # A file with more columns is refused before it is read (a 50,000-column header made the
     # CSV reader take 773 MB for a 1 MB file).

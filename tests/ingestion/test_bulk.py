@@ -4,6 +4,9 @@ incremental load, and every load after it writes with queries."""
 from __future__ import annotations
 
 import json
+import multiprocessing
+import subprocess
+import sys
 from concurrent.futures import Future
 from pathlib import Path
 
@@ -260,19 +263,26 @@ def test_a_bulk_load_sent_in_many_small_commands_gives_the_same_graph(
 
 
 def test_files_prepared_in_workers_give_what_one_process_gives(
-    store: GraphStore, settings: Settings, population: Path, tmp_path: Path
+    store: GraphStore,
+    settings: Settings,
+    population: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """A bulk first load prepares its files in worker processes (app/ingestion/ahead.py): the
-    graph, each file's counts and its quarantine file are what one process gives."""
+    """A bulk first load prepares its files in worker processes (app/ingestion/ahead.py),
+    forked or spawned: the graph, each file's counts and its quarantine file are what one
+    process gives."""
     results = []
-    for workers in (0, 2):
+    for workers, start in ((0, "fork"), (2, "fork"), (2, "spawn")):
         s = settings.model_copy(
             update={
                 "prepare_workers": workers,
                 "prepare_min_bytes": 0,
-                "data_dir": tmp_path / f"workers-{workers}",
+                "data_dir": tmp_path / f"workers-{workers}-{start}",
             }
         )
+        context = multiprocessing.get_context(start)
+        monkeypatch.setattr(ahead, "worker_context", lambda context=context: context)
         summaries = load_directory(store, population, s, show_progress=False)
         counts = [
             (Path(x.file).name, x.rows_read, x.rows_loaded, x.rows_quarantined, x.fields_blanked)
@@ -282,8 +292,27 @@ def test_files_prepared_in_workers_give_what_one_process_gives(
         results.append((digest(store), counts, quarantine))
         store.clear()
         store.setup_schema()
-    assert results[0] == results[1]
+    assert results[0] == results[1] == results[2]
     assert any(n for *_, n, _ in results[0][1])  # the messy sources have rows quarantined
+
+
+def test_workers_are_forked_unless_other_threads_run() -> None:
+    """The CLI's loader runs one thread when its workers start: they are forked, ready in
+    milliseconds. With another thread running (a lock it holds would stay held in a forked
+    child) they are spawned."""
+    script = (
+        "import threading, sys\n"
+        "from app.ingestion.ahead import worker_context\n"
+        "print(worker_context().get_start_method())\n"
+        "stop = threading.Event()\n"
+        "threading.Thread(target=stop.wait).start()\n"
+        "print(worker_context().get_start_method())\n"
+        "stop.set()\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert out.stdout.split() == ["fork", "spawn"]
 
 
 def test_a_worker_that_fails_stops_the_load_with_its_error(tmp_path: Path) -> None:
