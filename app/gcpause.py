@@ -28,3 +28,21 @@ def gc_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+@contextmanager
+def frozen_for_fork() -> Iterator[None]:
+    """Around starting forked workers: every object the collector tracks is frozen
+    (`gc.freeze`, O(1)) while they fork, so a worker's collections never free an object it
+    inherited. A worker forked from a process that still held garbage of a library's
+    (DuckDB's, left by an earlier Splink run in the same process) crashed with a
+    segmentation fault in its first collection; the parent collects that garbage itself once
+    the objects are unfrozen. Objects frozen before (a bulk load freezes the graph it holds)
+    stay frozen, with these, for whoever froze them to unfreeze."""
+    frozen_before = gc.get_freeze_count() > 0
+    gc.freeze()
+    try:
+        yield
+    finally:
+        if not frozen_before:
+            gc.unfreeze()

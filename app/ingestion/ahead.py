@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from app.errors import StoreError
+from app.gcpause import frozen_for_fork
 from app.ingestion import reader
 from app.ingestion.mapping import Mapping
 from app.ingestion.rows import Prepared, prepare_customers, prepare_interactions
@@ -139,8 +140,9 @@ class Ahead:
         self.futures: dict[int, Future[int]] = {}
 
     def __enter__(self) -> Ahead:
-        for i, plan in enumerate(self.plans):
-            self.futures[i] = self.pool.submit(spool_file, plan, self.settings, self._spool(i))
+        with frozen_for_fork():  # a fork-started pool forks every worker at the first submit
+            for i, plan in enumerate(self.plans):
+                self.futures[i] = self.pool.submit(spool_file, plan, self.settings, self._spool(i))
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from app.gcpause import frozen_for_fork
 from app.resolution.columns import Columns
 from app.resolution.comparisons import Comparison, level_matrix
 from app.resolution.model import DECIMALS, MatchModel
@@ -56,7 +57,8 @@ def in_chunks(
         _WORK = (work, cols, left, right)
         try:
             pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
-            results = pool.map(_slice, bounds)
+            with frozen_for_fork():
+                results = pool.map(_slice, bounds)
         finally:
             _WORK = None
     with pool:
