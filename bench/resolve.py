@@ -34,7 +34,7 @@ from rich.table import Table
 
 from app.ingestion.batch import load_directory
 from app.resolution.batch import resolve
-from app.resolution.blocking import candidate_pairs
+from app.resolution.blocking import candidate_pairs, rule_name
 from app.resolution.evaluate import bcubed, pairwise
 from app.resolution.evaluation import with_missing
 from app.resolution.fields import derive
@@ -139,6 +139,7 @@ def run_set(
             "blocking_recall": round(recall, 4),
             "comparisons": comparisons,
             "rules": len(learned.model.rules),
+            "rules_chosen": [rule_name(r) for r in learned.model.rules],
             "mode": learned.model.mode,
             "labels": learned.report.labels,
         }

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from app.resolution.columns import IDENTIFIER_PREFIX, Column, Columns
+from app.resolution.columns import IDENTIFIER_PREFIX, Column, Columns, halved, identifier_halves
 from app.resolution.linkonly import linkable
 
 Rule = tuple[str, ...]
@@ -46,7 +46,8 @@ SINGLE_PARTS = ("email", "phone", "names")
 def part_comparisons(part: str) -> tuple[str, ...]:
     if part.startswith(IDENTIFIER_PREFIX):
         return (part,)
-    return KEY_PARTS[part]
+    whole = halved(part)
+    return (whole,) if whole else KEY_PARTS[part]
 
 
 def rule_comparisons(rule: Rule) -> set[str]:
@@ -169,15 +170,19 @@ def parse_rule(text: str) -> Rule:
     return tuple(text.split("+"))
 
 
-def key_parts(cols: Columns) -> list[str]:
-    """The key parts the data has (identifiers included)."""
-    names = [*KEY_PARTS, *(n for n in cols if n.startswith(IDENTIFIER_PREFIX))]
+def key_parts(cols: Columns, identifier_types: Mapping[str, str]) -> list[str]:
+    """The key parts the data has: declared identifiers, and the halves of those compared as
+    typo-tolerant (`identifier_types`: type -> "exact" or "typo"), so that two records whose
+    identifiers are one typo apart meet."""
+    ids = [n for n in cols if n.startswith(IDENTIFIER_PREFIX)]
+    typo = [n for n in ids if identifier_types.get(n[len(IDENTIFIER_PREFIX) :]) == "typo"]
+    names = [*KEY_PARTS, *ids, *(h for n in typo for h in identifier_halves(n))]
     return [n for n in names if n in cols and cols.present(n).any()]
 
 
 def candidate_rules(parts: Sequence[str]) -> list[Rule]:
     """Rules worth considering: each identifying part alone, and every two parts that draw on
-    different comparisons."""
+    different comparisons (an identifier's half with a name, a birth date, a place)."""
     single = [p for p in parts if p in SINGLE_PARTS or p.startswith(IDENTIFIER_PREFIX)]
     rules: list[Rule] = [(p,) for p in single]
     others = [p for p in parts if p not in single]
@@ -192,9 +197,10 @@ def lone_rules(parts: Sequence[str], rules: Sequence[Rule]) -> list[Rule]:
     weighed when the rules are chosen, with their pairs scored by the trained model, but
     never in the pool the model learns from. Labels drawn from a pool that held them taught
     the model that a first name hardly matters (docs/performance.md, "Every key part alone,
-    for choosing only")."""
+    for choosing only"). Half an identifier is never a rule alone: a few digits of a
+    national ID are no person."""
     have = set(rules)
-    return [(p,) for p in parts if (p,) not in have]
+    return [(p,) for p in parts if (p,) not in have and halved(p) is None]
 
 
 def rule_codes(cols: Columns, rule: Rule) -> np.ndarray:

@@ -11,6 +11,23 @@ import numpy as np
 import pandas as pd
 
 IDENTIFIER_PREFIX = "id_"  # declared identifiers' columns: id_nationalId, id_loyaltyNumber
+# Each identifier's first and last half (app/resolution/fields.py `identifier_head`, `_tail`), for
+# blocking a typo-tolerant one: "head_id_nationalId", "tail_id_nationalId".
+HALF_PREFIXES = ("head_", "tail_")
+
+
+def identifier_halves(column: str) -> tuple[str, ...]:
+    """The key parts of an identifier's column's two halves."""
+    return tuple(prefix + column for prefix in HALF_PREFIXES)
+
+
+def halved(part: str) -> str | None:
+    """The identifier's column a half's key part is of (None for any other part)."""
+    for prefix in HALF_PREFIXES:
+        if part.startswith(prefix + IDENTIFIER_PREFIX):
+            return part[len(prefix) :]
+    return None
+
 
 Column = np.ndarray  # object array, None where missing
 

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from app.resolution.columns import IDENTIFIER_PREFIX, Column, Columns
+from app.resolution.columns import IDENTIFIER_PREFIX, Column, Columns, identifier_halves
 
 # Values too common to be evidence: a placeholder written where the value was unknown
 # (1900-01-01, 0000000, none@example.com) or a value many people are given (1 January of
@@ -37,6 +37,14 @@ TOO_COMMON = "too_common"
 def common_source(column: str) -> str:
     """The checked column that `column` is, or is derived from (COMMON_WITH)."""
     return next((name for name, deps in COMMON_WITH.items() if column in deps), column)
+
+
+def goes_with(name: str) -> tuple[str, ...]:
+    """The checked column `name` and the columns derived from it: COMMON_WITH's, or an
+    identifier's halves (blocking's key parts)."""
+    if name.startswith(IDENTIFIER_PREFIX):
+        return (name, *identifier_halves(name))
+    return (name, *COMMON_WITH.get(name, ()))
 
 
 def too_common(values: Column, factor: float) -> dict[str, int]:
@@ -76,7 +84,7 @@ def without_common(cols: Columns, common: Common) -> Columns:
         return cols
     values, codes = dict(cols), dict(cols.codes)
     for name, mask in masks.items():
-        for col in (name, *COMMON_WITH.get(name, ())):
+        for col in goes_with(name):
             if col not in values:
                 continue
             values[col] = values[col].copy()
@@ -98,7 +106,7 @@ def without_common1(derived: dict[str, Any], common: Common) -> dict[str, Any]:
         if name in common and out.get(name) is not None and out[name] in common[name]
     ]
     for name in flagged:
-        for col in (name, *COMMON_WITH.get(name, ())):
+        for col in goes_with(name):
             out[col] = None
     if flagged:
         out[TOO_COMMON] = frozenset(flagged)

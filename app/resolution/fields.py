@@ -18,7 +18,7 @@ from nicknames import NickNamer
 
 from app.ingestion.names import NAME_TITLES, fold
 from app.ingestion.normalize import street_key1
-from app.resolution.columns import IDENTIFIER_PREFIX, Column, Columns
+from app.resolution.columns import IDENTIFIER_PREFIX, Column, Columns, identifier_halves
 from app.resolution.common import Common, without_common, without_common1
 
 # Fields the resolver reads from a Customer node, besides declared identifiers (`id_*`).
@@ -181,6 +181,27 @@ def identifier(value: object) -> str | None:
     return (text.upper().lstrip("0") or None) if text else None
 
 
+# An identifier shorter than this has no halves: halves of two characters or fewer would
+# block records by next to nothing.
+HALVED_LENGTH = 7
+
+
+def identifier_head(value: str) -> str | None:
+    """The first part of a derived identifier (`identifier`) before its middle, which is one
+    character of an odd length and two of an even one ("1234" of "123456789", "123" of
+    "12345678"). With `identifier_tail` it blocks two identifiers one typo apart: a character
+    replaced or two neighbours swapped leave the head or the tail as they were, and so does a
+    character dropped from an even length (9 of 10 characters keep halves of 4)."""
+    half = (len(value) - 1) // 2
+    return value[:half] if len(value) >= HALVED_LENGTH else None
+
+
+def identifier_tail(value: str) -> str | None:
+    """The last part of a derived identifier after its middle ("6789" of "123456789")."""
+    half = (len(value) - 1) // 2
+    return value[-half:] if len(value) >= HALVED_LENGTH else None
+
+
 def place(value: object) -> str | None:
     text = _text(value)
     return text.replace(" ", "") if text else None
@@ -287,6 +308,9 @@ def derive(records: pd.DataFrame, common: Common | None = None) -> Columns:
     for name in records.columns:
         if str(name).startswith(IDENTIFIER_PREFIX):
             cols[str(name)] = _map_unique(source(str(name)), identifier)
+            head, tail = identifier_halves(str(name))
+            cols[head] = _map_unique(cols[str(name)], identifier_head)
+            cols[tail] = _map_unique(cols[str(name)], identifier_tail)
     return without_common(Columns(cols), common or {})
 
 
@@ -305,6 +329,9 @@ def derive1(record: Mapping[str, Any], common: Common | None = None) -> dict[str
     for name, value in record.items():
         if name.startswith(IDENTIFIER_PREFIX):
             out[name] = None if value is None else identifier(value)
+            head, tail = identifier_halves(name)
+            out[head] = None if out[name] is None else identifier_head(out[name])
+            out[tail] = None if out[name] is None else identifier_tail(out[name])
     return without_common1(out, common) if common else out
 
 

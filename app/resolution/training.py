@@ -93,7 +93,7 @@ class TrainingSet:
         return cls(
             records.index,
             cols,
-            key_parts(cols),
+            key_parts(cols, identifier_types),
             available(cols, identifier_types),
             groups,
             found,
