@@ -37,6 +37,7 @@ KEY_PARTS: dict[str, tuple[str, ...]] = {
     "phone": ("phone",),
     "street": ("address",),
     "postcode": ("address",),
+    "postcode_district": ("address",),  # "ng22" of "NG22 0AT": fields.postcode_district
     "city": ("address",),
 }
 # parts that identify a person alone (a rule of their own); identifiers join them

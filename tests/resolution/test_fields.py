@@ -227,6 +227,26 @@ def test_a_person_written_by_their_place_in_the_household_is_no_name() -> None:
     assert first_name(cols, np.array([0]), np.array([1])).tolist() == [NULL]
 
 
+def test_records_in_one_postcode_district_meet_by_it() -> None:
+    """Henry "Oittlehales" at NG22 0AT and Harold, no surname, at NG22 0AX: one person of
+    Splink's historical persons, a pair no rule found. Neither the postcodes, the names nor
+    a date agree, but the district does, and a rule of the first initial and the district
+    brings them together. The district is a place, so it is never paired with the street,
+    postcode or city."""
+    rows = [
+        {"firstName": "Henry", "lastName": "Oittlehales", "postcode": "NG22 0AT"},
+        {"firstName": "Harold", "postcode": "NG22 0AX"},
+        {"firstName": "Hugh", "postcode": "NG23 0AX"},
+    ]
+    cols = stack([derive1(r) for r in rows])
+    found = candidate_pairs(cols, [("first_init", "postcode_district")], cap=50)
+    assert list(zip(found.left.tolist(), found.right.tolist(), strict=True)) == [(0, 1)]
+    offered = candidate_rules(list(KEY_PARTS))
+    assert ("first_init", "postcode_district") in offered
+    places = {"street", "postcode", "city"}
+    assert not [r for r in offered if "postcode_district" in r and places & set(r)]
+
+
 def test_names_and_places_compare_without_their_accents() -> None:
     """One source keeps the marks, another drops them: "José García" of Zürich and "Jose
     Garcia" of Zurich are the same name and the same city to matching (they were "somewhat
