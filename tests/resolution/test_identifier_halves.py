@@ -11,6 +11,7 @@ import pandas as pd
 from app.ingestion.batch import load_directory
 from app.resolution.batch import resolve
 from app.resolution.learning import learn
+from app.resolution.realtime import upsert_record
 from app.settings import Settings
 from app.store import GraphStore
 
@@ -159,7 +160,8 @@ def test_records_one_typo_apart_in_id_and_first_name_are_one_person(
     settings = Settings(data_dir=tmp_path / "data", resolve_workers=1)
     truth = _people_with_typos(tmp_path / "people")
     load_directory(store, tmp_path / "people", settings, show_progress=False)
-    resolve(store, settings, learn(store, settings).model)
+    model = learn(store, settings).model
+    resolve(store, settings, model)
     rows = store.read("profile_memberships")
     profile = {r["customerId"]: r["profileId"] for r in rows}
     people: dict[str, set[str]] = {}
@@ -167,3 +169,15 @@ def test_records_one_typo_apart_in_id_and_first_name_are_one_person(
         people.setdefault(person, set()).add(profile[record])
     assert all(len(profiles) == 1 for profiles in people.values()), people
     assert len({p for profiles in people.values() for p in profiles}) == 90
+
+    # In real time too: a new W-2 for Maria Garcia (person 0) with her SSN's last digit and
+    # her first name mistyped, and no address, finds her by the stored keys of a half's rule.
+    ssn = pd.read_csv(tmp_path / "people" / "ssa_customers.csv", dtype=str).loc[0, "ssn"]
+    record = {
+        "sourceKey": "W-NEW",
+        "nationalId": ssn[:-1] + str(int(ssn[-1]) % 9 + 1),
+        "firstName": "Naria",
+        "lastName": "Garcia",
+    }
+    placed = upsert_record(store, settings, model, "w2", record, {"nationalId": "typo"})
+    assert placed.profile_id == profile["ssa:S0"], placed
