@@ -67,10 +67,10 @@ def same_value_pairs(
 def household_weights(
     ts: TrainingSet, model: MatchModel, rng: np.random.Generator, workers: int = 1
 ) -> tuple[dict[str, list[float]], int]:
-    """`MatchModel.household` for `model` (its u and weights learned): for each field in
-    HOUSEHOLD_FIELDS and each level that agrees (a positive weight), log(u / u among
-    families), where that is below 0 and at least FAMILY_MINIMUM family pairs are at the
-    level, else 0 (MatchModel.contributions keeps an agreement pushing up). The
+    """`MatchModel.household` for `model` (its u and weights learned): for each field
+    households share (`household_field`) and each level that agrees (a positive weight),
+    log(u / u among families), where that is below 0 and at least FAMILY_MINIMUM family
+    pairs are at the level, else 0 (MatchModel.contributions keeps an agreement pushing up). The
     families are random pairs of records sharing a surname whose first names are at one of
     the model's family levels (`families`) and that agree on no birth date or identifier
     (those may be one person). At the levels of one shared value (HOUSEHOLD_VALUES) the
@@ -89,9 +89,9 @@ def household_weights(
     drawn = len(left) / same_value_pair_count(ts.cols.codes["last"])
     out = {}
     for j, comp in enumerate(model.comparisons):
-        if comp.name not in HOUSEHOLD_FIELDS:
+        if not household_field(comp.name):
             continue
-        lv = levels[family, j]
+        lv = levels[family_mask(ts, model, levels, measured=comp.name), j]
         lv = lv[lv != NULL]
         if not len(lv):  # no family pair in the sample has the field on both records
             continue
@@ -111,11 +111,22 @@ def household_weights(
     return out, int(family.sum())
 
 
-def family_mask(ts: TrainingSet, model: MatchModel, levels: np.ndarray) -> np.ndarray:
+def household_field(name: str) -> bool:
+    """Whether a comparison is of a field households share: HOUSEHOLD_FIELDS, and declared
+    identifiers (a parent's national ID written on a child's form, a family's account)."""
+    return name in HOUSEHOLD_FIELDS or name.startswith(IDENTIFIER_PREFIX)
+
+
+def family_mask(
+    ts: TrainingSet, model: MatchModel, levels: np.ndarray, measured: str | None = None
+) -> np.ndarray:
     """Which pairs (rows of `levels`) count as two members of a family: `families`, and no
-    birth date or identifier agreeing (those may be one person)."""
+    birth date or identifier agreeing (those may be one person), but the identifier
+    `measured`, whose agreement among families is what is counted."""
     family = families([c.name for c in ts.comparisons], levels, model.family_first_names)
     for j, spec in enumerate(ts.comparisons):
+        if spec.name == measured:
+            continue
         if spec.name == "dateOfBirth" or spec.name.startswith(IDENTIFIER_PREFIX):
             family &= levels[:, j] != 0
     return family
@@ -137,17 +148,18 @@ def same_value_pair_count(codes: np.ndarray) -> int:
 def shared_value_counts(
     ts: TrainingSet, model: MatchModel, field: str, workers: int
 ) -> dict[int, int] | None:
-    """For a field in HOUSEHOLD_VALUES: the family pairs at each of its shared-value levels,
-    among every pair of records sharing a surname and the value. None when the field is not
-    there, or too many pairs share both (FAMILY_VALUE_PAIRS)."""
-    if field not in HOUSEHOLD_VALUES or HOUSEHOLD_VALUES[field][0] not in ts.cols.codes:
+    """For a field in HOUSEHOLD_VALUES or an identifier (its level "same"): the family pairs
+    at each of its shared-value levels, among every pair of records sharing a surname and
+    the value. None when the field is not there, or too many pairs share both
+    (FAMILY_VALUE_PAIRS)."""
+    column, wanted = HOUSEHOLD_VALUES.get(field, (field, (0,)))  # an identifier: "same"
+    if not household_field(field) or column not in ts.cols.codes:
         return None
-    column, wanted = HOUSEHOLD_VALUES[field]
     codes = rule_codes(ts.cols, ("last", column))
     if same_value_pair_count(codes) > FAMILY_VALUE_PAIRS:
         return None
     left, right = all_same_value_pairs(codes)
     levels = pair_levels(ts.comparisons, ts.cols, left, right, workers)
     j = [c.name for c in ts.comparisons].index(field)
-    lv = levels[family_mask(ts, model, levels), j]
+    lv = levels[family_mask(ts, model, levels, measured=field), j]
     return {level: int((lv == level).sum()) for level in wanted}
