@@ -70,13 +70,14 @@ def household_weights(
     """`MatchModel.household` for `model` (its u and weights learned): for each field
     households share (`household_field`) and each level that agrees (a positive weight),
     log(u / u among families), where that is below 0 and at least FAMILY_MINIMUM family
-    pairs are at the level, else 0 (MatchModel.contributions keeps an agreement pushing up). The
-    families are random pairs of records sharing a surname whose first names are at one of
-    the model's family levels (`families`) and that agree on no birth date or identifier
-    (those may be one person). At the levels of one shared value (HOUSEHOLD_VALUES) the
-    family pairs are counted among every pair sharing a surname and the value, and their
-    share is that count over the sample's family pairs scaled to all same-surname pairs.
-    Also returns how many family pairs the sample had."""
+    pairs are at the level, else 0 (MatchModel.contributions keeps an agreement pushing
+    up). The families are random pairs of records sharing a surname whose first names are
+    at one of the model's family levels (`families`) and that agree on no birth date or
+    identifier (those may be one person; an identifier's own agreement is what is counted
+    for it). At the levels of one shared value (HOUSEHOLD_VALUES, an identifier's "same")
+    the family pairs are counted among every pair sharing a surname and the value, and
+    their share is that count over the sample's family pairs scaled to all same-surname
+    pairs. Also returns how many family pairs the sample had."""
     names = [c.name for c in ts.comparisons]
     if "firstName" not in names or "lastName" not in names:
         return {}, 0
@@ -91,7 +92,8 @@ def household_weights(
     for j, comp in enumerate(model.comparisons):
         if not household_field(comp.name):
             continue
-        lv = levels[family_mask(ts, model, levels, measured=comp.name), j]
+        own = comp.name.startswith(IDENTIFIER_PREFIX)  # counted with its own agreement
+        lv = levels[family_mask(ts, model, levels, measured=comp.name) if own else family, j]
         lv = lv[lv != NULL]
         if not len(lv):  # no family pair in the sample has the field on both records
             continue
