@@ -55,9 +55,11 @@ def metrics_batch(
     from app.metrics.batch import run_batch
     from app.metrics.compute import LABEL
 
-    with marks.writing_as(store, marks.METRICS):
+    def watched() -> frozenset[str]:
         # only changes of the metrics a rule watches can fire: the rest are counted, not kept
-        watched = watched_metrics(store, settings, LABEL)
+        return watched_metrics(store, settings, LABEL)
+
+    with marks.writing_as(store, marks.METRICS):
         summary = run_batch(store, settings, now, console, show_progress, full, watched)
         return summary, pass_to_alerts(store, settings, summary.changes)
 

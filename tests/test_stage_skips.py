@@ -70,8 +70,10 @@ def reads(store: GraphStore, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[s
 
 @pytest.fixture
 def chain(store: GraphStore, backend_settings: Settings, population: Path, tmp_path: Path) -> Chain:
-    """The population loaded, a model learned without labels, each stage run once."""
-    update = {"data_dir": tmp_path / "data", "resolve_workers": 1}
+    """The population loaded, a model learned without labels, each stage run once. The alert
+    rules are read afresh whenever asked for (the cache's age is not what makes a skipping
+    stage read nothing: a slow machine made a re-run read them)."""
+    update = {"data_dir": tmp_path / "data", "resolve_workers": 1, "alert_rules_refresh_s": 0}
     settings = backend_settings.model_copy(update=update)
     load_directory(store, population, settings, show_progress=False)
     model = learn(store, settings).model

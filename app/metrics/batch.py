@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -55,13 +55,14 @@ def run_batch(
     console: Console | None = None,
     show_progress: bool = True,
     full: bool = False,
-    handed_on: Collection[str] | None = None,
+    handed_on: Callable[[], Collection[str]] | None = None,
 ) -> RunSummary:
     """Recompute every active profile's metrics, writing what changed. Skipped when no writer
     it reads from has written since its last complete run as of the same time with the same
     definitions (`full`: compute and compare anyway). Each metric whose values changed has
-    its mark bumped (marks.metric). The summary's changes are those of the metrics in
-    `handed_on` (all when None)."""
+    its mark bumped (marks.metric). The summary's changes are those of the metrics
+    `handed_on()` names (all when None), asked for only when the batch runs: a skipped one
+    reads nothing but its marks."""
     started = time.perf_counter()
     now = now or now_utc()
     defs = registry.running(settings)
@@ -70,7 +71,8 @@ def run_batch(
         if run.last is not None:
             seconds = round(time.perf_counter() - started, 3)
             return RunSummary(profiles=run.last["profiles"], metrics=len(defs), seconds=seconds)
-        summary = _compute(store, settings, defs, now, console, show_progress, handed_on)
+        wanted = None if handed_on is None else handed_on()
+        summary = _compute(store, settings, defs, now, console, show_progress, wanted)
         if moved := sorted(marks.metric(m) for m in summary.changed_metrics):
             marks.bump(store, moved)
         marks.finished(store, run, {"profiles": summary.profiles})
