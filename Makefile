@@ -67,8 +67,10 @@ cypherlint: $(STAMP) $(CYPHER_LINT)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# Two test processes (pytest-xdist), one per core here: each starts its own stores.
+TEST_WORKERS ?= 2
 unit: install browser
-	$(BIN)/python -m pytest -q --durations=15
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --durations=15
 
 test: install browser lint typecheck unit
 

@@ -33,14 +33,39 @@ def pytest_report_header(config: pytest.Config) -> str:
         return f"Neo4j variants: {real.description}"
     return (
         f"Neo4j variants: ArcadeDB stand-in ({boltserver.STANDIN_PACKAGE}=="
-        f"{boltserver.standin_version()}), started on a free loopback port (NEO4J_URI not set)"
+        f"{boltserver.standin_version()}), started on a free loopback port by each test "
+        "process (NEO4J_URI not set)"
     )
 
 
+# What the run's closing lines say about them. Under pytest-xdist (`make test` runs two
+# workers) each worker starts its own server and hands its line to the controlling process.
+_BOLT_LINES: list[str] = []
+
+
+def _bolt_lines() -> list[str]:
+    return [
+        f"Neo4j variants ran against {server.description}"
+        + (f", started in {server.started_in_s:.1f}s" if server.process else "")
+        for server in _BOLT_USED
+    ]
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if hasattr(session.config, "workeroutput"):  # an xdist worker
+        session.config.workeroutput["bolt_lines"] = _bolt_lines()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    worker = getattr(node, "workerinput", {}).get("workerid", "?")
+    output = getattr(node, "workeroutput", {})
+    _BOLT_LINES.extend(f"{line} (worker {worker})" for line in output.get("bolt_lines", []))
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    for server in _BOLT_USED:
-        started = f", started in {server.started_in_s:.1f}s" if server.process else ""
-        terminalreporter.write_line(f"Neo4j variants ran against {server.description}{started}")
+    for line in _BOLT_LINES + _bolt_lines():
+        terminalreporter.write_line(line)
 
 
 @pytest.fixture(scope="session")
