@@ -34,6 +34,7 @@ KEY_PARTS: dict[str, tuple[str, ...]] = {
     "dob_year": ("dateOfBirth",),
     "dob_md": ("dateOfBirth",),
     "email": ("email",),
+    "email_local": ("email",),  # the user name: survives a slip in the provider's name
     "phone": ("phone",),
     "street": ("address",),
     "postcode": ("address",),
