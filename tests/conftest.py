@@ -38,8 +38,8 @@ def pytest_report_header(config: pytest.Config) -> str:
     )
 
 
-# What the run's closing lines say about them. Under pytest-xdist (`make test` runs two
-# workers) each worker starts its own server and hands its line to the controlling process.
+# Under pytest-xdist (`make test` runs two workers) each worker starts its own Bolt server
+# and hands its closing line to the controlling process, which prints them (these).
 _BOLT_LINES: list[str] = []
 
 
