@@ -21,7 +21,7 @@ from app.resolution.blocking import (
     rule_keys,
     rule_property,
 )
-from app.resolution.columns import factorize, stack
+from app.resolution.columns import Columns, factorize, stack
 from app.resolution.comparisons import NULL, STANDARD, identifier_comparison
 from app.resolution.fields import (
     RECORD_FIELDS,
@@ -227,6 +227,12 @@ def test_a_person_written_by_their_place_in_the_household_is_no_name() -> None:
     assert first_name(cols, np.array([0]), np.array([1])).tolist() == [NULL]
 
 
+def met(cols: Columns, rule: tuple[str, ...]) -> list[tuple[int, int]]:
+    """The pairs of records (positions) that `rule` alone puts in front of the model."""
+    found = candidate_pairs(cols, [rule], cap=50)
+    return list(zip(found.left.tolist(), found.right.tolist(), strict=True))
+
+
 def test_records_in_one_postcode_district_meet_by_it() -> None:
     """Henry "Oittlehales" at NG22 0AT and Harold, no surname, at NG22 0AX: one person of
     Splink's historical persons, a pair no rule found. Neither the postcodes, the names nor
@@ -239,8 +245,7 @@ def test_records_in_one_postcode_district_meet_by_it() -> None:
         {"firstName": "Hugh", "postcode": "NG23 0AX"},
     ]
     cols = stack([derive1(r) for r in rows])
-    found = candidate_pairs(cols, [("first_init", "postcode_district")], cap=50)
-    assert list(zip(found.left.tolist(), found.right.tolist(), strict=True)) == [(0, 1)]
+    assert met(cols, ("first_init", "postcode_district")) == [(0, 1)]
     offered = candidate_rules(list(KEY_PARTS))
     assert ("first_init", "postcode_district") in offered
     places = {"street", "postcode", "city"}
@@ -251,7 +256,7 @@ def test_records_whose_e_mails_share_the_user_name_meet_by_it() -> None:
     """James Dixon at james.d@merritot-scott.com and "Jsames", no surname, at
     james.d@merritt-scott.com, born ten years apart: one person of Splink's fake_1000, a pair
     no rule found. The e-mails differ by a slip in the provider's name, the user name agrees,
-    and a rule of the first initial and the user name brings them together (not Jane at the
+    and a rule of the first initial and the user name brings them together (not Kate at the
     same user name elsewhere). The user name is an e-mail's part, so it is never paired with
     the e-mail; alone it is weighed only when the rules are chosen, as a surname is, never
     offered as an identifying part (john.smith is many people's)."""
@@ -261,8 +266,7 @@ def test_records_whose_e_mails_share_the_user_name_meet_by_it() -> None:
         {"firstName": "Kate", "email": "james.d@example.org"},
     ]
     cols = stack([derive1(r) for r in rows])
-    found = candidate_pairs(cols, [("first_init", "email_local")], cap=50)
-    assert list(zip(found.left.tolist(), found.right.tolist(), strict=True)) == [(0, 1)]
+    assert met(cols, ("first_init", "email_local")) == [(0, 1)]
     offered = candidate_rules(list(KEY_PARTS))
     assert ("first_init", "email_local") in offered
     assert [r for r in offered if "email_local" in r and "email" in r] == []
@@ -310,8 +314,7 @@ def test_a_lone_name_blocks_as_a_surname() -> None:
     ]
     cols = stack([derive1(r) for r in rows])
     assert list(cols["last_or_first"]) == ["strickland", "strickland", "stanley"]
-    found = candidate_pairs(cols, [("last_or_first", "dob")], cap=50)
-    assert list(zip(found.left.tolist(), found.right.tolist(), strict=True)) == [(0, 1)]
+    assert met(cols, ("last_or_first", "dob")) == [(0, 1)]
     offered = candidate_rules(list(KEY_PARTS))
     assert ("last_or_first", "dob") in offered
     assert not [r for r in offered if "last_or_first" in r and {"first", "last"} & set(r)]
@@ -392,8 +395,7 @@ def test_a_typo_tolerant_identifier_blocks_by_its_halves_and_an_exact_one_does_n
     rules = candidate_rules(parts)
     assert ("last", "head_id_nationalId") in rules
     assert not [r for r in rules if r[0].startswith(("head_", "tail_")) and len(r) == 1]
-    found = candidate_pairs(cols, [("last", "head_id_nationalId")], cap=50)
-    assert list(zip(found.left.tolist(), found.right.tolist(), strict=True)) == [(0, 1)]
+    assert met(cols, ("last", "head_id_nationalId")) == [(0, 1)]
 
 
 def test_identifying_facts_count_each_kind_of_evidence_once() -> None:
