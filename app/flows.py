@@ -13,6 +13,7 @@ from typing import Any
 from app import changefeed
 from app.audit import record as audit
 from app.changefeed import FeedEvent
+from app.ingestion.identifiers import identifier_types
 from app.metrics.changes import MetricChange
 from app.metrics.compute import RunSummary
 from app.metrics.events import EventResult
@@ -20,7 +21,6 @@ from app.resolution import stewards
 from app.resolution.batch import ResolveSummary, resolve
 from app.resolution.model import MatchModel
 from app.resolution.realtime import RealtimeResult, upsert_record
-from app.resolution.records import identifier_types
 from app.settings import Settings
 from app.store import GraphStore, marks
 

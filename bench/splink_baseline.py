@@ -30,8 +30,10 @@ from splink.blocking_analysis import count_comparisons_from_blocking_rules
 from splink.blocking_rule_library import CustomRule
 from splink.internals.comparison_creator import ComparisonCreator
 
+from app.resolution.columns import ATTRIBUTE_PREFIX, declared
+
 # Our record columns -> the snake_case names of Splink's examples (declared identifiers,
-# id_<type>, keep their names).
+# id_<type>, and compared attributes, attr_<name>, keep their names).
 COLUMNS = {
     "firstName": "first_name",
     "middleName": "middle_name",
@@ -124,6 +126,10 @@ def comparisons(have: set[str], ids: list[str]) -> list[Any]:
     if have & {"postcode", "street", "city"}:
         out.append(address(have))
     out += [cl.LevenshteinAtThresholds(i, [1, 2]) for i in ids if i in have]
+    # compared attributes (an occupation): exact, a rare value counting for more, as
+    # Splink's own example for its historical persons compares the occupation
+    attributes = sorted(c for c in have if c.startswith(ATTRIBUTE_PREFIX))
+    out += [cl.ExactMatch(a).configure(term_frequency_adjustments=True) for a in attributes]
     return out
 
 
@@ -160,7 +166,7 @@ def settings(have: set[str], ids: list[str], link_only: bool) -> SettingsCreator
 def splink_input(records: pd.DataFrame) -> pd.DataFrame:
     """Records in Splink's shape: a unique_id column, snake_case names, nulls as None, and
     the cleaning Splink asks of its input (case, spaces) for the free-text fields."""
-    ids = [c for c in records.columns if str(c).startswith("id_")]
+    ids = [c for c in records.columns if declared(str(c))]  # and compared attributes
     df = records.reindex(columns=[*COLUMNS, *ids]).rename(columns=COLUMNS).astype(object)
     df = df.where(df.notna(), None)
     for col in ("first_name", "middle_name", "surname", "city", "street"):

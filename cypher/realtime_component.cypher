@@ -1,5 +1,6 @@
 // The records around $ids in the match graph (up to 4 MATCHES edges away, at most $limit
-// records), each with the fields resolution compares, its profile and its confidence in
+// records), each with the fields resolution compares (`identifiers`: its declared
+// identifiers and attributes as [name, value] pairs), its profile and its confidence in
 // it, its sparse flag and the MATCHES edges stored from it (the other record, probability,
 // status): edges run from the smaller customerId to the larger, so each is listed once.
 UNWIND $ids AS cid
@@ -17,6 +18,7 @@ RETURN o.customerId AS customerId, o.source AS source, o.firstName AS firstName,
        o.gender AS gender, o.email AS email, o.phone AS phone, o.phoneType AS phoneType,
        o.street AS street, o.city AS city, o.postcode AS postcode, o.addressId AS addressId,
        o.updatedAt AS updatedAt, o.sparse AS sparse, o.stub AS stub,
-       [k IN keys(o) WHERE k STARTS WITH 'id_' | [k, o[k]]] AS identifiers,
+       [k IN keys(o) WHERE k STARTS WITH 'id_' OR k STARTS WITH 'attr_' | [k, o[k]]]
+         AS identifiers,
        p.profileId AS profileId, p.createdAt AS createdAt, r.confidence AS confidence,
        edges

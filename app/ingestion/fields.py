@@ -4,6 +4,11 @@ from typing import Literal
 
 Kind = Literal["customers", "interactions"]
 
+# Customer properties of what a mapping declares beyond the canonical fields: identifiers
+# (id_nationalId) and attributes (attr_occupation).
+IDENTIFIER_PREFIX = "id_"
+ATTRIBUTE_PREFIX = "attr_"
+
 # Canonical customer fields. sourceKey is the source system's own key for the record.
 CUSTOMER_FIELDS: tuple[str, ...] = (
     "sourceKey",

@@ -30,7 +30,7 @@ from app.ingestion.held import (
     load_name,
     marks_unmoved,
 )
-from app.ingestion.identifiers import identifier_types, register_identifier_types
+from app.ingestion.identifiers import register_declared
 from app.ingestion.journal import Journal
 from app.ingestion.mapping import KINDS, Mapping, builtin_mapping
 from app.ingestion.rows import (
@@ -184,13 +184,7 @@ def plan_file(
     used = {*mapping.columns, *mapping.attributes, *mapping.account_attributes}
     check_before_writing(path, fmt, mapping, used, delimiter)
     # Every known type, so a reloaded record loses the id_<type> it no longer carries.
-    known_types = (
-        register_identifier_types(store, mapping)
-        if mapping.identifiers
-        else identifier_types(store)
-        if mapping.kind == "customers"
-        else {}
-    )
+    known_types = register_declared(store, mapping) if mapping.kind == "customers" else {}
     return FilePlan(path, fmt, mapping, frozenset(used), tuple(header), known_types, delimiter)
 
 

@@ -39,6 +39,7 @@ KEYS: tuple[str, ...] = (
     "defaults",
     "identifiers",
     "attributes",
+    "compareAttributes",
     "accountAttributes",
 )
 # `delimiter:` by name, for the ones YAML makes awkward to write.
@@ -59,6 +60,9 @@ class Mapping:
     defaults: dict[str, str] = field(default_factory=dict)  # canonical field -> constant
     identifiers: dict[str, str] = field(default_factory=dict)  # identifier type -> compare
     attributes: dict[str, str] = field(default_factory=dict)  # column -> attribute name
+    # attribute name -> compare (exact|typo): attributes resolution compares (an occupation,
+    # a place of birth), weighed by how common each value is; the others are only kept
+    compare_attributes: dict[str, str] = field(default_factory=dict)
     account_attributes: dict[str, str] = field(default_factory=dict)  # column -> property
     encoding: str = "utf8"
     # the character between a CSV file's values; None: by the file (app/ingestion/reader.py,
@@ -196,6 +200,36 @@ def _identifiers(data: dict[str, Any], origin: str) -> dict[str, str]:
     return out
 
 
+def _compare_attributes(
+    data: dict[str, Any], attributes: dict[str, str], origin: str
+) -> dict[str, str]:
+    """`[occupation, birthPlace]` (compared exactly) or `{occupation: exact, birthPlace:
+    typo}`: attributes of this mapping that resolution compares."""
+    value = data.get("compareAttributes") or {}
+    if isinstance(value, list):
+        value = {name: "exact" for name in value}
+    if not isinstance(value, dict):
+        raise ConfigError(
+            f"mapping {origin}: 'compareAttributes' must be a list of attribute names or a "
+            "map of attribute name -> compare"
+        )
+    out: dict[str, str] = {}
+    named = set(attributes.values())
+    for name, compare in value.items():
+        if name not in named:
+            raise ConfigError(
+                f"mapping {origin}: compareAttributes: {name!r} is not an attribute of this "
+                f"mapping; its attributes are: {', '.join(sorted(named)) or 'none'}"
+            )
+        if compare not in COMPARES:
+            raise ConfigError(
+                f"mapping {origin}: compareAttributes.{name}: compare must be one of "
+                f"{', '.join(COMPARES)}, not {compare!r}"
+            )
+        out[str(name)] = str(compare)
+    return out
+
+
 def _named_columns(
     data: dict[str, Any], key: str, origin: str, *, allow_list: bool
 ) -> dict[str, str]:
@@ -246,6 +280,7 @@ def parse_mapping(
     defaults = _require_map(data, "defaults", origin)
     identifiers = _identifiers(data, origin)
     attributes = _named_columns(data, "attributes", origin, allow_list=True)
+    compare_attributes = _compare_attributes(data, attributes, origin)
     account_attributes = _named_columns(data, "accountAttributes", origin, allow_list=False)
     if kind != "customers" and (identifiers or attributes):
         raise ConfigError(
@@ -296,6 +331,7 @@ def parse_mapping(
         defaults=defaults,
         identifiers=identifiers,
         attributes=attributes,
+        compare_attributes=compare_attributes,
         account_attributes=account_attributes,
         encoding=str(data.get("encoding", "utf8")),
         delimiter=_delimiter(data, origin),

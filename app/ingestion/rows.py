@@ -12,7 +12,7 @@ import pandas as pd
 
 from app.ingestion import dates, names
 from app.ingestion import normalize as norm
-from app.ingestion.fields import CONSENT_FIELDS
+from app.ingestion.fields import ATTRIBUTE_PREFIX, CONSENT_FIELDS, IDENTIFIER_PREFIX
 from app.ingestion.fresh import stamp
 from app.ingestion.gender import gender1
 from app.ingestion.mapping import Mapping
@@ -30,12 +30,13 @@ LINKED_LABELS: tuple[str, ...] = ("Email", "Phone", "Address", "Device", "Accoun
 
 def id_property(identifier_type: str) -> str:
     """Customer property holding an identifier's normalised value."""
-    return f"id_{identifier_type}"
+    return IDENTIFIER_PREFIX + identifier_type
 
 
 def attr_property(name: str) -> str:
-    """Customer property holding an attribute (kept, never matched on)."""
-    return f"attr_{name}"
+    """Customer property holding an attribute (kept; compared only where a mapping says
+    so, `compareAttributes`)."""
+    return ATTRIBUTE_PREFIX + name
 
 
 def identifier_id(identifier_type: str, value: str) -> str:

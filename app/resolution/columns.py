@@ -10,7 +10,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-IDENTIFIER_PREFIX = "id_"  # declared identifiers' columns: id_nationalId, id_loyaltyNumber
+# Declared identifiers' columns (id_nationalId, id_loyaltyNumber) and compared attributes'
+# (attr_occupation): the record's own properties, by the same names.
+from app.ingestion.fields import ATTRIBUTE_PREFIX, IDENTIFIER_PREFIX
+
 # Each identifier's first and last half (app/resolution/fields.py `identifier_head`, `_tail`), for
 # blocking a typo-tolerant one: "head_id_nationalId", "tail_id_nationalId".
 HALF_PREFIXES = ("head_", "tail_")
@@ -19,6 +22,12 @@ HALF_PREFIXES = ("head_", "tail_")
 def identifier_halves(column: str) -> tuple[str, ...]:
     """The key parts of an identifier's column's two halves."""
     return tuple(prefix + column for prefix in HALF_PREFIXES)
+
+
+def declared(name: str) -> bool:
+    """A declared identifier's or a compared attribute's column (compared by the kind the
+    mapping gave it, `comparisons.declared_comparison`)."""
+    return name.startswith((IDENTIFIER_PREFIX, ATTRIBUTE_PREFIX))
 
 
 def halved(part: str) -> str | None:

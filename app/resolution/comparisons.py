@@ -8,7 +8,7 @@ the `nicknames` package (app/resolution/fields.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +17,7 @@ import pandas as pd
 from rapidfuzz.distance import OSA, JaroWinkler
 from rapidfuzz.process import cpdist
 
-from app.resolution.columns import IDENTIFIER_PREFIX, Columns
+from app.resolution.columns import ATTRIBUTE_PREFIX, IDENTIFIER_PREFIX, Columns, declared
 
 NULL = -1  # level of a pair where either record lacks the field: no evidence either way
 Levels = np.ndarray  # int8, one per pair
@@ -335,7 +335,7 @@ class Comparison:
     needs: tuple[str, ...]
     compute: Callable[[Columns, np.ndarray, np.ndarray], Levels]
     tf: str | None = None
-    compare: str | None = None  # declared identifiers: "exact" or "typo"
+    compare: str | None = None  # declared identifiers and attributes: "exact" or "typo"
 
     def __call__(self, cols: Columns, left: np.ndarray, right: np.ndarray) -> Levels:
         return self.compute(cols, np.asarray(left), np.asarray(right))
@@ -424,17 +424,18 @@ STANDARD: tuple[Comparison, ...] = (
     ),
 )
 
-COMPARE_KINDS = ("exact", "typo")
 
-
-def identifier_comparison(type_name: str, compare: str) -> Comparison:
-    """A declared identifier (national ID, loyalty number...): exact, or exact / one typo."""
-    column = IDENTIFIER_PREFIX + type_name
+def declared_comparison(column: str, compare: str) -> Comparison:
+    """A field a mapping declares, compared as it says (exact, or exact / one typo): an
+    identifier (`id_nationalId`) or a compared attribute (`attr_occupation`: evidence many
+    people share, an agreement on a rare value counting for more, unsupervised.py
+    `term_frequencies`)."""
     typo = compare == "typo"
     levels = ("same", "one typo", "different") if typo else ("same", "different")
+    label = column.split("_", 1)[1]
     return Comparison(
         column,
-        type_name,
+        label,
         levels,
         (column,),
         _identifier_levels(column, typo),
@@ -444,10 +445,14 @@ def identifier_comparison(type_name: str, compare: str) -> Comparison:
 
 
 def available(
-    cols: Columns, identifier_types: dict[str, str], minimum: int = 2
+    cols: Columns,
+    identifier_types: Mapping[str, str],
+    attributes: Mapping[str, str] | None = None,
+    minimum: int = 2,
 ) -> list[Comparison]:
     """The comparisons the data can feed: those whose field at least `minimum` records
-    carry (address: any of its parts), plus each declared identifier present."""
+    carry (address: any of its parts), plus each declared identifier and compared attribute
+    (name -> compare) present."""
 
     def count(name: str) -> int:
         return int(cols.present(name).sum()) if name in cols else 0
@@ -461,23 +466,23 @@ def available(
         )
         if present >= minimum:
             out.append(comp)
-    for name in sorted(identifier_types):
-        comp = identifier_comparison(name, identifier_types[name])
-        if count(comp.field) >= minimum:
-            out.append(comp)
+    for prefix, names in ((IDENTIFIER_PREFIX, identifier_types), (ATTRIBUTE_PREFIX, attributes)):
+        for name, compare in sorted((names or {}).items()):
+            if count(prefix + name) >= minimum:
+                out.append(declared_comparison(prefix + name, compare))
     return out
 
 
-def by_names(names: Sequence[str], identifier_types: dict[str, str]) -> list[Comparison]:
-    """Comparisons by name (a saved model's list)."""
+def by_names(names: Sequence[str], compares: Mapping[str, str]) -> list[Comparison]:
+    """Comparisons by name (a saved model's list); `compares`: how each declared one
+    compares, by name (exact when not given)."""
     standard = {c.name: c for c in STANDARD}
     out = []
     for name in names:
         if name in standard:
             out.append(standard[name])
-        elif name.startswith(IDENTIFIER_PREFIX):
-            type_name = name[len(IDENTIFIER_PREFIX) :]
-            out.append(identifier_comparison(type_name, identifier_types.get(type_name, "exact")))
+        elif declared(name):
+            out.append(declared_comparison(name, compares.get(name, "exact")))
         else:
             raise KeyError(name)
     return out

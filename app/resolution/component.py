@@ -55,7 +55,8 @@ class Component:
 
 
 def fields_of(row: dict[str, Any]) -> dict[str, Any]:
-    """A record's fields as derive1 reads them (declared identifiers as id_* keys)."""
+    """A record's fields as derive1 reads them (declared identifiers and attributes as
+    id_* and attr_* keys)."""
     out = {k: row.get(k) for k in RECORD_FIELDS}
     for name, value in row.get("identifiers") or []:
         out[name] = value

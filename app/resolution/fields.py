@@ -18,7 +18,13 @@ from nicknames import NickNamer
 
 from app.ingestion.names import NAME_TITLES, fold
 from app.ingestion.normalize import street_key1
-from app.resolution.columns import IDENTIFIER_PREFIX, Column, Columns, identifier_halves
+from app.resolution.columns import (
+    ATTRIBUTE_PREFIX,
+    IDENTIFIER_PREFIX,
+    Column,
+    Columns,
+    identifier_halves,
+)
 from app.resolution.common import Common, without_common, without_common1
 
 # Fields the resolver reads from a Customer node, besides declared identifiers (`id_*`).
@@ -305,12 +311,14 @@ def derive(records: pd.DataFrame, common: Common | None = None) -> Columns:
     cols["email_named"] = np.array(
         [*map(named_user, cols["email_local"], cols["first"], cols["last"]), None], dtype=object
     )[:-1]
-    for name in records.columns:
-        if str(name).startswith(IDENTIFIER_PREFIX):
-            cols[str(name)] = _map_unique(source(str(name)), identifier)
-            head, tail = identifier_halves(str(name))
-            cols[head] = _map_unique(cols[str(name)], identifier_head)
-            cols[tail] = _map_unique(cols[str(name)], identifier_tail)
+    for name in map(str, records.columns):
+        if name.startswith(IDENTIFIER_PREFIX):
+            cols[name] = _map_unique(source(name), identifier)
+            head, tail = identifier_halves(name)
+            cols[head] = _map_unique(cols[name], identifier_head)
+            cols[tail] = _map_unique(cols[name], identifier_tail)
+        elif name.startswith(ATTRIBUTE_PREFIX):
+            cols[name] = _map_unique(source(name), _folded)
     return without_common(Columns(cols), common or {})
 
 
@@ -332,6 +340,8 @@ def derive1(record: Mapping[str, Any], common: Common | None = None) -> dict[str
             head, tail = identifier_halves(name)
             out[head] = None if out[name] is None else identifier_head(out[name])
             out[tail] = None if out[name] is None else identifier_tail(out[name])
+        elif name.startswith(ATTRIBUTE_PREFIX):
+            out[name] = _folded(value)
     return without_common1(out, common) if common else out
 
 

@@ -14,9 +14,10 @@ import pandas as pd
 
 from app.errors import ConfigError
 from app.gcpause import gc_paused
+from app.ingestion.identifiers import compared_attributes, identifier_types
 from app.resolution.labels import load_file, save_id_pairs, steward_labels
 from app.resolution.model import MatchModel
-from app.resolution.records import identifier_types, load_records
+from app.resolution.records import load_records
 from app.resolution.training import Labelled, TrainingSet, TrainReport, train
 from app.resolution.truth import active_labels, read_truth
 from app.resolution.unsupervised import unsupervised_start
@@ -73,7 +74,13 @@ def learn(
     records = sample(everything, settings.training_sample, seed)
     say("comparing candidate pairs")
     link = settings.link_only if link_only is None else link_only
-    ts = TrainingSet.build(records, identifier_types(store), link, settings.common_value_factor)
+    ts = TrainingSet.build(
+        records,
+        identifier_types(store),
+        link,
+        settings.common_value_factor,
+        compared_attributes(store),
+    )
     labelled: list[Labelled] = []
     if stewards:
         labelled.append(steward_labels(store, ts))

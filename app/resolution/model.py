@@ -10,7 +10,7 @@ import hashlib
 import json
 import math
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ import numpy as np
 
 from app.errors import ConfigError
 from app.resolution.blocking import Rule, parse_rule, rule_name
-from app.resolution.columns import IDENTIFIER_PREFIX, Columns
+from app.resolution.columns import Columns
 from app.resolution.common import too_common_pairs
 from app.resolution.comparisons import NULL, Comparison, by_names, first_of_each, level_matrix
 
@@ -61,7 +61,7 @@ class ComparisonWeights:
     m: list[float]
     u: list[float]
     tf: float = 0.0
-    compare: str | None = None  # identifiers: exact or typo
+    compare: str | None = None  # declared identifiers and attributes: exact or typo
 
 
 @dataclass
@@ -143,12 +143,8 @@ class MatchModel:
         return "m-" + hashlib.sha256(body.encode()).hexdigest()[:10]
 
     def specs(self) -> list[Comparison]:
-        types = {
-            c.name[len(IDENTIFIER_PREFIX) :]: c.compare or "exact"
-            for c in self.comparisons
-            if c.name.startswith(IDENTIFIER_PREFIX)
-        }
-        return by_names([c.name for c in self.comparisons], types)
+        compares = {c.name: c.compare for c in self.comparisons if c.compare}
+        return by_names([c.name for c in self.comparisons], compares)
 
     def levels(self, cols: Columns, left: Any, right: Any) -> np.ndarray:
         return level_matrix(self.specs(), cols, left, right)
@@ -452,18 +448,6 @@ def weights_table(model: MatchModel) -> list[tuple[str, str, float]]:
         for comp, spec in zip(model.comparisons, model.specs(), strict=True)
         for level, w in zip(spec.levels, comp.weights, strict=True)
     ]
-
-
-def comparison_names(model: MatchModel) -> Sequence[str]:
-    return [c.name for c in model.comparisons]
-
-
-def identifier_types(model: MatchModel) -> Mapping[str, str]:
-    return {
-        c.name[len(IDENTIFIER_PREFIX) :]: c.compare or "exact"
-        for c in model.comparisons
-        if c.name.startswith(IDENTIFIER_PREFIX)
-    }
 
 
 _saved: dict[Path, tuple[float, MatchModel]] = {}

@@ -24,7 +24,7 @@ from app.ingestion.mapping import Mapping
 from app.ingestion.record import prepare_customer_record
 from app.resolution.batch import match_rows
 from app.resolution.blocking import key_digest, key_value1, rule_key1, rule_property
-from app.resolution.columns import stack
+from app.resolution.columns import declared, stack
 from app.resolution.component import pairs_to_complete, read_component
 from app.resolution.fields import derive1
 from app.resolution.fields import sparse as sparse_records
@@ -259,7 +259,7 @@ def _action(placement: Any, customer_id: str, old_pid: str | None, pid: str) -> 
 
 
 def _identifiers(props: dict[str, Any]) -> list[list[Any]]:
-    return [[k, v] for k, v in props.items() if k.startswith("id_") and v is not None]
+    return [[k, v] for k, v in props.items() if declared(k) and v is not None]
 
 
 def _record_row(

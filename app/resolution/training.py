@@ -83,9 +83,11 @@ class TrainingSet:
         identifier_types: dict[str, str],
         link_only: Sequence[str] = (),
         common_factor: float = COMMON_VALUE_FACTOR,
+        attributes: dict[str, str] | None = None,
     ) -> TrainingSet:
         """`common_factor`: values of a field this many times commoner than most are no
-        evidence (common.common_values)."""
+        evidence (common.common_values); `attributes`: the compared attributes (name ->
+        compare)."""
         cols = derive(records)
         found = common_values(cols, common_factor)
         cols = without_common(cols, found)
@@ -94,7 +96,7 @@ class TrainingSet:
             records.index,
             cols,
             key_parts(cols, identifier_types),
-            available(cols, identifier_types),
+            available(cols, identifier_types, attributes),
             groups,
             found,
         )

@@ -29,7 +29,7 @@ from app.resolution.blocking import (
     rule_name,
     sampled,
 )
-from app.resolution.columns import Column
+from app.resolution.columns import ATTRIBUTE_PREFIX, IDENTIFIER_PREFIX, Column
 from app.resolution.comparisons import NULL, level_matrix
 from app.resolution.family import household_weights
 from app.resolution.model import (
@@ -64,7 +64,8 @@ SESSION_RULES: tuple[Rule, ...] = (
 FOLLOWS: dict[str, tuple[str, ...]] = {"email": ("firstName", "lastName")}
 SESSION_PAIRS = 300_000  # pairs per EM session at most (a random subset beyond)
 RANDOM_PAIRS = 300_000  # for u (exact agreement is counted, not sampled)
-NAME_COMPARISONS = ("firstName", "lastName")  # a rare value agreeing counts for more
+# a rare value agreeing counts for more (and of compared attributes: a rare occupation)
+NAME_COMPARISONS = ("firstName", "lastName")
 TF_MINIMUM_COUNT = 2  # values stored with their frequency (others count once)
 TF_MAX_VALUES = 200_000  # per comparison, the most frequent
 
@@ -151,9 +152,8 @@ def estimate_u(
         k = len(comp.levels)
         lv = levels[:, j]
         counts = np.bincount(lv[lv != NULL], minlength=k).astype(np.float64)
-        column = EXACT_COLUMN.get(comp.name) or (
-            comp.field if comp.name.startswith("id_") else None
-        )
+        # a declared identifier or attribute: its one column decides exact agreement
+        column = EXACT_COLUMN.get(comp.name) or (comp.field if comp.compare else None)
         exact = _exact_share(ts.cols[column], ts.groups) if column else None
         counts = np.maximum(counts, 0.5)  # a level never seen is rare, not impossible
         if exact is not None:
@@ -338,7 +338,7 @@ def term_frequencies(ts: TrainingSet, u: list[np.ndarray]) -> dict[str, TermFreq
             total=len(vals),
             counts={str(k): int(v) for k, v in kept.items()},
             u_exact=float(uu[0]),
-            boost=comp.name in NAME_COMPARISONS,
+            boost=comp.name in NAME_COMPARISONS or comp.name.startswith(ATTRIBUTE_PREFIX),
             typical=float(np.quantile(counts.to_numpy(), 0.99)) if len(counts) else 1.0,
         )
     return out
@@ -390,7 +390,7 @@ def unsupervised_start(
     # different people share it (household members, typos landing on another's), which is u.
     lam = float(probability(np.array([model.prior]))[0])
     for j, (comp, spec) in enumerate(zip(model.comparisons, ts.comparisons, strict=True)):
-        if not (spec.name.startswith("id_") or spec.name in SHARED_VALUES):
+        if not (spec.name.startswith(IDENTIFIER_PREFIX) or spec.name in SHARED_VALUES):
             continue
         part = spec.field
         pair_levels = session_levels(ts, (part,), cap, rng, minimum=20)

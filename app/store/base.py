@@ -181,6 +181,7 @@ UNIQUE_KEYS: tuple[Key, ...] = (
     # Identifiers a mapping declares (national IDs, loyalty numbers...) and their types.
     Key("Identifier", "identifierId"),
     Key("IdentifierType", "name"),
+    Key("ComparedAttribute", "name"),  # attributes a mapping declares compared
     Key("BlockingKey", "name"),  # bk_* properties resolution has written (batch.py)
     Key("ChangeEvent", "eventId"),  # the change feed (app/changefeed.py)
     # Access and privacy (docs/security.md): API keys, consent statements, erased people.

@@ -22,7 +22,7 @@ from app.resolution.blocking import (
     rule_property,
 )
 from app.resolution.columns import Columns, factorize, stack
-from app.resolution.comparisons import NULL, STANDARD, identifier_comparison
+from app.resolution.comparisons import NULL, STANDARD, declared_comparison
 from app.resolution.fields import (
     RECORD_FIELDS,
     derive,
@@ -144,7 +144,7 @@ def test_a_column_of_records_and_one_record_derive_the_same(rows, common) -> Non
 
 def test_identifiers_that_differ_only_by_leading_zeros_are_one() -> None:
     """A spreadsheet saved the national ID 012345678 as 12345678; an ID of zeros is none."""
-    exact = identifier_comparison("nationalId", "exact")
+    exact = declared_comparison("id_nationalId", "exact")
     rows = [{"id_nationalId": v} for v in ("012345678", "12345678", "0000000", "12345679")]
     cols = stack([derive1(r) for r in rows])
     levels = exact(cols, np.array([0, 0, 2, 2]), np.array([1, 3, 1, 2]))

@@ -14,12 +14,13 @@ from rich.console import Console
 from app import flows
 from app.errors import InputError
 from app.ingestion.batch import load_directory
+from app.ingestion.identifiers import identifier_types
 from app.resolution.cli import print_training
 from app.resolution.labelling import uncertain
 from app.resolution.labels import load_file, steward_labels
 from app.resolution.learning import learn
 from app.resolution.model import MatchModel
-from app.resolution.records import identifier_types, load_records
+from app.resolution.records import load_records
 from app.resolution.training import TrainingSet
 from app.resolution.truth import read_truth
 from app.settings import Settings
