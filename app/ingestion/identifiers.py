@@ -41,41 +41,39 @@ def compared_attributes(store: GraphStore) -> dict[str, str]:
     return declared(store, COMPARED_ATTRIBUTES)
 
 
-def register(
-    store: GraphStore, registry: Registry, names: dict[str, str], origin: str
-) -> dict[str, str]:
-    """Merge a mapping's names (name -> compare) into the registry before anything loads; a
-    name the graph already knows with another compare kind refuses the mapping. Returns the
-    whole registry."""
-    known = declared(store, registry)
+def register_declared(store: GraphStore, mapping: Mapping) -> dict[str, str]:
+    """Merge a customer mapping's compared attributes and identifier types into their
+    registries before anything loads. A name the graph already knows with another compare
+    kind refuses the mapping, before either registry is written. Returns every identifier
+    type the graph knows."""
+    declared_now = (
+        (COMPARED_ATTRIBUTES, mapping.compare_attributes),
+        (IDENTIFIER_TYPES, mapping.identifiers),
+    )
+    known = [declared(store, registry) for registry, _ in declared_now]
     clashes = [
-        f"{name!r} is declared '{compare}' in {origin} but the graph already has "
-        f"it as '{known[name]}'"
+        f"{registry.noun} {name!r} is declared '{compare}' in {mapping.origin} but the graph "
+        f"already has it as '{had[name]}'"
+        for (registry, names), had in zip(declared_now, known, strict=True)
         for name, compare in names.items()
-        if name in known and known[name] != compare
+        if name in had and had[name] != compare
     ]
     if clashes:
         raise ConfigError(
-            f"{registry.noun} {'; '.join(clashes)}: declare it with the same compare kind, "
-            f"or give it another name; nothing was loaded"
+            f"{'; '.join(clashes)}: declare it with the same compare kind, or give it another "
+            "name; nothing was loaded"
         )
-    new = [{"name": n, "compare": c} for n, c in names.items() if n not in known]
-    if new:
+    for (registry, names), had in zip(declared_now, known, strict=True):
+        new = [{"name": n, "compare": c} for n, c in names.items() if n not in had]
+        if not new:
+            continue
         rows, _ = store.run_text(store.cypher(registry.merge), {"rows": new}, write=True)
-        merged = {str(r["name"]): str(r["compare"]) for r in rows}
         # Another load may have declared the same name in between: its kind counts.
-        raced = {n: c for n, c in merged.items() if names[n] != c}
+        raced = {str(r["name"]): str(r["compare"]) for r in rows}
+        raced = {n: c for n, c in raced.items() if names[n] != c}
         if raced:
             raise ConfigError(
                 f"{registry.noun}(s) {', '.join(sorted(raced))} were declared with another "
                 f"compare kind by a concurrent load ({raced}); nothing was loaded"
             )
-    return {**known, **names}
-
-
-def register_declared(store: GraphStore, mapping: Mapping) -> dict[str, str]:
-    """`register` a customer mapping's compared attributes and identifier types; returns
-    every identifier type the graph knows."""
-    if mapping.compare_attributes:
-        register(store, COMPARED_ATTRIBUTES, mapping.compare_attributes, mapping.origin)
-    return register(store, IDENTIFIER_TYPES, mapping.identifiers, mapping.origin)
+    return {**known[1], **mapping.identifiers}

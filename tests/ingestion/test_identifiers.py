@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from app.errors import ConfigError
-from app.ingestion.identifiers import identifier_types
+from app.ingestion.identifiers import compared_attributes, identifier_types
 from app.ingestion.loader import ingest_file
 from app.ingestion.mapping import load_mapping
 from app.settings import Settings
@@ -107,4 +107,45 @@ def test_a_type_declared_with_another_compare_kind_is_refused(
     )
     keys, _ = store.run_text("MATCH (c:Customer) RETURN c.sourceKey AS k", write=False)
     assert keys == [{"k": "1"}]  # nothing of the refused load was written
+    assert identifier_types(store) == {"loyaltyNo": "exact", "nationalId": "typo"}
+
+
+def test_a_compared_attribute_is_registered_and_keeps_its_kind(
+    store: GraphStore, settings: Settings, tmp_path: Path
+) -> None:
+    """The registry resolution reads. A second mapping that compares the occupation and the
+    national ID another way is refused, every clash named, before anything of it is written:
+    neither its records nor the attribute it declares anew (birthPlace)."""
+    _load(
+        store,
+        settings,
+        tmp_path,
+        "id,last,ssn,card,job\n1,Moss,111,,Painter\n",
+        identifiers=IDENTIFIERS,
+        attributes={"job": "occupation"},
+        compareAttributes=["occupation"],
+    )
+    assert compared_attributes(store) == {"occupation": "exact"}
+    props, _ = store.run_text("MATCH (c:Customer) RETURN c.attr_occupation AS job", write=False)
+    assert props == [{"job": "Painter"}]  # stored as written, compared folded
+    with pytest.raises(ConfigError) as info:
+        _load(
+            store,
+            settings,
+            tmp_path,
+            "id,last,ssn,card,job,town\n2,Cole,222,,Poet,Leeds\n",
+            identifiers={"nationalId": "exact", "loyaltyNo": "exact"},
+            attributes={"job": "occupation", "town": "birthPlace"},
+            compareAttributes={"occupation": "typo", "birthPlace": "exact"},
+        )
+    where = tmp_path / "m.yaml"
+    assert str(info.value) == (
+        f"compared attribute 'occupation' is declared 'typo' in {where} but the graph already "
+        f"has it as 'exact'; identifier type 'nationalId' is declared 'exact' in {where} but "
+        "the graph already has it as 'typo': declare it with the same compare kind, or give "
+        "it another name; nothing was loaded"
+    )
+    keys, _ = store.run_text("MATCH (c:Customer) RETURN c.sourceKey AS k", write=False)
+    assert keys == [{"k": "1"}]
+    assert compared_attributes(store) == {"occupation": "exact"}
     assert identifier_types(store) == {"loyaltyNo": "exact", "nationalId": "typo"}

@@ -48,6 +48,55 @@ def test_a_column_mapped_to_an_undeclared_identifier_is_refused_with_a_hint() ->
     assert "declare other identifiers under 'identifiers:'" in message
 
 
+def test_compared_attributes_as_a_list_or_with_their_compare_kind() -> None:
+    """A list compares exactly; a map gives each attribute its kind."""
+    columns = {"id": "sourceKey"}
+    attributes = {"job": "occupation", "born_in": "birthPlace", "tier": "tier"}
+    listed = parse_mapping(
+        mapping(columns=columns, attributes=attributes, compareAttributes=["occupation"]),
+        "m.yaml",
+    )
+    assert listed.compare_attributes == {"occupation": "exact"}
+    given = parse_mapping(
+        mapping(
+            columns=columns,
+            attributes=attributes,
+            compareAttributes={"occupation": "exact", "birthPlace": "typo"},
+        ),
+        "m.yaml",
+    )
+    assert given.compare_attributes == {"occupation": "exact", "birthPlace": "typo"}
+    assert parse_mapping(mapping(attributes=attributes), "m.yaml").compare_attributes == {}
+
+
+@pytest.mark.parametrize(
+    ("compare", "expected"),
+    [
+        (
+            ["job"],
+            "mapping m.yaml: compareAttributes: 'job' is not an attribute of this mapping; "
+            "its attributes are: occupation",
+        ),
+        (
+            {"occupation": "fuzzy"},
+            "mapping m.yaml: compareAttributes.occupation: compare must be one of exact, typo, "
+            "not 'fuzzy'",
+        ),
+        (
+            "occupation",
+            "mapping m.yaml: 'compareAttributes' must be a list of attribute names or a map of "
+            "attribute name -> compare",
+        ),
+    ],
+)
+def test_a_compared_attribute_the_mapping_does_not_keep_is_refused(
+    compare: Any, expected: str
+) -> None:
+    """The name is the attribute's (`job: occupation` is compared as occupation)."""
+    data = mapping(attributes={"job": "occupation"}, compareAttributes=compare)
+    assert refused(data) == expected
+
+
 @pytest.mark.parametrize(
     ("identifiers", "expected"),
     [

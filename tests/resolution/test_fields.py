@@ -98,6 +98,7 @@ def records(draw: st.DrawFn) -> list[dict[str, object]]:
                 "id_nationalId": _value(
                     draw, ["123456789", "123456780", "0123456789", "000", "12345"]
                 ),
+                "attr_occupation": _value(draw, ["Painter", "painter ", "Pâinter", "poet"]),
             }
         )
         out[-1]["customerId"] = f"x:{i}"
@@ -123,7 +124,9 @@ COMMON = {
 def test_a_column_of_records_and_one_record_derive_the_same(rows, common) -> None:
     """With or without a model's values too common to be evidence: its codes (kept from
     the whole column, not worked out again) tell the same values apart."""
-    frame = pd.DataFrame(rows, columns=["customerId", *RECORD_FIELDS, "id_nationalId"])
+    frame = pd.DataFrame(
+        rows, columns=["customerId", *RECORD_FIELDS, "id_nationalId", "attr_occupation"]
+    )
     many = derive(frame, common)
     one = stack([derive1(r, common) for r in rows])
     for name in many:
@@ -416,7 +419,9 @@ def test_blocking_keys_and_their_digest_by_column_equal_one_record_at_a_time(row
     """Batch builds every rule's key and each record's key digest column by column; real time
     one record at a time: the same keys and digests, for every rule the data allows. A key
     that changes changes the digest."""
-    frame = pd.DataFrame(rows, columns=["customerId", *RECORD_FIELDS, "id_nationalId"])
+    frame = pd.DataFrame(
+        rows, columns=["customerId", *RECORD_FIELDS, "id_nationalId", "attr_occupation"]
+    )
     cols = derive(frame)
     halves = ["head_id_nationalId", "tail_id_nationalId"]
     rules = candidate_rules([*KEY_PARTS, "id_nationalId", *halves])
