@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from app.resolution.cluster import Decisions, missing_pairs
-from app.resolution.columns import Columns, stack
+from app.resolution.columns import ATTRIBUTE_PREFIX, Columns, stack
 from app.resolution.common import Common
 from app.resolution.fields import RECORD_FIELDS, derive1
 from app.resolution.fields import sparse as sparse_records
@@ -63,6 +63,19 @@ def fields_of(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def with_kept_attributes(new: dict[str, Any], stored: dict[str, Any]) -> dict[str, Any]:
+    """A record's new version with the attributes its stored version has and it does not
+    give: a record sent in real time comes without attributes, and the graph keeps them
+    (upsert_customers sets what a record gives), so batch compares them."""
+    given = {name for name, _ in new.get("identifiers") or []}
+    kept = [
+        [name, value]
+        for name, value in stored.get("identifiers") or []
+        if name.startswith(ATTRIBUTE_PREFIX) and name not in given
+    ]
+    return {**new, "identifiers": [*(new.get("identifiers") or []), *kept]} if kept else new
+
+
 def read_component(
     store: GraphStore,
     settings: Settings,
@@ -80,7 +93,7 @@ def read_component(
     replaced = next((r for r in rows if r["customerId"] == exclude), None)
     kept = [r for r in rows if not r.get("stub") and r["customerId"] != exclude]
     if extra is not None:
-        kept.append(extra)
+        kept.append(extra if replaced is None else with_kept_attributes(extra, replaced))
     # Records in customerId order, as batch reads them: linkage breaks ties between equal
     # scores by position, so the same records in the same order give the same clusters.
     kept.sort(key=lambda r: str(r["customerId"]))

@@ -17,6 +17,7 @@ from app.resolution.comparisons import NULL, declared_comparison
 from app.resolution.fields import derive1
 from app.resolution.learning import learn
 from app.resolution.model import MatchModel
+from app.resolution.realtime import upsert_record
 from app.settings import Settings
 from app.store import GraphStore
 
@@ -185,6 +186,21 @@ def test_an_occupation_only_kept_is_no_evidence(store: GraphStore, tmp_path: Pat
     assert "attr_occupation" not in why_a
     assert "attr_occupation" not in why_ab
     assert painters == crossed
+
+
+def test_a_record_changed_in_real_time_keeps_its_occupation_as_evidence(
+    store: GraphStore, tmp_path: Path
+) -> None:
+    """A painter's record changed in real time, where records come without attributes: the
+    graph keeps its occupation, and its new match edge weighs it as a batch run then does."""
+    model = _resolved(store, tmp_path, compare=True)
+    settings = Settings(data_dir=tmp_path / "data", resolve_workers=1)
+    changed = {"sourceKey": "A2", "firstName": "ada", "lastName": "quill", "city": "leeds"}
+    upsert_record(store, settings, model, "hist", {**changed, "street": "1 Mill Lane"})
+    placed = _edge(store, "A1", "A2")
+    assert placed[1]["attr_occupation"]["level"] == "same"
+    resolve(store, settings, model)
+    assert _edge(store, "A1", "A2") == placed
 
 
 def test_an_attribute_compares_alike_however_a_source_writes_it() -> None:
