@@ -261,7 +261,7 @@ def test_a_mapping_key_it_does_not_know_is_refused_not_ignored() -> None:
     assert str(refused.value) == (
         "mapping m.yaml: unknown key(s) delimter, identifier; a mapping's keys are: "
         "description, source, kind, encoding, delimiter, columns, formats, earliest, defaults, "
-        "identifiers, attributes, accountAttributes"
+        "identifiers, attributes, compareAttributes, accountAttributes"
     )
     described = parse_mapping(_mapping(description="CRM export, weekly"), "m.yaml")
     assert described == parse_mapping(_mapping(), "m.yaml")
