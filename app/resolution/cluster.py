@@ -427,10 +427,15 @@ def missing_pairs(
         out.append(_pair_key(n, block[:, a].ravel(), block[:, b].ravel()))
     wanted = np.sort(np.concatenate(out))  # distinct: each part's pairs once
     # Only the scored pairs inside those parts can be among them (a set difference against
-    # every scored pair hashed all of them: 1.6 of 1.7 s at 100k records).
-    inside = (part[left] == part[right]) & np.isin(part[left], which)
-    have = _pair_key(n, left[inside], right[inside])
-    new = wanted[~np.isin(wanted, have, kind="sort")]
+    # every scored pair hashed all of them: 1.6 of 1.7 s at 100k records). The parts by a
+    # mask and the pairs by a binary search: sorting for two `isin`s was a third of this.
+    chosen = np.zeros(len(size), dtype=bool)
+    chosen[which] = True
+    inside = (part[left] == part[right]) & chosen[part[left]]
+    have = np.sort(_pair_key(n, left[inside], right[inside]))
+    at = np.minimum(np.searchsorted(have, wanted), max(len(have) - 1, 0))
+    scored = have[at] == wanted if len(have) else np.zeros(len(wanted), dtype=bool)
+    new = wanted[~scored]
     new = new[linkable(groups, new // n, new % n)]
     return new // n, new % n
 
