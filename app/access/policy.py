@@ -17,6 +17,7 @@ TYPE_CAPABILITY: dict[str, str] = {
     **dict.fromkeys(
         (
             "Customer",
+            "Attribute",
             "Email",
             "Phone",
             "Address",
@@ -171,6 +172,7 @@ PII_FIELDS: dict[tuple[str, str], str] = {
     ("Household", "addressId"): ADDRESS,
     ("Membership", "evidence"): EVIDENCE,
     ("BlankedValue", "value"): ANY,
+    ("Attribute", "value"): ANY,  # kept beside a record: an occupation is personal data
 }
 
 # Contact channels: a marketing use shows a person's data on a channel only with their
@@ -212,6 +214,7 @@ AUDITED_FIELDS: dict[tuple[str, str], str] = {
     ("Customer", "phones"): PHONE,
     ("Customer", "addresses"): ADDRESS,
     ("Customer", "devices"): DEVICE,
+    ("Customer", "attributes"): ANY,
     ("Profile", "emails"): EMAIL,
     ("Profile", "phones"): PHONE,
     ("Profile", "addresses"): ADDRESS,

@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from app.ingestion.fields import ATTRIBUTE_PREFIX
+
 if TYPE_CHECKING:
     from app.resolution.dial import ProfileView
 
@@ -33,6 +35,12 @@ def _strs(value: Any) -> list[str]:
 
 
 @dataclass(frozen=True, slots=True)
+class AttributeRecord:
+    name: str  # as the mapping names it (attributes: column -> name)
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
 class CustomerRecord:
     id: str
     source: str | None = None
@@ -43,6 +51,7 @@ class CustomerRecord:
     gender: str | None = None
     updated_at: str | None = None
     stub: bool = False
+    attributes: tuple[AttributeRecord, ...] = ()
 
     @classmethod
     def from_props(cls, props: Mapping[str, Any]) -> CustomerRecord:
@@ -56,6 +65,11 @@ class CustomerRecord:
             gender=_str(props.get("gender")),
             updated_at=_str(props.get("updatedAt")),
             stub=bool(props.get("stub", False)),
+            attributes=tuple(
+                AttributeRecord(key.removeprefix(ATTRIBUTE_PREFIX), str(value))
+                for key, value in sorted(props.items())
+                if key.startswith(ATTRIBUTE_PREFIX) and value is not None
+            ),
         )
 
 

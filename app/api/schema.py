@@ -54,6 +54,17 @@ class Address(graphene.ObjectType):
     country = graphene.String()
 
 
+class Attribute(graphene.ObjectType):
+    class Meta:
+        description = (
+            "A column a mapping keeps beside the record (`attributes:`): a segment, an "
+            "occupation. Resolution compares those the mappings list under compareAttributes."
+        )
+
+    name = graphene.String(required=True, description="As the mapping names it.")
+    value = graphene.String(required=True, description="As the source wrote it, trimmed.")
+
+
 class AccountHolding(graphene.ObjectType):
     account_id = graphene.String(required=True)
     role = graphene.String(description="owner, payer, member or user.")
@@ -127,6 +138,9 @@ class Customer(graphene.ObjectType):
     addresses = graphene.List(
         graphene.NonNull(Address), required=True, resolver=_identifiers("addresses")
     )
+    attributes = graphene.List(
+        graphene.NonNull(Attribute), required=True, description="By name; personal data."
+    )
     accounts = graphene.List(graphene.NonNull(AccountHolding), required=True)
     devices = graphene.List(graphene.NonNull(DeviceUse), required=True)
     interactions = graphene.Field(
@@ -165,6 +179,12 @@ class Customer(graphene.ObjectType):
         after: str | None = None,
     ) -> MatchConnection:
         return await profiles.customer_matches(parent.id, info, min_probability, first, after)
+
+    @staticmethod
+    def resolve_attributes(
+        parent: CustomerRecord, info: graphene.ResolveInfo
+    ) -> list[records.AttributeRecord]:
+        return list(parent.attributes)  # a list: none read is no read of personal data
 
     @staticmethod
     async def resolve_accounts(

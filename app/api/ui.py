@@ -54,7 +54,8 @@ def profile_document(identity: Identity) -> str:
     ]
     if identity.can("read:customers"):
         parts += [
-            f"customers {{ {RECORD} emails {{ email }} phones {{ phone }} }}",
+            f"customers {{ {RECORD} emails {{ email }} phones {{ phone }} "
+            "attributes { name value } }",
             "emails { email } phones { phone } addresses { addressId street city postcode }",
             "accounts { accountId role } devices { deviceId lastSeen }",
             "timeline(first: $first, types: $types, channels: $channels) { totalCount",

@@ -192,3 +192,38 @@ def test_every_field_the_policy_names_is_a_field_of_the_schema() -> None:
     ]
     assert ("Customer", "emails") in named
     assert missing == []
+
+
+async def test_attributes_kept_beside_a_record_are_personal_data(as_role, town) -> None:
+    """What a mapping keeps under `attributes:` (an occupation, a segment) is read by name:
+    masked for a role without read:pii, audited when read unmasked; a record without any
+    reads none, and that is no read of personal data."""
+    town.inner.run_text(
+        "MATCH (c:Customer {customerId: 'crm:a1'}) "
+        "SET c.attr_segment = 'gold', c.attr_occupation = 'Painter'",
+        write=True,
+    )
+    query = "query($c: ID!) { customer(id: $c) { attributes { name value } } }"
+    support = as_role("support")
+    assert await support.data(query, c="crm:b2") == {"customer": {"attributes": []}}
+    assert await support.data(query, c="crm:a1") == {
+        "customer": {
+            "attributes": [
+                {"name": "occupation", "value": "Painter"},
+                {"name": "segment", "value": "gold"},
+            ]
+        }
+    }
+    assert await as_role("analyst").data(query, c="crm:a1") == {
+        "customer": {
+            "attributes": [
+                {"name": "occupation", "value": "***"},
+                {"name": "segment", "value": "***"},
+            ]
+        }
+    }
+    rows, _ = town.inner.run_text(
+        "MATCH (:Actor)-[r:READ_PII]->(c:Customer) RETURN r.after AS after, c.customerId AS whose",
+        write=False,
+    )
+    assert [(json.loads(r["after"])["fields"], r["whose"]) for r in rows] == [(["any"], "crm:a1")]
