@@ -26,19 +26,19 @@ COMPARED_ATTRIBUTES = Registry(
 )
 
 
-def declared(store: GraphStore, registry: Registry) -> dict[str, str]:
+def registered(store: GraphStore, registry: Registry) -> dict[str, str]:
     """Every name in the registry and its compare kind."""
     return {str(r["name"]): str(r["compare"] or "exact") for r in store.read(registry.read)}
 
 
 def identifier_types(store: GraphStore) -> dict[str, str]:
     """Every declared identifier type and its compare kind."""
-    return declared(store, IDENTIFIER_TYPES)
+    return registered(store, IDENTIFIER_TYPES)
 
 
 def compared_attributes(store: GraphStore) -> dict[str, str]:
     """Every attribute a mapping has declared compared, and its compare kind."""
-    return declared(store, COMPARED_ATTRIBUTES)
+    return registered(store, COMPARED_ATTRIBUTES)
 
 
 def register_declared(store: GraphStore, mapping: Mapping) -> dict[str, str]:
@@ -50,7 +50,7 @@ def register_declared(store: GraphStore, mapping: Mapping) -> dict[str, str]:
         (COMPARED_ATTRIBUTES, mapping.compare_attributes),
         (IDENTIFIER_TYPES, mapping.identifiers),
     )
-    known = [declared(store, registry) for registry, _ in declared_now]
+    known = [registered(store, registry) for registry, _ in declared_now]
     clashes = [
         f"{registry.noun} {name!r} is declared '{compare}' in {mapping.origin} but the graph "
         f"already has it as '{had[name]}'"
@@ -69,8 +69,7 @@ def register_declared(store: GraphStore, mapping: Mapping) -> dict[str, str]:
             continue
         rows, _ = store.run_text(store.cypher(registry.merge), {"rows": new}, write=True)
         # Another load may have declared the same name in between: its kind counts.
-        raced = {str(r["name"]): str(r["compare"]) for r in rows}
-        raced = {n: c for n, c in raced.items() if names[n] != c}
+        raced = {r["name"]: r["compare"] for r in rows if names[str(r["name"])] != r["compare"]}
         if raced:
             raise ConfigError(
                 f"{registry.noun}(s) {', '.join(sorted(raced))} were declared with another "
