@@ -85,6 +85,16 @@ OCCUPATIONS = [
 QUILLS = {"A1": "painter", "A2": "painter", "B1": "politician", "B2": "politician"}
 
 
+def _as_written(job: str, rng: np.random.Generator, share: np.ndarray) -> str | None:
+    """A person's occupation on one of their records: 1 in 10 missing, 1 in 20 of the rest
+    another (drawn as occupations are)."""
+    if rng.random() < 0.1:
+        return None
+    if rng.random() < 0.05:
+        return OCCUPATIONS[rng.choice(len(OCCUPATIONS), p=share)]
+    return job
+
+
 def _register(folder: Path, compare: bool) -> None:
     """400 persons with 2-3 records each (names, a date of birth, a birthplace and an
     occupation; some missing, some first names cut short, 1 in 20 occupations another),
@@ -105,11 +115,7 @@ def _register(folder: Path, compare: bool) -> None:
                     "last": last,
                     "born": None if rng.random() < 0.3 else born,
                     "city": None if rng.random() < 0.3 else city,
-                    "job": None
-                    if rng.random() < 0.1
-                    else OCCUPATIONS[rng.choice(len(OCCUPATIONS), p=share)]
-                    if rng.random() < 0.05
-                    else job,
+                    "job": _as_written(job, rng, share),
                 }
             )
     for key, job in QUILLS.items():
