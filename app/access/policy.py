@@ -18,6 +18,7 @@ TYPE_CAPABILITY: dict[str, str] = {
         (
             "Customer",
             "Attribute",
+            "DeclaredIdentifier",
             "Email",
             "Phone",
             "Address",
@@ -173,6 +174,7 @@ PII_FIELDS: dict[tuple[str, str], str] = {
     ("Membership", "evidence"): EVIDENCE,
     ("BlankedValue", "value"): ANY,
     ("Attribute", "value"): ANY,  # kept beside a record: an occupation is personal data
+    ("DeclaredIdentifier", "value"): ANY,  # a national ID, a loyalty number
 }
 
 # Contact channels: a marketing use shows a person's data on a channel only with their
@@ -215,6 +217,7 @@ AUDITED_FIELDS: dict[tuple[str, str], str] = {
     ("Customer", "addresses"): ADDRESS,
     ("Customer", "devices"): DEVICE,
     ("Customer", "attributes"): ANY,
+    ("Customer", "declaredIdentifiers"): ANY,
     ("Profile", "emails"): EMAIL,
     ("Profile", "phones"): PHONE,
     ("Profile", "addresses"): ADDRESS,

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from app.ingestion.fields import ATTRIBUTE_PREFIX
+from app.ingestion.fields import ATTRIBUTE_PREFIX, IDENTIFIER_PREFIX
 
 if TYPE_CHECKING:
     from app.resolution.dial import ProfileView
@@ -41,6 +41,21 @@ class AttributeRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class DeclaredIdentifierRecord:
+    type: str  # as the mapping declares it (identifiers: type -> compare)
+    value: str
+
+
+def _prefixed(props: Mapping[str, Any], prefix: str) -> list[tuple[str, str]]:
+    """The record's properties under `prefix` as (name without it, value), by name."""
+    return [
+        (key.removeprefix(prefix), str(value))
+        for key, value in sorted(props.items())
+        if key.startswith(prefix) and value is not None
+    ]
+
+
+@dataclass(frozen=True, slots=True)
 class CustomerRecord:
     id: str
     source: str | None = None
@@ -52,6 +67,7 @@ class CustomerRecord:
     updated_at: str | None = None
     stub: bool = False
     attributes: tuple[AttributeRecord, ...] = ()
+    identifiers: tuple[DeclaredIdentifierRecord, ...] = ()
 
     @classmethod
     def from_props(cls, props: Mapping[str, Any]) -> CustomerRecord:
@@ -65,10 +81,9 @@ class CustomerRecord:
             gender=_str(props.get("gender")),
             updated_at=_str(props.get("updatedAt")),
             stub=bool(props.get("stub", False)),
-            attributes=tuple(
-                AttributeRecord(key.removeprefix(ATTRIBUTE_PREFIX), str(value))
-                for key, value in sorted(props.items())
-                if key.startswith(ATTRIBUTE_PREFIX) and value is not None
+            attributes=tuple(AttributeRecord(*p) for p in _prefixed(props, ATTRIBUTE_PREFIX)),
+            identifiers=tuple(
+                DeclaredIdentifierRecord(*p) for p in _prefixed(props, IDENTIFIER_PREFIX)
             ),
         )
 

@@ -65,6 +65,18 @@ class Attribute(graphene.ObjectType):
     value = graphene.String(required=True, description="As the source wrote it, trimmed.")
 
 
+class DeclaredIdentifier(graphene.ObjectType):
+    class Meta:
+        description = (
+            "An identifier a mapping declares (`identifiers:`): a national ID, a loyalty "
+            "number. Also a node shared by the records that hold it, and compared by "
+            "resolution."
+        )
+
+    type = graphene.String(required=True, description="As the mapping declares it.")
+    value = graphene.String(required=True, description="Normalised as loaded.")
+
+
 class AccountHolding(graphene.ObjectType):
     account_id = graphene.String(required=True)
     role = graphene.String(description="owner, payer, member or user.")
@@ -141,6 +153,9 @@ class Customer(graphene.ObjectType):
     attributes = graphene.List(
         graphene.NonNull(Attribute), required=True, description="By name; personal data."
     )
+    declared_identifiers = graphene.List(
+        graphene.NonNull(DeclaredIdentifier), required=True, description="By type; personal data."
+    )
     accounts = graphene.List(graphene.NonNull(AccountHolding), required=True)
     devices = graphene.List(graphene.NonNull(DeviceUse), required=True)
     interactions = graphene.Field(
@@ -179,6 +194,12 @@ class Customer(graphene.ObjectType):
         after: str | None = None,
     ) -> MatchConnection:
         return await profiles.customer_matches(parent.id, info, min_probability, first, after)
+
+    @staticmethod
+    def resolve_declared_identifiers(
+        parent: CustomerRecord, info: graphene.ResolveInfo
+    ) -> list[records.DeclaredIdentifierRecord]:
+        return list(parent.identifiers)
 
     @staticmethod
     def resolve_attributes(

@@ -55,7 +55,7 @@ def profile_document(identity: Identity) -> str:
     if identity.can("read:customers"):
         parts += [
             f"customers {{ {RECORD} emails {{ email }} phones {{ phone }} "
-            "attributes { name value } }",
+            "attributes { name value } declaredIdentifiers { type value } }",
             "emails { email } phones { phone } addresses { addressId street city postcode }",
             "accounts { accountId role } devices { deviceId lastSeen }",
             "timeline(first: $first, types: $types, channels: $channels) { totalCount",

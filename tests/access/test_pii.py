@@ -227,3 +227,35 @@ async def test_attributes_kept_beside_a_record_are_personal_data(as_role, town) 
         write=False,
     )
     assert [(json.loads(r["after"])["fields"], r["whose"]) for r in rows] == [(["any"], "crm:a1")]
+
+
+async def test_declared_identifiers_are_personal_data(as_role, town) -> None:
+    """A national ID or a loyalty number a mapping declares, by type: masked for a role
+    without read:pii, audited when read unmasked."""
+    town.inner.run_text(
+        "MATCH (c:Customer {customerId: 'crm:a1'}) "
+        "SET c.id_nationalId = '123456789', c.id_loyaltyNo = 'L-77'",
+        write=True,
+    )
+    query = '{ customer(id: "crm:a1") { declaredIdentifiers { type value } } }'
+    assert await as_role("support").data(query) == {
+        "customer": {
+            "declaredIdentifiers": [
+                {"type": "loyaltyNo", "value": "L-77"},
+                {"type": "nationalId", "value": "123456789"},
+            ]
+        }
+    }
+    assert await as_role("analyst").data(query) == {
+        "customer": {
+            "declaredIdentifiers": [
+                {"type": "loyaltyNo", "value": "***"},
+                {"type": "nationalId", "value": "***"},
+            ]
+        }
+    }
+    rows, _ = town.inner.run_text(
+        "MATCH (:Actor)-[r:READ_PII]->(c:Customer) RETURN r.after AS after, c.customerId AS whose",
+        write=False,
+    )
+    assert [(json.loads(r["after"])["fields"], r["whose"]) for r in rows] == [(["any"], "crm:a1")]

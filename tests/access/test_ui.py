@@ -89,16 +89,20 @@ async def test_a_browser_at_the_root_lands_on_its_pages(as_role) -> None:
     assert answer.headers["location"] == "/graphql"
 
 
-async def test_the_360_shows_what_a_mapping_kept_beside_each_record(as_role, town) -> None:
-    """An agent reads a record's attributes under its names and values; an analyst, who may
-    read records but not personal data, their masks."""
+async def test_the_360_shows_what_a_mapping_declared_and_kept_for_each_record(
+    as_role, town
+) -> None:
+    """An agent reads a record's declared identifiers and attributes by type and name; an
+    analyst, who may read records but not personal data, their masks."""
     town.inner.run_text(
-        "MATCH (c:Customer {customerId: 'crm:a1'}) "
-        "SET c.attr_segment = 'gold', c.attr_occupation = 'Painter'",
+        "MATCH (c:Customer {customerId: 'crm:a1'}) SET c.attr_segment = 'gold', "
+        "c.attr_occupation = 'Painter', c.id_nationalId = '123456789'",
         write=True,
     )
     agent = (await _get(as_role("support"), "/ui/profiles/a1")).text
+    assert '<p class="identifiers">nationalId: 123456789</p>' in agent
     assert '<p class="attributes">occupation: Painter · segment: gold</p>' in agent
     analyst = (await _get(as_role("analyst"), "/ui/profiles/a1")).text
+    assert '<p class="identifiers">nationalId: ***</p>' in analyst
     assert '<p class="attributes">occupation: *** · segment: ***</p>' in analyst
-    assert "Painter" not in analyst
+    assert "Painter" not in analyst and "123456789" not in analyst
