@@ -15,6 +15,8 @@ from rich.table import Table
 from app import flows
 from app.errors import InputError
 from app.resolution.blocking import candidate_pairs
+from app.resolution.columns import declared
+from app.resolution.component import fields_of
 from app.resolution.fields import RECORD_FIELDS, derive
 from app.resolution.linkonly import groups_of
 from app.resolution.model import MatchModel, probability
@@ -51,14 +53,18 @@ def uncertain(
 
 
 def show(console: Console, store: GraphStore, a: str, b: str, p: float, why: dict) -> None:
+    """The pair side by side: the fields resolution reads, then each declared identifier
+    and attribute (by its type or name), those the two records differ on in yellow."""
     rows = {r["customerId"]: r for r in store.read("resolution_records_of", ids=[a, b])}
+    records = [fields_of(rows.get(x, {})) for x in (a, b)]
+    more = sorted({name for r in records for name in r} - set(RECORD_FIELDS))
     table = Table("field", a, b, title=f"same person? model: {p:.2f}")
-    for name in RECORD_FIELDS:
-        x, y = rows.get(a, {}).get(name), rows.get(b, {}).get(name)
+    for name in [*RECORD_FIELDS, *more]:
+        x, y = (r.get(name) for r in records)
         if x is None and y is None:
             continue
-        style = "" if x == y else "yellow"
-        table.add_row(name, str(x or ""), str(y or ""), style=style)
+        label = name.split("_", 1)[1] if declared(name) else name
+        table.add_row(label, str(x or ""), str(y or ""), style="" if x == y else "yellow")
     console.print(table)
     console.print(
         "  " + ", ".join(f"{f['label']} {f['level']} {f['weight']:+.1f}" for f in why["fields"])

@@ -16,7 +16,7 @@ from app.errors import InputError
 from app.ingestion.batch import load_directory
 from app.ingestion.identifiers import identifier_types
 from app.resolution.cli import print_training
-from app.resolution.labelling import uncertain
+from app.resolution.labelling import show, uncertain
 from app.resolution.labels import load_file, steward_labels
 from app.resolution.learning import learn
 from app.resolution.model import MatchModel
@@ -116,3 +116,24 @@ def test_steward_decisions_are_labels_kept_apart_and_combined(
     tf_start = sum(len(c.weights) for c in alone.comparisons)  # design: levels, then these
     rarity = x[:, tf_start + names.index("lastName")]
     assert len(np.unique(rarity[rarity != 0])) > 1  # rarer names, larger adjustments
+
+
+def test_a_pair_to_label_shows_its_declared_identifiers_and_attributes(store: GraphStore) -> None:
+    """What the model compares is what the person labelling sees: the national ID and the
+    occupation by their names, beside the fields, those that differ marked."""
+    store.run_text(
+        "CREATE (:Customer {customerId: 'crm:1', source: 'crm', firstName: 'Ada', "
+        "lastName: 'Quill', id_nationalId: '123456789', attr_occupation: 'Painter'}), "
+        "(:Customer {customerId: 'web:2', source: 'web', firstName: 'Ada', lastName: 'Quill', "
+        "attr_occupation: 'Poet'})",
+        write=True,
+    )
+    console = Console(record=True, width=100)
+    show(console, store, "crm:1", "web:2", 0.5, {"fields": []})
+    lines = [" ".join(line.split("│")).split() for line in console.export_text().splitlines()]
+    rows = [line for line in lines if line and line[0] in ("firstName", "nationalId", "occupation")]
+    assert rows == [
+        ["firstName", "Ada", "Ada"],
+        ["occupation", "Painter", "Poet"],
+        ["nationalId", "123456789"],
+    ]
