@@ -17,6 +17,8 @@ SIDE_BY_SIDE: tuple[tuple[str, str], ...] = (
     ("phones", "phones"),
     ("addresses", "addresses"),
 )
+# What a mapping declares beyond them, as GraphQL gives it: (field, the key naming each).
+DECLARED: tuple[tuple[str, str], ...] = (("declaredIdentifiers", "type"), ("attributes", "name"))
 SAME, DIFFERENT, MISSING = "same", "different", "missing"
 
 
@@ -37,22 +39,31 @@ def _text(record: Mapping[str, Any], field: str) -> str:
 
 
 def side_by_side(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[FieldRow]:
-    """The two records' fields in one table. Text compares without case or surrounding
-    space; lists agree when they share a value."""
-    rows = []
-    for field, label in SIDE_BY_SIDE:
-        left, right = _text(a, field), _text(b, field)
-        if not left or not right:
-            state = MISSING
-        elif isinstance(a.get(field), list):
-            shared = {s.strip().lower() for s in left.split(",")} & {
-                s.strip().lower() for s in right.split(",")
-            }
-            state = SAME if shared else DIFFERENT
-        else:
-            state = SAME if left.strip().lower() == right.strip().lower() else DIFFERENT
-        rows.append(FieldRow(label, left, right, state))
+    """The two records' fields in one table, then each declared identifier and attribute
+    either holds (`declaredIdentifiers`, `attributes`) by its type or name. Text compares
+    without case or surrounding space; lists agree when they share a value."""
+    rows = [
+        _row(label, _text(a, field), _text(b, field), isinstance(a.get(field), list))
+        for field, label in SIDE_BY_SIDE
+    ]
+    for field, key in DECLARED:
+        named = [{v[key]: str(v["value"]) for v in r.get(field) or []} for r in (a, b)]
+        for name in sorted(set(named[0]) | set(named[1])):
+            rows.append(_row(name, named[0].get(name, ""), named[1].get(name, ""), False))
     return rows
+
+
+def _row(label: str, left: str, right: str, listed: bool) -> FieldRow:
+    if not left or not right:
+        state = MISSING
+    elif listed:
+        shared = {s.strip().lower() for s in left.split(",")} & {
+            s.strip().lower() for s in right.split(",")
+        }
+        state = SAME if shared else DIFFERENT
+    else:
+        state = SAME if left.strip().lower() == right.strip().lower() else DIFFERENT
+    return FieldRow(label, left, right, state)
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,34 @@ def test_fields_agree_disagree_or_miss_a_side() -> None:
     assert emails.b == "g@navy.mil, x@y.z"
 
 
+def test_declared_identifiers_and_attributes_follow_the_fields_by_name() -> None:
+    a = {
+        "firstName": "Ada",
+        "declaredIdentifiers": [{"type": "nationalId", "value": "123456789"}],
+        "attributes": [{"name": "occupation", "value": "Painter"}],
+    }
+    b = {
+        "firstName": "Ada",
+        "declaredIdentifiers": [],
+        "attributes": [{"name": "occupation", "value": "poet"}, {"name": "segment", "value": "g"}],
+    }
+    rows = [(r.label, r.a, r.b, r.state) for r in side_by_side(a, b)]
+    assert rows[len(rows) - 3 :] == [
+        ("nationalId", "123456789", "", MISSING),
+        ("occupation", "Painter", "poet", DIFFERENT),
+        ("segment", "", "g", MISSING),
+    ]
+    assert [r[0] for r in rows[:-3]] == [
+        "first name",
+        "surname",
+        "birth date",
+        "gender",
+        "e-mails",
+        "phones",
+        "addresses",
+    ]
+
+
 def test_explanations_read_as_words_with_bars_scaled_to_the_strongest() -> None:
     reasons = explain(
         [

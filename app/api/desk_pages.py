@@ -18,7 +18,7 @@ from app.api.auth import identity_of
 from app.api.page_frame import MAX_FORM_BYTES, RECORD, PageError, number, render, run, text_list
 
 DESK_RECORD = f"{RECORD} emails {{ email }} phones {{ phone }} addresses {{ addressId }} " + (
-    "profile { id size }"
+    "declaredIdentifiers { type value } attributes { name value } profile { id size }"
 )
 QUEUE = f"""query($first: Int, $min: Float, $max: Float, $decided: Boolean, $sources: [String!]) {{
   reviewQueue(first: $first, minProbability: $min, maxProbability: $max, decided: $decided,
