@@ -48,11 +48,11 @@ class DeclaredIdentifierRecord:
 
 def _prefixed(props: Mapping[str, Any], prefix: str) -> list[tuple[str, str]]:
     """The record's properties under `prefix` as (name without it, value), by name."""
-    return [
+    return sorted(
         (key.removeprefix(prefix), str(value))
-        for key, value in sorted(props.items())
+        for key, value in props.items()
         if key.startswith(prefix) and value is not None
-    ]
+    )
 
 
 @dataclass(frozen=True, slots=True)
