@@ -141,12 +141,14 @@ EXACT_COLUMN = {
 
 def estimate_u(
     ts: TrainingSet, rng: np.random.Generator, pairs: int = RANDOM_PAIRS, workers: int = 1
-) -> list[np.ndarray]:
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Per comparison, the chance of each level for two random records (both with the
     field). Exact agreement is counted exactly from value frequencies where one column
-    decides it; the other levels come from random pairs (compared on `workers` processes)."""
+    decides it; the other levels come from random pairs (compared on `workers` processes).
+    Also which levels were seen (`seen_levels`, exact agreement by its count)."""
     left, right = random_pairs(len(ts), pairs, rng, ts.groups)
     levels = pair_levels(ts.comparisons, ts.cols, left, right, workers)
+    seen = seen_levels(ts, levels)
     out = []
     for j, comp in enumerate(ts.comparisons):
         k = len(comp.levels)
@@ -155,6 +157,8 @@ def estimate_u(
         # a declared identifier or attribute: its one column decides exact agreement
         column = EXACT_COLUMN.get(comp.name) or (comp.field if comp.compare else None)
         exact = _exact_share(ts.cols[column], ts.groups) if column else None
+        if exact:
+            seen[j][0] = True
         counts = np.maximum(counts, 0.5)  # a level never seen is rare, not impossible
         if exact is not None:
             rest = counts[1:] / counts[1:].sum() * (1 - exact)
@@ -162,7 +166,15 @@ def estimate_u(
         else:
             u = counts / counts.sum()
         out.append(u / u.sum())
-    return out
+    return out, seen
+
+
+def seen_levels(ts: TrainingSet, levels: np.ndarray) -> list[np.ndarray]:
+    """Per comparison, which of its levels some pair (rows of `levels`) is at."""
+    return [
+        np.bincount(levels[:, j][levels[:, j] != NULL], minlength=len(c.levels)) > 0
+        for j, c in enumerate(ts.comparisons)
+    ]
 
 
 # -- m: how often each level happens between two records of one person -----------------
@@ -276,12 +288,14 @@ def session_levels(
 
 def estimate_m(
     ts: TrainingSet, u: list[np.ndarray], rng: np.random.Generator, cap: int
-) -> tuple[list[np.ndarray], list[dict[str, Any]]]:
+) -> tuple[list[np.ndarray], list[dict[str, Any]], list[np.ndarray]]:
     """m by EM sessions until every comparison was free in at least one; each comparison's m
-    is the mean over the sessions that learned it."""
+    is the mean over the sessions that learned it. Also which levels the sessions' pairs
+    were at (`seen_levels`)."""
     names = [c.name for c in ts.comparisons]
     start = [_start_m(len(c.levels)) for c in ts.comparisons]
     learned: list[list[np.ndarray]] = [[] for _ in names]
+    seen = [np.zeros(len(c.levels), dtype=bool) for c in ts.comparisons]
     report = []
     for rule in SESSION_RULES:
         if not all(p in ts.parts for p in rule):
@@ -297,6 +311,7 @@ def estimate_m(
         levels = session_levels(ts, rule, cap, rng, minimum=50)
         if levels is None:
             continue
+        seen = [a | b for a, b in zip(seen, seen_levels(ts, levels), strict=True)]
         m, share = em_session(levels, free, u, start)
         for j in free:
             learned[j].append(m[j])
@@ -309,7 +324,7 @@ def estimate_m(
             }
         )
     out = [np.mean(ms, axis=0) if ms else start[j] for j, ms in enumerate(learned)]
-    return [x / x.sum() for x in out], report
+    return [x / x.sum() for x in out], report, seen
 
 
 def fit_prior(base: np.ndarray, pair_count: float, iters: int = 100) -> float:
@@ -360,8 +375,8 @@ def unsupervised_start(
     all pairs, for the prior, counted over the sample and divided by its share)."""
     started = time.perf_counter()
     rng = np.random.default_rng(seed)
-    u = estimate_u(ts, rng, workers=workers)
-    m, sessions = estimate_m(ts, u, rng, cap)
+    u, seen = estimate_u(ts, rng, workers=workers)
+    m, sessions, in_sessions = estimate_m(ts, u, rng, cap)
     comps = [
         ComparisonWeights(
             c.name,
@@ -428,6 +443,13 @@ def unsupervised_start(
     evidence = model.contributions(levels, ts.cols, pool.left).sum(axis=1)  # at prior 0
     model.prior = fit_prior(evidence, ts.pair_count * pool_share)
     model.rules = rules
+    # A level no pair showed (random, a session's or the pool's) was not learned: what m's
+    # pseudo-count over u's floor made of it (about -5 for "same street and place" where no
+    # record has a street) would push two records apart the day a source brings streets.
+    in_pool = seen_levels(ts, levels)
+    for comp, *found in zip(model.comparisons, seen, in_sessions, in_pool, strict=True):
+        never = ~np.logical_or.reduce(found)
+        comp.weights = [0.0 if never[k] else w for k, w in enumerate(comp.weights)]
     seconds = round(time.perf_counter() - started, 2)
     return Start(
         model, pool, levels, evidence, sessions, len(rules), seconds, family, pool_share, pool_size
