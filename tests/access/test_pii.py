@@ -9,6 +9,7 @@ import csv
 import io
 import json
 
+import pytest
 from graphql import GraphQLObjectType
 
 from app.access import policy
@@ -194,65 +195,32 @@ def test_every_field_the_policy_names_is_a_field_of_the_schema() -> None:
     assert missing == []
 
 
-async def test_attributes_kept_beside_a_record_are_personal_data(as_role, town) -> None:
-    """What a mapping keeps under `attributes:` (an occupation, a segment) is read by name:
-    masked for a role without read:pii, audited when read unmasked; a record without any
-    reads none, and that is no read of personal data."""
+@pytest.mark.parametrize(
+    ("field", "key", "stored"),
+    [
+        ("attributes", "name", {"attr_segment": "gold", "attr_occupation": "Painter"}),
+        ("declaredIdentifiers", "type", {"id_nationalId": "123456789", "id_loyaltyNo": "L-77"}),
+    ],
+)
+async def test_what_a_mapping_declares_or_keeps_is_personal_data(
+    as_role, town, field: str, key: str, stored: dict[str, str]
+) -> None:
+    """What a mapping keeps under `attributes:` (an occupation, a segment) or declares under
+    `identifiers:` (a national ID, a loyalty number), read by name or type: masked for a
+    role without read:pii, audited when read unmasked; a record without any reads none, and
+    that is no read of personal data."""
     town.inner.run_text(
-        "MATCH (c:Customer {customerId: 'crm:a1'}) "
-        "SET c.attr_segment = 'gold', c.attr_occupation = 'Painter'",
-        write=True,
+        "MATCH (c:Customer {customerId: 'crm:a1'}) SET c += $stored", {"stored": stored}, write=True
     )
-    query = "query($c: ID!) { customer(id: $c) { attributes { name value } } }"
+    query = f"query($c: ID!) {{ customer(id: $c) {{ {field} {{ {key} value }} }} }}"
+    named = sorted((name.split("_", 1)[1], value) for name, value in stored.items())
     support = as_role("support")
-    assert await support.data(query, c="crm:b2") == {"customer": {"attributes": []}}
+    assert await support.data(query, c="crm:b2") == {"customer": {field: []}}
     assert await support.data(query, c="crm:a1") == {
-        "customer": {
-            "attributes": [
-                {"name": "occupation", "value": "Painter"},
-                {"name": "segment", "value": "gold"},
-            ]
-        }
+        "customer": {field: [{key: name, "value": value} for name, value in named]}
     }
     assert await as_role("analyst").data(query, c="crm:a1") == {
-        "customer": {
-            "attributes": [
-                {"name": "occupation", "value": "***"},
-                {"name": "segment", "value": "***"},
-            ]
-        }
-    }
-    rows, _ = town.inner.run_text(
-        "MATCH (:Actor)-[r:READ_PII]->(c:Customer) RETURN r.after AS after, c.customerId AS whose",
-        write=False,
-    )
-    assert [(json.loads(r["after"])["fields"], r["whose"]) for r in rows] == [(["any"], "crm:a1")]
-
-
-async def test_declared_identifiers_are_personal_data(as_role, town) -> None:
-    """A national ID or a loyalty number a mapping declares, by type: masked for a role
-    without read:pii, audited when read unmasked."""
-    town.inner.run_text(
-        "MATCH (c:Customer {customerId: 'crm:a1'}) "
-        "SET c.id_nationalId = '123456789', c.id_loyaltyNo = 'L-77'",
-        write=True,
-    )
-    query = '{ customer(id: "crm:a1") { declaredIdentifiers { type value } } }'
-    assert await as_role("support").data(query) == {
-        "customer": {
-            "declaredIdentifiers": [
-                {"type": "loyaltyNo", "value": "L-77"},
-                {"type": "nationalId", "value": "123456789"},
-            ]
-        }
-    }
-    assert await as_role("analyst").data(query) == {
-        "customer": {
-            "declaredIdentifiers": [
-                {"type": "loyaltyNo", "value": "***"},
-                {"type": "nationalId", "value": "***"},
-            ]
-        }
+        "customer": {field: [{key: name, "value": "***"} for name, _ in named]}
     }
     rows, _ = town.inner.run_text(
         "MATCH (:Actor)-[r:READ_PII]->(c:Customer) RETURN r.after AS after, c.customerId AS whose",
