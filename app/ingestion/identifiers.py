@@ -75,4 +75,5 @@ def register_declared(store: GraphStore, mapping: Mapping) -> dict[str, str]:
                 f"{registry.noun}(s) {', '.join(sorted(raced))} were declared with another "
                 f"compare kind by a concurrent load ({raced}); nothing was loaded"
             )
-    return {**known[1], **mapping.identifiers}
+    _, identifiers_known = known
+    return {**identifiers_known, **mapping.identifiers}
