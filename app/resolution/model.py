@@ -162,8 +162,10 @@ class MatchModel:
             lv = levels[:, j]
             out[:, j] = with_missing(comp.weights)[lv]
             table = self.term_frequencies.get(comp.name)
-            if comp.tf and table is not None and spec.tf is not None:
-                exact = np.flatnonzero(lv == 0)
+            exact = np.flatnonzero(lv == 0)
+            # (no pair agreeing: the records may lack the column, as a real-time component
+            # of records without a declared identifier does)
+            if comp.tf and table is not None and spec.tf is not None and len(exact):
                 # once per distinct value: names repeat across pairs
                 first, inverse = first_of_each(cols.codes[spec.tf][left[exact]])
                 values = cols[spec.tf][left[exact[first]]]
