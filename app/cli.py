@@ -178,16 +178,25 @@ def label(
 def upsert(
     source: Annotated[str, typer.Argument(help="source system, e.g. crm")],
     fields: Annotated[
-        list[str], typer.Argument(help="canonical field=value pairs; field= clears one")
+        list[str],
+        typer.Argument(
+            help="field=value pairs, a canonical field or a declared identifier type; "
+            "field= clears one"
+        ),
     ],
+    attribute: Annotated[
+        list[str] | None,
+        typer.Option(help="name=value, an attribute (repeat for more); name= clears one"),
+    ] = None,
     actor: Annotated[str | None, typer.Option(help=ACTOR_HELP)] = None,
 ) -> None:
     """Load one record and resolve it in real time, then its profile's metrics, household
     and alerts (the same flow as GraphQL upsertCustomerRecord). A known record changes only
-    in the fields given (docs/api.md, partial updates)."""
+    in the fields, identifiers and attributes given (docs/api.md, partial updates)."""
     import json as _json
 
     from app import flows
+    from app.ingestion.rows import attr_property
     from app.resolution.model import MatchModel
     from app.store import open_store
 
@@ -197,6 +206,11 @@ def upsert(
         if not sep:
             raise typer.BadParameter(f"{item!r} is not field=value")
         record[key.strip()] = value
+    for item in attribute or []:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise typer.BadParameter(f"--attribute {item!r} is not name=value")
+        record[attr_property(name.strip())] = value
     settings = get_settings()
     model = MatchModel.load(settings.model_file)
     with open_store(settings) as store:

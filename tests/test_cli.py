@@ -94,6 +94,28 @@ def test_upsert_changes_only_the_fields_given_and_audit_lists_who(tmp_path: Path
     r = idgraph("audit", "--since", "last week", data=data)
     assert r.returncode == 2 and "since: 'last week' is not an ISO 8601" in r.stderr
 
+    # Attributes: given with --attribute, kept by an update without them, cleared by name=.
+    r = idgraph("upsert", "crm", "sourceKey=Z-1", "--attribute", "occupation=Painter", data=data)
+    assert r.returncode == 0, r.stderr
+    assert idgraph("upsert", "crm", "sourceKey=Z-1", "lastName=King", data=data).returncode == 0
+    r = idgraph("upsert", "crm", "sourceKey=Z-1", "--attribute", "occupation=", data=data)
+    assert r.returncode == 0, r.stderr
+    cleared, renamed, given = json.loads(idgraph("audit", "--entity", "crm:Z-1", data=data).stdout)[
+        "events"
+    ][:3]
+    assert (given["before"], given["after"]) == (
+        {"attr_occupation": None},
+        {"attr_occupation": "Painter"},
+    )
+    assert (renamed["before"], renamed["after"]) == ({"lastName": "Byron"}, {"lastName": "King"})
+    assert (cleared["before"], cleared["after"]) == (
+        {"attr_occupation": "Painter"},
+        {"attr_occupation": None},
+    )
+    r = idgraph("upsert", "crm", "sourceKey=Z-1", "--attribute", "shoe size=9", data=data)
+    assert r.returncode == 2
+    assert "attribute name(s) ['shoe size'] are not usable" in r.stderr
+
 
 def test_keys_made_and_revoked_are_audited_without_the_secret(tmp_path: Path) -> None:
     import json

@@ -13,24 +13,78 @@ from app.api.profiles import CUSTOMER_TYPE, Profile
 from app.api.realtime_model import current_model
 from app.api.records import CustomerRecord, ProfileRecord
 from app.api.stewards import change
+from app.errors import InputError
 from app.ingestion.fields import CUSTOMER_FIELDS
+from app.ingestion.mapping import IDENTIFIER_TYPE
+from app.ingestion.rows import attr_property
 from app.resolution.realtime import RealtimeResult
 from app.values import check_key, source_name
+
+
+class IdentifierValueInput(graphene.InputObjectType):
+    class Meta:
+        description = "A declared identifier's value (a national ID, a loyalty number)."
+
+    type = graphene.String(
+        required=True, description="A type a mapping declared (`identifiers:`), e.g. nationalId."
+    )
+    value = graphene.String(description="null (or empty) clears it.")
+
+
+class AttributeValueInput(graphene.InputObjectType):
+    class Meta:
+        description = "An attribute's value (an occupation, a place of birth)."
+
+    name = graphene.String(
+        required=True,
+        description="A letter, then up to 39 letters, digits or _; compared in resolution "
+        "if a mapping lists it under `compareAttributes`, else only kept.",
+    )
+    value = graphene.String(description="null (or empty) clears it.")
+
 
 CustomerRecordInput = type(
     "CustomerRecordInput",
     (graphene.InputObjectType,),
     {
         "__doc__": "One record as the source system has it, in the canonical customer fields "
-        "(the same ones a mapping file maps columns onto). Values are normalised as in "
-        "batch ingestion; sourceKey is required. A known record changes only in the fields "
-        "given: null (or an empty value) clears one, a field left out keeps its value.",
+        "(the same ones a mapping file maps columns onto), its declared identifiers and its "
+        "attributes. Values are normalised as in batch ingestion; sourceKey is required. A "
+        "known record changes only in what is given: null (or an empty value) clears a "
+        "field, an identifier or an attribute, and one left out keeps its value.",
         **{
             name: graphene.String(required=name == "sourceKey", name=name)
             for name in CUSTOMER_FIELDS
         },
+        "identifiers": graphene.List(graphene.NonNull(IdentifierValueInput)),
+        "attributes": graphene.List(graphene.NonNull(AttributeValueInput)),
     },
 )
+
+
+def record_fields(record: dict[str, Any]) -> dict[str, Any]:
+    """The flat record the flow takes (app.flows.upsert): canonical fields as given, each
+    identifier under its type, each attribute under its property (`attr_<name>`). A type or
+    name given twice is refused, as is a type no mapping could declare (a canonical field,
+    or `attr_x`, which would pass for an attribute)."""
+    fields = {k: v for k, v in record.items() if k not in ("identifiers", "attributes")}
+    types = [i["type"] for i in record.get("identifiers") or []]
+    names = [a["name"] for a in record.get("attributes") or []]
+    for what, given in (("identifier type", types), ("attribute", names)):
+        twice = sorted({n for n in given if given.count(n) > 1})
+        if twice:
+            raise InputError(f"{what}(s) {twice} given more than once")
+    not_types = sorted({t for t in types if t in CUSTOMER_FIELDS or not IDENTIFIER_TYPE.match(t)})
+    if not_types:
+        raise InputError(
+            f"{not_types}: not identifier types (a type is a letter, then up to 39 letters or "
+            "digits, and not a customer field: give those as fields)"
+        )
+    for item in record.get("identifiers") or []:
+        fields[item["type"]] = item.get("value")
+    for item in record.get("attributes") or []:
+        fields[attr_property(item["name"])] = item.get("value")
+    return fields
 
 
 class RealtimeAction(graphene.Enum):
@@ -114,7 +168,7 @@ async def upsert_customer_record(
 ) -> UpsertCustomerRecordPayload:
     ctx = request_context(info)
     # Only the fields given: an explicit null clears one, a field left out keeps its value.
-    fields = dict(record)
+    fields = record_fields(record)
     # The keys first, whatever the model's state: bad input is named as such (app/values.py).
     source = source_name(source)
     check_key("sourceKey", fields.get("sourceKey") or "", ctx.settings.max_field_length)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from app.ingestion.fields import CONSENT_FIELDS
+from app.ingestion.fields import ATTRIBUTE_PREFIX, CONSENT_FIELDS
 from app.ingestion.rows import id_property
 from app.store import GraphStore
 
@@ -75,12 +75,15 @@ def canonical(
     identifier_types: Iterable[str] = (),
 ) -> dict[str, Any]:
     """A stored Customer's properties (and its devices, latest first, and accounts with
-    their roles) as the canonical fields a source would send; normalising them again gives
-    the same properties (tests/ingestion/test_partial.py)."""
+    their roles) as the canonical fields a source would send, its declared identifiers by
+    type and its attributes by property (`attr_<name>`, as a record carries them to
+    app/resolution/realtime.py); normalising them again gives the same properties
+    (tests/ingestion/test_partial.py)."""
     out = {f: _canonical(props.get(f)) for f in STORED_FIELDS}
     out["sourceKey"] = props.get("sourceKey")
     for t in identifier_types:
         out[t] = props.get(id_property(t))
+    out.update({k: v for k, v in props.items() if k.startswith(ATTRIBUTE_PREFIX)})
     out["deviceId"] = devices[0] if devices else None
     out["accountId"], out["accountRole"] = accounts[0] if accounts else (None, None)
     return {k: v for k, v in out.items() if v is not None}
@@ -89,7 +92,9 @@ def canonical(
 def overlay(stored: Mapping[str, Any] | None, given: Mapping[str, Any]) -> dict[str, Any]:
     """The record after an update: the stored fields, then every field the update carries
     (None clears it). A full name given (or cleared) replaces the stored name parts the
-    update does not give itself; an account cleared takes its role along."""
+    update does not give itself; an account cleared takes its role along. An attribute
+    cleared stays, as None: the graph keeps an attribute a record does not give, so a
+    cleared one must be written as cleared."""
     out = dict(stored or {})
     if "fullName" in given:
         for part in NAME_PARTS:
@@ -98,7 +103,7 @@ def overlay(stored: Mapping[str, Any] | None, given: Mapping[str, Any]) -> dict[
     if "accountId" in given and "accountRole" not in given:
         out.pop("accountRole", None)
     out.update(given)
-    return {k: v for k, v in out.items() if v is not None}
+    return {k: v for k, v in out.items() if v is not None or k.startswith(ATTRIBUTE_PREFIX)}
 
 
 def changed(before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> tuple[dict, dict]:

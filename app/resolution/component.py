@@ -65,9 +65,10 @@ def fields_of(row: dict[str, Any]) -> dict[str, Any]:
 
 def with_kept_attributes(new: dict[str, Any], stored: dict[str, Any]) -> dict[str, Any]:
     """A record's new version with the attributes its stored version has and it does not
-    give: a record sent in real time comes without attributes, and the graph keeps them
-    (upsert_customers sets what a record gives), so batch compares them."""
-    given = {name for name, _ in new.get("identifiers") or []}
+    give: the graph keeps an attribute a record sent in real time leaves out
+    (upsert_customers sets what a record gives), so batch compares it. One the record gives
+    as None (cleared: a key of `new`) is not taken back."""
+    given = {name for name, _ in new.get("identifiers") or []} | set(new)
     kept = [
         [name, value]
         for name, value in stored.get("identifiers") or []

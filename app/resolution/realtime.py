@@ -7,6 +7,7 @@ profiles."""
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from contextvars import copy_context
 from dataclasses import dataclass, field
@@ -19,9 +20,10 @@ import numpy as np
 from app.changefeed import FeedEvent
 from app.errors import InputError
 from app.ingestion.addresses import refresh_addresses
-from app.ingestion.fields import CUSTOMER_FIELDS
-from app.ingestion.mapping import Mapping
+from app.ingestion.fields import ATTRIBUTE_PREFIX, CUSTOMER_FIELDS
+from app.ingestion.mapping import ATTRIBUTE_NAME, Mapping
 from app.ingestion.record import prepare_customer_record
+from app.ingestion.rows import attr_property
 from app.resolution.batch import match_rows
 from app.resolution.blocking import key_digest, key_value1, rule_key1, rule_property
 from app.resolution.columns import declared, stack
@@ -36,6 +38,7 @@ from app.settings import Settings
 from app.store import GraphStore, marks
 from app.store.base import CYPHER_DIR, safe_identifier
 
+MAX_ATTRIBUTES = 100  # a record's attributes in real time, stored and cleared alike
 TEMPLATE = CYPHER_DIR / "templates" / "realtime_candidates.cypher.part"
 # Threads for the read that runs beside each placement's scoring (a few requests at once
 # share them; a read waits its turn when both are busy).
@@ -71,14 +74,39 @@ def candidates_query(properties: tuple[str, ...]) -> str:
     return "\nUNION ALL\n".join(parts)
 
 
-def record_mapping(source: str, identifier_types: dict[str, str]) -> Mapping:
-    """A record in canonical field names (and declared identifier types), as the API and
-    the CLI take it."""
+def record_mapping(
+    source: str, identifier_types: dict[str, str], attributes: Iterable[str] = ()
+) -> Mapping:
+    """A record in canonical field names, declared identifier types and attributes (by
+    their property, `attr_<name>`), as the API and the CLI take it."""
     columns = {f: f for f in CUSTOMER_FIELDS}
     columns.update({t: t for t in identifier_types})
     return Mapping(
-        source=source, kind="customers", columns=columns, identifiers=dict(identifier_types)
+        source=source,
+        kind="customers",
+        columns=columns,
+        identifiers=dict(identifier_types),
+        attributes={attr_property(name): name for name in attributes},
     )
+
+
+def attribute_names(record: dict[str, Any]) -> list[str]:
+    """The attributes a record carries (keys `attr_<name>`), by name; a name a mapping could
+    not declare (app/ingestion/mapping.py, ATTRIBUTE_NAME), or more than MAX_ATTRIBUTES of
+    them, is refused."""
+    given = [k for k in record if k.startswith(ATTRIBUTE_PREFIX)]
+    if len(given) > MAX_ATTRIBUTES:
+        raise InputError(
+            f"{len(given)} attributes: a record carries at most {MAX_ATTRIBUTES} (each is a "
+            "property of the record; a mapping keeps as many as its columns)"
+        )
+    names = sorted(k.removeprefix(ATTRIBUTE_PREFIX) for k in given)
+    bad = [n for n in names if not ATTRIBUTE_NAME.match(n)]
+    if bad:
+        raise InputError(
+            f"attribute name(s) {bad} are not usable: a letter, then up to 39 letters, digits or _"
+        )
+    return names
 
 
 @marks.unit_of_work
@@ -90,17 +118,23 @@ def upsert_record(
     record: dict[str, Any],
     identifier_types: dict[str, str] | None = None,
 ) -> RealtimeResult:
-    """Load one record (new or changed) and place it. A bad value is left out and listed in
-    `blanked`; a bad key or an unknown field refuses the record."""
+    """Load one record (new or changed) and place it: its canonical fields, declared
+    identifiers by type and attributes by property (`attr_<name>`; one given as None is
+    cleared, one not given is kept). A bad value is left out and listed in `blanked`; a bad
+    key or an unknown field refuses the record."""
     started = time.perf_counter()
     types = dict(identifier_types or {})
-    unknown = sorted(set(record) - set(CUSTOMER_FIELDS) - set(types))
+    attributes = attribute_names(record)
+    given = set(record) - {attr_property(n) for n in attributes}
+    unknown = sorted(given - set(CUSTOMER_FIELDS) - set(types))
     if unknown:
-        known = [*CUSTOMER_FIELDS, *sorted(types)]
-        raise InputError(f"unknown field(s) {unknown}; customer fields are {known}")
+        raise InputError(
+            f"unknown field(s) {unknown}; customer fields are {list(CUSTOMER_FIELDS)}, "
+            f"declared identifier types {sorted(types) or 'none'}"
+        )
     prepared = prepare_customer_record(
         record,
-        record_mapping(source, types),
+        record_mapping(source, types, attributes),
         file="api",
         row=1,
         max_len=settings.max_field_length,

@@ -19,7 +19,7 @@ from app.ingestion.partial import canonical, overlay
 from app.ingestion.record import prepare_customer_record
 from app.resolution.learning import learn
 from app.resolution.model import MatchModel
-from app.resolution.realtime import record_mapping
+from app.resolution.realtime import attribute_names, record_mapping
 from app.settings import Settings
 from app.store import GraphStore
 from app.synth import SynthConfig, generate
@@ -124,14 +124,24 @@ def test_a_record_emptied_of_identifying_fields_leaves_its_profile(
 _VALUE = st.one_of(st.none(), st.text(max_size=5))
 
 
+_KEYS = (*CUSTOMER_FIELDS, "nationalId", "attr_occupation", "attr_birthPlace")
+_ATTRIBUTES = ("attr_occupation", "attr_birthPlace")
+
+
 @given(
-    stored=st.dictionaries(st.sampled_from(CUSTOMER_FIELDS), st.text(min_size=1, max_size=5)),
-    given_=st.dictionaries(st.sampled_from(CUSTOMER_FIELDS), _VALUE),
+    stored=st.dictionaries(st.sampled_from(_KEYS), st.text(min_size=1, max_size=5)),
+    given_=st.dictionaries(st.sampled_from(_KEYS), _VALUE),
 )
 def test_an_update_touches_only_the_fields_it_carries(stored: dict, given_: dict) -> None:
+    """Fields, a declared identifier (by its type) and attributes (by property) alike; a
+    null attribute stays as null, so that the write clears it (the graph keeps an attribute
+    a record leaves out)."""
     out = overlay(stored, given_)
-    for field in CUSTOMER_FIELDS:
-        if field in given_:
+    for field in _KEYS:
+        if field in _ATTRIBUTES and field in given_:
+            assert field in out
+            assert out[field] == given_[field]  # given: its value; null: null, to clear
+        elif field in given_:
             assert out.get(field) == given_[field]  # given: its value; null: gone
         elif field in ("firstName", "middleName", "lastName") and "fullName" in given_:
             assert field not in out  # the full name given takes the name parts' place
@@ -158,6 +168,8 @@ _NAMES = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJ'- éöü", min_s
     consent=st.sampled_from(["yes", "Opt-out", "1", None]),
     device=st.one_of(st.none(), st.text(alphabet="abc-123", min_size=1, max_size=8)),
     account=st.sampled_from([None, ("ACC-1", "payer"), ("ACC-2", None)]),
+    national=st.one_of(st.none(), st.text(alphabet="0123456789- ", min_size=1, max_size=11)),
+    occupation=st.one_of(st.none(), _NAMES),
 )
 def test_a_stored_record_read_back_normalises_to_itself(**v: object) -> None:
     """A partial update lays the update over the stored record read back in canonical fields;
@@ -178,18 +190,24 @@ def test_a_stored_record_read_back_normalises_to_itself(**v: object) -> None:
         "gender": v["gender"],
         "marketingConsent": v["consent"],
         "deviceId": v["device"],
+        "nationalId": v["national"],
+        "attr_occupation": v["occupation"],
     }
     if account:
         record["accountId"], record["accountRole"] = account
     record = {k: val for k, val in record.items() if val is not None}
     once = _prepared(record)
-    again = _prepared(canonical(*once))
+    again = _prepared(canonical(*once, identifier_types=TYPES))
     assert again == once
 
 
+TYPES = {"nationalId": "typo"}
+
+
 def _prepared(record: dict) -> tuple[dict, list[str], list[tuple[str, str | None]]]:
+    mapping = record_mapping("crm", TYPES, attribute_names(record))
     prepared = prepare_customer_record(
-        record, record_mapping("crm", {}), file="t", row=1, max_len=512, country="GB"
+        record, mapping, file="t", row=1, max_len=512, country="GB", identifier_types=TYPES
     )
     w = prepared.writes
     props = {k: v for k, v in w["upsert_customers"][0]["props"].items() if v is not None}

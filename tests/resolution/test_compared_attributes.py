@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from app import flows
 from app.ingestion.batch import load_directory
 from app.resolution.batch import resolve
 from app.resolution.columns import stack
@@ -207,6 +208,28 @@ def test_a_record_changed_in_real_time_keeps_its_occupation_as_evidence(
     assert placed[1]["attr_occupation"]["level"] == "same"
     resolve(store, settings, model)
     assert _edge(store, "A1", "A2") == placed
+
+
+def test_an_occupation_sent_or_cleared_in_real_time_is_weighed_as_batch_weighs_it(
+    store: GraphStore, tmp_path: Path
+) -> None:
+    """A third painter Quill sent in real time with the occupation (as GraphQL's `attributes`
+    and `idgraph upsert --attribute` give it): its edge with a painter weighs it as the two
+    painters' edge does. A painter's occupation then cleared: its edge no longer weighs
+    one. A batch run after both stores the same edges."""
+    model = _resolved(store, tmp_path, compare=True)
+    settings = Settings(data_dir=tmp_path / "data", resolve_workers=1)
+    quill = {"firstName": "ada", "lastName": "quill", "city": "leeds"}
+    new = {"sourceKey": "A3", **quill, "attr_occupation": "Painter"}
+    flows.upsert(store, settings, model, "hist", new, "tester")
+    joined = _edge(store, "A1", "A3")
+    assert joined[1] == _edge(store, "A1", "A2")[1]
+    assert joined[1]["attr_occupation"]["level"] == "same"
+    flows.upsert(store, settings, model, "hist", {"sourceKey": "A2", "attr_occupation": None}, "t")
+    cleared = _edge(store, "A1", "A2")
+    assert "attr_occupation" not in cleared[1]
+    resolve(store, settings, model)
+    assert (_edge(store, "A1", "A3"), _edge(store, "A1", "A2")) == (joined, cleared)
 
 
 def test_an_attribute_compares_alike_however_a_source_writes_it() -> None:
