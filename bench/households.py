@@ -33,7 +33,7 @@ import pandas as pd
 from rich.console import Console
 
 from app.households.dna import all_household_ids, compute_dna, refresh_household
-from app.households.evaluate import evaluate_households
+from app.households.evaluate import evaluate_households, household_truth
 from app.households.resolve import rehouse, resolve_households
 from app.ingestion.batch import load_directory
 from app.resolution.profiles import golden
@@ -140,7 +140,7 @@ def _measure(phase: str, settings: Settings, extra: dict[str, Any], queue: Any) 
                 },
             }
         elif phase == "evaluate":
-            sc = evaluate_households(store, extra["truth"])
+            sc = evaluate_households(store, household_truth(extra["truth"]))
             result = {
                 "record_pairs": [
                     round(sc.records.precision, 4),

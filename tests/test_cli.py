@@ -135,3 +135,16 @@ def test_keys_made_and_revoked_are_audited_without_the_secret(tmp_path: Path) ->
     ]
     assert trail["events"][1]["after"]["name"] == "crm-sync"
     assert token.split(".")[-1] not in json.dumps(trail)
+
+
+def test_households_with_a_truth_file_missing_its_people_stops_before_grouping(
+    tmp_path: Path,
+) -> None:
+    """A truth_records.csv without truth_people.csv beside it: the command says so and
+    exits before grouping anything, instead of after the whole run."""
+    truth = tmp_path / "truth_records.csv"
+    truth.write_text("source,source_key,person_id\ncrm,1,P1\n")
+    r = idgraph("households", "--truth", str(truth), data=tmp_path / "data")
+    assert r.returncode == 2
+    assert f"cannot read household truth {tmp_path / 'truth_people.csv'}" in r.stderr
+    assert "households: grouping" not in r.stderr

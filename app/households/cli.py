@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from app.households.batch import run_batch
-from app.households.evaluate import evaluate_households
+from app.households.evaluate import evaluate_households, household_truth
 from app.households.rules import load_rules
 from app.progress import stage_progress
 from app.settings import Settings
@@ -23,6 +23,7 @@ def run_households(
     full: bool = False,
 ) -> None:
     rules = load_rules(rules_file or settings.household_rules_file)
+    known = household_truth(truth) if truth else None  # a bad truth file stops before the work
     with open_store(settings) as store, stage_progress(console) as bar:
         store.setup_schema()
         grouped = bar.add_task("households: grouping", total=None, unit="profiles")
@@ -45,7 +46,7 @@ def run_households(
                 bar.advance(consent, n)
 
         done = run_batch(store, settings, rules, say=console.print, progress=progress, full=full)
-        scores = evaluate_households(store, truth) if truth else None
+        scores = evaluate_households(store, known) if known else None
     summary, changes = done.summary, done.dna_changes
     table = Table("measure", "value")
     for k, v in summary.__dict__.items():

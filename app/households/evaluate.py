@@ -37,9 +37,19 @@ def read_people(truth_records: Path) -> pd.DataFrame:
     return people.set_index("person_id")
 
 
-def evaluate_households(store: GraphStore, truth_records: Path) -> HouseholdScores:
-    person = read_truth(truth_records)
-    people = read_people(truth_records)
+@dataclass(frozen=True)
+class HouseholdTruth:
+    person: pd.Series  # customerId -> person_id (truth_records.csv)
+    people: pd.DataFrame  # person_id -> household_id, role (truth_people.csv beside it)
+
+
+def household_truth(truth_records: Path) -> HouseholdTruth:
+    """Both truth files, read (and refused, if bad) before any work is done on them."""
+    return HouseholdTruth(read_truth(truth_records), read_people(truth_records))
+
+
+def evaluate_households(store: GraphStore, truth: HouseholdTruth) -> HouseholdScores:
+    person, people = truth.person, truth.people
     rows = pd.DataFrame(
         store.read("household_record_memberships"),
         columns=["customerId", "profileId", "householdId", "role"],

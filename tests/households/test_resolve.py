@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from app.households.dna import all_household_ids, compute_dna, refresh_household
-from app.households.evaluate import evaluate_households
+from app.households.evaluate import evaluate_households, household_truth
 from app.households.events import profiles_changed
 from app.households.resolve import resolve_households
 from app.settings import Settings
@@ -196,7 +196,7 @@ def test_group_dna_in_many_batches_writes_and_hands_on_what_one_batch_does(popul
 def test_households_meet_the_synthetic_truth(population) -> None:
     settings: Settings = population.settings
     resolve_households(population.store, settings)
-    scores = evaluate_households(population.store, population.truth_records)
+    scores = evaluate_households(population.store, household_truth(population.truth_records))
     assert scores.records.f1 >= 0.95, scores
     assert scores.records.precision >= 0.98, scores
     assert scores.decision_maker_accuracy >= 0.7, scores
@@ -215,8 +215,10 @@ class _Reversed:
 
 def test_household_scores_do_not_depend_on_the_order_of_the_stores_rows(population) -> None:
     resolve_households(population.store, population.settings)
-    scores = evaluate_households(population.store, population.truth_records)
-    reordered = evaluate_households(_Reversed(population.store), population.truth_records)
+    scores = evaluate_households(population.store, household_truth(population.truth_records))
+    reordered = evaluate_households(
+        _Reversed(population.store), household_truth(population.truth_records)
+    )
     assert reordered == scores
 
 
