@@ -13,6 +13,8 @@ from rapidfuzz.distance import JaroWinkler
 
 from app.errors import InputError
 from app.ingestion import normalize as norm
+from app.ingestion.identifiers import identifier_types
+from app.ingestion.rows import identifier_id
 from app.resolution.fields import first_name, nickname_set, sound
 from app.store import GraphStore
 
@@ -83,7 +85,17 @@ def _identifier_hits(store: GraphStore, text: str, default_country: str) -> dict
     phone = None
     if sum(ch.isdigit() for ch in text) >= 8 and "@" not in text:
         phone, _ = norm.phone1(text, default_country)
-    rows = store.read("search_identifiers", email=email, phone=phone, text=" ".join(text.split()))
+    # A declared identifier as its type's key holds it ("160-69-0961" is 160690961), an
+    # index lookup per declared type.
+    value = norm.identifier1(text)
+    ids = [identifier_id(t, value) for t in identifier_types(store)] if value else []
+    rows = store.read(
+        "search_identifiers",
+        email=email,
+        phone=phone,
+        text=" ".join(text.split()),
+        identifierIds=ids,
+    )
     out: dict[str, Hit] = {}
     for row in rows:
         pid = str(row["profileId"])

@@ -1,6 +1,7 @@
 // Search: live profiles whose records carry the identifier typed (each parameter already
-// normalised for its kind, null when the text cannot be one), or with that record or profile
-// id; one row per profile and kind of hit.
+// normalised for its kind, null when the text cannot be one; $identifierIds: the text as
+// each declared type's Identifier key), or with that record or profile id; one row per
+// profile and kind of hit.
 MATCH (:Email {email: $email})<-[:HAS_EMAIL]-(:Customer)-[:RESOLVES_TO]->(p:Profile)
 RETURN DISTINCT p.profileId AS profileId, 'e-mail' AS matchedOn
 UNION
@@ -19,6 +20,7 @@ UNION
 MATCH (p:Profile {profileId: $text})
 RETURN DISTINCT p.profileId AS profileId, 'profile id' AS matchedOn
 UNION
-MATCH (i:Identifier)<-[:HAS_IDENTIFIER]-(:Customer)-[:RESOLVES_TO]->(p:Profile)
-WHERE i.value = $text
+UNWIND $identifierIds AS identifierId
+MATCH (i:Identifier {identifierId: identifierId})<-[:HAS_IDENTIFIER]-(:Customer)
+      -[:RESOLVES_TO]->(p:Profile)
 RETURN DISTINCT p.profileId AS profileId, i.type AS matchedOn

@@ -1,7 +1,8 @@
 """upsertCustomerRecord with declared identifiers and attributes, over pseudopeople's small
 town (tests/fixtures/pseudopeople: its social security and W-2 mappings declare the SSN as
 `nationalId`, and keep attributes): a record sent in real time carries them as a file's
-row does, they join and place it as batch does, and a partial update keeps or clears them."""
+row does, they join and place it as batch does, and a partial update keeps or clears them;
+the search box finds a national ID however it is written."""
 
 from __future__ import annotations
 
@@ -168,3 +169,28 @@ def test_a_record_naming_a_value_twice_or_a_field_as_an_identifier_is_refused(
     with pytest.raises(InputError) as refused:
         record_fields({"sourceKey": "K", **record})
     assert str(refused.value) == message
+
+
+SEARCH = """query($text: String!) {
+  searchProfiles(text: $text) { totalCount edges { node { score matchedOn profile { id } } } } }"""
+
+
+@pytest.mark.parametrize("typed", ["160-69-0961", " 160 69 0961 ", "160690961"])
+async def test_a_national_id_typed_as_a_source_writes_it_finds_its_profile(
+    town: MatchModel, gql: GraphQL, api_store: CountingStore, typed: str
+) -> None:
+    """The search box takes a declared identifier as any source writes it (the graph holds
+    160690961)."""
+    data = (await gql.data(SEARCH, text=typed))["searchProfiles"]
+    assert data == {
+        "totalCount": 1,
+        "edges": [
+            {
+                "node": {
+                    "score": 1.0,
+                    "matchedOn": "nationalId",
+                    "profile": {"id": _profile_of(api_store, SSA_KEY)},
+                }
+            }
+        ],
+    }
