@@ -6,12 +6,16 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from graphene import relay
 
 from app.api.errors import BadUserInput
 from app.ingestion import normalize as norm
+from app.ingestion.identifiers import identifier_types
+from app.ingestion.rows import identifier_id
+from app.store import GraphStore
 
 MAX_PAGE = 100
 
@@ -40,6 +44,23 @@ def normalise_device(raw: str) -> str:
     if not device:
         raise BadUserInput("deviceId is empty")
     return device
+
+
+def declared_identifier_key(store: GraphStore, identifier: Mapping[str, Any]) -> str:
+    """The Identifier key of a declared identifier as a caller gives it ({type, value}): the
+    type one a mapping declared, the value normalised as a file's ("160-69-0961" is
+    160690961)."""
+    types = identifier_types(store)
+    kind = str(identifier.get("type"))
+    if kind not in types:
+        raise BadUserInput(
+            f"identifier type {kind!r} is not declared; the declared types are "
+            f"{sorted(types) or 'none'}"
+        )
+    value = norm.identifier1(identifier.get("value"))
+    if value is None:
+        raise BadUserInput(f"the {kind} to look up is empty")
+    return identifier_id(kind, value)
 
 
 def page_size(first: int | None, default: int) -> int:

@@ -28,11 +28,12 @@ from app.households.marketing import HouseholdHit, hit_from_row
 from app.privacy.consent import consent_by_subject
 from app.store import GraphStore
 
-IdentifierKind = Literal["email", "phone", "deviceId"]
+IdentifierKind = Literal["email", "phone", "deviceId", "identifier"]
 _BY_IDENTIFIER: dict[IdentifierKind, str] = {
     "email": "api_customers_by_email",
     "phone": "api_customers_by_phone",
     "deviceId": "api_customers_by_device",
+    "identifier": "api_customers_by_identifier",  # a declared one, by its Identifier key
 }
 
 

@@ -16,6 +16,7 @@ from app.api.audit import AuditQuery
 from app.api.errors import BadUserInput
 from app.api.households import HouseholdQuery
 from app.api.inputs import (
+    declared_identifier_key,
     decode_cursor,
     encode_cursor,
     normalise_device,
@@ -28,7 +29,7 @@ from app.api.metrics import MetricsMutation, MetricsQuery
 from app.api.paging import connection
 from app.api.privacy import PrivacyMutation, PrivacyQuery
 from app.api.profiles import MatchConnection, Profile
-from app.api.realtime import RealtimeMutation
+from app.api.realtime import IdentifierValueInput, RealtimeMutation
 from app.api.records import CustomerRecord, ProfileRecord
 from app.api.stewards import Mutation as StewardMutation
 
@@ -255,9 +256,14 @@ class Query(
             description="Any common format; national numbers use the service's default country."
         ),
         device_id=graphene.String(),
+        identifier=graphene.Argument(
+            IdentifierValueInput,
+            description="A declared identifier (a national ID, a loyalty number) as any "
+            "source writes it.",
+        ),
         first=graphene.Int(default_value=CUSTOMERS_PAGE, description="At most 100."),
         after=graphene.String(description="endCursor of the previous page."),
-        description="Customers linked to exactly one of email, phone or deviceId.",
+        description="Customers linked to exactly one of email, phone, deviceId or identifier.",
     )
     profile = profiles.profile_field()
     review_queue = profiles.review_queue_field()
@@ -330,26 +336,30 @@ class Query(
         email: str | None = None,
         phone: str | None = None,
         device_id: str | None = None,
+        identifier: dict[str, Any] | None = None,
         first: int | None = CUSTOMERS_PAGE,
         after: str | None = None,
     ) -> CustomerConnection:
         ctx = request_context(info)
-        args = {"email": email, "phone": phone, "deviceId": device_id}
+        args = {"email": email, "phone": phone, "deviceId": device_id, "identifier": identifier}
         given = [name for name, value in args.items() if value is not None]
         if len(given) != 1:
             raise BadUserInput(
-                "give exactly one of email, phone or deviceId "
+                "give exactly one of email, phone, deviceId or identifier "
                 f"(got {', '.join(given) if given else 'none'})"
             )
+        size = page_size(first, CUSTOMERS_PAGE)
+        after_id = decode_cursor(after, _CUSTOMER_CURSOR, (str,))[0] if after else None
         kind: reads.IdentifierKind
         if email is not None:
             kind, value = "email", normalise_email(email)
         elif phone is not None:
             kind, value = "phone", normalise_phone(phone, ctx.settings.default_country)
-        else:
-            kind, value = "deviceId", normalise_device(device_id or "")
-        size = page_size(first, CUSTOMERS_PAGE)
-        after_id = decode_cursor(after, _CUSTOMER_CURSOR, (str,))[0] if after else None
+        elif device_id is not None:
+            kind, value = "deviceId", normalise_device(device_id)
+        else:  # the declared types are in the graph
+            kind = "identifier"
+            value = await run_in_threadpool(declared_identifier_key, ctx.store, identifier or {})
         page = await run_in_threadpool(
             reads.customers_by_identifier, ctx.store, kind, value, size, after_id
         )

@@ -194,3 +194,46 @@ async def test_a_national_id_typed_as_a_source_writes_it_finds_its_profile(
             }
         ],
     }
+
+
+BY_IDENTIFIER = """query($identifier: IdentifierValueInput) {
+  customersByIdentifier(identifier: $identifier) { edges { node { id } } } }"""
+
+
+async def test_customers_are_looked_up_by_a_declared_identifier_as_written(
+    town: MatchModel, gql: GraphQL, api_store: CountingStore
+) -> None:
+    """customersByIdentifier takes a declared identifier as email, phone and deviceId are
+    taken: the records holding it, however the value is written."""
+    holders = sorted(
+        r["id"]
+        for r in api_store.inner.run_text(
+            "MATCH (:Identifier {identifierId: 'nationalId:160690961'})<-[:HAS_IDENTIFIER]-"
+            "(c:Customer) RETURN c.customerId AS id",
+            write=False,
+        )[0]
+    )
+    assert SSA_KEY in holders
+    for typed in ("160-69-0961", "160 69 0961"):
+        identifier = {"type": "nationalId", "value": typed}
+        data = await gql.data(BY_IDENTIFIER, identifier=identifier)
+        assert [e["node"]["id"] for e in data["customersByIdentifier"]["edges"]] == holders
+
+
+@pytest.mark.parametrize(
+    ("identifier", "message"),
+    [
+        (
+            {"type": "passport", "value": "P1"},
+            "identifier type 'passport' is not declared; the declared types are ['nationalId']",
+        ),
+        ({"type": "nationalId", "value": " - "}, "the nationalId to look up is empty"),
+    ],
+    ids=["undeclared-type", "empty-value"],
+)
+async def test_a_lookup_by_an_undeclared_type_or_an_empty_value_is_refused(
+    town: MatchModel, gql: GraphQL, identifier: dict, message: str
+) -> None:
+    body = await gql(BY_IDENTIFIER, identifier=identifier)
+    (error,) = body["errors"]
+    assert (error["message"], error["extensions"]["code"]) == (message, "BAD_USER_INPUT")
