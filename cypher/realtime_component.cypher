@@ -1,8 +1,10 @@
 // The records around $ids in the match graph (up to 4 MATCHES edges away, at most $limit
 // records), each with the fields resolution compares (`identifiers`: its declared
 // identifiers and attributes as [name, value] pairs), its profile and its confidence in
-// it, its sparse flag and the MATCHES edges stored from it (the other record, probability,
-// status): edges run from the smaller customerId to the larger, so each is listed once.
+// it, its sparse flag, the MATCHES edges stored from it (the other record, probability,
+// status: edges run from the smaller customerId to the larger, so each is listed once) and
+// every record it has an edge with (`neighbours`: component.component_rows reads on from
+// those not found yet).
 UNWIND $ids AS cid
 MATCH (c:Customer {customerId: cid})
 MATCH (c)-[:MATCHES*0..4]-(o:Customer)
@@ -21,4 +23,4 @@ RETURN o.customerId AS customerId, o.source AS source, o.firstName AS firstName,
        [k IN keys(o) WHERE k STARTS WITH 'id_' OR k STARTS WITH 'attr_' | [k, o[k]]]
          AS identifiers,
        p.profileId AS profileId, p.createdAt AS createdAt, r.confidence AS confidence,
-       edges
+       edges, [(o)-[:MATCHES]-(y:Customer) | y.customerId] AS neighbours

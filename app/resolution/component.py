@@ -77,6 +77,23 @@ def with_kept_attributes(new: dict[str, Any], stored: dict[str, Any]) -> dict[st
     return {**new, "identifiers": [*(new.get("identifiers") or []), *kept]} if kept else new
 
 
+def component_rows(store: GraphStore, seeds: list[str], cap: int) -> list[dict[str, Any]]:
+    """The records connected to `seeds` by stored MATCHES edges (all at or above the floor:
+    the component batch clusters), at most `cap` of them, in customerId order. Each read
+    goes four edges out; records with a neighbour not read yet are read from again, until
+    none is left or the cap is reached (a chain longer than four edges was cut, and the
+    records at its end placed without the rest)."""
+    found: dict[str, dict[str, Any]] = {}
+    ids = sorted(set(seeds))
+    while ids and len(found) < cap:
+        for row in store.read("realtime_component", ids=ids, limit=cap):
+            found.setdefault(str(row["customerId"]), row)
+        ids = sorted(
+            {str(n) for r in found.values() for n in r.get("neighbours") or []} - set(found)
+        )
+    return [found[k] for k in sorted(found)[:cap]]
+
+
 def read_component(
     store: GraphStore,
     settings: Settings,
@@ -90,7 +107,7 @@ def read_component(
     the record being replaced) and `extra` adds one (its new version, fields and
     identifiers), with no pairs yet. `common`: the model's values too common to be
     evidence, taken as missing (common.without_common)."""
-    rows = store.read("realtime_component", ids=seeds, limit=settings.component_cap)
+    rows = component_rows(store, seeds, settings.component_cap)
     replaced = next((r for r in rows if r["customerId"] == exclude), None)
     kept = [r for r in rows if not r.get("stub") and r["customerId"] != exclude]
     if extra is not None:
