@@ -1,17 +1,16 @@
 // The records around $ids in the match graph (up to 4 MATCHES edges away, at most $limit
 // records), each with the fields resolution compares (`identifiers`: its declared
 // identifiers and attributes as [name, value] pairs), its profile and its confidence in
-// it, its sparse flag, the MATCHES edges stored from it (the other record, probability,
-// status: edges run from the smaller customerId to the larger, so each is listed once) and
-// every record it has an edge with (`neighbours`: component.component_rows reads on from
-// those not found yet).
+// it, its sparse flag and the MATCHES edges it has, either way (the other record,
+// probability, status: each edge is listed on both its ends; component.component_rows reads
+// on from the other records not found yet).
 UNWIND $ids AS cid
 MATCH (c:Customer {customerId: cid})
 MATCH (c)-[:MATCHES*0..4]-(o:Customer)
 WITH collect(DISTINCT o)[..$limit] AS found
 UNWIND found AS o
 OPTIONAL MATCH (o)-[r:RESOLVES_TO]->(p:Profile)
-OPTIONAL MATCH (o)-[m:MATCHES]->(x:Customer)
+OPTIONAL MATCH (o)-[m:MATCHES]-(x:Customer)
 WITH o, r, p, collect(CASE WHEN x IS NULL THEN NULL
                            ELSE {other: x.customerId, probability: m.probability,
                                  status: m.status} END) AS edges
@@ -23,4 +22,4 @@ RETURN o.customerId AS customerId, o.source AS source, o.firstName AS firstName,
        [k IN keys(o) WHERE k STARTS WITH 'id_' OR k STARTS WITH 'attr_' | [k, o[k]]]
          AS identifiers,
        p.profileId AS profileId, p.createdAt AS createdAt, r.confidence AS confidence,
-       edges, [(o)-[:MATCHES]-(y:Customer) | y.customerId] AS neighbours
+       edges

@@ -89,7 +89,7 @@ def component_rows(store: GraphStore, seeds: list[str], cap: int) -> list[dict[s
         for row in store.read("realtime_component", ids=ids, limit=cap):
             found.setdefault(str(row["customerId"]), row)
         ids = sorted(
-            {str(n) for r in found.values() for n in r.get("neighbours") or []} - set(found)
+            {str(e["other"]) for r in found.values() for e in r.get("edges") or []} - set(found)
         )
     return [found[k] for k in sorted(found)[:cap]]
 
@@ -242,8 +242,7 @@ def complete_pairs(
 
 def decided_with(rows: list[dict[str, Any]], customer_id: str) -> dict[str, str]:
     """Stewards' decisions stored between `customer_id` and the other records, from the
-    edges listed on `rows` (each edge is listed on one of its ends: its own row or the
-    other's)."""
+    edges listed on `rows` (on its own row, and on the other's)."""
     out = {}
     for r in rows:
         for e in r.get("edges") or []:
