@@ -1,14 +1,10 @@
-// The records around $ids in the match graph (up to 4 MATCHES edges away, at most $limit
-// records), each with the fields resolution compares (`identifiers`: its declared
-// identifiers and attributes as [name, value] pairs), its profile and its confidence in
-// it, its sparse flag and the MATCHES edges it has, either way (the other record,
-// probability, status: each edge is listed on both its ends; component.component_rows reads
-// on from the other records not found yet).
+// The records $ids of a component (component.component_rows reads it a step at a time,
+// from the records its edges reach), each with the fields resolution compares
+// (`identifiers`: its declared identifiers and attributes as [name, value] pairs), its
+// profile and its confidence in it, its sparse flag and the MATCHES edges it has, either way
+// (the other record, probability, status: each edge is listed on both its ends).
 UNWIND $ids AS cid
-MATCH (c:Customer {customerId: cid})
-MATCH (c)-[:MATCHES*0..4]-(o:Customer)
-WITH collect(DISTINCT o)[..$limit] AS found
-UNWIND found AS o
+MATCH (o:Customer {customerId: cid})
 OPTIONAL MATCH (o)-[r:RESOLVES_TO]->(p:Profile)
 OPTIONAL MATCH (o)-[m:MATCHES]-(x:Customer)
 WITH o, r, p, collect(CASE WHEN x IS NULL THEN NULL

@@ -79,19 +79,19 @@ def with_kept_attributes(new: dict[str, Any], stored: dict[str, Any]) -> dict[st
 
 def component_rows(store: GraphStore, seeds: list[str], cap: int) -> list[dict[str, Any]]:
     """The records connected to `seeds` by stored MATCHES edges (all at or above the floor:
-    the component batch clusters), at most `cap` of them, in customerId order. Each read
-    goes four edges out; records with a neighbour not read yet are read from again, until
-    none is left or the cap is reached (a chain longer than four edges was cut, and the
-    records at its end placed without the rest)."""
+    the component batch clusters), at most `cap` of them, in customerId order. Read a step
+    at a time: the seeds, then the records their edges reach and were not read, and so on,
+    so that a dense component costs its edges, not its paths; over the cap, the seeds (in
+    the caller's order) and the records nearest them are kept. Until 2026-12-07 one read
+    went four edges out: it cut longer chains, and took seconds on a dense component."""
     found: dict[str, dict[str, Any]] = {}
-    ids = sorted(set(seeds))
-    while ids and len(found) < cap:
-        for row in store.read("realtime_component", ids=ids, limit=cap):
-            found.setdefault(str(row["customerId"]), row)
-        ids = sorted(
-            {str(e["other"]) for r in found.values() for e in r.get("edges") or []} - set(found)
-        )
-    return [found[k] for k in sorted(found)[:cap]]
+    ids = list(dict.fromkeys(seeds))[:cap]
+    while ids:
+        rows = store.read("realtime_component", ids=ids)
+        found.update((str(r["customerId"]), r) for r in rows)
+        reached = {str(e["other"]) for r in rows for e in r.get("edges") or []}
+        ids = sorted(reached - set(found))[: cap - len(found)]
+    return [found[k] for k in sorted(found)]
 
 
 def read_component(

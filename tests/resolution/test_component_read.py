@@ -70,7 +70,7 @@ def test_the_component_read_is_the_connected_records_up_to_the_cap(
     store: GraphStore, edges: set[tuple[int, int]], seed: int, cap: int
 ) -> None:
     """Any graph: the records connected to the seed, in customerId order; over the cap, `cap`
-    of them."""
+    of them, the seed among them (the dial and real time place around it)."""
     edges = {(min(e), max(e)) for e in edges}
     _graph(store, edges)
     got = [str(r["customerId"]) for r in component_rows(store, [f"r{seed:02d}"], cap)]
@@ -81,3 +81,4 @@ def test_the_component_read_is_the_connected_records_up_to_the_cap(
     else:
         assert len(got) == cap
         assert set(got) < whole
+    assert f"r{seed:02d}" in got
