@@ -20,7 +20,12 @@ from app.metrics.events import EventResult
 from app.resolution import stewards
 from app.resolution.batch import ResolveSummary, resolve
 from app.resolution.model import MatchModel
-from app.resolution.realtime import RealtimeResult, upsert_record
+from app.resolution.realtime import (
+    MAX_ATTRIBUTES,
+    RealtimeResult,
+    attribute_names,
+    upsert_record,
+)
 from app.settings import Settings
 from app.store import GraphStore, marks
 
@@ -121,6 +126,7 @@ def upsert(
     from app.values import source_name
 
     source = source_name(source)
+    attribute_names(record, MAX_ATTRIBUTES)  # what the update sends, before the stored ones
     key = clean1(record.get("sourceKey"))
     customer_id = f"{source}:{key}" if key is not None else None
     if customer_id is not None:

@@ -38,7 +38,7 @@ from app.settings import Settings
 from app.store import GraphStore, marks
 from app.store.base import CYPHER_DIR, safe_identifier
 
-MAX_ATTRIBUTES = 100  # a record's attributes in real time, stored and cleared alike
+MAX_ATTRIBUTES = 100  # attributes an update sends, given or cleared (app.flows.upsert)
 TEMPLATE = CYPHER_DIR / "templates" / "realtime_candidates.cypher.part"
 # Threads for the read that runs beside each placement's scoring (a few requests at once
 # share them; a read waits its turn when both are busy).
@@ -90,15 +90,16 @@ def record_mapping(
     )
 
 
-def attribute_names(record: dict[str, Any]) -> list[str]:
+def attribute_names(record: dict[str, Any], most: int | None = None) -> list[str]:
     """The attributes a record carries (keys `attr_<name>`), by name; a name a mapping could
-    not declare (app/ingestion/mapping.py, ATTRIBUTE_NAME), or more than MAX_ATTRIBUTES of
-    them, is refused."""
+    not declare (app/ingestion/mapping.py, ATTRIBUTE_NAME), or more than `most` of them, is
+    refused. (An update is held to MAX_ATTRIBUTES, app.flows.upsert; the record it makes
+    with the stored ones is not: a mapping keeps as many as its columns.)"""
     given = [k for k in record if k.startswith(ATTRIBUTE_PREFIX)]
-    if len(given) > MAX_ATTRIBUTES:
+    if most is not None and len(given) > most:
         raise InputError(
-            f"{len(given)} attributes: a record carries at most {MAX_ATTRIBUTES} (each is a "
-            "property of the record; a mapping keeps as many as its columns)"
+            f"{len(given)} attributes: a record sent carries at most {most} (each is a "
+            "property of the record)"
         )
     names = sorted(k.removeprefix(ATTRIBUTE_PREFIX) for k in given)
     bad = [n for n in names if not ATTRIBUTE_NAME.match(n)]

@@ -69,6 +69,11 @@ async def test_a_national_id_sent_in_real_time_joins_the_record_that_shares_it(
     assert out["profile"]["id"] == _profile_of(api_store, SSA_KEY)
     resolve(api_store.inner, api_settings, town)
     assert _profile_of(api_store, "w2:W-RT") == _profile_of(api_store, SSA_KEY)
+    # The SSN cleared (null): nothing else ties the record to Garland Roehrich any more.
+    cleared = {"sourceKey": "W-RT", "identifiers": [{"type": "nationalId", "value": None}]}
+    out = (await gql.data(UPSERT, source="w2", record=cleared))["upsertCustomerRecord"]
+    assert (out["action"], out["customer"]["declaredIdentifiers"]) == ("MOVED", [])
+    assert out["profile"]["customers"] == [{"id": "w2:W-RT"}]
 
 
 async def test_attributes_sent_in_real_time_are_kept_until_cleared(
@@ -104,8 +109,8 @@ async def test_more_attributes_than_a_record_carries_are_refused(
     body = await gql(UPSERT, source="w2", record={"sourceKey": "W-RT4", "attributes": many})
     (error,) = body["errors"]
     assert error["message"] == (
-        f"{MAX_ATTRIBUTES + 1} attributes: a record carries at most {MAX_ATTRIBUTES} (each is "
-        "a property of the record; a mapping keeps as many as its columns)"
+        f"{MAX_ATTRIBUTES + 1} attributes: a record sent carries at most {MAX_ATTRIBUTES} "
+        "(each is a property of the record)"
     )
     assert api_store.inner.read("profile_memberships_of", ids=["w2:W-RT4"]) == []
 

@@ -16,6 +16,7 @@ from app.ingestion.rows import attr_property
 from app.resolution.batch import resolve
 from app.resolution.learning import learn
 from app.resolution.profiles import Churn
+from app.resolution.realtime import MAX_ATTRIBUTES
 from app.settings import Settings
 from app.store import GraphStore
 
@@ -89,3 +90,33 @@ def test_records_of_the_town_sent_in_real_time_are_placed_as_batch_places_them(
     summary = resolve(store, settings, model)
     assert summary.churn == Churn(kept=summary.profiles)
     assert {r["customerId"]: r["profileId"] for r in store.read("profile_memberships")} == before
+
+
+def test_an_update_of_a_record_with_more_attributes_than_an_update_sends_keeps_them(
+    store: GraphStore, tmp_path: Path
+) -> None:
+    """A mapping keeps as many attributes as it has columns (here 120); an update in real
+    time sends at most MAX_ATTRIBUTES, and the record it makes with the stored ones is not
+    held to that: a partial update loads, every attribute kept."""
+    settings = Settings(data_dir=tmp_path / "data", resolve_workers=1)
+    folder = tmp_path / "town"
+    shutil.copytree(TOWN, folder)
+    extra = {f"a{i}": f"v{i}" for i in range(MAX_ATTRIBUTES + 20)}
+    pd.DataFrame([{"id": "S1", "first": "Ann", "last": "Lee", **extra}]).to_csv(
+        folder / "shop_customers.csv", index=False
+    )
+    (folder / "shop.customers.yaml").write_text(
+        "source: shop\nkind: customers\ncolumns:\n  id: sourceKey\n  first: firstName\n"
+        f"  last: lastName\nattributes: {list(extra)}\n"
+    )
+    load_directory(store, folder, settings, show_progress=False)
+    model = learn(store, settings).model
+    resolve(store, settings, model)
+    flows.upsert(store, settings, model, "shop", {"sourceKey": "S1", "firstName": "Anne"}, "t")
+    (row,) = store.run_text(
+        "MATCH (c:Customer {customerId: 'shop:S1'}) RETURN properties(c) AS p", write=False
+    )[0]
+    assert row["p"]["firstName"] == "Anne"
+    assert {k: v for k, v in row["p"].items() if k.startswith("attr_")} == {
+        f"attr_{k}": v for k, v in extra.items()
+    }
