@@ -162,15 +162,16 @@ class MatchModel:
             lv = levels[:, j]
             out[:, j] = with_missing(comp.weights)[lv]
             table = self.term_frequencies.get(comp.name)
+            if not comp.tf or table is None or spec.tf is None:
+                continue
             exact = np.flatnonzero(lv == 0)
-            # (no pair agreeing: the records may lack the column, as a real-time component
-            # of records without a declared identifier does)
-            if comp.tf and table is not None and spec.tf is not None and len(exact):
-                # once per distinct value: names repeat across pairs
-                first, inverse = first_of_each(cols.codes[spec.tf][left[exact]])
-                values = cols[spec.tf][left[exact[first]]]
-                adjusted = out[exact, j] + comp.tf * table.adjustment(values)[inverse]
-                out[exact, j] = np.maximum(adjusted, 0.0)
+            if not len(exact):  # the records may lack the column (a real-time component
+                continue  # of records without a declared identifier)
+            # once per distinct value: names repeat across pairs
+            first, inverse = first_of_each(cols.codes[spec.tf][left[exact]])
+            values = cols[spec.tf][left[exact[first]]]
+            adjusted = out[exact, j] + comp.tf * table.adjustment(values)[inverse]
+            out[exact, j] = np.maximum(adjusted, 0.0)
         if self.household:
             family = self.families(levels)
             for j, comp in enumerate(self.comparisons):

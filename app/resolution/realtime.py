@@ -126,7 +126,7 @@ def upsert_record(
     started = time.perf_counter()
     types = dict(identifier_types or {})
     attributes = attribute_names(record)
-    given = set(record) - {attr_property(n) for n in attributes}
+    given = {k for k in record if not k.startswith(ATTRIBUTE_PREFIX)}
     unknown = sorted(given - set(CUSTOMER_FIELDS) - set(types))
     if unknown:
         raise InputError(

@@ -13,6 +13,7 @@ import pytest
 from app.api.realtime import record_fields
 from app.errors import InputError
 from app.ingestion.batch import load_directory
+from app.ingestion.fields import CUSTOMER_FIELDS
 from app.resolution.batch import resolve
 from app.resolution.learning import learn
 from app.resolution.model import MatchModel
@@ -122,15 +123,9 @@ async def test_an_identifier_type_no_mapping_declared_is_refused(
     body = await gql(UPSERT, source="w2", record=record)
     (error,) = body["errors"]
     assert error["message"] == (
-        f"unknown field(s) ['passport']; customer fields are {list(_fields())}, "
+        f"unknown field(s) ['passport']; customer fields are {list(CUSTOMER_FIELDS)}, "
         "declared identifier types ['nationalId']"
     )
-
-
-def _fields() -> tuple[str, ...]:
-    from app.ingestion.fields import CUSTOMER_FIELDS
-
-    return CUSTOMER_FIELDS
 
 
 def test_identifiers_and_attributes_become_the_flat_record_the_flow_takes() -> None:
