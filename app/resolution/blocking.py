@@ -123,9 +123,11 @@ def _as_stored(hashes: np.ndarray) -> np.ndarray:
     return hashes.view(np.int64)
 
 
-def key_value1(text: str | None) -> int | None:
-    """`key_values` of one key (real time); None for no key."""
-    return None if text is None else int(key_values(np.array([text], dtype=object))[0])
+def key_values1(texts: Mapping[str, str | None]) -> dict[str, int | None]:
+    """`key_values` of one record's keys (real time), by property; None for no key."""
+    given = [p for p, t in texts.items() if t is not None]
+    values = key_values(np.array([texts[p] for p in given], dtype=object)).tolist()
+    return {p: None for p in texts} | dict(zip(given, values, strict=True))
 
 
 def key_digests(keys: Mapping[str, KeyColumn], sparse: np.ndarray) -> list[str]:
@@ -138,8 +140,9 @@ def key_digests(keys: Mapping[str, KeyColumn], sparse: np.ndarray) -> list[str]:
     props = sorted(keys)
     halves = []
     for salt in _DIGEST_KEYS:
+        _hash_all([keys[p] for p in props], salt)
         names = _name_hashes(tuple(props), salt)
-        none = _hashed(np.array([None], dtype=object), salt)[0]
+        none = _name_hashes((None,), salt)[0]
         start = np.uint64(KEY_FORM << 2)
         acc = np.where(np.asarray(sparse, dtype=bool), start | np.uint64(1), start | np.uint64(2))
         for i, p in enumerate(props):
@@ -150,12 +153,25 @@ def key_digests(keys: Mapping[str, KeyColumn], sparse: np.ndarray) -> list[str]:
     return [f"{a:016x}{b:016x}" for a, b in zip(*halves, strict=True)]
 
 
+def _hash_all(columns: Sequence[KeyColumn], salt: str) -> None:
+    """Each column's `hashed(salt)`, computed in one call for those not yet hashed: a hash
+    call costs about 12 us however short its input, and real time digests one record's 22
+    keys under two salts (1.4 ms of a 20 ms upsert in 44 calls)."""
+    todo = [c for c in columns if salt not in c._hashes]
+    if not todo:
+        return
+    hashes = _hashed(np.concatenate([c.texts for c in todo]), salt)
+    ends = np.cumsum([len(c.texts) for c in todo])
+    for column, part in zip(todo, np.split(hashes, ends[:-1]), strict=True):
+        column._hashes[salt] = part
+
+
 def _hashed(values: np.ndarray, salt: str) -> np.ndarray:
     return pd.util.hash_array(np.asarray(values, dtype=object), hash_key=salt, categorize=False)
 
 
 @functools.lru_cache(maxsize=64)
-def _name_hashes(props: tuple[str, ...], salt: str) -> np.ndarray:
+def _name_hashes(props: tuple[str | None, ...], salt: str) -> np.ndarray:
     return _hashed(np.array(props, dtype=object), salt)
 
 

@@ -25,7 +25,7 @@ from app.ingestion.mapping import ATTRIBUTE_NAME, Mapping
 from app.ingestion.record import prepare_customer_record
 from app.ingestion.rows import attr_property
 from app.resolution.batch import match_rows
-from app.resolution.blocking import key_digest, key_value1, rule_key1, rule_property
+from app.resolution.blocking import key_digest, key_values1, rule_key1, rule_property
 from app.resolution.columns import declared, stack
 from app.resolution.component import pairs_to_complete, read_component
 from app.resolution.fields import derive1
@@ -153,7 +153,7 @@ def upsert_record(
     mine = stack([derived])
     sparse_me = bool(sparse_records(mine)[0])
     texts = {rule_property(r): rule_key1(derived, r) for r in model.rules}
-    keys = {p: key_value1(text) for p, text in texts.items()}  # as the graph holds them
+    keys = key_values1(texts)  # as the graph holds them
 
     # Candidates: records sharing a rule's value, a rule whose block is over the cap skipped.
     found: dict[str, list[str]] = {}
