@@ -31,6 +31,7 @@ def cypher_files(root: Path = ROOT / "cypher") -> list[Path]:
 
 def statements(files: list[Path]) -> list[dict[str, object]]:
     from app import export
+    from app.resolution.realtime import candidates_query
     from app.resolution.records import records_query
     from app.store.neo4j import SCHEMA_QUERIES, schema_statements
     from app.store.properties import map_query, positional_query
@@ -50,6 +51,8 @@ def statements(files: list[Path]) -> list[dict[str, object]]:
         export.ENDPOINTS,
         # resolve's and training's read of every record, with a declared identifier type
         records_query(["nationalId"]),
+        # real time's candidate lookup, for two rules
+        candidates_query(("bk_first__dob", "bk_last")),
         # properties set by position (one value given per row, one shared) and as maps
         positional_query("lint", "Profile", "profileId", (("dna_x", False), ("dna_x_ht", True))),
         map_query("lint", "Profile", "profileId"),

@@ -40,6 +40,7 @@ from app.store.base import CYPHER_DIR, safe_identifier
 
 MAX_ATTRIBUTES = 100  # attributes an update sends, given or cleared (app.flows.upsert)
 TEMPLATE = CYPHER_DIR / "templates" / "realtime_candidates.cypher.part"
+SELF = CYPHER_DIR / "templates" / "realtime_self.cypher.part"
 # Threads for the read that runs beside each placement's scoring (a few requests at once
 # share them; a read waits its turn when both are busy).
 _READER = ThreadPoolExecutor(max_workers=2, thread_name_prefix="realtime-read")
@@ -61,17 +62,19 @@ class RealtimeResult:
 
 @lru_cache(maxsize=32)
 def candidates_query(properties: tuple[str, ...]) -> str:
-    """The candidate lookup for a model's rules: one indexed lookup per rule property."""
-    branch = "\n".join(
-        line
-        for line in Path(TEMPLATE).read_text(encoding="utf-8").splitlines()
-        if not line.startswith("//")
-    )
+    """The candidate lookup for a model's rules: whether the graph holds the record ($me),
+    then one indexed lookup per rule property."""
+    branch = _template(TEMPLATE)
     parts = [
         branch.replace("{property}", safe_identifier(p)).replace("{param}", f"k{i}")
         for i, p in enumerate(properties)
     ]
-    return "\nUNION ALL\n".join(parts)
+    return "\nUNION ALL\n".join([_template(SELF), *parts])
+
+
+def _template(path: Path) -> str:
+    lines = Path(path).read_text(encoding="utf-8").splitlines()
+    return "\n".join(line for line in lines if not line.startswith("//"))
 
 
 def record_mapping(
@@ -155,25 +158,29 @@ def upsert_record(
     texts = {rule_property(r): rule_key1(derived, r) for r in model.rules}
     keys = key_values1(texts)  # as the graph holds them
 
-    # Candidates: records sharing a rule's value, a rule whose block is over the cap skipped.
+    # Candidates: records sharing a rule's value, a rule whose block is over the cap skipped;
+    # and whether the graph holds the record already.
     found: dict[str, list[str]] = {}
     present = [(p, v) for p, v in keys.items() if v is not None]
-    if present:
-        text = candidates_query(tuple(p for p, _ in present))
-        params = {f"k{i}": v for i, (_, v) in enumerate(present)}
-        rows, _ = store.run_text(text, {**params, "limit": settings.block_cap}, write=False)
-        for r in rows:
-            if r["customerId"] != customer_id:
-                found.setdefault(r["key"], []).append(r["customerId"])
+    text = candidates_query(tuple(p for p, _ in present))
+    params = {f"k{i}": v for i, (_, v) in enumerate(present)}
+    rows, _ = store.run_text(
+        text, {**params, "me": customer_id, "limit": settings.block_cap}, write=False
+    )
+    known = any(r["customerId"] == customer_id for r in rows)
+    for r in rows:
+        if r["customerId"] != customer_id:
+            found.setdefault(r["key"], []).append(r["customerId"])
     capped = sorted(k for k, v in found.items() if len(v) + 1 > settings.block_cap)
     candidates = sorted({c for k, v in found.items() if k not in capped for c in v})
 
-    # The component the record joins: its candidates' components and its own, if known.
+    # The component the record joins: its candidates' components and its own, if known (a
+    # new record without candidates has none to read).
     extra = {**me, "identifiers": _identifiers(props), "edges": []}
     comp = read_component(
         store,
         settings,
-        [customer_id, *candidates],
+        [customer_id, *candidates] if known else candidates,
         exclude=customer_id,
         extra=extra,
         common=model.common,

@@ -45,12 +45,32 @@ def _connected(edges: set[tuple[int, int]], seed: int) -> set[str]:
     return {f"r{i:02d}" for i in seen}
 
 
+def _nearest(edges: set[tuple[int, int]], seeds: list[int], cap: int) -> set[str]:
+    """Over the cap, the records the read keeps: the seeds, then step by step the records
+    the last step's edges reach, each step's in id order, until `cap` are kept."""
+    kept: list[int] = []
+    step = list(dict.fromkeys(seeds))[:cap]
+    while step:
+        kept += step
+        reached = {y for a, b in edges for x, y in ((a, b), (b, a)) if x in step}
+        step = sorted(reached - set(kept))[: cap - len(kept)]
+    return {f"r{i:02d}" for i in kept}
+
+
 def test_a_chain_is_read_to_its_far_end(store: GraphStore) -> None:
     """r00 - r01 - ... - r13: from one end, all fourteen (a read four edges out stopped at
     r04, and the records there were placed without the rest)."""
     _graph(store, {(i, i + 1) for i in range(N - 1)})
     rows = component_rows(store, ["r00"], cap=500)
     assert [r["customerId"] for r in rows] == [f"r{i:02d}" for i in range(N)]
+
+
+def test_over_the_cap_a_hub_keeps_its_first_neighbours(store: GraphStore) -> None:
+    """r00 matched to each of r01..r13, a cap of 4: the hub and its first three neighbours
+    by id."""
+    _graph(store, {(0, i) for i in range(1, N)})
+    rows = component_rows(store, ["r00"], cap=4)
+    assert [r["customerId"] for r in rows] == ["r00", "r01", "r02", "r03"]
 
 
 @settings(
@@ -64,21 +84,26 @@ def test_a_chain_is_read_to_its_far_end(store: GraphStore) -> None:
         max_size=20,
     ),
     seed=st.integers(0, N - 1),
+    more=st.lists(st.integers(0, N - 1), max_size=2),
     cap=st.integers(2, N + 1),
 )
 def test_the_component_read_is_the_connected_records_up_to_the_cap(
-    store: GraphStore, edges: set[tuple[int, int]], seed: int, cap: int
+    store: GraphStore, edges: set[tuple[int, int]], seed: int, more: list[int], cap: int
 ) -> None:
-    """Any graph: the records connected to the seed, in customerId order; over the cap, `cap`
-    of them, the seed among them (the dial and real time place around it)."""
+    """Any graph, from a seed and up to two more (real time's candidates) and an id not in
+    the graph (the record being placed): the records connected to them, in customerId order;
+    over the cap, `cap` of them: the seeds (the dial and real time place around them), then
+    the nearest."""
     edges = {(min(e), max(e)) for e in edges}
     _graph(store, edges)
-    got = [str(r["customerId"]) for r in component_rows(store, [f"r{seed:02d}"], cap)]
-    whole = _connected(edges, seed)
+    seeds = [seed, *more]
+    asked = [f"r{i:02d}" for i in seeds] + ["new"]
+    got = [str(r["customerId"]) for r in component_rows(store, asked, cap)]
+    whole = set().union(*(_connected(edges, s) for s in seeds))
     assert got == sorted(got)
     if len(whole) <= cap:
         assert set(got) == whole
     else:
+        assert set(got) == _nearest(edges, seeds, cap)
         assert len(got) == cap
-        assert set(got) < whole
     assert f"r{seed:02d}" in got
