@@ -450,34 +450,39 @@ async def run_within_budget(
 ) -> ExecutionResult | TimeoutError | None:
     """Run the execution with a time budget that cancels it (its store reads get what is
     left of the budget as their timeout), and stop it when the client disconnects. None
-    when the client went away."""
-    outcome: dict[str, Any] = {}
+    when the client went away. Two asyncio tasks, not an anyio task group, whose
+    bookkeeping held 4% of the server's samples in a profile of the customer 360."""
 
-    async def work(scope: anyio.CancelScope) -> None:
+    async def work() -> Any:
         token = read_deadline.set(time.monotonic() + budget_s)
         try:
-            with anyio.fail_after(budget_s):
+            async with asyncio.timeout(budget_s):
                 result = start()
                 if isawaitable(result):
                     result = await result
-                outcome["result"] = result
+                return result
         except TimeoutError as exc:
-            outcome["result"] = exc
+            return exc
         finally:
             read_deadline.reset(token)
-            scope.cancel()
 
-    async def watch(scope: anyio.CancelScope) -> None:
+    async def watch() -> None:
         while True:
             message = await request.receive()
             if message["type"] == "http.disconnect":
-                scope.cancel()
                 return
 
-    async with anyio.create_task_group() as group:
-        group.start_soon(work, group.cancel_scope)
-        group.start_soon(watch, group.cancel_scope)
-    found = outcome.get("result")
+    job = asyncio.ensure_future(work())
+    watcher = asyncio.ensure_future(watch())
+    try:
+        await asyncio.wait((job, watcher), return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        watcher.cancel()
+        if not job.done():  # the client went away (or this request was cancelled)
+            job.cancel()
+    if not job.done() or job.cancelled():
+        return None
+    found = job.result()  # an error the execution raised is raised here
     if isinstance(found, ExecutionResult | TimeoutError):
         return found
     return None

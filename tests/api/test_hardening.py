@@ -5,7 +5,9 @@ configured origins only; cheap queries are answered while a heavy one runs."""
 
 from __future__ import annotations
 
+import asyncio
 import gc
+import json
 import multiprocessing
 import statistics
 import sys
@@ -170,6 +172,60 @@ async def test_the_time_budget_stops_a_request(api_settings, api_store, monkeypa
             took = time.perf_counter() - started
     assert r.status_code == 503 and r.json()["errors"][0]["extensions"]["code"] == "TIMEOUT"
     assert took < 3, f"{took:.1f} s"
+
+
+async def test_a_request_whose_client_goes_away_is_stopped(
+    api_settings, api_store, monkeypatch
+) -> None:
+    """The client disconnects 0.3 s into a read that would run for a minute, within a
+    budget of a minute: the execution is stopped and the request ends (499, no one to
+    answer) in seconds."""
+
+    def slow(store, ids):
+        store.run_text(SLOW, write=False)
+        return {}
+
+    monkeypatch.setattr(reads, "customers", slow)
+    settings = api_settings.model_copy(update={"request_timeout_s": 60.0})
+    app = create_app(settings, store_factory=lambda _s: api_store)
+    body = json.dumps({"query": '{ customer(id: "x") { id } }'}).encode()
+    headers = [
+        (b"authorization", f"Bearer {make_key(api_store.inner)}".encode()),
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/graphql",
+        "raw_path": b"/graphql",
+        "query_string": b"",
+        "root_path": "",
+        "headers": headers,
+        "client": ("127.0.0.1", 5000),
+        "server": ("t", 80),
+    }
+    incoming = [{"type": "http.request", "body": body, "more_body": False}]
+    sent: list[dict] = []
+
+    async def receive() -> dict:
+        if incoming:
+            return incoming.pop(0)
+        await asyncio.sleep(0.3)
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    async with app.router.lifespan_context(app):
+        started = time.perf_counter()
+        await app(scope, receive, send)
+        took = time.perf_counter() - started
+    assert [m["status"] for m in sent if m["type"] == "http.response.start"] == [499]
+    assert took < 5, f"{took:.1f} s"
 
 
 async def test_introspection_can_be_switched_off(api_settings, api_store) -> None:
