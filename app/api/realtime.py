@@ -145,6 +145,12 @@ class UpsertCustomerRecordPayload(graphene.ObjectType):
         description="Blocking keys the record shares with more records than the block cap: "
         "no evidence, not looked at (as in batch).",
     )
+    component_capped = graphene.Boolean(
+        required=True,
+        description="The record's component is bigger than the component cap: it was placed "
+        "within the part read, nearest the record, where batch clusters the component whole, "
+        "so the next `idgraph resolve` may move records of it.",
+    )
     milliseconds = graphene.Float(required=True, description="Time spent resolving it.")
     alerts_raised = graphene.Int(
         required=True,
@@ -196,6 +202,7 @@ async def upsert_customer_record(
             for b in result.blanked
         ],
         capped_keys=result.capped_keys,
+        component_capped=result.component_capped,
         milliseconds=result.milliseconds,
         alerts_raised=alerts,
     )

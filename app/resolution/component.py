@@ -35,7 +35,7 @@ class Component:
     previous: dict[str, str]  # record -> current profile
     confidence: dict[str, float | None]  # record -> its stored confidence in that profile
     created: dict[str, str]  # profile -> createdAt
-    capped: bool = False  # the read stopped at the component cap
+    capped: bool = False  # the component is bigger than the cap: records were left out
     replaced: dict[str, Any] | None = None  # the stored version of `exclude`, if any
 
     @property
@@ -77,21 +77,31 @@ def with_kept_attributes(new: dict[str, Any], stored: dict[str, Any]) -> dict[st
     return {**new, "identifiers": [*(new.get("identifiers") or []), *kept]} if kept else new
 
 
-def component_rows(store: GraphStore, seeds: list[str], cap: int) -> list[dict[str, Any]]:
+def component_rows(
+    store: GraphStore, seeds: list[str], cap: int
+) -> tuple[list[dict[str, Any]], bool]:
     """The records connected to `seeds` by stored MATCHES edges (all at or above the floor:
-    the component batch clusters), at most `cap` of them, in customerId order. Read a step
-    at a time: the seeds, then the records their edges reach and were not read, and so on,
-    so that a dense component costs its edges, not its paths; over the cap, the seeds (in
-    the caller's order) and the records nearest them are kept. Until 2026-12-07 one read
-    went four edges out: it cut longer chains, and took seconds on a dense component."""
+    the component batch clusters), at most `cap` of them, in customerId order, and whether
+    the component is bigger (records of it were left out). Read a step at a time: the seeds,
+    then the records their edges reach and were not read, and so on, so that a dense
+    component costs its edges, not its paths; over the cap, the seeds (in the caller's
+    order; a seed the graph does not hold takes no place) and the records nearest them are
+    kept. Until 2026-12-07 one read went four edges out: it cut longer chains, and took
+    seconds on a dense component."""
     found: dict[str, dict[str, Any]] = {}
-    ids = list(dict.fromkeys(seeds))[:cap]
+    ids = list(dict.fromkeys(seeds))
+    cut = False
     while ids:
-        rows = store.read("realtime_component", ids=ids)
-        found.update((str(r["customerId"]), r) for r in rows)
-        reached = {str(e["other"]) for r in rows for e in r.get("edges") or []}
-        ids = sorted(reached - set(found))[: cap - len(found)]
-    return [found[k] for k in sorted(found)]
+        rows = {str(r["customerId"]): r for r in store.read("realtime_component", ids=ids)}
+        step = [rows[i] for i in ids if i in rows]
+        room = cap - len(found)
+        cut = cut or len(step) > room
+        found.update((str(r["customerId"]), r) for r in step[:room])
+        reached = sorted({str(e["other"]) for r in step[:room] for e in r.get("edges") or []})
+        more = [i for i in reached if i not in found]  # records the graph holds (edge ends)
+        cut = cut or len(more) > cap - len(found)
+        ids = more[: cap - len(found)]
+    return [found[k] for k in sorted(found)], cut
 
 
 def read_component(
@@ -107,7 +117,7 @@ def read_component(
     the record being replaced) and `extra` adds one (its new version, fields and
     identifiers), with no pairs yet. `common`: the model's values too common to be
     evidence, taken as missing (common.without_common)."""
-    rows = component_rows(store, seeds, settings.component_cap)
+    rows, cut = component_rows(store, seeds, settings.component_cap)
     replaced = next((r for r in rows if r["customerId"] == exclude), None)
     kept = [r for r in rows if not r.get("stub") and r["customerId"] != exclude]
     if extra is not None:
@@ -159,7 +169,7 @@ def read_component(
         previous=previous,
         confidence=confidence,
         created={r["profileId"]: r.get("createdAt") or "" for r in rows if r.get("profileId")},
-        capped=len(rows) >= settings.component_cap,
+        capped=cut,
         replaced=replaced,
     )
 

@@ -55,6 +55,9 @@ class RealtimeResult:
     retired: list[str] = field(default_factory=list)
     changed_profiles: list[str] = field(default_factory=list)  # every profile it touched
     capped_keys: list[str] = field(default_factory=list)  # blocks over the cap, not used
+    # The component was over the component cap: placed within the part read, nearest the
+    # record, where batch clusters it whole (the next batch run may move records).
+    component_capped: bool = False
     blanked: list[dict[str, Any]] = field(default_factory=list)  # bad values left out
     changes: list[FeedEvent] = field(default_factory=list)  # for the change feed
     milliseconds: float = 0.0
@@ -283,6 +286,7 @@ def upsert_record(
         retired=sorted(placement.assignment.retired),
         changed_profiles=changed,
         capped_keys=capped,
+        component_capped=comp.capped,
         blanked=list(prepared.blanked),
         changes=placement.changes,
         milliseconds=round((time.perf_counter() - started) * 1000, 2),

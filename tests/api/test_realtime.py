@@ -8,7 +8,7 @@ from app.metrics import registry
 UPSERT = """
 mutation($source: String!, $record: CustomerRecordInput!) {
   upsertCustomerRecord(source: $source, record: $record) {
-    action milliseconds retiredProfileIds alertsRaised
+    action milliseconds retiredProfileIds alertsRaised componentCapped
     matches { customerId probability }
     customer { id firstName profile { id } }
     profile { id size customers { id } metrics { name value } household { id } }
@@ -37,6 +37,7 @@ async def test_a_record_of_a_known_person_joins_their_profile(fresh_resolved, re
     }
     out = (await resolved_gql.data(UPSERT, source="webshop", record=record))["upsertCustomerRecord"]
     assert out["action"] == "JOINED"  # the known person's one profile
+    assert out["componentCapped"] is False  # placed on the whole component, as batch places it
     assert known["customerId"] in [m["customerId"] for m in out["matches"]]
     # the matches are the record's MATCHES edges as stored at or above the operational
     # threshold (the schema's word), with their probabilities; edges from the floor up to the

@@ -61,16 +61,20 @@ def test_a_chain_is_read_to_its_far_end(store: GraphStore) -> None:
     """r00 - r01 - ... - r13: from one end, all fourteen (a read four edges out stopped at
     r04, and the records there were placed without the rest)."""
     _graph(store, {(i, i + 1) for i in range(N - 1)})
-    rows = component_rows(store, ["r00"], cap=500)
+    rows, cut = component_rows(store, ["r00"], cap=500)
     assert [r["customerId"] for r in rows] == [f"r{i:02d}" for i in range(N)]
+    assert not cut
+    rows, cut = component_rows(store, ["r00"], cap=N)  # exactly the cap: whole
+    assert (len(rows), cut) == (N, False)
 
 
 def test_over_the_cap_a_hub_keeps_its_first_neighbours(store: GraphStore) -> None:
     """r00 matched to each of r01..r13, a cap of 4: the hub and its first three neighbours
     by id."""
     _graph(store, {(0, i) for i in range(1, N)})
-    rows = component_rows(store, ["r00"], cap=4)
+    rows, cut = component_rows(store, ["r00"], cap=4)
     assert [r["customerId"] for r in rows] == ["r00", "r01", "r02", "r03"]
+    assert cut
 
 
 @settings(
@@ -93,14 +97,16 @@ def test_the_component_read_is_the_connected_records_up_to_the_cap(
     """Any graph, from a seed and up to two more (real time's candidates) and an id not in
     the graph (the record being placed): the records connected to them, in customerId order;
     over the cap, `cap` of them: the seeds (the dial and real time place around them), then
-    the nearest."""
+    the nearest; and whether records were left out, exactly."""
     edges = {(min(e), max(e)) for e in edges}
     _graph(store, edges)
     seeds = [seed, *more]
     asked = [f"r{i:02d}" for i in seeds] + ["new"]
-    got = [str(r["customerId"]) for r in component_rows(store, asked, cap)]
+    rows, cut = component_rows(store, asked, cap)
+    got = [str(r["customerId"]) for r in rows]
     whole = set().union(*(_connected(edges, s) for s in seeds))
     assert got == sorted(got)
+    assert cut == (len(whole) > cap)
     if len(whole) <= cap:
         assert set(got) == whole
     else:

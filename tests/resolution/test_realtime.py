@@ -148,6 +148,30 @@ def test_a_one_record_profile_that_gains_a_record_keeps_its_id(
     assert (second.action, second.profile_id, second.retired) == ("joined", first.profile_id, [])
 
 
+def test_an_upsert_says_when_its_component_was_over_the_cap(
+    store: GraphStore, resolved: tuple[Settings, MatchModel]
+) -> None:
+    """A profile of three records and a fourth of the same person: with a component cap of
+    three the fourth is placed on the whole component; with a cap of two, on part of it,
+    and the answer says so (a component of exactly the cap is whole)."""
+    settings, model = resolved
+    person = {
+        "fullName": "Ottoline Brackenbury",
+        "dateOfBirth": "1922-02-22",
+        "email": "ob@example.org",
+        "phone": "07700 900555",
+    }
+    for key in ("RT-5", "RT-6", "RT-7"):
+        done = upsert_record(store, settings, model, "crm", {"sourceKey": key, **person})
+        assert not done.component_capped
+    three = settings.model_copy(update={"component_cap": 3})
+    two = settings.model_copy(update={"component_cap": 2})
+    whole = upsert_record(store, three, model, "webshop", {"sourceKey": "RT-8", **person})
+    part = upsert_record(store, two, model, "webshop", {"sourceKey": "RT-9", **person})
+    assert (whole.component_capped, part.component_capped) == (False, True)
+    assert whole.profile_id == part.profile_id == done.profile_id
+
+
 def test_a_record_that_joins_a_profile_changes_that_profile_and_no_other(
     store: GraphStore, resolved: tuple[Settings, MatchModel]
 ) -> None:
