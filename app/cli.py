@@ -219,6 +219,43 @@ def upsert(
 
 
 @cli.command()
+def account(
+    account_id: Annotated[str, typer.Argument(help="an account the graph holds")],
+    attributes: Annotated[
+        list[str],
+        typer.Argument(help="name=value pairs, e.g. planMb=5000; name= removes one"),
+    ],
+    actor: Annotated[str | None, typer.Option(help=ACTOR_HELP)] = None,
+) -> None:
+    """Set attributes of an account (a plan's data allowance, a product), then the Group DNA
+    of its holders' households and the alerts (the same flow as GraphQL updateAccount)."""
+    import json as _json
+
+    from app.accounts import update_account
+    from app.store import open_store
+
+    values: dict[str, str | None] = {}
+    for item in attributes:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise typer.BadParameter(f"{item!r} is not name=value")
+        if name.strip() in values:
+            raise typer.BadParameter(f"{name.strip()!r} given more than once")
+        values[name.strip()] = value or None
+    settings = get_settings()
+    with open_store(settings) as store:
+        done = update_account(store, settings, account_id, values, cli_actor(actor))
+    out = {
+        "accountId": done.account_id,
+        "attributes": done.attributes,
+        "householdIds": done.households,
+        "changes": [c.metric for c in done.changes],
+        "alertsRaised": done.alerts,
+    }
+    Console().print_json(_json.dumps(out))
+
+
+@cli.command()
 def evaluate(
     truth: Annotated[Path, typer.Option(help="truth_records.csv")],
     thresholds: Annotated[str, typer.Option(help="comma-separated")] = "0.3,0.5,0.7,0.9",

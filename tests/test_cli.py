@@ -116,6 +116,19 @@ def test_upsert_changes_only_the_fields_given_and_audit_lists_who(tmp_path: Path
     assert r.returncode == 2
     assert "attribute name(s) ['shoe size'] are not usable" in r.stderr
 
+    # An account the record holds gets a plan (`idgraph account`), audited; an unknown one is
+    # refused.
+    assert idgraph("upsert", "crm", "sourceKey=Z-1", "accountId=ACC-Z", data=data).returncode == 0
+    r = idgraph("account", "ACC-Z", "planMb=5000", "--actor", "ops", data=data)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["attributes"] == {"accountId": "ACC-Z", "planMb": 5000}
+    event = json.loads(idgraph("audit", "--entity", "account:ACC-Z", data=data).stdout)["events"]
+    assert [(e["action"], e["actor"], e["before"], e["after"]) for e in event] == [
+        ("updateAccount", "ops", {"planMb": None}, {"planMb": 5000})
+    ]
+    r = idgraph("account", "ACC-9", "planMb=1", data=data)
+    assert r.returncode == 2 and "accountId 'ACC-9': the graph has no such account" in r.stderr
+
 
 def test_keys_made_and_revoked_are_audited_without_the_secret(tmp_path: Path) -> None:
     import json

@@ -25,7 +25,8 @@ CAPABILITIES: dict[str, str] = {
     "steward": "confirm, reject, merge and split (and so training labels)",
     "alerts:acknowledge": "acknowledge alerts",
     "consent:write": "record a person's consent statement",
-    "records:write": "send records and interactions (upsertCustomerRecord, recordInteraction)",
+    "records:write": "send records, interactions and account changes (upsertCustomerRecord, "
+    "recordInteraction, updateAccount)",
     "define": "define metrics and alert rules",
     "keys": "create, list and revoke API keys",
     "erase": "erase a person",

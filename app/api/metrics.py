@@ -22,6 +22,7 @@ from app.api.profiles import Profile
 from app.api.records import ProfileRecord
 from app.errors import ConfigError, InputError
 from app.metrics import registry
+from app.metrics.changes import MetricChange
 from app.metrics.definitions import Definition, Factual, as_dict, parse_definition
 from app.metrics.events import interaction_row
 from app.metrics.storage import Stored, split_cause
@@ -73,6 +74,16 @@ class MetricChangeType(graphene.ObjectType):
     value = GenericScalar()
     at = graphene.String(required=True)
     history = graphene.List(GenericScalar, required=True)
+
+    @classmethod
+    def of(cls, change: MetricChange) -> MetricChangeType:
+        return cls(
+            metric=change.metric,
+            previous=change.previous,
+            value=change.value,
+            at=change.at,
+            history=list(change.history),
+        )
 
 
 class RecordInteractionPayload(graphene.ObjectType):
@@ -272,16 +283,7 @@ class MetricsMutation(graphene.ObjectType):
             interaction_id=result.interaction_id,
             customer_id=result.customer_id,
             profile=profile,
-            changes=[
-                MetricChangeType(
-                    metric=c.metric,
-                    previous=c.previous,
-                    value=c.value,
-                    at=c.at,
-                    history=list(c.history),
-                )
-                for c in result.changes
-            ],
+            changes=[MetricChangeType.of(c) for c in result.changes],
             alerts_raised=raised,
             milliseconds=result.milliseconds,
         )

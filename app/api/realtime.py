@@ -1,14 +1,18 @@
 """Real-time resolution over GraphQL: `upsertCustomerRecord` loads one source record and
-places it at once (app.flows.upsert does the work: placement, metrics, households, alerts)."""
+places it at once (app.flows.upsert does the work: placement, metrics, households, alerts);
+`updateAccount` sets an account's attributes (app.accounts.update_account: then the Group
+DNA that reads them, and alerts)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import graphene
+from graphene.types.generic import GenericScalar
 
-from app import flows
+from app import accounts, flows
 from app.api.loaders import request_context
+from app.api.metrics import MetricChangeType
 from app.api.profiles import CUSTOMER_TYPE, Profile
 from app.api.realtime_model import current_model
 from app.api.records import CustomerRecord, ProfileRecord
@@ -208,8 +212,73 @@ async def upsert_customer_record(
     )
 
 
+class UpdateAccountPayload(graphene.ObjectType):
+    account_id = graphene.ID(required=True)
+    attributes = GenericScalar(
+        required=True, description="The account's attributes after the update, by name."
+    )
+    household_ids = graphene.List(
+        graphene.NonNull(graphene.ID),
+        required=True,
+        description="Households of the account's holders, whose Group DNA was recomputed.",
+    )
+    changes = graphene.List(
+        graphene.NonNull(MetricChangeType),
+        required=True,
+        description="Group DNA metrics that changed (data changes, as an interaction's are).",
+    )
+    alerts_raised = graphene.Int(required=True, description="Alerts the changes raised.")
+
+
+def update_account_field() -> graphene.Field:
+    return graphene.Field(
+        UpdateAccountPayload,
+        account_id=graphene.ID(required=True, description="An account the graph holds."),
+        attributes=graphene.List(
+            graphene.NonNull(AttributeValueInput),
+            required=True,
+            description="Attributes to set, e.g. {name: planMb, value: 5000} (numbers stay "
+            "numbers); a null value removes one; those left out keep their values.",
+        ),
+        description="Set attributes of an account (a plan's data allowance, a product), as a "
+        "mapping's accountAttributes set them in batch; the Group DNA of its holders' "
+        "households (dataPlanMb, dataUsageVsPlan) is recomputed and its changes go to the "
+        "alert rules.",
+    )
+
+
+async def update_account(
+    info: graphene.ResolveInfo, account_id: str, attributes: list[dict[str, Any]]
+) -> UpdateAccountPayload:
+    names = [a["name"] for a in attributes]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise InputError(f"attribute(s) {twice} given more than once")
+    values = {a["name"]: a.get("value") for a in attributes}
+    ctx = request_context(info)
+
+    def work(who: str) -> accounts.AccountUpdate:
+        return accounts.update_account(ctx.store, ctx.settings, account_id, values, who)
+
+    done = await change(info, work)
+    return UpdateAccountPayload(
+        account_id=done.account_id,
+        attributes=done.attributes,
+        household_ids=done.households,
+        changes=[MetricChangeType.of(c) for c in done.changes],
+        alerts_raised=done.alerts,
+    )
+
+
 class RealtimeMutation(graphene.ObjectType):
     upsert_customer_record = upsert_field()
+    update_account = update_account_field()
+
+    @staticmethod
+    async def resolve_update_account(
+        root: object, info: graphene.ResolveInfo, account_id: str, attributes: list[Any]
+    ) -> UpdateAccountPayload:
+        return await update_account(info, account_id, attributes)
 
     @staticmethod
     async def resolve_upsert_customer_record(

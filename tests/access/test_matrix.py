@@ -55,6 +55,11 @@ MUTATIONS: dict[str, tuple[str, set[str]]] = {
         'timestamp: "not a time") { interactionId } }',
         {SRC, D},
     ),
+    "updateAccount": (
+        'mutation { updateAccount(accountId: "NOPE", attributes: [{name: "planMb", value: "1"}]) '
+        "{ accountId } }",
+        {SRC, D},
+    ),
     "defineMetric": ("mutation { defineMetric(definition: {name: 1}) { name } }", {D}),
     "defineAlertRule": (
         'mutation { defineAlertRule(rule: {name: "Bad Name", metric: "m", condition: "x", '
