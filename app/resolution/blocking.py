@@ -37,6 +37,7 @@ KEY_PARTS: dict[str, tuple[str, ...]] = {
     "email_local": ("email",),  # the user name: survives a slip in the provider's name
     "phone": ("phone",),
     "street": ("address",),
+    "street_no": ("address",),  # the house number: survives a slip in the street's name
     "postcode": ("address",),
     "postcode_district": ("address",),  # "ng22" of "NG22 0AT": fields.postcode_district
     "city": ("address",),

@@ -230,6 +230,17 @@ def street(value: object) -> str | None:
     return street_key1(value) or None
 
 
+_HOUSE_NUMBER = re.compile(r"(\d+[a-z]?)\b")
+
+
+def house_number(value: str | None) -> str | None:
+    """The number a (matching form of a) street starts with: "2333" of "2333 westminster
+    place", where a typo in the street's name leaves it whole. None for a street without
+    one."""
+    found = _HOUSE_NUMBER.match(value) if value else None
+    return found.group(1) if found else None
+
+
 def gender(value: object) -> str | None:
     text = _text(value)
     return text[:1] if text else None
@@ -263,6 +274,7 @@ DERIVED: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "phone": ("phone", _text),
     "phone_kind": ("phoneType", phone_kind),
     "street": ("street", street),
+    "street_no": ("street", house_number),
     "postcode_district": ("postcode", postcode_district),  # before "postcode" hides the raw one
     "postcode": ("postcode", place),
     "city": ("city", _folded),
