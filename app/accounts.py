@@ -5,7 +5,7 @@ brings the Group DNA that reads them up to date, with its alerts."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,23 +31,28 @@ class AccountUpdate:
     alerts: int = 0
 
 
-def account_values(values: Mapping[str, str | None]) -> dict[str, Any]:
-    """The values to set, by attribute name, typed as a mapping's `accountAttributes` are
-    (numbers stay numbers: `5000` -> 5000); None (or a blank) removes the attribute. A name
-    a mapping could not give, `accountId`, or more than MAX_ACCOUNT_ATTRIBUTES are refused."""
+def account_values(values: Sequence[tuple[str, str | None]]) -> dict[str, Any]:
+    """The values to set (name, value), by attribute name, typed as a mapping's
+    `accountAttributes` are (numbers stay numbers: `5000` -> 5000); None (or a blank)
+    removes the attribute. A name a mapping could not give, `accountId`, a name given twice
+    or more than MAX_ACCOUNT_ATTRIBUTES are refused."""
+    names = [n for n, _ in values]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise InputError(f"attribute(s) {twice} given more than once")
     if not values:
         raise InputError("attributes: give at least one (name and value; a null value clears)")
     if len(values) > MAX_ACCOUNT_ATTRIBUTES:
         raise InputError(
             f"attributes: {len(values)} given; an update sets at most {MAX_ACCOUNT_ATTRIBUTES}"
         )
-    bad = sorted(n for n in values if not ATTRIBUTE_NAME.match(n) or n == "accountId")
+    bad = sorted(n for n in names if not ATTRIBUTE_NAME.match(n) or n == "accountId")
     if bad:
         raise InputError(
             f"attribute name(s) {bad} are not usable: a letter, then up to 39 letters, digits "
             "or _ (not accountId, the account's key)"
         )
-    return {name: typed1(value) for name, value in values.items()}
+    return {name: typed1(value) for name, value in values}
 
 
 @marks.unit_of_work
@@ -55,14 +60,14 @@ def update_account(
     store: GraphStore,
     settings: Settings,
     account_id: str,
-    values: Mapping[str, str | None],
+    values: Sequence[tuple[str, str | None]],
     actor: str,
 ) -> AccountUpdate:
-    """Set (or, given None, remove) attributes of an account the graph holds; then the Group
-    DNA of the households its holders' profiles belong to is recomputed (dataPlanMb,
-    dataUsageVsPlan, ...), its changes go to the alert rules as data changes, and the
-    update is audited under `actor`. An unknown account is refused: accounts come with the
-    records that hold them."""
+    """Set (or, given None, remove) attributes, given as (name, value), of an account the
+    graph holds; then the Group DNA of the households its holders' profiles belong to is
+    recomputed (dataPlanMb, dataUsageVsPlan, ...), its changes go to the alert rules as data
+    changes, and the update is audited under `actor`. An unknown account is refused:
+    accounts come with the records that hold them."""
     from app.flows import pass_to_alerts  # (app.flows imports much; this flow needs one)
 
     key = clean1(account_id)

@@ -234,14 +234,12 @@ def account(
     from app.accounts import update_account
     from app.store import open_store
 
-    values: dict[str, str | None] = {}
+    values: list[tuple[str, str | None]] = []
     for item in attributes:
         name, sep, value = item.partition("=")
         if not sep:
             raise typer.BadParameter(f"{item!r} is not name=value")
-        if name.strip() in values:
-            raise typer.BadParameter(f"{name.strip()!r} given more than once")
-        values[name.strip()] = value or None
+        values.append((name.strip(), value or None))
     settings = get_settings()
     with open_store(settings) as store:
         done = update_account(store, settings, account_id, values, cli_actor(actor))

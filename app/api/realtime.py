@@ -250,11 +250,7 @@ def update_account_field() -> graphene.Field:
 async def update_account(
     info: graphene.ResolveInfo, account_id: str, attributes: list[dict[str, Any]]
 ) -> UpdateAccountPayload:
-    names = [a["name"] for a in attributes]
-    twice = sorted({n for n in names if names.count(n) > 1})
-    if twice:
-        raise InputError(f"attribute(s) {twice} given more than once")
-    values = {a["name"]: a.get("value") for a in attributes}
+    values = [(a["name"], a.get("value")) for a in attributes]
     ctx = request_context(info)
 
     def work(who: str) -> accounts.AccountUpdate:

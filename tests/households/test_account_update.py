@@ -60,7 +60,9 @@ def test_a_plan_set_in_real_time_feeds_group_dna_and_alerts(
         "ana",
     )
 
-    done = update_account(store, settings, "ACC", {"planMb": "1000", "product": "Fam 1GB"}, "ops")
+    done = update_account(
+        store, settings, "ACC", [("planMb", "1000"), ("product", "Fam 1GB")], "ops"
+    )
     assert _account(store) == {"accountId": "ACC", "planMb": 1000, "product": "Fam 1GB"}
     assert (done.account_id, done.attributes, done.households) == (
         "ACC",
@@ -77,7 +79,7 @@ def test_a_plan_set_in_real_time_feeds_group_dna_and_alerts(
     )
     assert [r["actor"] for r in audit] == ["ops"]
 
-    cleared = update_account(store, settings, "ACC", {"planMb": None}, "ops")
+    cleared = update_account(store, settings, "ACC", [("planMb", None)], "ops")
     assert _account(store) == {"accountId": "ACC", "product": "Fam 1GB"}
     assert {c.metric: c.value for c in cleared.changes} == {
         "dataPlanMb": None,
@@ -92,9 +94,11 @@ def test_an_unknown_account_or_a_bad_name_is_refused(
 ) -> None:
     people.add("a1", "Moss", accounts=[("ACC", "owner")])
     with pytest.raises(InputError, match="no such account"):
-        update_account(store, settings, "NOPE", {"planMb": "1"}, "ops")
+        update_account(store, settings, "NOPE", [("planMb", "1")], "ops")
     with pytest.raises(InputError, match=r"\['9lives', 'accountId'\] are not usable"):
-        update_account(store, settings, "ACC", {"9lives": "1", "accountId": "X"}, "ops")
+        update_account(store, settings, "ACC", [("9lives", "1"), ("accountId", "X")], "ops")
+    with pytest.raises(InputError, match=r"\['planMb'\] given more than once"):
+        update_account(store, settings, "ACC", [("planMb", "1"), ("planMb", "2")], "ops")
     with pytest.raises(InputError, match="at least one"):
-        update_account(store, settings, "ACC", {}, "ops")
+        update_account(store, settings, "ACC", [], "ops")
     assert _account(store) == {"accountId": "ACC"}
