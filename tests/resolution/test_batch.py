@@ -231,11 +231,26 @@ def test_new_records_of_known_people_keep_every_profile_id(
             write=False,
         )[0]
     }
+    created = {
+        r["p"]: r["at"]
+        for r in store.run_text(
+            "MATCH (p:Profile) RETURN p.profileId AS p, p.createdAt AS at", write=False
+        )[0]
+    }
+    sizes = before.value_counts()
+    holders: dict[str, str] = {}
     for pid, members in before.groupby(before).groups.items():
         now = set(after[list(members)])
         assert len(now) == 1, (pid, now)  # its records are still together
-        (holder,) = now
-        assert holder == pid or retired.get(pid) == holder  # kept, or merged into a larger one
+        holders[pid] = now.pop()
+    # Where profiles came together, the ID rule's survivor holds them all: the one with the
+    # most records, then the older, then the smaller ID; every other one points at it.
+    for _holder, olds in pd.Series(holders).groupby(pd.Series(holders)).groups.items():
+        ranked = sorted(olds, key=lambda o: (-sizes[o], created.get(o) or "", o))
+        survivor = ranked[0]
+        assert {o: holders[o] for o in ranked} == dict.fromkeys(ranked, survivor)
+        assert {o: retired.get(o) for o in ranked[1:]} == dict.fromkeys(ranked[1:], survivor)
+        assert survivor not in retired
     assert summary.churn.split == 0
     assert summary.churn.kept + summary.churn.merged == before.nunique()
     singletons = [cid for cid, pid in before.items() if (before == pid).sum() == 1]
