@@ -64,7 +64,10 @@ def _identifiers(row: Mapping[str, Any]) -> Identifiers:
 def accounts(store: GraphStore, ids: Sequence[str]) -> dict[str, list[AccountHolding]]:
     out: defaultdict[str, list[AccountHolding]] = defaultdict(list)
     for row in store.read("api_customer_accounts", ids=list(ids)):
-        out[row["customerId"]].append(AccountHolding(str(row["accountId"]), row["role"]))
+        attributes = dict(sorted((str(k), v) for k, v in row["attributes"] or []))
+        out[row["customerId"]].append(
+            AccountHolding(str(row["accountId"]), row["role"], attributes)
+        )
     return {k: sorted(v, key=lambda a: a.account_id) for k, v in out.items()}
 
 

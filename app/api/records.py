@@ -128,6 +128,7 @@ class Identifiers:
 class AccountHolding:
     account_id: str
     role: str | None = None
+    attributes: Mapping[str, Any] = field(default_factory=dict)  # the account's, by name
 
 
 @dataclass(frozen=True, slots=True)

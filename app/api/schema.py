@@ -7,6 +7,7 @@ from typing import Any
 
 import graphene
 from graphene import relay
+from graphene.types.generic import GenericScalar
 from graphql import FieldNode
 from starlette.concurrency import run_in_threadpool
 
@@ -81,6 +82,11 @@ class DeclaredIdentifier(graphene.ObjectType):
 class AccountHolding(graphene.ObjectType):
     account_id = graphene.String(required=True)
     role = graphene.String(description="owner, payer, member or user.")
+    attributes = GenericScalar(
+        required=True,
+        description="The account's attributes by name (a plan's planMb, a product), as a "
+        "mapping's accountAttributes or updateAccount set them; {} when it has none.",
+    )
 
 
 class DeviceUse(graphene.ObjectType):

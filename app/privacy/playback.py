@@ -66,7 +66,13 @@ def playback(store: GraphStore, settings: Settings, profile_id: str) -> dict[str
     idents = {str(r["customerId"]): r for r in store.read("api_customer_identifiers", ids=members)}
     accounts: defaultdict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in store.read("api_customer_accounts", ids=members):
-        accounts[str(r["customerId"])].append({"accountId": r["accountId"], "role": r["role"]})
+        accounts[str(r["customerId"])].append(
+            {
+                "accountId": r["accountId"],
+                "role": r["role"],
+                "attributes": dict(sorted((str(k), v) for k, v in r["attributes"] or [])),
+            }
+        )
     devices: defaultdict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in store.read("api_customer_devices", ids=members):
         devices[str(r["customerId"])].append(

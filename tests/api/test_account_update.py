@@ -23,10 +23,14 @@ async def test_an_account_gets_its_plan_and_a_bad_update_is_refused(seed, gql, a
         "alertsRaised": 0,
         "changes": [],
     }
-    rows, _ = api_store.inner.run_text(
-        "MATCH (a:Account {accountId: 'ACC-1'}) RETURN properties(a) AS p", write=False
-    )
-    assert rows[0]["p"] == {"accountId": "ACC-1", "planMb": 5000, "product": "Family 5GB"}
+    read = await gql.data('{ customer(id: "crm:C-1") { accounts { accountId role attributes } } }')
+    assert read["customer"]["accounts"] == [
+        {
+            "accountId": "ACC-1",
+            "role": "owner",
+            "attributes": {"planMb": 5000, "product": "Family 5GB"},
+        }
+    ]
 
     twice = [{"name": "planMb", "value": "1"}, {"name": "planMb", "value": "2"}]
     for attributes, account, code, words in (

@@ -13,6 +13,7 @@ from app.alerts.manage import define_rule
 from app.errors import InputError
 from app.households.dna import all_household_ids, compute_dna
 from app.households.resolve import resolve_households
+from app.privacy.playback import playback
 from app.settings import Settings
 from app.store import GraphStore
 
@@ -78,6 +79,12 @@ def test_a_plan_set_in_real_time_feeds_group_dna_and_alerts(
         "MATCH (e:AuditEvent {action: 'updateAccount'}) RETURN e.actor AS actor", write=False
     )
     assert [r["actor"] for r in audit] == ["ops"]
+
+    # the person's data playback shows the account as it now is
+    (held,) = [s for s in playback(store, settings, "a1")["sources"] if s["customerId"] == "crm:a1"]
+    assert held["accounts"] == [
+        {"accountId": "ACC", "role": "owner", "attributes": {"planMb": 1000, "product": "Fam 1GB"}}
+    ]
 
     cleared = update_account(store, settings, "ACC", [("planMb", None)], "ops")
     assert _account(store) == {"accountId": "ACC", "product": "Fam 1GB"}
