@@ -57,7 +57,7 @@ def profile_document(identity: Identity) -> str:
             f"customers {{ {RECORD} emails {{ email }} phones {{ phone }} "
             "attributes { name value } declaredIdentifiers { type value } }",
             "emails { email } phones { phone } addresses { addressId street city postcode }",
-            "accounts { accountId role } devices { deviceId lastSeen }",
+            "accounts { accountId role attributes } devices { deviceId lastSeen }",
             "timeline(first: $first, types: $types, channels: $channels) { totalCount",
             " edges { node { id customerId source type channel occurredAt value } } }",
         ]

@@ -106,3 +106,15 @@ async def test_the_360_shows_what_a_mapping_declared_and_kept_for_each_record(
     assert '<p class="identifiers">nationalId: ***</p>' in analyst
     assert '<p class="attributes">occupation: *** · segment: ***</p>' in analyst
     assert "Painter" not in analyst and "123456789" not in analyst
+
+
+async def test_the_360_shows_an_accounts_plan(as_role, town, town_settings) -> None:
+    """The Mosses' account MOSS gets a plan (updateAccount's flow): the agent's 360 of its
+    owner lists it with the account."""
+    from app.accounts import update_account
+
+    before = (await _get(as_role("support"), "/ui/profiles/a1")).text
+    assert "<li>account MOSS (owner)</li>" in before
+    update_account(town.inner, town_settings, "MOSS", [("planMb", "5000")], "ops")
+    after = (await _get(as_role("support"), "/ui/profiles/a1")).text
+    assert "<li>account MOSS (owner) · planMb 5000</li>" in after
