@@ -178,15 +178,16 @@ async def test_a_request_whose_client_goes_away_is_stopped(
     api_settings, api_store, monkeypatch
 ) -> None:
     """The client disconnects 0.3 s into a read that would run for a minute, within a
-    budget of a minute: the execution is stopped and the request ends (499, no one to
-    answer) in seconds."""
+    budget of 4 s: the execution is stopped and the request ends (499, no one to answer)
+    well before the budget. (The store still runs the read until the budget's timeout
+    stops it there: a longer budget here held the test store for later tests.)"""
 
     def slow(store, ids):
         store.run_text(SLOW, write=False)
         return {}
 
     monkeypatch.setattr(reads, "customers", slow)
-    settings = api_settings.model_copy(update={"request_timeout_s": 60.0})
+    settings = api_settings.model_copy(update={"request_timeout_s": 4.0})
     app = create_app(settings, store_factory=lambda _s: api_store)
     body = json.dumps({"query": '{ customer(id: "x") { id } }'}).encode()
     headers = [
@@ -225,7 +226,7 @@ async def test_a_request_whose_client_goes_away_is_stopped(
         await app(scope, receive, send)
         took = time.perf_counter() - started
     assert [m["status"] for m in sent if m["type"] == "http.response.start"] == [499]
-    assert took < 5, f"{took:.1f} s"
+    assert took < 2, f"{took:.1f} s"
 
 
 async def test_introspection_can_be_switched_off(api_settings, api_store) -> None:
