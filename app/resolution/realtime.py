@@ -241,7 +241,15 @@ def upsert_record(
     if comp.replaced is not None or comp.capped:
         addresses = {r["addressId"] for r in store.read("customer_addresses", ids=[customer_id])}
     digest = key_digest(texts, sparse_me)
-    row = _record_row(w, customer_id, props, keys, digest, sparse_me, pairs)
+    # The record's stored model edges to records it now scores under the floor go: they
+    # would otherwise stay with their old probability, and the dial and the next upsert
+    # nearby would read them (batch deletes them on its next run).
+    below = [
+        str(ids[b if a == me_at else a])
+        for a, b, p in zip(new_left, new_right, new_prob, strict=True)
+        if me_at in (a, b) and p < settings.match_floor
+    ]
+    row = _record_row(w, customer_id, props, keys, digest, sparse_me, pairs, below)
     store.write("realtime_write", rows=[row])
     addresses.update(r["addressId"] for r in w["link_addresses"])
     refresh_addresses(store, addresses, settings.source_trust)
@@ -316,6 +324,7 @@ def _record_row(
     digest: str,
     sparse: bool,
     pairs: list[dict[str, Any]],
+    below: list[str],
 ) -> dict[str, Any]:
     return {
         "customerId": customer_id,
@@ -340,4 +349,5 @@ def _record_row(
             for r in w.get("link_identifiers", [])
         ],
         "matches": pairs,
+        "below": sorted(below),
     }

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from app import flows
 from app.errors import InputError
 from app.ingestion.batch import load_directory
 from app.resolution.batch import resolve
@@ -146,6 +147,32 @@ def test_a_one_record_profile_that_gains_a_record_keeps_its_id(
         },
     )
     assert (second.action, second.profile_id, second.retired) == ("joined", first.profile_id, [])
+
+
+def test_an_update_that_no_longer_matches_leaves_no_stale_edge(
+    store: GraphStore, resolved: tuple[Settings, MatchModel]
+) -> None:
+    """A record joins a one-record profile (a MATCHES edge near 1), then an update clears all
+    it had in common: the pair now scores under the floor, so the edge goes (it stayed with
+    its old probability, and the dial and the next upsert nearby read it; a batch run then
+    moved records back: 6 of fake_1000's after 40 such updates). A steward's edge stays."""
+    settings, model = resolved
+    person = {"fullName": "Ottoline Brackenbury", "email": "ob@example.org"}
+    upsert_record(store, settings, model, "crm", {"sourceKey": "RT-5", **person})
+    joined = upsert_record(store, settings, model, "webshop", {"sourceKey": "RT-6", **person})
+    assert [c for c, _ in joined.matches] == ["crm:RT-5"]
+    edges = "MATCH (:Customer {customerId: 'crm:RT-5'})-[m:MATCHES]-(o) RETURN o.customerId AS o"
+    assert store.run_text(edges, write=False)[0] == [{"o": "webshop:RT-6"}]
+    fields = {"fullName": None, "email": None, "firstName": "Zed", "dateOfBirth": "1990-01-01"}
+    moved = upsert_record(store, settings, model, "webshop", {"sourceKey": "RT-6", **fields})
+    assert moved.matches == [] and moved.profile_id != joined.profile_id
+    assert store.run_text(edges, write=False)[0] == []
+
+    # A steward confirms the pair after all: the edge is theirs, and an update keeps it.
+    flows.decide(store, settings, "crm:RT-5", "webshop:RT-6", "confirmed", "ana", "same", model)
+    upsert_record(store, settings, model, "webshop", {"sourceKey": "RT-6", "firstName": "Zeb"})
+    status = edges.replace("RETURN o.customerId AS o", "RETURN m.status AS s")
+    assert store.run_text(status, write=False)[0] == [{"s": "confirmed"}]
 
 
 def test_an_upsert_says_when_its_component_was_over_the_cap(
