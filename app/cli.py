@@ -11,7 +11,7 @@ from rich.table import Table
 
 from app import cli_store as store_cli
 from app.access.cli import keys_cli
-from app.cli_common import ACTOR_HELP, FULL_HELP, cli_actor, console
+from app.cli_common import ACTOR_HELP, FULL_HELP, cli_actor, console, name_values
 from app.errors import IdGraphError
 from app.privacy import cli as privacy_cli
 from app.settings import Settings, get_settings
@@ -200,17 +200,9 @@ def upsert(
     from app.resolution.model import MatchModel
     from app.store import open_store
 
-    record: dict[str, str] = {}
-    for item in fields:
-        key, sep, value = item.partition("=")
-        if not sep:
-            raise typer.BadParameter(f"{item!r} is not field=value")
-        record[key.strip()] = value
-    for item in attribute or []:
-        name, sep, value = item.partition("=")
-        if not sep:
-            raise typer.BadParameter(f"--attribute {item!r} is not name=value")
-        record[attr_property(name.strip())] = value
+    record = dict(name_values(fields))
+    given = name_values(attribute or [], "name=value (--attribute)")
+    record.update((attr_property(name), value) for name, value in given)
     settings = get_settings()
     model = MatchModel.load(settings.model_file)
     with open_store(settings) as store:
@@ -234,12 +226,7 @@ def account(
     from app.accounts import update_account
     from app.store import open_store
 
-    values: list[tuple[str, str | None]] = []
-    for item in attributes:
-        name, sep, value = item.partition("=")
-        if not sep:
-            raise typer.BadParameter(f"{item!r} is not name=value")
-        values.append((name.strip(), value or None))
+    values = [(n, v or None) for n, v in name_values(attributes, "name=value")]
     settings = get_settings()
     with open_store(settings) as store:
         done = update_account(store, settings, account_id, values, cli_actor(actor))

@@ -128,6 +128,8 @@ def test_upsert_changes_only_the_fields_given_and_audit_lists_who(tmp_path: Path
     ]
     r = idgraph("account", "ACC-9", "planMb=1", data=data)
     assert r.returncode == 2 and "accountId 'ACC-9': the graph has no such account" in r.stderr
+    r = idgraph("account", "ACC-Z", "planMb", data=data)
+    assert r.returncode == 2 and "'planMb' is not name=value" in r.stderr
 
 
 def test_keys_made_and_revoked_are_audited_without_the_secret(tmp_path: Path) -> None:
