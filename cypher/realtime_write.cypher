@@ -2,8 +2,7 @@
 // with its properties, blocking keys, sparse flag and their digest ($rows.props, where a null
 // removes, e.g. stub; the keys' names registered as batch.py does), identifier edges it no longer carries dropped, identifier nodes linked; and
 // its scored MATCHES edges (stored from the smaller customerId to the larger; a steward's
-// status survives), and its model edges to records it now scores under the floor
-// ($rows.below) deleted (a steward's decided edge stays). Its placement in a profile is written next (placement.py). A new
+// status survives). Its placement in a profile is written next (placement.py). A new
 // Address starts with the record's values; refresh_addresses then chooses them from every
 // record living there (app/ingestion/addresses.py).
 UNWIND $rows AS row
@@ -14,11 +13,8 @@ WITH c, row,
      [(c)-[r:HAS_EMAIL|HAS_PHONE|LIVES_AT|USES_DEVICE|HOLDS|HAS_IDENTIFIER]->(x)
       WHERE NOT ((labels(x)[0] + ':' + coalesce(x.email, x.phone, x.addressId, x.deviceId,
                                                   x.accountId, x.identifierId))
-                 IN row.identifierKeys) | r] AS stale,
-     [(c)-[m:MATCHES]-(o:Customer) WHERE m.status = 'auto' AND o.customerId IN row.below | m]
-       AS below
+                 IN row.identifierKeys) | r] AS stale
 FOREACH (r IN stale | DELETE r)
-FOREACH (m IN below | DELETE m)
 FOREACH (e IN row.emails | MERGE (n:Email {email: e}) MERGE (c)-[:HAS_EMAIL]->(n))
 FOREACH (p IN row.phones | MERGE (n:Phone {phone: p}) MERGE (c)-[:HAS_PHONE]->(n))
 FOREACH (a IN row.addresses |

@@ -249,8 +249,11 @@ def upsert_record(
         for a, b, p in zip(new_left, new_right, new_prob, strict=True)
         if me_at in (a, b) and p < settings.match_floor
     ]
-    row = _record_row(w, customer_id, props, keys, digest, sparse_me, pairs, below)
+    row = _record_row(w, customer_id, props, keys, digest, sparse_me, pairs)
     store.write("realtime_write", rows=[row])
+    if below:  # (batch's deletion of edges it no longer keeps: a steward's edge stays)
+        stale = [{"a": min(customer_id, o), "b": max(customer_id, o)} for o in below]
+        store.write("delete_matches", rows=stale)
     addresses.update(r["addressId"] for r in w["link_addresses"])
     refresh_addresses(store, addresses, settings.source_trust)
     placement = place(
@@ -324,7 +327,6 @@ def _record_row(
     digest: str,
     sparse: bool,
     pairs: list[dict[str, Any]],
-    below: list[str],
 ) -> dict[str, Any]:
     return {
         "customerId": customer_id,
@@ -349,5 +351,4 @@ def _record_row(
             for r in w.get("link_identifiers", [])
         ],
         "matches": pairs,
-        "below": sorted(below),
     }
