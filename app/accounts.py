@@ -14,6 +14,7 @@ from app.errors import InputError
 from app.households.dna import refresh_household
 from app.ingestion.mapping import ATTRIBUTE_NAME
 from app.ingestion.normalize import clean1, typed1
+from app.ingestion.rows import raw_problem1
 from app.metrics.changes import MetricChange
 from app.settings import Settings
 from app.store import GraphStore, marks
@@ -31,11 +32,12 @@ class AccountUpdate:
     alerts: int = 0
 
 
-def account_values(values: Sequence[tuple[str, str | None]]) -> dict[str, Any]:
+def account_values(values: Sequence[tuple[str, str | None]], max_len: int) -> dict[str, Any]:
     """The values to set (name, value), by attribute name, typed as a mapping's
     `accountAttributes` are (numbers stay numbers: `5000` -> 5000); None (or a blank)
-    removes the attribute. A name a mapping could not give, `accountId`, a name given twice
-    or more than MAX_ACCOUNT_ATTRIBUTES are refused."""
+    removes the attribute. A name a mapping could not give, `accountId`, a name given twice,
+    more than MAX_ACCOUNT_ATTRIBUTES, or a value a load would blank (a control character,
+    longer than `max_len`: `raw_problem1`) are refused, named."""
     names = [n for n, _ in values]
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:
@@ -52,6 +54,9 @@ def account_values(values: Sequence[tuple[str, str | None]]) -> dict[str, Any]:
             f"attribute name(s) {bad} are not usable: a letter, then up to 39 letters, digits "
             "or _ (not accountId, the account's key)"
         )
+    for name, value in values:
+        if problem := raw_problem1(value, max_len):
+            raise InputError(f"attribute {name}: {problem}")
     return {name: typed1(value) for name, value in values}
 
 
@@ -72,7 +77,7 @@ def update_account(
 
     key = clean1(account_id)
     check_key("accountId", key or "", settings.max_field_length)
-    props = account_values(values)
+    props = account_values(values, settings.max_field_length)
     found = store.read_one("account_holders", accountId=key)
     if found is None:
         raise InputError(f"accountId {key!r}: the graph has no such account")

@@ -106,6 +106,9 @@ def test_an_unknown_account_or_a_bad_name_is_refused(
         update_account(store, settings, "ACC", [("9lives", "1"), ("accountId", "X")], "ops")
     with pytest.raises(InputError, match=r"\['planMb'\] given more than once"):
         update_account(store, settings, "ACC", [("planMb", "1"), ("planMb", "2")], "ops")
+    too_long = f"attribute product: longer than {settings.max_field_length} chars"
+    with pytest.raises(InputError, match=too_long):
+        update_account(store, settings, "ACC", [("product", "x" * 100_000)], "ops")
     with pytest.raises(InputError, match="at least one"):
         update_account(store, settings, "ACC", [], "ops")
     assert _account(store) == {"accountId": "ACC"}
