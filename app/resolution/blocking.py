@@ -124,13 +124,6 @@ def _as_stored(hashes: np.ndarray) -> np.ndarray:
     return hashes.view(np.int64)
 
 
-def key_values1(texts: Mapping[str, str | None]) -> dict[str, int | None]:
-    """`key_values` of one record's keys (real time), by property; None for no key."""
-    given = [p for p, t in texts.items() if t is not None]
-    values = key_values(np.array([texts[p] for p in given], dtype=object)).tolist()
-    return {p: None for p in texts} | dict(zip(given, values, strict=True))
-
-
 def key_digests(keys: Mapping[str, KeyColumn], sparse: np.ndarray) -> list[str]:
     """Per record: its blocking keys (property -> its rule's keys), sparse flag and KEY_FORM in
     one short value, stored beside them as `blockHash`: resolve rewrites a record's keys only
@@ -176,13 +169,16 @@ def _name_hashes(props: tuple[str | None, ...], salt: str) -> np.ndarray:
     return _hashed(np.array(props, dtype=object), salt)
 
 
-def key_digest(keys: Mapping[str, str | None], sparse: bool) -> str:
-    """`key_digests` of one record (real time)."""
-    column = {
+def record_keys(texts: Mapping[str, str | None], sparse: bool) -> tuple[dict[str, int | None], str]:
+    """One record's keys (real time): as the graph holds them (`KeyColumn.stored`, None for no
+    key) by property, and their digest (`key_digests`), from one set of columns, so each key
+    is hashed once per salt."""
+    columns = {
         prop: KeyColumn(np.array([value], dtype=object), np.array([0 if value is not None else -1]))
-        for prop, value in keys.items()
+        for prop, value in texts.items()
     }
-    return key_digests(column, np.array([sparse]))[0]
+    digest = key_digests(columns, np.array([sparse]))[0]
+    return {prop: column.stored()[0] for prop, column in columns.items()}, digest
 
 
 def parse_rule(text: str) -> Rule:

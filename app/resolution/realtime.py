@@ -25,7 +25,7 @@ from app.ingestion.mapping import ATTRIBUTE_NAME, Mapping
 from app.ingestion.record import prepare_customer_record
 from app.ingestion.rows import attr_property
 from app.resolution.batch import match_rows
-from app.resolution.blocking import key_digest, key_values1, rule_key1, rule_property
+from app.resolution.blocking import record_keys, rule_key1, rule_property
 from app.resolution.columns import declared, stack
 from app.resolution.component import pairs_to_complete, read_component
 from app.resolution.fields import derive1
@@ -159,7 +159,7 @@ def upsert_record(
     mine = stack([derived])
     sparse_me = bool(sparse_records(mine)[0])
     texts = {rule_property(r): rule_key1(derived, r) for r in model.rules}
-    keys = key_values1(texts)  # as the graph holds them
+    keys, digest = record_keys(texts, sparse_me)  # the keys as the graph holds them
 
     # Candidates: records sharing a rule's value, a rule whose block is over the cap skipped;
     # and whether the graph holds the record already.
@@ -240,7 +240,6 @@ def upsert_record(
     addresses: set[str] = set()
     if comp.replaced is not None or comp.capped:
         addresses = {r["addressId"] for r in store.read("customer_addresses", ids=[customer_id])}
-    digest = key_digest(texts, sparse_me)
     # The record's stored model edges to records it now scores under the floor go: they
     # would otherwise stay with their old probability, and the dial and the next upsert
     # nearby would read them (batch deletes them on its next run).

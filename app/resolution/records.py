@@ -64,7 +64,7 @@ def frame_of(columns: Mapping[str, Sequence[Any]]) -> pd.DataFrame:
     customerId: the record fields, one `id_<type>` column per identifier some record holds,
     one `attr_<name>` column per compared attribute some record holds, and `blockHash` (the
     digest of the blocking keys stored for the record, app/resolution/blocking.py
-    `key_digest`)."""
+    `key_digests`)."""
     n = len(columns.get("customerId", ()))
     data: dict[str, Sequence[Any]] = {
         name: columns.get(name) or [None] * n for name in ("customerId", *RECORD_FIELDS)
