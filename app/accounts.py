@@ -11,7 +11,7 @@ from typing import Any
 
 from app.audit import record as audit
 from app.errors import InputError
-from app.households.dna import refresh_household
+from app.households.dna import compute_dna
 from app.ingestion.mapping import ATTRIBUTE_NAME
 from app.ingestion.normalize import clean1, typed1
 from app.ingestion.rows import raw_problem1
@@ -83,14 +83,11 @@ def update_account(
         raise InputError(f"accountId {key!r}: the graph has no such account")
     before = dict(found["props"] or {})
     store.write("set_account_attributes", rows=[{"accountId": key, "props": props}])
-    after = {**{k: v for k, v in before.items() if k not in props}, **props}
-    after = {k: v for k, v in after.items() if v is not None}
+    after = {k: v for k, v in {**before, **props}.items() if v is not None}
     profiles = sorted(str(p) for p in found["profileIds"] if p)
     rows = store.read("household_of_profiles", ids=profiles) if profiles else []
     households = sorted({str(r["householdId"]) for r in rows})
-    changes: list[MetricChange] = []
-    for household_id in households:
-        changes += refresh_household(store, settings, household_id)
+    changes = compute_dna(store, settings, households) if households else []
     customers = sorted(str(c) for c in found["customerIds"] if c)
     audit(
         store,
@@ -98,7 +95,7 @@ def update_account(
         "updateAccount",
         "",
         {k: before.get(k) for k in props},
-        {k: after.get(k) for k in props},
+        props,
         customers,
         profiles,
         [f"account:{key}"],
