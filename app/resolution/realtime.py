@@ -240,14 +240,16 @@ def upsert_record(
     addresses: set[str] = set()
     if comp.replaced is not None or comp.capped:
         addresses = {r["addressId"] for r in store.read("customer_addresses", ids=[customer_id])}
-    # The record's stored model edges to records it now scores under the floor go: they
-    # would otherwise stay with their old probability, and the dial and the next upsert
-    # nearby would read them (batch deletes them on its next run).
-    below = [
-        str(ids[b if a == me_at else a])
+    # The record against each other it was scored with: (other, probability).
+    scored = [
+        (str(ids[b if a == me_at else a]), float(p))
         for a, b, p in zip(new_left, new_right, new_prob, strict=True)
-        if me_at in (a, b) and p < settings.match_floor
+        if me_at in (a, b)
     ]
+    # Its stored model edges to records it now scores under the floor go: they would
+    # otherwise stay with their old probability, and the dial and the next upsert nearby
+    # would read them (batch deletes them on its next run).
+    below = [other for other, p in scored if p < settings.match_floor]
     row = _record_row(w, customer_id, props, keys, digest, sparse_me, pairs)
     store.write("realtime_write", rows=[row])
     if below:  # (batch's deletion of edges it no longer keeps: a steward's edge stays)
@@ -273,11 +275,7 @@ def upsert_record(
     )
     previous = comp.previous
     pid = placement.profile_of[customer_id]
-    matches = sorted(
-        (str(ids[b if a == me_at else a]), float(p))
-        for a, b, p in zip(new_left, new_right, new_prob, strict=True)
-        if me_at in (a, b) and p >= settings.match_threshold
-    )
+    matches = sorted((other, p) for other, p in scored if p >= settings.match_threshold)
     old_pid = previous.get(customer_id)
     action = _action(placement, customer_id, old_pid, pid)
     changed = sorted(
