@@ -12,7 +12,7 @@ from typing import Any
 from app.audit import record as audit
 from app.errors import InputError
 from app.households.dna import compute_dna
-from app.ingestion.mapping import ATTRIBUTE_NAME
+from app.ingestion.mapping import ATTRIBUTE_NAME, ATTRIBUTE_NAME_RULE
 from app.ingestion.normalize import clean1, typed1
 from app.ingestion.rows import raw_problem1
 from app.metrics.changes import MetricChange
@@ -51,8 +51,8 @@ def account_values(values: Sequence[tuple[str, str | None]], max_len: int) -> di
     bad = sorted(n for n in names if not ATTRIBUTE_NAME.match(n) or n == "accountId")
     if bad:
         raise InputError(
-            f"attribute name(s) {bad} are not usable: a letter, then up to 39 letters, digits "
-            "or _ (not accountId, the account's key)"
+            f"attribute name(s) {bad} are not usable: {ATTRIBUTE_NAME_RULE} (not accountId, "
+            "the account's key)"
         )
     for name, value in values:
         if problem := raw_problem1(value, max_len):

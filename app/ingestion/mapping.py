@@ -22,6 +22,7 @@ KINDS: tuple[Kind, ...] = ("customers", "interactions")
 # they travel as map keys, but a pattern keeps them plain and readable in Cypher).
 IDENTIFIER_TYPE = re.compile(r"^[a-z][A-Za-z0-9]{0,39}$")
 ATTRIBUTE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,39}$")
+ATTRIBUTE_NAME_RULE = "a letter, then up to 39 letters, digits or _"  # ATTRIBUTE_NAME in words
 COMPARES: tuple[str, ...] = ("exact", "typo")
 ALL_FIELDS: frozenset[str] = frozenset(f for fields in FIELDS.values() for f in fields)
 # Fields read as calendar dates (app/ingestion/dates.py, date), which `earliest:` may govern.
@@ -245,7 +246,7 @@ def _named_columns(
         if not ATTRIBUTE_NAME.match(name):
             raise ConfigError(
                 f"mapping {origin}: {key}: {name!r} (column {column}) is not a usable name: "
-                "a letter, then up to 39 letters, digits or _"
+                + ATTRIBUTE_NAME_RULE
                 + ("; map the column to one (column: name)" if allow_list else "")
             )
     names = list(out.values())

@@ -21,7 +21,7 @@ from app.changefeed import FeedEvent
 from app.errors import InputError
 from app.ingestion.addresses import refresh_addresses
 from app.ingestion.fields import ATTRIBUTE_PREFIX, CUSTOMER_FIELDS
-from app.ingestion.mapping import ATTRIBUTE_NAME, Mapping
+from app.ingestion.mapping import ATTRIBUTE_NAME, ATTRIBUTE_NAME_RULE, Mapping
 from app.ingestion.record import prepare_customer_record
 from app.ingestion.rows import attr_property
 from app.resolution.batch import match_rows
@@ -110,9 +110,7 @@ def attribute_names(record: dict[str, Any], most: int | None = None) -> list[str
     names = sorted(k.removeprefix(ATTRIBUTE_PREFIX) for k in given)
     bad = [n for n in names if not ATTRIBUTE_NAME.match(n)]
     if bad:
-        raise InputError(
-            f"attribute name(s) {bad} are not usable: a letter, then up to 39 letters, digits or _"
-        )
+        raise InputError(f"attribute name(s) {bad} are not usable: {ATTRIBUTE_NAME_RULE}")
     return names
 
 
