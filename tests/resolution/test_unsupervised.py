@@ -270,3 +270,60 @@ def test_a_level_the_data_never_shows_is_not_evidence(synth_records) -> None:
     with_streets = unsupervised_start(TrainingSet.build(synth_records, {}), cap=50, seed=0).model
     (learned,) = [c for c in with_streets.comparisons if c.name == "address"]
     assert dict(zip(labels, learned.weights, strict=True))["same street and place"] > 0
+
+
+def _many_records_a_person(people: int, each: int, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
+    """`each` records of every person, as in Splink's fake_1000: names from small pools (so
+    a name alone says little), birth dates near unique, a third of every field blank."""
+    rng = np.random.default_rng(seed)
+    firsts = [f"First{i}" for i in range(25)]
+    lasts = [f"Last{i}" for i in range(25)]
+    cities = [f"City{i}" for i in range(8)]
+    start = pd.Timestamp("1940-01-01")
+    rows, person = [], []
+    for p in range(people):
+        first, last = rng.choice(firsts), rng.choice(lasts)
+        born = (start + pd.Timedelta(days=int(rng.integers(0, 365 * 65)))).date().isoformat()
+        city = rng.choice(cities)
+        for r in range(each):
+            values = {"firstName": first, "lastName": last, "dateOfBirth": born, "city": city}
+            blank = rng.random(len(values)) < 1 / 3
+            rows.append(
+                {
+                    "customerId": f"crm:{p}-{r}",
+                    **{k: v for (k, v), b in zip(values.items(), blank, strict=True) if not b},
+                }
+            )
+            person.append(p)
+    return frame(rows), np.array(person)
+
+
+def test_where_each_person_has_many_records_a_shared_birth_date_is_counted_as_one_persons() -> None:
+    """u is how often two *different* people agree. Agreement on a birth date was counted
+    over all pairs, one person's pairs included; where everyone has four records those are
+    most of the pairs sharing a birth date, so sharing one looked common between strangers
+    (Splink's fake_1000: two records sharing only their birth date scored 0.41, though
+    almost every such pair there is one person). Now, as for a phone, EM over the pairs that
+    share a birth date says which share are one person's, and u counts the rest."""
+    records, person = _many_records_a_person(250, 4, seed=1)
+    ts = TrainingSet.build(records, {})
+    model = unsupervised_start(ts, cap=50, seed=0).model
+    (dob,) = [c for c in model.comparisons if c.name == "dateOfBirth"]
+
+    dates = records["dateOfBirth"].to_numpy()
+    left, right = np.triu_indices(len(records), k=1)
+    both = pd.notna(dates[left]) & pd.notna(dates[right])
+    strangers = both & (person[left] != person[right])
+    agree = dates[left] == dates[right]
+    share_between_strangers = float((agree & strangers).sum() / strangers.sum())
+    share_of_one_persons = float((agree & both & ~strangers).sum() / (agree & both).sum())
+    assert share_of_one_persons > 0.98  # the data: a shared birth date is one person's
+    all_pairs_share = float((agree & both).sum() / both.sum())
+    # u is the strangers' share, not the share over all pairs (about 90 times it here)
+    assert dob.u[0] < 2 * share_between_strangers + 1 / both.sum()
+    assert all_pairs_share > 50 * dob.u[0]
+
+    only_dob = [{"customerId": "crm:a", "dateOfBirth": "1971-06-24"}]
+    only_dob.append({"customerId": "crm:b", "dateOfBirth": "1971-06-24"})
+    logit = model.score(derive(frame(only_dob)), np.array([0]), np.array([1]))
+    assert float(probability(logit)[0]) > Settings().match_threshold
