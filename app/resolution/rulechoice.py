@@ -47,7 +47,10 @@ def choose_rules(
     def gain_of(i: int) -> tuple[float, float]:
         idx = members[i]
         gain = float(p[idx[~covered[idx]]].sum())
-        return gain / (len(idx) + 100.0 * share), gain
+        # the whole pool's gain per pair (plus 100), from the sample's: in this form, not
+        # simplified to gain / (pairs + 100 * share), whose rounding differs, so that two
+        # rules scoring alike tie, and the tie goes to the earlier rule
+        return (gain / share) / (len(idx) / share + 100.0), gain
 
     # Lazy greedy: a rule's score only falls as more pairs are covered, so a rule whose
     # score, computed afresh, still beats every other rule's last known score is the best
