@@ -78,6 +78,11 @@ class TermFrequencies:
     # a call centre's records) counts for less.
     boost: bool = True
     typical: float = 1.0  # no boost: a value held by more records than this counts for less
+    # Names: how many other records of one person are expected to carry the value a record
+    # has. They are in its count, but a value's rarity is among other people's records: a
+    # surname one person's four records hold is not held by four people. A count less these
+    # (at least 1) is what the frequency counts. 0 for a model saved before (2026-12-08).
+    own: float = 0.0
 
     def adjustment(self, values: np.ndarray) -> np.ndarray:
         """Names: log(u_exact / frequency), positive for a value rarer than the average
@@ -93,7 +98,7 @@ class TermFrequencies:
         counts = np.asarray(counts, dtype=np.float64)
         if not self.boost:
             return np.minimum(np.log(self.typical / counts), 0.0)
-        freq = counts / max(self.total, 1)
+        freq = np.maximum(counts - self.own, 1.0) / max(self.total, 1)
         return np.log(max(self.u_exact, 1e-12) / freq)
 
 
@@ -325,6 +330,7 @@ class MatchModel:
                     "uExact": t.u_exact,
                     "boost": t.boost,
                     "typical": t.typical,
+                    "own": t.own,
                     "counts": t.counts,
                 }
                 for k, t in self.term_frequencies.items()
@@ -363,6 +369,7 @@ class MatchModel:
                         float(t["uExact"]),
                         bool(t["boost"]),
                         float(t["typical"]),
+                        float(t.get("own", 0.0)),
                     )
                     for k, t in body.get("termFrequencies", {}).items()
                 },

@@ -360,6 +360,25 @@ def term_frequencies(ts: TrainingSet, u: list[np.ndarray]) -> dict[str, TermFreq
     return out
 
 
+def own_records(model: MatchModel, ts: TrainingSet) -> bool:
+    """Sets each name table's `own`: the other records of one person a record is expected to
+    share its value with: its expected matches (the prior's share of all pairs, per record),
+    the share of records holding the field, and m of exact agreement. Where each person has
+    several records, a name one person's records hold looked as common as one several people
+    hold (Splink's fake_1000, four records a person: a first name agreeing weighed 4.45
+    where the truth says 4.91). Whether any table was set."""
+    share = float(probability(np.array([model.prior]))[0])
+    matches = 2 * share * ts.pair_count / max(len(ts), 1)  # per record
+    named = False
+    for comp, spec in zip(model.comparisons, ts.comparisons, strict=True):
+        table = model.term_frequencies.get(comp.name)
+        if table is not None and table.boost and spec.tf:
+            held = float(ts.cols.present(spec.tf).mean())
+            table.own = float(matches * held * comp.m[0])
+            named = True
+    return named
+
+
 # -- the whole unsupervised model ----------------------------------------------------------
 def unsupervised_start(
     ts: TrainingSet,
@@ -451,6 +470,9 @@ def unsupervised_start(
     for comp, *found in zip(model.comparisons, seen, in_sessions, in_pool, strict=True):
         never = ~np.logical_or.reduce(found)
         comp.weights = [0.0 if never[k] else w for k, w in enumerate(comp.weights)]
+    if own_records(model, ts):
+        evidence = model.contributions(levels, ts.cols, pool.left).sum(axis=1)
+        model.prior = fit_prior(evidence, ts.pair_count * pool_share)
     seconds = round(time.perf_counter() - started, 2)
     return Start(
         model, pool, levels, evidence, sessions, len(rules), seconds, family, pool_share, pool_size

@@ -540,6 +540,38 @@ def test_a_model_saved_before_phones_had_two_kinds_of_different_scores_as_it_did
     assert old.version != before.version  # its form changed
 
 
+def test_a_model_saved_before_names_counted_other_peoples_records_scores_as_it_did(
+    model, tmp_path: Path
+) -> None:
+    """A name table's `own` (the records of one person expected to share a record's name,
+    taken from its count) is saved; a model saved before has none, loads with 0 and scores
+    every pair as it did. With it, an agreeing name counts for more."""
+    trained, ts = model
+    assert trained.term_frequencies["firstName"].own > 0
+    before = copy.deepcopy(trained)
+    for table in before.term_frequencies.values():
+        table.own = 0.0
+    path = tmp_path / "model.json"
+    before.save(path)
+    body = json.loads(path.read_text())
+    for table in body["termFrequencies"].values():
+        del table["own"]  # as an older version wrote it
+    path.write_text(json.dumps(body))
+    old = MatchModel.load(path)
+    assert all(t.own == 0.0 for t in old.term_frequencies.values())
+    left, right = _pairs(ts, np.random.default_rng(4), 2000)
+    assert np.array_equal(old.score(ts.cols, left, right), before.score(ts.cols, left, right))
+    trained.save(path)
+    again = MatchModel.load(path)
+    assert np.array_equal(again.score(ts.cols, left, right), trained.score(ts.cols, left, right))
+    first = [c.name for c in trained.comparisons].index("firstName")
+    agree = trained.levels(ts.cols, left, right)[:, first] == 0
+    assert agree.any()
+    ours = trained.contributions(trained.levels(ts.cols, left, right), ts.cols, left)[:, first]
+    theirs = before.contributions(before.levels(ts.cols, left, right), ts.cols, left)[:, first]
+    assert (ours[agree] >= theirs[agree]).all() and (ours[agree] > theirs[agree]).any()
+
+
 def test_probabilities_are_the_logits(model) -> None:
     trained, ts = model
     logits = trained.score(ts.cols, np.arange(0, 50), np.arange(1, 51))

@@ -327,3 +327,23 @@ def test_where_each_person_has_many_records_a_shared_birth_date_is_counted_as_on
     only_dob.append({"customerId": "crm:b", "dateOfBirth": "1971-06-24"})
     logit = model.score(derive(frame(only_dob)), np.array([0]), np.array([1]))
     assert float(probability(logit)[0]) > Settings().match_threshold
+
+
+def test_where_each_person_has_many_records_a_names_frequency_counts_other_people() -> None:
+    """A name's term frequency is how often other people hold it. Its count includes the
+    record's own person's other records, which where each person has several are a large
+    part of it; the model takes off the records it expects one person to share a name with,
+    so the count it uses is nearer the truth's (the record and other people's records)."""
+    records, person = _many_records_a_person(250, 4, seed=1)
+    model = unsupervised_start(TrainingSet.build(records, {}), cap=50, seed=0).model
+    table = model.term_frequencies["firstName"]
+    first = derive(records)["first"]
+    held = pd.notna(first)
+    names, people = pd.Series(first[held]), person[held]
+    count = names.map(names.value_counts()).to_numpy()
+    theirs = pd.Series(list(zip(names, people, strict=True)))
+    own = theirs.map(theirs.value_counts()).to_numpy() - 1  # its person's other records
+    truth = count - own
+    used = np.maximum(count - table.own, 1.0)
+    assert table.own > 0
+    assert np.abs(used - truth).mean() < np.abs(count - truth).mean()
