@@ -78,10 +78,11 @@ class TermFrequencies:
     # a call centre's records) counts for less.
     boost: bool = True
     typical: float = 1.0  # no boost: a value held by more records than this counts for less
-    # Names: how many other records of one person are expected to carry the value a record
-    # has. They are in its count, but a value's rarity is among other people's records: a
-    # surname one person's four records hold is not held by four people. A count less these
-    # (at least 1) is what the frequency counts. 0 for a model saved before (2026-12-08).
+    # Names and compared attributes: how many other records of one person are expected to
+    # carry the value a record has. They are in its count, but a value's rarity is among
+    # other people's records: a surname one person's four records hold is not held by four
+    # people. A count less these (at least 1) is what the frequency counts. 0 for a model
+    # saved before (2026-12-08).
     own: float = 0.0
 
     def adjustment(self, values: np.ndarray) -> np.ndarray:

@@ -361,12 +361,13 @@ def term_frequencies(ts: TrainingSet, u: list[np.ndarray]) -> dict[str, TermFreq
 
 
 def own_records(model: MatchModel, ts: TrainingSet) -> bool:
-    """Sets each name table's `own`: the other records of one person a record is expected to
-    share its value with: its expected matches (the prior's share of all pairs, per record),
-    the share of records holding the field, and m of exact agreement. Where each person has
-    several records, a name one person's records hold looked as common as one several people
-    hold (Splink's fake_1000, four records a person: a first name agreeing weighed 4.45
-    where the truth says 4.91). Whether any table was set."""
+    """Sets the `own` of each table of names or compared attributes: the other records of
+    one person a record is expected to share its value with, that is its expected matches
+    (the prior's share of all pairs, per record) times the share of records holding the
+    field times m of exact agreement. Where each person has several records, a name one
+    person's records hold looked as common as one several people hold (Splink's fake_1000,
+    four records a person: a first name agreeing weighed 4.45 where the truth says 4.91).
+    Whether any table was set."""
     share = float(probability(np.array([model.prior]))[0])
     matches = 2 * share * ts.pair_count / max(len(ts), 1)  # per record
     named = False
