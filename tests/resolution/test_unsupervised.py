@@ -8,7 +8,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.resolution import family
+from app.resolution import family, unsupervised
 from app.resolution.blocking import candidate_pairs, rule_comparisons
 from app.resolution.cluster import cluster
 from app.resolution.evaluate import pairwise
@@ -93,11 +93,41 @@ def test_the_email_is_not_learned_where_pairs_share_their_names(synth_records) -
     _, sessions, _ = estimate_m(ts, estimate_u(ts, rng)[0], rng, 50)
     names = {"firstName", "lastName"}
     learned_email = [s["rule"] for s in sessions if "email" in s["learned"]]
-    assert learned_email, sessions
+    assert len(learned_email) == 1, sessions
     for s in sessions:
         blocked = rule_comparisons(tuple(s["rule"].split("+")))
-        assert ("email" in s["learned"]) == (not blocked & names), s
+        assert not ("email" in s["learned"] and blocked & names), s
     assert FOLLOWS["email"] == ("firstName", "lastName")
+
+
+def test_each_comparison_is_learned_in_the_first_session_it_is_free_in(
+    synth_records, monkeypatch
+) -> None:
+    """Sessions run in SESSION_RULES' order, the most trusted first, and a comparison's m is
+    the first session's that had it free: a later one's pairs may be largely strangers (on
+    the noisy town the session on birth dates put m of a national ID differing at 0.33
+    where the session on names found 0.026 and the truth says 0.021), and the mean of the
+    two was 0.18."""
+    ts = TrainingSet.build(synth_records, {})
+    found: list[list[np.ndarray]] = []
+    em = unsupervised.em_session
+
+    def kept(*args, **kwargs):  # the real session, its result kept for the comparison
+        m, share = em(*args, **kwargs)
+        found.append(m)
+        return m, share
+
+    monkeypatch.setattr(unsupervised, "em_session", kept)
+    rng = np.random.default_rng(0)
+    m, sessions, _ = estimate_m(ts, estimate_u(ts, rng)[0], rng, 50)
+    names = [c.name for c in ts.comparisons]
+    learned = [name for s in sessions for name in s["learned"]]
+    assert sorted(learned) == sorted(names)  # each once
+    assert len(sessions) >= 2
+    for session, ms in zip(sessions, found, strict=True):
+        for name in session["learned"]:
+            j = names.index(name)
+            assert np.allclose(m[j], ms[j] / ms[j].sum())
 
 
 def test_without_labels_a_household_sharing_a_landline_stays_apart(
