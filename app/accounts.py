@@ -5,7 +5,8 @@ brings the Group DNA that reads them up to date, with its alerts."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,16 +39,16 @@ def account_values(values: Sequence[tuple[str, str | None]], max_len: int) -> di
     removes the attribute. A name a mapping could not give, `accountId`, a name given twice,
     more than MAX_ACCOUNT_ATTRIBUTES, or a value a load would blank (a control character,
     longer than `max_len`: `raw_problem1`) are refused, named."""
-    names = [n for n, _ in values]
-    twice = sorted({n for n in names if names.count(n) > 1})
-    if twice:
-        raise InputError(f"attribute(s) {twice} given more than once")
     if not values:
         raise InputError("attributes: give at least one (name and value; a null value clears)")
     if len(values) > MAX_ACCOUNT_ATTRIBUTES:
         raise InputError(
             f"attributes: {len(values)} given; an update sets at most {MAX_ACCOUNT_ATTRIBUTES}"
         )
+    names = [n for n, _ in values]
+    twice = sorted(n for n, k in Counter(names).items() if k > 1)
+    if twice:
+        raise InputError(f"attribute(s) {twice} given more than once")
     bad = sorted(n for n in names if not ATTRIBUTE_NAME.match(n) or n == "accountId")
     if bad:
         raise InputError(
@@ -58,6 +59,12 @@ def account_values(values: Sequence[tuple[str, str | None]], max_len: int) -> di
         if problem := raw_problem1(value, max_len):
             raise InputError(f"attribute {name}: {problem}")
     return {name: typed1(value) for name, value in values}
+
+
+def attributes_of(pairs: Iterable[Sequence[Any]] | None) -> dict[str, Any]:
+    """An account's attributes as the graph's reads give them ([name, value] pairs:
+    cypher/api_customer_accounts.cypher), by name in name order."""
+    return dict(sorted((str(k), v) for k, v in pairs or []))
 
 
 @marks.unit_of_work

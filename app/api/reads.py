@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from app.accounts import attributes_of
 from app.api.records import (
     AccountHolding,
     AddressRecord,
@@ -64,9 +65,8 @@ def _identifiers(row: Mapping[str, Any]) -> Identifiers:
 def accounts(store: GraphStore, ids: Sequence[str]) -> dict[str, list[AccountHolding]]:
     out: defaultdict[str, list[AccountHolding]] = defaultdict(list)
     for row in store.read("api_customer_accounts", ids=list(ids)):
-        attributes = dict(sorted((str(k), v) for k, v in row["attributes"] or []))
         out[row["customerId"]].append(
-            AccountHolding(str(row["accountId"]), row["role"], attributes)
+            AccountHolding(str(row["accountId"]), row["role"], attributes_of(row["attributes"]))
         )
     return {k: sorted(v, key=lambda a: a.account_id) for k, v in out.items()}
 

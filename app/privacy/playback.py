@@ -13,6 +13,7 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from typing import Any
 
+from app.accounts import attributes_of
 from app.errors import InputError
 from app.metrics import registry
 from app.metrics.storage import Stored
@@ -70,7 +71,7 @@ def playback(store: GraphStore, settings: Settings, profile_id: str) -> dict[str
             {
                 "accountId": r["accountId"],
                 "role": r["role"],
-                "attributes": dict(sorted((str(k), v) for k, v in r["attributes"] or [])),
+                "attributes": attributes_of(r["attributes"]),
             }
         )
     devices: defaultdict[str, list[dict[str, Any]]] = defaultdict(list)
