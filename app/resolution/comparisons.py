@@ -168,29 +168,29 @@ def _name_levels(
 
 
 def shifted_names(cols: Columns, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    """The pairs where one record has a single name, in its first-name field, and it is
-    the other record's surname more than its first name (jaro-winkler >= 0.88 and above the
-    first name's): a surname entered as the first name, or a person known by one name
-    ("landau" against "moses landau"). Its name is compared as a surname (`lastName`:
-    "swapped") and its first name is taken as missing."""
-    first, last = cols.codes["first"], cols.codes["last"]
+    """The pairs where one record has a single name and it is the other record's name in
+    the other field more than in its own (jaro-winkler >= 0.88 and above the same field's):
+    a surname entered as the first name, or a person known by one name ("landau" against
+    "moses landau"); or a single surname that the other record holds as its first name
+    ("brown" against "brown florence", names written the other way round). Its name is
+    compared as a surname (`lastName`: "swapped") and the first name is taken as missing."""
     out = np.zeros(len(left), dtype=bool)
-    for one, other in ((left, right), (right, left)):
-        at = np.flatnonzero((last[one] < 0) & (first[one] >= 0) & (last[other] >= 0))
-        if not len(at):
-            continue
-        a, b = one[at], other[at]
-        name = cols["first"][a]
-        as_last = jaro_winkler(name, cols["last"][b], (first[a], last[b]))
-        as_first = np.zeros(len(at))
-        has_first = np.flatnonzero(first[b] >= 0)
-        if len(has_first):
-            as_first[has_first] = jaro_winkler(
-                name[has_first],
-                cols["first"][b[has_first]],
-                (first[a[has_first]], first[b[has_first]]),
-            )
-        out[at[(as_last >= 0.88) & (as_last > as_first)]] = True
+    for own, cross in (("first", "last"), ("last", "first")):
+        mine, theirs = cols.codes[own], cols.codes[cross]
+        for one, other in ((left, right), (right, left)):
+            at = np.flatnonzero((theirs[one] < 0) & (mine[one] >= 0) & (theirs[other] >= 0))
+            if not len(at):
+                continue
+            a, b = one[at], other[at]
+            name = cols[own][a]
+            crossed = jaro_winkler(name, cols[cross][b], (mine[a], theirs[b]))
+            straight = np.zeros(len(at))
+            has = np.flatnonzero(mine[b] >= 0)
+            if len(has):
+                straight[has] = jaro_winkler(
+                    name[has], cols[own][b[has]], (mine[a[has]], mine[b[has]])
+                )
+            out[at[(crossed >= 0.88) & (crossed > straight)]] = True
     return out
 
 

@@ -133,6 +133,27 @@ def test_a_single_name_that_is_the_others_surname_is_compared_as_a_surname() -> 
     assert last_name_levels(cols, left, right).tolist() == [1, 1, NULL, 1, 1, NULL, NULL]
 
 
+def test_a_single_surname_that_is_the_others_first_name_is_compared_as_swapped() -> None:
+    """Splink's fake_1000 writes some records' names the other way round ("Brown Florence")
+    and leaves others with a surname alone ("Brown"): compared surname to surname the pair
+    disagreed (-9.4 on one person's pair there), and a record of one person was left out of
+    its profile. A surname alone that is the other record's first name more than its
+    surname is compared as the surname swapped (level 1); one closer to the other's surname
+    is compared as before."""
+    rows = [
+        ("", "Brown"),  # 0: a surname alone
+        ("Brown", "Florence"),  # 1: the names the other way round
+        ("", "Florence"),  # 2: closer to 1's surname than to its first name
+        ("", "Browne"),  # 3: 0.88 or more like 1's first name
+        ("Florence", "Brown"),  # 4: the right way round
+        ("", "Bryant"),  # 5: like no name of 1's
+    ]
+    cols = derive(pd.DataFrame(rows, columns=["firstName", "lastName"]))
+    left, right = np.array([0, 1, 2, 3, 0, 5]), np.array([1, 0, 1, 1, 4, 1])
+    assert first_name_levels(cols, left, right).tolist() == [NULL] * 6
+    assert last_name_levels(cols, left, right).tolist() == [1, 1, 0, 1, 0, 4]
+
+
 PERSON_NAMES = st.sampled_from(["", "moses", "landau", "landou", "moss", "lan", "m"])
 
 
