@@ -14,7 +14,8 @@ from app.resolution.columns import IDENTIFIER_PREFIX, Column, Columns, identifie
 
 # Values too common to be evidence: a placeholder written where the value was unknown
 # (1900-01-01, 0000000, none@example.com) or a value many people are given (1 January of
-# a year, for births known by the year only). Found in the training records and kept in
+# a year, where a source writes a few births known by the year so; where it writes many
+# years' so, those dates are evidence: `years_alone`). Found in the training records and kept in
 # the model, so batch, real time and every later run read the same values: a value more
 # records hold than a factor (Settings.common_value_factor) times the 99th percentile of
 # its column's counts, and more than COMMON_MINIMUM. For matching such a value is no value
@@ -22,6 +23,9 @@ from app.resolution.columns import IDENTIFIER_PREFIX, Column, Columns, identifie
 # (PLACEHOLDER_NAMES); the record keeps what it says. docs/resolution.md has what this
 # changed on outside data.
 COMMON_MINIMUM = 10
+# 1 January of this many years too common: the source writes a birth known by its year so
+# (`years_alone`), and those dates are evidence.
+YEAR_PRECISION_YEARS = 5
 # column checked -> the columns derived from it that go with it
 COMMON_WITH: dict[str, tuple[str, ...]] = {
     "dob": ("dob_year", "dob_swapped", "dob_md"),
@@ -60,9 +64,28 @@ def too_common(values: Column, factor: float) -> dict[str, int]:
 
 def common_values(cols: Columns, factor: float) -> dict[str, dict[str, int]]:
     """Every checked column's values too common (`too_common` at `factor`), with how many
-    records hold each: dates of birth, e-mails, phones, declared identifiers."""
+    records hold each: dates of birth, e-mails, phones, declared identifiers. Births known
+    by the year alone are not (`years_alone`)."""
     found = {name: too_common(cols[name], factor) for name in _checked(cols) if name in cols}
+    if "dob" in found:
+        kept = years_alone(found["dob"], factor)
+        found["dob"] = {v: n for v, n in found["dob"].items() if v not in kept}
     return {name: held for name, held in found.items() if held}
+
+
+def years_alone(dates: Mapping[str, int], factor: float) -> set[str]:
+    """Among dates of birth too common to be evidence (YYYYMMDD, with how many records
+    hold each), those that are a birth known by its year: 1 January, where at least
+    YEAR_PRECISION_YEARS years' 1 January are too common, and held by no more than `factor`
+    times the median of those. A source that knows a birth by its year writes 1 January
+    of it (Wikidata's persons in Splink's historical set: 17 years' 1 January held by
+    6,500 of 50,578 records), and the year is evidence; a placeholder is one date or a few
+    (1900-01-01, 1970-01-01), or one far commoner than the years' among them."""
+    firsts = {d: n for d, n in dates.items() if len(d) == 8 and d.endswith("0101")}
+    if len(firsts) < YEAR_PRECISION_YEARS:
+        return set()
+    typical = float(np.median(list(firsts.values())))
+    return {d for d, n in firsts.items() if n <= factor * typical}
 
 
 def _checked(cols: Mapping[str, Any]) -> list[str]:
