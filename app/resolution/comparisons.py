@@ -207,7 +207,8 @@ def last_name_levels(cols: Columns, left: np.ndarray, right: np.ndarray) -> Leve
 
 
 def middle_name_levels(cols: Columns, left: np.ndarray, right: np.ndarray) -> Levels:
-    """same / same initial (a middle initial against the full name) / different."""
+    """same / same initial (a middle initial against the full name, or two names that
+    share their initial) / different."""
     pairs = _Pairs(cols, "middle", left, right)
     lv = np.full(len(pairs), 2, dtype=np.int8)
     lv[pairs.same("middle_init")] = 1
@@ -281,8 +282,9 @@ def address_levels(cols: Columns, left: np.ndarray, right: np.ndarray) -> Levels
     times). The place is the postcode when both records have one, else the city: same
     street and place / similar street, same place / same street elsewhere / same place, a
     street missing / same place, another street / same city / same postcode district (the
-    postcodes differ in their last part only: `fields.postcode_district`) / different. None
-    only when a side has no address part."""
+    postcodes differ in their last part only: `fields.postcode_district`) / similar city
+    (Jaro-Winkler >= 0.88: a typo, "Swansea" and "Swwaesna") / different. None only when a
+    side has no address part."""
     codes = cols.codes
     some = (codes["street"] >= 0) | (codes["postcode"] >= 0) | (codes["city"] >= 0)
     idx = np.flatnonzero(some[left] & some[right])
@@ -294,8 +296,12 @@ def address_levels(cols: Columns, left: np.ndarray, right: np.ndarray) -> Levels
     def both(name: str) -> np.ndarray:
         return (codes[name][li] >= 0) & (codes[name][ri] >= 0)
 
-    lv = np.full(len(idx), 7, dtype=np.int8)
+    lv = np.full(len(idx), 8, dtype=np.int8)
     same_city, same_st, both_st = same("city"), same("street"), both("street")
+    towns = np.flatnonzero(both("city") & ~same_city)
+    ct, cr = li[towns], ri[towns]
+    city_codes = (codes["city"][ct], codes["city"][cr])
+    lv[towns[jaro_winkler(cols["city"][ct], cols["city"][cr], city_codes) >= 0.88]] = 7
     same_place = np.where(both("postcode"), same("postcode"), same_city)
     lv[same("postcode_district")] = 6
     lv[same_city] = 5
@@ -416,6 +422,7 @@ STANDARD: tuple[Comparison, ...] = (
             "same place, another street",
             "same city",
             "same postcode district",
+            "similar city",
             "different",
         ),
         ("street", "postcode", "city", "postcode_district"),

@@ -34,12 +34,16 @@ MIN_AGREEMENT = 0.05
 # An explanation's level for a field both records hold that was compared as missing because
 # a value was too common to be evidence (common.TOO_COMMON): it pushes neither way (0.0).
 TOO_COMMON_LEVEL = "too common to count"
-# Levels split since models were first saved: comparison -> (the level split in two, the
-# number of levels before). A model saved before scores both halves with the weight the
-# level had, as it did ("different" phones became "different, not both mobiles" and "two
-# different mobiles", 2026-12-04; "different" addresses became "same postcode district" and
-# "different", 2026-12-06).
-SPLIT_LEVELS: dict[str, tuple[int, int]] = {"phone": (3, 4), "address": (6, 7)}
+# Levels split since models were first saved: comparison -> each split in turn, as (the
+# level split in two, the number of levels before). A model saved before scores both halves
+# with the weight the level had, as it did ("different" phones became "different, not both
+# mobiles" and "two different mobiles", 2026-12-04; "different" addresses became "same
+# postcode district" and "different", 2026-12-06, then "similar city" and "different",
+# 2026-12-08).
+SPLIT_LEVELS: dict[str, tuple[tuple[int, int], ...]] = {
+    "phone": ((3, 4),),
+    "address": ((6, 7), (7, 8)),
+}
 # Records sharing a surname whose first names compare at one of these levels may be two
 # members of a family (household weights apply: app/resolution/family.py). Siblings
 # and spouses often have names alike (Mark and Mary), so "somewhat similar" is one:
@@ -418,15 +422,14 @@ def split_levels(model: MatchModel) -> None:
     both halves, so it scores every pair as it did; its m and u stay with the first half
     (it never measured the second). Its version changes with its form."""
     for comp in model.comparisons:
-        split = SPLIT_LEVELS.get(comp.name)
-        if split is None or len(comp.weights) != split[1]:
-            continue
-        at = split[0]
-        for weights in (comp.weights, model.household.get(comp.name)):
-            if weights is not None:
-                weights.insert(at + 1, weights[at])
-        comp.m.insert(at + 1, 0.0)
-        comp.u.insert(at + 1, 0.0)
+        for at, before in SPLIT_LEVELS.get(comp.name, ()):
+            if len(comp.weights) != before:
+                continue
+            for weights in (comp.weights, model.household.get(comp.name)):
+                if weights is not None:
+                    weights.insert(at + 1, weights[at])
+            comp.m.insert(at + 1, 0.0)
+            comp.u.insert(at + 1, 0.0)
 
 
 def families(

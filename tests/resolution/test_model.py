@@ -139,6 +139,26 @@ def test_postcodes_of_one_district_are_nearer_than_different_ones() -> None:
     )
 
 
+def test_a_city_with_a_typo_is_a_similar_city_not_a_different_one() -> None:
+    """Splink's fake_1000 writes cities with typos ("Swwaesna" for "Swansea"), and one
+    person's records whose cities differed so were left out of their profile. A city one
+    typo or so away (Jaro-Winkler >= 0.88) is "similar city", a level of its own that the
+    data weighs; another city, or a similar one where the postcodes say otherwise, is not."""
+
+    def address(a: dict[str, str], b: dict[str, str]) -> str | None:
+        return _levels({"lastName": "Fox", **a}, {"lastName": "Fox", **b})["address"]
+
+    assert address({"city": "Swansea"}, {"city": "Swwaesna"}) == "similar city"
+    assert address({"city": "London"}, {"city": "Loodnn"}) == "similar city"
+    assert address({"city": "Swansea"}, {"city": "Swansea"}) == "same place, a street missing"
+    assert address({"city": "Swansea"}, {"city": "Bolton"}) == "different"
+    district = (
+        {"postcode": "NR20 3HB", "city": "Dereham"},
+        {"postcode": "NR20 3BS", "city": "Derehma"},
+    )
+    assert address(*district) == "same postcode district"
+
+
 def test_the_data_weighs_two_mobiles_against_a_match_more_than_a_mobile_and_a_landline(
     model,
 ) -> None:
@@ -459,29 +479,64 @@ def test_values_too_common_are_saved_and_a_model_without_them_loads_as_before(
 def test_a_model_saved_before_the_postcode_district_scores_every_pair_as_it_did(
     model, tmp_path: Path
 ) -> None:
-    """A model saved with seven address levels, before "same postcode district" was split
-    from "different", loads with the weight of "different" for both."""
+    """A model saved with seven address levels, before "same postcode district" and then
+    "similar city" were split from "different", loads with the weight of "different" for
+    all three."""
     trained, ts = model
     path = tmp_path / "model.json"
     trained.save(path)
     body = json.loads(path.read_text())
     address = next(c for c in body["comparisons"] if c["name"] == "address")
     for key in ("weights", "m", "u"):
-        del address[key][6]
+        del address[key][6:8]
     if "address" in body["household"]:
-        del body["household"]["address"][6]
+        del body["household"]["address"][6:8]
     del body["version"]  # as a model of that form was saved, not this one changed
     path.write_text(json.dumps(body))
     old = MatchModel.load(path)
     weights = next(c for c in old.comparisons if c.name == "address").weights
     now = next(c for c in trained.comparisons if c.name == "address").weights
-    assert weights == [*now[:6], now[7], now[7]]
+    assert weights == [*now[:6], now[8], now[8], now[8]]
     left, right = _pairs(ts, np.random.default_rng(2), 2000)
     levels = trained.levels(ts.cols, left, right)
     at = [c.name for c in trained.comparisons].index("address")
-    district = levels[:, at] == 6
+    split = np.isin(levels[:, at], [6, 7])
     before = trained.score(ts.cols, left, right)
-    assert np.array_equal(old.score(ts.cols, left[~district], right[~district]), before[~district])
+    assert np.array_equal(old.score(ts.cols, left[~split], right[~split]), before[~split])
+
+
+def test_a_model_saved_before_the_similar_city_scores_every_pair_as_it_did(
+    model, synth_records: pd.DataFrame, tmp_path: Path
+) -> None:
+    """A model saved with eight address levels, before "similar city" was split from
+    "different", gives both the weight "different" had: every pair scores as it did."""
+    trained, _ = model
+    at = [c.name for c in trained.comparisons].index("address")
+    before = copy.deepcopy(trained)  # as it was saved: eight address levels
+    for values in (before.comparisons[at].weights, before.comparisons[at].m):
+        del values[7]
+    del before.comparisons[at].u[7]
+    if "address" in before.household:
+        del before.household["address"][7]
+    path = tmp_path / "model.json"
+    before.save(path)
+    old = MatchModel.load(path)
+    weights = old.comparisons[at].weights
+    assert len(weights) == 9 and weights[7] == weights[8] == trained.comparisons[at].weights[8]
+    expected = copy.deepcopy(trained)  # what the saved model scored: one weight for both
+    expected.comparisons[at].weights[7] = expected.comparisons[at].weights[8]
+    if "address" in expected.household:
+        expected.household["address"][7] = expected.household["address"][8]
+    # the synthetic cities are far apart: a copy of 400 records, every other city with a typo
+    frame = synth_records.head(400).copy()
+    typo = frame["city"].astype(str).str.replace(r"(.)(.)$", r"\2\1", regex=True)
+    frame["city"] = np.where(np.arange(len(frame)) % 2 == 1, typo, frame["city"])
+    cols = TrainingSet.build(frame, {}).cols
+    left, right = np.triu_indices(len(frame), 1)  # every pair
+    levels = trained.levels(cols, left, right)
+    assert (levels[:, at] == 7).any()
+    assert np.array_equal(old.score(cols, left, right), expected.score(cols, left, right))
+    assert old.version != before.version  # its form changed
 
 
 def test_a_model_saved_before_families_had_names_alike_keeps_different_names_alone(
