@@ -39,18 +39,22 @@ TOO_COMMON_LEVEL = "too common to count"
 # with the weight the level had, as it did ("different" phones became "different, not both
 # mobiles" and "two different mobiles", 2026-12-04; "different" addresses became "same
 # postcode district" and "different", 2026-12-06, then "similar city" and "different",
-# 2026-12-08).
+# 2026-12-08; a "different" first name became "an initial, another letter" and
+# "different", 2026-12-08, both a family's first names where "different" was).
 SPLIT_LEVELS: dict[str, tuple[tuple[int, int], ...]] = {
     "phone": ((3, 4),),
     "address": ((6, 7), (7, 8)),
+    "firstName": ((4, 5),),
 }
 # Records sharing a surname whose first names compare at one of these levels may be two
 # members of a family (household weights apply: app/resolution/family.py). Siblings
 # and spouses often have names alike (Mark and Mary), so "somewhat similar" is one:
 # at 100k records without labels F1 +0.0003-0.0011 on three populations, the pseudopeople
 # town +0.0001-0.0002, FEBRL unchanged (2026-12-04). Models saved before had "different"
-# alone, and keep it.
-FAMILY_FIRST_NAMES = ("somewhat similar", "different")
+# alone, and keep it. "An initial, another letter" was part of "different" until
+# 2026-12-08 and is a family's as "different" is.
+FIRST_NAME_SPLIT = "an initial, another letter"  # split from "different" (SPLIT_LEVELS)
+FAMILY_FIRST_NAMES = ("somewhat similar", "different", FIRST_NAME_SPLIT)
 FIRST_FAMILY_BEFORE = ("different",)
 
 
@@ -430,6 +434,8 @@ def split_levels(model: MatchModel) -> None:
                     weights.insert(at + 1, weights[at])
             comp.m.insert(at + 1, 0.0)
             comp.u.insert(at + 1, 0.0)
+            if comp.name == "firstName" and "different" in model.family_first_names:
+                model.family_first_names.append(FIRST_NAME_SPLIT)
 
 
 def families(

@@ -129,7 +129,7 @@ def test_a_single_name_that_is_the_others_surname_is_compared_as_a_surname() -> 
     frame = pd.DataFrame(rows, columns=["firstName", "lastName"])
     cols = derive(frame)
     left, right = np.array([0, 1, 2, 3, 0, 0, 6]), np.array([1, 0, 1, 1, 4, 5, 1])
-    assert first_name_levels(cols, left, right).tolist() == [NULL, NULL, 0, NULL, NULL, 0, 4]
+    assert first_name_levels(cols, left, right).tolist() == [NULL, NULL, 0, NULL, NULL, 0, 5]
     assert last_name_levels(cols, left, right).tolist() == [1, 1, NULL, 1, 1, NULL, NULL]
 
 

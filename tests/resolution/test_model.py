@@ -139,6 +139,24 @@ def test_postcodes_of_one_district_are_nearer_than_different_ones() -> None:
     )
 
 
+def test_an_initial_of_another_letter_is_a_level_of_its_own() -> None:
+    """The noisy town writes some first names as a letter ("T" where another record of the
+    person says "Adam"): such a pair was "different", -2.5, where the data says it is no
+    evidence either way. An initial of another letter is a level of its own; an initial of
+    the name is still "similar or an initial", and two names that differ "different"."""
+
+    def first(a: str, b: str) -> str | None:
+        return _levels({"firstName": a, "lastName": "Fox"}, {"firstName": b, "lastName": "Fox"})[
+            "firstName"
+        ]
+
+    assert first("T", "Adam") == "an initial, another letter"
+    assert first("Adam", "T.") == "an initial, another letter"
+    assert first("A", "Adam") == "similar or an initial"
+    assert first("Tom", "Adam") == "different"
+    assert first("T", "A") == "an initial, another letter"
+
+
 def test_a_city_with_a_typo_is_a_similar_city_not_a_different_one() -> None:
     """Splink's fake_1000 writes cities with typos ("Swwaesna" for "Swansea"), and one
     person's records whose cities differed so were left out of their profile. A city one
@@ -546,7 +564,11 @@ def test_a_model_saved_before_families_had_names_alike_keeps_different_names_alo
     saved before has household weights but no such list, and keeps "different" alone:
     same version, same scores."""
     trained, ts = model
-    assert trained.family_first_names == ["somewhat similar", "different"]
+    assert trained.family_first_names == [
+        "somewhat similar",
+        "different",
+        "an initial, another letter",
+    ]
     before = copy.deepcopy(trained)
     before.family_first_names = ["different"]
     path = tmp_path / "model.json"
@@ -592,6 +614,42 @@ def test_a_model_saved_before_phones_had_two_kinds_of_different_scores_as_it_did
     levels = trained.levels(ts.cols, left, right)
     assert (levels[:, phone] == 4).any()
     assert np.array_equal(old.score(ts.cols, left, right), expected.score(ts.cols, left, right))
+    assert old.version != before.version  # its form changed
+
+
+def test_a_model_saved_before_an_initial_of_another_letter_scores_every_pair_as_it_did(
+    model, synth_records: pd.DataFrame, tmp_path: Path
+) -> None:
+    """A model saved with five first-name levels, before "an initial, another letter" was
+    split from "different", gives both the weight "different" had and counts both as a
+    family's first names: every pair scores as it did."""
+    trained, _ = model
+    at = [c.name for c in trained.comparisons].index("firstName")
+    before = copy.deepcopy(trained)  # as it was saved: five first-name levels
+    for values in (before.comparisons[at].weights, before.comparisons[at].m):
+        del values[4]
+    del before.comparisons[at].u[4]
+    if "firstName" in before.household:
+        del before.household["firstName"][4]
+    before.family_first_names = ["somewhat similar", "different"]
+    path = tmp_path / "model.json"
+    before.save(path)
+    old = MatchModel.load(path)
+    weights = old.comparisons[at].weights
+    assert len(weights) == 6 and weights[4] == weights[5] == trained.comparisons[at].weights[5]
+    assert old.family_first_names == ["somewhat similar", "different", "an initial, another letter"]
+    expected = copy.deepcopy(trained)  # what the saved model scored: one weight for both
+    expected.comparisons[at].weights[4] = expected.comparisons[at].weights[5]
+    # the synthetic first names are names: a copy of 400 records, every third an initial
+    frame = synth_records.head(400).copy()
+    initial = frame["firstName"].astype(str).str[:1]
+    frame["firstName"] = np.where(np.arange(len(frame)) % 3 == 1, initial, frame["firstName"])
+    cols = TrainingSet.build(frame, {}).cols
+    left, right = np.triu_indices(len(frame), 1)  # every pair
+    levels = trained.levels(cols, left, right)
+    split = levels[:, at] == 4
+    assert split.any() and (trained.families(levels) & split).any()
+    assert np.array_equal(old.score(cols, left, right), expected.score(cols, left, right))
     assert old.version != before.version  # its form changed
 
 
