@@ -523,28 +523,46 @@ def test_a_model_saved_before_the_postcode_district_scores_every_pair_as_it_did(
     assert np.array_equal(old.score(ts.cols, left[~split], right[~split]), before[~split])
 
 
+def _saved_before_split(
+    trained: MatchModel, name: str, new: int, path: Path, **before_fields: object
+) -> tuple[MatchModel, MatchModel, int]:
+    """A model as one saved before level `new` of comparison `name` was split off (that
+    level taken out of its weights, m, u and household weights; `before_fields` set on it),
+    saved and loaded again: (as saved, as loaded, the comparison's position)."""
+    at = [c.name for c in trained.comparisons].index(name)
+    before = copy.deepcopy(trained)
+    for values in (before.comparisons[at].weights, before.comparisons[at].m):
+        del values[new]
+    del before.comparisons[at].u[new]
+    if name in before.household:
+        del before.household[name][new]
+    for key, value in before_fields.items():
+        setattr(before, key, value)
+    before.save(path)
+    return before, MatchModel.load(path), at
+
+
+def _one_weight_for_both(trained: MatchModel, at: int, new: int, was: int) -> MatchModel:
+    """What a model saved before the split scored: the new level with the weight of the
+    level it was part of."""
+    expected = copy.deepcopy(trained)
+    expected.comparisons[at].weights[new] = expected.comparisons[at].weights[was]
+    name = expected.comparisons[at].name
+    if name in expected.household:
+        expected.household[name][new] = expected.household[name][was]
+    return expected
+
+
 def test_a_model_saved_before_the_similar_city_scores_every_pair_as_it_did(
     model, synth_records: pd.DataFrame, tmp_path: Path
 ) -> None:
     """A model saved with eight address levels, before "similar city" was split from
     "different", gives both the weight "different" had: every pair scores as it did."""
     trained, _ = model
-    at = [c.name for c in trained.comparisons].index("address")
-    before = copy.deepcopy(trained)  # as it was saved: eight address levels
-    for values in (before.comparisons[at].weights, before.comparisons[at].m):
-        del values[7]
-    del before.comparisons[at].u[7]
-    if "address" in before.household:
-        del before.household["address"][7]
-    path = tmp_path / "model.json"
-    before.save(path)
-    old = MatchModel.load(path)
+    before, old, at = _saved_before_split(trained, "address", 7, tmp_path / "model.json")
     weights = old.comparisons[at].weights
     assert len(weights) == 9 and weights[7] == weights[8] == trained.comparisons[at].weights[8]
-    expected = copy.deepcopy(trained)  # what the saved model scored: one weight for both
-    expected.comparisons[at].weights[7] = expected.comparisons[at].weights[8]
-    if "address" in expected.household:
-        expected.household["address"][7] = expected.household["address"][8]
+    expected = _one_weight_for_both(trained, at, 7, 8)
     # the synthetic cities are far apart: a copy of 400 records, every other city with a typo
     frame = synth_records.head(400).copy()
     typo = frame["city"].astype(str).str.replace(r"(.)(.)$", r"\2\1", regex=True)
@@ -594,22 +612,10 @@ def test_a_model_saved_before_phones_had_two_kinds_of_different_scores_as_it_did
     """Phone's "different" level was split in two; a model saved with the one level loads
     and gives both halves its weight, so every pair scores as it did."""
     trained, ts = model
-    phone = next(i for i, c in enumerate(trained.comparisons) if c.name == "phone")
-    before = copy.deepcopy(trained)  # as it was saved: four phone levels
-    for values in (before.comparisons[phone].weights, before.comparisons[phone].m):
-        del values[4]
-    del before.comparisons[phone].u[4]
-    if "phone" in before.household:
-        del before.household["phone"][4]
-    path = tmp_path / "model.json"
-    before.save(path)
-    old = MatchModel.load(path)
+    before, old, phone = _saved_before_split(trained, "phone", 4, tmp_path / "model.json")
     weights = old.comparisons[phone].weights
     assert len(weights) == 5 and weights[4] == weights[3] == trained.comparisons[phone].weights[3]
-    expected = copy.deepcopy(trained)  # what the saved model scored: one weight for both
-    expected.comparisons[phone].weights[4] = expected.comparisons[phone].weights[3]
-    if "phone" in expected.household:
-        expected.household["phone"][4] = expected.household["phone"][3]
+    expected = _one_weight_for_both(trained, phone, 4, 3)
     left, right = _pairs(ts, np.random.default_rng(2), 2000)
     levels = trained.levels(ts.cols, left, right)
     assert (levels[:, phone] == 4).any()
@@ -624,22 +630,14 @@ def test_a_model_saved_before_an_initial_of_another_letter_scores_every_pair_as_
     split from "different", gives both the weight "different" had and counts both as a
     family's first names: every pair scores as it did."""
     trained, _ = model
-    at = [c.name for c in trained.comparisons].index("firstName")
-    before = copy.deepcopy(trained)  # as it was saved: five first-name levels
-    for values in (before.comparisons[at].weights, before.comparisons[at].m):
-        del values[4]
-    del before.comparisons[at].u[4]
-    if "firstName" in before.household:
-        del before.household["firstName"][4]
-    before.family_first_names = ["somewhat similar", "different"]
-    path = tmp_path / "model.json"
-    before.save(path)
-    old = MatchModel.load(path)
+    family = ["somewhat similar", "different"]
+    before, old, at = _saved_before_split(
+        trained, "firstName", 4, tmp_path / "model.json", family_first_names=family
+    )
     weights = old.comparisons[at].weights
     assert len(weights) == 6 and weights[4] == weights[5] == trained.comparisons[at].weights[5]
     assert old.family_first_names == ["somewhat similar", "different", "an initial, another letter"]
-    expected = copy.deepcopy(trained)  # what the saved model scored: one weight for both
-    expected.comparisons[at].weights[4] = expected.comparisons[at].weights[5]
+    expected = _one_weight_for_both(trained, at, 4, 5)
     # the synthetic first names are names: a copy of 400 records, every third an initial
     frame = synth_records.head(400).copy()
     initial = frame["firstName"].astype(str).str[:1]
