@@ -15,13 +15,13 @@ from app.resolution.columns import IDENTIFIER_PREFIX, Column, Columns, identifie
 # Values too common to be evidence: a placeholder written where the value was unknown
 # (1900-01-01, 0000000, none@example.com) or a value many people are given (1 January of
 # a year, where a source writes a few births known by the year so; where it writes many
-# years' so, those dates are evidence: `years_alone`). Found in the training records and kept in
-# the model, so batch, real time and every later run read the same values: a value more
-# records hold than a factor (Settings.common_value_factor) times the 99th percentile of
-# its column's counts, and more than COMMON_MINIMUM. For matching such a value is no value
-# (a record that holds it neither agrees nor disagrees by it), as a placeholder name is
-# (PLACEHOLDER_NAMES); the record keeps what it says. docs/resolution.md has what this
-# changed on outside data.
+# years' so, those dates are evidence: `years_alone`). Found in the training records and
+# kept in the model, so batch, real time and every later run read the same values: a
+# value more records hold than a factor (Settings.common_value_factor) times the 99th
+# percentile of its column's counts, and more than COMMON_MINIMUM. For matching such a
+# value is no value (a record that holds it neither agrees nor disagrees by it), as a
+# placeholder name is (PLACEHOLDER_NAMES); the record keeps what it says.
+# docs/resolution.md has what this changed on outside data.
 COMMON_MINIMUM = 10
 # 1 January of this many years too common: the source writes a birth known by its year so
 # (`years_alone`), and those dates are evidence.

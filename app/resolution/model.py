@@ -35,16 +35,17 @@ MIN_AGREEMENT = 0.05
 # a value was too common to be evidence (common.TOO_COMMON): it pushes neither way (0.0).
 TOO_COMMON_LEVEL = "too common to count"
 # Levels split since models were first saved: comparison -> each split in turn, as (the
-# level split in two, the number of levels before). A model saved before scores both halves
-# with the weight the level had, as it did ("different" phones became "different, not both
-# mobiles" and "two different mobiles", 2026-12-04; "different" addresses became "same
-# postcode district" and "different", 2026-12-06, then "similar city" and "different",
-# 2026-12-08; a "different" first name became "an initial, another letter" and
-# "different", 2026-12-08, both a family's first names where "different" was).
-SPLIT_LEVELS: dict[str, tuple[tuple[int, int], ...]] = {
-    "phone": ((3, 4),),
-    "address": ((6, 7), (7, 8)),
-    "firstName": ((4, 5),),
+# level split in two, the number of levels before, the new half: the level or the next).
+# A model saved before scores both halves with the weight the level had, as it did
+# ("different" phones became "different, not both mobiles" and "two different mobiles",
+# 2026-12-04; "different" addresses became "same postcode district" and "different",
+# 2026-12-06, then "similar city" and "different", 2026-12-08; a "different" first name
+# became "an initial, another letter" and "different", 2026-12-08, both a family's first
+# names where "different" was).
+SPLIT_LEVELS: dict[str, tuple[tuple[int, int, int], ...]] = {
+    "phone": ((3, 4, 4),),
+    "address": ((6, 7, 6), (7, 8, 7)),
+    "firstName": ((4, 5, 4),),
 }
 # Records sharing a surname whose first names compare at one of these levels may be two
 # members of a family (household weights apply: app/resolution/family.py). Siblings
@@ -423,17 +424,18 @@ class MatchModel:
 
 def split_levels(model: MatchModel) -> None:
     """A model saved before a level was split (SPLIT_LEVELS) gets the level's weights for
-    both halves, so it scores every pair as it did; its m and u stay with the first half
-    (it never measured the second). Its version changes with its form."""
+    both halves, so it scores every pair as it did; its m and u stay with the half that
+    keeps the level's name, and the new half's are 0 (it never measured it). Its version
+    changes with its form."""
     for comp in model.comparisons:
-        for at, before in SPLIT_LEVELS.get(comp.name, ()):
+        for at, before, new in SPLIT_LEVELS.get(comp.name, ()):
             if len(comp.weights) != before:
                 continue
             for weights in (comp.weights, model.household.get(comp.name)):
                 if weights is not None:
                     weights.insert(at + 1, weights[at])
-            comp.m.insert(at + 1, 0.0)
-            comp.u.insert(at + 1, 0.0)
+            comp.m.insert(new, 0.0)
+            comp.u.insert(new, 0.0)
             if comp.name == "firstName" and "different" in model.family_first_names:
                 model.family_first_names.append(FIRST_NAME_SPLIT)
 

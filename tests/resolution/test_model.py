@@ -562,6 +562,8 @@ def test_a_model_saved_before_the_similar_city_scores_every_pair_as_it_did(
     before, old, at = _saved_before_split(trained, "address", 7, tmp_path / "model.json")
     weights = old.comparisons[at].weights
     assert len(weights) == 9 and weights[7] == weights[8] == trained.comparisons[at].weights[8]
+    # what it measured stays with "different"; it never measured a similar city
+    assert old.comparisons[at].m[7:] == [0.0, before.comparisons[at].m[7]]
     expected = _one_weight_for_both(trained, at, 7, 8)
     # the synthetic cities are far apart: a copy of 400 records, every other city with a typo
     frame = synth_records.head(400).copy()
@@ -615,6 +617,7 @@ def test_a_model_saved_before_phones_had_two_kinds_of_different_scores_as_it_did
     before, old, phone = _saved_before_split(trained, "phone", 4, tmp_path / "model.json")
     weights = old.comparisons[phone].weights
     assert len(weights) == 5 and weights[4] == weights[3] == trained.comparisons[phone].weights[3]
+    assert old.comparisons[phone].m[3:] == [before.comparisons[phone].m[3], 0.0]
     expected = _one_weight_for_both(trained, phone, 4, 3)
     left, right = _pairs(ts, np.random.default_rng(2), 2000)
     levels = trained.levels(ts.cols, left, right)
@@ -636,6 +639,7 @@ def test_a_model_saved_before_an_initial_of_another_letter_scores_every_pair_as_
     )
     weights = old.comparisons[at].weights
     assert len(weights) == 6 and weights[4] == weights[5] == trained.comparisons[at].weights[5]
+    assert old.comparisons[at].m[4:] == [0.0, before.comparisons[at].m[4]]
     assert old.family_first_names == ["somewhat similar", "different", "an initial, another letter"]
     expected = _one_weight_for_both(trained, at, 4, 5)
     # the synthetic first names are names: a copy of 400 records, every third an initial
