@@ -45,7 +45,7 @@ from app.resolution.truth import read_truth
 from app.settings import Settings
 from app.store import open_store
 from app.synth import SynthConfig, generate
-from bench.outside import LINK_ONLY, SETS
+from bench.outside import LINK_ONLY, SETS, written_by_this
 from bench.splink_baseline import run_splink
 
 RECORDS_PER_PERSON = 2.71
@@ -177,8 +177,10 @@ def synth_folder(records: int, seed: int, root: Path) -> tuple[Path, Path]:
 
 
 def outside_folder(name: str, root: Path) -> tuple[Path, Path]:
+    """The set's folder under `root`/outside, written (again) unless this version of
+    bench/outside.py wrote it."""
     folder = root / "outside" / name
-    if not (folder / "truth_records.csv").exists():
+    if not written_by_this(folder):
         SETS[name](root / "outside")
     return folder, folder / "truth_records.csv"
 
