@@ -21,7 +21,8 @@ from app.errors import ConfigError
 from app.resolution.blocking import Rule, parse_rule, rule_name
 from app.resolution.columns import Columns
 from app.resolution.common import too_common_pairs
-from app.resolution.comparisons import NULL, Comparison, by_names, first_of_each, level_matrix
+from app.resolution.comparisons import NULL, Comparison, by_names, level_matrix
+from app.resolution.similarity import first_of_each
 
 FORMAT = "identity-graph/match-model/2"
 # Probabilities are stored and clustered rounded to this many decimals, so that a profile

@@ -14,13 +14,11 @@ from app.resolution.comparisons import (
     NULL,
     email_levels,
     first_name_levels,
-    jaro_winkler,
     last_name_levels,
-    one_edit_apart,
-    share_nickname,
 )
 from app.resolution.fields import derive, first_nicknames
 from app.resolution.model import TermFrequencies
+from app.resolution.similarity import jaro_winkler, one_edit_apart, share_nickname
 
 NAMES = st.lists(
     st.sampled_from(["ann", "anne", "anna", "bob", "rob", "robert", "", "x", "ÿann"])
