@@ -231,12 +231,14 @@ def address_levels(cols: Columns, left: np.ndarray, right: np.ndarray) -> Levels
 
     lv = np.full(len(idx), 8, dtype=np.int8)
     same_city, same_st, both_st = same("city"), same("street"), both("street")
-    towns = np.flatnonzero(both("city") & ~same_city)
+    same_place = np.where(both("postcode"), same("postcode"), same_city)
+    district = same("postcode_district")
+    # cities alike only where no better level decides: the pairs of another city alone
+    towns = np.flatnonzero(both("city") & ~(same_city | same_place | same_st | district))
     ct, cr = li[towns], ri[towns]
     city_codes = (codes["city"][ct], codes["city"][cr])
     lv[towns[jaro_winkler(cols["city"][ct], cols["city"][cr], city_codes) >= 0.88]] = 7
-    same_place = np.where(both("postcode"), same("postcode"), same_city)
-    lv[same("postcode_district")] = 6
+    lv[district] = 6
     lv[same_city] = 5
     lv[same_place] = 4
     lv[same_place & ~both_st] = 3
